@@ -1,0 +1,265 @@
+// loyalty-admin: the store manager's command line over the loyalty engine.
+// Every command prints one clear line and exits non-zero on error; every
+// change is one transaction, so a failed command leaves nothing half-written.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "loyalty/csv_export.hpp"
+#include "loyalty/demo_data.hpp"
+#include "loyalty/engine.hpp"
+
+using namespace loyalty;
+
+namespace {
+
+struct Globals {
+    std::string db_path = "loyalty.db";
+    std::string store = "S001";
+    std::string terminal = "ADMIN";
+    std::string program = "DEMO";
+};
+
+int fail(const Error& e) {
+    std::fprintf(stderr, "loyalty-admin: %s: %s\n", to_string(e.code), e.message.c_str());
+    return 1;
+}
+
+std::string date_of(Timestamp t) { return format_iso8601(t).substr(0, 10); }
+
+std::unique_ptr<Engine> open_engine(const Globals& g, const Clock& clock) {
+    auto engine = Engine::open(g.db_path, clock, EngineOptions{Origin{g.store, g.terminal}, {}});
+    if (!engine) {
+        fail(engine.error());
+        std::exit(1);
+    }
+    return std::move(engine.value());
+}
+
+void print_member(Engine& engine, const Member& m) {
+    const auto now = engine.clock().now();
+    const auto* program = *engine.programs().get(m.program);
+    const auto* tier = program->tier(m.tier_code);
+    const auto phone = engine.members().phone_of(m.id);
+    std::printf("Member %lld  %s  %s\n", static_cast<long long>(m.id), mask_name(m.display_name).c_str(),
+                phone ? mask_phone(*phone).c_str() : "-");
+    std::printf("  program  %s (%s), enrolled %s, status %s\n", program->name.c_str(), m.program.c_str(),
+                date_of(m.enrolled_at).c_str(), m.status.c_str());
+    std::printf("  tier     %s since %s, review %s%s\n", tier ? tier->name.c_str() : m.tier_code.c_str(),
+                date_of(m.tier_since).c_str(), date_of(m.tier_review_at).c_str(),
+                m.tier_grace_until ? (", grace until " + date_of(*m.tier_grace_until)).c_str() : "");
+    if (auto progress = engine.tiers().progress(m.id, now); progress && progress->next_tier)
+        std::printf("  progress %s spent in %d days; %s more for %s\n", format_money(Money{progress->qualifying}).c_str(),
+                    program->tiers.window_days, format_money(Money{progress->needed_for_next}).c_str(),
+                    program->tier(*progress->next_tier)->name.c_str());
+    std::printf("  points   %lld available, %lld pending, %lld expiring in 30 days\n",
+                static_cast<long long>(m.points_available), static_cast<long long>(m.points_pending),
+                static_cast<long long>(engine.ledger().expiring_between(m.id, now, now + Days{30})));
+    std::printf("  RFM      %d (R%d F%d M%d)\n", m.rfm.score, m.rfm.r, m.rfm.f, m.rfm.m);
+    for (const auto& id : engine.members().identities(m.id))
+        std::printf("  identity %-11s %s\n", to_string(id.kind),
+                    id.kind == IdentityKind::phone ? mask_phone(id.value).c_str() : id.value.c_str());
+    for (const auto& c : engine.rewards().coupons_of(m.id, true))
+        std::printf("  coupon   %s  %s  valid to %s\n", c.code.c_str(), c.title.c_str(), date_of(c.expires_at).c_str());
+    const auto tags = engine.insight().tags(m.id);
+    if (!tags.empty()) {
+        std::string joined;
+        for (const auto& t : tags) joined += (joined.empty() ? "" : ", ") + t;
+        std::printf("  tags     %s\n", joined.c_str());
+    }
+}
+
+Result<Member> find_member(Engine& engine, const std::string& program, const std::string& who) {
+    return engine.members().lookup_any(program, who);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"loyalty-admin: manage a store's loyalty database"};
+    app.require_subcommand(1);
+    Globals g;
+    app.add_option("--db", g.db_path, "SQLite database file")->capture_default_str();
+    app.add_option("--store", g.store, "this store's code")->capture_default_str();
+    app.add_option("--terminal", g.terminal, "this terminal's id")->capture_default_str();
+    app.add_option("--program", g.program, "program code")->capture_default_str();
+    SystemClock system_clock;
+
+    auto* init = app.add_subcommand("init", "create or migrate the database");
+
+    std::string config_file;
+    auto* load = app.add_subcommand("load-program", "load a program configuration (TOML or JSON)");
+    load->add_option("file", config_file, "program configuration file")->required()->check(CLI::ExistingFile);
+
+    DemoOptions demo_options;
+    std::string demo_config;
+    auto* demo = app.add_subcommand("demo", "create the demo program with members and purchase histories");
+    demo->add_option("--program-file", demo_config, "program configuration")->required()->check(CLI::ExistingFile);
+    demo->add_option("--members", demo_options.members, "how many members")->capture_default_str();
+
+    std::string who;
+    auto* lookup = app.add_subcommand("lookup", "find a member by any identity (card, phone, app code...)");
+    lookup->add_option("identity", who, "card number, phone, UID, app code, union id or member id")->required();
+
+    int limit = 50;
+    auto* ledger = app.add_subcommand("ledger", "show a member's points ledger, newest first");
+    ledger->add_option("identity", who, "member id or any identity")->required();
+    ledger->add_option("--limit", limit)->capture_default_str();
+
+    Points delta = 0;
+    std::string reason, actor, key;
+    auto* adjust = app.add_subcommand("adjust", "adjust a member's points (audited)");
+    adjust->add_option("identity", who, "member id or any identity")->required();
+    adjust->add_option("points", delta, "points to add (negative to take away)")->required()->allow_extra_args(false);
+    adjust->add_option("--reason", reason, "why (kept in the audit trail)")->required();
+    adjust->add_option("--actor", actor, "manager making the change")->required();
+    adjust->add_option("--key", key, "idempotency key (default: generated)");
+
+    std::string what, out_path;
+    auto* export_cmd = app.add_subcommand("export", "export members or ledger as CSV");
+    export_cmd->add_option("what", what, "members | ledger")->required()->check(CLI::IsMember({"members", "ledger"}));
+    export_cmd->add_option("--out", out_path, "output file")->required();
+
+    auto* verify = app.add_subcommand("verify", "check database integrity and that every balance agrees with its ledger");
+    auto* daily = app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
+    auto* walkthrough = app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    if (*init) {
+        auto engine = open_engine(g, system_clock);
+        std::printf("database %s ready (schema version %d)\n", g.db_path.c_str(), engine->db().schema_version());
+        return 0;
+    }
+    if (*load) {
+        auto config = load_program_config_file(config_file);
+        if (!config) return fail(config.error());
+        auto engine = open_engine(g, system_clock);
+        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved) return fail(saved.error());
+        std::printf("program %s loaded: %zu tiers, %zu rewards, %zu stores\n", config->code.c_str(),
+                    config->tiers.levels.size(), config->rewards.size(), config->stores.size());
+        return 0;
+    }
+    if (*demo) {
+        auto config = load_program_config_file(demo_config);
+        if (!config) return fail(config.error());
+        const auto end = system_clock.now();
+        ManualClock clock(end);
+        auto engine = open_engine(g, clock);
+        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved) return fail(saved.error());
+        auto made = create_demo_data(*engine, clock, end, config->code, demo_options);
+        if (!made) return fail(made.error());
+        std::printf("demo program %s: %lld members, %lld sales, %lld refunds, %lld rewards redeemed\n",
+                    config->code.c_str(), static_cast<long long>(made->members), static_cast<long long>(made->sales),
+                    static_cast<long long>(made->refunds), static_cast<long long>(made->redemptions));
+        return 0;
+    }
+    auto engine = open_engine(g, system_clock);
+    if (*lookup) {
+        auto member = find_member(*engine, g.program, who);
+        if (!member) return fail(member.error());
+        print_member(*engine, *member);
+        return 0;
+    }
+    if (*ledger) {
+        auto member = find_member(*engine, g.program, who);
+        if (!member) return fail(member.error());
+        std::printf("%-6s %-20s %-8s %9s %9s  %s\n", "entry", "when (UTC)", "kind", "available", "pending", "reason");
+        for (const auto& e : engine->ledger().history(member->id, limit))
+            std::printf("%-6lld %-20s %-8s %+9lld %+9lld  %s%s\n", static_cast<long long>(e.id),
+                        format_iso8601(e.occurred_at).c_str(), to_string(e.kind),
+                        static_cast<long long>(e.available_delta), static_cast<long long>(e.pending_delta),
+                        e.reason.c_str(), e.reference ? ("  [" + *e.reference + "]").c_str() : "");
+        return 0;
+    }
+    if (*adjust) {
+        auto member = find_member(*engine, g.program, who);
+        if (!member) return fail(member.error());
+        if (key.empty()) key = "admin-" + std::to_string(to_unix(system_clock.now())) + "-" + std::to_string(member->id) +
+                                "-" + std::to_string(delta);
+        auto entry = engine->ledger().adjust(member->id, delta, reason, actor, key);
+        if (!entry) return fail(entry.error());
+        std::printf("adjusted member %lld by %+lld points; %lld available\n", static_cast<long long>(member->id),
+                    static_cast<long long>(delta), static_cast<long long>(engine->ledger().balance(member->id).available));
+        return 0;
+    }
+    if (*export_cmd) {
+        // Write beside the target and rename, so a failed export leaves no half file.
+        const auto tmp = out_path + ".partial";
+        std::ofstream out(tmp, std::ios::binary);
+        if (!out) return fail(Error{Errc::storage, "cannot write " + tmp});
+        auto rows = what == "members" ? export_members_csv(*engine, g.program, out)
+                                      : export_ledger_csv(*engine, g.program, out);
+        out.close();
+        if (!rows || !out) {
+            std::remove(tmp.c_str());
+            return fail(rows ? Error{Errc::storage, "writing " + tmp + " failed"} : rows.error());
+        }
+        std::rename(tmp.c_str(), out_path.c_str());
+        std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(), out_path.c_str());
+        return 0;
+    }
+    if (*verify) {
+        const auto verdict = engine->db().integrity_check();
+        const auto bad = engine->ledger().verify_all();
+        for (const auto& b : bad)
+            std::printf("member %lld: materialized %lld/%lld, ledger %lld/%lld, lots %lld/%lld\n",
+                        static_cast<long long>(b.member), static_cast<long long>(b.materialized.available),
+                        static_cast<long long>(b.materialized.pending), static_cast<long long>(b.from_ledger.available),
+                        static_cast<long long>(b.from_ledger.pending), static_cast<long long>(b.from_lots.available),
+                        static_cast<long long>(b.from_lots.pending));
+        std::printf("integrity %s; %zu balance disagreements\n", verdict.c_str(), bad.size());
+        return verdict == "ok" && bad.empty() ? 0 : 1;
+    }
+    if (*daily) {
+        auto report = engine->run_daily(system_clock.now());
+        if (!report) return fail(report.error());
+        std::printf("released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers reviewed, "
+                    "%d entered grace, %d moved down\n",
+                    static_cast<long long>(report->points.points_released),
+                    static_cast<long long>(report->points.lots_released),
+                    static_cast<long long>(report->points.points_expired),
+                    static_cast<long long>(report->points.lots_expired), report->tiers.reviewed,
+                    report->tiers.entered_grace, report->tiers.downgraded);
+        return 0;
+    }
+    if (*walkthrough) {
+        auto program = engine->programs().get(g.program);
+        if (!program) return fail(program.error());
+        const auto* p = *program;
+        std::printf("== %s (%s, %s) ==\n", p->name.c_str(), p->code.c_str(), p->currency.c_str());
+        std::printf("Earning: %lld point per %s %s, rounded %s once per sale; pending %d days; expiry %d months\n",
+                    static_cast<long long>(p->earning.points_per_unit), format_money(Money{p->earning.unit_minor}).c_str(),
+                    p->currency.c_str(), "down", p->earning.return_window_days, p->earning.expiry_months);
+        std::printf("\nTiers (qualifying spend over %d days, %d days' grace):\n", p->tiers.window_days, p->tiers.grace_days);
+        for (const auto& t : p->tiers.levels) {
+            auto& st = engine->db().prepare("SELECT count(*) FROM members WHERE tier_code = ? AND status = 'active'");
+            st.bind(1, t.code);
+            st.step();
+            std::printf("  %-22s from %10s  points x%d%%  %d%% off  parking %d min  members %lld\n", t.name.c_str(),
+                        format_money(Money{t.threshold}).c_str(), t.multiplier_percent, t.discount_percent,
+                        t.parking_minutes, static_cast<long long>(st.int64(0)));
+        }
+        std::printf("\nRewards:\n");
+        for (const auto& r : engine->rewards().catalog(g.program))
+            std::printf("  %-10s %-32s %6lld points\n", r.code.c_str(), r.name.c_str(), static_cast<long long>(r.points_cost));
+        std::printf("\nTop members by RFM score:\n");
+        auto& top = engine->db().prepare(
+            "SELECT id FROM members WHERE status = 'active' ORDER BY rfm_score DESC, points_available DESC LIMIT 3");
+        std::vector<MemberId> ids;
+        while (top.step()) ids.push_back(top.int64(0));
+        for (const auto id : ids) {
+            print_member(*engine, *engine->members().get(id));
+            std::printf("\n");
+        }
+        std::printf("Try: loyalty-admin --db %s lookup +8613900000042\n", g.db_path.c_str());
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+#pragma once
+// Pricing a basket for a member and computing the points it earns: pure
+// functions over the program's rules, shared by quote and commit.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/clock.hpp"
+#include "loyalty/money.hpp"
+#include "loyalty/program_config.hpp"
+
+namespace loyalty {
+
+struct BasketLine {
+    std::string sku;
+    std::string category;
+    std::int64_t quantity = 1;
+    Money unit_price;
+    Money discount;  // line discount the till already gave
+};
+
+struct PricedLine {
+    int line_no = 0;
+    BasketLine line;
+    Money member_unit_price;  // the tier's member price, or the shelf price
+    Money member_discount;    // the tier's discount percent on this line
+    Money net;                // what this line costs the member
+    bool earns = true;        // false for excluded categories and SKUs
+    int multiplier_percent = 100;
+    std::string reason;       // "member price", "Gold 5% off", "excluded: tobacco"...
+};
+
+struct PricedBasket {
+    std::vector<PricedLine> lines;
+    Money gross;     // shelf prices x quantities
+    Money net;       // after member prices and discounts
+    Money eligible;  // net of lines that earn points
+};
+
+// Member price and tier discount apply when `tier` is given (a member sale).
+Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel* tier,
+                                  const std::vector<BasketLine>& lines);
+
+struct EarnInputs {
+    Timestamp at;
+    bool birthday_month = false;
+    Points earned_today = 0;  // for the daily cap
+    Money non_cash;           // coupon value + points payment: earns nothing
+};
+
+struct EarnResult {
+    Points points = 0;
+    Points before_cap = 0;
+    std::vector<std::string> reasons;
+};
+
+EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier, const PricedBasket& basket,
+                        const EarnInputs& inputs);
+
+}  // namespace loyalty

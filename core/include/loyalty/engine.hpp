@@ -1,0 +1,83 @@
+#pragma once
+// The loyalty engine of one terminal (or of the hub): a store database, a clock
+// and the services over them. Not thread-safe: one Engine per thread; several
+// processes may share one database file (WAL, busy timeout).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loyalty/audit.hpp"
+#include "loyalty/cards.hpp"
+#include "loyalty/clock.hpp"
+#include "loyalty/database.hpp"
+#include "loyalty/insight.hpp"
+#include "loyalty/members.hpp"
+#include "loyalty/outbox.hpp"
+#include "loyalty/points_ledger.hpp"
+#include "loyalty/program_config.hpp"
+#include "loyalty/rewards.hpp"
+#include "loyalty/sales.hpp"
+#include "loyalty/tiers.hpp"
+
+namespace loyalty {
+
+// Who is writing: the store and terminal events are numbered under.
+struct Origin {
+    std::string store = "S001";
+    std::string terminal = "T01";
+};
+
+struct EngineOptions {
+    Origin origin;
+    DatabaseOptions database;
+};
+
+class Programs {
+public:
+    explicit Programs(EngineContext& ctx) : ctx_(ctx) {}
+    // Creates or updates a program (new config version) and its stores.
+    Result<void> save(const ProgramConfig& config, const std::string& actor);
+    Result<const ProgramConfig*> get(const std::string& code);
+    std::vector<std::string> codes();
+
+private:
+    EngineContext& ctx_;
+};
+
+class Engine {
+public:
+    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& path, const Clock& clock,
+                                                EngineOptions options = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    Database& db();
+    const Clock& clock() const;
+    const Origin& origin() const;
+
+    Programs& programs();
+    Members& members();
+    Cards& cards();
+    PointsLedger& ledger();
+    Tiers& tiers();
+    Sales& sales();
+    Rewards& rewards();
+    Insight& insight();
+    Outbox& outbox();
+    AuditLog& audit();
+
+    // Releases pending points, expires lots, reviews tiers due now.
+    struct DailyReport {
+        MaintenanceReport points;
+        TierReviewReport tiers;
+    };
+    Result<DailyReport> run_daily(Timestamp now);
+
+private:
+    Engine() = default;
+    std::unique_ptr<EngineContext> ctx_;
+};
+
+}  // namespace loyalty

@@ -1,0 +1,47 @@
+#pragma once
+// The outbox of domain events: written in the same transaction as the change it
+// describes, numbered per (store, terminal), deleted only once the hub has
+// acknowledged it. This is all cloud-link needs from the engine.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/clock.hpp"
+
+namespace loyalty {
+
+struct EngineContext;
+
+struct OutboxEvent {
+    std::int64_t id = 0;
+    std::string event_id;  // UUID, stable across retries
+    std::string type;      // e.g. "sale.committed"
+    int schema_version = 1;
+    std::string program;
+    std::string store;
+    std::string terminal;
+    std::int64_t seq = 0;  // per (store, terminal), contiguous from 1
+    Timestamp occurred_at;
+    std::string payload;   // JSON object
+};
+
+class Outbox {
+public:
+    explicit Outbox(EngineContext& ctx) : ctx_(ctx) {}
+
+    // Appends inside the caller's transaction; payload_json must be a JSON object.
+    void append(const std::string& type, const std::string& program, const std::string& payload_json);
+
+    std::vector<OutboxEvent> pending(const std::string& store, const std::string& terminal, std::int64_t after_seq,
+                                     int limit);
+    // Deletes every event of the terminal up to and including seq (the hub's ack).
+    int acknowledge_through(const std::string& store, const std::string& terminal, std::int64_t seq);
+    std::int64_t backlog();
+    std::optional<Timestamp> oldest_pending();
+
+private:
+    EngineContext& ctx_;
+};
+
+}  // namespace loyalty

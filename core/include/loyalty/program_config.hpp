@@ -1,0 +1,124 @@
+#pragma once
+// A program's configuration as data: currency rules, earning rules, tiers and
+// their privileges, rewards, RFM bins. Loaded from TOML or JSON, validated once,
+// stored with the program so every terminal applies the same version.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/money.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+enum class Rounding { floor, nearest, ceil };
+
+// A multiplier on the points of matching lines, in percent (200 = double points).
+struct LineMultiplier {
+    std::optional<std::string> category;
+    std::optional<std::string> sku;
+    int percent = 100;
+};
+
+// Bonus for sales inside a campaign window: dates (local, inclusive), weekdays
+// (1 = Monday .. 7 = Sunday; empty = every day), hours [from, to) local.
+struct EarnWindow {
+    std::string name;
+    std::optional<std::string> from_date;  // "YYYY-MM-DD"
+    std::optional<std::string> to_date;
+    std::vector<int> weekdays;
+    int from_hour = 0;
+    int to_hour = 24;
+    int percent = 100;
+};
+
+struct EarningRules {
+    // points_per_unit points for every unit_minor of eligible spend.
+    Points points_per_unit = 1;
+    std::int64_t unit_minor = 100;
+    Rounding rounding = Rounding::floor;  // applied once, to the sale's total
+    Money min_spend{0};
+    Points daily_cap = 0;  // 0 = no cap; per member per local day, over sales
+    std::vector<std::string> excluded_categories;
+    std::vector<std::string> excluded_skus;
+    std::vector<LineMultiplier> multipliers;
+    std::vector<EarnWindow> windows;
+    int birthday_month_percent = 100;
+    int return_window_days = 7;  // earned points stay pending this long
+    int expiry_months = 24;      // a lot expires at the end of the month this many months on
+};
+
+struct TierLevel {
+    std::string code;
+    std::string name;
+    std::int64_t threshold = 0;  // qualifying spend (minor units) or points over the window
+    int multiplier_percent = 100;
+    int discount_percent = 0;
+    std::map<std::string, std::int64_t> member_prices;  // sku -> member price in minor units
+    std::optional<std::string> birthday_gift;           // reward code given in the birthday month
+    int parking_minutes = 0;
+};
+
+enum class TierBasis { spend, points };
+
+struct TierPolicy {
+    TierBasis basis = TierBasis::spend;
+    int window_days = 365;
+    int grace_days = 30;
+    std::vector<TierLevel> levels;  // ascending thresholds; levels[0].threshold == 0
+};
+
+struct RewardDefinition {
+    std::string code;
+    std::string name;
+    Points points_cost = 0;
+    Money value{0};  // amount off when the coupon is used
+    int valid_days = 30;
+    std::optional<std::int64_t> stock;
+};
+
+// Paying part of a basket with points: `points` points are worth `value`.
+struct PointsPayment {
+    Points points = 100;
+    Money value{100};
+    int max_percent_of_basket = 50;
+};
+
+// Bins are thresholds, ascending; a value reaching bin i scores i + 2 (so
+// reaching none scores 1 and reaching all four scores 5). Recency is the other
+// way round: within recency_days[0] scores 5.
+struct RfmConfig {
+    std::vector<int> recency_days{30, 90, 180, 365};
+    std::vector<std::int64_t> frequency{2, 3, 4, 5};
+    std::vector<std::int64_t> monetary_minor{500000, 1000000, 2000000, 5000000};
+    int weight_r = 4;
+    int weight_f = 8;
+    int weight_m = 8;
+    int window_days = 365;
+};
+
+struct ProgramConfig {
+    std::string code;
+    std::string name;
+    std::string kind = "brand";  // mall | brand
+    std::string currency = "CNY";
+    std::string default_country_code = "86";
+    int utc_offset_minutes = 480;
+    EarningRules earning;
+    TierPolicy tiers;
+    std::vector<RewardDefinition> rewards;
+    PointsPayment points_payment;
+    RfmConfig rfm;
+    std::vector<std::string> stores;
+
+    const TierLevel* tier(const std::string& code) const;
+    const TierLevel& entry_tier() const { return tiers.levels.front(); }
+};
+
+Result<ProgramConfig> parse_program_config_json(const std::string& json_text);
+Result<ProgramConfig> load_program_config_file(const std::filesystem::path& path);  // .toml or .json
+std::string program_config_to_json(const ProgramConfig& config);
+
+}  // namespace loyalty

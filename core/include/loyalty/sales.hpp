@@ -1,0 +1,86 @@
+#pragma once
+// Sales at the till: quote a basket with member benefits, commit it exactly
+// once per receipt, refund it in whole or in part.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/earning.hpp"
+#include "loyalty/members.hpp"
+#include "loyalty/result.hpp"
+#include "loyalty/tiers.hpp"
+
+namespace loyalty {
+
+struct SaleRequest {
+    std::string program;
+    std::string store;     // empty: the engine's own store
+    std::string terminal;  // empty: the engine's own terminal
+    std::string receipt;
+    std::optional<MemberId> member;  // none: a non-member sale (counted in reports)
+    std::vector<BasketLine> lines;
+    Points points_to_pay = 0;          // pay part of the basket with points
+    std::vector<std::string> coupons;  // coupon codes to use
+};
+
+struct Quote {
+    PricedBasket basket;
+    EarnResult earn;
+    Money coupon_value;
+    Points points_to_pay = 0;
+    Money points_value;
+    Money to_pay;  // what is left for cash or card
+    Points available = 0;
+    Points max_points_payable = 0;
+    std::vector<std::string> notes;
+};
+
+struct SaleResult {
+    std::int64_t sale_id = 0;
+    bool replayed = false;  // the receipt was committed before: nothing changed
+    Money gross, net, coupon_value, points_value, to_pay;
+    Points earned = 0;
+    Points points_paid = 0;
+    Points available_after = 0;
+    Points pending_after = 0;
+    std::string tier;
+    std::optional<TierChange> tier_change;
+};
+
+struct RefundLine {
+    int line_no = 0;
+    std::int64_t quantity = 0;
+};
+
+struct RefundRequest {
+    std::string program;
+    std::string store;
+    std::string terminal;
+    std::string receipt;
+    std::string refund_ref;         // idempotency: the refund slip's number
+    std::vector<RefundLine> lines;  // empty: everything not refunded yet
+};
+
+struct RefundResult {
+    bool replayed = false;
+    Money amount;             // net value of the returned goods
+    Points reversed = 0;      // earned points taken back
+    Points restored = 0;      // points paid with, given back
+    Points shortfall = 0;     // earned points already spent, could not be taken back
+    Points available_after = 0;
+};
+
+class Sales {
+public:
+    explicit Sales(EngineContext& ctx) : ctx_(ctx) {}
+
+    Result<Quote> quote(const SaleRequest& request);
+    Result<SaleResult> commit(const SaleRequest& request);
+    Result<RefundResult> refund(const RefundRequest& request);
+
+private:
+    EngineContext& ctx_;
+};
+
+}  // namespace loyalty

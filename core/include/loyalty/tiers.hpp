@@ -1,0 +1,55 @@
+#pragma once
+// Tier qualification over a rolling window: upgrades happen at once, a member
+// who no longer qualifies keeps the tier until the review date, then for a
+// grace period, and only then moves down.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/clock.hpp"
+#include "loyalty/members.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+struct TierChange {
+    MemberId member = 0;
+    std::string from;
+    std::string to;
+    bool upgrade = false;
+    Timestamp at;
+};
+
+struct TierProgress {
+    std::string tier;
+    std::int64_t qualifying = 0;  // minor units or points, per the program's basis
+    std::optional<std::string> next_tier;
+    std::int64_t needed_for_next = 0;
+    Timestamp review_at;
+    std::optional<Timestamp> grace_until;
+};
+
+struct TierReviewReport {
+    int reviewed = 0;
+    int kept = 0;
+    int entered_grace = 0;
+    int downgraded = 0;
+    std::vector<TierChange> changes;
+};
+
+class Tiers {
+public:
+    explicit Tiers(EngineContext& ctx) : ctx_(ctx) {}
+
+    std::int64_t qualifying(MemberId member, Timestamp now);
+    // Called after activity that can raise qualification (inside its transaction).
+    std::optional<TierChange> upgrade_if_qualified(MemberId member, Timestamp now);
+    // Reviews every member whose review date has come.
+    Result<TierReviewReport> review_due(Timestamp now);
+    Result<TierProgress> progress(MemberId member, Timestamp now);
+
+private:
+    EngineContext& ctx_;
+};
+
+}  // namespace loyalty

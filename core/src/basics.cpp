@@ -1,0 +1,77 @@
+// Small shared definitions: error names, money formatting, civil-date helpers.
+#include <cstdio>
+
+#include "loyalty/clock.hpp"
+#include "loyalty/money.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+const char* to_string(Errc code) {
+    switch (code) {
+        case Errc::invalid_argument: return "invalid_argument";
+        case Errc::not_found: return "not_found";
+        case Errc::conflict: return "conflict";
+        case Errc::insufficient_points: return "insufficient_points";
+        case Errc::blocked: return "blocked";
+        case Errc::expired: return "expired";
+        case Errc::already_used: return "already_used";
+        case Errc::limit_exceeded: return "limit_exceeded";
+        case Errc::unauthorized: return "unauthorized";
+        case Errc::corrupt_database: return "corrupt_database";
+        case Errc::storage: return "storage";
+    }
+    return "unknown";
+}
+
+std::string format_money(Money m) {
+    const bool negative = m.minor < 0;
+    const std::int64_t abs = negative ? -m.minor : m.minor;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s%lld.%02lld", negative ? "-" : "", static_cast<long long>(abs / 100),
+                  static_cast<long long>(abs % 100));
+    return buf;
+}
+
+std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c) {
+    __extension__ using Wide = __int128;
+    return static_cast<std::int64_t>(static_cast<Wide>(a) * b / c);
+}
+
+LocalDate local_date(Timestamp t, int utc_offset_minutes) {
+    using namespace std::chrono;
+    const auto local = t + minutes{utc_offset_minutes};
+    const year_month_day ymd{floor<days>(local)};
+    return LocalDate{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day())};
+}
+
+Timestamp local_midnight(Timestamp t, int utc_offset_minutes) {
+    using namespace std::chrono;
+    const auto local = t + minutes{utc_offset_minutes};
+    return time_point_cast<seconds>(floor<days>(local)) - minutes{utc_offset_minutes};
+}
+
+Timestamp parse_local_date(const char* text, int utc_offset_minutes) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (std::sscanf(text, "%d-%u-%u", &y, &m, &d) != 3) return Timestamp{};
+    using namespace std::chrono;
+    const sys_days midnight{year{y} / month{m} / std::chrono::day{d}};
+    return time_point_cast<seconds>(midnight) - minutes{utc_offset_minutes};
+}
+
+std::string format_iso8601(Timestamp t) {
+    using namespace std::chrono;
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{t - day};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+}  // namespace loyalty

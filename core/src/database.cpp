@@ -1,0 +1,240 @@
+#include "loyalty/database.hpp"
+
+#include <string>
+
+#include "schema_migrations.hpp"
+
+namespace loyalty {
+
+namespace {
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
+    std::string message(context);
+    message += ": ";
+    message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    throw StorageError(db ? sqlite3_extended_errcode(db) : rc, message);
+}
+
+}  // namespace
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt_, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
+}
+
+Statement::Statement(Statement&& other) noexcept : stmt_(other.stmt_), db_(other.db_) {
+    other.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+    if (this != &other) {
+        sqlite3_finalize(stmt_);
+        stmt_ = other.stmt_;
+        db_ = other.db_;
+        other.stmt_ = nullptr;
+    }
+    return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+    if (int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+        rc != SQLITE_OK)
+        throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t) {
+    if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    std::string sql = sqlite3_sql(stmt_);
+    sqlite3_reset(stmt_);
+    throw_sqlite(db_, rc, "step [" + sql.substr(0, 80) + "]");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::text(int column) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+std::optional<std::int64_t> Statement::optional_int64(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int64(column);
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+}
+
+Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+
+Database::~Database() {
+    statements_.clear();  // finalize before close
+    sqlite3_close_v2(db_);
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, DatabaseOptions options) {
+    sqlite3* raw = nullptr;
+    int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread, by design
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+        sqlite3_close_v2(raw);
+        return make_error(Errc::storage, "cannot open database " + path.string() + ": " + message);
+    }
+    std::unique_ptr<Database> db(new Database(raw, path));
+    try {
+        sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+        sqlite3_extended_result_codes(raw, 1);
+        if (options.integrity_check_on_open) {
+            std::string verdict = db->integrity_check();
+            if (verdict != "ok")
+                return make_error(Errc::corrupt_database,
+                                  "database " + path.string() + " failed its integrity check (" + verdict +
+                                      "); refusing to run on it: restore the last backup");
+        }
+        db->exec("PRAGMA foreign_keys = ON");
+        if (!options.read_only) {
+            db->exec("PRAGMA journal_mode = WAL");
+            db->exec(options.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            const auto migrations = schema_migrations();
+            const int current = db->schema_version();
+            if (current > static_cast<int>(migrations.size()))
+                return make_error(Errc::storage, "database schema version " + std::to_string(current) +
+                                                     " is newer than this program knows; upgrade the program");
+            for (int v = current; v < static_cast<int>(migrations.size()); ++v) {
+                Transaction tx(*db);
+                db->exec(migrations[static_cast<std::size_t>(v)]);
+                db->exec("PRAGMA user_version = " + std::to_string(v + 1));
+                tx.commit();
+            }
+        }
+    } catch (const StorageError& e) {
+        // A file that is not a database at all lands here (SQLITE_NOTADB).
+        if ((e.sqlite_code() & 0xff) == SQLITE_NOTADB || (e.sqlite_code() & 0xff) == SQLITE_CORRUPT)
+            return make_error(Errc::corrupt_database, "database " + path.string() + " is corrupt or not a database (" +
+                                                          e.what() + "); refusing to run on it");
+        return make_error(Errc::storage, std::string("cannot prepare database: ") + e.what());
+    }
+    return db;
+}
+
+void Database::exec(std::string_view sql) {
+    std::string owned(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string message = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        throw StorageError(sqlite3_extended_errcode(db_), "exec: " + message);
+    }
+}
+
+Statement& Database::prepare(std::string_view sql) {
+    auto key = std::string(sql);
+    auto it = statements_.find(key);
+    if (it == statements_.end()) {
+        it = statements_.emplace(key, std::make_unique<Statement>(db_, sql)).first;
+    } else {
+        it->second->reset();
+    }
+    return *it->second;
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+int Database::schema_version() {
+    auto& st = prepare("PRAGMA user_version");
+    st.step();
+    int v = static_cast<int>(st.int64(0));
+    st.reset();
+    return v;
+}
+
+std::string Database::integrity_check() {
+    Statement st(db_, "PRAGMA integrity_check");
+    std::string verdict;
+    while (st.step()) {
+        if (!verdict.empty()) verdict += "; ";
+        verdict += st.text(0);
+        if (verdict.size() > 300) break;
+    }
+    return verdict;
+}
+
+Result<void> Database::backup_to(const std::filesystem::path& target) {
+    sqlite3* dest = nullptr;
+    if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+        std::string message = dest ? sqlite3_errmsg(dest) : "out of memory";
+        sqlite3_close_v2(dest);
+        return make_error(Errc::storage, "cannot create backup " + target.string() + ": " + message);
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
+    int rc = SQLITE_OK;
+    if (backup) {
+        // Copy in steps so a busy store database is not locked for the whole copy.
+        do {
+            rc = sqlite3_backup_step(backup, 1024);
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(5);
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        sqlite3_backup_finish(backup);
+    }
+    std::string message = sqlite3_errmsg(dest);
+    sqlite3_close_v2(dest);
+    if (!backup || rc != SQLITE_DONE) return make_error(Errc::storage, "backup failed: " + message);
+    return {};
+}
+
+Transaction::Transaction(Database& db) : db_(db), name_("sp" + std::to_string(db.savepoint_depth_)) {
+    db_.exec("SAVEPOINT " + name_);
+    ++db_.savepoint_depth_;
+}
+
+Transaction::~Transaction() {
+    if (done_) return;
+    --db_.savepoint_depth_;
+    try {
+        db_.exec("ROLLBACK TO " + name_);
+        db_.exec("RELEASE " + name_);
+    } catch (const StorageError&) {
+        // The connection is already rolled back (e.g. SQLITE_FULL aborted it).
+    }
+}
+
+void Transaction::commit() {
+    db_.exec("RELEASE " + name_);
+    --db_.savepoint_depth_;
+    done_ = true;
+}
+
+}  // namespace loyalty

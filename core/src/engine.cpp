@@ -1,0 +1,175 @@
+#include "loyalty/engine.hpp"
+
+#include <sodium.h>
+
+#include "engine_context.hpp"
+
+namespace loyalty {
+
+using nlohmann::json;
+
+std::string new_uuid() {
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += hex[b[i] >> 4];
+        out += hex[b[i] & 15];
+    }
+    return out;
+}
+
+std::string random_code(int length, const char* alphabet) {
+    const auto n = static_cast<std::uint32_t>(std::char_traits<char>::length(alphabet));
+    std::string out;
+    out.reserve(static_cast<std::size_t>(length));
+    for (int i = 0; i < length; ++i) out += alphabet[randombytes_uniform(n)];
+    return out;
+}
+
+std::string hex_digest(const std::string& data) {
+    unsigned char digest[16];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                       nullptr, 0);
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+const CachedProgram* EngineContext::program(const std::string& code) {
+    if (auto it = programs_by_code.find(code); it != programs_by_code.end()) return &it->second;
+    auto& st = db->prepare("SELECT id, config_json FROM programs WHERE code = ?");
+    st.bind(1, code);
+    if (!st.step()) return nullptr;
+    const auto id = st.int64(0);
+    auto parsed = parse_program_config_json(st.text(1));
+    st.reset();
+    if (!parsed) throw StorageError(SQLITE_CORRUPT, "stored program " + code + " is invalid: " + parsed.error().message);
+    program_code_by_id[id] = code;
+    return &programs_by_code.emplace(code, CachedProgram{id, std::move(parsed.value())}).first->second;
+}
+
+const CachedProgram* EngineContext::program_by_id(std::int64_t id) {
+    if (auto it = program_code_by_id.find(id); it != program_code_by_id.end()) return program(it->second);
+    auto& st = db->prepare("SELECT code FROM programs WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return nullptr;
+    const auto code = st.text(0);
+    st.reset();
+    return program(code);
+}
+
+const CachedProgram& EngineContext::program_of(MemberId member) {
+    auto& st = db->prepare("SELECT program_id FROM members WHERE id = ?");
+    st.bind(1, member);
+    if (!st.step()) throw StorageError(SQLITE_NOTFOUND, "member " + std::to_string(member) + " has no program");
+    const auto id = st.int64(0);
+    st.reset();
+    return *program_by_id(id);
+}
+
+Result<void> Programs::save(const ProgramConfig& config, const std::string& actor) {
+    return guarded([&]() -> Result<void> {
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        const std::string config_json = program_config_to_json(config);
+        db.prepare(
+              "INSERT INTO programs(code, name, kind, config_json) VALUES (?, ?, ?, ?) "
+              "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+              "config_json = excluded.config_json, config_version = config_version + 1")
+            .bind_all(config.code, config.name, config.kind, config_json)
+            .run();
+        auto& idq = db.prepare("SELECT id, config_version FROM programs WHERE code = ?");
+        idq.bind(1, config.code);
+        idq.step();
+        const auto program_id = idq.int64(0);
+        const auto version = idq.int64(1);
+        idq.reset();
+        for (const auto& store : config.stores) {
+            db.prepare("INSERT INTO stores(code, name) VALUES (?, ?) ON CONFLICT(code) DO NOTHING")
+                .bind_all(store, store)
+                .run();
+            db.prepare(
+                  "INSERT OR IGNORE INTO store_programs(store_id, program_id) "
+                  "SELECT id, ? FROM stores WHERE code = ?")
+                .bind_all(program_id, store)
+                .run();
+        }
+        for (const auto& r : config.rewards) {
+            db.prepare(
+                  "INSERT INTO rewards(program_id, code, name, points_cost, value_minor, valid_days, stock) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(program_id, code) DO UPDATE SET name = excluded.name, "
+                  "points_cost = excluded.points_cost, value_minor = excluded.value_minor, "
+                  "valid_days = excluded.valid_days, active = 1")
+                .bind_all(program_id, r.code, r.name, r.points_cost, r.value.minor, r.valid_days, r.stock)
+                .run();
+        }
+        ctx_.programs_by_code.erase(config.code);
+        ctx_.audit.record(actor, "program.saved", "program:" + config.code,
+                          json{{"config_version", version}}.dump());
+        ctx_.emit("program.updated", config.code, json{{"config_version", version}, {"config", json::parse(config_json)}});
+        tx.commit();
+        return {};
+    });
+}
+
+Result<const ProgramConfig*> Programs::get(const std::string& code) {
+    return guarded([&]() -> Result<const ProgramConfig*> {
+        const auto* p = ctx_.program(code);
+        if (!p) return make_error(Errc::not_found, "unknown program " + code);
+        return &p->config;
+    });
+}
+
+std::vector<std::string> Programs::codes() {
+    std::vector<std::string> out;
+    auto& st = ctx_.db->prepare("SELECT code FROM programs ORDER BY code");
+    while (st.step()) out.push_back(st.text(0));
+    return out;
+}
+
+Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path, const Clock& clock,
+                                             EngineOptions options) {
+    if (sodium_init() < 0) return make_error(Errc::storage, "libsodium failed to initialise");
+    auto db = Database::open(path, options.database);
+    if (!db) return db.error();
+    std::unique_ptr<Engine> engine(new Engine());
+    engine->ctx_ = std::make_unique<EngineContext>();
+    engine->ctx_->db = std::move(db.value());
+    engine->ctx_->clock = &clock;
+    engine->ctx_->origin = options.origin;
+    return engine;
+}
+
+Engine::~Engine() = default;
+
+Database& Engine::db() { return *ctx_->db; }
+const Clock& Engine::clock() const { return *ctx_->clock; }
+const Origin& Engine::origin() const { return ctx_->origin; }
+Programs& Engine::programs() { return ctx_->programs; }
+Members& Engine::members() { return ctx_->members; }
+Cards& Engine::cards() { return ctx_->cards; }
+PointsLedger& Engine::ledger() { return ctx_->ledger; }
+Tiers& Engine::tiers() { return ctx_->tiers; }
+Sales& Engine::sales() { return ctx_->sales; }
+Rewards& Engine::rewards() { return ctx_->rewards; }
+Insight& Engine::insight() { return ctx_->insight; }
+Outbox& Engine::outbox() { return ctx_->outbox; }
+AuditLog& Engine::audit() { return ctx_->audit; }
+
+Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
+    DailyReport report;
+    auto points = ctx_->ledger.run_due(now);
+    if (!points) return points.error();
+    report.points = points.value();
+    auto tiers = ctx_->tiers.review_due(now);
+    if (!tiers) return tiers.error();
+    report.tiers = tiers.value();
+    return report;
+}
+
+}  // namespace loyalty

@@ -1,0 +1,61 @@
+#pragma once
+// Private to core: what every service shares. Services reach each other
+// through here, so one operation can span ledger, tiers and outbox inside one
+// transaction.
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "loyalty/engine.hpp"
+
+// Optional fields serialise as JSON null.
+template <typename T>
+struct nlohmann::adl_serializer<std::optional<T>> {
+    static void to_json(json& j, const std::optional<T>& value) {
+        if (value) j = *value; else j = nullptr;
+    }
+};
+
+namespace loyalty {
+
+struct CachedProgram {
+    std::int64_t id = 0;
+    ProgramConfig config;
+};
+
+struct EngineContext {
+    std::unique_ptr<Database> db;
+    const Clock* clock = nullptr;
+    Origin origin;
+    std::map<std::string, CachedProgram, std::less<>> programs_by_code;
+    std::map<std::int64_t, std::string> program_code_by_id;
+
+    Programs programs{*this};
+    Members members{*this};
+    Cards cards{*this};
+    PointsLedger ledger{*this};
+    Tiers tiers{*this};
+    Sales sales{*this};
+    Rewards rewards{*this};
+    Insight insight{*this};
+    Outbox outbox{*this};
+    AuditLog audit{*this};
+
+    Timestamp now() const { return clock->now(); }
+    // Loads (and caches) a program; nullptr when unknown.
+    const CachedProgram* program(const std::string& code);
+    const CachedProgram* program_by_id(std::int64_t id);
+    // The program a member belongs to; members always have one.
+    const CachedProgram& program_of(MemberId member);
+    void emit(const std::string& type, const std::string& program, const nlohmann::json& payload) {
+        outbox.append(type, program, payload.dump());
+    }
+};
+
+// A random identifier: 32 hex chars in UUID v4 layout.
+std::string new_uuid();
+// A random code from an unambiguous alphabet (no 0/O, 1/I), for coupons and cards.
+std::string random_code(int length, const char* alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789");
+std::string hex_digest(const std::string& data);  // BLAKE2b-128 of data, hex
+
+}  // namespace loyalty

@@ -1,0 +1,11 @@
+#pragma once
+// Private to core: reading a member row, shared by the services that need one.
+#include <optional>
+
+#include "engine_context.hpp"
+
+namespace loyalty {
+
+std::optional<Member> load_member(EngineContext& ctx, MemberId id);
+
+}  // namespace loyalty

@@ -1,0 +1,60 @@
+#include "loyalty/outbox.hpp"
+
+#include "engine_context.hpp"
+
+namespace loyalty {
+
+void Outbox::append(const std::string& type, const std::string& program, const std::string& payload_json) {
+    auto& db = *ctx_.db;
+    const auto& origin = ctx_.origin;
+    // The sequence row is bumped in the same transaction as the event, so
+    // sequences stay contiguous per terminal even with two processes writing.
+    auto& seq_stmt = db.prepare(
+        "INSERT INTO terminal_sequences(store, terminal, last_seq) VALUES (?, ?, 1) "
+        "ON CONFLICT(store, terminal) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
+    seq_stmt.bind_all(origin.store, origin.terminal);
+    seq_stmt.step();
+    const auto seq = seq_stmt.int64(0);
+    seq_stmt.reset();
+    db.prepare(
+          "INSERT INTO outbox(event_id, type, schema_version, program, store, terminal, seq, occurred_at, payload) "
+          "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)")
+        .bind_all(new_uuid(), type, program, origin.store, origin.terminal, seq, to_unix(ctx_.now()), payload_json)
+        .run();
+}
+
+std::vector<OutboxEvent> Outbox::pending(const std::string& store, const std::string& terminal,
+                                         std::int64_t after_seq, int limit) {
+    std::vector<OutboxEvent> out;
+    auto& st = ctx_.db->prepare(
+        "SELECT id, event_id, type, schema_version, program, store, terminal, seq, occurred_at, payload "
+        "FROM outbox WHERE store = ? AND terminal = ? AND seq > ? ORDER BY seq LIMIT ?");
+    st.bind_all(store, terminal, after_seq, limit);
+    while (st.step()) {
+        out.push_back(OutboxEvent{st.int64(0), st.text(1), st.text(2), static_cast<int>(st.int64(3)), st.text(4),
+                                  st.text(5), st.text(6), st.int64(7), from_unix(st.int64(8)), st.text(9)});
+    }
+    return out;
+}
+
+int Outbox::acknowledge_through(const std::string& store, const std::string& terminal, std::int64_t seq) {
+    ctx_.db->prepare("DELETE FROM outbox WHERE store = ? AND terminal = ? AND seq <= ?")
+        .bind_all(store, terminal, seq)
+        .run();
+    return ctx_.db->changes();
+}
+
+std::int64_t Outbox::backlog() {
+    auto& st = ctx_.db->prepare("SELECT count(*) FROM outbox");
+    st.step();
+    return st.int64(0);
+}
+
+std::optional<Timestamp> Outbox::oldest_pending() {
+    auto& st = ctx_.db->prepare("SELECT min(occurred_at) FROM outbox");
+    st.step();
+    if (st.is_null(0)) return std::nullopt;
+    return from_unix(st.int64(0));
+}
+
+}  // namespace loyalty

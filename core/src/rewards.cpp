@@ -1,0 +1,207 @@
+#include "loyalty/rewards.hpp"
+
+#include "engine_context.hpp"
+#include "member_rows.hpp"
+
+namespace loyalty {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kCouponColumns =
+    "SELECT c.code, p.code, c.member_id, c.source, c.title, c.value_minor, c.min_spend_minor, c.issued_at, "
+    "c.expires_at, c.status, c.used_receipt FROM coupons c JOIN programs p ON p.id = c.program_id ";
+
+Coupon read_coupon(Statement& st) {
+    return Coupon{st.text(0),         st.text(1),         st.int64(2),         st.text(3),
+                  st.text(4),         Money{st.int64(5)}, Money{st.int64(6)},  from_unix(st.int64(7)),
+                  from_unix(st.int64(8)), st.text(9),     st.optional_text(10)};
+}
+
+// Idempotency for non-ledger operations: the first result is kept under its key.
+std::optional<std::string> recorded_result(EngineContext& ctx, const std::string& key, const std::string& request_hash,
+                                           bool& conflict) {
+    auto& st = ctx.db->prepare("SELECT request_hash, result_json FROM operations WHERE idempotency_key = ?");
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    conflict = st.text(0) != request_hash;
+    auto result = st.text(1);
+    st.reset();
+    return result;
+}
+
+void record_result(EngineContext& ctx, const std::string& key, const std::string& kind, const std::string& request_hash,
+                   const std::string& result) {
+    ctx.db->prepare(
+           "INSERT INTO operations(idempotency_key, kind, request_hash, result_json, occurred_at) VALUES (?, ?, ?, ?, ?)")
+        .bind_all(key, kind, request_hash, result, to_unix(ctx.now()))
+        .run();
+}
+
+std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId member, const std::string& source,
+                          const std::string& title, Money value, Money min_spend, int valid_days,
+                          std::optional<std::int64_t> redeem_entry) {
+    const auto now = ctx.now();
+    const auto code = random_code(12);
+    ctx.db->prepare(
+           "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, min_spend_minor, issued_at, "
+           "expires_at, redeem_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(code, program_id, member, source, title, value.minor, min_spend.minor, to_unix(now),
+                  to_unix(now + Days{valid_days}), redeem_entry)
+        .run();
+    return code;
+}
+
+}  // namespace
+
+std::vector<Reward> Rewards::catalog(const std::string& program) {
+    std::vector<Reward> out;
+    auto& st = ctx_.db->prepare(
+        "SELECT r.code, r.name, r.points_cost, r.value_minor, r.valid_days, r.stock FROM rewards r "
+        "JOIN programs p ON p.id = r.program_id WHERE p.code = ? AND r.active = 1 ORDER BY r.points_cost, r.code");
+    st.bind(1, program);
+    while (st.step())
+        out.push_back(Reward{st.text(0), st.text(1), st.int64(2), Money{st.int64(3)}, static_cast<int>(st.int64(4)),
+                             st.optional_int64(5)});
+    return out;
+}
+
+Result<Coupon> Rewards::find(const std::string& code) {
+    return guarded([&]() -> Result<Coupon> {
+        auto& st = ctx_.db->prepare(std::string(kCouponColumns) + "WHERE c.code = ?");
+        st.bind(1, code);
+        if (!st.step()) return make_error(Errc::not_found, "unknown coupon " + code);
+        auto coupon = read_coupon(st);
+        st.reset();
+        return coupon;
+    });
+}
+
+Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_code, const std::string& idempotency_key) {
+    return guarded([&]() -> Result<Coupon> {
+        if (idempotency_key.empty()) return make_error(Errc::invalid_argument, "a redemption needs an idempotency key");
+        const auto key = "redeem:" + idempotency_key;
+        const auto request_hash = std::to_string(member_id) + "/" + reward_code;
+        bool conflict = false;
+        if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
+            if (conflict) return make_error(Errc::conflict, "idempotency key " + idempotency_key + " was used for another redemption");
+            return find(json::parse(*done).at("coupon").get<std::string>());
+        }
+        auto member = load_member(ctx_, member_id);
+        if (!member || member->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(member_id));
+        const auto* program = ctx_.program(member->program);
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto& rs = db.prepare(
+            "SELECT name, points_cost, value_minor, valid_days, stock FROM rewards "
+            "WHERE program_id = ? AND code = ? AND active = 1");
+        rs.bind_all(program->id, reward_code);
+        if (!rs.step()) return make_error(Errc::not_found, "unknown reward " + reward_code);
+        const auto name = rs.text(0);
+        const Points cost = rs.int64(1);
+        const Money value{rs.int64(2)};
+        const int valid_days = static_cast<int>(rs.int64(3));
+        const auto stock = rs.optional_int64(4);
+        rs.reset();
+        if (stock && *stock <= 0) return make_error(Errc::limit_exceeded, "reward " + name + " is out of stock");
+        auto entry = ctx_.ledger.debit(Debit{member_id, LedgerKind::redeem, cost, "reward " + name,
+                                             "reward:" + reward_code, key, std::nullopt});
+        if (!entry) return entry.error();
+        if (stock)
+            db.prepare("UPDATE rewards SET stock = stock - 1 WHERE program_id = ? AND code = ?")
+                .bind_all(program->id, reward_code)
+                .run();
+        const auto code = insert_coupon(ctx_, program->id, member_id, "reward:" + reward_code, name, value, Money{0},
+                                        valid_days, *entry);
+        record_result(ctx_, key, "redeem", request_hash, json{{"coupon", code}}.dump());
+        const auto balance = ctx_.ledger.balance(member_id);
+        ctx_.emit("reward.redeemed", member->program,
+                  json{{"member", member_id}, {"reward", reward_code}, {"points", cost}, {"coupon", code},
+                       {"available", balance.available}});
+        tx.commit();
+        return find(code);
+    });
+}
+
+Result<Coupon> Rewards::grant(const CouponGrant& g) {
+    return guarded([&]() -> Result<Coupon> {
+        if (g.idempotency_key.empty()) return make_error(Errc::invalid_argument, "a coupon grant needs an idempotency key");
+        if (g.value.minor < 0 || g.valid_days <= 0) return make_error(Errc::invalid_argument, "coupon value or validity is invalid");
+        const auto key = "grant:" + g.idempotency_key;
+        const auto request_hash = std::to_string(g.member) + "/" + g.source + "/" + std::to_string(g.value.minor);
+        bool conflict = false;
+        if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
+            if (conflict) return make_error(Errc::conflict, "idempotency key " + g.idempotency_key + " was used for another grant");
+            return find(json::parse(*done).at("coupon").get<std::string>());
+        }
+        auto member = load_member(ctx_, g.member);
+        if (!member || member->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(g.member));
+        const auto* program = ctx_.program(member->program);
+        Transaction tx(*ctx_.db);
+        const auto code = insert_coupon(ctx_, program->id, g.member, g.source, g.title, g.value, g.min_spend,
+                                        g.valid_days, std::nullopt);
+        record_result(ctx_, key, "grant", request_hash, json{{"coupon", code}}.dump());
+        ctx_.emit("coupon.issued", member->program,
+                  json{{"member", g.member}, {"coupon", code}, {"source", g.source}, {"value", g.value.minor}});
+        tx.commit();
+        return find(code);
+    });
+}
+
+Result<Coupon> Rewards::validate(const std::string& code, MemberId member, Money net) {
+    auto coupon = find(code);
+    if (!coupon) return coupon;
+    if (coupon->member != member) return make_error(Errc::not_found, "coupon " + code + " belongs to another member");
+    if (coupon->status == "used") return make_error(Errc::already_used, "coupon " + code + " was already used");
+    if (coupon->status != "issued") return make_error(Errc::blocked, "coupon " + code + " is " + coupon->status);
+    if (coupon->expires_at <= ctx_.now()) return make_error(Errc::expired, "coupon " + code + " has expired");
+    if (net < coupon->min_spend)
+        return make_error(Errc::limit_exceeded, "coupon " + code + " needs a spend of " + format_money(coupon->min_spend));
+    return coupon;
+}
+
+std::vector<Coupon> Rewards::coupons_of(MemberId member, bool usable_only) {
+    std::vector<Coupon> out;
+    auto& st = ctx_.db->prepare(std::string(kCouponColumns) +
+                                (usable_only ? "WHERE c.member_id = ? AND c.status = 'issued' AND c.expires_at > ? "
+                                             : "WHERE c.member_id = ? AND ? IS NOT NULL ") +
+                                "ORDER BY c.expires_at");
+    st.bind_all(member, to_unix(ctx_.now()));
+    while (st.step()) out.push_back(read_coupon(st));
+    return out;
+}
+
+Result<int> Rewards::grant_birthday_gifts(const std::string& program_code, Timestamp now) {
+    return guarded([&]() -> Result<int> {
+        const auto* program = ctx_.program(program_code);
+        if (!program) return make_error(Errc::not_found, "unknown program " + program_code);
+        const auto today = local_date(now, program->config.utc_offset_minutes);
+        int granted = 0;
+        for (const auto& level : program->config.tiers.levels) {
+            if (!level.birthday_gift) continue;
+            const RewardDefinition* gift = nullptr;
+            for (const auto& r : program->config.rewards)
+                if (r.code == *level.birthday_gift) gift = &r;
+            auto& st = ctx_.db->prepare(
+                "SELECT id FROM members WHERE program_id = ? AND status = 'active' AND tier_code = ? AND birthday_month = ?");
+            st.bind_all(program->id, level.code, static_cast<std::int64_t>(today.month));
+            std::vector<MemberId> members;
+            while (st.step()) members.push_back(st.int64(0));
+            st.reset();
+            for (const auto id : members) {
+                const auto key = "birthday:" + std::to_string(id) + ":" + std::to_string(today.year);
+                bool conflict = false;
+                if (recorded_result(ctx_, "grant:" + key, "", conflict)) continue;
+                auto coupon = grant(CouponGrant{id, "birthday", gift->name, gift->value, Money{0}, gift->valid_days, key});
+                if (!coupon) return coupon.error();
+                ++granted;
+            }
+        }
+        return granted;
+    });
+}
+
+}  // namespace loyalty

@@ -1,0 +1,392 @@
+#include "loyalty/sales.hpp"
+
+#include <algorithm>
+
+#include "engine_context.hpp"
+#include "member_rows.hpp"
+
+namespace loyalty {
+
+using nlohmann::json;
+
+namespace {
+
+struct SaleKey {
+    std::string program, store, terminal, receipt;
+    std::string text() const { return program + "/" + store + "/" + terminal + "/" + receipt; }
+};
+
+SaleKey key_of(const EngineContext& ctx, const std::string& program, const std::string& store,
+               const std::string& terminal, const std::string& receipt) {
+    return SaleKey{program, store.empty() ? ctx.origin.store : store, terminal.empty() ? ctx.origin.terminal : terminal,
+                   receipt};
+}
+
+// Everything quote and commit both need: computed once, from the same inputs.
+struct Priced {
+    const CachedProgram* program = nullptr;
+    std::optional<Member> member;
+    Quote quote;
+};
+
+Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& config, Timestamp now) {
+    auto& st = ctx.db->prepare(
+        "SELECT coalesce(sum(points_earned), 0) FROM sales WHERE member_id = ? AND occurred_at >= ?");
+    st.bind_all(member, to_unix(local_midnight(now, config.utc_offset_minutes)));
+    st.step();
+    const auto points = st.int64(0);
+    st.reset();
+    return points;
+}
+
+Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
+    Priced p;
+    p.program = ctx.program(request.program);
+    if (!p.program) return make_error(Errc::not_found, "unknown program " + request.program);
+    const auto& config = p.program->config;
+    const TierLevel* tier = nullptr;
+    if (request.member) {
+        p.member = load_member(ctx, *request.member);
+        if (!p.member || p.member->program != request.program)
+            return make_error(Errc::not_found, "no member " + std::to_string(*request.member) + " in " + request.program);
+        if (p.member->status != "active") return make_error(Errc::blocked, "member account is " + p.member->status);
+        tier = config.tier(p.member->tier_code);
+        if (!tier) tier = &config.entry_tier();
+    } else if (request.points_to_pay != 0 || !request.coupons.empty()) {
+        return make_error(Errc::invalid_argument, "points and coupons need an identified member");
+    }
+    auto basket = price_basket(config, tier, request.lines);
+    if (!basket) return basket.error();
+    auto& q = p.quote;
+    q.basket = std::move(basket.value());
+
+    std::vector<std::string> seen;
+    for (const auto& code : request.coupons) {
+        if (std::find(seen.begin(), seen.end(), code) != seen.end())
+            return make_error(Errc::invalid_argument, "coupon " + code + " is listed twice");
+        seen.push_back(code);
+        auto coupon = ctx.rewards.validate(code, *request.member, q.basket.net);
+        if (!coupon) return coupon.error();
+        q.coupon_value += coupon->value;
+        q.notes.push_back("coupon " + code + ": -" + format_money(coupon->value));
+    }
+    q.coupon_value = std::min(q.coupon_value, q.basket.net);
+    const Money after_coupons = q.basket.net - q.coupon_value;
+
+    if (p.member) {
+        const auto& rate = config.points_payment;
+        q.available = p.member->points_available;
+        const auto max_value = after_coupons.minor * rate.max_percent_of_basket / 100;
+        const Points max_by_basket = max_value / rate.value.minor * rate.points;
+        const Points max_by_balance = q.available / rate.points * rate.points;
+        q.max_points_payable = std::min(max_by_basket, max_by_balance);
+        if (request.points_to_pay < 0) return make_error(Errc::invalid_argument, "points to pay must not be negative");
+        if (request.points_to_pay % rate.points != 0)
+            return make_error(Errc::invalid_argument, "points are spent in steps of " + std::to_string(rate.points));
+        if (request.points_to_pay > q.available)
+            return make_error(Errc::insufficient_points, "wants to pay " + std::to_string(request.points_to_pay) +
+                                                             " points, " + std::to_string(q.available) + " available");
+        if (request.points_to_pay > q.max_points_payable)
+            return make_error(Errc::limit_exceeded, "at most " + std::to_string(q.max_points_payable) +
+                                                        " points may pay for this basket");
+        q.points_to_pay = request.points_to_pay;
+        q.points_value = Money{request.points_to_pay / rate.points * rate.value.minor};
+
+        const auto now = ctx.now();
+        const auto today = local_date(now, config.utc_offset_minutes);
+        EarnInputs inputs;
+        inputs.at = now;
+        inputs.birthday_month = p.member->birthday_month && static_cast<unsigned>(*p.member->birthday_month) == today.month;
+        inputs.earned_today = earned_today(ctx, p.member->id, config, now);
+        inputs.non_cash = q.coupon_value + q.points_value;
+        q.earn = compute_earn(config, *tier, q.basket, inputs);
+    }
+    q.to_pay = after_coupons - q.points_value;
+    return p;
+}
+
+std::string fingerprint(const SaleRequest& r) {
+    json lines = json::array();
+    for (const auto& l : r.lines)
+        lines.push_back({l.sku, l.category, l.quantity, l.unit_price.minor, l.discount.minor});
+    return hex_digest(json{{"m", r.member ? *r.member : 0}, {"l", lines}, {"p", r.points_to_pay}, {"c", r.coupons}}.dump());
+}
+
+SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
+    auto& st = ctx.db->prepare(
+        "SELECT member_id, gross_minor, net_minor, coupon_minor, points_paid, points_paid_minor, points_earned "
+        "FROM sales WHERE id = ?");
+    st.bind(1, sale_id);
+    st.step();
+    SaleResult r;
+    r.sale_id = sale_id;
+    r.replayed = true;
+    const auto member = st.optional_int64(0);
+    r.gross = Money{st.int64(1)};
+    r.net = Money{st.int64(2)};
+    r.coupon_value = Money{st.int64(3)};
+    r.points_paid = st.int64(4);
+    r.points_value = Money{st.int64(5)};
+    r.earned = st.int64(6);
+    st.reset();
+    r.to_pay = r.net - r.coupon_value - r.points_value;
+    if (member) {
+        const auto m = load_member(ctx, *member);
+        r.available_after = m->points_available;
+        r.pending_after = m->points_pending;
+        r.tier = m->tier_code;
+    }
+    return r;
+}
+
+json lines_json(const PricedBasket& basket) {
+    json lines = json::array();
+    for (const auto& l : basket.lines)
+        lines.push_back({{"sku", l.line.sku}, {"category", l.line.category}, {"quantity", l.line.quantity},
+                         {"unit_price", l.line.unit_price.minor}, {"discount", l.line.discount.minor},
+                         {"net", l.net.minor}, {"earns", l.earns}});
+    return lines;
+}
+
+}  // namespace
+
+Result<Quote> Sales::quote(const SaleRequest& request) {
+    return guarded([&]() -> Result<Quote> {
+        auto priced = price(ctx_, request);
+        if (!priced) return priced.error();
+        return std::move(priced->quote);
+    });
+}
+
+Result<SaleResult> Sales::commit(const SaleRequest& request) {
+    return guarded([&]() -> Result<SaleResult> {
+        if (request.receipt.empty()) return make_error(Errc::invalid_argument, "a sale needs its receipt number");
+        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        const auto* program = ctx_.program(request.program);
+        if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
+        const auto print = fingerprint(request);
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto& existing = db.prepare(
+            "SELECT id, fingerprint FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
+        existing.bind_all(program->id, key.store, key.terminal, key.receipt);
+        if (existing.step()) {
+            const auto id = existing.int64(0);
+            const bool same = existing.text(1) == print;
+            existing.reset();
+            if (!same)
+                return make_error(Errc::conflict, "receipt " + key.receipt + " was already committed with other content");
+            return result_from_row(ctx_, id);  // the same sale again: nothing changes
+        }
+        auto priced = price(ctx_, request);
+        if (!priced) return priced.error();
+        const auto& q = priced->quote;
+        const auto now = ctx_.now();
+        db.prepare(
+              "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
+              "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(program->id, key.store, key.terminal, key.receipt, request.member, to_unix(now),
+                      q.basket.gross.minor, q.basket.net.minor, q.coupon_value.minor, q.points_to_pay,
+                      q.points_value.minor, q.earn.points, print)
+            .run();
+        const auto sale_id = db.last_insert_rowid();
+        for (const auto& l : q.basket.lines)
+            db.prepare(
+                  "INSERT INTO sale_lines(sale_id, line_no, sku, category, quantity, unit_price, member_price, "
+                  "discount_minor, net_minor, eligible) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind_all(sale_id, l.line_no, l.line.sku, l.line.category, l.line.quantity, l.line.unit_price.minor,
+                          l.member_unit_price.minor, (l.line.discount + l.member_discount).minor, l.net.minor,
+                          l.earns ? 1 : 0)
+                .run();
+
+        SaleResult result;
+        result.sale_id = sale_id;
+        result.gross = q.basket.gross;
+        result.net = q.basket.net;
+        result.coupon_value = q.coupon_value;
+        result.points_value = q.points_value;
+        result.to_pay = q.to_pay;
+        result.points_paid = q.points_to_pay;
+        result.earned = q.earn.points;
+        json event{{"sale_id", sale_id},   {"store", key.store},         {"terminal", key.terminal},
+                   {"receipt", key.receipt}, {"lines", lines_json(q.basket)}, {"gross", q.basket.gross.minor},
+                   {"net", q.basket.net.minor}, {"coupons", request.coupons}, {"points_paid", q.points_to_pay},
+                   {"points_earned", q.earn.points}};
+        if (const auto& member = priced->member) {
+            const auto ref = "receipt:" + key.text();
+            if (q.points_to_pay > 0) {
+                auto paid = ctx_.ledger.debit(Debit{member->id, LedgerKind::redeem, q.points_to_pay, "paid with points",
+                                                    ref, "sale-pay:" + key.text(), std::nullopt});
+                if (!paid) return paid.error();
+            }
+            for (const auto& code : request.coupons) {
+                db.prepare(
+                      "UPDATE coupons SET status = 'used', used_at = ?, used_receipt = ? "
+                      "WHERE code = ? AND status = 'issued'")
+                    .bind_all(to_unix(now), key.text(), code)
+                    .run();
+                if (db.changes() != 1) return make_error(Errc::already_used, "coupon " + code + " was used meanwhile");
+            }
+            if (q.earn.points > 0) {
+                const auto& rules = program->config.earning;
+                ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, q.earn.points, rules.return_window_days > 0,
+                                          now + Days{rules.return_window_days},
+                                          ctx_.ledger.expiry_for(request.program, now), "purchase", ref,
+                                          "sale-earn:" + key.text(), std::nullopt});
+            }
+            db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
+            result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+            const auto balance = ctx_.ledger.balance(member->id);
+            result.available_after = balance.available;
+            result.pending_after = balance.pending;
+            result.tier = result.tier_change ? result.tier_change->to : member->tier_code;
+            event["member"] = member->id;
+            event["available"] = balance.available;
+            event["pending"] = balance.pending;
+            event["tier"] = result.tier;
+        }
+        ctx_.emit("sale.committed", request.program, event);
+        tx.commit();
+        return result;
+    });
+}
+
+Result<RefundResult> Sales::refund(const RefundRequest& request) {
+    return guarded([&]() -> Result<RefundResult> {
+        if (request.refund_ref.empty()) return make_error(Errc::invalid_argument, "a refund needs its refund slip number");
+        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        const auto* program = ctx_.program(request.program);
+        if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto& sale = db.prepare(
+            "SELECT id, member_id, net_minor, points_paid, points_earned, refunded_minor, points_reversed, "
+            "points_restored, status FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
+        sale.bind_all(program->id, key.store, key.terminal, key.receipt);
+        if (!sale.step()) return make_error(Errc::not_found, "no sale with receipt " + key.receipt);
+        const auto sale_id = sale.int64(0);
+        const auto member = sale.optional_int64(1);
+        const Money net{sale.int64(2)};
+        const Points points_paid = sale.int64(3), earned = sale.int64(4);
+        const Money refunded_before{sale.int64(5)};
+        const Points reversed_before = sale.int64(6), restored_before = sale.int64(7);
+        sale.reset();
+
+        auto& prior = db.prepare(
+            "SELECT amount_minor, points_reversed, points_restored, points_shortfall FROM refunds "
+            "WHERE sale_id = ? AND refund_ref = ?");
+        prior.bind_all(sale_id, request.refund_ref);
+        if (prior.step()) {
+            RefundResult r{true, Money{prior.int64(0)}, prior.int64(1), prior.int64(2), prior.int64(3), 0};
+            prior.reset();
+            if (member) r.available_after = ctx_.ledger.balance(*member).available;
+            return r;
+        }
+
+        struct Line {
+            int line_no;
+            std::int64_t quantity, refunded;
+            Money net;
+            bool eligible;
+        };
+        std::vector<Line> lines;
+        auto& ls = db.prepare(
+            "SELECT line_no, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ? ORDER BY line_no");
+        ls.bind(1, sale_id);
+        while (ls.step())
+            lines.push_back(Line{static_cast<int>(ls.int64(0)), ls.int64(1), ls.int64(2), Money{ls.int64(3)}, ls.int64(4) != 0});
+        std::map<int, std::int64_t> returning;
+        if (request.lines.empty()) {
+            for (const auto& l : lines)
+                if (l.quantity > l.refunded) returning[l.line_no] = l.quantity - l.refunded;
+        } else {
+            for (const auto& r : request.lines) {
+                if (r.quantity <= 0) return make_error(Errc::invalid_argument, "refund quantities must be positive");
+                returning[r.line_no] += r.quantity;
+            }
+        }
+        if (returning.empty()) return make_error(Errc::conflict, "the sale is already fully refunded");
+        // A line's refunded share is net x (refunded qty / qty), computed cumulatively so
+        // that refunding the last unit leaves no rounding remainder behind.
+        Money amount, eligible_after, eligible_total;
+        for (auto& l : lines) {
+            const auto share = [&](std::int64_t qty) { return Money{mul_div(l.net.minor, qty, l.quantity)}; };
+            std::int64_t qty = 0;
+            if (auto it = returning.find(l.line_no); it != returning.end()) {
+                qty = it->second;
+                returning.erase(it);
+                if (l.refunded + qty > l.quantity)
+                    return make_error(Errc::invalid_argument, "line " + std::to_string(l.line_no) +
+                                                                  ": refund is larger than what was sold");
+            }
+            amount += share(l.refunded + qty) - share(l.refunded);
+            if (l.eligible) {
+                eligible_total += l.net;
+                eligible_after += share(l.refunded + qty);
+            }
+            l.refunded += qty;
+        }
+        if (!returning.empty())
+            return make_error(Errc::invalid_argument, "line " + std::to_string(returning.begin()->first) + " is not on the sale");
+
+        const Money refunded_after = refunded_before + amount;
+        const Points reverse_target =
+            eligible_total.minor > 0 ? mul_div(earned, eligible_after.minor, eligible_total.minor) : 0;
+        const Points restore_target =
+            net.minor > 0 ? mul_div(points_paid, refunded_after.minor, net.minor) : 0;
+        RefundResult result;
+        result.amount = amount;
+        const auto ref = "receipt:" + key.text();
+        const auto refund_key = key.text() + "/refund/" + request.refund_ref;
+        if (member) {
+            const Points to_reverse = reverse_target - reversed_before;
+            if (to_reverse > 0) {
+                const auto earn_entry = ctx_.ledger.find_by_key("sale-earn:" + key.text());
+                result.shortfall = ctx_.ledger.reverse_earn(*member, earn_entry ? earn_entry->id : 0, to_reverse,
+                                                            "refund " + request.refund_ref, ref, "refund-reverse:" + refund_key);
+                result.reversed = to_reverse - result.shortfall;
+            }
+            const Points to_restore = restore_target - restored_before;
+            if (to_restore > 0) {
+                const auto pay_entry = ctx_.ledger.find_by_key("sale-pay:" + key.text());
+                if (pay_entry)
+                    result.restored = ctx_.ledger.restore_debit(*member, pay_entry->id, to_restore,
+                                                                "refund " + request.refund_ref, ref,
+                                                                "refund-restore:" + refund_key);
+            }
+            result.available_after = ctx_.ledger.balance(*member).available;
+        }
+        bool fully = true;
+        for (const auto& l : lines) {
+            db.prepare("UPDATE sale_lines SET refunded_qty = ? WHERE sale_id = ? AND line_no = ?")
+                .bind_all(l.refunded, sale_id, l.line_no)
+                .run();
+            fully = fully && l.refunded == l.quantity;
+        }
+        db.prepare(
+              "UPDATE sales SET refunded_minor = ?, points_reversed = ?, points_restored = ?, status = ? WHERE id = ?")
+            .bind_all(refunded_after.minor, reverse_target, restored_before + result.restored,
+                      fully ? "refunded" : "partially_refunded", sale_id)
+            .run();
+        db.prepare(
+              "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, points_reversed, points_restored, "
+              "points_shortfall) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(sale_id, request.refund_ref, to_unix(ctx_.now()), amount.minor, result.reversed, result.restored,
+                      result.shortfall)
+            .run();
+        json event{{"sale_id", sale_id},         {"store", key.store},          {"terminal", key.terminal},
+                   {"receipt", key.receipt},     {"refund_ref", request.refund_ref}, {"amount", amount.minor},
+                   {"points_reversed", result.reversed}, {"points_restored", result.restored},
+                   {"points_shortfall", result.shortfall}};
+        if (member) {
+            event["member"] = *member;
+            event["available"] = result.available_after;
+        }
+        ctx_.emit("sale.refunded", request.program, event);
+        tx.commit();
+        return result;
+    });
+}
+
+}  // namespace loyalty

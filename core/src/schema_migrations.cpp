@@ -1,0 +1,285 @@
+// Numbered schema migrations. A database records the last one applied in
+// PRAGMA user_version; open() applies the rest in one transaction each.
+// Never edit a migration that has shipped: add the next one.
+#include "schema_migrations.hpp"
+
+namespace loyalty {
+
+namespace {
+
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE programs (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('mall', 'brand')),
+    config_json     TEXT NOT NULL,
+    config_version  INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE stores (
+    id      INTEGER PRIMARY KEY,
+    code    TEXT NOT NULL UNIQUE,
+    name    TEXT NOT NULL
+);
+
+-- A store sells under its brand's program and, inside a mall, the mall's program.
+CREATE TABLE store_programs (
+    store_id    INTEGER NOT NULL REFERENCES stores(id),
+    program_id  INTEGER NOT NULL REFERENCES programs(id),
+    PRIMARY KEY (store_id, program_id)
+) WITHOUT ROWID;
+
+CREATE TABLE members (
+    id                  INTEGER PRIMARY KEY,
+    program_id          INTEGER NOT NULL REFERENCES programs(id),
+    display_name        TEXT NOT NULL DEFAULT '',
+    birthday_month      INTEGER CHECK (birthday_month BETWEEN 1 AND 12),
+    birthday_day        INTEGER CHECK (birthday_day BETWEEN 1 AND 31),
+    enrolled_at         INTEGER NOT NULL,
+    home_store          TEXT,
+    status              TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'merged', 'closed')),
+    merged_into         INTEGER REFERENCES members(id),
+    consent_privacy_at  INTEGER,
+    consent_marketing_at INTEGER,
+    pin_hash            TEXT,
+    tier_code           TEXT NOT NULL,
+    tier_since          INTEGER NOT NULL,
+    tier_review_at      INTEGER NOT NULL,
+    tier_grace_until    INTEGER,
+    points_available    INTEGER NOT NULL DEFAULT 0 CHECK (points_available >= 0),
+    points_pending      INTEGER NOT NULL DEFAULT 0 CHECK (points_pending >= 0),
+    last_visit_at       INTEGER,
+    rfm_r               INTEGER NOT NULL DEFAULT 0,
+    rfm_f               INTEGER NOT NULL DEFAULT 0,
+    rfm_m               INTEGER NOT NULL DEFAULT 0,
+    rfm_score           INTEGER NOT NULL DEFAULT 0,
+    version             INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX members_by_program_tier ON members(program_id, tier_code);
+CREATE INDEX members_by_review ON members(tier_review_at) WHERE status = 'active';
+
+-- Every way a shopper is recognised; unique within a program.
+CREATE TABLE identities (
+    program_id  INTEGER NOT NULL REFERENCES programs(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('card_number', 'card_uid', 'barcode', 'phone', 'app_code', 'union_id')),
+    value       TEXT NOT NULL,
+    member_id   INTEGER NOT NULL REFERENCES members(id),
+    linked_at   INTEGER NOT NULL,
+    PRIMARY KEY (program_id, kind, value)
+) WITHOUT ROWID;
+CREATE INDEX identities_by_member ON identities(member_id);
+
+CREATE TABLE cards (
+    id           INTEGER PRIMARY KEY,
+    program_id   INTEGER NOT NULL REFERENCES programs(id),
+    card_number  TEXT NOT NULL,
+    card_uid     TEXT,
+    form         TEXT NOT NULL CHECK (form IN ('physical', 'electronic')),
+    member_id    INTEGER NOT NULL REFERENCES members(id),
+    status       TEXT NOT NULL CHECK (status IN ('issued', 'active', 'lost', 'blocked', 'replaced')),
+    issued_at    INTEGER NOT NULL,
+    replaced_by  INTEGER REFERENCES cards(id),
+    UNIQUE (program_id, card_number)
+);
+CREATE INDEX cards_by_member ON cards(member_id);
+
+-- Append-only: triggers below refuse UPDATE and DELETE.
+CREATE TABLE ledger_entries (
+    id               INTEGER PRIMARY KEY,
+    member_id        INTEGER NOT NULL REFERENCES members(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'expire', 'adjust', 'reverse', 'transfer', 'bonus', 'release')),
+    available_delta  INTEGER NOT NULL,
+    pending_delta    INTEGER NOT NULL,
+    occurred_at      INTEGER NOT NULL,
+    reason           TEXT NOT NULL DEFAULT '',
+    reference        TEXT,
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    store            TEXT,
+    terminal         TEXT,
+    actor            TEXT
+);
+CREATE INDEX ledger_by_member ON ledger_entries(member_id, occurred_at);
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+
+-- Points are earned in lots, each with its own release and expiry date, and
+-- consumed oldest-expiry-first.
+CREATE TABLE point_lots (
+    id              INTEGER PRIMARY KEY,
+    member_id       INTEGER NOT NULL REFERENCES members(id),
+    source_entry_id INTEGER NOT NULL REFERENCES ledger_entries(id),
+    earned_at       INTEGER NOT NULL,
+    release_at      INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    original        INTEGER NOT NULL CHECK (original > 0),
+    remaining       INTEGER NOT NULL CHECK (remaining >= 0),
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'available'))
+);
+CREATE INDEX lots_open_by_member ON point_lots(member_id, expires_at) WHERE remaining > 0;
+CREATE INDEX lots_pending_release ON point_lots(release_at) WHERE state = 'pending';
+CREATE INDEX lots_expiry ON point_lots(expires_at) WHERE remaining > 0;
+
+-- Which lots an entry drew from (negative) or gave back to (positive), so a
+-- refund can restore redeemed points to the lots they came from.
+CREATE TABLE lot_movements (
+    entry_id  INTEGER NOT NULL REFERENCES ledger_entries(id),
+    lot_id    INTEGER NOT NULL REFERENCES point_lots(id),
+    points    INTEGER NOT NULL,
+    PRIMARY KEY (entry_id, lot_id)
+) WITHOUT ROWID;
+
+CREATE TABLE sales (
+    id                INTEGER PRIMARY KEY,
+    program_id        INTEGER NOT NULL REFERENCES programs(id),
+    store             TEXT NOT NULL,
+    terminal          TEXT NOT NULL,
+    receipt           TEXT NOT NULL,
+    member_id         INTEGER REFERENCES members(id),
+    occurred_at       INTEGER NOT NULL,
+    gross_minor       INTEGER NOT NULL,
+    net_minor         INTEGER NOT NULL,
+    coupon_minor      INTEGER NOT NULL DEFAULT 0,
+    points_paid       INTEGER NOT NULL DEFAULT 0,
+    points_paid_minor INTEGER NOT NULL DEFAULT 0,
+    points_earned     INTEGER NOT NULL DEFAULT 0,
+    refunded_minor    INTEGER NOT NULL DEFAULT 0,
+    points_reversed   INTEGER NOT NULL DEFAULT 0,
+    points_restored   INTEGER NOT NULL DEFAULT 0,
+    fingerprint       TEXT NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'partially_refunded', 'refunded', 'voided')),
+    UNIQUE (program_id, store, terminal, receipt)
+);
+CREATE INDEX sales_by_member ON sales(member_id, occurred_at);
+CREATE INDEX sales_by_time ON sales(occurred_at);
+
+CREATE TABLE sale_lines (
+    sale_id        INTEGER NOT NULL REFERENCES sales(id),
+    line_no        INTEGER NOT NULL,
+    sku            TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    quantity       INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price     INTEGER NOT NULL CHECK (unit_price >= 0),
+    member_price   INTEGER NOT NULL,
+    discount_minor INTEGER NOT NULL DEFAULT 0,
+    net_minor      INTEGER NOT NULL,
+    eligible       INTEGER NOT NULL,
+    refunded_qty   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sale_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE refunds (
+    id              INTEGER PRIMARY KEY,
+    sale_id         INTEGER NOT NULL REFERENCES sales(id),
+    refund_ref      TEXT NOT NULL,
+    occurred_at     INTEGER NOT NULL,
+    amount_minor    INTEGER NOT NULL,
+    points_reversed INTEGER NOT NULL,
+    points_restored INTEGER NOT NULL,
+    points_shortfall INTEGER NOT NULL,
+    UNIQUE (sale_id, refund_ref)
+);
+
+CREATE TABLE rewards (
+    program_id    INTEGER NOT NULL REFERENCES programs(id),
+    code          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    points_cost   INTEGER NOT NULL CHECK (points_cost > 0),
+    value_minor   INTEGER NOT NULL DEFAULT 0,
+    valid_days    INTEGER NOT NULL CHECK (valid_days > 0),
+    stock         INTEGER,
+    active        INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (program_id, code)
+) WITHOUT ROWID;
+
+CREATE TABLE coupons (
+    code          TEXT PRIMARY KEY,
+    program_id    INTEGER NOT NULL REFERENCES programs(id),
+    member_id     INTEGER NOT NULL REFERENCES members(id),
+    source        TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    value_minor   INTEGER NOT NULL,
+    min_spend_minor INTEGER NOT NULL DEFAULT 0,
+    issued_at     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'issued' CHECK (status IN ('issued', 'used', 'cancelled')),
+    used_at       INTEGER,
+    used_receipt  TEXT,
+    redeem_entry_id INTEGER REFERENCES ledger_entries(id)
+) WITHOUT ROWID;
+CREATE INDEX coupons_by_member ON coupons(member_id, status);
+
+CREATE TABLE member_tags (
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    tag        TEXT NOT NULL,
+    source     TEXT NOT NULL CHECK (source IN ('manual', 'rule')),
+    added_at   INTEGER NOT NULL,
+    added_by   TEXT,
+    PRIMARY KEY (member_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX tags_by_tag ON member_tags(tag);
+
+CREATE TABLE segments (
+    program_id   INTEGER NOT NULL REFERENCES programs(id),
+    name         TEXT NOT NULL,
+    filter_json  TEXT NOT NULL,
+    saved_at     INTEGER NOT NULL,
+    PRIMARY KEY (program_id, name)
+) WITHOUT ROWID;
+
+-- Generic idempotency for operations that are not sales (adjustments,
+-- redemptions, card replacements): key -> the result first returned.
+CREATE TABLE operations (
+    idempotency_key  TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    request_hash     TEXT NOT NULL,
+    result_json      TEXT NOT NULL,
+    occurred_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Domain events written in the same transaction as the change they describe;
+-- cloud-link ships them and deletes a row only when the hub has acknowledged it.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    event_id        TEXT NOT NULL UNIQUE,
+    type            TEXT NOT NULL,
+    schema_version  INTEGER NOT NULL,
+    program         TEXT NOT NULL,
+    store           TEXT NOT NULL,
+    terminal        TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    occurred_at     INTEGER NOT NULL,
+    payload         TEXT NOT NULL,
+    UNIQUE (store, terminal, seq)
+);
+CREATE TABLE terminal_sequences (
+    store     TEXT NOT NULL,
+    terminal  TEXT NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    PRIMARY KEY (store, terminal)
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    occurred_at INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    details     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
+}  // namespace
+
+std::span<const char* const> schema_migrations() {
+    static constexpr const char* kAll[] = {kMigration1};
+    return kAll;
+}
+
+}  // namespace loyalty

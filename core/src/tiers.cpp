@@ -1,0 +1,156 @@
+#include "loyalty/tiers.hpp"
+
+#include "engine_context.hpp"
+#include "member_rows.hpp"
+
+namespace loyalty {
+
+using nlohmann::json;
+
+namespace {
+
+std::size_t level_index(const ProgramConfig& config, const std::string& code) {
+    for (std::size_t i = 0; i < config.tiers.levels.size(); ++i)
+        if (config.tiers.levels[i].code == code) return i;
+    return 0;  // a tier removed from the config counts as the entry tier
+}
+
+std::size_t qualified_index(const ProgramConfig& config, std::int64_t qualifying) {
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < config.tiers.levels.size(); ++i)
+        if (qualifying >= config.tiers.levels[i].threshold) best = i;
+    return best;
+}
+
+}  // namespace
+
+std::int64_t Tiers::qualifying(MemberId member, Timestamp now) {
+    const auto& config = ctx_.program_of(member).config;
+    const auto since = to_unix(now - Days{config.tiers.window_days});
+    // Spend: what the member paid for goods kept (net of member benefits and returns).
+    // Points: points earned from sales net of reversals, plus bonuses.
+    auto& st = ctx_.db->prepare(
+        config.tiers.basis == TierBasis::spend
+            ? "SELECT coalesce(sum(net_minor - refunded_minor), 0) FROM sales "
+              "WHERE member_id = ?1 AND occurred_at > ?2 AND status != 'voided'"
+            : "SELECT coalesce((SELECT sum(points_earned - points_reversed) FROM sales "
+              "  WHERE member_id = ?1 AND occurred_at > ?2), 0) + coalesce((SELECT sum(available_delta + pending_delta) "
+              "  FROM ledger_entries WHERE member_id = ?1 AND kind = 'bonus' AND occurred_at > ?2), 0)");
+    st.bind_all(member, since);
+    st.step();
+    const auto value = st.int64(0);
+    st.reset();
+    return value;
+}
+
+std::optional<TierChange> Tiers::upgrade_if_qualified(MemberId member_id, Timestamp now) {
+    auto member = load_member(ctx_, member_id);
+    if (!member || member->status != "active") return std::nullopt;
+    const auto& config = ctx_.program(member->program)->config;
+    const auto current = level_index(config, member->tier_code);
+    const auto reached = qualified_index(config, qualifying(member_id, now));
+    if (reached < current) return std::nullopt;
+    const auto review = to_unix(now + Days{config.tiers.window_days});
+    if (reached == current) {
+        if (member->tier_grace_until) {  // qualifies again during grace: keeps the tier
+            ctx_.db->prepare("UPDATE members SET tier_grace_until = NULL, tier_review_at = ? WHERE id = ?")
+                .bind_all(review, member_id)
+                .run();
+        }
+        return std::nullopt;
+    }
+    const auto& to = config.tiers.levels[reached];
+    ctx_.db->prepare(
+           "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
+           "version = version + 1 WHERE id = ?")
+        .bind_all(to.code, to_unix(now), review, member_id)
+        .run();
+    TierChange change{member_id, member->tier_code, to.code, true, now};
+    ctx_.emit("tier.changed", member->program,
+              json{{"member", member_id}, {"from", change.from}, {"to", change.to}, {"upgrade", true},
+                   {"review_at", review}});
+    return change;
+}
+
+Result<TierReviewReport> Tiers::review_due(Timestamp now) {
+    return guarded([&]() -> Result<TierReviewReport> {
+        TierReviewReport report;
+        auto& db = *ctx_.db;
+        std::int64_t after_id = 0;
+        for (;;) {
+            auto& st = db.prepare(
+                "SELECT id FROM members WHERE status = 'active' AND tier_review_at <= ? AND id > ? "
+                "AND (tier_grace_until IS NULL OR tier_grace_until <= ?) ORDER BY id LIMIT 500");
+            st.bind_all(to_unix(now), after_id, to_unix(now));
+            std::vector<MemberId> due;
+            while (st.step()) due.push_back(st.int64(0));
+            st.reset();
+            if (due.empty()) break;
+            after_id = due.back();
+            Transaction tx(db);
+            for (const auto id : due) {
+                auto member = load_member(ctx_, id);
+                const auto& config = ctx_.program(member->program)->config;
+                const auto current = level_index(config, member->tier_code);
+                const auto reached = qualified_index(config, qualifying(id, now));
+                const auto next_review = to_unix(now + Days{config.tiers.window_days});
+                ++report.reviewed;
+                if (reached >= current) {
+                    if (auto change = upgrade_if_qualified(id, now)) report.changes.push_back(*change);
+                    db.prepare("UPDATE members SET tier_review_at = ?, tier_grace_until = NULL WHERE id = ?")
+                        .bind_all(next_review, id)
+                        .run();
+                    ++report.kept;
+                    continue;
+                }
+                if (!member->tier_grace_until && config.tiers.grace_days > 0) {
+                    const auto grace_until = member->tier_review_at + Days{config.tiers.grace_days};
+                    db.prepare("UPDATE members SET tier_grace_until = ? WHERE id = ?")
+                        .bind_all(to_unix(grace_until), id)
+                        .run();
+                    ctx_.emit("tier.downgrade_warning", member->program,
+                              json{{"member", id}, {"tier", member->tier_code},
+                                   {"to", config.tiers.levels[reached].code}, {"grace_until", to_unix(grace_until)}});
+                    ++report.entered_grace;
+                    continue;
+                }
+                const auto& to = config.tiers.levels[reached];
+                db.prepare(
+                      "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
+                      "version = version + 1 WHERE id = ?")
+                    .bind_all(to.code, to_unix(now), next_review, id)
+                    .run();
+                TierChange change{id, member->tier_code, to.code, false, now};
+                ctx_.emit("tier.changed", member->program,
+                          json{{"member", id}, {"from", change.from}, {"to", change.to}, {"upgrade", false},
+                               {"review_at", next_review}});
+                report.changes.push_back(change);
+                ++report.downgraded;
+            }
+            tx.commit();
+        }
+        return report;
+    });
+}
+
+Result<TierProgress> Tiers::progress(MemberId member_id, Timestamp now) {
+    return guarded([&]() -> Result<TierProgress> {
+        auto member = load_member(ctx_, member_id);
+        if (!member) return make_error(Errc::not_found, "no member " + std::to_string(member_id));
+        const auto& config = ctx_.program(member->program)->config;
+        TierProgress p;
+        p.tier = member->tier_code;
+        p.qualifying = qualifying(member_id, now);
+        p.review_at = member->tier_review_at;
+        p.grace_until = member->tier_grace_until;
+        const auto current = level_index(config, member->tier_code);
+        if (current + 1 < config.tiers.levels.size()) {
+            const auto& next = config.tiers.levels[current + 1];
+            p.next_tier = next.code;
+            p.needed_for_next = std::max<std::int64_t>(0, next.threshold - p.qualifying);
+        }
+        return p;
+    });
+}
+
+}  // namespace loyalty
