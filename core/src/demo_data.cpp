@@ -137,9 +137,9 @@ Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& prog
         Transaction tx(db);
         for (std::int64_t i = 0; i < count; ++i) {
             db.prepare(
-                  "INSERT INTO members(program_id, display_name, enrolled_at, consent_privacy_at, tier_code, tier_since, "
-                  "tier_review_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind_all(program_id, "会员" + std::to_string(i), now, now, tier, now, review)
+                  "INSERT INTO members(uid, program_id, display_name, enrolled_at, consent_privacy_at, tier_code, "
+                  "tier_since, tier_review_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind_all("bulk-" + std::to_string(i), program_id, "会员" + std::to_string(i), now, now, tier, now, review)
                 .run();
             const auto member = db.last_insert_rowid();
             const auto card = bulk_card_number(i);

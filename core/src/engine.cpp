@@ -72,6 +72,22 @@ const CachedProgram& EngineContext::program_of(MemberId member) {
     return *program_by_id(id);
 }
 
+std::string EngineContext::member_uid(MemberId id) {
+    auto& st = db->prepare("SELECT uid FROM members WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return {};
+    auto uid = st.text(0);
+    st.reset();
+    return uid;
+}
+
+void EngineContext::emit(const std::string& type, const std::string& program, nlohmann::json payload) {
+    for (const char* field : {"member", "survivor", "absorbed"})
+        if (auto it = payload.find(field); it != payload.end() && it->is_number_integer())
+            payload[std::string(field) + "_uid"] = member_uid(it->get<MemberId>());
+    outbox.append(type, program, payload.dump());
+}
+
 Result<void> Programs::save(const ProgramConfig& config, const std::string& actor) {
     return guarded([&]() -> Result<void> {
         auto& db = *ctx_.db;

@@ -47,9 +47,10 @@ struct EngineContext {
     const CachedProgram* program_by_id(std::int64_t id);
     // The program a member belongs to; members always have one.
     const CachedProgram& program_of(MemberId member);
-    void emit(const std::string& type, const std::string& program, const nlohmann::json& payload) {
-        outbox.append(type, program, payload.dump());
-    }
+    // Appends a domain event. Events name members by uid too, since row ids
+    // mean nothing outside this database.
+    void emit(const std::string& type, const std::string& program, nlohmann::json payload);
+    std::string member_uid(MemberId id);
 };
 
 // A random identifier: 32 hex chars in UUID v4 layout.

@@ -7,5 +7,6 @@
 namespace loyalty {
 
 std::optional<Member> load_member(EngineContext& ctx, MemberId id);
+std::optional<MemberId> member_id_by_uid(EngineContext& ctx, const std::string& uid);
 
 }  // namespace loyalty

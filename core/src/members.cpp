@@ -105,16 +105,18 @@ Result<Enrollment> Members::enroll(const EnrollRequest& request) {
         if (taken.step())
             return make_error(Errc::conflict, "phone " + mask_phone(*phone) + " is already a member (id " +
                                                   std::to_string(taken.int64(0)) + ")");
+        const auto uid = request.uid.empty() ? new_uuid() : request.uid;
+        if (member_id_by_uid(ctx_, uid)) return make_error(Errc::conflict, "member " + uid + " already exists");
         const auto now = ctx_.now();
         const auto& entry = program->config.entry_tier();
         const auto review = now + Days{program->config.tiers.window_days};
         std::optional<std::int64_t> consent_marketing;
         if (request.consent_marketing) consent_marketing = to_unix(now);
         db.prepare(
-              "INSERT INTO members(program_id, display_name, birthday_month, birthday_day, enrolled_at, home_store, "
+              "INSERT INTO members(uid, program_id, display_name, birthday_month, birthday_day, enrolled_at, home_store, "
               "consent_privacy_at, consent_marketing_at, tier_code, tier_since, tier_review_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(program->id, request.display_name, request.birthday_month, request.birthday_day, to_unix(now),
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(uid, program->id, request.display_name, request.birthday_month, request.birthday_day, to_unix(now),
                       request.home_store, to_unix(now), consent_marketing, entry.code, to_unix(now), to_unix(review))
             .run();
         const MemberId id = db.last_insert_rowid();
@@ -138,6 +140,14 @@ Result<Member> Members::get(MemberId id) {
         auto member = load_member(ctx_, id);
         if (!member) return make_error(Errc::not_found, "no member with id " + std::to_string(id));
         return std::move(*member);
+    });
+}
+
+Result<Member> Members::get_by_uid(const std::string& uid) {
+    return guarded([&]() -> Result<Member> {
+        const auto id = member_id_by_uid(ctx_, uid);
+        if (!id) return make_error(Errc::not_found, "no member " + uid);
+        return std::move(*load_member(ctx_, *id));
     });
 }
 

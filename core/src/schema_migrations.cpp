@@ -32,6 +32,7 @@ CREATE TABLE store_programs (
 
 CREATE TABLE members (
     id                  INTEGER PRIMARY KEY,
+    uid                 TEXT NOT NULL UNIQUE,  -- global across terminals and the hub; ids are local
     program_id          INTEGER NOT NULL REFERENCES programs(id),
     display_name        TEXT NOT NULL DEFAULT '',
     birthday_month      INTEGER CHECK (birthday_month BETWEEN 1 AND 12),

@@ -31,7 +31,8 @@ struct RfmScore {
 };
 
 struct Member {
-    MemberId id = 0;
+    MemberId id = 0;        // this database's row id
+    std::string uid;        // the member everywhere: terminals, hub, app
     std::string program;
     std::string display_name;
     std::optional<int> birthday_month;
@@ -55,6 +56,7 @@ struct Member {
 
 struct EnrollRequest {
     std::string program;
+    std::string uid;    // empty: a new one is made (the hub passes the terminal's)
     std::string phone;  // E.164, or a national number in the program's country
     std::string display_name;
     std::optional<int> birthday_month;
@@ -82,6 +84,7 @@ public:
 
     Result<Enrollment> enroll(const EnrollRequest& request);
     Result<Member> get(MemberId id);
+    Result<Member> get_by_uid(const std::string& uid);
     // Resolves an identity to its member. Merged accounts resolve to the survivor;
     // a card that is lost or blocked is refused with Errc::blocked.
     Result<Member> identify(const std::string& program, IdentityKind kind, const std::string& value);
