@@ -176,6 +176,8 @@ Rewards& Engine::rewards() { return ctx_->rewards; }
 Insight& Engine::insight() { return ctx_->insight; }
 Outbox& Engine::outbox() { return ctx_->outbox; }
 AuditLog& Engine::audit() { return ctx_->audit; }
+Staff& Engine::staff() { return ctx_->staff; }
+UsedCodes& Engine::used_codes() { return ctx_->used_codes; }
 
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;

@@ -40,6 +40,8 @@ struct EngineContext {
     Insight insight{*this};
     Outbox outbox{*this};
     AuditLog audit{*this};
+    Staff staff{*this};
+    UsedCodes used_codes{*this};
 
     Timestamp now() const { return clock->now(); }
     // Loads (and caches) a program; nullptr when unknown.

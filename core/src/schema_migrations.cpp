@@ -276,10 +276,30 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
+// Staff credentials and single-use codes (member code nonces, claimed receipts).
+constexpr const char* kMigration2 = R"sql(
+CREATE TABLE staff (
+    staff_id         TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    role             TEXT NOT NULL CHECK (role IN ('cashier', 'manager')),
+    pin_hash         TEXT NOT NULL,
+    failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    locked_until     INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE used_codes (
+    kind      TEXT NOT NULL,
+    code_id   TEXT NOT NULL,
+    used_at   INTEGER NOT NULL,
+    terminal  TEXT NOT NULL,
+    PRIMARY KEY (kind, code_id)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2};
     return kAll;
 }
 

@@ -18,6 +18,7 @@
 #include "loyalty/program_config.hpp"
 #include "loyalty/rewards.hpp"
 #include "loyalty/sales.hpp"
+#include "loyalty/staff.hpp"
 #include "loyalty/tiers.hpp"
 
 namespace loyalty {
@@ -67,6 +68,8 @@ public:
     Insight& insight();
     Outbox& outbox();
     AuditLog& audit();
+    Staff& staff();
+    UsedCodes& used_codes();
 
     // Releases pending points, expires lots, reviews tiers due now.
     struct DailyReport {
