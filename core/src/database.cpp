@@ -68,6 +68,7 @@ bool Statement::step() {
 void Statement::run() {
     while (step()) {
     }
+    sqlite3_reset(stmt_);  // ready to bind and run again
 }
 
 void Statement::reset() {

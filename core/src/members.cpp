@@ -327,10 +327,10 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
                                 "UPDATE sales SET member_id = ?1 WHERE member_id = ?2",
                                 "UPDATE coupons SET member_id = ?1 WHERE member_id = ?2 AND status = 'issued'",
                                 "INSERT OR IGNORE INTO member_tags(member_id, tag, source, added_at, added_by) "
-                                "SELECT ?1, tag, source, added_at, added_by FROM member_tags WHERE member_id = ?2",
-                                "DELETE FROM member_tags WHERE member_id = ?2"}) {
+                                "SELECT ?1, tag, source, added_at, added_by FROM member_tags WHERE member_id = ?2"}) {
             db.prepare(sql).bind_all(survivor_id, absorbed_id).run();
         }
+        db.prepare("DELETE FROM member_tags WHERE member_id = ?").bind(1, absorbed_id).run();
         db.prepare(
               "UPDATE members SET "
               "birthday_month = coalesce(birthday_month, (SELECT birthday_month FROM members WHERE id = ?2)), "

@@ -16,7 +16,13 @@ namespace {
 // error naming the field.
 template <class T>
 void read(const json& obj, const char* key, T& out) {
-    if (auto it = obj.find(key); it != obj.end() && !it->is_null()) out = it->get<T>();
+    if (auto it = obj.find(key); it != obj.end() && !it->is_null()) {
+        try {
+            out = it->get<T>();
+        } catch (const json::type_error& e) {
+            throw std::invalid_argument(std::string(key) + " has the wrong type (" + e.what() + ")");
+        }
+    }
 }
 
 Rounding parse_rounding(const std::string& s) {

@@ -1,1 +1,58 @@
+// Program configuration as data: TOML and JSON, validated with clear errors.
 #include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "loyalty/program_config.hpp"
+#include <algorithm>
+
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+
+TEST_CASE("the demo program loads from TOML with its tiers, rules and rewards") {
+    auto c = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    REQUIRE(c.ok());
+    CHECK(c->code == "DEMO");
+    CHECK(c->tiers.levels.size() == 3);
+    CHECK(c->tier("gold")->multiplier_percent == 150);
+    CHECK(c->tier("platinum")->member_prices.at("SH-3388") == 109900);
+    CHECK(c->earning.excluded_categories.size() == 2);
+    CHECK(c->earning.windows.size() == 1);
+    CHECK(c->rewards.size() == 5);
+    CHECK(c->rfm.weight_f == 8);
+}
+
+TEST_CASE("a program config survives a JSON round trip unchanged") {
+    const auto c = test_program();
+    const auto json = program_config_to_json(c);
+    auto again = parse_program_config_json(json);
+    REQUIRE(again.ok());
+    CHECK(program_config_to_json(*again) == json);
+}
+
+TEST_CASE("invalid program configs are refused with the reason") {
+    auto refuse = [](const std::string& json, const std::string& needle) {
+        auto c = parse_program_config_json(json);
+        REQUIRE_FALSE(c.ok());
+        CHECK(c.error().code == Errc::invalid_argument);
+        CHECK_MESSAGE(c.error().message.find(needle) != std::string::npos, c.error().message);
+    };
+    refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","threshold":5}]}})", "threshold 0");
+    refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","threshold":0},{"code":"b","threshold":0}]}})", "ascending");
+    refuse(R"({"code":"X","earning":{"rounding":"up"},"tiers":{"levels":[{"code":"a"}]}})", "rounding");
+    refuse(R"({"code":"X"})", "tiers");
+    refuse(R"({"code":"X","earning":{"unit_minor":"100"},"tiers":{"levels":[{"code":"a"}]}})", "unit_minor");
+    refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","birthday_gift":"NOPE"}]}})", "NOPE");
+    refuse("not json", "program config");
+}
+
+TEST_CASE("a TOML syntax error names the file and line") {
+    TempDir dir;
+    const auto path = dir.path() / "bad.toml";
+    std::ofstream(path) << "code = \"X\"\n[tiers\n";
+    auto c = load_program_config_file(path);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message.find("bad.toml:2") != std::string::npos);
+}

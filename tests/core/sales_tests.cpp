@@ -1,1 +1,239 @@
+// Sales at the till: idempotent commit, points payment, refunds that reverse
+// earned points proportionally and restore redeemed ones.
 #include <doctest/doctest.h>
+
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+
+namespace {
+
+RefundRequest refund_of(const std::string& receipt, const std::string& ref, std::vector<RefundLine> lines = {}) {
+    return RefundRequest{"TEST", "", "", receipt, ref, std::move(lines)};
+}
+
+std::int64_t count(Fixture& f, const char* sql) {
+    auto& st = f.engine->db().prepare(sql);
+    st.step();
+    const auto n = st.int64(0);
+    st.reset();
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("committing the same receipt twice changes nothing the second time") {
+    Fixture f;
+    const auto m = f.enroll("13800000010");
+    auto first = f.sell(m, "R100", {line("TS-1", "apparel", 2, 10000)});
+    const auto events = f.engine->outbox().backlog();
+    auto second = f.sell(m, "R100", {line("TS-1", "apparel", 2, 10000)});
+    CHECK_FALSE(first.replayed);
+    CHECK(second.replayed);
+    CHECK(second.sale_id == first.sale_id);
+    CHECK(second.earned == first.earned);
+    CHECK(f.balance(m).pending == 200);
+    CHECK(f.engine->outbox().backlog() == events);
+    CHECK(count(f, "SELECT count(*) FROM sales") == 1);
+}
+
+TEST_CASE("the same receipt number with different content is refused") {
+    Fixture f;
+    const auto m = f.enroll("13800000011");
+    f.sell(m, "R101", {line("TS-1", "apparel", 1, 10000)});
+    SaleRequest other{"TEST", "", "", "R101", m, {line("TS-1", "apparel", 3, 10000)}, 0, {}};
+    auto r = f.engine->sales().commit(other);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Errc::conflict);
+    CHECK(f.balance(m).pending == 100);
+}
+
+TEST_CASE("receipts are unique per store and terminal, not across them") {
+    Fixture f;
+    const auto m = f.enroll("13800000012");
+    f.sell(m, "0001", {line("TS-1", "apparel", 1, 10000)});
+    SaleRequest other_till{"TEST", "S001", "T02", "0001", m, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    auto r = f.engine->sales().commit(other_till);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->replayed);
+    CHECK(f.balance(m).pending == 200);
+}
+
+TEST_CASE("a non-member sale is recorded and earns nothing") {
+    Fixture f;
+    SaleRequest anonymous{"TEST", "", "", "R102", std::nullopt, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    auto r = f.engine->sales().commit(anonymous);
+    REQUIRE(r.ok());
+    CHECK(r->earned == 0);
+    CHECK(r->to_pay == Money{10000});
+    anonymous.points_to_pay = 100;
+    anonymous.receipt = "R103";
+    CHECK(f.engine->sales().commit(anonymous).error().code == Errc::invalid_argument);
+}
+
+TEST_CASE("paying part of a basket with points: steps, limits and earning on the cash part only") {
+    Fixture f;
+    const auto m = f.enroll("13800000013");
+    REQUIRE(f.engine->ledger().adjust(m, 5000, "welcome", "mgr", "k").ok());
+    SaleRequest s{"TEST", "", "", "R110", m, {line("TS-1", "apparel", 1, 10000)}, 150, {}};
+    CHECK(f.engine->sales().quote(s).error().code == Errc::invalid_argument);  // not a multiple of 100
+    s.points_to_pay = 5100;
+    CHECK(f.engine->sales().quote(s).error().code == Errc::insufficient_points);
+    s.points_to_pay = 5000;  // 50.00 = 50% of the basket: the limit
+    auto quote = f.engine->sales().quote(s);
+    REQUIRE(quote.ok());
+    CHECK(quote->max_points_payable == 5000);
+    CHECK(quote->points_value == Money{5000});
+    CHECK(quote->to_pay == Money{5000});
+    CHECK(quote->earn.points == 50);
+    auto sale = f.engine->sales().commit(s);
+    REQUIRE(sale.ok());
+    CHECK(sale->points_paid == 5000);
+    CHECK(sale->available_after == 0);
+    CHECK(sale->pending_after == 50);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a partial refund reverses earned points in proportion to the eligible amount returned") {
+    Fixture f;
+    const auto m = f.enroll("13800000014");
+    // apparel 100.00 (x100%) + shoes 200.00 (x150%) = 100 + 300 = 400 points
+    auto sale = f.sell(m, "R120", {line("TS-1", "apparel", 1, 10000), line("SH-1", "shoes", 1, 20000)});
+    CHECK(sale.earned == 400);
+    auto first = f.engine->sales().refund(refund_of("R120", "RF1", {RefundLine{2, 1}}));
+    REQUIRE(first.ok());
+    CHECK(first->amount == Money{20000});
+    CHECK(first->reversed == 266);  // 400 x 200/300, rounded down
+    CHECK(f.balance(m).pending == 134);
+    auto rest = f.engine->sales().refund(refund_of("R120", "RF2"));
+    REQUIRE(rest.ok());
+    CHECK(rest->reversed == 134);  // the whole sale is now reversed, nothing left over
+    CHECK(f.balance(m).pending == 0);
+    CHECK(f.engine->sales().refund(refund_of("R120", "RF3")).error().code == Errc::conflict);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a refund after partial redemption restores the redeemed points") {
+    Fixture f;
+    const auto m = f.enroll("13800000015");
+    REQUIRE(f.engine->ledger().adjust(m, 3000, "welcome", "mgr", "k").ok());
+    // 2 x 100.00; 3000 points pay 30.00; 170.00 cash earns 170 points.
+    auto sale = f.sell(m, "R130", {line("TS-1", "apparel", 2, 10000)}, 3000);
+    CHECK(sale.earned == 170);
+    CHECK(f.balance(m).available == 0);
+    auto r = f.engine->sales().refund(refund_of("R130", "RF1", {RefundLine{1, 1}}));
+    REQUIRE(r.ok());
+    CHECK(r->restored == 1500);  // half the goods back: half the points paid come back
+    CHECK(r->reversed == 85);
+    CHECK(f.balance(m).available == 1500);
+    CHECK(f.balance(m).pending == 85);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a refund of points already spent takes what it can and reports the shortfall") {
+    Fixture f;
+    const auto m = f.enroll("13800000016");
+    f.sell(m, "R140", {line("TS-1", "apparel", 1, 100000)});  // 1000 points
+    f.advance_days(8);
+    REQUIRE(f.engine->ledger().run_due(f.clock.now()).ok());
+    REQUIRE(f.engine->ledger().adjust(m, -900, "spent", "mgr", "k").ok());
+    auto r = f.engine->sales().refund(refund_of("R140", "RF1"));
+    REQUIRE(r.ok());
+    CHECK(r->reversed == 100);
+    CHECK(r->shortfall == 900);
+    CHECK(f.balance(m).available == 0);  // never negative
+    f.require_balances_agree();
+}
+
+TEST_CASE("refunds are idempotent by refund slip and never exceed the sale") {
+    Fixture f;
+    const auto m = f.enroll("13800000017");
+    f.sell(m, "R150", {line("TS-1", "apparel", 2, 10000)});
+    auto r1 = f.engine->sales().refund(refund_of("R150", "RF1", {RefundLine{1, 1}}));
+    auto r1_again = f.engine->sales().refund(refund_of("R150", "RF1", {RefundLine{1, 1}}));
+    REQUIRE(r1.ok());
+    REQUIRE(r1_again.ok());
+    CHECK(r1_again->replayed);
+    CHECK(f.balance(m).pending == 100);
+    auto too_much = f.engine->sales().refund(refund_of("R150", "RF2", {RefundLine{1, 2}}));
+    REQUIRE_FALSE(too_much.ok());
+    CHECK(too_much.error().code == Errc::invalid_argument);
+    CHECK(f.engine->sales().refund(refund_of("R150", "RF2", {RefundLine{9, 1}})).error().code == Errc::invalid_argument);
+    CHECK(f.engine->sales().refund(refund_of("NOPE", "RF2")).error().code == Errc::not_found);
+    CHECK(count(f, "SELECT count(*) FROM refunds") == 1);
+}
+
+TEST_CASE("every committed sale writes its event in the same transaction, numbered per terminal") {
+    Fixture f;
+    const auto m = f.enroll("13800000018");
+    f.sell(m, "R160", {line("TS-1", "apparel", 1, 10000)});
+    f.sell(m, "R161", {line("TS-1", "apparel", 1, 10000)});
+    const auto events = f.engine->outbox().pending("S001", "T01", 0, 100);
+    REQUIRE(events.size() >= 3);
+    for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
+    CHECK(events.back().type == "sale.committed");
+    CHECK(events.back().payload.find("\"member_uid\"") != std::string::npos);
+    // A refused sale leaves no event behind.
+    SaleRequest bad{"TEST", "", "", "R162", m, {line("TS-1", "apparel", 1, 10000)}, 100000, {}};
+    CHECK_FALSE(f.engine->sales().commit(bad).ok());
+    CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).size() == events.size());
+    CHECK(f.engine->outbox().acknowledge_through("S001", "T01", events[1].seq) == 2);
+    CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).front().seq == 3);
+}
+
+TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-written one") {
+    TempDir dir;
+    const auto path = dir.path() / "store.db";
+    {
+        ManualClock clock(test_epoch());
+        auto engine = Engine::open(path, clock);
+        REQUIRE(engine.ok());
+        REQUIRE((*engine)->programs().save(test_program(), "test").ok());
+    }
+    for (int round = 0; round < 4; ++round) {
+        const pid_t child = fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            // The till: commits sales as fast as it can until the power goes.
+            ManualClock clock(test_epoch());
+            auto engine = Engine::open(path, clock, EngineOptions{Origin{"S001", "T" + std::to_string(round)}, {}});
+            if (!engine) _exit(3);
+            EnrollRequest e{"TEST", "", "1390000000" + std::to_string(round), "", 1, 1, true, false, std::nullopt};
+            auto member = (*engine)->members().enroll(e);
+            if (!member) _exit(4);
+            for (int i = 0;; ++i) {
+                SaleRequest s{"TEST", "", "", "K" + std::to_string(i), member->member.id,
+                              {line("TS-1", "apparel", 1, 1000 + i)}, 0, {}};
+                if (!(*engine)->sales().commit(s)) _exit(5);
+            }
+        }
+        usleep(static_cast<useconds_t>(120000 + round * 37000));
+        kill(child, SIGKILL);
+        int status = 0;
+        waitpid(child, &status, 0);
+        REQUIRE(WIFSIGNALED(status));
+    }
+    ManualClock clock(test_epoch());
+    auto engine = Engine::open(path, clock);
+    REQUIRE_MESSAGE(engine.ok(), (engine.ok() ? "" : engine.error().message));
+    auto& db = (*engine)->db();
+    CHECK(db.integrity_check() == "ok");
+    CHECK((*engine)->ledger().verify_all().empty());
+    // Every sale has its earn entry and its event, and vice versa.
+    auto& st = db.prepare(
+        "SELECT (SELECT count(*) FROM sales), (SELECT count(*) FROM ledger_entries WHERE kind = 'earn'), "
+        "(SELECT count(*) FROM outbox WHERE type = 'sale.committed')");
+    REQUIRE(st.step());
+    MESSAGE("sales committed before the power cuts: ", st.int64(0));
+    CHECK(st.int64(0) > 0);
+    CHECK(st.int64(0) == st.int64(1));
+    CHECK(st.int64(0) == st.int64(2));
+    st.reset();
+}

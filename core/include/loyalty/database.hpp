@@ -57,7 +57,7 @@ public:
     }
 
     bool step();  // true while a row is available
-    void run();   // step through to completion (INSERT/UPDATE/DELETE)
+    void run();   // step through to completion (INSERT/UPDATE/DELETE), then reset
     void reset();
 
     std::int64_t int64(int column) const;
