@@ -1,1 +1,113 @@
-import sys; sys.exit(0)
+#!/usr/bin/env python3
+"""loyalty-admin as a manager uses it: a real binary on a real database file.
+
+usage: test_admin_cli.py LOYALTY_ADMIN DEMO_PROGRAM_TOML
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ADMIN = sys.argv[1] if len(sys.argv) > 1 else "build/dev/core/loyalty-admin"
+PROGRAM = sys.argv[2] if len(sys.argv) > 2 else "assets/config/demo-program.toml"
+
+
+def admin(db, *args):
+    return subprocess.run([ADMIN, "--db", db, *args], capture_output=True, text=True, timeout=120)
+
+
+class AdminCli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.db = os.path.join(cls.tmp.name, "store.db")
+        r = admin(cls.db, "demo", "--program-file", PROGRAM, "--members", "60")
+        assert r.returncode == 0, r.stderr
+        cls.demo_output = r.stdout
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_demo_reports_what_it_made(self):
+        self.assertIn("60 members", self.demo_output)
+
+    def test_lookup_by_phone_shows_a_masked_member(self):
+        r = admin(self.db, "lookup", "13900000007")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Member", r.stdout)
+        self.assertIn("+86 139****0007", r.stdout)
+        self.assertNotIn("13900000007", r.stdout)  # the full number is never printed
+
+    def test_unknown_member_is_one_clear_line_and_exit_1(self):
+        r = admin(self.db, "lookup", "no-such-card")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        self.assertIn("not_found", r.stderr)
+
+    def test_adjust_changes_the_ledger_and_refuses_overdraft(self):
+        before = admin(self.db, "lookup", "13900000011").stdout
+        r = admin(self.db, "adjust", "13900000011", "250", "--reason", "complaint 7", "--actor", "mgr-li", "--key", "c7")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("+250", r.stdout)
+        again = admin(self.db, "adjust", "13900000011", "250", "--reason", "complaint 7", "--actor", "mgr-li",
+                      "--key", "c7")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        ledger = admin(self.db, "ledger", "13900000011")
+        self.assertEqual(ledger.stdout.count("complaint 7"), 1)  # idempotent by key
+        r = admin(self.db, "adjust", "13900000011", "-99999999", "--reason", "oops", "--actor", "mgr-li")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("insufficient_points", r.stderr)
+        self.assertNotEqual(before, "")
+
+    def test_export_members_and_ledger_as_csv(self):
+        out = os.path.join(self.tmp.name, "members.csv")
+        r = admin(self.db, "export", "members", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0][0], "member_id")
+        self.assertEqual(len(rows), 61)
+        ledger = os.path.join(self.tmp.name, "ledger.csv")
+        self.assertEqual(admin(self.db, "export", "ledger", "--out", ledger).returncode, 0)
+        with open(ledger, newline="", encoding="utf-8") as f:
+            kinds = {row[2] for row in list(csv.reader(f))[1:]}
+        self.assertIn("earn", kinds)
+
+    def test_export_to_an_unwritable_place_fails_cleanly(self):
+        r = admin(self.db, "export", "members", "--out", "/nonexistent-dir/members.csv")
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists("/nonexistent-dir/members.csv.partial"))
+
+    def test_verify_finds_every_balance_agreeing(self):
+        r = admin(self.db, "verify")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("integrity ok; 0 balance disagreements", r.stdout)
+
+    def test_walkthrough_tours_the_program(self):
+        r = admin(self.db, "walkthrough")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("金卡 Gold", r.stdout)
+        self.assertIn("CPN-20", r.stdout)
+
+    def test_a_corrupt_database_is_refused(self):
+        bad = os.path.join(self.tmp.name, "bad.db")
+        with open(bad, "wb") as f:
+            f.write(b"not a database" * 1000)
+        r = admin(bad, "verify")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("corrupt_database", r.stderr)
+
+    def test_a_broken_program_file_names_its_line(self):
+        broken = os.path.join(self.tmp.name, "broken.toml")
+        with open(broken, "w") as f:
+            f.write('code = "X"\n[tiers\n')
+        r = admin(os.path.join(self.tmp.name, "other.db"), "load-program", broken)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broken.toml:2", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make demo`: a demo database (made once), then the demo itself.
+set -euo pipefail
+build_dir=${1:-build/dev}
+db=${2:-build/demo/loyalty-demo.db}
+admin="$build_dir/core/loyalty-admin"
+mkdir -p "$(dirname "$db")"
+if [ ! -f "$db" ]; then
+  echo "Creating the demo program with 10,000 members and their purchase histories (once)..."
+  "$admin" --db "$db" demo --program-file assets/config/demo-program.toml --members 10000
+fi
+kiosk="$build_dir/kiosk/loyalty-kiosk"
+if [ -x "$kiosk" ]; then
+  exec "$kiosk" --db "$db" --demo
+fi
+# No kiosk in this build yet: a tour of the demo data with the manager's tool.
+"$admin" --db "$db" walkthrough
+echo
+echo "Look up any demo member, e.g.:  $admin --db $db lookup 13900000042"
