@@ -217,7 +217,11 @@ Result<void> Database::backup_to(const std::filesystem::path& target) {
 }
 
 Transaction::Transaction(Database& db) : db_(db), name_("sp" + std::to_string(db.savepoint_depth_)) {
-    db_.exec("SAVEPOINT " + name_);
+    // The outermost transaction takes the write lock up front: a deferred one that
+    // reads first and then writes fails with SQLITE_BUSY_SNAPSHOT, unrescued by the
+    // busy timeout, when another process (the till beside the kiosk) wrote in between.
+    // Inner ones are savepoints, so an operation can run inside a larger batch.
+    db_.exec(db.savepoint_depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT " + name_);
     ++db_.savepoint_depth_;
 }
 
@@ -225,15 +229,19 @@ Transaction::~Transaction() {
     if (done_) return;
     --db_.savepoint_depth_;
     try {
-        db_.exec("ROLLBACK TO " + name_);
-        db_.exec("RELEASE " + name_);
+        if (db_.savepoint_depth_ == 0) {
+            db_.exec("ROLLBACK");
+        } else {
+            db_.exec("ROLLBACK TO " + name_);
+            db_.exec("RELEASE " + name_);
+        }
     } catch (const StorageError&) {
         // The connection is already rolled back (e.g. SQLITE_FULL aborted it).
     }
 }
 
 void Transaction::commit() {
-    db_.exec("RELEASE " + name_);
+    db_.exec(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_);
     --db_.savepoint_depth_;
     done_ = true;
 }
