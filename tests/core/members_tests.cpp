@@ -172,3 +172,32 @@ TEST_CASE("staff PINs lock out after repeated failures and only managers pass ma
     f.clock.advance(std::chrono::minutes{Staff::kLockoutMinutes + 1});
     CHECK(staff.authenticate("M01", "246810").ok());
 }
+
+TEST_CASE("one person can be a member of the mall's program and the brand's at once") {
+    Fixture f;  // brand program TEST
+    auto mall = test_program();
+    mall.code = "MALL";
+    mall.kind = "mall";
+    mall.earning.points_per_unit = 2;  // the mall gives 2 points per yuan
+    REQUIRE(f.engine->programs().save(mall, "setup").ok());
+    const auto brand_member = f.enroll("13800000080");
+    EnrollRequest r{"MALL", "", "13800000080", "王小明", 1, 1, true, true, std::nullopt};
+    auto mall_member = f.engine->members().enroll(r);
+    REQUIRE(mall_member.ok());
+    CHECK(mall_member->member.id != brand_member);
+    CHECK(f.engine->members().identify("MALL", IdentityKind::phone, "13800000080")->id == mall_member->member.id);
+    CHECK(f.engine->members().identify("TEST", IdentityKind::phone, "13800000080")->id == brand_member);
+    // The same purchase earns in each program by its own rules, under one receipt per program.
+    f.sell(brand_member, "OMO-1", {line("TS-1", "apparel", 1, 10000)});
+    SaleRequest in_mall{"MALL", "", "", "OMO-1", mall_member->member.id, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    auto mall_sale = f.engine->sales().commit(in_mall);
+    REQUIRE(mall_sale.ok());
+    CHECK_FALSE(mall_sale->replayed);
+    CHECK(f.balance(brand_member).pending == 100);
+    CHECK(f.balance(mall_member->member.id).pending == 200);
+    // A member of one program cannot be charged in another.
+    SaleRequest crossed{"MALL", "", "", "OMO-2", brand_member, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    CHECK(f.engine->sales().commit(crossed).error().code == Errc::not_found);
+    CHECK(f.engine->members().merge(brand_member, mall_member->member.id, "x", "mgr").error().code ==
+          Errc::invalid_argument);
+}
