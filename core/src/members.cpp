@@ -1,11 +1,10 @@
 #include "loyalty/members.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include "engine_context.hpp"
 #include "member_rows.hpp"
+#include "pin_hash.hpp"
 
 namespace loyalty {
 
@@ -378,14 +377,10 @@ Result<void> Members::set_consent(MemberId id, bool privacy, bool marketing, con
 
 Result<void> Members::set_pin(MemberId id, const std::string& pin) {
     return guarded([&]() -> Result<void> {
-        if (pin.size() < 4 || pin.size() > 8 || !std::all_of(pin.begin(), pin.end(), ::isdigit))
-            return make_error(Errc::invalid_argument, "a PIN is 4 to 8 digits");
-        char hash[crypto_pwhash_STRBYTES];
-        if (crypto_pwhash_str(hash, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-            return make_error(Errc::storage, "out of memory hashing the PIN");
+        auto hash = hash_pin(pin, 4, 8);
+        if (!hash) return hash.error();
         ctx_.db->prepare("UPDATE members SET pin_hash = ?, version = version + 1 WHERE id = ? AND status = 'active'")
-            .bind_all(std::string(hash), id)
+            .bind_all(*hash, id)
             .run();
         if (ctx_.db->changes() == 0) return make_error(Errc::not_found, "no active member " + std::to_string(id));
         return {};
@@ -399,7 +394,7 @@ Result<void> Members::verify_pin(MemberId id, const std::string& pin) {
         if (!st.step() || st.is_null(0)) return make_error(Errc::unauthorized, "the member has no PIN set");
         const auto hash = st.text(0);
         st.reset();
-        if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) != 0)
+        if (!pin_matches(hash, pin))
             return make_error(Errc::unauthorized, "wrong PIN");
         return {};
     });

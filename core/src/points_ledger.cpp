@@ -307,14 +307,18 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
             MemberId member;
             Points remaining;
         };
-        // Small batches keep each write transaction short for the till.
-        for (;;) {
-            auto& st = db.prepare(
-                "SELECT id, member_id, remaining FROM point_lots WHERE state = 'pending' AND release_at <= ? LIMIT 500");
+        auto due_lots = [&](const char* sql) {
+            auto& st = db.prepare(sql);
             st.bind(1, to_unix(now));
             std::vector<DueLot> due;
             while (st.step()) due.push_back(DueLot{st.int64(0), st.int64(1), st.int64(2)});
             st.reset();
+            return due;
+        };
+        // Small batches keep each write transaction short for the till.
+        for (;;) {
+            const auto due = due_lots(
+                "SELECT id, member_id, remaining FROM point_lots WHERE state = 'pending' AND release_at <= ? LIMIT 500");
             if (due.empty()) break;
             Transaction tx(db);
             for (const auto& lot : due) {
@@ -332,13 +336,9 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
         }
         std::map<MemberId, Points> expired_by_member;
         for (;;) {
-            auto& st = db.prepare(
+            const auto due = due_lots(
                 "SELECT id, member_id, remaining FROM point_lots WHERE remaining > 0 AND state = 'available' "
                 "AND expires_at <= ? LIMIT 500");
-            st.bind(1, to_unix(now));
-            std::vector<DueLot> due;
-            while (st.step()) due.push_back(DueLot{st.int64(0), st.int64(1), st.int64(2)});
-            st.reset();
             if (due.empty()) break;
             Transaction tx(db);
             for (const auto& lot : due) {

@@ -1,10 +1,7 @@
 #include "loyalty/staff.hpp"
 
-#include <sodium.h>
-
-#include <algorithm>
-
 #include "engine_context.hpp"
+#include "pin_hash.hpp"
 
 namespace loyalty {
 
@@ -14,18 +11,14 @@ Result<void> Staff::set_pin(const std::string& staff_id, const std::string& name
                             const std::string& pin, const std::string& actor) {
     return guarded([&]() -> Result<void> {
         if (staff_id.empty()) return make_error(Errc::invalid_argument, "a staff id is required");
-        if (pin.size() < 6 || pin.size() > 12 || !std::all_of(pin.begin(), pin.end(), ::isdigit))
-            return make_error(Errc::invalid_argument, "a staff PIN is 6 to 12 digits");
-        char hash[crypto_pwhash_STRBYTES];
-        if (crypto_pwhash_str(hash, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-            return make_error(Errc::storage, "out of memory hashing the PIN");
+        auto hash = hash_pin(pin, 6, 12);
+        if (!hash) return hash.error();
         Transaction tx(*ctx_.db);
         ctx_.db->prepare(
                "INSERT INTO staff(staff_id, name, role, pin_hash) VALUES (?, ?, ?, ?) ON CONFLICT(staff_id) DO UPDATE "
                "SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash, failed_attempts = 0, "
                "locked_until = NULL")
-            .bind_all(staff_id, name, role == StaffRole::manager ? "manager" : "cashier", std::string(hash))
+            .bind_all(staff_id, name, role == StaffRole::manager ? "manager" : "cashier", *hash)
             .run();
         ctx_.audit.record(actor, "staff.pin_set", "staff:" + staff_id,
                           json{{"role", role == StaffRole::manager ? "manager" : "cashier"}}.dump());
@@ -50,7 +43,7 @@ Result<StaffMember> Staff::authenticate(const std::string& staff_id, const std::
             return make_error(Errc::unauthorized, "too many wrong PINs; locked for " +
                                                       std::to_string((*locked_until - to_unix(now) + 59) / 60) + " min");
         Transaction tx(*ctx_.db);
-        if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) != 0) {
+        if (!pin_matches(hash, pin)) {
             const bool lock = failures + 1 >= kMaxFailures;
             std::optional<std::int64_t> until;
             if (lock) until = to_unix(now + std::chrono::minutes{kLockoutMinutes});

@@ -22,6 +22,21 @@ std::size_t qualified_index(const ProgramConfig& config, std::int64_t qualifying
     return best;
 }
 
+// Moves a member to another tier, starting a new review period.
+TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::string& to, bool upgrade, Timestamp now) {
+    const auto review = to_unix(now + Days{ctx.program(member.program)->config.tiers.window_days});
+    ctx.db->prepare(
+           "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
+           "version = version + 1 WHERE id = ?")
+        .bind_all(to, to_unix(now), review, member.id)
+        .run();
+    TierChange change{member.id, member.tier_code, to, upgrade, now};
+    ctx.emit("tier.changed", member.program,
+             json{{"member", member.id}, {"from", change.from}, {"to", change.to}, {"upgrade", upgrade},
+                  {"review_at", review}});
+    return change;
+}
+
 }  // namespace
 
 std::int64_t Tiers::qualifying(MemberId member, Timestamp now) {
@@ -59,17 +74,7 @@ std::optional<TierChange> Tiers::upgrade_if_qualified(MemberId member_id, Timest
         }
         return std::nullopt;
     }
-    const auto& to = config.tiers.levels[reached];
-    ctx_.db->prepare(
-           "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
-           "version = version + 1 WHERE id = ?")
-        .bind_all(to.code, to_unix(now), review, member_id)
-        .run();
-    TierChange change{member_id, member->tier_code, to.code, true, now};
-    ctx_.emit("tier.changed", member->program,
-              json{{"member", member_id}, {"from", change.from}, {"to", change.to}, {"upgrade", true},
-                   {"review_at", review}});
-    return change;
+    return move_to_tier(ctx_, *member, config.tiers.levels[reached].code, true, now);
 }
 
 Result<TierReviewReport> Tiers::review_due(Timestamp now) {
@@ -114,17 +119,7 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
                     ++report.entered_grace;
                     continue;
                 }
-                const auto& to = config.tiers.levels[reached];
-                db.prepare(
-                      "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
-                      "version = version + 1 WHERE id = ?")
-                    .bind_all(to.code, to_unix(now), next_review, id)
-                    .run();
-                TierChange change{id, member->tier_code, to.code, false, now};
-                ctx_.emit("tier.changed", member->program,
-                          json{{"member", id}, {"from", change.from}, {"to", change.to}, {"upgrade", false},
-                               {"review_at", next_review}});
-                report.changes.push_back(change);
+                report.changes.push_back(move_to_tier(ctx_, *member, config.tiers.levels[reached].code, false, now));
                 ++report.downgraded;
             }
             tx.commit();
