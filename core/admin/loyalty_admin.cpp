@@ -221,12 +221,14 @@ int main(int argc, char** argv) {
         auto report = engine->run_daily(system_clock.now());
         if (!report) return fail(report.error());
         std::printf("released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers reviewed, "
-                    "%d entered grace, %d moved down\n",
+                    "%d entered grace, %d moved down; %lld RFM scores, %lld rule tags, %d birthday gifts\n",
                     static_cast<long long>(report->points.points_released),
                     static_cast<long long>(report->points.lots_released),
                     static_cast<long long>(report->points.points_expired),
                     static_cast<long long>(report->points.lots_expired), report->tiers.reviewed,
-                    report->tiers.entered_grace, report->tiers.downgraded);
+                    report->tiers.entered_grace, report->tiers.downgraded,
+                    static_cast<long long>(report->rfm_scored), static_cast<long long>(report->rule_tags),
+                    report->birthday_gifts);
         return 0;
     }
     if (*walkthrough) {

@@ -108,7 +108,6 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
     }
     clock.set(end);
     if (auto daily = engine.run_daily(end); !daily) return daily.error();
-    if (auto rfm = engine.insight().recompute_rfm(program, end); !rfm) return rfm.error();
     return guarded([&]() -> Result<DemoSummary> {
         engine.db().exec("DELETE FROM outbox");
         return summary;

@@ -187,6 +187,20 @@ Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     auto tiers = ctx_->tiers.review_due(now);
     if (!tiers) return tiers.error();
     report.tiers = tiers.value();
+    for (const auto& code : ctx_->programs.codes()) {
+        auto scored = ctx_->insight.recompute_rfm(code, now);
+        if (!scored) return scored.error();
+        report.rfm_scored += *scored;
+        const auto* program = ctx_->program(code);
+        for (const auto& rule : program->config.tag_rules) {
+            auto tagged = ctx_->insight.apply_tag_rule(code, rule.tag, *parse_member_filter(rule.filter_json), now);
+            if (!tagged) return tagged.error();
+            report.rule_tags += *tagged;
+        }
+        auto gifts = ctx_->rewards.grant_birthday_gifts(code, now);
+        if (!gifts) return gifts.error();
+        report.birthday_gifts += *gifts;
+    }
     return report;
 }
 

@@ -1,5 +1,7 @@
 #include "loyalty/program_config.hpp"
 
+#include "loyalty/insight.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -180,6 +182,12 @@ ProgramConfig parse(const json& j) {
         require(rd.valid_days > 0, "reward " + rd.code + ": valid_days must be positive");
         c.rewards.push_back(std::move(rd));
     }
+    for (const auto& r : j.value("tag_rules", json::array())) {
+        TagRule rule{r.at("tag").get<std::string>(), r.at("filter").dump()};
+        auto filter = parse_member_filter(rule.filter_json);
+        require(filter.ok(), "tag rule " + rule.tag + ": " + (filter.ok() ? "" : filter.error().message));
+        c.tag_rules.push_back(std::move(rule));
+    }
     for (const auto& level : c.tiers.levels)
         if (level.birthday_gift) {
             const bool known = std::any_of(c.rewards.begin(), c.rewards.end(),
@@ -288,6 +296,9 @@ std::string program_config_to_json(const ProgramConfig& c) {
         rewards.push_back(rj);
     }
     j["rewards"] = rewards;
+    json tag_rules = json::array();
+    for (const auto& r : c.tag_rules) tag_rules.push_back({{"tag", r.tag}, {"filter", json::parse(r.filter_json)}});
+    j["tag_rules"] = tag_rules;
     j["points_payment"] = {{"points", c.points_payment.points},
                            {"value_minor", c.points_payment.value.minor},
                            {"max_percent_of_basket", c.points_payment.max_percent_of_basket}};

@@ -108,3 +108,29 @@ TEST_CASE("rule tags follow their filter while manual tags stay put") {
     CHECK(f.engine->insight().tags(a).count("big") == 0);
     CHECK(f.engine->insight().tags(b).count("big") == 1);
 }
+
+TEST_CASE("the nightly run keeps the program's rule tags and RFM scores up to date") {
+    auto config = test_program();
+    REQUIRE(config.tag_rules.size() == 2);  // high-value and at-risk, from the demo program
+    Fixture f(config);
+    const auto loyal = f.enroll("13800000055");
+    const auto idle = f.enroll("13800000056");
+    for (int i = 0; i < 5; ++i) f.sell(loyal, "L" + std::to_string(i), {line("TS-1", "apparel", 1, 1100000)});
+    f.sell(idle, "I1", {line("TS-1", "apparel", 1, 10000)});
+    f.advance_days(100);
+    f.sell(loyal, "L9", {line("TS-1", "apparel", 1, 10000)});
+    auto report = f.engine->run_daily(f.clock.now());
+    REQUIRE(report.ok());
+    CHECK(report->rfm_scored == 2);
+    CHECK(f.engine->members().get(loyal)->rfm.score >= 80);
+    CHECK(f.engine->insight().tags(loyal).count("high-value") == 1);
+    CHECK(f.engine->insight().tags(idle).count("at-risk") == 1);
+    CHECK(f.engine->insight().tags(loyal).count("at-risk") == 0);
+}
+
+TEST_CASE("a tag rule with a bad filter is refused when the program is loaded") {
+    auto c = parse_program_config_json(
+        R"({"code":"X","tiers":{"levels":[{"code":"a"}]},"tag_rules":[{"tag":"t","filter":{"rfm":1}}]})");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message.find("tag rule t") != std::string::npos);
+}

@@ -71,10 +71,15 @@ public:
     Staff& staff();
     UsedCodes& used_codes();
 
-    // Releases pending points, expires lots, reviews tiers due now.
+    // The nightly run: releases pending points, expires lots, reviews tiers due
+    // now, then per program rescores RFM, refreshes rule tags and grants birthday
+    // gifts. Safe to run any number of times.
     struct DailyReport {
         MaintenanceReport points;
         TierReviewReport tiers;
+        std::int64_t rfm_scored = 0;
+        std::int64_t rule_tags = 0;
+        int birthday_gifts = 0;
     };
     Result<DailyReport> run_daily(Timestamp now);
 

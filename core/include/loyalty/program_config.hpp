@@ -99,6 +99,13 @@ struct RfmConfig {
     int window_days = 365;
 };
 
+// A tag the nightly run keeps on exactly the members matching a filter
+// (the filter is a MemberFilter in JSON, see insight.hpp).
+struct TagRule {
+    std::string tag;
+    std::string filter_json;
+};
+
 struct ProgramConfig {
     std::string code;
     std::string name;
@@ -111,6 +118,7 @@ struct ProgramConfig {
     std::vector<RewardDefinition> rewards;
     PointsPayment points_payment;
     RfmConfig rfm;
+    std::vector<TagRule> tag_rules;
     std::vector<std::string> stores;
 
     const TierLevel* tier(const std::string& code) const;
