@@ -13,16 +13,6 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// A SKU multiplier is more specific than a category one and wins over it.
-int line_multiplier(const EarningRules& rules, const BasketLine& line) {
-    std::optional<int> by_sku, by_category;
-    for (const auto& m : rules.multipliers) {
-        if (m.sku && *m.sku == line.sku) by_sku = std::max(by_sku.value_or(0), m.percent);
-        if (m.category && *m.category == line.category) by_category = std::max(by_category.value_or(0), m.percent);
-    }
-    return by_sku.value_or(by_category.value_or(100));
-}
-
 Points round_points(Wide numerator, Wide denominator, Rounding rounding) {
     if (numerator <= 0) return 0;
     switch (rounding) {
@@ -54,6 +44,15 @@ const EarnWindow* open_window(const ProgramConfig& program, Timestamp at) {
 }
 
 }  // namespace
+
+int line_multiplier_percent(const EarningRules& rules, const BasketLine& line) {
+    std::optional<int> by_sku, by_category;
+    for (const auto& m : rules.multipliers) {
+        if (m.sku && *m.sku == line.sku) by_sku = std::max(by_sku.value_or(0), m.percent);
+        if (m.category && *m.category == line.category) by_category = std::max(by_category.value_or(0), m.percent);
+    }
+    return by_sku.value_or(by_category.value_or(100));
+}
 
 Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel* tier,
                                   const std::vector<BasketLine>& lines) {
@@ -99,7 +98,7 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
             priced.earns = false;
             reasons.push_back("earns no points (" + (contains(rules.excluded_skus, line.sku) ? line.sku : line.category) + ")");
         } else {
-            priced.multiplier_percent = line_multiplier(rules, line);
+            priced.multiplier_percent = line_multiplier_percent(rules, line);
             if (priced.multiplier_percent != 100)
                 reasons.push_back("points x" + std::to_string(priced.multiplier_percent) + "%");
         }

@@ -61,6 +61,7 @@ EarningRules parse_earning(const json& j) {
     read(j, "birthday_month_percent", e.birthday_month_percent);
     read(j, "return_window_days", e.return_window_days);
     read(j, "expiry_months", e.expiry_months);
+    read(j, "claim_window_days", e.claim_window_days);
     for (const auto& m : j.value("multipliers", json::array())) {
         LineMultiplier lm;
         if (m.contains("category")) lm.category = m.at("category").get<std::string>();
@@ -91,6 +92,7 @@ EarningRules parse_earning(const json& j) {
     require(e.daily_cap >= 0, "earning.daily_cap must not be negative");
     require(e.return_window_days >= 0, "earning.return_window_days must not be negative");
     require(e.expiry_months > 0, "earning.expiry_months must be positive");
+    require(e.claim_window_days >= 0, "earning.claim_window_days must not be negative");
     require(e.birthday_month_percent >= 0 && e.birthday_month_percent <= 10000,
             "earning.birthday_month_percent must be 0..10000");
     return e;
@@ -271,7 +273,8 @@ std::string program_config_to_json(const ProgramConfig& c) {
                     {"windows", windows},
                     {"birthday_month_percent", e.birthday_month_percent},
                     {"return_window_days", e.return_window_days},
-                    {"expiry_months", e.expiry_months}};
+                    {"expiry_months", e.expiry_months},
+                    {"claim_window_days", e.claim_window_days}};
     json levels = json::array();
     for (const auto& l : c.tiers.levels) {
         json lj{{"code", l.code},

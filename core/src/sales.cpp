@@ -389,4 +389,83 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
     });
 }
 
+Result<SaleResult> Sales::claim(const ClaimRequest& request) {
+    return guarded([&]() -> Result<SaleResult> {
+        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        const auto* program = ctx_.program(request.program);
+        if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
+        auto member = load_member(ctx_, request.member);
+        if (!member || member->program != request.program || member->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(request.member) + " in " + request.program);
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto& sale = db.prepare(
+            "SELECT id, member_id, occurred_at, net_minor, refunded_minor, status FROM sales "
+            "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
+        sale.bind_all(program->id, key.store, key.terminal, key.receipt);
+        if (!sale.step()) return make_error(Errc::not_found, "no sale with receipt " + key.receipt + " here yet");
+        const auto sale_id = sale.int64(0);
+        const auto owner = sale.optional_int64(1);
+        const auto sold_at = from_unix(sale.int64(2));
+        const auto status = sale.text(5);
+        sale.reset();
+        if (owner) return make_error(Errc::already_used, "the points for receipt " + key.receipt + " were already claimed");
+        if (status == "refunded" || status == "voided")
+            return make_error(Errc::conflict, "receipt " + key.receipt + " was " + status);
+        const auto& config = program->config;
+        const auto now = ctx_.now();
+        if (now > sold_at + Days{config.earning.claim_window_days})
+            return make_error(Errc::expired, "receipts can be claimed for " + std::to_string(config.earning.claim_window_days) +
+                                                 " days after the sale");
+        // Points on what was paid for the goods still kept, as the till priced them.
+        PricedBasket basket;
+        auto& ls = db.prepare(
+            "SELECT line_no, sku, category, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ?");
+        ls.bind(1, sale_id);
+        while (ls.step()) {
+            PricedLine l;
+            l.line_no = static_cast<int>(ls.int64(0));
+            l.line = BasketLine{ls.text(1), ls.text(2), ls.int64(3), Money{}, Money{}};
+            const auto kept = ls.int64(3) - ls.int64(4);
+            l.net = Money{mul_div(ls.int64(5), kept, ls.int64(3))};
+            l.earns = ls.int64(6) != 0;
+            l.multiplier_percent = line_multiplier_percent(config.earning, l.line);
+            basket.net += l.net;
+            if (l.earns) basket.eligible += l.net;
+            basket.lines.push_back(std::move(l));
+        }
+        const auto* tier = config.tier(member->tier_code);
+        EarnInputs inputs;
+        inputs.at = sold_at;
+        inputs.birthday_month = member->birthday_month &&
+                                static_cast<unsigned>(*member->birthday_month) == local_date(sold_at, config.utc_offset_minutes).month;
+        const auto earn = compute_earn(config, tier ? *tier : config.entry_tier(), basket, inputs);
+        const auto ref = "receipt:" + key.text();
+        if (earn.points > 0) {
+            // Pending until the sale's own return window ends; keyed like a till earn so refunds find it.
+            const auto release = sold_at + Days{config.earning.return_window_days};
+            ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, earn.points, release > now, release,
+                                      ctx_.ledger.expiry_for(request.program, now), "receipt claimed", ref,
+                                      "sale-earn:" + key.text(), std::nullopt});
+        }
+        db.prepare("UPDATE sales SET member_id = ?, points_earned = ? WHERE id = ?")
+            .bind_all(member->id, earn.points, sale_id)
+            .run();
+        db.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
+            .bind_all(to_unix(sold_at), member->id)
+            .run();
+        SaleResult result = result_from_row(ctx_, sale_id);
+        result.replayed = false;
+        result.earned = earn.points;
+        result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+        if (result.tier_change) result.tier = result.tier_change->to;
+        ctx_.emit("sale.claimed", request.program,
+                  json{{"sale_id", sale_id}, {"store", key.store}, {"terminal", key.terminal}, {"receipt", key.receipt},
+                       {"member", member->id}, {"points_earned", earn.points}, {"available", result.available_after},
+                       {"pending", result.pending_after}});
+        tx.commit();
+        return result;
+    });
+}
+
 }  // namespace loyalty

@@ -237,3 +237,30 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
     CHECK(st.int64(0) == st.int64(2));
     st.reset();
 }
+
+TEST_CASE("a shopper claims a non-member sale's points once, within the claim window") {
+    Fixture f;
+    const auto m = f.enroll("13800000019");
+    SaleRequest anonymous{"TEST", "", "", "R170", std::nullopt,
+                          {line("SH-1", "shoes", 1, 20000), line("TB-1", "tobacco", 1, 5000)}, 0, {}};
+    REQUIRE(f.engine->sales().commit(anonymous).ok());
+    f.advance_days(2);
+    const ClaimRequest claim{"TEST", "", "", "R170", m};
+    auto claimed = f.engine->sales().claim(claim);
+    REQUIRE_MESSAGE(claimed.ok(), (claimed.ok() ? "" : claimed.error().message));
+    CHECK(claimed->earned == 300);  // shoes x150%; tobacco earns nothing
+    CHECK(f.balance(m).pending == 300);
+    CHECK(f.engine->sales().claim(claim).error().code == Errc::already_used);
+    // The claimed sale refunds like any member sale.
+    auto refund = f.engine->sales().refund(RefundRequest{"TEST", "", "", "R170", "RF1", {RefundLine{1, 1}}});
+    REQUIRE(refund.ok());
+    CHECK(refund->reversed == 300);
+    // Five days later the return window of the sale (7 days from the sale) has passed.
+    f.advance_days(5);
+    SaleRequest late{"TEST", "", "", "R171", std::nullopt, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    REQUIRE(f.engine->sales().commit(late).ok());
+    f.advance_days(31);
+    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "R171", m}).error().code == Errc::expired);
+    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "NOPE", m}).error().code == Errc::not_found);
+    f.require_balances_agree();
+}

@@ -55,6 +55,9 @@ struct EarnResult {
     std::vector<std::string> reasons;
 };
 
+// The points multiplier of one line: a SKU's multiplier wins over its category's.
+int line_multiplier_percent(const EarningRules& rules, const BasketLine& line);
+
 EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier, const PricedBasket& basket,
                         const EarnInputs& inputs);
 

@@ -48,6 +48,7 @@ struct EarningRules {
     int birthday_month_percent = 100;
     int return_window_days = 7;  // earned points stay pending this long
     int expiry_months = 24;      // a lot expires at the end of the month this many months on
+    int claim_window_days = 30;  // a receipt's points can be claimed this long after the sale
 };
 
 struct TierLevel {

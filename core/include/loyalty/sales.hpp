@@ -71,6 +71,16 @@ struct RefundResult {
     Points available_after = 0;
 };
 
+// A shopper who was not identified at the till claims the sale's points later
+// (at the kiosk, by the receipt's signed code).
+struct ClaimRequest {
+    std::string program;
+    std::string store;
+    std::string terminal;
+    std::string receipt;
+    MemberId member = 0;
+};
+
 class Sales {
 public:
     explicit Sales(EngineContext& ctx) : ctx_(ctx) {}
@@ -78,6 +88,10 @@ public:
     Result<Quote> quote(const SaleRequest& request);
     Result<SaleResult> commit(const SaleRequest& request);
     Result<RefundResult> refund(const RefundRequest& request);
+    // Awards a non-member sale's points to a member, once, within the program's
+    // claim window, on what was paid for goods still kept, by the rules in force
+    // at the time of the sale and the member's tier now.
+    Result<SaleResult> claim(const ClaimRequest& request);
 
 private:
     EngineContext& ctx_;
