@@ -124,6 +124,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
                                       "); refusing to run on it: restore the last backup");
         }
         db->exec("PRAGMA foreign_keys = ON");
+        // Savepoint sub-journals in memory: on disk they doubled the cost of a sale's commit.
+        db->exec("PRAGMA temp_store = MEMORY");
         if (!options.read_only) {
             db->exec("PRAGMA journal_mode = WAL");
             db->exec(options.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -169,6 +171,10 @@ Statement& Database::prepare(std::string_view sql) {
         it->second->reset();
     }
     return *it->second;
+}
+
+void Database::reset_cached_statements() {
+    for (auto& [sql, statement] : statements_) statement->reset();
 }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -221,7 +227,14 @@ Transaction::Transaction(Database& db) : db_(db), name_("sp" + std::to_string(db
     // reads first and then writes fails with SQLITE_BUSY_SNAPSHOT, unrescued by the
     // busy timeout, when another process (the till beside the kiosk) wrote in between.
     // Inner ones are savepoints, so an operation can run inside a larger batch.
-    db_.exec(db.savepoint_depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT " + name_);
+    if (db.savepoint_depth_ == 0) {
+        // A cached statement that returned one row and was left there still holds the
+        // read snapshot of its implicit transaction; close them all before writing.
+        db_.reset_cached_statements();
+        db_.exec("BEGIN IMMEDIATE");
+    } else {
+        db_.exec("SAVEPOINT " + name_);
+    }
     ++db_.savepoint_depth_;
 }
 

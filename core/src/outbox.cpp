@@ -47,14 +47,18 @@ int Outbox::acknowledge_through(const std::string& store, const std::string& ter
 std::int64_t Outbox::backlog() {
     auto& st = ctx_.db->prepare("SELECT count(*) FROM outbox");
     st.step();
-    return st.int64(0);
+    const auto count = st.int64(0);
+    st.reset();  // don't hold a read snapshot between polls
+    return count;
 }
 
 std::optional<Timestamp> Outbox::oldest_pending() {
     auto& st = ctx_.db->prepare("SELECT min(occurred_at) FROM outbox");
     st.step();
-    if (st.is_null(0)) return std::nullopt;
-    return from_unix(st.int64(0));
+    std::optional<Timestamp> oldest;
+    if (!st.is_null(0)) oldest = from_unix(st.int64(0));
+    st.reset();
+    return oldest;
 }
 
 }  // namespace loyalty

@@ -91,6 +91,8 @@ public:
     void exec(std::string_view sql);
     // A statement reset and with bindings cleared, cached for the connection's life.
     Statement& prepare(std::string_view sql);
+    // Ends every cached statement left mid-result, releasing its read snapshot.
+    void reset_cached_statements();
     std::int64_t last_insert_rowid() const;
     int changes() const;
     int schema_version();
