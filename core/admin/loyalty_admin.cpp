@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
@@ -126,6 +127,14 @@ int main(int argc, char** argv) {
     auto* daily = app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
     auto* walkthrough = app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
 
+    BackupPolicy backup_policy{"backups", 14};
+    auto* backup = app.add_subcommand("backup", "copy the database while it runs, check the copy, keep the newest N");
+    backup->add_option("--dir", backup_policy.directory, "backup directory")->capture_default_str();
+    backup->add_option("--keep", backup_policy.keep, "copies to keep")->capture_default_str()->check(CLI::PositiveNumber);
+    std::string restore_from;
+    auto* restore = app.add_subcommand("restore", "replace the database with a backup that passes its integrity check");
+    restore->add_option("backup", restore_from, "backup file")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -160,7 +169,20 @@ int main(int argc, char** argv) {
                     static_cast<long long>(made->refunds), static_cast<long long>(made->redemptions));
         return 0;
     }
+    if (*restore) {
+        // Not through the engine: the live database may be the broken one being replaced.
+        if (auto restored = restore_backup(restore_from, g.db_path); !restored) return fail(restored.error());
+        std::printf("restored %s from %s\n", g.db_path.c_str(), restore_from.c_str());
+        return 0;
+    }
     auto engine = open_engine(g, system_clock);
+    if (*backup) {
+        auto file = take_backup(engine->db(), backup_policy, system_clock.now());
+        if (!file) return fail(file.error());
+        std::printf("backup %s written and checked; %zu kept in %s\n", file->c_str(),
+                    list_backups(backup_policy.directory).size(), backup_policy.directory.c_str());
+        return 0;
+    }
     if (*lookup) {
         auto member = find_member(*engine, g.program, who);
         if (!member) return fail(member.error());
