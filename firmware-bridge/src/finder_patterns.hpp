@@ -1,0 +1,13 @@
+#pragma once
+// A cheap look for QR finder patterns (the three 1:1:3:1:1 squares), used to tell
+// "no code here" from "a code is in view that ZXing could not read": ZXing-cpp 1.4
+// reports nothing at all for a QR whose error correction fails.
+#include <cstdint>
+
+namespace loyalty::devices::detail {
+
+// 3 when three finder-like squares (confirmed across and down, crisp, of similar size)
+// sit in an L as a QR's do; otherwise how many finder-like squares were seen (0..2).
+int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride);
+
+}  // namespace loyalty::devices::detail
