@@ -10,6 +10,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "loyalty/devices/device_manager.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 #include "loyalty/devices/simulator.hpp"
 
@@ -33,9 +34,11 @@ int main(int argc, char** argv) {
     using namespace loyalty::devices;
     CLI::App app{"Print scan events from card readers, scanners, the camera and the simulator"};
     std::string sim_path = default_sim_socket();
+    bool usb = false;
     int count = 0;
     double seconds = 0;
     app.add_option("--sim", sim_path, "simulator socket to listen on (empty: none)")->capture_default_str();
+    app.add_flag("--usb", usb, "also watch USB readers (keyboard wedges, magstripe, ACR122U NFC)");
     app.add_option("--count", count, "exit after this many events (0: run until Ctrl-C)");
     app.add_option("--seconds", seconds, "exit after this long (0: no limit)");
     CLI11_PARSE(app, argc, argv);
@@ -52,6 +55,16 @@ int main(int argc, char** argv) {
         }
         sim = std::move(*s);
         std::cerr << "listening for simulated scans on " << sim_path << "\n";
+    }
+    std::unique_ptr<DeviceManager> devices;
+    if (usb) {
+        auto m = DeviceManager::start(default_device_profiles(), queue,
+                                      [](const std::string& msg) { std::cerr << "usb: " << msg << "\n"; });
+        if (!m) {
+            std::cerr << "loyalty-scan-monitor: " << m.error().message << "\n";
+            return 1;
+        }
+        devices = std::move(*m);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     int seen = 0;
