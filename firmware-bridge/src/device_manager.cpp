@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "loyalty/devices/ccid.hpp"
+#include "loyalty/devices/hid_pos.hpp"
 #include "loyalty/devices/magstripe.hpp"
 #include "usb_handles.hpp"
 
@@ -27,6 +28,9 @@ std::vector<DeviceProfile> default_device_profiles() {
     DeviceProfile gun{.name = "Honeywell barcode scanner (keyboard)", .vendor_id = 0x0c2e, .product_id = 0x0b61};
     gun.wedge.kind = ScanKind::barcode;
     p.push_back(gun);
+    DeviceProfile pos{.name = "Honeywell barcode scanner (HID POS)", .vendor_id = 0x0c2e, .product_id = 0x0b67,
+                      .role = DeviceRole::hid_pos};
+    p.push_back(pos);
     return p;
 }
 
@@ -55,6 +59,7 @@ struct Attached {
     std::optional<usb::Handle> handle;
     usb::InterfaceEndpoints endpoints;
     std::optional<WedgeDecoder> decoder;
+    std::optional<HidPosAssembler> hid_pos;
     std::unique_ptr<usb::Transfer> transfer;
     int errors = 0;
     std::atomic<bool> failed{false};  // set by either thread; the event thread tears down
@@ -132,9 +137,15 @@ struct DeviceManager::Impl {
         switch (t.status) {
             case LIBUSB_TRANSFER_COMPLETED: {
                 a.errors = 0;
-                if (auto text = a.decoder->feed({t.buffer, static_cast<std::size_t>(t.actual_length)},
-                                                std::chrono::steady_clock::now()))
+                const std::span<const std::uint8_t> report{t.buffer, static_cast<std::size_t>(t.actual_length)};
+                if (a.hid_pos) {
+                    if (auto scan = a.hid_pos->feed(report)) {
+                        if (*scan) emit(a, (*scan)->kind, scan_payload((*scan)->data));
+                        else say(a.source + ": " + scan->error().message);
+                    }
+                } else if (auto text = a.decoder->feed(report, std::chrono::steady_clock::now())) {
                     on_wedge_read(a, std::move(*text));
+                }
                 break;
             }
             case LIBUSB_TRANSFER_TIMED_OUT: break;
@@ -233,12 +244,16 @@ struct DeviceManager::Impl {
         if (auto c = a->handle->claim(ep->interface_number); !c) return fail(c.error().message);
 
         Attached& ref = *a;
-        if (profile->role == DeviceRole::keyboard_wedge) {
+        if (profile->role != DeviceRole::ccid_nfc) {
             if (ep->interrupt_in == 0) return fail("no interrupt IN endpoint");
-            // Ask for boot protocol (8-byte reports). Devices that refuse already use it.
-            libusb_control_transfer(a->handle->get(), 0x21, 0x0B, 0, static_cast<std::uint16_t>(ep->interface_number),
-                                    nullptr, 0, 200);
-            a->decoder.emplace(profile->wedge);
+            if (profile->role == DeviceRole::keyboard_wedge) {
+                // Ask for boot protocol (8-byte reports). Devices that refuse already use it.
+                libusb_control_transfer(a->handle->get(), 0x21, 0x0B, 0,
+                                        static_cast<std::uint16_t>(ep->interface_number), nullptr, 0, 200);
+                a->decoder.emplace(profile->wedge);
+            } else {
+                a->hid_pos.emplace();
+            }
             a->transfer = std::make_unique<usb::Transfer>();
             auto s = a->transfer->submit_interrupt_in(a->handle->get(), ep->interrupt_in,
                                                       std::max(8, std::min(64, ep->interrupt_in_size)),

@@ -19,7 +19,9 @@ int usb_child(int argc, char** argv) {
     const auto timeout = std::chrono::milliseconds(std::atoi(argv[5]));
 
     DeviceProfile p{.name = role, .vendor_id = static_cast<std::uint16_t>(vid), .product_id = static_cast<std::uint16_t>(pid)};
-    p.role = role == "nfc" ? DeviceRole::ccid_nfc : DeviceRole::keyboard_wedge;
+    p.role = role == "nfc"   ? DeviceRole::ccid_nfc
+             : role == "pos" ? DeviceRole::hid_pos
+                             : DeviceRole::keyboard_wedge;
     p.wedge.kind = role == "swipe" ? ScanKind::magstripe : ScanKind::card_uid;
     p.poll_interval = std::chrono::milliseconds(20);
     p.retry_after = std::chrono::milliseconds(100);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "hid_pos_reports.hpp"
 #include "hid_reports.hpp"
 #include "loyalty/devices/ccid.hpp"
 #include "temp_dir.hpp"
@@ -87,6 +88,17 @@ Bytes wedge_descriptors(std::uint16_t vid, std::uint16_t pid) {
                        0x09, 0x04, 0x00, 0x00, 0x01, 0x03, 0x01, 0x01, 0x00,
                        0x09, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, 0x3F, 0x00,
                        0x07, 0x05, 0x81, 0x03, 0x08, 0x00, 0x0A};
+    d.insert(d.end(), config.begin(), config.end());
+    return d;
+}
+
+// HID POS scanner: one HID interface (no boot protocol), interrupt IN 0x81 of 64 bytes.
+Bytes hid_pos_descriptors(std::uint16_t vid, std::uint16_t pid) {
+    Bytes d = device_descriptor(vid, pid, 64);
+    const Bytes config{0x09, 0x02, 34, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32,
+                       0x09, 0x04, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00,
+                       0x09, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, 0x40, 0x00,
+                       0x07, 0x05, 0x81, 0x03, 0x40, 0x00, 0x01};
     d.insert(d.end(), config.begin(), config.end());
     return d;
 }
@@ -207,6 +219,24 @@ TEST_CASE("an ACR122U reports a tapped card's UID once, with the LED/buzzer ackn
     CHECK(failed < second);
     CHECK(run.raw.find("CCID send: LIBUSB_ERROR_IO") < failed);
     CHECK(run.raw.find("(nfc): attached", failed) < second);
+}
+
+TEST_CASE("a HID POS scanner's scanned-data reports become qr and barcode events") {
+    test::TempDir dir;
+    std::string ioctl;
+    const std::string member = "LM1.hub-1.eyJwIjoibWFsbCIsIm0iOiJNMDAwMDQyIn0.c2lnbmF0dXJlLW9mLXRoZS1odWI";
+    for (const auto& r : test::hid_pos_reports("]Q1", member)) ioctl += urb(1, 0x81, 64, Bytes(r.begin(), r.end()));
+    auto garbage = test::hid_pos_reports("]E0", "6901234567892")[0];
+    garbage[1] = 200;  // a corrupted report: refused, and the scanner keeps working
+    ioctl += urb(1, 0x81, 64, Bytes(garbage.begin(), garbage.end()));
+    for (const auto& r : test::hid_pos_reports("]E0", "6901234567892")) ioctl += urb(1, 0x81, 64, Bytes(r.begin(), r.end()));
+    auto run = run_emulated(dir, umockdev_file(0x0c2e, 0x0b67, hid_pos_descriptors(0x0c2e, 0x0b67)), ioctl, "pos",
+                            "0c2e:0b67", 2, 5000);
+    CAPTURE(run.raw);
+    REQUIRE(run.events.size() == 2);
+    CHECK(run.events[0] == "qr " + member + " usb:0c2e:0b67@1-3");
+    CHECK(run.events[1] == "barcode 6901234567892 usb:0c2e:0b67@1-3");
+    CHECK(run.raw.find("HID POS: data length 200 exceeds 56") != std::string::npos);
 }
 
 TEST_CASE("with no device plugged in, the manager runs and reports nothing") {

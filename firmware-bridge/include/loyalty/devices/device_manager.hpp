@@ -21,6 +21,7 @@ namespace loyalty::devices {
 enum class DeviceRole {
     keyboard_wedge,  // HID boot keyboard; wedge.kind says what a read is (magstripe reads are parsed as tracks)
     ccid_nfc,        // CCID reader answering the get-UID APDU (ACR122U)
+    hid_pos,         // HID POS barcode scanner (usage page 0x8C): decoded bytes, no keystrokes
 };
 
 struct DeviceProfile {
