@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "loyalty/devices/escpos.hpp"
+#include "receipts.hpp"
 #include "temp_dir.hpp"
 
 using namespace loyalty::devices;
@@ -82,13 +83,7 @@ TEST_CASE("QR payloads the symbol cannot hold are refused") {
 }
 
 TEST_CASE("a coupon slip prints as the exact byte sequence to a printer path") {
-    EscPosJob job;
-    job.init().align(Align::center).bold(true);
-    REQUIRE(job.line("优惠券"));
-    job.bold(false).align(Align::left);
-    REQUIRE(job.line("10 RMB off"));
-    REQUIRE(job.qr("C-42"));
-    job.feed(3).cut();
+    const EscPosJob job = test::coupon_job();
     const Bytes expected = concat({bytes({0x1B, 0x40, 0x1C, 0x26, 0x1B, 0x61, 0x01, 0x1B, 0x45, 0x01}),
                                    bytes({0xD3, 0xC5, 0xBB, 0xDD, 0xC8, 0xAF, 0x0A}),  // 优惠券 in GB18030
                                    bytes({0x1B, 0x45, 0x00, 0x1B, 0x61, 0x00}),

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "loyalty/devices/device_manager.hpp"
+#include "loyalty/devices/usb_printer.hpp"
+#include "receipts.hpp"
 
 namespace loyalty::devices::test {
 
@@ -18,6 +20,12 @@ int usb_child(int argc, char** argv) {
     const int want = std::atoi(argv[4]);
     const auto timeout = std::chrono::milliseconds(std::atoi(argv[5]));
 
+    if (role == "printer") {
+        UsbPrinter printer(static_cast<std::uint16_t>(vid), static_cast<std::uint16_t>(pid), 1000);
+        auto r = printer.print(coupon_job().bytes());
+        std::cout << (r ? std::string("PRINTED") : "PRINT_ERROR " + r.error().message) << std::endl;
+        return 0;
+    }
     DeviceProfile p{.name = role, .vendor_id = static_cast<std::uint16_t>(vid), .product_id = static_cast<std::uint16_t>(pid)};
     p.role = role == "nfc"   ? DeviceRole::ccid_nfc
              : role == "pos" ? DeviceRole::hid_pos

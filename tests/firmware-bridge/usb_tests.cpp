@@ -16,6 +16,7 @@
 #include "hid_pos_reports.hpp"
 #include "hid_reports.hpp"
 #include "loyalty/devices/ccid.hpp"
+#include "receipts.hpp"
 #include "temp_dir.hpp"
 
 using namespace loyalty::devices;
@@ -237,6 +238,43 @@ TEST_CASE("a HID POS scanner's scanned-data reports become qr and barcode events
     CHECK(run.events[0] == "qr " + member + " usb:0c2e:0b67@1-3");
     CHECK(run.events[1] == "barcode 6901234567892 usb:0c2e:0b67@1-3");
     CHECK(run.raw.find("HID POS: data length 200 exceeds 56") != std::string::npos);
+}
+
+// Printer class (7/1/2): bulk OUT 0x01, bulk IN 0x81.
+Bytes printer_descriptors() {
+    Bytes d = device_descriptor(0x0416, 0x5011, 64);
+    const Bytes config{0x09, 0x02, 32, 0x00, 0x01, 0x01, 0x00, 0xC0, 0x32,
+                       0x09, 0x04, 0x00, 0x00, 0x02, 0x07, 0x01, 0x02, 0x00,
+                       0x07, 0x05, 0x01, 0x02, 0x40, 0x00, 0x00,
+                       0x07, 0x05, 0x81, 0x02, 0x40, 0x00, 0x00};
+    d.insert(d.end(), config.begin(), config.end());
+    return d;
+}
+
+TEST_CASE("a coupon goes to a USB printer over bulk OUT byte for byte") {
+    const auto job = test::coupon_job().bytes();
+    {
+        test::TempDir dir;
+        // The record accepts exactly these bytes; anything else fails the write.
+        auto run = run_emulated(dir, umockdev_file(0x0416, 0x5011, printer_descriptors()),
+                                urb(3, 0x01, static_cast<int>(job.size()), job), "printer", "0416:5011", 0, 1000);
+        CAPTURE(run.raw);
+        CHECK(run.raw.find("PRINTED") != std::string::npos);
+    }
+    {
+        test::TempDir dir;
+        auto other = job;
+        other[5] ^= 0x01;  // the printer expects something else: the job must fail loudly
+        auto run = run_emulated(dir, umockdev_file(0x0416, 0x5011, printer_descriptors()),
+                                urb(3, 0x01, static_cast<int>(other.size()), other), "printer", "0416:5011", 0, 1000);
+        CAPTURE(run.raw);
+        CHECK(run.raw.find("PRINT_ERROR printer write at byte 0") != std::string::npos);
+    }
+    {
+        test::TempDir dir;  // no printer of that id
+        auto run = run_emulated(dir, umockdev_file(0x0416, 0x5011, printer_descriptors()), "", "printer", "1234:5678", 0, 1000);
+        CHECK(run.raw.find("PRINT_ERROR no USB receipt printer found") != std::string::npos);
+    }
 }
 
 TEST_CASE("with no device plugged in, the manager runs and reports nothing") {
