@@ -10,9 +10,11 @@
 #include <ctime>
 #include <iostream>
 
+#include "loyalty/devices/camera_scanner.hpp"
 #include "loyalty/devices/device_manager.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 #include "loyalty/devices/simulator.hpp"
+#include "loyalty/devices/v4l2_camera.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -35,10 +37,12 @@ int main(int argc, char** argv) {
     CLI::App app{"Print scan events from card readers, scanners, the camera and the simulator"};
     std::string sim_path = default_sim_socket();
     bool usb = false;
+    std::string camera_path;
     int count = 0;
     double seconds = 0;
     app.add_option("--sim", sim_path, "simulator socket to listen on (empty: none)")->capture_default_str();
     app.add_flag("--usb", usb, "also watch USB readers (keyboard wedges, magstripe, ACR122U NFC)");
+    app.add_option("--camera", camera_path, "also decode QR codes from this V4L2 camera (e.g. /dev/video0)");
     app.add_option("--count", count, "exit after this many events (0: run until Ctrl-C)");
     app.add_option("--seconds", seconds, "exit after this long (0: no limit)");
     CLI11_PARSE(app, argc, argv);
@@ -65,6 +69,23 @@ int main(int argc, char** argv) {
             return 1;
         }
         devices = std::move(*m);
+    }
+    std::unique_ptr<CameraScanner> scanner;
+    std::unique_ptr<V4l2Camera> camera;  // declared after the scanner: stops first
+    if (!camera_path.empty()) {
+        auto cam = V4l2Camera::open(camera_path, 1280, 720);
+        if (!cam) {
+            std::cerr << "loyalty-scan-monitor: " << cam.error().message << "\n";
+            return 1;
+        }
+        camera = std::move(*cam);
+        scanner = std::make_unique<CameraScanner>("camera:" + camera_path, queue, CameraScanner::Options{},
+                                                  [](const std::string& m) { std::cerr << m << "\n"; });
+        if (auto r = camera->start([&](const GreyFrame& f) { scanner->on_frame(f, std::chrono::steady_clock::now()); }); !r) {
+            std::cerr << "loyalty-scan-monitor: " << r.error().message << "\n";
+            return 1;
+        }
+        std::cerr << "decoding QR codes from " << camera_path << " (" << camera->width() << "x" << camera->height() << ")\n";
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     int seen = 0;
