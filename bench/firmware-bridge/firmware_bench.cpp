@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
         test::draw(with_code, test::encode(member), {.centre_x = 0.45, .centre_y = 0.5, .module_px = module, .angle_deg = 6});
         test::box_blur(with_code, 1);
         test::add_noise(with_code, 10, 5);
+        // A code far from the camera: too small for the half-resolution pass, so the
+        // full-price pass runs after it (the worst case for our pipeline).
+        auto small_code = test::textured_frame(w, h, 44);
+        test::draw(small_code, test::encode(member), {.centre_x = 0.6, .centre_y = 0.4, .module_px = 2.2});
+        test::add_noise(small_code, 8, 7);
         auto empty = test::textured_frame(w, h, 43);
         test::box_blur(empty, 1);
         test::add_noise(empty, 10, 6);
@@ -117,10 +122,13 @@ int main(int argc, char** argv) {
         const int rounds = h > 720 ? 25 : 40;
         const auto c = time_frame(with_code, rounds);
         const auto e = time_frame(empty, rounds);
+        const auto s = time_frame(small_code, rounds);
         char name[32];
         std::snprintf(name, sizeof name, "%dx%d", w, h);
         std::printf("%-10s %-8s %10.2f %10.2f %7.2fx %d/%d\n", name, "QR", c.ours_ms, c.raw_ms, c.ours_ms / c.raw_ms,
                     c.ours_found, c.raw_found);
+        std::printf("%-10s %-8s %10.2f %10.2f %7.2fx %d/%d\n", name, "small QR", s.ours_ms, s.raw_ms,
+                    s.ours_ms / s.raw_ms, s.ours_found, s.raw_found);
         std::printf("%-10s %-8s %10.2f %10.2f %7.2fx %d/%d\n", name, "no code", e.ours_ms, e.raw_ms, e.ours_ms / e.raw_ms,
                     e.ours_found, e.raw_found);
         ok = ok && c.ours_found;

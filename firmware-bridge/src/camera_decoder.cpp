@@ -88,7 +88,9 @@ FrameDecode FrameDecoder::decode(const GreyFrame& f) {
 
     // Nothing readable at half resolution. Only if finder-like squares are in view
     // (a small or damaged QR) is the full frame worth ZXing's full price.
-    const int finders = options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw) : 0;
+    // Modules down to ~2 px at full resolution are ~1 px here; one sampled row through a
+    // finder, confirmed down its column, is enough to decide the full pass is worth it.
+    const int finders = options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw, 2, 1, 7) : 0;
     if (finders >= 1) {
         auto full = read(f, 0, 0, f.width, f.height, hints);
         if (full.isValid()) return decoded(full);

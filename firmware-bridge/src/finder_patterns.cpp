@@ -15,9 +15,9 @@ struct Candidate {
 };
 
 // Runs in 1:1:3:1:1 proportion, each within half a module (the centre 1.5 modules).
-bool finder_ratio(const std::array<int, 5>& r) {
+bool finder_ratio(const std::array<int, 5>& r, int min_total) {
     const int total = r[0] + r[1] + r[2] + r[3] + r[4];
-    if (total < 10) return false;  // modules under ~1.5 px: too small to read anyway
+    if (total < min_total) return false;
     const float m = static_cast<float>(total) / 7.0f, tol = m * 0.6f;
     return std::abs(static_cast<float>(r[0]) - m) < tol && std::abs(static_cast<float>(r[1]) - m) < tol &&
            std::abs(static_cast<float>(r[3]) - m) < tol && std::abs(static_cast<float>(r[4]) - m) < tol &&
@@ -38,17 +38,18 @@ bool vertical_ratio(const std::uint8_t* data, int height, int stride, int x, int
     while (yy < height && !dark(yy) && r[3] <= horizontal_total) ++r[3], ++yy;
     while (yy < height && dark(yy) && r[4] <= horizontal_total) ++r[4], ++yy;
     const int total = r[0] + r[1] + r[2] + r[3] + r[4];
-    return finder_ratio(r) && std::abs(total - horizontal_total) * 2 < horizontal_total;
+    return finder_ratio(r, 7) && std::abs(total - horizontal_total) * 2 < horizontal_total;
 }
 
 }  // namespace
 
-int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride) {
-    constexpr int kRadius = 24;  // local mean window: follows lighting and texture, not modules
+int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step, int min_hits,
+                          int min_total) {
+    constexpr int kRadius = 24;      // local mean window: follows lighting and texture, not modules
+    constexpr int kHysteresis = 10;  // grey levels either side of the mean before a run flips
     std::vector<int> prefix(static_cast<std::size_t>(width) + 1);
     std::vector<Candidate> found;
-    // Every other row: a finder's centre is at least 4 rows tall at the sizes we accept.
-    for (int y = 0; y < height; y += 2) {
+    for (int y = 0; y < height; y += row_step) {
         const std::uint8_t* row = data + static_cast<std::ptrdiff_t>(y) * stride;
         for (int x = 0; x < width; ++x)
             prefix[static_cast<std::size_t>(x) + 1] = prefix[static_cast<std::size_t>(x)] + row[x];
@@ -60,8 +61,12 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
             bool dark = !run_dark;  // x == width closes the last run
             if (x < width) {
                 const int lo = std::max(0, x - kRadius), hi = std::min(width, x + kRadius + 1);
+                const int n = hi - lo;
                 const int sum = prefix[static_cast<std::size_t>(hi)] - prefix[static_cast<std::size_t>(lo)];
-                dark = (row[x] + 6) * (hi - lo) < sum;  // below the local mean, without a division
+                // Against the local mean, with hysteresis: sensor noise around the mean
+                // must not split runs (it also keeps the number of runs, and so the cost, low).
+                const int scaled = row[x] * n;
+                dark = run_dark ? scaled < sum + kHysteresis * n : scaled < sum - kHysteresis * n;
             }
             if (x == 0 || dark == run_dark) {
                 run_dark = dark;
@@ -71,7 +76,7 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
             runs = {runs[1], runs[2], runs[3], runs[4], run};
             ++completed;
             // Five runs ending in a dark one: dark light dark light dark.
-            if (run_dark && completed >= 5 && finder_ratio(runs)) {
+            if (run_dark && completed >= 5 && finder_ratio(runs, min_total)) {
                 const int total = runs[0] + runs[1] + runs[2] + runs[3] + runs[4];
                 const int cx = x - runs[4] - runs[3] - runs[2] / 2 - 1;
                 // Printed or on a screen, a finder is crisp: its dark centre is well below
@@ -84,18 +89,20 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
                 if (light_mean - dark_mean >= 40 &&
                     vertical_ratio(data, height, stride, cx, y, (dark_mean + light_mean) / 2, total)) {
                     const float m = static_cast<float>(total) / 7.0f;
-                    auto near = std::find_if(found.begin(), found.end(), [&](const Candidate& c) {
+                    // Candidates arrive roughly in row order: only recent ones can be this one.
+                    const auto from = found.size() > 32 ? found.end() - 32 : found.begin();
+                    auto near = std::find_if(from, found.end(), [&](const Candidate& c) {
                         return std::abs(c.x - static_cast<float>(cx)) < 2 * m && std::abs(c.y - static_cast<float>(y)) < 4 * m + 2;
                     });
-                    if (near == found.end()) found.push_back({static_cast<float>(cx), static_cast<float>(y), m, 1});
-                    else near->y = static_cast<float>(y), ++near->hits;
+                    if (near == found.end() && found.size() < 4096) found.push_back({static_cast<float>(cx), static_cast<float>(y), m, 1});
+                    else if (near != found.end()) near->y = static_cast<float>(y), ++near->hits;
                 }
             }
             run_dark = dark;
             run = 1;
         }
     }
-    std::erase_if(found, [](const Candidate& c) { return c.hits < 2; });
+    std::erase_if(found, [&](const Candidate& c) { return c.hits < min_hits; });
     // Three of similar module size in an L: two equal sides at a right angle.
     int triples = 0;
     const auto n = found.size();

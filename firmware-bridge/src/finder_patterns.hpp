@@ -8,6 +8,9 @@ namespace loyalty::devices::detail {
 
 // 3 when three finder-like squares (confirmed across and down, crisp, of similar size)
 // sit in an L as a QR's do; otherwise how many finder-like squares were seen (0..2).
-int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride);
+// Rows are sampled every `row_step`; a square counts when seen on `min_hits` sampled rows
+// and is at least `min_total` pixels across (7 modules).
+int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step = 2,
+                          int min_hits = 2, int min_total = 10);
 
 }  // namespace loyalty::devices::detail

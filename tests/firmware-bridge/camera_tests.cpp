@@ -69,6 +69,8 @@ TEST_CASE("QR codes decode at several sizes, positions, angles and blur") {
     };
     const Case cases[] = {
         {1920, 1080, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 3.2}, 0},      // small, centre: full-res pass
+        {1920, 1080, {.centre_x = 0.6, .centre_y = 0.4, .module_px = 2.5}, 0},      // far away, off centre
+        {1280, 720, {.centre_x = 0.3, .centre_y = 0.7, .module_px = 2.5}, 0},
         {1920, 1080, {.centre_x = 0.2, .centre_y = 0.3, .module_px = 8}, 1},        // big, corner: half-res pass
         {1920, 1080, {.centre_x = 0.7, .centre_y = 0.6, .module_px = 6, .angle_deg = 17}, 1},
         {1280, 720, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 4, .angle_deg = 45}, 1},
