@@ -84,6 +84,7 @@ struct DeviceManager::Impl {
     mutable std::mutex attached_mutex;
     std::map<libusb_device*, std::unique_ptr<Attached>> attached;
 
+    std::vector<std::unique_ptr<Attached>> zombies;  // detached, transfer not yet returned
     libusb_hotplug_callback_handle hotplug = 0;
     bool has_hotplug = false;
     std::vector<libusb_device*> last_seen;  // enumeration polling, when no hot-plug
@@ -290,6 +291,8 @@ struct DeviceManager::Impl {
             }
         }
         say(a->source + ": detached (" + why + ")");
+        // A transfer that has not come back yet still points into `a`: keep it until it does.
+        if (a->transfer && a->transfer->in_flight()) zombies.push_back(std::move(a));
     }
 
     void poll_enumeration() {
@@ -348,6 +351,7 @@ struct DeviceManager::Impl {
                 detach(d.get(), "failed");
                 retry.emplace_back(d, now + after);
             }
+            std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
         }
         std::vector<libusb_device*> all;
         {
@@ -355,6 +359,9 @@ struct DeviceManager::Impl {
             for (const auto& [d, _] : attached) all.push_back(d);
         }
         for (auto* d : all) detach(d, "shutting down");
+        std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
+        // Whatever libusb still holds is leaked rather than freed under its feet.
+        for (auto& z : zombies) (void)z.release();
     }
 };
 
