@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
 #include "loyalty/devices/camera_decoder.hpp"
+#include "loyalty/devices/camera_scanner.hpp"
+#include "loyalty/engine.hpp"
 #include "loyalty/signed_codes.hpp"
 #include "synthetic_frames.hpp"
+#include "temp_dir.hpp"
 
 using namespace loyalty::devices;
 using namespace std::chrono_literals;
@@ -156,4 +159,33 @@ TEST_CASE("the same code held in view is one scan until it leaves for the deboun
     CHECK_FALSE(debounce.accept("LM1.a", t0 + 2000ms));  // still in view: the window restarts
     CHECK(debounce.accept("LM1.b", t0 + 2100ms));          // another code is reported at once
     CHECK(debounce.accept("LM1.a", t0 + 4500ms));          // shown again after leaving
+}
+
+TEST_CASE("a member code shown to the camera a second time is refused as replayed by the engine") {
+    auto key = loyalty::signing_key_from_seed_hex("hub-1", kSeed);
+    REQUIRE(key);
+    const auto issued = loyalty::from_unix(1'780'000'000);
+    const std::string code = loyalty::mint_member_code({"mall", "M000042", issued, "nonce-replay"}, *key);
+    auto frame = frame_with(code, 1280, 720, {.module_px = 5});
+
+    test::TempDir dir;
+    loyalty::ManualClock clock(issued + std::chrono::seconds(5));
+    auto engine = loyalty::Engine::open(dir.path() / "terminal.db", clock);
+    REQUIRE(engine);
+    loyalty::TrustedKeys keys;
+    keys.add(*key);
+
+    ScanQueue queue;
+    CameraScanner scanner("camera:test", queue, {.debounce = 1s, .pacing = {.cpu_share = 1.0}});
+    std::chrono::steady_clock::time_point t{};
+    scanner.on_frame(frame.view(), t);
+    scanner.on_frame(frame.view(), t + 5s);  // shown again after the debounce window: a second scan
+    std::vector<std::string> outcomes;  // "accepted" or the refusal's code
+    while (auto e = queue.try_pop()) {
+        auto member = loyalty::verify_member_code(e->payload, keys, clock.now());
+        REQUIRE(member);
+        auto used = (*engine)->used_codes().consume_once("member_code", member->nonce);
+        outcomes.push_back(used ? "accepted" : loyalty::to_string(used.error().code));
+    }
+    CHECK(outcomes == std::vector<std::string>{"accepted", loyalty::to_string(loyalty::Errc::already_used)});
 }
