@@ -3,6 +3,8 @@
 
 #include <ZXing/ReadBarcode.h>
 
+#include <algorithm>
+
 #include "finder_patterns.hpp"
 
 namespace loyalty::devices {
@@ -86,12 +88,24 @@ FrameDecode FrameDecoder::decode(const GreyFrame& f) {
     auto r = read(small, 0, 0, hw, hh, hints);
     if (r.isValid()) return decoded(r);
 
-    // Nothing readable at half resolution. Only if finder-like squares are in view
-    // (a small or damaged QR) is the full frame worth ZXing's full price.
-    // Modules down to ~2 px at full resolution are ~1 px here; one sampled row through a
-    // finder, confirmed down its column, is enough to decide the full pass is worth it.
-    const int finders = options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw, 2, 1, 7) : 0;
+    // Nothing readable at half resolution. Only if finder-like squares are in view (a
+    // small or damaged QR) is full resolution worth paying for. Modules down to ~2 px at
+    // full resolution are ~1 px here; one sampled row through a finder, confirmed down
+    // its column, is enough.
+    detail::FinderRegion region;
+    const int finders = options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw, 2, 1, 7, &region) : 0;
     if (finders >= 1) {
+        // First only around the squares, at full resolution: a member code is at most
+        // ~60 modules across, so that margin around them holds the whole symbol.
+        const int margin = static_cast<int>(2 * region.module * 60);
+        const int x0 = std::max(0, 2 * region.x0 - margin), y0 = std::max(0, 2 * region.y0 - margin);
+        const int x1 = std::min(f.width, 2 * region.x1 + margin), y1 = std::min(f.height, 2 * region.y1 + margin);
+        const bool smaller = (x1 - x0) * (y1 - y0) < f.width * f.height / 2;
+        if (smaller) {
+            auto roi = read(f, x0, y0, x1 - x0, y1 - y0, hints);
+            if (roi.isValid()) return decoded(roi);
+            if (finders >= 3) return qr_in_view_unreadable();  // a whole symbol in view that will not read
+        }
         auto full = read(f, 0, 0, f.width, f.height, hints);
         if (full.isValid()) return decoded(full);
         if (seen(full)) return unreadable(full);

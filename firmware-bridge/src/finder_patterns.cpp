@@ -44,7 +44,7 @@ bool vertical_ratio(const std::uint8_t* data, int height, int stride, int x, int
 }  // namespace
 
 int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step, int min_hits,
-                          int min_total) {
+                          int min_total, FinderRegion* region) {
     constexpr int kRadius = 24;      // local mean window: follows lighting and texture, not modules
     constexpr int kHysteresis = 10;  // grey levels either side of the mean before a run flips
     std::vector<int> prefix(static_cast<std::size_t>(width) + 1);
@@ -103,6 +103,17 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
         }
     }
     std::erase_if(found, [&](const Candidate& c) { return c.hits < min_hits; });
+    if (region && !found.empty()) {
+        FinderRegion r{width, height, 0, 0, 0};
+        for (const auto& c : found) {
+            r.x0 = std::min(r.x0, static_cast<int>(c.x));
+            r.y0 = std::min(r.y0, static_cast<int>(c.y));
+            r.x1 = std::max(r.x1, static_cast<int>(c.x));
+            r.y1 = std::max(r.y1, static_cast<int>(c.y));
+            r.module = std::max(r.module, c.module);
+        }
+        *region = r;
+    }
     // Three of similar module size in an L: two equal sides at a right angle.
     int triples = 0;
     const auto n = found.size();

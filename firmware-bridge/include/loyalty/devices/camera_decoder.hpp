@@ -28,8 +28,9 @@ struct FrameDecoderOptions {
     bool code128 = false;  // receipt numbers printed as Code 128
     // Frames wider than this are searched at half resolution first (a phone held up
     // to the kiosk fills a good part of the frame). Only when a cheap look finds
-    // QR finder patterns there does the full frame get a second, full-price pass;
-    // with 1-D codes enabled the full-resolution centre is searched as well.
+    // QR finder patterns there is full resolution searched: around those patterns
+    // first, the whole frame if that fails; with 1-D codes enabled the
+    // full-resolution centre is searched as well.
     int half_resolution_above = 1000;
 };
 
