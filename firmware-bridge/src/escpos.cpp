@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -45,6 +46,62 @@ Result<std::string> utf8_to_gb18030(std::string_view utf8) {
     }
     out.resize(out.size() - outleft);
     return out;
+}
+
+namespace {
+// Decodes one UTF-8 sequence at s[i]; returns its length (0 when invalid).
+std::size_t utf8_next(std::string_view s, std::size_t i, char32_t& cp) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return 0;
+    cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    return len;
+}
+bool wide(char32_t cp) {
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+}  // namespace
+
+Result<int> display_width(std::string_view utf8) {
+    int width = 0;
+    for (std::size_t i = 0; i < utf8.size();) {
+        char32_t cp = 0;
+        const auto n = utf8_next(utf8, i, cp);
+        if (n == 0) return make_error(Errc::invalid_argument, "text is not valid UTF-8 at byte " + std::to_string(i));
+        width += wide(cp) ? 2 : 1;
+        i += n;
+    }
+    return width;
+}
+
+Result<void> EscPosJob::row(std::string_view left, std::string_view right, int columns) {
+    auto rw = display_width(right);
+    if (!rw) return rw.error();
+    if (auto lw_all = display_width(left); !lw_all) return lw_all.error();
+    // Keep whole characters of `left` while they fit with at least one space before `right`.
+    const int room = columns - *rw - 1;
+    std::size_t cut = 0;
+    int lw = 0;
+    for (std::size_t i = 0; i < left.size();) {
+        char32_t cp = 0;
+        const auto n = utf8_next(left, i, cp);
+        const int w = wide(cp) ? 2 : 1;
+        if (lw + w > room) break;
+        lw += w;
+        i += n;
+        cut = i;
+    }
+    std::string text(left.substr(0, cut));
+    text.append(static_cast<std::size_t>(std::max(1, columns - lw - *rw)), ' ');
+    text.append(right);
+    return line(text);
 }
 
 EscPosJob& EscPosJob::raw(std::initializer_list<std::uint8_t> b) {

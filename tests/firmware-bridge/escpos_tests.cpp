@@ -109,3 +109,28 @@ TEST_CASE("a printer path that cannot be opened is an error value") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("/nonexistent-dir/lp0") != std::string::npos);
 }
+
+TEST_CASE("Chinese characters take two cells when lining up columns") {
+    CHECK(*display_width("Points") == 6);
+    CHECK(*display_width("积分") == 4);
+    CHECK(*display_width("兑换 coupon") == 11);
+    CHECK(*display_width("ＡＢ") == 4);  // fullwidth forms
+    CHECK_FALSE(display_width("\xE7\xA7"));
+}
+
+TEST_CASE("a receipt row puts the amount flush right on 32 columns, Chinese or not") {
+    EscPosJob job;
+    REQUIRE(job.row("积分余额", "1,280"));  // 8 cells + 19 spaces + 5 cells = 32
+    auto expected = *utf8_to_gb18030("积分余额" + std::string(19, ' ') + "1,280");
+    expected.push_back('\n');
+    CHECK(std::string(job.bytes().begin(), job.bytes().end()) == expected);
+
+    EscPosJob long_name;
+    // Too long for the line: cut at a whole character, one space kept before the amount.
+    REQUIRE(long_name.row("会员专享兑换券满一百减二十元可叠加使用", "-20.00"));
+    // 25 cells of room: 12 characters (24 cells) fit, the 13th would not; 2 spaces pad to 32.
+    auto cut = *utf8_to_gb18030("会员专享兑换券满一百减二  -20.00");
+    cut.push_back('\n');
+    CHECK(std::string(long_name.bytes().begin(), long_name.bytes().end()) == cut);
+    CHECK_FALSE(long_name.row("ok", "\xFF"));
+}

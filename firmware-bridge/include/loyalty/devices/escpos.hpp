@@ -12,6 +12,10 @@
 
 namespace loyalty::devices {
 
+// Printed width in half-width cells: East Asian wide characters (CJK, fullwidth forms)
+// count 2, everything else 1. Refuses invalid UTF-8.
+Result<int> display_width(std::string_view utf8);
+
 // UTF-8 -> GB18030 (the code page Chinese ESC/POS printers print), via glibc iconv.
 // ASCII maps to itself. Invalid UTF-8 is refused rather than printed as garbage.
 Result<std::string> utf8_to_gb18030(std::string_view utf8);
@@ -29,6 +33,10 @@ public:
     EscPosJob& double_size(bool on);   // GS ! n
     Result<void> text(std::string_view utf8);  // no newline
     Result<void> line(std::string_view utf8);  // text + LF
+    // One line with `left` flush left and `right` flush right on paper `columns`
+    // half-width cells wide (32 on 58 mm paper, 48 on 80 mm). Chinese characters take
+    // two cells. A left part too long for the line is cut at a character boundary.
+    Result<void> row(std::string_view left_utf8, std::string_view right_utf8, int columns = 32);
     EscPosJob& feed(std::uint8_t lines);       // ESC d n
     // QR model 2 via GS ( k: model, module size, error correction, store, print.
     // Refuses payloads over the symbol's 7089-byte ceiling.
