@@ -102,12 +102,12 @@ LOYALTY_POS_API const char* loyalty_pos_last_error(void);
 LOYALTY_POS_API void loyalty_pos_free(char* json);
 
 /*
- * Opens a terminal session on the store database at db_path (created and
- * migrated if missing; the program must have been loaded, e.g. with
- * `loyalty-admin load-program`).
+ * Opens a terminal session on the store database at db_path. The file must
+ * exist (`loyalty-admin init`) with the program loaded (`loyalty-admin
+ * load-program`); an older schema is migrated.
  *   program, store, terminal: codes, e.g. "DEMO", "S001", "T01" (required).
  *   config_json (may be NULL or "{}"), all fields optional:
- *     "cashier": "c-017"                 recorded with the session's changes
+ *     "cashier": "c-017"                 echoed in commit results, for the till's records
  *     "categories": ["apparel", ...]     when given, basket lines must use one of these
  *     "trusted_keys": {"hub-1": "<64 hex>"}  public keys that sign member QR codes
  *     "member_code_validity_seconds": 60 how long a member QR code is accepted
@@ -116,7 +116,7 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  *     "fixed_time": 1773115200           training/test mode: the session's clock stands still
  * On success *out_session is the new session. Errors: NULL_ARGUMENT,
  * INVALID_JSON, INVALID_ARGUMENT (empty codes, bad key), NOT_FOUND (program not
- * loaded, store not in the program), STORAGE, CORRUPT_DATABASE.
+ * loaded, store not in the program, no file at db_path), STORAGE, CORRUPT_DATABASE.
  */
 LOYALTY_POS_API int loyalty_pos_open(const char* db_path, const char* program, const char* store, const char* terminal,
                                      const char* config_json, loyalty_pos_session** out_session);
@@ -161,7 +161,7 @@ LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* 
  * Result: {"receipt", "sale_id", "replayed", "gross", "net", "coupon_value",
  *   "points_paid", "points_value", "to_pay", "points_earned", "points_available",
  *   "points_pending", "tier", "tier_change": {"from", "to", "upgrade"} | null,
- *   "receipt_lines": ["...", ...] (print-ready), "receipt_qr": "LR1...." | null
+ *   "receipt_lines": ["...", ...] (print-ready), "cashier", "receipt_qr": "LR1...." | null
  *   (non-member sales, when a receipt key is configured: the shopper claims the
  *   points later by scanning it)}
  * Errors: as loyalty_pos_quote, plus CONFLICT.

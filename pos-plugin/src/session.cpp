@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "results.hpp"
 
@@ -35,6 +36,12 @@ Reply Session::open(const std::string& db_path, const std::string& program, cons
                     const std::string& terminal, const SessionConfig& config, std::unique_ptr<Session>& out) {
     if (db_path.empty() || program.empty() || store.empty() || terminal.empty())
         return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "database path, program, store and terminal must not be empty");
+    // The till never creates the store database (loyalty-admin init does): a
+    // mistyped path must not leave an empty database behind.
+    std::error_code ec;
+    if (!std::filesystem::exists(db_path, ec))
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
+                              "no store database at " + db_path + "; create it with loyalty-admin init");
     std::unique_ptr<Session> s(new Session());
     s->program_ = program;
     s->store_ = store;
@@ -174,6 +181,7 @@ Reply Session::commit(const BasketRequest& basket) {
         qr = mint_receipt_code(ReceiptCode{program_, store_, terminal_, basket.receipt, clock_->now()}, *receipt_key_);
     body["receipt_lines"] = receipt_lines(*sale, member, program, progress, !qr.is_null());
     body["receipt_qr"] = std::move(qr);
+    body["cashier"] = config_.cashier;
     return Reply::success(std::move(body));
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "abi_support.hpp"
+#include "loyalty/engine.hpp"
 
 using namespace loyalty::pos_test;
 using nlohmann::json;
@@ -62,6 +63,70 @@ TEST_CASE("two till processes commit to one database at once without a lost upda
     CHECK(member["points_pending"] == 2 * kSalesPerTill * 35);
     CHECK(member["points_available"] == 50000);
     loyalty_pos_close(s);
+}
+
+namespace {
+
+constexpr int kRounds = 15;
+
+// A till paying part of each sale with points, in its own process, through the ABI.
+int paying_till(const std::string& db, const SeededStore& seed) {
+    loyalty_pos_session* s = nullptr;
+    if (loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", seed.config_json.c_str(), &s) != LOYALTY_POS_OK) return 100;
+    int failures = 0;
+    for (int i = 0; i < kRounds; ++i) {
+        const json basket{{"member", seed.rich_uid}, {"receipt", "P-" + std::to_string(i)}, {"points_to_pay", 1000},
+                          {"lines", json::array({line("FD-7001", "food", 1, 3500)})}};
+        if (loyalty_pos_commit(s, basket.dump().c_str(), nullptr) != LOYALTY_POS_OK) {
+            std::fprintf(stderr, "till: %s\n", loyalty_pos_last_error());
+            ++failures;
+        }
+    }
+    loyalty_pos_close(s);
+    return failures;
+}
+
+// The kiosk: the engine itself in another process, redeeming rewards for the same member.
+int redeeming_kiosk(const std::string& db, const SeededStore& seed) {
+    loyalty::SystemClock clock;
+    auto engine = loyalty::Engine::open(db, clock, loyalty::EngineOptions{loyalty::Origin{"S001", "K01"}, {}});
+    if (!engine) return 100;
+    auto member = (*engine)->members().get_by_uid(seed.rich_uid);
+    if (!member) return 101;
+    int failures = 0;
+    for (int i = 0; i < kRounds; ++i)
+        if (auto c = (*engine)->rewards().redeem(member->id, "CPN-20", "kiosk-" + std::to_string(i)); !c) {
+            std::fprintf(stderr, "kiosk: %s\n", c.error().message.c_str());
+            ++failures;
+        }
+    return failures;
+}
+
+}  // namespace
+
+TEST_CASE("a kiosk redeeming and a till paying with points on one balance at once lose no update") {
+    TempStore store;
+    const auto db = store.db().string();
+    std::vector<pid_t> children;
+    for (int role = 0; role < 2; ++role) {
+        const pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) _exit(role == 0 ? paying_till(db, store.seeded) : redeeming_kiosk(db, store.seeded));
+        children.push_back(pid);
+    }
+    for (const pid_t pid : children) {
+        int status = 0;
+        REQUIRE(waitpid(pid, &status, 0) == pid);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    loyalty::ManualClock clock{loyalty::from_unix(kNow)};
+    auto engine = loyalty::Engine::open(store.db(), clock);
+    REQUIRE(engine.ok());
+    const auto member = (*engine)->members().get_by_uid(store.seeded.rich_uid);
+    REQUIRE(member.ok());
+    CHECK(member->points_available == 50000 - kRounds * 1000 - kRounds * 2000);
+    CHECK((*engine)->ledger().verify_all().empty());  // every balance agrees with its ledger
 }
 
 TEST_CASE("one session used from two threads serialises its calls and keeps errors per thread") {

@@ -87,6 +87,7 @@ TEST_CASE("a receipt committed twice changes nothing the second time; other cont
     CHECK(first.body["points_available"] == 50000);
     CHECK(first.body["receipt_lines"].size() >= 3);
     CHECK(first.body["receipt_qr"].is_null());  // a member sale: nothing to claim
+    CHECK(first.body["cashier"] == "c-01");
 
     const auto after_first = till.dump();
     auto again = till.commit(basket(seed.rich_uid, "R-1"));

@@ -36,6 +36,9 @@ TEST_CASE("opening a session refuses null pointers, bad config and unknown progr
     CHECK(loyalty_pos_open(db.c_str(), "NOPE", "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
     CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S999", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
     CHECK(s == nullptr);
+    const auto missing = store.dir() / "typo.db";
+    CHECK(loyalty_pos_open(missing.c_str(), "DEMO", "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
+    CHECK_FALSE(std::filesystem::exists(missing));
     REQUIRE(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "{}", &s) == LOYALTY_POS_OK);
     CHECK(s != nullptr);
     CHECK(loyalty_pos_last_error_code() == LOYALTY_POS_OK);

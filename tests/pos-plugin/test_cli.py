@@ -51,7 +51,10 @@ with tempfile.TemporaryDirectory() as tmp:
                                        "reason": "x", "request_id": "a1"}))
     check(denied.returncode == 13 and "LOYALTY_POS_E_UNAUTHORIZED" in denied.stderr, "cashier cannot adjust")
     missing = subprocess.run([cli, "--db", os.path.join(tmp, "other.db"), "identify", "x"], capture_output=True, text=True)
-    check(missing.returncode == 5 and "LOYALTY_POS_E_NOT_FOUND" in missing.stderr, "program not loaded")
+    check(missing.returncode == 5 and "LOYALTY_POS_E_NOT_FOUND" in missing.stderr, "no database there")
+    check(not os.path.exists(os.path.join(tmp, "other.db")), "a mistyped path creates nothing")
+    other = subprocess.run([cli, "--db", db, "--program", "MALL", "identify", "x"], capture_output=True, text=True)
+    check(other.returncode == 5 and "MALL" in other.stderr, "program not loaded")
 
 if failures:
     sys.exit(1)
