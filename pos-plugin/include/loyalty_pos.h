@@ -147,7 +147,9 @@ LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const cha
  *   "unit_price", "member_unit_price", "member_discount", "net", "earns",
  *   "multiplier_percent", "reason"}], "gross", "net", "eligible", "coupon_value",
  *   "points_to_pay", "points_value", "to_pay", "points_earned", "earn_reasons",
- *   "points_available", "max_points_payable", "coupons_usable", "notes"}
+ *   "points_available", "max_points_payable", "points_note" (why that maximum),
+ *   "coupons_usable": [{"code", "title", "value", "min_spend", "expires_at",
+ *   "applies", "reason"}], "notes"}
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNKNOWN_CATEGORY,
  * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, INSUFFICIENT_POINTS, LIMIT_EXCEEDED.
  */

@@ -1,5 +1,7 @@
 #include "results.hpp"
 
+#include <algorithm>
+
 namespace loyalty::pos {
 
 using nlohmann::json;
@@ -39,7 +41,36 @@ json member_json(const Member& m, const ProgramConfig& program, const std::strin
                 {"coupons", coupons_json(usable)}};
 }
 
-json quote_json(const Quote& q, const std::optional<Member>& member, const std::vector<Coupon>& usable) {
+namespace {
+
+json coupon_offers(const Quote& q, const std::vector<Coupon>& usable, const std::vector<std::string>& applied) {
+    json out = json::array();
+    for (const auto& c : usable) {
+        auto j = coupon_json(c);
+        const bool in_basket = std::find(applied.begin(), applied.end(), c.code) != applied.end();
+        const bool fits = q.basket.net >= c.min_spend;
+        j["applies"] = fits;
+        j["reason"] = in_basket ? "applied to this basket"
+                      : fits    ? "can be used on this basket"
+                                : "needs a spend of " + format_money(c.min_spend);
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+std::string points_note(const Quote& q, const std::optional<Member>& member, const ProgramConfig& program) {
+    if (!member) return "points need an identified member";
+    const auto& rate = program.points_payment;
+    const auto steps = std::to_string(rate.points) + " points pay " + format_money(rate.value);
+    if (q.max_points_payable < q.available / rate.points * rate.points)
+        return steps + "; at most " + std::to_string(rate.max_percent_of_basket) + "% of this basket";
+    return steps + "; the whole balance can be used";
+}
+
+}  // namespace
+
+json quote_json(const Quote& q, const std::optional<Member>& member, const std::vector<Coupon>& usable,
+                const std::vector<std::string>& applied, const ProgramConfig& program) {
     json lines = json::array();
     for (const auto& l : q.basket.lines)
         lines.push_back(json{{"line_no", l.line_no},
@@ -67,7 +98,8 @@ json quote_json(const Quote& q, const std::optional<Member>& member, const std::
                 {"earn_reasons", q.earn.reasons},
                 {"points_available", q.available},
                 {"max_points_payable", q.max_points_payable},
-                {"coupons_usable", coupons_json(usable)},
+                {"points_note", points_note(q, member, program)},
+                {"coupons_usable", coupon_offers(q, usable, applied)},
                 {"notes", q.notes}};
 }
 

@@ -13,8 +13,10 @@ namespace loyalty::pos {
 nlohmann::json coupon_json(const Coupon& coupon);
 nlohmann::json member_json(const Member& member, const ProgramConfig& program, const std::string& via,
                            const std::vector<Coupon>& usable);
-nlohmann::json quote_json(const Quote& quote, const std::optional<Member>& member,
-                          const std::vector<Coupon>& usable);
+// `applied` are the coupon codes the basket uses; each usable coupon says
+// whether it could apply to this basket and why.
+nlohmann::json quote_json(const Quote& quote, const std::optional<Member>& member, const std::vector<Coupon>& usable,
+                          const std::vector<std::string>& applied, const ProgramConfig& program);
 nlohmann::json sale_json(const std::string& receipt, const SaleResult& sale);
 nlohmann::json refund_json(const std::string& receipt, const std::string& refund_ref, const RefundResult& refund);
 

@@ -161,7 +161,7 @@ Reply Session::quote(const BasketRequest& basket) {
     if (!q) return failure(q.error());
     std::vector<Coupon> usable;
     if (member) usable = engine_->rewards().coupons_of(member->id, true);
-    return Reply::success(quote_json(*q, member, usable));
+    return Reply::success(quote_json(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
 }
 
 Reply Session::commit(const BasketRequest& basket) {

@@ -26,6 +26,11 @@ TEST_CASE("redeeming a reward issues a coupon the member then uses at the till")
     REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);
     CHECK(q.body["coupon_value"] == 2000);
     CHECK(q.body["to_pay"] == 87900);
+    REQUIRE(q.body["coupons_usable"].size() == 1);
+    CHECK(q.body["coupons_usable"][0]["applies"] == true);
+    CHECK(q.body["coupons_usable"][0]["reason"] == "applied to this basket");
+    CHECK(q.body["max_points_payable"] == 43900);  // half of 879.00, in steps of 100 points
+    CHECK(q.body["points_note"].get<std::string>().find("50%") != std::string::npos);
     auto sale = till.commit(b);
     REQUIRE(sale.status == LOYALTY_POS_OK);
     CHECK(sale.body["coupon_value"] == 2000);
