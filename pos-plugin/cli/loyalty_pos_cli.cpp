@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
 
     std::string argument;
     auto* version = app.add_subcommand("version", "library version and ABI");
+    auto* sync = app.add_subcommand("sync-status", "outbox backlog not yet shipped to the hub");
     struct Call {
         const char* name;
         const char* help;
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
     const auto* sub = app.get_subcommands().front();
     const std::string name = sub->get_name();
     std::string request;
-    if (name == "identify" || name == "void")
+    if (name == "identify" || name == "void" || name == "sync-status")
         request = argument;
     else if (!read_argument(argument, request)) {
         std::fprintf(stderr, "loyalty-pos: cannot read %s\n", argument.c_str());
@@ -101,6 +102,12 @@ int main(int argc, char** argv) {
     if (opened != LOYALTY_POS_OK) return report(opened, nullptr);
     char* out = nullptr;
     int status = LOYALTY_POS_E_INTERNAL;
+    if (sync->parsed()) {
+        status = loyalty_pos_sync_status(session, &out);
+        const int result = report(status, out);
+        loyalty_pos_close(session);
+        return result;
+    }
     const char* r = request.c_str();
     if (name == "identify") status = loyalty_pos_identify(session, r, &out);
     else if (name == "quote") status = loyalty_pos_quote(session, r, &out);

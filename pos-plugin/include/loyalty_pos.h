@@ -218,6 +218,15 @@ LOYALTY_POS_API int loyalty_pos_adjust_points(loyalty_pos_session* session, cons
  */
 LOYALTY_POS_API int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json, char** out_json);
 
+/*
+ * How far the store is behind the hub: the session works from the local
+ * database and outbox whether or not the hub is reachable; the store's link
+ * agent ships the outbox. A till may show a warning when the backlog is old.
+ * Result: {"backlog": 12, "oldest_pending": "2026-03-10T04:00:00Z" | null}
+ * Errors: NULL_ARGUMENT, STORAGE.
+ */
+LOYALTY_POS_API int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json);
+
 #ifdef __cplusplus
 }
 #endif

@@ -158,4 +158,12 @@ int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json,
                                               [](auto& s, const auto& r) { return s.block_card(r); });
 }
 
+int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json) {
+    return guarded(out_json, [&]() -> Reply {
+        if (!session) return null_argument("session");
+        std::lock_guard lock(session->session->lock());
+        return session->session->sync_status();
+    });
+}
+
 }  // extern "C"

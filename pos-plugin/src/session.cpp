@@ -270,4 +270,11 @@ Reply Session::block_card(const BlockCall& call) {
     return Reply::success(json{{"card", blocked->number}, {"status", to_string(blocked->status)}});
 }
 
+Reply Session::sync_status() {
+    auto& outbox = engine_->outbox();
+    const auto oldest = outbox.oldest_pending();
+    return Reply::success(json{{"backlog", outbox.backlog()},
+                               {"oldest_pending", oldest ? json(format_iso8601(*oldest)) : json(nullptr)}});
+}
+
 }  // namespace loyalty::pos

@@ -24,6 +24,7 @@ public:
     Reply redeem(const RedeemCall& call);
     Reply adjust_points(const AdjustCall& call);
     Reply block_card(const BlockCall& call);
+    Reply sync_status();
 
     // Calls on one session are serialised: the engine is one SQLite connection.
     std::mutex& lock() { return mutex_; }

@@ -224,3 +224,15 @@ TEST_CASE("void works on the terminal's last sale after the till restarted") {
     loyalty_pos_close(other_terminal);
     CHECK(till.void_sale("R-9").status == LOYALTY_POS_OK);
 }
+
+TEST_CASE("every sale waits in the outbox until the link agent ships it") {
+    Till till;
+    auto status = [&] { return take([&](char** out) { return loyalty_pos_sync_status(till.session, out); }); };
+    const auto before = status();
+    REQUIRE(before.status == LOYALTY_POS_OK);
+    REQUIRE(till.commit(basket(till.store.seeded.rich_uid, "R-S1")).status == LOYALTY_POS_OK);
+    const auto after = status();
+    CHECK(after.body["backlog"].get<std::int64_t>() == before.body["backlog"].get<std::int64_t>() + 1);
+    CHECK(after.body["oldest_pending"].is_string());
+    CHECK(take([&](char** out) { return loyalty_pos_sync_status(nullptr, out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
+}

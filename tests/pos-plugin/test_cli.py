@@ -43,6 +43,8 @@ with tempfile.TemporaryDirectory() as tmp:
     voided = pos("void", "CLI-1")
     check(voided.returncode == 0 and json.loads(voided.stdout)["points_reversed"] == 199, "void the last sale: " + voided.stderr)
 
+    backlog = pos("sync-status")
+    check(backlog.returncode == 0 and json.loads(backlog.stdout)["backlog"] >= 3, "sync status counts the outbox")
     bad = pos("quote", "{oops")
     check(bad.returncode == 2 and "LOYALTY_POS_E_INVALID_JSON" in bad.stderr and bad.stdout == "", "invalid JSON exit 2")
     blocked = pos("identify", seed["blocked_card"])
