@@ -1,3 +1,7 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -49,6 +53,24 @@ CREATE TABLE IF NOT EXISTS hub_presence (
   at_ms INTEGER NOT NULL, backlog INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
   PRIMARY KEY (store, terminal)) WITHOUT ROWID;
 )sql";
+
+// Held while a worker opens (and on first use creates and migrates) the shared
+// database: two workers starting together must not both run the migrations.
+class OpenLock {
+public:
+    explicit OpenLock(const std::filesystem::path& db) {
+        fd_ = ::open((db.string() + ".open-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~OpenLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    OpenLock(const OpenLock&) = delete;
+    OpenLock& operator=(const OpenLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
 
 std::string key_of(const TerminalAddress& a) { return a.store + '\x1f' + a.terminal; }
 
@@ -286,6 +308,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     db_options.full_sync = options.full_sync;
     db_options.integrity_check_on_open = false;
     db_options.busy_timeout_ms = 30000;  // another worker's big transaction
+    OpenLock lock(path);
     auto db = Database::open(path, db_options);
     if (!db) return db.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,9 +20,17 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, const std::filesystem:
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    // Signals stay blocked across fork until the child has dropped the test
+    // runner's handlers: a kill that lands before exec must kill, not report.
+    sigset_t all, previous;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
     pid_ = ::fork();
+    if (pid_ != 0) ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         if (fd >= 0) {
             ::dup2(fd, 1);
             ::dup2(fd, 2);

@@ -50,9 +50,9 @@ void Terminal::sell(int member_index) {
     const std::int64_t price = std::uniform_int_distribution<std::int64_t>(1000, 40000)(rng_);
     s.lines = {BasketLine{"SKU-" + std::to_string(price % 7), "apparel", 1, Money{price}, Money{}}};
     if (receipts_ % 3 == 0) {
-        const auto available = engine_->ledger().balance(member).available;
-        const Points by_basket = price * 50 / 100 / 100 * 100;
-        s.points_to_pay = std::min(available / 100 * 100, by_basket);
+        auto q = engine_->sales().quote(s);
+        REQUIRE(q.ok());
+        s.points_to_pay = q->max_points_payable;
     }
     auto r = engine_->sales().commit(s);
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
