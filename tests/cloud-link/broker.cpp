@@ -1,33 +1,38 @@
 #include "broker.hpp"
 
-#include <doctest/doctest.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <stdexcept>
 
 namespace loyalty::sync::test {
 
 namespace fs = std::filesystem;
 
 namespace {
+// Not doctest: the benchmark starts its broker with this file too.
+void require(bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(what);
+}
+
 const char* openssl = "/usr/bin/openssl";
 
 void ec_key_and_csr(const fs::path& dir, const std::string& name, const std::string& cn) {
     const auto log = dir / "openssl.log";
-    REQUIRE(run_command({openssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    require(run_command({openssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                          "-keyout", (dir / (name + ".key")).string(), "-out", (dir / (name + ".csr")).string(), "-subj",
                          "/CN=" + cn},
-                        log) == 0);
+                        log) == 0, "a setup command failed");
 }
 
 void sign(const fs::path& dir, const std::string& name, const std::string& ext) {
     const auto ext_file = dir / (name + ".ext");
     std::ofstream(ext_file) << ext << "\n";
-    REQUIRE(run_command({openssl, "x509", "-req", "-in", (dir / (name + ".csr")).string(), "-CA",
+    require(run_command({openssl, "x509", "-req", "-in", (dir / (name + ".csr")).string(), "-CA",
                          (dir / "ca.crt").string(), "-CAkey", (dir / "ca.key").string(), "-CAcreateserial", "-out",
                          (dir / (name + ".crt")).string(), "-days", "2", "-extfile", ext_file.string()},
-                        dir / "openssl.log") == 0);
+                        dir / "openssl.log") == 0, "a setup command failed");
 }
 }  // namespace
 
@@ -56,7 +61,7 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
             std::vector<std::string> args{"/usr/bin/mosquitto_passwd", "-b"};
             if (first) args.push_back("-c");
             args.insert(args.end(), {passwd.string(), u, "pw-" + u});
-            REQUIRE(run_command(args, dir_ / "passwd.log") == 0);
+            require(run_command(args, dir_ / "passwd.log") == 0, "a setup command failed");
             first = false;
         }
         conf << "password_file " << passwd.string() << "\n";
@@ -77,10 +82,10 @@ Mosquitto::~Mosquitto() { process_.kill_now(); }
 
 void Mosquitto::make_ca() {
     const auto log = dir_ / "openssl.log";
-    REQUIRE(run_command({openssl, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    require(run_command({openssl, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                          "-nodes", "-keyout", (dir_ / "ca.key").string(), "-out", (dir_ / "ca.crt").string(), "-days",
                          "2", "-subj", "/CN=loyalty test CA"},
-                        log) == 0);
+                        log) == 0, "a setup command failed");
     ec_key_and_csr(dir_, "server", "localhost");
     sign(dir_, "server", "subjectAltName=IP:127.0.0.1,DNS:localhost");
     for (const auto& u : users_) {
@@ -91,7 +96,7 @@ void Mosquitto::make_ca() {
 
 void Mosquitto::start() {
     process_ = ChildProcess({"/usr/sbin/mosquitto", "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.log");
-    REQUIRE_MESSAGE(wait_for_port(port_, 5000), "mosquitto did not start; see " << (dir_ / "mosquitto.log").string());
+    require(wait_for_port(port_, 5000), "mosquitto did not start; see " + (dir_ / "mosquitto.log").string());
 }
 
 void Mosquitto::stop() { process_.terminate(); }
