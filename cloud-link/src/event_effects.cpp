@@ -1,5 +1,7 @@
 #include "event_effects.hpp"
 
+#include <algorithm>
+
 namespace loyalty::sync {
 
 namespace {
@@ -43,6 +45,14 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
         if (auto t = str_of(p, "tier"); !t.empty()) e.tier = t;
     }
     return e;
+}
+
+std::int64_t redeemed_by(const std::string& type, const nlohmann::json& p, const std::string& member_uid) {
+    if (!p.is_object() || str_of(p, "member_uid") != member_uid) return 0;
+    if (type == "sale.committed") return int_of(p, "points_paid");
+    if (type == "reward.redeemed") return int_of(p, "points");
+    if (type == "points.adjusted") return std::max<std::int64_t>(0, -int_of(p, "delta"));
+    return 0;
 }
 
 }  // namespace loyalty::sync

@@ -28,4 +28,8 @@ inline bool known_event_schema(int schema) { return schema == 1; }
 
 EventEffects effects_of(const std::string& type, const nlohmann::json& payload);
 
+// Points the event spent for this member (paid with, redeemed for a reward,
+// adjusted down); 0 for anything else.
+std::int64_t redeemed_by(const std::string& type, const nlohmann::json& payload, const std::string& member_uid);
+
 }  // namespace loyalty::sync
