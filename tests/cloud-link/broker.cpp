@@ -36,6 +36,15 @@ void sign(const fs::path& dir, const std::string& name, const std::string& ext) 
 }
 }  // namespace
 
+void give_to_mosquitto(const fs::path& dir) {
+    if (::geteuid() != 0) return;
+    const passwd* pw = ::getpwnam("mosquitto");
+    if (!pw) return;
+    (void)::chown(dir.c_str(), pw->pw_uid, pw->pw_gid);
+    for (const auto& entry : fs::recursive_directory_iterator(dir))
+        (void)::chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid);
+}
+
 Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
     : dir_(std::move(dir)), users_(std::move(users)), tls_(tls), port_(free_loopback_port()) {
     fs::create_directories(dir_ / "persist");
@@ -67,14 +76,7 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
         conf << "password_file " << passwd.string() << "\n";
     }
     conf.close();
-    // Run as root, mosquitto drops to the mosquitto user: let it read its files
-    // and write its persistence.
-    if (::geteuid() == 0)
-        if (const passwd* pw = ::getpwnam("mosquitto"))
-            for (const auto& entry : fs::recursive_directory_iterator(dir_))
-                (void)::chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid);
-    if (::geteuid() == 0)
-        if (const passwd* pw = ::getpwnam("mosquitto")) (void)::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid);
+    give_to_mosquitto(dir_);
     start();
 }
 

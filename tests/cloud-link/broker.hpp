@@ -16,6 +16,10 @@ struct BrokerUser {
     std::string password;
 };
 
+// Run as root, mosquitto drops to the mosquitto user: let it read the files
+// under dir and write its persistence there.
+void give_to_mosquitto(const std::filesystem::path& dir);
+
 class Mosquitto {
 public:
     // Users get the password "pw-<name>". With tls, clients authenticate with a
