@@ -99,24 +99,31 @@ struct RawClient {
 
 }  // namespace
 
-TEST_CASE("sales reach the hub once, the outbox empties only on the hub's ack, and snapshots come back down") {
+TEST_CASE("signed sales reach the hub once, the outbox empties only on the hub's ack, and snapshots come back down") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 5);
     for (int i = 0; i < 100; ++i) t.sell(i % 5);
     const auto all = t.last_seq();
+    const std::string key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
     {
         // No hub yet: the broker takes the batches but nothing may be deleted.
-        Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+        auto signing = agent_config(broker, dir.path() / "t1.db", "S001", "T01");
+        signing.sign_key = key;
+        Running<StoreAgent> agent(signing);
         REQUIRE(eventually([&] { return agent->stats().events_sent >= 200; }));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         CHECK(t.backlog() == all);
         CHECK(agent->stats().acked_through == 0);
 
-        Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+        auto verifying = hub_config(broker, dir.path() / "hub.db", "w1");
+        verifying.require_signatures = true;
+        verifying.store_keys["S001"] = key;
+        Running<HubWorker> hub(verifying);
         REQUIRE(eventually([&] { return t.backlog() == 0; }));
         CHECK(agent->stats().acked_through == all);
+        CHECK(hub->stats().dead_letters == 0);
         // The down path: the last snapshot of each member reaches the terminal.
         DownState down(t.engine().db());
         REQUIRE(eventually([&] {
