@@ -77,6 +77,15 @@ std::int64_t DownState::dead_letter_count() {
     return n;
 }
 
+std::int64_t DownState::item_count(const std::string& kind) {
+    auto& st = db_.prepare("SELECT count(*) FROM link_down_items WHERE kind = ?");
+    st.bind(1, kind);
+    st.step();
+    const auto n = st.int64(0);
+    st.reset();
+    return n;
+}
+
 void DownState::set_status(const std::string& name, std::int64_t value) {
     db_.prepare("INSERT INTO link_status(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
         .bind_all(name, value)

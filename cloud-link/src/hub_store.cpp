@@ -403,4 +403,17 @@ std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const st
     return v;
 }
 
+std::vector<TerminalStatus> HubStore::terminals() {
+    std::vector<TerminalStatus> out;
+    auto& st = db_->prepare(
+        "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
+        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
+        "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "
+        "ORDER BY t.program, t.store, t.terminal");
+    while (st.step())
+        out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4), st.optional_int64(5),
+                       st.text(6)});
+    return out;
+}
+
 }  // namespace loyalty::sync

@@ -177,5 +177,20 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
         return p && p->state == "offline";
     }));
     CHECK(hub.presence("S001", "T01")->reason == "lost");
+
+    // What an operator sees.
+    REQUIRE(run_command({LOYALTY_HUB_EXE, "-c", (dir.path() / "hub.toml").string(), "--status"},
+                        dir.path() / "hub-status.txt") == 0);
+    const auto hub_status = tail_of(dir.path() / "hub-status.txt");
+    CHECK(hub_status.find("offline/lost") != std::string::npos);
+    CHECK(hub_status.find(" " + std::to_string(t1.last_seq()) + " ") != std::string::npos);
+    REQUIRE(run_command({LOYALTY_LINK_EXE, "-c", (dir.path() / "link-S001.toml").string(), "--status", "--member",
+                         member_uid(0)},
+                        dir.path() / "link-status.txt") == 0);
+    const auto link_status = tail_of(dir.path() / "link-status.txt");
+    CHECK(link_status.find("waiting for the hub: 0 events") != std::string::npos);
+    CHECK(link_status.find("hub acknowledged through sequence " + std::to_string(t1.last_seq())) != std::string::npos);
+    CHECK(link_status.find("with this terminal's unacknowledged events " +
+                           std::to_string(t1.ledger_points(member_uid(0)))) != std::string::npos);
     w1.stop();
 }

@@ -37,6 +37,7 @@ public:
     void dead_letter(const std::string& topic, const std::string& why, const std::string& payload,
                      std::int64_t now_ms);
     std::int64_t dead_letter_count();
+    std::int64_t item_count(const std::string& kind);
 
     void set_status(const std::string& name, std::int64_t value);
     std::optional<std::int64_t> status(const std::string& name);

@@ -52,6 +52,14 @@ struct DeadLetter {
     std::string detail;
 };
 
+struct TerminalStatus {
+    std::string program, store, terminal;
+    std::int64_t last_seq = 0;
+    std::optional<std::int64_t> skew_ms;
+    std::optional<std::int64_t> last_seen_ms;
+    std::string presence;  // "online", "offline/lost", "offline/shutdown" or ""
+};
+
 class HubStore {
 public:
     static Result<std::unique_ptr<HubStore>> open(const std::filesystem::path& path, HubStoreOptions options = {});
@@ -74,6 +82,7 @@ public:
     std::vector<DeadLetter> dead_letters();
     std::optional<Presence> presence(const std::string& store, const std::string& terminal);
     std::optional<std::int64_t> skew_ms(const std::string& store, const std::string& terminal);
+    std::vector<TerminalStatus> terminals();
     Database& db() { return *db_; }
 
 private:
