@@ -65,6 +65,7 @@ bool make_million(const std::filesystem::path& db, std::int64_t members) {
 }
 
 pid_t spawn_kiosk(const std::vector<std::string>& args) {
+    std::fflush(stdout);  // or the child inherits our unwritten lines and prints them again
     const pid_t pid = fork();
     if (pid == 0) {
         setenv("SDL_VIDEODRIVER", "offscreen", 1);

@@ -21,6 +21,10 @@ namespace {
 
 std::chrono::steady_clock::time_point steady_now() { return std::chrono::steady_clock::now(); }
 
+// The attract screen's ring breathes over three seconds, drawn twice a second:
+// slow enough to cost about one percent of a core on the software renderer.
+constexpr int kAnimationFrameMs = 500;
+
 void apply_style(float u) {
     auto& style = ImGui::GetStyle();
     style.WindowPadding = ImVec2(0, 0);
@@ -63,6 +67,25 @@ void AppImpl::wake() {
     SDL_Event e{};
     e.type = wake_event;
     SDL_PushEvent(&e);
+    {
+        std::lock_guard lock(wake_mutex);
+        woken = true;
+    }
+    wake_cv.notify_one();
+}
+
+bool AppImpl::wait_event(SDL_Event& e, int timeout_ms) {
+    if (!driver_waits) {
+        // SDL's offscreen driver cannot block: SDL_WaitEventTimeout would poll every
+        // millisecond. Nothing but our own threads produce events there, and they
+        // all call wake(), so sleep on that instead.
+        std::unique_lock lock(wake_mutex);
+        wake_cv.wait_for(lock, std::chrono::milliseconds{timeout_ms}, [&] { return woken; });
+        woken = false;
+        lock.unlock();
+        return SDL_PollEvent(&e) != 0;
+    }
+    return SDL_WaitEventTimeout(&e, timeout_ms) != 0;
 }
 
 Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
@@ -87,6 +110,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     a.wake_event = SDL_RegisterEvents(1);
     const char* driver = SDL_GetCurrentVideoDriver();
     const bool offscreen = driver && std::string(driver) == "offscreen";
+    a.driver_waits = !offscreen;
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options.width,
@@ -226,17 +250,17 @@ bool App::step(std::chrono::milliseconds max_wait) {
     auto& a = *impl_;
     bool dirty = a.needs_frame;
     int wait = static_cast<int>(max_wait.count());
-    if (a.animating()) wait = std::min(wait, 250);  // four frames a second are enough to breathe
+    if (a.animating()) wait = std::min(wait, kAnimationFrameMs);
     if (a.controller->state().screen != Screen::attract || a.controller->state().member)
         wait = std::min<int>(wait, static_cast<int>(a.controller->until_idle(a.now()).count()) + 1);
     if (dirty || a.pressed_latch) wait = 0;
     SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, std::max(0, wait))) {
+    if (a.wait_event(e, std::max(0, wait))) {
         dirty |= a.handle_event(e);
         while (SDL_PollEvent(&e)) dirty |= a.handle_event(e);
     }
     dirty |= a.drain_inputs();
-    if (a.animating() && steady_now() - a.last_frame_at >= std::chrono::milliseconds{240}) dirty = true;
+    if (a.animating() && steady_now() - a.last_frame_at >= std::chrono::milliseconds{kAnimationFrameMs - 10}) dirty = true;
     if (!dirty) return false;
     a.needs_frame = false;
     a.render(nullptr);

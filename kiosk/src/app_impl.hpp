@@ -4,6 +4,7 @@
 #include <SDL.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -27,6 +28,7 @@ struct AppImpl {
 
     std::chrono::steady_clock::time_point now() const;
     void wake();
+    bool wait_event(SDL_Event& e, int timeout_ms);
     bool handle_event(const SDL_Event& e);
     bool demo_key(SDL_Keycode key);
     bool drain_inputs();
@@ -49,6 +51,10 @@ struct AppImpl {
     bool sdl_ready = false;
     bool imgui_ready = false;
     Uint32 wake_event = 0;
+    bool driver_waits = true;  // false under the offscreen driver
+    std::mutex wake_mutex;
+    std::condition_variable wake_cv;
+    bool woken = false;
 
     std::thread pump;
     std::atomic<bool> stop_pump{false};
