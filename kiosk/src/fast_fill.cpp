@@ -13,6 +13,8 @@ struct Shape {
     ImVec2 a, b;  // rect: min, max; circle: centre, (radius, inner radius)
     ImU32 color = 0;
     float rounding = 0;
+    std::vector<std::uint8_t> modules;  // a QR code's, row by row
+    int n = 0;
 };
 
 SDL_Renderer* g_renderer = nullptr;
@@ -34,7 +36,25 @@ void draw(const ImDrawList*, const ImDrawCmd* cmd) {
     SDL_SetRenderDrawColor(g_renderer, static_cast<Uint8>(s.color >> IM_COL32_R_SHIFT), static_cast<Uint8>(s.color >> IM_COL32_G_SHIFT),
                            static_cast<Uint8>(s.color >> IM_COL32_B_SHIFT), alpha);
     g_spans.clear();
-    if (s.circle) {
+    if (s.n > 0) {
+        // White square with a four-module quiet zone, then the dark modules.
+        const float side = s.b.x;
+        const float m = side / static_cast<float>(s.n + 8);
+        const SDL_Rect square{static_cast<int>(s.a.x), static_cast<int>(s.a.y), static_cast<int>(side), static_cast<int>(side)};
+        SDL_SetRenderDrawBlendMode(g_renderer, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(g_renderer, 255, 255, 255, 255);
+        SDL_RenderFillRect(g_renderer, &square);
+        for (int y = 0; y < s.n; ++y)
+            for (int x = 0; x < s.n; ++x)
+                if (s.modules[static_cast<std::size_t>(y * s.n + x)]) {
+                    const int x0 = static_cast<int>(s.a.x + m * static_cast<float>(x + 4));
+                    const int y0 = static_cast<int>(s.a.y + m * static_cast<float>(y + 4));
+                    g_spans.push_back(SDL_Rect{x0, y0, static_cast<int>(s.a.x + m * static_cast<float>(x + 5)) - x0,
+                                               static_cast<int>(s.a.y + m * static_cast<float>(y + 5)) - y0});
+                }
+        SDL_SetRenderDrawColor(g_renderer, 0, 0, 0, 255);
+        SDL_RenderFillRects(g_renderer, g_spans.data(), static_cast<int>(g_spans.size()));
+    } else if (s.circle) {
         const float r = s.b.x, inner = s.b.y;
         const int cx = static_cast<int>(std::lround(s.a.x)), cy = static_cast<int>(std::lround(s.a.y));
         for (int dy = -static_cast<int>(r); dy < static_cast<int>(r); ++dy) {
@@ -72,12 +92,17 @@ void fast_fill_use_renderer(SDL_Renderer* renderer) { g_renderer = renderer; }
 void fast_fill_begin_frame() { g_shapes.clear(); }
 
 void fast_rect(ImDrawList* list, ImVec2 min, ImVec2 max, ImU32 color, float rounding) {
-    g_shapes.push_back(Shape{false, min, max, color, rounding});
+    g_shapes.push_back(Shape{false, min, max, color, rounding, {}, 0});
+    list->AddCallback(draw, &g_shapes.back());
+}
+
+void fast_modules(ImDrawList* list, ImVec2 min, float side, const std::vector<std::uint8_t>& modules, int n) {
+    g_shapes.push_back(Shape{false, min, ImVec2(side, side), IM_COL32_WHITE, 0, modules, n});
     list->AddCallback(draw, &g_shapes.back());
 }
 
 void fast_circle(ImDrawList* list, ImVec2 centre, float radius, ImU32 color, float inner_radius) {
-    g_shapes.push_back(Shape{true, centre, ImVec2(radius, inner_radius), color, 0});
+    g_shapes.push_back(Shape{true, centre, ImVec2(radius, inner_radius), color, 0, {}, 0});
     list->AddCallback(draw, &g_shapes.back());
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "fast_fill.hpp"
+#include "qr_view.hpp"
 #include "screens.hpp"
 
 namespace loyalty::kiosk {
@@ -166,7 +167,7 @@ void member_home(ScreenContext& c) {
                 colors::muted, col);
     ImGui::EndGroup();
 
-    if (wide) ImGui::SameLine(0, ui.gap());
+    if (wide) ImGui::SameLine(col + ui.gap());  // the actions keep to the right-hand column
     else ui.spacing(ui.gap());
     ImGui::BeginGroup();
     const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
@@ -233,7 +234,9 @@ void coupon(ScreenContext& c) {
     ui.text(ui.tr("coupon.title"), ui.atlas().large);
     ui.spacing(ui.gap());
     ui.text(s.last_coupon->title, ui.atlas().large, colors::accent, c.width);
-    ui.text(s.last_coupon->code, ui.atlas().title, colors::text);
+    // The till scans the coupon off the screen; the code below it can be typed in.
+    draw_qr(ui, "coupon.qr", s.last_coupon->code, (ui.portrait() ? 420.0f : 300.0f) * ui.unit());
+    ui.text(s.last_coupon->code, ui.atlas().large, colors::text);
     ui.text(ui.trf("home.until", {s.last_coupon->expires}), ui.atlas().body, colors::muted);
     ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, c.width);
     ui.spacing(ui.gap());
@@ -302,6 +305,7 @@ void enroll_done(ScreenContext& c) {
     ui.text(ui.tr("enroll.welcome"), ui.atlas().title, colors::accent, c.width);
     ui.spacing(ui.gap());
     ui.text(ui.tr("enroll.card"), ui.atlas().body, colors::muted);
+    draw_qr(ui, "enroll.card_qr", s.new_card_number, (ui.portrait() ? 420.0f : 300.0f) * ui.unit());
     ui.text(s.new_card_number, ui.atlas().large, colors::text);
     ui.text(ui.tr("enroll.card_hint"), ui.atlas().body, colors::muted, c.width);
     ui.spacing(ui.gap());

@@ -1,4 +1,7 @@
 // End-to-end flows through the real app: taps and scans in, state and pixels out.
+#define ZX_USE_UTF8 1
+#include <ZXing/ReadBarcode.h>
+
 #include <fstream>
 
 #include "kiosk_harness.hpp"
@@ -125,7 +128,21 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
     k.tap("rewards.CPN-20");
     k.tap("redeem.confirm");
     REQUIRE(k.screen() == "coupon");
-    CHECK(k.state()["coupon"]["code"].get<std::string>().size() > 4);
+    const auto shown = k.state();
+    const auto code = shown["coupon"]["code"].get<std::string>();
+    CHECK(code.size() > 4);
+    // The till could scan it off the screen: ZXing reads the QR in the screenshot.
+    const auto pixels = k.shot("coupon.png");
+    bool decoded = false;
+    for (const auto& w : shown["widgets"])
+        if (w["id"] == "coupon.qr") {
+            const int x = w["x"].get<int>(), y = w["y"].get<int>(), side = w["w"].get<int>();
+            const ZXing::ImageView view(pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
+                                        ZXing::ImageFormat::RGBX, pixels.w * 4);
+            const auto read = ZXing::ReadBarcode(view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
+            decoded = read.isValid() && read.text() == code;
+        }
+    CHECK(decoded);
     CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
     k.tap("coupon.home");
     CHECK(k.screen() == "member_home");

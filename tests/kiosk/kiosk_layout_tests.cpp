@@ -17,7 +17,7 @@ void check_layout(Kiosk& k, const std::string& label) {
     CHECK(bad.empty());
 }
 
-void walk_every_screen(Kiosk& k) {
+void walk_every_screen(Kiosk& k, char variant) {
     for (const auto* lang : {"zh-CN", "en"}) {
         if (k.state()["lang"] != lang) k.tap("lang");
         check_layout(k, "attract");
@@ -26,8 +26,14 @@ void walk_every_screen(Kiosk& k) {
         check_layout(k, "phone");
         k.tap("phone.back");
         k.tap("attract.enroll");
+        k.keys("enroll", std::string("137123456") + (std::string(lang) == "en" ? "1" : "2") + variant);
+        k.tap("enroll.privacy");
         check_layout(k, "enroll");
-        k.tap("enroll.cancel");
+        k.tap("enroll.submit");
+        check_layout(k, "enroll done");
+        k.tap("enroll.continue");
+        k.tap("home.done");
+        k.tap("rating.skip");
         k.tap("demo.unknown");
         check_layout(k, "unknown card");
         k.tap("unknown.back");
@@ -37,8 +43,9 @@ void walk_every_screen(Kiosk& k) {
         check_layout(k, "rewards");
         k.tap("rewards.CPN-20");
         check_layout(k, "confirm");
-        k.tap("redeem.cancel");
-        k.tap("rewards.back");
+        k.tap("redeem.confirm");
+        check_layout(k, "coupon");
+        k.tap("coupon.home");
         k.tap("home.claim");
         check_layout(k, "claim");
         k.tap("claim.cancel");
@@ -60,12 +67,12 @@ void walk_every_screen(Kiosk& k) {
 
 TEST_CASE("no widgets overlap on any screen in portrait 1080x1920") {
     Kiosk k(1080, 1920);
-    walk_every_screen(k);
+    walk_every_screen(k, '1');
 }
 
 TEST_CASE("no widgets overlap on any screen in landscape 1920x1080") {
     Kiosk k(1920, 1080);
-    walk_every_screen(k);
+    walk_every_screen(k, '2');
 }
 
 TEST_CASE("the glyph atlas holds the characters shown, not the whole Chinese range") {
