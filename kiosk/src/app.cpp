@@ -306,9 +306,7 @@ void App::tap_at(float x, float y) {
     auto& a = *impl_;
     auto& io = ImGui::GetIO();
     a.controller->touched(a.now());
-    io.MousePos = ImVec2(x, y);
-    a.mouse_down = false;
-    a.render(nullptr);  // hover
+    io.MousePos = ImVec2(x, y);  // hover is worked out in the press frame itself
     a.mouse_down = true;
     a.pressed_latch = true;
     a.render(nullptr);  // press
