@@ -287,39 +287,16 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
     return r;
 }
 
-Result<std::filesystem::path> export_closing_csv(const ClosingReport& r, const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    const auto path = dir / ("closing-" + r.day + ".csv");
-    const auto tmp = path.string() + ".partial";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!out) return make_error(Errc::storage, "cannot write " + tmp);
-        out << "figure,value\n"
-            << "day," << r.day << "\n"
-            << "sales," << r.sales << "\n"
-            << "sales_net," << format_money(r.sales_net) << "\n"
-            << "member_sales," << r.member_sales << "\n"
-            << "member_sales_net," << format_money(r.member_sales_net) << "\n"
-            << "points_issued," << r.issued << "\n"
-            << "points_redeemed," << r.redeemed << "\n"
-            << "points_expired," << r.expired << "\n"
-            << "points_liability," << r.liability << "\n"
-            << "enrollments," << r.enrollments << "\n"
-            << "ratings," << r.ratings << "\n";
-        char avg[32];
-        std::snprintf(avg, sizeof avg, "%.2f", r.average_rating);
-        out << "average_rating," << avg << "\n";
-        for (const auto& t : r.tiers) out << "tier:" << t.name << "," << t.members << "\n";
-        if (!out) return make_error(Errc::storage, "writing " + tmp + " failed");
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::storage, ec.message());
-    return path;
-}
-
-HealthView health_view(Engine& engine) {
+HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) {
     HealthView h;
+    // The newest backup on disk, made by this kiosk or an earlier run of it.
+    std::error_code scan_error;
+    std::filesystem::file_time_type newest{};
+    for (const auto& entry : std::filesystem::directory_iterator(backup_dir, scan_error))
+        if (entry.path().extension() == ".db" && entry.last_write_time() > newest) {
+            newest = entry.last_write_time();
+            h.last_backup = entry.path().string();
+        }
     h.outbox_backlog = engine.outbox().backlog();
     if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
     std::error_code ec;

@@ -57,8 +57,10 @@ Result<void> record_rating(Engine& engine, const std::string& program, int ratin
 
 Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin);
 ClosingReport closing_report(Engine& engine, const std::string& program);
+// The report for head office: a CSV of the figures and an HTML page with the same chart.
 Result<std::filesystem::path> export_closing_csv(const ClosingReport& report, const std::filesystem::path& dir);
-HealthView health_view(Engine& engine);
+Result<std::filesystem::path> export_closing_html(const ClosingReport& report, const std::filesystem::path& dir);
+HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir);
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);
 
 // Turns an engine error into a message key the translations know.

@@ -370,6 +370,8 @@ void KioskController::export_closing() {
     const auto dir = config_.export_dir;
     post([this, report, dir](Engine&) {
         auto path = export_closing_csv(report, dir);
+        auto html = export_closing_html(report, dir);
+        if (path && !html) path = html.error();
         worker_->post_update([path](UiState& s) {
             s.busy = false;
             if (!path) {
@@ -386,11 +388,10 @@ void KioskController::refresh_health() {
     if (!manager_signed_in_) return;
     auto devices = devices_;
     const auto dropped = scans_dropped_;
-    const auto backup = last_backup_;
-    post([this, devices, dropped, backup](Engine& e) {
-        auto h = health_view(e);
+    const auto backup_dir = config_.backup_dir;
+    post([this, devices, dropped, backup_dir](Engine& e) {
+        auto h = health_view(e, backup_dir);
         h.scans_dropped = dropped;
-        h.last_backup = backup;
         for (const auto& [source, d] : devices) h.devices.push_back(d);
         worker_->post_update([h](UiState& s) {
             s.busy = false;

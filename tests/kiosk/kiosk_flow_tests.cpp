@@ -265,6 +265,15 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     std::string first;
     std::getline(in, first);
     CHECK(first == "figure,value");
+    // The HTML page for head office carries the same tier chart: one bar per tier.
+    auto html_path = std::filesystem::path(csv).replace_extension(".html");
+    REQUIRE(std::filesystem::exists(html_path));
+    std::ifstream html_in(html_path);
+    const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
+    std::size_t bars = 0;
+    for (auto at = html.find("class=\"bar\""); at != std::string::npos; at = html.find("class=\"bar\"", at + 1)) ++bars;
+    CHECK(bars == 3);
+    CHECK(html.find("白金卡 Platinum") != std::string::npos);
 
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");
@@ -286,4 +295,49 @@ TEST_CASE("shoppers' scans do not reach the manager screens") {
     k.tap("demo.card.0");
     CHECK(k.screen() == "manager_pin");
     CHECK(k.state()["member"].is_null());
+}
+
+TEST_CASE("five wrong manager PINs lock the manager out, even for the right PIN") {
+    Kiosk k;
+    k.tap("manager.open");
+    for (int i = 0; i < 5; ++i) {
+        k.keys("manager", "000000");
+        k.tap("manager.ok");
+    }
+    CHECK(k.state()["notice"]["key"] == "error.locked");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    CHECK(k.screen() == "manager_pin");
+    CHECK(k.state()["notice"]["key"] == "error.locked");
+    CHECK(k.state()["report"].is_null());
+}
+
+TEST_CASE("an unknown card is linked to an existing account after phone and PIN") {
+    Kiosk k;
+    loyalty::SystemClock clock;
+    std::string phone;
+    long long member = 0;
+    {
+        auto engine = loyalty::Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        auto& top = (*engine)->db().prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        REQUIRE(top.step());
+        member = top.int64(0);
+        phone = (*engine)->members().phone_of(member).value().substr(3);
+        top.reset();
+    }
+    k.scan(ScanKind::card_uid, "04FEED00000042");
+    REQUIRE(k.screen() == "unknown_card");
+    k.tap("unknown.link");
+    k.keys("phone", phone);
+    k.tap("phone.ok");
+    k.keys("pin", "1234");
+    k.tap("pin.ok");
+    REQUIRE(k.screen() == "member_home");
+    k.tap("home.link_pending");
+    CHECK(k.state()["notice"]["key"] == "notice.card_linked");
+    k.tap("home.done");
+    k.tap("rating.skip");
+    k.scan(ScanKind::card_uid, "04FEED00000042");
+    CHECK(k.state()["member"]["id"].get<long long>() == member);
 }
