@@ -1,0 +1,76 @@
+#pragma once
+// The kiosk application: an SDL window with Dear ImGui screens over the loyalty
+// engine. Interactive (`run`) or driven step by step by a script, a test or a
+// benchmark, through the same event loop.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/devices/scan_event.hpp"
+#include "loyalty/devices/scan_queue.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty::kiosk {
+
+struct AppOptions {
+    std::filesystem::path db;
+    bool demo = false;               // the simulated reader and its demo buttons
+    int width = 1080, height = 1920; // portrait; 1920x1080 is landscape
+    bool fullscreen = false;
+    std::filesystem::path assets;    // holds i18n/
+    std::filesystem::path font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+    std::string program = "DEMO";
+    std::vector<std::string> trusted_keys;  // "key_id:hex public key"
+    std::string manager_id = "M001";
+    int idle_seconds = 60;
+    std::string lang = "zh-CN";
+    bool software_renderer = false;  // always under the offscreen driver
+    bool animate = true;             // off for scripts: the same frame every time
+};
+
+struct AppImpl;
+
+class App {
+public:
+    static Result<std::unique_ptr<App>> create(const AppOptions& options);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    // The interactive loop, until the window closes.
+    int run();
+    // One pass of the real loop: wait up to `max_wait` for input, scans or engine
+    // results, apply them and draw if anything changed. True if a frame was presented.
+    bool step(std::chrono::milliseconds max_wait);
+
+    // Devices push here (the demo reader, tests, benchmarks, the real adapters).
+    devices::ScanQueue& scans();
+
+    // Script and test helpers.
+    void settle();                              // engine idle, results applied, frames redrawn
+    bool tap(const std::string& widget_id);     // press and release on a widget drawn last frame
+    void tap_at(float x, float y);
+    void advance_idle(std::chrono::seconds by); // as if the shopper walked away this long
+    Result<void> screenshot(const std::filesystem::path& png);
+    std::string state_json() const;             // screen, session, member, widgets, texts...
+    std::string screen_name() const;
+    std::uint64_t frames_presented() const;
+    // Called after each present with the screen shown (benchmarks).
+    void on_present(std::function<void(const std::string& screen)> hook);
+    void end_session();
+    void resize(int width, int height);
+
+private:
+    App() = default;
+    std::unique_ptr<AppImpl> impl_;
+};
+
+// Runs a script of taps and scans (see kiosk/README.md); screenshots and state
+// dumps go to out_dir. Returns the first failing line as an error.
+Result<void> run_script(App& app, const std::filesystem::path& script, const std::filesystem::path& out_dir);
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,79 @@
+#pragma once
+// The app's private parts, shared by app.cpp (loop, frames) and app_state.cpp
+// (screenshots, state dump).
+#include <SDL.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "demo_reader.hpp"
+#include "glyph_atlas.hpp"
+#include "i18n.hpp"
+#include "kiosk_controller.hpp"
+#include "loyalty/kiosk/app.hpp"
+#include "screens.hpp"
+#include "ui_kit.hpp"
+
+namespace loyalty::kiosk {
+
+struct AppImpl {
+    ~AppImpl();
+
+    std::chrono::steady_clock::time_point now() const;
+    void wake();
+    bool wait_event(SDL_Event& e, int timeout_ms);
+    bool handle_event(const SDL_Event& e);
+    bool demo_key(SDL_Keycode key);
+    bool drain_inputs();
+    bool animating() const;
+    bool scans_pending();
+    void render(std::vector<unsigned char>* capture, int* w = nullptr, int* h = nullptr);
+    void draw(float w, float h);
+    void draw_demo_panel(float width, bool portrait);
+
+    AppOptions options;
+    Translations translations;
+    GlyphAtlas atlas;
+    Ui ui{atlas, translations};
+    devices::ScanQueue scans;
+    std::unique_ptr<KioskController> controller;
+    std::unique_ptr<DemoReader> demo;
+
+    SDL_Window* window = nullptr;
+    SDL_Renderer* renderer = nullptr;
+    bool sdl_ready = false;
+    bool imgui_ready = false;
+    Uint32 wake_event = 0;
+    bool driver_waits = true;  // false under the offscreen driver
+    std::mutex wake_mutex;
+    std::condition_variable wake_cv;
+    bool woken = false;
+
+    std::thread pump;
+    std::atomic<bool> stop_pump{false};
+    std::mutex inbox_mutex;
+    std::vector<devices::ScanEvent> inbox;
+
+    bool quit = false;
+    bool needs_frame = true;
+    bool mouse_down = false;
+    bool pressed_latch = false;  // a press and release between two frames still clicks
+    bool last_activity_reset = false;
+    std::chrono::seconds idle_offset{0};
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point last_frame_at;
+    std::uint64_t frames = 0;
+    SDL_Rect panel_rect{0, 0, 0, 0};  // the demo reader's panel, filled before ImGui draws
+    std::function<void(const std::string&)> present_hook;
+};
+
+Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba, int w, int h);
+
+}  // namespace loyalty::kiosk

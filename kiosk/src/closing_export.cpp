@@ -1,0 +1,111 @@
+// The closing report as files for head office: CSV figures and an HTML page
+// with the same tier chart, written beside the target and renamed into place.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "kiosk_actions.hpp"
+
+namespace loyalty::kiosk {
+
+namespace {
+
+Result<std::filesystem::path> write_atomically(const std::filesystem::path& path, const std::string& content) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    const auto tmp = path.string() + ".partial";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out << content;
+        if (!out) return make_error(Errc::storage, "cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return make_error(Errc::storage, ec.message());
+    return path;
+}
+
+std::string html_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '&': out += "&amp;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string rating(const ClosingReport& r) {
+    char avg[32];
+    std::snprintf(avg, sizeof avg, "%.2f", r.average_rating);
+    return avg;
+}
+
+}  // namespace
+
+Result<std::filesystem::path> export_closing_csv(const ClosingReport& r, const std::filesystem::path& dir) {
+    std::ostringstream out;
+    out << "figure,value\n"
+        << "day," << r.day << "\n"
+        << "sales," << r.sales << "\n"
+        << "sales_net," << format_money(r.sales_net) << "\n"
+        << "member_sales," << r.member_sales << "\n"
+        << "member_sales_net," << format_money(r.member_sales_net) << "\n"
+        << "points_issued," << r.issued << "\n"
+        << "points_redeemed," << r.redeemed << "\n"
+        << "points_expired," << r.expired << "\n"
+        << "points_liability," << r.liability << "\n"
+        << "enrollments," << r.enrollments << "\n"
+        << "ratings," << r.ratings << "\n"
+        << "average_rating," << rating(r) << "\n";
+    for (const auto& t : r.tiers) out << "\"tier:" << t.name << "\"," << t.members << "\n";
+    return write_atomically(dir / ("closing-" + r.day + ".csv"), out.str());
+}
+
+Result<std::filesystem::path> export_closing_html(const ClosingReport& r, const std::filesystem::path& dir) {
+    std::ostringstream out;
+    out << "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Closing " << r.day
+        << "</title>\n<style>body{font-family:sans-serif;margin:2em}td{padding:.2em 1em}td+td{text-align:right}"
+           "</style></head><body>\n<h1>日结报表 Closing report " << r.day << "</h1>\n<table>\n";
+    auto row = [&](const char* label, const std::string& value) {
+        out << "<tr><td>" << label << "</td><td>" << html_escape(value) << "</td></tr>\n";
+    };
+    row("会员销售额 Member sales", format_money(r.member_sales_net) + " (" + std::to_string(r.member_sales) + ")");
+    row("全部销售额 All sales", format_money(r.sales_net) + " (" + std::to_string(r.sales) + ")");
+    row("发放积分 Points issued", std::to_string(r.issued));
+    row("兑换积分 Points redeemed", std::to_string(r.redeemed));
+    row("过期积分 Points expired", std::to_string(r.expired));
+    row("积分负债 Points outstanding", std::to_string(r.liability));
+    row("新入会 New members", std::to_string(r.enrollments));
+    row("平均满意度 Average rating", rating(r) + " (" + std::to_string(r.ratings) + ")");
+    out << "</table>\n<h2>会员等级分布 Members by tier</h2>\n";
+    // The same horizontal bars as on the kiosk, as inline SVG: no scripts, prints anywhere.
+    std::int64_t most = 1;
+    for (const auto& t : r.tiers) most = std::max(most, t.members);
+    const int bar_h = 28, label_w = 220, chart_w = 420;
+    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + chart_w + 80 << "\" height=\""
+        << static_cast<int>(r.tiers.size()) * (bar_h + 10) << "\">\n";
+    int y = 0;
+    for (const auto& t : r.tiers) {
+        const auto w = static_cast<int>(static_cast<double>(chart_w) * static_cast<double>(t.members) / static_cast<double>(most));
+        out << "<text x=\"0\" y=\"" << y + 20 << "\">" << html_escape(t.name) << "</text><rect class=\"bar\" x=\"" << label_w
+            << "\" y=\"" << y << "\" width=\"" << std::max(2, w) << "\" height=\"" << bar_h << "\" fill=\"#d6aa46\"/><text x=\""
+            << label_w + std::max(2, w) + 8 << "\" y=\"" << y + 20 << "\">" << t.members << "</text>\n";
+        y += bar_h + 10;
+    }
+    out << "</svg>\n";
+    if (!r.top.empty()) {
+        out << "<h2>今日消费最多的会员 Top members today</h2>\n<table>\n";
+        for (const auto& t : r.top)
+            out << "<tr><td>" << html_escape(t.masked_name) << "</td><td>" << format_money(t.spend) << "</td></tr>\n";
+        out << "</table>\n";
+    }
+    out << "</body></html>\n";
+    return write_atomically(dir / ("closing-" + r.day + ".html"), out.str());
+}
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,92 @@
+#include "engine_worker.hpp"
+
+namespace loyalty::kiosk {
+
+EngineWorker::EngineWorker(std::filesystem::path db_path, std::function<void()> wake)
+    : db_path_(std::move(db_path)), wake_(std::move(wake)) {
+    // The thread starts holding a task: opening the engine. Until it has run,
+    // wait_idle() waits, and later tasks queue behind it.
+    running_task_ = true;
+    thread_ = std::thread([this] { run(); });
+}
+
+EngineWorker::~EngineWorker() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void EngineWorker::post(Task task) {
+    {
+        std::lock_guard lock(mutex_);
+        tasks_.push_back(std::move(task));
+    }
+    cv_.notify_all();
+}
+
+void EngineWorker::post_update(Update update) {
+    {
+        std::lock_guard lock(mutex_);
+        updates_.push_back(std::move(update));
+    }
+    if (wake_) wake_();
+}
+
+std::vector<EngineWorker::Update> EngineWorker::take_updates() {
+    std::lock_guard lock(mutex_);
+    std::vector<Update> out;
+    out.swap(updates_);
+    return out;
+}
+
+void EngineWorker::wait_idle() {
+    std::unique_lock lock(mutex_);
+    idle_cv_.wait(lock, [&] { return (tasks_.empty() && !running_task_) || stop_; });
+}
+
+void EngineWorker::run() {
+    DatabaseOptions options;
+    // A kiosk may start on a large store database: the integrity check runs from
+    // the manager's health screen instead of delaying the attract screen.
+    options.integrity_check_on_open = false;
+    auto opened = Engine::open(db_path_, clock_, EngineOptions{Origin{"S001", "K01"}, options});
+    std::unique_ptr<Engine> engine;
+    if (opened) {
+        engine = std::move(opened.value());
+        engine_ok_ = true;
+    } else {
+        auto message = opened.error().message;
+        post_update([message](UiState& s) { s.notice = Notice{"error.database", message, true}; });
+    }
+    std::unique_lock lock(mutex_);
+    running_task_ = false;
+    idle_cv_.notify_all();
+    for (;;) {
+        cv_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+        if (stop_) break;
+        auto task = std::move(tasks_.front());
+        tasks_.pop_front();
+        running_task_ = true;
+        lock.unlock();
+        if (engine) {
+            try {
+                task(*engine);
+            } catch (const std::exception& e) {
+                // A fault inside one intent must not take the kiosk down: show it, keep serving.
+                std::string what = e.what();
+                post_update([what](UiState& s) { s.notice = Notice{"error.internal", what, true}; s.busy = false; });
+            }
+        } else {
+            post_update([](UiState& s) { s.busy = false; });
+        }
+        lock.lock();
+        running_task_ = false;
+        if (tasks_.empty()) idle_cv_.notify_all();
+    }
+    idle_cv_.notify_all();
+}
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,318 @@
+#include "kiosk_actions.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+namespace loyalty::kiosk {
+
+namespace {
+
+std::string local_day(Timestamp t, int utc_offset) {
+    const auto d = local_date(t, utc_offset);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
+    return buf;
+}
+
+int utc_offset_of(Engine& engine, const std::string& program) {
+    auto p = engine.programs().get(program);
+    return p ? (*p)->utc_offset_minutes : 0;
+}
+
+Identified from_member(Engine& engine, const std::string& program, Result<Member> member) {
+    Identified out;
+    if (!member) {
+        out.notice = notice_for(member.error());
+        return out;
+    }
+    auto view = load_member_view(engine, program, member->id);
+    if (!view) out.notice = notice_for(view.error());
+    else out.member = std::move(view.value());
+    return out;
+}
+
+}  // namespace
+
+Notice notice_for(const Error& error) {
+    switch (error.code) {
+        case Errc::not_found: return {"error.not_found", error.message, true};
+        case Errc::blocked: return {"error.blocked", error.message, true};
+        case Errc::expired: return {"error.expired", error.message, true};
+        case Errc::already_used: return {"error.already_used", error.message, true};
+        case Errc::insufficient_points: return {"error.insufficient_points", error.message, true};
+        case Errc::unauthorized: return {"error.unauthorized", error.message, true};
+        case Errc::limit_exceeded: return {"error.limit_exceeded", error.message, true};
+        case Errc::conflict: return {"error.conflict", error.message, true};
+        case Errc::invalid_argument: return {"error.invalid", error.message, true};
+        default: return {"error.internal", error.message, true};
+    }
+}
+
+Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id) {
+    auto member = engine.members().get(id);
+    if (!member) return member.error();
+    auto config = engine.programs().get(program);
+    if (!config) return config.error();
+    const auto& p = **config;
+    const auto now = engine.clock().now();
+    MemberView v;
+    v.id = member->id;
+    v.uid = member->uid;
+    v.masked_name = mask_name(member->display_name);
+    if (auto phone = engine.members().phone_of(id)) v.masked_phone = mask_phone(*phone);
+    v.tier_code = member->tier_code;
+    const auto* tier = p.tier(member->tier_code);
+    v.tier_name = tier ? tier->name : member->tier_code;
+    v.available = member->points_available;
+    v.pending = member->points_pending;
+    v.expiring_30d = engine.ledger().expiring_between(id, now, now + Days{30});
+    if (auto progress = engine.tiers().progress(id, now)) {
+        v.qualifying = progress->qualifying;
+        if (progress->next_tier) {
+            if (const auto* next = p.tier(*progress->next_tier)) {
+                v.next_tier_name = next->name;
+                v.next_threshold = next->threshold;
+                v.next_multiplier_percent = next->multiplier_percent;
+                v.next_discount_percent = next->discount_percent;
+                v.next_parking_minutes = next->parking_minutes;
+            }
+        }
+    }
+    for (const auto& c : engine.rewards().coupons_of(id, true))
+        v.coupons.push_back(CouponView{c.code, c.title, c.value, local_day(c.expires_at, p.utc_offset_minutes)});
+    return v;
+}
+
+Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan) {
+    auto& members = engine.members();
+    const auto& text = scan.payload;
+    if (scan.kind == devices::ScanKind::card_uid) {
+        auto m = members.identify(config.program, IdentityKind::card_uid, text);
+        if (!m && m.error().code == Errc::not_found) {
+            Identified out;
+            out.unknown_card_uid = text;
+            return out;
+        }
+        return from_member(engine, config.program, std::move(m));
+    }
+    if (looks_like_member_code(text)) {
+        auto code = verify_member_code(text, config.trusted_keys, engine.clock().now(),
+                                       config.member_code_validity_seconds);
+        if (!code) {
+            Identified out;
+            out.notice = code.error().code == Errc::expired ? Notice{"error.code_expired", code.error().message, true}
+                                                             : Notice{"error.code_invalid", code.error().message, true};
+            return out;
+        }
+        if (code->program != config.program) return Identified{{}, {}, {"error.code_invalid", "other program", true}};
+        // A screenshot of someone's code must not work twice.
+        if (auto once = engine.used_codes().consume_once("member_code", code->nonce); !once)
+            return Identified{{}, {}, {"error.code_replayed", once.error().message, true}};
+        return from_member(engine, config.program, members.get_by_uid(code->member_uid));
+    }
+    if (looks_like_receipt_code(text)) return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
+    if (text.rfind("LM", 0) == 0 || text.rfind("LR", 0) == 0 || text.empty())
+        return Identified{{}, {}, {"error.code_invalid", "unreadable code", true}};
+    // A printed card barcode or magstripe carries the card number.
+    return from_member(engine, config.program, members.identify(config.program, IdentityKind::card_number, text));
+}
+
+Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
+                              const std::string& pin) {
+    auto p = engine.programs().get(config.program);
+    if (!p) return Identified{{}, {}, notice_for(p.error())};
+    auto e164 = normalize_phone(phone, (*p)->default_country_code);
+    if (!e164) return Identified{{}, {}, {"error.phone_invalid", e164.error().message, true}};
+    auto m = engine.members().identify(config.program, IdentityKind::phone, *e164);
+    if (!m) return Identified{{}, {}, notice_for(m.error())};
+    if (auto ok = engine.members().verify_pin(m->id, pin); !ok)
+        return Identified{{}, {}, {"error.pin_wrong", ok.error().message, true}};
+    return from_member(engine, config.program, std::move(m));
+}
+
+std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available) {
+    std::vector<RewardView> out;
+    for (const auto& r : engine.rewards().catalog(program)) {
+        if (r.stock && *r.stock <= 0) continue;  // sold out or granted only (birthday gifts)
+        out.push_back(RewardView{r.code, r.name, r.points_cost, r.points_cost <= available});
+    }
+    // What the member can afford first, cheapest first within each group.
+    std::stable_sort(out.begin(), out.end(), [](const RewardView& a, const RewardView& b) {
+        if (a.affordable != b.affordable) return a.affordable;
+        return a.cost < b.cost;
+    });
+    return out;
+}
+
+Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
+                                 const std::string& reward_code, const std::string& idempotency_key) {
+    auto coupon = engine.rewards().redeem(member, reward_code, idempotency_key);
+    if (!coupon) return coupon.error();
+    return CouponView{coupon->code, coupon->title, coupon->value,
+                      local_day(coupon->expires_at, utc_offset_of(engine, program))};
+}
+
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input) {
+    EnrollRequest request;
+    request.program = program;
+    request.phone = input.phone;
+    if (input.birthday_month > 0) request.birthday_month = input.birthday_month;
+    request.consent_privacy = input.consent_privacy;
+    request.consent_marketing = input.consent_marketing;
+    request.home_store = engine.origin().store;
+    auto enrolled = engine.members().enroll(request);
+    if (!enrolled) return enrolled.error();
+    if (input.card_uid)
+        if (auto linked = link_card(engine, program, enrolled->member.id, *input.card_uid); !linked)
+            return linked.error();
+    auto view = load_member_view(engine, program, enrolled->member.id);
+    if (!view) return view.error();
+    return Enrolled{std::move(view.value()), enrolled->card_number};
+}
+
+Result<void> link_card(Engine& engine, const std::string& program, MemberId member, const std::string& card_uid) {
+    auto card = engine.cards().issue(member, CardForm::physical, "U" + card_uid, card_uid, "kiosk");
+    if (!card) return card.error();
+    // The shopper holds the card in front of the reader: that is the activation.
+    if (auto active = engine.cards().activate(program, card->number, "kiosk"); !active) return active.error();
+    return {};
+}
+
+Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code) {
+    auto receipt = verify_receipt_code(code, config.trusted_keys);
+    if (!receipt) return receipt.error();
+    if (receipt->program != config.program) return make_error(Errc::invalid_argument, "receipt of another program");
+    return engine.sales().claim(ClaimRequest{receipt->program, receipt->store, receipt->terminal, receipt->receipt, member});
+}
+
+Result<void> record_rating(Engine& engine, const std::string& program, int rating) {
+    if (rating < 1 || rating > 5) return make_error(Errc::invalid_argument, "a rating is 1 to 5");
+    return guarded([&]() -> Result<void> {
+        // The kiosk's own table: ratings are not part of the loyalty ledger.
+        engine.db().exec(
+            "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
+            "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
+        engine.db()
+            .prepare("INSERT INTO kiosk_ratings(program, rating, rated_at) VALUES (?, ?, ?)")
+            .bind_all(program, rating, to_unix(engine.clock().now()))
+            .run();
+        return {};
+    });
+}
+
+Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin) {
+    return engine.staff().require_manager(config.manager_id, pin);
+}
+
+ClosingReport closing_report(Engine& engine, const std::string& program) {
+    ClosingReport r;
+    auto& db = engine.db();
+    const auto offset = utc_offset_of(engine, program);
+    const auto now = engine.clock().now();
+    const auto from = to_unix(local_midnight(now, offset));
+    const auto to = from + 86400;
+    r.day = local_day(now, offset);
+    auto& program_id = db.prepare("SELECT id FROM programs WHERE code = ?");
+    program_id.bind(1, program);
+    const std::int64_t p = program_id.step() ? program_id.int64(0) : 0;
+    program_id.reset();
+
+    auto& sales = db.prepare(
+        "SELECT count(*), coalesce(sum(net_minor), 0), count(member_id), "
+        "coalesce(sum(CASE WHEN member_id IS NOT NULL THEN net_minor END), 0) "
+        "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?");
+    sales.bind_all(p, from, to);
+    if (sales.step()) {
+        r.sales = sales.int64(0);
+        r.sales_net = Money{sales.int64(1)};
+        r.member_sales = sales.int64(2);
+        r.member_sales_net = Money{sales.int64(3)};
+    }
+    sales.reset();
+
+    auto& points = db.prepare(
+        "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
+        "THEN e.available_delta + e.pending_delta END), 0), "
+        "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
+        "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
+        "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
+        "WHERE m.program_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?");
+    points.bind_all(p, from, to);
+    if (points.step()) {
+        r.issued = points.int64(0);
+        r.redeemed = points.int64(1);
+        r.expired = points.int64(2);
+    }
+    points.reset();
+
+    auto& liability = db.prepare(
+        "SELECT coalesce(sum(points_available + points_pending), 0) FROM members WHERE program_id = ? AND status = 'active'");
+    liability.bind(1, p);
+    if (liability.step()) r.liability = liability.int64(0);
+    liability.reset();
+
+    auto& enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
+    enrolled.bind_all(p, from, to);
+    if (enrolled.step()) r.enrollments = enrolled.int64(0);
+    enrolled.reset();
+
+    if (auto config = engine.programs().get(program)) {
+        auto& tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
+        for (const auto& level : (*config)->tiers.levels) {
+            tiers.bind_all(p, level.code);
+            r.tiers.push_back(TierCount{level.name, tiers.step() ? tiers.int64(0) : 0});
+            tiers.reset();
+        }
+    }
+
+    db.exec("CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
+            "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
+    auto& ratings = db.prepare(
+        "SELECT count(*), coalesce(sum(rating), 0) FROM kiosk_ratings WHERE program = ? AND rated_at >= ? AND rated_at < ?");
+    ratings.bind_all(program, from, to);
+    if (ratings.step()) {
+        r.ratings = ratings.int64(0);
+        if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
+    }
+    ratings.reset();
+
+    auto& top = db.prepare(
+        "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
+        "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? "
+        "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
+    top.bind_all(p, from, to);
+    while (top.step()) r.top.push_back(TopMember{mask_name(top.text(0)), Money{top.int64(1)}});
+    top.reset();
+    return r;
+}
+
+HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) {
+    HealthView h;
+    // The newest backup on disk, made by this kiosk or an earlier run of it.
+    std::error_code scan_error;
+    std::filesystem::file_time_type newest{};
+    for (const auto& entry : std::filesystem::directory_iterator(backup_dir, scan_error))
+        if (entry.path().extension() == ".db" && entry.last_write_time() > newest) {
+            newest = entry.last_write_time();
+            h.last_backup = entry.path().string();
+        }
+    h.outbox_backlog = engine.outbox().backlog();
+    if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(engine.db().path(), ec);
+    if (!ec) h.db_bytes = static_cast<std::int64_t>(size);
+    return h;
+}
+
+Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    auto stamp = format_iso8601(engine.clock().now());
+    std::replace(stamp.begin(), stamp.end(), ':', '-');
+    const auto target = dir / ("loyalty-" + stamp + ".db");
+    if (auto done = engine.db().backup_to(target); !done) return done.error();
+    return target;
+}
+
+}  // namespace loyalty::kiosk

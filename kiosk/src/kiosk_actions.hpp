@@ -1,0 +1,69 @@
+#pragma once
+// The kiosk's engine-side work, run on the engine worker: each function reads
+// or changes the store database and returns plain values for the screens.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk_state.hpp"
+#include "loyalty/devices/scan_event.hpp"
+#include "loyalty/engine.hpp"
+#include "loyalty/signed_codes.hpp"
+
+namespace loyalty::kiosk {
+
+struct KioskConfig {
+    std::string program = "DEMO";
+    TrustedKeys trusted_keys;
+    int member_code_validity_seconds = 60;
+    std::string manager_id = "M001";
+    std::filesystem::path backup_dir;  // empty: beside the database
+    std::filesystem::path export_dir;  // empty: beside the database
+};
+
+// What a scan means on the identify path.
+struct Identified {
+    std::optional<MemberView> member;
+    std::optional<std::string> unknown_card_uid;  // a card no one owns yet
+    Notice notice;                                // set when neither
+};
+
+Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan);
+Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
+                              const std::string& pin);
+Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id);
+std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available);
+Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
+                                 const std::string& reward_code, const std::string& idempotency_key);
+
+struct EnrollInput {
+    std::string phone;
+    int birthday_month = 0;
+    bool consent_privacy = false;
+    bool consent_marketing = false;
+    std::optional<std::string> card_uid;  // an unknown card tapped before enrolling
+};
+struct Enrolled {
+    MemberView member;
+    std::string card_number;
+};
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input);
+// A physical card (by its NFC UID) becomes this member's, active at once.
+Result<void> link_card(Engine& engine, const std::string& program, MemberId member, const std::string& card_uid);
+// A receipt's signed code gives its sale's points to the member, once.
+Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code);
+Result<void> record_rating(Engine& engine, const std::string& program, int rating);
+
+Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin);
+ClosingReport closing_report(Engine& engine, const std::string& program);
+// The report for head office: a CSV of the figures and an HTML page with the same chart.
+Result<std::filesystem::path> export_closing_csv(const ClosingReport& report, const std::filesystem::path& dir);
+Result<std::filesystem::path> export_closing_html(const ClosingReport& report, const std::filesystem::path& dir);
+HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir);
+Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);
+
+// Turns an engine error into a message key the translations know.
+Notice notice_for(const Error& error);
+
+}  // namespace loyalty::kiosk

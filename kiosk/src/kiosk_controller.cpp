@@ -1,0 +1,436 @@
+#include "kiosk_controller.hpp"
+
+#include <chrono>
+
+namespace loyalty::kiosk {
+
+const char* to_string(Screen s) {
+    switch (s) {
+        case Screen::attract: return "attract";
+        case Screen::phone_entry: return "phone_entry";
+        case Screen::pin_entry: return "pin_entry";
+        case Screen::unknown_card: return "unknown_card";
+        case Screen::member_home: return "member_home";
+        case Screen::rewards: return "rewards";
+        case Screen::redeem_confirm: return "redeem_confirm";
+        case Screen::coupon: return "coupon";
+        case Screen::enroll: return "enroll";
+        case Screen::enroll_done: return "enroll_done";
+        case Screen::link_card: return "link_card";
+        case Screen::claim: return "claim";
+        case Screen::rating: return "rating";
+        case Screen::thanks: return "thanks";
+        case Screen::manager_pin: return "manager_pin";
+        case Screen::manager_closing: return "manager_closing";
+        case Screen::manager_health: return "manager_health";
+    }
+    return "?";
+}
+
+KioskController::KioskController(KioskConfig config, std::filesystem::path db_path, std::function<void()> wake,
+                                 std::chrono::seconds idle_timeout)
+    : config_(std::move(config)),
+      db_path_(std::move(db_path)),
+      worker_(std::make_unique<EngineWorker>(db_path_, std::move(wake))),
+      idle_timeout_(idle_timeout) {
+    if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
+    if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
+}
+
+void KioskController::post(std::function<void(Engine&)> task) {
+    state_.busy = true;
+    worker_->post(std::move(task));
+}
+
+bool KioskController::apply_updates() {
+    auto updates = worker_->take_updates();
+    for (auto& u : updates) u(state_);
+    return !updates.empty();
+}
+
+void KioskController::identified(Identified result) {
+    const auto session = state_.session;
+    worker_->post_update([session, r = std::move(result)](UiState& s) {
+        if (s.session != session) return;
+        s.busy = false;
+        if (r.member) {
+            s.member = r.member;
+            s.notice = {};
+            s.screen = Screen::member_home;
+        } else if (r.unknown_card_uid) {
+            s.pending_card_uid = r.unknown_card_uid;
+            s.notice = {};
+            s.screen = Screen::unknown_card;
+        } else {
+            s.notice = r.notice;
+        }
+    });
+}
+
+void KioskController::on_scan(const devices::ScanEvent& scan) {
+    auto& d = devices_[scan.source];
+    d.source = scan.source;
+    d.last_seen = format_iso8601(std::chrono::time_point_cast<std::chrono::seconds>(scan.at));
+    ++d.scans;
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    // Manager screens ignore shoppers' scans.
+    if (state_.screen == Screen::manager_pin || state_.screen == Screen::manager_closing ||
+        state_.screen == Screen::manager_health)
+        return;
+    if (state_.member && state_.screen == Screen::link_card && scan.kind == devices::ScanKind::card_uid) {
+        const auto member = state_.member->id;
+        post([this, session, cfg, member, uid = scan.payload](Engine& e) {
+            auto linked = link_card(e, cfg->program, member, uid);
+            auto view = load_member_view(e, cfg->program, member);
+            worker_->post_update([session, linked, view](UiState& s) {
+                if (s.session != session) return;
+                s.busy = false;
+                if (!linked) {
+                    s.notice = notice_for(linked.error());
+                    return;
+                }
+                if (view) s.member = *view;
+                s.notice = {"notice.card_linked", "", false};
+                s.screen = Screen::member_home;
+            });
+        });
+        return;
+    }
+    if (looks_like_receipt_code(scan.payload)) {
+        if (!state_.member) {
+            state_.notice = {"error.receipt_needs_member", "", true};
+            return;
+        }
+        const auto member = state_.member->id;
+        post([this, session, cfg, member, code = scan.payload](Engine& e) {
+            auto claimed = claim_receipt(e, *cfg, member, code);
+            auto view = load_member_view(e, cfg->program, member);
+            worker_->post_update([session, claimed, view](UiState& s) {
+                if (s.session != session) return;
+                s.busy = false;
+                if (view) s.member = *view;
+                s.screen = Screen::member_home;
+                if (!claimed) {
+                    s.notice = claimed.error().code == Errc::already_used
+                                   ? Notice{"error.receipt_claimed", claimed.error().message, true}
+                                   : notice_for(claimed.error());
+                    return;
+                }
+                s.last_claimed = claimed->earned;
+                s.notice = {"notice.claimed", std::to_string(claimed->earned), false};
+            });
+        });
+        return;
+    }
+    // Anything else identifies a shopper: a new scan starts a new session.
+    if (state_.member && state_.screen != Screen::attract) end_session();
+    const auto fresh = state_.session;
+    post([this, fresh, cfg, scan](Engine& e) {
+        auto r = identify_scan(e, *cfg, scan);
+        (void)fresh;
+        identified(std::move(r));
+    });
+}
+
+bool KioskController::check_idle(SteadyTime now) {
+    if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty()) return false;
+    if (now - last_activity_ < timeout()) return false;
+    end_session();
+    return true;
+}
+
+std::chrono::milliseconds KioskController::until_idle(SteadyTime now) const {
+    const auto left = timeout() - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_activity_);
+    return std::max(std::chrono::milliseconds{0}, std::chrono::duration_cast<std::chrono::milliseconds>(left));
+}
+
+std::chrono::seconds KioskController::timeout() const {
+    // The thank-you screen goes back to attract on its own, quickly.
+    return state_.screen == Screen::thanks ? std::min(idle_timeout_, std::chrono::seconds{4}) : idle_timeout_;
+}
+
+void KioskController::go(Screen screen) {
+    state_.notice = {};
+    state_.keypad.clear();
+    state_.screen = screen;
+}
+
+void KioskController::toggle_language() { state_.lang = state_.lang == "zh-CN" ? "en" : "zh-CN"; }
+
+void KioskController::keypad_press(char digit) {
+    const std::size_t max = state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ? 12 : 15;
+    if (state_.keypad.size() < max) state_.keypad.push_back(digit);
+}
+
+void KioskController::keypad_erase() {
+    if (!state_.keypad.empty()) state_.keypad.pop_back();
+}
+
+void KioskController::submit_phone() {
+    if (state_.keypad.size() < 8) {
+        state_.notice = {"error.phone_invalid", "", true};
+        return;
+    }
+    state_.phone_typed = state_.keypad;
+    state_.keypad.clear();
+    state_.notice = {};
+    state_.screen = Screen::pin_entry;
+}
+
+void KioskController::submit_pin() {
+    const auto* cfg = &config_;
+    auto phone = state_.phone_typed;
+    auto pin = state_.keypad;
+    state_.keypad.clear();
+    post([this, cfg, phone, pin](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin)); });
+}
+
+void KioskController::start_enroll() {
+    state_.keypad.clear();
+    state_.consent_privacy = false;
+    state_.consent_marketing = false;
+    state_.birthday_month = 0;
+    state_.notice = {};
+    state_.screen = Screen::enroll;
+}
+
+void KioskController::submit_enroll() {
+    if (!state_.consent_privacy) {
+        state_.notice = {"error.consent_required", "", true};
+        return;
+    }
+    if (state_.keypad.size() < 8) {
+        state_.notice = {"error.phone_invalid", "", true};
+        return;
+    }
+    EnrollInput input{state_.keypad, state_.birthday_month, state_.consent_privacy, state_.consent_marketing,
+                      state_.pending_card_uid};
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    post([this, session, cfg, input](Engine& e) {
+        auto r = enroll_member(e, cfg->program, input);
+        worker_->post_update([session, r](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (!r) {
+                s.notice = r.error().code == Errc::conflict ? Notice{"error.phone_taken", r.error().message, true}
+                                                            : notice_for(r.error());
+                return;
+            }
+            s.member = r->member;
+            s.new_card_number = r->card_number;
+            s.pending_card_uid.reset();
+            s.keypad.clear();
+            s.notice = {};
+            s.screen = Screen::enroll_done;
+        });
+    });
+}
+
+void KioskController::open_rewards() {
+    if (!state_.member) return;
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto available = state_.member->available;
+    post([this, session, cfg, available](Engine& e) {
+        auto list = load_rewards(e, cfg->program, available);
+        worker_->post_update([session, list](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            s.rewards = list;
+            s.notice = {};
+            s.screen = Screen::rewards;
+        });
+    });
+}
+
+void KioskController::choose_reward(const RewardView& reward) {
+    if (!reward.affordable) {
+        state_.notice = {"error.insufficient_points", "", true};
+        return;
+    }
+    state_.chosen_reward = reward;
+    state_.notice = {};
+    state_.screen = Screen::redeem_confirm;
+}
+
+void KioskController::confirm_redeem() {
+    if (!state_.member || !state_.chosen_reward || state_.busy) return;
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto member = state_.member->id;
+    const auto code = state_.chosen_reward->code;
+    // One key per confirmation tap: a double tap or a retry after a timeout redeems once.
+    const auto key = "kiosk:" + state_.member->uid + ":" + std::to_string(state_.session) + ":" +
+                     std::to_string(++redeem_serial_);
+    post([this, session, cfg, member, code, key](Engine& e) {
+        auto coupon = redeem_reward(e, cfg->program, member, code, key);
+        auto view = load_member_view(e, cfg->program, member);
+        worker_->post_update([session, coupon, view](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (view) s.member = *view;
+            if (!coupon) {
+                s.notice = notice_for(coupon.error());
+                s.screen = Screen::rewards;
+                return;
+            }
+            s.last_coupon = *coupon;
+            s.notice = {};
+            s.screen = Screen::coupon;
+        });
+    });
+}
+
+void KioskController::start_link_card() { go(Screen::link_card); }
+void KioskController::link_pending_card() {
+    if (!state_.member || !state_.pending_card_uid) return;
+    devices::ScanEvent scan{"kiosk", devices::ScanKind::card_uid, *state_.pending_card_uid, {}};
+    state_.pending_card_uid.reset();
+    state_.screen = Screen::link_card;
+    on_scan(scan);
+}
+
+void KioskController::start_claim() { go(Screen::claim); }
+
+void KioskController::done() { go(Screen::rating); }
+
+void KioskController::rate(int stars) {
+    const auto* cfg = &config_;
+    post([this, cfg, stars](Engine& e) {
+        auto r = record_rating(e, cfg->program, stars);
+        worker_->post_update([](UiState& s) { s.busy = false; });
+        (void)r;
+    });
+    state_.rating = stars;
+    // The thank-you screen carries nothing of the shopper.
+    end_session();
+    state_.screen = Screen::thanks;
+}
+
+void KioskController::end_session() {
+    const auto lang = state_.lang;
+    const auto next = state_.session + 1;
+    const auto busy = state_.busy;
+    state_ = UiState{};
+    state_.session = next;
+    state_.lang = lang;
+    state_.busy = busy;
+    manager_signed_in_ = false;
+}
+
+void KioskController::start_manager() {
+    end_session();
+    state_.screen = Screen::manager_pin;
+}
+
+void KioskController::submit_manager_pin() {
+    const auto* cfg = &config_;
+    auto pin = state_.keypad;
+    state_.keypad.clear();
+    const auto session = state_.session;
+    post([this, session, cfg, pin](Engine& e) {
+        auto who = manager_login(e, *cfg, pin);
+        std::optional<ClosingReport> report;
+        if (who) report = closing_report(e, cfg->program);
+        worker_->post_update([this, session, who, report](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (!who) {
+                s.notice = who.error().code == Errc::limit_exceeded || who.error().message.find("locked") != std::string::npos
+                               ? Notice{"error.locked", who.error().message, true}
+                               : Notice{"error.pin_wrong", who.error().message, true};
+                return;
+            }
+            manager_signed_in_ = true;
+            s.report = report;
+            s.notice = {};
+            s.screen = Screen::manager_closing;
+        });
+    });
+}
+
+void KioskController::refresh_closing() {
+    if (!manager_signed_in_) return;
+    const auto* cfg = &config_;
+    post([this, cfg](Engine& e) {
+        auto report = closing_report(e, cfg->program);
+        worker_->post_update([report](UiState& s) {
+            s.busy = false;
+            s.report = report;
+            s.screen = Screen::manager_closing;
+        });
+    });
+}
+
+void KioskController::export_closing() {
+    if (!manager_signed_in_ || !state_.report) return;
+    auto report = *state_.report;
+    const auto dir = config_.export_dir;
+    post([this, report, dir](Engine&) {
+        auto path = export_closing_csv(report, dir);
+        auto html = export_closing_html(report, dir);
+        if (path && !html) path = html.error();
+        worker_->post_update([path](UiState& s) {
+            s.busy = false;
+            if (!path) {
+                s.notice = notice_for(path.error());
+                return;
+            }
+            if (s.report) s.report->exported_to = path->string();
+            s.notice = {"notice.exported", path->string(), false};
+        });
+    });
+}
+
+void KioskController::refresh_health() {
+    if (!manager_signed_in_) return;
+    auto devices = devices_;
+    const auto dropped = scans_dropped_;
+    const auto backup_dir = config_.backup_dir;
+    post([this, devices, dropped, backup_dir](Engine& e) {
+        auto h = health_view(e, backup_dir);
+        h.scans_dropped = dropped;
+        for (const auto& [source, d] : devices) h.devices.push_back(d);
+        worker_->post_update([h](UiState& s) {
+            s.busy = false;
+            auto integrity = s.health ? s.health->integrity : std::string{};
+            s.health = h;
+            s.health->integrity = integrity;
+            s.screen = Screen::manager_health;
+        });
+    });
+}
+
+void KioskController::run_backup_now() {
+    if (!manager_signed_in_) return;
+    const auto dir = config_.backup_dir;
+    post([this, dir](Engine& e) {
+        auto path = run_backup(e, dir);
+        worker_->post_update([this, path](UiState& s) {
+            s.busy = false;
+            if (!path) {
+                s.notice = notice_for(path.error());
+                return;
+            }
+            last_backup_ = path->string();
+            if (s.health) s.health->last_backup = last_backup_;
+            s.notice = {"notice.backup_done", last_backup_, false};
+        });
+    });
+}
+
+void KioskController::run_integrity_check() {
+    if (!manager_signed_in_) return;
+    post([this](Engine& e) {
+        auto verdict = e.db().integrity_check();
+        worker_->post_update([verdict](UiState& s) {
+            s.busy = false;
+            if (s.health) s.health->integrity = verdict;
+            s.notice = {verdict == "ok" ? "notice.integrity_ok" : "error.integrity", verdict, verdict != "ok"};
+        });
+    });
+}
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,86 @@
+#pragma once
+// The kiosk's behaviour without pixels: the UI state, the intents a screen can
+// send, and how scans and engine results change the state. Screens call these;
+// the engine work goes to the worker, so none of them blocks.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine_worker.hpp"
+#include "kiosk_actions.hpp"
+#include "kiosk_state.hpp"
+#include "loyalty/devices/scan_event.hpp"
+#include "loyalty/devices/scan_queue.hpp"
+
+namespace loyalty::kiosk {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+class KioskController {
+public:
+    KioskController(KioskConfig config, std::filesystem::path db_path, std::function<void()> wake,
+                    std::chrono::seconds idle_timeout);
+
+    UiState& state() { return state_; }
+    const UiState& state() const { return state_; }
+    EngineWorker& worker() { return *worker_; }
+    const KioskConfig& config() const { return config_; }
+
+    // Applies what the worker finished; true if anything changed.
+    bool apply_updates();
+    void on_scan(const devices::ScanEvent& scan);
+    // Any touch restarts the idle timer.
+    void touched(SteadyTime now) { last_activity_ = now; }
+    // Back to attract, nothing of the shopper left, once the idle time has passed.
+    bool check_idle(SteadyTime now);
+    std::chrono::milliseconds until_idle(SteadyTime now) const;
+
+    // Intents.
+    void go(Screen screen);
+    void toggle_language();
+    void keypad_press(char digit);
+    void keypad_erase();
+    void submit_phone();
+    void submit_pin();
+    void start_enroll();
+    void submit_enroll();
+    void open_rewards();
+    void choose_reward(const RewardView& reward);
+    void confirm_redeem();
+    void start_link_card();
+    void link_pending_card();  // an unknown card tapped before identifying
+    void start_claim();
+    void done();  // the shopper is finished: ask for a rating
+    void rate(int stars);
+    void end_session();  // clears everything the shopper left
+    void start_manager();
+    void submit_manager_pin();
+    void refresh_closing();
+    void export_closing();
+    void refresh_health();
+    void run_backup_now();
+    void run_integrity_check();
+    void set_scans_dropped(std::size_t n) { scans_dropped_ = n; }
+    bool manager_signed_in() const { return manager_signed_in_; }
+
+private:
+    void post(std::function<void(Engine&)> task);
+    std::chrono::seconds timeout() const;
+    void identified(Identified result);
+
+    KioskConfig config_;
+    std::filesystem::path db_path_;
+    UiState state_;
+    std::unique_ptr<EngineWorker> worker_;
+    std::chrono::seconds idle_timeout_;
+    SteadyTime last_activity_ = std::chrono::steady_clock::now();
+    std::map<std::string, DeviceHealth> devices_;
+    std::size_t scans_dropped_ = 0;
+    std::string last_backup_;
+    bool manager_signed_in_ = false;
+    int redeem_serial_ = 0;
+};
+
+}  // namespace loyalty::kiosk

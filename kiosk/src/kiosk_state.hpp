@@ -1,0 +1,140 @@
+#pragma once
+// What the screens draw: plain values the engine worker fills in and the UI
+// thread owns. Nothing here touches SQLite; the UI never waits on the engine.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/members.hpp"
+#include "loyalty/money.hpp"
+
+namespace loyalty::kiosk {
+
+enum class Screen {
+    attract,
+    phone_entry,    // identify by phone: number, then PIN
+    pin_entry,
+    unknown_card,   // a card no one owns: enroll with it or link it
+    member_home,
+    rewards,
+    redeem_confirm,
+    coupon,         // a redeemed reward's coupon code
+    enroll,
+    enroll_done,
+    link_card,      // waiting for the card to link to the member
+    claim,          // waiting for a receipt's QR
+    rating,
+    thanks,
+    manager_pin,
+    manager_closing,
+    manager_health,
+};
+const char* to_string(Screen s);
+
+struct CouponView {
+    std::string code;
+    std::string title;
+    Money value;
+    std::string expires;  // local date, "2026-12-31"
+};
+
+struct MemberView {
+    MemberId id = 0;
+    std::string uid;
+    std::string masked_name;
+    std::string masked_phone;
+    std::string tier_code;
+    std::string tier_name;
+    Points available = 0;
+    Points pending = 0;
+    Points expiring_30d = 0;
+    std::optional<std::string> next_tier_name;
+    std::int64_t qualifying = 0;       // minor units of spend (or points)
+    std::int64_t next_threshold = 0;   // what the next tier needs in total
+    int next_multiplier_percent = 0;   // what the next tier unlocks
+    int next_discount_percent = 0;
+    int next_parking_minutes = 0;
+    std::vector<CouponView> coupons;
+};
+
+struct RewardView {
+    std::string code;
+    std::string name;
+    Points cost = 0;
+    bool affordable = false;
+};
+
+struct TierCount {
+    std::string name;
+    std::int64_t members = 0;
+};
+
+struct TopMember {
+    std::string masked_name;
+    Money spend;
+};
+
+// The manager's end-of-day figures for the local day.
+struct ClosingReport {
+    std::string day;
+    std::int64_t sales = 0, member_sales = 0;
+    Money sales_net, member_sales_net;
+    Points issued = 0, redeemed = 0, expired = 0;
+    Points liability = 0;  // available + pending over all active members
+    std::int64_t enrollments = 0;
+    std::vector<TierCount> tiers;
+    std::int64_t ratings = 0;
+    double average_rating = 0;  // a display figure, not money
+    std::vector<TopMember> top;
+    std::string exported_to;    // CSV path after an export
+};
+
+struct DeviceHealth {
+    std::string source;
+    std::string last_seen;  // ISO time of its last scan
+    std::int64_t scans = 0;
+};
+
+struct HealthView {
+    std::int64_t outbox_backlog = 0;
+    std::string oldest_pending;  // empty: nothing waiting
+    std::int64_t db_bytes = 0;
+    std::string last_backup;     // path, or empty
+    std::string integrity;       // "ok" or SQLite's complaint, empty until run
+    std::size_t scans_dropped = 0;
+    std::vector<DeviceHealth> devices;
+};
+
+// A message on the current screen: a translation key plus an optional detail.
+struct Notice {
+    std::string key;
+    std::string detail;
+    bool error = false;
+};
+
+struct UiState {
+    // Bumped when a session ends, so a late engine result for the last shopper is dropped.
+    std::uint64_t session = 1;
+    Screen screen = Screen::attract;
+    std::string lang = "zh-CN";
+    bool busy = false;  // an intent is with the engine worker
+    std::optional<MemberView> member;
+    std::vector<RewardView> rewards;
+    std::optional<RewardView> chosen_reward;
+    std::optional<CouponView> last_coupon;
+    std::optional<std::string> pending_card_uid;  // an unknown card waiting to be enrolled or linked
+    std::string keypad;        // digits typed on the keypad
+    std::string phone_typed;   // the phone number while the PIN is asked
+    bool consent_privacy = false;
+    bool consent_marketing = false;
+    int birthday_month = 0;    // 0: not given
+    std::string new_card_number;
+    Points last_claimed = 0;
+    int rating = 0;
+    std::optional<ClosingReport> report;
+    std::optional<HealthView> health;
+    Notice notice;
+};
+
+}  // namespace loyalty::kiosk

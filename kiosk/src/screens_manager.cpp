@@ -1,0 +1,140 @@
+// The manager's closing mode: end-of-day report with a chart, health and backup.
+#include <algorithm>
+#include <cstdio>
+
+#include "fast_fill.hpp"
+#include "screens.hpp"
+
+namespace loyalty::kiosk {
+
+void draw_notice(ScreenContext& c);
+
+namespace {
+
+std::string num(std::int64_t n) { return std::to_string(n); }
+std::string yuan(Money m) { return "¥" + format_money(m); }
+
+void row(ScreenContext& c, const std::string& label, const std::string& value, ImFont* font = nullptr) {
+    auto& ui = c.ui;
+    if (!font) font = ui.atlas().body;
+    ImGui::BeginGroup();
+    ui.text(label, font, colors::muted);
+    ImGui::EndGroup();
+    ImGui::SameLine(c.width * 0.6f);
+    ImGui::BeginGroup();
+    ui.text(value, font, colors::text);
+    ImGui::EndGroup();
+}
+
+// Horizontal bars, one per tier, drawn straight into the window.
+void bar_chart(ScreenContext& c, const std::vector<TierCount>& tiers) {
+    auto& ui = c.ui;
+    std::int64_t most = 1;
+    for (const auto& t : tiers) most = std::max(most, t.members);
+    const float label_w = c.width * 0.35f;
+    const float bar_h = 44 * ui.unit();
+    for (const auto& t : tiers) {
+        ImGui::BeginGroup();
+        ui.text(t.name, ui.atlas().small, colors::muted);
+        ImGui::EndGroup();
+        ImGui::SameLine(label_w);
+        const auto at = ImGui::GetCursorScreenPos();
+        const float w = (c.width - label_w - 200 * ui.unit()) * static_cast<float>(t.members) / static_cast<float>(most);
+        ImGui::Dummy(ImVec2(c.width - label_w, bar_h));
+        ui.record("chart.bar", num(t.members), false);
+        auto* dl = ImGui::GetWindowDrawList();
+        fast_rect(dl, at, ImVec2(at.x + std::max(2.0f, w), at.y + bar_h), colors::accent, 6 * ui.unit());
+        ImGui::PushFont(ui.atlas().small);
+        dl->AddText(ImVec2(at.x + std::max(2.0f, w) + 12 * ui.unit(), at.y + 4 * ui.unit()), colors::text,
+                    num(t.members).c_str());
+        ImGui::PopFont();
+    }
+}
+
+void closing(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    ui.text(ui.tr("closing.title"), ui.atlas().large);
+    if (!s.report) return;
+    const auto& r = *s.report;
+    ui.text(r.day, ui.atlas().body, colors::muted);
+    // Landscape: figures on the left, the chart and the top members on the right.
+    const bool wide = !ui.portrait();
+    const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
+    ScreenContext half{c.ui, c.k, col, c.height, c.anim};
+    ImFont* font = wide ? ui.atlas().body : ui.atlas().small;
+    char share[32];
+    std::snprintf(share, sizeof share, "%.0f%%",
+                  r.sales_net.minor > 0 ? 100.0 * static_cast<double>(r.member_sales_net.minor) / static_cast<double>(r.sales_net.minor) : 0.0);
+    char avg[32];
+    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating, static_cast<long long>(r.ratings));
+    ImGui::BeginGroup();
+    row(half, ui.tr("closing.member_sales"), yuan(r.member_sales_net) + " (" + num(r.member_sales) + ")", font);
+    row(half, ui.tr("closing.all_sales"), yuan(r.sales_net) + " (" + num(r.sales) + ")", font);
+    row(half, ui.tr("closing.member_share"), share, font);
+    row(half, ui.tr("closing.issued"), num(r.issued), font);
+    row(half, ui.tr("closing.redeemed"), num(r.redeemed), font);
+    row(half, ui.tr("closing.expired"), num(r.expired), font);
+    row(half, ui.tr("closing.liability"), num(r.liability), font);
+    row(half, ui.tr("closing.enrollments"), num(r.enrollments), font);
+    row(half, ui.tr("closing.rating"), avg, font);
+    ImGui::EndGroup();
+    if (wide) ImGui::SameLine(0, ui.gap());
+    ImGui::BeginGroup();
+    ui.text(ui.tr("closing.tiers"), ui.atlas().body);
+    bar_chart(half, r.tiers);
+    if (!r.top.empty()) {
+        ui.text(ui.tr("closing.top"), ui.atlas().body);
+        for (std::size_t i = 0; i < std::min<std::size_t>(r.top.size(), 3); ++i)
+            row(half, r.top[i].masked_name, yuan(r.top[i].spend), font);
+    }
+    ImGui::EndGroup();
+    ui.spacing(ui.gap() / 2);
+    draw_notice(c);
+    const float w = (c.width - 3 * ui.gap()) / 4;
+    if (ui.button("closing.refresh", ui.tr("closing.refresh"), ImVec2(w, ui.touch()))) c.k.refresh_closing();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("closing.export", ui.tr("closing.export"), ImVec2(w, ui.touch()))) c.k.export_closing();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("closing.health", ui.tr("health.title"), ImVec2(w, ui.touch()))) c.k.refresh_health();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true)) c.k.end_session();
+}
+
+void health(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    ui.text(ui.tr("health.title"), ui.atlas().large);
+    if (s.health) {
+        const auto& h = *s.health;
+        row(c, ui.tr("health.backlog"), num(h.outbox_backlog));
+        row(c, ui.tr("health.oldest"), h.oldest_pending.empty() ? ui.tr("health.none") : h.oldest_pending);
+        row(c, ui.tr("health.db_size"), num(h.db_bytes / 1024) + " KiB");
+        row(c, ui.tr("health.last_backup"), h.last_backup.empty() ? ui.tr("health.none")
+                                                                  : std::filesystem::path(h.last_backup).filename().string());
+        row(c, ui.tr("health.integrity"), h.integrity.empty() ? ui.tr("health.not_run") : h.integrity);
+        row(c, ui.tr("health.dropped"), num(static_cast<std::int64_t>(h.scans_dropped)));
+        ui.text(ui.tr("health.devices"), ui.atlas().body);
+        if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
+        for (const auto& d : h.devices) row(c, d.source, d.last_seen.substr(11, 8) + "  x" + num(d.scans));
+    }
+    ui.spacing(ui.gap() / 2);
+    draw_notice(c);
+    const float w = (c.width - 3 * ui.gap()) / 4;
+    if (ui.button("health.backup", ui.tr("health.backup"), ImVec2(w, ui.touch()))) c.k.run_backup_now();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("health.integrity", ui.tr("health.check"), ImVec2(w, ui.touch()))) c.k.run_integrity_check();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("health.closing", ui.tr("closing.title"), ImVec2(w, ui.touch()))) c.k.refresh_closing();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true)) c.k.end_session();
+}
+
+}  // namespace
+
+void draw_manager_screen(ScreenContext& c) {
+    if (c.k.state().screen == Screen::manager_health) health(c);
+    else closing(c);
+}
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,397 @@
+// Shopper screens: attract, identify, member home, rewards, enroll, link, claim, rating.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "fast_fill.hpp"
+#include "qr_view.hpp"
+#include "screens.hpp"
+
+namespace loyalty::kiosk {
+
+namespace {
+
+std::string points(Points p) {
+    // Thousands separated, as on a receipt.
+    auto s = std::to_string(p < 0 ? -p : p);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return p < 0 ? "-" + s : s;
+}
+
+std::string yuan(Money m) { return "¥" + format_money(m); }
+
+void press_digit(void* k, char d) { static_cast<KioskController*>(k)->keypad_press(d); }
+void erase_digit(void* k) { static_cast<KioskController*>(k)->keypad_erase(); }
+
+void notice(ScreenContext& c) {
+    const auto& n = c.k.state().notice;
+    if (n.key.empty()) return;
+    auto text = c.ui.tr(n.key);
+    if (n.key == "notice.claimed") text = c.ui.trf(n.key, {n.detail});
+    else if (n.key == "notice.exported" || n.key == "notice.backup_done") text = c.ui.trf(n.key, {n.detail});
+    c.ui.text(text, c.ui.atlas().body, n.error ? colors::error : colors::ok, c.width);
+}
+
+// Two buttons side by side across the width.
+int two_buttons(ScreenContext& c, const std::string& id_a, const std::string& a, const std::string& id_b,
+                const std::string& b, bool a_primary = false, bool b_primary = true) {
+    const float w = (c.width - c.ui.gap()) / 2;
+    int tapped = -1;
+    if (c.ui.button(id_a, a, ImVec2(w, c.ui.touch()), a_primary)) tapped = 0;
+    ImGui::SameLine(0, c.ui.gap());
+    if (c.ui.button(id_b, b, ImVec2(w, c.ui.touch()), b_primary)) tapped = 1;
+    return tapped;
+}
+
+std::string masked_digits(const std::string& typed, bool hide) {
+    if (typed.empty()) return "_";
+    if (!hide) return typed;
+    std::string dots;
+    for (std::size_t i = 0; i < typed.size(); ++i) dots += i ? " *" : "*";
+    return dots;
+}
+
+void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, const std::string& id,
+                   void (KioskController::*submit)()) {
+    auto& ui = c.ui;
+    const bool wide = !ui.portrait();  // landscape: the keypad goes to the right
+    const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
+    const float pad_w = std::min(col, 900.0f * ui.unit());
+    const float key_h = 150.0f * ui.unit();
+    ScreenContext left{c.ui, c.k, col, c.height, c.anim};
+    ImGui::BeginGroup();
+    ui.text(ui.tr(title_key), ui.atlas().large, colors::text, col);
+    ui.spacing(ui.gap());
+    ui.text(masked_digits(c.k.state().keypad, hide), ui.atlas().title, colors::accent);
+    ui.spacing(ui.gap());
+    if (!wide) {
+        draw_keypad(ui, id, pad_w, key_h, press_digit, erase_digit, &c.k);
+        ui.spacing(ui.gap());
+    }
+    notice(left);
+    switch (two_buttons(left, id + ".back", ui.tr("button.back"), id + ".ok", ui.tr("button.ok"))) {
+        case 0: c.k.end_session(); break;
+        case 1: (c.k.*submit)(); break;
+        default: break;
+    }
+    ImGui::EndGroup();
+    if (wide) {
+        ImGui::SameLine(0, ui.gap());
+        ImGui::BeginGroup();
+        draw_keypad(ui, id, pad_w, key_h, press_digit, erase_digit, &c.k);
+        ImGui::EndGroup();
+    }
+}
+
+void attract(ScreenContext& c) {
+    auto& ui = c.ui;
+    const float u = ui.unit();
+    ui.spacing(ui.portrait() ? 80 * u : 20 * u);
+    ui.text_centered(ui.tr("attract.title"), ui.atlas().title, c.width, colors::text);
+    ui.spacing(ui.gap());
+    ui.text_centered(ui.tr("attract.subtitle"), ui.atlas().body, c.width, colors::muted);
+    // The idle animation: a ring that breathes. Cheap to draw, redrawn a few times a second.
+    const float ring = (ui.portrait() ? 180.0f : 110.0f) * u;
+    ui.spacing(ui.gap());
+    const auto at = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(ImVec2(c.width, ring * 2.3f));
+    ui.record("attract.ring", "", false);
+    const ImVec2 centre(at.x + c.width / 2, at.y + ring * 1.15f);
+    const float pulse = 0.5f + 0.5f * std::sin(c.anim * 6.2831853f);
+    auto* dl = ImGui::GetWindowDrawList();
+    fast_circle(dl, centre, ring * (0.78f + 0.12f * pulse), IM_COL32(70, 66, 60, 255));
+    fast_circle(dl, centre, ring * 0.78f, colors::accent, ring * 0.78f - 6 * u);
+    fast_rect(dl, ImVec2(centre.x - ring * 0.45f, centre.y - ring * 0.3f), ImVec2(centre.x + ring * 0.45f, centre.y + ring * 0.3f),
+              colors::accent, 14 * u);
+    ui.spacing(ui.gap());
+    notice(c);
+    if (!ui.portrait()) {
+        switch (two_buttons(c, "attract.phone", ui.tr("attract.use_phone"), "attract.enroll", ui.tr("attract.join"))) {
+            case 0: c.k.go(Screen::phone_entry); break;
+            case 1: c.k.start_enroll(); break;
+            default: break;
+        }
+        return;
+    }
+    const float w = std::min(c.width, 860.0f * u);
+    ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (c.width - w) / 2);
+    const float x = ImGui::GetCursorPosX();
+    if (ui.button("attract.phone", ui.tr("attract.use_phone"), ImVec2(w, ui.touch()))) c.k.go(Screen::phone_entry);
+    ImGui::SetCursorPosX(x);
+    if (ui.button("attract.enroll", ui.tr("attract.join"), ImVec2(w, ui.touch()), true)) c.k.start_enroll();
+}
+
+void member_home(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    if (!s.member) return;
+    const auto& m = *s.member;
+    const float u = ui.unit();
+    const bool wide = !ui.portrait();
+    const float col = wide ? (c.width - ui.gap()) * 0.58f : c.width;
+
+    ImGui::BeginGroup();
+    ui.text(ui.trf("home.hello", {m.masked_name.empty() ? ui.tr("home.member") : m.masked_name}), ui.atlas().large);
+    ui.text(m.masked_phone, ui.atlas().body, colors::muted);
+    ui.text(ui.trf("home.tier", {m.tier_name}), ui.atlas().large, colors::accent);
+    ui.spacing(ui.gap() / 2);
+    ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
+    ui.text(points(m.available), ui.atlas().title, colors::text);
+    ui.text(ui.trf("home.pending", {points(m.pending)}), ui.atlas().body, colors::muted);
+    if (m.expiring_30d > 0) ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);
+    ui.spacing(ui.gap() / 2);
+    if (m.next_tier_name) {
+        const float fraction = m.next_threshold > 0
+                                   ? std::clamp(static_cast<float>(m.qualifying) / static_cast<float>(m.next_threshold), 0.0f, 1.0f)
+                                   : 1.0f;
+        const auto at = ImGui::GetCursorScreenPos();
+        ImGui::Dummy(ImVec2(col, 36 * u));
+        ui.record("home.progress", "", false);
+        auto* dl = ImGui::GetWindowDrawList();
+        fast_rect(dl, at, ImVec2(at.x + col, at.y + 36 * u), colors::panel, 18 * u);
+        if (fraction > 0) fast_rect(dl, at, ImVec2(at.x + std::max(36 * u, col * fraction), at.y + 36 * u), colors::accent, 18 * u);
+        ui.text(ui.trf("home.next_tier", {yuan(Money{std::max<std::int64_t>(0, m.next_threshold - m.qualifying)}),
+                                          *m.next_tier_name}),
+                ui.atlas().body, colors::text, col);
+        ui.text(ui.trf("home.unlocks", {std::to_string(m.next_multiplier_percent / 100.0).substr(0, 3),
+                                        std::to_string(m.next_discount_percent),
+                                        std::to_string(m.next_parking_minutes)}),
+                ui.atlas().small, colors::muted, col);
+    } else {
+        ui.text(ui.tr("home.top_tier"), ui.atlas().body, colors::accent, col);
+    }
+    ui.spacing(ui.gap() / 2);
+    ui.text(ui.trf("home.coupons", {std::to_string(m.coupons.size())}), ui.atlas().body);
+    for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), 3); ++i)
+        ui.text("• " + m.coupons[i].title + "  " + ui.trf("home.until", {m.coupons[i].expires}), ui.atlas().small,
+                colors::muted, col);
+    ImGui::EndGroup();
+
+    if (wide) ImGui::SameLine(col + ui.gap());  // the actions keep to the right-hand column
+    else ui.spacing(ui.gap());
+    ImGui::BeginGroup();
+    const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
+    int n = 0;
+    auto next = [&] {
+        if (!wide && (n++ % 2) == 1) ImGui::SameLine(0, ui.gap());
+    };
+    notice(c);
+    if (s.pending_card_uid) {
+        if (ui.button("home.link_pending", ui.tr("home.link_pending"), ImVec2(wide ? bw : c.width, ui.touch()), true))
+            c.k.link_pending_card();
+    }
+    next();
+    if (ui.button("home.rewards", ui.tr("home.rewards"), ImVec2(bw, ui.touch()), true)) c.k.open_rewards();
+    next();
+    if (ui.button("home.claim", ui.tr("home.claim"), ImVec2(bw, ui.touch()))) c.k.start_claim();
+    next();
+    if (ui.button("home.link", ui.tr("home.link"), ImVec2(bw, ui.touch()))) c.k.start_link_card();
+    next();
+    if (ui.button("home.done", ui.tr("button.done"), ImVec2(bw, ui.touch()))) c.k.done();
+    ImGui::EndGroup();
+}
+
+void rewards(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    ui.text(ui.tr("rewards.title"), ui.atlas().large);
+    if (s.member) ui.text(ui.trf("rewards.balance", {points(s.member->available)}), ui.atlas().body, colors::muted);
+    ui.spacing(ui.gap() / 2);
+    const auto list = s.rewards;  // a tap may change the state while we draw
+    for (const auto& r : list) {
+        const auto label = r.name + "   " + ui.trf("rewards.cost", {points(r.cost)});
+        if (ui.button("rewards." + r.code, label, ImVec2(c.width, ui.touch()), false, r.affordable))
+            c.k.choose_reward(r);
+    }
+    if (list.empty()) ui.text(ui.tr("rewards.none"), ui.atlas().body, colors::muted);
+    ui.spacing(ui.gap() / 2);
+    notice(c);
+    if (ui.button("rewards.back", ui.tr("button.back"), ImVec2(c.width, ui.touch()))) c.k.go(Screen::member_home);
+}
+
+void redeem_confirm(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    if (!s.chosen_reward || !s.member) return;
+    ui.text(ui.tr("redeem.title"), ui.atlas().large);
+    ui.spacing(ui.gap());
+    ui.text(s.chosen_reward->name, ui.atlas().large, colors::accent, c.width);
+    ui.text(ui.trf("redeem.cost", {points(s.chosen_reward->cost), points(s.member->available - s.chosen_reward->cost)}),
+            ui.atlas().body, colors::text, c.width);
+    ui.spacing(ui.gap());
+    notice(c);
+    switch (two_buttons(c, "redeem.cancel", ui.tr("button.cancel"), "redeem.confirm", ui.tr("redeem.confirm"))) {
+        case 0: c.k.go(Screen::rewards); break;
+        case 1: c.k.confirm_redeem(); break;
+        default: break;
+    }
+}
+
+void coupon(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    if (!s.last_coupon) return;
+    ui.text(ui.tr("coupon.title"), ui.atlas().large);
+    ui.spacing(ui.gap());
+    ui.text(s.last_coupon->title, ui.atlas().large, colors::accent, c.width);
+    // The till scans the coupon off the screen; the code below it can be typed in.
+    draw_qr(ui, "coupon.qr", s.last_coupon->code, (ui.portrait() ? 420.0f : 300.0f) * ui.unit());
+    ui.text(s.last_coupon->code, ui.atlas().large, colors::text);
+    ui.text(ui.trf("home.until", {s.last_coupon->expires}), ui.atlas().body, colors::muted);
+    ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap());
+    if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(c.width, ui.touch()), true)) c.k.go(Screen::member_home);
+}
+
+void unknown_card(ScreenContext& c) {
+    auto& ui = c.ui;
+    ui.text(ui.tr("unknown.title"), ui.atlas().large, colors::text, c.width);
+    ui.text(ui.tr("unknown.body"), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap());
+    if (ui.button("unknown.enroll", ui.tr("unknown.enroll"), ImVec2(c.width, ui.touch()), true)) {
+        auto card = c.k.state().pending_card_uid;
+        c.k.start_enroll();
+        c.k.state().pending_card_uid = card;
+    }
+    if (ui.button("unknown.link", ui.tr("unknown.link"), ImVec2(c.width, ui.touch()))) {
+        auto card = c.k.state().pending_card_uid;
+        c.k.go(Screen::phone_entry);
+        c.k.state().pending_card_uid = card;
+    }
+    if (ui.button("unknown.back", ui.tr("button.back"), ImVec2(c.width, ui.touch()))) c.k.end_session();
+}
+
+void enroll(ScreenContext& c) {
+    auto& ui = c.ui;
+    auto& s = c.k.state();
+    const bool wide = !ui.portrait();
+    const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
+    ImGui::BeginGroup();
+    ui.text(ui.tr("enroll.title"), ui.atlas().large, colors::text, col);
+    ui.text(ui.tr("enroll.phone"), ui.atlas().body, colors::muted);
+    ui.text(masked_digits(s.keypad, false), ui.atlas().large, colors::accent);
+    draw_keypad(ui, "enroll", std::min(col, 820.0f * ui.unit()), (wide ? 120.0f : 100.0f) * ui.unit(), press_digit,
+                erase_digit, &c.k);
+    ImGui::EndGroup();
+    if (wide) ImGui::SameLine(0, ui.gap());
+    ImGui::BeginGroup();
+    const auto check = [&](const std::string& id, const std::string& label, bool on) {
+        return ui.button(id, std::string(on ? "[x] " : "[  ] ") + label, ImVec2(col, ui.touch()), on);
+    };
+    if (check("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy)) s.consent_privacy = !s.consent_privacy;
+    if (check("enroll.marketing", ui.tr("enroll.marketing"), s.consent_marketing))
+        s.consent_marketing = !s.consent_marketing;
+    // Birthday month, optional: a stepper rather than twelve buttons.
+    const float step_w = ui.touch() * 1.2f;
+    if (ui.button("enroll.month_down", "-", ImVec2(step_w, ui.touch()))) s.birthday_month = (s.birthday_month + 12) % 13;
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("enroll.month_up", "+", ImVec2(step_w, ui.touch()))) s.birthday_month = (s.birthday_month + 1) % 13;
+    ImGui::SameLine(0, ui.gap());
+    ImGui::BeginGroup();
+    ui.text(s.birthday_month == 0 ? ui.tr("enroll.birthday_none") : ui.trf("enroll.birthday", {std::to_string(s.birthday_month)}),
+            ui.atlas().body, colors::text, col - 2 * step_w - 2 * ui.gap());
+    ImGui::EndGroup();
+    notice(c);
+    const float w = (col - ui.gap()) / 2;
+    if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch()))) c.k.end_session();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("enroll.submit", ui.tr("enroll.submit"), ImVec2(w, ui.touch()), true)) c.k.submit_enroll();
+    ImGui::EndGroup();
+}
+
+void enroll_done(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    ui.text(ui.tr("enroll.welcome"), ui.atlas().title, colors::accent, c.width);
+    ui.spacing(ui.gap());
+    ui.text(ui.tr("enroll.card"), ui.atlas().body, colors::muted);
+    draw_qr(ui, "enroll.card_qr", s.new_card_number, (ui.portrait() ? 420.0f : 300.0f) * ui.unit());
+    ui.text(s.new_card_number, ui.atlas().large, colors::text);
+    ui.text(ui.tr("enroll.card_hint"), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap());
+    if (ui.button("enroll.continue", ui.tr("button.continue"), ImVec2(c.width, ui.touch()), true))
+        c.k.go(Screen::member_home);
+}
+
+void waiting(ScreenContext& c, const std::string& title, const std::string& body, const std::string& id) {
+    auto& ui = c.ui;
+    ui.text(ui.tr(title), ui.atlas().large, colors::text, c.width);
+    ui.spacing(ui.gap());
+    ui.text(ui.tr(body), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap());
+    notice(c);
+    if (ui.button(id, ui.tr("button.cancel"), ImVec2(c.width, ui.touch()))) c.k.go(Screen::member_home);
+}
+
+void rating(ScreenContext& c) {
+    auto& ui = c.ui;
+    ui.text_centered(ui.tr("rating.title"), ui.atlas().large, c.width);
+    ui.spacing(ui.gap());
+    const float w = (c.width - 4 * ui.gap()) / 5;
+    ImGui::PushFont(ui.atlas().large);
+    for (int i = 1; i <= 5; ++i) {
+        if (i > 1) ImGui::SameLine(0, ui.gap());
+        if (ui.button("rating." + std::to_string(i), std::to_string(i), ImVec2(w, ui.touch() * 1.3f), i == 5))
+            c.k.rate(i);
+    }
+    ImGui::PopFont();
+    ui.text_centered(ui.tr("rating.scale"), ui.atlas().small, c.width, colors::muted);
+    ui.spacing(ui.gap());
+    if (ui.button("rating.skip", ui.tr("rating.skip"), ImVec2(c.width, ui.touch()))) c.k.end_session();
+}
+
+void thanks(ScreenContext& c) {
+    auto& ui = c.ui;
+    ui.spacing(200 * ui.unit());
+    ui.text_centered(ui.tr("thanks.title"), ui.atlas().title, c.width, colors::accent);
+    ui.spacing(ui.gap());
+    if (ui.button("thanks.ok", ui.tr("button.ok"), ImVec2(c.width, ui.touch()))) c.k.end_session();
+}
+
+}  // namespace
+
+void draw_manager_screen(ScreenContext& c);
+void draw_manager_pin(ScreenContext& c) { keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin); }
+void draw_notice(ScreenContext& c) { notice(c); }
+
+void draw_top_bar(ScreenContext& c) {
+    auto& ui = c.ui;
+    const float lang_w = 260 * ui.unit();
+    const float manager_w = 200 * ui.unit();
+    ImGui::BeginGroup();
+    ui.text(ui.tr("app.name"), ui.atlas().large, colors::accent);
+    ImGui::EndGroup();
+    ImGui::SameLine(c.width - lang_w - manager_w - ui.gap() + ImGui::GetStyle().WindowPadding.x);
+    const bool on_attract = c.k.state().screen == Screen::attract;
+    if (on_attract) {
+        if (ui.button("manager.open", ui.tr("manager.open"), ImVec2(manager_w, ui.touch() * 0.8f))) c.k.start_manager();
+    } else {
+        ImGui::Dummy(ImVec2(manager_w, ui.touch() * 0.8f));
+    }
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("lang", ui.tr("lang.other"), ImVec2(lang_w, ui.touch() * 0.8f))) c.k.toggle_language();
+}
+
+void draw_screen(ScreenContext& c) {
+    switch (c.k.state().screen) {
+        case Screen::attract: attract(c); break;
+        case Screen::phone_entry: keypad_screen(c, "phone.title", false, "phone", &KioskController::submit_phone); break;
+        case Screen::pin_entry: keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin); break;
+        case Screen::unknown_card: unknown_card(c); break;
+        case Screen::member_home: member_home(c); break;
+        case Screen::rewards: rewards(c); break;
+        case Screen::redeem_confirm: redeem_confirm(c); break;
+        case Screen::coupon: coupon(c); break;
+        case Screen::enroll: enroll(c); break;
+        case Screen::enroll_done: enroll_done(c); break;
+        case Screen::link_card: waiting(c, "link.title", "link.body", "link.cancel"); break;
+        case Screen::claim: waiting(c, "claim.title", "claim.body", "claim.cancel"); break;
+        case Screen::rating: rating(c); break;
+        case Screen::thanks: thanks(c); break;
+        case Screen::manager_pin: draw_manager_pin(c); break;
+        case Screen::manager_closing:
+        case Screen::manager_health: draw_manager_screen(c); break;
+    }
+}
+
+}  // namespace loyalty::kiosk

@@ -1,0 +1,343 @@
+// End-to-end flows through the real app: taps and scans in, state and pixels out.
+#define ZX_USE_UTF8 1
+#include <ZXing/ReadBarcode.h>
+
+#include <fstream>
+
+#include "kiosk_harness.hpp"
+#include "loyalty/demo_data.hpp"
+#include "loyalty/engine.hpp"
+
+using namespace kiosk_test;
+using loyalty::devices::ScanKind;
+
+namespace {
+
+bool any_text_contains(const std::vector<std::string>& texts, const std::string& needle) {
+    for (const auto& t : texts)
+        if (t.find(needle) != std::string::npos) return true;
+    std::string all;
+    for (const auto& t : texts) all += "[" + t + "] ";
+    MESSAGE("'" << needle << "' is not among " << all);
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a card tap shows the member's home with masked name, tier and points, in visible Chinese") {
+    Kiosk k;
+    CHECK(k.screen() == "attract");
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    const auto s = k.state();
+    const auto name = s["member"]["name"].get<std::string>();
+    CHECK(name.find('*') != std::string::npos);
+    CHECK(s["member"]["phone"].get<std::string>().find("****") != std::string::npos);
+    CHECK(s["member"]["available"].get<long long>() >= 20000);
+    CHECK(any_text_contains(k.texts(), name));
+
+    // Every Chinese label is drawn: ink where the text is.
+    const auto pixels = k.shot("home.png");
+    int cjk_texts = 0;
+    for (const auto& w : s["widgets"]) {
+        const auto text = w["text"].get<std::string>();
+        if (!has_cjk(text) || w["interactive"].get<bool>()) continue;
+        ++cjk_texts;
+        INFO(text);
+        CHECK(pixels.ink(w["x"], w["y"], w["w"], w["h"]) > 20);
+    }
+    CHECK(cjk_texts >= 5);
+    // The background between the header and the footer stays background.
+    CHECK(pixels.ink(0, 0, 20, 20) == 0);
+}
+
+TEST_CASE("a member QR identifies once; a replayed, an expired and a garbled code each get a clear message") {
+    Kiosk k;
+    k.tap("demo.qr.1");
+    REQUIRE(k.screen() == "member_home");
+    const auto uid = k.state()["member"]["uid"];
+    k.tap("home.done");
+    k.tap("rating.skip");
+    REQUIRE(k.screen() == "attract");
+
+    k.tap("demo.replay");
+    CHECK(k.screen() == "attract");
+    CHECK(k.state()["notice"]["key"] == "error.code_replayed");
+    CHECK(k.state()["member"].is_null());
+
+    k.tap("demo.expired");
+    CHECK(k.state()["notice"]["key"] == "error.code_expired");
+    k.tap("demo.garbled");
+    CHECK(k.state()["notice"]["key"] == "error.code_invalid");
+    // The message is on screen, in the shopper's language.
+    CHECK(any_text_contains(k.texts(), "无法识别此二维码"));
+    k.tap("lang");
+    CHECK(any_text_contains(k.texts(), "We cannot read this code"));
+    CHECK(uid.is_string());
+}
+
+TEST_CASE("an unknown card offers to enroll; enrolling needs privacy consent and leaves with a card") {
+    Kiosk k;
+    k.tap("demo.unknown");
+    REQUIRE(k.screen() == "unknown_card");
+    const auto card = k.state()["pending_card"].get<std::string>();
+    k.tap("unknown.enroll");
+    REQUIRE(k.screen() == "enroll");
+    k.keys("enroll", "13712345678");
+    k.tap("enroll.marketing");
+    k.tap("enroll.submit");
+    CHECK(k.state()["notice"]["key"] == "error.consent_required");
+    CHECK(k.screen() == "enroll");
+    k.tap("enroll.privacy");
+    k.tap("enroll.month_up");
+    k.tap("enroll.month_up");
+    k.tap("enroll.submit");
+    REQUIRE(k.screen() == "enroll_done");
+    CHECK(k.state()["new_card"].get<std::string>().size() == 16);
+    k.tap("enroll.continue");
+    REQUIRE(k.screen() == "member_home");
+    const auto member_id = k.state()["member"]["id"].get<long long>();
+    k.tap("home.done");
+    k.tap("rating.5");
+
+    // The tapped card now belongs to the new member, with the consents as given.
+    k.scan(ScanKind::card_uid, card);
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["member"]["id"].get<long long>() == member_id);
+    loyalty::SystemClock clock;
+    auto engine = loyalty::Engine::open(k.db(), clock);
+    REQUIRE(engine);
+    auto m = (*engine)->members().get(member_id);
+    REQUIRE(m);
+    CHECK(m->consent_privacy);
+    CHECK(m->consent_marketing);
+    CHECK(m->birthday_month == 2);
+}
+
+TEST_CASE("redeeming a reward asks for confirmation, debits the points once and shows the coupon") {
+    Kiosk k;
+    k.tap("demo.card.0");
+    const auto before = k.state()["member"]["available"].get<long long>();
+    k.tap("home.rewards");
+    REQUIRE(k.screen() == "rewards");
+    k.tap("rewards.CPN-20");
+    REQUIRE(k.screen() == "redeem_confirm");
+    k.tap("redeem.cancel");
+    CHECK(k.screen() == "rewards");
+    CHECK(k.state()["member"]["available"].get<long long>() == before);
+    k.tap("rewards.CPN-20");
+    k.tap("redeem.confirm");
+    REQUIRE(k.screen() == "coupon");
+    const auto shown = k.state();
+    const auto code = shown["coupon"]["code"].get<std::string>();
+    CHECK(code.size() > 4);
+    // The till could scan it off the screen: ZXing reads the QR in the screenshot.
+    const auto pixels = k.shot("coupon.png");
+    bool decoded = false;
+    for (const auto& w : shown["widgets"])
+        if (w["id"] == "coupon.qr") {
+            const int x = w["x"].get<int>(), y = w["y"].get<int>(), side = w["w"].get<int>();
+            const ZXing::ImageView view(pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
+                                        ZXing::ImageFormat::RGBX, pixels.w * 4);
+            const auto read = ZXing::ReadBarcode(view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
+            decoded = read.isValid() && read.text() == code;
+        }
+    CHECK(decoded);
+    CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
+    k.tap("coupon.home");
+    CHECK(k.screen() == "member_home");
+    bool listed = false;
+    const auto home = k.state();
+    for (const auto& c : home["member"]["coupons"]) listed |= c["code"] == home["coupon"]["code"];
+    CHECK(listed);
+}
+
+TEST_CASE("a receipt's points are claimed once, and only by an identified member") {
+    Kiosk k;
+    k.tap("demo.receipt");
+    CHECK(k.state()["notice"]["key"] == "error.receipt_needs_member");
+    k.tap("demo.card.1");
+    REQUIRE(k.screen() == "member_home");
+    const auto pending = k.state()["member"]["pending"].get<long long>();
+    k.tap("home.claim");
+    REQUIRE(k.screen() == "claim");
+    k.tap("demo.replay");  // the receipt printed above
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["notice"]["key"] == "notice.claimed");
+    // 199 + 599 CNY, shoes at 150%: 199 + 898 = 1097 points (tier multipliers on top), pending through the return window.
+    CHECK(k.state()["member"]["pending"].get<long long>() >= pending + 1097);
+    k.tap("home.claim");
+    k.tap("demo.replay");
+    CHECK(k.state()["notice"]["key"] == "error.receipt_claimed");
+}
+
+TEST_CASE("phone number and PIN identify a member; a wrong PIN does not") {
+    Kiosk k;
+    // The demo reader's members have PIN 1234; their phone numbers are +86 139....
+    loyalty::SystemClock clock;
+    std::string phone;
+    {
+        auto engine = loyalty::Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        auto& top = (*engine)->db().prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        REQUIRE(top.step());
+        phone = (*engine)->members().phone_of(top.int64(0)).value().substr(3);
+        top.reset();
+    }
+    k.tap("attract.phone");
+    k.keys("phone", phone);
+    k.tap("phone.ok");
+    REQUIRE(k.screen() == "pin_entry");
+    k.keys("pin", "9999");
+    k.tap("pin.ok");
+    CHECK(k.state()["notice"]["key"] == "error.pin_wrong");
+    CHECK(k.state()["member"].is_null());
+    k.keys("pin", "1234");
+    k.tap("pin.ok");
+    CHECK(k.screen() == "member_home");
+}
+
+TEST_CASE("a physical card is linked to the member who is signed in") {
+    Kiosk k;
+    k.tap("demo.qr.0");
+    const auto member = k.state()["member"]["id"].get<long long>();
+    k.tap("home.link");
+    REQUIRE(k.screen() == "link_card");
+    k.scan(ScanKind::card_uid, "04C0FFEE000001");
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["notice"]["key"] == "notice.card_linked");
+    k.tap("home.done");
+    k.tap("rating.skip");
+    k.scan(ScanKind::card_uid, "04C0FFEE000001");
+    CHECK(k.state()["member"]["id"].get<long long>() == member);
+}
+
+TEST_CASE("an idle session clears itself and leaves nothing of the shopper on screen") {
+    Kiosk k(1080, 1920, 30);
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    const auto name = k.state()["member"]["name"].get<std::string>();
+    const auto points = std::to_string(k.state()["member"]["available"].get<long long>());
+    k.tap("home.rewards");
+    k.app().advance_idle(std::chrono::seconds{10});
+    CHECK(k.screen() == "rewards");
+    k.app().advance_idle(std::chrono::seconds{25});
+    REQUIRE(k.screen() == "attract");
+    const auto s = k.state();
+    CHECK(s["member"].is_null());
+    CHECK(s["rewards"].empty());
+    for (const auto& t : k.texts()) {
+        if (t.rfind("刷卡：", 0) == 0 || t.rfind("会员码：", 0) == 0) continue;  // the demo reader's own buttons
+        CHECK(t.find(name) == std::string::npos);
+        CHECK(t.find(points) == std::string::npos);
+    }
+}
+
+TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, exports it, backs up and checks the database") {
+    Kiosk k;
+    // A shopper rates the visit first: it shows up in the report.
+    k.tap("demo.card.0");
+    k.tap("home.done");
+    k.tap("rating.4");
+    REQUIRE(k.screen() == "thanks");
+    k.app().advance_idle(std::chrono::seconds{5});
+    REQUIRE(k.screen() == "attract");
+
+    k.tap("manager.open");
+    REQUIRE(k.screen() == "manager_pin");
+    k.keys("manager", "111111");
+    k.tap("manager.ok");
+    CHECK(k.state()["notice"]["key"] == "error.pin_wrong");
+    CHECK(k.screen() == "manager_pin");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    REQUIRE(k.screen() == "manager_closing");
+    const auto report = k.state()["report"];
+    CHECK(report["ratings"] == 1);
+    CHECK(report["average_rating"].get<double>() == doctest::Approx(4.0));
+    CHECK(report["liability"].get<long long>() > 20000);
+    CHECK(report["sales"].get<long long>() >= 0);
+
+    k.tap("closing.export");
+    const auto csv = k.state()["report"]["exported_to"].get<std::string>();
+    REQUIRE(std::filesystem::exists(csv));
+    std::ifstream in(csv);
+    std::string first;
+    std::getline(in, first);
+    CHECK(first == "figure,value");
+    // The HTML page for head office carries the same tier chart: one bar per tier.
+    auto html_path = std::filesystem::path(csv).replace_extension(".html");
+    REQUIRE(std::filesystem::exists(html_path));
+    std::ifstream html_in(html_path);
+    const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
+    std::size_t bars = 0;
+    for (auto at = html.find("class=\"bar\""); at != std::string::npos; at = html.find("class=\"bar\"", at + 1)) ++bars;
+    CHECK(bars == 3);
+    CHECK(html.find("白金卡 Platinum") != std::string::npos);
+
+    k.tap("closing.health");
+    REQUIRE(k.screen() == "manager_health");
+    CHECK(k.state()["health"]["devices"].get<int>() >= 1);  // the demo reader
+    k.tap("health.backup");
+    const auto backup = k.state()["health"]["last_backup"].get<std::string>();
+    REQUIRE(std::filesystem::exists(backup));
+    CHECK(std::filesystem::file_size(backup) > 0);
+    k.tap("health.integrity");
+    CHECK(k.state()["health"]["integrity"] == "ok");
+    k.tap("manager.exit");
+    CHECK(k.screen() == "attract");
+    CHECK(k.state()["report"].is_null());
+}
+
+TEST_CASE("shoppers' scans do not reach the manager screens") {
+    Kiosk k;
+    k.tap("manager.open");
+    k.tap("demo.card.0");
+    CHECK(k.screen() == "manager_pin");
+    CHECK(k.state()["member"].is_null());
+}
+
+TEST_CASE("five wrong manager PINs lock the manager out, even for the right PIN") {
+    Kiosk k;
+    k.tap("manager.open");
+    for (int i = 0; i < 5; ++i) {
+        k.keys("manager", "000000");
+        k.tap("manager.ok");
+    }
+    CHECK(k.state()["notice"]["key"] == "error.locked");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    CHECK(k.screen() == "manager_pin");
+    CHECK(k.state()["notice"]["key"] == "error.locked");
+    CHECK(k.state()["report"].is_null());
+}
+
+TEST_CASE("an unknown card is linked to an existing account after phone and PIN") {
+    Kiosk k;
+    loyalty::SystemClock clock;
+    std::string phone;
+    long long member = 0;
+    {
+        auto engine = loyalty::Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        auto& top = (*engine)->db().prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        REQUIRE(top.step());
+        member = top.int64(0);
+        phone = (*engine)->members().phone_of(member).value().substr(3);
+        top.reset();
+    }
+    k.scan(ScanKind::card_uid, "04FEED00000042");
+    REQUIRE(k.screen() == "unknown_card");
+    k.tap("unknown.link");
+    k.keys("phone", phone);
+    k.tap("phone.ok");
+    k.keys("pin", "1234");
+    k.tap("pin.ok");
+    REQUIRE(k.screen() == "member_home");
+    k.tap("home.link_pending");
+    CHECK(k.state()["notice"]["key"] == "notice.card_linked");
+    k.tap("home.done");
+    k.tap("rating.skip");
+    k.scan(ScanKind::card_uid, "04FEED00000042");
+    CHECK(k.state()["member"]["id"].get<long long>() == member);
+}

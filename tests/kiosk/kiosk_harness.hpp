@@ -1,0 +1,49 @@
+#pragma once
+// A real kiosk for each test: a demo database in a temp dir, the app under
+// SDL's offscreen driver, driven by taps and scans as a shopper would.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "loyalty/kiosk/app.hpp"
+
+namespace kiosk_test {
+
+struct Pixels {
+    int w = 0, h = 0;
+    std::vector<unsigned char> rgba;
+    // Pixels in the rectangle that differ clearly from the background colour.
+    int ink(float x, float y, float rw, float rh) const;
+};
+
+class Kiosk {
+public:
+    explicit Kiosk(int width = 1080, int height = 1920, int idle_seconds = 60);
+    ~Kiosk();
+
+    loyalty::kiosk::App& app() { return *app_; }
+    nlohmann::json state() const { return nlohmann::json::parse(app_->state_json()); }
+    std::string screen() const { return app_->screen_name(); }
+    void tap(const std::string& id);
+    void keys(const std::string& keypad, const std::string& digits);
+    void scan(loyalty::devices::ScanKind kind, const std::string& payload);
+    Pixels shot(const std::string& name);
+    std::vector<std::string> texts() const;
+    const std::filesystem::path& dir() const { return dir_; }
+    const std::filesystem::path& db() const { return db_; }
+
+private:
+    std::filesystem::path dir_;
+    std::filesystem::path db_;
+    std::unique_ptr<loyalty::kiosk::App> app_;
+};
+
+bool has_cjk(const std::string& utf8);
+// Widgets that overlap one another, as "a / b" pairs.
+std::vector<std::string> overlaps(const nlohmann::json& state);
+
+}  // namespace kiosk_test
