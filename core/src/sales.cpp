@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "campaign_hooks.hpp"
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 
@@ -237,6 +238,10 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             }
             db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
             result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+            auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, q.basket,
+                                                q.earn.points, member->last_visit_at);
+            result.campaign_points = offers.bonus_points;
+            result.receipt_lines = std::move(offers.receipt_lines);
             const auto balance = ctx_.ledger.balance(member->id);
             result.available_after = balance.available;
             result.pending_after = balance.pending;

@@ -46,6 +46,8 @@ struct SaleResult {
     Points pending_after = 0;
     std::string tier;
     std::optional<TierChange> tier_change;
+    Points campaign_points = 0;              // bonus points campaigns awarded on this sale
+    std::vector<std::string> receipt_lines;  // campaign lines to print on the receipt
 };
 
 struct RefundLine {
