@@ -256,13 +256,27 @@ struct CampaignRun {
                 }
                 case CampaignActionKind::add_tag:
                 case CampaignActionKind::remove_tag: {
+                    // Written directly: the member is known active and the firing record is
+                    // the trail, so the manual-tag path's audit entry would say nothing new.
                     const bool add = a.kind == CampaignActionKind::add_tag;
-                    auto done = add ? ctx.insight.add_tag(event.member, a.text, actor)
-                                    : ctx.insight.remove_tag(event.member, a.text, actor);
-                    if (done || (!add && done.error().code == Errc::not_found))
-                        results.push_back({{add ? "tag_added" : "tag_removed", a.text}});
+                    if (add)
+                        ctx.db
+                            ->prepare(
+                                "INSERT INTO member_tags(member_id, tag, source, added_at, "
+                                "added_by) "
+                                "VALUES (?, ?, 'manual', ?, ?) ON CONFLICT(member_id, tag) DO "
+                                "NOTHING")
+                            .bind_all(event.member, a.text, to_unix(now), actor)
+                            .run();
                     else
-                        f.problems.push_back("tag: " + done.error().message);
+                        ctx.db->prepare("DELETE FROM member_tags WHERE member_id = ? AND tag = ?")
+                            .bind_all(event.member, a.text)
+                            .run();
+                    if (ctx.db->changes() > 0)
+                        ctx.emit(
+                            add ? "tag.added" : "tag.removed", program_code,
+                            json{{"member", event.member}, {"tag", a.text}, {"source", actor}});
+                    results.push_back({{add ? "tag_added" : "tag_removed", a.text}});
                     break;
                 }
                 case CampaignActionKind::receipt_line:
