@@ -45,6 +45,38 @@ CampaignOutcome campaigns_on_purchase(EngineContext& ctx, const std::string& pro
     return outcome;
 }
 
+Points campaigns_on_refund(EngineContext& ctx, MemberId member, const std::string& sale_reference,
+                           Money refunded_after, Money net, const std::string& refund_key) {
+    if (net.minor <= 0) return 0;
+    struct Fired {
+        std::int64_t id;
+        std::string code;
+        Points points, reversed;
+        std::optional<std::int64_t> entry;
+    };
+    std::vector<Fired> fired;
+    auto& st = ctx.db->prepare(
+        "SELECT id, campaign_code, points, points_reversed, bonus_entry_id FROM campaign_firings "
+        "WHERE member_id = ? AND event_ref = ? AND points > 0");
+    st.bind_all(member, "sale:" + sale_reference);
+    while (st.step())
+        fired.push_back(
+            Fired{st.int64(0), st.text(1), st.int64(2), st.int64(3), st.optional_int64(4)});
+    Points taken = 0;
+    for (const auto& f : fired) {
+        const Points target = mul_div(f.points, std::min(refunded_after, net).minor, net.minor);
+        if (target <= f.reversed) continue;
+        const auto shortfall = ctx.ledger.reverse_earn(
+            member, f.entry.value_or(0), target - f.reversed, "refund: campaign " + f.code,
+            "campaign:" + f.code, "campaign-reverse:" + std::to_string(f.id) + ":" + refund_key);
+        taken += target - f.reversed - shortfall;
+        ctx.db->prepare("UPDATE campaign_firings SET points_reversed = ? WHERE id = ?")
+            .bind_all(target, f.id)
+            .run();
+    }
+    return taken;
+}
+
 void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
                                const std::string& program, const json& payload) {
     CampaignEvent e;
@@ -210,7 +242,8 @@ Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program
         auto& db = *ctx_.db;
         for (auto& r : out) {
             auto& f = db.prepare(
-                "SELECT count(*), count(DISTINCT member_id), coalesce(sum(points), 0), "
+                "SELECT count(*), count(DISTINCT member_id), coalesce(sum(points - "
+                "points_reversed), 0), "
                 "coalesce(sum(coupons), 0) "
                 "FROM campaign_firings WHERE program_id = ? AND campaign_code = ?");
             f.bind_all(p->id, r.code);

@@ -224,6 +224,7 @@ struct CampaignRun {
         const bool from_sale = event.trigger == CampaignTrigger::purchase ||
                                event.trigger == CampaignTrigger::visit_after_absence;
         json results = json::array();
+        std::optional<std::int64_t> bonus_entry;
         for (std::size_t i = 0; i < d.actions.size(); ++i) {
             const auto& a = d.actions[i];
             const auto action_key = key + ":" + std::to_string(i + 1);
@@ -234,10 +235,11 @@ struct CampaignRun {
                     // Points a purchase earned stay pending through the return window, like the
                     // sale's own.
                     const int hold = from_sale ? config.earning.return_window_days : 0;
-                    ctx.ledger.credit(Credit{event.member, LedgerKind::bonus, points, hold > 0,
-                                             now + Days{hold},
-                                             ctx.ledger.expiry_for(program_code, now),
-                                             "campaign " + d.name, actor, action_key, actor});
+                    const auto entry = ctx.ledger.credit(
+                        Credit{event.member, LedgerKind::bonus, points, hold > 0, now + Days{hold},
+                               ctx.ledger.expiry_for(program_code, now), "campaign " + d.name,
+                               actor, action_key, actor});
+                    if (!bonus_entry) bonus_entry = entry;
                     f.points += points;
                     results.push_back({{"bonus_points", points}});
                     break;
@@ -318,10 +320,11 @@ struct CampaignRun {
             ->prepare(
                 "INSERT INTO campaign_firings(program_id, campaign_code, campaign_version, "
                 "member_id, trigger, event_ref, "
-                "fired_at, points, coupons, result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "fired_at, points, coupons, result_json, bonus_entry_id) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?)")
             .bind_all(program.program_id, d.code, d.version, event.member, f.trigger,
                       event.reference, to_unix(now), f.points,
-                      static_cast<std::int64_t>(f.coupons.size()), result.dump())
+                      static_cast<std::int64_t>(f.coupons.size()), result.dump(), bonus_entry)
             .run();
         if (d.limits.budget_points || d.limits.budget_coupons)
             ctx.db

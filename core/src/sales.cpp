@@ -360,6 +360,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                                                                 "refund " + request.refund_ref, ref,
                                                                 "refund-restore:" + refund_key);
             }
+            result.campaign_reversed =
+                campaigns_on_refund(ctx_, *member, key.text(), refunded_after, net, refund_key);
             result.available_after = ctx_.ledger.balance(*member).available;
         }
         bool fully = true;
@@ -383,7 +385,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         json event{{"sale_id", sale_id},         {"store", key.store},          {"terminal", key.terminal},
                    {"receipt", key.receipt},     {"refund_ref", request.refund_ref}, {"amount", amount.minor},
                    {"points_reversed", result.reversed}, {"points_restored", result.restored},
-                   {"points_shortfall", result.shortfall}};
+                   {"points_shortfall", result.shortfall}, {"campaign_points_reversed", result.campaign_reversed}};
         if (member) {
             event["member"] = *member;
             event["available"] = result.available_after;

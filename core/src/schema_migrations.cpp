@@ -365,10 +365,18 @@ CREATE TABLE member_ratings (
 CREATE INDEX ratings_by_member ON member_ratings(member_id, given_at);
 )sql";
 
+// A purchase campaign's bonus follows its sale: refunds take it back in
+// proportion, from the lot the firing credited first.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE campaign_firings ADD COLUMN bonus_entry_id INTEGER REFERENCES ledger_entries(id);
+ALTER TABLE campaign_firings ADD COLUMN points_reversed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX firings_by_event ON campaign_firings(member_id, event_ref);
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4};
     return kAll;
 }
 

@@ -294,3 +294,30 @@ TEST_CASE("a member without marketing consent gets nothing from any campaign") {
     CHECK(messages[0].text == "Welcome!");
     CHECK(f.engine->campaigns().kiosk_messages(keen, false).empty());  // shown once
 }
+
+TEST_CASE(
+    "a refund takes back a purchase campaign's bonus in proportion, and the report counts it") {
+    Fixture f(plain_program());
+    load(f, {shoes_campaign()});
+    const auto m = f.enroll("13800000170");
+    auto sale = f.sell(m, "F1", {line("SH-1", "shoes", 1, 30000), line("SH-2", "shoes", 1, 30000)});
+    REQUIRE(sale.campaign_points == 200);
+    RefundRequest half{"TEST", "", "", "F1", "slip-1", {RefundLine{1, 1}}};
+    auto r = f.engine->sales().refund(half);
+    REQUIRE(r.ok());
+    CHECK(r->campaign_reversed == 100);
+    RefundRequest rest{"TEST", "", "", "F1", "slip-2", {}};
+    r = f.engine->sales().refund(rest);
+    REQUIRE(r.ok());
+    CHECK(r->campaign_reversed == 100);
+    CHECK(f.balance(m).pending == 0);
+    CHECK(f.balance(m).available == 0);
+    auto again = f.engine->sales().refund(rest);  // the same slip again: nothing more
+    REQUIRE(again.ok());
+    CHECK(again->replayed);
+    auto report = f.engine->campaigns().report("TEST");
+    REQUIRE(report.ok());
+    CHECK(report->at(0).firings == 1);
+    CHECK(report->at(0).points_spent == 0);
+    f.require_balances_agree();
+}

@@ -100,7 +100,7 @@ struct CampaignReport {
     std::string trigger;
     std::int64_t firings = 0;
     std::int64_t members_reached = 0;
-    Points points_spent = 0;
+    Points points_spent = 0;  // net of points taken back by refunds
     std::int64_t coupons_issued = 0;
     std::int64_t coupons_used = 0;
     std::int64_t sales_after = 0;  // purchases by reached members after their first firing

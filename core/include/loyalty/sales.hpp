@@ -70,6 +70,7 @@ struct RefundResult {
     Points reversed = 0;      // earned points taken back
     Points restored = 0;      // points paid with, given back
     Points shortfall = 0;     // earned points already spent, could not be taken back
+    Points campaign_reversed = 0;  // campaign bonus points for the sale taken back
     Points available_after = 0;
 };
 
