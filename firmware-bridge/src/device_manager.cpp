@@ -135,6 +135,9 @@ struct DeviceManager::Impl {
     }
 
     void on_interrupt(Attached& a, libusb_transfer& t) {
+        // A device being detached may still complete a report while its transfer is
+        // cancelled: it is gone for the app, so the report is dropped.
+        if (a.stop) return;
         switch (t.status) {
             case LIBUSB_TRANSFER_COMPLETED: {
                 a.errors = 0;
@@ -159,7 +162,6 @@ struct DeviceManager::Impl {
                     return;
                 }
         }
-        if (a.stop) return;
         if (auto r = a.transfer->resubmit(); !r) {
             say(a.source + ": " + r.error().message);
             a.failed = true;
@@ -323,7 +325,10 @@ struct DeviceManager::Impl {
                 in.swap(arrived);
                 out.swap(left);
             }
-            for (auto& d : out) detach(d.get(), "unplugged");
+            for (auto& d : out) {
+                detach(d.get(), "unplugged");
+                std::erase_if(retry, [&](const auto& r) { return r.first.get() == d.get(); });
+            }
             for (auto& d : in) attach(d);
             const auto now = std::chrono::steady_clock::now();
             if (!has_hotplug && now >= next_poll) {
@@ -337,7 +342,14 @@ struct DeviceManager::Impl {
                 due.push_back(r.first);
                 return true;
             });
-            for (auto& d : due) attach(d);
+            if (!due.empty()) {
+                // Only devices still on the bus: opening one that left is pointless.
+                libusb_device** list = nullptr;
+                const auto n = libusb_get_device_list(ctx.get(), &list);
+                for (auto& d : due)
+                    if (n > 0 && std::find(list, list + n, d.get()) != list + n) attach(d);
+                if (n >= 0) libusb_free_device_list(list, 1);
+            }
             // Partial wedge reads that timed out, and devices that failed.
             std::vector<std::pair<usb::DeviceRef, std::chrono::milliseconds>> failed;
             {
