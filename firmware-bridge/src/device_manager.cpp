@@ -58,6 +58,7 @@ struct Attached {
     DeviceProfile profile;
     std::optional<usb::Handle> handle;
     usb::InterfaceEndpoints endpoints;
+    std::mutex decode_mutex;  // report callbacks may run on any thread handling libusb events
     std::optional<WedgeDecoder> decoder;
     std::optional<HidPosAssembler> hid_pos;
     std::unique_ptr<usb::Transfer> transfer;
@@ -142,6 +143,7 @@ struct DeviceManager::Impl {
             case LIBUSB_TRANSFER_COMPLETED: {
                 a.errors = 0;
                 const std::span<const std::uint8_t> report{t.buffer, static_cast<std::size_t>(t.actual_length)};
+                std::lock_guard lock(a.decode_mutex);
                 if (a.hid_pos) {
                     if (auto scan = a.hid_pos->feed(report)) {
                         if (*scan) emit(a, (*scan)->kind, scan_payload((*scan)->data));
@@ -287,14 +289,15 @@ struct DeviceManager::Impl {
         if (a->transfer && a->transfer->in_flight()) {
             a->transfer->cancel();
             // The cancellation completes through the event loop; wait for it (bounded).
-            for (int i = 0; i < 50 && a->transfer->in_flight(); ++i) {
+            for (int i = 0; i < 50 && a->transfer->busy(); ++i) {
                 timeval tv{0, 20000};
                 libusb_handle_events_timeout_completed(ctx.get(), &tv, nullptr);
             }
         }
         say(a->source + ": detached (" + why + ")");
         // A transfer that has not come back yet still points into `a`: keep it until it does.
-        if (a->transfer && a->transfer->in_flight()) zombies.push_back(std::move(a));
+        while (a->transfer && !a->transfer->in_flight() && a->transfer->busy()) std::this_thread::yield();
+        if (a->transfer && a->transfer->busy()) zombies.push_back(std::move(a));
     }
 
     void poll_enumeration() {
@@ -355,7 +358,9 @@ struct DeviceManager::Impl {
             {
                 std::lock_guard lock(attached_mutex);
                 for (auto& [key, a] : attached) {
+                    std::unique_lock decode_lock(a->decode_mutex);
                     if (a->decoder && a->decoder->expire(now)) say(a->source + ": partial read timed out, dropped");
+                    decode_lock.unlock();
                     if (a->failed) failed.emplace_back(a->dev, a->profile.retry_after);
                 }
             }
@@ -363,7 +368,7 @@ struct DeviceManager::Impl {
                 detach(d.get(), "failed");
                 retry.emplace_back(d, now + after);
             }
-            std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
+            std::erase_if(zombies, [](const auto& z) { return !z->transfer->busy(); });
         }
         std::vector<libusb_device*> all;
         {
@@ -371,7 +376,7 @@ struct DeviceManager::Impl {
             for (const auto& [d, _] : attached) all.push_back(d);
         }
         for (auto* d : all) detach(d, "shutting down");
-        std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
+        std::erase_if(zombies, [](const auto& z) { return !z->transfer->busy(); });
         // Whatever libusb still holds is leaked rather than freed under its feet.
         for (auto& z : zombies) (void)z.release();
     }
