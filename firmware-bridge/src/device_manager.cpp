@@ -58,6 +58,7 @@ struct Attached {
     DeviceProfile profile;
     std::optional<usb::Handle> handle;
     usb::InterfaceEndpoints endpoints;
+    std::mutex decode_mutex;  // report callbacks may run on any thread handling libusb events
     std::optional<WedgeDecoder> decoder;
     std::optional<HidPosAssembler> hid_pos;
     std::unique_ptr<usb::Transfer> transfer;
@@ -135,10 +136,14 @@ struct DeviceManager::Impl {
     }
 
     void on_interrupt(Attached& a, libusb_transfer& t) {
+        // A device being detached may still complete a report while its transfer is
+        // cancelled: it is gone for the app, so the report is dropped.
+        if (a.stop) return;
         switch (t.status) {
             case LIBUSB_TRANSFER_COMPLETED: {
                 a.errors = 0;
                 const std::span<const std::uint8_t> report{t.buffer, static_cast<std::size_t>(t.actual_length)};
+                std::lock_guard lock(a.decode_mutex);
                 if (a.hid_pos) {
                     if (auto scan = a.hid_pos->feed(report)) {
                         if (*scan) emit(a, (*scan)->kind, scan_payload((*scan)->data));
@@ -159,7 +164,6 @@ struct DeviceManager::Impl {
                     return;
                 }
         }
-        if (a.stop) return;
         if (auto r = a.transfer->resubmit(); !r) {
             say(a.source + ": " + r.error().message);
             a.failed = true;
@@ -285,14 +289,15 @@ struct DeviceManager::Impl {
         if (a->transfer && a->transfer->in_flight()) {
             a->transfer->cancel();
             // The cancellation completes through the event loop; wait for it (bounded).
-            for (int i = 0; i < 50 && a->transfer->in_flight(); ++i) {
+            for (int i = 0; i < 50 && a->transfer->busy(); ++i) {
                 timeval tv{0, 20000};
                 libusb_handle_events_timeout_completed(ctx.get(), &tv, nullptr);
             }
         }
         say(a->source + ": detached (" + why + ")");
         // A transfer that has not come back yet still points into `a`: keep it until it does.
-        if (a->transfer && a->transfer->in_flight()) zombies.push_back(std::move(a));
+        while (a->transfer && !a->transfer->in_flight() && a->transfer->busy()) std::this_thread::yield();
+        if (a->transfer && a->transfer->busy()) zombies.push_back(std::move(a));
     }
 
     void poll_enumeration() {
@@ -323,7 +328,10 @@ struct DeviceManager::Impl {
                 in.swap(arrived);
                 out.swap(left);
             }
-            for (auto& d : out) detach(d.get(), "unplugged");
+            for (auto& d : out) {
+                detach(d.get(), "unplugged");
+                std::erase_if(retry, [&](const auto& r) { return r.first.get() == d.get(); });
+            }
             for (auto& d : in) attach(d);
             const auto now = std::chrono::steady_clock::now();
             if (!has_hotplug && now >= next_poll) {
@@ -337,13 +345,22 @@ struct DeviceManager::Impl {
                 due.push_back(r.first);
                 return true;
             });
-            for (auto& d : due) attach(d);
+            if (!due.empty()) {
+                // Only devices still on the bus: opening one that left is pointless.
+                libusb_device** list = nullptr;
+                const auto n = libusb_get_device_list(ctx.get(), &list);
+                for (auto& d : due)
+                    if (n > 0 && std::find(list, list + n, d.get()) != list + n) attach(d);
+                if (n >= 0) libusb_free_device_list(list, 1);
+            }
             // Partial wedge reads that timed out, and devices that failed.
             std::vector<std::pair<usb::DeviceRef, std::chrono::milliseconds>> failed;
             {
                 std::lock_guard lock(attached_mutex);
                 for (auto& [key, a] : attached) {
+                    std::unique_lock decode_lock(a->decode_mutex);
                     if (a->decoder && a->decoder->expire(now)) say(a->source + ": partial read timed out, dropped");
+                    decode_lock.unlock();
                     if (a->failed) failed.emplace_back(a->dev, a->profile.retry_after);
                 }
             }
@@ -351,7 +368,7 @@ struct DeviceManager::Impl {
                 detach(d.get(), "failed");
                 retry.emplace_back(d, now + after);
             }
-            std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
+            std::erase_if(zombies, [](const auto& z) { return !z->transfer->busy(); });
         }
         std::vector<libusb_device*> all;
         {
@@ -359,7 +376,7 @@ struct DeviceManager::Impl {
             for (const auto& [d, _] : attached) all.push_back(d);
         }
         for (auto* d : all) detach(d, "shutting down");
-        std::erase_if(zombies, [](const auto& z) { return !z->transfer->in_flight(); });
+        std::erase_if(zombies, [](const auto& z) { return !z->transfer->busy(); });
         // Whatever libusb still holds is leaked rather than freed under its feet.
         for (auto& z : zombies) (void)z.release();
     }

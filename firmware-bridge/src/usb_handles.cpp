@@ -91,8 +91,10 @@ Result<void> Transfer::resubmit() {
 
 void LIBUSB_CALL Transfer::trampoline(libusb_transfer* t) {
     auto* self = static_cast<Transfer*>(t->user_data);
+    self->completing_ = true;
     self->in_flight_ = false;
     self->done_(*t);
+    self->completing_ = false;
 }
 
 }  // namespace loyalty::devices::usb

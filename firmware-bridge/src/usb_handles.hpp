@@ -3,6 +3,7 @@
 // interface and transfer is released on every path, in the right order.
 #include <libusb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -88,7 +89,8 @@ private:
 };
 
 // An asynchronous transfer; freed when the owner is destroyed. The owner must not
-// destroy it while it is in flight (see Transfer::in_flight()).
+// destroy it while busy(): in flight, or its completion callback still running
+// (callbacks run on whichever thread is handling libusb events, not only ours).
 class Transfer {
 public:
     using Done = std::function<void(libusb_transfer&)>;
@@ -102,6 +104,7 @@ public:
     Result<void> submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint, int length, Done done);
     Result<void> resubmit();
     bool in_flight() const { return in_flight_; }
+    bool busy() const { return in_flight_ || completing_; }
     void cancel() {
         if (in_flight_) libusb_cancel_transfer(t_);
     }
@@ -111,7 +114,8 @@ private:
     libusb_transfer* t_;
     std::vector<std::uint8_t> buffer_;
     Done done_;
-    bool in_flight_ = false;
+    std::atomic<bool> in_flight_{false};
+    std::atomic<bool> completing_{false};
 };
 
 }  // namespace loyalty::devices::usb

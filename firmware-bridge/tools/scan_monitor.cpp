@@ -10,11 +10,7 @@
 #include <ctime>
 #include <iostream>
 
-#include "loyalty/devices/camera_scanner.hpp"
-#include "loyalty/devices/device_manager.hpp"
-#include "loyalty/devices/scan_queue.hpp"
-#include "loyalty/devices/simulator.hpp"
-#include "loyalty/devices/v4l2_camera.hpp"
+#include "loyalty/devices/scan_sources.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -50,43 +46,18 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     ScanQueue queue(256);
-    std::unique_ptr<SimulatorSource> sim;
-    if (!sim_path.empty()) {
-        auto s = SimulatorSource::listen(sim_path, queue);
-        if (!s) {
-            std::cerr << "loyalty-scan-monitor: " << s.error().message << "\n";
-            return 1;
-        }
-        sim = std::move(*s);
-        std::cerr << "listening for simulated scans on " << sim_path << "\n";
+    ScanSourcesConfig config;
+    config.sim_socket = sim_path;
+    config.usb = usb;
+    config.camera = camera_path;
+    auto sources = ScanSources::start(config, queue, [](const std::string& msg) { std::cerr << msg << "\n"; });
+    if (!sources) {
+        std::cerr << "loyalty-scan-monitor: " << sources.error().message << "\n";
+        return 1;
     }
-    std::unique_ptr<DeviceManager> devices;
-    if (usb) {
-        auto m = DeviceManager::start(default_device_profiles(), queue,
-                                      [](const std::string& msg) { std::cerr << "usb: " << msg << "\n"; });
-        if (!m) {
-            std::cerr << "loyalty-scan-monitor: " << m.error().message << "\n";
-            return 1;
-        }
-        devices = std::move(*m);
-    }
-    std::unique_ptr<CameraScanner> scanner;
-    std::unique_ptr<V4l2Camera> camera;  // declared after the scanner: stops first
-    if (!camera_path.empty()) {
-        auto cam = V4l2Camera::open(camera_path, 1280, 720);
-        if (!cam) {
-            std::cerr << "loyalty-scan-monitor: " << cam.error().message << "\n";
-            return 1;
-        }
-        camera = std::move(*cam);
-        scanner = std::make_unique<CameraScanner>("camera:" + camera_path, queue, CameraScanner::Options{},
-                                                  [](const std::string& m) { std::cerr << m << "\n"; });
-        if (auto r = camera->start([&](const GreyFrame& f) { scanner->on_frame(f, std::chrono::steady_clock::now()); }); !r) {
-            std::cerr << "loyalty-scan-monitor: " << r.error().message << "\n";
-            return 1;
-        }
-        std::cerr << "decoding QR codes from " << camera_path << " (" << camera->width() << "x" << camera->height() << ")\n";
-    }
+    if (!sim_path.empty()) std::cerr << "listening for simulated scans on " << sim_path << "\n";
+    if (usb) std::cerr << "watching USB readers\n";
+    if (!camera_path.empty()) std::cerr << "decoding codes from " << camera_path << "\n";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     int seen = 0;
     while (!g_stop && (count == 0 || seen < count) && (seconds <= 0 || std::chrono::steady_clock::now() < deadline)) {

@@ -79,6 +79,9 @@ TEST_CASE("QR codes decode at several sizes, positions, angles and blur") {
         {1280, 720, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 4, .angle_deg = 45}, 1},
         {1280, 720, {.centre_x = 0.35, .centre_y = 0.5, .module_px = 5, .angle_deg = 180}, 2},
         {640, 480, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 3, .angle_deg = -8}, 0},
+        // photographed-style: a tilted phone (keystone), rotated, soft, in a corner
+        {1920, 1080, {.centre_x = 0.3, .centre_y = 0.65, .module_px = 6, .angle_deg = 12, .tilt = 0.15}, 2},
+        {1280, 720, {.centre_x = 0.6, .centre_y = 0.45, .module_px = 4.5, .angle_deg = -20, .tilt = 0.12}, 1},
         // low contrast under poor light
         {1280, 720, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 5, .dark = 90, .light = 160}, 1},
     };

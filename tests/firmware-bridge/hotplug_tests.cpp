@@ -5,6 +5,11 @@
 #include <doctest/doctest.h>
 #include <umockdev.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -28,6 +33,17 @@ bool wait_until(const auto& condition, std::chrono::milliseconds limit) {
     return true;
 }
 
+bool accepts(const std::string& socket_path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof addr.sun_path) return false;
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    if (fd >= 0) ::close(fd);
+    return ok;
+}
+
 void plug(UMockdevTestbed* tb, const test::TempDir& dir, const std::string& typed, int devnum) {
     const std::string node = "/dev/bus/usb/001/00" + std::to_string(devnum);
     std::string ioctl = "@DEV " + node + " (usbdevfs)\n";
@@ -38,6 +54,12 @@ void plug(UMockdevTestbed* tb, const test::TempDir& dir, const std::string& type
     REQUIRE(umockdev_testbed_add_from_string(
         tb, test::umockdev_file(0xffff, 0x0035, test::wedge_descriptors(0xffff, 0x0035), devnum).c_str(), &error));
     REQUIRE(umockdev_testbed_load_ioctl(tb, node.c_str(), path.c_str(), &error));
+    // The testbed starts serving the device's ioctls on a worker thread; announce the
+    // device only once that socket answers, as a real device node is usable at "add".
+    gchar* root = umockdev_testbed_get_root_dir(tb);
+    const std::string sock = std::string(root) + "/ioctl" + node;
+    g_free(root);
+    REQUIRE(wait_until([&] { return accepts(sock); }, 5s));
     umockdev_testbed_uevent(tb, kSysPath, "add");
 }
 

@@ -67,7 +67,10 @@ void draw(Frame& frame, const Modules& code, const Placement& p) {
     for (int y = y0; y <= y1; ++y) {
         for (int x = x0; x <= x1; ++x) {
             // Into the symbol's own axes, then into module coordinates.
-            const double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+            double dx = x + 0.5 - cx;
+            const double dy = y + 0.5 - cy;
+            // Keystone: rows further up are narrower (a simple perspective of a tilted phone).
+            dx /= 1.0 - p.tilt * (0.5 - dy / h);  // 1 - tilt at the top edge, 1 at the bottom
             const double u = (ca * dx + sa * dy + w / 2) / p.module_px - quiet;
             const double v = (-sa * dx + ca * dy + h / 2) / p.module_px - quiet;
             if (u < -quiet || v < -quiet || u >= code.width + quiet || v >= code.height + quiet) continue;

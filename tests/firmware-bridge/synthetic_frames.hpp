@@ -36,6 +36,7 @@ struct Placement {
     double centre_y = 0.5;
     double module_px = 6;   // size of one module in pixels (bar height for 1-D: 60 modules)
     double angle_deg = 0;
+    double tilt = 0;        // keystone (bilinear, not a true perspective: keep it under ~0.15): top edge = (1 - tilt) x bottom
     std::uint8_t dark = 35;
     std::uint8_t light = 215;
 };

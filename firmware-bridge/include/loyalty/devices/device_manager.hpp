@@ -38,6 +38,8 @@ struct DeviceProfile {
 // Readers this terminal knows out of the box (ACR122U; common wedge readers).
 std::vector<DeviceProfile> default_device_profiles();
 
+// Operator-facing messages (attached, refused swipe, failed and retried...). Called
+// from the manager's threads, possibly several at once: it must be thread-safe.
 using DeviceLog = std::function<void(const std::string&)>;
 
 class DeviceManager {
