@@ -115,7 +115,8 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  *     "busy_timeout_ms": 5000            how long to wait for another writer
  *     "fixed_time": 1773115200           training/test mode: the session's clock stands still
  * On success *out_session is the new session. Errors: NULL_ARGUMENT,
- * INVALID_JSON, INVALID_ARGUMENT (empty codes, bad key), NOT_FOUND (program not
+ * INVALID_JSON (config not JSON, unknown field, wrong type or out of range),
+ * INVALID_ARGUMENT (empty codes, bad key), NOT_FOUND (program not
  * loaded, store not in the program, no file at db_path), STORAGE, CORRUPT_DATABASE.
  */
 LOYALTY_POS_API int loyalty_pos_open(const char* db_path, const char* program, const char* store, const char* terminal,

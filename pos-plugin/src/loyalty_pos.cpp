@@ -27,7 +27,9 @@ int finish(const Reply& reply, char** out_json) {
     t_last_message = reply.message;
     if (!reply.ok()) return reply.status;
     if (out_json) {
-        const auto text = reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const auto text = !reply.text.empty()
+                              ? reply.text
+                              : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         auto* buffer = static_cast<char*>(std::malloc(text.size() + 1));
         if (!buffer) {
             t_last_status = LOYALTY_POS_E_INTERNAL;

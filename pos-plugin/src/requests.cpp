@@ -59,8 +59,11 @@ std::optional<Reply> parse_config(const char* text, SessionConfig& out) {
             out.receipt_key = std::make_pair(id, seed);
         }
         out.busy_timeout_ms = bounded_int(r, "busy_timeout_ms", 5000, 0, 600000);
-        const auto fixed = r.integer("fixed_time", false, -1);
-        if (fixed >= 0) out.fixed_time = fixed;
+        if (r.has("fixed_time")) {
+            const auto fixed = r.integer("fixed_time", true);
+            if (fixed < 0) return r.fail("\"fixed_time\" is seconds since 1970 and not negative");
+            out.fixed_time = fixed;
+        }
     });
 }
 

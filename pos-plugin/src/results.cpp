@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "json_writer.hpp"
+
 namespace loyalty::pos {
 
 using nlohmann::json;
@@ -43,19 +45,12 @@ json member_json(const Member& m, const ProgramConfig& program, const std::strin
 
 namespace {
 
-json coupon_offers(const Quote& q, const std::vector<Coupon>& usable, const std::vector<std::string>& applied) {
-    json out = json::array();
-    for (const auto& c : usable) {
-        auto j = coupon_json(c);
-        const bool in_basket = std::find(applied.begin(), applied.end(), c.code) != applied.end();
-        const bool fits = q.basket.net >= c.min_spend;
-        j["applies"] = fits;
-        j["reason"] = in_basket ? "applied to this basket"
-                      : fits    ? "can be used on this basket"
-                                : "needs a spend of " + format_money(c.min_spend);
-        out.push_back(std::move(j));
-    }
-    return out;
+void write_coupon(JsonWriter& w, const Coupon& c) {
+    w.field("code", c.code)
+        .field("title", c.title)
+        .field("value", c.value.minor)
+        .field("min_spend", c.min_spend.minor)
+        .field("expires_at", format_iso8601(c.expires_at));
 }
 
 std::string points_note(const Quote& q, const std::optional<Member>& member, const ProgramConfig& program) {
@@ -69,57 +64,88 @@ std::string points_note(const Quote& q, const std::optional<Member>& member, con
 
 }  // namespace
 
-json quote_json(const Quote& q, const std::optional<Member>& member, const std::vector<Coupon>& usable,
-                const std::vector<std::string>& applied, const ProgramConfig& program) {
-    json lines = json::array();
+std::string quote_text(const Quote& q, const std::optional<Member>& member, const std::vector<Coupon>& usable,
+                       const std::vector<std::string>& applied, const ProgramConfig& program) {
+    JsonWriter w;
+    w.begin_object();
+    if (member) {
+        w.field("member", member->uid).field("tier", member->tier_code);
+    } else {
+        w.key("member").null().key("tier").null();
+    }
+    w.key("lines").begin_array();
     for (const auto& l : q.basket.lines)
-        lines.push_back(json{{"line_no", l.line_no},
-                             {"sku", l.line.sku},
-                             {"category", l.line.category},
-                             {"quantity", l.line.quantity},
-                             {"unit_price", l.line.unit_price.minor},
-                             {"member_unit_price", l.member_unit_price.minor},
-                             {"member_discount", l.member_discount.minor},
-                             {"net", l.net.minor},
-                             {"earns", l.earns},
-                             {"multiplier_percent", l.multiplier_percent},
-                             {"reason", l.reason}});
-    return json{{"member", member ? json(member->uid) : json(nullptr)},
-                {"tier", member ? json(member->tier_code) : json(nullptr)},
-                {"lines", std::move(lines)},
-                {"gross", q.basket.gross.minor},
-                {"net", q.basket.net.minor},
-                {"eligible", q.basket.eligible.minor},
-                {"coupon_value", q.coupon_value.minor},
-                {"points_to_pay", q.points_to_pay},
-                {"points_value", q.points_value.minor},
-                {"to_pay", q.to_pay.minor},
-                {"points_earned", q.earn.points},
-                {"earn_reasons", q.earn.reasons},
-                {"points_available", q.available},
-                {"max_points_payable", q.max_points_payable},
-                {"points_note", points_note(q, member, program)},
-                {"coupons_usable", coupon_offers(q, usable, applied)},
-                {"notes", q.notes}};
+        w.begin_object()
+            .field("line_no", l.line_no)
+            .field("sku", l.line.sku)
+            .field("category", l.line.category)
+            .field("quantity", l.line.quantity)
+            .field("unit_price", l.line.unit_price.minor)
+            .field("member_unit_price", l.member_unit_price.minor)
+            .field("member_discount", l.member_discount.minor)
+            .field("net", l.net.minor)
+            .field("earns", l.earns)
+            .field("multiplier_percent", l.multiplier_percent)
+            .field("reason", l.reason)
+            .end_object();
+    w.end_array()
+        .field("gross", q.basket.gross.minor)
+        .field("net", q.basket.net.minor)
+        .field("eligible", q.basket.eligible.minor)
+        .field("coupon_value", q.coupon_value.minor)
+        .field("points_to_pay", q.points_to_pay)
+        .field("points_value", q.points_value.minor)
+        .field("to_pay", q.to_pay.minor)
+        .field("points_earned", q.earn.points)
+        .strings("earn_reasons", q.earn.reasons)
+        .field("points_available", q.available)
+        .field("max_points_payable", q.max_points_payable)
+        .field("points_note", points_note(q, member, program));
+    w.key("coupons_usable").begin_array();
+    for (const auto& c : usable) {
+        const bool in_basket = std::find(applied.begin(), applied.end(), c.code) != applied.end();
+        const bool fits = q.basket.net >= c.min_spend;
+        w.begin_object();
+        write_coupon(w, c);
+        w.field("applies", fits)
+            .field("reason", in_basket ? std::string("applied to this basket")
+                             : fits    ? std::string("can be used on this basket")
+                                       : "needs a spend of " + format_money(c.min_spend))
+            .end_object();
+    }
+    w.end_array().strings("notes", q.notes).end_object();
+    return w.take();
 }
 
-json sale_json(const std::string& receipt, const SaleResult& s) {
-    json change = nullptr;
-    if (s.tier_change) change = json{{"from", s.tier_change->from}, {"to", s.tier_change->to}, {"upgrade", s.tier_change->upgrade}};
-    return json{{"receipt", receipt},
-                {"sale_id", s.sale_id},
-                {"replayed", s.replayed},
-                {"gross", s.gross.minor},
-                {"net", s.net.minor},
-                {"coupon_value", s.coupon_value.minor},
-                {"points_paid", s.points_paid},
-                {"points_value", s.points_value.minor},
-                {"to_pay", s.to_pay.minor},
-                {"points_earned", s.earned},
-                {"points_available", s.available_after},
-                {"points_pending", s.pending_after},
-                {"tier", s.tier.empty() ? json(nullptr) : json(s.tier)},
-                {"tier_change", std::move(change)}};
+std::string sale_text(const std::string& receipt, const SaleResult& s, const std::vector<std::string>& receipt_lines,
+                      const std::string& cashier, const std::optional<std::string>& receipt_qr) {
+    JsonWriter w;
+    w.begin_object()
+        .field("receipt", receipt)
+        .field("sale_id", s.sale_id)
+        .field("replayed", s.replayed)
+        .field("gross", s.gross.minor)
+        .field("net", s.net.minor)
+        .field("coupon_value", s.coupon_value.minor)
+        .field("points_paid", s.points_paid)
+        .field("points_value", s.points_value.minor)
+        .field("to_pay", s.to_pay.minor)
+        .field("points_earned", s.earned)
+        .field("points_available", s.available_after)
+        .field("points_pending", s.pending_after);
+    if (s.tier.empty()) w.key("tier").null(); else w.field("tier", s.tier);
+    if (s.tier_change)
+        w.key("tier_change")
+            .begin_object()
+            .field("from", s.tier_change->from)
+            .field("to", s.tier_change->to)
+            .field("upgrade", s.tier_change->upgrade)
+            .end_object();
+    else
+        w.key("tier_change").null();
+    w.strings("receipt_lines", receipt_lines).field("cashier", cashier);
+    if (receipt_qr) w.field("receipt_qr", *receipt_qr); else w.key("receipt_qr").null();
+    return w.end_object().take();
 }
 
 json refund_json(const std::string& receipt, const std::string& refund_ref, const RefundResult& r) {

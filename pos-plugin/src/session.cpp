@@ -161,7 +161,7 @@ Reply Session::quote(const BasketRequest& basket) {
     if (!q) return failure(q.error());
     std::vector<Coupon> usable;
     if (member) usable = engine_->rewards().coupons_of(member->id, true);
-    return Reply::success(quote_json(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
+    return Reply::success_text(quote_text(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
 }
 
 Reply Session::commit(const BasketRequest& basket) {
@@ -172,17 +172,14 @@ Reply Session::commit(const BasketRequest& basket) {
     auto sale = engine_->sales().commit(request);
     if (!sale) return failure(sale.error());
     const auto& program = **engine_->programs().get(program_);
-    auto body = sale_json(basket.receipt, *sale);
     std::optional<TierProgress> progress;
     if (member)
         if (auto p = engine_->tiers().progress(member->id, clock_->now())) progress = std::move(p.value());
-    json qr = nullptr;
+    std::optional<std::string> qr;
     if (!member && receipt_key_)
         qr = mint_receipt_code(ReceiptCode{program_, store_, terminal_, basket.receipt, clock_->now()}, *receipt_key_);
-    body["receipt_lines"] = receipt_lines(*sale, member, program, progress, !qr.is_null());
-    body["receipt_qr"] = std::move(qr);
-    body["cashier"] = config_.cashier;
-    return Reply::success(std::move(body));
+    const auto lines = receipt_lines(*sale, member, program, progress, qr.has_value());
+    return Reply::success_text(sale_text(basket.receipt, *sale, lines, config_.cashier, qr));
 }
 
 Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines) {

@@ -236,3 +236,15 @@ TEST_CASE("every sale waits in the outbox until the link agent ships it") {
     CHECK(after.body["oldest_pending"].is_string());
     CHECK(take([&](char** out) { return loyalty_pos_sync_status(nullptr, out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
 }
+
+TEST_CASE("text from the till comes back as valid JSON, whatever characters it holds") {
+    Till till;
+    const std::string sku = "A\"B\\C\n\t\x01/鑫-€";
+    auto q = till.quote(json{{"member", till.store.seeded.rich_uid},
+                             {"lines", json::array({line(sku, "food", 1, 1200), line("FD-7001", "food", 1, 3500)})}});
+    REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);  // take() parsed the result
+    CHECK(q.body["lines"][0]["sku"] == sku);
+    auto sale = till.commit(json{{"receipt", "收据-1 \"x\""}, {"lines", json::array({line(sku, "food", 1, 1200)})}});
+    REQUIRE(sale.status == LOYALTY_POS_OK);
+    CHECK(sale.body["receipt"] == "收据-1 \"x\"");
+}

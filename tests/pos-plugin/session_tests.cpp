@@ -30,6 +30,9 @@ TEST_CASE("opening a session refuses null pointers, bad config and unknown progr
     CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "[]", &s) == LOYALTY_POS_E_INVALID_JSON);
     CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"casheir":"x"})", &s) == LOYALTY_POS_E_INVALID_JSON);
     CHECK(std::string(loyalty_pos_last_error()).find("casheir") != std::string::npos);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"fixed_time": -5})", &s) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"member_code_validity_seconds": 1})", &s) ==
+          LOYALTY_POS_E_INVALID_JSON);
     CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"trusted_keys":{"k":"zz"}})", &s) ==
           LOYALTY_POS_E_INVALID_ARGUMENT);
     CHECK(loyalty_pos_open(db.c_str(), "DEMO", "", "T01", nullptr, &s) == LOYALTY_POS_E_INVALID_ARGUMENT);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Installs the loyalty-pos component into a temp prefix, then builds the C
+"""Installs the "pos" component into a temp prefix, then builds the C
 example the way a till vendor would: cc till.c $(pkg-config --cflags --libs loyalty-pos),
 and runs it against a seeded store."""
 import glob
@@ -12,7 +12,7 @@ import tempfile
 cmake, build_dir, cc, source_dir, seed_tool = sys.argv[1:6]
 with tempfile.TemporaryDirectory() as tmp:
     prefix = os.path.join(tmp, "prefix")
-    subprocess.run([cmake, "--install", build_dir, "--prefix", prefix, "--component", "loyalty-pos"], check=True,
+    subprocess.run([cmake, "--install", build_dir, "--prefix", prefix, "--component", "pos"], check=True,
                    capture_output=True)
     pcs = glob.glob(os.path.join(prefix, "**", "loyalty-pos.pc"), recursive=True)
     assert len(pcs) == 1, pcs
