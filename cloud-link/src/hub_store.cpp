@@ -88,6 +88,8 @@ struct HubStore::Pass {
     };
     std::map<std::string, TerminalTouch> terminals;
     std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
+    // Cards reported lost or blocked at one store, to block at every store.
+    std::map<std::string, std::vector<json>> card_blocks;  // program -> items
 
     Database& db() { return *hub.db_; }
 
@@ -154,6 +156,16 @@ struct HubStore::Pass {
                       effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
                       own_delta, status, e.at, now_ms, hub.options_.worker)
             .run();
+        if (status == "applied" && (e.type == "card.lost" || e.type == "card.blocked")) {
+            auto number = e.payload.find("card");
+            if (number != e.payload.end() && number->is_string())
+                // The hub_applied row id orders every change the hub saw: the item's version.
+                card_blocks[a.program].push_back(json{{"key", *number},
+                                                      {"version", db().last_insert_rowid()},
+                                                      {"state", e.type == "card.lost" ? "lost" : "blocked"},
+                                                      {"member_uid", effects.member_uid},
+                                                      {"from_store", a.store}});
+        }
         return true;
     }
 
@@ -295,6 +307,13 @@ struct HubStore::Pass {
             }
             if (!items.empty())
                 report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
+        }
+        for (const auto& [program, items] : card_blocks) {
+            const auto payload =
+                json{{"v", protocol_version}, {"kind", "card_block"}, {"program", program}, {"items", items}}.dump();
+            auto& stores = db().prepare("SELECT DISTINCT store FROM hub_terminals WHERE program = ?");
+            stores.bind(1, program);
+            while (stores.step()) report.publish.push_back({store_down_topic(program, stores.text(0)), payload});
         }
     }
 };

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/messages.hpp"
@@ -185,12 +187,35 @@ struct StoreAgent::Impl {
         if (auto it = msg->through.find(config.address.terminal); it != msg->through.end()) through = it->second;
         Transaction tx(engine->db());
         std::int64_t applied = 0, stale = 0;
-        for (const auto& item : msg->items) (down->apply(item, through, now) ? applied : stale)++;
+        for (const auto& item : msg->items) {
+            if (!down->apply(item, through, now)) {
+                ++stale;
+                continue;
+            }
+            ++applied;
+            if (item.kind == "card_block") block_card(msg->program, item);
+        }
         tx.commit();
         update([&](AgentStats& s) {
             s.down_applied += applied;
             s.down_stale += stale;
         });
+    }
+
+    // A card reported lost or blocked at another store stops working here too.
+    // Blocking emits the terminal's own card event, which the hub sees as a
+    // newer version of the same block: applied there, a no-op everywhere.
+    void block_card(const std::string& program, const DownItem& item) {
+        const auto body = nlohmann::json::parse(item.body, nullptr, false);
+        const auto state = body.is_object() ? body.value("state", std::string{}) : std::string{};
+        auto card = engine->cards().find(program, item.key);
+        if (!card || card->status == CardStatus::blocked || card->status == CardStatus::replaced ||
+            card->status == CardStatus::lost)
+            return;
+        const auto from = body.is_object() ? body.value("from_store", std::string{}) : std::string{};
+        auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
+                                    : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
+        if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
     }
 
     void drain_inbound() {

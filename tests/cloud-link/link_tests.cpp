@@ -229,3 +229,33 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     CHECK((*hub_db)->dead_letters().size() == 2 * junk.size());
     CHECK((*hub_db)->last_seq("S001", "T01") == t.last_seq());
 }
+
+TEST_CASE("a card reported lost at one store is blocked at the member's other store through the hub") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal t2(dir.path() / "t2.db", "S002", "T01", 1);
+    for (auto* t : {&t1, &t2})
+        REQUIRE(t->engine().cards().issue(t->member_id(0), CardForm::physical, "8800000000000777", std::nullopt, "desk")
+                    .ok());
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+    Running<StoreAgent> a2(agent_config(broker, dir.path() / "t2.db", "S002", "T01"));
+    // Both stores are known to the hub once their first events are applied.
+    REQUIRE(eventually([&] { return t1.backlog() == 0 && t2.backlog() == 0; }));
+
+    REQUIRE(t1.engine().cards().report_lost("TEST", "8800000000000777", "desk").ok());
+    REQUIRE(eventually([&] {
+        auto card = t2.engine().cards().find("TEST", "8800000000000777");
+        return card.ok() && card->status == CardStatus::lost;
+    }));
+    // The echo (store B's own card.lost) settles: acknowledged, nothing refused.
+    REQUIRE(eventually([&] { return t1.backlog() == 0 && t2.backlog() == 0; }));
+    CHECK(a1->stats().down_applied > 0);
+    CHECK(a2->stats().dead_letters == 0);
+    CHECK(t1.engine().cards().find("TEST", "8800000000000777")->status == CardStatus::lost);
+    // The lost card no longer identifies the member at store B.
+    auto who = t2.engine().members().identify("TEST", IdentityKind::card_number, "8800000000000777");
+    REQUIRE_FALSE(who.ok());
+    CHECK(who.error().code == Errc::blocked);
+}
