@@ -98,6 +98,7 @@ struct HubStats {
     std::int64_t duplicates = 0;
     std::int64_t dead_letters = 0;
     std::int64_t transactions = 0;
+    std::int64_t apply_ms = 0;  // wall time spent applying (parse + SQLite + commit)
     std::int64_t connects = 0;
     bool connected = false;
 };
