@@ -1,5 +1,6 @@
 #include "loyalty/sync/store_agent.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -57,6 +58,8 @@ struct StoreAgent::Impl {
 
     std::int64_t acked = 0;  // everything <= acked is deleted from the outbox
     std::int64_t sent = 0;   // highest sequence published on this connection
+    std::int64_t sent_ever = 0;  // highest sequence this process has published
+    int quiet_timeouts = 0;      // ack timeouts in a row: each doubles the next wait
     std::chrono::steady_clock::time_point last_progress;
 
     explicit Impl(AgentConfig c)
@@ -153,9 +156,17 @@ struct StoreAgent::Impl {
         if (ack.store != config.address.store || ack.terminal != config.address.terminal) return;
         update([&](AgentStats& s) { s.last_skew_ms = ack.skew_ms; });
         if (ack.through <= acked) return;
+        // Never delete what this process has not sent: an ack beyond it means a
+        // second terminal is configured with this terminal's codes.
+        const auto through = std::min(ack.through, sent_ever);
+        if (through < ack.through)
+            log_line(who, "the hub acknowledges sequence " + std::to_string(ack.through) + " but only " +
+                              std::to_string(sent_ever) + " was sent: is another terminal using these codes?");
+        if (through <= acked) return;
         const int deleted = engine->outbox().acknowledge_through(config.address.store, config.address.terminal,
-                                                                 ack.through);
-        acked = ack.through;
+                                                                 through);
+        acked = through;
+        quiet_timeouts = 0;
         if (sent < acked) sent = acked;
         last_progress = std::chrono::steady_clock::now();
         down->set_status("acked_through", acked);
@@ -255,6 +266,7 @@ struct StoreAgent::Impl {
             return false;
         }
         sent = events.back().seq;
+        sent_ever = std::max(sent_ever, sent);
         update([&](AgentStats& s) {
             ++s.batches_sent;
             s.events_sent += static_cast<std::int64_t>(events.size());
@@ -292,11 +304,17 @@ struct StoreAgent::Impl {
                 drain_inbound();
                 while (!stop && !lost && send_more()) drain_inbound();
                 const auto now = std::chrono::steady_clock::now();
-                if (sent > acked && now - last_progress > std::chrono::milliseconds(config.ack_timeout_ms)) {
-                    log_line(who, "no ack for " + std::to_string(config.ack_timeout_ms) + " ms, resending from " +
+                // While the hub is away, resend less and less often (up to a minute)
+                // instead of piling duplicates into the broker's queue.
+                const auto timeout = std::min<std::int64_t>(std::int64_t{config.ack_timeout_ms}
+                                                                << std::min(quiet_timeouts, 10),
+                                                            std::max(60000, config.ack_timeout_ms));
+                if (sent > acked && now - last_progress > std::chrono::milliseconds(timeout)) {
+                    log_line(who, "no ack for " + std::to_string(timeout) + " ms, resending from " +
                                       std::to_string(acked + 1));
                     sent = acked;
                     last_progress = now;
+                    ++quiet_timeouts;
                     update([](AgentStats& s) { ++s.resends; });
                 }
                 if (now - last_backlog_check > std::chrono::seconds(1)) {

@@ -259,3 +259,24 @@ TEST_CASE("a card reported lost at one store is blocked at the member's other st
     REQUIRE_FALSE(who.ok());
     CHECK(who.error().code == Errc::blocked);
 }
+
+TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    for (int i = 0; i < 40; ++i) t.sell(0);
+    const auto all = t.last_seq();
+    auto small_window = agent_config(broker, dir.path() / "t1.db", "S001", "T01");
+    small_window.batch_events = 10;
+    small_window.window_events = 10;
+    Running<StoreAgent> agent(small_window);
+    REQUIRE(eventually([&] { return agent->stats().events_sent >= 10; }));
+    // No hub: a stray or misdirected ack claims everything.
+    RawClient central(broker.client("hub", "raw-hub"));
+    CHECK(central.publish(acks_topic({"TEST", "S001", "T01"}),
+                          encode_ack(Ack{"S001", "T01", all + 1000, 0, 0, 0})) == 0);
+    REQUIRE(eventually([&] { return agent->stats().acked_through > 0; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(agent->stats().acked_through <= 20);
+    CHECK(t.backlog() >= all - 20);
+}
