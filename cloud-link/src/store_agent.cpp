@@ -299,6 +299,8 @@ struct StoreAgent::Impl {
                 // Resend everything not acknowledged: the hub drops what it has.
                 if (sent > acked) update([](AgentStats& s) { ++s.resends; });
                 sent = acked;
+                quiet_timeouts = 0;
+                last_progress = std::chrono::steady_clock::now();
             }
             auto step = guarded([&]() -> Result<void> {
                 drain_inbound();

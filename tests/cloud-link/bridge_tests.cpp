@@ -97,6 +97,7 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     hub_cfg.full_sync = false;
     hub_cfg.broker = central.client("hub", "hub-w1");
     Running<HubWorker> hub(hub_cfg);
+    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
 
     AgentConfig agent_cfg;
     agent_cfg.db = dir.path() / "t1.db";
