@@ -101,6 +101,7 @@ struct HubStore::Pass {
                       std::string_view(in.payload).substr(0, dead_letter_payload_bytes), now_ms, hub.options_.worker)
             .run();
         ++report.dead_letters;
+        if (report.dead_letter_notes.size() < 20) report.dead_letter_notes.push_back(in.topic + ": " + why.message);
     }
 
     std::int64_t last_seq(const TerminalAddress& a) {

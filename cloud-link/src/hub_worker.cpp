@@ -116,8 +116,10 @@ struct HubWorker::Impl {
             ++s.transactions;
             s.apply_ms += took.count();
         });
-        if (report->dead_letters > 0)
+        if (report->dead_letters > 0) {
             log_line(who, std::to_string(report->dead_letters) + " message(s) dead-lettered");
+            for (const auto& note : report->dead_letter_notes) log_line(who, "  " + note.substr(0, 300));
+        }
         for (const auto& out : report->publish) {
             try {
                 if (client) client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);

@@ -37,6 +37,7 @@ struct HubApplyReport {
     std::int64_t duplicates = 0;
     std::int64_t held = 0;  // arrived ahead of a gap, kept until it fills
     std::int64_t dead_letters = 0;
+    std::vector<std::string> dead_letter_notes;  // "topic: reason: detail", for the log
 };
 
 struct HubStoreOptions {
