@@ -62,8 +62,14 @@ struct StoreAgent::Impl {
     int quiet_timeouts = 0;      // ack timeouts in a row: each doubles the next wait
     std::chrono::steady_clock::time_point last_progress;
 
-    explicit Impl(AgentConfig c)
-        : config(std::move(c)), who("link " + config.address.store + "/" + config.address.terminal) {}
+    StoreAgent::WallClock wall_clock;
+
+    Impl(AgentConfig c, StoreAgent::WallClock clock_fn)
+        : config(std::move(c)),
+          who("link " + config.address.store + "/" + config.address.terminal),
+          wall_clock(std::move(clock_fn)) {}
+
+    std::int64_t terminal_ms() const { return wall_clock ? wall_clock() : wall_ms(); }
 
     template <class Fn>
     void update(Fn&& fn) {
@@ -86,7 +92,7 @@ struct StoreAgent::Impl {
     }
 
     mqtt::message presence_message(const std::string& state, const std::string& why, std::int64_t backlog) {
-        Presence p{config.address.store, config.address.terminal, state, why, wall_ms(), backlog};
+        Presence p{config.address.store, config.address.terminal, state, why, terminal_ms(), backlog};
         return mqtt::message(presence_topic(config.address), encode_presence(p), 1, true);
     }
 
@@ -249,7 +255,7 @@ struct StoreAgent::Impl {
         // cleared before this terminal was linked): the hub may skip to there.
         if (sent == acked && events.front().seq > acked + 1) acked = sent = events.front().seq - 1;
         if (in_flight == 0) last_progress = std::chrono::steady_clock::now();
-        auto payload = encode_batch(config.address, acked, wall_ms(), events);
+        auto payload = encode_batch(config.address, acked, terminal_ms(), events);
         auto msg = mqtt::message::create(events_topic(config.address), payload, 1, false);
         if (!config.sign_key.empty()) {
             if (auto sig = sign_payload(config.sign_key, payload)) {
@@ -340,7 +346,8 @@ struct StoreAgent::Impl {
     }
 };
 
-StoreAgent::StoreAgent(AgentConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+StoreAgent::StoreAgent(AgentConfig config, WallClock wall_clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(wall_clock))) {}
 StoreAgent::~StoreAgent() = default;
 
 Result<void> StoreAgent::run(const std::atomic<bool>& stop) { return impl_->run(stop); }

@@ -22,8 +22,9 @@ namespace {
 template <class Service>
 class Running {
 public:
-    template <class Config>
-    explicit Running(Config config) : service_(std::move(config)), thread_([this] { result_ = service_.run(stop_); }) {}
+    template <class... Args>
+    explicit Running(Args... args)
+        : service_(std::move(args)...), thread_([this] { result_ = service_.run(stop_); }) {}
     ~Running() {
         stop_ = true;
         thread_.join();
@@ -282,4 +283,32 @@ TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(agent->stats().acked_through <= 20);
     CHECK(t.backlog() >= all - 20);
+}
+
+TEST_CASE("a terminal whose clock is an hour fast is reported with its skew, and its events still apply in order") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
+    for (int i = 0; i < 30; ++i) t.sell(i % 2);
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
+    constexpr std::int64_t hour_ms = 3600 * 1000;
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"),
+                              StoreAgent::WallClock([] {
+                                  return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count() +
+                                         hour_ms;
+                              }));
+    REQUIRE(eventually([&] { return t.backlog() == 0; }));
+    auto store = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(store.ok());
+    const auto skew = (*store)->skew_ms("S001", "T01");
+    REQUIRE(skew.has_value());
+    CHECK(*skew <= -hour_ms + 5000);  // hub time minus terminal time, transit included
+    CHECK(*skew >= -hour_ms - 1000);
+    CHECK(agent->stats().last_skew_ms <= -hour_ms + 5000);  // the agent hears it in the acks too
+    std::vector<std::int64_t> expected;
+    for (std::int64_t s = 1; s <= t.last_seq(); ++s) expected.push_back(s);
+    CHECK((*store)->applied_order("S001", "T01") == expected);
 }
