@@ -243,9 +243,13 @@ struct HubStore::Pass {
         if (a.program != topic.program || a.store != topic.store || a.terminal != topic.terminal)
             return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": payload says " + a.program +
                                                       "/" + a.store + "/" + a.terminal);
+        std::int64_t last = std::max(last_seq(a), batch->base);
+        if (batch->events.back().seq > last + max_hold_ahead)
+            return make_error(Errc::invalid_argument, std::string(reason::out_of_window) + ": sequence " +
+                                                          std::to_string(batch->events.back().seq) + " after " +
+                                                          std::to_string(last));
         auto& touch = terminals[key_of(a)];
         touch.address = a;
-        std::int64_t last = std::max(last_seq(a), batch->base);
         for (const auto& e : batch->events) {
             if (e.seq <= last) {
                 ++report.duplicates;
