@@ -244,6 +244,28 @@ struct StoreAgent::Impl {
         for (const auto& in : batch) on_inbound(in);
     }
 
+    // Keeps a batch well inside the hub's payload limit. An event that cannot fit
+    // even alone goes with a stub payload of schema 0: the hub parks it in its
+    // dead letters and moves on, rather than the terminal resending it forever.
+    void fit_in_one_message(std::vector<OutboxEvent>& events) {
+        constexpr std::size_t budget = max_payload_bytes * 3 / 4;
+        constexpr std::size_t per_event_overhead = 256;
+        std::size_t bytes = 512, count = 0;
+        for (; count < events.size(); ++count) {
+            const auto add = events[count].payload.size() + per_event_overhead;
+            if (count > 0 && bytes + add > budget) break;
+            bytes += add;
+        }
+        events.resize(count);
+        if (count == 1 && events.front().payload.size() + per_event_overhead + 512 > budget) {
+            auto& e = events.front();
+            log_line(who, "event " + std::to_string(e.seq) + " (" + e.type + ", " + std::to_string(e.payload.size()) +
+                              " bytes) is too large for one message; sending it as a stub for the hub to park");
+            e.payload = "{\"oversized\":true,\"bytes\":" + std::to_string(e.payload.size()) + "}";
+            e.schema_version = 0;
+        }
+    }
+
     // Publishes the next batch if the window has room; false when nothing was sent.
     bool send_more() {
         const auto in_flight = sent - acked;
@@ -251,6 +273,7 @@ struct StoreAgent::Impl {
         const int room = static_cast<int>(std::min<std::int64_t>(config.window_events - in_flight, config.batch_events));
         auto events = engine->outbox().pending(config.address.store, config.address.terminal, sent, room);
         if (events.empty()) return false;
+        fit_in_one_message(events);
         // Rows before the first one still here were settled (acknowledged, or
         // cleared before this terminal was linked): the hub may skip to there.
         if (sent == acked && events.front().seq > acked + 1) acked = sent = events.front().seq - 1;

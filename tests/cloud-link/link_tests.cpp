@@ -312,3 +312,30 @@ TEST_CASE("a terminal whose clock is an hour fast is reported with its skew, and
     for (std::int64_t s = 1; s <= t.last_seq(); ++s) expected.push_back(s);
     CHECK((*store)->applied_order("S001", "T01") == expected);
 }
+
+TEST_CASE("large events are split over several messages, and one too large for any message is parked, not stuck") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    {
+        Transaction tx(t.engine().db());
+        const std::string note(20000, 'x');
+        for (int i = 0; i < 100; ++i)  // 2 MB in all: at least three messages
+            t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + note + "\"}");
+        t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + std::string(2 * max_payload_bytes, 'y') + "\"}");
+        tx.commit();
+    }
+    t.sell(0);
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+    REQUIRE(eventually([&] { return t.backlog() == 0; }));
+    CHECK(agent->stats().batches_sent >= 4);
+    auto store = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(store.ok());
+    CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
+    const auto dead = (*store)->dead_letters();
+    REQUIRE(dead.size() == 1);
+    CHECK(dead.at(0).reason == "unknown_schema");
+    CHECK((*store)->member("TEST", member_uid(0))->points == t.ledger_points(member_uid(0)));
+}
