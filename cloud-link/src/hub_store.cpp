@@ -78,6 +78,7 @@ std::string key_of(const TerminalAddress& a) { return a.store + '\x1f' + a.termi
 
 // One apply() call: what it touched, to answer after the commit.
 struct HubStore::Pass {
+    Pass(HubStore& h, std::int64_t now) : hub(h), now_ms(now) {}
     HubStore& hub;
     std::int64_t now_ms;
     HubApplyReport report;
@@ -363,7 +364,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
 
 Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
     return guarded([&]() -> Result<HubApplyReport> {
-        Pass pass{*this, now_ms, {}, {}, {}};
+        Pass pass(*this, now_ms);
         Transaction tx(*db_);
         for (const auto& in : messages) pass.one(in);
         pass.answers();
