@@ -193,9 +193,10 @@ int main(int argc, char** argv) {
         std::printf("offline terminal with %lld events fully acknowledged in %.2f s (target <= 10 s)\n",
                     static_cast<long long>(offline_events), catch_up);
         const auto stats = hub->stats();
-        std::printf("hub: %lld messages in %lld transactions, %lld applied, %lld duplicates\n",
+        std::printf("hub: %lld messages in %lld transactions, %lld applied, %lld duplicates, %.2f s applying\n",
                     static_cast<long long>(stats.messages), static_cast<long long>(stats.transactions),
-                    static_cast<long long>(stats.applied), static_cast<long long>(stats.duplicates));
+                    static_cast<long long>(stats.applied), static_cast<long long>(stats.duplicates),
+                    static_cast<double>(stats.apply_ms) / 1000.0);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "link_bench: %s\n", e.what());
         return 1;

@@ -78,6 +78,7 @@ std::string key_of(const TerminalAddress& a) { return a.store + '\x1f' + a.termi
 
 // One apply() call: what it touched, to answer after the commit.
 struct HubStore::Pass {
+    Pass(HubStore& h, std::int64_t now) : hub(h), now_ms(now) {}
     HubStore& hub;
     std::int64_t now_ms;
     HubApplyReport report;
@@ -88,6 +89,8 @@ struct HubStore::Pass {
     };
     std::map<std::string, TerminalTouch> terminals;
     std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
+    // Cards reported lost or blocked at one store, to block at every store.
+    std::map<std::string, std::vector<json>> card_blocks;  // program -> items
 
     Database& db() { return *hub.db_; }
 
@@ -99,6 +102,7 @@ struct HubStore::Pass {
                       std::string_view(in.payload).substr(0, dead_letter_payload_bytes), now_ms, hub.options_.worker)
             .run();
         ++report.dead_letters;
+        if (report.dead_letter_notes.size() < 20) report.dead_letter_notes.push_back(in.topic + ": " + why.message);
     }
 
     std::int64_t last_seq(const TerminalAddress& a) {
@@ -119,55 +123,81 @@ struct HubStore::Pass {
             .run();
     }
 
+    // Member changes of the whole pass, written once per member at the end
+    // (a member with many events in a pass costs one upsert, not one each).
+    struct MemberChange {
+        std::int64_t delta = 0;
+        std::optional<std::string> tier;
+        std::optional<std::string> status;
+    };
+    std::map<std::pair<std::string, std::string>, MemberChange> member_changes;  // (program, uid)
+
     // Applies one event whose turn it is. Returns false for a duplicate id.
     bool apply_event(const TerminalAddress& a, const DecodedEvent& e) {
-        auto& seen = db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?");
-        seen.bind(1, e.id);
-        const bool duplicate = seen.step();
-        seen.reset();
-        if (duplicate) return false;
-        std::string status = "applied";
-        EventEffects effects;
-        if (!known_event_schema(e.schema)) {
+        const bool known = known_event_schema(e.schema);
+        const EventEffects effects = known ? effects_of(e.type, e.payload) : EventEffects{};
+        std::int64_t own_delta = 0;
+        for (const auto& p : effects.points)
+            if (p.uid == effects.member_uid) own_delta += p.delta;
+        // The unique event id is the dedupe: a second copy inserts nothing.
+        db().prepare(
+                "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, member_uid, points_delta, "
+                "status, occurred_at, applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(event_id) DO NOTHING")
+            .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type,
+                      effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
+                      own_delta, known ? "applied" : "parked", e.at, now_ms, hub.options_.worker)
+            .run();
+        if (db().changes() == 0) return false;
+        const auto row = db().last_insert_rowid();
+        if (!known) {
             // Consumed (the terminal must not stall on it) but parked for an operator.
-            status = "parked";
             HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema},
                                                  {"payload", e.payload}}
                                                 .dump(),
                            {}};
             dead_letter(in, make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " +
                                                                    e.id + " schema " + std::to_string(e.schema)));
-        } else {
-            effects = effects_of(e.type, e.payload);
+            return true;
         }
-        std::int64_t own_delta = 0;
-        for (const auto& p : effects.points) {
-            touch_member(a, p.uid, p.delta, std::nullopt, std::nullopt);
-            if (p.uid == effects.member_uid) own_delta += p.delta;
-        }
+        for (const auto& p : effects.points) touch_member(a, p.uid, p.delta, std::nullopt, std::nullopt);
         if (!effects.member_uid.empty() && (effects.tier || effects.status))
             touch_member(a, effects.member_uid, 0, effects.tier, effects.status);
-        db().prepare(
-                "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, member_uid, points_delta, "
-                "status, occurred_at, applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type,
-                      effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
-                      own_delta, status, e.at, now_ms, hub.options_.worker)
-            .run();
+        if (e.type == "card.lost" || e.type == "card.blocked") {
+            auto number = e.payload.find("card");
+            if (number != e.payload.end() && number->is_string())
+                // The hub_applied row id orders every change the hub saw: the item's version.
+                card_blocks[a.program].push_back(json{{"key", *number},
+                                                      {"version", row},
+                                                      {"state", e.type == "card.lost" ? "lost" : "blocked"},
+                                                      {"member_uid", effects.member_uid},
+                                                      {"from_store", a.store}});
+        }
         return true;
     }
 
     void touch_member(const TerminalAddress& a, const std::string& uid, std::int64_t delta,
                       const std::optional<std::string>& tier, const std::optional<std::string>& status) {
-        db().prepare(
-                "INSERT INTO hub_members(program, uid, points, tier, status, version, updated_at_ms) "
-                "VALUES (?, ?, ?, coalesce(?, ''), coalesce(?, 'active'), 1, ?) "
-                "ON CONFLICT(program, uid) DO UPDATE SET points = points + excluded.points, "
-                "tier = coalesce(?, tier), status = coalesce(?, status), version = version + 1, "
-                "updated_at_ms = excluded.updated_at_ms")
-            .bind_all(a.program, uid, delta, tier, status, now_ms, tier, status)
-            .run();
+        auto& change = member_changes[{a.program, uid}];
+        change.delta += delta;
+        if (tier) change.tier = tier;
+        if (status) change.status = status;
         members[{a.program, a.store}].insert(uid);
+    }
+
+    void write_members() {
+        for (const auto& [who, change] : member_changes) {
+            const auto& [program, uid] = who;
+            db().prepare(
+                    "INSERT INTO hub_members(program, uid, points, tier, status, version, updated_at_ms) "
+                    "VALUES (?, ?, ?, coalesce(?, ''), coalesce(?, 'active'), 1, ?) "
+                    "ON CONFLICT(program, uid) DO UPDATE SET points = points + excluded.points, "
+                    "tier = coalesce(?, tier), status = coalesce(?, status), version = version + 1, "
+                    "updated_at_ms = excluded.updated_at_ms")
+                .bind_all(program, uid, change.delta, change.tier, change.status, now_ms, change.tier, change.status)
+                .run();
+        }
+        member_changes.clear();
     }
 
     // Applies events that waited for this one, in order.
@@ -214,9 +244,13 @@ struct HubStore::Pass {
         if (a.program != topic.program || a.store != topic.store || a.terminal != topic.terminal)
             return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": payload says " + a.program +
                                                       "/" + a.store + "/" + a.terminal);
+        std::int64_t last = std::max(last_seq(a), batch->base);
+        if (batch->events.back().seq > last + max_hold_ahead)
+            return make_error(Errc::invalid_argument, std::string(reason::out_of_window) + ": sequence " +
+                                                          std::to_string(batch->events.back().seq) + " after " +
+                                                          std::to_string(last));
         auto& touch = terminals[key_of(a)];
         touch.address = a;
-        std::int64_t last = std::max(last_seq(a), batch->base);
         for (const auto& e : batch->events) {
             if (e.seq <= last) {
                 ++report.duplicates;
@@ -275,6 +309,7 @@ struct HubStore::Pass {
     }
 
     void answers() {
+        write_members();
         for (const auto& [key, t] : terminals)
             report.publish.push_back({acks_topic(t.address),
                                       encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
@@ -296,6 +331,13 @@ struct HubStore::Pass {
             if (!items.empty())
                 report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
         }
+        for (const auto& [program, items] : card_blocks) {
+            const auto payload =
+                json{{"v", protocol_version}, {"kind", "card_block"}, {"program", program}, {"items", items}}.dump();
+            auto& stores = db().prepare("SELECT DISTINCT store FROM hub_terminals WHERE program = ?");
+            stores.bind(1, program);
+            while (stores.step()) report.publish.push_back({store_down_topic(program, stores.text(0)), payload});
+        }
     }
 };
 
@@ -313,13 +355,16 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     if (!db) return db.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
         (*db)->exec(hub_schema);
+        // Event ids are random UUIDs: their unique index is written all over, so
+        // keep it in memory rather than re-reading pages from the OS (64 MiB).
+        (*db)->exec("PRAGMA cache_size = -65536");
         return std::unique_ptr<HubStore>(new HubStore(std::move(db.value()), std::move(options)));
     });
 }
 
 Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
     return guarded([&]() -> Result<HubApplyReport> {
-        Pass pass{*this, now_ms, {}, {}, {}};
+        Pass pass(*this, now_ms);
         Transaction tx(*db_);
         for (const auto& in : messages) pass.one(in);
         pass.answers();

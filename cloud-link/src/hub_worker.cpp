@@ -100,7 +100,9 @@ struct HubWorker::Impl {
             }
         }
         if (batch.empty()) return;
+        const auto started = std::chrono::steady_clock::now();
         auto report = store->apply(batch, wall_ms());
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         if (!report) {
             // Nothing was applied or acknowledged: the stores resend after their ack timeout.
             log_line(who, "apply failed: " + report.error().message);
@@ -112,9 +114,12 @@ struct HubWorker::Impl {
             s.duplicates += report->duplicates;
             s.dead_letters += report->dead_letters;
             ++s.transactions;
+            s.apply_ms += took.count();
         });
-        if (report->dead_letters > 0)
+        if (report->dead_letters > 0) {
             log_line(who, std::to_string(report->dead_letters) + " message(s) dead-lettered");
+            for (const auto& note : report->dead_letter_notes) log_line(who, "  " + note.substr(0, 300));
+        }
         for (const auto& out : report->publish) {
             try {
                 if (client) client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);

@@ -1,9 +1,12 @@
 #include "loyalty/sync/store_agent.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/down_state.hpp"
@@ -55,10 +58,18 @@ struct StoreAgent::Impl {
 
     std::int64_t acked = 0;  // everything <= acked is deleted from the outbox
     std::int64_t sent = 0;   // highest sequence published on this connection
+    std::int64_t sent_ever = 0;  // highest sequence this process has published
+    int quiet_timeouts = 0;      // ack timeouts in a row: each doubles the next wait
     std::chrono::steady_clock::time_point last_progress;
 
-    explicit Impl(AgentConfig c)
-        : config(std::move(c)), who("link " + config.address.store + "/" + config.address.terminal) {}
+    StoreAgent::WallClock wall_clock;
+
+    Impl(AgentConfig c, StoreAgent::WallClock clock_fn)
+        : config(std::move(c)),
+          who("link " + config.address.store + "/" + config.address.terminal),
+          wall_clock(std::move(clock_fn)) {}
+
+    std::int64_t terminal_ms() const { return wall_clock ? wall_clock() : wall_ms(); }
 
     template <class Fn>
     void update(Fn&& fn) {
@@ -81,7 +92,7 @@ struct StoreAgent::Impl {
     }
 
     mqtt::message presence_message(const std::string& state, const std::string& why, std::int64_t backlog) {
-        Presence p{config.address.store, config.address.terminal, state, why, wall_ms(), backlog};
+        Presence p{config.address.store, config.address.terminal, state, why, terminal_ms(), backlog};
         return mqtt::message(presence_topic(config.address), encode_presence(p), 1, true);
     }
 
@@ -151,9 +162,17 @@ struct StoreAgent::Impl {
         if (ack.store != config.address.store || ack.terminal != config.address.terminal) return;
         update([&](AgentStats& s) { s.last_skew_ms = ack.skew_ms; });
         if (ack.through <= acked) return;
+        // Never delete what this process has not sent: an ack beyond it means a
+        // second terminal is configured with this terminal's codes.
+        const auto through = std::min(ack.through, sent_ever);
+        if (through < ack.through)
+            log_line(who, "the hub acknowledges sequence " + std::to_string(ack.through) + " but only " +
+                              std::to_string(sent_ever) + " was sent: is another terminal using these codes?");
+        if (through <= acked) return;
         const int deleted = engine->outbox().acknowledge_through(config.address.store, config.address.terminal,
-                                                                 ack.through);
-        acked = ack.through;
+                                                                 through);
+        acked = through;
+        quiet_timeouts = 0;
         if (sent < acked) sent = acked;
         last_progress = std::chrono::steady_clock::now();
         down->set_status("acked_through", acked);
@@ -185,12 +204,35 @@ struct StoreAgent::Impl {
         if (auto it = msg->through.find(config.address.terminal); it != msg->through.end()) through = it->second;
         Transaction tx(engine->db());
         std::int64_t applied = 0, stale = 0;
-        for (const auto& item : msg->items) (down->apply(item, through, now) ? applied : stale)++;
+        for (const auto& item : msg->items) {
+            if (!down->apply(item, through, now)) {
+                ++stale;
+                continue;
+            }
+            ++applied;
+            if (item.kind == "card_block") block_card(msg->program, item);
+        }
         tx.commit();
         update([&](AgentStats& s) {
             s.down_applied += applied;
             s.down_stale += stale;
         });
+    }
+
+    // A card reported lost or blocked at another store stops working here too.
+    // Blocking emits the terminal's own card event, which the hub sees as a
+    // newer version of the same block: applied there, a no-op everywhere.
+    void block_card(const std::string& program, const DownItem& item) {
+        const auto body = nlohmann::json::parse(item.body, nullptr, false);
+        const auto state = body.is_object() ? body.value("state", std::string{}) : std::string{};
+        auto card = engine->cards().find(program, item.key);
+        if (!card || card->status == CardStatus::blocked || card->status == CardStatus::replaced ||
+            card->status == CardStatus::lost)
+            return;
+        const auto from = body.is_object() ? body.value("from_store", std::string{}) : std::string{};
+        auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
+                                    : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
+        if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
     }
 
     void drain_inbound() {
@@ -202,6 +244,28 @@ struct StoreAgent::Impl {
         for (const auto& in : batch) on_inbound(in);
     }
 
+    // Keeps a batch well inside the hub's payload limit. An event that cannot fit
+    // even alone goes with a stub payload of schema 0: the hub parks it in its
+    // dead letters and moves on, rather than the terminal resending it forever.
+    void fit_in_one_message(std::vector<OutboxEvent>& events) {
+        constexpr std::size_t budget = max_payload_bytes * 3 / 4;
+        constexpr std::size_t per_event_overhead = 256;
+        std::size_t bytes = 512, count = 0;
+        for (; count < events.size(); ++count) {
+            const auto add = events[count].payload.size() + per_event_overhead;
+            if (count > 0 && bytes + add > budget) break;
+            bytes += add;
+        }
+        events.resize(count);
+        if (count == 1 && events.front().payload.size() + per_event_overhead + 512 > budget) {
+            auto& e = events.front();
+            log_line(who, "event " + std::to_string(e.seq) + " (" + e.type + ", " + std::to_string(e.payload.size()) +
+                              " bytes) is too large for one message; sending it as a stub for the hub to park");
+            e.payload = "{\"oversized\":true,\"bytes\":" + std::to_string(e.payload.size()) + "}";
+            e.schema_version = 0;
+        }
+    }
+
     // Publishes the next batch if the window has room; false when nothing was sent.
     bool send_more() {
         const auto in_flight = sent - acked;
@@ -209,11 +273,12 @@ struct StoreAgent::Impl {
         const int room = static_cast<int>(std::min<std::int64_t>(config.window_events - in_flight, config.batch_events));
         auto events = engine->outbox().pending(config.address.store, config.address.terminal, sent, room);
         if (events.empty()) return false;
+        fit_in_one_message(events);
         // Rows before the first one still here were settled (acknowledged, or
         // cleared before this terminal was linked): the hub may skip to there.
         if (sent == acked && events.front().seq > acked + 1) acked = sent = events.front().seq - 1;
         if (in_flight == 0) last_progress = std::chrono::steady_clock::now();
-        auto payload = encode_batch(config.address, acked, wall_ms(), events);
+        auto payload = encode_batch(config.address, acked, terminal_ms(), events);
         auto msg = mqtt::message::create(events_topic(config.address), payload, 1, false);
         if (!config.sign_key.empty()) {
             if (auto sig = sign_payload(config.sign_key, payload)) {
@@ -230,6 +295,7 @@ struct StoreAgent::Impl {
             return false;
         }
         sent = events.back().seq;
+        sent_ever = std::max(sent_ever, sent);
         update([&](AgentStats& s) {
             ++s.batches_sent;
             s.events_sent += static_cast<std::int64_t>(events.size());
@@ -262,16 +328,24 @@ struct StoreAgent::Impl {
                 // Resend everything not acknowledged: the hub drops what it has.
                 if (sent > acked) update([](AgentStats& s) { ++s.resends; });
                 sent = acked;
+                quiet_timeouts = 0;
+                last_progress = std::chrono::steady_clock::now();
             }
             auto step = guarded([&]() -> Result<void> {
                 drain_inbound();
                 while (!stop && !lost && send_more()) drain_inbound();
                 const auto now = std::chrono::steady_clock::now();
-                if (sent > acked && now - last_progress > std::chrono::milliseconds(config.ack_timeout_ms)) {
-                    log_line(who, "no ack for " + std::to_string(config.ack_timeout_ms) + " ms, resending from " +
+                // While the hub is away, resend less and less often (up to a minute)
+                // instead of piling duplicates into the broker's queue.
+                const auto timeout = std::min<std::int64_t>(std::int64_t{config.ack_timeout_ms}
+                                                                << std::min(quiet_timeouts, 10),
+                                                            std::max(60000, config.ack_timeout_ms));
+                if (sent > acked && now - last_progress > std::chrono::milliseconds(timeout)) {
+                    log_line(who, "no ack for " + std::to_string(timeout) + " ms, resending from " +
                                       std::to_string(acked + 1));
                     sent = acked;
                     last_progress = now;
+                    ++quiet_timeouts;
                     update([](AgentStats& s) { ++s.resends; });
                 }
                 if (now - last_backlog_check > std::chrono::seconds(1)) {
@@ -295,7 +369,8 @@ struct StoreAgent::Impl {
     }
 };
 
-StoreAgent::StoreAgent(AgentConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+StoreAgent::StoreAgent(AgentConfig config, WallClock wall_clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(wall_clock))) {}
 StoreAgent::~StoreAgent() = default;
 
 Result<void> StoreAgent::run(const std::atomic<bool>& stop) { return impl_->run(stop); }

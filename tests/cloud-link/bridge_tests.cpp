@@ -82,10 +82,10 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     REQUIRE(conf.find("/etc/") == std::string::npos);
     std::ofstream(store_dir / "mosquitto.conf") << conf << "log_dest stdout\n";
     fs::copy_file(examples / "store.acl", store_dir / "store.acl");
-    REQUIRE(run_command({"/usr/bin/mosquitto_passwd", "-b", "-c", (store_dir / "passwd").string(), "S001", "pw-S001"},
+    REQUIRE(run_command({mosquitto_passwd_path(), "-b", "-c", (store_dir / "passwd").string(), "S001", "pw-S001"},
                         store_dir / "passwd.log") == 0);
     give_to_mosquitto(store_dir);
-    ChildProcess store_broker({"/usr/sbin/mosquitto", "-c", (store_dir / "mosquitto.conf").string()},
+    ChildProcess store_broker({mosquitto_path(), "-c", (store_dir / "mosquitto.conf").string()},
                               store_dir / "mosquitto.log");
     REQUIRE(wait_for_port(store_port, 5000));
 
@@ -97,6 +97,7 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     hub_cfg.full_sync = false;
     hub_cfg.broker = central.client("hub", "hub-w1");
     Running<HubWorker> hub(hub_cfg);
+    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
 
     AgentConfig agent_cfg;
     agent_cfg.db = dir.path() / "t1.db";

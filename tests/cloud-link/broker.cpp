@@ -10,13 +10,27 @@ namespace loyalty::sync::test {
 
 namespace fs = std::filesystem;
 
+#ifndef LOYALTY_MOSQUITTO
+#define LOYALTY_MOSQUITTO "/usr/sbin/mosquitto"
+#endif
+#ifndef LOYALTY_MOSQUITTO_PASSWD
+#define LOYALTY_MOSQUITTO_PASSWD "/usr/bin/mosquitto_passwd"
+#endif
+#ifndef LOYALTY_OPENSSL
+#define LOYALTY_OPENSSL "/usr/bin/openssl"
+#endif
+
+std::string mosquitto_path() { return LOYALTY_MOSQUITTO; }
+std::string mosquitto_passwd_path() { return LOYALTY_MOSQUITTO_PASSWD; }
+std::string openssl_path() { return LOYALTY_OPENSSL; }
+
 namespace {
 // Not doctest: the benchmark starts its broker with this file too.
 void require(bool ok, const std::string& what) {
     if (!ok) throw std::runtime_error(what);
 }
 
-const char* openssl = "/usr/bin/openssl";
+const std::string openssl = openssl_path();
 
 void ec_key_and_csr(const fs::path& dir, const std::string& name, const std::string& cn) {
     const auto log = dir / "openssl.log";
@@ -67,7 +81,7 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
         const auto passwd = dir_ / "passwd";
         bool first = true;
         for (const auto& u : users_) {
-            std::vector<std::string> args{"/usr/bin/mosquitto_passwd", "-b"};
+            std::vector<std::string> args{mosquitto_passwd_path(), "-b"};
             if (first) args.push_back("-c");
             args.insert(args.end(), {passwd.string(), u, "pw-" + u});
             require(run_command(args, dir_ / "passwd.log") == 0, "a setup command failed");
@@ -97,7 +111,7 @@ void Mosquitto::make_ca() {
 }
 
 void Mosquitto::start() {
-    process_ = ChildProcess({"/usr/sbin/mosquitto", "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.log");
+    process_ = ChildProcess({mosquitto_path(), "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.log");
     require(wait_for_port(port_, 5000), "mosquitto did not start; see " + (dir_ / "mosquitto.log").string());
 }
 

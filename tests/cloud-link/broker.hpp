@@ -16,6 +16,11 @@ struct BrokerUser {
     std::string password;
 };
 
+// The Debian packages' programs, found by CMake (defaults: Debian's paths).
+std::string mosquitto_path();
+std::string mosquitto_passwd_path();
+std::string openssl_path();
+
 // Run as root, mosquitto drops to the mosquitto user: let it read the files
 // under dir and write its persistence there.
 void give_to_mosquitto(const std::filesystem::path& dir);

@@ -189,3 +189,22 @@ TEST_CASE("an old snapshot never overwrites a newer one, and the terminal adds i
     CHECK(down.reconciled_points(uid, "S001", "T01") == 500 + local);
     CHECK(before < t.last_seq());
 }
+
+TEST_CASE("a batch far beyond the terminal's applied sequence is refused, not held") {
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    t.sell(0);
+    auto hub = open_hub(dir.path() / "hub.db");
+    auto events = t.engine().outbox().pending("S001", "T01", 0, 100);
+    for (auto& e : events) e.seq += max_hold_ahead;  // as if the first 100,000 were skipped
+    const auto a = address_of(t);
+    auto r = hub->apply({{events_topic(a), encode_batch(a, 0, 0, events), {}}}, 1000);
+    REQUIRE(r.ok());
+    CHECK(r->dead_letters == 1);
+    CHECK(hub->held_count() == 0);
+    CHECK(hub->dead_letters().at(0).reason == "out_of_window");
+    // The real batch still applies.
+    auto good = hub->apply({batch_of(t, 0, 100)}, 2000);
+    REQUIRE(good.ok());
+    CHECK(hub->last_seq("S001", "T01") == t.last_seq());
+}

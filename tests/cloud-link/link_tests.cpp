@@ -22,8 +22,9 @@ namespace {
 template <class Service>
 class Running {
 public:
-    template <class Config>
-    explicit Running(Config config) : service_(std::move(config)), thread_([this] { result_ = service_.run(stop_); }) {}
+    template <class... Args>
+    explicit Running(Args... args)
+        : service_(std::move(args)...), thread_([this] { result_ = service_.run(stop_); }) {}
     ~Running() {
         stop_ = true;
         thread_.join();
@@ -57,7 +58,7 @@ AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db, con
     c.batch_events = 50;
     c.window_events = 200;
     c.full_sync = false;
-    c.ack_timeout_ms = 2000;
+    c.ack_timeout_ms = 1000;
     c.backoff_initial_ms = 50;
     c.backoff_max_ms = 500;
     return c;
@@ -180,6 +181,7 @@ TEST_CASE("over TLS with per-store client certificates from a test CA the link w
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 20; ++i) t.sell(i % 2);
     Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
     {
         // Trusting another CA (the broker's own certificate as "CA"): never connects.
         auto wrong = agent_config(broker, dir.path() / "t1.db", "S001", "T01");
@@ -201,8 +203,9 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
-    REQUIRE(eventually([&] { return hub->stats().connected && agent->stats().connected; }));
+    REQUIRE(eventually([&] { return agent->stats().connected; }));
 
     const TerminalAddress a{"TEST", "S001", "T01"};
     const std::vector<std::string> junk{"{oops", "", std::string(max_payload_bytes + 10, 'x'),
@@ -228,4 +231,111 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     REQUIRE(hub_db.ok());
     CHECK((*hub_db)->dead_letters().size() == 2 * junk.size());
     CHECK((*hub_db)->last_seq("S001", "T01") == t.last_seq());
+}
+
+TEST_CASE("a card reported lost at one store is blocked at the member's other store through the hub") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal t2(dir.path() / "t2.db", "S002", "T01", 1);
+    for (auto* t : {&t1, &t2})
+        REQUIRE(t->engine().cards().issue(t->member_id(0), CardForm::physical, "8800000000000777", std::nullopt, "desk")
+                    .ok());
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
+    Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+    Running<StoreAgent> a2(agent_config(broker, dir.path() / "t2.db", "S002", "T01"));
+    // Both stores are known to the hub once their first events are applied.
+    REQUIRE(eventually([&] { return t1.backlog() == 0 && t2.backlog() == 0; }));
+
+    REQUIRE(t1.engine().cards().report_lost("TEST", "8800000000000777", "desk").ok());
+    REQUIRE(eventually([&] {
+        auto card = t2.engine().cards().find("TEST", "8800000000000777");
+        return card.ok() && card->status == CardStatus::lost;
+    }));
+    // The echo (store B's own card.lost) settles: acknowledged, nothing refused.
+    REQUIRE(eventually([&] { return t1.backlog() == 0 && t2.backlog() == 0; }));
+    CHECK(a1->stats().down_applied > 0);
+    CHECK(a2->stats().dead_letters == 0);
+    CHECK(t1.engine().cards().find("TEST", "8800000000000777")->status == CardStatus::lost);
+    // The lost card no longer identifies the member at store B.
+    auto who = t2.engine().members().identify("TEST", IdentityKind::card_number, "8800000000000777");
+    REQUIRE_FALSE(who.ok());
+    CHECK(who.error().code == Errc::blocked);
+}
+
+TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    for (int i = 0; i < 40; ++i) t.sell(0);
+    const auto all = t.last_seq();
+    auto small_window = agent_config(broker, dir.path() / "t1.db", "S001", "T01");
+    small_window.batch_events = 10;
+    small_window.window_events = 10;
+    Running<StoreAgent> agent(small_window);
+    REQUIRE(eventually([&] { return agent->stats().events_sent >= 10; }));
+    // No hub: a stray or misdirected ack claims everything.
+    RawClient central(broker.client("hub", "raw-hub"));
+    CHECK(central.publish(acks_topic({"TEST", "S001", "T01"}),
+                          encode_ack(Ack{"S001", "T01", all + 1000, 0, 0, 0})) == 0);
+    REQUIRE(eventually([&] { return agent->stats().acked_through > 0; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(agent->stats().acked_through <= 20);
+    CHECK(t.backlog() >= all - 20);
+}
+
+TEST_CASE("a terminal whose clock is an hour fast is reported with its skew, and its events still apply in order") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
+    for (int i = 0; i < 30; ++i) t.sell(i % 2);
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
+    constexpr std::int64_t hour_ms = 3600 * 1000;
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"),
+                              StoreAgent::WallClock([] {
+                                  return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count() +
+                                         hour_ms;
+                              }));
+    REQUIRE(eventually([&] { return t.backlog() == 0; }));
+    auto store = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(store.ok());
+    const auto skew = (*store)->skew_ms("S001", "T01");
+    REQUIRE(skew.has_value());
+    CHECK(*skew <= -hour_ms + 5000);  // hub time minus terminal time, transit included
+    CHECK(*skew >= -hour_ms - 1000);
+    CHECK(agent->stats().last_skew_ms <= -hour_ms + 5000);  // the agent hears it in the acks too
+    std::vector<std::int64_t> expected;
+    for (std::int64_t s = 1; s <= t.last_seq(); ++s) expected.push_back(s);
+    CHECK((*store)->applied_order("S001", "T01") == expected);
+}
+
+TEST_CASE("large events are split over several messages, and one too large for any message is parked, not stuck") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    {
+        Transaction tx(t.engine().db());
+        const std::string note(20000, 'x');
+        for (int i = 0; i < 100; ++i)  // 2 MB in all: at least three messages
+            t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + note + "\"}");
+        t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + std::string(2 * max_payload_bytes, 'y') + "\"}");
+        tx.commit();
+    }
+    t.sell(0);
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+    REQUIRE(eventually([&] { return t.backlog() == 0; }));
+    CHECK(agent->stats().batches_sent >= 4);
+    auto store = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(store.ok());
+    CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
+    const auto dead = (*store)->dead_letters();
+    REQUIRE(dead.size() == 1);
+    CHECK(dead.at(0).reason == "unknown_schema");
+    CHECK((*store)->member("TEST", member_uid(0))->points == t.ledger_points(member_uid(0)));
 }

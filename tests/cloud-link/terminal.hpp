@@ -27,6 +27,7 @@ public:
     std::int64_t backlog() { return engine_->outbox().backlog(); }
     // Sum over this terminal's ledger of the member's points (available + pending).
     std::int64_t ledger_points(const std::string& uid);
+    MemberId member_id(int i) const { return members_.at(static_cast<std::size_t>(i)); }
     const std::string& store() const { return store_; }
     const std::string& terminal() const { return terminal_; }
 

@@ -37,6 +37,7 @@ struct HubApplyReport {
     std::int64_t duplicates = 0;
     std::int64_t held = 0;  // arrived ahead of a gap, kept until it fills
     std::int64_t dead_letters = 0;
+    std::vector<std::string> dead_letter_notes;  // "topic: reason: detail", for the log
 };
 
 struct HubStoreOptions {
@@ -98,6 +99,7 @@ struct HubStats {
     std::int64_t duplicates = 0;
     std::int64_t dead_letters = 0;
     std::int64_t transactions = 0;
+    std::int64_t apply_ms = 0;  // wall time spent applying (parse + SQLite + commit)
     std::int64_t connects = 0;
     bool connected = false;
 };

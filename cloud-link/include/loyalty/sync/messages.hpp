@@ -16,6 +16,10 @@ namespace loyalty::sync {
 
 // Larger payloads are refused unread (dead letter "oversized").
 inline constexpr std::size_t max_payload_bytes = 1024 * 1024;
+// The hub holds events at most this far ahead of a terminal's applied sequence
+// (far beyond any agent's window); further is refused ("out_of_window"), so a
+// broken or hostile store cannot fill the hub's held table.
+inline constexpr std::int64_t max_hold_ahead = 100000;
 
 // Dead-letter reasons, the prefix of a decode error's message.
 namespace reason {
@@ -27,6 +31,7 @@ inline constexpr const char* topic_mismatch = "topic_mismatch";
 inline constexpr const char* unsigned_message = "unsigned";
 inline constexpr const char* bad_signature = "bad_signature";
 inline constexpr const char* unknown_schema = "unknown_schema";
+inline constexpr const char* out_of_window = "out_of_window";
 }  // namespace reason
 // "malformed: missing seq" -> "malformed"
 std::string reason_of(const Error& error);

@@ -5,6 +5,7 @@
 // kiosk or the POS (run() on a thread of their own) or as `loyalty-link`.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "loyalty/result.hpp"
@@ -30,7 +31,10 @@ struct AgentStats {
 
 class StoreAgent {
 public:
-    explicit StoreAgent(AgentConfig config);
+    // The terminal's wall clock in milliseconds (what it stamps on batches and
+    // presence); injectable so a test can run a terminal whose clock is wrong.
+    using WallClock = std::function<std::int64_t()>;
+    explicit StoreAgent(AgentConfig config, WallClock wall_clock = {});
     ~StoreAgent();
     StoreAgent(const StoreAgent&) = delete;
     StoreAgent& operator=(const StoreAgent&) = delete;

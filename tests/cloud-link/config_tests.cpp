@@ -1,0 +1,69 @@
+// Settings files and the reconnect backoff.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+
+#include "loyalty/sync/link_config.hpp"
+#include "mqtt_session.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::sync;
+
+TEST_CASE("an agent config resolves paths beside the file and refuses codes that cannot travel in a topic") {
+    loyalty::test::TempDir dir;
+    const auto file = dir.path() / "link.toml";
+    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S001\"\nterminal = \"T01\"\n"
+                        << "[broker]\nuri = \"ssl://hub:8883\"\nca_file = \"ca.crt\"\n"
+                        << "[link]\nbatch_events = 100\nwindow_events = 400\noffline_redeem_limit = 900\n";
+    auto c = load_agent_config(file);
+    REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+    CHECK(c->db == dir.path() / "store.db");
+    CHECK(c->broker.ca_file == (dir.path() / "ca.crt").string());
+    CHECK(c->broker.client_id == "link-S001-T01");
+    CHECK(c->batch_events == 100);
+    CHECK(c->window_events == 400);
+    CHECK(c->offline_redeem_limit == 900);
+
+    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S/1\"\nterminal = \"T01\"\n";
+    auto bad_code = load_agent_config(file);
+    REQUIRE_FALSE(bad_code.ok());
+    CHECK(bad_code.error().message.find("codes") != std::string::npos);
+
+    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S1\"\nterminal = \"T01\"\n"
+                        << "[link]\nbatch_events = 500\nwindow_events = 100\n";
+    CHECK_FALSE(load_agent_config(file).ok());
+    std::ofstream(file) << "[terminal\n";
+    CHECK_FALSE(load_agent_config(file).ok());
+}
+
+TEST_CASE("a hub config reads its store keys and worker name") {
+    loyalty::test::TempDir dir;
+    const auto file = dir.path() / "hub.toml";
+    std::ofstream(file) << "[hub]\ndb = \"hub.db\"\nworker = \"w7\"\nrequire_signatures = true\n"
+                        << "[stores.S001]\nkey = \"" << std::string(64, 'a') << "\"\n";
+    auto c = load_hub_config(file);
+    REQUIRE(c.ok());
+    CHECK(c->db == dir.path() / "hub.db");
+    CHECK(c->worker == "w7");
+    CHECK(c->broker.client_id == "hub-w7");
+    CHECK(c->require_signatures);
+    CHECK(c->store_keys.at("S001") == std::string(64, 'a'));
+}
+
+TEST_CASE("reconnect backoff grows to its cap with full jitter") {
+    Backoff b(100, 1000);
+    std::set<std::int64_t> seen;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const auto cap = std::min<std::int64_t>(1000, std::int64_t{100} << std::min(attempt, 20));
+        const auto d = b.next().count();
+        CHECK(d >= 0);
+        CHECK(d <= cap);
+        seen.insert(d);
+    }
+    CHECK(seen.size() > 50);  // spread, so a store's terminals do not reconnect in lockstep
+    b.reset();
+    CHECK(b.attempts() == 0);
+    CHECK(b.next().count() <= 100);
+}
