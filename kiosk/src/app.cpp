@@ -112,9 +112,17 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     const bool offscreen = driver && std::string(driver) == "offscreen";
     a.driver_waits = !offscreen;
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    int width = options.width, height = options.height;
+    SDL_Rect usable{};
+    if (!offscreen && !options.fullscreen && SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0 &&
+        (width > usable.w || height > usable.h)) {
+        // A 1080x1920 kiosk on a desktop screen: same shape, scaled to fit; the layout follows the window.
+        const double scale = 0.95 * std::min(static_cast<double>(usable.w) / width, static_cast<double>(usable.h) / height);
+        width = static_cast<int>(width * scale);
+        height = static_cast<int>(height * scale);
+    }
     if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options.width,
-                                options.height, flags);
+    a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
     if (!a.window) return make_error(Errc::storage, std::string("SDL window: ") + SDL_GetError());
     const Uint32 render_flags = offscreen || options.software_renderer ? SDL_RENDERER_SOFTWARE : 0;
     a.renderer = SDL_CreateRenderer(a.window, -1, render_flags);

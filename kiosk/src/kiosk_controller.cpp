@@ -48,8 +48,7 @@ bool KioskController::apply_updates() {
     return !updates.empty();
 }
 
-void KioskController::identified(Identified result) {
-    const auto session = state_.session;
+void KioskController::identified(Identified result, std::uint64_t session) {
     worker_->post_update([session, r = std::move(result)](UiState& s) {
         if (s.session != session) return;
         s.busy = false;
@@ -126,11 +125,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     // Anything else identifies a shopper: a new scan starts a new session.
     if (state_.member && state_.screen != Screen::attract) end_session();
     const auto fresh = state_.session;
-    post([this, fresh, cfg, scan](Engine& e) {
-        auto r = identify_scan(e, *cfg, scan);
-        (void)fresh;
-        identified(std::move(r));
-    });
+    post([this, fresh, cfg, scan](Engine& e) { identified(identify_scan(e, *cfg, scan), fresh); });
 }
 
 bool KioskController::check_idle(SteadyTime now) {
@@ -183,7 +178,8 @@ void KioskController::submit_pin() {
     auto phone = state_.phone_typed;
     auto pin = state_.keypad;
     state_.keypad.clear();
-    post([this, cfg, phone, pin](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin)); });
+    const auto session = state_.session;
+    post([this, cfg, phone, pin, session](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin), session); });
 }
 
 void KioskController::start_enroll() {

@@ -68,7 +68,8 @@ public:
 private:
     void post(std::function<void(Engine&)> task);
     std::chrono::seconds timeout() const;
-    void identified(Identified result);
+    // Called on the worker: the session is the one the request was made in.
+    void identified(Identified result, std::uint64_t session);
 
     KioskConfig config_;
     std::filesystem::path db_path_;
