@@ -50,8 +50,9 @@ void apply_style(float u) {
 AppImpl::~AppImpl() {
     stop_pump = true;
     if (pump.joinable()) pump.join();
+    // The engine worker first: a task still running may hold the demo reader.
+    controller.reset();
     demo.reset();
-    controller.reset();  // joins the engine worker before SDL goes away
     if (imgui_ready) {
         ImGui_ImplSDLRenderer_Shutdown();
         ImGui::DestroyContext();

@@ -290,7 +290,11 @@ void KioskController::link_pending_card() {
 
 void KioskController::start_claim() { go(Screen::claim); }
 
-void KioskController::done() { go(Screen::rating); }
+void KioskController::done() {
+    // "Done" clears the shopper at once; the rating that follows is anonymous.
+    end_session();
+    state_.screen = Screen::rating;
+}
 
 void KioskController::rate(int stars) {
     const auto* cfg = &config_;
@@ -299,9 +303,8 @@ void KioskController::rate(int stars) {
         worker_->post_update([](UiState& s) { s.busy = false; });
         (void)r;
     });
-    state_.rating = stars;
-    // The thank-you screen carries nothing of the shopper.
     end_session();
+    state_.rating = stars;
     state_.screen = Screen::thanks;
 }
 

@@ -57,6 +57,8 @@ TEST_CASE("a member QR identifies once; a replayed, an expired and a garbled cod
     REQUIRE(k.screen() == "member_home");
     const auto uid = k.state()["member"]["uid"];
     k.tap("home.done");
+    CHECK(k.screen() == "rating");
+    CHECK(k.state()["member"].is_null());  // "done" clears the shopper at once
     k.tap("rating.skip");
     REQUIRE(k.screen() == "attract");
 
