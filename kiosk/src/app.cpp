@@ -137,7 +137,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     ImGui_ImplSDLRenderer_Init(a.renderer);
     fast_fill_use_renderer(a.renderer);
     a.imgui_ready = true;
-    a.atlas.require(a.translations.all_text());
+    a.atlas.seed(a.translations.all_text());
 
     KioskConfig config;
     config.program = options.program;
