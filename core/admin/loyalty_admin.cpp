@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
@@ -122,9 +123,22 @@ int main(int argc, char** argv) {
     export_cmd->add_option("what", what, "members | ledger")->required()->check(CLI::IsMember({"members", "ledger"}));
     export_cmd->add_option("--out", out_path, "output file")->required();
 
+    std::string campaign_file;
+    auto* load_campaigns = app.add_subcommand("load-campaigns", "validate and install a campaign file (JSON)");
+    load_campaigns->add_option("file", campaign_file, "campaign definitions")->required()->check(CLI::ExistingFile);
+    auto* campaigns = app.add_subcommand("campaigns", "the campaigns in force and what each has done");
+
     auto* verify = app.add_subcommand("verify", "check database integrity and that every balance agrees with its ledger");
     auto* daily = app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
     auto* walkthrough = app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
+
+    BackupPolicy backup_policy{"backups", 14};
+    auto* backup = app.add_subcommand("backup", "copy the database while it runs, check the copy, keep the newest N");
+    backup->add_option("--dir", backup_policy.directory, "backup directory")->capture_default_str();
+    backup->add_option("--keep", backup_policy.keep, "copies to keep")->capture_default_str()->check(CLI::PositiveNumber);
+    std::string restore_from;
+    auto* restore = app.add_subcommand("restore", "replace the database with a backup that passes its integrity check");
+    restore->add_option("backup", restore_from, "backup file")->required();
 
     try {
         app.parse(argc, argv);
@@ -160,7 +174,20 @@ int main(int argc, char** argv) {
                     static_cast<long long>(made->refunds), static_cast<long long>(made->redemptions));
         return 0;
     }
+    if (*restore) {
+        // Not through the engine: the live database may be the broken one being replaced.
+        if (auto restored = restore_backup(restore_from, g.db_path); !restored) return fail(restored.error());
+        std::printf("restored %s from %s\n", g.db_path.c_str(), restore_from.c_str());
+        return 0;
+    }
     auto engine = open_engine(g, system_clock);
+    if (*backup) {
+        auto file = take_backup(engine->db(), backup_policy, system_clock.now());
+        if (!file) return fail(file.error());
+        std::printf("backup %s written and checked; %zu kept in %s\n", file->c_str(),
+                    list_backups(backup_policy.directory).size(), backup_policy.directory.c_str());
+        return 0;
+    }
     if (*lookup) {
         auto member = find_member(*engine, g.program, who);
         if (!member) return fail(member.error());
@@ -205,6 +232,35 @@ int main(int argc, char** argv) {
         std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(), out_path.c_str());
         return 0;
     }
+    if (*load_campaigns) {
+        auto loaded = engine->campaigns().load_file(campaign_file, "loyalty-admin");
+        if (!loaded) return fail(loaded.error());
+        auto joined = [](const std::vector<std::string>& v) {
+            std::string out;
+            for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+            return out.empty() ? std::string("none") : out;
+        };
+        std::printf("campaigns installed: %s; unchanged: %s; refused: %zu\n", joined(loaded->installed).c_str(),
+                    joined(loaded->unchanged).c_str(), loaded->refused.size());
+        // A refused campaign keeps its version in force; each reason is one line.
+        for (const auto& r : loaded->refused)
+            std::fprintf(stderr, "loyalty-admin: refused %s: %s\n", r.campaign.c_str(), r.reason.c_str());
+        return loaded->refused.empty() ? 0 : 1;
+    }
+    if (*campaigns) {
+        auto report = engine->campaigns().report(g.program);
+        if (!report) return fail(report.error());
+        std::printf("%-18s %4s %-22s %7s %7s %8s %7s %6s %6s %12s\n", "campaign", "ver", "trigger", "firings",
+                    "members", "points", "coupons", "used", "sales", "sales after");
+        for (const auto& r : *report)
+            std::printf("%-18s %4d %-22s %7lld %7lld %8lld %7lld %6lld %6lld %12s\n", r.code.c_str(), r.version,
+                        r.trigger.c_str(), static_cast<long long>(r.firings), static_cast<long long>(r.members_reached),
+                        static_cast<long long>(r.points_spent), static_cast<long long>(r.coupons_issued),
+                        static_cast<long long>(r.coupons_used), static_cast<long long>(r.sales_after),
+                        format_money(r.sales_after_net).c_str());
+        if (report->empty()) std::printf("no campaigns in force for %s\n", g.program.c_str());
+        return 0;
+    }
     if (*verify) {
         const auto verdict = engine->db().integrity_check();
         const auto bad = engine->ledger().verify_all();
@@ -221,14 +277,15 @@ int main(int argc, char** argv) {
         auto report = engine->run_daily(system_clock.now());
         if (!report) return fail(report.error());
         std::printf("released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers reviewed, "
-                    "%d entered grace, %d moved down; %lld RFM scores, %lld rule tags, %d birthday gifts\n",
+                    "%d entered grace, %d moved down; %lld RFM scores, %lld rule tags, %d birthday gifts, "
+                    "%lld campaign firings\n",
                     static_cast<long long>(report->points.points_released),
                     static_cast<long long>(report->points.lots_released),
                     static_cast<long long>(report->points.points_expired),
                     static_cast<long long>(report->points.lots_expired), report->tiers.reviewed,
                     report->tiers.entered_grace, report->tiers.downgraded,
                     static_cast<long long>(report->rfm_scored), static_cast<long long>(report->rule_tags),
-                    report->birthday_gifts);
+                    report->birthday_gifts, static_cast<long long>(report->campaign_firings));
         return 0;
     }
     if (*walkthrough) {

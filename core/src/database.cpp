@@ -199,7 +199,7 @@ std::string Database::integrity_check() {
     return verdict;
 }
 
-Result<void> Database::backup_to(const std::filesystem::path& target) {
+Result<void> Database::backup_to(const std::filesystem::path& target, bool single_file) {
     sqlite3* dest = nullptr;
     if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
         std::string message = dest ? sqlite3_errmsg(dest) : "out of memory";
@@ -215,6 +215,9 @@ Result<void> Database::backup_to(const std::filesystem::path& target) {
             if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(5);
         } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
         sqlite3_backup_finish(backup);
+        // The copy inherits WAL mode from its header; a backup file should stand alone,
+        // with no -wal/-shm files appearing beside it when it is opened.
+        if (rc == SQLITE_DONE && single_file) sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
     }
     std::string message = sqlite3_errmsg(dest);
     sqlite3_close_v2(dest);

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "campaign_hooks.hpp"
 #include "engine_context.hpp"
 
 namespace loyalty {
@@ -86,6 +87,7 @@ void EngineContext::emit(const std::string& type, const std::string& program, nl
         if (auto it = payload.find(field); it != payload.end() && it->is_number_integer())
             payload[std::string(field) + "_uid"] = member_uid(it->get<MemberId>());
     outbox.append(type, program, payload.dump());
+    campaigns_on_domain_event(*this, type, program, payload);
 }
 
 Result<void> Programs::save(const ProgramConfig& config, const std::string& actor) {
@@ -178,6 +180,7 @@ Outbox& Engine::outbox() { return ctx_->outbox; }
 AuditLog& Engine::audit() { return ctx_->audit; }
 Staff& Engine::staff() { return ctx_->staff; }
 UsedCodes& Engine::used_codes() { return ctx_->used_codes; }
+Campaigns& Engine::campaigns() { return ctx_->campaigns; }
 
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;
@@ -200,6 +203,9 @@ Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
         auto gifts = ctx_->rewards.grant_birthday_gifts(code, now);
         if (!gifts) return gifts.error();
         report.birthday_gifts += *gifts;
+        auto fired = ctx_->campaigns.run_scheduled(code, now);
+        if (!fired) return fired.error();
+        report.campaign_firings += *fired;
     }
     return report;
 }

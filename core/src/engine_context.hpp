@@ -42,6 +42,7 @@ struct EngineContext {
     AuditLog audit{*this};
     Staff staff{*this};
     UsedCodes used_codes{*this};
+    Campaigns campaigns{*this};
 
     Timestamp now() const { return clock->now(); }
     // Loads (and caches) a program; nullptr when unknown.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "campaign_hooks.hpp"
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 
@@ -237,6 +238,10 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             }
             db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
             result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+            auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, q.basket,
+                                                q.earn.points, member->last_visit_at);
+            result.campaign_points = offers.bonus_points;
+            result.receipt_lines = std::move(offers.receipt_lines);
             const auto balance = ctx_.ledger.balance(member->id);
             result.available_after = balance.available;
             result.pending_after = balance.pending;
@@ -355,6 +360,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                                                                 "refund " + request.refund_ref, ref,
                                                                 "refund-restore:" + refund_key);
             }
+            result.campaign_reversed =
+                campaigns_on_refund(ctx_, *member, key.text(), refunded_after, net, refund_key);
             result.available_after = ctx_.ledger.balance(*member).available;
         }
         bool fully = true;
@@ -378,7 +385,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         json event{{"sale_id", sale_id},         {"store", key.store},          {"terminal", key.terminal},
                    {"receipt", key.receipt},     {"refund_ref", request.refund_ref}, {"amount", amount.minor},
                    {"points_reversed", result.reversed}, {"points_restored", result.restored},
-                   {"points_shortfall", result.shortfall}};
+                   {"points_shortfall", result.shortfall}, {"campaign_points_reversed", result.campaign_reversed}};
         if (member) {
             event["member"] = *member;
             event["available"] = result.available_after;

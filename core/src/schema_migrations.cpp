@@ -296,10 +296,87 @@ CREATE TABLE used_codes (
 ) WITHOUT ROWID;
 )sql";
 
+// Campaigns: definitions by version (one in force per code), every firing, the
+// budgets they draw on, messages waiting for the kiosk or the next receipt, and
+// satisfaction ratings (a campaign trigger).
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE campaigns (
+    id               INTEGER PRIMARY KEY,
+    program_id       INTEGER NOT NULL REFERENCES programs(id),
+    code             TEXT NOT NULL,
+    version          INTEGER NOT NULL CHECK (version > 0),
+    schema_version   INTEGER NOT NULL,
+    definition_json  TEXT NOT NULL,
+    loaded_at        INTEGER NOT NULL,
+    loaded_by        TEXT NOT NULL,
+    active           INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (program_id, code, version)
+);
+CREATE UNIQUE INDEX campaigns_in_force ON campaigns(program_id, code) WHERE active = 1;
+
+-- Bumped on every install, so each process sharing the file recompiles its set.
+CREATE TABLE campaign_generations (
+    program_id  INTEGER PRIMARY KEY REFERENCES programs(id),
+    generation  INTEGER NOT NULL
+);
+
+CREATE TABLE campaign_firings (
+    id                INTEGER PRIMARY KEY,
+    program_id        INTEGER NOT NULL REFERENCES programs(id),
+    campaign_code     TEXT NOT NULL,
+    campaign_version  INTEGER NOT NULL,
+    member_id         INTEGER NOT NULL REFERENCES members(id),
+    trigger           TEXT NOT NULL,
+    event_ref         TEXT NOT NULL,
+    fired_at          INTEGER NOT NULL,
+    points            INTEGER NOT NULL DEFAULT 0,
+    coupons           INTEGER NOT NULL DEFAULT 0,
+    result_json       TEXT NOT NULL,
+    UNIQUE (program_id, campaign_code, member_id, event_ref)
+);
+CREATE INDEX firings_by_time ON campaign_firings(fired_at);
+
+CREATE TABLE campaign_budgets (
+    program_id      INTEGER NOT NULL REFERENCES programs(id),
+    campaign_code   TEXT NOT NULL,
+    points_spent    INTEGER NOT NULL DEFAULT 0,
+    coupons_issued  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (program_id, campaign_code)
+) WITHOUT ROWID;
+
+CREATE TABLE campaign_messages (
+    id             INTEGER PRIMARY KEY,
+    member_id      INTEGER NOT NULL REFERENCES members(id),
+    channel        TEXT NOT NULL CHECK (channel IN ('kiosk', 'receipt')),
+    campaign_code  TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    shown_at       INTEGER
+);
+CREATE INDEX campaign_messages_waiting ON campaign_messages(member_id, channel) WHERE shown_at IS NULL;
+
+CREATE TABLE member_ratings (
+    id         INTEGER PRIMARY KEY,
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    score      INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    store      TEXT NOT NULL,
+    given_at   INTEGER NOT NULL
+);
+CREATE INDEX ratings_by_member ON member_ratings(member_id, given_at);
+)sql";
+
+// A purchase campaign's bonus follows its sale: refunds take it back in
+// proportion, from the lot the firing credited first.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE campaign_firings ADD COLUMN bonus_entry_id INTEGER REFERENCES ledger_entries(id);
+ALTER TABLE campaign_firings ADD COLUMN points_reversed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX firings_by_event ON campaign_firings(member_id, event_ref);
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4};
     return kAll;
 }
 

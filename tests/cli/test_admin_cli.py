@@ -12,10 +12,12 @@ import unittest
 
 ADMIN = sys.argv[1] if len(sys.argv) > 1 else "build/dev/core/loyalty-admin"
 PROGRAM = sys.argv[2] if len(sys.argv) > 2 else "assets/config/demo-program.toml"
+# In a cross build the binary runs under qemu-user: the emulator command comes third, if any.
+EMULATOR = sys.argv[3].split(";") if len(sys.argv) > 3 and sys.argv[3] else []
 
 
 def admin(db, *args):
-    return subprocess.run([ADMIN, "--db", db, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*EMULATOR, ADMIN, "--db", db, *args], capture_output=True, text=True, timeout=120)
 
 
 class AdminCli(unittest.TestCase):
@@ -99,6 +101,46 @@ class AdminCli(unittest.TestCase):
         r = admin(bad, "verify")
         self.assertEqual(r.returncode, 1)
         self.assertIn("corrupt_database", r.stderr)
+
+    def test_backup_prunes_old_copies_and_restore_refuses_a_damaged_one(self):
+        backups = os.path.join(self.tmp.name, "backups")
+        os.makedirs(backups)
+        for old in ("loyalty-20200101-000000.db", "loyalty-20200102-000000.db"):
+            with open(os.path.join(backups, old), "wb") as f:
+                f.write(b"an old copy")
+        keep_me = os.path.join(backups, "notes.txt")  # not ours: never touched
+        open(keep_me, "w").close()
+        r = admin(self.db, "backup", "--dir", backups, "--keep", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = sorted(os.listdir(backups))
+        self.assertEqual(len(names), 3, names)
+        self.assertIn("loyalty-20200102-000000.db", names)
+        self.assertIn("notes.txt", names)
+        good = os.path.join(backups, names[-2])  # the new one sorts after the 2020 copy
+
+        live = os.path.join(self.tmp.name, "restored.db")
+        r = admin(live, "restore", good)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = admin(live, "lookup", "13900000021").stdout
+        self.assertIn("available", before)
+        r = admin(live, "adjust", "13900000021", "300", "--reason", "test", "--actor", "mgr-li")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(admin(live, "lookup", "13900000021").stdout, before)
+        r = admin(live, "restore", good)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(admin(live, "lookup", "13900000021").stdout, before)
+
+        damaged = os.path.join(self.tmp.name, "damaged.db")
+        with open(good, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2: len(data) // 2 + 4096] = b"\xa5" * 4096
+        with open(damaged, "wb") as f:
+            f.write(data)
+        r = admin(live, "restore", damaged)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("corrupt_database", r.stderr)
+        self.assertEqual(admin(live, "lookup", "13900000021").stdout, before)  # untouched
+        self.assertEqual(admin(live, "verify").returncode, 0)
 
     def test_a_broken_program_file_names_its_line(self):
         broken = os.path.join(self.tmp.name, "broken.toml")

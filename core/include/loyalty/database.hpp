@@ -97,7 +97,9 @@ public:
     int changes() const;
     int schema_version();
     std::string integrity_check();  // "ok" or SQLite's first complaints
-    Result<void> backup_to(const std::filesystem::path& target);
+    // Copies the whole database to target through SQLite's backup API while others keep
+    // writing. single_file: leave the copy in rollback-journal mode, one self-contained file.
+    Result<void> backup_to(const std::filesystem::path& target, bool single_file = true);
     const std::filesystem::path& path() const { return path_; }
     sqlite3* handle() const { return db_; }
 

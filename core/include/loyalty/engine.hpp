@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "loyalty/audit.hpp"
+#include "loyalty/campaigns.hpp"
 #include "loyalty/cards.hpp"
 #include "loyalty/clock.hpp"
 #include "loyalty/database.hpp"
@@ -70,16 +71,18 @@ public:
     AuditLog& audit();
     Staff& staff();
     UsedCodes& used_codes();
+    Campaigns& campaigns();
 
     // The nightly run: releases pending points, expires lots, reviews tiers due
     // now, then per program rescores RFM, refreshes rule tags and grants birthday
-    // gifts. Safe to run any number of times.
+    // gifts and runs the scheduled campaigns. Safe to run any number of times.
     struct DailyReport {
         MaintenanceReport points;
         TierReviewReport tiers;
         std::int64_t rfm_scored = 0;
         std::int64_t rule_tags = 0;
         int birthday_gifts = 0;
+        std::int64_t campaign_firings = 0;  // birthday and points-expiring campaigns
     };
     Result<DailyReport> run_daily(Timestamp now);
 

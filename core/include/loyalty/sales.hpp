@@ -46,6 +46,8 @@ struct SaleResult {
     Points pending_after = 0;
     std::string tier;
     std::optional<TierChange> tier_change;
+    Points campaign_points = 0;              // bonus points campaigns awarded on this sale
+    std::vector<std::string> receipt_lines;  // campaign lines to print on the receipt
 };
 
 struct RefundLine {
@@ -68,6 +70,7 @@ struct RefundResult {
     Points reversed = 0;      // earned points taken back
     Points restored = 0;      // points paid with, given back
     Points shortfall = 0;     // earned points already spent, could not be taken back
+    Points campaign_reversed = 0;  // campaign bonus points for the sale taken back
     Points available_after = 0;
 };
 

@@ -1,0 +1,121 @@
+#pragma once
+// The reference hub. HubStore applies what stores send to the hub's own SQLite
+// database, idempotently and in per-terminal order; HubWorker is one consumer on
+// the shared subscription ($share/hub/...). Several workers (threads or
+// processes) may share one database: every batch is applied inside one
+// BEGIN IMMEDIATE transaction with the dedupe and the sequence check.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/database.hpp"
+#include "loyalty/result.hpp"
+#include "loyalty/sync/link_config.hpp"
+#include "loyalty/sync/messages.hpp"
+
+namespace loyalty::sync {
+
+struct HubIncoming {
+    std::string topic;
+    std::string payload;
+    std::string signature;  // the "sig" user property, if any
+};
+
+struct HubOutgoing {
+    std::string topic;
+    std::string payload;
+};
+
+struct HubApplyReport {
+    std::vector<HubOutgoing> publish;  // acks and snapshots, to send after the commit
+    std::int64_t applied = 0;
+    std::int64_t duplicates = 0;
+    std::int64_t held = 0;  // arrived ahead of a gap, kept until it fills
+    std::int64_t dead_letters = 0;
+};
+
+struct HubStoreOptions {
+    std::string worker = "w1";
+    bool full_sync = true;
+    bool require_signatures = false;
+    std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
+};
+
+struct DeadLetter {
+    std::string topic;
+    std::string reason;
+    std::string detail;
+};
+
+struct TerminalStatus {
+    std::string program, store, terminal;
+    std::int64_t last_seq = 0;
+    std::optional<std::int64_t> skew_ms;
+    std::optional<std::int64_t> last_seen_ms;
+    std::string presence;  // "online", "offline/lost", "offline/shutdown" or ""
+};
+
+class HubStore {
+public:
+    static Result<std::unique_ptr<HubStore>> open(const std::filesystem::path& path, HubStoreOptions options = {});
+    ~HubStore();
+    HubStore(const HubStore&) = delete;
+    HubStore& operator=(const HubStore&) = delete;
+
+    // Applies the messages in one transaction. Bad messages become dead letters
+    // and do not stop the good ones; only a storage failure is an error (then
+    // nothing is applied or acknowledged and the stores resend).
+    Result<HubApplyReport> apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms);
+
+    // What the hub knows, for tests, the CLI and operators.
+    std::optional<MemberSnapshot> member(const std::string& program, const std::string& uid);
+    std::map<std::string, std::int64_t> balances(const std::string& program);  // uid -> points
+    std::int64_t last_seq(const std::string& store, const std::string& terminal);
+    std::vector<std::int64_t> applied_order(const std::string& store, const std::string& terminal);
+    std::int64_t applied_count();
+    std::int64_t held_count();
+    std::vector<DeadLetter> dead_letters();
+    std::optional<Presence> presence(const std::string& store, const std::string& terminal);
+    std::optional<std::int64_t> skew_ms(const std::string& store, const std::string& terminal);
+    std::vector<TerminalStatus> terminals();
+    Database& db() { return *db_; }
+
+private:
+    struct Pass;
+    HubStore(std::unique_ptr<Database> db, HubStoreOptions options);
+    std::unique_ptr<Database> db_;
+    HubStoreOptions options_;
+};
+
+struct HubStats {
+    std::int64_t messages = 0;
+    std::int64_t applied = 0;
+    std::int64_t duplicates = 0;
+    std::int64_t dead_letters = 0;
+    std::int64_t transactions = 0;
+    std::int64_t connects = 0;
+    bool connected = false;
+};
+
+class HubWorker {
+public:
+    explicit HubWorker(HubConfig config);
+    ~HubWorker();
+    HubWorker(const HubWorker&) = delete;
+    HubWorker& operator=(const HubWorker&) = delete;
+
+    // Runs until `stop`; reconnects with backoff while the broker is away.
+    Result<void> run(const std::atomic<bool>& stop);
+    HubStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loyalty::sync

@@ -1,0 +1,55 @@
+#pragma once
+// Settings of the store agent and of a hub worker, read from the terminal's (or
+// the hub's) TOML file. See examples/link.toml and examples/hub.toml.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "loyalty/result.hpp"
+#include "loyalty/sync/topics.hpp"
+
+namespace loyalty::sync {
+
+// How to reach and authenticate to the broker. tcp://host:port or ssl://host:port.
+struct BrokerConfig {
+    std::string uri = "tcp://127.0.0.1:1883";
+    std::string client_id;  // default: derived from the terminal or worker
+    std::string username;   // per store: the store code (the ACL's %u)
+    std::string password;
+    std::string ca_file;    // TLS: the CA that signed the broker's certificate
+    std::string cert_file;  // TLS client certificate (per store), optional
+    std::string key_file;
+    int keep_alive_s = 10;
+    int connect_timeout_ms = 3000;
+};
+
+struct AgentConfig {
+    std::filesystem::path db;
+    TerminalAddress address;
+    BrokerConfig broker;
+    int batch_events = 500;      // events per MQTT message
+    int window_events = 5000;    // sent but not yet acknowledged by the hub
+    int ack_timeout_ms = 5000;   // no ack progress for this long: resend from the last ack
+    int backoff_initial_ms = 200;
+    int backoff_max_ms = 30000;
+    int poll_ms = 50;            // how often an idle agent looks for new outbox rows
+    bool full_sync = true;       // the terminal database's synchronous=FULL
+    std::string sign_key;        // 64 hex digits: sign each batch (optional)
+    std::int64_t offline_redeem_limit = 0;  // points per member per day while offline; 0 = no limit
+};
+
+struct HubConfig {
+    std::filesystem::path db;
+    std::string worker = "w1";
+    BrokerConfig broker;
+    int max_messages_per_txn = 256;  // incoming messages applied in one SQLite transaction
+    bool full_sync = true;
+    bool require_signatures = false;      // refuse unsigned batches from stores without a key too
+    std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
+};
+
+Result<AgentConfig> load_agent_config(const std::filesystem::path& file);
+Result<HubConfig> load_hub_config(const std::filesystem::path& file);
+
+}  // namespace loyalty::sync

@@ -1,0 +1,51 @@
+#pragma once
+// The store-side agent: drains the terminal's outbox to the hub over MQTT 5 and
+// applies what the hub sends down. Its only durable state is the terminal
+// database, so it may be killed at any moment and restarted. Usable inside the
+// kiosk or the POS (run() on a thread of their own) or as `loyalty-link`.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "loyalty/result.hpp"
+#include "loyalty/sync/link_config.hpp"
+
+namespace loyalty::sync {
+
+struct AgentStats {
+    std::int64_t batches_sent = 0;
+    std::int64_t events_sent = 0;
+    std::int64_t acked_through = 0;  // highest sequence the hub has acknowledged
+    std::int64_t events_deleted = 0;
+    std::int64_t resends = 0;        // go-back-N after an ack timeout or a reconnect
+    std::int64_t connects = 0;
+    std::int64_t publish_refused = 0;  // PUBACK >= 0x80, e.g. 135 not authorised
+    std::int64_t down_applied = 0;
+    std::int64_t down_stale = 0;
+    std::int64_t dead_letters = 0;
+    std::int64_t last_skew_ms = 0;
+    std::int64_t backlog = 0;
+    bool connected = false;
+};
+
+class StoreAgent {
+public:
+    explicit StoreAgent(AgentConfig config);
+    ~StoreAgent();
+    StoreAgent(const StoreAgent&) = delete;
+    StoreAgent& operator=(const StoreAgent&) = delete;
+
+    // Runs until `stop` becomes true; returns an error only when it cannot start
+    // (database refused, bad TLS files). A broker that is down is not an error:
+    // the agent keeps retrying with backoff.
+    Result<void> run(const std::atomic<bool>& stop);
+
+    // Safe from any thread while run() is going.
+    AgentStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loyalty::sync

@@ -1,0 +1,40 @@
+#pragma once
+// The v1 topic tree (see cloud-link/PROTOCOL.md): program and store first, so a
+// broker cluster or bridge can split the tree by prefix.
+#include <optional>
+#include <string>
+
+namespace loyalty::sync {
+
+inline constexpr int protocol_version = 1;
+inline constexpr const char* topic_root = "loyalty/v1";
+// The share group every hub worker joins.
+inline constexpr const char* hub_share_group = "hub";
+
+struct TerminalAddress {
+    std::string program;
+    std::string store;
+    std::string terminal;
+};
+
+// A code may travel in a topic level: 1..32 of [A-Za-z0-9_-].
+bool valid_code(const std::string& code);
+
+std::string events_topic(const TerminalAddress& a);
+std::string presence_topic(const TerminalAddress& a);
+std::string acks_topic(const TerminalAddress& a);
+std::string terminal_down_topic(const TerminalAddress& a);
+std::string store_down_topic(const std::string& program, const std::string& store);
+
+// What the hub subscribes to.
+std::string hub_events_subscription();    // $share/hub/loyalty/v1/+/stores/+/terminals/+/events
+std::string hub_presence_subscription();  // loyalty/v1/+/stores/+/terminals/+/presence
+
+enum class TopicKind { events, presence, acks, terminal_down, store_down };
+struct ParsedTopic {
+    TopicKind kind;
+    TerminalAddress address;  // terminal empty for store_down
+};
+std::optional<ParsedTopic> parse_topic(const std::string& topic);
+
+}  // namespace loyalty::sync

@@ -1,0 +1,34 @@
+#pragma once
+// Decoding an event batch at the hub: the whole envelope and every event checked
+// before anything is applied, so a bad batch is refused whole.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loyalty/result.hpp"
+#include "loyalty/sync/topics.hpp"
+
+namespace loyalty::sync {
+
+struct DecodedEvent {
+    std::string id;
+    std::int64_t seq = 0;
+    std::string type;
+    int schema = 1;
+    std::int64_t at = 0;
+    nlohmann::json payload;
+};
+
+struct DecodedBatch {
+    TerminalAddress from;
+    std::int64_t base = 0;
+    std::int64_t sent_at_ms = 0;
+    std::vector<DecodedEvent> events;
+};
+
+Result<DecodedBatch> decode_batch(std::string_view payload);
+
+}  // namespace loyalty::sync

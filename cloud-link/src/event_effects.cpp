@@ -1,0 +1,58 @@
+#include "event_effects.hpp"
+
+#include <algorithm>
+
+namespace loyalty::sync {
+
+namespace {
+std::int64_t int_of(const nlohmann::json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+std::string str_of(const nlohmann::json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+}  // namespace
+
+EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
+    EventEffects e;
+    if (!p.is_object()) return e;
+    e.member_uid = str_of(p, "member_uid");
+    const auto& uid = e.member_uid;
+    auto add = [&](const std::string& who, std::int64_t delta) {
+        if (!who.empty() && delta != 0) e.points.push_back({who, delta});
+    };
+    if (type == "sale.committed") {
+        add(uid, int_of(p, "points_earned") - int_of(p, "points_paid"));
+        if (auto t = str_of(p, "tier"); !t.empty()) e.tier = t;
+    } else if (type == "sale.refunded") {
+        add(uid, int_of(p, "points_restored") - int_of(p, "points_reversed"));
+    } else if (type == "sale.claimed") {
+        add(uid, int_of(p, "points_earned"));
+    } else if (type == "points.adjusted") {
+        add(uid, int_of(p, "delta"));
+    } else if (type == "points.expired" || type == "reward.redeemed") {
+        add(uid, -int_of(p, "points"));
+    } else if (type == "member.merged") {
+        const auto moved = int_of(p, "points_available") + int_of(p, "points_pending");
+        add(str_of(p, "survivor_uid"), moved);
+        add(str_of(p, "absorbed_uid"), -moved);
+        e.member_uid = str_of(p, "survivor_uid");
+    } else if (type == "tier.changed") {
+        if (auto t = str_of(p, "to"); !t.empty()) e.tier = t;
+    } else if (type == "member.enrolled") {
+        if (auto t = str_of(p, "tier"); !t.empty()) e.tier = t;
+    }
+    return e;
+}
+
+std::int64_t redeemed_by(const std::string& type, const nlohmann::json& p, const std::string& member_uid) {
+    if (!p.is_object() || str_of(p, "member_uid") != member_uid) return 0;
+    if (type == "sale.committed") return int_of(p, "points_paid");
+    if (type == "reward.redeemed") return int_of(p, "points");
+    if (type == "points.adjusted") return std::max<std::int64_t>(0, -int_of(p, "delta"));
+    return 0;
+}
+
+}  // namespace loyalty::sync

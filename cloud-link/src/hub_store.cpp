@@ -1,0 +1,419 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "batch_codec.hpp"
+#include "event_effects.hpp"
+#include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/signing.hpp"
+
+namespace loyalty::sync {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t snapshot_items_per_message = 1000;
+constexpr std::size_t dead_letter_payload_bytes = 64 * 1024;
+
+const char* hub_schema = R"sql(
+CREATE TABLE IF NOT EXISTS hub_terminals (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, program TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,      -- highest contiguous sequence applied
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  skew_ms INTEGER, last_seen_ms INTEGER,
+  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
+-- Every event consumed, once: the dedupe table and the hub's ledger in one.
+CREATE TABLE IF NOT EXISTS hub_applied (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  program TEXT NOT NULL, store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,
+  type TEXT NOT NULL, member_uid TEXT, points_delta INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,                     -- applied | parked (unknown schema, see dead letters)
+  occurred_at INTEGER, applied_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS hub_applied_by_terminal ON hub_applied(store, terminal, seq);
+-- Events that arrived ahead of a gap in their terminal's sequence.
+CREATE TABLE IF NOT EXISTS hub_held (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL, program TEXT NOT NULL, event TEXT NOT NULL,
+  PRIMARY KEY (store, terminal, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hub_members (
+  program TEXT NOT NULL, uid TEXT NOT NULL,
+  points INTEGER NOT NULL DEFAULT 0, tier TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active',
+  version INTEGER NOT NULL DEFAULT 0, updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (program, uid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hub_dead_letters (
+  id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+  payload BLOB, received_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hub_presence (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, backlog INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
+)sql";
+
+// Held while a worker opens (and on first use creates and migrates) the shared
+// database: two workers starting together must not both run the migrations.
+class OpenLock {
+public:
+    explicit OpenLock(const std::filesystem::path& db) {
+        fd_ = ::open((db.string() + ".open-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~OpenLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    OpenLock(const OpenLock&) = delete;
+    OpenLock& operator=(const OpenLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+std::string key_of(const TerminalAddress& a) { return a.store + '\x1f' + a.terminal; }
+
+}  // namespace
+
+// One apply() call: what it touched, to answer after the commit.
+struct HubStore::Pass {
+    HubStore& hub;
+    std::int64_t now_ms;
+    HubApplyReport report;
+    struct TerminalTouch {
+        TerminalAddress address;
+        std::int64_t skew_ms = 0;
+        std::int64_t duplicates = 0;
+    };
+    std::map<std::string, TerminalTouch> terminals;
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
+
+    Database& db() { return *hub.db_; }
+
+    void dead_letter(const HubIncoming& in, const Error& why) {
+        db().prepare(
+                "INSERT INTO hub_dead_letters(topic, reason, detail, payload, received_at_ms, worker) "
+                "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(in.topic.substr(0, 1024), reason_of(why), why.message,
+                      std::string_view(in.payload).substr(0, dead_letter_payload_bytes), now_ms, hub.options_.worker)
+            .run();
+        ++report.dead_letters;
+    }
+
+    std::int64_t last_seq(const TerminalAddress& a) {
+        auto& st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
+        st.bind_all(a.store, a.terminal);
+        std::int64_t seq = 0;
+        if (st.step()) seq = st.int64(0);
+        st.reset();
+        return seq;
+    }
+
+    void set_last_seq(const TerminalAddress& a, std::int64_t seq, std::optional<std::int64_t> skew) {
+        db().prepare(
+                "INSERT INTO hub_terminals(store, terminal, program, last_seq, skew_ms, last_seen_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(store, terminal) DO UPDATE SET last_seq = excluded.last_seq, "
+                "skew_ms = coalesce(excluded.skew_ms, skew_ms), last_seen_ms = excluded.last_seen_ms")
+            .bind_all(a.store, a.terminal, a.program, seq, skew, now_ms)
+            .run();
+    }
+
+    // Applies one event whose turn it is. Returns false for a duplicate id.
+    bool apply_event(const TerminalAddress& a, const DecodedEvent& e) {
+        auto& seen = db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?");
+        seen.bind(1, e.id);
+        const bool duplicate = seen.step();
+        seen.reset();
+        if (duplicate) return false;
+        std::string status = "applied";
+        EventEffects effects;
+        if (!known_event_schema(e.schema)) {
+            // Consumed (the terminal must not stall on it) but parked for an operator.
+            status = "parked";
+            HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema},
+                                                 {"payload", e.payload}}
+                                                .dump(),
+                           {}};
+            dead_letter(in, make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " +
+                                                                   e.id + " schema " + std::to_string(e.schema)));
+        } else {
+            effects = effects_of(e.type, e.payload);
+        }
+        std::int64_t own_delta = 0;
+        for (const auto& p : effects.points) {
+            touch_member(a, p.uid, p.delta, std::nullopt, std::nullopt);
+            if (p.uid == effects.member_uid) own_delta += p.delta;
+        }
+        if (!effects.member_uid.empty() && (effects.tier || effects.status))
+            touch_member(a, effects.member_uid, 0, effects.tier, effects.status);
+        db().prepare(
+                "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, member_uid, points_delta, "
+                "status, occurred_at, applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type,
+                      effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
+                      own_delta, status, e.at, now_ms, hub.options_.worker)
+            .run();
+        return true;
+    }
+
+    void touch_member(const TerminalAddress& a, const std::string& uid, std::int64_t delta,
+                      const std::optional<std::string>& tier, const std::optional<std::string>& status) {
+        db().prepare(
+                "INSERT INTO hub_members(program, uid, points, tier, status, version, updated_at_ms) "
+                "VALUES (?, ?, ?, coalesce(?, ''), coalesce(?, 'active'), 1, ?) "
+                "ON CONFLICT(program, uid) DO UPDATE SET points = points + excluded.points, "
+                "tier = coalesce(?, tier), status = coalesce(?, status), version = version + 1, "
+                "updated_at_ms = excluded.updated_at_ms")
+            .bind_all(a.program, uid, delta, tier, status, now_ms, tier, status)
+            .run();
+        members[{a.program, a.store}].insert(uid);
+    }
+
+    // Applies events that waited for this one, in order.
+    void release_held(const TerminalAddress& a, std::int64_t& last) {
+        while (true) {
+            auto& st = db().prepare("SELECT event FROM hub_held WHERE store = ? AND terminal = ? AND seq = ?");
+            st.bind_all(a.store, a.terminal, last + 1);
+            if (!st.step()) {
+                st.reset();
+                break;
+            }
+            const auto j = json::parse(st.text(0));
+            st.reset();
+            DecodedEvent e{j.at("id").get<std::string>(), j.at("seq").get<std::int64_t>(),
+                           j.at("type").get<std::string>(), j.at("schema").get<int>(), j.value("at", std::int64_t{0}),
+                           j.at("payload")};
+            if (apply_event(a, e)) ++report.applied; else ++report.duplicates;
+            ++last;
+        }
+        db().prepare("DELETE FROM hub_held WHERE store = ? AND terminal = ? AND seq <= ?")
+            .bind_all(a.store, a.terminal, last)
+            .run();
+    }
+
+    std::optional<Error> check_signature(const HubIncoming& in, const std::string& store) {
+        auto key = hub.options_.store_keys.find(store);
+        if (key == hub.options_.store_keys.end()) {
+            if (hub.options_.require_signatures)
+                return make_error(Errc::unauthorized, std::string(reason::unsigned_message) + ": no key for store " + store);
+            return std::nullopt;
+        }
+        if (in.signature.empty())
+            return make_error(Errc::unauthorized, std::string(reason::unsigned_message) + ": store " + store + " signs");
+        if (!signature_matches(key->second, in.payload, in.signature))
+            return make_error(Errc::unauthorized, std::string(reason::bad_signature) + ": store " + store);
+        return std::nullopt;
+    }
+
+    std::optional<Error> events(const HubIncoming& in, const TerminalAddress& topic) {
+        if (auto bad = check_signature(in, topic.store)) return bad;
+        auto batch = decode_batch(in.payload);
+        if (!batch) return batch.error();
+        const auto& a = batch->from;
+        if (a.program != topic.program || a.store != topic.store || a.terminal != topic.terminal)
+            return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": payload says " + a.program +
+                                                      "/" + a.store + "/" + a.terminal);
+        auto& touch = terminals[key_of(a)];
+        touch.address = a;
+        std::int64_t last = std::max(last_seq(a), batch->base);
+        for (const auto& e : batch->events) {
+            if (e.seq <= last) {
+                ++report.duplicates;
+                ++touch.duplicates;
+            } else if (e.seq == last + 1) {
+                if (apply_event(a, e)) ++report.applied; else ++report.duplicates;
+                ++last;
+            } else {
+                db().prepare(
+                        "INSERT OR IGNORE INTO hub_held(store, terminal, seq, program, event) VALUES (?, ?, ?, ?, ?)")
+                    .bind_all(a.store, a.terminal, e.seq, a.program,
+                              json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema},
+                                   {"at", e.at}, {"payload", e.payload}}
+                                  .dump())
+                    .run();
+                ++report.held;
+            }
+        }
+        release_held(a, last);
+        touch.skew_ms = batch->sent_at_ms ? now_ms - batch->sent_at_ms : 0;
+        set_last_seq(a, last, batch->sent_at_ms ? std::optional<std::int64_t>(touch.skew_ms) : std::nullopt);
+        return std::nullopt;
+    }
+
+    std::optional<Error> presence(const HubIncoming& in, const TerminalAddress& topic) {
+        auto p = decode_presence(in.payload);
+        if (!p) return p.error();
+        if (p->store != topic.store || p->terminal != topic.terminal)
+            return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": presence of " + p->store +
+                                                      "/" + p->terminal);
+        db().prepare(
+                "INSERT INTO hub_presence(store, terminal, state, reason, at_ms, backlog, received_at_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(store, terminal) DO UPDATE SET state = excluded.state, "
+                "reason = excluded.reason, at_ms = excluded.at_ms, backlog = excluded.backlog, "
+                "received_at_ms = excluded.received_at_ms")
+            .bind_all(p->store, p->terminal, p->state, p->reason, p->at_ms, p->backlog, now_ms)
+            .run();
+        return std::nullopt;
+    }
+
+    void one(const HubIncoming& in) {
+        std::optional<Error> bad;
+        if (in.payload.size() > max_payload_bytes) {
+            bad = make_error(Errc::invalid_argument,
+                             std::string(reason::oversized) + ": " + std::to_string(in.payload.size()) + " bytes");
+        } else if (auto t = parse_topic(in.topic); !t) {
+            bad = make_error(Errc::invalid_argument, std::string(reason::malformed) + ": topic");
+        } else if (t->kind == TopicKind::events) {
+            bad = events(in, t->address);
+        } else if (t->kind == TopicKind::presence) {
+            bad = presence(in, t->address);
+        } else {
+            bad = make_error(Errc::invalid_argument, std::string(reason::unknown_kind) + ": not a hub topic");
+        }
+        if (bad) dead_letter(in, *bad);
+    }
+
+    void answers() {
+        for (const auto& [key, t] : terminals)
+            report.publish.push_back({acks_topic(t.address),
+                                      encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
+                                                     t.skew_ms, t.duplicates})});
+        for (const auto& [where, uids] : members) {
+            const auto& [program, store] = where;
+            std::map<std::string, std::int64_t> through;
+            auto& th = db().prepare("SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
+            th.bind_all(store, program);
+            while (th.step()) through[th.text(0)] = th.int64(1);
+            std::vector<MemberSnapshot> items;
+            for (const auto& uid : uids) {
+                if (auto m = hub.member(program, uid)) items.push_back(std::move(*m));
+                if (items.size() == snapshot_items_per_message) {
+                    report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
+                    items.clear();
+                }
+            }
+            if (!items.empty())
+                report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
+        }
+    }
+};
+
+HubStore::HubStore(std::unique_ptr<Database> db, HubStoreOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {}
+HubStore::~HubStore() = default;
+
+Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& path, HubStoreOptions options) {
+    DatabaseOptions db_options;
+    db_options.full_sync = options.full_sync;
+    db_options.integrity_check_on_open = false;
+    db_options.busy_timeout_ms = 30000;  // another worker's big transaction
+    OpenLock lock(path);
+    auto db = Database::open(path, db_options);
+    if (!db) return db.error();
+    return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
+        (*db)->exec(hub_schema);
+        return std::unique_ptr<HubStore>(new HubStore(std::move(db.value()), std::move(options)));
+    });
+}
+
+Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
+    return guarded([&]() -> Result<HubApplyReport> {
+        Pass pass{*this, now_ms, {}, {}, {}};
+        Transaction tx(*db_);
+        for (const auto& in : messages) pass.one(in);
+        pass.answers();
+        tx.commit();
+        return std::move(pass.report);
+    });
+}
+
+std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
+    auto& st = db_->prepare("SELECT points, tier, status, version FROM hub_members WHERE program = ? AND uid = ?");
+    st.bind_all(program, uid);
+    if (!st.step()) return std::nullopt;
+    MemberSnapshot s{uid, st.int64(3), st.int64(0), st.text(1), st.text(2)};
+    st.reset();
+    return s;
+}
+
+std::map<std::string, std::int64_t> HubStore::balances(const std::string& program) {
+    std::map<std::string, std::int64_t> out;
+    auto& st = db_->prepare("SELECT uid, points FROM hub_members WHERE program = ?");
+    st.bind(1, program);
+    while (st.step()) out[st.text(0)] = st.int64(1);
+    return out;
+}
+
+std::int64_t HubStore::last_seq(const std::string& store, const std::string& terminal) {
+    auto& st = db_->prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
+    st.bind_all(store, terminal);
+    std::int64_t seq = 0;
+    if (st.step()) seq = st.int64(0);
+    st.reset();
+    return seq;
+}
+
+std::vector<std::int64_t> HubStore::applied_order(const std::string& store, const std::string& terminal) {
+    std::vector<std::int64_t> out;
+    auto& st = db_->prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
+    st.bind_all(store, terminal);
+    while (st.step()) out.push_back(st.int64(0));
+    return out;
+}
+
+std::int64_t HubStore::applied_count() {
+    auto& st = db_->prepare("SELECT count(*) FROM hub_applied");
+    st.step();
+    const auto n = st.int64(0);
+    st.reset();
+    return n;
+}
+
+std::int64_t HubStore::held_count() {
+    auto& st = db_->prepare("SELECT count(*) FROM hub_held");
+    st.step();
+    const auto n = st.int64(0);
+    st.reset();
+    return n;
+}
+
+std::vector<DeadLetter> HubStore::dead_letters() {
+    std::vector<DeadLetter> out;
+    auto& st = db_->prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
+    return out;
+}
+
+std::optional<Presence> HubStore::presence(const std::string& store, const std::string& terminal) {
+    auto& st = db_->prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
+    st.bind_all(store, terminal);
+    if (!st.step()) return std::nullopt;
+    Presence p{store, terminal, st.text(0), st.text(1), st.int64(2), st.int64(3)};
+    st.reset();
+    return p;
+}
+
+std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const std::string& terminal) {
+    auto& st = db_->prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
+    st.bind_all(store, terminal);
+    if (!st.step()) return std::nullopt;
+    auto v = st.optional_int64(0);
+    st.reset();
+    return v;
+}
+
+std::vector<TerminalStatus> HubStore::terminals() {
+    std::vector<TerminalStatus> out;
+    auto& st = db_->prepare(
+        "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
+        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
+        "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "
+        "ORDER BY t.program, t.store, t.terminal");
+    while (st.step())
+        out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4), st.optional_int64(5),
+                       st.text(6)});
+    return out;
+}
+
+}  // namespace loyalty::sync

@@ -1,0 +1,169 @@
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/signing.hpp"
+#include "mqtt_session.hpp"
+
+namespace loyalty::sync {
+
+namespace {
+constexpr int session_expiry_s = 3600;
+}
+
+struct HubWorker::Impl {
+    HubConfig config;
+    std::string who;
+    mutable std::mutex stats_mutex;
+    HubStats stats;
+
+    std::mutex queue_mutex;
+    std::condition_variable wake;
+    std::deque<HubIncoming> inbound;
+    std::atomic<bool> lost{false};
+
+    std::unique_ptr<HubStore> store;
+    std::unique_ptr<mqtt::async_client> client;
+
+    explicit Impl(HubConfig c) : config(std::move(c)), who("hub " + config.worker) {}
+
+    template <class Fn>
+    void update(Fn&& fn) {
+        std::lock_guard lock(stats_mutex);
+        fn(stats);
+    }
+
+    bool connect() {
+        client = make_client(config.broker);
+        client->set_message_callback([this](mqtt::const_message_ptr m) {
+            HubIncoming in{m->get_topic(), m->get_payload_str(), {}};
+            const auto& props = m->get_properties();
+            for (std::size_t i = 0, n = props.count(mqtt::property::USER_PROPERTY); i < n; ++i) {
+                auto [name, value] = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
+                if (name == signature_property) in.signature = value;
+            }
+            {
+                std::lock_guard lock(queue_mutex);
+                inbound.push_back(std::move(in));
+            }
+            wake.notify_one();
+        });
+        client->set_connection_lost_handler([this](const std::string&) {
+            lost = true;
+            wake.notify_one();
+        });
+        client->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode) {
+            lost = true;
+            wake.notify_one();
+        });
+        const auto wait = std::chrono::milliseconds(config.broker.connect_timeout_ms + 1000);
+        try {
+            mqtt::connect_options opts;
+            fill_connect_options(opts, config.broker, std::nullopt, session_expiry_s);
+            if (!client->connect(opts)->wait_for(wait))
+                throw mqtt::exception(-1, "connect timed out");
+            for (const auto& topic : {hub_events_subscription(), hub_presence_subscription()})
+                if (!client->subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
+        } catch (const mqtt::exception& e) {
+            log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
+            client.reset();
+            return false;
+        }
+        lost = false;
+        update([](HubStats& s) {
+            ++s.connects;
+            s.connected = true;
+        });
+        log_line(who, "connected to " + config.broker.uri);
+        return true;
+    }
+
+    void drop_client() {
+        if (!client) return;
+        try {
+            if (client->is_connected()) client->disconnect()->wait_for(std::chrono::seconds(2));
+        } catch (const mqtt::exception&) {
+        }
+        client.reset();
+        update([](HubStats& s) { s.connected = false; });
+    }
+
+    void apply_pending() {
+        std::vector<HubIncoming> batch;
+        {
+            std::lock_guard lock(queue_mutex);
+            while (!inbound.empty() && static_cast<int>(batch.size()) < config.max_messages_per_txn) {
+                batch.push_back(std::move(inbound.front()));
+                inbound.pop_front();
+            }
+        }
+        if (batch.empty()) return;
+        auto report = store->apply(batch, wall_ms());
+        if (!report) {
+            // Nothing was applied or acknowledged: the stores resend after their ack timeout.
+            log_line(who, "apply failed: " + report.error().message);
+            return;
+        }
+        update([&](HubStats& s) {
+            s.messages += static_cast<std::int64_t>(batch.size());
+            s.applied += report->applied;
+            s.duplicates += report->duplicates;
+            s.dead_letters += report->dead_letters;
+            ++s.transactions;
+        });
+        if (report->dead_letters > 0)
+            log_line(who, std::to_string(report->dead_letters) + " message(s) dead-lettered");
+        for (const auto& out : report->publish) {
+            try {
+                if (client) client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
+            } catch (const mqtt::exception& e) {
+                // A lost ack is repaired by the next one (acks are cumulative).
+                log_line(who, std::string("publish failed: ") + e.what());
+                lost = true;
+                break;
+            }
+        }
+    }
+
+    Result<void> run(const std::atomic<bool>& stop) {
+        HubStoreOptions options{config.worker, config.full_sync, config.require_signatures, config.store_keys};
+        auto opened = HubStore::open(config.db, options);
+        if (!opened) return opened.error();
+        store = std::move(opened.value());
+        Backoff backoff(200, 5000);
+        while (!stop) {
+            if (!client || lost) {
+                if (client) {
+                    log_line(who, "connection lost");
+                    drop_client();
+                }
+                if (!connect()) {
+                    const auto until = std::chrono::steady_clock::now() + backoff.next();
+                    while (!stop && std::chrono::steady_clock::now() < until)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                    continue;
+                }
+                backoff.reset();
+            }
+            apply_pending();
+            std::unique_lock lock(queue_mutex);
+            wake.wait_for(lock, std::chrono::milliseconds(100),
+                          [&] { return stop.load() || lost.load() || !inbound.empty(); });
+        }
+        // Messages still queued here were never acknowledged: the stores resend them.
+        drop_client();
+        return {};
+    }
+};
+
+HubWorker::HubWorker(HubConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+HubWorker::~HubWorker() = default;
+Result<void> HubWorker::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+HubStats HubWorker::stats() const {
+    std::lock_guard lock(impl_->stats_mutex);
+    return impl_->stats;
+}
+
+}  // namespace loyalty::sync

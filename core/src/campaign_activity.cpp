@@ -1,0 +1,283 @@
+// Where campaign events come from (sales, domain events, ratings, the daily
+// run) and what campaigns leave behind (kiosk messages, the closing report).
+#include <set>
+
+#include "campaign_cache.hpp"
+#include "campaign_hooks.hpp"
+#include "engine_context.hpp"
+#include "member_rows.hpp"
+
+namespace loyalty {
+
+using nlohmann::json;
+
+CampaignOutcome campaigns_on_purchase(EngineContext& ctx, const std::string& program,
+                                      MemberId member, const std::string& reference,
+                                      const std::string& store, const PricedBasket& basket,
+                                      Points earned, std::optional<Timestamp> previous_visit) {
+    CampaignEvent e;
+    e.trigger = CampaignTrigger::purchase;
+    e.member = member;
+    e.reference = "sale:" + reference;
+    e.store = store;
+    e.net = basket.net;
+    e.earned = earned;
+    e.previous_visit = previous_visit;
+    e.lines.reserve(basket.lines.size());
+    for (const auto& l : basket.lines)
+        e.lines.push_back(CampaignLine{l.line.sku, l.line.category, l.net});
+    auto outcome = ctx.campaigns.on_event(program, e);
+    // Lines left by campaigns fired away from the till print on this receipt.
+    auto& st = ctx.db->prepare(
+        "SELECT id, text FROM campaign_messages WHERE member_id = ? AND channel = 'receipt' AND "
+        "shown_at IS NULL "
+        "ORDER BY id");
+    st.bind(1, member);
+    std::vector<std::int64_t> printed;
+    while (st.step()) {
+        printed.push_back(st.int64(0));
+        outcome.receipt_lines.push_back(st.text(1));
+    }
+    for (const auto id : printed)
+        ctx.db->prepare("UPDATE campaign_messages SET shown_at = ? WHERE id = ?")
+            .bind_all(to_unix(ctx.now()), id)
+            .run();
+    return outcome;
+}
+
+Points campaigns_on_refund(EngineContext& ctx, MemberId member, const std::string& sale_reference,
+                           Money refunded_after, Money net, const std::string& refund_key) {
+    if (net.minor <= 0) return 0;
+    struct Fired {
+        std::int64_t id;
+        std::string code;
+        Points points, reversed;
+        std::optional<std::int64_t> entry;
+    };
+    std::vector<Fired> fired;
+    auto& st = ctx.db->prepare(
+        "SELECT id, campaign_code, points, points_reversed, bonus_entry_id FROM campaign_firings "
+        "WHERE member_id = ? AND event_ref = ? AND points > 0");
+    st.bind_all(member, "sale:" + sale_reference);
+    while (st.step())
+        fired.push_back(
+            Fired{st.int64(0), st.text(1), st.int64(2), st.int64(3), st.optional_int64(4)});
+    Points taken = 0;
+    for (const auto& f : fired) {
+        const Points target = mul_div(f.points, std::min(refunded_after, net).minor, net.minor);
+        if (target <= f.reversed) continue;
+        const auto shortfall = ctx.ledger.reverse_earn(
+            member, f.entry.value_or(0), target - f.reversed, "refund: campaign " + f.code,
+            "campaign:" + f.code, "campaign-reverse:" + std::to_string(f.id) + ":" + refund_key);
+        taken += target - f.reversed - shortfall;
+        ctx.db->prepare("UPDATE campaign_firings SET points_reversed = ? WHERE id = ?")
+            .bind_all(target, f.id)
+            .run();
+    }
+    return taken;
+}
+
+void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
+                               const std::string& program, const json& payload) {
+    CampaignEvent e;
+    const auto member = payload.find("member");
+    if (member == payload.end() || !member->is_number_integer()) return;
+    e.member = member->get<MemberId>();
+    if (type == "member.enrolled") {
+        e.trigger = CampaignTrigger::enrollment;
+        e.reference = "enrolled";
+    } else if (type == "tier.changed" && payload.value("upgrade", false)) {
+        e.trigger = CampaignTrigger::tier_upgraded;
+        e.tier_to = payload.value("to", "");
+        e.reference = "tier:" + e.tier_to + ":" + std::to_string(to_unix(ctx.now()));
+    } else if (type == "tier.downgrade_warning") {
+        e.trigger = CampaignTrigger::tier_downgrade_warning;
+        e.tier_to = payload.value("to", "");
+        e.reference =
+            "tier-warning:" + std::to_string(payload.value("grace_until", std::int64_t{0}));
+    } else if ((type == "card.issued" && payload.value("form", "") == "physical") ||
+               (type == "identity.linked" && (payload.value("kind", "") == "card_number" ||
+                                              payload.value("kind", "") == "card_uid"))) {
+        e.trigger = CampaignTrigger::card_linked;
+        e.reference = "card:" + payload.value(type == "card.issued" ? "card" : "value", "");
+    } else {
+        return;
+    }
+    ctx.campaigns.on_event(program, e);
+}
+
+Result<CampaignOutcome> Campaigns::record_rating(MemberId member, int score,
+                                                 const std::string& store) {
+    return guarded([&]() -> Result<CampaignOutcome> {
+        if (score < 1 || score > 5) return make_error(Errc::invalid_argument, "a rating is 1 to 5");
+        auto m = load_member(ctx_, member);
+        if (!m || m->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(member));
+        Transaction tx(*ctx_.db);
+        const auto at_store = store.empty() ? ctx_.origin.store : store;
+        ctx_.db
+            ->prepare(
+                "INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, ?, ?, ?)")
+            .bind_all(member, score, at_store, to_unix(ctx_.now()))
+            .run();
+        const auto rating_id = ctx_.db->last_insert_rowid();
+        ctx_.emit("rating.given", m->program,
+                  json{{"member", member}, {"score", score}, {"store", at_store}});
+        CampaignEvent e;
+        e.trigger = CampaignTrigger::rating_given;
+        e.member = member;
+        e.reference = "rating:" + std::to_string(rating_id);
+        e.store = at_store;
+        e.rating = score;
+        auto outcome = on_event(m->program, e);
+        tx.commit();
+        return outcome;
+    });
+}
+
+Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timestamp now) {
+    return guarded([&]() -> Result<std::int64_t> {
+        const auto* p = ctx_.program(program);
+        if (!p) return make_error(Errc::not_found, "unknown program " + program);
+        const auto& compiled = cache_for(program).programs.find(program)->second;
+        const auto today = local_date(now, p->config.utc_offset_minutes);
+        std::int64_t fired = 0;
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        if (!compiled.for_trigger(CampaignTrigger::birthday).empty()) {
+            bool by_day = false, by_month = false;
+            for (const auto& c : compiled.for_trigger(CampaignTrigger::birthday))
+                (c.def.birthday_on_day ? by_day : by_month) = true;
+            // Members with a birthday this month (their day is checked per campaign).
+            std::vector<std::pair<MemberId, std::optional<std::int64_t>>> members;
+            auto& st = db.prepare(
+                "SELECT id, birthday_day FROM members WHERE program_id = ? AND status = 'active' "
+                "AND birthday_month = ? "
+                "AND consent_marketing_at IS NOT NULL");
+            st.bind_all(p->id, static_cast<std::int64_t>(today.month));
+            while (st.step()) members.emplace_back(st.int64(0), st.optional_int64(1));
+            st.reset();
+            for (const auto& [id, day] : members) {
+                const bool is_day = day && static_cast<unsigned>(*day) == today.day;
+                if (!by_month && !is_day) continue;
+                (void)by_day;
+                CampaignEvent e;
+                e.trigger = CampaignTrigger::birthday;
+                e.member = id;
+                e.reference = "birthday:" + std::to_string(today.year);
+                fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
+            }
+        }
+        if (!compiled.for_trigger(CampaignTrigger::points_expiring).empty()) {
+            int horizon = 0;
+            for (const auto& c : compiled.for_trigger(CampaignTrigger::points_expiring))
+                horizon = std::max(horizon, c.def.days_before);
+            std::vector<std::tuple<MemberId, Points, std::int64_t>> due;
+            auto& st = db.prepare(
+                "SELECT l.member_id, sum(l.remaining), min(l.expires_at) FROM point_lots l JOIN "
+                "members m ON m.id = l.member_id "
+                "WHERE m.program_id = ? AND m.status = 'active' AND l.remaining > 0 AND l.state = "
+                "'available' "
+                "AND l.expires_at > ? AND l.expires_at <= ? GROUP BY l.member_id");
+            st.bind_all(p->id, to_unix(now), to_unix(now + Days{horizon}));
+            while (st.step()) due.emplace_back(st.int64(0), st.int64(1), st.int64(2));
+            st.reset();
+            for (const auto& [id, points, first_expiry] : due) {
+                CampaignEvent e;
+                e.trigger = CampaignTrigger::points_expiring;
+                e.member = id;
+                e.expiring = points;
+                e.reference = "expiring:" + std::to_string(first_expiry);
+                fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
+            }
+        }
+        tx.commit();
+        return fired;
+    });
+}
+
+std::vector<KioskMessage> Campaigns::kiosk_messages(MemberId member, bool mark_shown) {
+    std::vector<KioskMessage> out;
+    auto& st = ctx_.db->prepare(
+        "SELECT id, campaign_code, text, created_at FROM campaign_messages WHERE member_id = ? AND "
+        "channel = 'kiosk' "
+        "AND shown_at IS NULL ORDER BY id");
+    st.bind(1, member);
+    while (st.step())
+        out.push_back(KioskMessage{st.int64(0), st.text(1), st.text(2), from_unix(st.int64(3))});
+    if (mark_shown && !out.empty()) {
+        Transaction tx(*ctx_.db);
+        for (const auto& m : out)
+            ctx_.db->prepare("UPDATE campaign_messages SET shown_at = ? WHERE id = ?")
+                .bind_all(to_unix(ctx_.now()), m.id)
+                .run();
+        tx.commit();
+    }
+    return out;
+}
+
+Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program) {
+    return guarded([&]() -> Result<std::vector<CampaignReport>> {
+        const auto* p = ctx_.program(program);
+        if (!p) return make_error(Errc::not_found, "unknown program " + program);
+        std::vector<CampaignReport> out;
+        auto& list = ctx_.db->prepare(
+            "SELECT code, version, definition_json FROM campaigns WHERE program_id = ? AND active "
+            "= 1 ORDER BY code");
+        list.bind(1, p->id);
+        while (list.step()) {
+            CampaignReport r;
+            r.code = list.text(0);
+            r.version = static_cast<int>(list.int64(1));
+            const auto def = parse_campaign_definition(json::parse(list.text(2)), p->config);
+            if (def) {
+                r.name = def->name;
+                r.trigger = to_string(def->trigger);
+                r.budget_points_left = def->limits.budget_points;
+                r.budget_coupons_left = def->limits.budget_coupons;
+            }
+            out.push_back(std::move(r));
+        }
+        list.reset();
+        auto& db = *ctx_.db;
+        for (auto& r : out) {
+            auto& f = db.prepare(
+                "SELECT count(*), count(DISTINCT member_id), coalesce(sum(points - "
+                "points_reversed), 0), "
+                "coalesce(sum(coupons), 0) "
+                "FROM campaign_firings WHERE program_id = ? AND campaign_code = ?");
+            f.bind_all(p->id, r.code);
+            f.step();
+            r.firings = f.int64(0);
+            r.members_reached = f.int64(1);
+            r.points_spent = f.int64(2);
+            r.coupons_issued = f.int64(3);
+            f.reset();
+            auto& used = db.prepare(
+                "SELECT count(*) FROM coupons WHERE program_id = ? AND source = ? AND status = "
+                "'used'");
+            used.bind_all(p->id, "campaign:" + r.code);
+            used.step();
+            r.coupons_used = used.int64(0);
+            used.reset();
+            // Sales after the offer: each reached member's purchases after their first firing.
+            auto& after = db.prepare(
+                "SELECT count(*), coalesce(sum(s.net_minor - s.refunded_minor), 0) FROM sales s "
+                "JOIN "
+                "(SELECT member_id, min(fired_at) first FROM campaign_firings WHERE program_id = "
+                "?1 AND campaign_code = ?2 "
+                " GROUP BY member_id) f ON f.member_id = s.member_id "
+                "WHERE s.program_id = ?1 AND s.occurred_at > f.first AND s.status != 'voided'");
+            after.bind_all(p->id, r.code);
+            after.step();
+            r.sales_after = after.int64(0);
+            r.sales_after_net = Money{after.int64(1)};
+            after.reset();
+            if (r.budget_points_left) *r.budget_points_left -= r.points_spent;
+            if (r.budget_coupons_left) *r.budget_coupons_left -= r.coupons_issued;
+        }
+        return out;
+    });
+}
+
+}  // namespace loyalty

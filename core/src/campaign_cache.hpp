@@ -1,0 +1,37 @@
+#pragma once
+// Private to core: the campaigns in force, compiled once per program and indexed
+// by trigger, so evaluating an event touches only the campaigns it can fire.
+// A generation number in the database tells every process sharing the file
+// (kiosk and till) when to recompile.
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "campaign_definition.hpp"
+
+namespace loyalty {
+
+struct CompiledCampaign {
+    std::int64_t row_id = 0;
+    CampaignDefinition def;
+    std::optional<MemberFilter> segment;  // the saved segment's filter, resolved at load
+};
+
+inline constexpr std::size_t kTriggerCount = 9;
+
+struct CompiledProgram {
+    std::int64_t program_id = 0;
+    std::int64_t generation = -1;
+    // Per trigger, in firing order: priority high to low, then code.
+    std::array<std::vector<CompiledCampaign>, kTriggerCount> by_trigger;
+    const std::vector<CompiledCampaign>& for_trigger(CampaignTrigger t) const {
+        return by_trigger[static_cast<std::size_t>(t)];
+    }
+};
+
+struct CampaignCache {
+    std::map<std::string, CompiledProgram, std::less<>> programs;
+};
+
+}  // namespace loyalty

@@ -1,0 +1,65 @@
+#pragma once
+// The JSON requests of loyalty_pos.h, read into plain structs. Parsing checks
+// the shape only (types, required and unknown fields): values are judged by
+// the session and the engine, so the same rule is never written twice.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/sales.hpp"
+#include "reply.hpp"
+
+namespace loyalty::pos {
+
+struct SessionConfig {
+    std::string cashier;
+    std::optional<std::vector<std::string>> categories;
+    std::vector<std::pair<std::string, std::string>> trusted_keys;  // id, public key hex
+    int member_code_validity_seconds = 60;
+    std::optional<std::pair<std::string, std::string>> receipt_key;  // id, seed hex
+    int busy_timeout_ms = 5000;
+    std::optional<std::int64_t> fixed_time;
+};
+
+struct BasketRequest {
+    std::optional<std::string> member;  // uid
+    std::string receipt;
+    std::vector<BasketLine> lines;
+    Points points_to_pay = 0;
+    std::vector<std::string> coupons;
+};
+
+struct RefundCall {
+    std::string receipt;
+    std::string refund_ref;
+    std::vector<RefundLine> lines;
+};
+
+struct RedeemCall {
+    std::string member, reward, request_id;
+};
+
+struct ManagerCredential {
+    std::string manager, pin;
+};
+
+struct AdjustCall {
+    ManagerCredential credential;
+    std::string member, reason, request_id;
+    Points points = 0;
+};
+
+struct BlockCall {
+    ManagerCredential credential;
+    std::string card, reason;
+};
+
+// Each returns a failure Reply (LOYALTY_POS_E_INVALID_JSON) or nullopt on success.
+std::optional<Reply> parse_config(const char* text, SessionConfig& out);
+std::optional<Reply> parse_basket(const char* text, BasketRequest& out);
+std::optional<Reply> parse_refund(const char* text, RefundCall& out);
+std::optional<Reply> parse_redeem(const char* text, RedeemCall& out);
+std::optional<Reply> parse_adjust(const char* text, AdjustCall& out);
+std::optional<Reply> parse_block(const char* text, BlockCall& out);
+
+}  // namespace loyalty::pos

@@ -1,0 +1,28 @@
+#pragma once
+// The JSON results of loyalty_pos.h, built from the engine's values. Names
+// here are the ABI: fields are only ever added.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loyalty/engine.hpp"
+
+namespace loyalty::pos {
+
+nlohmann::json coupon_json(const Coupon& coupon);
+nlohmann::json member_json(const Member& member, const ProgramConfig& program, const std::string& via,
+                           const std::vector<Coupon>& usable);
+// `applied` are the coupon codes the basket uses; each usable coupon says
+// whether it could apply to this basket and why.
+nlohmann::json quote_json(const Quote& quote, const std::optional<Member>& member, const std::vector<Coupon>& usable,
+                          const std::vector<std::string>& applied, const ProgramConfig& program);
+nlohmann::json sale_json(const std::string& receipt, const SaleResult& sale);
+nlohmann::json refund_json(const std::string& receipt, const std::string& refund_ref, const RefundResult& refund);
+
+// Print-ready lines for the member part of a receipt (bilingual, masked name).
+std::vector<std::string> receipt_lines(const SaleResult& sale, const std::optional<Member>& member,
+                                       const ProgramConfig& program, const std::optional<TierProgress>& progress,
+                                       bool has_claim_code);
+
+}  // namespace loyalty::pos

@@ -1,0 +1,280 @@
+#include "session.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "results.hpp"
+
+namespace loyalty::pos {
+
+using nlohmann::json;
+
+namespace {
+
+// The used_codes kind for member QR nonces; the kiosk records the same kind,
+// so a code shown at the kiosk cannot be shown again at the till.
+constexpr const char* kMemberCodeKind = "member_code";
+
+bool phone_like(const std::string& s) {
+    if (s.empty()) return false;
+    const auto digits = std::count_if(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    const bool only = std::all_of(s.begin(), s.end(), [](unsigned char c) {
+        return std::isdigit(c) != 0 || c == '+' || c == ' ' || c == '-';
+    });
+    return only && (s[0] == '+' || (digits == 11 && s[0] == '1'));
+}
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+Reply Session::open(const std::string& db_path, const std::string& program, const std::string& store,
+                    const std::string& terminal, const SessionConfig& config, std::unique_ptr<Session>& out) {
+    if (db_path.empty() || program.empty() || store.empty() || terminal.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "database path, program, store and terminal must not be empty");
+    // The till never creates the store database (loyalty-admin init does): a
+    // mistyped path must not leave an empty database behind.
+    std::error_code ec;
+    if (!std::filesystem::exists(db_path, ec))
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
+                              "no store database at " + db_path + "; create it with loyalty-admin init");
+    std::unique_ptr<Session> s(new Session());
+    s->program_ = program;
+    s->store_ = store;
+    s->terminal_ = terminal;
+    s->config_ = config;
+    for (const auto& [id, hex] : config.trusted_keys)
+        if (auto added = s->trusted_.add_hex(id, hex); !added) return failure(added.error());
+    if (config.receipt_key) {
+        auto key = signing_key_from_seed_hex(config.receipt_key->first, config.receipt_key->second);
+        if (!key) return failure(key.error());
+        s->receipt_key_ = std::move(key.value());
+    }
+    if (config.fixed_time)
+        s->clock_ = std::make_unique<ManualClock>(from_unix(*config.fixed_time));
+    else
+        s->clock_ = std::make_unique<SystemClock>();
+    EngineOptions options;
+    options.origin = Origin{store, terminal};
+    options.database.busy_timeout_ms = config.busy_timeout_ms;
+    auto engine = Engine::open(db_path, *s->clock_, options);
+    if (!engine) return failure(engine.error());
+    s->engine_ = std::move(engine.value());
+    auto loaded = s->engine_->programs().get(program);
+    if (!loaded) return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "program " + program + " is not loaded in " + db_path);
+    const auto& stores = (*loaded)->stores;
+    if (!stores.empty() && std::find(stores.begin(), stores.end(), store) == stores.end())
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "store " + store + " does not sell under program " + program);
+    out = std::move(s);
+    return Reply::success(json{{"program", program}, {"store", store}, {"terminal", terminal}});
+}
+
+Result<Member> Session::member_by_uid(const std::string& uid) {
+    if (uid.empty()) return make_error(Errc::invalid_argument, "member uid is empty");
+    auto m = engine_->members().get_by_uid(uid);
+    if (!m) return m;
+    if (m->program != program_) return make_error(Errc::not_found, "member " + uid + " is not in program " + program_);
+    if (m->status != "active") return make_error(Errc::blocked, "member account is " + m->status);
+    return m;
+}
+
+Reply Session::identify(const std::string& scanned) {
+    auto& engine = *engine_;
+    const auto* program = *engine.programs().get(program_);
+    if (scanned.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "nothing was scanned");
+    if (looks_like_receipt_code(scanned))
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                              "this is a receipt code: the shopper claims its points at the kiosk");
+    auto usable = [&](const Member& m) { return engine.rewards().coupons_of(m.id, true); };
+    if (looks_like_member_code(scanned)) {
+        auto code = verify_member_code(scanned, trusted_, clock_->now(), config_.member_code_validity_seconds);
+        if (!code) {
+            // A forged or damaged code is bad input here, not a staff credential problem.
+            const int status = code.error().code == Errc::unauthorized ? LOYALTY_POS_E_INVALID_ARGUMENT
+                                                                       : status_of(code.error().code);
+            return Reply::failure(status, code.error().message);
+        }
+        if (code->program != program_)
+            return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "member code of program " + code->program);
+        if (engine.used_codes().seen(kMemberCodeKind, code->nonce))
+            return Reply::failure(LOYALTY_POS_E_ALREADY_USED, "this member code was already shown; refresh it in the app");
+        auto member = member_by_uid(code->member_uid);
+        if (!member) return failure(member.error());
+        // Recorded only now, once everything else passed: a refused code stays unused.
+        if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce); !consumed)
+            return failure(consumed.error());
+        return Reply::success(member_json(*member, *program, "member_code", usable(*member)));
+    }
+    std::vector<std::pair<IdentityKind, std::string>> attempts;
+    const bool phone = phone_like(scanned);
+    if (phone) attempts.emplace_back(IdentityKind::phone, scanned);
+    attempts.emplace_back(IdentityKind::card_number, scanned);
+    attempts.emplace_back(IdentityKind::card_uid, upper(scanned));
+    attempts.emplace_back(IdentityKind::barcode, scanned);
+    attempts.emplace_back(IdentityKind::app_code, scanned);
+    for (const auto& [kind, value] : attempts) {
+        auto found = engine.members().identify(program_, kind, value);
+        if (found) {
+            if (found->status != "active")
+                return Reply::failure(LOYALTY_POS_E_BLOCKED, "member account is " + found->status);
+            return Reply::success(member_json(*found, *program, to_string(kind), usable(*found)));
+        }
+        if (found.error().code != Errc::not_found && !(kind == IdentityKind::phone && found.error().code == Errc::invalid_argument))
+            return failure(found.error());
+    }
+    return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "no member in " + program_ + " matches what was scanned");
+}
+
+Reply Session::prepare(const BasketRequest& basket, SaleRequest& request, std::optional<Member>& member) {
+    if (config_.categories)
+        for (std::size_t i = 0; i < basket.lines.size(); ++i) {
+            const auto& cats = *config_.categories;
+            if (std::find(cats.begin(), cats.end(), basket.lines[i].category) == cats.end())
+                return Reply::failure(LOYALTY_POS_E_UNKNOWN_CATEGORY, "line " + std::to_string(i + 1) + ": unknown category \"" +
+                                                                          basket.lines[i].category + "\"");
+        }
+    request.program = program_;
+    request.store = store_;
+    request.terminal = terminal_;
+    request.receipt = basket.receipt;
+    request.lines = basket.lines;
+    request.points_to_pay = basket.points_to_pay;
+    request.coupons = basket.coupons;
+    if (basket.member) {
+        auto m = member_by_uid(*basket.member);
+        if (!m) return failure(m.error());
+        request.member = m->id;
+        member = std::move(m.value());
+    }
+    return Reply::success(nullptr);
+}
+
+Reply Session::quote(const BasketRequest& basket) {
+    SaleRequest request;
+    std::optional<Member> member;
+    if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
+    auto q = engine_->sales().quote(request);
+    if (!q) return failure(q.error());
+    std::vector<Coupon> usable;
+    if (member) usable = engine_->rewards().coupons_of(member->id, true);
+    return Reply::success(quote_json(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
+}
+
+Reply Session::commit(const BasketRequest& basket) {
+    if (basket.receipt.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "a sale needs its receipt number");
+    SaleRequest request;
+    std::optional<Member> member;
+    if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
+    auto sale = engine_->sales().commit(request);
+    if (!sale) return failure(sale.error());
+    const auto& program = **engine_->programs().get(program_);
+    auto body = sale_json(basket.receipt, *sale);
+    std::optional<TierProgress> progress;
+    if (member)
+        if (auto p = engine_->tiers().progress(member->id, clock_->now())) progress = std::move(p.value());
+    json qr = nullptr;
+    if (!member && receipt_key_)
+        qr = mint_receipt_code(ReceiptCode{program_, store_, terminal_, basket.receipt, clock_->now()}, *receipt_key_);
+    body["receipt_lines"] = receipt_lines(*sale, member, program, progress, !qr.is_null());
+    body["receipt_qr"] = std::move(qr);
+    body["cashier"] = config_.cashier;
+    return Reply::success(std::move(body));
+}
+
+Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines) {
+    RefundRequest request{program_, store_, terminal_, receipt, refund_ref, std::move(lines)};
+    auto r = engine_->sales().refund(request);
+    if (!r) {
+        const auto& e = r.error();
+        // The engine reports over-refunds as bad arguments or conflicts; the till needs to tell them apart.
+        const bool exceeds = (e.code == Errc::invalid_argument && e.message.find("larger than") != std::string::npos) ||
+                             (e.code == Errc::conflict && e.message.find("already fully refunded") != std::string::npos);
+        return exceeds ? Reply::failure(LOYALTY_POS_E_REFUND_EXCEEDS_SALE, e.message) : failure(e);
+    }
+    return Reply::success(refund_json(receipt, refund_ref, *r));
+}
+
+Reply Session::refund(const RefundCall& call) {
+    if (call.receipt.empty() || call.refund_ref.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "a refund needs the receipt and the refund slip number");
+    return refund_of(call.receipt, call.refund_ref, call.lines);
+}
+
+Reply Session::void_sale(const std::string& receipt) {
+    if (receipt.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "void needs the receipt number");
+    // The terminal's own last sale, whichever session committed it (the till may have restarted).
+    auto& last = engine_->db().prepare(
+        "SELECT s.receipt, s.status FROM sales s JOIN programs p ON p.id = s.program_id "
+        "WHERE p.code = ? AND s.store = ? AND s.terminal = ? ORDER BY s.id DESC LIMIT 1");
+    last.bind_all(program_, store_, terminal_);
+    std::string last_receipt, status;
+    if (last.step()) {
+        last_receipt = last.text(0);
+        status = last.text(1);
+    }
+    last.reset();
+    if (receipt != last_receipt)
+        return Reply::failure(LOYALTY_POS_E_BAD_STATE,
+                              "only the terminal's last sale can be voided; use a refund for receipt " + receipt);
+    if (status == "partially_refunded")
+        return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was partly refunded; refund the rest instead");
+    auto reply = refund_of(receipt, "void", {});
+    if (reply.status == LOYALTY_POS_E_REFUND_EXCEEDS_SALE)  // refunded by a slip, not voided
+        return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was refunded already");
+    return reply;
+}
+
+Reply Session::redeem(const RedeemCall& call) {
+    auto member = member_by_uid(call.member);
+    if (!member) return failure(member.error());
+    auto coupon = engine_->rewards().redeem(member->id, call.reward, call.request_id);
+    if (!coupon) return failure(coupon.error());
+    return Reply::success(
+        json{{"coupon", coupon_json(*coupon)}, {"points_available", engine_->ledger().balance(member->id).available}});
+}
+
+Reply Session::check_manager(const ManagerCredential& c) {
+    auto who = engine_->staff().require_manager(c.manager, c.pin);
+    if (!who) {
+        const auto& e = who.error();
+        return e.code == Errc::storage ? failure(e) : Reply::failure(LOYALTY_POS_E_UNAUTHORIZED, e.message);
+    }
+    return Reply::success(nullptr);
+}
+
+Reply Session::adjust_points(const AdjustCall& call) {
+    auto member = member_by_uid(call.member);
+    if (!member) return failure(member.error());
+    if (call.points == 0 || call.reason.empty() || call.request_id.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "an adjustment needs non-zero points, a reason and a request id");
+    if (auto ok = check_manager(call.credential); !ok.ok()) return ok;
+    auto entry = engine_->ledger().adjust(member->id, call.points, call.reason, call.credential.manager, call.request_id);
+    if (!entry) return failure(entry.error());
+    return Reply::success(json{{"member", member->uid},
+                               {"points", call.points},
+                               {"points_available", engine_->ledger().balance(member->id).available}});
+}
+
+Reply Session::block_card(const BlockCall& call) {
+    if (call.card.empty() || call.reason.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "blocking a card needs the card number and a reason");
+    auto card = engine_->cards().find(program_, call.card);
+    if (!card) return failure(card.error());
+    if (auto ok = check_manager(call.credential); !ok.ok()) return ok;
+    auto blocked = engine_->cards().block(program_, call.card, call.reason, call.credential.manager);
+    if (!blocked) return failure(blocked.error());
+    return Reply::success(json{{"card", blocked->number}, {"status", to_string(blocked->status)}});
+}
+
+Reply Session::sync_status() {
+    auto& outbox = engine_->outbox();
+    const auto oldest = outbox.oldest_pending();
+    return Reply::success(json{{"backlog", outbox.backlog()},
+                               {"oldest_pending", oldest ? json(format_iso8601(*oldest)) : json(nullptr)}});
+}
+
+}  // namespace loyalty::pos

@@ -1,0 +1,50 @@
+#pragma once
+// One till's session: an engine on the store database, the terminal's settings. Every operation
+// returns a Reply; the C entry points only translate pointers and strings.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "loyalty/engine.hpp"
+#include "loyalty/signed_codes.hpp"
+#include "requests.hpp"
+
+namespace loyalty::pos {
+
+class Session {
+public:
+    static Reply open(const std::string& db_path, const std::string& program, const std::string& store,
+                      const std::string& terminal, const SessionConfig& config, std::unique_ptr<Session>& out);
+
+    Reply identify(const std::string& scanned);
+    Reply quote(const BasketRequest& basket);
+    Reply commit(const BasketRequest& basket);
+    Reply refund(const RefundCall& call);
+    Reply void_sale(const std::string& receipt);
+    Reply redeem(const RedeemCall& call);
+    Reply adjust_points(const AdjustCall& call);
+    Reply block_card(const BlockCall& call);
+    Reply sync_status();
+
+    // Calls on one session are serialised: the engine is one SQLite connection.
+    std::mutex& lock() { return mutex_; }
+    Engine& engine() { return *engine_; }
+
+private:
+    Session() = default;
+    Result<Member> member_by_uid(const std::string& uid);
+    // Resolves the basket's member and checks its categories; builds the core request.
+    Reply prepare(const BasketRequest& basket, SaleRequest& request, std::optional<Member>& member);
+    Reply refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines);
+    Reply check_manager(const ManagerCredential& credential);
+
+    std::mutex mutex_;
+    std::unique_ptr<Clock> clock_;  // outlives engine_ (declared first)
+    std::unique_ptr<Engine> engine_;
+    std::string program_, store_, terminal_;
+    SessionConfig config_;
+    TrustedKeys trusted_;
+    std::optional<SigningKey> receipt_key_;
+};
+
+}  // namespace loyalty::pos

@@ -1,0 +1,196 @@
+// The soak: 10,000 sales on two terminals of two stores, the real loyalty-link
+// and loyalty-hub processes, the broker stopped for part of the run, agents and a
+// hub worker SIGKILLed at random moments, two hub workers on one shared
+// subscription. Afterwards: every event applied once, per-terminal order kept,
+// the hub's balances equal to the sum of the terminals' ledgers.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "broker.hpp"
+#include "loyalty/sync/hub.hpp"
+#include "terminal.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::sync;
+using namespace loyalty::sync::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_broker_section(std::ofstream& out, const BrokerConfig& b) {
+    out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \"" << b.password
+        << "\"\nconnect_timeout_ms = 2000\n";
+}
+
+fs::path agent_toml(const fs::path& dir, Mosquitto& broker, const std::string& store) {
+    const auto file = dir / ("link-" + store + ".toml");
+    std::ofstream out(file);
+    out << "[terminal]\ndb = \"" << store << ".db\"\nprogram = \"TEST\"\nstore = \"" << store
+        << "\"\nterminal = \"T01\"\n\n";
+    write_broker_section(out, broker.client(store, ""));
+    out << "\n[link]\nbatch_events = 200\nwindow_events = 1000\nack_timeout_ms = 1500\n"
+        << "backoff_initial_ms = 50\nbackoff_max_ms = 1000\nfull_sync = false\n";
+    return file;
+}
+
+fs::path hub_toml(const fs::path& dir, Mosquitto& broker) {
+    const auto file = dir / "hub.toml";
+    std::ofstream out(file);
+    out << "[hub]\ndb = \"hub.db\"\nfull_sync = false\n\n";
+    write_broker_section(out, broker.client("hub", ""));
+    return file;
+}
+
+std::string tail_of(const fs::path& log) {
+    std::ifstream in(log);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return log.filename().string() + ":\n" + (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
+}
+
+class Service {
+public:
+    Service(std::vector<std::string> argv, fs::path log) : argv_(std::move(argv)), log_(std::move(log)) { start(); }
+    void start() { process_ = ChildProcess(argv_, log_); }
+    void kill_and_restart() {
+        process_.kill_now();
+        ++kills;
+        start();
+    }
+    void stop() { process_.terminate(); }
+    int kills = 0;
+
+private:
+    std::vector<std::string> argv_;
+    fs::path log_;
+    ChildProcess process_;
+};
+
+}  // namespace
+
+TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; every event once, in order, balances agree") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    constexpr int members = 20;
+    constexpr int sales = 10000;
+    Terminal t1(dir.path() / "S001.db", "S001", "T01", members);
+    Terminal t2(dir.path() / "S002.db", "S002", "T01", members);
+
+    const auto hub_conf = hub_toml(dir.path(), broker).string();
+    Service w1({LOYALTY_HUB_EXE, "-c", hub_conf, "-w", "w1"}, dir.path() / "hub-w1.log");
+    Service w2({LOYALTY_HUB_EXE, "-c", hub_conf, "-w", "w2"}, dir.path() / "hub-w2.log");
+    Service a1({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()}, dir.path() / "link-S001.log");
+    Service a2({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S002").string()}, dir.path() / "link-S002.log");
+
+    std::mt19937 rng(20261201);
+    std::uniform_int_distribution<int> next_kill(300, 1500);
+    int kill_a1_at = next_kill(rng), kill_a2_at = next_kill(rng);
+    for (int i = 0; i < sales; ++i) {
+        (i % 2 == 0 ? t1 : t2).sell((i / 2) % members);
+        if (i == kill_a1_at) {
+            a1.kill_and_restart();
+            kill_a1_at += next_kill(rng);
+        }
+        if (i == kill_a2_at) {
+            a2.kill_and_restart();
+            kill_a2_at += next_kill(rng);
+        }
+        if (i == sales * 4 / 10) broker.stop();   // the WAN goes down: sales go on
+        if (i == sales * 6 / 10) broker.start();  // and comes back on the same port
+        if (i == sales * 7 / 10) w2.kill_and_restart();
+    }
+    MESSAGE("agent kills: ", a1.kills, " + ", a2.kills);
+    CHECK(a1.kills + a2.kills >= 6);
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
+    while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log") << tail_of(dir.path() / "hub-w1.log"));
+    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log") << tail_of(dir.path() / "hub-w2.log"));
+
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = *opened.value();
+    for (auto* t : {&t1, &t2}) {
+        const auto n = t->last_seq();
+        CHECK(hub.last_seq(t->store(), "T01") == n);
+        // Applied exactly once each, in sequence order.
+        std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
+        for (std::int64_t s = 1; s <= n; ++s) expected[static_cast<std::size_t>(s - 1)] = s;
+        CHECK(hub.applied_order(t->store(), "T01") == expected);
+    }
+    CHECK(hub.applied_count() == t1.last_seq() + t2.last_seq());
+    CHECK(hub.held_count() == 0);
+    CHECK(hub.dead_letters().empty());
+    const auto balances = hub.balances("TEST");
+    for (int m = 0; m < members; ++m) {
+        const auto uid = member_uid(m);
+        CHECK_MESSAGE(balances.at(uid) == t1.ledger_points(uid) + t2.ledger_points(uid), "member ", uid);
+    }
+    // Both workers took part.
+    auto& st = hub.db().prepare("SELECT count(DISTINCT worker) FROM hub_applied");
+    st.step();
+    CHECK(st.int64(0) == 2);
+    st.reset();
+
+    // A killed agent is reported offline by its last will.
+    a1.kill_and_restart();
+    a1.stop();
+    // (a clean stop after the kill publishes "shutdown"; the kill alone, "lost")
+    a2.stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto p = hub.presence("S002", "T01");
+    REQUIRE(p.has_value());
+    CHECK(p->state == "offline");
+    CHECK(p->reason == "shutdown");
+    w1.stop();
+    w2.stop();
+}
+
+TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t1(dir.path() / "S001.db", "S001", "T01", 1);
+    t1.sell(0);
+    Service w1({LOYALTY_HUB_EXE, "-c", hub_toml(dir.path(), broker).string(), "-w", "w1"}, dir.path() / "hub.log");
+    ChildProcess agent({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()}, dir.path() / "link.log");
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = *opened.value();
+    auto wait_for = [&](auto pred) {
+        for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return pred();
+    };
+    REQUIRE_MESSAGE(wait_for([&] { return t1.backlog() == 0; }),
+                    tail_of(dir.path() / "link.log") << tail_of(dir.path() / "hub.log"));
+    REQUIRE(wait_for([&] {
+        auto p = hub.presence("S001", "T01");
+        return p && p->state == "online";
+    }));
+    agent.kill_now();
+    REQUIRE(wait_for([&] {
+        auto p = hub.presence("S001", "T01");
+        return p && p->state == "offline";
+    }));
+    CHECK(hub.presence("S001", "T01")->reason == "lost");
+
+    // What an operator sees.
+    REQUIRE(run_command({LOYALTY_HUB_EXE, "-c", (dir.path() / "hub.toml").string(), "--status"},
+                        dir.path() / "hub-status.txt") == 0);
+    const auto hub_status = tail_of(dir.path() / "hub-status.txt");
+    CHECK(hub_status.find("offline/lost") != std::string::npos);
+    CHECK(hub_status.find(" " + std::to_string(t1.last_seq()) + " ") != std::string::npos);
+    REQUIRE(run_command({LOYALTY_LINK_EXE, "-c", (dir.path() / "link-S001.toml").string(), "--status", "--member",
+                         member_uid(0)},
+                        dir.path() / "link-status.txt") == 0);
+    const auto link_status = tail_of(dir.path() / "link-status.txt");
+    CHECK(link_status.find("waiting for the hub: 0 events") != std::string::npos);
+    CHECK(link_status.find("hub acknowledged through sequence " + std::to_string(t1.last_seq())) != std::string::npos);
+    CHECK(link_status.find("with this terminal's unacknowledged events " +
+                           std::to_string(t1.ledger_points(member_uid(0)))) != std::string::npos);
+    w1.stop();
+}

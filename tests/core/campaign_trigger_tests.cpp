@@ -1,0 +1,233 @@
+// Campaigns: every trigger, the limits over time, and two processes sharing one file.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+using nlohmann::json;
+
+namespace {
+
+void load_one(Engine& engine, const json& campaign) {
+    const json doc{{"schema", 1}, {"program", "TEST"}, {"campaigns", json::array({campaign})}};
+    auto r = engine.campaigns().load(doc.dump(), "test");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    for (const auto& refusal : r->refused)
+        FAIL_CHECK("refused ", refusal.campaign, ": ", refusal.reason);
+}
+
+json campaign(const std::string& code, json trigger, json actions) {
+    return json{{"code", code},
+                {"version", 1},
+                {"trigger", std::move(trigger)},
+                {"actions", std::move(actions)}};
+}
+
+json bonus(Points points) {
+    return json::array({{{"type", "bonus_points"}, {"points", points}}});
+}
+
+Points bonus_points(Fixture& f, MemberId m) {
+    Points total = 0;
+    for (const auto& e : f.engine->ledger().history(m))
+        if (e.kind == LedgerKind::bonus) total += e.available_delta + e.pending_delta;
+    return total;
+}
+
+std::int64_t outbox_events(Fixture& f, const std::string& type) {
+    std::int64_t n = 0;
+    for (const auto& e : f.engine->outbox().pending(f.engine->origin().store,
+                                                    f.engine->origin().terminal, 0, 100000))
+        n += e.type == type;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("the demo campaign file loads without a refusal") {
+    Fixture f;
+    std::ifstream in(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                     "assets/config/demo-campaigns.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto doc = json::parse(text.str());
+    doc["program"] = "TEST";
+    auto r = f.engine->campaigns().load(doc.dump(), "test");
+    REQUIRE(r.ok());
+    for (const auto& refusal : r->refused) FAIL_CHECK(refusal.campaign, ": ", refusal.reason);
+    CHECK(r->installed.size() == doc["campaigns"].size());
+}
+
+TEST_CASE(
+    "enrollment, a physical card, a tier upgrade and a rating each fire their campaign once") {
+    Fixture f;
+    load_one(*f.engine,
+             campaign("welcome", {{"type", "enrollment"}},
+                      json::array(
+                          {{{"type", "receipt_line"}, {"text", "Welcome gift inside"}},
+                           {{"type", "hub_event"}, {"channel", "sms"}, {"template", "welcome"}}})));
+    load_one(*f.engine, campaign("card", {{"type", "card_linked"}}, bonus(100)));
+    load_one(*f.engine,
+             campaign("gold", {{"type", "tier_upgraded"}, {"tiers", {"gold"}}}, bonus(500)));
+    load_one(*f.engine,
+             campaign("thanks", {{"type", "rating_given"}, {"min_score", 4}}, bonus(20)));
+
+    const auto m = f.enroll("13800000200");
+    CHECK(outbox_events(f, "campaign.message") == 1);
+    // A receipt line from away from the till prints on the next receipt, once.
+    auto first = f.sell(m, "E1", {line("TS-1", "apparel", 1, 1000)});
+    CHECK(first.receipt_lines == std::vector<std::string>{"Welcome gift inside"});
+    CHECK(f.sell(m, "E2", {line("TS-1", "apparel", 1, 1000)}).receipt_lines.empty());
+
+    REQUIRE(f.engine->cards()
+                .issue(m, CardForm::physical, "6200000000000001", std::nullopt, "clerk")
+                .ok());
+    CHECK(bonus_points(f, m) == 100);
+    REQUIRE(f.engine->cards()
+                .issue(m, CardForm::physical, "6200000000000002", std::nullopt, "clerk")
+                .ok());
+    CHECK(bonus_points(f, m) == 200);  // no limit set: each card counts
+
+    auto upgrade = f.sell(m, "E3", {line("TS-1", "apparel", 1, 600000)});
+    REQUIRE(upgrade.tier_change.has_value());
+    CHECK(bonus_points(f, m) == 700);
+
+    auto low = f.engine->campaigns().record_rating(m, 2, "");
+    REQUIRE(low.ok());
+    CHECK(low->fired.empty());
+    auto high = f.engine->campaigns().record_rating(m, 5, "");
+    REQUIRE(high.ok());
+    CHECK(high->bonus_points == 20);
+    CHECK_FALSE(f.engine->campaigns().record_rating(m, 6, "").ok());
+    CHECK(bonus_points(f, m) == 720);
+    CHECK(outbox_events(f, "campaign.fired") == 5);
+    f.require_balances_agree();
+}
+
+TEST_CASE("the daily run fires birthday-day and points-expiring campaigns once each") {
+    Fixture f;
+    load_one(*f.engine,
+             campaign("bday", {{"type", "birthday"}, {"on", "day"}},
+                      json::array(
+                          {{{"type", "coupon"}, {"title", "Birthday 100"}, {"value_minor", 10000}},
+                           {{"type", "kiosk_message"}, {"text", "Happy birthday"}}})));
+    load_one(*f.engine,
+             campaign("expiring",
+                      {{"type", "points_expiring"}, {"days_before", 30}, {"min_points", 100}},
+                      json::array({{{"type", "kiosk_message"}, {"text", "Points expire soon"}}})));
+    EnrollRequest r;
+    r.program = f.program;
+    r.phone = "13800000210";
+    r.birthday_month = 3;
+    r.birthday_day = 12;  // the test clock stands on 10 March
+    r.consent_privacy = true;
+    r.consent_marketing = true;
+    const auto m = f.engine->members().enroll(r)->member.id;
+    REQUIRE(f.engine->ledger().adjust(m, 300, "welcome", "mgr", "adj-1").ok());
+
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 0);
+    f.advance_days(2);  // 12 March
+    day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(f.engine->rewards().coupons_of(m, true).size() == 1);
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings ==
+          0);  // same day again: nothing twice
+
+    // Adjusted points expire at the end of the month expiry_months on: walk to 25 days before.
+    const auto expiry = f.engine->ledger().expiry_for("TEST", f.clock.now());
+    f.clock.set(expiry - Days{25});  // 7 March 2028: not the birthday
+    day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    auto messages = f.engine->campaigns().kiosk_messages(m, true);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].text == "Happy birthday");
+    CHECK(messages[1].text == "Points expire soon");
+}
+
+TEST_CASE("N per member per period and active dates bound a campaign in time") {
+    Fixture f;
+    auto c = campaign("weekly", {{"type", "purchase"}}, bonus(10));
+    c["limits"] = {{"per_member", {{"count", 2}, {"period_days", 7}}}};
+    c["active_from"] = "2026-03-10";
+    c["active_until"] = "2026-03-31";
+    load_one(*f.engine, c);
+    const auto m = f.enroll("13800000220");
+    std::vector<Points> got;
+    for (int i = 0; i < 4; ++i) {
+        f.clock.advance(std::chrono::hours{1});
+        got.push_back(
+            f.sell(m, "P" + std::to_string(i), {line("TS-1", "apparel", 1, 5000)}).campaign_points);
+    }
+    CHECK(got == std::vector<Points>{10, 10, 0, 0});
+    f.advance_days(8);
+    CHECK(f.sell(m, "P5", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 10);
+    f.advance_days(20);  // 7 April: the campaign has ended
+    CHECK(f.sell(m, "P6", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
+}
+
+TEST_CASE(
+    "a campaign loaded by one process is in force at the next sale of another sharing the file") {
+    Fixture f;
+    const auto m = f.enroll("13800000230");
+    auto other =
+        Engine::open(f.dir.path() / "store.db", f.clock, EngineOptions{Origin{"S001", "T02"}, {}});
+    REQUIRE(other.ok());
+    SaleRequest s{"TEST", "", "T02", "Q1", m, {line("TS-1", "apparel", 1, 5000)}, 0, {}};
+    CHECK((*other)->sales().commit(s)->campaign_points == 0);  // compiles its (empty) set
+    load_one(*f.engine, campaign("now", {{"type", "purchase"}}, bonus(15)));
+    s.receipt = "Q2";
+    CHECK((*other)->sales().commit(s)->campaign_points == 15);
+    // Disabling in a new version ends it everywhere too.
+    auto off = campaign("now", {{"type", "purchase"}}, bonus(15));
+    off["version"] = 2;
+    off["enabled"] = false;
+    load_one(*f.engine, off);
+    s.receipt = "Q3";
+    CHECK((*other)->sales().commit(s)->campaign_points == 0);
+}
+
+TEST_CASE("a campaign naming an unknown reward, segment or trigger is refused with that reason") {
+    Fixture f;
+    auto refused = [&](const json& c) {
+        const json doc{{"schema", 1}, {"program", "TEST"}, {"campaigns", json::array({c})}};
+        auto r = f.engine->campaigns().load(doc.dump(), "test");
+        REQUIRE(r.ok());
+        REQUIRE(r->refused.size() == 1);
+        return r->refused[0].reason;
+    };
+    CHECK(refused(campaign("a", {{"type", "purchase"}},
+                           json::array({{{"type", "coupon"}, {"reward", "NOPE"}}})))
+              .find("no reward 'NOPE'") != std::string::npos);
+    auto seg = campaign("b", {{"type", "purchase"}}, bonus(1));
+    seg["filter"] = {{"segment", "nobody"}};
+    CHECK(refused(seg).find("no saved segment 'nobody'") != std::string::npos);
+    CHECK(refused(campaign("c", {{"type", "moon_phase"}}, bonus(1)))
+              .find("unknown type 'moon_phase'") != std::string::npos);
+    auto typo = campaign("d", {{"type", "purchase"}}, bonus(1));
+    typo["limit"] = {{"once_per_member", true}};
+    CHECK(refused(typo).find("unknown field 'limit'") != std::string::npos);
+    CHECK(f.engine->campaigns().active("TEST").empty());
+
+    // A saved segment is resolved when the campaign is compiled.
+    MemberFilter vip;
+    vip.tags_any = {"vip"};
+    REQUIRE(f.engine->insight().save_segment("TEST", "vip", vip).ok());
+    seg["filter"] = {{"segment", "vip"}};
+    load_one(*f.engine, seg);
+    const auto plain = f.enroll("13800000240");
+    const auto tagged = f.enroll("13800000241");
+    REQUIRE(f.engine->insight().add_tag(tagged, "vip", "mgr").ok());
+    CHECK(f.sell(plain, "S1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
+    CHECK(f.sell(tagged, "S2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 1);
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""loyalty-pos from a shell script's point of view: JSON on stdout, one line on
+stderr and the ABI status as exit code on failure."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+seed_tool, cli = sys.argv[1:3]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    db = os.path.join(tmp, "store.db")
+    seed = json.loads(subprocess.run([seed_tool, db], check=True, capture_output=True, text=True).stdout)
+    config = os.path.join(tmp, "till.json")
+    with open(config, "w") as f:
+        f.write(seed["config"])
+
+    def pos(*args, stdin=None):
+        return subprocess.run([cli, "--db", db, "--config", "@" + config, *args], input=stdin, capture_output=True,
+                              text=True)
+
+    v = pos("version")
+    check(v.returncode == 0 and json.loads(v.stdout)["abi"] == 1, "version")
+    who = pos("identify", seed["rich_phone"])
+    check(who.returncode == 0 and json.loads(who.stdout)["member"] == seed["rich_uid"], "identify by phone")
+    basket = json.dumps({"member": seed["rich_uid"], "receipt": "CLI-1",
+                         "lines": [{"sku": "TS-1001", "category": "apparel", "quantity": 1, "unit_price": 19900}]})
+    q = pos("quote", basket)
+    check(q.returncode == 0 and json.loads(q.stdout)["points_earned"] == 199, "quote")
+    c = pos("commit", "-", stdin=basket)
+    check(c.returncode == 0 and json.loads(c.stdout)["replayed"] is False, "commit from stdin")
+    again = pos("commit", basket)
+    check(again.returncode == 0 and json.loads(again.stdout)["replayed"] is True, "commit again is a replay")
+    voided = pos("void", "CLI-1")
+    check(voided.returncode == 0 and json.loads(voided.stdout)["points_reversed"] == 199, "void the last sale: " + voided.stderr)
+
+    backlog = pos("sync-status")
+    check(backlog.returncode == 0 and json.loads(backlog.stdout)["backlog"] >= 3, "sync status counts the outbox")
+    bad = pos("quote", "{oops")
+    check(bad.returncode == 2 and "LOYALTY_POS_E_INVALID_JSON" in bad.stderr and bad.stdout == "", "invalid JSON exit 2")
+    blocked = pos("identify", seed["blocked_card"])
+    check(blocked.returncode == 10 and "LOYALTY_POS_E_BLOCKED" in blocked.stderr, "blocked card exit 10")
+    denied = pos("adjust", json.dumps({"manager": "c-01", "pin": "135790", "member": seed["rich_uid"], "points": 5,
+                                       "reason": "x", "request_id": "a1"}))
+    check(denied.returncode == 13 and "LOYALTY_POS_E_UNAUTHORIZED" in denied.stderr, "cashier cannot adjust")
+    missing = subprocess.run([cli, "--db", os.path.join(tmp, "other.db"), "identify", "x"], capture_output=True, text=True)
+    check(missing.returncode == 5 and "LOYALTY_POS_E_NOT_FOUND" in missing.stderr, "no database there")
+    check(not os.path.exists(os.path.join(tmp, "other.db")), "a mistyped path creates nothing")
+    other = subprocess.run([cli, "--db", db, "--program", "MALL", "identify", "x"], capture_output=True, text=True)
+    check(other.returncode == 5 and "MALL" in other.stderr, "program not loaded")
+
+if failures:
+    sys.exit(1)
+print("loyalty-pos CLI: all checks passed")

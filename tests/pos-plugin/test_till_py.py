@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""A real foreign caller: Debian's python3 drives libloyalty_pos through ctypes
+(examples/till.py) for a full sale, a partial refund and a coupon redemption,
+and checks refusals come back as the documented codes with nothing written."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+seed_tool, library, examples = sys.argv[1:4]
+sys.path.insert(0, examples)
+from till import LoyaltyPos, PosError  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def expect_error(fn, name):
+    try:
+        fn()
+    except PosError as e:
+        check(e.name == name, f"expected {name}, got {e.name}: {e.message}")
+        check(e.message != "", f"{name} has a message")
+        return
+    check(False, f"expected {name}, the call succeeded")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    db = os.path.join(tmp, "store.db")
+    seed = json.loads(subprocess.run([seed_tool, db], check=True, capture_output=True, text=True).stdout)
+    pos = LoyaltyPos(library)
+    check(pos.version() == "1.0.0", "version")
+
+    with pos.open(db, "DEMO", "S001", "T01", json.loads(seed["config"])) as till:
+        member = till.identify(seed["rich_card"])
+        uid = member["member"]
+        check(member["points_available"] == 50000, "opening balance")
+
+        # Redeem a reward for a coupon, then use it in a full sale paid partly with points.
+        coupon = till.redeem({"member": uid, "reward": "CPN-20", "request_id": "py-red-1"})
+        check(coupon["points_available"] == 48000, "redemption takes 2000 points")
+        code = coupon["coupon"]["code"]
+        basket = {"member": uid, "receipt": "PY-1", "coupons": [code], "points_to_pay": 5000,
+                  "lines": [{"sku": "SH-3301", "category": "shoes", "quantity": 1, "unit_price": 59900},
+                            {"sku": "FD-7001", "category": "food", "quantity": 4, "unit_price": 3500}]}
+        quote = till.quote(basket)
+        check(quote["coupon_value"] == 2000 and quote["points_value"] == 5000, "quote applies coupon and points")
+        check(quote["to_pay"] == 59900 + 14000 - 2000 - 5000, "quote to pay")
+        sale = till.commit(basket)
+        check(sale["replayed"] is False, "first commit")
+        check(sale["points_earned"] == quote["points_earned"], "commit earns what the quote said")
+        check(sale["points_available"] == 43000, "points paid are taken")
+        check(any("5000" in line for line in sale["receipt_lines"]), "receipt shows points paid")
+        check(till.commit(basket)["replayed"] is True, "second commit is a replay")
+        expect_error(lambda: till.commit(basket | {"receipt": "PY-2"}), "LOYALTY_POS_E_ALREADY_USED")
+
+        # Partial refund: two of the four food items.
+        refund = till.refund({"receipt": "PY-1", "refund_ref": "PY-RF1", "lines": [{"line_no": 2, "quantity": 2}]})
+        check(refund["amount"] > 0 and refund["points_reversed"] > 0, "partial refund reverses points")
+        check(refund["points_restored"] > 0, "partial refund gives back some paid points")
+        expect_error(lambda: till.refund({"receipt": "PY-1", "refund_ref": "PY-RF2",
+                                          "lines": [{"line_no": 2, "quantity": 3}]}), "LOYALTY_POS_E_REFUND_EXCEEDS_SALE")
+
+        # Refusals, each with its documented code.
+        expect_error(lambda: till.quote("{not json"), "LOYALTY_POS_E_INVALID_JSON")
+        expect_error(lambda: till.quote({"lines": [{"sku": "X", "category": "food", "quantity": -1, "unit_price": 1}]}),
+                     "LOYALTY_POS_E_INVALID_ARGUMENT")
+        expect_error(lambda: till.quote({"lines": [{"sku": "X", "category": "rockets", "quantity": 1, "unit_price": 1}]}),
+                     "LOYALTY_POS_E_UNKNOWN_CATEGORY")
+        expect_error(lambda: till.redeem({"member": uid, "reward": "CPN-100", "request_id": "py-red-2"} | {"member": seed["gold_uid"]}),
+                     "LOYALTY_POS_E_INSUFFICIENT_POINTS")
+        expect_error(lambda: till.identify(seed["blocked_card"]), "LOYALTY_POS_E_BLOCKED")
+        expect_error(lambda: till.identify(seed["code_expired"]), "LOYALTY_POS_E_EXPIRED")
+        check(till.identify(seed["code_fresh"])["member"] == uid, "fresh member code")
+        expect_error(lambda: till.identify(seed["code_fresh"]), "LOYALTY_POS_E_ALREADY_USED")
+
+    # The example program itself runs too.
+    run = subprocess.run([sys.executable, os.path.join(examples, "till.py"), library, db, seed["gold_card"], seed["config"]],
+                         capture_output=True, text=True)
+    check(run.returncode == 0, "till.py runs: " + run.stderr)
+    check("Points earned" in run.stdout, "till.py prints receipt lines")
+
+if failures:
+    print(f"{len(failures)} check(s) failed")
+    sys.exit(1)
+print("python ctypes till: all checks passed")
