@@ -14,6 +14,7 @@
 
 #include "app_impl.hpp"
 #include "fast_fill.hpp"
+#include "loyalty/devices/usb_printer.hpp"
 
 namespace loyalty::kiosk {
 
@@ -50,6 +51,7 @@ void apply_style(float u) {
 AppImpl::~AppImpl() {
     stop_pump = true;
     if (pump.joinable()) pump.join();
+    device_manager.reset();  // no more scans
     // The engine worker first: a task still running may hold the demo reader.
     controller.reset();
     demo.reset();
@@ -155,6 +157,21 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     if (options.demo) {
         a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
         a.demo->prepare();
+    }
+    auto printer_path = options.printer;
+    if (printer_path.empty() && options.demo) printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
+    if (printer_path == "usb") a.controller->set_printer(std::make_shared<devices::UsbPrinter>());
+    else if (!printer_path.empty()) a.controller->set_printer(std::make_shared<devices::PathPrinter>(printer_path));
+    if (options.devices) {
+        // Real readers push into the same queue as the demo reader; a kiosk without any still runs.
+        auto manager = devices::DeviceManager::start(devices::default_device_profiles(), a.scans,
+                                                     [](const std::string& line) { SDL_Log("devices: %s", line.c_str()); });
+        if (manager) {
+            a.device_manager = std::move(manager.value());
+            a.controller->set_attached_devices([&a] { return a.device_manager->attached(); });
+        } else {
+            SDL_Log("devices: %s", manager.error().message.c_str());
+        }
     }
     // Devices push from their own threads; this pump hands their scans to the UI loop.
     a.pump = std::thread([&a] {

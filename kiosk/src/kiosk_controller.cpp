@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "print_jobs.hpp"
+
 namespace loyalty::kiosk {
 
 const char* to_string(Screen s) {
@@ -383,9 +385,38 @@ void KioskController::export_closing() {
     });
 }
 
+void KioskController::print(std::function<Result<std::vector<std::uint8_t>>()> make_job) {
+    if (!printer_) return;
+    auto printer = printer_;
+    // Printer I/O waits on paper and USB: off the render thread, like the database.
+    post([this, printer, make_job](Engine&) {
+        auto job = make_job();
+        Result<void> printed = job ? printer->print(*job) : Result<void>(job.error());
+        worker_->post_update([printed](UiState& s) {
+            s.busy = false;
+            s.notice = printed ? Notice{"notice.printed", "", false} : Notice{"error.printer", printed.error().message, true};
+        });
+    });
+}
+
+void KioskController::print_coupon() {
+    if (!state_.last_coupon) return;
+    auto coupon = *state_.last_coupon;
+    print([coupon] { return coupon_job(coupon); });
+}
+
+void KioskController::print_closing() {
+    if (!manager_signed_in_ || !state_.report) return;
+    auto report = *state_.report;
+    print([report] { return z_report_job(report); });
+}
+
 void KioskController::refresh_health() {
     if (!manager_signed_in_) return;
     auto devices = devices_;
+    if (attached_)
+        for (const auto& source : attached_())
+            if (!devices.count(source)) devices[source] = DeviceHealth{source, "", 0};  // attached, no scan yet
     const auto dropped = scans_dropped_;
     const auto backup_dir = config_.backup_dir;
     post([this, devices, dropped, backup_dir](Engine& e) {

@@ -240,7 +240,16 @@ void coupon(ScreenContext& c) {
     ui.text(ui.trf("home.until", {s.last_coupon->expires}), ui.atlas().body, colors::muted);
     ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, c.width);
     ui.spacing(ui.gap());
-    if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(c.width, ui.touch()), true)) c.k.go(Screen::member_home);
+    notice(c);
+    if (c.k.has_printer()) {
+        switch (two_buttons(c, "coupon.print", ui.tr("coupon.print"), "coupon.home", ui.tr("button.home"))) {
+            case 0: c.k.print_coupon(); break;
+            case 1: c.k.go(Screen::member_home); break;
+            default: break;
+        }
+    } else if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(c.width, ui.touch()), true)) {
+        c.k.go(Screen::member_home);
+    }
 }
 
 void unknown_card(ScreenContext& c) {

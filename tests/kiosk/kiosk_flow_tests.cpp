@@ -146,6 +146,15 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
         }
     CHECK(decoded);
     CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
+    // Printed too: ESC/POS with the code as text and as a QR (GS ( k), on the demo's file printer.
+    k.tap("coupon.print");
+    CHECK(k.state()["notice"]["key"] == "notice.printed");
+    {
+        std::ifstream in(k.dir() / "receipt-printer.bin", std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(bytes.find(code) != std::string::npos);
+        CHECK(bytes.find(std::string("\x1d(k", 3)) != std::string::npos);
+    }
     k.tap("coupon.home");
     CHECK(k.screen() == "member_home");
     bool listed = false;
@@ -276,6 +285,10 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     for (auto at = html.find("class=\"bar\""); at != std::string::npos; at = html.find("class=\"bar\"", at + 1)) ++bars;
     CHECK(bars == 3);
     CHECK(html.find("白金卡 Platinum") != std::string::npos);
+
+    k.tap("closing.print");
+    CHECK(k.state()["notice"]["key"] == "notice.printed");
+    CHECK(std::filesystem::file_size(k.dir() / "receipt-printer.bin") > 100);
 
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");
