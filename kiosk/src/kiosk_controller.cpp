@@ -262,10 +262,17 @@ void KioskController::confirm_redeem() {
     // One key per confirmation tap: a double tap or a retry after a timeout redeems once.
     const auto key = "kiosk:" + state_.member->uid + ":" + std::to_string(state_.session) + ":" +
                      std::to_string(++redeem_serial_);
-    post([this, session, cfg, member, code, key](Engine& e) {
+    auto printer = printer_;
+    post([this, session, cfg, member, code, key, printer](Engine& e) {
         auto coupon = redeem_reward(e, cfg->program, member, code, key);
         auto view = load_member_view(e, cfg->program, member);
-        worker_->post_update([session, coupon, view](UiState& s) {
+        // The coupon is printed as it is shown; the screen offers a reprint.
+        std::optional<Result<void>> printed;
+        if (coupon && printer) {
+            auto job = coupon_job(*coupon);
+            printed = job ? printer->print(*job) : Result<void>(job.error());
+        }
+        worker_->post_update([session, coupon, view, printed](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
             if (view) s.member = *view;
@@ -276,6 +283,9 @@ void KioskController::confirm_redeem() {
             }
             s.last_coupon = *coupon;
             s.notice = {};
+            if (printed)
+                s.notice = *printed ? Notice{"notice.printed", "", false}
+                                    : Notice{"error.printer", printed->error().message, true};
             s.screen = Screen::coupon;
         });
     });

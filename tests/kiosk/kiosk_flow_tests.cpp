@@ -146,8 +146,13 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
         }
     CHECK(decoded);
     CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
-    // Printed too: ESC/POS with the code as text and as a QR (GS ( k), on the demo's file printer.
+    // Printed as it is shown, and again on request: ESC/POS with the code as text and as a
+    // QR (GS ( k), on the demo's file printer.
+    CHECK(shown["notice"]["key"] == "notice.printed");
+    const auto first_print = std::filesystem::file_size(k.dir() / "receipt-printer.bin");
+    CHECK(first_print > 50);
     k.tap("coupon.print");
+    CHECK(std::filesystem::file_size(k.dir() / "receipt-printer.bin") == 2 * first_print);
     CHECK(k.state()["notice"]["key"] == "notice.printed");
     {
         std::ifstream in(k.dir() / "receipt-printer.bin", std::ios::binary);
