@@ -185,7 +185,6 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
             }
         }
     });
-    a.last_activity_reset = true;
     a.controller->touched(a.now());
     a.started = started;
     return app;

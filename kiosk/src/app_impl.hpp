@@ -67,7 +67,6 @@ struct AppImpl {
     bool needs_frame = true;
     bool mouse_down = false;
     bool pressed_latch = false;  // a press and release between two frames still clicks
-    bool last_activity_reset = false;
     std::chrono::seconds idle_offset{0};
     std::chrono::steady_clock::time_point started;
     std::chrono::steady_clock::time_point last_frame_at;
