@@ -14,6 +14,7 @@
 
 #include "app_impl.hpp"
 #include "fast_fill.hpp"
+#include "loyalty/devices/usb_printer.hpp"
 
 namespace loyalty::kiosk {
 
@@ -50,8 +51,10 @@ void apply_style(float u) {
 AppImpl::~AppImpl() {
     stop_pump = true;
     if (pump.joinable()) pump.join();
+    device_manager.reset();  // no more scans
+    // The engine worker first: a task still running may hold the demo reader.
+    controller.reset();
     demo.reset();
-    controller.reset();  // joins the engine worker before SDL goes away
     if (imgui_ready) {
         ImGui_ImplSDLRenderer_Shutdown();
         ImGui::DestroyContext();
@@ -112,9 +115,17 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     const bool offscreen = driver && std::string(driver) == "offscreen";
     a.driver_waits = !offscreen;
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    int width = options.width, height = options.height;
+    SDL_Rect usable{};
+    if (!offscreen && !options.fullscreen && SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0 &&
+        (width > usable.w || height > usable.h)) {
+        // A 1080x1920 kiosk on a desktop screen: same shape, scaled to fit; the layout follows the window.
+        const double scale = 0.95 * std::min(static_cast<double>(usable.w) / width, static_cast<double>(usable.h) / height);
+        width = static_cast<int>(width * scale);
+        height = static_cast<int>(height * scale);
+    }
     if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options.width,
-                                options.height, flags);
+    a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
     if (!a.window) return make_error(Errc::storage, std::string("SDL window: ") + SDL_GetError());
     const Uint32 render_flags = offscreen || options.software_renderer ? SDL_RENDERER_SOFTWARE : 0;
     a.renderer = SDL_CreateRenderer(a.window, -1, render_flags);
@@ -128,7 +139,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     ImGui_ImplSDLRenderer_Init(a.renderer);
     fast_fill_use_renderer(a.renderer);
     a.imgui_ready = true;
-    a.atlas.require(a.translations.all_text());
+    a.atlas.seed(a.translations.all_text());
 
     KioskConfig config;
     config.program = options.program;
@@ -147,6 +158,21 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
         a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
         a.demo->prepare();
     }
+    auto printer_path = options.printer;
+    if (printer_path.empty() && options.demo) printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
+    if (printer_path == "usb") a.controller->set_printer(std::make_shared<devices::UsbPrinter>());
+    else if (!printer_path.empty()) a.controller->set_printer(std::make_shared<devices::PathPrinter>(printer_path));
+    if (options.devices) {
+        // Real readers push into the same queue as the demo reader; a kiosk without any still runs.
+        auto manager = devices::DeviceManager::start(devices::default_device_profiles(), a.scans,
+                                                     [](const std::string& line) { SDL_Log("devices: %s", line.c_str()); });
+        if (manager) {
+            a.device_manager = std::move(manager.value());
+            a.controller->set_attached_devices([&a] { return a.device_manager->attached(); });
+        } else {
+            SDL_Log("devices: %s", manager.error().message.c_str());
+        }
+    }
     // Devices push from their own threads; this pump hands their scans to the UI loop.
     a.pump = std::thread([&a] {
         while (!a.stop_pump) {
@@ -159,7 +185,6 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
             }
         }
     });
-    a.last_activity_reset = true;
     a.controller->touched(a.now());
     a.started = started;
     return app;

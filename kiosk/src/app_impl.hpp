@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "demo_reader.hpp"
+#include "loyalty/devices/device_manager.hpp"
 #include "glyph_atlas.hpp"
 #include "i18n.hpp"
 #include "kiosk_controller.hpp"
@@ -45,6 +46,7 @@ struct AppImpl {
     devices::ScanQueue scans;
     std::unique_ptr<KioskController> controller;
     std::unique_ptr<DemoReader> demo;
+    std::unique_ptr<devices::DeviceManager> device_manager;
 
     SDL_Window* window = nullptr;
     SDL_Renderer* renderer = nullptr;
@@ -65,7 +67,6 @@ struct AppImpl {
     bool needs_frame = true;
     bool mouse_down = false;
     bool pressed_latch = false;  // a press and release between two frames still clicks
-    bool last_activity_reset = false;
     std::chrono::seconds idle_offset{0};
     std::chrono::steady_clock::time_point started;
     std::chrono::steady_clock::time_point last_frame_at;

@@ -63,6 +63,8 @@ std::string App::state_json() const {
                                 {"interactive", wr.interactive}});
     j["glyphs"] = a.atlas.glyph_count();
     j["atlas"] = {a.atlas.atlas_width(), a.atlas.atlas_height()};
+    j["atlas_builds"] = a.atlas.builds();
+    j["atlas_last_build_ms"] = a.atlas.last_build_ms();
     j["frames"] = a.frames;
     return j.dump(2);
 }

@@ -1,5 +1,6 @@
 #include "glyph_atlas.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -37,9 +38,13 @@ bool GlyphAtlas::load_font_file(const std::filesystem::path& path) {
     in.seekg(0);
     in.read(reinterpret_cast<char*>(font_data_.data()), static_cast<std::streamsize>(font_data_.size()));
     if (!in) return false;
-    // Printable ASCII and the symbols the screens use are always there.
-    for (unsigned c = 0x20; c < 0x7F; ++c) codepoints_.insert(static_cast<ImWchar>(c));
-    for (unsigned c : {0x00B7u, 0x2022u, 0x2190u, 0x2192u, 0x2605u, 0x2606u, 0x00A5u, 0xFFFDu}) codepoints_.insert(static_cast<ImWchar>(c));
+    // Digits and the symbols of figures in every size; printable ASCII in all but the title.
+    for (int slot = 0; slot < kSizes; ++slot) {
+        add("0123456789 ,.-+:*%/()<>_?", slot);
+        for (unsigned c : {0x00B7u, 0x2022u, 0x00A5u, 0xFFFDu}) codepoints_[slot].insert(static_cast<ImWchar>(c));
+        if (slot == 3) continue;
+        for (unsigned c = 0x20; c < 0x7F; ++c) codepoints_[slot].insert(static_cast<ImWchar>(c));
+    }
     dirty_ = true;
     return !font_data_.empty();
 }
@@ -51,22 +56,38 @@ void GlyphAtlas::set_unit(float unit) {
     }
 }
 
-bool GlyphAtlas::require(std::string_view utf8) {
+int GlyphAtlas::slot_of(const ImFont* font) const {
+    if (font == small) return 0;
+    if (font == large) return 2;
+    if (font == title) return 3;
+    return 1;
+}
+
+bool GlyphAtlas::add(std::string_view utf8, int slot) {
     bool added = false;
     for (std::size_t i = 0; i < utf8.size();) {
         const auto cp = next_codepoint(utf8, i);
         if (cp < 0x20 || cp > 0xFFFF) continue;  // ImWchar is 16-bit in Debian's build
-        if (codepoints_.insert(static_cast<ImWchar>(cp)).second) added = true;
+        if (codepoints_[slot].insert(static_cast<ImWchar>(cp)).second) added = true;
     }
     if (added) dirty_ = true;
     return added;
 }
 
+bool GlyphAtlas::require(std::string_view utf8, const ImFont* font) { return add(utf8, slot_of(font)); }
+
+void GlyphAtlas::seed(std::string_view utf8) {
+    for (int slot = 0; slot < 3; ++slot) add(utf8, slot);
+}
+
 void GlyphAtlas::rebuild() {
-    ImFontGlyphRangesBuilder builder;
-    for (auto cp : codepoints_) builder.AddChar(cp);
-    ranges_.clear();
-    builder.BuildRanges(&ranges_);
+    const auto started = std::chrono::steady_clock::now();
+    for (int slot = 0; slot < kSizes; ++slot) {
+        ImFontGlyphRangesBuilder builder;
+        for (auto cp : codepoints_[slot]) builder.AddChar(cp);
+        ranges_[slot].clear();
+        builder.BuildRanges(&ranges_[slot]);
+    }
     auto& fonts = *ImGui::GetIO().Fonts;
     fonts.Clear();
     ImFontConfig config;
@@ -74,16 +95,18 @@ void GlyphAtlas::rebuild() {
     config.OversampleH = 1;               // CJK at these sizes needs no horizontal oversampling
     config.OversampleV = 1;
     config.PixelSnapH = true;
-    auto add = [&](float px) {
+    auto make = [&](float px, int slot) {
         return fonts.AddFontFromMemoryTTF(font_data_.data(), static_cast<int>(font_data_.size()), px, &config,
-                                          ranges_.Data);
+                                          ranges_[slot].Data);
     };
-    body = add(38.0f * unit_);
-    small = add(28.0f * unit_);
-    large = add(54.0f * unit_);
-    title = add(84.0f * unit_);
+    body = make(38.0f * unit_, 1);  // first: ImGui's default font
+    small = make(28.0f * unit_, 0);
+    large = make(54.0f * unit_, 2);
+    title = make(84.0f * unit_, 3);
     fonts.Build();
     dirty_ = false;
+    ++builds_;
+    last_build_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 }
 
 int GlyphAtlas::atlas_width() const { return ImGui::GetIO().Fonts->TexWidth; }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "print_jobs.hpp"
+
 namespace loyalty::kiosk {
 
 const char* to_string(Screen s) {
@@ -48,8 +50,7 @@ bool KioskController::apply_updates() {
     return !updates.empty();
 }
 
-void KioskController::identified(Identified result) {
-    const auto session = state_.session;
+void KioskController::identified(Identified result, std::uint64_t session) {
     worker_->post_update([session, r = std::move(result)](UiState& s) {
         if (s.session != session) return;
         s.busy = false;
@@ -126,11 +127,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     // Anything else identifies a shopper: a new scan starts a new session.
     if (state_.member && state_.screen != Screen::attract) end_session();
     const auto fresh = state_.session;
-    post([this, fresh, cfg, scan](Engine& e) {
-        auto r = identify_scan(e, *cfg, scan);
-        (void)fresh;
-        identified(std::move(r));
-    });
+    post([this, fresh, cfg, scan](Engine& e) { identified(identify_scan(e, *cfg, scan), fresh); });
 }
 
 bool KioskController::check_idle(SteadyTime now) {
@@ -183,7 +180,8 @@ void KioskController::submit_pin() {
     auto phone = state_.phone_typed;
     auto pin = state_.keypad;
     state_.keypad.clear();
-    post([this, cfg, phone, pin](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin)); });
+    const auto session = state_.session;
+    post([this, cfg, phone, pin, session](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin), session); });
 }
 
 void KioskController::start_enroll() {
@@ -264,10 +262,17 @@ void KioskController::confirm_redeem() {
     // One key per confirmation tap: a double tap or a retry after a timeout redeems once.
     const auto key = "kiosk:" + state_.member->uid + ":" + std::to_string(state_.session) + ":" +
                      std::to_string(++redeem_serial_);
-    post([this, session, cfg, member, code, key](Engine& e) {
+    auto printer = printer_;
+    post([this, session, cfg, member, code, key, printer](Engine& e) {
         auto coupon = redeem_reward(e, cfg->program, member, code, key);
         auto view = load_member_view(e, cfg->program, member);
-        worker_->post_update([session, coupon, view](UiState& s) {
+        // The coupon is printed as it is shown; the screen offers a reprint.
+        std::optional<Result<void>> printed;
+        if (coupon && printer) {
+            auto job = coupon_job(*coupon);
+            printed = job ? printer->print(*job) : Result<void>(job.error());
+        }
+        worker_->post_update([session, coupon, view, printed](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
             if (view) s.member = *view;
@@ -278,6 +283,9 @@ void KioskController::confirm_redeem() {
             }
             s.last_coupon = *coupon;
             s.notice = {};
+            if (printed)
+                s.notice = *printed ? Notice{"notice.printed", "", false}
+                                    : Notice{"error.printer", printed->error().message, true};
             s.screen = Screen::coupon;
         });
     });
@@ -294,7 +302,11 @@ void KioskController::link_pending_card() {
 
 void KioskController::start_claim() { go(Screen::claim); }
 
-void KioskController::done() { go(Screen::rating); }
+void KioskController::done() {
+    // "Done" clears the shopper at once; the rating that follows is anonymous.
+    end_session();
+    state_.screen = Screen::rating;
+}
 
 void KioskController::rate(int stars) {
     const auto* cfg = &config_;
@@ -303,9 +315,8 @@ void KioskController::rate(int stars) {
         worker_->post_update([](UiState& s) { s.busy = false; });
         (void)r;
     });
-    state_.rating = stars;
-    // The thank-you screen carries nothing of the shopper.
     end_session();
+    state_.rating = stars;
     state_.screen = Screen::thanks;
 }
 
@@ -318,119 +329,6 @@ void KioskController::end_session() {
     state_.lang = lang;
     state_.busy = busy;
     manager_signed_in_ = false;
-}
-
-void KioskController::start_manager() {
-    end_session();
-    state_.screen = Screen::manager_pin;
-}
-
-void KioskController::submit_manager_pin() {
-    const auto* cfg = &config_;
-    auto pin = state_.keypad;
-    state_.keypad.clear();
-    const auto session = state_.session;
-    post([this, session, cfg, pin](Engine& e) {
-        auto who = manager_login(e, *cfg, pin);
-        std::optional<ClosingReport> report;
-        if (who) report = closing_report(e, cfg->program);
-        worker_->post_update([this, session, who, report](UiState& s) {
-            if (s.session != session) return;
-            s.busy = false;
-            if (!who) {
-                s.notice = who.error().code == Errc::limit_exceeded || who.error().message.find("locked") != std::string::npos
-                               ? Notice{"error.locked", who.error().message, true}
-                               : Notice{"error.pin_wrong", who.error().message, true};
-                return;
-            }
-            manager_signed_in_ = true;
-            s.report = report;
-            s.notice = {};
-            s.screen = Screen::manager_closing;
-        });
-    });
-}
-
-void KioskController::refresh_closing() {
-    if (!manager_signed_in_) return;
-    const auto* cfg = &config_;
-    post([this, cfg](Engine& e) {
-        auto report = closing_report(e, cfg->program);
-        worker_->post_update([report](UiState& s) {
-            s.busy = false;
-            s.report = report;
-            s.screen = Screen::manager_closing;
-        });
-    });
-}
-
-void KioskController::export_closing() {
-    if (!manager_signed_in_ || !state_.report) return;
-    auto report = *state_.report;
-    const auto dir = config_.export_dir;
-    post([this, report, dir](Engine&) {
-        auto path = export_closing_csv(report, dir);
-        auto html = export_closing_html(report, dir);
-        if (path && !html) path = html.error();
-        worker_->post_update([path](UiState& s) {
-            s.busy = false;
-            if (!path) {
-                s.notice = notice_for(path.error());
-                return;
-            }
-            if (s.report) s.report->exported_to = path->string();
-            s.notice = {"notice.exported", path->string(), false};
-        });
-    });
-}
-
-void KioskController::refresh_health() {
-    if (!manager_signed_in_) return;
-    auto devices = devices_;
-    const auto dropped = scans_dropped_;
-    const auto backup_dir = config_.backup_dir;
-    post([this, devices, dropped, backup_dir](Engine& e) {
-        auto h = health_view(e, backup_dir);
-        h.scans_dropped = dropped;
-        for (const auto& [source, d] : devices) h.devices.push_back(d);
-        worker_->post_update([h](UiState& s) {
-            s.busy = false;
-            auto integrity = s.health ? s.health->integrity : std::string{};
-            s.health = h;
-            s.health->integrity = integrity;
-            s.screen = Screen::manager_health;
-        });
-    });
-}
-
-void KioskController::run_backup_now() {
-    if (!manager_signed_in_) return;
-    const auto dir = config_.backup_dir;
-    post([this, dir](Engine& e) {
-        auto path = run_backup(e, dir);
-        worker_->post_update([this, path](UiState& s) {
-            s.busy = false;
-            if (!path) {
-                s.notice = notice_for(path.error());
-                return;
-            }
-            last_backup_ = path->string();
-            if (s.health) s.health->last_backup = last_backup_;
-            s.notice = {"notice.backup_done", last_backup_, false};
-        });
-    });
-}
-
-void KioskController::run_integrity_check() {
-    if (!manager_signed_in_) return;
-    post([this](Engine& e) {
-        auto verdict = e.db().integrity_check();
-        worker_->post_update([verdict](UiState& s) {
-            s.busy = false;
-            if (s.health) s.health->integrity = verdict;
-            s.notice = {verdict == "ok" ? "notice.integrity_ok" : "error.integrity", verdict, verdict != "ok"};
-        });
-    });
 }
 
 }  // namespace loyalty::kiosk

@@ -12,6 +12,7 @@
 #include "kiosk_actions.hpp"
 #include "kiosk_state.hpp"
 #include "loyalty/devices/scan_event.hpp"
+#include "loyalty/devices/escpos.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 
 namespace loyalty::kiosk {
@@ -63,12 +64,19 @@ public:
     void run_backup_now();
     void run_integrity_check();
     void set_scans_dropped(std::size_t n) { scans_dropped_ = n; }
+    // The receipt printer (none: the print buttons are hidden) and the USB readers attached.
+    void set_printer(std::shared_ptr<devices::ReceiptPrinter> printer) { printer_ = std::move(printer); }
+    bool has_printer() const { return printer_ != nullptr; }
+    void set_attached_devices(std::function<std::vector<std::string>()> attached) { attached_ = std::move(attached); }
+    void print_coupon();
+    void print_closing();
     bool manager_signed_in() const { return manager_signed_in_; }
 
 private:
     void post(std::function<void(Engine&)> task);
     std::chrono::seconds timeout() const;
-    void identified(Identified result);
+    // Called on the worker: the session is the one the request was made in.
+    void identified(Identified result, std::uint64_t session);
 
     KioskConfig config_;
     std::filesystem::path db_path_;
@@ -79,6 +87,9 @@ private:
     std::map<std::string, DeviceHealth> devices_;
     std::size_t scans_dropped_ = 0;
     std::string last_backup_;
+    std::shared_ptr<devices::ReceiptPrinter> printer_;
+    std::function<std::vector<std::string>()> attached_;
+    void print(std::function<Result<std::vector<std::uint8_t>>()> make_job);
     bool manager_signed_in_ = false;
     int redeem_serial_ = 0;
 };

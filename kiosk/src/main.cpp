@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     std::string size = "1080x1920";
     std::string script, out_dir = ".";
     bool first_frame_exit = false;
+    bool no_devices = false;
     CLI::App cli{"OMO loyalty kiosk"};
     cli.add_option("--db", options.db, "store database")->required();
     cli.add_flag("--demo", options.demo, "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
@@ -30,12 +31,15 @@ int main(int argc, char** argv) {
     cli.add_option("--font", options.font, "CJK font file")->capture_default_str();
     cli.add_option("--script", script, "run a script headless (SDL offscreen) and exit");
     cli.add_option("--out", out_dir, "where --script writes screenshots and dumps")->capture_default_str();
+    cli.add_option("--printer", options.printer, "receipt printer: usb, or a path (/dev/usb/lp0); --demo prints to a file");
+    cli.add_flag("--no-devices", no_devices, "do not claim USB card readers and scanners");
     cli.add_flag("--first-frame-exit", first_frame_exit, "exit after the first frame (cold-start measurement)");
     CLI11_PARSE(cli, argc, argv);
     if (std::sscanf(size.c_str(), "%dx%d", &options.width, &options.height) != 2) {
         std::fprintf(stderr, "loyalty-kiosk: --size is WxH\n");
         return 2;
     }
+    options.devices = !no_devices && script.empty() && !first_frame_exit;
     if (!script.empty()) {
         setenv("SDL_VIDEODRIVER", "offscreen", 0);
         options.animate = false;

@@ -92,7 +92,12 @@ void closing(ScreenContext& c) {
     ui.spacing(ui.gap() / 2);
     draw_notice(c);
     const float w = (c.width - 3 * ui.gap()) / 4;
-    if (ui.button("closing.refresh", ui.tr("closing.refresh"), ImVec2(w, ui.touch()))) c.k.refresh_closing();
+    // The report refreshes on the way in (and from Health), so the row has room for printing.
+    if (c.k.has_printer()) {
+        if (ui.button("closing.print", ui.tr("closing.print"), ImVec2(w, ui.touch()))) c.k.print_closing();
+    } else if (ui.button("closing.refresh", ui.tr("closing.refresh"), ImVec2(w, ui.touch()))) {
+        c.k.refresh_closing();
+    }
     ImGui::SameLine(0, ui.gap());
     if (ui.button("closing.export", ui.tr("closing.export"), ImVec2(w, ui.touch()))) c.k.export_closing();
     ImGui::SameLine(0, ui.gap());
@@ -116,7 +121,8 @@ void health(ScreenContext& c) {
         row(c, ui.tr("health.dropped"), num(static_cast<std::int64_t>(h.scans_dropped)));
         ui.text(ui.tr("health.devices"), ui.atlas().body);
         if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
-        for (const auto& d : h.devices) row(c, d.source, d.last_seen.substr(11, 8) + "  x" + num(d.scans));
+        for (const auto& d : h.devices)
+            row(c, d.source, d.last_seen.empty() ? ui.tr("health.attached") : d.last_seen.substr(11, 8) + "  x" + num(d.scans));
     }
     ui.spacing(ui.gap() / 2);
     draw_notice(c);

@@ -231,16 +231,31 @@ void coupon(ScreenContext& c) {
     auto& ui = c.ui;
     const auto& s = c.k.state();
     if (!s.last_coupon) return;
+    // Landscape: the QR on the left, the words and buttons beside it.
+    const bool wide = !ui.portrait();
+    const float side = (wide ? 400.0f : 420.0f) * ui.unit();
+    const float col = wide ? c.width - side - ui.gap() : c.width;
+    ScreenContext right{c.ui, c.k, col, c.height, c.anim};
     ui.text(ui.tr("coupon.title"), ui.atlas().large);
-    ui.spacing(ui.gap());
     ui.text(s.last_coupon->title, ui.atlas().large, colors::accent, c.width);
-    // The till scans the coupon off the screen; the code below it can be typed in.
-    draw_qr(ui, "coupon.qr", s.last_coupon->code, (ui.portrait() ? 420.0f : 300.0f) * ui.unit());
+    // The till scans the coupon off the screen; the code beside it can be typed in.
+    draw_qr(ui, "coupon.qr", s.last_coupon->code, side);
+    if (wide) ImGui::SameLine(0, ui.gap());
+    ImGui::BeginGroup();
     ui.text(s.last_coupon->code, ui.atlas().large, colors::text);
     ui.text(ui.trf("home.until", {s.last_coupon->expires}), ui.atlas().body, colors::muted);
-    ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, c.width);
-    ui.spacing(ui.gap());
-    if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(c.width, ui.touch()), true)) c.k.go(Screen::member_home);
+    ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, col);
+    notice(right);
+    if (c.k.has_printer()) {
+        switch (two_buttons(right, "coupon.print", ui.tr("coupon.print"), "coupon.home", ui.tr("button.home"))) {
+            case 0: c.k.print_coupon(); break;
+            case 1: c.k.go(Screen::member_home); break;
+            default: break;
+        }
+    } else if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(col, ui.touch()), true)) {
+        c.k.go(Screen::member_home);
+    }
+    ImGui::EndGroup();
 }
 
 void unknown_card(ScreenContext& c) {

@@ -29,7 +29,7 @@ std::vector<std::string> Ui::texts() const {
 }
 
 bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bool primary, bool enabled) {
-    atlas_.require(label);
+    atlas_.require(label, ImGui::GetFont());
     ImGui::PushID(id.c_str());
     const auto at = ImGui::GetCursorScreenPos();
     const bool pressed = ImGui::InvisibleButton("b", size) && enabled;
@@ -54,7 +54,7 @@ bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bo
 }
 
 void Ui::text(const std::string& s, ImFont* font, ImU32 color, float wrap_width) {
-    atlas_.require(s);
+    atlas_.require(s, font);
     ImGui::PushFont(font);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(color));
     if (wrap_width > 0) ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap_width);
@@ -66,7 +66,7 @@ void Ui::text(const std::string& s, ImFont* font, ImU32 color, float wrap_width)
 }
 
 void Ui::text_centered(const std::string& s, ImFont* font, float width, ImU32 color) {
-    atlas_.require(s);
+    atlas_.require(s, font);
     ImGui::PushFont(font);
     const float w = ImGui::CalcTextSize(s.c_str()).x;
     ImGui::PopFont();

@@ -53,7 +53,7 @@ public:
     // Text at the cursor in a font and colour, optionally wrapped to a width, or centred in it.
     void text(const std::string& s, ImFont* font, ImU32 color = colors::text, float wrap_width = 0);
     void text_centered(const std::string& s, ImFont* font, float width, ImU32 color = colors::text);
-    // A row of n equal buttons across `width`; returns the index tapped or -1.
+    // Vertical space between blocks.
     void spacing(float h) { ImGui::Dummy(ImVec2(1, h)); }
 
     void record(const std::string& id, const std::string& text, bool interactive);

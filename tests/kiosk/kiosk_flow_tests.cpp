@@ -57,6 +57,8 @@ TEST_CASE("a member QR identifies once; a replayed, an expired and a garbled cod
     REQUIRE(k.screen() == "member_home");
     const auto uid = k.state()["member"]["uid"];
     k.tap("home.done");
+    CHECK(k.screen() == "rating");
+    CHECK(k.state()["member"].is_null());  // "done" clears the shopper at once
     k.tap("rating.skip");
     REQUIRE(k.screen() == "attract");
 
@@ -144,6 +146,20 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
         }
     CHECK(decoded);
     CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
+    // Printed as it is shown, and again on request: ESC/POS with the code as text and as a
+    // QR (GS ( k), on the demo's file printer.
+    CHECK(shown["notice"]["key"] == "notice.printed");
+    const auto first_print = std::filesystem::file_size(k.dir() / "receipt-printer.bin");
+    CHECK(first_print > 50);
+    k.tap("coupon.print");
+    CHECK(std::filesystem::file_size(k.dir() / "receipt-printer.bin") == 2 * first_print);
+    CHECK(k.state()["notice"]["key"] == "notice.printed");
+    {
+        std::ifstream in(k.dir() / "receipt-printer.bin", std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(bytes.find(code) != std::string::npos);
+        CHECK(bytes.find(std::string("\x1d(k", 3)) != std::string::npos);
+    }
     k.tap("coupon.home");
     CHECK(k.screen() == "member_home");
     bool listed = false;
@@ -274,6 +290,10 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     for (auto at = html.find("class=\"bar\""); at != std::string::npos; at = html.find("class=\"bar\"", at + 1)) ++bars;
     CHECK(bars == 3);
     CHECK(html.find("白金卡 Platinum") != std::string::npos);
+
+    k.tap("closing.print");
+    CHECK(k.state()["notice"]["key"] == "notice.printed");
+    CHECK(std::filesystem::file_size(k.dir() / "receipt-printer.bin") > 100);
 
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");

@@ -39,6 +39,17 @@ const std::filesystem::path& template_db() {
             top.reset();
             REQUIRE((*engine)->ledger().adjust(id, 20000, "test top-up", "test", "test-topup"));
         }
+        // One demo run on the template gives the demo members their cards and PINs and the
+        // manager a PIN (Argon2id: slow on purpose), so each test's copy starts ready.
+        setenv("SDL_VIDEODRIVER", "offscreen", 1);
+        kiosk::AppOptions options;
+        options.db = db;
+        options.demo = true;
+        options.assets = std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets";
+        options.animate = false;
+        auto app = kiosk::App::create(options);
+        REQUIRE(app);
+        (*app)->settle();
         return db;
     }();
     return path;

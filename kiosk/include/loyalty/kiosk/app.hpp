@@ -29,7 +29,11 @@ struct AppOptions {
     int idle_seconds = 60;
     std::string lang = "zh-CN";
     bool software_renderer = false;  // always under the offscreen driver
-    bool animate = true;             // off for scripts: the same frame every time
+    bool animate = true;
+    // The receipt printer: "" none (with --demo: a file beside the database), "usb" the first
+    // USB printer-class device, anything else a path (/dev/usb/lp0, a tty, a file).
+    std::string printer;
+    bool devices = false;  // claim USB card readers and barcode scanners (firmware-bridge)             // off for scripts: the same frame every time
 };
 
 struct AppImpl;

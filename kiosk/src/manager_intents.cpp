@@ -1,0 +1,150 @@
+// The manager's intents: sign-in, closing report, export, printing, health,
+// backup and integrity check. Like the shopper's, they only post work.
+#include "kiosk_controller.hpp"
+#include "print_jobs.hpp"
+
+namespace loyalty::kiosk {
+
+void KioskController::start_manager() {
+    end_session();
+    state_.screen = Screen::manager_pin;
+}
+
+void KioskController::submit_manager_pin() {
+    const auto* cfg = &config_;
+    auto pin = state_.keypad;
+    state_.keypad.clear();
+    const auto session = state_.session;
+    post([this, session, cfg, pin](Engine& e) {
+        auto who = manager_login(e, *cfg, pin);
+        std::optional<ClosingReport> report;
+        if (who) report = closing_report(e, cfg->program);
+        worker_->post_update([this, session, who, report](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (!who) {
+                s.notice = who.error().code == Errc::limit_exceeded || who.error().message.find("locked") != std::string::npos
+                               ? Notice{"error.locked", who.error().message, true}
+                               : Notice{"error.pin_wrong", who.error().message, true};
+                return;
+            }
+            manager_signed_in_ = true;
+            s.report = report;
+            s.notice = {};
+            s.screen = Screen::manager_closing;
+        });
+    });
+}
+
+void KioskController::refresh_closing() {
+    if (!manager_signed_in_) return;
+    const auto* cfg = &config_;
+    post([this, cfg](Engine& e) {
+        auto report = closing_report(e, cfg->program);
+        worker_->post_update([report](UiState& s) {
+            s.busy = false;
+            s.report = report;
+            s.screen = Screen::manager_closing;
+        });
+    });
+}
+
+void KioskController::export_closing() {
+    if (!manager_signed_in_ || !state_.report) return;
+    auto report = *state_.report;
+    const auto dir = config_.export_dir;
+    post([this, report, dir](Engine&) {
+        auto path = export_closing_csv(report, dir);
+        auto html = export_closing_html(report, dir);
+        if (path && !html) path = html.error();
+        worker_->post_update([path](UiState& s) {
+            s.busy = false;
+            if (!path) {
+                s.notice = notice_for(path.error());
+                return;
+            }
+            if (s.report) s.report->exported_to = path->string();
+            s.notice = {"notice.exported", path->string(), false};
+        });
+    });
+}
+
+void KioskController::print(std::function<Result<std::vector<std::uint8_t>>()> make_job) {
+    if (!printer_) return;
+    auto printer = printer_;
+    // Printer I/O waits on paper and USB: off the render thread, like the database.
+    post([this, printer, make_job](Engine&) {
+        auto job = make_job();
+        Result<void> printed = job ? printer->print(*job) : Result<void>(job.error());
+        worker_->post_update([printed](UiState& s) {
+            s.busy = false;
+            s.notice = printed ? Notice{"notice.printed", "", false} : Notice{"error.printer", printed.error().message, true};
+        });
+    });
+}
+
+void KioskController::print_coupon() {
+    if (!state_.last_coupon) return;
+    auto coupon = *state_.last_coupon;
+    print([coupon] { return coupon_job(coupon); });
+}
+
+void KioskController::print_closing() {
+    if (!manager_signed_in_ || !state_.report) return;
+    auto report = *state_.report;
+    print([report] { return z_report_job(report); });
+}
+
+void KioskController::refresh_health() {
+    if (!manager_signed_in_) return;
+    auto devices = devices_;
+    if (attached_)
+        for (const auto& source : attached_())
+            if (!devices.count(source)) devices[source] = DeviceHealth{source, "", 0};  // attached, no scan yet
+    const auto dropped = scans_dropped_;
+    const auto backup_dir = config_.backup_dir;
+    post([this, devices, dropped, backup_dir](Engine& e) {
+        auto h = health_view(e, backup_dir);
+        h.scans_dropped = dropped;
+        for (const auto& [source, d] : devices) h.devices.push_back(d);
+        worker_->post_update([h](UiState& s) {
+            s.busy = false;
+            auto integrity = s.health ? s.health->integrity : std::string{};
+            s.health = h;
+            s.health->integrity = integrity;
+            s.screen = Screen::manager_health;
+        });
+    });
+}
+
+void KioskController::run_backup_now() {
+    if (!manager_signed_in_) return;
+    const auto dir = config_.backup_dir;
+    post([this, dir](Engine& e) {
+        auto path = run_backup(e, dir);
+        worker_->post_update([this, path](UiState& s) {
+            s.busy = false;
+            if (!path) {
+                s.notice = notice_for(path.error());
+                return;
+            }
+            last_backup_ = path->string();
+            if (s.health) s.health->last_backup = last_backup_;
+            s.notice = {"notice.backup_done", last_backup_, false};
+        });
+    });
+}
+
+void KioskController::run_integrity_check() {
+    if (!manager_signed_in_) return;
+    post([this](Engine& e) {
+        auto verdict = e.db().integrity_check();
+        worker_->post_update([verdict](UiState& s) {
+            s.busy = false;
+            if (s.health) s.health->integrity = verdict;
+            s.notice = {verdict == "ok" ? "notice.integrity_ok" : "error.integrity", verdict, verdict != "ok"};
+        });
+    });
+}
+
+}  // namespace loyalty::kiosk

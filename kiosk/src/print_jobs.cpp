@@ -1,0 +1,64 @@
+#include "print_jobs.hpp"
+
+#include <cstdio>
+
+#include "loyalty/devices/escpos.hpp"
+
+namespace loyalty::kiosk {
+
+namespace {
+
+// Stops at the first line the printer could not take (invalid UTF-8, an oversized QR).
+struct Job {
+    devices::EscPosJob job;
+    Result<void> status;
+    void line(const std::string& s) {
+        if (status) status = job.line(s);
+    }
+    void row(const std::string& left, const std::string& right) {
+        if (status) status = job.row(left, right, 32);
+    }
+};
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> coupon_job(const CouponView& coupon) {
+    Job j;
+    j.job.init().align(devices::Align::center).bold(true);
+    j.line("悦享会 Joy Club");
+    j.job.bold(false);
+    j.line(coupon.title);
+    if (j.status) j.status = j.job.qr(coupon.code);
+    j.line(coupon.code);
+    j.line("有效期至 valid until " + coupon.expires);
+    j.line("结账时出示 Show at the till");
+    j.job.feed(3).cut();
+    if (!j.status) return j.status.error();
+    return j.job.bytes();
+}
+
+Result<std::vector<std::uint8_t>> z_report_job(const ClosingReport& r) {
+    Job j;
+    j.job.init().align(devices::Align::center).bold(true).double_size(true);
+    j.line("Z 日结报表");
+    j.job.double_size(false).bold(false);
+    j.line(r.day);
+    j.job.align(devices::Align::left);
+    j.row("会员销售 Members", format_money(r.member_sales_net));
+    j.row("全部销售 All", format_money(r.sales_net));
+    j.row("笔数 Receipts", std::to_string(r.member_sales) + "/" + std::to_string(r.sales));
+    j.row("发放积分 Issued", std::to_string(r.issued));
+    j.row("兑换积分 Redeemed", std::to_string(r.redeemed));
+    j.row("过期积分 Expired", std::to_string(r.expired));
+    j.row("积分负债 Outstanding", std::to_string(r.liability));
+    j.row("新入会 New members", std::to_string(r.enrollments));
+    char avg[32];
+    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating, static_cast<long long>(r.ratings));
+    j.row("满意度 Rating", avg);
+    for (const auto& t : r.tiers) j.row(t.name, std::to_string(t.members));
+    j.job.feed(3).cut();
+    if (!j.status) return j.status.error();
+    return j.job.bytes();
+}
+
+}  // namespace loyalty::kiosk
