@@ -231,3 +231,16 @@ TEST_CASE("a campaign naming an unknown reward, segment or trigger is refused wi
     CHECK(f.sell(plain, "S1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
     CHECK(f.sell(tagged, "S2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 1);
 }
+
+TEST_CASE("after a merge the survivor carries the absorbed account's once-per-member firings") {
+    Fixture f;
+    auto c = campaign("once", {{"type", "purchase"}}, bonus(50));
+    c["limits"] = {{"once_per_member", true}};
+    load_one(*f.engine, c);
+    const auto app = f.enroll("13800000250");
+    const auto counter = f.enroll("13800000251");
+    CHECK(f.sell(app, "G1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 50);
+    REQUIRE(f.engine->members().merge(counter, app, "same person", "mgr").ok());
+    CHECK(f.sell(counter, "G2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
+    f.require_balances_agree();
+}
