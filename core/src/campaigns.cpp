@@ -2,6 +2,8 @@
 // database. Evaluation and actions are in campaign_evaluation.cpp.
 #include "loyalty/campaigns.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -98,6 +100,19 @@ Result<CampaignLoadReport> Campaigns::load_file(const std::filesystem::path& pat
     if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
     std::stringstream text;
     text << in.rdbuf();
+    if (path.extension() == ".toml") {
+        // TOML for people writing by hand: the same document, read into JSON first.
+        try {
+            auto table = toml::parse(text.str(), path.string());
+            std::stringstream as_json;
+            as_json << toml::json_formatter{table};
+            return load(as_json.str(), actor);
+        } catch (const toml::parse_error& e) {
+            std::ostringstream msg;
+            msg << path.string() << ":" << e.source().begin.line << ": " << e.description();
+            return make_error(Errc::invalid_argument, msg.str());
+        }
+    }
     return load(text.str(), actor);
 }
 

@@ -244,3 +244,30 @@ TEST_CASE("after a merge the survivor carries the absorbed account's once-per-me
     CHECK(f.sell(counter, "G2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
     f.require_balances_agree();
 }
+
+TEST_CASE("a campaign file may be TOML, and a TOML mistake names its line") {
+    Fixture f;
+    const auto path = f.dir.path() / "campaigns.toml";
+    {
+        std::ofstream out(path);
+        out << "schema = 1\nprogram = \"TEST\"\n\n[[campaigns]]\ncode = \"toml-10\"\nversion = 1\n"
+               "active_from = \"2026-03-01\"\n"
+               "trigger = { type = \"purchase\", min_spend_minor = 10000, categories = "
+               "[\"apparel\"] }\n"
+               "actions = [ { type = \"bonus_points\", points = 10 } ]\n"
+               "limits = { once_per_member = true }\n";
+    }
+    auto r = f.engine->campaigns().load_file(path, "mgr");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->installed == std::vector<std::string>{"toml-10@1"});
+    const auto m = f.enroll("13800000260");
+    CHECK(f.sell(m, "T1", {line("TS-1", "apparel", 1, 10000)}).campaign_points == 10);
+    {
+        std::ofstream out(path);
+        out << "schema = 1\nprogram = \"TEST\"\n[[campaigns]]\ncode = \n";
+    }
+    auto bad = f.engine->campaigns().load_file(path, "mgr");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("campaigns.toml:4") != std::string::npos);
+    CHECK(f.engine->campaigns().active("TEST") == std::vector<std::string>{"toml-10@1"});
+}

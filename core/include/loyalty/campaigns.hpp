@@ -128,6 +128,7 @@ class Campaigns {
     // Validates a campaign document and installs each valid, newer definition in
     // one transaction; each refused campaign keeps its version in force.
     Result<CampaignLoadReport> load(const std::string& json_text, const std::string& actor);
+    // A .toml file holds the same document in TOML; anything else is read as JSON.
     Result<CampaignLoadReport> load_file(const std::filesystem::path& path,
                                          const std::string& actor);
 
