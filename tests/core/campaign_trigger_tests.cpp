@@ -271,3 +271,23 @@ TEST_CASE("a campaign file may be TOML, and a TOML mistake names its line") {
     CHECK(bad.error().message.find("campaigns.toml:4") != std::string::npos);
     CHECK(f.engine->campaigns().active("TEST") == std::vector<std::string>{"toml-10@1"});
 }
+
+TEST_CASE(
+    "a birthday-day campaign waits for the day while a birthday-month one fires on the first run") {
+    Fixture f;
+    load_one(*f.engine, campaign("bday-day", {{"type", "birthday"}, {"on", "day"}}, bonus(30)));
+    load_one(*f.engine, campaign("bday-month", {{"type", "birthday"}, {"on", "month"}}, bonus(7)));
+    EnrollRequest r;
+    r.program = f.program;
+    r.phone = "13800000270";
+    r.birthday_month = 3;
+    r.birthday_day = 20;
+    r.consent_privacy = true;
+    r.consent_marketing = true;
+    const auto m = f.engine->members().enroll(r)->member.id;
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);  // 10 March
+    CHECK(bonus_points(f, m) == 7);
+    f.advance_days(10);  // 20 March
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
+    CHECK(bonus_points(f, m) == 37);
+}
