@@ -291,3 +291,22 @@ TEST_CASE(
     CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
     CHECK(bonus_points(f, m) == 37);
 }
+
+TEST_CASE("checking a campaign file reports what loading would do and changes nothing") {
+    Fixture f;
+    load_one(*f.engine, campaign("kept", {{"type", "purchase"}}, bonus(5)));
+    const auto events = f.engine->outbox().backlog();
+    auto newer = campaign("kept", {{"type", "purchase"}}, bonus(9));
+    newer["version"] = 2;
+    auto broken = campaign("broken", {{"type", "purchase"}}, json::array());
+    const json doc{{"schema", 1}, {"program", "TEST"}, {"campaigns", json::array({newer, broken})}};
+    auto r = f.engine->campaigns().check(doc.dump());
+    REQUIRE(r.ok());
+    CHECK(r->installed == std::vector<std::string>{"kept@2"});
+    REQUIRE(r->refused.size() == 1);
+    CHECK(r->refused[0].reason.find("at least one action") != std::string::npos);
+    CHECK(f.engine->campaigns().active("TEST") == std::vector<std::string>{"kept@1"});
+    CHECK(f.engine->outbox().backlog() == events);
+    const auto m = f.enroll("13800000280");
+    CHECK(f.sell(m, "C1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 5);
+}

@@ -129,8 +129,10 @@ class Campaigns {
     // one transaction; each refused campaign keeps its version in force.
     Result<CampaignLoadReport> load(const std::string& json_text, const std::string& actor);
     // A .toml file holds the same document in TOML; anything else is read as JSON.
+    // With `check_only`, reports what loading would do and changes nothing.
     Result<CampaignLoadReport> load_file(const std::filesystem::path& path,
-                                         const std::string& actor);
+                                         const std::string& actor, bool check_only = false);
+    Result<CampaignLoadReport> check(const std::string& json_text);
 
     // Evaluates the event against the program's campaigns and acts, inside the
     // caller's transaction. A member without marketing consent gets nothing.
