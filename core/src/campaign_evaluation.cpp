@@ -347,15 +347,6 @@ struct CampaignRun {
                 .bind_all(program.program_id, d.code, f.points,
                           static_cast<std::int64_t>(f.coupons.size()))
                 .run();
-        ctx.emit("campaign.fired", program_code,
-                 json{{"member", event.member},
-                      {"campaign", d.code},
-                      {"version", d.version},
-                      {"trigger", f.trigger},
-                      {"reference", event.reference},
-                      {"points", f.points},
-                      {"coupons", f.coupons},
-                      {"problems", f.problems}});
         return f;
     }
 };
@@ -391,11 +382,25 @@ CampaignOutcome Campaigns::on_event(const std::string& program, const CampaignEv
     CampaignRun run(ctx_, it->second, ctx_.program(program)->config, event, ctx_.now());
     // No marketing action ever fires without the member's consent.
     if (!run.load_member() || !run.active || !run.consent) return outcome;
+    json fired = json::array();
     for (const auto* c : run.winners(lists)) {
         auto f = run.fire(*c, program, outcome);
         outcome.bonus_points += f.points;
+        fired.push_back({{"campaign", f.campaign},
+                         {"version", f.version},
+                         {"points", f.points},
+                         {"coupons", f.coupons},
+                         {"problems", f.problems}});
         outcome.fired.push_back(std::move(f));
     }
+    // One event for the hub per trigger event, listing what fired: a sale that earns
+    // three offers writes one outbox row, not three.
+    if (!fired.empty())
+        ctx_.emit("campaign.fired", program,
+                  json{{"member", event.member},
+                       {"trigger", to_string(event.trigger)},
+                       {"reference", event.reference},
+                       {"campaigns", std::move(fired)}});
     return outcome;
 }
 

@@ -310,3 +310,26 @@ TEST_CASE("checking a campaign file reports what loading would do and changes no
     const auto m = f.enroll("13800000280");
     CHECK(f.sell(m, "C1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 5);
 }
+
+TEST_CASE("the hub hears of a sale's offers as one event listing every campaign that fired") {
+    Fixture f;
+    load_one(*f.engine, campaign("one", {{"type", "purchase"}}, bonus(1)));
+    auto two =
+        campaign("two", {{"type", "purchase"}},
+                 json::array({{{"type", "hub_event"}, {"channel", "push"}, {"template", "t"}}}));
+    two["priority"] = 3;
+    load_one(*f.engine, two);
+    const auto m = f.enroll("13800000290");
+    f.sell(m, "H1", {line("TS-1", "apparel", 1, 5000)});
+    std::vector<json> fired;
+    for (const auto& e :
+         f.engine->outbox().pending(f.engine->origin().store, f.engine->origin().terminal, 0, 1000))
+        if (e.type == "campaign.fired") fired.push_back(json::parse(e.payload));
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0]["reference"].get<std::string>().rfind("sale:", 0) == 0);
+    CHECK(fired[0]["member_uid"].get<std::string>().size() == 36);
+    REQUIRE(fired[0]["campaigns"].size() == 2);
+    CHECK(fired[0]["campaigns"][0]["campaign"] == "two");  // priority order
+    CHECK(fired[0]["campaigns"][1]["points"] == 1);
+    CHECK(outbox_events(f, "campaign.message") == 1);
+}

@@ -136,6 +136,7 @@ class Campaigns {
 
     // Evaluates the event against the program's campaigns and acts, inside the
     // caller's transaction. A member without marketing consent gets nothing.
+    // The hub hears of it as one "campaign.fired" event listing the campaigns.
     CampaignOutcome on_event(const std::string& program, const CampaignEvent& event);
     // The campaigns that would fire, in firing order, without acting: a preview.
     std::vector<std::string> matching(const std::string& program, const CampaignEvent& event);
