@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
     std::string campaign_file;
     auto* load_campaigns = app.add_subcommand("load-campaigns", "validate and install a campaign file (JSON)");
     load_campaigns->add_option("file", campaign_file, "campaign definitions")->required()->check(CLI::ExistingFile);
+    bool check_only = false;
+    load_campaigns->add_flag("--check", check_only, "validate only: report what would be installed, change nothing");
     auto* campaigns = app.add_subcommand("campaigns", "the campaigns in force and what each has done");
 
     auto* verify = app.add_subcommand("verify", "check database integrity and that every balance agrees with its ledger");
@@ -233,14 +235,15 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (*load_campaigns) {
-        auto loaded = engine->campaigns().load_file(campaign_file, "loyalty-admin");
+        auto loaded = engine->campaigns().load_file(campaign_file, "loyalty-admin", check_only);
         if (!loaded) return fail(loaded.error());
         auto joined = [](const std::vector<std::string>& v) {
             std::string out;
             for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
             return out.empty() ? std::string("none") : out;
         };
-        std::printf("campaigns installed: %s; unchanged: %s; refused: %zu\n", joined(loaded->installed).c_str(),
+        std::printf("campaigns %s: %s; unchanged: %s; refused: %zu\n", check_only ? "that would be installed" : "installed",
+                    joined(loaded->installed).c_str(),
                     joined(loaded->unchanged).c_str(), loaded->refused.size());
         // A refused campaign keeps its version in force; each reason is one line.
         for (const auto& r : loaded->refused)

@@ -79,6 +79,22 @@ Points campaigns_on_refund(EngineContext& ctx, MemberId member, const std::strin
 
 void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
                                const std::string& program, const json& payload) {
+    if (type == "member.merged") {
+        // The survivor inherits the absorbed account's firings, so a once-per-member
+        // offer is not given twice to one person; where both had fired, one record stays.
+        const auto survivor = payload.value("survivor", MemberId{0});
+        const auto absorbed = payload.value("absorbed", MemberId{0});
+        ctx.db->prepare("UPDATE OR IGNORE campaign_firings SET member_id = ?1 WHERE member_id = ?2")
+            .bind_all(survivor, absorbed)
+            .run();
+        ctx.db
+            ->prepare(
+                "UPDATE campaign_messages SET member_id = ?1 WHERE member_id = ?2 AND shown_at IS "
+                "NULL")
+            .bind_all(survivor, absorbed)
+            .run();
+        return;
+    }
     CampaignEvent e;
     const auto member = payload.find("member");
     if (member == payload.end() || !member->is_number_integer()) return;

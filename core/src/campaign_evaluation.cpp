@@ -35,6 +35,7 @@ struct CampaignRun {
     bool consent = false;
     MemberFacts facts;
     std::optional<int> birthday_month;
+    std::optional<int> birthday_day;
     bool tags_loaded = false;
     std::map<int, std::pair<Money, std::int64_t>> windows;  // window_days -> spend, visits
 
@@ -42,7 +43,7 @@ struct CampaignRun {
         auto& st = ctx.db->prepare(
             "SELECT status, consent_marketing_at IS NOT NULL, tier_code, rfm_score, home_store, "
             "last_visit_at, "
-            "birthday_month FROM members WHERE id = ?");
+            "birthday_month, birthday_day FROM members WHERE id = ?");
         st.bind(1, event.member);
         if (!st.step()) return false;
         member_found = true;
@@ -56,6 +57,7 @@ struct CampaignRun {
             facts.days_since_visit = (to_unix(now) - *last) / 86400;
         facts.marketing_consent = consent;
         if (auto b = st.optional_int64(6)) birthday_month = static_cast<int>(*b);
+        if (auto b = st.optional_int64(7)) birthday_day = static_cast<int>(*b);
         st.reset();
         return true;
     }
@@ -117,7 +119,15 @@ struct CampaignRun {
                 return event.rating >= c.rating_min && event.rating <= c.rating_max;
             case CampaignTrigger::points_expiring:
                 return event.expiring >= c.min_points;
-            case CampaignTrigger::birthday:
+            case CampaignTrigger::birthday: {
+                // The daily run offers every member born this month; a day campaign
+                // waits for the day itself.
+                const auto today = local_date(now, config.utc_offset_minutes);
+                if (!birthday_month || static_cast<unsigned>(*birthday_month) != today.month)
+                    return false;
+                return !c.birthday_on_day ||
+                       (birthday_day && static_cast<unsigned>(*birthday_day) == today.day);
+            }
             case CampaignTrigger::enrollment:
             case CampaignTrigger::card_linked:
                 return true;
@@ -337,15 +347,6 @@ struct CampaignRun {
                 .bind_all(program.program_id, d.code, f.points,
                           static_cast<std::int64_t>(f.coupons.size()))
                 .run();
-        ctx.emit("campaign.fired", program_code,
-                 json{{"member", event.member},
-                      {"campaign", d.code},
-                      {"version", d.version},
-                      {"trigger", f.trigger},
-                      {"reference", event.reference},
-                      {"points", f.points},
-                      {"coupons", f.coupons},
-                      {"problems", f.problems}});
         return f;
     }
 };
@@ -381,11 +382,25 @@ CampaignOutcome Campaigns::on_event(const std::string& program, const CampaignEv
     CampaignRun run(ctx_, it->second, ctx_.program(program)->config, event, ctx_.now());
     // No marketing action ever fires without the member's consent.
     if (!run.load_member() || !run.active || !run.consent) return outcome;
+    json fired = json::array();
     for (const auto* c : run.winners(lists)) {
         auto f = run.fire(*c, program, outcome);
         outcome.bonus_points += f.points;
+        fired.push_back({{"campaign", f.campaign},
+                         {"version", f.version},
+                         {"points", f.points},
+                         {"coupons", f.coupons},
+                         {"problems", f.problems}});
         outcome.fired.push_back(std::move(f));
     }
+    // One event for the hub per trigger event, listing what fired: a sale that earns
+    // three offers writes one outbox row, not three.
+    if (!fired.empty())
+        ctx_.emit("campaign.fired", program,
+                  json{{"member", event.member},
+                       {"trigger", to_string(event.trigger)},
+                       {"reference", event.reference},
+                       {"campaigns", std::move(fired)}});
     return outcome;
 }
 

@@ -2,6 +2,8 @@
 // database. Evaluation and actions are in campaign_evaluation.cpp.
 #include "loyalty/campaigns.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -93,12 +95,34 @@ const CampaignCache& Campaigns::cache_for(const std::string& program) {
 }
 
 Result<CampaignLoadReport> Campaigns::load_file(const std::filesystem::path& path,
-                                                const std::string& actor) {
+                                                const std::string& actor, bool check_only) {
     std::ifstream in(path);
     if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
     std::stringstream text;
     text << in.rdbuf();
-    return load(text.str(), actor);
+    if (path.extension() == ".toml") {
+        // TOML for people writing by hand: the same document, read into JSON first.
+        try {
+            auto table = toml::parse(text.str(), path.string());
+            std::stringstream as_json;
+            as_json << toml::json_formatter{table};
+            return check_only ? check(as_json.str()) : load(as_json.str(), actor);
+        } catch (const toml::parse_error& e) {
+            std::ostringstream msg;
+            msg << path.string() << ":" << e.source().begin.line << ": " << e.description();
+            return make_error(Errc::invalid_argument, msg.str());
+        }
+    }
+    return check_only ? check(text.str()) : load(text.str(), actor);
+}
+
+Result<CampaignLoadReport> Campaigns::check(const std::string& json_text) {
+    return guarded([&]() -> Result<CampaignLoadReport> {
+        // The real load inside a savepoint that is never committed: the same checks,
+        // including versions against what is in force, and nothing written.
+        Transaction dry_run(*ctx_.db);
+        return load(json_text, "check");
+    });
 }
 
 Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const std::string& actor) {

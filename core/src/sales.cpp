@@ -461,9 +461,14 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         db.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
             .bind_all(to_unix(sold_at), member->id)
             .run();
+        // A claimed receipt is the member's purchase: its campaigns run now, once (same reference as at the till).
+        auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, basket,
+                                            earn.points, member->last_visit_at);
         SaleResult result = result_from_row(ctx_, sale_id);
         result.replayed = false;
         result.earned = earn.points;
+        result.campaign_points = offers.bonus_points;
+        result.receipt_lines = std::move(offers.receipt_lines);
         result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
         if (result.tier_change) result.tier = result.tier_change->to;
         ctx_.emit("sale.claimed", request.program,

@@ -150,6 +150,26 @@ class AdminCli(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("broken.toml:2", r.stderr)
 
+    def test_campaigns_load_report_and_refuse_with_reasons(self):
+        campaigns = os.path.join(os.path.dirname(PROGRAM), "demo-campaigns.json")
+        db = os.path.join(self.tmp.name, "campaigns.db")
+        self.assertEqual(admin(db, "load-program", PROGRAM).returncode, 0)
+        r = admin(db, "load-campaigns", campaigns)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("shoes-500@1", r.stdout)
+        r = admin(db, "campaigns")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("winback-gold", r.stdout)
+        broken = os.path.join(self.tmp.name, "broken-campaigns.json")
+        with open(broken, "w") as f:
+            f.write('{"schema": 1, "program": "DEMO", "campaigns": [{"code": "shoes-500", "version": 2, '
+                    '"trigger": {"type": "purchase"}, "actions": [{"type": "bonus_points", "points": -5}]}]}')
+        r = admin(db, "load-campaigns", broken)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        self.assertIn("refused shoes-500", r.stderr)
+        self.assertIn("shoes-500", admin(db, "campaigns").stdout)  # version 1 still in force
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)

@@ -321,3 +321,21 @@ TEST_CASE(
     CHECK(report->at(0).points_spent == 0);
     f.require_balances_agree();
 }
+
+TEST_CASE(
+    "claiming a non-member receipt runs the purchase campaigns once, as the till would have") {
+    Fixture f(plain_program());
+    load(f, {shoes_campaign()});
+    const auto m = f.enroll("13800000180");
+    SaleRequest anonymous{"TEST", "", "", "K1", std::nullopt, {line("SH-1", "shoes", 1, 60000)},
+                          0,      {}};
+    auto sold = f.engine->sales().commit(anonymous);
+    REQUIRE(sold.ok());
+    CHECK(sold->campaign_points == 0);  // nobody to reward yet
+    f.advance_days(1);
+    auto claimed = f.engine->sales().claim(ClaimRequest{"TEST", "", "", "K1", m});
+    REQUIRE(claimed.ok());
+    CHECK(claimed->campaign_points == 200);
+    CHECK(bonus_entries(f, m) == 200);
+    f.require_balances_agree();
+}

@@ -231,3 +231,105 @@ TEST_CASE("a campaign naming an unknown reward, segment or trigger is refused wi
     CHECK(f.sell(plain, "S1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
     CHECK(f.sell(tagged, "S2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 1);
 }
+
+TEST_CASE("after a merge the survivor carries the absorbed account's once-per-member firings") {
+    Fixture f;
+    auto c = campaign("once", {{"type", "purchase"}}, bonus(50));
+    c["limits"] = {{"once_per_member", true}};
+    load_one(*f.engine, c);
+    const auto app = f.enroll("13800000250");
+    const auto counter = f.enroll("13800000251");
+    CHECK(f.sell(app, "G1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 50);
+    REQUIRE(f.engine->members().merge(counter, app, "same person", "mgr").ok());
+    CHECK(f.sell(counter, "G2", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 0);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a campaign file may be TOML, and a TOML mistake names its line") {
+    Fixture f;
+    const auto path = f.dir.path() / "campaigns.toml";
+    {
+        std::ofstream out(path);
+        out << "schema = 1\nprogram = \"TEST\"\n\n[[campaigns]]\ncode = \"toml-10\"\nversion = 1\n"
+               "active_from = \"2026-03-01\"\n"
+               "trigger = { type = \"purchase\", min_spend_minor = 10000, categories = "
+               "[\"apparel\"] }\n"
+               "actions = [ { type = \"bonus_points\", points = 10 } ]\n"
+               "limits = { once_per_member = true }\n";
+    }
+    auto r = f.engine->campaigns().load_file(path, "mgr");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->installed == std::vector<std::string>{"toml-10@1"});
+    const auto m = f.enroll("13800000260");
+    CHECK(f.sell(m, "T1", {line("TS-1", "apparel", 1, 10000)}).campaign_points == 10);
+    {
+        std::ofstream out(path);
+        out << "schema = 1\nprogram = \"TEST\"\n[[campaigns]]\ncode = \n";
+    }
+    auto bad = f.engine->campaigns().load_file(path, "mgr");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("campaigns.toml:4") != std::string::npos);
+    CHECK(f.engine->campaigns().active("TEST") == std::vector<std::string>{"toml-10@1"});
+}
+
+TEST_CASE(
+    "a birthday-day campaign waits for the day while a birthday-month one fires on the first run") {
+    Fixture f;
+    load_one(*f.engine, campaign("bday-day", {{"type", "birthday"}, {"on", "day"}}, bonus(30)));
+    load_one(*f.engine, campaign("bday-month", {{"type", "birthday"}, {"on", "month"}}, bonus(7)));
+    EnrollRequest r;
+    r.program = f.program;
+    r.phone = "13800000270";
+    r.birthday_month = 3;
+    r.birthday_day = 20;
+    r.consent_privacy = true;
+    r.consent_marketing = true;
+    const auto m = f.engine->members().enroll(r)->member.id;
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);  // 10 March
+    CHECK(bonus_points(f, m) == 7);
+    f.advance_days(10);  // 20 March
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
+    CHECK(bonus_points(f, m) == 37);
+}
+
+TEST_CASE("checking a campaign file reports what loading would do and changes nothing") {
+    Fixture f;
+    load_one(*f.engine, campaign("kept", {{"type", "purchase"}}, bonus(5)));
+    const auto events = f.engine->outbox().backlog();
+    auto newer = campaign("kept", {{"type", "purchase"}}, bonus(9));
+    newer["version"] = 2;
+    auto broken = campaign("broken", {{"type", "purchase"}}, json::array());
+    const json doc{{"schema", 1}, {"program", "TEST"}, {"campaigns", json::array({newer, broken})}};
+    auto r = f.engine->campaigns().check(doc.dump());
+    REQUIRE(r.ok());
+    CHECK(r->installed == std::vector<std::string>{"kept@2"});
+    REQUIRE(r->refused.size() == 1);
+    CHECK(r->refused[0].reason.find("at least one action") != std::string::npos);
+    CHECK(f.engine->campaigns().active("TEST") == std::vector<std::string>{"kept@1"});
+    CHECK(f.engine->outbox().backlog() == events);
+    const auto m = f.enroll("13800000280");
+    CHECK(f.sell(m, "C1", {line("TS-1", "apparel", 1, 5000)}).campaign_points == 5);
+}
+
+TEST_CASE("the hub hears of a sale's offers as one event listing every campaign that fired") {
+    Fixture f;
+    load_one(*f.engine, campaign("one", {{"type", "purchase"}}, bonus(1)));
+    auto two =
+        campaign("two", {{"type", "purchase"}},
+                 json::array({{{"type", "hub_event"}, {"channel", "push"}, {"template", "t"}}}));
+    two["priority"] = 3;
+    load_one(*f.engine, two);
+    const auto m = f.enroll("13800000290");
+    f.sell(m, "H1", {line("TS-1", "apparel", 1, 5000)});
+    std::vector<json> fired;
+    for (const auto& e :
+         f.engine->outbox().pending(f.engine->origin().store, f.engine->origin().terminal, 0, 1000))
+        if (e.type == "campaign.fired") fired.push_back(json::parse(e.payload));
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0]["reference"].get<std::string>().rfind("sale:", 0) == 0);
+    CHECK(fired[0]["member_uid"].get<std::string>().size() == 36);
+    REQUIRE(fired[0]["campaigns"].size() == 2);
+    CHECK(fired[0]["campaigns"][0]["campaign"] == "two");  // priority order
+    CHECK(fired[0]["campaigns"][1]["points"] == 1);
+    CHECK(outbox_events(f, "campaign.message") == 1);
+}

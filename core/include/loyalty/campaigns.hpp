@@ -128,11 +128,15 @@ class Campaigns {
     // Validates a campaign document and installs each valid, newer definition in
     // one transaction; each refused campaign keeps its version in force.
     Result<CampaignLoadReport> load(const std::string& json_text, const std::string& actor);
+    // A .toml file holds the same document in TOML; anything else is read as JSON.
+    // With `check_only`, reports what loading would do and changes nothing.
     Result<CampaignLoadReport> load_file(const std::filesystem::path& path,
-                                         const std::string& actor);
+                                         const std::string& actor, bool check_only = false);
+    Result<CampaignLoadReport> check(const std::string& json_text);
 
     // Evaluates the event against the program's campaigns and acts, inside the
     // caller's transaction. A member without marketing consent gets nothing.
+    // The hub hears of it as one "campaign.fired" event listing the campaigns.
     CampaignOutcome on_event(const std::string& program, const CampaignEvent& event);
     // The campaigns that would fire, in firing order, without acting: a preview.
     std::vector<std::string> matching(const std::string& program, const CampaignEvent& event);
