@@ -27,6 +27,49 @@ function(loyalty_package component summary)
   endif()
 endfunction()
 
+# The account everything runs as comes with the admin package, which the others depend on.
+set(LOYALTY_POSTINST "${PROJECT_BINARY_DIR}/packaging/postinst")
+file(WRITE "${LOYALTY_POSTINST}" [=[#!/bin/sh
+set -e
+# DPKG_ROOT is set when installing into another root (a board image, a test's chroot).
+if [ "$1" = configure ] && command -v systemd-sysusers >/dev/null; then
+  systemd-sysusers --root="${DPKG_ROOT:-/}" omo-loyalty.conf
+fi
+]=])
+file(CHMOD "${LOYALTY_POSTINST}" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+
 loyalty_package(admin "Store manager's command line for the OMO loyalty terminal, with nightly backups"
                 /etc/loyalty/program.toml)
+list(APPEND CPACK_DEBIAN_ADMIN_PACKAGE_CONTROL_EXTRA "${LOYALTY_POSTINST}")
+install(FILES core/systemd/omo-loyalty.sysusers DESTINATION lib/sysusers.d RENAME omo-loyalty.conf COMPONENT admin)
+
+if(TARGET loyalty-link)
+  loyalty_package(link "OMO loyalty store agent: store-and-forward sync to the member hub over MQTT"
+                  /etc/loyalty/link.toml)
+  set(CPACK_DEBIAN_LINK_PACKAGE_DEPENDS omo-loyalty-admin)
+  install(TARGETS loyalty-link RUNTIME DESTINATION bin COMPONENT link)
+  install(FILES cloud-link/systemd/loyalty-link.service DESTINATION lib/systemd/system COMPONENT link)
+  install(FILES cloud-link/examples/link.toml DESTINATION /etc/loyalty COMPONENT link)
+  install(FILES cloud-link/README.md cloud-link/PROTOCOL.md DESTINATION share/doc/omo-loyalty-link COMPONENT link)
+
+  loyalty_package(hub "OMO loyalty reference member hub (run several workers side by side)" /etc/loyalty/hub.toml)
+  set(CPACK_DEBIAN_HUB_PACKAGE_DEPENDS omo-loyalty-admin)
+  install(TARGETS loyalty-hub RUNTIME DESTINATION bin COMPONENT hub)
+  install(FILES cloud-link/systemd/loyalty-hub@.service DESTINATION lib/systemd/system COMPONENT hub)
+  install(FILES cloud-link/examples/hub.toml DESTINATION /etc/loyalty COMPONENT hub)
+  install(FILES cloud-link/README.md cloud-link/PROTOCOL.md DESTINATION share/doc/omo-loyalty-hub COMPONENT hub)
+endif()
+
+if(TARGET loyalty-kiosk)
+  loyalty_package(kiosk "OMO loyalty self-service touchscreen kiosk")
+  set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "omo-loyalty-admin, fonts-wqy-microhei")
+  install(TARGETS loyalty-kiosk RUNTIME DESTINATION bin COMPONENT kiosk)
+  install(FILES kiosk/systemd/loyalty-kiosk.service DESTINATION lib/systemd/system COMPONENT kiosk)
+  install(DIRECTORY assets/i18n DESTINATION share/omo-loyalty COMPONENT kiosk)
+  install(FILES kiosk/README.md DESTINATION share/doc/omo-loyalty-kiosk COMPONENT kiosk)
+endif()
+
+if(TARGET loyalty_pos)
+  set(CPACK_DEBIAN_POS_PACKAGE_NAME omo-loyalty-pos)
+endif()
 include(CPack)
