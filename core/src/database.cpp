@@ -8,6 +8,26 @@ namespace loyalty {
 
 namespace {
 
+// Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once
+// rather than through the busy timeout when another process (the kiosk starting beside
+// the link agent) has it open. The switch is made once per file: wait until one of us did.
+void enter_wal_mode(Database& db) {
+    for (int attempt = 0;; ++attempt) {
+        auto& mode = db.prepare("PRAGMA journal_mode");
+        mode.step();
+        const bool wal = mode.text(0) == "wal";
+        mode.reset();
+        if (wal) return;
+        try {
+            db.exec("PRAGMA journal_mode = WAL");
+            return;
+        } catch (const StorageError& e) {
+            if ((e.sqlite_code() & 0xff) != SQLITE_BUSY || attempt == 500) throw;
+            sqlite3_sleep(10);
+        }
+    }
+}
+
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
     std::string message(context);
     message += ": ";
@@ -127,15 +147,19 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
         // Savepoint sub-journals in memory: on disk they doubled the cost of a sale's commit.
         db->exec("PRAGMA temp_store = MEMORY");
         if (!options.read_only) {
-            db->exec("PRAGMA journal_mode = WAL");
+            enter_wal_mode(*db);
             db->exec(options.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             const auto migrations = schema_migrations();
             const int current = db->schema_version();
             if (current > static_cast<int>(migrations.size()))
                 return make_error(Errc::storage, "database schema version " + std::to_string(current) +
                                                      " is newer than this program knows; upgrade the program");
-            for (int v = current; v < static_cast<int>(migrations.size()); ++v) {
+            // The version is read again under the write lock: the kiosk and the link agent
+            // opening a new file at the same moment must not both apply migration 1.
+            while (current < static_cast<int>(migrations.size())) {
                 Transaction tx(*db);
+                const int v = db->schema_version();
+                if (v >= static_cast<int>(migrations.size())) break;
                 db->exec(migrations[static_cast<std::size_t>(v)]);
                 db->exec("PRAGMA user_version = " + std::to_string(v + 1));
                 tx.commit();

@@ -89,6 +89,36 @@ TEST_CASE("an unknown program is a clear error, not a crash") {
     CHECK(f.engine->programs().get("NOPE").error().code == Errc::not_found);
 }
 
+TEST_CASE("two processes creating one new database at the same moment both open it") {
+    // The kiosk and the link agent start together on a fresh board: only one may migrate.
+    for (int round = 0; round < 12; ++round) {
+        TempDir dir;
+        const auto path = dir.path() / "store.db";
+        int start[2];
+        REQUIRE(pipe(start) == 0);
+        pid_t children[2];
+        for (auto& child : children) {
+            child = fork();
+            REQUIRE(child >= 0);
+            if (child == 0) {
+                close(start[1]);
+                char go;
+                if (read(start[0], &go, 1) < 0) _exit(2);  // returns 0 at once when the parent closes
+                auto db = Database::open(path);
+                if (!db) std::fprintf(stderr, "a starting process: %s\n", db.error().message.c_str());
+                _exit(db.ok() && (*db)->schema_version() > 0 ? 0 : 1);
+            }
+        }
+        close(start[0]);
+        close(start[1]);  // both go
+        for (auto child : children) {
+            int status = 0;
+            waitpid(child, &status, 0);
+            CHECK_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), "round " << round);
+        }
+    }
+}
+
 TEST_CASE("two processes writing one store database at once lose nothing and never see it locked") {
     TempDir dir;
     const auto path = dir.path() / "store.db";
