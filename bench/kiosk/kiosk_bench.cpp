@@ -75,7 +75,8 @@ pid_t spawn_kiosk(const std::vector<std::string>& args) {
         std::vector<std::string> copy = args;
         for (auto& a : copy) argv.push_back(a.data());
         argv.push_back(nullptr);
-        if (!freopen("/dev/null", "w", stdout)) _exit(126);
+        // Headless on purpose: the kiosk's "no display" notice is expected here.
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(126);
         execv(exe.c_str(), argv.data());
         _exit(127);
     }

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <thread>
 
 #include "app_impl.hpp"
@@ -102,18 +101,19 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     if (!a.atlas.load_font_file(options.font))
         return make_error(Errc::not_found, "cannot read the CJK font " + options.font.string());
 
-    const char* requested = std::getenv("SDL_VIDEODRIVER");
-    if (options.software_renderer || (requested && std::string(requested) == "offscreen")) {
-        // Without these SDL backs a software window with a GL context (Mesa): slower to start, not faster to draw.
-        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
-    }
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) return make_error(Errc::storage, std::string("SDL: ") + SDL_GetError());
     a.sdl_ready = true;
     a.wake_event = SDL_RegisterEvents(1);
     const char* driver = SDL_GetCurrentVideoDriver();
-    const bool offscreen = driver && std::string(driver) == "offscreen";
+    // No display: SDL falls back to offscreen (asked for or not) or dummy.
+    const bool offscreen = driver && (std::string(driver) == "offscreen" || std::string(driver) == "dummy");
     a.driver_waits = !offscreen;
+    if (offscreen || options.software_renderer) {
+        // Without these SDL backs a software window with a GL context (Mesa llvmpipe): slower to
+        // start, ten times the memory, not faster to draw. Read when the window is made.
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    }
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     int width = options.width, height = options.height;
     SDL_Rect usable{};

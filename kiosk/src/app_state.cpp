@@ -53,7 +53,7 @@ std::string App::state_json() const {
     }
     if (s.health) {
         const auto& h2 = *s.health;
-        j["health"] = {{"outbox_backlog", h2.outbox_backlog}, {"oldest_pending", h2.oldest_pending},
+        j["health"] = {{"outbox_backlog", h2.outbox_backlog}, {"oldest_pending", h2.oldest_pending}, {"last_hub_contact", h2.last_hub_contact},
                        {"db_bytes", h2.db_bytes},             {"last_backup", h2.last_backup},
                        {"integrity", h2.integrity},           {"devices", h2.devices.size()}};
     }

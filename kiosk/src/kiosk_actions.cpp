@@ -1,5 +1,9 @@
 #include "kiosk_actions.hpp"
 
+#ifdef LOYALTY_KIOSK_HAS_SYNC
+#include "loyalty/sync/down_state.hpp"
+#endif
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -298,6 +302,11 @@ HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) 
             h.last_backup = entry.path().string();
         }
     h.outbox_backlog = engine.outbox().backlog();
+#ifdef LOYALTY_KIOSK_HAS_SYNC
+    // loyalty-link records each hub acknowledgement in the same database.
+    if (auto ack_ms = sync::DownState(engine.db()).status("last_ack_ms"))
+        h.last_hub_contact = format_iso8601(from_unix(*ack_ms / 1000));
+#endif
     if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
     std::error_code ec;
     const auto size = std::filesystem::file_size(engine.db().path(), ec);

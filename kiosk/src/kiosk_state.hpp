@@ -99,6 +99,7 @@ struct DeviceHealth {
 struct HealthView {
     std::int64_t outbox_backlog = 0;
     std::string oldest_pending;  // empty: nothing waiting
+    std::string last_hub_contact;  // the hub's time of its last acknowledgement; empty: never
     std::int64_t db_bytes = 0;
     std::string last_backup;     // path, or empty
     std::string integrity;       // "ok" or SQLite's complaint, empty until run

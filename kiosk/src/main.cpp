@@ -1,6 +1,7 @@
 // loyalty-kiosk: the self-service touchscreen. `--demo` adds the simulated
 // reader; `--script` drives it headless and writes screenshots and state dumps.
 #include <CLI/CLI.hpp>
+#include <SDL.h>
 
 #include <chrono>
 #include <cstdio>
@@ -48,6 +49,15 @@ int main(int argc, char** argv) {
     if (!app) {
         std::fprintf(stderr, "loyalty-kiosk: %s\n", app.error().message.c_str());
         return 1;
+    }
+    if (script.empty() && !first_frame_exit) {
+        // Without a display SDL may fall back to a driver that shows nothing: say so, rather than seem to hang.
+        const char* driver = SDL_GetCurrentVideoDriver();
+        const std::string name = driver ? driver : "none";
+        if (name == "offscreen" || name == "dummy" || name == "evdev")
+            std::fprintf(stderr, "loyalty-kiosk: no display found (SDL video driver '%s'): the kiosk runs but shows nothing; "
+                                 "Ctrl-C to stop, or run it on a desktop or the kiosk's screen\n",
+                         name.c_str());
     }
     if (first_frame_exit) {
         (*app)->step(std::chrono::milliseconds{0});

@@ -114,6 +114,7 @@ void health(ScreenContext& c) {
         const auto& h = *s.health;
         row(c, ui.tr("health.backlog"), num(h.outbox_backlog));
         row(c, ui.tr("health.oldest"), h.oldest_pending.empty() ? ui.tr("health.none") : h.oldest_pending);
+        row(c, ui.tr("health.hub"), h.last_hub_contact.empty() ? ui.tr("health.never") : h.last_hub_contact);
         row(c, ui.tr("health.db_size"), num(h.db_bytes / 1024) + " KiB");
         row(c, ui.tr("health.last_backup"), h.last_backup.empty() ? ui.tr("health.none")
                                                                   : std::filesystem::path(h.last_backup).filename().string());

@@ -6,6 +6,9 @@
 
 #include "kiosk_harness.hpp"
 #include "loyalty/demo_data.hpp"
+#ifdef LOYALTY_KIOSK_HAS_SYNC
+#include "loyalty/sync/down_state.hpp"
+#endif
 #include "loyalty/engine.hpp"
 
 using namespace kiosk_test;
@@ -298,6 +301,7 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");
     CHECK(k.state()["health"]["devices"].get<int>() >= 1);  // the demo reader
+    CHECK(k.state()["health"]["last_hub_contact"] == "");     // no loyalty-link has run here
     k.tap("health.backup");
     const auto backup = k.state()["health"]["last_backup"].get<std::string>();
     REQUIRE(std::filesystem::exists(backup));
@@ -361,3 +365,22 @@ TEST_CASE("an unknown card is linked to an existing account after phone and PIN"
     k.scan(ScanKind::card_uid, "04FEED00000042");
     CHECK(k.state()["member"]["id"].get<long long>() == member);
 }
+
+#ifdef LOYALTY_KIOSK_HAS_SYNC
+TEST_CASE("the health screen shows when the hub last acknowledged this terminal") {
+    Kiosk k;
+    {
+        // What loyalty-link records on each acknowledgement, in the same database.
+        loyalty::SystemClock clock;
+        auto engine = loyalty::Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        loyalty::sync::DownState((*engine)->db()).set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
+    }
+    k.tap("manager.open");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    k.tap("closing.health");
+    REQUIRE(k.screen() == "manager_health");
+    CHECK(k.state()["health"]["last_hub_contact"] == "2025-12-01T00:00:00Z");
+}
+#endif
