@@ -14,6 +14,7 @@
 #include "app_impl.hpp"
 #include "fast_fill.hpp"
 #include "loyalty/devices/usb_printer.hpp"
+#include "service_notify.hpp"
 
 namespace loyalty::kiosk {
 
@@ -295,7 +296,14 @@ bool App::step(std::chrono::milliseconds max_wait) {
 int App::run() {
     auto& a = *impl_;
     a.needs_frame = true;
-    while (!a.quit) step(std::chrono::milliseconds{1000});
+    ServiceNotifier service;
+    step(std::chrono::milliseconds{0});  // the attract screen is on the display
+    service.ready();
+    // step() returns at least once a second, so a UI thread that stops turning stops the pings.
+    while (!a.quit) {
+        step(std::chrono::milliseconds{1000});
+        service.alive();
+    }
     return 0;
 }
 
