@@ -8,6 +8,7 @@ mkdir -p "$(dirname "$db")"
 if [ ! -f "$db" ]; then
   echo "Creating the demo program with 10,000 members and their purchase histories (once)..."
   "$admin" --db "$db" demo --program-file assets/config/demo-program.toml --members 10000
+  "$admin" --db "$db" load-campaigns assets/config/demo-campaigns.json
 fi
 kiosk="$build_dir/kiosk/loyalty-kiosk"
 if [ -x "$kiosk" ]; then
