@@ -2,14 +2,11 @@
 // database. Evaluation and actions are in campaign_evaluation.cpp.
 #include "loyalty/campaigns.hpp"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "campaign_cache.hpp"
+#include "config_file.hpp"
 #include "engine_context.hpp"
 
 namespace loyalty {
@@ -96,24 +93,9 @@ const CampaignCache& Campaigns::cache_for(const std::string& program) {
 
 Result<CampaignLoadReport> Campaigns::load_file(const std::filesystem::path& path,
                                                 const std::string& actor, bool check_only) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (path.extension() == ".toml") {
-        // TOML for people writing by hand: the same document, read into JSON first.
-        try {
-            auto table = toml::parse(text.str(), path.string());
-            std::stringstream as_json;
-            as_json << toml::json_formatter{table};
-            return check_only ? check(as_json.str()) : load(as_json.str(), actor);
-        } catch (const toml::parse_error& e) {
-            std::ostringstream msg;
-            msg << path.string() << ":" << e.source().begin.line << ": " << e.description();
-            return make_error(Errc::invalid_argument, msg.str());
-        }
-    }
-    return check_only ? check(text.str()) : load(text.str(), actor);
+    auto text = read_config_file_as_json(path);
+    if (!text) return text.error();
+    return check_only ? check(*text) : load(*text, actor);
 }
 
 Result<CampaignLoadReport> Campaigns::check(const std::string& json_text) {

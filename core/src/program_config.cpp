@@ -2,11 +2,10 @@
 
 #include "loyalty/insight.hpp"
 
+#include "config_file.hpp"
+
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <toml++/toml.h>
 
 namespace loyalty {
 
@@ -218,23 +217,9 @@ Result<ProgramConfig> parse_program_config_json(const std::string& json_text) {
 }
 
 Result<ProgramConfig> load_program_config_file(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (path.extension() == ".toml") {
-        try {
-            auto table = toml::parse(text.str(), path.string());
-            std::stringstream as_json;
-            as_json << toml::json_formatter{table};
-            return parse_program_config_json(as_json.str());
-        } catch (const toml::parse_error& e) {
-            std::ostringstream msg;
-            msg << path.string() << ":" << e.source().begin.line << ": " << e.description();
-            return make_error(Errc::invalid_argument, msg.str());
-        }
-    }
-    return parse_program_config_json(text.str());
+    auto text = read_config_file_as_json(path);
+    if (!text) return text.error();
+    return parse_program_config_json(*text);
 }
 
 std::string program_config_to_json(const ProgramConfig& c) {
