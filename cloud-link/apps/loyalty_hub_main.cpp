@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "loyalty/sync/hub.hpp"
 #include "signals.hpp"
@@ -32,6 +34,28 @@ int print_status(const loyalty::sync::HubConfig& config) {
     return 0;
 }
 
+// Sends a campaign file (JSON) to the stores of a program with the hub's next
+// version; the terminals validate and install it, and log what they refused.
+int publish_campaigns(const loyalty::sync::HubConfig& config, const std::string& file, const std::string& program,
+                      const std::vector<std::string>& stores) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "loyalty-hub: cannot read %s\n", file.c_str());
+        return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto done = loyalty::sync::publish_config(config, {program, "campaigns", text.str(), stores});
+    if (!done) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", done.error().message.c_str());
+        return 1;
+    }
+    std::string names;
+    for (const auto& s : done->stores) names += (names.empty() ? "" : ",") + s;
+    std::printf("campaigns version %lld published to %s\n", ll(done->version), names.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +66,14 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", config_path, "the hub config (TOML)")->required();
     app.add_option("-w,--worker", worker, "worker name (overrides [hub] worker)");
     app.add_flag("--status", status, "print per-terminal progress, presence and dead letters, and exit");
+    std::string campaigns_file, program;
+    std::vector<std::string> stores;
+    auto* publish = app.add_option("--publish-campaigns", campaigns_file,
+                                   "send this campaign file (JSON) to the program's stores, and exit");
+    app.add_option("--program", program, "the program whose stores get the campaigns")->needs(publish);
+    app.add_option("--stores", stores, "store codes (default: every store the hub has seen in the program)")
+        ->delimiter(',')
+        ->needs(publish);
     CLI11_PARSE(app, argc, argv);
 
     auto config = loyalty::sync::load_hub_config(config_path);
@@ -56,6 +88,13 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "loyalty-hub: %s\n", e.what());
             return 1;
         }
+    }
+    if (!campaigns_file.empty()) {
+        if (program.empty()) {
+            std::fprintf(stderr, "loyalty-hub: --publish-campaigns needs --program\n");
+            return 2;
+        }
+        return publish_campaigns(*config, campaigns_file, program, stores);
     }
     if (!worker.empty()) {
         config->worker = worker;

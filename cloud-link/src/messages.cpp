@@ -123,6 +123,15 @@ std::string encode_snapshots(const std::string& program, const std::vector<Membe
         .dump();
 }
 
+Result<std::string> encode_config(const std::string& program, const std::string& key, std::int64_t version,
+                                  const std::string& body_json) {
+    auto body = json::parse(body_json, nullptr, false);
+    if (!body.is_object()) return bad(reason::malformed, "a config body must be a JSON object");
+    json item{{"key", key}, {"version", version}, {"body", std::move(body)}};
+    return json{{"v", protocol_version}, {"kind", "config"}, {"program", program}, {"items", json::array({item})}}
+        .dump();
+}
+
 Result<DownMessage> decode_down(std::string_view payload) {
     auto j = envelope(payload, nullptr);
     if (!j) return j.error();

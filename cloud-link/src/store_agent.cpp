@@ -205,12 +205,27 @@ struct StoreAgent::Impl {
         Transaction tx(engine->db());
         std::int64_t applied = 0, stale = 0;
         for (const auto& item : msg->items) {
+            const bool campaigns = item.kind == "config" && item.key == "campaigns";
+            std::string campaign_body;
+            if (campaigns) {
+                const auto j = nlohmann::json::parse(item.body, nullptr, false);
+                const auto b = j.is_object() ? j.find("body") : j.end();
+                if (!j.is_object() || b == j.end() || !b->is_object()) {
+                    // Not a campaign document at all: park it, like any bad message.
+                    log_line(who, "dead letter on " + in.topic + ": campaigns item without a body object");
+                    down->dead_letter(in.topic, "malformed", item.body, now);
+                    update([](AgentStats& s) { ++s.dead_letters; });
+                    continue;
+                }
+                campaign_body = b->dump();
+            }
             if (!down->apply(item, through, now)) {
                 ++stale;
                 continue;
             }
             ++applied;
             if (item.kind == "card_block") block_card(msg->program, item);
+            if (campaigns) install_campaigns(item.version, campaign_body);
         }
         tx.commit();
         update([&](AgentStats& s) {
@@ -233,6 +248,30 @@ struct StoreAgent::Impl {
         auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
                                     : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
         if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
+    }
+
+    // A campaign file from the hub, already known to be newer than the last one
+    // (DownState's version rule). The engine validates each campaign: a refused
+    // one keeps its version in force, and the refusal is logged with its reason.
+    void install_campaigns(std::int64_t version, const std::string& body) {
+        const auto v = std::to_string(version);
+        auto loaded = engine->campaigns().load(body, "hub");
+        if (!loaded) {
+            log_line(who, "campaigns version " + v + " refused: " + loaded.error().message);
+            update([](AgentStats& s) { ++s.campaigns_refused; });
+            return;
+        }
+        for (const auto& r : loaded->refused)
+            log_line(who, "campaigns version " + v + ": " + r.campaign + " refused: " + r.reason);
+        if (!loaded->installed.empty()) {
+            std::string names;
+            for (const auto& c : loaded->installed) names += " " + c;
+            log_line(who, "campaigns version " + v + " installed" + names);
+        }
+        update([&](AgentStats& s) {
+            s.campaigns_installed += static_cast<std::int64_t>(loaded->installed.size());
+            s.campaigns_refused += static_cast<std::int64_t>(loaded->refused.size());
+        });
     }
 
     void drain_inbound() {

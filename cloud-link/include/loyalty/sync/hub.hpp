@@ -120,4 +120,20 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Versioned configuration for the stores of a program (campaign files): sent as
+// one `config` down item on each store's down topic.
+struct ConfigPublish {
+    std::string program;
+    std::string key = "campaigns";
+    std::string body_json;            // a JSON object, installed as is by the terminals
+    std::vector<std::string> stores;  // empty: every store the hub has heard from in the program
+};
+struct ConfigPublishReport {
+    std::int64_t version = 0;  // the hub's counter for (program, key), one higher each publish
+    std::vector<std::string> stores;
+};
+// Takes the next version from the hub database and publishes (QoS 1) with its
+// own client ("<client_id>-publish"), so it runs beside a running worker.
+Result<ConfigPublishReport> publish_config(const HubConfig& config, const ConfigPublish& what);
+
 }  // namespace loyalty::sync

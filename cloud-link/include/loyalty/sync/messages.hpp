@@ -77,6 +77,11 @@ struct MemberSnapshot {
 std::string encode_snapshots(const std::string& program, const std::vector<MemberSnapshot>& items,
                              const std::map<std::string, std::int64_t>& through);
 
+// A `config` down message with one item: {"key":key, "version":version,
+// "body":<body_json>}. Fails when body_json is not a JSON object.
+Result<std::string> encode_config(const std::string& program, const std::string& key, std::int64_t version,
+                                  const std::string& body_json);
+
 // One versioned item of any down message kind, with its JSON kept whole.
 struct DownItem {
     std::string kind;  // snapshots | card_block | coupon_issue | config

@@ -24,6 +24,8 @@ struct AgentStats {
     std::int64_t down_applied = 0;
     std::int64_t down_stale = 0;
     std::int64_t dead_letters = 0;
+    std::int64_t campaigns_installed = 0;  // campaign definitions installed from hub `config` items
+    std::int64_t campaigns_refused = 0;    // definitions (or whole files) the engine refused, with a logged reason
     std::int64_t last_skew_ms = 0;
     std::int64_t backlog = 0;
     bool connected = false;

@@ -1,0 +1,154 @@
+// Campaign files distributed by the hub through cloud-link: the real
+// loyalty-hub --publish-campaigns, a real mosquitto, the terminal agent on a
+// thread of this process installing into the terminal database.
+#include <doctest/doctest.h>
+#include <mqtt/async_client.h>
+
+#include <fstream>
+#include <thread>
+
+#include "broker.hpp"
+#include "loyalty/sync/down_state.hpp"
+#include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/store_agent.hpp"
+#include "loyalty/sync/topics.hpp"
+#include "terminal.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::sync;
+using namespace loyalty::sync::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+class RunningAgent {
+public:
+    explicit RunningAgent(AgentConfig c) : agent_(std::move(c)), thread_([this] { (void)agent_.run(stop_); }) {}
+    ~RunningAgent() {
+        stop_ = true;
+        thread_.join();
+    }
+    StoreAgent* operator->() { return &agent_; }
+
+private:
+    std::atomic<bool> stop_{false};
+    StoreAgent agent_;
+    std::thread thread_;
+};
+
+template <class Pred>
+bool eventually(Pred pred, int timeout_ms = 15000) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < until) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return pred();
+}
+
+// One campaign of the test program; `trigger` lets a test make it invalid.
+std::string campaign_file(int version, const std::string& trigger = "purchase", const std::string& code = "spend-100") {
+    return R"({"schema":1,"program":"TEST","campaigns":[{"code":")" + code + R"(","version":)" +
+           std::to_string(version) + R"(,"name":"Spend 100, get 50","trigger":{"type":")" + trigger +
+           R"(","min_spend_minor":10000},"actions":[{"type":"bonus_points","points":50}]}]})";
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+}
+
+// What a hub worker (or a stray publisher) could put on the store's down topic.
+void publish_raw(const BrokerConfig& b, const std::string& topic, const std::string& payload) {
+    mqtt::async_client client(b.uri, b.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
+    auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true);
+    opts.user_name(b.username).password(b.password);
+    client.connect(opts.finalize())->wait();
+    client.publish(topic, payload.data(), payload.size(), 1, false)->wait();
+    client.disconnect()->wait();
+}
+
+}  // namespace
+
+TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or older one changes nothing") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01");
+    EnrollRequest join;  // campaigns reach members who agreed to marketing
+    join.program = "TEST";
+    join.uid = member_uid(0);
+    join.phone = "13910000000";
+    join.display_name = "会员";
+    join.consent_privacy = true;
+    join.consent_marketing = true;
+    auto member = t.engine().members().enroll(join);
+    REQUIRE(member.ok());
+    CHECK(t.engine().campaigns().active("TEST").empty());
+
+    AgentConfig ac;
+    ac.db = dir.path() / "t1.db";
+    ac.address = {"TEST", "S001", "T01"};
+    ac.broker = broker.client("S001", "link-S001-T01");
+    ac.full_sync = false;
+    ac.backoff_initial_ms = 50;
+    ac.backoff_max_ms = 500;
+    RunningAgent agent(ac);
+    REQUIRE(eventually([&] { return agent->stats().connected; }));
+
+    // The operator's command: loyalty-hub -c hub.toml --publish-campaigns FILE --program TEST --stores S001
+    const auto hub_broker = broker.client("hub", "hub-w1");
+    const auto hub_toml = dir.path() / "hub.toml";
+    write_file(hub_toml, "[hub]\ndb = \"" + (dir.path() / "hub.db").string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
+                             hub_broker.uri + "\"\nusername = \"hub\"\npassword = \"" + hub_broker.password +
+                             "\"\nconnect_timeout_ms = 2000\n");
+    write_file(dir.path() / "campaigns-v1.json", campaign_file(1));
+    REQUIRE(run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns",
+                         (dir.path() / "campaigns-v1.json").string(), "--program", "TEST", "--stores", "S001"},
+                        dir.path() / "publish.log") == 0);
+    REQUIRE(eventually([&] { return agent->stats().campaigns_installed == 1; }));
+    CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@1"});
+
+    // In force at the till: a sale of 100.00 for the member earns the bonus.
+    CampaignEvent sale;
+    sale.trigger = CampaignTrigger::purchase;
+    sale.member = member->member.id;
+    sale.reference = "sale:S001/T01/preview";
+    sale.store = "S001";
+    sale.net = Money{12000};
+    CHECK(t.engine().campaigns().matching("TEST", sale) == std::vector<std::string>{"spend-100"});
+
+    // Version 2 of the hub's file carries an unknown trigger: refused with a
+    // reason, version 1 of the campaign stays in force.
+    auto hub = load_hub_config(hub_toml);
+    REQUIRE(hub.ok());
+    auto bad = publish_config(*hub, {"TEST", "campaigns", campaign_file(2, "moon_phase"), {"S001"}});
+    REQUIRE_MESSAGE(bad.ok(), (bad.ok() ? "" : bad.error().message));
+    CHECK(bad->version == 2);  // the hub's counter moved on from the CLI's publish
+    REQUIRE(eventually([&] { return agent->stats().campaigns_refused == 1; }));
+    CHECK(agent->stats().campaigns_installed == 1);
+    CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@1"});
+
+    // A late copy of an older file (version 1 < 2 already seen) never replaces
+    // the newer one, even though its campaign would be valid.
+    const auto down = store_down_topic("TEST", "S001");
+    const auto stale_before = agent->stats().down_stale;
+    auto old = encode_config("TEST", "campaigns", 1, campaign_file(7, "purchase", "late-offer"));
+    REQUIRE(old.ok());
+    publish_raw(broker.client("hub", "raw-hub"), down, *old);
+    REQUIRE(eventually([&] { return agent->stats().down_stale == stale_before + 1; }));
+    CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@1"});
+
+    // An item that is no campaign document at all is dead-lettered.
+    const auto dead_before = agent->stats().dead_letters;
+    publish_raw(broker.client("hub", "raw-hub"), down,
+                R"({"v":1,"kind":"config","program":"TEST","items":[{"key":"campaigns","version":9,"body":"nope"}]})");
+    REQUIRE(eventually([&] { return agent->stats().dead_letters == dead_before + 1; }));
+
+    // A good version 3 still installs after all that.
+    auto good = publish_config(*hub, {"TEST", "campaigns", campaign_file(2), {"S001"}});
+    REQUIRE(good.ok());
+    CHECK(good->version == 3);
+    REQUIRE(eventually([&] { return agent->stats().campaigns_installed == 2; }));
+    CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@2"});
+}
