@@ -78,7 +78,8 @@ Result<ConfigPublishReport> publish_config(const HubConfig& config, const Config
                                        false);
             if (!tok->wait_for(wait)) throw mqtt::exception(-1, "publish to " + store + " timed out");
         }
-        client->disconnect()->wait_for(wait);
+        // Every PUBACK is in: nothing left for a disconnect timeout to wait for.
+        client->disconnect(std::chrono::milliseconds(0))->wait_for(wait);
     } catch (const mqtt::exception& e) {
         return make_error(Errc::storage, std::string("publishing to ") + broker.uri + " failed: " + e.what());
     }

@@ -66,7 +66,7 @@ void publish_raw(const BrokerConfig& b, const std::string& topic, const std::str
     opts.user_name(b.username).password(b.password);
     client.connect(opts.finalize())->wait();
     client.publish(topic, payload.data(), payload.size(), 1, false)->wait();
-    client.disconnect()->wait();
+    client.disconnect(std::chrono::milliseconds(0))->wait();
 }
 
 }  // namespace
@@ -102,10 +102,17 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     write_file(hub_toml, "[hub]\ndb = \"" + (dir.path() / "hub.db").string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
                              hub_broker.uri + "\"\nusername = \"hub\"\npassword = \"" + hub_broker.password +
                              "\"\nconnect_timeout_ms = 2000\n");
-    write_file(dir.path() / "campaigns-v1.json", campaign_file(1));
-    REQUIRE(run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns",
-                         (dir.path() / "campaigns-v1.json").string(), "--program", "TEST", "--stores", "S001"},
-                        dir.path() / "publish.log") == 0);
+    // The hub's CLI, a process of its own: what the operator runs, and quicker
+    // here than a second Paho client beside the agent's (about 2 s a publish).
+    int files = 0;
+    auto publish = [&](const std::string& text) {
+        const auto file = dir.path() / ("campaigns-" + std::to_string(++files) + ".json");
+        write_file(file, text);
+        return run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns", file.string(),
+                            "--program", "TEST", "--stores", "S001"},
+                           dir.path() / "publish.log");
+    };
+    REQUIRE(publish(campaign_file(1)) == 0);
     REQUIRE(eventually([&] { return agent->stats().campaigns_installed == 1; }));
     CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@1"});
 
@@ -120,11 +127,7 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
 
     // Version 2 of the hub's file carries an unknown trigger: refused with a
     // reason, version 1 of the campaign stays in force.
-    auto hub = load_hub_config(hub_toml);
-    REQUIRE(hub.ok());
-    auto bad = publish_config(*hub, {"TEST", "campaigns", campaign_file(2, "moon_phase"), {"S001"}});
-    REQUIRE_MESSAGE(bad.ok(), (bad.ok() ? "" : bad.error().message));
-    CHECK(bad->version == 2);  // the hub's counter moved on from the CLI's publish
+    REQUIRE(publish(campaign_file(2, "moon_phase")) == 0);
     REQUIRE(eventually([&] { return agent->stats().campaigns_refused == 1; }));
     CHECK(agent->stats().campaigns_installed == 1);
     CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@1"});
@@ -146,9 +149,18 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     REQUIRE(eventually([&] { return agent->stats().dead_letters == dead_before + 1; }));
 
     // A good version 3 still installs after all that.
-    auto good = publish_config(*hub, {"TEST", "campaigns", campaign_file(2), {"S001"}});
-    REQUIRE(good.ok());
-    CHECK(good->version == 3);
+    REQUIRE(publish(campaign_file(2)) == 0);
     REQUIRE(eventually([&] { return agent->stats().campaigns_installed == 2; }));
     CHECK(t.engine().campaigns().active("TEST") == std::vector<std::string>{"spend-100@2"});
+
+    // The hub's counter: one version per publish, kept in its database.
+    std::ifstream log(dir.path() / "publish.log");
+    std::string all((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    CHECK(all.find("campaigns version 1 published to S001") != std::string::npos);
+    CHECK(all.find("campaigns version 3 published to S001") != std::string::npos);
+    // Stores default to those the hub has seen: none yet in this hub database.
+    write_file(dir.path() / "none.json", campaign_file(3));
+    CHECK(run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns",
+                       (dir.path() / "none.json").string(), "--program", "TEST"},
+                      dir.path() / "publish-none.log") == 1);
 }
