@@ -63,6 +63,9 @@ std::optional<TierChange> Tiers::upgrade_if_qualified(MemberId member_id, Timest
     if (!member || member->status != "active") return std::nullopt;
     const auto& config = ctx_.program(member->program)->config;
     const auto current = level_index(config, member->tier_code);
+    // The top tier outside grace has nowhere to go: skip the window's spend sum, which
+    // grows with the history of exactly the members who buy most often.
+    if (current + 1 == config.tiers.levels.size() && !member->tier_grace_until) return std::nullopt;
     const auto reached = qualified_index(config, qualifying(member_id, now));
     if (reached < current) return std::nullopt;
     const auto review = to_unix(now + Days{config.tiers.window_days});
