@@ -167,7 +167,9 @@ void member_home(ScreenContext& c) {
                 colors::muted, col);
     ImGui::EndGroup();
 
-    if (wide) ImGui::SameLine(col + ui.gap());  // the actions keep to the right-hand column
+    // The actions keep to the right-hand column; SameLine counts from the window's
+    // edge, not from inside its padding (the progress bar ran under the buttons).
+    if (wide) ImGui::SameLine(ImGui::GetStyle().WindowPadding.x + col + ui.gap());
     else ui.spacing(ui.gap());
     ImGui::BeginGroup();
     const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
