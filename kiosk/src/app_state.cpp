@@ -39,6 +39,9 @@ std::string App::state_json() const {
     } else {
         j["member"] = nullptr;
     }
+    j["kiosk_messages"] = s.kiosk_messages;
+    j["rating"] = s.rating;
+    j["rating_points"] = s.rating_points;
     if (s.last_coupon) j["coupon"] = {{"code", s.last_coupon->code}, {"title", s.last_coupon->title}};
     if (s.pending_card_uid) j["pending_card"] = *s.pending_card_uid;
     if (!s.new_card_number.empty()) j["new_card"] = s.new_card_number;

@@ -205,6 +205,18 @@ Result<void> record_rating(Engine& engine, const std::string& program, int ratin
     });
 }
 
+Result<Points> record_member_rating(Engine& engine, MemberId member, int rating) {
+    auto outcome = engine.campaigns().record_rating(member, rating, "");
+    if (!outcome) return outcome.error();
+    return outcome->bonus_points;
+}
+
+std::vector<std::string> take_kiosk_messages(Engine& engine, MemberId member) {
+    std::vector<std::string> out;
+    for (auto& m : engine.campaigns().kiosk_messages(member, /*mark_shown=*/true)) out.push_back(std::move(m.text));
+    return out;
+}
+
 Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin) {
     return engine.staff().require_manager(config.manager_id, pin);
 }

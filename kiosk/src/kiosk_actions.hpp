@@ -54,6 +54,12 @@ Result<void> link_card(Engine& engine, const std::string& program, MemberId memb
 // A receipt's signed code gives its sale's points to the member, once.
 Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code);
 Result<void> record_rating(Engine& engine, const std::string& program, int rating);
+// The same rating told to the member's campaigns (core keeps it in member_ratings):
+// rating-triggered campaigns fire; returns the bonus points they awarded.
+Result<Points> record_member_rating(Engine& engine, MemberId member, int rating);
+// The texts campaigns left for the member's next kiosk visit; they are marked
+// shown as they are taken, so the next visit does not repeat them.
+std::vector<std::string> take_kiosk_messages(Engine& engine, MemberId member);
 
 Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin);
 ClosingReport closing_report(Engine& engine, const std::string& program);

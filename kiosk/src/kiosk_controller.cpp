@@ -50,12 +50,15 @@ bool KioskController::apply_updates() {
     return !updates.empty();
 }
 
-void KioskController::identified(Identified result, std::uint64_t session) {
-    worker_->post_update([session, r = std::move(result)](UiState& s) {
+void KioskController::identified(Engine& engine, Identified result, std::uint64_t session) {
+    std::vector<std::string> messages;
+    if (result.member) messages = take_kiosk_messages(engine, result.member->id);
+    worker_->post_update([session, r = std::move(result), messages = std::move(messages)](UiState& s) {
         if (s.session != session) return;
         s.busy = false;
         if (r.member) {
             s.member = r.member;
+            s.kiosk_messages = messages;
             s.notice = {};
             s.screen = Screen::member_home;
         } else if (r.unknown_card_uid) {
@@ -127,7 +130,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     // Anything else identifies a shopper: a new scan starts a new session.
     if (state_.member && state_.screen != Screen::attract) end_session();
     const auto fresh = state_.session;
-    post([this, fresh, cfg, scan](Engine& e) { identified(identify_scan(e, *cfg, scan), fresh); });
+    post([this, fresh, cfg, scan](Engine& e) { identified(e, identify_scan(e, *cfg, scan), fresh); });
 }
 
 bool KioskController::check_idle(SteadyTime now) {
@@ -181,7 +184,9 @@ void KioskController::submit_pin() {
     auto pin = state_.keypad;
     state_.keypad.clear();
     const auto session = state_.session;
-    post([this, cfg, phone, pin, session](Engine& e) { identified(identify_phone_pin(e, *cfg, phone, pin), session); });
+    post([this, cfg, phone, pin, session](Engine& e) {
+        identified(e, identify_phone_pin(e, *cfg, phone, pin), session);
+    });
 }
 
 void KioskController::start_enroll() {
@@ -208,7 +213,9 @@ void KioskController::submit_enroll() {
     const auto* cfg = &config_;
     post([this, session, cfg, input](Engine& e) {
         auto r = enroll_member(e, cfg->program, input);
-        worker_->post_update([session, r](UiState& s) {
+        // An enrollment campaign's welcome is shown on the new member's home.
+        auto messages = r ? take_kiosk_messages(e, r->member.id) : std::vector<std::string>{};
+        worker_->post_update([session, r, messages](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
             if (!r) {
@@ -218,6 +225,7 @@ void KioskController::submit_enroll() {
             }
             s.member = r->member;
             s.new_card_number = r->card_number;
+            s.kiosk_messages = messages;
             s.pending_card_uid.reset();
             s.keypad.clear();
             s.notice = {};
@@ -303,21 +311,35 @@ void KioskController::link_pending_card() {
 void KioskController::start_claim() { go(Screen::claim); }
 
 void KioskController::done() {
-    // "Done" clears the shopper at once; the rating that follows is anonymous.
+    // "Done" clears the shopper from the screen at once; only the member's id is
+    // kept, privately, so the rating that follows can run rating campaigns.
+    const MemberId who = state_.member ? state_.member->id : 0;
     end_session();
+    rating_member_ = who;
     state_.screen = Screen::rating;
 }
 
 void KioskController::rate(int stars) {
     const auto* cfg = &config_;
-    post([this, cfg, stars](Engine& e) {
-        auto r = record_rating(e, cfg->program, stars);
-        worker_->post_update([](UiState& s) { s.busy = false; });
-        (void)r;
-    });
+    const MemberId member = rating_member_;
     end_session();
     state_.rating = stars;
     state_.screen = Screen::thanks;
+    const auto session = state_.session;
+    post([this, cfg, stars, member, session](Engine& e) {
+        // The anonymous count the closing report averages, as before.
+        auto r = record_rating(e, cfg->program, stars);
+        (void)r;
+        Points awarded = 0;
+        if (member != 0 && stars >= 1 && stars <= 5) {
+            auto bonus = record_member_rating(e, member, stars);
+            if (bonus) awarded = *bonus;
+        }
+        worker_->post_update([session, awarded](UiState& s) {
+            s.busy = false;
+            if (s.session == session) s.rating_points = awarded;
+        });
+    });
 }
 
 void KioskController::end_session() {
@@ -329,6 +351,7 @@ void KioskController::end_session() {
     state_.lang = lang;
     state_.busy = busy;
     manager_signed_in_ = false;
+    rating_member_ = 0;
 }
 
 }  // namespace loyalty::kiosk

@@ -76,7 +76,8 @@ private:
     void post(std::function<void(Engine&)> task);
     std::chrono::seconds timeout() const;
     // Called on the worker: the session is the one the request was made in.
-    void identified(Identified result, std::uint64_t session);
+    // Also takes the member's pending kiosk messages, still on the worker.
+    void identified(Engine& engine, Identified result, std::uint64_t session);
 
     KioskConfig config_;
     std::filesystem::path db_path_;
@@ -92,6 +93,9 @@ private:
     void print(std::function<Result<std::vector<std::uint8_t>>()> make_job);
     bool manager_signed_in_ = false;
     int redeem_serial_ = 0;
+    // Who pressed Done, kept off the screen and out of the state until the rating
+    // that follows (or its skip, or the idle timeout): rating campaigns need the member.
+    MemberId rating_member_ = 0;
 };
 
 }  // namespace loyalty::kiosk

@@ -132,7 +132,11 @@ struct UiState {
     int birthday_month = 0;    // 0: not given
     std::string new_card_number;
     Points last_claimed = 0;
+    // What campaigns left for this member's visit (kiosk_message actions), fetched
+    // once when the member is identified; the engine marks them shown then.
+    std::vector<std::string> kiosk_messages;
     int rating = 0;
+    Points rating_points = 0;  // what rating-triggered campaigns awarded, for the thank-you screen
     std::optional<ClosingReport> report;
     std::optional<HealthView> health;
     Notice notice;

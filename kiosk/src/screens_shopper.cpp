@@ -1,5 +1,6 @@
 // Shopper screens: attract, identify, member home, rewards, enroll, link, claim, rating.
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
@@ -121,6 +122,40 @@ void attract(ScreenContext& c) {
     if (ui.button("attract.enroll", ui.tr("attract.join"), ImVec2(w, ui.touch()), true)) c.k.start_enroll();
 }
 
+// What campaigns left for this visit, on a highlighted card. Its panel is drawn
+// behind the texts and not recorded: the texts inside are the widgets.
+void messages_card(ScreenContext& c, float width) {
+    auto& ui = c.ui;
+    const auto& list = c.k.state().kiosk_messages;
+    if (list.empty()) return;
+    const float u = ui.unit();
+    const float pad = 24 * u;
+    const float inner = width - 2 * pad;
+    const auto title = ui.tr("home.messages");
+    const std::size_t shown = std::min<std::size_t>(list.size(), 3);  // the actions stay on screen
+    // Measure first so the panel can go under the text (ImGui draws in order).
+    auto height = [&](const std::string& t, ImFont* f) {
+        ui.atlas().require(t, f);
+        return f->CalcTextSizeA(f->FontSize, FLT_MAX, inner, t.c_str()).y;
+    };
+    float h = 2 * pad + height(title, ui.atlas().small);
+    for (std::size_t i = 0; i < shown; ++i) h += ImGui::GetStyle().ItemSpacing.y + height(list[i], ui.atlas().body);
+    const auto at = ImGui::GetCursorScreenPos();
+    auto* dl = ImGui::GetWindowDrawList();
+    fast_rect(dl, at, ImVec2(at.x + width, at.y + h), colors::accent, 18 * u);
+    fast_rect(dl, ImVec2(at.x + 6 * u, at.y + 6 * u), ImVec2(at.x + width - 6 * u, at.y + h - 6 * u), colors::panel,
+              14 * u);
+    ImGui::SetCursorScreenPos(ImVec2(at.x + pad, at.y + pad));
+    const float x = ImGui::GetCursorPosX() - pad;
+    ui.text(title, ui.atlas().small, colors::accent, inner);
+    for (std::size_t i = 0; i < shown; ++i) {
+        ImGui::SetCursorPosX(x + pad);
+        ui.text(list[i], ui.atlas().body, colors::text, inner);
+    }
+    ImGui::SetCursorScreenPos(ImVec2(at.x, at.y + h));
+    ImGui::Dummy(ImVec2(width, 1));
+}
+
 void member_home(ScreenContext& c) {
     auto& ui = c.ui;
     const auto& s = c.k.state();
@@ -167,7 +202,9 @@ void member_home(ScreenContext& c) {
                 colors::muted, col);
     ImGui::EndGroup();
 
-    if (wide) ImGui::SameLine(col + ui.gap());  // the actions keep to the right-hand column
+    // The actions keep to the right-hand column; SameLine counts from the window's
+    // edge, not from inside its padding (the progress bar ran under the buttons).
+    if (wide) ImGui::SameLine(ImGui::GetStyle().WindowPadding.x + col + ui.gap());
     else ui.spacing(ui.gap());
     ImGui::BeginGroup();
     const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
@@ -175,6 +212,7 @@ void member_home(ScreenContext& c) {
     auto next = [&] {
         if (!wide && (n++ % 2) == 1) ImGui::SameLine(0, ui.gap());
     };
+    messages_card(c, wide ? bw : c.width);
     notice(c);
     if (s.pending_card_uid) {
         if (ui.button("home.link_pending", ui.tr("home.link_pending"), ImVec2(wide ? bw : c.width, ui.touch()), true))
@@ -359,6 +397,12 @@ void thanks(ScreenContext& c) {
     auto& ui = c.ui;
     ui.spacing(200 * ui.unit());
     ui.text_centered(ui.tr("thanks.title"), ui.atlas().title, c.width, colors::accent);
+    // Points a rating campaign gave arrive from the engine a moment later.
+    if (c.k.state().rating_points > 0) {
+        ui.spacing(ui.gap());
+        ui.text_centered(ui.trf("thanks.points", {points(c.k.state().rating_points)}), ui.atlas().large, c.width,
+                         colors::ok);
+    }
     ui.spacing(ui.gap());
     if (ui.button("thanks.ok", ui.tr("button.ok"), ImVec2(c.width, ui.touch()))) c.k.end_session();
 }

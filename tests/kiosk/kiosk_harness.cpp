@@ -67,13 +67,15 @@ int Pixels::ink(float x, float y, float rw, float rh) const {
     return n;
 }
 
-Kiosk::Kiosk(int width, int height, int idle_seconds) {
+Kiosk::Kiosk(int width, int height, int idle_seconds,
+             const std::function<void(const std::filesystem::path&)>& before_start) {
     static int serial = 0;
     dir_ = template_db().parent_path() / ("k" + std::to_string(++serial));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     db_ = dir_ / "store.db";
     std::filesystem::copy_file(template_db(), db_);
+    if (before_start) before_start(db_);
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     kiosk::AppOptions options;
     options.db = db_;

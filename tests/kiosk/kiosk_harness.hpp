@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,7 +23,9 @@ struct Pixels {
 
 class Kiosk {
 public:
-    explicit Kiosk(int width = 1080, int height = 1920, int idle_seconds = 60);
+    // `before_start` sees the store database before the kiosk opens it (campaigns to load, ...).
+    explicit Kiosk(int width = 1080, int height = 1920, int idle_seconds = 60,
+                   const std::function<void(const std::filesystem::path&)>& before_start = {});
     ~Kiosk();
 
     loyalty::kiosk::App& app() { return *app_; }
