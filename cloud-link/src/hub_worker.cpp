@@ -58,14 +58,9 @@ struct HubWorker::Impl {
             lost = true;
             wake.notify_one();
         });
-        const auto wait = std::chrono::milliseconds(config.broker.connect_timeout_ms + 1000);
         try {
-            mqtt::connect_options opts;
-            fill_connect_options(opts, config.broker, std::nullopt, session_expiry_s);
-            if (!client->connect(opts)->wait_for(wait))
-                throw mqtt::exception(-1, "connect timed out");
-            for (const auto& topic : {hub_events_subscription(), hub_presence_subscription()})
-                if (!client->subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
+            connect_and_subscribe(*client, config.broker, std::nullopt, session_expiry_s,
+                                  {hub_events_subscription(), hub_presence_subscription()});
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
             client.reset();

@@ -34,6 +34,17 @@ void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broke
     }
 }
 
+void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broker,
+                           const std::optional<mqtt::message>& will, int session_expiry_s,
+                           const std::vector<std::string>& topics) {
+    const auto wait = std::chrono::milliseconds(broker.connect_timeout_ms + 1000);
+    mqtt::connect_options opts;
+    fill_connect_options(opts, broker, will, session_expiry_s);
+    if (!client.connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
+    for (const auto& topic : topics)
+        if (!client.subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
+}
+
 Backoff::Backoff(int initial_ms, int max_ms)
     : initial_ms_(std::max(1, initial_ms)), max_ms_(std::max(initial_ms, max_ms)), rng_(std::random_device{}()) {}
 

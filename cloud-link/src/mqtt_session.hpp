@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "loyalty/sync/link_config.hpp"
 
@@ -23,6 +24,12 @@ std::unique_ptr<mqtt::async_client> make_client(const BrokerConfig& broker);
 // pass the filled object to connect() as an lvalue (copying is fine).
 void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broker,
                           const std::optional<mqtt::message>& will, int session_expiry_s);
+
+// Connects with those options, then subscribes to each topic at QoS 1; every step is
+// bounded by the broker's connect timeout. Throws mqtt::exception on failure or timeout.
+void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broker,
+                           const std::optional<mqtt::message>& will, int session_expiry_s,
+                           const std::vector<std::string>& topics);
 
 // Exponential backoff with full jitter: sleep a random time in [0, min(max, initial * 2^n)].
 class Backoff {

@@ -115,14 +115,10 @@ struct StoreAgent::Impl {
             wake.notify_one();
         });
         const auto backlog = engine->outbox().backlog();
-        const auto wait = std::chrono::milliseconds(config.broker.connect_timeout_ms + 1000);
         try {
-            mqtt::connect_options opts;
-            fill_connect_options(opts, config.broker, presence_message("offline", "lost", backlog), session_expiry_s);
-            if (!client->connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
-            for (const auto& topic : {acks_topic(config.address), terminal_down_topic(config.address),
-                                      store_down_topic(config.address.program, config.address.store)})
-                if (!client->subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
+            connect_and_subscribe(*client, config.broker, presence_message("offline", "lost", backlog), session_expiry_s,
+                                  {acks_topic(config.address), terminal_down_topic(config.address),
+                                   store_down_topic(config.address.program, config.address.store)});
             client->publish(std::make_shared<mqtt::message>(presence_message("online", "", backlog)));
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
