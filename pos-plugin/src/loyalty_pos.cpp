@@ -69,7 +69,7 @@ int json_call(loyalty_pos_session* session, const char* request_json, char** out
         if (!request_json) return null_argument(what);
         Request request;
         if (auto bad = parse(request_json, request)) return *bad;
-        std::lock_guard lock(session->session->lock());
+        auto lock = session->session->begin_call();
         return call(*session->session, request);
     });
 }
@@ -116,7 +116,7 @@ int loyalty_pos_identify(loyalty_pos_session* session, const char* scanned, char
     return guarded(out_json, [&]() -> Reply {
         if (!session) return null_argument("session");
         if (!scanned) return null_argument("scanned");
-        std::lock_guard lock(session->session->lock());
+        auto lock = session->session->begin_call();
         return session->session->identify(scanned);
     });
 }
@@ -140,7 +140,7 @@ int loyalty_pos_void(loyalty_pos_session* session, const char* receipt, char** o
     return guarded(out_json, [&]() -> Reply {
         if (!session) return null_argument("session");
         if (!receipt) return null_argument("receipt");
-        std::lock_guard lock(session->session->lock());
+        auto lock = session->session->begin_call();
         return session->session->void_sale(receipt);
     });
 }
@@ -163,7 +163,7 @@ int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json,
 int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json) {
     return guarded(out_json, [&]() -> Reply {
         if (!session) return null_argument("session");
-        std::lock_guard lock(session->session->lock());
+        auto lock = session->session->begin_call();
         return session->session->sync_status();
     });
 }

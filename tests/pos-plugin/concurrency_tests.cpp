@@ -155,3 +155,29 @@ TEST_CASE("one session used from two threads serialises its calls and keeps erro
     CHECK(kept_a);
     CHECK(kept_b);
 }
+
+TEST_CASE("the till sees a balance the kiosk changed between two of its calls") {
+    TempStore store;
+    loyalty_pos_session* s = nullptr;
+    REQUIRE(loyalty_pos_open(store.db().c_str(), "DEMO", "S001", "T01", store.seeded.config_json.c_str(), &s) ==
+            LOYALTY_POS_OK);
+    auto available_at_till = [&] {
+        char* out = nullptr;
+        REQUIRE(loyalty_pos_identify(s, store.seeded.rich_card.c_str(), &out) == LOYALTY_POS_OK);
+        const auto member = json::parse(out);
+        loyalty_pos_free(out);
+        return member["points_available"].get<std::int64_t>();
+    };
+    const auto before = available_at_till();
+    {
+        // The kiosk: its own connection to the same file, redeeming a reward.
+        loyalty::ManualClock clock{loyalty::from_unix(kNow)};
+        auto kiosk = loyalty::Engine::open(store.db(), clock, loyalty::EngineOptions{loyalty::Origin{"S001", "K01"}, {}});
+        REQUIRE(kiosk.ok());
+        const auto member = (*kiosk)->members().get_by_uid(store.seeded.rich_uid);
+        REQUIRE(member.ok());
+        REQUIRE((*kiosk)->rewards().redeem(member->id, "CPN-20", "kiosk-between").ok());
+    }
+    CHECK(available_at_till() == before - 2000);
+    loyalty_pos_close(s);
+}
