@@ -50,11 +50,7 @@ struct HubWorker::Impl {
             }
             wake.notify_one();
         });
-        client->set_connection_lost_handler([this](const std::string&) {
-            lost = true;
-            wake.notify_one();
-        });
-        client->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode) {
+        on_connection_lost(*client, [this] {
             lost = true;
             wake.notify_one();
         });

@@ -45,6 +45,11 @@ void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broke
         if (!client.subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
 }
 
+void on_connection_lost(mqtt::async_client& client, std::function<void()> lost) {
+    client.set_connection_lost_handler([lost](const std::string&) { lost(); });
+    client.set_disconnected_handler([lost](const mqtt::properties&, mqtt::ReasonCode) { lost(); });
+}
+
 Backoff::Backoff(int initial_ms, int max_ms)
     : initial_ms_(std::max(1, initial_ms)), max_ms_(std::max(initial_ms, max_ms)), rng_(std::random_device{}()) {}
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -30,6 +31,10 @@ void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broke
 void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broker,
                            const std::optional<mqtt::message>& will, int session_expiry_s,
                            const std::vector<std::string>& topics);
+
+// Calls `lost` when the connection drops, whether the network failed or the broker
+// sent DISCONNECT: Paho reports the two through different handlers.
+void on_connection_lost(mqtt::async_client& client, std::function<void()> lost);
 
 // Exponential backoff with full jitter: sleep a random time in [0, min(max, initial * 2^n)].
 class Backoff {

@@ -105,12 +105,7 @@ struct StoreAgent::Impl {
             }
             wake.notify_one();
         });
-        auto on_lost = [this](const std::string&) {
-            lost = true;
-            wake.notify_one();
-        };
-        client->set_connection_lost_handler(on_lost);
-        client->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode) {
+        on_connection_lost(*client, [this] {
             lost = true;
             wake.notify_one();
         });
