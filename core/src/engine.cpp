@@ -83,6 +83,7 @@ std::string EngineContext::member_uid(MemberId id) {
 }
 
 void EngineContext::emit(const std::string& type, const std::string& program, nlohmann::json payload) {
+    if (replaying) return;
     for (const char* field : {"member", "survivor", "absorbed"})
         if (auto it = payload.find(field); it != payload.end() && it->is_number_integer())
             payload[std::string(field) + "_uid"] = member_uid(it->get<MemberId>());
@@ -177,6 +178,7 @@ Sales& Engine::sales() { return ctx_->sales; }
 Rewards& Engine::rewards() { return ctx_->rewards; }
 Insight& Engine::insight() { return ctx_->insight; }
 Outbox& Engine::outbox() { return ctx_->outbox; }
+Replication& Engine::replication() { return ctx_->replication; }
 AuditLog& Engine::audit() { return ctx_->audit; }
 Staff& Engine::staff() { return ctx_->staff; }
 UsedCodes& Engine::used_codes() { return ctx_->used_codes; }

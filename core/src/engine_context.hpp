@@ -27,6 +27,9 @@ struct EngineContext {
     std::unique_ptr<Database> db;
     const Clock* clock = nullptr;
     Origin origin;
+    // Set while another terminal's event is applied here (Replication): the
+    // change is that terminal's, already in its outbox, so nothing is emitted.
+    bool replaying = false;
     std::map<std::string, CachedProgram, std::less<>> programs_by_code;
     std::map<std::int64_t, std::string> program_code_by_id;
 
@@ -43,6 +46,7 @@ struct EngineContext {
     Staff staff{*this};
     UsedCodes used_codes{*this};
     Campaigns campaigns{*this};
+    Replication replication{*this};
 
     Timestamp now() const { return clock->now(); }
     // Loads (and caches) a program; nullptr when unknown.

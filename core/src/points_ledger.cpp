@@ -298,6 +298,29 @@ void expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now) {
 
 }  // namespace
 
+void PointsLedger::release_lot(std::int64_t lot, MemberId member, Points remaining) {
+    auto& db = *ctx_.db;
+    db.prepare("UPDATE point_lots SET state = 'available' WHERE id = ?").bind(1, lot).run();
+    if (remaining == 0) return;
+    const auto entry = insert_entry(member, LedgerKind::release, remaining, -remaining, "return window passed",
+                                    "lot:" + std::to_string(lot), "release:lot:" + std::to_string(lot), std::nullopt);
+    db.prepare("INSERT INTO lot_movements(entry_id, lot_id, points) VALUES (?, ?, 0)").bind_all(entry, lot).run();
+    apply_to_member(member, remaining, -remaining);
+}
+
+Points PointsLedger::settle_member(MemberId member, Timestamp at) {
+    auto& st = ctx_.db->prepare(
+        "SELECT id, remaining FROM point_lots WHERE member_id = ? AND state = 'pending' AND release_at <= ?");
+    st.bind_all(member, to_unix(at));
+    std::vector<OpenLot> due;
+    while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});
+    st.reset();
+    for (const auto& lot : due) release_lot(lot.id, member, lot.remaining);
+    const auto before = balance(member);
+    expire_member_lots(ctx_, member, at);
+    return before.available - balance(member).available;
+}
+
 Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
     return guarded([&]() -> Result<MaintenanceReport> {
         MaintenanceReport report;
@@ -322,13 +345,8 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
             if (due.empty()) break;
             Transaction tx(db);
             for (const auto& lot : due) {
-                db.prepare("UPDATE point_lots SET state = 'available' WHERE id = ?").bind(1, lot.id).run();
+                release_lot(lot.id, lot.member, lot.remaining);
                 if (lot.remaining == 0) continue;  // fully reversed by a refund
-                const auto entry = insert_entry(lot.member, LedgerKind::release, lot.remaining, -lot.remaining,
-                                                "return window passed", "lot:" + std::to_string(lot.id),
-                                                "release:lot:" + std::to_string(lot.id), std::nullopt);
-                db.prepare("INSERT INTO lot_movements(entry_id, lot_id, points) VALUES (?, ?, 0)").bind_all(entry, lot.id).run();
-                apply_to_member(lot.member, lot.remaining, -lot.remaining);
                 ++report.lots_released;
                 report.points_released += lot.remaining;
             }

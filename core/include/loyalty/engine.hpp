@@ -17,6 +17,7 @@
 #include "loyalty/outbox.hpp"
 #include "loyalty/points_ledger.hpp"
 #include "loyalty/program_config.hpp"
+#include "loyalty/replication.hpp"
 #include "loyalty/rewards.hpp"
 #include "loyalty/sales.hpp"
 #include "loyalty/staff.hpp"
@@ -72,6 +73,7 @@ public:
     Staff& staff();
     UsedCodes& used_codes();
     Campaigns& campaigns();
+    Replication& replication();  // the hub: applies other terminals' events
 
     // The nightly run: releases pending points, expires lots, reviews tiers due
     // now, then per program rescores RFM, refreshes rule tags and grants birthday

@@ -100,6 +100,11 @@ public:
     // Releases pending lots whose return window has passed, and expires lots
     // past their date. Safe to run at any time, any number of times.
     Result<MaintenanceReport> run_due(Timestamp now);
+    // The same for one member as of `at`, inside the caller's transaction and
+    // without events: how a replica (the hub) brings a member's lots to the
+    // state the terminal had them in when its event happened. Returns the
+    // points expired.
+    Points settle_member(MemberId member, Timestamp at);
 
     Balance balance(MemberId member);
     std::vector<LedgerEntry> history(MemberId member, int limit = 1000);
@@ -116,6 +121,7 @@ private:
                               const std::string& reason, const std::optional<std::string>& reference,
                               const std::string& key, const std::optional<std::string>& actor);
     void apply_to_member(MemberId member, Points available_delta, Points pending_delta);
+    void release_lot(std::int64_t lot, MemberId member, Points remaining);
     EngineContext& ctx_;
 };
 

@@ -1,0 +1,56 @@
+#pragma once
+// Applying events that happened at other terminals to this database: how the
+// hub keeps one authoritative copy of every member across stores with the same
+// engine the terminals run. A replicated event changes the ledger, lots, sales,
+// cards and identities the way the original operation did at its terminal,
+// dated at the terminal's time and booked under its store and terminal; the
+// tiers are then re-evaluated here, over the sales of every store. Nothing is
+// written to this database's outbox (the hub is not a terminal), and the
+// caller deduplicates by event id (the hub's applied table does).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loyalty/clock.hpp"
+#include "loyalty/money.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+struct EngineContext;
+
+struct ReplicatedEvent {
+    std::string event_id;
+    std::string type;  // e.g. "sale.committed"
+    std::string program;
+    std::string store;
+    std::string terminal;
+    Timestamp occurred_at;
+    const nlohmann::json& payload;
+};
+
+struct ReplicationOutcome {
+    std::vector<std::string> members;  // uids whose balance, tier or status may have changed
+    // Points the event took that this database did not have (spent twice in two
+    // stores while offline, or an event whose earlier history never arrived).
+    Points shortfall = 0;
+    std::string note;  // why an event changed nothing, for the log ("" when applied)
+};
+
+class Replication {
+public:
+    explicit Replication(EngineContext& ctx) : ctx_(ctx) {}
+
+    // Applies one event inside its own savepoint. Refusals are values:
+    // not_found for a program this database does not know (a program.updated
+    // event or an operator's load brings it), invalid_argument for a payload
+    // that lacks what its type needs; nothing is written then.
+    Result<ReplicationOutcome> apply(const ReplicatedEvent& event);
+
+private:
+    EngineContext& ctx_;
+};
+
+}  // namespace loyalty

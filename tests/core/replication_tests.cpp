@@ -1,0 +1,159 @@
+// Replication: another database (the hub) applies a terminal's outbox events
+// with the same engine and ends with the same balances, lots that agree with
+// its ledger, and tiers decided over the sales of every store.
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+
+namespace {
+
+struct Hub {
+    TempDir dir;
+    ManualClock clock{test_epoch()};
+    std::unique_ptr<Engine> engine;
+    std::vector<ReplicationOutcome> outcomes;
+
+    Hub() {
+        auto opened = Engine::open(dir.path() / "hub.db", clock, EngineOptions{Origin{"HUB", "H1"}, {}});
+        REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+        engine = std::move(opened.value());
+    }
+
+    // Applies a terminal's events after `after` in sequence; returns the last sequence applied.
+    std::int64_t take_from(Engine& terminal, std::int64_t after = 0) {
+        const auto& o = terminal.origin();
+        for (const auto& e : terminal.outbox().pending(o.store, o.terminal, after, 100000)) {
+            const auto payload = nlohmann::json::parse(e.payload);
+            auto done = engine->replication().apply(
+                ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload});
+            REQUIRE_MESSAGE(done.ok(), e.type << ": " << (done.ok() ? "" : done.error().message));
+            outcomes.push_back(*done);
+            after = e.seq;
+        }
+        return after;
+    }
+
+    Member member(const std::string& uid) {
+        auto m = engine->members().get_by_uid(uid);
+        REQUIRE_MESSAGE(m.ok(), uid);
+        return *m;
+    }
+};
+
+Points total(const Member& m) { return m.points_available + m.points_pending; }
+
+}  // namespace
+
+TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance, ledger and sales") {
+    Fixture store;
+    Hub hub;
+    const auto m = store.enroll("13800000700");
+    store.sell(m, "R1", {line("TS-1", "apparel", 2, 30000)});
+    store.advance_days(8);  // past the return window: R1's points become spendable
+    REQUIRE(store.engine->run_daily(store.clock.now()).ok());
+    store.sell(m, "R2", {line("TS-2", "apparel", 1, 45000)}, 100);
+    RefundRequest refund{store.program, "", "", "R2", "RF-1", {}};
+    REQUIRE(store.engine->sales().refund(refund).ok());
+    REQUIRE(store.engine->ledger().adjust(m, -25, "damaged voucher", "mgr-1", "adj-1").ok());
+    REQUIRE(store.engine->ledger().adjust(m, 2000, "service recovery", "mgr-1", "adj-2").ok());
+    REQUIRE(store.engine->rewards().redeem(m, "CPN-20", "redeem-1").ok());
+    const auto at_store = *store.engine->members().get(m);
+
+    hub.take_from(*store.engine);
+    const auto at_hub = hub.member(at_store.uid);
+    CHECK(total(at_hub) == total(at_store));
+    CHECK(at_hub.tier_code == at_store.tier_code);
+    CHECK(hub.engine->ledger().verify_all().empty());  // materialized = ledger = lots
+    CHECK(hub.engine->outbox().backlog() == 0);         // the hub does not re-emit what it replays
+    // The phone and the card identify the member at the hub too.
+    CHECK(hub.engine->members().identify("TEST", IdentityKind::phone, "+8613800000700").ok());
+    const auto card = store.engine->cards().of_member(m);
+    REQUIRE(!card.empty());
+    CHECK(hub.engine->cards().find("TEST", card.front().number).ok());
+    for (const auto& o : hub.outcomes) CHECK(o.shortfall == 0);
+
+    // Booked under the terminal's store and time, not the hub's.
+    const auto entries = hub.engine->ledger().history(at_hub.id);
+    REQUIRE(!entries.empty());
+    for (const auto& e : entries) CHECK(e.store.value_or("") == "S001");
+}
+
+TEST_CASE("spend in two stores lifts the member's tier at the hub, which neither store sees alone") {
+    Fixture a(test_program(), Origin{"S001", "T01"});
+    Hub hub;
+    const auto m = a.enroll("13800000701");
+    const auto uid = a.engine->members().get(m)->uid;
+    // Store B learns the member the way the hub would tell it: replayed events.
+    Fixture b(test_program(), Origin{"S002", "T01"});
+    const auto& ao = a.engine->origin();
+    for (const auto& e : a.engine->outbox().pending(ao.store, ao.terminal, 0, 1000)) {
+        if (e.type == "program.updated") continue;
+        const auto payload = nlohmann::json::parse(e.payload);
+        REQUIRE(b.engine->replication()
+                    .apply(ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload})
+                    .ok());
+    }
+    const auto m_at_b = b.engine->members().get_by_uid(uid)->id;
+    a.sell(m, "A1", {line("TS-1", "apparel", 1, 300000)});
+    b.sell(m_at_b, "B1", {line("TS-1", "apparel", 1, 300000)});  // 6,000.00 in all; gold needs 5,000.00
+    CHECK(a.engine->members().get(m)->tier_code == "silver");
+    CHECK(b.engine->members().get(m_at_b)->tier_code == "silver");
+
+    hub.take_from(*a.engine);
+    hub.take_from(*b.engine);
+    CHECK(hub.member(uid).tier_code == "gold");
+    CHECK(total(hub.member(uid)) == total(*a.engine->members().get(m)) + total(*b.engine->members().get(m_at_b)));
+    CHECK(hub.engine->ledger().verify_all().empty());
+}
+
+TEST_CASE("points spent in two stores while offline are taken as far as they go, the rest reported") {
+    Fixture a;
+    Hub hub;
+    const auto m = a.enroll("13800000702");
+    REQUIRE(a.engine->ledger().adjust(m, 500, "welcome", "mgr-1", "adj-1").ok());
+    const auto seq = hub.take_from(*a.engine);
+    const auto uid = a.engine->members().get(m)->uid;
+    REQUIRE(total(hub.member(uid)) == 500);
+    // A redemption the hub cannot cover: it happened at the store, so it is booked, never refused.
+    const nlohmann::json spent{{"member_uid", uid}, {"delta", -800}, {"reason", "offline"}};
+    auto done = hub.engine->replication().apply(
+        ReplicatedEvent{"ev-x", "points.adjusted", "TEST", "S002", "T01", a.clock.now(), spent});
+    REQUIRE(done.ok());
+    CHECK(done->shortfall == 300);
+    CHECK(total(hub.member(uid)) == 0);
+    CHECK(hub.engine->ledger().verify_all().empty());
+    CHECK(seq > 0);
+}
+
+TEST_CASE("an event for an unknown program or without its member is refused and writes nothing") {
+    Fixture a;
+    Hub hub;
+    const nlohmann::json sale{{"member_uid", "u-1"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "R1"},
+                              {"net", 1000}, {"points_earned", 10}};
+    auto unknown = hub.engine->replication().apply(
+        ReplicatedEvent{"ev-1", "sale.committed", "NOPE", "S001", "T01", a.clock.now(), sale});
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::not_found);
+
+    hub.take_from(*a.engine);  // program.updated: the hub adopts the program
+    REQUIRE(hub.engine->programs().get("TEST").ok());
+    const nlohmann::json no_member{{"delta", 5}};
+    auto bad = hub.engine->replication().apply(
+        ReplicatedEvent{"ev-2", "points.adjusted", "TEST", "S001", "T01", a.clock.now(), no_member});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == Errc::invalid_argument);
+    auto& st = hub.engine->db().prepare("SELECT count(*) FROM members");
+    st.step();
+    CHECK(st.int64(0) == 0);
+    st.reset();
+
+    // A member the hub never saw enroll is adopted, so the points still count.
+    auto adopted = hub.engine->replication().apply(
+        ReplicatedEvent{"ev-3", "sale.committed", "TEST", "S001", "T01", a.clock.now(), sale});
+    REQUIRE(adopted.ok());
+    CHECK(adopted->members == std::vector<std::string>{"u-1"});
+    CHECK(total(hub.member("u-1")) == 10);
+}
