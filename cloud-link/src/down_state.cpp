@@ -42,6 +42,7 @@ std::optional<DownState::StoredSnapshot> DownState::snapshot(const std::string& 
     s.snapshot.points = body.value("points", std::int64_t{0});
     s.snapshot.tier = body.value("tier", std::string{});
     s.snapshot.status = body.value("status", std::string{});
+    s.snapshot.tier_review_at = body.value("tier_review_at", std::int64_t{0});
     return s;
 }
 

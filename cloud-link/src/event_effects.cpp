@@ -27,7 +27,12 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
         add(uid, int_of(p, "points_earned") - int_of(p, "points_paid"));
         if (auto t = str_of(p, "tier"); !t.empty()) e.tier = t;
     } else if (type == "sale.refunded") {
-        add(uid, int_of(p, "points_restored") - int_of(p, "points_reversed"));
+        add(uid, int_of(p, "points_restored") - int_of(p, "points_reversed") - int_of(p, "campaign_points_reversed"));
+    } else if (type == "campaign.fired") {
+        std::int64_t bonus = 0;
+        if (auto c = p.find("campaigns"); c != p.end() && c->is_array())
+            for (const auto& f : *c) bonus += f.is_object() ? int_of(f, "points") : 0;
+        add(uid, bonus);
     } else if (type == "sale.claimed") {
         add(uid, int_of(p, "points_earned"));
     } else if (type == "points.adjusted") {

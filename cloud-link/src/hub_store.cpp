@@ -9,6 +9,7 @@
 #include "batch_codec.hpp"
 #include "event_effects.hpp"
 #include "loyalty/sync/hub.hpp"
+#include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
 
 namespace loyalty::sync {
@@ -40,11 +41,11 @@ CREATE INDEX IF NOT EXISTS hub_applied_by_terminal ON hub_applied(store, termina
 CREATE TABLE IF NOT EXISTS hub_held (
   store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL, program TEXT NOT NULL, event TEXT NOT NULL,
   PRIMARY KEY (store, terminal, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hub_members (
-  program TEXT NOT NULL, uid TEXT NOT NULL,
-  points INTEGER NOT NULL DEFAULT 0, tier TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active',
-  version INTEGER NOT NULL DEFAULT 0, updated_at_ms INTEGER NOT NULL,
-  PRIMARY KEY (program, uid)) WITHOUT ROWID;
+-- Points an event took that the hub's copy of the member did not have (spent
+-- twice in two stores while offline): booked anyway, listed for an operator.
+CREATE TABLE IF NOT EXISTS hub_shortfalls (
+  event_id TEXT PRIMARY KEY, program TEXT NOT NULL, member_uid TEXT NOT NULL, points INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hub_dead_letters (
   id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
   payload BLOB, received_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
@@ -92,7 +93,7 @@ struct HubStore::Pass {
     // Cards reported lost or blocked at one store, to block at every store.
     std::map<std::string, std::vector<json>> card_blocks;  // program -> items
 
-    Database& db() { return *hub.db_; }
+    Database& db() { return hub.engine_->db(); }
 
     void dead_letter(const HubIncoming& in, const Error& why) {
         db().prepare(
@@ -123,15 +124,6 @@ struct HubStore::Pass {
             .run();
     }
 
-    // Member changes of the whole pass, written once per member at the end
-    // (a member with many events in a pass costs one upsert, not one each).
-    struct MemberChange {
-        std::int64_t delta = 0;
-        std::optional<std::string> tier;
-        std::optional<std::string> status;
-    };
-    std::map<std::pair<std::string, std::string>, MemberChange> member_changes;  // (program, uid)
-
     // Applies one event whose turn it is. Returns false for a duplicate id.
     bool apply_event(const TerminalAddress& a, const DecodedEvent& e) {
         const bool known = known_event_schema(e.schema);
@@ -160,9 +152,7 @@ struct HubStore::Pass {
                                                                    e.id + " schema " + std::to_string(e.schema)));
             return true;
         }
-        for (const auto& p : effects.points) touch_member(a, p.uid, p.delta, std::nullopt, std::nullopt);
-        if (!effects.member_uid.empty() && (effects.tier || effects.status))
-            touch_member(a, effects.member_uid, 0, effects.tier, effects.status);
+        if (!replicate(a, e, row)) return true;
         if (e.type == "card.lost" || e.type == "card.blocked") {
             auto number = e.payload.find("card");
             if (number != e.payload.end() && number->is_string())
@@ -176,28 +166,27 @@ struct HubStore::Pass {
         return true;
     }
 
-    void touch_member(const TerminalAddress& a, const std::string& uid, std::int64_t delta,
-                      const std::optional<std::string>& tier, const std::optional<std::string>& status) {
-        auto& change = member_changes[{a.program, uid}];
-        change.delta += delta;
-        if (tier) change.tier = tier;
-        if (status) change.status = status;
-        members[{a.program, a.store}].insert(uid);
-    }
-
-    void write_members() {
-        for (const auto& [who, change] : member_changes) {
-            const auto& [program, uid] = who;
-            db().prepare(
-                    "INSERT INTO hub_members(program, uid, points, tier, status, version, updated_at_ms) "
-                    "VALUES (?, ?, ?, coalesce(?, ''), coalesce(?, 'active'), 1, ?) "
-                    "ON CONFLICT(program, uid) DO UPDATE SET points = points + excluded.points, "
-                    "tier = coalesce(?, tier), status = coalesce(?, status), version = version + 1, "
-                    "updated_at_ms = excluded.updated_at_ms")
-                .bind_all(program, uid, change.delta, change.tier, change.status, now_ms, change.tier, change.status)
-                .run();
+    // The event through the loyalty engine on the hub's database. A refusal (a
+    // program the hub does not know, a payload without what its type needs)
+    // parks the event: consumed, so the terminal does not stall, and listed.
+    bool replicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t row) {
+        auto done = hub.engine_->replication().apply(
+            ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload});
+        if (!done) {
+            if (done.error().code == Errc::storage) throw StorageError(SQLITE_IOERR, done.error().message);
+            db().prepare("UPDATE hub_applied SET status = 'parked' WHERE id = ?").bind(1, row).run();
+            const char* why = done.error().code == Errc::not_found ? reason::unknown_program : reason::malformed;
+            HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"payload", e.payload}}.dump(), {}};
+            dead_letter(in, make_error(done.error().code, std::string(why) + ": event " + e.id + " (" + e.type +
+                                                              "): " + done.error().message));
+            return false;
         }
-        member_changes.clear();
+        for (const auto& uid : done->members) members[{a.program, a.store}].insert(uid);
+        if (done->shortfall > 0 && !done->members.empty())
+            db().prepare("INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, at_ms) VALUES (?, ?, ?, ?, ?)")
+                .bind_all(e.id, a.program, done->members.front(), done->shortfall, now_ms)
+                .run();
+        return true;
     }
 
     // Applies events that waited for this one, in order.
@@ -309,7 +298,6 @@ struct HubStore::Pass {
     }
 
     void answers() {
-        write_members();
         for (const auto& [key, t] : terminals)
             report.publish.push_back({acks_topic(t.address),
                                       encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
@@ -341,8 +329,8 @@ struct HubStore::Pass {
     }
 };
 
-HubStore::HubStore(std::unique_ptr<Database> db, HubStoreOptions options)
-    : db_(std::move(db)), options_(std::move(options)) {}
+HubStore::HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options)
+    : engine_(std::move(engine)), options_(std::move(options)) {}
 HubStore::~HubStore() = default;
 
 Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& path, HubStoreOptions options) {
@@ -351,21 +339,25 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     db_options.integrity_check_on_open = false;
     db_options.busy_timeout_ms = 30000;  // another worker's big transaction
     OpenLock lock(path);
-    auto db = Database::open(path, db_options);
-    if (!db) return db.error();
+    // The hub's own clock only dates what it does itself (program loads, coupon
+    // grants); replicated events carry their terminal's time.
+    static const SystemClock hub_clock;
+    auto engine = Engine::open(path, hub_clock, EngineOptions{Origin{"HUB", options.worker}, db_options});
+    if (!engine) return engine.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
-        (*db)->exec(hub_schema);
+        auto& db = (*engine)->db();
+        db.exec(hub_schema);
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
-        (*db)->exec("PRAGMA cache_size = -65536");
-        return std::unique_ptr<HubStore>(new HubStore(std::move(db.value()), std::move(options)));
+        db.exec("PRAGMA cache_size = -65536");
+        return std::unique_ptr<HubStore>(new HubStore(std::move(engine.value()), std::move(options)));
     });
 }
 
 Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
     return guarded([&]() -> Result<HubApplyReport> {
         Pass pass(*this, now_ms);
-        Transaction tx(*db_);
+        Transaction tx(engine_->db());
         for (const auto& in : messages) pass.one(in);
         pass.answers();
         tx.commit();
@@ -374,24 +366,28 @@ Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
 }
 
 std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
-    auto& st = db_->prepare("SELECT points, tier, status, version FROM hub_members WHERE program = ? AND uid = ?");
+    auto& st = db().prepare(
+        "SELECT m.points_available + m.points_pending, m.tier_code, m.status, m.version, m.tier_review_at "
+        "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? AND m.uid = ?");
     st.bind_all(program, uid);
     if (!st.step()) return std::nullopt;
-    MemberSnapshot s{uid, st.int64(3), st.int64(0), st.text(1), st.text(2)};
+    MemberSnapshot s{uid, st.int64(3), st.int64(0), st.text(1), st.text(2), st.int64(4)};
     st.reset();
     return s;
 }
 
 std::map<std::string, std::int64_t> HubStore::balances(const std::string& program) {
     std::map<std::string, std::int64_t> out;
-    auto& st = db_->prepare("SELECT uid, points FROM hub_members WHERE program = ?");
+    auto& st = db().prepare(
+        "SELECT m.uid, m.points_available + m.points_pending FROM members m JOIN programs p ON p.id = m.program_id "
+        "WHERE p.code = ?");
     st.bind(1, program);
     while (st.step()) out[st.text(0)] = st.int64(1);
     return out;
 }
 
 std::int64_t HubStore::last_seq(const std::string& store, const std::string& terminal) {
-    auto& st = db_->prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
+    auto& st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     std::int64_t seq = 0;
     if (st.step()) seq = st.int64(0);
@@ -401,14 +397,23 @@ std::int64_t HubStore::last_seq(const std::string& store, const std::string& ter
 
 std::vector<std::int64_t> HubStore::applied_order(const std::string& store, const std::string& terminal) {
     std::vector<std::int64_t> out;
-    auto& st = db_->prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
+    auto& st = db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
     st.bind_all(store, terminal);
     while (st.step()) out.push_back(st.int64(0));
     return out;
 }
 
+std::int64_t HubStore::shortfall_points(const std::string& program) {
+    auto& st = db().prepare("SELECT coalesce(sum(points), 0) FROM hub_shortfalls WHERE program = ?");
+    st.bind(1, program);
+    st.step();
+    const auto n = st.int64(0);
+    st.reset();
+    return n;
+}
+
 std::int64_t HubStore::applied_count() {
-    auto& st = db_->prepare("SELECT count(*) FROM hub_applied");
+    auto& st = db().prepare("SELECT count(*) FROM hub_applied");
     st.step();
     const auto n = st.int64(0);
     st.reset();
@@ -416,7 +421,7 @@ std::int64_t HubStore::applied_count() {
 }
 
 std::int64_t HubStore::held_count() {
-    auto& st = db_->prepare("SELECT count(*) FROM hub_held");
+    auto& st = db().prepare("SELECT count(*) FROM hub_held");
     st.step();
     const auto n = st.int64(0);
     st.reset();
@@ -425,13 +430,13 @@ std::int64_t HubStore::held_count() {
 
 std::vector<DeadLetter> HubStore::dead_letters() {
     std::vector<DeadLetter> out;
-    auto& st = db_->prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
+    auto& st = db().prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
     while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
     return out;
 }
 
 std::optional<Presence> HubStore::presence(const std::string& store, const std::string& terminal) {
-    auto& st = db_->prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
+    auto& st = db().prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
     Presence p{store, terminal, st.text(0), st.text(1), st.int64(2), st.int64(3)};
@@ -440,7 +445,7 @@ std::optional<Presence> HubStore::presence(const std::string& store, const std::
 }
 
 std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const std::string& terminal) {
-    auto& st = db_->prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
+    auto& st = db().prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
     auto v = st.optional_int64(0);
@@ -450,7 +455,7 @@ std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const st
 
 std::vector<TerminalStatus> HubStore::terminals() {
     std::vector<TerminalStatus> out;
-    auto& st = db_->prepare(
+    auto& st = db().prepare(
         "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
         "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
         "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "

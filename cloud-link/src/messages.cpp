@@ -117,7 +117,7 @@ std::string encode_snapshots(const std::string& program, const std::vector<Membe
     json arr = json::array();
     for (const auto& s : items)
         arr.push_back(json{{"key", s.uid}, {"version", s.version}, {"points", s.points}, {"tier", s.tier},
-                           {"status", s.status}});
+                           {"status", s.status}, {"tier_review_at", s.tier_review_at}});
     return json{{"v", protocol_version}, {"kind", "snapshots"}, {"program", program}, {"items", std::move(arr)},
                 {"through", through}}
         .dump();

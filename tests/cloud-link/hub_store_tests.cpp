@@ -100,6 +100,58 @@ TEST_CASE("a terminal whose early outbox was cleared starts at its base, not at 
     REQUIRE(r.ok());
     CHECK(r->applied == t.last_seq() - cleared);
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
+    // The program's own event went with the cleared rows: the hub parks what it
+    // cannot book (consumed, so the terminal does not stall) and says why.
+    REQUIRE(!hub->dead_letters().empty());
+    CHECK(hub->dead_letters().front().reason == "unknown_program");
+    CHECK_FALSE(hub->member("TEST", member_uid(0)));
+    // Once head office loads the program, the next sale is booked.
+    REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
+    const auto before = t.last_seq();
+    t.sell(0);
+    REQUIRE(hub->apply({batch_of(t, before, 100)}, 2000).ok());
+    REQUIRE(hub->member("TEST", member_uid(0)));
+    CHECK(hub->member("TEST", member_uid(0))->points > 0);
+}
+
+TEST_CASE("the hub books events with the loyalty engine: spend in two stores lifts the tier, sent down in the snapshot") {
+    loyalty::test::TempDir dir;
+    Terminal a(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal b(dir.path() / "t2.db", "S002", "T01", 1);
+    for (auto* t : {&a, &b}) {
+        SaleRequest s;
+        s.program = "TEST";
+        s.receipt = t->store() + "-big";
+        s.member = t->member_id(0);
+        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000}, Money{}}};  // 3,000.00; gold needs 5,000.00
+        REQUIRE(t->engine().sales().commit(s).ok());
+        CHECK(t->engine().members().get(t->member_id(0))->tier_code == "silver");
+    }
+    auto hub = open_hub(dir.path() / "hub.db");
+    auto r = hub->apply({batch_of(a, 0, 1000), batch_of(b, 0, 1000)}, 1000);
+    REQUIRE(r.ok());
+    CHECK(r->dead_letters == 0);
+    const auto uid = member_uid(0);
+    const auto at_hub = hub->member("TEST", uid);
+    REQUIRE(at_hub);
+    CHECK(at_hub->tier == "gold");
+    CHECK(at_hub->points == a.ledger_points(uid) + b.ledger_points(uid));
+    CHECK(hub->engine().ledger().verify_all().empty());
+    // Each store's down topic gets the member's snapshot with the hub's tier and review date.
+    int snapshots = 0;
+    for (const auto& out : r->publish) {
+        if (!out.topic.ends_with("/down")) continue;
+        auto msg = decode_down(out.payload);
+        REQUIRE(msg.ok());
+        if (msg->kind != "snapshots") continue;
+        for (const auto& item : msg->items) {
+            const auto body = nlohmann::json::parse(item.body);
+            CHECK(body.at("tier") == "gold");
+            CHECK(body.at("tier_review_at").get<std::int64_t>() > to_unix(loyalty::test::test_epoch()));
+            ++snapshots;
+        }
+    }
+    CHECK(snapshots == 2);
 }
 
 TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones around them") {

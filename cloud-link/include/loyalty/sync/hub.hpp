@@ -1,6 +1,7 @@
 #pragma once
 // The reference hub. HubStore applies what stores send to the hub's own SQLite
-// database, idempotently and in per-terminal order; HubWorker is one consumer on
+// database with the loyalty engine (Replication), idempotently and in
+// per-terminal order; HubWorker is one consumer on
 // the shared subscription ($share/hub/...). Several workers (threads or
 // processes) may share one database: every batch is applied inside one
 // BEGIN IMMEDIATE transaction with the dedupe and the sequence check.
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "loyalty/database.hpp"
+#include "loyalty/engine.hpp"
 #include "loyalty/result.hpp"
 #include "loyalty/sync/link_config.hpp"
 #include "loyalty/sync/messages.hpp"
@@ -84,12 +86,15 @@ public:
     std::optional<Presence> presence(const std::string& store, const std::string& terminal);
     std::optional<std::int64_t> skew_ms(const std::string& store, const std::string& terminal);
     std::vector<TerminalStatus> terminals();
-    Database& db() { return *db_; }
+    std::int64_t shortfall_points(const std::string& program);
+    Database& db() { return engine_->db(); }
+    // The loyalty engine on the hub's database: the authoritative members.
+    Engine& engine() { return *engine_; }
 
 private:
     struct Pass;
-    HubStore(std::unique_ptr<Database> db, HubStoreOptions options);
-    std::unique_ptr<Database> db_;
+    HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options);
+    std::unique_ptr<Engine> engine_;
     HubStoreOptions options_;
 };
 

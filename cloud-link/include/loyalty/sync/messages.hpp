@@ -32,6 +32,7 @@ inline constexpr const char* unsigned_message = "unsigned";
 inline constexpr const char* bad_signature = "bad_signature";
 inline constexpr const char* unknown_schema = "unknown_schema";
 inline constexpr const char* out_of_window = "out_of_window";
+inline constexpr const char* unknown_program = "unknown_program";
 }  // namespace reason
 // "malformed: missing seq" -> "malformed"
 std::string reason_of(const Error& error);
@@ -71,6 +72,7 @@ struct MemberSnapshot {
     std::int64_t points = 0;   // available + pending, all stores
     std::string tier;
     std::string status;
+    std::int64_t tier_review_at = 0;  // unix seconds: when the hub next reviews the tier
 };
 // through: the hub's applied-through sequence of each terminal of the store at
 // snapshot time, so a terminal adds only its own events the snapshot lacks.
