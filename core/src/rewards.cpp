@@ -151,6 +151,23 @@ Result<Coupon> Rewards::grant(const CouponGrant& g) {
     });
 }
 
+Result<Coupon> Rewards::accept_issued(const Coupon& c) {
+    return guarded([&]() -> Result<Coupon> {
+        if (c.code.empty() || c.value.minor < 0 || c.expires_at <= c.issued_at)
+            return make_error(Errc::invalid_argument, "coupon " + c.code + " has no code, a negative value or no validity");
+        auto member = load_member(ctx_, c.member);
+        if (!member || member->status != "active" || member->program != c.program)
+            return make_error(Errc::not_found, "no active member " + std::to_string(c.member) + " in " + c.program);
+        ctx_.db->prepare(
+               "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, min_spend_minor, issued_at, "
+               "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING")
+            .bind_all(c.code, ctx_.program(c.program)->id, c.member, c.source, c.title, c.value.minor, c.min_spend.minor,
+                      to_unix(c.issued_at), to_unix(c.expires_at))
+            .run();
+        return find(c.code);
+    });
+}
+
 Result<Coupon> Rewards::validate(const std::string& code, MemberId member, Money net) {
     auto coupon = find(code);
     if (!coupon) return coupon;

@@ -157,3 +157,32 @@ TEST_CASE("an event for an unknown program or without its member is refused and 
     CHECK(adopted->members == std::vector<std::string>{"u-1"});
     CHECK(total(hub.member("u-1")) == 10);
 }
+
+TEST_CASE("a coupon the hub issued is accepted once under its own code and can be used at the till") {
+    Fixture store;
+    const auto m = store.enroll("13800000703");
+    Coupon issued;
+    issued.code = "HUBCOUPON123";
+    issued.program = store.program;
+    issued.member = m;
+    issued.source = "hub";
+    issued.title = "Welcome back";
+    issued.value = Money{2000};
+    issued.issued_at = store.clock.now();
+    issued.expires_at = store.clock.now() + Days{30};
+    auto accepted = store.engine->rewards().accept_issued(issued);
+    REQUIRE(accepted.ok());
+    CHECK(accepted->status == "issued");
+    issued.value = Money{999999};  // a second copy (a redelivery) changes nothing
+    REQUIRE(store.engine->rewards().accept_issued(issued).ok());
+    CHECK(store.engine->rewards().find("HUBCOUPON123")->value.minor == 2000);
+    const auto sale = store.sell(m, "R-HUB", {line("TS-1", "apparel", 1, 10000)}, 0, {"HUBCOUPON123"});
+    CHECK(sale.coupon_value.minor == 2000);
+    CHECK(store.engine->rewards().find("HUBCOUPON123")->status == "used");
+
+    issued.code = "HUBCOUPON456";
+    issued.member = 424242;  // not a member here
+    auto unknown = store.engine->rewards().accept_issued(issued);
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::not_found);
+}

@@ -54,6 +54,10 @@ public:
     // Debits the points (oldest lots first) and issues the coupon, atomically.
     Result<Coupon> redeem(MemberId member, const std::string& reward_code, const std::string& idempotency_key);
     Result<Coupon> grant(const CouponGrant& grant);
+    // A coupon issued elsewhere (the hub's), recorded under its own code so it
+    // can be used here. A code already known changes nothing; the member must
+    // be an active member of the coupon's program.
+    Result<Coupon> accept_issued(const Coupon& issued);
     // Checks a coupon can be used now by this member on a basket of `net`.
     Result<Coupon> validate(const std::string& code, MemberId member, Money net);
     std::vector<Coupon> coupons_of(MemberId member, bool usable_only);
