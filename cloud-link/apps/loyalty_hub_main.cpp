@@ -56,6 +56,43 @@ int publish_campaigns(const loyalty::sync::HubConfig& config, const std::string&
     return 0;
 }
 
+// Saves head office's program file (TOML or JSON) as the hub's and sends it to the stores.
+int run_publish_program(const loyalty::sync::HubConfig& config, const std::string& file, const std::string& program,
+                    const std::vector<std::string>& stores) {
+    auto parsed = loyalty::load_program_config_file(file);
+    if (!parsed) {
+        std::fprintf(stderr, "loyalty-hub: %s: %s\n", file.c_str(), parsed.error().message.c_str());
+        return 1;
+    }
+    if (!program.empty() && parsed->code != program) {
+        std::fprintf(stderr, "loyalty-hub: %s is program %s, not %s\n", file.c_str(), parsed->code.c_str(),
+                     program.c_str());
+        return 2;
+    }
+    auto done = loyalty::sync::publish_program(config, *parsed, stores);
+    if (!done) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", done.error().message.c_str());
+        return 1;
+    }
+    std::string names;
+    for (const auto& s : done->stores) names += (names.empty() ? "" : ",") + s;
+    std::printf("program %s version %lld published to %s\n", parsed->code.c_str(), ll(done->version), names.c_str());
+    return 0;
+}
+
+int run_issue_coupon(const loyalty::sync::HubConfig& config, const loyalty::sync::CouponIssue& what) {
+    auto done = loyalty::sync::issue_coupon(config, what);
+    if (!done) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", done.error().message.c_str());
+        return 1;
+    }
+    std::string names;
+    for (const auto& s : done->stores) names += (names.empty() ? "" : ",") + s;
+    std::printf("coupon %s issued to member %s, sent to %s\n", done->code.c_str(), what.member_uid.c_str(),
+                names.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,10 +107,21 @@ int main(int argc, char** argv) {
     std::vector<std::string> stores;
     auto* publish = app.add_option("--publish-campaigns", campaigns_file,
                                    "send this campaign file (JSON) to the program's stores, and exit");
-    app.add_option("--program", program, "the program whose stores get the campaigns")->needs(publish);
+    std::string program_file;
+    auto* publish_rules = app.add_option("--publish-program", program_file,
+                                         "save this program file (TOML or JSON: rules, tiers, rewards) as the hub's "
+                                         "and send it to the program's stores, and exit");
+    loyalty::sync::CouponIssue coupon;
+    std::int64_t coupon_value = 0, coupon_min_spend = 0;
+    auto* issue = app.add_option("--issue-coupon", coupon.title,
+                                 "grant a coupon with this title to --member and send it to their stores, and exit");
+    app.add_option("--member", coupon.member_uid, "the member's uid")->needs(issue);
+    app.add_option("--value", coupon_value, "the coupon's value in minor units (fen)")->needs(issue);
+    app.add_option("--min-spend", coupon_min_spend, "minimum basket in minor units")->needs(issue);
+    app.add_option("--valid-days", coupon.valid_days, "days the coupon stays usable (default 30)")->needs(issue);
+    app.add_option("--program", program, "the program (of the campaigns, the program file or the coupon)");
     app.add_option("--stores", stores, "store codes (default: every store the hub has seen in the program)")
-        ->delimiter(',')
-        ->needs(publish);
+        ->delimiter(',');
     CLI11_PARSE(app, argc, argv);
 
     auto config = loyalty::sync::load_hub_config(config_path);
@@ -95,6 +143,17 @@ int main(int argc, char** argv) {
             return 2;
         }
         return publish_campaigns(*config, campaigns_file, program, stores);
+    }
+    if (!program_file.empty()) return run_publish_program(*config, program_file, program, stores);
+    if (!coupon.title.empty()) {
+        if (program.empty() || coupon.member_uid.empty() || coupon_value <= 0) {
+            std::fprintf(stderr, "loyalty-hub: --issue-coupon needs --program, --member and a positive --value\n");
+            return 2;
+        }
+        coupon.program = program;
+        coupon.value = loyalty::Money{coupon_value};
+        coupon.min_spend = loyalty::Money{coupon_min_spend};
+        return run_issue_coupon(*config, coupon);
     }
     if (!worker.empty()) {
         config->worker = worker;

@@ -34,6 +34,45 @@ Result<std::int64_t> next_config_version(HubStore& hub, const std::string& progr
     });
 }
 
+struct Outgoing {
+    std::string topic;
+    std::string payload;
+    bool retained = false;
+};
+
+// One connection with its own client id ("<client_id>-publish", so it runs
+// beside a running worker), every message at QoS 1, every PUBACK awaited.
+Result<void> publish_once(const HubConfig& config, const std::vector<Outgoing>& messages) {
+    auto broker = config.broker;
+    broker.client_id += "-publish";
+    auto client = make_client(broker);
+    const auto wait = std::chrono::milliseconds(broker.connect_timeout_ms + 1000);
+    try {
+        mqtt::connect_options opts;
+        fill_connect_options(opts, broker, std::nullopt, 0);
+        if (!client->connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
+        for (const auto& m : messages) {
+            auto tok = client->publish(m.topic, m.payload.data(), m.payload.size(), 1, m.retained);
+            if (!tok->wait_for(wait)) throw mqtt::exception(-1, "publish to " + m.topic + " timed out");
+        }
+        // Every PUBACK is in: nothing left for a disconnect timeout to wait for.
+        client->disconnect(std::chrono::milliseconds(0))->wait_for(wait);
+    } catch (const mqtt::exception& e) {
+        return make_error(Errc::storage, std::string("publishing to ") + broker.uri + " failed: " + e.what());
+    }
+    return {};
+}
+
+// The stores of a program the hub has heard from.
+Result<std::vector<std::string>> stores_seen(HubStore& hub, const std::string& program) {
+    auto seen = guarded([&]() -> Result<std::vector<TerminalStatus>> { return hub.terminals(); });
+    if (!seen) return seen.error();
+    std::set<std::string> stores;
+    for (const auto& t : *seen)
+        if (t.program == program) stores.insert(t.store);
+    return std::vector<std::string>(stores.begin(), stores.end());
+}
+
 }  // namespace
 
 Result<ConfigPublishReport> publish_config(const HubConfig& config, const ConfigPublish& what) {
@@ -46,13 +85,9 @@ Result<ConfigPublishReport> publish_config(const HubConfig& config, const Config
     ConfigPublishReport report;
     report.stores = what.stores;
     if (report.stores.empty()) {
-        // Every store the hub has heard from in this program.
-        auto seen = guarded([&]() -> Result<std::vector<TerminalStatus>> { return hub.terminals(); });
+        auto seen = stores_seen(hub, what.program);
         if (!seen) return seen.error();
-        std::set<std::string> stores;
-        for (const auto& t : *seen)
-            if (t.program == what.program) stores.insert(t.store);
-        report.stores.assign(stores.begin(), stores.end());
+        report.stores = std::move(*seen);
     }
     if (report.stores.empty())
         return make_error(Errc::not_found, "the hub has seen no store of program " + what.program + "; name them");
@@ -64,25 +99,77 @@ Result<ConfigPublishReport> publish_config(const HubConfig& config, const Config
     auto payload = encode_config(what.program, what.key, report.version, what.body_json);
     if (!payload) return payload.error();
 
-    auto broker = config.broker;
-    broker.client_id += "-publish";  // beside a running worker with the configured id
-    auto client = make_client(broker);
-    const auto wait = std::chrono::milliseconds(broker.connect_timeout_ms + 1000);
-    try {
-        mqtt::connect_options opts;
-        fill_connect_options(opts, broker, std::nullopt, 0);
-        if (!client->connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
-        for (const auto& store : report.stores) {
-            // QoS 1 to the store's down topic: terminals with a session wait for it at the broker.
-            auto tok = client->publish(store_down_topic(what.program, store), payload->data(), payload->size(), 1,
-                                       false);
-            if (!tok->wait_for(wait)) throw mqtt::exception(-1, "publish to " + store + " timed out");
-        }
-        // Every PUBACK is in: nothing left for a disconnect timeout to wait for.
-        client->disconnect(std::chrono::milliseconds(0))->wait_for(wait);
-    } catch (const mqtt::exception& e) {
-        return make_error(Errc::storage, std::string("publishing to ") + broker.uri + " failed: " + e.what());
+    std::vector<Outgoing> out;
+    for (const auto& store : report.stores)
+        // Retained, QoS 1, one topic per key: a terminal that was offline, or is
+        // installed later, receives the newest version when it subscribes.
+        out.push_back({store_config_topic(what.program, store, what.key), *payload, true});
+    if (auto sent = publish_once(config, out); !sent) return sent.error();
+    return report;
+}
+
+}  // namespace loyalty::sync
+
+namespace loyalty::sync {
+
+Result<ConfigPublishReport> publish_program(const HubConfig& config, const ProgramConfig& program,
+                                            const std::vector<std::string>& stores) {
+    {
+        auto opened = HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
+        if (!opened) return opened.error();
+        if (auto saved = (*opened)->engine().programs().save(program, "hub"); !saved) return saved.error();
     }
+    return publish_config(config, {program.code, "program", program_config_to_json(program), stores});
+}
+
+Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssue& what) {
+    auto opened = HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
+    if (!opened) return opened.error();
+    auto& hub = *opened.value();
+    auto& engine = hub.engine();
+    auto member = engine.members().get_by_uid(what.member_uid);
+    if (!member) return member.error();
+    if (member->program != what.program)
+        return make_error(Errc::not_found, "member " + what.member_uid + " is not in program " + what.program);
+    const auto key = what.idempotency_key.empty()
+                         ? "hub:" + what.member_uid + ":" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count())
+                         : what.idempotency_key;
+    auto coupon = engine.rewards().grant(
+        CouponGrant{member->id, what.source, what.title, what.value, what.min_spend, what.valid_days, key});
+    if (!coupon) return coupon.error();
+
+    CouponIssueReport report;
+    report.code = coupon->code;
+    // The stores where the member shops (home store and every store with a sale); none yet: every store seen.
+    auto shops = guarded([&]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> out;
+        auto& st = hub.db().prepare(
+            "SELECT store FROM sales WHERE member_id = ?1 UNION SELECT home_store FROM members "
+            "WHERE id = ?1 AND home_store IS NOT NULL ORDER BY 1");
+        st.bind(1, member->id);
+        while (st.step()) out.push_back(st.text(0));
+        return out;
+    });
+    if (!shops) return shops.error();
+    report.stores = std::move(*shops);
+    if (report.stores.empty()) {
+        auto seen = stores_seen(hub, what.program);
+        if (!seen) return seen.error();
+        report.stores = std::move(*seen);
+    }
+    if (report.stores.empty())
+        return make_error(Errc::not_found, "coupon " + report.code + " issued, but the hub has seen no store to send it to");
+    const nlohmann::json item{{"key", coupon->code},          {"version", 1},
+                              {"member_uid", what.member_uid}, {"title", coupon->title},
+                              {"value", coupon->value.minor},  {"min_spend", coupon->min_spend.minor},
+                              {"issued_at", to_unix(coupon->issued_at)}, {"expires_at", to_unix(coupon->expires_at)},
+                              {"source", coupon->source}};
+    const auto payload = nlohmann::json{{"v", protocol_version}, {"kind", "coupon_issue"}, {"program", what.program},
+                                        {"items", nlohmann::json::array({item})}}
+                             .dump();
+    std::vector<Outgoing> out;
+    for (const auto& store : report.stores) out.push_back({store_down_topic(what.program, store), payload, false});
+    if (auto sent = publish_once(config, out); !sent) return sent.error();
     return report;
 }
 

@@ -113,7 +113,8 @@ struct StoreAgent::Impl {
         try {
             connect_and_subscribe(*client, config.broker, presence_message("offline", "lost", backlog), session_expiry_s,
                                   {acks_topic(config.address), terminal_down_topic(config.address),
-                                   store_down_topic(config.address.program, config.address.store)});
+                                   store_down_topic(config.address.program, config.address.store),
+                                   store_config_subscription(config.address.program, config.address.store)});
             client->publish(std::make_shared<mqtt::message>(presence_message("online", "", backlog)));
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
@@ -196,19 +197,20 @@ struct StoreAgent::Impl {
         Transaction tx(engine->db());
         std::int64_t applied = 0, stale = 0;
         for (const auto& item : msg->items) {
-            const bool campaigns = item.kind == "config" && item.key == "campaigns";
-            std::string campaign_body;
-            if (campaigns) {
+            // Config the engine installs (campaign files, program rules and rewards) must carry a body object.
+            const bool installs = item.kind == "config" && (item.key == "campaigns" || item.key == "program");
+            std::string body;
+            if (installs) {
                 const auto j = nlohmann::json::parse(item.body, nullptr, false);
                 const auto b = j.is_object() ? j.find("body") : j.end();
                 if (!j.is_object() || b == j.end() || !b->is_object()) {
-                    // Not a campaign document at all: park it, like any bad message.
-                    log_line(who, "dead letter on " + in.topic + ": campaigns item without a body object");
+                    // Not a document at all: park it, like any bad message.
+                    log_line(who, "dead letter on " + in.topic + ": " + item.key + " item without a body object");
                     down->dead_letter(in.topic, "malformed", item.body, now);
                     update([](AgentStats& s) { ++s.dead_letters; });
                     continue;
                 }
-                campaign_body = b->dump();
+                body = b->dump();
             }
             if (!down->apply(item, through, now)) {
                 ++stale;
@@ -216,7 +218,9 @@ struct StoreAgent::Impl {
             }
             ++applied;
             if (item.kind == "card_block") block_card(msg->program, item);
-            if (campaigns) install_campaigns(item.version, campaign_body);
+            else if (item.kind == "coupon_issue") accept_coupon(msg->program, item);
+            else if (installs && item.key == "campaigns") install_campaigns(item.version, body);
+            else if (installs) install_program(msg->program, item.version, body);
         }
         tx.commit();
         update([&](AgentStats& s) {
@@ -239,6 +243,52 @@ struct StoreAgent::Impl {
         auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
                                     : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
         if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
+    }
+
+    // The program's rules, tiers and rewards from head office, newer than the
+    // last (DownState's version rule); refused whole when invalid or for another
+    // program, and the terminal keeps the rules it has.
+    void install_program(const std::string& program, std::int64_t version, const std::string& body) {
+        const auto v = std::to_string(version);
+        auto parsed = parse_program_config_json(body);
+        if (parsed && parsed->code != program)
+            parsed = make_error(Errc::invalid_argument, "the file is program " + parsed->code + ", sent for " + program);
+        auto saved = parsed ? engine->programs().save(*parsed, "hub") : Result<void>(parsed.error());
+        if (!saved) {
+            log_line(who, "program " + program + " version " + v + " refused: " + saved.error().message);
+            update([](AgentStats& s) { ++s.programs_refused; });
+            return;
+        }
+        log_line(who, "program " + program + " version " + v + " installed");
+        update([](AgentStats& s) { ++s.programs_installed; });
+    }
+
+    // A coupon the hub issued to a member: usable here from now on. A member this
+    // terminal does not know yet is logged; the item stays in link_down_items.
+    void accept_coupon(const std::string& program, const DownItem& item) {
+        const auto j = nlohmann::json::parse(item.body, nullptr, false);
+        if (!j.is_object()) return;
+        auto member = engine->members().get_by_uid(j.value("member_uid", std::string{}));
+        if (!member) {
+            log_line(who, "coupon " + item.key + ": " + member.error().message);
+            return;
+        }
+        Coupon c;
+        c.code = item.key;
+        c.program = program;
+        c.member = member->id;
+        c.source = j.value("source", std::string("hub"));
+        c.title = j.value("title", std::string{});
+        c.value = Money{j.value("value", std::int64_t{0})};
+        c.min_spend = Money{j.value("min_spend", std::int64_t{0})};
+        c.issued_at = from_unix(j.value("issued_at", std::int64_t{0}));
+        c.expires_at = from_unix(j.value("expires_at", std::int64_t{0}));
+        auto accepted = engine->rewards().accept_issued(c);
+        if (!accepted) {
+            log_line(who, "coupon " + item.key + " refused: " + accepted.error().message);
+            return;
+        }
+        update([](AgentStats& s) { ++s.coupons_accepted; });
     }
 
     // A campaign file from the hub, already known to be newer than the last one

@@ -38,6 +38,14 @@ std::string store_down_topic(const std::string& program, const std::string& stor
     return std::string(topic_root) + "/" + program + "/stores/" + store + "/down";
 }
 
+std::string store_config_topic(const std::string& program, const std::string& store, const std::string& key) {
+    return std::string(topic_root) + "/" + program + "/stores/" + store + "/config/" + key;
+}
+
+std::string store_config_subscription(const std::string& program, const std::string& store) {
+    return store_config_topic(program, store, "+");
+}
+
 std::string hub_events_subscription() {
     return std::string("$share/") + hub_share_group + "/" + topic_root + "/+/stores/+/terminals/+/events";
 }

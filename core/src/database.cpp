@@ -204,6 +204,14 @@ void Database::reset_cached_statements() {
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
+std::int64_t Database::data_version() {
+    auto& st = prepare("PRAGMA data_version");
+    st.step();
+    const auto version = st.int64(0);
+    st.reset();
+    return version;
+}
+
 int Database::schema_version() {
     auto& st = prepare("PRAGMA user_version");
     st.step();

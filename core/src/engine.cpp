@@ -41,7 +41,26 @@ std::string hex_digest(const std::string& data) {
     return hex;
 }
 
+// PRAGMA data_version moves only when another connection commits, so the usual
+// cost is one pragma; then the programs' versions tell whether a program changed.
+// Pointers handed out earlier stay valid: the cache's nodes are retired, not freed
+// (programs change a few times a year).
+void EngineContext::forget_programs_saved_elsewhere() {
+    const auto version = db->data_version();
+    if (version == programs_data_version) return;
+    programs_data_version = version;
+    auto& st = db->prepare("SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
+    st.step();
+    auto stamp = st.text(0);
+    st.reset();
+    if (stamp == programs_stamp) return;
+    programs_stamp = std::move(stamp);
+    while (!programs_by_code.empty()) retired_programs.push_back(programs_by_code.extract(programs_by_code.begin()));
+    program_code_by_id.clear();
+}
+
 const CachedProgram* EngineContext::program(const std::string& code) {
+    forget_programs_saved_elsewhere();
     if (auto it = programs_by_code.find(code); it != programs_by_code.end()) return &it->second;
     auto& st = db->prepare("SELECT id, config_json FROM programs WHERE code = ?");
     st.bind(1, code);

@@ -4,6 +4,7 @@
 // transaction.
 #include <map>
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "loyalty/engine.hpp"
@@ -32,6 +33,11 @@ struct EngineContext {
     bool replaying = false;
     std::map<std::string, CachedProgram, std::less<>> programs_by_code;
     std::map<std::int64_t, std::string> program_code_by_id;
+    // Programs another process saved (loyalty-link installing head office's
+    // rules beside the kiosk) are re-read: see forget_programs_saved_elsewhere.
+    std::int64_t programs_data_version = -1;
+    std::string programs_stamp;
+    std::vector<decltype(programs_by_code)::node_type> retired_programs;
 
     Programs programs{*this};
     Members members{*this};
@@ -51,6 +57,7 @@ struct EngineContext {
     Timestamp now() const { return clock->now(); }
     // Loads (and caches) a program; nullptr when unknown.
     const CachedProgram* program(const std::string& code);
+    void forget_programs_saved_elsewhere();
     const CachedProgram* program_by_id(std::int64_t id);
     // The program a member belongs to; members always have one.
     const CachedProgram& program_of(MemberId member);

@@ -164,3 +164,69 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
                        (dir.path() / "none.json").string(), "--program", "TEST"},
                       dir.path() / "publish-none.log") == 1);
 }
+
+TEST_CASE("head office's program reaches a terminal that connects after it was sent; a hub coupon reaches the member's store") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    t.sell(0);
+    const auto hub_broker = broker.client("hub", "hub-w1");
+    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_toml = dir.path() / "hub.toml";
+    write_file(hub_toml, "[hub]\ndb = \"" + hub_db.string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
+                             hub_broker.uri + "\"\nusername = \"hub\"\npassword = \"" + hub_broker.password +
+                             "\"\nconnect_timeout_ms = 2000\n");
+    {  // The hub has booked the terminal's events (the member, the sale at S001).
+        auto hub = HubStore::open(hub_db);
+        REQUIRE(hub.ok());
+        auto events = t.engine().outbox().pending("S001", "T01", 0, 1000);
+        const TerminalAddress a{"TEST", "S001", "T01"};
+        REQUIRE((*hub)->apply({{events_topic(a), encode_batch(a, 0, 0, events), {}}}, 1000).ok());
+        REQUIRE((*hub)->member("TEST", member_uid(0)));
+    }
+
+    // Head office changes the rules while the terminal is switched off.
+    auto rules = link_program();
+    rules.name = "Rules from head office";
+    rules.earning.return_window_days = 3;
+    write_file(dir.path() / "program.json", program_config_to_json(rules));
+    auto hub_cli = [&](std::vector<std::string> args, const std::string& log) {
+        args.insert(args.begin(), {LOYALTY_HUB_EXE, "-c", hub_toml.string()});
+        return run_command(args, dir.path() / log);
+    };
+    REQUIRE(hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "TEST"}, "program.log") == 0);
+    CHECK((*t.engine().programs().get("TEST"))->name != "Rules from head office");
+    // A file for another program, or one that is no program at all, is refused before anything is sent.
+    CHECK(hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "MALL"}, "other.log") == 2);
+    write_file(dir.path() / "broken.json", R"({"code":"TEST"})");
+    CHECK(hub_cli({"--publish-program", (dir.path() / "broken.json").string(), "--program", "TEST"}, "broken.log") == 1);
+
+    AgentConfig ac;
+    ac.db = dir.path() / "t1.db";
+    ac.address = {"TEST", "S001", "T01"};
+    ac.broker = broker.client("S001", "link-S001-T01");
+    ac.full_sync = false;
+    ac.backoff_initial_ms = 50;
+    ac.backoff_max_ms = 500;
+    RunningAgent agent(ac);
+    // The retained config arrives on subscribe: installed through the engine.
+    REQUIRE(eventually([&] { return agent->stats().programs_installed == 1; }));
+    const auto installed = t.engine().programs().get("TEST");
+    REQUIRE(installed.ok());
+    CHECK((*installed)->name == "Rules from head office");
+    CHECK((*installed)->earning.return_window_days == 3);
+
+    // A coupon from head office, sent to the store where the member shops.
+    REQUIRE(hub_cli({"--issue-coupon", "Welcome back", "--program", "TEST", "--member", member_uid(0), "--value",
+                     "2000", "--valid-days", "14"},
+                    "coupon.log") == 0);
+    REQUIRE(eventually([&] { return agent->stats().coupons_accepted == 1; }));
+    const auto coupons = t.engine().rewards().coupons_of(t.member_id(0), true);
+    REQUIRE(coupons.size() == 1);
+    CHECK(coupons.front().title == "Welcome back");
+    CHECK(coupons.front().value.minor == 2000);
+    CHECK(coupons.front().expires_at - coupons.front().issued_at == Days{14});
+    // An unknown member gets nothing and the command says so.
+    CHECK(hub_cli({"--issue-coupon", "Nobody", "--program", "TEST", "--member", "no-such-uid", "--value", "100"},
+                  "nobody.log") == 1);
+}

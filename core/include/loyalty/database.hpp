@@ -95,6 +95,8 @@ public:
     void reset_cached_statements();
     std::int64_t last_insert_rowid() const;
     int changes() const;
+    // Moves when another connection (another process) commits to the file.
+    std::int64_t data_version();
     int schema_version();
     std::string integrity_check();  // "ok" or SQLite's first complaints
     // Copies the whole database to target through SQLite's backup API while others keep

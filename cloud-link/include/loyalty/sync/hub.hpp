@@ -141,4 +141,28 @@ struct ConfigPublishReport {
 // own client ("<client_id>-publish"), so it runs beside a running worker.
 Result<ConfigPublishReport> publish_config(const HubConfig& config, const ConfigPublish& what);
 
+// Head office's program (earning rules, tiers, rewards): saved as the hub's
+// own, then published like a campaign file under the key "program"; each
+// terminal installs it through its engine.
+Result<ConfigPublishReport> publish_program(const HubConfig& config, const ProgramConfig& program,
+                                            const std::vector<std::string>& stores);
+
+// A coupon head office gives a member: granted by the hub's engine, then sent
+// as a `coupon_issue` item to the stores where the member shops.
+struct CouponIssue {
+    std::string program;
+    std::string member_uid;
+    std::string title;
+    Money value;
+    Money min_spend;
+    int valid_days = 30;
+    std::string source = "hub";
+    std::string idempotency_key;  // empty: a new coupon every call
+};
+struct CouponIssueReport {
+    std::string code;
+    std::vector<std::string> stores;
+};
+Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssue& what);
+
 }  // namespace loyalty::sync
