@@ -380,6 +380,8 @@ constexpr const char* kMigration5 = R"sql(
 DROP INDEX sales_by_member;
 CREATE INDEX sales_by_member ON sales(member_id, occurred_at, status, net_minor, refunded_minor, points_earned,
                                       points_reversed);
+-- A replica (the hub) releases one member's due lots before each of its events.
+CREATE INDEX lots_pending_by_member ON point_lots(member_id, release_at) WHERE state = 'pending';
 )sql";
 
 }  // namespace
