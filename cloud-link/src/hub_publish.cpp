@@ -140,16 +140,8 @@ Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssu
 
     CouponIssueReport report;
     report.code = coupon->code;
-    // The stores where the member shops (home store and every store with a sale); none yet: every store seen.
-    auto shops = guarded([&]() -> Result<std::vector<std::string>> {
-        std::vector<std::string> out;
-        auto& st = hub.db().prepare(
-            "SELECT store FROM sales WHERE member_id = ?1 UNION SELECT home_store FROM members "
-            "WHERE id = ?1 AND home_store IS NOT NULL ORDER BY 1");
-        st.bind(1, member->id);
-        while (st.step()) out.push_back(st.text(0));
-        return out;
-    });
+    // The stores where the member shops; none yet: every store the hub has seen.
+    auto shops = guarded([&]() -> Result<std::vector<std::string>> { return hub.member_stores(what.member_uid); });
     if (!shops) return shops.error();
     report.stores = std::move(*shops);
     if (report.stores.empty()) {

@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS hub_held (
   PRIMARY KEY (store, terminal, seq)) WITHOUT ROWID;
 -- Points an event took that the hub's copy of the member did not have (spent
 -- twice in two stores while offline): booked anyway, listed for an operator.
+-- Every store whose terminals sent events about the member: where its
+-- snapshot goes when the hub's view of it changes.
+CREATE TABLE IF NOT EXISTS hub_member_stores (
+  program TEXT NOT NULL, uid TEXT NOT NULL, store TEXT NOT NULL,
+  PRIMARY KEY (program, uid, store)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hub_shortfalls (
   event_id TEXT PRIMARY KEY, program TEXT NOT NULL, member_uid TEXT NOT NULL, points INTEGER NOT NULL,
   at_ms INTEGER NOT NULL) WITHOUT ROWID;
@@ -302,7 +307,21 @@ struct HubStore::Pass {
             report.publish.push_back({acks_topic(t.address),
                                       encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
                                                      t.skew_ms, t.duplicates})});
+        // A member's snapshot goes to every store that knows the member, not only the
+        // one whose events changed it: a tier earned over two stores reaches both.
+        std::map<std::pair<std::string, std::string>, std::set<std::string>> audience;
         for (const auto& [where, uids] : members) {
+            const auto& [program, store] = where;
+            for (const auto& uid : uids) {
+                db().prepare("INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
+                    .bind_all(program, uid, store)
+                    .run();
+                auto& st = db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
+                st.bind_all(program, uid);
+                while (st.step()) audience[{program, st.text(0)}].insert(uid);
+            }
+        }
+        for (const auto& [where, uids] : audience) {
             const auto& [program, store] = where;
             std::map<std::string, std::int64_t> through;
             auto& th = db().prepare("SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
@@ -400,6 +419,31 @@ std::vector<std::int64_t> HubStore::applied_order(const std::string& store, cons
     auto& st = db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
     st.bind_all(store, terminal);
     while (st.step()) out.push_back(st.int64(0));
+    return out;
+}
+
+Result<HubApplyReport> HubStore::review_tiers(std::int64_t now_ms) {
+    return guarded([&]() -> Result<HubApplyReport> {
+        auto reviewed = engine_->tiers().review_due(from_unix(now_ms / 1000));
+        if (!reviewed) return reviewed.error();
+        Pass pass(*this, now_ms);
+        for (const auto& change : reviewed->changes) {
+            auto m = engine_->members().get(change.member);
+            if (!m) continue;
+            for (const auto& store : member_stores(m->uid)) pass.members[{m->program, store}].insert(m->uid);
+        }
+        pass.answers();
+        return std::move(pass.report);
+    });
+}
+
+std::vector<std::string> HubStore::member_stores(const std::string& uid) {
+    std::vector<std::string> out;
+    auto& st = db().prepare(
+        "SELECT store FROM hub_member_stores WHERE uid = ?1 "
+        "UNION SELECT home_store FROM members WHERE uid = ?1 AND home_store IS NOT NULL ORDER BY 1");
+    st.bind(1, uid);
+    while (st.step()) out.push_back(st.text(0));
     return out;
 }
 

@@ -23,6 +23,8 @@ struct HubWorker::Impl {
     std::condition_variable wake;
     std::deque<HubIncoming> inbound;
     std::atomic<bool> lost{false};
+    static constexpr std::chrono::minutes tier_review_interval{15};
+    std::chrono::steady_clock::time_point next_tier_review{};  // the first review runs at start
 
     std::unique_ptr<HubStore> store;
     std::unique_ptr<mqtt::async_client> client;
@@ -111,16 +113,35 @@ struct HubWorker::Impl {
             log_line(who, std::to_string(report->dead_letters) + " message(s) dead-lettered");
             for (const auto& note : report->dead_letter_notes) log_line(who, "  " + note.substr(0, 300));
         }
-        for (const auto& out : report->publish) {
+        publish(report->publish);
+    }
+
+    void publish(const std::vector<HubOutgoing>& messages) {
+        for (const auto& out : messages) {
             try {
                 if (client) client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
             } catch (const mqtt::exception& e) {
-                // A lost ack is repaired by the next one (acks are cumulative).
+                // A lost ack is repaired by the next one (acks are cumulative), a
+                // lost snapshot by the member's next change.
                 log_line(who, std::string("publish failed: ") + e.what());
                 lost = true;
                 break;
             }
         }
+    }
+
+    // Tiers whose review date has come are judged here, on every store's sales;
+    // the members who moved get their snapshot. Idempotent, so every worker may run it.
+    void review_tiers_when_due() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_tier_review) return;
+        next_tier_review = now + tier_review_interval;
+        auto report = store->review_tiers(wall_ms());
+        if (!report) {
+            log_line(who, "tier review failed: " + report.error().message);
+            return;
+        }
+        publish(report->publish);
     }
 
     Result<void> run(const std::atomic<bool>& stop) {
@@ -144,6 +165,7 @@ struct HubWorker::Impl {
                 backoff.reset();
             }
             apply_pending();
+            review_tiers_when_due();
             std::unique_lock lock(queue_mutex);
             wake.wait_for(lock, std::chrono::milliseconds(100),
                           [&] { return stop.load() || lost.load() || !inbound.empty(); });

@@ -217,7 +217,8 @@ struct StoreAgent::Impl {
                 continue;
             }
             ++applied;
-            if (item.kind == "card_block") block_card(msg->program, item);
+            if (item.kind == "snapshots") adopt_tier(item);
+            else if (item.kind == "card_block") block_card(msg->program, item);
             else if (item.kind == "coupon_issue") accept_coupon(msg->program, item);
             else if (installs && item.key == "campaigns") install_campaigns(item.version, body);
             else if (installs) install_program(msg->program, item.version, body);
@@ -243,6 +244,24 @@ struct StoreAgent::Impl {
         auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
                                     : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
         if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
+    }
+
+    // The hub's tier for the member, decided over every store's sales: the till
+    // and the kiosk here price with it from now on.
+    void adopt_tier(const DownItem& item) {
+        const auto j = nlohmann::json::parse(item.body, nullptr, false);
+        if (!j.is_object()) return;
+        const auto tier = j.value("tier", std::string{});
+        const auto review = j.value("tier_review_at", std::int64_t{0});
+        if (tier.empty() || review <= 0) return;  // a hub that does not decide tiers
+        auto member = engine->members().get_by_uid(item.key);
+        if (!member || member->status != "active") return;  // not a member this terminal knows
+        auto adopted = engine->tiers().adopt(member->id, tier, from_unix(review));
+        if (!adopted) {
+            log_line(who, "tier " + tier + " for " + item.key + " refused: " + adopted.error().message);
+            return;
+        }
+        if (adopted->has_value()) update([](AgentStats& s) { ++s.tiers_adopted; });
     }
 
     // The program's rules, tiers and rewards from head office, newer than the

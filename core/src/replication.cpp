@@ -69,8 +69,12 @@ public:
                                                              "reward " + str_of(p_, "reward"));
         else if (t == "member.merged") done = merged();
         else if (t == "tag.added" || t == "tag.removed") done = tag(t == "tag.added");
-        else if (t == "tier.changed" || t == "tier.downgrade_warning")
+        else if (t == "tier.changed" || t == "tier.downgrade_warning") {
+            // Decided here over every store's sales, not taken from one store; the
+            // member's snapshot goes back, so a store that decided alone is corrected.
+            if (auto uid = str_of(p_, "member_uid"); !uid.empty() && member_id_by_uid(ctx_, uid)) touched(uid);
             out_.note = "tiers are decided here, over every store's sales";
+        }
         else
             out_.note = "nothing to replicate for " + t;
         if (!done) return done.error();

@@ -131,6 +131,28 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
     });
 }
 
+Result<std::optional<TierChange>> Tiers::adopt(MemberId member_id, const std::string& tier, Timestamp review_at) {
+    return guarded([&]() -> Result<std::optional<TierChange>> {
+        auto member = load_member(ctx_, member_id);
+        if (!member || member->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(member_id));
+        const auto& config = ctx_.program(member->program)->config;
+        if (!config.tier(tier)) return make_error(Errc::invalid_argument, "program " + member->program + " has no tier " + tier);
+        if (member->tier_code == tier && member->tier_review_at == review_at && !member->tier_grace_until)
+            return std::optional<TierChange>{};
+        const auto now = ctx_.now();
+        const bool moved = member->tier_code != tier;
+        ctx_.db->prepare(
+               "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
+               "version = version + 1 WHERE id = ?")
+            .bind_all(tier, to_unix(moved ? now : member->tier_since), to_unix(review_at), member_id)
+            .run();
+        if (!moved) return std::optional<TierChange>{};
+        return std::optional<TierChange>{
+            TierChange{member_id, member->tier_code, tier, level_index(config, tier) > level_index(config, member->tier_code), now}};
+    });
+}
+
 Result<TierProgress> Tiers::progress(MemberId member_id, Timestamp now) {
     return guarded([&]() -> Result<TierProgress> {
         auto member = load_member(ctx_, member_id);

@@ -264,6 +264,42 @@ TEST_CASE("a card reported lost at one store is blocked at the member's other st
     CHECK(who.error().code == Errc::blocked);
 }
 
+TEST_CASE("spend at two stores makes the member gold at the hub, and both stores' tills then price them as gold") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal t2(dir.path() / "t2.db", "S002", "T01", 1);
+    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    REQUIRE(eventually([&] { return hub->stats().connected; }));
+    Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
+    Running<StoreAgent> a2(agent_config(broker, dir.path() / "t2.db", "S002", "T01"));
+    for (auto* t : {&t1, &t2}) {
+        SaleRequest s;
+        s.program = "TEST";
+        s.receipt = t->store() + "-big";
+        s.member = t->member_id(0);
+        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000}, Money{}}};  // 3,000.00 each; gold needs 5,000.00
+        auto sold = t->engine().sales().commit(s);
+        REQUIRE(sold.ok());
+        CHECK(sold->tier == "silver");  // neither store alone sees enough
+    }
+    REQUIRE(eventually([&] {
+        return t1.engine().members().get(t1.member_id(0))->tier_code == "gold" &&
+               t2.engine().members().get(t2.member_id(0))->tier_code == "gold";
+    }));
+    CHECK(a1->stats().tiers_adopted + a2->stats().tiers_adopted >= 2);
+    // The next sale at either till earns as gold.
+    SaleRequest next;
+    next.program = "TEST";
+    next.receipt = "after";
+    next.member = t1.member_id(0);
+    next.lines = {BasketLine{"TS-1", "apparel", 1, Money{10000}, Money{}}};
+    auto sold = t1.engine().sales().commit(next);
+    REQUIRE(sold.ok());
+    CHECK(sold->tier == "gold");
+    CHECK_FALSE(sold->tier_change);  // adopted already, not earned again here
+}
+
 TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});

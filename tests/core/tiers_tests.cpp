@@ -90,3 +90,26 @@ TEST_CASE("tiers can qualify on points instead of spend") {
     auto r = f.sell(m, "T2", {line("TS-1", "apparel", 1, 10000)});  // 1000
     CHECK(r.tier == "gold");
 }
+
+TEST_CASE("a terminal adopts the hub's tier and review date, and the till prices with it") {
+    Fixture f;
+    const auto m = f.enroll("13800000039");
+    const auto review = f.clock.now() + Days{200};
+    auto adopted = f.engine->tiers().adopt(m, "gold", review);
+    REQUIRE(adopted.ok());
+    REQUIRE(adopted->has_value());
+    CHECK((*adopted)->from == "silver");
+    CHECK((*adopted)->upgrade);
+    CHECK(f.engine->members().get(m)->tier_code == "gold");
+    CHECK(f.engine->members().get(m)->tier_review_at == review);
+    auto again = f.engine->tiers().adopt(m, "gold", review);
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->has_value());
+    auto unknown = f.engine->tiers().adopt(m, "diamond", review);
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::invalid_argument);
+    CHECK(f.sell(m, "T-GOLD", {line("TS-1", "apparel", 1, 10000)}).tier == "gold");
+    // The local review waits for the hub's date: nothing is due the next day.
+    f.advance_days(1);
+    REQUIRE(f.engine->tiers().review_due(f.clock.now())->reviewed == 0);
+}

@@ -47,6 +47,10 @@ public:
     // Reviews every member whose review date has come.
     Result<TierReviewReport> review_due(Timestamp now);
     Result<TierProgress> progress(MemberId member, Timestamp now);
+    // The hub's decision, made over every store's sales: this terminal takes the
+    // tier and its review date as they are (no event: the hub already knows).
+    // nullopt when the member already had both.
+    Result<std::optional<TierChange>> adopt(MemberId member, const std::string& tier, Timestamp review_at);
 
 private:
     EngineContext& ctx_;

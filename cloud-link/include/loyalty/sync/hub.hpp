@@ -86,6 +86,11 @@ public:
     std::optional<Presence> presence(const std::string& store, const std::string& terminal);
     std::optional<std::int64_t> skew_ms(const std::string& store, const std::string& terminal);
     std::vector<TerminalStatus> terminals();
+    // The hub's own tier reviews (members whose review date has come, judged on
+    // every store's sales), with the snapshots of the members that moved.
+    Result<HubApplyReport> review_tiers(std::int64_t now_ms);
+    // Where a member shops: stores whose terminals sent events about them, and their home store.
+    std::vector<std::string> member_stores(const std::string& uid);
     std::int64_t shortfall_points(const std::string& program);
     Database& db() { return engine_->db(); }
     // The loyalty engine on the hub's database: the authoritative members.

@@ -28,6 +28,7 @@ struct AgentStats {
     std::int64_t campaigns_refused = 0;    // definitions (or whole files) the engine refused, with a logged reason
     std::int64_t programs_installed = 0;   // program rules and rewards from hub `config` items (key "program")
     std::int64_t programs_refused = 0;
+    std::int64_t tiers_adopted = 0;        // members moved to the tier the hub decided
     std::int64_t coupons_accepted = 0;     // hub `coupon_issue` items recorded for this store's members
     std::int64_t last_skew_ms = 0;
     std::int64_t backlog = 0;
