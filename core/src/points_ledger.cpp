@@ -120,7 +120,7 @@ namespace {
 
 // Expires this member's lots past their date before a debit, so the debit
 // never counts on points that are already gone.
-void expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now);
+Points expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now);
 
 std::vector<OpenLot> open_lots(EngineContext& ctx, MemberId member) {
     std::vector<OpenLot> lots;
@@ -285,7 +285,7 @@ void expire_lot(EngineContext& ctx, std::int64_t lot, MemberId member, Points re
         .run();
 }
 
-void expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now) {
+Points expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now) {
     auto& st = ctx.db->prepare(
         "SELECT id, remaining FROM point_lots WHERE member_id = ? AND remaining > 0 AND state = 'available' "
         "AND expires_at <= ?");
@@ -293,7 +293,12 @@ void expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now) {
     std::vector<OpenLot> due;
     while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});
     st.reset();
-    for (const auto& lot : due) expire_lot(ctx, lot.id, member, lot.remaining, now);
+    Points expired = 0;
+    for (const auto& lot : due) {
+        expire_lot(ctx, lot.id, member, lot.remaining, now);
+        expired += lot.remaining;
+    }
+    return expired;
 }
 
 }  // namespace
@@ -316,9 +321,7 @@ Points PointsLedger::settle_member(MemberId member, Timestamp at) {
     while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});
     st.reset();
     for (const auto& lot : due) release_lot(lot.id, member, lot.remaining);
-    const auto before = balance(member);
-    expire_member_lots(ctx_, member, at);
-    return before.available - balance(member).available;
+    return expire_member_lots(ctx_, member, at);
 }
 
 Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
