@@ -41,11 +41,16 @@ std::string hex_digest(const std::string& data) {
     return hex;
 }
 
-// PRAGMA data_version moves only when another connection commits, so the usual
-// cost is one pragma; then the programs' versions tell whether a program changed.
+// PRAGMA data_version moves only when another connection commits; then the
+// programs' versions tell whether a program changed. The pragma opens a read
+// transaction of its own (as costly as the lookup it guards), so it runs at most
+// once a second: head office's new rules apply within a second.
 // Pointers handed out earlier stay valid: the cache's nodes are retired, not freed
 // (programs change a few times a year).
 void EngineContext::forget_programs_saved_elsewhere() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < programs_checked_until) return;
+    programs_checked_until = now + std::chrono::seconds(1);
     const auto version = db->data_version();
     if (version == programs_data_version) return;
     programs_data_version = version;

@@ -2,6 +2,7 @@
 // Private to core: what every service shares. Services reach each other
 // through here, so one operation can span ledger, tiers and outbox inside one
 // transaction.
+#include <chrono>
 #include <map>
 #include <memory>
 #include <vector>
@@ -35,6 +36,7 @@ struct EngineContext {
     std::map<std::int64_t, std::string> program_code_by_id;
     // Programs another process saved (loyalty-link installing head office's
     // rules beside the kiosk) are re-read: see forget_programs_saved_elsewhere.
+    std::chrono::steady_clock::time_point programs_checked_until{};
     std::int64_t programs_data_version = -1;
     std::string programs_stamp;
     std::vector<decltype(programs_by_code)::node_type> retired_programs;
