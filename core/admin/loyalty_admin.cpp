@@ -9,6 +9,7 @@
 
 #include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
+#include "loyalty/day_report.hpp"
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
 
@@ -129,6 +130,18 @@ int main(int argc, char** argv) {
     bool check_only = false;
     load_campaigns->add_flag("--check", check_only, "validate only: report what would be installed, change nothing");
     auto* campaigns = app.add_subcommand("campaigns", "the campaigns in force and what each has done");
+    std::string report_date;
+    auto* report_cmd = app.add_subcommand("day-report", "the store's figures for one day (the closing report)");
+    report_cmd->add_option("--date", report_date, "YYYY-MM-DD in the program's local time (default: today)")
+        ->check([](const std::string& text) -> std::string {
+            int y = 0;
+            unsigned m = 0, d = 0;
+            char tail = 0;
+            const bool parsed = std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3;
+            if (parsed && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}}.ok())
+                return {};
+            return "expected a calendar date as YYYY-MM-DD, got '" + text + "'";
+        });
 
     auto* verify = app.add_subcommand("verify", "check database integrity and that every balance agrees with its ledger");
     auto* daily = app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
@@ -262,6 +275,28 @@ int main(int argc, char** argv) {
                         static_cast<long long>(r.coupons_used), static_cast<long long>(r.sales_after),
                         format_money(r.sales_after_net).c_str());
         if (report->empty()) std::printf("no campaigns in force for %s\n", g.program.c_str());
+        return 0;
+    }
+    if (*report_cmd) {
+        auto at = system_clock.now();
+        if (!report_date.empty()) {
+            auto program = engine->programs().get(g.program);
+            if (!program) return fail(program.error());
+            at = parse_local_date(report_date.c_str(), (*program)->utc_offset_minutes) + std::chrono::hours{12};
+        }
+        auto r = day_report(*engine, g.program, at);
+        if (!r) return fail(r.error());
+        std::printf("%s  %s\n", r->program.c_str(), r->day.c_str());
+        std::printf("  sales        %lld, %s (members %lld, %s)\n", static_cast<long long>(r->sales),
+                    format_money(r->sales_net).c_str(), static_cast<long long>(r->member_sales),
+                    format_money(r->member_sales_net).c_str());
+        std::printf("  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld\n",
+                    static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
+                    static_cast<long long>(r->expired), static_cast<long long>(r->liability));
+        std::printf("  enrollments  %lld\n", static_cast<long long>(r->enrollments));
+        for (const auto& t : r->tiers)
+            std::printf("  tier %-8s %lld members\n", t.code.c_str(), static_cast<long long>(t.members));
+        for (const auto& t : r->top) std::printf("  top          %s %s\n", t.masked_name.c_str(), format_money(t.spend).c_str());
         return 0;
     }
     if (*verify) {

@@ -1,5 +1,7 @@
 #include "kiosk_actions.hpp"
 
+#include "loyalty/day_report.hpp"
+
 #ifdef LOYALTY_KIOSK_HAS_SYNC
 #include "loyalty/sync/down_state.hpp"
 #endif
@@ -223,65 +225,27 @@ Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, con
 
 ClosingReport closing_report(Engine& engine, const std::string& program) {
     ClosingReport r;
+    const auto now = engine.clock().now();
+    // The store's figures are core's, the same the till and loyalty-admin report.
+    if (auto day = day_report(engine, program, now)) {
+        r.day = day->day;
+        r.sales = day->sales;
+        r.member_sales = day->member_sales;
+        r.sales_net = day->sales_net;
+        r.member_sales_net = day->member_sales_net;
+        r.issued = day->issued;
+        r.redeemed = day->redeemed;
+        r.expired = day->expired;
+        r.liability = day->liability;
+        r.enrollments = day->enrollments;
+        for (const auto& t : day->tiers) r.tiers.push_back(TierCount{t.name, t.members});
+        for (const auto& t : day->top) r.top.push_back(TopMember{t.masked_name, t.spend});
+    }
+    // Ratings are the kiosk's own (anonymous ones too).
     auto& db = engine.db();
     const auto offset = utc_offset_of(engine, program);
-    const auto now = engine.clock().now();
     const auto from = to_unix(local_midnight(now, offset));
     const auto to = from + 86400;
-    r.day = local_day(now, offset);
-    auto& program_id = db.prepare("SELECT id FROM programs WHERE code = ?");
-    program_id.bind(1, program);
-    const std::int64_t p = program_id.step() ? program_id.int64(0) : 0;
-    program_id.reset();
-
-    auto& sales = db.prepare(
-        "SELECT count(*), coalesce(sum(net_minor), 0), count(member_id), "
-        "coalesce(sum(CASE WHEN member_id IS NOT NULL THEN net_minor END), 0) "
-        "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?");
-    sales.bind_all(p, from, to);
-    if (sales.step()) {
-        r.sales = sales.int64(0);
-        r.sales_net = Money{sales.int64(1)};
-        r.member_sales = sales.int64(2);
-        r.member_sales_net = Money{sales.int64(3)};
-    }
-    sales.reset();
-
-    auto& points = db.prepare(
-        "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
-        "THEN e.available_delta + e.pending_delta END), 0), "
-        "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
-        "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
-        "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
-        "WHERE m.program_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?");
-    points.bind_all(p, from, to);
-    if (points.step()) {
-        r.issued = points.int64(0);
-        r.redeemed = points.int64(1);
-        r.expired = points.int64(2);
-    }
-    points.reset();
-
-    auto& liability = db.prepare(
-        "SELECT coalesce(sum(points_available + points_pending), 0) FROM members WHERE program_id = ? AND status = 'active'");
-    liability.bind(1, p);
-    if (liability.step()) r.liability = liability.int64(0);
-    liability.reset();
-
-    auto& enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
-    enrolled.bind_all(p, from, to);
-    if (enrolled.step()) r.enrollments = enrolled.int64(0);
-    enrolled.reset();
-
-    if (auto config = engine.programs().get(program)) {
-        auto& tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
-        for (const auto& level : (*config)->tiers.levels) {
-            tiers.bind_all(p, level.code);
-            r.tiers.push_back(TierCount{level.name, tiers.step() ? tiers.int64(0) : 0});
-            tiers.reset();
-        }
-    }
-
     db.exec("CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
             "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
     auto& ratings = db.prepare(
@@ -292,14 +256,6 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
     }
     ratings.reset();
-
-    auto& top = db.prepare(
-        "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
-        "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? "
-        "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
-    top.bind_all(p, from, to);
-    while (top.step()) r.top.push_back(TopMember{mask_name(top.text(0)), Money{top.int64(1)}});
-    top.reset();
     return r;
 }
 

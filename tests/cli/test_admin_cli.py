@@ -43,6 +43,18 @@ class AdminCli(unittest.TestCase):
         self.assertIn("+86 139****0007", r.stdout)
         self.assertNotIn("13900000007", r.stdout)  # the full number is never printed
 
+    def test_day_report_counts_the_day_and_masks_names(self):
+        r = admin(self.db, "day-report")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("outstanding", r.stdout)
+        self.assertEqual(sum(1 for line in r.stdout.splitlines() if line.strip().startswith("tier ")), 3)
+        tiers = sum(int(line.split()[2]) for line in r.stdout.splitlines() if line.strip().startswith("tier "))
+        self.assertEqual(tiers, 60)  # every demo member is in one tier
+        bad = admin(self.db, "day-report", "--date", "2026-02-30")
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("YYYY-MM-DD", bad.stderr)
+        self.assertEqual(admin(self.db, "--program", "NOPE", "day-report").returncode, 1)
+
     def test_unknown_member_is_one_clear_line_and_exit_1(self):
         r = admin(self.db, "lookup", "no-such-card")
         self.assertEqual(r.returncode, 1)

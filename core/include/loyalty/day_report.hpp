@@ -1,0 +1,41 @@
+#pragma once
+// The store's figures for one local day: what the manager reads at closing,
+// whether at the kiosk, from loyalty-admin or through the till.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loyalty/clock.hpp"
+#include "loyalty/money.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+class Engine;
+
+struct DayReport {
+    std::string program;
+    std::string day;  // YYYY-MM-DD in the program's local time
+    std::int64_t sales = 0, member_sales = 0;
+    Money sales_net, member_sales_net;
+    Points issued = 0;    // earned, bonuses and positive adjustments (pending included)
+    Points redeemed = 0;  // paid with points and rewards
+    Points expired = 0;
+    Points liability = 0;  // available + pending over all active members, now
+    std::int64_t enrollments = 0;
+    struct TierCount {
+        std::string code, name;
+        std::int64_t members = 0;
+    };
+    std::vector<TierCount> tiers;  // active members per tier, now
+    struct TopMember {
+        std::string masked_name;  // a report may be printed or mailed: never the full name
+        Money spend;
+    };
+    std::vector<TopMember> top;  // the day's five biggest spenders
+};
+
+// The report for the local day that contains `within_day`.
+Result<DayReport> day_report(Engine& engine, const std::string& program, Timestamp within_day);
+
+}  // namespace loyalty

@@ -1,0 +1,85 @@
+#include "loyalty/day_report.hpp"
+
+#include "loyalty/engine.hpp"
+
+namespace loyalty {
+
+Result<DayReport> day_report(Engine& engine, const std::string& program, Timestamp within_day) {
+    return guarded([&]() -> Result<DayReport> {
+        auto config = engine.programs().get(program);
+        if (!config) return config.error();
+        auto& db = engine.db();
+        const auto offset = (*config)->utc_offset_minutes;
+        const auto from = to_unix(local_midnight(within_day, offset));
+        const auto to = from + 86400;
+        DayReport r;
+        r.program = program;
+        const auto d = local_date(within_day, offset);
+        char day[16];
+        std::snprintf(day, sizeof day, "%04d-%02u-%02u", d.year, d.month, d.day);
+        r.day = day;
+
+        auto& id = db.prepare("SELECT id FROM programs WHERE code = ?");
+        id.bind(1, program);
+        const std::int64_t p = id.step() ? id.int64(0) : 0;
+        id.reset();
+
+        auto& sales = db.prepare(
+            "SELECT count(*), coalesce(sum(net_minor), 0), count(member_id), "
+            "coalesce(sum(CASE WHEN member_id IS NOT NULL THEN net_minor END), 0) "
+            "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?");
+        sales.bind_all(p, from, to);
+        if (sales.step()) {
+            r.sales = sales.int64(0);
+            r.sales_net = Money{sales.int64(1)};
+            r.member_sales = sales.int64(2);
+            r.member_sales_net = Money{sales.int64(3)};
+        }
+        sales.reset();
+
+        auto& points = db.prepare(
+            "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
+            "THEN e.available_delta + e.pending_delta END), 0), "
+            "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
+            "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
+            "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
+            "WHERE m.program_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?");
+        points.bind_all(p, from, to);
+        if (points.step()) {
+            r.issued = points.int64(0);
+            r.redeemed = points.int64(1);
+            r.expired = points.int64(2);
+        }
+        points.reset();
+
+        auto& liability = db.prepare(
+            "SELECT coalesce(sum(points_available + points_pending), 0) FROM members "
+            "WHERE program_id = ? AND status = 'active'");
+        liability.bind(1, p);
+        if (liability.step()) r.liability = liability.int64(0);
+        liability.reset();
+
+        auto& enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
+        enrolled.bind_all(p, from, to);
+        if (enrolled.step()) r.enrollments = enrolled.int64(0);
+        enrolled.reset();
+
+        auto& tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
+        for (const auto& level : (*config)->tiers.levels) {
+            tiers.bind_all(p, level.code);
+            r.tiers.push_back({level.code, level.name, tiers.step() ? tiers.int64(0) : 0});
+            tiers.reset();
+        }
+
+        auto& top = db.prepare(
+            "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
+            "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? "
+            "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
+        top.bind_all(p, from, to);
+        while (top.step()) r.top.push_back({mask_name(top.text(0)), Money{top.int64(1)}});
+        top.reset();
+        return r;
+    });
+}
+
+}  // namespace loyalty

@@ -1,0 +1,45 @@
+// The closing report: one local day's sales, points and members, the same for
+// the kiosk, loyalty-admin and the till.
+#include <doctest/doctest.h>
+
+#include "loyalty/day_report.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+
+TEST_CASE("the day report counts the local day's sales and points, and masks the top spenders") {
+    Fixture f;
+    const auto a = f.enroll("13800000801");
+    const auto b = f.enroll("13800000802");
+    f.sell(a, "D1", {line("TS-1", "apparel", 1, 30000)});
+    f.sell(b, "D2", {line("TS-1", "apparel", 2, 10000)});
+    SaleRequest walk_in{f.program, "", "", "D3", std::nullopt, {line("TS-2", "apparel", 1, 5000)}, 0, {}};
+    REQUIRE(f.engine->sales().commit(walk_in).ok());
+    REQUIRE(f.engine->ledger().adjust(a, 100, "goodwill", "mgr-1", "adj-d").ok());
+
+    auto r = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(r.ok());
+    CHECK(r->day == "2026-03-10");
+    CHECK(r->sales == 3);
+    CHECK(r->member_sales == 2);
+    CHECK(r->sales_net.minor == 55000);
+    CHECK(r->member_sales_net.minor == 50000);
+    CHECK(r->enrollments == 2);
+    CHECK(r->issued == f.balance(a).available + f.balance(a).pending + f.balance(b).available + f.balance(b).pending);
+    CHECK(r->liability == f.balance(a).available + f.balance(a).pending + f.balance(b).available + f.balance(b).pending);
+    REQUIRE(r->top.size() == 2);
+    CHECK(r->top[0].spend.minor == 30000);
+    CHECK(r->top[0].masked_name == mask_name("王小明"));
+    std::int64_t members = 0;
+    for (const auto& t : r->tiers) members += t.members;
+    CHECK(members == 2);
+
+    // The next local day starts empty; an unknown program is an error, not a zero report.
+    f.advance_days(1);
+    auto next = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(next.ok());
+    CHECK(next->sales == 0);
+    CHECK(next->liability == r->liability);
+    CHECK_FALSE(day_report(*f.engine, "NOPE", f.clock.now()).ok());
+}
