@@ -28,7 +28,10 @@ sudo=""
 # unless --all. Arch-independent ones (headers only) resolve to the host's package.
 mapfile -t libs < <(awk -v all="$all" '
   /^# / { section = $2 }
-  /^[^#].*-dev$/ && (all == "--all" || section == "core") { print $1 }' "$here/deps/debian-packages.txt")
+  /^[^#].*-dev$/ && (all == "--all" || section == "core") { print $1 }' "$here/deps/debian-packages.txt" |
+  # umockdev is a host-side test tool (its preload cannot work under qemu-user), and its :arm64
+  # -dev package cannot be installed beside the host's: apt would remove the host's.
+  grep -vx libumockdev-dev)
 wanted=(crossbuild-essential-$debarch qemu-user)
 for lib in "${libs[@]}"; do
   # Header-only packages (Architecture: all) are the host's; the rest come in the target's flavour.
