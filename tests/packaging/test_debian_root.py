@@ -11,6 +11,7 @@ Needs root (chroot, mounts) and a Debian mirror ($LOYALTY_DEBIAN_MIRROR, http://
 by default); without a mirror it fails and says so.
 """
 import contextlib
+import fcntl
 import glob
 import os
 import shutil
@@ -120,6 +121,14 @@ class CleanDebianRoot(unittest.TestCase):
     def setUpClass(cls):
         # ctest stops a test with SIGTERM: unwind, so the mounts come off.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        if SUDO and run("sudo", "-n", "true").returncode != 0:
+            raise AssertionError("the clean-root test needs root (chroot, mounts): run it as root or with "
+                                 "passwordless sudo")
+        # One run at a time per cache (two presets' ctest may run this at once); so whatever root
+        # is found under the cache while holding the lock was left by a killed run.
+        os.makedirs(CACHE, exist_ok=True)
+        cls.lock = open(os.path.join(CACHE, ".lock"), "w")
+        fcntl.flock(cls.lock, fcntl.LOCK_EX)
         cls.tmp = tempfile.TemporaryDirectory()
         started = time.monotonic()
         r = run("cpack", "-G", "DEB", "-B", cls.tmp.name, cwd=BUILD)
@@ -162,6 +171,7 @@ class CleanDebianRoot(unittest.TestCase):
     def tearDownClass(cls):
         cls.root.__exit__(None, None, None)
         cls.tmp.cleanup()
+        cls.lock.close()
 
     def test_every_package_is_installed_with_its_debian_dependencies(self):
         r = self.root.chroot("dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n")
