@@ -116,18 +116,34 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
         SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
     }
     Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    // Full screen only on a real display: headless (scripts, tests, benchmarks) the size asked for is the frame.
+    const bool fullscreen = options.fullscreen && !offscreen;
+    if (options.locked) {
+        // Keys go to the kiosk, not the desktop (X11 grabs the keyboard, Wayland inhibits the
+        // compositor's shortcuts where it supports it); a lost focus does not minimise the window.
+        SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
+        SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+        SDL_SetHint(SDL_HINT_ALLOW_ALT_TAB_WHILE_GRABBED, "0");
+        SDL_SetHint(SDL_HINT_WINDOWS_NO_CLOSE_ON_ALT_F4, "1");
+        if (fullscreen) flags |= SDL_WINDOW_ALWAYS_ON_TOP;
+    }
     int width = options.width, height = options.height;
     SDL_Rect usable{};
-    if (!offscreen && !options.fullscreen && SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0 &&
+    if (!offscreen && !fullscreen && SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0 &&
         (width > usable.w || height > usable.h)) {
         // A 1080x1920 kiosk on a desktop screen: same shape, scaled to fit; the layout follows the window.
         const double scale = 0.95 * std::min(static_cast<double>(usable.w) / width, static_cast<double>(usable.h) / height);
         width = static_cast<int>(width * scale);
         height = static_cast<int>(height * scale);
     }
-    if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    if (fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
     if (!a.window) return make_error(Errc::storage, std::string("SDL window: ") + SDL_GetError());
+    if (options.locked && fullscreen) {
+        SDL_SetWindowGrab(a.window, SDL_TRUE);
+        SDL_SetWindowKeyboardGrab(a.window, SDL_TRUE);
+        SDL_ShowCursor(SDL_DISABLE);  // a touch screen: no pointer to chase
+    }
     const Uint32 render_flags = offscreen || options.software_renderer ? SDL_RENDERER_SOFTWARE : 0;
     a.renderer = SDL_CreateRenderer(a.window, -1, render_flags);
     if (!a.renderer) return make_error(Errc::storage, std::string("SDL renderer: ") + SDL_GetError());
@@ -198,7 +214,16 @@ devices::ScanQueue& App::scans() { return impl_->scans; }
 bool AppImpl::handle_event(const SDL_Event& e) {
     auto& io = ImGui::GetIO();
     switch (e.type) {
-        case SDL_QUIT: quit = true; return true;
+        case SDL_QUIT:
+            // The desktop asks the app to quit (the window manager's close, Alt+F4, a logout).
+            // A locked kiosk stays: only the manager's Close ends it.
+            if (options.locked) {
+                SDL_Log("kiosk: close request ignored (locked; the manager closes the kiosk)");
+                needs_frame = true;  // whatever the window manager did, the kiosk is drawn again
+                return true;
+            }
+            quit = true;
+            return true;
         case SDL_MOUSEMOTION:
             io.MousePos = ImVec2(static_cast<float>(e.motion.x), static_cast<float>(e.motion.y));
             return mouse_down;  // hover alone changes nothing on a touch screen
@@ -215,9 +240,18 @@ bool AppImpl::handle_event(const SDL_Event& e) {
             mouse_down = false;
             return true;
         case SDL_WINDOWEVENT:
+            if (e.window.event == SDL_WINDOWEVENT_CLOSE) {
+                if (!options.locked) quit = true;
+                return true;
+            }
             return e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e.window.event == SDL_WINDOWEVENT_EXPOSED;
         case SDL_KEYDOWN:
             controller->touched(now());
+            // Alt+F4 reaches the app itself when the keyboard is grabbed: a close request like any other.
+            if (e.key.keysym.sym == SDLK_F4 && (e.key.keysym.mod & KMOD_ALT) != 0) {
+                if (!options.locked) quit = true;
+                return false;
+            }
             return demo_key(e.key.keysym.sym);
         default:
             return e.type == wake_event;
@@ -286,6 +320,7 @@ bool App::step(std::chrono::milliseconds max_wait) {
         while (SDL_PollEvent(&e)) dirty |= a.handle_event(e);
     }
     dirty |= a.drain_inputs();
+    if (a.controller->quit_requested()) a.quit = true;
     if (a.animating() && steady_now() - a.last_frame_at >= std::chrono::milliseconds{kAnimationFrameMs - 10}) dirty = true;
     if (!dirty) return false;
     a.needs_frame = false;
@@ -300,7 +335,7 @@ int App::run() {
     step(std::chrono::milliseconds{0});  // the attract screen is on the display
     service.ready();
     // step() returns at least once a second, so a UI thread that stops turning stops the pings.
-    while (!a.quit) {
+    while (!quit_requested() && !(a.options.stop && a.options.stop->load())) {
         step(std::chrono::milliseconds{1000});
         service.alive();
     }
@@ -367,6 +402,7 @@ void App::resize(int width, int height) {
 
 std::string App::screen_name() const { return to_string(impl_->controller->state().screen); }
 std::uint64_t App::frames_presented() const { return impl_->frames; }
+bool App::quit_requested() const { return impl_->quit || impl_->controller->quit_requested(); }
 void App::on_present(std::function<void(const std::string&)> hook) { impl_->present_hook = std::move(hook); }
 
 Result<void> App::screenshot(const std::filesystem::path& png) {

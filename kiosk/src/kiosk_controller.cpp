@@ -25,6 +25,7 @@ const char* to_string(Screen s) {
         case Screen::manager_pin: return "manager_pin";
         case Screen::manager_closing: return "manager_closing";
         case Screen::manager_health: return "manager_health";
+        case Screen::manager_quit_confirm: return "manager_quit_confirm";
     }
     return "?";
 }
@@ -80,7 +81,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     const auto* cfg = &config_;
     // Manager screens ignore shoppers' scans.
     if (state_.screen == Screen::manager_pin || state_.screen == Screen::manager_closing ||
-        state_.screen == Screen::manager_health)
+        state_.screen == Screen::manager_health || state_.screen == Screen::manager_quit_confirm)
         return;
     if (state_.member && state_.screen == Screen::link_card && scan.kind == devices::ScanKind::card_uid) {
         const auto member = state_.member->id;

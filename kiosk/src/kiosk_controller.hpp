@@ -63,6 +63,12 @@ public:
     void refresh_health();
     void run_backup_now();
     void run_integrity_check();
+    // The manager closes the kiosk: asks to confirm, then the app's loop ends (exit code 0).
+    // The only way out of a locked kiosk; nothing happens unless the manager is signed in.
+    void ask_quit();
+    void confirm_quit();
+    void cancel_quit();
+    bool quit_requested() const { return quit_requested_; }
     void set_scans_dropped(std::size_t n) { scans_dropped_ = n; }
     // The receipt printer (none: the print buttons are hidden) and the USB readers attached.
     void set_printer(std::shared_ptr<devices::ReceiptPrinter> printer) { printer_ = std::move(printer); }
@@ -92,6 +98,7 @@ private:
     std::function<std::vector<std::string>()> attached_;
     void print(std::function<Result<std::vector<std::uint8_t>>()> make_job);
     bool manager_signed_in_ = false;
+    bool quit_requested_ = false;
     int redeem_serial_ = 0;
     // Who pressed Done, kept off the screen and out of the state until the rating
     // that follows (or its skip, or the idle timeout): rating campaigns need the member.

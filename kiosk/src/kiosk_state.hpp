@@ -29,6 +29,7 @@ enum class Screen {
     manager_pin,
     manager_closing,
     manager_health,
+    manager_quit_confirm,  // the manager asked to close the kiosk: confirm or go back
 };
 const char* to_string(Screen s);
 

@@ -3,11 +3,23 @@
 #include <CLI/CLI.hpp>
 #include <SDL.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
 #include "loyalty/kiosk/app.hpp"
+
+namespace {
+
+// SIGTERM (systemctl stop) and Ctrl-C end the loop. Installed before SDL starts, so SDL keeps
+// its own handlers off: they would turn the signals into SDL_QUIT, which a locked kiosk ignores.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace loyalty::kiosk;
@@ -18,11 +30,14 @@ int main(int argc, char** argv) {
     std::string script, out_dir = ".";
     bool first_frame_exit = false;
     bool no_devices = false;
+    bool windowed = false;
     CLI::App cli{"OMO loyalty kiosk"};
     cli.add_option("--db", options.db, "store database")->required();
     cli.add_flag("--demo", options.demo, "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
     cli.add_option("--size", size, "window size, WxH (1080x1920 portrait, 1920x1080 landscape)")->capture_default_str();
-    cli.add_flag("--fullscreen", options.fullscreen, "full screen");
+    cli.add_flag("--fullscreen", options.fullscreen, "full screen and locked, also with --demo (the default without --demo)");
+    cli.add_flag("--windowed", windowed,
+                 "a window that closes like any other (development); the default with --demo");
     cli.add_option("--program", options.program, "program code")->capture_default_str();
     cli.add_option("--trust", options.trusted_keys, "trusted signing key, key_id:hex (repeatable)");
     cli.add_option("--manager", options.manager_id, "manager staff id")->capture_default_str();
@@ -41,6 +56,16 @@ int main(int argc, char** argv) {
         return 2;
     }
     options.devices = !no_devices && script.empty() && !first_frame_exit;
+    // A store's kiosk is full screen and locked: no way out from the touch screen or the keyboard
+    // but the manager's Close. --demo and --windowed keep a plain window (make demo, development).
+    const bool interactive = script.empty() && !first_frame_exit;
+    if (windowed) options.fullscreen = false;
+    else if (!options.demo) options.fullscreen = true;
+    options.locked = interactive && options.fullscreen;
+    options.stop = &g_stop;
+    std::signal(SIGTERM, on_stop_signal);
+    // Ctrl-C on a keyboard plugged into the kiosk (its tty) is no way out of a locked kiosk.
+    std::signal(SIGINT, options.locked ? SIG_IGN : on_stop_signal);
     if (!script.empty()) {
         setenv("SDL_VIDEODRIVER", "offscreen", 0);
         options.animate = false;

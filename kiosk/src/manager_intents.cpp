@@ -36,6 +36,24 @@ void KioskController::submit_manager_pin() {
     });
 }
 
+void KioskController::ask_quit() {
+    if (!manager_signed_in_) return;
+    state_.notice = {};
+    state_.screen = Screen::manager_quit_confirm;
+}
+
+void KioskController::confirm_quit() {
+    if (!manager_signed_in_ || state_.screen != Screen::manager_quit_confirm) return;
+    // The shopper-facing state goes too: nothing is left on screen while the app closes.
+    end_session();
+    quit_requested_ = true;
+}
+
+void KioskController::cancel_quit() {
+    if (!manager_signed_in_) return;
+    state_.screen = Screen::manager_closing;
+}
+
 void KioskController::refresh_closing() {
     if (!manager_signed_in_) return;
     const auto* cfg = &config_;

@@ -137,11 +137,25 @@ void health(ScreenContext& c) {
     if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true)) c.k.end_session();
 }
 
+void quit_confirm(ScreenContext& c) {
+    auto& ui = c.ui;
+    ui.text(ui.tr("quit.title"), ui.atlas().large, colors::text, c.width);
+    ui.text(ui.tr("quit.body"), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap());
+    const float w = (c.width - ui.gap()) / 2;
+    if (ui.button("quit.cancel", ui.tr("button.back"), ImVec2(w, ui.touch()))) c.k.cancel_quit();
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("quit.confirm", ui.tr("quit.confirm"), ImVec2(w, ui.touch()), true)) c.k.confirm_quit();
+}
+
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c) {
-    if (c.k.state().screen == Screen::manager_health) health(c);
-    else closing(c);
+    switch (c.k.state().screen) {
+        case Screen::manager_health: health(c); break;
+        case Screen::manager_quit_confirm: quit_confirm(c); break;
+        default: closing(c); break;
+    }
 }
 
 }  // namespace loyalty::kiosk

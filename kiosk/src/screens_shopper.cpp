@@ -421,9 +421,12 @@ void draw_top_bar(ScreenContext& c) {
     ui.text(ui.tr("app.name"), ui.atlas().large, colors::accent);
     ImGui::EndGroup();
     ImGui::SameLine(c.width - lang_w - manager_w - ui.gap() + ImGui::GetStyle().WindowPadding.x);
-    const bool on_attract = c.k.state().screen == Screen::attract;
-    if (on_attract) {
+    const auto screen = c.k.state().screen;
+    if (screen == Screen::attract) {
         if (ui.button("manager.open", ui.tr("manager.open"), ImVec2(manager_w, ui.touch() * 0.8f))) c.k.start_manager();
+    } else if (c.k.manager_signed_in() && (screen == Screen::manager_closing || screen == Screen::manager_health)) {
+        // Where the manager came in: the way to close the kiosk, behind the manager's PIN (confirmed next).
+        if (ui.button("manager.quit", ui.tr("manager.quit"), ImVec2(manager_w, ui.touch() * 0.8f))) c.k.ask_quit();
     } else {
         ImGui::Dummy(ImVec2(manager_w, ui.touch() * 0.8f));
     }
@@ -449,7 +452,8 @@ void draw_screen(ScreenContext& c) {
         case Screen::thanks: thanks(c); break;
         case Screen::manager_pin: draw_manager_pin(c); break;
         case Screen::manager_closing:
-        case Screen::manager_health: draw_manager_screen(c); break;
+        case Screen::manager_health:
+        case Screen::manager_quit_confirm: draw_manager_screen(c); break;
     }
 }
 

@@ -68,7 +68,8 @@ int Pixels::ink(float x, float y, float rw, float rh) const {
 }
 
 Kiosk::Kiosk(int width, int height, int idle_seconds,
-             const std::function<void(const std::filesystem::path&)>& before_start) {
+             const std::function<void(const std::filesystem::path&)>& before_start,
+             const std::function<void(kiosk::AppOptions&)>& configure) {
     static int serial = 0;
     dir_ = template_db().parent_path() / ("k" + std::to_string(++serial));
     std::filesystem::remove_all(dir_);
@@ -85,7 +86,17 @@ Kiosk::Kiosk(int width, int height, int idle_seconds,
     options.assets = std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets";
     options.idle_seconds = idle_seconds;
     options.animate = false;
+    if (configure) configure(options);
+    options_ = options;
     auto app = kiosk::App::create(options);
+    REQUIRE_MESSAGE(app, (app ? "" : app.error().message));
+    app_ = std::move(app.value());
+    app_->settle();
+}
+
+void Kiosk::restart() {
+    app_.reset();
+    auto app = kiosk::App::create(options_);
     REQUIRE_MESSAGE(app, (app ? "" : app.error().message));
     app_ = std::move(app.value());
     app_->settle();

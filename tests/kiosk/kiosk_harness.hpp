@@ -24,11 +24,15 @@ struct Pixels {
 class Kiosk {
 public:
     // `before_start` sees the store database before the kiosk opens it (campaigns to load, ...).
+    // `configure` changes the app's options before it starts (a locked kiosk, ...).
     explicit Kiosk(int width = 1080, int height = 1920, int idle_seconds = 60,
-                   const std::function<void(const std::filesystem::path&)>& before_start = {});
+                   const std::function<void(const std::filesystem::path&)>& before_start = {},
+                   const std::function<void(loyalty::kiosk::AppOptions&)>& configure = {});
     ~Kiosk();
 
     loyalty::kiosk::App& app() { return *app_; }
+    // The app goes away as a crashed process does (no session ended) and starts again on the same database.
+    void restart();
     nlohmann::json state() const { return nlohmann::json::parse(app_->state_json()); }
     std::string screen() const { return app_->screen_name(); }
     void tap(const std::string& id);
@@ -42,6 +46,7 @@ public:
 private:
     std::filesystem::path dir_;
     std::filesystem::path db_;
+    loyalty::kiosk::AppOptions options_;
     std::unique_ptr<loyalty::kiosk::App> app_;
 };
 

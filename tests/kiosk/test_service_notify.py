@@ -1,9 +1,11 @@
 """The kiosk as systemd runs it (Type=notify, WatchdogSec=): it says READY once the attract screen
-is up, then pings the watchdog while its UI loop turns.
+is up, then pings the watchdog while its UI loop turns. Locked as the service starts it, Ctrl-C on
+its tty does not end it; systemd's SIGTERM does, with exit code 0.
 
 usage: test_service_notify.py LOYALTY_KIOSK LOYALTY_ADMIN PROGRAM_FILE
 """
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +42,35 @@ class ServiceNotify(unittest.TestCase):
             self.assertTrue(messages, "the kiosk never notified systemd")
             self.assertIn("READY=1", messages[0])
             self.assertGreaterEqual(sum("WATCHDOG=1" in m for m in messages), 3, messages)
+
+    def test_locked_kiosk_ignores_ctrl_c_and_stops_on_sigterm(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "store.db")
+            r = subprocess.run([ADMIN, "--db", db, "load-program", PROGRAM], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            path = os.path.join(tmp, "notify")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(10)
+            env = dict(os.environ, SDL_VIDEODRIVER="offscreen", NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+            # The service's command line (kiosk/systemd/loyalty-kiosk.service): full screen, locked.
+            kiosk = subprocess.Popen([KIOSK, "--db", db, "--fullscreen", "--no-devices"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                self.assertIn("READY=1", sock.recv(4096).decode())
+                kiosk.send_signal(signal.SIGINT)
+                # The loop keeps turning after Ctrl-C: more watchdog pings, and the process is still there.
+                pings = 0
+                while pings < 3:
+                    pings += "WATCHDOG=1" in sock.recv(4096).decode()
+                self.assertIsNone(kiosk.poll(), "Ctrl-C ended a locked kiosk")
+                kiosk.terminate()
+                self.assertEqual(kiosk.wait(timeout=10), 0, kiosk.stderr.read().decode())
+            finally:
+                if kiosk.poll() is None:
+                    kiosk.kill()
+                    kiosk.wait()
+                sock.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // The kiosk application: an SDL window with Dear ImGui screens over the loyalty
 // engine. Interactive (`run`) or driven step by step by a script, a test or a
 // benchmark, through the same event loop.
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -20,7 +21,12 @@ struct AppOptions {
     std::filesystem::path db;
     bool demo = false;               // the simulated reader and its demo buttons
     int width = 1080, height = 1920; // portrait; 1920x1080 is landscape
-    bool fullscreen = false;
+    bool fullscreen = false;         // full screen on the desktop's display (never under the offscreen driver)
+    // A store's kiosk: the window manager's close (SDL_QUIT, the window's close, Alt+F4) is ignored
+    // and the keyboard is grabbed; only the manager's Close (behind the manager PIN) ends the loop.
+    bool locked = false;
+    // Set from outside (SIGTERM from systemd, Ctrl-C): ends run() within a second, locked or not.
+    const std::atomic<bool>* stop = nullptr;
     std::filesystem::path assets;    // holds i18n/
     std::filesystem::path font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
     std::string program = "DEMO";
@@ -45,7 +51,8 @@ public:
     App(const App&) = delete;
     App& operator=(const App&) = delete;
 
-    // The interactive loop, until the window closes.
+    // The interactive loop, until the window closes (unlocked), the manager closes the kiosk or
+    // `stop` is set. Returns the process exit code: 0.
     int run();
     // One pass of the real loop: wait up to `max_wait` for input, scans or engine
     // results, apply them and draw if anything changed. True if a frame was presented.
@@ -63,6 +70,8 @@ public:
     std::string state_json() const;             // screen, session, member, widgets, texts...
     std::string screen_name() const;
     std::uint64_t frames_presented() const;
+    // The loop has been asked to end (the manager's confirmed Close, or an unlocked window's close).
+    bool quit_requested() const;
     // Called after each present with the screen shown (benchmarks).
     void on_present(std::function<void(const std::string& screen)> hook);
     void end_session();
