@@ -105,10 +105,10 @@ int main(int argc, char** argv) {
     app.add_flag("--status", status, "print per-terminal progress, presence and dead letters, and exit");
     std::string campaigns_file, program;
     std::vector<std::string> stores;
-    auto* publish = app.add_option("--publish-campaigns", campaigns_file,
-                                   "send this campaign file (JSON) to the program's stores, and exit");
+    auto* campaigns_option = app.add_option("--publish-campaigns", campaigns_file,
+                                            "send this campaign file (JSON) to the program's stores, and exit");
     std::string program_file;
-    auto* publish_rules = app.add_option("--publish-program", program_file,
+    auto* program_option = app.add_option("--publish-program", program_file,
                                          "save this program file (TOML or JSON: rules, tiers, rewards) as the hub's "
                                          "and send it to the program's stores, and exit");
     loyalty::sync::CouponIssue coupon;
@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
     app.add_option("--program", program, "the program (of the campaigns, the program file or the coupon)");
     app.add_option("--stores", stores, "store codes (default: every store the hub has seen in the program)")
         ->delimiter(',');
+    // One action a run: a worker, --status, or one of the operator's commands.
+    campaigns_option->excludes(program_option)->excludes(issue);
+    program_option->excludes(issue);
     CLI11_PARSE(app, argc, argv);
 
     auto config = loyalty::sync::load_hub_config(config_path);
