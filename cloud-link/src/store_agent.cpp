@@ -213,6 +213,12 @@ struct StoreAgent::Impl {
                 body = b->dump();
             }
             if (!down->apply(item, through, now)) {
+                // The same snapshot again is the hub's answer to this terminal moving the
+                // member's tier on its own partial view: the hub's tier stands.
+                if (item.kind == "snapshots") {
+                    const auto held = down->snapshot(item.key);
+                    if (held && held->snapshot.version == item.version) adopt_tier(item);
+                }
                 ++stale;
                 continue;
             }

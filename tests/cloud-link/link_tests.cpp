@@ -298,6 +298,25 @@ TEST_CASE("spend at two stores makes the member gold at the hub, and both stores
     REQUIRE(sold.ok());
     CHECK(sold->tier == "gold");
     CHECK_FALSE(sold->tier_change);  // adopted already, not earned again here
+
+    // Two years on, store S001 reviews the tier on its own sales alone and starts the
+    // member's grace period; its event reaches the hub, whose answer (the same
+    // snapshot) puts the hub's decision back.
+    const auto member = t1.member_id(0);
+    // S001 has the hub's snapshot that includes the sale just made (so the answer to
+    // its review below is that same snapshot again, not a newer one).
+    const auto uid = member_uid(0);
+    REQUIRE(eventually([&] {
+        auto held = DownState(t1.engine().db()).snapshot(uid);
+        return held && held->snapshot.points == t1.ledger_points(uid) + t2.ledger_points(uid);
+    }));
+    const auto later = t1.engine().members().get(member)->tier_review_at + Days{1};
+    auto review = t1.engine().tiers().review_due(later);
+    REQUIRE(review.ok());
+    REQUIRE(review->entered_grace == 1);
+    REQUIRE(t1.engine().members().get(member)->tier_grace_until);
+    REQUIRE(eventually([&] { return !t1.engine().members().get(member)->tier_grace_until; }));
+    CHECK(t1.engine().members().get(member)->tier_code == "gold");
 }
 
 TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
