@@ -97,6 +97,14 @@ struct HubStore::Pass {
     std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
     // Cards reported lost or blocked at one store, to block at every store.
     std::map<std::string, std::vector<json>> card_blocks;  // program -> items
+    std::map<std::string, Timestamp> tier_checks;           // member uid -> its latest event
+
+    void check_tiers() {
+        if (tier_checks.empty()) return;
+        auto moved = hub.engine_->replication().check_tiers(tier_checks);
+        if (!moved) throw StorageError(SQLITE_IOERR, moved.error().message);
+        tier_checks.clear();
+    }
 
     Database& db() { return hub.engine_->db(); }
 
@@ -176,7 +184,7 @@ struct HubStore::Pass {
     // parks the event: consumed, so the terminal does not stall, and listed.
     bool replicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t row) {
         auto done = hub.engine_->replication().apply(
-            ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload});
+            ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
         if (!done) {
             if (done.error().code == Errc::storage) throw StorageError(SQLITE_IOERR, done.error().message);
             db().prepare("UPDATE hub_applied SET status = 'parked' WHERE id = ?").bind(1, row).run();
@@ -187,6 +195,11 @@ struct HubStore::Pass {
             return false;
         }
         for (const auto& uid : done->members) members[{a.program, a.store}].insert(uid);
+        if (done->tier_check_due) {
+            // Once per member per transaction, as of its latest event, not after every sale.
+            auto& at = tier_checks[done->members.front()];
+            at = std::max(at, from_unix(e.at));
+        }
         if (done->shortfall > 0 && !done->members.empty())
             db().prepare("INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, at_ms) VALUES (?, ?, ?, ?, ?)")
                 .bind_all(e.id, a.program, done->members.front(), done->shortfall, now_ms)
@@ -378,6 +391,7 @@ Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
         Pass pass(*this, now_ms);
         Transaction tx(engine_->db());
         for (const auto& in : messages) pass.one(in);
+        pass.check_tiers();
         pass.answers();
         tx.commit();
         return std::move(pass.report);

@@ -9,6 +9,18 @@ using nlohmann::json;
 
 namespace {
 
+// Nothing this database does meanwhile is emitted: it is another terminal's change.
+class Silenced {
+public:
+    explicit Silenced(EngineContext& ctx) : ctx_(ctx) { ctx_.replaying = true; }
+    ~Silenced() { ctx_.replaying = false; }
+    Silenced(const Silenced&) = delete;
+    Silenced& operator=(const Silenced&) = delete;
+
+private:
+    EngineContext& ctx_;
+};
+
 // While one event is applied the engine writes as its terminal did: at the
 // terminal's time (lot expiry, return windows and tier windows follow from it),
 // under its store and terminal, and without events of its own.
@@ -18,12 +30,10 @@ public:
         : ctx_(ctx), clock_(e.occurred_at), saved_clock_(ctx.clock), saved_origin_(ctx.origin) {
         ctx.clock = &clock_;
         ctx.origin = Origin{e.store, e.terminal};
-        ctx.replaying = true;
     }
     ~ReplayScope() {
         ctx_.clock = saved_clock_;
         ctx_.origin = saved_origin_;
-        ctx_.replaying = false;
     }
     ReplayScope(const ReplayScope&) = delete;
     ReplayScope& operator=(const ReplayScope&) = delete;
@@ -33,6 +43,7 @@ private:
     ManualClock clock_;
     const Clock* saved_clock_;
     Origin saved_origin_;
+    Silenced quiet_{ctx_};
 };
 
 std::int64_t int_of(const json& j, const char* name) {
@@ -224,7 +235,7 @@ private:
         db_.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
             .bind_all(to_unix(at_), *id)
             .run();
-        ctx_.tiers.upgrade_if_qualified(*id, at_);
+        check_tier(*id);
         return {};
     }
 
@@ -239,7 +250,7 @@ private:
             .bind_all(id, points, program_.id, str_of(p_, "store"), str_of(p_, "terminal"), str_of(p_, "receipt"))
             .run();
         earn(id, points, "receipt claimed", "sale-earn:" + sale_key(), LedgerKind::earn, "receipt:" + sale_key());
-        ctx_.tiers.upgrade_if_qualified(id, at_);
+        check_tier(id);
         return {};
     }
 
@@ -285,7 +296,7 @@ private:
         if (points <= 0) return {};
         const auto id = member(*uid);
         earn(id, points, "campaign bonus", next_key("bonus"), LedgerKind::bonus);
-        ctx_.tiers.upgrade_if_qualified(id, at_);
+        check_tier(id);
         return {};
     }
 
@@ -339,6 +350,11 @@ private:
         else
             db_.prepare("DELETE FROM member_tags WHERE member_id = ? AND tag = ?").bind_all(id, tag).run();
         return {};
+    }
+
+    void check_tier(MemberId id) {
+        if (e_.defer_tier_check) out_.tier_check_due = true;  // the member is members.front()
+        else ctx_.tiers.upgrade_if_qualified(id, at_);
     }
 
     // Lots released or expired by the event's time, as they were at the terminal.
@@ -407,6 +423,18 @@ Result<ReplicationOutcome> adopt_program(EngineContext& ctx, const ReplicatedEve
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> Replication::check_tiers(const std::map<std::string, Timestamp>& due) {
+    return guarded([&]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> moved;
+        Transaction tx(*ctx_.db);
+        Silenced quiet(ctx_);  // a tier decided here goes down in snapshots, not as an event
+        for (const auto& [uid, at] : due)
+            if (auto id = member_id_by_uid(ctx_, uid); id && ctx_.tiers.upgrade_if_qualified(*id, at)) moved.push_back(uid);
+        tx.commit();
+        return moved;
+    });
+}
 
 Result<ReplicationOutcome> Replication::apply(const ReplicatedEvent& event) {
     return guarded([&]() -> Result<ReplicationOutcome> {

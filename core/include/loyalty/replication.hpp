@@ -8,6 +8,7 @@
 // written to this database's outbox (the hub is not a terminal), and the
 // caller deduplicates by event id (the hub's applied table does).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ReplicatedEvent {
     std::string terminal;
     Timestamp occurred_at;
     const nlohmann::json& payload;
+    // The hub applies thousands of events a transaction: it may check each
+    // member's tier once at the end (check_tiers) rather than after every sale.
+    bool defer_tier_check = false;
 };
 
 struct ReplicationOutcome {
@@ -37,6 +41,7 @@ struct ReplicationOutcome {
     // stores while offline, or an event whose earlier history never arrived).
     Points shortfall = 0;
     std::string note;  // why an event changed nothing, for the log ("" when applied)
+    bool tier_check_due = false;  // deferred: the member of members.front() needs check_tiers
 };
 
 class Replication {
@@ -48,6 +53,9 @@ public:
     // event or an operator's load brings it), invalid_argument for a payload
     // that lacks what its type needs; nothing is written then.
     Result<ReplicationOutcome> apply(const ReplicatedEvent& event);
+    // The deferred tier checks: each member (by uid) as of the time of its last
+    // event. Returns the members whose tier moved.
+    Result<std::vector<std::string>> check_tiers(const std::map<std::string, Timestamp>& due);
 
 private:
     EngineContext& ctx_;
