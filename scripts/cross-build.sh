@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds the project for an ARM kiosk board and runs its tests under qemu-user.
 #   scripts/cross-build.sh aarch64              # the engine, loyalty-admin and their tests (ctest: cross_aarch64)
-#   scripts/cross-build.sh aarch64 --all        # every part (installs the parts' :arm64 -dev packages too)
+#   scripts/cross-build.sh aarch64 --all        # every part and its arm64 .deb packages (installs the parts' :arm64 -dev packages too)
 #   scripts/cross-build.sh aarch64 --deps-only  # only install what the cross build needs (make deps does this)
 # Installs what it needs from Debian (multiarch), using sudo when not root. Builds incrementally
 # in build/cross-<arch> (build/cross-<arch>-all with --all), through ccache when it is installed.
@@ -86,6 +86,11 @@ for program in "${programs[@]}"; do
   file "$build/$program"
   file -L "$build/$program" | grep -q "$machine" || { echo "$program is not an $arch binary" >&2; exit 1; }
 done
+if [ "$parts" = ON ]; then
+  # The board's Debian packages: dpkg-shlibdeps reads the :arm64 (:armhf) libraries installed above.
+  (cd "$build" && cpack -G DEB -B "$build/packages" -D CPACK_DEBIAN_PACKAGE_ARCHITECTURE="$debarch")
+  ls "$build"/packages/*_"$debarch".deb
+fi
 if [ "$tests" = ON ]; then
   # Every test under qemu-user (the toolchain file sets CMAKE_CROSSCOMPILING_EMULATOR): the engine's
   # suite and admin_cli, which drives the cross-built loyalty-admin through qemu as a user would.

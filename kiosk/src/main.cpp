@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 
 #include "loyalty/kiosk/app.hpp"
 
@@ -79,10 +80,18 @@ int main(int argc, char** argv) {
         // Without a display SDL may fall back to a driver that shows nothing: say so, rather than seem to hang.
         const char* driver = SDL_GetCurrentVideoDriver();
         const std::string name = driver ? driver : "none";
-        if (name == "offscreen" || name == "dummy" || name == "evdev")
+        if (name == "offscreen" || name == "dummy" || name == "evdev") {
             std::fprintf(stderr, "loyalty-kiosk: no display found (SDL video driver '%s'): the kiosk runs but shows nothing; "
-                                 "Ctrl-C to stop, or run it on a desktop or the kiosk's screen\n",
+                                 "run it on a desktop or the kiosk's screen\n",
                          name.c_str());
+            // Locked, Ctrl-C is ignored: say how to stop it.
+            if (options.locked)
+                std::fprintf(stderr, "loyalty-kiosk: locked kiosk (no --demo, no --windowed): Ctrl-C is ignored; "
+                                     "stop it with `kill %ld` (or systemctl stop), or start it with --windowed\n",
+                             static_cast<long>(getpid()));
+            else
+                std::fprintf(stderr, "loyalty-kiosk: Ctrl-C to stop\n");
+        }
     }
     if (first_frame_exit) {
         (*app)->step(std::chrono::milliseconds{0});

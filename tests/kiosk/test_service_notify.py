@@ -70,6 +70,31 @@ class ServiceNotify(unittest.TestCase):
                 if kiosk.poll() is None:
                     kiosk.kill()
                     kiosk.wait()
+                kiosk.stderr.close()
+                sock.close()
+
+    def test_windowed_kiosk_stops_on_ctrl_c(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "store.db")
+            r = subprocess.run([ADMIN, "--db", db, "load-program", PROGRAM], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            path = os.path.join(tmp, "notify")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(10)
+            env = dict(os.environ, SDL_VIDEODRIVER="offscreen", NOTIFY_SOCKET=path)
+            # Development: a plain window, Ctrl-C ends it as any program.
+            kiosk = subprocess.Popen([KIOSK, "--db", db, "--windowed", "--no-devices"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                self.assertIn("READY=1", sock.recv(4096).decode())
+                kiosk.send_signal(signal.SIGINT)
+                self.assertEqual(kiosk.wait(timeout=10), 0, kiosk.stderr.read().decode())
+            finally:
+                if kiosk.poll() is None:
+                    kiosk.kill()
+                    kiosk.wait()
+                kiosk.stderr.close()
                 sock.close()
 
 

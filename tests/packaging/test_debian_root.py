@@ -67,6 +67,7 @@ def make_base_tarball():
         else:
             os.remove(stale)
     work = tempfile.mkdtemp(prefix="bootstrap.", dir=CACHE)
+    os.chmod(work, 0o755)  # the root directory of the root
     try:
         r = run(*SUDO, "debootstrap", "--variant=minbase", f"--include={INCLUDE}", SUITE, work, MIRROR,
                 timeout=1200)
@@ -93,6 +94,8 @@ class ChrootRoot:
         self.stack.callback(remove_root, self.path)
         r = run(*SUDO, "tar", "-C", self.path, "--numeric-owner", "-xf", TARBALL)
         assert r.returncode == 0, r.stderr
+        # It becomes "/": mkdtemp's 0700 (here or in the tarball) would shut the service account out.
+        os.chmod(self.path, 0o755)
         # Downloaded .debs are kept between runs; only Debian's updates are fetched again.
         archives = os.path.join(CACHE, "apt-archives")
         os.makedirs(os.path.join(archives, "partial"), exist_ok=True)
@@ -192,6 +195,22 @@ class CleanDebianRoot(unittest.TestCase):
                  "loyalty-hub@w1.service", "loyalty-kiosk.service"]
         r = self.root.chroot("systemd-analyze", "verify", *[f"/usr/lib/systemd/system/{u}" for u in units])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_the_kiosk_starts_as_its_service_runs_it(self):
+        # The unit's user, state directory (systemd's StateDirectory=) and command line, headless.
+        r = self.root.chroot("install", "-d", "-o", "loyalty", "-g", "loyalty", "/var/lib/loyalty")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.root.chroot("runuser", "-u", "loyalty", "--", "loyalty-admin", "--db", "/var/lib/loyalty/store.db",
+                             "load-program", "/etc/loyalty/program.toml")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.root.chroot("runuser", "-u", "loyalty", "--", "loyalty-kiosk", "--db", "/var/lib/loyalty/store.db",
+                             "--fullscreen", "--assets", "/usr/share/omo-loyalty", "--no-devices", "--first-frame-exit",
+                             env={"SDL_VIDEODRIVER": "offscreen"})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(self.root.path, "usr/lib/systemd/system/loyalty-kiosk.service")) as f:
+            unit = f.read()
+        self.assertIn("User=loyalty", unit)
+        self.assertIn("--db /var/lib/loyalty/store.db --fullscreen --assets /usr/share/omo-loyalty", unit)
 
     def test_every_installed_binary_finds_its_libraries(self):
         for exe in ("loyalty-admin", "loyalty-link", "loyalty-hub", "loyalty-pos", "loyalty-kiosk"):
