@@ -186,3 +186,28 @@ TEST_CASE("a coupon the hub issued is accepted once under its own code and can b
     REQUIRE_FALSE(unknown.ok());
     CHECK(unknown.error().code == Errc::not_found);
 }
+
+TEST_CASE("a deferred tier check moves the member once, when the hub asks at the end of its batch") {
+    Fixture a;
+    Hub hub;
+    const auto m = a.enroll("13800000704");
+    const auto uid = a.engine->members().get(m)->uid;
+    a.sell(m, "BIG", {line("TS-1", "apparel", 1, 600000)});  // 6,000.00: gold at the terminal at once
+    const auto& o = a.engine->origin();
+    std::map<std::string, Timestamp> due;
+    for (const auto& e : a.engine->outbox().pending(o.store, o.terminal, 0, 1000)) {
+        const auto payload = nlohmann::json::parse(e.payload);
+        auto done = hub.engine->replication().apply(
+            ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload, true});
+        REQUIRE(done.ok());
+        if (done->tier_check_due) due[done->members.front()] = e.occurred_at;
+    }
+    CHECK(hub.member(uid).tier_code == "silver");  // not yet: deferred
+    REQUIRE(due.size() == 1);
+    auto moved = hub.engine->replication().check_tiers(due);
+    REQUIRE(moved.ok());
+    CHECK(*moved == std::vector<std::string>{uid});
+    CHECK(hub.member(uid).tier_code == "gold");
+    CHECK(hub.engine->outbox().backlog() == 0);  // decided here, sent down in snapshots, not as an event
+    CHECK(hub.engine->replication().check_tiers(due)->empty());  // nothing moves twice
+}
