@@ -59,6 +59,28 @@ void write_file(const fs::path& path, const std::string& text) {
     out << text;
 }
 
+// The agent of terminal S001/T01, quick to reconnect.
+AgentConfig store_agent(Mosquitto& broker, const fs::path& db) {
+    AgentConfig ac;
+    ac.db = db;
+    ac.address = {"TEST", "S001", "T01"};
+    ac.broker = broker.client("S001", "link-S001-T01");
+    ac.full_sync = false;
+    ac.backoff_initial_ms = 50;
+    ac.backoff_max_ms = 500;
+    return ac;
+}
+
+// The operator's hub.toml (hub database dir/hub.db): what `loyalty-hub -c` reads.
+fs::path write_hub_config(Mosquitto& broker, const fs::path& dir) {
+    const auto hub = broker.client("hub", "hub-w1");
+    const auto path = dir / "hub.toml";
+    write_file(path, "[hub]\ndb = \"" + (dir / "hub.db").string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
+                         hub.uri + "\"\nusername = \"hub\"\npassword = \"" + hub.password +
+                         "\"\nconnect_timeout_ms = 2000\n");
+    return path;
+}
+
 // What a hub worker (or a stray publisher) could put on the store's down topic.
 void publish_raw(const BrokerConfig& b, const std::string& topic, const std::string& payload) {
     mqtt::async_client client(b.uri, b.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
@@ -86,22 +108,11 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     REQUIRE(member.ok());
     CHECK(t.engine().campaigns().active("TEST").empty());
 
-    AgentConfig ac;
-    ac.db = dir.path() / "t1.db";
-    ac.address = {"TEST", "S001", "T01"};
-    ac.broker = broker.client("S001", "link-S001-T01");
-    ac.full_sync = false;
-    ac.backoff_initial_ms = 50;
-    ac.backoff_max_ms = 500;
-    RunningAgent agent(ac);
+    RunningAgent agent(store_agent(broker, dir.path() / "t1.db"));
     REQUIRE(eventually([&] { return agent->stats().connected; }));
 
     // The operator's command: loyalty-hub -c hub.toml --publish-campaigns FILE --program TEST --stores S001
-    const auto hub_broker = broker.client("hub", "hub-w1");
-    const auto hub_toml = dir.path() / "hub.toml";
-    write_file(hub_toml, "[hub]\ndb = \"" + (dir.path() / "hub.db").string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
-                             hub_broker.uri + "\"\nusername = \"hub\"\npassword = \"" + hub_broker.password +
-                             "\"\nconnect_timeout_ms = 2000\n");
+    const auto hub_toml = write_hub_config(broker, dir.path());
     // The hub's CLI, a process of its own: what the operator runs, and quicker
     // here than a second Paho client beside the agent's (about 2 s a publish).
     int files = 0;
@@ -170,12 +181,8 @@ TEST_CASE("head office's program reaches a terminal that connects after it was s
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
-    const auto hub_broker = broker.client("hub", "hub-w1");
     const auto hub_db = dir.path() / "hub.db";
-    const auto hub_toml = dir.path() / "hub.toml";
-    write_file(hub_toml, "[hub]\ndb = \"" + hub_db.string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
-                             hub_broker.uri + "\"\nusername = \"hub\"\npassword = \"" + hub_broker.password +
-                             "\"\nconnect_timeout_ms = 2000\n");
+    const auto hub_toml = write_hub_config(broker, dir.path());
     {  // The hub has booked the terminal's events (the member, the sale at S001).
         auto hub = HubStore::open(hub_db);
         REQUIRE(hub.ok());
@@ -201,14 +208,7 @@ TEST_CASE("head office's program reaches a terminal that connects after it was s
     write_file(dir.path() / "broken.json", R"({"code":"TEST"})");
     CHECK(hub_cli({"--publish-program", (dir.path() / "broken.json").string(), "--program", "TEST"}, "broken.log") == 1);
 
-    AgentConfig ac;
-    ac.db = dir.path() / "t1.db";
-    ac.address = {"TEST", "S001", "T01"};
-    ac.broker = broker.client("S001", "link-S001-T01");
-    ac.full_sync = false;
-    ac.backoff_initial_ms = 50;
-    ac.backoff_max_ms = 500;
-    RunningAgent agent(ac);
+    RunningAgent agent(store_agent(broker, dir.path() / "t1.db"));
     // The retained config arrives on subscribe: installed through the engine.
     REQUIRE(eventually([&] { return agent->stats().programs_installed == 1; }));
     // This test's own engine (another connection, like the kiosk's) sees the new rules within a second.
