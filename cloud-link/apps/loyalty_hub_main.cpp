@@ -31,6 +31,11 @@ int print_status(const loyalty::sync::HubConfig& config) {
     std::map<std::string, int> reasons;
     for (const auto& d : hub.dead_letters()) ++reasons[d.reason];
     for (const auto& [reason, count] : reasons) std::printf("dead letters %s: %d\n", reason.c_str(), count);
+    // Points spent at a store that the hub's copy of the member did not have (spent twice while offline).
+    for (const auto& program : hub.engine().programs().codes())
+        if (const auto points = hub.shortfall_points(program); points > 0)
+            std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n", program.c_str(),
+                        ll(points));
     return 0;
 }
 

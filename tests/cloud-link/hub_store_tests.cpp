@@ -260,3 +260,23 @@ TEST_CASE("a batch far beyond the terminal's applied sequence is refused, not he
     REQUIRE(good.ok());
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
 }
+
+TEST_CASE("points the hub's copy of a member does not have are booked as far as they go and listed") {
+    loyalty::test::TempDir dir;
+    Terminal a(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal b(dir.path() / "t2.db", "S002", "T01", 1);
+    REQUIRE(a.engine().ledger().adjust(a.member_id(0), 500, "welcome", "mgr", "a-1").ok());
+    REQUIRE(b.engine().ledger().adjust(b.member_id(0), 800, "welcome", "mgr", "b-1").ok());
+    const auto credited = b.last_seq();
+    REQUIRE(b.engine().ledger().adjust(b.member_id(0), -800, "spent", "mgr", "b-2").ok());
+    auto hub = open_hub(dir.path() / "hub.db");
+    REQUIRE(hub->apply({batch_of(a, 0, 1000)}, 1000).ok());
+    // Store B's credit never reached this hub (its early outbox was cleared); its spend does.
+    REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
+    auto r = hub->apply({batch_of(b, credited, 1000)}, 2000);
+    REQUIRE(r.ok());
+    CHECK(r->dead_letters == 0);
+    CHECK(hub->member("TEST", member_uid(0))->points == 0);  // never below zero
+    CHECK(hub->shortfall_points("TEST") == 300);
+    CHECK(hub->engine().ledger().verify_all().empty());
+}
