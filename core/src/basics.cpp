@@ -17,6 +17,7 @@ const char* to_string(Errc code) {
         case Errc::expired: return "expired";
         case Errc::already_used: return "already_used";
         case Errc::limit_exceeded: return "limit_exceeded";
+        case Errc::exceeds_sale: return "exceeds_sale";
         case Errc::unauthorized: return "unauthorized";
         case Errc::corrupt_database: return "corrupt_database";
         case Errc::storage: return "storage";

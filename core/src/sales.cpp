@@ -311,7 +311,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                 returning[r.line_no] += r.quantity;
             }
         }
-        if (returning.empty()) return make_error(Errc::conflict, "the sale is already fully refunded");
+        if (returning.empty()) return make_error(Errc::exceeds_sale, "the sale is already fully refunded");
         // A line's refunded share is net x (refunded qty / qty), computed cumulatively so
         // that refunding the last unit leaves no rounding remainder behind.
         Money amount, eligible_after, eligible_total;
@@ -322,8 +322,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                 qty = it->second;
                 returning.erase(it);
                 if (l.refunded + qty > l.quantity)
-                    return make_error(Errc::invalid_argument, "line " + std::to_string(l.line_no) +
-                                                                  ": refund is larger than what was sold");
+                    return make_error(Errc::exceeds_sale, "line " + std::to_string(l.line_no) +
+                                                              ": refund is larger than what was sold");
             }
             amount += share(l.refunded + qty) - share(l.refunded);
             if (l.eligible) {

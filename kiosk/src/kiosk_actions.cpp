@@ -48,7 +48,8 @@ Notice notice_for(const Error& error) {
         case Errc::already_used: return {"error.already_used", error.message, true};
         case Errc::insufficient_points: return {"error.insufficient_points", error.message, true};
         case Errc::unauthorized: return {"error.unauthorized", error.message, true};
-        case Errc::limit_exceeded: return {"error.limit_exceeded", error.message, true};
+        case Errc::limit_exceeded:
+        case Errc::exceeds_sale: return {"error.limit_exceeded", error.message, true};
         case Errc::conflict: return {"error.conflict", error.message, true};
         case Errc::invalid_argument: return {"error.invalid", error.message, true};
         default: return {"error.internal", error.message, true};

@@ -12,6 +12,7 @@ int status_of(Errc code) {
         case Errc::expired: return LOYALTY_POS_E_EXPIRED;
         case Errc::already_used: return LOYALTY_POS_E_ALREADY_USED;
         case Errc::limit_exceeded: return LOYALTY_POS_E_LIMIT_EXCEEDED;
+        case Errc::exceeds_sale: return LOYALTY_POS_E_REFUND_EXCEEDS_SALE;
         case Errc::unauthorized: return LOYALTY_POS_E_UNAUTHORIZED;
         case Errc::corrupt_database: return LOYALTY_POS_E_CORRUPT_DATABASE;
         case Errc::storage: return LOYALTY_POS_E_STORAGE;

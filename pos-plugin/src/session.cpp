@@ -185,13 +185,7 @@ Reply Session::commit(const BasketRequest& basket) {
 Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines) {
     RefundRequest request{program_, store_, terminal_, receipt, refund_ref, std::move(lines)};
     auto r = engine_->sales().refund(request);
-    if (!r) {
-        const auto& e = r.error();
-        // The engine reports over-refunds as bad arguments or conflicts; the till needs to tell them apart.
-        const bool exceeds = (e.code == Errc::invalid_argument && e.message.find("larger than") != std::string::npos) ||
-                             (e.code == Errc::conflict && e.message.find("already fully refunded") != std::string::npos);
-        return exceeds ? Reply::failure(LOYALTY_POS_E_REFUND_EXCEEDS_SALE, e.message) : failure(e);
-    }
+    if (!r) return failure(r.error());
     return Reply::success(refund_json(receipt, refund_ref, *r));
 }
 

@@ -17,6 +17,7 @@ enum class Errc {
     expired,              // expired coupon or code
     already_used,         // single-use coupon or code used before
     limit_exceeded,       // caps, stock, offline limits
+    exceeds_sale,         // a refund larger than what was sold, or of a sale already fully refunded
     unauthorized,         // manager credential missing or wrong
     corrupt_database,     // integrity check failed: refuse to run
     storage,              // SQLite failed (disk full, I/O error)
