@@ -56,6 +56,11 @@ std::string str_of(const json& j, const char* name) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+std::optional<std::string> optional_str(const json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt;
+}
+
 // One event's application: what it needs from the payload, and what it did.
 class Replay {
 public:
@@ -221,11 +226,11 @@ private:
         const auto net = int_of(p_, "net");
         db_.prepare(
                "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
-               "points_paid, points_earned, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "points_paid, points_earned, fingerprint, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT(program_id, store, terminal, receipt) DO NOTHING")
             .bind_all(program_.id, str_of(p_, "store"), str_of(p_, "terminal"), str_of(p_, "receipt"), id, to_unix(at_),
                       p_.contains("gross") ? int_of(p_, "gross") : net, net, int_of(p_, "points_paid"),
-                      int_of(p_, "points_earned"), e_.event_id)
+                      int_of(p_, "points_earned"), e_.event_id, optional_str(p_, "cashier"))
             .run();
         if (!id) return {};
         const auto key = sale_key();

@@ -185,11 +185,11 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         const auto now = ctx_.now();
         db.prepare(
               "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
-              "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint, cashier) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(program->id, key.store, key.terminal, key.receipt, request.member, to_unix(now),
                       q.basket.gross.minor, q.basket.net.minor, q.coupon_value.minor, q.points_to_pay,
-                      q.points_value.minor, q.earn.points, print)
+                      q.points_value.minor, q.earn.points, print, request.cashier)
             .run();
         const auto sale_id = db.last_insert_rowid();
         for (const auto& l : q.basket.lines)
@@ -213,7 +213,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         json event{{"sale_id", sale_id},   {"store", key.store},         {"terminal", key.terminal},
                    {"receipt", key.receipt}, {"lines", lines_json(q.basket)}, {"gross", q.basket.gross.minor},
                    {"net", q.basket.net.minor}, {"coupons", request.coupons}, {"points_paid", q.points_to_pay},
-                   {"points_earned", q.earn.points}};
+                   {"points_earned", q.earn.points}, {"cashier", request.cashier}};
         if (const auto& member = priced->member) {
             const auto ref = "receipt:" + key.text();
             if (q.points_to_pay > 0) {

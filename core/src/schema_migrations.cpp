@@ -384,10 +384,15 @@ CREATE INDEX sales_by_member ON sales(member_id, occurred_at, status, net_minor,
 CREATE INDEX lots_pending_by_member ON point_lots(member_id, release_at) WHERE state = 'pending';
 )sql";
 
+// Who rang the sale up: kept with the sale for the store's own checks.
+constexpr const char* kMigration6 = R"sql(
+ALTER TABLE sales ADD COLUMN cashier TEXT;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6};
     return kAll;
 }
 

@@ -107,7 +107,7 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  * load-program`); an older schema is migrated.
  *   program, store, terminal: codes, e.g. "DEMO", "S001", "T01" (required).
  *   config_json (may be NULL or "{}"), all fields optional:
- *     "cashier": "c-017"                 echoed in commit results, for the till's records
+ *     "cashier": "c-017"                 kept with each sale (and its event), echoed in commit results
  *     "categories": ["apparel", ...]     when given, basket lines must use one of these
  *     "trusted_keys": {"hub-1": "<64 hex>"}  public keys that sign member QR codes
  *     "member_code_validity_seconds": 60 how long a member QR code is accepted

@@ -169,6 +169,7 @@ Reply Session::commit(const BasketRequest& basket) {
     SaleRequest request;
     std::optional<Member> member;
     if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
+    if (!config_.cashier.empty()) request.cashier = config_.cashier;
     auto sale = engine_->sales().commit(request);
     if (!sale) return failure(sale.error());
     const auto& program = **engine_->programs().get(program_);

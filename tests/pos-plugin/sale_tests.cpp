@@ -1,5 +1,6 @@
 // Quotes, commits, refunds and voids through the C ABI.
 #include "abi_support.hpp"
+#include "loyalty/database.hpp"
 
 using namespace loyalty::pos_test;
 using nlohmann::json;
@@ -88,6 +89,14 @@ TEST_CASE("a receipt committed twice changes nothing the second time; other cont
     CHECK(first.body["receipt_lines"].size() >= 3);
     CHECK(first.body["receipt_qr"].is_null());  // a member sale: nothing to claim
     CHECK(first.body["cashier"] == "c-01");
+    {  // and kept with the sale in the store's database, for the store's own checks
+        auto db = loyalty::Database::open(till.store.db(), {});
+        REQUIRE(db.ok());
+        auto& st = (*db)->prepare("SELECT cashier FROM sales WHERE receipt = 'R-1'");
+        REQUIRE(st.step());
+        CHECK(st.text(0) == "c-01");
+        st.reset();
+    }
 
     const auto after_first = till.dump();
     auto again = till.commit(basket(seed.rich_uid, "R-1"));

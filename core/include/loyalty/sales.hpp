@@ -22,6 +22,7 @@ struct SaleRequest {
     std::vector<BasketLine> lines;
     Points points_to_pay = 0;          // pay part of the basket with points
     std::vector<std::string> coupons;  // coupon codes to use
+    std::optional<std::string> cashier{};  // who rang it up: kept with the sale and in its event
 };
 
 struct Quote {
