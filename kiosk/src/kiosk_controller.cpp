@@ -147,8 +147,12 @@ std::chrono::milliseconds KioskController::until_idle(SteadyTime now) const {
 }
 
 std::chrono::seconds KioskController::timeout() const {
-    // The thank-you screen goes back to attract on its own, quickly.
-    return state_.screen == Screen::thanks ? std::min(idle_timeout_, std::chrono::seconds{4}) : idle_timeout_;
+    // The thank-you screen goes back to attract on its own, quickly. The rating
+    // screen too: it still holds the member for rating campaigns, and a shopper who
+    // walks off must not leave their account to the next person's tap.
+    if (state_.screen == Screen::thanks) return std::min(idle_timeout_, std::chrono::seconds{4});
+    if (state_.screen == Screen::rating) return std::min(idle_timeout_, std::chrono::seconds{12});
+    return idle_timeout_;
 }
 
 void KioskController::go(Screen screen) {

@@ -252,6 +252,18 @@ TEST_CASE("an idle session clears itself and leaves nothing of the shopper on sc
     }
 }
 
+TEST_CASE("a shopper who walks off at the rating screen leaves nothing for the next person's tap") {
+    Kiosk k(1080, 1920, 60);
+    k.tap("demo.card.0");
+    k.tap("home.done");
+    REQUIRE(k.screen() == "rating");
+    k.app().advance_idle(std::chrono::seconds{13});  // far sooner than the 60 s of other screens
+    REQUIRE(k.screen() == "attract");
+    // The next person's tap at the attract screen rates nobody's visit.
+    CHECK(k.state()["member"].is_null());
+    CHECK(k.state()["rating"] == 0);
+}
+
 TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, exports it, backs up and checks the database") {
     Kiosk k;
     // A shopper rates the visit first: it shows up in the report.
