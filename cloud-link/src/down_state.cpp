@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event_effects.hpp"
+#include "json_fields.hpp"
 
 namespace loyalty::sync {
 
@@ -38,11 +39,11 @@ std::optional<DownState::StoredSnapshot> DownState::snapshot(const std::string& 
     s.through = st.int64(1);
     st.reset();
     s.snapshot.uid = member_uid;
-    s.snapshot.version = body.value("version", std::int64_t{0});
-    s.snapshot.points = body.value("points", std::int64_t{0});
-    s.snapshot.tier = body.value("tier", std::string{});
-    s.snapshot.status = body.value("status", std::string{});
-    s.snapshot.tier_review_at = body.value("tier_review_at", std::int64_t{0});
+    s.snapshot.version = int_field(body, "version");
+    s.snapshot.points = int_field(body, "points");
+    s.snapshot.tier = text_field(body, "tier");
+    s.snapshot.status = text_field(body, "status");
+    s.snapshot.tier_review_at = int_field(body, "tier_review_at");
     return s;
 }
 

@@ -1,18 +1,14 @@
 #include "event_effects.hpp"
 
+#include "json_fields.hpp"
+
 #include <algorithm>
 
 namespace loyalty::sync {
 
 namespace {
-std::int64_t int_of(const nlohmann::json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-std::string str_of(const nlohmann::json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
+std::int64_t int_of(const nlohmann::json& j, const char* name) { return int_field(j, name); }
+std::string str_of(const nlohmann::json& j, const char* name) { return text_field(j, name); }
 }  // namespace
 
 EventEffects effects_of(const std::string& type, const nlohmann::json& p) {

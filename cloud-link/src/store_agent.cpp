@@ -12,6 +12,7 @@
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/messages.hpp"
 #include "loyalty/sync/signing.hpp"
+#include "json_fields.hpp"
 #include "mqtt_session.hpp"
 
 namespace loyalty::sync {
@@ -241,12 +242,12 @@ struct StoreAgent::Impl {
     // newer version of the same block: applied there, a no-op everywhere.
     void block_card(const std::string& program, const DownItem& item) {
         const auto body = nlohmann::json::parse(item.body, nullptr, false);
-        const auto state = body.is_object() ? body.value("state", std::string{}) : std::string{};
+        const auto state = text_field(body, "state");
         auto card = engine->cards().find(program, item.key);
         if (!card || card->status == CardStatus::blocked || card->status == CardStatus::replaced ||
             card->status == CardStatus::lost)
             return;
-        const auto from = body.is_object() ? body.value("from_store", std::string{}) : std::string{};
+        const auto from = text_field(body, "from_store");
         auto done = state == "lost" ? engine->cards().report_lost(program, item.key, "hub")
                                     : engine->cards().block(program, item.key, "blocked at store " + from, "hub");
         if (!done) log_line(who, "card " + item.key + ": " + done.error().message);
@@ -257,8 +258,8 @@ struct StoreAgent::Impl {
     void adopt_tier(const DownItem& item) {
         const auto j = nlohmann::json::parse(item.body, nullptr, false);
         if (!j.is_object()) return;
-        const auto tier = j.value("tier", std::string{});
-        const auto review = j.value("tier_review_at", std::int64_t{0});
+        const auto tier = text_field(j, "tier");
+        const auto review = int_field(j, "tier_review_at");
         if (tier.empty() || review <= 0) return;  // a hub that does not decide tiers
         auto member = engine->members().get_by_uid(item.key);
         if (!member || member->status != "active") return;  // not a member this terminal knows
@@ -293,7 +294,7 @@ struct StoreAgent::Impl {
     void accept_coupon(const std::string& program, const DownItem& item) {
         const auto j = nlohmann::json::parse(item.body, nullptr, false);
         if (!j.is_object()) return;
-        auto member = engine->members().get_by_uid(j.value("member_uid", std::string{}));
+        auto member = engine->members().get_by_uid(text_field(j, "member_uid"));
         if (!member) {
             log_line(who, "coupon " + item.key + ": " + member.error().message);
             return;
@@ -302,12 +303,12 @@ struct StoreAgent::Impl {
         c.code = item.key;
         c.program = program;
         c.member = member->id;
-        c.source = j.value("source", std::string("hub"));
-        c.title = j.value("title", std::string{});
-        c.value = Money{j.value("value", std::int64_t{0})};
-        c.min_spend = Money{j.value("min_spend", std::int64_t{0})};
-        c.issued_at = from_unix(j.value("issued_at", std::int64_t{0}));
-        c.expires_at = from_unix(j.value("expires_at", std::int64_t{0}));
+        c.source = text_field(j, "source", "hub");
+        c.title = text_field(j, "title");
+        c.value = Money{int_field(j, "value")};
+        c.min_spend = Money{int_field(j, "min_spend")};
+        c.issued_at = from_unix(int_field(j, "issued_at"));
+        c.expires_at = from_unix(int_field(j, "expires_at"));
         auto accepted = engine->rewards().accept_issued(c);
         if (!accepted) {
             log_line(who, "coupon " + item.key + " refused: " + accepted.error().message);

@@ -207,7 +207,8 @@ private:
         auto uid = required_uid();
         if (!uid) return uid.error();
         const auto id = member(*uid);
-        const bool marketing = p_.value("marketing", false);
+        const auto flag = p_.find("marketing");
+        const bool marketing = flag != p_.end() && flag->is_boolean() && flag->get<bool>();
         db_.prepare("UPDATE members SET consent_marketing_at = ?, version = version + 1 WHERE id = ?")
             .bind_all(marketing ? std::optional<std::int64_t>(to_unix(at_)) : std::nullopt, id)
             .run();

@@ -220,6 +220,16 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
         CHECK(central.publish(terminal_down_topic(a), j) == 0);
         CHECK(central.publish(store_down_topic("TEST", "S001"), j) == 0);
     }
+    // Well-formed envelopes whose items carry fields of the wrong type: read as absent, refused or
+    // ignored, never an exception in the agent.
+    const std::vector<std::string> mistyped{
+        R"({"v":1,"kind":"snapshots","program":"TEST","items":[{"key":"m-x","version":3,"tier":5,"tier_review_at":"soon","points":"many"}]})",
+        R"({"v":1,"kind":"coupon_issue","program":"TEST","items":[{"key":"BAD-COUPON","version":1,"member_uid":7,"value":"lots"}]})",
+        R"({"v":1,"kind":"config","program":"TEST","items":[{"key":"program","version":50,"body":{"code":5,"tiers":"none"}}]})"};
+    for (const auto& m : mistyped) CHECK(central.publish(store_down_topic("TEST", "S001"), m) == 0);
+    REQUIRE(eventually([&] { return agent->stats().programs_refused == 1; }));
+    CHECK(agent->stats().coupons_accepted == 0);
+    CHECK(agent->stats().tiers_adopted == 0);
     // Good traffic right after the junk still flows.
     for (int i = 0; i < 10; ++i) t.sell(0);
     REQUIRE(eventually([&] { return t.backlog() == 0; }));

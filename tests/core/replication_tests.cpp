@@ -211,3 +211,26 @@ TEST_CASE("a deferred tier check moves the member once, when the hub asks at the
     CHECK(hub.engine->outbox().backlog() == 0);  // decided here, sent down in snapshots, not as an event
     CHECK(hub.engine->replication().check_tiers(due)->empty());  // nothing moves twice
 }
+
+TEST_CASE("fields of the wrong type in a replicated event read as absent: refused or booked as zero, never thrown") {
+    Fixture a;
+    Hub hub;
+    hub.take_from(*a.engine);  // the program
+    const std::vector<std::pair<std::string, nlohmann::json>> odd{
+        {"member.consent_changed", {{"member_uid", "u-9"}, {"marketing", "yes"}}},
+        {"sale.committed", {{"member_uid", "u-9"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "X"},
+                            {"net", "12.00"}, {"points_earned", 1.5}}},
+        {"points.adjusted", {{"member_uid", 42}, {"delta", "ten"}}},
+        {"campaign.fired", {{"member_uid", "u-9"}, {"campaigns", {{{"points", "50"}}, 7}}}},
+        {"card.blocked", {{"card", 8800}, {"status", true}}},
+        {"member.merged", {{"survivor_uid", "u-9"}, {"absorbed_uid", nullptr}}},
+    };
+    int n = 0;
+    for (const auto& [type, payload] : odd) {
+        auto done = hub.engine->replication().apply(
+            ReplicatedEvent{"odd-" + std::to_string(++n), type, "TEST", "S001", "T01", a.clock.now(), payload});
+        if (!done) CHECK(done.error().code == Errc::invalid_argument);
+    }
+    CHECK(total(hub.member("u-9")) == 0);
+    CHECK(hub.engine->ledger().verify_all().empty());
+}
