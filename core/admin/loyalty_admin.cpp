@@ -290,6 +290,8 @@ int main(int argc, char** argv) {
         std::printf("  sales        %lld, %s (members %lld, %s)\n", static_cast<long long>(r->sales),
                     format_money(r->sales_net).c_str(), static_cast<long long>(r->member_sales),
                     format_money(r->member_sales_net).c_str());
+        if (r->voids > 0)
+            std::printf("  voids        %lld, %s\n", static_cast<long long>(r->voids), format_money(r->voided_net).c_str());
         std::printf("  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld\n",
                     static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
                     static_cast<long long>(r->expired), static_cast<long long>(r->liability));

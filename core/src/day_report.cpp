@@ -27,7 +27,7 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         auto& sales = db.prepare(
             "SELECT count(*), coalesce(sum(net_minor), 0), count(member_id), "
             "coalesce(sum(CASE WHEN member_id IS NOT NULL THEN net_minor END), 0) "
-            "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?");
+            "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ? AND status != 'voided'");
         sales.bind_all(p, from, to);
         if (sales.step()) {
             r.sales = sales.int64(0);
@@ -36,6 +36,16 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.member_sales_net = Money{sales.int64(3)};
         }
         sales.reset();
+
+        auto& voids = db.prepare(
+            "SELECT count(*), coalesce(sum(net_minor), 0) FROM sales "
+            "WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ? AND status = 'voided'");
+        voids.bind_all(p, from, to);
+        if (voids.step()) {
+            r.voids = voids.int64(0);
+            r.voided_net = Money{voids.int64(1)};
+        }
+        voids.reset();
 
         auto& points = db.prepare(
             "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
@@ -73,7 +83,7 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
 
         auto& top = db.prepare(
             "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
-            "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? "
+            "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? AND s.status != 'voided' "
             "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
         top.bind_all(p, from, to);
         while (top.step()) r.top.push_back({mask_name(top.text(0)), Money{top.int64(1)}});

@@ -265,13 +265,16 @@ private:
         const auto amount = int_of(p_, "amount");
         const auto reversed = int_of(p_, "points_reversed");
         const auto restored = int_of(p_, "points_restored");
+        const auto flag = p_.find("voided");
+        const std::int64_t voided = flag != p_.end() && flag->is_boolean() && flag->get<bool>() ? 1 : 0;
         db_.prepare(
                "UPDATE sales SET refunded_minor = refunded_minor + ?, points_reversed = points_reversed + ?, "
                "points_restored = points_restored + ?, "
-               "status = CASE WHEN refunded_minor + ? >= net_minor THEN 'refunded' ELSE 'partially_refunded' END "
+               "status = CASE WHEN refunded_minor + ? >= net_minor THEN (CASE WHEN ? THEN 'voided' ELSE 'refunded' END) "
+               "ELSE 'partially_refunded' END "
                "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?")
-            .bind_all(amount, reversed, restored, amount, program_.id, str_of(p_, "store"), str_of(p_, "terminal"),
-                      str_of(p_, "receipt"))
+            .bind_all(amount, reversed, restored, amount, voided, program_.id, str_of(p_, "store"),
+                      str_of(p_, "terminal"), str_of(p_, "receipt"))
             .run();
         const auto uid = str_of(p_, "member_uid");
         if (uid.empty()) return {};

@@ -277,6 +277,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         const Money refunded_before{sale.int64(5)};
         const Points reversed_before = sale.int64(6), restored_before = sale.int64(7);
         sale.reset();
+        if (request.void_sale && !request.lines.empty())
+            return make_error(Errc::invalid_argument, "a void takes back the whole sale, not lines of it");
 
         auto& prior = db.prepare(
             "SELECT amount_minor, points_reversed, points_restored, points_shortfall FROM refunds "
@@ -289,6 +291,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             return r;
         }
 
+        if (request.void_sale && refunded_before.minor > 0)
+            return make_error(Errc::exceeds_sale, "receipt " + key.receipt + " was refunded already; it cannot be voided");
         struct Line {
             int line_no;
             std::int64_t quantity, refunded;
@@ -374,7 +378,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         db.prepare(
               "UPDATE sales SET refunded_minor = ?, points_reversed = ?, points_restored = ?, status = ? WHERE id = ?")
             .bind_all(refunded_after.minor, reverse_target, restored_before + result.restored,
-                      fully ? "refunded" : "partially_refunded", sale_id)
+                      fully ? (request.void_sale ? "voided" : "refunded") : "partially_refunded", sale_id)
             .run();
         db.prepare(
               "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, points_reversed, points_restored, "
@@ -385,7 +389,8 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         json event{{"sale_id", sale_id},         {"store", key.store},          {"terminal", key.terminal},
                    {"receipt", key.receipt},     {"refund_ref", request.refund_ref}, {"amount", amount.minor},
                    {"points_reversed", result.reversed}, {"points_restored", result.restored},
-                   {"points_shortfall", result.shortfall}, {"campaign_points_reversed", result.campaign_reversed}};
+                   {"points_shortfall", result.shortfall}, {"campaign_points_reversed", result.campaign_reversed},
+                   {"voided", request.void_sale}};
         if (member) {
             event["member"] = *member;
             event["available"] = result.available_after;

@@ -183,8 +183,9 @@ Reply Session::commit(const BasketRequest& basket) {
     return Reply::success_text(sale_text(basket.receipt, *sale, lines, config_.cashier, qr));
 }
 
-Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines) {
-    RefundRequest request{program_, store_, terminal_, receipt, refund_ref, std::move(lines)};
+Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines,
+                         bool void_sale) {
+    RefundRequest request{program_, store_, terminal_, receipt, refund_ref, std::move(lines), void_sale};
     auto r = engine_->sales().refund(request);
     if (!r) return failure(r.error());
     return Reply::success(refund_json(receipt, refund_ref, *r));
@@ -214,7 +215,7 @@ Reply Session::void_sale(const std::string& receipt) {
                               "only the terminal's last sale can be voided; use a refund for receipt " + receipt);
     if (status == "partially_refunded")
         return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was partly refunded; refund the rest instead");
-    auto reply = refund_of(receipt, "void", {});
+    auto reply = refund_of(receipt, "void", {}, /*void_sale=*/true);
     if (reply.status == LOYALTY_POS_E_REFUND_EXCEEDS_SALE)  // refunded by a slip, not voided
         return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was refunded already");
     return reply;

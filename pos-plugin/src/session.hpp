@@ -41,7 +41,8 @@ private:
     Result<Member> member_by_uid(const std::string& uid);
     // Resolves the basket's member and checks its categories; builds the core request.
     Reply prepare(const BasketRequest& basket, SaleRequest& request, std::optional<Member>& member);
-    Reply refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines);
+    Reply refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines,
+                    bool void_sale = false);
     Reply check_manager(const ManagerCredential& credential);
 
     std::mutex mutex_;

@@ -35,6 +35,17 @@ TEST_CASE("the day report counts the local day's sales and points, and masks the
     for (const auto& t : r->tiers) members += t.members;
     CHECK(members == 2);
 
+    // A sale the cashier voids leaves the day's sales and is counted as a void.
+    f.sell(b, "D4", {line("TS-1", "apparel", 1, 7000)});
+    RefundRequest void_d4{f.program, "", "", "D4", "void", {}, true};
+    REQUIRE(f.engine->sales().refund(void_d4).ok());
+    auto after_void = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(after_void.ok());
+    CHECK(after_void->sales == 3);
+    CHECK(after_void->sales_net.minor == 55000);
+    CHECK(after_void->voids == 1);
+    CHECK(after_void->voided_net.minor == 7000);
+
     // The next local day starts empty; an unknown program is an error, not a zero report.
     f.advance_days(1);
     auto next = day_report(*f.engine, f.program, f.clock.now());

@@ -60,6 +60,9 @@ TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance
     REQUIRE(store.engine->ledger().adjust(m, -25, "damaged voucher", "mgr-1", "adj-1").ok());
     REQUIRE(store.engine->ledger().adjust(m, 2000, "service recovery", "mgr-1", "adj-2").ok());
     REQUIRE(store.engine->rewards().redeem(m, "CPN-20", "redeem-1").ok());
+    store.sell(m, "R3", {line("TS-3", "apparel", 1, 9900)});
+    RefundRequest void_r3{store.program, "", "", "R3", "void", {}, true};
+    REQUIRE(store.engine->sales().refund(void_r3).ok());
     const auto at_store = *store.engine->members().get(m);
 
     hub.take_from(*store.engine);
@@ -74,6 +77,14 @@ TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance
     REQUIRE(!card.empty());
     CHECK(hub.engine->cards().find("TEST", card.front().number).ok());
     for (const auto& o : hub.outcomes) CHECK(o.shortfall == 0);
+    auto& status = hub.engine->db().prepare("SELECT status FROM sales WHERE receipt = ?");
+    for (const auto& [receipt, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"R1", "committed"}, {"R2", "refunded"}, {"R3", "voided"}}) {
+        status.bind(1, receipt);
+        REQUIRE(status.step());
+        CHECK(status.text(0) == expected);
+        status.reset();
+    }
 
     // Booked under the terminal's store and time, not the hub's.
     const auto entries = hub.engine->ledger().history(at_hub.id);

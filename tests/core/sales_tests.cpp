@@ -264,3 +264,23 @@ TEST_CASE("a shopper claims a non-member sale's points once, within the claim wi
     CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "NOPE", m}).error().code == Errc::not_found);
     f.require_balances_agree();
 }
+
+TEST_CASE("a void takes back a whole, untouched sale and marks it voided; lines or a refunded sale are refused") {
+    Fixture f;
+    const auto m = f.enroll("13800000910");
+    f.sell(m, "V1", {line("TS-1", "apparel", 2, 10000)});
+    RefundRequest with_lines{f.program, "", "", "V1", "void", {RefundLine{1, 1}}, true};
+    CHECK(f.engine->sales().refund(with_lines).error().code == Errc::invalid_argument);
+    RefundRequest partial{f.program, "", "", "V1", "RF-1", {RefundLine{1, 1}}};
+    REQUIRE(f.engine->sales().refund(partial).ok());
+    RefundRequest too_late{f.program, "", "", "V1", "void", {}, true};
+    CHECK(f.engine->sales().refund(too_late).error().code == Errc::exceeds_sale);
+
+    f.sell(m, "V2", {line("TS-1", "apparel", 1, 10000)});
+    RefundRequest void_v2{f.program, "", "", "V2", "void", {}, true};
+    auto voided = f.engine->sales().refund(void_v2);
+    REQUIRE(voided.ok());
+    CHECK(voided->amount == Money{10000});
+    CHECK(count(f, "SELECT count(*) FROM sales WHERE receipt = 'V2' AND status = 'voided'") == 1);
+    f.require_balances_agree();
+}

@@ -206,6 +206,14 @@ TEST_CASE("void takes back the terminal's last sale only, and repeats safely") {
     REQUIRE_MESSAGE(voided.status == LOYALTY_POS_OK, voided.message);
     CHECK(voided.body["amount"] == 32000 + 39800 + 6500);
     CHECK(voided.body["points_reversed"] == 718);
+    {  // a void, not a refund: the sale leaves the day's sales
+        auto db = loyalty::Database::open(till.store.db(), {});
+        REQUIRE(db.ok());
+        auto& st = (*db)->prepare("SELECT status FROM sales WHERE receipt = 'R-7'");
+        REQUIRE(st.step());
+        CHECK(st.text(0) == "voided");
+        st.reset();
+    }
     const auto after = till.dump();
     auto again = till.void_sale("R-7");
     CHECK(again.status == LOYALTY_POS_OK);

@@ -63,6 +63,9 @@ struct RefundRequest {
     std::string receipt;
     std::string refund_ref;         // idempotency: the refund slip's number
     std::vector<RefundLine> lines;  // empty: everything not refunded yet
+    // A cashier's void: the whole sale taken back before it was ever refunded; the
+    // sale ends 'voided' and drops out of the day's sales.
+    bool void_sale = false;
 };
 
 struct RefundResult {
