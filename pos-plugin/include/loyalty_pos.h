@@ -185,7 +185,8 @@ LOYALTY_POS_API int loyalty_pos_refund(loyalty_pos_session* session, const char*
 /*
  * Voids the last sale committed on this store and terminal (a cashier's
  * mistake caught at once, also after a till restart): a full refund under
- * refund_ref "void". Voiding it again returns the same result with
+ * refund_ref "void", and the sale is marked voided (it leaves the day's sales
+ * in the closing report). Voiding it again returns the same result with
  * "replayed": true. Result as loyalty_pos_refund.
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT, BAD_STATE (not the terminal's last
  * sale, or it was refunded in whole or part).
