@@ -63,8 +63,10 @@ Result<void> publish_once(const HubConfig& config, const std::vector<Outgoing>& 
     return {};
 }
 
-// The stores of a program the hub has heard from.
-Result<std::vector<std::string>> stores_seen(HubStore& hub, const std::string& program) {
+// The stores given, or when none are: every store of the program the hub has heard from.
+Result<std::vector<std::string>> or_stores_seen(HubStore& hub, const std::string& program,
+                                                std::vector<std::string> given) {
+    if (!given.empty()) return given;
     auto seen = guarded([&]() -> Result<std::vector<TerminalStatus>> { return hub.terminals(); });
     if (!seen) return seen.error();
     std::set<std::string> stores;
@@ -83,12 +85,9 @@ Result<ConfigPublishReport> publish_config(const HubConfig& config, const Config
     auto& hub = *opened.value();
 
     ConfigPublishReport report;
-    report.stores = what.stores;
-    if (report.stores.empty()) {
-        auto seen = stores_seen(hub, what.program);
-        if (!seen) return seen.error();
-        report.stores = std::move(*seen);
-    }
+    auto stores = or_stores_seen(hub, what.program, what.stores);
+    if (!stores) return stores.error();
+    report.stores = std::move(*stores);
     if (report.stores.empty())
         return make_error(Errc::not_found, "the hub has seen no store of program " + what.program + "; name them");
     // Refuse a body that is not a JSON object before spending a version on it.
@@ -131,6 +130,14 @@ Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssu
     if (!member) return member.error();
     if (member->program != what.program)
         return make_error(Errc::not_found, "member " + what.member_uid + " is not in program " + what.program);
+    // The stores where the member shops; none yet: every store the hub has seen. Known before the
+    // grant, so a coupon nobody could receive is not issued.
+    auto shops = guarded([&]() -> Result<std::vector<std::string>> { return hub.member_stores(what.member_uid); });
+    if (!shops) return shops.error();
+    auto stores = or_stores_seen(hub, what.program, std::move(*shops));
+    if (!stores) return stores.error();
+    if (stores->empty())
+        return make_error(Errc::not_found, "the hub has seen no store to send a coupon for " + what.member_uid + " to");
     const auto key = what.idempotency_key.empty()
                          ? "hub:" + what.member_uid + ":" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count())
                          : what.idempotency_key;
@@ -140,17 +147,7 @@ Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssu
 
     CouponIssueReport report;
     report.code = coupon->code;
-    // The stores where the member shops; none yet: every store the hub has seen.
-    auto shops = guarded([&]() -> Result<std::vector<std::string>> { return hub.member_stores(what.member_uid); });
-    if (!shops) return shops.error();
-    report.stores = std::move(*shops);
-    if (report.stores.empty()) {
-        auto seen = stores_seen(hub, what.program);
-        if (!seen) return seen.error();
-        report.stores = std::move(*seen);
-    }
-    if (report.stores.empty())
-        return make_error(Errc::not_found, "coupon " + report.code + " issued, but the hub has seen no store to send it to");
+    report.stores = std::move(*stores);
     const nlohmann::json item{{"key", coupon->code},          {"version", 1},
                               {"member_uid", what.member_uid}, {"title", coupon->title},
                               {"value", coupon->value.minor},  {"min_spend", coupon->min_spend.minor},

@@ -3,6 +3,22 @@
 #include "loyalty/database.hpp"
 
 using namespace loyalty::pos_test;
+
+namespace {
+
+// One column of a sale as the store's database holds it, read beside the till's session.
+std::string sale_field(const Till& till, const std::string& receipt, const std::string& column) {
+    auto db = loyalty::Database::open(till.store.db(), {});
+    REQUIRE(db.ok());
+    auto& st = (*db)->prepare("SELECT " + column + " FROM sales WHERE receipt = ?");
+    st.bind(1, receipt);
+    REQUIRE(st.step());
+    auto value = st.text(0);
+    st.reset();
+    return value;
+}
+
+}  // namespace
 using nlohmann::json;
 
 namespace {
@@ -89,14 +105,7 @@ TEST_CASE("a receipt committed twice changes nothing the second time; other cont
     CHECK(first.body["receipt_lines"].size() >= 3);
     CHECK(first.body["receipt_qr"].is_null());  // a member sale: nothing to claim
     CHECK(first.body["cashier"] == "c-01");
-    {  // and kept with the sale in the store's database, for the store's own checks
-        auto db = loyalty::Database::open(till.store.db(), {});
-        REQUIRE(db.ok());
-        auto& st = (*db)->prepare("SELECT cashier FROM sales WHERE receipt = 'R-1'");
-        REQUIRE(st.step());
-        CHECK(st.text(0) == "c-01");
-        st.reset();
-    }
+    CHECK(sale_field(till, "R-1", "cashier") == "c-01");  // and kept with the sale, for the store's own checks
 
     const auto after_first = till.dump();
     auto again = till.commit(basket(seed.rich_uid, "R-1"));
@@ -206,14 +215,7 @@ TEST_CASE("void takes back the terminal's last sale only, and repeats safely") {
     REQUIRE_MESSAGE(voided.status == LOYALTY_POS_OK, voided.message);
     CHECK(voided.body["amount"] == 32000 + 39800 + 6500);
     CHECK(voided.body["points_reversed"] == 718);
-    {  // a void, not a refund: the sale leaves the day's sales
-        auto db = loyalty::Database::open(till.store.db(), {});
-        REQUIRE(db.ok());
-        auto& st = (*db)->prepare("SELECT status FROM sales WHERE receipt = 'R-7'");
-        REQUIRE(st.step());
-        CHECK(st.text(0) == "voided");
-        st.reset();
-    }
+    CHECK(sale_field(till, "R-7", "status") == "voided");  // a void, not a refund: it leaves the day's sales
     const auto after = till.dump();
     auto again = till.void_sale("R-7");
     CHECK(again.status == LOYALTY_POS_OK);
