@@ -16,12 +16,14 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "running.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
+using loyalty::sync::test::Running;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -119,24 +121,6 @@ double raw_qos1(test::Mosquitto& broker, const std::vector<OutboxEvent>& events)
     sub.disconnect()->wait();
     return static_cast<double>(received) / elapsed;
 }
-
-// Runs a service's run() on its own thread until destroyed.
-template <class Service>
-class Running {
-public:
-    template <class Config>
-    explicit Running(Config config) : service_(std::move(config)), thread_([this] { (void)service_.run(stop_); }) {}
-    ~Running() {
-        stop_ = true;
-        thread_.join();
-    }
-    Service* operator->() { return &service_; }
-
-private:
-    std::atomic<bool> stop_{false};
-    Service service_;
-    std::thread thread_;
-};
 
 AgentConfig agent_config(test::Mosquitto& broker, const fs::path& db, const std::string& store) {
     AgentConfig c;

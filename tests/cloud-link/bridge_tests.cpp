@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "running.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
 #include "terminal.hpp"
@@ -30,33 +31,6 @@ std::string read_file(const fs::path& p) {
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
 }
-
-template <class Pred>
-bool eventually(Pred pred, int timeout_ms = 20000) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred();
-}
-
-template <class Service>
-class Running {
-public:
-    template <class Config>
-    explicit Running(Config config) : service_(std::move(config)), thread_([this] { (void)service_.run(stop_); }) {}
-    ~Running() {
-        stop_ = true;
-        thread_.join();
-    }
-    Service* operator->() { return &service_; }
-
-private:
-    std::atomic<bool> stop_{false};
-    Service service_;
-    std::thread thread_;
-};
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "running.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
@@ -21,31 +22,6 @@ using namespace loyalty::sync::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-class RunningAgent {
-public:
-    explicit RunningAgent(AgentConfig c) : agent_(std::move(c)), thread_([this] { (void)agent_.run(stop_); }) {}
-    ~RunningAgent() {
-        stop_ = true;
-        thread_.join();
-    }
-    StoreAgent* operator->() { return &agent_; }
-
-private:
-    std::atomic<bool> stop_{false};
-    StoreAgent agent_;
-    std::thread thread_;
-};
-
-template <class Pred>
-bool eventually(Pred pred, int timeout_ms = 15000) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred();
-}
 
 // One campaign of the test program; `trigger` lets a test make it invalid.
 std::string campaign_file(int version, const std::string& trigger = "purchase", const std::string& code = "spend-100") {
@@ -108,7 +84,7 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     REQUIRE(member.ok());
     CHECK(t.engine().campaigns().active("TEST").empty());
 
-    RunningAgent agent(store_agent(broker, dir.path() / "t1.db"));
+    Running<StoreAgent> agent(store_agent(broker, dir.path() / "t1.db"));
     REQUIRE(eventually([&] { return agent->stats().connected; }));
 
     // The operator's command: loyalty-hub -c hub.toml --publish-campaigns FILE --program TEST --stores S001
@@ -208,7 +184,7 @@ TEST_CASE("head office's program reaches a terminal that connects after it was s
     write_file(dir.path() / "broken.json", R"({"code":"TEST"})");
     CHECK(hub_cli({"--publish-program", (dir.path() / "broken.json").string(), "--program", "TEST"}, "broken.log") == 1);
 
-    RunningAgent agent(store_agent(broker, dir.path() / "t1.db"));
+    Running<StoreAgent> agent(store_agent(broker, dir.path() / "t1.db"));
     // The retained config arrives on subscribe: installed through the engine.
     REQUIRE(eventually([&] { return agent->stats().programs_installed == 1; }));
     // This test's own engine (another connection, like the kiosk's) sees the new rules within a second.

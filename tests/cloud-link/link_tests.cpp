@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "running.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
@@ -17,37 +18,6 @@ using namespace loyalty::sync;
 using namespace loyalty::sync::test;
 
 namespace {
-
-// Runs a service's run() on a thread until destroyed.
-template <class Service>
-class Running {
-public:
-    template <class... Args>
-    explicit Running(Args... args)
-        : service_(std::move(args)...), thread_([this] { result_ = service_.run(stop_); }) {}
-    ~Running() {
-        stop_ = true;
-        thread_.join();
-    }
-    Service& operator*() { return service_; }
-    Service* operator->() { return &service_; }
-
-private:
-    std::atomic<bool> stop_{false};
-    Service service_;
-    Result<void> result_;
-    std::thread thread_;
-};
-
-template <class Pred>
-bool eventually(Pred pred, int timeout_ms = 20000) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred();
-}
 
 AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db, const std::string& store,
                          const std::string& terminal) {
