@@ -14,6 +14,7 @@
 
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using Stopwatch = std::chrono::steady_clock;
@@ -111,10 +112,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto& e = **opened;
-    auto& count = e.db().prepare("SELECT count(*) FROM members");
-    count.step();
-    const auto existing = count.int64(0);
-    count.reset();
+    const auto existing = engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
     if (existing != kMembers) {
         if (auto saved = e.programs().save(*program, "bench"); !saved) {
             std::fprintf(stderr, "core_bench: %s\n", saved.error().message.c_str());

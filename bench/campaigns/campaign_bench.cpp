@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using nlohmann::json;
@@ -111,7 +112,7 @@ Store make_store(const std::filesystem::path& path, const Clock& clock,
     auto& e = *s.engine;
     if (!e.programs().save(program, "bench")) throw std::runtime_error("cannot save program");
     {
-        Transaction batch(e.db());
+        Transaction batch(engine_database(e));
         for (int i = 0; i < kMembers; ++i) {
             EnrollRequest r;
             r.program = program.code;

@@ -20,6 +20,7 @@
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -65,7 +66,7 @@ std::unique_ptr<Engine> queued_terminal(const fs::path& db, const std::string& s
     program->code = "BENCH";
     if (auto saved = engine->programs().save(*program, "bench"); !saved) throw std::runtime_error(saved.error().message);
     for (std::int64_t done = 0; done < count;) {
-        Transaction tx(engine->db());
+        Transaction tx(engine_database(*engine));
         for (int i = 0; i < 10000 && done < count; ++i, ++done)
             engine->outbox().append("sale.committed", "BENCH", sale_payload(done, store));
         tx.commit();

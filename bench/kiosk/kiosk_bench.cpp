@@ -24,6 +24,7 @@
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/kiosk/app.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using Steady = std::chrono::steady_clock;
@@ -42,10 +43,7 @@ bool make_million(const std::filesystem::path& db, std::int64_t members) {
         return false;
     }
     auto& e = **opened;
-    auto& count = e.db().prepare("SELECT count(*) FROM members");
-    count.step();
-    const auto existing = count.int64(0);
-    count.reset();
+    const auto existing = engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
     if (existing == members) return true;
     if (existing != 0) {
         std::fprintf(stderr, "kiosk_bench: %s holds %lld members, expected 0 or %lld; remove it\n", db.c_str(),

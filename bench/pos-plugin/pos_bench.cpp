@@ -15,6 +15,7 @@
 
 #include "loyalty/engine.hpp"
 #include "loyalty_pos.h"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using Stopwatch = std::chrono::steady_clock;
@@ -52,7 +53,7 @@ Store make_store(const std::filesystem::path& db) {
     if (!program) throw std::runtime_error(program.error().message);
     if (!(*engine)->programs().save(*program, "bench")) throw std::runtime_error("cannot save the program");
     Store store;
-    Transaction tx((*engine)->db());  // set-up only: one transaction for all members
+    Transaction tx(engine_database(**engine));  // set-up only: one transaction for all members
     for (int i = 0; i < kMembers; ++i) {
         EnrollRequest e;
         e.program = "DEMO";

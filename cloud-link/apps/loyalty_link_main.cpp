@@ -10,6 +10,7 @@
 #include "loyalty/sync/offline_limit.hpp"
 #include "loyalty/sync/store_agent.hpp"
 #include "signals.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ int print_status(const loyalty::sync::AgentConfig& config, const std::string& me
         return 1;
     }
     auto& e = *engine.value();
-    loyalty::sync::DownState down(e.db());
+    loyalty::sync::DownState down(engine_database(e));
     const auto& a = config.address;
     std::printf("terminal %s/%s/%s via %s\n", a.program.c_str(), a.store.c_str(), a.terminal.c_str(),
                 config.broker.uri.c_str());
@@ -46,7 +47,7 @@ int print_status(const loyalty::sync::AgentConfig& config, const std::string& me
     std::printf("member snapshots from the hub: %lld, dead letters: %lld\n", ll(down.item_count("snapshots")),
                 ll(down.dead_letter_count()));
     if (!member.empty()) {
-        loyalty::sync::OfflineRedemptionLimit limit(e.db(), config.offline_redeem_limit, a.store, a.terminal);
+        loyalty::sync::OfflineRedemptionLimit limit(engine_database(e), config.offline_redeem_limit, a.store, a.terminal);
         if (auto snap = down.snapshot(member))
             std::printf("member %s: hub %lld points (version %lld), with this terminal's unacknowledged events %lld\n",
                         member.c_str(), ll(snap->snapshot.points), ll(snap->snapshot.version),

@@ -31,13 +31,12 @@ bool DownState::apply(const DownItem& item, std::int64_t through, std::int64_t n
 }
 
 std::optional<DownState::StoredSnapshot> DownState::snapshot(const std::string& member_uid) {
-    auto& st = db_.prepare("SELECT body, through FROM link_down_items WHERE kind = 'snapshots' AND key = ?");
+    auto st = db_.prepare("SELECT body, through FROM link_down_items WHERE kind = 'snapshots' AND key = ?");
     st.bind(1, member_uid);
     if (!st.step()) return std::nullopt;
     const auto body = nlohmann::json::parse(st.text(0), nullptr, false);
     StoredSnapshot s;
     s.through = st.int64(1);
-    st.reset();
     s.snapshot.uid = member_uid;
     s.snapshot.version = int_field(body, "version");
     s.snapshot.points = int_field(body, "points");
@@ -52,7 +51,7 @@ std::optional<std::int64_t> DownState::reconciled_points(const std::string& memb
     auto snap = snapshot(member_uid);
     if (!snap) return std::nullopt;
     std::int64_t points = snap->snapshot.points;
-    auto& st = db_.prepare(
+    auto st = db_.prepare(
         "SELECT type, payload FROM outbox WHERE store = ? AND terminal = ? AND seq > ? "
         "AND instr(payload, ?) > 0 ORDER BY seq");
     st.bind_all(store, terminal, snap->through, member_uid);
@@ -72,19 +71,17 @@ void DownState::dead_letter(const std::string& topic, const std::string& why, co
 }
 
 std::int64_t DownState::dead_letter_count() {
-    auto& st = db_.prepare("SELECT count(*) FROM link_dead_letters");
+    auto st = db_.prepare("SELECT count(*) FROM link_dead_letters");
     st.step();
     const auto n = st.int64(0);
-    st.reset();
     return n;
 }
 
 std::int64_t DownState::item_count(const std::string& kind) {
-    auto& st = db_.prepare("SELECT count(*) FROM link_down_items WHERE kind = ?");
+    auto st = db_.prepare("SELECT count(*) FROM link_down_items WHERE kind = ?");
     st.bind(1, kind);
     st.step();
     const auto n = st.int64(0);
-    st.reset();
     return n;
 }
 
@@ -95,11 +92,10 @@ void DownState::set_status(const std::string& name, std::int64_t value) {
 }
 
 std::optional<std::int64_t> DownState::status(const std::string& name) {
-    auto& st = db_.prepare("SELECT value FROM link_status WHERE name = ?");
+    auto st = db_.prepare("SELECT value FROM link_status WHERE name = ?");
     st.bind(1, name);
     if (!st.step()) return std::nullopt;
     const auto v = st.int64(0);
-    st.reset();
     return v;
 }
 

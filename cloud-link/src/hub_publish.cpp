@@ -24,11 +24,10 @@ Result<std::int64_t> next_config_version(HubStore& hub, const std::string& progr
               "ON CONFLICT(program, key) DO UPDATE SET version = version + 1")
             .bind_all(program, key)
             .run();
-        auto& st = db.prepare("SELECT version FROM hub_config_versions WHERE program = ? AND key = ?");
+        auto st = db.prepare("SELECT version FROM hub_config_versions WHERE program = ? AND key = ?");
         st.bind_all(program, key);
         st.step();
         const auto version = st.int64(0);
-        st.reset();
         tx.commit();
         return version;
     });

@@ -11,6 +11,7 @@
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 
@@ -102,11 +103,11 @@ struct HubStore::Pass {
     void check_tiers() {
         if (tier_checks.empty()) return;
         auto moved = hub.engine_->replication().check_tiers(tier_checks);
-        if (!moved) throw StorageError(SQLITE_IOERR, moved.error().message);
+        if (!moved) throw OperationAborted(moved.error());
         tier_checks.clear();
     }
 
-    Database& db() { return hub.engine_->db(); }
+    Database& db() { return engine_database(*hub.engine_); }
 
     void dead_letter(const HubIncoming& in, const Error& why) {
         db().prepare(
@@ -120,11 +121,10 @@ struct HubStore::Pass {
     }
 
     std::int64_t last_seq(const TerminalAddress& a) {
-        auto& st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
+        auto st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
         st.bind_all(a.store, a.terminal);
         std::int64_t seq = 0;
         if (st.step()) seq = st.int64(0);
-        st.reset();
         return seq;
     }
 
@@ -186,7 +186,7 @@ struct HubStore::Pass {
         auto done = hub.engine_->replication().apply(
             ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
         if (!done) {
-            if (done.error().code == Errc::storage) throw StorageError(SQLITE_IOERR, done.error().message);
+            if (done.error().code == Errc::storage) throw OperationAborted(done.error());
             db().prepare("UPDATE hub_applied SET status = 'parked' WHERE id = ?").bind(1, row).run();
             const char* why = done.error().code == Errc::not_found ? reason::unknown_program : reason::malformed;
             HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"payload", e.payload}}.dump(), {}};
@@ -210,14 +210,12 @@ struct HubStore::Pass {
     // Applies events that waited for this one, in order.
     void release_held(const TerminalAddress& a, std::int64_t& last) {
         while (true) {
-            auto& st = db().prepare("SELECT event FROM hub_held WHERE store = ? AND terminal = ? AND seq = ?");
+            auto st = db().prepare("SELECT event FROM hub_held WHERE store = ? AND terminal = ? AND seq = ?");
             st.bind_all(a.store, a.terminal, last + 1);
             if (!st.step()) {
-                st.reset();
                 break;
             }
             const auto j = json::parse(st.text(0));
-            st.reset();
             DecodedEvent e{j.at("id").get<std::string>(), j.at("seq").get<std::int64_t>(),
                            j.at("type").get<std::string>(), j.at("schema").get<int>(), j.value("at", std::int64_t{0}),
                            j.at("payload")};
@@ -329,7 +327,7 @@ struct HubStore::Pass {
                 db().prepare("INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
                     .bind_all(program, uid, store)
                     .run();
-                auto& st = db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
+                auto st = db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
                 st.bind_all(program, uid);
                 while (st.step()) audience[{program, st.text(0)}].insert(uid);
             }
@@ -337,7 +335,7 @@ struct HubStore::Pass {
         for (const auto& [where, uids] : audience) {
             const auto& [program, store] = where;
             std::map<std::string, std::int64_t> through;
-            auto& th = db().prepare("SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
+            auto th = db().prepare("SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
             th.bind_all(store, program);
             while (th.step()) through[th.text(0)] = th.int64(1);
             std::vector<MemberSnapshot> items;
@@ -354,7 +352,7 @@ struct HubStore::Pass {
         for (const auto& [program, items] : card_blocks) {
             const auto payload =
                 json{{"v", protocol_version}, {"kind", "card_block"}, {"program", program}, {"items", items}}.dump();
-            auto& stores = db().prepare("SELECT DISTINCT store FROM hub_terminals WHERE program = ?");
+            auto stores = db().prepare("SELECT DISTINCT store FROM hub_terminals WHERE program = ?");
             stores.bind(1, program);
             while (stores.step()) report.publish.push_back({store_down_topic(program, stores.text(0)), payload});
         }
@@ -377,7 +375,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     auto engine = Engine::open(path, hub_clock, EngineOptions{Origin{"HUB", options.worker}, db_options});
     if (!engine) return engine.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
-        auto& db = (*engine)->db();
+        auto& db = engine_database(**engine);
         db.exec(hub_schema);
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
@@ -389,7 +387,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
 Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
     return guarded([&]() -> Result<HubApplyReport> {
         Pass pass(*this, now_ms);
-        Transaction tx(engine_->db());
+        Transaction tx(engine_database(*engine_));
         for (const auto& in : messages) pass.one(in);
         pass.check_tiers();
         pass.answers();
@@ -399,19 +397,18 @@ Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
 }
 
 std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
-    auto& st = db().prepare(
+    auto st = db().prepare(
         "SELECT m.points_available + m.points_pending, m.tier_code, m.status, m.version, m.tier_review_at "
         "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? AND m.uid = ?");
     st.bind_all(program, uid);
     if (!st.step()) return std::nullopt;
     MemberSnapshot s{uid, st.int64(3), st.int64(0), st.text(1), st.text(2), st.int64(4)};
-    st.reset();
     return s;
 }
 
 std::map<std::string, std::int64_t> HubStore::balances(const std::string& program) {
     std::map<std::string, std::int64_t> out;
-    auto& st = db().prepare(
+    auto st = db().prepare(
         "SELECT m.uid, m.points_available + m.points_pending FROM members m JOIN programs p ON p.id = m.program_id "
         "WHERE p.code = ?");
     st.bind(1, program);
@@ -420,17 +417,16 @@ std::map<std::string, std::int64_t> HubStore::balances(const std::string& progra
 }
 
 std::int64_t HubStore::last_seq(const std::string& store, const std::string& terminal) {
-    auto& st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
+    auto st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     std::int64_t seq = 0;
     if (st.step()) seq = st.int64(0);
-    st.reset();
     return seq;
 }
 
 std::vector<std::int64_t> HubStore::applied_order(const std::string& store, const std::string& terminal) {
     std::vector<std::int64_t> out;
-    auto& st = db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
+    auto st = db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
     st.bind_all(store, terminal);
     while (st.step()) out.push_back(st.int64(0));
     return out;
@@ -453,7 +449,7 @@ Result<HubApplyReport> HubStore::review_tiers(std::int64_t now_ms) {
 
 std::vector<std::string> HubStore::member_stores(const std::string& uid) {
     std::vector<std::string> out;
-    auto& st = db().prepare(
+    auto st = db().prepare(
         "SELECT store FROM hub_member_stores WHERE uid = ?1 "
         "UNION SELECT home_store FROM members WHERE uid = ?1 AND home_store IS NOT NULL ORDER BY 1");
     st.bind(1, uid);
@@ -462,58 +458,53 @@ std::vector<std::string> HubStore::member_stores(const std::string& uid) {
 }
 
 std::int64_t HubStore::shortfall_points(const std::string& program) {
-    auto& st = db().prepare("SELECT coalesce(sum(points), 0) FROM hub_shortfalls WHERE program = ?");
+    auto st = db().prepare("SELECT coalesce(sum(points), 0) FROM hub_shortfalls WHERE program = ?");
     st.bind(1, program);
     st.step();
     const auto n = st.int64(0);
-    st.reset();
     return n;
 }
 
 std::int64_t HubStore::applied_count() {
-    auto& st = db().prepare("SELECT count(*) FROM hub_applied");
+    auto st = db().prepare("SELECT count(*) FROM hub_applied");
     st.step();
     const auto n = st.int64(0);
-    st.reset();
     return n;
 }
 
 std::int64_t HubStore::held_count() {
-    auto& st = db().prepare("SELECT count(*) FROM hub_held");
+    auto st = db().prepare("SELECT count(*) FROM hub_held");
     st.step();
     const auto n = st.int64(0);
-    st.reset();
     return n;
 }
 
 std::vector<DeadLetter> HubStore::dead_letters() {
     std::vector<DeadLetter> out;
-    auto& st = db().prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
+    auto st = db().prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
     while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
     return out;
 }
 
 std::optional<Presence> HubStore::presence(const std::string& store, const std::string& terminal) {
-    auto& st = db().prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
+    auto st = db().prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
     Presence p{store, terminal, st.text(0), st.text(1), st.int64(2), st.int64(3)};
-    st.reset();
     return p;
 }
 
 std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const std::string& terminal) {
-    auto& st = db().prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
+    auto st = db().prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
     auto v = st.optional_int64(0);
-    st.reset();
     return v;
 }
 
 std::vector<TerminalStatus> HubStore::terminals() {
     std::vector<TerminalStatus> out;
-    auto& st = db().prepare(
+    auto st = db().prepare(
         "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
         "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
         "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "

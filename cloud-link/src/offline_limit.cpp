@@ -12,7 +12,7 @@ OfflineRedemptionLimit::OfflineRedemptionLimit(Database& db, std::int64_t limit_
 
 std::int64_t OfflineRedemptionLimit::unconfirmed(const std::string& member_uid) {
     std::int64_t spent = 0;
-    auto& st = db_.prepare("SELECT type, payload FROM outbox WHERE store = ? AND terminal = ? AND instr(payload, ?) > 0");
+    auto st = db_.prepare("SELECT type, payload FROM outbox WHERE store = ? AND terminal = ? AND instr(payload, ?) > 0");
     st.bind_all(store_, terminal_, member_uid);
     while (st.step()) {
         const auto type = st.text(0);

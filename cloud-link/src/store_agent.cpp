@@ -14,6 +14,7 @@
 #include "loyalty/sync/signing.hpp"
 #include "json_fields.hpp"
 #include "mqtt_session.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 
@@ -87,7 +88,7 @@ struct StoreAgent::Impl {
         if (!opened) return opened.error();
         engine = std::move(opened.value());
         return guarded([&]() -> Result<void> {
-            down = std::make_unique<DownState>(engine->db());
+            down = std::make_unique<DownState>(engine_database(*engine));
             return {};
         });
     }
@@ -195,7 +196,7 @@ struct StoreAgent::Impl {
         }
         std::int64_t through = 0;
         if (auto it = msg->through.find(config.address.terminal); it != msg->through.end()) through = it->second;
-        Transaction tx(engine->db());
+        Transaction tx(engine_database(*engine));
         std::int64_t applied = 0, stale = 0;
         for (const auto& item : msg->items) {
             // Config the engine installs (campaign files, program rules and rewards) must carry a body object.

@@ -12,6 +12,7 @@
 #include "loyalty/day_report.hpp"
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
 
     if (*init) {
         auto engine = open_engine(g, system_clock);
-        std::printf("database %s ready (schema version %d)\n", g.db_path.c_str(), engine->db().schema_version());
+        std::printf("database %s ready (schema version %d)\n", g.db_path.c_str(), engine_database(*engine).schema_version());
         return 0;
     }
     if (*load) {
@@ -197,7 +198,7 @@ int main(int argc, char** argv) {
     }
     auto engine = open_engine(g, system_clock);
     if (*backup) {
-        auto file = take_backup(engine->db(), backup_policy, system_clock.now());
+        auto file = take_backup(*engine, backup_policy, system_clock.now());
         if (!file) return fail(file.error());
         std::printf("backup %s written and checked; %zu kept in %s\n", file->c_str(),
                     list_backups(backup_policy.directory).size(), backup_policy.directory.c_str());
@@ -302,7 +303,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (*verify) {
-        const auto verdict = engine->db().integrity_check();
+        const auto verdict = engine_database(*engine).integrity_check();
         const auto bad = engine->ledger().verify_all();
         for (const auto& b : bad)
             std::printf("member %lld: materialized %lld/%lld, ledger %lld/%lld, lots %lld/%lld\n",
@@ -338,7 +339,7 @@ int main(int argc, char** argv) {
                     p->currency.c_str(), "down", p->earning.return_window_days, p->earning.expiry_months);
         std::printf("\nTiers (qualifying spend over %d days, %d days' grace):\n", p->tiers.window_days, p->tiers.grace_days);
         for (const auto& t : p->tiers.levels) {
-            auto& st = engine->db().prepare("SELECT count(*) FROM members WHERE tier_code = ? AND status = 'active'");
+            auto st = engine_database(*engine).prepare("SELECT count(*) FROM members WHERE tier_code = ? AND status = 'active'");
             st.bind(1, t.code);
             st.step();
             std::printf("  %-22s from %10s  points x%d%%  %d%% off  parking %d min  members %lld\n", t.name.c_str(),
@@ -349,7 +350,7 @@ int main(int argc, char** argv) {
         for (const auto& r : engine->rewards().catalog(g.program))
             std::printf("  %-10s %-32s %6lld points\n", r.code.c_str(), r.name.c_str(), static_cast<long long>(r.points_cost));
         std::printf("\nTop members by RFM score:\n");
-        auto& top = engine->db().prepare(
+        auto top = engine_database(*engine).prepare(
             "SELECT id FROM members WHERE status = 'active' ORDER BY rfm_score DESC, points_available DESC LIMIT 3");
         std::vector<MemberId> ids;
         while (top.step()) ids.push_back(top.int64(0));

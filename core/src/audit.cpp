@@ -21,14 +21,14 @@ std::vector<AuditRecord> read_records(Statement& st) {
 }  // namespace
 
 std::vector<AuditRecord> AuditLog::for_subject(const std::string& subject) {
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, occurred_at, actor, action, subject, details FROM audit_log WHERE subject = ? ORDER BY id");
     st.bind(1, subject);
     return read_records(st);
 }
 
 std::vector<AuditRecord> AuditLog::recent(int limit) {
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, occurred_at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT ?");
     st.bind(1, limit);
     return read_records(st);

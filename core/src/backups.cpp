@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "loyalty/storage/engine_storage.hpp"
 #include "schema_migrations.hpp"
 
 namespace loyalty {
@@ -55,7 +56,7 @@ std::vector<fs::path> list_backups(const fs::path& directory) {
     return found;
 }
 
-Result<fs::path> take_backup(Database& db, const BackupPolicy& policy, Timestamp now) {
+Result<fs::path> take_backup(Engine& engine, const BackupPolicy& policy, Timestamp now) {
     if (policy.keep < 1) return make_error(Errc::invalid_argument, "a backup policy must keep at least one copy");
     std::error_code ec;
     fs::create_directories(policy.directory, ec);
@@ -67,7 +68,7 @@ Result<fs::path> take_backup(Database& db, const BackupPolicy& policy, Timestamp
     fs::path partial = target;
     partial += ".partial";
     fs::remove(partial, ec);
-    if (auto copied = db.backup_to(partial); !copied) return copied.error();
+    if (auto copied = engine_database(engine).backup_to(partial); !copied) return copied.error();
     if (auto checked = check_copy(partial); !checked) {
         fs::remove(partial, ec);
         return make_error(Errc::storage, "the new backup failed its check, old backups kept: " + checked.error().message);

@@ -21,6 +21,10 @@ const char* to_string(Errc code) {
         case Errc::unauthorized: return "unauthorized";
         case Errc::corrupt_database: return "corrupt_database";
         case Errc::storage: return "storage";
+        case Errc::device: return "device";
+        case Errc::device_gone: return "device_gone";
+        case Errc::display: return "display";
+        case Errc::file_io: return "file_io";
     }
     return "unknown";
 }

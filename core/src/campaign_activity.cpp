@@ -28,7 +28,7 @@ CampaignOutcome campaigns_on_purchase(EngineContext& ctx, const std::string& pro
         e.lines.push_back(CampaignLine{l.line.sku, l.line.category, l.net});
     auto outcome = ctx.campaigns.on_event(program, e);
     // Lines left by campaigns fired away from the till print on this receipt.
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT id, text FROM campaign_messages WHERE member_id = ? AND channel = 'receipt' AND "
         "shown_at IS NULL "
         "ORDER BY id");
@@ -55,7 +55,7 @@ Points campaigns_on_refund(EngineContext& ctx, MemberId member, const std::strin
         std::optional<std::int64_t> entry;
     };
     std::vector<Fired> fired;
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT id, campaign_code, points, points_reversed, bonus_entry_id FROM campaign_firings "
         "WHERE member_id = ? AND event_ref = ? AND points > 0");
     st.bind_all(member, "sale:" + sale_reference);
@@ -166,13 +166,12 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 (c.def.birthday_on_day ? by_day : by_month) = true;
             // Members with a birthday this month (their day is checked per campaign).
             std::vector<std::pair<MemberId, std::optional<std::int64_t>>> members;
-            auto& st = db.prepare(
+            auto st = db.prepare(
                 "SELECT id, birthday_day FROM members WHERE program_id = ? AND status = 'active' "
                 "AND birthday_month = ? "
                 "AND consent_marketing_at IS NOT NULL");
             st.bind_all(p->id, static_cast<std::int64_t>(today.month));
             while (st.step()) members.emplace_back(st.int64(0), st.optional_int64(1));
-            st.reset();
             for (const auto& [id, day] : members) {
                 const bool is_day = day && static_cast<unsigned>(*day) == today.day;
                 if (!by_month && !is_day) continue;
@@ -189,7 +188,7 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
             for (const auto& c : compiled.for_trigger(CampaignTrigger::points_expiring))
                 horizon = std::max(horizon, c.def.days_before);
             std::vector<std::tuple<MemberId, Points, std::int64_t>> due;
-            auto& st = db.prepare(
+            auto st = db.prepare(
                 "SELECT l.member_id, sum(l.remaining), min(l.expires_at) FROM point_lots l JOIN "
                 "members m ON m.id = l.member_id "
                 "WHERE m.program_id = ? AND m.status = 'active' AND l.remaining > 0 AND l.state = "
@@ -197,7 +196,6 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 "AND l.expires_at > ? AND l.expires_at <= ? GROUP BY l.member_id");
             st.bind_all(p->id, to_unix(now), to_unix(now + Days{horizon}));
             while (st.step()) due.emplace_back(st.int64(0), st.int64(1), st.int64(2));
-            st.reset();
             for (const auto& [id, points, first_expiry] : due) {
                 CampaignEvent e;
                 e.trigger = CampaignTrigger::points_expiring;
@@ -214,7 +212,7 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
 
 std::vector<KioskMessage> Campaigns::kiosk_messages(MemberId member, bool mark_shown) {
     std::vector<KioskMessage> out;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, campaign_code, text, created_at FROM campaign_messages WHERE member_id = ? AND "
         "channel = 'kiosk' "
         "AND shown_at IS NULL ORDER BY id");
@@ -237,7 +235,7 @@ Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program
         const auto* p = ctx_.program(program);
         if (!p) return make_error(Errc::not_found, "unknown program " + program);
         std::vector<CampaignReport> out;
-        auto& list = ctx_.db->prepare(
+        auto list = ctx_.db->prepare(
             "SELECT code, version, definition_json FROM campaigns WHERE program_id = ? AND active "
             "= 1 ORDER BY code");
         list.bind(1, p->id);
@@ -254,10 +252,9 @@ Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program
             }
             out.push_back(std::move(r));
         }
-        list.reset();
         auto& db = *ctx_.db;
         for (auto& r : out) {
-            auto& f = db.prepare(
+            auto f = db.prepare(
                 "SELECT count(*), count(DISTINCT member_id), coalesce(sum(points - "
                 "points_reversed), 0), "
                 "coalesce(sum(coupons), 0) "
@@ -268,16 +265,14 @@ Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program
             r.members_reached = f.int64(1);
             r.points_spent = f.int64(2);
             r.coupons_issued = f.int64(3);
-            f.reset();
-            auto& used = db.prepare(
+            auto used = db.prepare(
                 "SELECT count(*) FROM coupons WHERE program_id = ? AND source = ? AND status = "
                 "'used'");
             used.bind_all(p->id, "campaign:" + r.code);
             used.step();
             r.coupons_used = used.int64(0);
-            used.reset();
             // Sales after the offer: each reached member's purchases after their first firing.
-            auto& after = db.prepare(
+            auto after = db.prepare(
                 "SELECT count(*), coalesce(sum(s.net_minor - s.refunded_minor), 0) FROM sales s "
                 "JOIN "
                 "(SELECT member_id, min(fired_at) first FROM campaign_firings WHERE program_id = "
@@ -288,7 +283,6 @@ Result<std::vector<CampaignReport>> Campaigns::report(const std::string& program
             after.step();
             r.sales_after = after.int64(0);
             r.sales_after_net = Money{after.int64(1)};
-            after.reset();
             if (r.budget_points_left) *r.budget_points_left -= r.points_spent;
             if (r.budget_coupons_left) *r.budget_coupons_left -= r.coupons_issued;
         }

@@ -40,7 +40,7 @@ struct CampaignRun {
     std::map<int, std::pair<Money, std::int64_t>> windows;  // window_days -> spend, visits
 
     bool load_member() {
-        auto& st = ctx.db->prepare(
+        auto st = ctx.db->prepare(
             "SELECT status, consent_marketing_at IS NOT NULL, tier_code, rfm_score, home_store, "
             "last_visit_at, "
             "birthday_month, birthday_day FROM members WHERE id = ?");
@@ -58,14 +58,13 @@ struct CampaignRun {
         facts.marketing_consent = consent;
         if (auto b = st.optional_int64(6)) birthday_month = static_cast<int>(*b);
         if (auto b = st.optional_int64(7)) birthday_day = static_cast<int>(*b);
-        st.reset();
         return true;
     }
 
     void load_tags() {
         if (tags_loaded) return;
         tags_loaded = true;
-        auto& st = ctx.db->prepare("SELECT tag FROM member_tags WHERE member_id = ?");
+        auto st = ctx.db->prepare("SELECT tag FROM member_tags WHERE member_id = ?");
         st.bind(1, event.member);
         while (st.step()) facts.tags.insert(st.text(0));
     }
@@ -73,13 +72,12 @@ struct CampaignRun {
     void load_window(int days) {
         auto [it, fresh] = windows.try_emplace(days);
         if (fresh) {
-            auto& st = ctx.db->prepare(
+            auto st = ctx.db->prepare(
                 "SELECT coalesce(sum(net_minor - refunded_minor), 0), count(*) FROM sales "
                 "WHERE member_id = ? AND occurred_at > ? AND status != 'voided'");
             st.bind_all(event.member, to_unix(now - Days{days}));
             st.step();
             it->second = {Money{st.int64(0)}, st.int64(1)};
-            st.reset();
         }
         facts.spend = it->second.first;
         facts.visits = it->second.second;
@@ -155,7 +153,7 @@ struct CampaignRun {
         const auto& d = c.def;
         const auto period_start =
             d.limits.per_member_period_days > 0 ? now - Days{d.limits.per_member_period_days} : now;
-        auto& st = ctx.db->prepare(
+        auto st = ctx.db->prepare(
             "SELECT count(*), coalesce(sum(fired_at > ?4), 0), coalesce(sum(event_ref = ?5), 0) "
             "FROM campaign_firings "
             "WHERE program_id = ?1 AND campaign_code = ?2 AND member_id = ?3");
@@ -163,12 +161,11 @@ struct CampaignRun {
                     event.reference);
         st.step();
         const auto ever = st.int64(0), in_period = st.int64(1), this_event = st.int64(2);
-        st.reset();
         if (this_event > 0) return false;
         if (d.limits.once_per_member && ever > 0) return false;
         if (d.limits.per_member_count > 0 && in_period >= d.limits.per_member_count) return false;
         if (d.limits.budget_points || d.limits.budget_coupons) {
-            auto& b = ctx.db->prepare(
+            auto b = ctx.db->prepare(
                 "SELECT points_spent, coupons_issued FROM campaign_budgets WHERE program_id = ? "
                 "AND campaign_code = ?");
             b.bind_all(program.program_id, d.code);
@@ -178,7 +175,6 @@ struct CampaignRun {
                 spent = b.int64(0);
                 issued = b.int64(1);
             }
-            b.reset();
             if (d.limits.budget_points &&
                 spent + d.points_for(event.earned) > *d.limits.budget_points)
                 return false;

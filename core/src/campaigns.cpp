@@ -22,21 +22,19 @@ constexpr const char* kTriggerNames[kTriggerCount] = {
 
 std::optional<MemberFilter> saved_segment(EngineContext& ctx, std::int64_t program_id,
                                           const std::string& name) {
-    auto& st =
+    auto st =
         ctx.db->prepare("SELECT filter_json FROM segments WHERE program_id = ? AND name = ?");
     st.bind_all(program_id, name);
     if (!st.step()) return std::nullopt;
     auto filter = parse_member_filter(st.text(0));
-    st.reset();
     if (!filter) return std::nullopt;
     return filter.value();
 }
 
 std::int64_t generation_of(EngineContext& ctx, std::int64_t program_id) {
-    auto& st = ctx.db->prepare("SELECT generation FROM campaign_generations WHERE program_id = ?");
+    auto st = ctx.db->prepare("SELECT generation FROM campaign_generations WHERE program_id = ?");
     st.bind(1, program_id);
     const auto g = st.step() ? st.int64(0) : 0;
-    st.reset();
     return g;
 }
 
@@ -65,7 +63,7 @@ const CampaignCache& Campaigns::cache_for(const std::string& program) {
     fresh.program_id = p->id;
     fresh.generation = generation;
     std::vector<std::pair<std::int64_t, std::string>> rows;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, definition_json FROM campaigns WHERE program_id = ? AND active = 1");
     st.bind(1, p->id);
     while (st.step()) rows.emplace_back(st.int64(0), st.text(1));
@@ -140,13 +138,12 @@ Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const s
             }
             const auto canonical = j.dump();
             const auto tag = def->code + "@" + std::to_string(def->version);
-            auto& same = db.prepare(
+            auto same = db.prepare(
                 "SELECT definition_json FROM campaigns WHERE program_id = ? AND code = ? AND "
                 "version = ?");
             same.bind_all(program->id, def->code, def->version);
             if (same.step()) {
                 const bool identical = same.text(0) == canonical;
-                same.reset();
                 if (identical)
                     report.unchanged.push_back(tag);
                 else
@@ -155,12 +152,11 @@ Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const s
                                     " was already loaded with other content; raise the version"});
                 continue;
             }
-            auto& current = db.prepare(
+            auto current = db.prepare(
                 "SELECT version FROM campaigns WHERE program_id = ? AND code = ? AND active = 1");
             current.bind_all(program->id, def->code);
             if (current.step()) {
                 const auto in_force = current.int64(0);
-                current.reset();
                 if (in_force > def->version) {
                     report.refused.push_back({label, "version " + std::to_string(def->version) +
                                                          " is older than version " +
@@ -203,7 +199,7 @@ Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const s
 
 std::vector<std::string> Campaigns::active(const std::string& program) {
     std::vector<std::string> out;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT c.code, c.version FROM campaigns c JOIN programs p ON p.id = c.program_id "
         "WHERE p.code = ? AND c.active = 1 ORDER BY c.code");
     st.bind(1, program);

@@ -52,18 +52,17 @@ json card_json(const Card& c) {
 
 Result<Card> Cards::find(const std::string& program, const std::string& number) {
     return guarded([&]() -> Result<Card> {
-        auto& st = ctx_.db->prepare(std::string(kCardColumns) + "WHERE p.code = ? AND c.card_number = ?");
+        auto st = ctx_.db->prepare(std::string(kCardColumns) + "WHERE p.code = ? AND c.card_number = ?");
         st.bind_all(program, number);
         if (!st.step()) return make_error(Errc::not_found, "unknown card " + number);
         auto card = read_card(st);
-        st.reset();
         return card;
     });
 }
 
 std::vector<Card> Cards::of_member(MemberId member) {
     std::vector<Card> out;
-    auto& st = ctx_.db->prepare(std::string(kCardColumns) + "WHERE c.member_id = ? ORDER BY c.id");
+    auto st = ctx_.db->prepare(std::string(kCardColumns) + "WHERE c.member_id = ? ORDER BY c.id");
     st.bind(1, member);
     while (st.step()) out.push_back(read_card(st));
     return out;
@@ -83,18 +82,16 @@ Result<Card> Cards::issue(MemberId member_id, CardForm form, const std::string& 
             // Electronic card numbers: program-local, 16 digits, random so they cannot be enumerated.
             for (int attempt = 0; attempt < 5 && number.empty(); ++attempt) {
                 auto candidate = "9" + random_code(15, "0123456789");
-                auto& clash = db.prepare("SELECT 1 FROM cards WHERE program_id = ? AND card_number = ?");
+                auto clash = db.prepare("SELECT 1 FROM cards WHERE program_id = ? AND card_number = ?");
                 clash.bind_all(program.id, candidate);
                 if (!clash.step()) number = candidate;
-                clash.reset();
             }
         }
-        auto& taken = db.prepare("SELECT 1 FROM identities WHERE program_id = ? AND kind = 'card_number' AND value = ?");
+        auto taken = db.prepare("SELECT 1 FROM identities WHERE program_id = ? AND kind = 'card_number' AND value = ?");
         taken.bind_all(program.id, number);
         if (taken.step()) return make_error(Errc::conflict, "card " + number + " is already issued");
-        taken.reset();
         if (uid) {
-            auto& uid_taken = db.prepare("SELECT 1 FROM identities WHERE program_id = ? AND kind = 'card_uid' AND value = ?");
+            auto uid_taken = db.prepare("SELECT 1 FROM identities WHERE program_id = ? AND kind = 'card_uid' AND value = ?");
             uid_taken.bind_all(program.id, *uid);
             if (uid_taken.step()) return make_error(Errc::conflict, "card UID " + *uid + " is already issued");
         }

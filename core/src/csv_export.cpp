@@ -1,6 +1,7 @@
 #include "loyalty/csv_export.hpp"
 
 #include "engine_context.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty {
 
@@ -23,7 +24,7 @@ Result<std::int64_t> stream_csv(Engine& engine, const std::string& program, cons
         auto p = engine.programs().get(program);
         if (!p) return p.error();
         out << header << "\r\n";
-        Statement st(engine.db().handle(), sql);
+        auto st = engine_database(engine).prepare(sql);
         st.bind(1, program);
         std::int64_t rows = 0;
         while (st.step()) {

@@ -1,6 +1,7 @@
 #include "loyalty/day_report.hpp"
 
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty {
 
@@ -8,7 +9,7 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
     return guarded([&]() -> Result<DayReport> {
         auto config = engine.programs().get(program);
         if (!config) return config.error();
-        auto& db = engine.db();
+        auto& db = engine_database(engine);
         const auto offset = (*config)->utc_offset_minutes;
         const auto from = to_unix(local_midnight(within_day, offset));
         const auto to = from + 86400;
@@ -19,13 +20,12 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         std::snprintf(day, sizeof day, "%04d-%02u-%02u", d.year, d.month, d.day);
         r.day = day;
 
-        auto& id = db.prepare("SELECT id FROM programs WHERE code = ?");
+        auto id = db.prepare("SELECT id FROM programs WHERE code = ?");
         id.bind(1, program);
         const std::int64_t p = id.step() ? id.int64(0) : 0;
-        id.reset();
 
         // One pass over the day's sales: the kept ones and the voided ones apart.
-        auto& sales = db.prepare(
+        auto sales = db.prepare(
             "SELECT coalesce(sum(status != 'voided'), 0), "
             "coalesce(sum(CASE WHEN status != 'voided' THEN net_minor END), 0), "
             "count(CASE WHEN status != 'voided' THEN member_id END), "
@@ -41,9 +41,8 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.voids = sales.int64(4);
             r.voided_net = Money{sales.int64(5)};
         }
-        sales.reset();
 
-        auto& points = db.prepare(
+        auto points = db.prepare(
             "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
             "THEN e.available_delta + e.pending_delta END), 0), "
             "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
@@ -56,34 +55,29 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.redeemed = points.int64(1);
             r.expired = points.int64(2);
         }
-        points.reset();
 
-        auto& liability = db.prepare(
+        auto liability = db.prepare(
             "SELECT coalesce(sum(points_available + points_pending), 0) FROM members "
             "WHERE program_id = ? AND status = 'active'");
         liability.bind(1, p);
         if (liability.step()) r.liability = liability.int64(0);
-        liability.reset();
 
-        auto& enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
+        auto enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
         enrolled.bind_all(p, from, to);
         if (enrolled.step()) r.enrollments = enrolled.int64(0);
-        enrolled.reset();
 
-        auto& tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
+        auto tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
         for (const auto& level : (*config)->tiers.levels) {
             tiers.bind_all(p, level.code);
             r.tiers.push_back({level.code, level.name, tiers.step() ? tiers.int64(0) : 0});
-            tiers.reset();
         }
 
-        auto& top = db.prepare(
+        auto top = db.prepare(
             "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
             "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? AND s.status != 'voided' "
             "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
         top.bind_all(p, from, to);
         while (top.step()) r.top.push_back({mask_name(top.text(0)), Money{top.int64(1)}});
-        top.reset();
         return r;
     });
 }

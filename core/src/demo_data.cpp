@@ -4,6 +4,7 @@
 #include <random>
 
 #include "engine_context.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty {
 
@@ -45,7 +46,7 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
     DemoSummary summary;
     constexpr int kBatch = 500;  // members per transaction: demo data is not a power-cut test
     for (int first = 0; first < options.members; first += kBatch) {
-        Transaction tx(engine.db());
+        Transaction tx(engine_database(engine));
         for (int i = first; i < std::min(options.members, first + kBatch); ++i) {
             const auto enrolled = end - Days{uniform(1, options.history_days)} - std::chrono::hours{uniform(0, 12)};
             clock.set(enrolled);
@@ -110,7 +111,7 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
     clock.set(end);
     if (auto daily = engine.run_daily(end); !daily) return daily.error();
     return guarded([&]() -> Result<DemoSummary> {
-        engine.db().exec("DELETE FROM outbox");
+        engine_database(engine).exec("DELETE FROM outbox");
         return summary;
     });
 }
@@ -125,12 +126,11 @@ Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& prog
     return guarded([&]() -> Result<std::int64_t> {
         auto config = engine.programs().get(program);
         if (!config) return config.error();
-        auto& db = engine.db();
-        auto& id_query = db.prepare("SELECT id FROM programs WHERE code = ?");
+        auto& db = engine_database(engine);
+        auto id_query = db.prepare("SELECT id FROM programs WHERE code = ?");
         id_query.bind(1, program);
         id_query.step();
         const auto program_id = id_query.int64(0);
-        id_query.reset();
         const auto now = to_unix(engine.clock().now());
         const auto review = now + 365 * 86400;
         const auto& tier = (*config)->entry_tier().code;
@@ -145,7 +145,7 @@ Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& prog
             const auto card = bulk_card_number(i);
             char phone[20];
             std::snprintf(phone, sizeof phone, "+86137%08lld", static_cast<long long>(i % 100000000));
-            auto& identity = db.prepare(
+            auto identity = db.prepare(
                 "INSERT INTO identities(program_id, kind, value, member_id, linked_at) VALUES (?, ?, ?, ?, ?)");
             identity.bind_all(program_id, "card_number", card, member, now).run();
             identity.bind_all(program_id, "phone", std::string(phone), member, now).run();

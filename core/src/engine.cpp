@@ -4,6 +4,7 @@
 
 #include "campaign_hooks.hpp"
 #include "engine_context.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty {
 
@@ -54,10 +55,9 @@ void EngineContext::forget_programs_saved_elsewhere() {
     const auto version = db->data_version();
     if (version == programs_data_version) return;
     programs_data_version = version;
-    auto& st = db->prepare("SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
+    auto st = db->prepare("SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
     st.step();
     auto stamp = st.text(0);
-    st.reset();
     if (stamp == programs_stamp) return;
     programs_stamp = std::move(stamp);
     while (!programs_by_code.empty()) retired_programs.push_back(programs_by_code.extract(programs_by_code.begin()));
@@ -67,42 +67,38 @@ void EngineContext::forget_programs_saved_elsewhere() {
 const CachedProgram* EngineContext::program(const std::string& code) {
     forget_programs_saved_elsewhere();
     if (auto it = programs_by_code.find(code); it != programs_by_code.end()) return &it->second;
-    auto& st = db->prepare("SELECT id, config_json FROM programs WHERE code = ?");
+    auto st = db->prepare("SELECT id, config_json FROM programs WHERE code = ?");
     st.bind(1, code);
     if (!st.step()) return nullptr;
     const auto id = st.int64(0);
     auto parsed = parse_program_config_json(st.text(1));
-    st.reset();
-    if (!parsed) throw StorageError(SQLITE_CORRUPT, "stored program " + code + " is invalid: " + parsed.error().message);
+    if (!parsed) throw OperationAborted(make_error(Errc::corrupt_database, "stored program " + code + " is invalid: " + parsed.error().message));
     program_code_by_id[id] = code;
     return &programs_by_code.emplace(code, CachedProgram{id, std::move(parsed.value())}).first->second;
 }
 
 const CachedProgram* EngineContext::program_by_id(std::int64_t id) {
     if (auto it = program_code_by_id.find(id); it != program_code_by_id.end()) return program(it->second);
-    auto& st = db->prepare("SELECT code FROM programs WHERE id = ?");
+    auto st = db->prepare("SELECT code FROM programs WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return nullptr;
     const auto code = st.text(0);
-    st.reset();
     return program(code);
 }
 
 const CachedProgram& EngineContext::program_of(MemberId member) {
-    auto& st = db->prepare("SELECT program_id FROM members WHERE id = ?");
+    auto st = db->prepare("SELECT program_id FROM members WHERE id = ?");
     st.bind(1, member);
-    if (!st.step()) throw StorageError(SQLITE_NOTFOUND, "member " + std::to_string(member) + " has no program");
+    if (!st.step()) throw OperationAborted(make_error(Errc::not_found, "member " + std::to_string(member) + " has no program"));
     const auto id = st.int64(0);
-    st.reset();
     return *program_by_id(id);
 }
 
 std::string EngineContext::member_uid(MemberId id) {
-    auto& st = db->prepare("SELECT uid FROM members WHERE id = ?");
+    auto st = db->prepare("SELECT uid FROM members WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return {};
     auto uid = st.text(0);
-    st.reset();
     return uid;
 }
 
@@ -126,12 +122,11 @@ Result<void> Programs::save(const ProgramConfig& config, const std::string& acto
               "config_json = excluded.config_json, config_version = config_version + 1")
             .bind_all(config.code, config.name, config.kind, config_json)
             .run();
-        auto& idq = db.prepare("SELECT id, config_version FROM programs WHERE code = ?");
+        auto idq = db.prepare("SELECT id, config_version FROM programs WHERE code = ?");
         idq.bind(1, config.code);
         idq.step();
         const auto program_id = idq.int64(0);
         const auto version = idq.int64(1);
-        idq.reset();
         for (const auto& store : config.stores) {
             db.prepare("INSERT INTO stores(code, name) VALUES (?, ?) ON CONFLICT(code) DO NOTHING")
                 .bind_all(store, store)
@@ -170,7 +165,7 @@ Result<const ProgramConfig*> Programs::get(const std::string& code) {
 
 std::vector<std::string> Programs::codes() {
     std::vector<std::string> out;
-    auto& st = ctx_.db->prepare("SELECT code FROM programs ORDER BY code");
+    auto st = ctx_.db->prepare("SELECT code FROM programs ORDER BY code");
     while (st.step()) out.push_back(st.text(0));
     return out;
 }
@@ -190,7 +185,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path, 
 
 Engine::~Engine() = default;
 
-Database& Engine::db() { return *ctx_->db; }
+Database& engine_database(Engine& engine) { return *engine.ctx_->db; }
 const Clock& Engine::clock() const { return *ctx_->clock; }
 const Origin& Engine::origin() const { return ctx_->origin; }
 Programs& Engine::programs() { return ctx_->programs; }

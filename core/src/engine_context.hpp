@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/database.hpp"
 
 // Optional fields serialise as JSON null.
 template <typename T>

@@ -137,7 +137,7 @@ Result<void> Insight::remove_tag(MemberId member, const std::string& tag, const 
 
 std::set<std::string> Insight::tags(MemberId member) {
     std::set<std::string> out;
-    auto& st = ctx_.db->prepare("SELECT tag FROM member_tags WHERE member_id = ?");
+    auto st = ctx_.db->prepare("SELECT tag FROM member_tags WHERE member_id = ?");
     st.bind(1, member);
     while (st.step()) out.insert(st.text(0));
     return out;
@@ -173,11 +173,10 @@ MemberFacts read_facts(Statement& st, Timestamp now) {
 }  // namespace
 
 MemberFacts Insight::facts(MemberId member, Timestamp now, int window_days) {
-    auto& st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.id = ?2");
+    auto st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.id = ?2");
     st.bind_all(to_unix(now - Days{window_days}), member);
     MemberFacts f;
     if (st.step()) f = read_facts(st, now);
-    st.reset();
     return f;
 }
 
@@ -185,7 +184,7 @@ std::vector<MemberId> Insight::select(const std::string& program, const MemberFi
     std::vector<MemberId> out;
     const auto* p = ctx_.program(program);
     if (!p) return out;
-    auto& st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.program_id = ?2 AND m.status = 'active' ORDER BY m.id");
+    auto st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.program_id = ?2 AND m.status = 'active' ORDER BY m.id");
     st.bind_all(to_unix(now - Days{filter.window_days}), p->id);
     while (st.step()) {
         if (matches(filter, read_facts(st, now))) out.push_back(st.int64(0));
@@ -203,7 +202,7 @@ Result<std::int64_t> Insight::recompute_rfm(const std::string& program, Timestam
             RfmScore score;
         };
         std::vector<Row> rows;
-        auto& st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.program_id = ?2 AND m.status = 'active'");
+        auto st = ctx_.db->prepare(std::string(kFactsSelect) + "WHERE m.program_id = ?2 AND m.status = 'active'");
         st.bind_all(to_unix(now - Days{config.window_days}), p->id);
         while (st.step()) {
             const auto f = read_facts(st, now);
@@ -268,11 +267,10 @@ Result<std::vector<MemberId>> Insight::segment_members(const std::string& progra
     return guarded([&]() -> Result<std::vector<MemberId>> {
         const auto* p = ctx_.program(program);
         if (!p) return make_error(Errc::not_found, "unknown program " + program);
-        auto& st = ctx_.db->prepare("SELECT filter_json FROM segments WHERE program_id = ? AND name = ?");
+        auto st = ctx_.db->prepare("SELECT filter_json FROM segments WHERE program_id = ? AND name = ?");
         st.bind_all(p->id, name);
         if (!st.step()) return make_error(Errc::not_found, "no segment " + name);
         auto filter = parse_member_filter(st.text(0));
-        st.reset();
         if (!filter) return filter.error();
         return select(program, *filter, now);
     });

@@ -3,16 +3,15 @@
 namespace loyalty {
 
 std::optional<MemberId> member_id_by_uid(EngineContext& ctx, const std::string& uid) {
-    auto& st = ctx.db->prepare("SELECT id FROM members WHERE uid = ?");
+    auto st = ctx.db->prepare("SELECT id FROM members WHERE uid = ?");
     st.bind(1, uid);
     if (!st.step()) return std::nullopt;
     const auto id = st.int64(0);
-    st.reset();
     return id;
 }
 
 std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT id, program_id, display_name, birthday_month, birthday_day, enrolled_at, home_store, status, "
         "merged_into, consent_privacy_at, consent_marketing_at, pin_hash IS NOT NULL, tier_code, tier_since, "
         "tier_review_at, tier_grace_until, points_available, points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, "
@@ -42,7 +41,6 @@ std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     m.rfm = RfmScore{static_cast<int>(st.int64(19)), static_cast<int>(st.int64(20)), static_cast<int>(st.int64(21)),
                      static_cast<int>(st.int64(22))};
     m.uid = st.text(23);
-    st.reset();
     if (const auto* program = ctx.program_by_id(program_id)) m.program = program->config.code;
     return m;
 }

@@ -99,7 +99,7 @@ Result<Enrollment> Members::enroll(const EnrollRequest& request) {
 
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& taken = db.prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = 'phone' AND value = ?");
+        auto taken = db.prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = 'phone' AND value = ?");
         taken.bind_all(program->id, *phone);
         if (taken.step())
             return make_error(Errc::conflict, "phone " + mask_phone(*phone) + " is already a member (id " +
@@ -161,24 +161,22 @@ Result<Member> Members::identify(const std::string& program_code, IdentityKind k
             value = *phone;
         }
         if (kind == IdentityKind::card_number || kind == IdentityKind::card_uid) {
-            auto& card = ctx_.db->prepare(kind == IdentityKind::card_number
+            auto card = ctx_.db->prepare(kind == IdentityKind::card_number
                                               ? "SELECT status FROM cards WHERE program_id = ? AND card_number = ?"
                                               : "SELECT status FROM cards WHERE program_id = ? AND card_uid = ?");
             card.bind_all(program->id, value);
             if (card.step()) {
                 const auto status = card.text(0);
-                card.reset();
                 if (status == "lost" || status == "blocked" || status == "replaced")
                     return make_error(Errc::blocked, "card " + value + " is " + status + "; ask staff for help");
                 if (status == "issued")
                     return make_error(Errc::blocked, "card " + value + " is not activated yet");
             }
         }
-        auto& st = ctx_.db->prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = ? AND value = ?");
+        auto st = ctx_.db->prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = ? AND value = ?");
         st.bind_all(program->id, to_string(kind), value);
         if (!st.step()) return make_error(Errc::not_found, std::string("no member with this ") + to_string(kind));
         MemberId id = st.int64(0);
-        st.reset();
         // Follow merges to the surviving account.
         for (int hops = 0; hops < 8; ++hops) {
             auto member = load_member(ctx_, id);
@@ -211,7 +209,7 @@ Result<Member> Members::lookup_any(const std::string& program, const std::string
 
 std::vector<Identity> Members::identities(MemberId id) {
     std::vector<Identity> out;
-    auto& st = ctx_.db->prepare("SELECT kind, value, linked_at FROM identities WHERE member_id = ? ORDER BY kind, value");
+    auto st = ctx_.db->prepare("SELECT kind, value, linked_at FROM identities WHERE member_id = ? ORDER BY kind, value");
     st.bind(1, id);
     while (st.step())
         out.push_back(Identity{*identity_kind_from_string(st.text(0)), st.text(1), from_unix(st.int64(2))});
@@ -219,7 +217,7 @@ std::vector<Identity> Members::identities(MemberId id) {
 }
 
 std::optional<std::string> Members::phone_of(MemberId id) {
-    auto& st = ctx_.db->prepare("SELECT value FROM identities WHERE member_id = ? AND kind = 'phone' LIMIT 1");
+    auto st = ctx_.db->prepare("SELECT value FROM identities WHERE member_id = ? AND kind = 'phone' LIMIT 1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     return st.text(0);
@@ -240,11 +238,10 @@ Result<void> Members::link_identity(MemberId id, IdentityKind kind, const std::s
         if (value.empty()) return make_error(Errc::invalid_argument, "identity value must not be empty");
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& owner = db.prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = ? AND value = ?");
+        auto owner = db.prepare("SELECT member_id FROM identities WHERE program_id = ? AND kind = ? AND value = ?");
         owner.bind_all(program.id, to_string(kind), value);
         if (owner.step()) {
             const auto other = owner.int64(0);
-            owner.reset();
             if (other == id) return {};  // already linked: nothing to do
             return make_error(Errc::conflict, std::string("this ") + to_string(kind) +
                                                   " already belongs to another member; merge the accounts instead");
@@ -267,11 +264,10 @@ Result<void> Members::unlink_identity(MemberId id, IdentityKind kind, const std:
         if (!member) return make_error(Errc::not_found, "no member " + std::to_string(id));
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& count = db.prepare("SELECT count(*) FROM identities WHERE member_id = ?");
+        auto count = db.prepare("SELECT count(*) FROM identities WHERE member_id = ?");
         count.bind(1, id);
         count.step();
         const auto remaining = count.int64(0);
-        count.reset();
         if (remaining <= 1)
             return make_error(Errc::conflict, "cannot unlink the member's last identity: nobody could find the account");
         db.prepare("DELETE FROM identities WHERE member_id = ? AND kind = ? AND value = ?")
@@ -305,7 +301,7 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
         const auto moved = ctx_.ledger.balance(absorbed_id);
         // Points travel as a transfer pair; the lots keep their own expiry dates.
         if (moved.available != 0 || moved.pending != 0) {
-            auto& out = db.prepare(
+            auto out = db.prepare(
                 "INSERT INTO ledger_entries(member_id, kind, available_delta, pending_delta, occurred_at, reason, "
                 "reference, idempotency_key, actor) VALUES (?, 'transfer', ?, ?, ?, ?, ?, ?, ?)");
             out.bind_all(absorbed_id, -moved.available, -moved.pending, to_unix(ctx_.now()), "merged into member " + std::to_string(survivor_id),
@@ -389,11 +385,10 @@ Result<void> Members::set_pin(MemberId id, const std::string& pin) {
 
 Result<void> Members::verify_pin(MemberId id, const std::string& pin) {
     return guarded([&]() -> Result<void> {
-        auto& st = ctx_.db->prepare("SELECT pin_hash FROM members WHERE id = ?");
+        auto st = ctx_.db->prepare("SELECT pin_hash FROM members WHERE id = ?");
         st.bind(1, id);
         if (!st.step() || st.is_null(0)) return make_error(Errc::unauthorized, "the member has no PIN set");
         const auto hash = st.text(0);
-        st.reset();
         if (!pin_matches(hash, pin))
             return make_error(Errc::unauthorized, "wrong PIN");
         return {};

@@ -9,13 +9,12 @@ void Outbox::append(const std::string& type, const std::string& program, const s
     const auto& origin = ctx_.origin;
     // The sequence row is bumped in the same transaction as the event, so
     // sequences stay contiguous per terminal even with two processes writing.
-    auto& seq_stmt = db.prepare(
+    auto seq_stmt = db.prepare(
         "INSERT INTO terminal_sequences(store, terminal, last_seq) VALUES (?, ?, 1) "
         "ON CONFLICT(store, terminal) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
     seq_stmt.bind_all(origin.store, origin.terminal);
     seq_stmt.step();
     const auto seq = seq_stmt.int64(0);
-    seq_stmt.reset();
     db.prepare(
           "INSERT INTO outbox(event_id, type, schema_version, program, store, terminal, seq, occurred_at, payload) "
           "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)")
@@ -26,7 +25,7 @@ void Outbox::append(const std::string& type, const std::string& program, const s
 std::vector<OutboxEvent> Outbox::pending(const std::string& store, const std::string& terminal,
                                          std::int64_t after_seq, int limit) {
     std::vector<OutboxEvent> out;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, event_id, type, schema_version, program, store, terminal, seq, occurred_at, payload "
         "FROM outbox WHERE store = ? AND terminal = ? AND seq > ? ORDER BY seq LIMIT ?");
     st.bind_all(store, terminal, after_seq, limit);
@@ -45,19 +44,17 @@ int Outbox::acknowledge_through(const std::string& store, const std::string& ter
 }
 
 std::int64_t Outbox::backlog() {
-    auto& st = ctx_.db->prepare("SELECT count(*) FROM outbox");
+    auto st = ctx_.db->prepare("SELECT count(*) FROM outbox");
     st.step();
     const auto count = st.int64(0);
-    st.reset();  // don't hold a read snapshot between polls
     return count;
 }
 
 std::optional<Timestamp> Outbox::oldest_pending() {
-    auto& st = ctx_.db->prepare("SELECT min(occurred_at) FROM outbox");
+    auto st = ctx_.db->prepare("SELECT min(occurred_at) FROM outbox");
     st.step();
     std::optional<Timestamp> oldest;
     if (!st.is_null(0)) oldest = from_unix(st.int64(0));
-    st.reset();
     return oldest;
 }
 

@@ -124,7 +124,7 @@ Points expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now);
 
 std::vector<OpenLot> open_lots(EngineContext& ctx, MemberId member) {
     std::vector<OpenLot> lots;
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT id, remaining FROM point_lots WHERE member_id = ? AND remaining > 0 AND state = 'available' "
         "ORDER BY expires_at, id");
     st.bind(1, member);
@@ -158,7 +158,7 @@ Result<std::int64_t> PointsLedger::debit(const Debit& d) {
         move_lot(ctx_, entry, lot.id, -take);
         left -= take;
     }
-    if (left != 0) throw StorageError(SQLITE_CORRUPT, "lots disagree with the balance of member " + std::to_string(d.member));
+    if (left != 0) throw OperationAborted(make_error(Errc::corrupt_database, "lots disagree with the balance of member " + std::to_string(d.member)));
     apply_to_member(d.member, -d.points, 0);
     return entry;
 }
@@ -176,7 +176,7 @@ Points PointsLedger::reverse_earn(MemberId member, std::int64_t source_entry_id,
     std::vector<Take> plan;
     Points left = points;
     std::optional<std::int64_t> own_lot;
-    auto& own = ctx_.db->prepare("SELECT id, remaining, state FROM point_lots WHERE source_entry_id = ? AND member_id = ?");
+    auto own = ctx_.db->prepare("SELECT id, remaining, state FROM point_lots WHERE source_entry_id = ? AND member_id = ?");
     own.bind_all(source_entry_id, member);
     if (own.step()) {
         own_lot = own.int64(0);
@@ -184,7 +184,6 @@ Points PointsLedger::reverse_earn(MemberId member, std::int64_t source_entry_id,
         if (take > 0) plan.push_back(Take{own.int64(0), take, own.text(2) == "pending"});
         left -= take;
     }
-    own.reset();
     if (left > 0)
         for (const auto& lot : open_lots(ctx_, member)) {
             if (left == 0) break;
@@ -208,7 +207,7 @@ Points PointsLedger::restore_debit(MemberId member, std::int64_t debit_entry_id,
     if (points <= 0) return 0;
     // What each lot gave to the debit, less what earlier restores gave back.
     const auto restore_ref = "restore:" + std::to_string(debit_entry_id);
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT lm.lot_id, -lm.points - coalesce((SELECT sum(r.points) FROM lot_movements r "
         "  JOIN ledger_entries e ON e.id = r.entry_id WHERE e.reference = ?2 AND r.lot_id = lm.lot_id), 0) "
         "FROM lot_movements lm JOIN point_lots l ON l.id = lm.lot_id "
@@ -221,7 +220,6 @@ Points PointsLedger::restore_debit(MemberId member, std::int64_t debit_entry_id,
         if (take > 0) plan.push_back(OpenLot{st.int64(0), take});
         left -= take;
     }
-    st.reset();
     const Points restored = points - left;
     if (restored == 0) return 0;
     const auto entry = insert_entry(member, LedgerKind::reverse, restored, 0, reason + " (" + reference + ")",
@@ -286,13 +284,12 @@ void expire_lot(EngineContext& ctx, std::int64_t lot, MemberId member, Points re
 }
 
 Points expire_member_lots(EngineContext& ctx, MemberId member, Timestamp now) {
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT id, remaining FROM point_lots WHERE member_id = ? AND remaining > 0 AND state = 'available' "
         "AND expires_at <= ?");
     st.bind_all(member, to_unix(now));
     std::vector<OpenLot> due;
     while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});
-    st.reset();
     Points expired = 0;
     for (const auto& lot : due) {
         expire_lot(ctx, lot.id, member, lot.remaining, now);
@@ -314,12 +311,11 @@ void PointsLedger::release_lot(std::int64_t lot, MemberId member, Points remaini
 }
 
 Points PointsLedger::settle_member(MemberId member, Timestamp at) {
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT id, remaining FROM point_lots WHERE member_id = ? AND state = 'pending' AND release_at <= ?");
     st.bind_all(member, to_unix(at));
     std::vector<OpenLot> due;
     while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});
-    st.reset();
     for (const auto& lot : due) release_lot(lot.id, member, lot.remaining);
     return expire_member_lots(ctx_, member, at);
 }
@@ -334,11 +330,10 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
             Points remaining;
         };
         auto due_lots = [&](const char* sql) {
-            auto& st = db.prepare(sql);
+            auto st = db.prepare(sql);
             st.bind(1, to_unix(now));
             std::vector<DueLot> due;
             while (st.step()) due.push_back(DueLot{st.int64(0), st.int64(1), st.int64(2)});
-            st.reset();
             return due;
         };
         // Small batches keep each write transaction short for the till.
@@ -382,39 +377,36 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
 }
 
 Balance PointsLedger::balance(MemberId member) {
-    auto& st = ctx_.db->prepare("SELECT points_available, points_pending FROM members WHERE id = ?");
+    auto st = ctx_.db->prepare("SELECT points_available, points_pending FROM members WHERE id = ?");
     st.bind(1, member);
     Balance b;
     if (st.step()) b = Balance{st.int64(0), st.int64(1)};
-    st.reset();
     return b;
 }
 
 std::vector<LedgerEntry> PointsLedger::history(MemberId member, int limit) {
     std::vector<LedgerEntry> out;
-    auto& st = ctx_.db->prepare(std::string(kEntryColumns) + "WHERE member_id = ? ORDER BY id DESC LIMIT ?");
+    auto st = ctx_.db->prepare(std::string(kEntryColumns) + "WHERE member_id = ? ORDER BY id DESC LIMIT ?");
     st.bind_all(member, limit);
     while (st.step()) out.push_back(read_entry(st));
     return out;
 }
 
 std::optional<LedgerEntry> PointsLedger::find_by_key(const std::string& key) {
-    auto& st = ctx_.db->prepare(std::string(kEntryColumns) + "WHERE idempotency_key = ?");
+    auto st = ctx_.db->prepare(std::string(kEntryColumns) + "WHERE idempotency_key = ?");
     st.bind(1, key);
     if (!st.step()) return std::nullopt;
     auto e = read_entry(st);
-    st.reset();
     return e;
 }
 
 Points PointsLedger::expiring_between(MemberId member, Timestamp from, Timestamp to) {
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT coalesce(sum(remaining), 0) FROM point_lots WHERE member_id = ? AND remaining > 0 "
         "AND expires_at > ? AND expires_at <= ?");
     st.bind_all(member, to_unix(from), to_unix(to));
     st.step();
     const auto points = st.int64(0);
-    st.reset();
     return points;
 }
 
@@ -422,26 +414,24 @@ BalanceCheck PointsLedger::verify(MemberId member) {
     BalanceCheck check;
     check.member = member;
     check.materialized = balance(member);
-    auto& ledger = ctx_.db->prepare(
+    auto ledger = ctx_.db->prepare(
         "SELECT coalesce(sum(available_delta), 0), coalesce(sum(pending_delta), 0) FROM ledger_entries WHERE member_id = ?");
     ledger.bind(1, member);
     ledger.step();
     check.from_ledger = Balance{ledger.int64(0), ledger.int64(1)};
-    ledger.reset();
-    auto& lots = ctx_.db->prepare(
+    auto lots = ctx_.db->prepare(
         "SELECT coalesce(sum(CASE WHEN state = 'available' THEN remaining END), 0), "
         "coalesce(sum(CASE WHEN state = 'pending' THEN remaining END), 0) FROM point_lots WHERE member_id = ?");
     lots.bind(1, member);
     lots.step();
     check.from_lots = Balance{lots.int64(0), lots.int64(1)};
-    lots.reset();
     return check;
 }
 
 std::vector<BalanceCheck> PointsLedger::verify_all() {
     // One pass over all three sources, grouped per member, instead of a query per member.
     std::vector<BalanceCheck> bad;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT m.id, m.points_available, m.points_pending, coalesce(l.a, 0), coalesce(l.p, 0), "
         "coalesce(t.a, 0), coalesce(t.p, 0) FROM members m "
         "LEFT JOIN (SELECT member_id, sum(available_delta) a, sum(pending_delta) p FROM ledger_entries "

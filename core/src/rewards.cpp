@@ -22,12 +22,11 @@ Coupon read_coupon(Statement& st) {
 // Idempotency for non-ledger operations: the first result is kept under its key.
 std::optional<std::string> recorded_result(EngineContext& ctx, const std::string& key, const std::string& request_hash,
                                            bool& conflict) {
-    auto& st = ctx.db->prepare("SELECT request_hash, result_json FROM operations WHERE idempotency_key = ?");
+    auto st = ctx.db->prepare("SELECT request_hash, result_json FROM operations WHERE idempotency_key = ?");
     st.bind(1, key);
     if (!st.step()) return std::nullopt;
     conflict = st.text(0) != request_hash;
     auto result = st.text(1);
-    st.reset();
     return result;
 }
 
@@ -57,7 +56,7 @@ std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId 
 
 std::vector<Reward> Rewards::catalog(const std::string& program) {
     std::vector<Reward> out;
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         "SELECT r.code, r.name, r.points_cost, r.value_minor, r.valid_days, r.stock FROM rewards r "
         "JOIN programs p ON p.id = r.program_id WHERE p.code = ? AND r.active = 1 ORDER BY r.points_cost, r.code");
     st.bind(1, program);
@@ -69,11 +68,10 @@ std::vector<Reward> Rewards::catalog(const std::string& program) {
 
 Result<Coupon> Rewards::find(const std::string& code) {
     return guarded([&]() -> Result<Coupon> {
-        auto& st = ctx_.db->prepare(std::string(kCouponColumns) + "WHERE c.code = ?");
+        auto st = ctx_.db->prepare(std::string(kCouponColumns) + "WHERE c.code = ?");
         st.bind(1, code);
         if (!st.step()) return make_error(Errc::not_found, "unknown coupon " + code);
         auto coupon = read_coupon(st);
-        st.reset();
         return coupon;
     });
 }
@@ -94,7 +92,7 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         const auto* program = ctx_.program(member->program);
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& rs = db.prepare(
+        auto rs = db.prepare(
             "SELECT name, points_cost, value_minor, valid_days, stock FROM rewards "
             "WHERE program_id = ? AND code = ? AND active = 1");
         rs.bind_all(program->id, reward_code);
@@ -104,7 +102,6 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         const Money value{rs.int64(2)};
         const int valid_days = static_cast<int>(rs.int64(3));
         const auto stock = rs.optional_int64(4);
-        rs.reset();
         if (stock && *stock <= 0) return make_error(Errc::limit_exceeded, "reward " + name + " is out of stock");
         auto entry = ctx_.ledger.debit(Debit{member_id, LedgerKind::redeem, cost, "reward " + name,
                                              "reward:" + reward_code, key, std::nullopt});
@@ -182,7 +179,7 @@ Result<Coupon> Rewards::validate(const std::string& code, MemberId member, Money
 
 std::vector<Coupon> Rewards::coupons_of(MemberId member, bool usable_only) {
     std::vector<Coupon> out;
-    auto& st = ctx_.db->prepare(std::string(kCouponColumns) +
+    auto st = ctx_.db->prepare(std::string(kCouponColumns) +
                                 (usable_only ? "WHERE c.member_id = ? AND c.status = 'issued' AND c.expires_at > ? "
                                              : "WHERE c.member_id = ? AND ? IS NOT NULL ") +
                                 "ORDER BY c.expires_at");
@@ -202,12 +199,11 @@ Result<int> Rewards::grant_birthday_gifts(const std::string& program_code, Times
             const RewardDefinition* gift = nullptr;
             for (const auto& r : program->config.rewards)
                 if (r.code == *level.birthday_gift) gift = &r;
-            auto& st = ctx_.db->prepare(
+            auto st = ctx_.db->prepare(
                 "SELECT id FROM members WHERE program_id = ? AND status = 'active' AND tier_code = ? AND birthday_month = ?");
             st.bind_all(program->id, level.code, static_cast<std::int64_t>(today.month));
             std::vector<MemberId> members;
             while (st.step()) members.push_back(st.int64(0));
-            st.reset();
             for (const auto id : members) {
                 const auto key = "birthday:" + std::to_string(id) + ":" + std::to_string(today.year);
                 bool conflict = false;

@@ -31,12 +31,11 @@ struct Priced {
 };
 
 Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& config, Timestamp now) {
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT coalesce(sum(points_earned), 0) FROM sales WHERE member_id = ? AND occurred_at >= ?");
     st.bind_all(member, to_unix(local_midnight(now, config.utc_offset_minutes)));
     st.step();
     const auto points = st.int64(0);
-    st.reset();
     return points;
 }
 
@@ -114,7 +113,7 @@ std::string fingerprint(const SaleRequest& r) {
 }
 
 SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
-    auto& st = ctx.db->prepare(
+    auto st = ctx.db->prepare(
         "SELECT member_id, gross_minor, net_minor, coupon_minor, points_paid, points_paid_minor, points_earned "
         "FROM sales WHERE id = ?");
     st.bind(1, sale_id);
@@ -129,7 +128,6 @@ SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
     r.points_paid = st.int64(4);
     r.points_value = Money{st.int64(5)};
     r.earned = st.int64(6);
-    st.reset();
     r.to_pay = r.net - r.coupon_value - r.points_value;
     if (member) {
         const auto m = load_member(ctx, *member);
@@ -168,13 +166,12 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         const auto print = fingerprint(request);
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& existing = db.prepare(
+        auto existing = db.prepare(
             "SELECT id, fingerprint FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
         existing.bind_all(program->id, key.store, key.terminal, key.receipt);
         if (existing.step()) {
             const auto id = existing.int64(0);
             const bool same = existing.text(1) == print;
-            existing.reset();
             if (!same)
                 return make_error(Errc::conflict, "receipt " + key.receipt + " was already committed with other content");
             return result_from_row(ctx_, id);  // the same sale again: nothing changes
@@ -265,7 +262,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& sale = db.prepare(
+        auto sale = db.prepare(
             "SELECT id, member_id, net_minor, points_paid, points_earned, refunded_minor, points_reversed, "
             "points_restored, status FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
         sale.bind_all(program->id, key.store, key.terminal, key.receipt);
@@ -276,17 +273,15 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         const Points points_paid = sale.int64(3), earned = sale.int64(4);
         const Money refunded_before{sale.int64(5)};
         const Points reversed_before = sale.int64(6), restored_before = sale.int64(7);
-        sale.reset();
         if (request.void_sale && !request.lines.empty())
             return make_error(Errc::invalid_argument, "a void takes back the whole sale, not lines of it");
 
-        auto& prior = db.prepare(
+        auto prior = db.prepare(
             "SELECT amount_minor, points_reversed, points_restored, points_shortfall FROM refunds "
             "WHERE sale_id = ? AND refund_ref = ?");
         prior.bind_all(sale_id, request.refund_ref);
         if (prior.step()) {
             RefundResult r{true, Money{prior.int64(0)}, prior.int64(1), prior.int64(2), prior.int64(3), 0};
-            prior.reset();
             if (member) r.available_after = ctx_.ledger.balance(*member).available;
             return r;
         }
@@ -300,7 +295,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             bool eligible;
         };
         std::vector<Line> lines;
-        auto& ls = db.prepare(
+        auto ls = db.prepare(
             "SELECT line_no, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ? ORDER BY line_no");
         ls.bind(1, sale_id);
         while (ls.step())
@@ -411,7 +406,7 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
             return make_error(Errc::not_found, "no active member " + std::to_string(request.member) + " in " + request.program);
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto& sale = db.prepare(
+        auto sale = db.prepare(
             "SELECT id, member_id, occurred_at, net_minor, refunded_minor, status FROM sales "
             "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
         sale.bind_all(program->id, key.store, key.terminal, key.receipt);
@@ -420,7 +415,6 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         const auto owner = sale.optional_int64(1);
         const auto sold_at = from_unix(sale.int64(2));
         const auto status = sale.text(5);
-        sale.reset();
         if (owner) return make_error(Errc::already_used, "the points for receipt " + key.receipt + " were already claimed");
         if (status == "refunded" || status == "voided")
             return make_error(Errc::conflict, "receipt " + key.receipt + " was " + status);
@@ -431,7 +425,7 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
                                                  " days after the sale");
         // Points on what was paid for the goods still kept, as the till priced them.
         PricedBasket basket;
-        auto& ls = db.prepare(
+        auto ls = db.prepare(
             "SELECT line_no, sku, category, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ?");
         ls.bind(1, sale_id);
         while (ls.step()) {
@@ -482,6 +476,17 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
                        {"pending", result.pending_after}});
         tx.commit();
         return result;
+    });
+}
+
+Result<std::optional<LastSale>> Sales::last_of_terminal(const std::string& program, const std::string& store,
+                                                        const std::string& terminal) {
+    return guarded([&]() -> Result<std::optional<LastSale>> {
+        return ctx_.db
+            ->prepare("SELECT s.receipt, s.status FROM sales s JOIN programs p ON p.id = s.program_id "
+                      "WHERE p.code = ? AND s.store = ? AND s.terminal = ? ORDER BY s.id DESC LIMIT 1")
+            .bind_all(program, store, terminal)
+            .one([](const Statement& row) { return LastSale{row.text(0), row.text(1)}; });
     });
 }
 

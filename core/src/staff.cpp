@@ -29,7 +29,7 @@ Result<void> Staff::set_pin(const std::string& staff_id, const std::string& name
 
 Result<StaffMember> Staff::authenticate(const std::string& staff_id, const std::string& pin) {
     return guarded([&]() -> Result<StaffMember> {
-        auto& st = ctx_.db->prepare("SELECT name, role, pin_hash, failed_attempts, locked_until FROM staff WHERE staff_id = ?");
+        auto st = ctx_.db->prepare("SELECT name, role, pin_hash, failed_attempts, locked_until FROM staff WHERE staff_id = ?");
         st.bind(1, staff_id);
         // The same answer for an unknown id and a wrong PIN: no probing for valid ids.
         if (!st.step()) return make_error(Errc::unauthorized, "wrong staff id or PIN");
@@ -37,7 +37,6 @@ Result<StaffMember> Staff::authenticate(const std::string& staff_id, const std::
         const auto hash = st.text(2);
         const auto failures = st.int64(3);
         const auto locked_until = st.optional_int64(4);
-        st.reset();
         const auto now = ctx_.now();
         if (locked_until && *locked_until > to_unix(now))
             return make_error(Errc::unauthorized, "too many wrong PINs; locked for " +
@@ -83,10 +82,9 @@ Result<void> UsedCodes::consume_once(const std::string& kind, const std::string&
 }
 
 bool UsedCodes::seen(const std::string& kind, const std::string& id) {
-    auto& st = ctx_.db->prepare("SELECT 1 FROM used_codes WHERE kind = ? AND code_id = ?");
+    auto st = ctx_.db->prepare("SELECT 1 FROM used_codes WHERE kind = ? AND code_id = ?");
     st.bind_all(kind, id);
     const bool found = st.step();
-    st.reset();
     return found;
 }
 

@@ -44,7 +44,7 @@ std::int64_t Tiers::qualifying(MemberId member, Timestamp now) {
     const auto since = to_unix(now - Days{config.tiers.window_days});
     // Spend: what the member paid for goods kept (net of member benefits and returns).
     // Points: points earned from sales net of reversals, plus bonuses.
-    auto& st = ctx_.db->prepare(
+    auto st = ctx_.db->prepare(
         config.tiers.basis == TierBasis::spend
             ? "SELECT coalesce(sum(net_minor - refunded_minor), 0) FROM sales "
               "WHERE member_id = ?1 AND occurred_at > ?2 AND status != 'voided'"
@@ -54,7 +54,6 @@ std::int64_t Tiers::qualifying(MemberId member, Timestamp now) {
     st.bind_all(member, since);
     st.step();
     const auto value = st.int64(0);
-    st.reset();
     return value;
 }
 
@@ -86,13 +85,12 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
         auto& db = *ctx_.db;
         std::int64_t after_id = 0;
         for (;;) {
-            auto& st = db.prepare(
+            auto st = db.prepare(
                 "SELECT id FROM members WHERE status = 'active' AND tier_review_at <= ? AND id > ? "
                 "AND (tier_grace_until IS NULL OR tier_grace_until <= ?) ORDER BY id LIMIT 500");
             st.bind_all(to_unix(now), after_id, to_unix(now));
             std::vector<MemberId> due;
             while (st.step()) due.push_back(st.int64(0));
-            st.reset();
             if (due.empty()) break;
             after_id = due.back();
             Transaction tx(db);

@@ -189,7 +189,7 @@ struct DeviceManager::Impl {
         std::uint8_t seq = 0;
         std::string last_uid;
         auto failed = [&](const Error& e) {
-            if (e.code == Errc::not_found && e.message.find("LIBUSB_ERROR_NO_DEVICE") != std::string::npos) return true;
+            if (e.code == Errc::device_gone) return true;  // unplugged: hot-plug detaches it
             say(a.source + ": " + e.message);
             return ++a.errors > kMaxConsecutiveErrors;
         };

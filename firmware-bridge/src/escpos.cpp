@@ -154,11 +154,11 @@ Result<void> PathPrinter::print(std::span<const std::uint8_t> job) {
         if (n <= 0) {
             const std::string why = std::strerror(errno);
             ::close(fd);
-            return make_error(Errc::storage, "printer " + path_ + ": write failed: " + why);
+            return make_error(Errc::device, "printer " + path_ + ": write failed: " + why);
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd) != 0) return make_error(Errc::storage, "printer " + path_ + ": " + std::strerror(errno));
+    if (::close(fd) != 0) return make_error(Errc::device, "printer " + path_ + ": " + std::strerror(errno));
     return {};
 }
 

@@ -19,7 +19,7 @@
 namespace loyalty::devices {
 namespace {
 
-Error sys_error(const std::string& what) { return make_error(Errc::storage, what + ": " + std::strerror(errno)); }
+Error sys_error(const std::string& what) { return make_error(Errc::device, what + ": " + std::strerror(errno)); }
 
 Result<sockaddr_un> unix_address(const std::string& path) {
     sockaddr_un addr{};
@@ -200,7 +200,7 @@ Result<std::string> send_sim_line(const std::string& socket_path, std::string_vi
         if (n <= 0) break;
         reply.append(buf, static_cast<std::size_t>(n));
     }
-    if (reply.empty()) return make_error(Errc::storage, "no reply from " + socket_path);
+    if (reply.empty()) return make_error(Errc::device, "no reply from " + socket_path);
     reply.erase(reply.find_last_not_of('\n') + 1);
     return reply;
 }

@@ -3,7 +3,7 @@
 namespace loyalty::devices::usb {
 
 Error usb_error(const std::string& what, int code) {
-    return make_error(code == LIBUSB_ERROR_NO_DEVICE ? Errc::not_found : Errc::storage,
+    return make_error(code == LIBUSB_ERROR_NO_DEVICE ? Errc::device_gone : Errc::device,
                       what + ": " + libusb_error_name(code));
 }
 
@@ -76,7 +76,7 @@ Result<void> Handle::claim(int interface_number) {
 }
 
 Result<void> Transfer::submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint, int length, Done done) {
-    if (!t_) return make_error(Errc::storage, "libusb_alloc_transfer failed");
+    if (!t_) return make_error(Errc::device, "libusb_alloc_transfer failed");
     buffer_.assign(static_cast<std::size_t>(length), 0);
     done_ = std::move(done);
     libusb_fill_interrupt_transfer(t_, h, endpoint, buffer_.data(), length, &Transfer::trampoline, this, 0);

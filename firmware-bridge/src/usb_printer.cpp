@@ -38,7 +38,7 @@ Result<void> UsbPrinter::print(std::span<const std::uint8_t> job) {
                                                 &done, timeout_ms_);
             if (rc != 0) return usb::usb_error("printer write at byte " + std::to_string(at), rc);
             if (static_cast<std::size_t>(done) != chunk.size())
-                return make_error(Errc::storage, "printer accepted " + std::to_string(at + static_cast<std::size_t>(done)) +
+                return make_error(Errc::device, "printer accepted " + std::to_string(at + static_cast<std::size_t>(done)) +
                                                      " of " + std::to_string(job.size()) + " bytes");
         }
         return {};

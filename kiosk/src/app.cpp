@@ -102,7 +102,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     if (!a.atlas.load_font_file(options.font))
         return make_error(Errc::not_found, "cannot read the CJK font " + options.font.string());
 
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) return make_error(Errc::storage, std::string("SDL: ") + SDL_GetError());
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) return make_error(Errc::display, std::string("SDL: ") + SDL_GetError());
     a.sdl_ready = true;
     a.wake_event = SDL_RegisterEvents(1);
     const char* driver = SDL_GetCurrentVideoDriver();
@@ -138,7 +138,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     }
     if (fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     a.window = SDL_CreateWindow("OMO loyalty kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height, flags);
-    if (!a.window) return make_error(Errc::storage, std::string("SDL window: ") + SDL_GetError());
+    if (!a.window) return make_error(Errc::display, std::string("SDL window: ") + SDL_GetError());
     if (options.locked && fullscreen) {
         SDL_SetWindowGrab(a.window, SDL_TRUE);
         SDL_SetWindowKeyboardGrab(a.window, SDL_TRUE);
@@ -146,7 +146,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     }
     const Uint32 render_flags = offscreen || options.software_renderer ? SDL_RENDERER_SOFTWARE : 0;
     a.renderer = SDL_CreateRenderer(a.window, -1, render_flags);
-    if (!a.renderer) return make_error(Errc::storage, std::string("SDL renderer: ") + SDL_GetError());
+    if (!a.renderer) return make_error(Errc::display, std::string("SDL renderer: ") + SDL_GetError());
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();

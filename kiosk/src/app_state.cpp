@@ -11,7 +11,7 @@ Result<void> write_png(const std::filesystem::path& path, const std::vector<unsi
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     if (rgba.empty() || stbi_write_png(path.c_str(), w, h, 4, rgba.data(), w * 4) == 0)
-        return make_error(Errc::storage, "cannot write " + path.string());
+        return make_error(Errc::file_io, "cannot write " + path.string());
     return {};
 }
 

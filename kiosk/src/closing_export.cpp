@@ -18,10 +18,10 @@ Result<std::filesystem::path> write_atomically(const std::filesystem::path& path
     {
         std::ofstream out(tmp, std::ios::binary);
         out << content;
-        if (!out) return make_error(Errc::storage, "cannot write " + tmp);
+        if (!out) return make_error(Errc::file_io, "cannot write " + tmp);
     }
     std::filesystem::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::storage, ec.message());
+    if (ec) return make_error(Errc::file_io, ec.message());
     return path;
 }
 

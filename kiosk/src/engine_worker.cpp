@@ -73,9 +73,6 @@ void EngineWorker::run() {
         lock.unlock();
         if (engine) {
             try {
-                // A statement an earlier task left on a row holds that moment's read
-                // snapshot: the member would see an old balance after the till wrote.
-                engine->db().reset_cached_statements();
                 task(*engine);
             } catch (const std::exception& e) {
                 // A fault inside one intent must not take the kiosk down: show it, keep serving.

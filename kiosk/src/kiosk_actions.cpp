@@ -1,3 +1,4 @@
+#include "loyalty/storage/engine_storage.hpp"
 #include "kiosk_actions.hpp"
 
 #include "loyalty/day_report.hpp"
@@ -197,10 +198,10 @@ Result<void> record_rating(Engine& engine, const std::string& program, int ratin
     if (rating < 1 || rating > 5) return make_error(Errc::invalid_argument, "a rating is 1 to 5");
     return guarded([&]() -> Result<void> {
         // The kiosk's own table: ratings are not part of the loyalty ledger.
-        engine.db().exec(
+        engine_database(engine).exec(
             "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
             "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
-        engine.db()
+        engine_database(engine)
             .prepare("INSERT INTO kiosk_ratings(program, rating, rated_at) VALUES (?, ?, ?)")
             .bind_all(program, rating, to_unix(engine.clock().now()))
             .run();
@@ -243,20 +244,19 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         for (const auto& t : day->top) r.top.push_back(TopMember{t.masked_name, t.spend});
     }
     // Ratings are the kiosk's own (anonymous ones too).
-    auto& db = engine.db();
+    auto& db = engine_database(engine);
     const auto offset = utc_offset_of(engine, program);
     const auto from = to_unix(local_midnight(now, offset));
     const auto to = from + 86400;
     db.exec("CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
             "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
-    auto& ratings = db.prepare(
+    auto ratings = db.prepare(
         "SELECT count(*), coalesce(sum(rating), 0) FROM kiosk_ratings WHERE program = ? AND rated_at >= ? AND rated_at < ?");
     ratings.bind_all(program, from, to);
     if (ratings.step()) {
         r.ratings = ratings.int64(0);
         if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
     }
-    ratings.reset();
     return r;
 }
 
@@ -273,12 +273,12 @@ HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) 
     h.outbox_backlog = engine.outbox().backlog();
 #ifdef LOYALTY_KIOSK_HAS_SYNC
     // loyalty-link records each hub acknowledgement in the same database.
-    if (auto ack_ms = sync::DownState(engine.db()).status("last_ack_ms"))
+    if (auto ack_ms = sync::DownState(engine_database(engine)).status("last_ack_ms"))
         h.last_hub_contact = format_iso8601(from_unix(*ack_ms / 1000));
 #endif
     if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
     std::error_code ec;
-    const auto size = std::filesystem::file_size(engine.db().path(), ec);
+    const auto size = std::filesystem::file_size(engine_database(engine).path(), ec);
     if (!ec) h.db_bytes = static_cast<std::int64_t>(size);
     return h;
 }
@@ -289,7 +289,7 @@ Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::
     auto stamp = format_iso8601(engine.clock().now());
     std::replace(stamp.begin(), stamp.end(), ':', '-');
     const auto target = dir / ("loyalty-" + stamp + ".db");
-    if (auto done = engine.db().backup_to(target); !done) return done.error();
+    if (auto done = engine_database(engine).backup_to(target); !done) return done.error();
     return target;
 }
 

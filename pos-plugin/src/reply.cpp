@@ -16,6 +16,11 @@ int status_of(Errc code) {
         case Errc::unauthorized: return LOYALTY_POS_E_UNAUTHORIZED;
         case Errc::corrupt_database: return LOYALTY_POS_E_CORRUPT_DATABASE;
         case Errc::storage: return LOYALTY_POS_E_STORAGE;
+        // The POS session touches no device, window or export file: reaching one is a bug.
+        case Errc::device:
+        case Errc::device_gone:
+        case Errc::display:
+        case Errc::file_io: return LOYALTY_POS_E_INTERNAL;
     }
     return LOYALTY_POS_E_INTERNAL;
 }

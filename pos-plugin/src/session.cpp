@@ -200,17 +200,10 @@ Reply Session::refund(const RefundCall& call) {
 Reply Session::void_sale(const std::string& receipt) {
     if (receipt.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "void needs the receipt number");
     // The terminal's own last sale, whichever session committed it (the till may have restarted).
-    auto& last = engine_->db().prepare(
-        "SELECT s.receipt, s.status FROM sales s JOIN programs p ON p.id = s.program_id "
-        "WHERE p.code = ? AND s.store = ? AND s.terminal = ? ORDER BY s.id DESC LIMIT 1");
-    last.bind_all(program_, store_, terminal_);
-    std::string last_receipt, status;
-    if (last.step()) {
-        last_receipt = last.text(0);
-        status = last.text(1);
-    }
-    last.reset();
-    if (receipt != last_receipt)
+    auto last = engine_->sales().last_of_terminal(program_, store_, terminal_);
+    if (!last) return failure(last.error());
+    const auto status = last->has_value() ? (*last)->status : std::string();
+    if (!last->has_value() || receipt != (*last)->receipt)
         return Reply::failure(LOYALTY_POS_E_BAD_STATE,
                               "only the terminal's last sale can be voided; use a refund for receipt " + receipt);
     if (status == "partially_refunded")

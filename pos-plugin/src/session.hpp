@@ -26,14 +26,8 @@ public:
     Reply block_card(const BlockCall& call);
     Reply sync_status();
 
-    // Calls on one session are serialised: the engine is one SQLite connection. A call sees the
-    // database as it is now: a statement an earlier call left on a row would keep that call's
-    // read snapshot (a balance the kiosk changed since would look old), so they are reset first.
-    [[nodiscard]] std::unique_lock<std::mutex> begin_call() {
-        std::unique_lock lock(mutex_);
-        engine_->db().reset_cached_statements();
-        return lock;
-    }
+    // Calls on one session are serialised: the engine is one SQLite connection.
+    [[nodiscard]] std::unique_lock<std::mutex> begin_call() { return std::unique_lock(mutex_); }
     Engine& engine() { return *engine_; }
 
 private:

@@ -7,6 +7,7 @@
 #include "loyalty/sync/signing.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -93,7 +94,7 @@ TEST_CASE("a terminal whose early outbox was cleared starts at its base, not at 
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
     const auto cleared = t.last_seq();
-    t.engine().db().exec("DELETE FROM outbox");  // as the demo history does
+    engine_database(t.engine()).exec("DELETE FROM outbox");  // as the demo history does
     t.sell(0);
     auto hub = open_hub(dir.path() / "hub.db");
     auto r = hub->apply({batch_of(t, cleared, 100)}, 1000);
@@ -217,7 +218,7 @@ TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones 
 TEST_CASE("an old snapshot never overwrites a newer one, and the terminal adds its own unacknowledged events") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
-    DownState down(t.engine().db());
+    DownState down(engine_database(t.engine()));
     const auto uid = member_uid(0);
     auto snapshot = [&](std::int64_t version, std::int64_t points, std::int64_t through) {
         auto msg = decode_down(encode_snapshots("TEST", {MemberSnapshot{uid, version, points, "silver", "active"}},

@@ -12,6 +12,7 @@
 #include "loyalty/sync/store_agent.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -96,7 +97,7 @@ TEST_CASE("signed sales reach the hub once, the outbox empties only on the hub's
         CHECK(agent->stats().acked_through == all);
         CHECK(hub->stats().dead_letters == 0);
         // The down path: the last snapshot of each member reaches the terminal.
-        DownState down(t.engine().db());
+        DownState down(engine_database(t.engine()));
         REQUIRE(eventually([&] {
             for (int i = 0; i < 5; ++i) {
                 auto r = down.reconciled_points(member_uid(i), "S001", "T01");
@@ -205,7 +206,7 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
     REQUIRE(eventually([&] { return hub->stats().dead_letters == 2 * static_cast<std::int64_t>(junk.size()); }));
     REQUIRE(eventually([&] { return agent->stats().dead_letters == 3 * static_cast<std::int64_t>(junk.size()); }));
-    DownState down(t.engine().db());
+    DownState down(engine_database(t.engine()));
     CHECK(down.dead_letter_count() == 3 * static_cast<std::int64_t>(junk.size()));
     auto hub_db = HubStore::open(dir.path() / "hub.db");
     REQUIRE(hub_db.ok());
@@ -287,7 +288,7 @@ TEST_CASE("spend at two stores makes the member gold at the hub, and both stores
     // its review below is that same snapshot again, not a newer one).
     const auto uid = member_uid(0);
     REQUIRE(eventually([&] {
-        auto held = DownState(t1.engine().db()).snapshot(uid);
+        auto held = DownState(engine_database(t1.engine())).snapshot(uid);
         return held && held->snapshot.points == t1.ledger_points(uid) + t2.ledger_points(uid);
     }));
     const auto later = t1.engine().members().get(member)->tier_review_at + Days{1};
@@ -353,7 +354,7 @@ TEST_CASE("large events are split over several messages, and one too large for a
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     {
-        Transaction tx(t.engine().db());
+        Transaction tx(engine_database(t.engine()));
         const std::string note(20000, 'x');
         for (int i = 0; i < 100; ++i)  // 2 MB in all: at least three messages
             t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + note + "\"}");

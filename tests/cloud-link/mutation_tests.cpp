@@ -10,6 +10,7 @@
 #include "loyalty/sync/signing.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -48,7 +49,7 @@ TEST_CASE("mutated batches, acks, presence and down messages are applied or dead
     auto opened = HubStore::open(dir.path() / "hub.db");
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
-    DownState down(t.engine().db());
+    DownState down(engine_database(t.engine()));
     std::mt19937 rng(12345);
     std::vector<HubIncoming> junk;
     for (int i = 0; i < 1500; ++i) {

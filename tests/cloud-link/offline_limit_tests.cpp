@@ -4,6 +4,7 @@
 #include "loyalty/sync/offline_limit.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -11,13 +12,12 @@ using namespace loyalty::sync::test;
 
 namespace {
 std::int64_t redeemed_in_ledger(Terminal& t, const std::string& uid) {
-    auto& st = t.engine().db().prepare(
+    auto st = engine_database(t.engine()).prepare(
         "SELECT coalesce(-sum(l.available_delta), 0) FROM ledger_entries l JOIN members m ON m.id = l.member_id "
         "WHERE m.uid = ? AND l.kind = 'redeem'");
     st.bind(1, uid);
     st.step();
     const auto v = st.int64(0);
-    st.reset();
     return v;
 }
 }  // namespace
@@ -30,7 +30,7 @@ TEST_CASE("while the hub has not confirmed them, points redeemed at this termina
     const auto spent = redeemed_in_ledger(t, uid);
     REQUIRE(spent > 0);
 
-    OfflineRedemptionLimit limit(t.engine().db(), spent + 100, "S001", "T01");
+    OfflineRedemptionLimit limit(engine_database(t.engine()), spent + 100, "S001", "T01");
     CHECK(limit.unconfirmed(uid) == spent);
     CHECK(limit.unconfirmed(member_uid(1)) == 0);
     CHECK(limit.check(uid, 100).ok());
@@ -44,6 +44,6 @@ TEST_CASE("while the hub has not confirmed them, points redeemed at this termina
     CHECK(limit.unconfirmed(uid) == 0);
     CHECK(limit.check(uid, spent + 100).ok());
 
-    OfflineRedemptionLimit unlimited(t.engine().db(), 0, "S001", "T01");
+    OfflineRedemptionLimit unlimited(engine_database(t.engine()), 0, "S001", "T01");
     CHECK(unlimited.check(uid, 1000000).ok());
 }

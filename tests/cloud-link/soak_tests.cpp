@@ -132,10 +132,7 @@ TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; e
         CHECK_MESSAGE(balances.at(uid) == t1.ledger_points(uid) + t2.ledger_points(uid), "member ", uid);
     }
     // Both workers took part.
-    auto& st = hub.db().prepare("SELECT count(DISTINCT worker) FROM hub_applied");
-    st.step();
-    CHECK(st.int64(0) == 2);
-    st.reset();
+    CHECK(hub.db().prepare("SELECT count(DISTINCT worker) FROM hub_applied").scalar() == 2);
 
     // A killed agent is reported offline by its last will.
     a1.kill_and_restart();

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync::test {
 
@@ -59,22 +60,20 @@ void Terminal::sell(int member_index) {
 }
 
 std::int64_t Terminal::last_seq() {
-    auto& st = engine_->db().prepare("SELECT last_seq FROM terminal_sequences WHERE store = ? AND terminal = ?");
+    auto st = engine_database(*engine_).prepare("SELECT last_seq FROM terminal_sequences WHERE store = ? AND terminal = ?");
     st.bind_all(store_, terminal_);
     std::int64_t seq = 0;
     if (st.step()) seq = st.int64(0);
-    st.reset();
     return seq;
 }
 
 std::int64_t Terminal::ledger_points(const std::string& uid) {
-    auto& st = engine_->db().prepare(
+    auto st = engine_database(*engine_).prepare(
         "SELECT coalesce(sum(l.available_delta + l.pending_delta), 0) FROM ledger_entries l JOIN members m ON m.id = l.member_id "
         "WHERE m.uid = ?");
     st.bind(1, uid);
     st.step();
     const auto points = st.int64(0);
-    st.reset();
     return points;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -95,9 +96,9 @@ TEST_CASE("the ledger is append-only: the database refuses updates and deletes")
     Fixture f;
     const auto m = f.enroll("13800000006");
     REQUIRE(f.engine->ledger().adjust(m, 100, "welcome", "mgr", "k1").ok());
-    CHECK_THROWS_AS(f.engine->db().exec("UPDATE ledger_entries SET available_delta = 1000"), StorageError);
-    CHECK_THROWS_AS(f.engine->db().exec("DELETE FROM ledger_entries"), StorageError);
-    CHECK_THROWS_AS(f.engine->db().exec("DELETE FROM audit_log"), StorageError);
+    CHECK_THROWS_AS(engine_database(*f.engine).exec("UPDATE ledger_entries SET available_delta = 1000"), StorageError);
+    CHECK_THROWS_AS(engine_database(*f.engine).exec("DELETE FROM ledger_entries"), StorageError);
+    CHECK_THROWS_AS(engine_database(*f.engine).exec("DELETE FROM audit_log"), StorageError);
     CHECK(f.balance(m).available == 100);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -141,12 +142,11 @@ TEST_CASE("a member PIN is stored hashed and checked") {
     REQUIRE(f.engine->members().set_pin(m, "2580").ok());
     CHECK(f.engine->members().verify_pin(m, "2580").ok());
     CHECK(f.engine->members().verify_pin(m, "2581").error().code == Errc::unauthorized);
-    auto& st = f.engine->db().prepare("SELECT pin_hash FROM members WHERE id = ?");
+    auto st = engine_database(*f.engine).prepare("SELECT pin_hash FROM members WHERE id = ?");
     st.bind(1, m);
     REQUIRE(st.step());
     CHECK(st.text(0).find("2580") == std::string::npos);
     CHECK(st.text(0).rfind("$argon2id$", 0) == 0);
-    st.reset();
 }
 
 TEST_CASE("support staff can look a member up by any identity") {

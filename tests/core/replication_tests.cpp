@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -77,13 +78,12 @@ TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance
     REQUIRE(!card.empty());
     CHECK(hub.engine->cards().find("TEST", card.front().number).ok());
     for (const auto& o : hub.outcomes) CHECK(o.shortfall == 0);
-    auto& status = hub.engine->db().prepare("SELECT status FROM sales WHERE receipt = ?");
+    auto status = engine_database(*hub.engine).prepare("SELECT status FROM sales WHERE receipt = ?");
     for (const auto& [receipt, expected] : std::vector<std::pair<std::string, std::string>>{
              {"R1", "committed"}, {"R2", "refunded"}, {"R3", "voided"}}) {
         status.bind(1, receipt);
         REQUIRE(status.step());
         CHECK(status.text(0) == expected);
-        status.reset();
     }
 
     // Booked under the terminal's store and time, not the hub's.
@@ -156,10 +156,7 @@ TEST_CASE("an event for an unknown program or without its member is refused and 
         ReplicatedEvent{"ev-2", "points.adjusted", "TEST", "S001", "T01", a.clock.now(), no_member});
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().code == Errc::invalid_argument);
-    auto& st = hub.engine->db().prepare("SELECT count(*) FROM members");
-    st.step();
-    CHECK(st.int64(0) == 0);
-    st.reset();
+    CHECK(engine_database(*hub.engine).prepare("SELECT count(*) FROM members").scalar() == 0);
 
     // A member the hub never saw enroll is adopted, so the points still count.
     auto adopted = hub.engine->replication().apply(

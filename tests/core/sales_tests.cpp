@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -20,11 +21,7 @@ RefundRequest refund_of(const std::string& receipt, const std::string& ref, std:
 }
 
 std::int64_t count(Fixture& f, const char* sql) {
-    auto& st = f.engine->db().prepare(sql);
-    st.step();
-    const auto n = st.int64(0);
-    st.reset();
-    return n;
+    return engine_database(*f.engine).prepare(sql).scalar().value_or(0);
 }
 
 }  // namespace
@@ -223,11 +220,11 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
     ManualClock clock(test_epoch());
     auto engine = Engine::open(path, clock);
     REQUIRE_MESSAGE(engine.ok(), (engine.ok() ? "" : engine.error().message));
-    auto& db = (*engine)->db();
+    auto& db = engine_database(**engine);
     CHECK(db.integrity_check() == "ok");
     CHECK((*engine)->ledger().verify_all().empty());
     // Every sale has its earn entry and its event, and vice versa.
-    auto& st = db.prepare(
+    auto st = db.prepare(
         "SELECT (SELECT count(*) FROM sales), (SELECT count(*) FROM ledger_entries WHERE kind = 'earn'), "
         "(SELECT count(*) FROM outbox WHERE type = 'sale.committed')");
     REQUIRE(st.step());
@@ -235,7 +232,6 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
     CHECK(st.int64(0) > 0);
     CHECK(st.int64(0) == st.int64(1));
     CHECK(st.int64(0) == st.int64(2));
-    st.reset();
 }
 
 TEST_CASE("a shopper claims a non-member sale's points once, within the claim window") {

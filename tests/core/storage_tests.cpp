@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "test_support.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -16,22 +17,13 @@ TEST_CASE("a new database is migrated to the latest schema, in WAL mode with for
     TempDir dir;
     auto db = Database::open(dir.path() / "a.db");
     REQUIRE(db.ok());
-    CHECK((*db)->schema_version() == 6);
-    auto& mode = (*db)->prepare("PRAGMA journal_mode");
-    REQUIRE(mode.step());
-    CHECK(mode.text(0) == "wal");
-    mode.reset();
-    auto& fk = (*db)->prepare("PRAGMA foreign_keys");
-    REQUIRE(fk.step());
-    CHECK(fk.int64(0) == 1);
-    fk.reset();
-    auto& sync = (*db)->prepare("PRAGMA synchronous");
-    REQUIRE(sync.step());
-    CHECK(sync.int64(0) == 2);  // FULL
-    sync.reset();
+    CHECK((*db)->schema_version() == 7);
+    CHECK((*db)->prepare("PRAGMA journal_mode").scalar<std::string>() == "wal");
+    CHECK((*db)->prepare("PRAGMA foreign_keys").scalar() == 1);
+    CHECK((*db)->prepare("PRAGMA synchronous").scalar() == 2);  // FULL
     db = Database::open(dir.path() / "a.db");  // reopening applies nothing twice
     REQUIRE(db.ok());
-    CHECK((*db)->schema_version() == 6);
+    CHECK((*db)->schema_version() == 7);
 }
 
 TEST_CASE("a file that is not a database is refused with a clear reason") {
@@ -50,7 +42,7 @@ TEST_CASE("a database damaged inside is refused at open by the integrity check")
     {
         Fixture f;  // a populated database elsewhere, copied here by backup
         for (int i = 0; i < 200; ++i) f.enroll("1391000" + std::to_string(1000 + i));
-        REQUIRE(f.engine->db().backup_to(path).ok());
+        REQUIRE(engine_database(*f.engine).backup_to(path).ok());
     }
     {
         // Scribble over the middle of the file, past the header page.
@@ -72,7 +64,7 @@ TEST_CASE("an online backup holds the same members and opens cleanly") {
     const auto m = f.enroll("13800000060");
     REQUIRE(f.engine->ledger().adjust(m, 123, "welcome", "mgr", "k").ok());
     const auto target = f.dir.path() / "backup.db";
-    REQUIRE(f.engine->db().backup_to(target).ok());
+    REQUIRE(engine_database(*f.engine).backup_to(target).ok());
     ManualClock clock(test_epoch());
     auto copy = Engine::open(target, clock);
     REQUIRE(copy.ok());
@@ -169,15 +161,56 @@ TEST_CASE("two processes writing one store database at once lose nothing and nev
     // Every sale paid 100 points; what they earned (tier multipliers change as the
     // member climbs) is all pending.
     CHECK(balance.available == 100000 - 2 * kSalesEach * 100);
-    auto& st = (*engine)->db().prepare(
+    auto st = engine_database(**engine).prepare(
         "SELECT count(*), sum(points_earned), (SELECT count(*) FROM outbox WHERE type = 'sale.committed') FROM sales");
     REQUIRE(st.step());
     CHECK(st.int64(0) == 2 * kSalesEach);
     CHECK(st.int64(1) == balance.pending);
     CHECK(st.int64(2) == 2 * kSalesEach);
-    st.reset();
     for (const char* terminal : {"KIOSK", "TILL"}) {
         const auto events = (*engine)->outbox().pending("S001", terminal, 0, 1000);
         for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
     }
+}
+
+TEST_CASE("a lookup that returns while on a row holds no snapshot: the next read sees another process's commit") {
+    Fixture f;
+    const auto member = f.enroll("13910009999");
+    REQUIRE(f.engine->cards().issue(member, CardForm::physical, "8800000001", std::nullopt, "test").ok());
+    REQUIRE(f.engine->cards().activate(f.program, "8800000001", "test").ok());
+    const auto path = engine_database(*f.engine).path();
+
+    // find() returns as soon as it has read the card's row; nothing resets the statement by hand.
+    auto before = f.engine->cards().find(f.program, "8800000001");
+    REQUIRE(before.ok());
+    CHECK(before->status == CardStatus::active);
+    CHECK(f.balance(member).available == 0);
+
+    // Another connection (the till, in another process) commits changes.
+    ManualClock clock(test_epoch());
+    auto till = Engine::open(path, clock, EngineOptions{Origin{"S001", "TILL"}, {}});
+    REQUIRE(till.ok());
+    REQUIRE((*till)->cards().report_lost(f.program, "8800000001", "till").ok());
+    REQUIRE((*till)->ledger().adjust(member, 250, "goodwill", "till", "adj-1").ok());
+
+    auto after = f.engine->cards().find(f.program, "8800000001");
+    REQUIRE(after.ok());
+    CHECK(after->status == CardStatus::lost);
+    CHECK(f.balance(member).available == 250);
+}
+
+TEST_CASE("a statement asked for again while still lent gets its own copy, and both read correctly") {
+    TempDir dir;
+    auto db = Database::open(dir.path() / "a.db");
+    REQUIRE(db.ok());
+    (*db)->exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3)");
+    std::int64_t pairs = 0;
+    auto outer = (*db)->prepare("SELECT n FROM t ORDER BY n");
+    outer.each([&](const Statement& row) {
+        auto inner = (*db)->prepare("SELECT n FROM t ORDER BY n");
+        inner.each([&](const Statement& r) { pairs += row.int64(0) * 10 + r.int64(0) > 0 ? 1 : 0; });
+    });
+    CHECK(pairs == 9);
+    // The lease ended: the cached statement is lent again, from its first row.
+    CHECK((*db)->prepare("SELECT n FROM t ORDER BY n").scalar() == 1);
 }

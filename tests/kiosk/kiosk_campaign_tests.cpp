@@ -3,6 +3,7 @@
 #include "kiosk_harness.hpp"
 #include "loyalty/campaigns.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace kiosk_test;
 
@@ -34,7 +35,7 @@ void prepare(const std::filesystem::path& db) {
     REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
     REQUIRE(loaded->refused.empty());
     REQUIRE(loaded->installed.size() == 2);
-    (*engine)->db().exec("UPDATE members SET consent_marketing_at = 1 WHERE consent_marketing_at IS NULL");
+    engine_database(**engine).exec("UPDATE members SET consent_marketing_at = 1 WHERE consent_marketing_at IS NULL");
 }
 
 // What the member said at the till's survey, as another terminal would record it.

@@ -10,6 +10,7 @@
 #include "loyalty/sync/down_state.hpp"
 #endif
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace kiosk_test;
 using loyalty::devices::ScanKind;
@@ -198,10 +199,9 @@ TEST_CASE("phone number and PIN identify a member; a wrong PIN does not") {
     {
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        auto& top = (*engine)->db().prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        auto top = engine_database(**engine).prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
         REQUIRE(top.step());
         phone = (*engine)->members().phone_of(top.int64(0)).value().substr(3);
-        top.reset();
     }
     k.tap("attract.phone");
     k.keys("phone", phone);
@@ -356,11 +356,10 @@ TEST_CASE("an unknown card is linked to an existing account after phone and PIN"
     {
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        auto& top = (*engine)->db().prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        auto top = engine_database(**engine).prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
         REQUIRE(top.step());
         member = top.int64(0);
         phone = (*engine)->members().phone_of(member).value().substr(3);
-        top.reset();
     }
     k.scan(ScanKind::card_uid, "04FEED00000042");
     REQUIRE(k.screen() == "unknown_card");
@@ -386,7 +385,7 @@ TEST_CASE("the health screen shows when the hub last acknowledged this terminal"
         loyalty::SystemClock clock;
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        loyalty::sync::DownState((*engine)->db()).set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
+        loyalty::sync::DownState(engine_database(**engine)).set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
     }
     k.tap("manager.open");
     k.keys("manager", "246810");

@@ -7,6 +7,7 @@
 
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace kiosk_test {
 
@@ -32,11 +33,10 @@ const std::filesystem::path& template_db() {
             options.members = 24;
             REQUIRE(create_demo_data(**engine, clock, end, config->code, options));
             // The richest member (the demo reader's first) can afford every reward.
-            auto& top = (*engine)->db().prepare(
+            auto top = engine_database(**engine).prepare(
                 "SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
             REQUIRE(top.step());
             const auto id = top.int64(0);
-            top.reset();
             REQUIRE((*engine)->ledger().adjust(id, 20000, "test top-up", "test", "test-topup"));
         }
         // One demo run on the template gives the demo members their cards and PINs and the

@@ -1,6 +1,6 @@
 // Quotes, commits, refunds and voids through the C ABI.
 #include "abi_support.hpp"
-#include "loyalty/database.hpp"
+#include "loyalty/storage/database.hpp"
 
 using namespace loyalty::pos_test;
 
@@ -10,11 +10,10 @@ namespace {
 std::string sale_field(const Till& till, const std::string& receipt, const std::string& column) {
     auto db = loyalty::Database::open(till.store.db(), {});
     REQUIRE(db.ok());
-    auto& st = (*db)->prepare("SELECT " + column + " FROM sales WHERE receipt = ?");
+    auto st = (*db)->prepare("SELECT " + column + " FROM sales WHERE receipt = ?");
     st.bind(1, receipt);
     REQUIRE(st.step());
     auto value = st.text(0);
-    st.reset();
     return value;
 }
 

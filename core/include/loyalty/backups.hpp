@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "loyalty/clock.hpp"
-#include "loyalty/database.hpp"
 #include "loyalty/result.hpp"
 
 namespace loyalty {
+
+class Engine;
 
 struct BackupPolicy {
     std::filesystem::path directory;
@@ -17,7 +18,7 @@ struct BackupPolicy {
 
 // Writes <directory>/loyalty-YYYYMMDD-HHMMSS.db, checks the copy's integrity, and only then
 // prunes old copies. Returns the new file.
-Result<std::filesystem::path> take_backup(Database& db, const BackupPolicy& policy, Timestamp now);
+Result<std::filesystem::path> take_backup(Engine& engine, const BackupPolicy& policy, Timestamp now);
 
 // The backups in a directory, oldest first (only files this code names, nothing else there).
 std::vector<std::filesystem::path> list_backups(const std::filesystem::path& directory);

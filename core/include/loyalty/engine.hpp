@@ -11,7 +11,7 @@
 #include "loyalty/campaigns.hpp"
 #include "loyalty/cards.hpp"
 #include "loyalty/clock.hpp"
-#include "loyalty/database.hpp"
+#include "loyalty/database_options.hpp"
 #include "loyalty/insight.hpp"
 #include "loyalty/members.hpp"
 #include "loyalty/outbox.hpp"
@@ -24,6 +24,8 @@
 #include "loyalty/tiers.hpp"
 
 namespace loyalty {
+
+class Database;
 
 // Who is writing: the store and terminal events are numbered under.
 struct Origin {
@@ -56,7 +58,6 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    Database& db();
     const Clock& clock() const;
     const Origin& origin() const;
 
@@ -89,6 +90,7 @@ public:
     Result<DailyReport> run_daily(Timestamp now);
 
 private:
+    friend Database& engine_database(Engine& engine);
     Engine() = default;
     std::unique_ptr<EngineContext> ctx_;
 };

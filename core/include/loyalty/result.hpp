@@ -21,6 +21,10 @@ enum class Errc {
     unauthorized,         // manager credential missing or wrong
     corrupt_database,     // integrity check failed: refuse to run
     storage,              // SQLite failed (disk full, I/O error)
+    device,               // a reader, scanner or printer failed a transfer or a write
+    device_gone,          // the device was unplugged (libusb reported LIBUSB_ERROR_NO_DEVICE)
+    display,              // the window or renderer could not be created (SDL)
+    file_io,              // a file (export, state, report) could not be written
 };
 
 const char* to_string(Errc code);

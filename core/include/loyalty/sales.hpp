@@ -88,6 +88,12 @@ struct ClaimRequest {
     MemberId member = 0;
 };
 
+// A terminal's most recent sale, as a till needs it to offer a void.
+struct LastSale {
+    std::string receipt;
+    std::string status;  // "completed", "partially_refunded", "refunded", "voided"
+};
+
 class Sales {
 public:
     explicit Sales(EngineContext& ctx) : ctx_(ctx) {}
@@ -99,6 +105,9 @@ public:
     // claim window, on what was paid for goods still kept, by the rules in force
     // at the time of the sale and the member's tier now.
     Result<SaleResult> claim(const ClaimRequest& request);
+    // The last sale a terminal rang up under a program, whichever process wrote it.
+    Result<std::optional<LastSale>> last_of_terminal(const std::string& program, const std::string& store,
+                                                     const std::string& terminal);
 
 private:
     EngineContext& ctx_;

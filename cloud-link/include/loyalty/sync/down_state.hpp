@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "loyalty/database.hpp"
+#include "loyalty/storage/database.hpp"
 #include "loyalty/sync/messages.hpp"
 
 namespace loyalty::sync {

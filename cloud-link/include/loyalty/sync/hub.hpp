@@ -14,11 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "loyalty/database.hpp"
+#include "loyalty/storage/database.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/result.hpp"
 #include "loyalty/sync/link_config.hpp"
 #include "loyalty/sync/messages.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 
@@ -92,7 +93,7 @@ public:
     // Where a member shops: stores whose terminals sent events about them, and their home store.
     std::vector<std::string> member_stores(const std::string& uid);
     std::int64_t shortfall_points(const std::string& program);
-    Database& db() { return engine_->db(); }
+    Database& db() { return engine_database(*engine_); }
     // The loyalty engine on the hub's database: the authoritative members.
     Engine& engine() { return *engine_; }
 

@@ -5,13 +5,14 @@
 // caps what a member could spend twice in two stores on the same balance.
 // The kiosk and the POS ask before a redemption (paying with points, a reward):
 //
-//   OfflineRedemptionLimit limit(engine.db(), config.offline_redeem_limit, store, terminal);
+//   OfflineRedemptionLimit limit(engine_database(engine), config.offline_redeem_limit, store, terminal);
 //   if (auto ok = limit.check(member.uid, points); !ok) refuse(ok.error().message);
 #include <cstdint>
 #include <string>
 
-#include "loyalty/database.hpp"
+#include "loyalty/storage/database.hpp"
 #include "loyalty/result.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 

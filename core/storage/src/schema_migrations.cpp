@@ -389,10 +389,20 @@ constexpr const char* kMigration6 = R"sql(
 ALTER TABLE sales ADD COLUMN cashier TEXT;
 )sql";
 
+// The other parts that own tables in a store database or the hub's (the link agent,
+// the hub) keep their own numbered migrations; this is where their versions live.
+constexpr const char* kMigration7 = R"sql(
+CREATE TABLE schema_versions (
+    part     TEXT PRIMARY KEY,
+    version  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6,
+                                                  kMigration7};
     return kAll;
 }
 

@@ -1,6 +1,7 @@
-#include "loyalty/database.hpp"
+#include "loyalty/storage/database.hpp"
 
 #include <string>
+#include <utility>
 
 #include "schema_migrations.hpp"
 
@@ -8,16 +9,15 @@ namespace loyalty {
 
 namespace {
 
+// The engine's own tables keep their version in PRAGMA user_version, as they always have.
+constexpr std::string_view kCorePart = "core";
+
 // Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once
 // rather than through the busy timeout when another process (the kiosk starting beside
 // the link agent) has it open. The switch is made once per file: wait until one of us did.
 void enter_wal_mode(Database& db) {
     for (int attempt = 0;; ++attempt) {
-        auto& mode = db.prepare("PRAGMA journal_mode");
-        mode.step();
-        const bool wal = mode.text(0) == "wal";
-        mode.reset();
-        if (wal) return;
+        if (db.prepare("PRAGMA journal_mode").scalar<std::string>() == "wal") return;
         try {
             db.exec("PRAGMA journal_mode = WAL");
             return;
@@ -37,34 +37,34 @@ void enter_wal_mode(Database& db) {
 
 }  // namespace
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                &stmt_, nullptr);
-    if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
-}
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), lent_flag_(std::exchange(other.lent_flag_, nullptr)) {}
 
-Statement::Statement(Statement&& other) noexcept : stmt_(other.stmt_), db_(other.db_) {
-    other.stmt_ = nullptr;
-}
-
-Statement& Statement::operator=(Statement&& other) noexcept {
-    if (this != &other) {
+Statement::~Statement() {
+    if (!stmt_) return;
+    if (lent_flag_) {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        *lent_flag_ = false;
+    } else {
         sqlite3_finalize(stmt_);
-        stmt_ = other.stmt_;
-        db_ = other.db_;
-        other.stmt_ = nullptr;
     }
-    return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+// Binding a statement that has already stepped starts a new execution of it (a loop that
+// binds each round's parameters to one lease), rather than SQLite's misuse error.
+void Statement::restart_if_stepped() {
+    if (sqlite3_stmt_busy(stmt_)) sqlite3_reset(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
+    restart_if_stepped();
     if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
     return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
+    restart_if_stepped();
     if (int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
         rc != SQLITE_OK)
         throw_sqlite(db_, rc, "bind");
@@ -72,6 +72,7 @@ Statement& Statement::bind(int index, std::string_view value) {
 }
 
 Statement& Statement::bind(int index, std::nullopt_t) {
+    restart_if_stepped();
     if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
     return *this;
 }
@@ -88,12 +89,7 @@ bool Statement::step() {
 void Statement::run() {
     while (step()) {
     }
-    sqlite3_reset(stmt_);  // ready to bind and run again
-}
-
-void Statement::reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+    sqlite3_reset(stmt_);  // a statement run twice in one lease starts again
 }
 
 std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
@@ -115,10 +111,17 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+std::string Statement::column_name(int column) const {
+    const char* name = sqlite3_column_name(stmt_, column);
+    return name ? name : "";
+}
+
 Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
 
 Database::~Database() {
-    statements_.clear();  // finalize before close
+    for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);  // finalize before close
     sqlite3_close_v2(db_);
 }
 
@@ -149,21 +152,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
         if (!options.read_only) {
             enter_wal_mode(*db);
             db->exec(options.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-            const auto migrations = schema_migrations();
             const int current = db->schema_version();
-            if (current > static_cast<int>(migrations.size()))
+            const int known = static_cast<int>(schema_migrations().size());
+            if (current > known)
                 return make_error(Errc::storage, "database schema version " + std::to_string(current) +
                                                      " is newer than this program knows; upgrade the program");
-            // The version is read again under the write lock: the kiosk and the link agent
-            // opening a new file at the same moment must not both apply migration 1.
-            while (current < static_cast<int>(migrations.size())) {
-                Transaction tx(*db);
-                const int v = db->schema_version();
-                if (v >= static_cast<int>(migrations.size())) break;
-                db->exec(migrations[static_cast<std::size_t>(v)]);
-                db->exec("PRAGMA user_version = " + std::to_string(v + 1));
-                tx.commit();
-            }
+            db->migrate(SchemaPart{kCorePart, schema_migrations()});
         }
     } catch (const StorageError& e) {
         // A file that is not a database at all lands here (SQLITE_NOTADB).
@@ -186,42 +180,63 @@ void Database::exec(std::string_view sql) {
     }
 }
 
-Statement& Database::prepare(std::string_view sql) {
-    auto key = std::string(sql);
-    auto it = statements_.find(key);
-    if (it == statements_.end()) {
-        it = statements_.emplace(key, std::make_unique<Statement>(db_, sql)).first;
-    } else {
-        it->second->reset();
-    }
-    return *it->second;
+namespace {
+sqlite3_stmt* compile(sqlite3* db, std::string_view sql, unsigned flags) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare [" + std::string(sql.substr(0, 80)) + "]");
+    return stmt;
 }
+}  // namespace
 
-void Database::reset_cached_statements() {
-    for (auto& [sql, statement] : statements_) statement->reset();
+Statement Database::prepare(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it == statements_.end()) {
+        // Elements of an unordered_map keep their address, so the lease may point at the flag.
+        it = statements_.emplace(std::string(sql), Cached{compile(db_, sql, SQLITE_PREPARE_PERSISTENT), false}).first;
+    }
+    if (it->second.lent) return Statement(compile(db_, sql, 0), db_, nullptr);
+    it->second.lent = true;
+    return Statement(it->second.stmt, db_, &it->second.lent);
 }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
-std::int64_t Database::data_version() {
-    auto& st = prepare("PRAGMA data_version");
-    st.step();
-    const auto version = st.int64(0);
-    st.reset();
-    return version;
+std::int64_t Database::data_version() { return prepare("PRAGMA data_version").scalar().value_or(0); }
+
+int Database::schema_version(std::string_view part) {
+    if (part == kCorePart) return static_cast<int>(prepare("PRAGMA user_version").scalar().value_or(0));
+    return static_cast<int>(
+        prepare("SELECT version FROM schema_versions WHERE part = ?").bind_all(part).scalar().value_or(0));
 }
 
-int Database::schema_version() {
-    auto& st = prepare("PRAGMA user_version");
-    st.step();
-    int v = static_cast<int>(st.int64(0));
-    st.reset();
-    return v;
+void Database::migrate(const SchemaPart& part) {
+    const int known = static_cast<int>(part.migrations.size());
+    if (schema_version(part.name) > known)
+        throw StorageError(SQLITE_ERROR, std::string(part.name) + " schema version " +
+                                             std::to_string(schema_version(part.name)) +
+                                             " is newer than this program knows; upgrade the program");
+    // The version is read again under the write lock: two processes opening a new file at
+    // the same moment must not both apply a migration.
+    while (schema_version(part.name) < known) {
+        Transaction tx(*this);
+        const int v = schema_version(part.name);
+        if (v >= known) break;
+        exec(part.migrations[static_cast<std::size_t>(v)]);
+        if (part.name == kCorePart)
+            exec("PRAGMA user_version = " + std::to_string(v + 1));
+        else
+            prepare("INSERT INTO schema_versions(part, version) VALUES (?, ?) "
+                    "ON CONFLICT(part) DO UPDATE SET version = excluded.version")
+                .bind_all(part.name, v + 1)
+                .run();
+        tx.commit();
+    }
 }
 
 std::string Database::integrity_check() {
-    Statement st(db_, "PRAGMA integrity_check");
+    Statement st(compile(db_, "PRAGMA integrity_check", 0), db_, nullptr);
     std::string verdict;
     while (st.step()) {
         if (!verdict.empty()) verdict += "; ";
@@ -263,9 +278,6 @@ Transaction::Transaction(Database& db) : db_(db), name_("sp" + std::to_string(db
     // busy timeout, when another process (the till beside the kiosk) wrote in between.
     // Inner ones are savepoints, so an operation can run inside a larger batch.
     if (db.savepoint_depth_ == 0) {
-        // A cached statement that returned one row and was left there still holds the
-        // read snapshot of its implicit transaction; close them all before writing.
-        db_.reset_cached_statements();
         db_.prepare("BEGIN IMMEDIATE").run();
     } else {
         // Cached like any statement: an engine operation opens one or two savepoints,

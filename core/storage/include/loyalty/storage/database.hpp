@@ -1,0 +1,207 @@
+#pragma once
+// The storage layer: RAII over SQLite for the parts that own tables (core, the link
+// agent, the hub). One Database per connection; prepared statements cached by their
+// SQL text and lent out as scoped Statements that reset themselves when they go out
+// of scope, so no read snapshot outlives the code that took it; nested transactions
+// as savepoints so one engine operation can run inside a larger batch and stay atomic.
+//
+// Nothing above the engine sees this header: the kiosk and the POS plugin link the
+// engine's domain API only.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+
+#include "loyalty/database_options.hpp"
+#include "loyalty/result.hpp"
+
+namespace loyalty {
+
+// SQLite itself failed (I/O, disk full, constraint). Thrown inside the parts that own
+// storage only; their public calls turn it into Errc::storage (see guarded()).
+class StorageError : public std::runtime_error {
+public:
+    StorageError(int sqlite_code, const std::string& what) : std::runtime_error(what), sqlite_code_(sqlite_code) {}
+    int sqlite_code() const { return sqlite_code_; }
+    bool is_constraint() const { return (sqlite_code_ & 0xff) == SQLITE_CONSTRAINT; }
+
+private:
+    int sqlite_code_;
+};
+
+// A domain failure found deep inside an operation (a program that no longer parses,
+// lots that disagree with a balance): it aborts the whole transaction and reaches the
+// caller as its own Error, not dressed up as a SQLite code.
+class OperationAborted : public std::runtime_error {
+public:
+    explicit OperationAborted(Error error) : std::runtime_error(error.message), error_(std::move(error)) {}
+    const Error& error() const { return error_; }
+
+private:
+    Error error_;
+};
+
+// A prepared statement lent by a Database for one use. Reading and binding work as on
+// any statement; when the lease ends (scope exit, early return, exception) the
+// statement is reset, its bindings cleared and it goes back to the connection's cache.
+// A statement left on a row therefore never keeps an old read snapshot alive.
+class Statement {
+public:
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&&) = delete;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    // Parameters are 1-based, as in SQLite. Binding after stepping starts the statement
+    // over with the new parameters (one lease can serve each round of a loop).
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    Statement& bind(int index, std::string_view value);
+    Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, std::nullopt_t);
+    template <class T>
+    Statement& bind(int index, const std::optional<T>& value) {
+        return value ? bind(index, *value) : bind(index, std::nullopt);
+    }
+    template <class... Args>
+    Statement& bind_all(const Args&... args) {
+        int i = 0;
+        (bind(++i, args), ...);
+        return *this;
+    }
+
+    bool step();  // true while a row is available
+    void run();   // steps to completion (INSERT/UPDATE/DELETE)
+
+    // The first row read by `read(row)`, or nullopt when there is none.
+    template <class Read>
+    auto one(Read&& read) -> std::optional<std::invoke_result_t<Read&, const Statement&>> {
+        if (!step()) return std::nullopt;
+        return read(static_cast<const Statement&>(*this));
+    }
+    // Calls `read(row)` for every row.
+    template <class Read>
+    void each(Read&& read) {
+        while (step()) read(static_cast<const Statement&>(*this));
+    }
+    // The first column of the first row (std::int64_t or std::string); nullopt when
+    // there is no row or it is NULL.
+    template <class T = std::int64_t>
+    std::optional<T> scalar() {
+        static_assert(std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>);
+        if (!step() || is_null(0)) return std::nullopt;
+        if constexpr (std::is_same_v<T, std::int64_t>)
+            return int64(0);
+        else
+            return text(0);
+    }
+
+    std::int64_t int64(int column) const;
+    std::string text(int column) const;
+    bool is_null(int column) const;
+    std::optional<std::int64_t> optional_int64(int column) const;
+    std::optional<std::string> optional_text(int column) const;
+    int column_count() const;
+    std::string column_name(int column) const;
+
+private:
+    friend class Database;
+    // lent_flag: the cache entry's "in use" flag, or nullptr for a one-off statement
+    // this lease finalizes itself.
+    Statement(sqlite3_stmt* stmt, sqlite3* db, bool* lent_flag) : stmt_(stmt), db_(db), lent_flag_(lent_flag) {}
+    void restart_if_stepped();
+    sqlite3_stmt* stmt_;
+    sqlite3* db_;
+    bool* lent_flag_;
+};
+
+// One part's numbered migrations: migration N (1-based) is element N-1. Each part that
+// owns tables keeps its own list and its own version in the table schema_versions, so
+// the engine, the link agent and the hub can share one file and upgrade independently.
+struct SchemaPart {
+    std::string_view name;  // "core", "link", "hub"
+    std::span<const char* const> migrations;
+};
+
+class Database {
+public:
+    // Opens (creating if needed), applies pragmas, checks integrity and migrates the
+    // engine's schema. A corrupt file is refused with Errc::corrupt_database.
+    static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path, DatabaseOptions options = {});
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // Brings another part's tables up to date (each migration in its own transaction).
+    void migrate(const SchemaPart& part);
+    // The last migration applied of a part: the engine's ("core") is PRAGMA user_version.
+    int schema_version(std::string_view part = "core");
+
+    void exec(std::string_view sql);
+    // Lends the cached statement for sql (prepared once per connection). Asked for
+    // again while still lent (a nested read of the same SQL), it lends a one-off copy.
+    Statement prepare(std::string_view sql);
+    std::int64_t last_insert_rowid() const;
+    int changes() const;
+    // Moves when another connection (another process) commits to the file.
+    std::int64_t data_version();
+    std::string integrity_check();  // "ok" or SQLite's first complaints
+    // Copies the whole database to target through SQLite's backup API while others keep
+    // writing. single_file: leave the copy in rollback-journal mode, one self-contained file.
+    Result<void> backup_to(const std::filesystem::path& target, bool single_file = true);
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    struct Cached {
+        sqlite3_stmt* stmt = nullptr;
+        bool lent = false;
+    };
+    Database(sqlite3* db, std::filesystem::path path);
+    sqlite3* db_;
+    std::filesystem::path path_;
+    std::unordered_map<std::string, Cached> statements_;
+    friend class Transaction;
+    int savepoint_depth_ = 0;
+};
+
+// A savepoint: commits on commit(), rolls back when destroyed uncommitted
+// (an exception or an early return with an error leaves nothing half-written).
+class Transaction {
+public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+private:
+    Database& db_;
+    std::string name_;
+    bool done_ = false;
+};
+
+// Runs fn and turns what aborted it into an Error value: the boundary of every public
+// call of a part that owns storage.
+template <class Fn>
+auto guarded(Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const OperationAborted& e) {
+        return e.error();
+    } catch (const StorageError& e) {
+        return make_error(Errc::storage, std::string("storage: ") + e.what());
+    }
+}
+
+}  // namespace loyalty
