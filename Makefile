@@ -3,7 +3,7 @@ PRESET ?= dev
 BUILD_DIR := build/$(PRESET)
 DEMO_DB ?= build/demo/loyalty-demo.db
 
-.PHONY: demo test bench deps configure build clean
+.PHONY: demo test bench fuzz deps configure build clean
 
 demo: build
 	@scripts/run-demo.sh "$(BUILD_DIR)" "$(DEMO_DB)"
@@ -13,6 +13,10 @@ test: build
 
 bench: build
 	@scripts/run-bench.sh "$(BUILD_DIR)"
+
+# Every parser's libFuzzer target for FUZZ_SECONDS each (clang-16; installs it if missing).
+fuzz: deps
+	@scripts/run-fuzz.sh
 
 deps:
 	@scripts/install-deps.sh

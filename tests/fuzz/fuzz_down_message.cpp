@@ -1,0 +1,42 @@
+// What the hub sends down to a terminal (snapshots, card_block, coupon_issue, config):
+// decoded, and each item stored in a terminal's down state as the agent does.
+#include <memory>
+
+#include "fuzz_support.hpp"
+#include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/down_state.hpp"
+#include "loyalty/sync/messages.hpp"
+
+namespace {
+
+struct Terminal {
+    loyalty::ManualClock clock{loyalty::from_unix(1764547200)};
+    std::unique_ptr<loyalty::Engine> engine;
+    std::unique_ptr<loyalty::sync::DownState> down;
+    Terminal() {
+        loyalty::DatabaseOptions options;
+        options.full_sync = false;
+        engine = std::move(loyalty::Engine::open(loyalty::fuzz::scratch_dir() / "terminal.db", clock,
+                                                 loyalty::EngineOptions{{}, options})
+                               .value());
+        down = std::make_unique<loyalty::sync::DownState>(loyalty::engine_database(*engine));
+    }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static Terminal t;
+    auto msg = loyalty::sync::decode_down(loyalty::fuzz::as_text(data, size));
+    if (!msg) return 0;
+    for (const auto& item : msg->items) {
+        const auto through = msg->through.empty() ? 0 : msg->through.begin()->second;
+        t.down->apply(item, through, 1764547200000);
+        if (item.kind == "snapshots") {
+            (void)t.down->snapshot(item.key);
+            (void)t.down->reconciled_points(item.key, "S001", "T01");
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under corpus/<target>/ from real examples.
+
+Usage: make_seeds.py BUILD_DIR
+The store events come from a database seeded by the POS tests' seeder (pos_seed), so the
+hub seeds are the engine's own events; the rest are the documented formats and the
+samples the parts' tests use. Run once; the output is committed. Fuzzing adds to it.
+"""
+import base64, json, os, sqlite3, subprocess, sys, tempfile
+
+build = sys.argv[1]
+here = os.path.dirname(os.path.abspath(__file__))
+src = os.path.dirname(os.path.dirname(here))
+
+
+def put(target, name, data):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+# Magnetic stripe: track 1 + track 2 as a reader types them, and each alone.
+put("magstripe", "both", "%B6280001234567890^WANG/XIAOMING^28121010000000000?;6280001234567890=28121010000?\n")
+put("magstripe", "track2", ";6280001234567890=28121010000?")
+put("magstripe", "track1", "%B6280001234567890^LI/JIN^2812101000?")
+
+# Keyboard wedge: boot-keyboard reports typing "A12" + Enter (key down, key up each).
+def key(mod, usage):
+    return bytes([mod, 0, usage, 0, 0, 0, 0, 0]) + bytes(8)
+put("wedge", "a12_enter", key(0x02, 0x04) + key(0, 0x1E) + key(0, 0x1F) + key(0, 0x28))
+put("wedge", "digits_tab", b"".join(key(0, 0x1E + i) for i in range(9)) + key(0, 0x2B))
+
+# HID POS: first byte = report length - 1 (63 -> 64 bytes); a QR in one report and
+# an EAN-13 split over two.
+def hid(data, aim, more=False):
+    r = bytearray(64)
+    r[0] = 0x02
+    r[1] = len(data)
+    r[2:5] = aim
+    r[5:5 + len(data)] = data
+    r[63] = 1 if more else 0
+    return bytes(r)
+put("hid_pos", "qr", bytes([63]) + hid(b"LM1.hub-1.payload.sig", b"]Q1"))
+put("hid_pos", "ean_two_reports", bytes([63]) + hid(b"690123", b"]E0", True) + hid(b"4567890", b"]E0"))
+
+# CCID: expected sequence byte, then an RDR_to_PC_DataBlock carrying a UID + 90 00.
+put("ccid", "uid", bytes([3, 0x80, 0x06, 0, 0, 0, 0x00, 0x03, 0, 0, 0, 0x04, 0xA1, 0xB2, 0xC3, 0x90, 0x00]))
+put("ccid", "no_card", bytes([4, 0x80, 0x02, 0, 0, 0, 0x00, 0x04, 0, 0, 0, 0x63, 0x00]))
+put("ccid", "slot_error", bytes([5, 0x80, 0x00, 0, 0, 0, 0x00, 0x05, 0x40, 0xFE, 0]))
+
+# Finder pre-check: a 63x63 frame (width byte 62 -> 63) holding three 7-module finder
+# squares of 3 px modules, and a flat grey frame.
+def finder_frame():
+    w = 63
+    img = [[255] * w for _ in range(w)]
+    def square(x0, y0):
+        for y in range(21):
+            for x in range(21):
+                mx, my = x // 3, y // 3
+                ring = max(abs(mx - 3), abs(my - 3))
+                img[y0 + y][x0 + x] = 0 if ring in (3, 0, 1) else 255
+    square(0, 0); square(42, 0); square(0, 42)
+    return bytes([62, 0]) + bytes(v for row in img for v in row)
+put("finder", "three_squares", finder_frame())
+put("finder", "flat", bytes([99, 0]) + bytes([128] * 100 * 40))
+
+# Signed codes: the seeder's real member codes, and payloads the target signs itself.
+seed_dir = tempfile.mkdtemp()
+db = os.path.join(seed_dir, "store.db")
+seeded = json.loads(subprocess.check_output([os.path.join(build, "tests/pos-plugin/pos_seed"), db]))
+put("signed_codes", "member_fresh", seeded["code_fresh"])
+put("signed_codes", "member_forged", seeded["code_forged"])
+put("signed_codes", "member_payload", json.dumps({"p": "DEMO", "m": seeded["rich_uid"], "t": 1764547190, "n": "n-1"}))
+put("signed_codes", "receipt_payload",
+    json.dumps({"p": "DEMO", "s": "S001", "tm": "T01", "r": "R-1001", "t": 1764547100}))
+
+# Program and campaign files: the demo's own (first byte: 1 = TOML file, 0 = JSON text).
+with open(os.path.join(src, "assets/config/demo-program.toml"), "rb") as f:
+    put("program_file", "demo_toml", b"\x01" + f.read())
+with open(os.path.join(src, "assets/config/demo-campaigns.json"), "rb") as f:
+    put("campaign_file", "demo_json", b"\x00" + f.read())
+
+# Link and hub configuration: the sample files the README documents.
+for name in sorted(os.listdir(os.path.join(src, "cloud-link/examples"))) if os.path.isdir(
+        os.path.join(src, "cloud-link/examples")) else []:
+    if name.endswith(".toml"):
+        with open(os.path.join(src, "cloud-link/examples", name), "rb") as f:
+            put("link_config", name[:-5], f.read())
+
+# POS baskets: the documented request shapes.
+rich = seeded["rich_uid"]
+put("pos_request", "member_basket", json.dumps({
+    "receipt": "FZ-1", "member": rich,
+    "lines": [{"sku": "SKU-1", "category": "apparel", "quantity": 2, "unit_price": 19900}]}))
+put("pos_request", "points_payment", json.dumps({
+    "receipt": "FZ-2", "member": rich, "points_to_pay": 1000,
+    "lines": [{"sku": "SKU-2", "category": "beauty", "quantity": 1, "unit_price": 39800}]}))
+put("pos_request", "guest", json.dumps({
+    "receipt": "FZ-3", "lines": [{"sku": "SKU-3", "category": "food", "quantity": 3, "unit_price": 500}]}))
+
+# Hub messages: a batch of the seeded store's real outbox events (first byte 0 = S001/T01
+# events topic), a presence (2), and the same batch on a foreign topic (1).
+con = sqlite3.connect(db)
+rows = con.execute("SELECT event_id, seq, type, schema_version, occurred_at, payload FROM outbox ORDER BY seq").fetchall()
+events = [{"id": r[0], "seq": r[1], "type": r[2], "schema": r[3], "at": r[4], "payload": json.loads(r[5])}
+          for r in rows]
+def batch(terminal, evs):
+    return json.dumps({"v": 1, "kind": "events", "program": "DEMO", "store": "S001", "terminal": terminal,
+                       "base": 0, "sent_at_ms": 1764547200123, "events": evs})
+for i in range(0, len(events), 4):
+    put("hub_message", "events_%02d" % i, b"\x00" + batch("T01", events[i:i + 4]).encode())
+put("hub_message", "foreign_topic", b"\x01" + batch("T01", events[:3]).encode())
+put("hub_message", "presence", b"\x02" + json.dumps(
+    {"v": 1, "kind": "presence", "store": "S001", "terminal": "T01", "state": "online", "reason": "",
+     "at_ms": 1764547200000, "backlog": 3}).encode())
+
+# Down messages: snapshots, a card block, a coupon and a config item, as the hub encodes them.
+put("down_message", "snapshots", json.dumps({"v": 1, "kind": "snapshots", "program": "DEMO", "items": [
+    {"key": rich, "version": 3, "points": 52000, "tier": "gold", "status": "active", "tier_review_at": 1790000000}],
+    "through": {"T01": 12}}))
+put("down_message", "card_block", json.dumps({"v": 1, "kind": "card_block", "program": "DEMO", "items": [
+    {"key": seeded["rich_card"], "version": 2, "state": "lost", "from_store": "S002"}]}))
+put("down_message", "coupon_issue", json.dumps({"v": 1, "kind": "coupon_issue", "program": "DEMO", "items": [
+    {"key": "HQ-COUPON-1", "version": 1, "member_uid": rich, "title": "50 off", "value": 5000}]}))
+put("down_message", "config", json.dumps({"v": 1, "kind": "config", "program": "DEMO", "items": [
+    {"key": "offline_redeem_limit", "version": 4, "body": {"points": 2000}}]}))
+print("seeds written under", os.path.join(here, "corpus"))
