@@ -1,4 +1,5 @@
 #include "loyalty/earning.hpp"
+#include "loyalty/checked_math.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -57,6 +58,10 @@ int line_multiplier_percent(const EarningRules& rules, const BasketLine& line) {
 Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel* tier,
                                   const std::vector<BasketLine>& lines) {
     if (lines.empty()) return make_error(Errc::invalid_argument, "a basket needs at least one line");
+    // With at most kMaxBasketLines lines of at most 100,000 x 10^10 fen each, no sum below
+    // can overflow 64 bits (10^3 x 10^15 = 10^18 < 9.2 x 10^18).
+    if (lines.size() > kMaxBasketLines)
+        return make_error(Errc::invalid_argument, "a basket has at most " + std::to_string(kMaxBasketLines) + " lines");
     PricedBasket basket;
     int line_no = 0;
     for (const auto& line : lines) {

@@ -1,8 +1,10 @@
 #include "loyalty/sales.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "campaign_hooks.hpp"
+#include "loyalty/checked_math.hpp"
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 
@@ -76,8 +78,10 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
     if (p.member) {
         const auto& rate = config.points_payment;
         q.available = p.member->points_available;
-        const auto max_value = after_coupons.minor * rate.max_percent_of_basket / 100;
-        const Points max_by_basket = max_value / rate.value.minor * rate.points;
+        const auto max_value = mul_div(after_coupons.minor, rate.max_percent_of_basket, 100);
+        // A cap beyond 64 bits is no cap at all: the balance bounds it below anyway.
+        const Points max_by_basket = checked_mul(max_value / rate.value.minor, rate.points)
+                                         .value_or(std::numeric_limits<Points>::max());
         const Points max_by_balance = q.available / rate.points * rate.points;
         q.max_points_payable = std::min(max_by_basket, max_by_balance);
         if (request.points_to_pay < 0) return make_error(Errc::invalid_argument, "points to pay must not be negative");
@@ -307,7 +311,16 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         } else {
             for (const auto& r : request.lines) {
                 if (r.quantity <= 0) return make_error(Errc::invalid_argument, "refund quantities must be positive");
-                returning[r.line_no] += r.quantity;
+                const auto sold = std::find_if(lines.begin(), lines.end(),
+                                               [&](const Line& l) { return l.line_no == r.line_no; });
+                if (sold == lines.end())
+                    return make_error(Errc::invalid_argument, "line " + std::to_string(r.line_no) + " is not on the sale");
+                // Compared as what is left, never as a sum: a quantity near INT64_MAX must not wrap.
+                auto& asked = returning[r.line_no];
+                if (r.quantity > sold->quantity - sold->refunded - asked)
+                    return make_error(Errc::exceeds_sale, "line " + std::to_string(r.line_no) +
+                                                              ": refund is larger than what was sold");
+                asked += r.quantity;
             }
         }
         if (returning.empty()) return make_error(Errc::exceeds_sale, "the sale is already fully refunded");
@@ -320,7 +333,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             if (auto it = returning.find(l.line_no); it != returning.end()) {
                 qty = it->second;
                 returning.erase(it);
-                if (l.refunded + qty > l.quantity)
+                if (qty > l.quantity - l.refunded)
                     return make_error(Errc::exceeds_sale, "line " + std::to_string(l.line_no) +
                                                               ": refund is larger than what was sold");
             }

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "test_support.hpp"
+#include "loyalty/checked_math.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
@@ -279,4 +281,49 @@ TEST_CASE("a void takes back a whole, untouched sale and marks it voided; lines 
     CHECK(voided->amount == Money{10000});
     CHECK(count(f, "SELECT count(*) FROM sales WHERE receipt = 'V2' AND status = 'voided'") == 1);
     f.require_balances_agree();
+}
+
+TEST_CASE("a refund quantity near INT64_MAX, or one line named twice, is refused and changes nothing") {
+    Fixture f;
+    const auto m = f.enroll("13800000091");
+    f.sell(m, "R900", {line("TS-1", "apparel", 2, 19900)});
+    REQUIRE(f.engine->sales().refund(refund_of("R900", "RF1", {RefundLine{1, 1}})).ok());
+    const auto before = f.balance(m);
+    constexpr auto huge = std::numeric_limits<std::int64_t>::max();
+    auto overflow = f.engine->sales().refund(refund_of("R900", "RF2", {RefundLine{1, huge}}));
+    REQUIRE_FALSE(overflow.ok());
+    CHECK(overflow.error().code == Errc::exceeds_sale);
+    auto twice = f.engine->sales().refund(refund_of("R900", "RF3", {RefundLine{1, 1}, RefundLine{1, huge}}));
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == Errc::exceeds_sale);
+    auto doubled = f.engine->sales().refund(refund_of("R900", "RF4", {RefundLine{1, 1}, RefundLine{1, 1}}));
+    REQUIRE_FALSE(doubled.ok());
+    CHECK(doubled.error().code == Errc::exceeds_sale);
+    CHECK(f.balance(m).available == before.available);
+    CHECK(f.balance(m).pending == before.pending);
+    CHECK(count(f, "SELECT refunded_minor FROM sales WHERE receipt = 'R900'") == 19900);
+    // What is left can still be refunded, exactly once.
+    auto rest = f.engine->sales().refund(refund_of("R900", "RF5"));
+    REQUIRE(rest.ok());
+    CHECK(count(f, "SELECT refunded_minor FROM sales WHERE receipt = 'R900'") == 39800);
+    CHECK(f.engine->sales().refund(refund_of("R900", "RF6")).error().code == Errc::exceeds_sale);
+}
+
+TEST_CASE("a basket of more lines than any till rings up is refused before its sums") {
+    Fixture f;
+    const auto m = f.enroll("13800000092");
+    std::vector<BasketLine> lines(kMaxBasketLines + 1, line("TS-1", "apparel", 100000, 100'000'000'00));
+    SaleRequest request;
+    request.program = f.program;
+    request.receipt = "R901";
+    request.member = m;
+    request.lines = lines;
+    auto quoted = f.engine->sales().quote(request);
+    REQUIRE_FALSE(quoted.ok());
+    CHECK(quoted.error().code == Errc::invalid_argument);
+    lines.resize(kMaxBasketLines);
+    request.lines = lines;
+    auto largest = f.engine->sales().quote(request);
+    REQUIRE_MESSAGE(largest.ok(), largest.error().message);
+    CHECK(largest->basket.gross.minor == static_cast<std::int64_t>(kMaxBasketLines) * 100000 * 100'000'000'00);
 }
