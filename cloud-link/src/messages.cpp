@@ -1,4 +1,5 @@
 #include "loyalty/sync/messages.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@ Error bad(const char* why, const std::string& detail) {
 // Parses the common envelope: a JSON object of version 1 and the wanted kind.
 Result<json> envelope(std::string_view payload, const char* kind) {
     if (payload.size() > max_payload_bytes) return bad(reason::oversized, std::to_string(payload.size()) + " bytes");
+    if (auto refused = json_nesting_refusal(payload)) return bad(reason::malformed, *refused);
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return bad(reason::malformed, "not a JSON object");
     auto v = j.find("v");

@@ -1,6 +1,7 @@
 // Campaign definitions: parsing and validation. Every refusal says which field
 // is wrong and why, because the reader is a marketing manager or the hub's log.
 #include "campaign_definition.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -283,6 +284,8 @@ std::int64_t CampaignDefinition::coupons_per_firing() const {
 }
 
 Result<CampaignDocument> parse_campaign_document(const std::string& json_text) {
+    if (auto refused = json_nesting_refusal(json_text))
+        return make_error(Errc::invalid_argument, "campaign file: " + *refused);
     json j;
     try {
         j = json::parse(json_text);

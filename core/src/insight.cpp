@@ -5,6 +5,7 @@
 
 #include "engine_context.hpp"
 #include "member_rows.hpp"
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty {
 
@@ -28,6 +29,8 @@ RfmScore score_rfm(const RfmConfig& c, std::optional<std::int64_t> days_since_la
 }
 
 Result<MemberFilter> parse_member_filter(const std::string& json_text) {
+    if (auto refused = json_nesting_refusal(json_text))
+        return make_error(Errc::invalid_argument, "member filter: " + *refused);
     try {
         const auto j = json::parse(json_text);
         if (!j.is_object()) return make_error(Errc::invalid_argument, "a member filter is a JSON object");

@@ -3,6 +3,7 @@
 #include "loyalty/insight.hpp"
 
 #include "config_file.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -207,6 +208,8 @@ const TierLevel* ProgramConfig::tier(const std::string& tier_code) const {
 }
 
 Result<ProgramConfig> parse_program_config_json(const std::string& json_text) {
+    if (auto refused = json_nesting_refusal(json_text))
+        return make_error(Errc::invalid_argument, "program config: " + *refused);
     try {
         return parse(json::parse(json_text));
     } catch (const json::exception& e) {

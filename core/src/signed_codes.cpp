@@ -1,4 +1,5 @@
 #include "loyalty/signed_codes.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <sodium.h>
 
@@ -58,6 +59,8 @@ Result<json> open(const char* kind, const std::string& text, const TrustedKeys& 
         return make_error(Errc::unauthorized, "code signature does not verify (forged or damaged)");
     const auto body = from_b64url(text.substr(p2 + 1, p3 - p2 - 1), 1024);
     if (!body) return make_error(Errc::invalid_argument, "code payload is malformed");
+    if (json_nesting_refusal({reinterpret_cast<const char*>(body->data()), body->size()}, 2))
+        return make_error(Errc::invalid_argument, "code payload is not a flat object");
     try {
         auto j = json::parse(body->begin(), body->end());
         if (!j.is_object()) return make_error(Errc::invalid_argument, "code payload is not an object");

@@ -1,4 +1,5 @@
 #include "json_reader.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <limits>
 
@@ -7,6 +8,10 @@ namespace loyalty::pos {
 using nlohmann::json;
 
 std::optional<json> parse_object(const char* text, const std::string& what, std::string& error) {
+    if (auto refused = json_nesting_refusal(text)) {
+        error = what + ": " + *refused;
+        return std::nullopt;
+    }
     auto parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
         error = what + " is not valid JSON";

@@ -215,6 +215,27 @@ TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones 
     CHECK(reasons["bad_signature"] == 1);
 }
 
+TEST_CASE("an event nested 100,000 deep is dead-lettered as malformed and the hub carries on") {
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    t.sell(0);
+    auto hub = open_hub(dir.path() / "hub.db", {});
+    const auto topic = events_topic(address_of(t));
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    // Held behind a gap (seq 99) and of an unknown schema: both paths kept such events before.
+    const std::string hostile = R"({"v":1,"kind":"events","program":"TEST","store":"S001","terminal":"T01","base":0,)"
+                                R"("sent_at_ms":1,"events":[{"id":"x","seq":99,"type":"sale.committed","schema":7,)"
+                                R"("at":1,"payload":{"deep":)" + deep + "}}]}";
+    auto r = hub->apply({{topic, hostile, {}}, batch_of(t, 0, 1000)}, 1000);
+    REQUIRE(r.ok());
+    CHECK(r->dead_letters == 1);
+    CHECK(r->applied == t.last_seq());
+    REQUIRE(hub->dead_letters().size() == 1);
+    CHECK(hub->dead_letters()[0].reason == "malformed");
+    CHECK(hub->dead_letters()[0].detail.find("deeper than") != std::string::npos);
+    CHECK(hub->held_count() == 0);
+}
+
 TEST_CASE("an old snapshot never overwrites a newer one, and the terminal adds its own unacknowledged events") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);

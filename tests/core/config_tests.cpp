@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "loyalty/program_config.hpp"
+#include "loyalty/insight.hpp"
+#include "loyalty/json_limits.hpp"
 #include <algorithm>
 
 #include "test_support.hpp"
@@ -55,4 +57,18 @@ TEST_CASE("a TOML syntax error names the file and line") {
     auto c = load_program_config_file(path);
     REQUIRE_FALSE(c.ok());
     CHECK(c.error().message.find("bad.toml:2") != std::string::npos);
+}
+
+TEST_CASE("JSON nested deeper than any document of ours is refused before parsing, with the reason") {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    auto program = parse_program_config_json(R"({"code":"X","rules":)" + deep + "}");
+    REQUIRE_FALSE(program.ok());
+    CHECK(program.error().message.find("deeper than") != std::string::npos);
+    auto filter = parse_member_filter(R"({"tiers":)" + deep + "}");
+    REQUIRE_FALSE(filter.ok());
+    CHECK(filter.error().message.find("deeper than") != std::string::npos);
+    // Brackets inside strings are text, not nesting.
+    CHECK_FALSE(json_nesting_refusal(R"({"name":")" + std::string(1000, '[') + R"("})").has_value());
+    CHECK(json_nesting_refusal(std::string(33, '[')).has_value());
+    CHECK_FALSE(json_nesting_refusal(std::string(32, '[')).has_value());
 }

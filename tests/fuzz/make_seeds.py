@@ -92,12 +92,12 @@ for name in sorted(os.listdir(os.path.join(src, "cloud-link/examples"))) if os.p
 rich = seeded["rich_uid"]
 put("pos_request", "member_basket", json.dumps({
     "receipt": "FZ-1", "member": rich,
-    "lines": [{"sku": "SKU-1", "category": "apparel", "quantity": 2, "unit_price": 19900}]}))
+    "lines": [{"sku": "CS-5001", "category": "cosmetics", "quantity": 2, "unit_price": 32000}]}))
 put("pos_request", "points_payment", json.dumps({
     "receipt": "FZ-2", "member": rich, "points_to_pay": 1000,
-    "lines": [{"sku": "SKU-2", "category": "beauty", "quantity": 1, "unit_price": 39800}]}))
+    "lines": [{"sku": "CS-5001", "category": "cosmetics", "quantity": 1, "unit_price": 32000}]}))
 put("pos_request", "guest", json.dumps({
-    "receipt": "FZ-3", "lines": [{"sku": "SKU-3", "category": "food", "quantity": 3, "unit_price": 500}]}))
+    "receipt": "FZ-3", "lines": [{"sku": "FD-7001", "category": "food", "quantity": 3, "unit_price": 3500}]}))
 
 # Hub messages: a batch of the seeded store's real outbox events (first byte 0 = S001/T01
 # events topic), a presence (2), and the same batch on a foreign topic (1).

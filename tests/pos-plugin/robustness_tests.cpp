@@ -108,3 +108,13 @@ TEST_CASE("mangled refunds, redemptions and manager calls are refused with docum
     };
     CHECK(strip_staff(till.dump()) == strip_staff(before));
 }
+
+TEST_CASE("a request nested 100,000 deep is INVALID_JSON with the reason, not a crash") {
+    Till till;
+    const auto before = till.dump();
+    const std::string deep = R"({"receipt":"D-1","lines":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    CHECK(loyalty_pos_quote(till.session, deep.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(std::string(loyalty_pos_last_error()).find("deeper than") != std::string::npos);
+    CHECK(loyalty_pos_commit(till.session, deep.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(till.dump() == before);
+}
