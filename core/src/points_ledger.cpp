@@ -237,6 +237,9 @@ Result<LedgerEntry> PointsLedger::adjust(MemberId member_id, Points delta, const
         if (actor.empty()) return make_error(Errc::unauthorized, "an adjustment needs the manager who made it");
         if (idempotency_key.empty()) return make_error(Errc::invalid_argument, "an adjustment needs an idempotency key");
         const auto key = "adjust:" + idempotency_key;
+        // Key check and write under one write lock: concurrent copies replay, never collide.
+        auto& db = *ctx_.db;
+        Transaction tx(db);
         if (auto existing = find_by_key(key)) {
             if (existing->member != member_id || existing->available_delta != delta)
                 return make_error(Errc::conflict, "idempotency key " + idempotency_key + " was used for another adjustment");
@@ -245,8 +248,6 @@ Result<LedgerEntry> PointsLedger::adjust(MemberId member_id, Points delta, const
         auto member = load_member(ctx_, member_id);
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(member_id));
-        auto& db = *ctx_.db;
-        Transaction tx(db);
         if (delta > 0) {
             credit(Credit{member_id, LedgerKind::adjust, delta, false, ctx_.now(),
                                   expiry_for(member->program, ctx_.now()), reason, std::nullopt, key, actor});

@@ -81,6 +81,10 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         if (idempotency_key.empty()) return make_error(Errc::invalid_argument, "a redemption needs an idempotency key");
         const auto key = "redeem:" + idempotency_key;
         const auto request_hash = std::to_string(member_id) + "/" + reward_code;
+        // The key is looked up under the write lock: of ten copies arriving at once, one
+        // redeems and the other nine find its result, none fails on the unique key.
+        auto& db = *ctx_.db;
+        Transaction tx(db);
         bool conflict = false;
         if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
             if (conflict) return make_error(Errc::conflict, "idempotency key " + idempotency_key + " was used for another redemption");
@@ -90,8 +94,6 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(member_id));
         const auto* program = ctx_.program(member->program);
-        auto& db = *ctx_.db;
-        Transaction tx(db);
         auto rs = db.prepare(
             "SELECT name, points_cost, value_minor, valid_days, stock FROM rewards "
             "WHERE program_id = ? AND code = ? AND active = 1");
@@ -128,6 +130,7 @@ Result<Coupon> Rewards::grant(const CouponGrant& g) {
         if (g.value.minor < 0 || g.valid_days <= 0) return make_error(Errc::invalid_argument, "coupon value or validity is invalid");
         const auto key = "grant:" + g.idempotency_key;
         const auto request_hash = std::to_string(g.member) + "/" + g.source + "/" + std::to_string(g.value.minor);
+        Transaction tx(*ctx_.db);  // key check and write under one lock (see redeem)
         bool conflict = false;
         if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
             if (conflict) return make_error(Errc::conflict, "idempotency key " + g.idempotency_key + " was used for another grant");
@@ -137,7 +140,6 @@ Result<Coupon> Rewards::grant(const CouponGrant& g) {
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(g.member));
         const auto* program = ctx_.program(member->program);
-        Transaction tx(*ctx_.db);
         const auto code = insert_coupon(ctx_, program->id, g.member, g.source, g.title, g.value, g.min_spend,
                                         g.valid_days, std::nullopt);
         record_result(ctx_, key, "grant", request_hash, json{{"coupon", code}}.dump());

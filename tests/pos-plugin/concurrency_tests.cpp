@@ -3,6 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "abi_support.hpp"
@@ -180,4 +183,77 @@ TEST_CASE("the till sees a balance the kiosk changed between two of its calls") 
     }
     CHECK(available_at_till() == before - 2000);
     loyalty_pos_close(s);
+}
+
+namespace {
+
+// One till process: ten threads, each on its own session, redeeming with one request id.
+// Exit code: how many calls did not return the one coupon (0 when all agree).
+int same_request_process(const std::string& db, const SeededStore& seed, const std::string& coupon_file) {
+    std::vector<std::thread> threads;
+    std::mutex mutex;
+    std::vector<std::string> coupons;
+    int wrong = 0;
+    for (int t = 0; t < 10; ++t)
+        threads.emplace_back([&, t] {
+            loyalty_pos_session* s = nullptr;
+            const std::string terminal = "T" + std::to_string(10 + t);
+            if (loyalty_pos_open(db.c_str(), "DEMO", "S001", terminal.c_str(), seed.config_json.c_str(), &s) !=
+                LOYALTY_POS_OK) {
+                std::lock_guard lock(mutex);
+                ++wrong;
+                return;
+            }
+            const json request{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", "same-request"}};
+            char* out = nullptr;
+            const int rc = loyalty_pos_redeem(s, request.dump().c_str(), &out);
+            std::lock_guard lock(mutex);
+            if (rc != LOYALTY_POS_OK) {
+                std::fprintf(stderr, "redeem: %s: %s\n", loyalty_pos_status_name(rc), loyalty_pos_last_error());
+                ++wrong;
+            } else {
+                coupons.push_back(json::parse(out)["coupon"]["code"].get<std::string>());
+                loyalty_pos_free(out);
+            }
+            loyalty_pos_close(s);
+        });
+    for (auto& th : threads) th.join();
+    std::FILE* f = std::fopen(coupon_file.c_str(), "a");
+    for (const auto& c : coupons) std::fprintf(f, "%s\n", c.c_str());
+    std::fclose(f);
+    return wrong;
+}
+
+}  // namespace
+
+TEST_CASE("fifty copies of one redemption at once (5 processes x 10 threads) debit once and all get its coupon") {
+    TempStore store;
+    const auto coupon_file = (store.dir() / "coupons.txt").string();
+    auto available = [&] {
+        loyalty::SystemClock clock;
+        auto engine = loyalty::Engine::open(store.db(), clock, loyalty::EngineOptions{loyalty::Origin{"S001", "X"}, {}});
+        REQUIRE(engine.ok());
+        return (*engine)->members().get_by_uid(store.seeded.rich_uid)->points_available;
+    };
+    const auto before = available();
+    std::vector<pid_t> children;
+    for (int p = 0; p < 5; ++p) {
+        const pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) _exit(same_request_process(store.db().string(), store.seeded, coupon_file));
+        children.push_back(pid);
+    }
+    for (const pid_t pid : children) {
+        int status = 0;
+        REQUIRE(waitpid(pid, &status, 0) == pid);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);  // no STORAGE, no CONFLICT: every loser replays the winner
+    }
+    std::ifstream in(coupon_file);
+    std::set<std::string> distinct;
+    int answers = 0;
+    for (std::string code; std::getline(in, code); ++answers) distinct.insert(code);
+    CHECK(answers == 50);
+    CHECK(distinct.size() == 1);
+    CHECK(before - available() == 2000);
 }
