@@ -2,6 +2,7 @@
 // is wrong and why, because the reader is a marketing manager or the hub's log.
 #include "campaign_definition.hpp"
 #include "loyalty/json_limits.hpp"
+#include "json_numbers.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -34,10 +35,11 @@ std::int64_t integer(const json& j, const char* name, std::int64_t fallback, std
                      std::int64_t max, const char* what) {
     auto it = j.find(name);
     if (it == j.end()) return fallback;
-    if (!it->is_number_integer())
+    const auto exact = exact_integer<std::int64_t>(*it);
+    if (!exact)
         throw Invalid{std::string(what) + ": '" + name +
                       "' must be a whole number (money in minor units)"};
-    const auto v = it->get<std::int64_t>();
+    const auto v = *exact;
     if (v < min || v > max)
         throw Invalid{std::string(what) + ": '" + name + "' must be between " +
                       std::to_string(min) + " and " + std::to_string(max)};

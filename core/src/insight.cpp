@@ -6,6 +6,7 @@
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 #include "loyalty/json_limits.hpp"
+#include "json_numbers.hpp"
 
 namespace loyalty {
 
@@ -43,26 +44,28 @@ Result<MemberFilter> parse_member_filter(const std::string& json_text) {
                 return make_error(Errc::invalid_argument, "member filter: unknown condition '" + k + "'");
         MemberFilter f;
         auto opt_int = [&](const char* k, auto& out) {
-            if (j.contains(k)) out = j.at(k).get<std::int64_t>();
+            if (j.contains(k)) out = whole_number<std::int64_t>(j, k);
         };
         f.tiers = j.value("tiers", std::vector<std::string>{});
         f.tags_all = j.value("tags_all", std::vector<std::string>{});
         f.tags_any = j.value("tags_any", std::vector<std::string>{});
         f.tags_none = j.value("tags_none", std::vector<std::string>{});
         f.window_days = j.value("window_days", 365);
-        if (j.contains("min_spend_minor")) f.min_spend = Money{j.at("min_spend_minor").get<std::int64_t>()};
-        if (j.contains("max_spend_minor")) f.max_spend = Money{j.at("max_spend_minor").get<std::int64_t>()};
+        if (j.contains("min_spend_minor")) f.min_spend = Money{whole_number<std::int64_t>(j, "min_spend_minor")};
+        if (j.contains("max_spend_minor")) f.max_spend = Money{whole_number<std::int64_t>(j, "max_spend_minor")};
         opt_int("min_visits", f.min_visits);
         opt_int("max_visits", f.max_visits);
         opt_int("visited_within_days", f.visited_within_days);
         opt_int("absent_at_least_days", f.absent_at_least_days);
-        if (j.contains("rfm_min")) f.rfm_min = j.at("rfm_min").get<int>();
-        if (j.contains("rfm_max")) f.rfm_max = j.at("rfm_max").get<int>();
+        if (j.contains("rfm_min")) f.rfm_min = whole_number<int>(j, "rfm_min");
+        if (j.contains("rfm_max")) f.rfm_max = whole_number<int>(j, "rfm_max");
         if (j.contains("home_store")) f.home_store = j.at("home_store").get<std::string>();
         f.requires_marketing_consent = j.value("requires_marketing_consent", false);
         if (f.window_days <= 0) return make_error(Errc::invalid_argument, "member filter: window_days must be positive");
         return f;
     } catch (const json::exception& e) {
+        return make_error(Errc::invalid_argument, std::string("member filter: ") + e.what());
+    } catch (const std::invalid_argument& e) {
         return make_error(Errc::invalid_argument, std::string("member filter: ") + e.what());
     }
 }

@@ -4,6 +4,7 @@
 
 #include "config_file.hpp"
 #include "loyalty/json_limits.hpp"
+#include "json_numbers.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -20,7 +21,10 @@ template <class T>
 void read(const json& obj, const char* key, T& out) {
     if (auto it = obj.find(key); it != obj.end() && !it->is_null()) {
         try {
-            out = it->get<T>();
+            if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+                out = whole_number<T>(obj, key);
+            else
+                out = it->get<T>();
         } catch (const json::type_error& e) {
             throw std::invalid_argument(std::string(key) + " has the wrong type (" + e.what() + ")");
         }
@@ -66,7 +70,7 @@ EarningRules parse_earning(const json& j) {
         LineMultiplier lm;
         if (m.contains("category")) lm.category = m.at("category").get<std::string>();
         if (m.contains("sku")) lm.sku = m.at("sku").get<std::string>();
-        lm.percent = m.at("percent").get<int>();
+        lm.percent = whole_number<int>(m, "percent");
         require(lm.category.has_value() != lm.sku.has_value(),
                 "earning.multipliers: each entry names exactly one of category or sku");
         require(lm.percent >= 0 && lm.percent <= 10000, "earning.multipliers: percent must be 0..10000");
@@ -80,7 +84,7 @@ EarningRules parse_earning(const json& j) {
         read(w, "weekdays", ew.weekdays);
         read(w, "from_hour", ew.from_hour);
         read(w, "to_hour", ew.to_hour);
-        ew.percent = w.at("percent").get<int>();
+        ew.percent = whole_number<int>(w, "percent");
         for (int d : ew.weekdays) require(d >= 1 && d <= 7, "earning.windows: weekdays are 1 (Monday) to 7");
         require(ew.from_hour >= 0 && ew.from_hour < ew.to_hour && ew.to_hour <= 24,
                 "earning.windows: hours need 0 <= from_hour < to_hour <= 24");
@@ -176,10 +180,10 @@ ProgramConfig parse(const json& j) {
         RewardDefinition rd;
         rd.code = r.at("code").get<std::string>();
         rd.name = r.value("name", rd.code);
-        rd.points_cost = r.at("points_cost").get<Points>();
+        rd.points_cost = whole_number<Points>(r, "points_cost");
         rd.value = Money{r.value("value_minor", std::int64_t{0})};
         read(r, "valid_days", rd.valid_days);
-        if (r.contains("stock")) rd.stock = r.at("stock").get<std::int64_t>();
+        if (r.contains("stock")) rd.stock = whole_number<std::int64_t>(r, "stock");
         require(rd.points_cost > 0, "reward " + rd.code + ": points_cost must be positive");
         require(rd.valid_days > 0, "reward " + rd.code + ": valid_days must be positive");
         c.rewards.push_back(std::move(rd));

@@ -1,4 +1,5 @@
 #include "loyalty/signed_codes.hpp"
+#include "json_numbers.hpp"
 #include "loyalty/json_limits.hpp"
 
 #include <sodium.h>
@@ -126,13 +127,26 @@ std::string mint_receipt_code(const ReceiptCode& c, const SigningKey& key) {
                 key);
 }
 
+namespace {
+
+// A code's issue time: a whole number of seconds within the years a code can be real in
+// (a float or an extreme value would overflow the clock's arithmetic).
+Timestamp issue_time(const json& payload) {
+    const auto t = exact_integer<std::int64_t>(payload.at("t"));
+    constexpr std::int64_t kLatest = 253402300799;  // 9999-12-31T23:59:59Z
+    if (!t || *t < 0 || *t > kLatest) throw std::invalid_argument("issue time out of range");
+    return from_unix(*t);
+}
+
+}  // namespace
+
 Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys& keys, Timestamp now,
                                       int validity_seconds, int skew_seconds) {
     auto payload = open("LM1", text, keys);
     if (!payload) return payload.error();
     try {
         MemberCode c{payload->at("p").get<std::string>(), payload->at("m").get<std::string>(),
-                     from_unix(payload->at("t").get<std::int64_t>()), payload->at("n").get<std::string>()};
+                     issue_time(*payload), payload->at("n").get<std::string>()};
         if (c.issued_at > now + std::chrono::seconds{skew_seconds})
             return make_error(Errc::invalid_argument, "member code is issued in the future; check the terminal clock");
         if (now - c.issued_at > std::chrono::seconds{validity_seconds})
@@ -141,6 +155,8 @@ Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys
         return c;
     } catch (const json::exception&) {
         return make_error(Errc::invalid_argument, "member code payload lacks a field");
+    } catch (const std::invalid_argument& e) {
+        return make_error(Errc::invalid_argument, std::string("member code: ") + e.what());
     }
 }
 
@@ -150,9 +166,11 @@ Result<ReceiptCode> verify_receipt_code(const std::string& text, const TrustedKe
     try {
         return ReceiptCode{payload->at("p").get<std::string>(), payload->at("s").get<std::string>(),
                            payload->at("tm").get<std::string>(), payload->at("r").get<std::string>(),
-                           from_unix(payload->at("t").get<std::int64_t>())};
+                           issue_time(*payload)};
     } catch (const json::exception&) {
         return make_error(Errc::invalid_argument, "receipt code payload lacks a field");
+    } catch (const std::invalid_argument& e) {
+        return make_error(Errc::invalid_argument, std::string("receipt code: ") + e.what());
     }
 }
 

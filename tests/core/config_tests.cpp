@@ -6,6 +6,7 @@
 #include "loyalty/program_config.hpp"
 #include "loyalty/insight.hpp"
 #include "loyalty/json_limits.hpp"
+#include <nlohmann/json.hpp>
 #include <algorithm>
 
 #include "test_support.hpp"
@@ -71,4 +72,20 @@ TEST_CASE("JSON nested deeper than any document of ours is refused before parsin
     CHECK_FALSE(json_nesting_refusal(R"({"name":")" + std::string(1000, '[') + R"("})").has_value());
     CHECK(json_nesting_refusal(std::string(33, '[')).has_value());
     CHECK_FALSE(json_nesting_refusal(std::string(32, '[')).has_value());
+}
+
+TEST_CASE("numbers that are floats or out of range in a program or a member filter are refused, naming the field") {
+    auto config = loyalty::test::test_program();
+    auto j = nlohmann::json::parse(program_config_to_json(config));
+    for (const char* bad : {"3e44", "1.5", "-9223372036854775809", "18446744073709551615"}) {
+        CAPTURE(bad);
+        auto mangled = j;
+        mangled["earning"]["daily_cap"] = nlohmann::json::parse(bad);
+        auto parsed = parse_program_config_json(mangled.dump());
+        REQUIRE_FALSE(parsed.ok());
+        CHECK(parsed.error().message.find("daily_cap") != std::string::npos);
+        auto filter = parse_member_filter(std::string(R"({"rfm_min":)") + bad + "}");
+        REQUIRE_FALSE(filter.ok());
+        CHECK(filter.error().message.find("rfm_min") != std::string::npos);
+    }
 }
