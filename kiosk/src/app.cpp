@@ -173,7 +173,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     a.controller->state().lang = options.lang;
     if (options.demo) {
         a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
-        a.demo->prepare();
+        a.demo->set_up();
     }
     auto printer_path = options.printer;
     if (printer_path.empty() && options.demo) printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
