@@ -46,6 +46,25 @@ void apply_style(float u) {
     style.Colors[ImGuiCol_Text] = ImGui::ColorConvertU32ToFloat4(colors::text);
 }
 
+// Program, store and terminal: codes the link agent and the hub accept.
+bool is_code(const std::string& s) {
+    if (s.empty() || s.size() > 32) return false;
+    for (char c : s)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    return true;
+}
+
+Result<void> check_code(const char* what, const std::string& value) {
+    if (value.empty())
+        return make_error(Errc::invalid_argument, std::string("no ") + what + " code: give --" + what + " CODE, or " +
+                                                      what + " = \"CODE\" in the --config file");
+    if (!is_code(value))
+        return make_error(Errc::invalid_argument, std::string(what) + " code '" + value +
+                                                      "' is not valid: 1 to 32 letters, digits, '_' or '-'");
+    return {};
+}
+
 }  // namespace
 
 AppImpl::~AppImpl() {
@@ -92,6 +111,10 @@ bool AppImpl::wait_event(SDL_Event& e, int timeout_ms) {
 }
 
 Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
+    // Who the kiosk is, before any window opens: a missing store code is one clear line.
+    for (const auto& [what, value] : {std::pair{"program", &options.program}, std::pair{"store", &options.store},
+                                      std::pair{"terminal", &options.terminal}})
+        if (auto ok = check_code(what, *value); !ok) return ok.error();
     std::unique_ptr<App> app(new App());
     app->impl_ = std::make_unique<AppImpl>();
     auto& a = *app->impl_;
@@ -160,6 +183,7 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
 
     KioskConfig config;
     config.program = options.program;
+    config.origin = Origin{options.store, options.terminal};
     config.manager_id = options.manager_id;
     for (const auto& k : options.trusted_keys) {
         const auto colon = k.find(':');

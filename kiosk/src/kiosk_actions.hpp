@@ -15,6 +15,7 @@ namespace loyalty::kiosk {
 
 struct KioskConfig {
     std::string program = "DEMO";
+    Origin origin;  // the store and terminal this kiosk's events are booked under
     TrustedKeys trusted_keys;
     int member_code_validity_seconds = 60;
     std::string manager_id = "M001";

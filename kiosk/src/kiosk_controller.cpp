@@ -34,7 +34,7 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
                                  std::chrono::seconds idle_timeout)
     : config_(std::move(config)),
       db_path_(std::move(db_path)),
-      worker_(std::make_unique<EngineWorker>(db_path_, std::move(wake))),
+      worker_(std::make_unique<EngineWorker>(db_path_, config_.origin, std::move(wake))),
       idle_timeout_(idle_timeout) {
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
