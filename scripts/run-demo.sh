@@ -12,7 +12,8 @@ if [ ! -f "$db" ]; then
 fi
 kiosk="$build_dir/kiosk/loyalty-kiosk"
 if [ -x "$kiosk" ]; then
-  exec "$kiosk" --db "$db" --demo
+  # The demo kiosk serves the demo program as terminal K01 of store S001 (assets/config/kiosk.toml).
+  exec "$kiosk" --config assets/config/kiosk.toml --db "$db" --demo
 fi
 # No kiosk in this build yet: a tour of the demo data with the manager's tool.
 "$admin" --db "$db" walkthrough

@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
     std::vector<double> starts;
     for (int i = 0; i < 5; ++i) {
         const auto t = Steady::now();
-        const pid_t pid = spawn_kiosk({"--db", db.string(), "--assets", assets.string(), "--first-frame-exit"});
+        const pid_t pid = spawn_kiosk({"--db", db.string(), "--program", "DEMO", "--store", "S001", "--terminal", "K01",
+                                       "--assets", assets.string(), "--first-frame-exit"});
         int status = 0;
         waitpid(pid, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -138,7 +139,8 @@ int main(int argc, char** argv) {
 
     // Idle CPU and memory of a real process on the attract screen.
     {
-        const pid_t pid = spawn_kiosk({"--db", db.string(), "--assets", assets.string()});
+        const pid_t pid = spawn_kiosk(
+            {"--db", db.string(), "--program", "DEMO", "--store", "S001", "--terminal", "K01", "--assets", assets.string()});
         std::this_thread::sleep_for(std::chrono::milliseconds{1500});
         const long before = cpu_ticks(pid);
         const auto t = Steady::now();
@@ -157,6 +159,9 @@ int main(int argc, char** argv) {
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     kiosk::AppOptions options;
     options.db = db;
+    options.program = "DEMO";
+    options.store = "S001";
+    options.terminal = "K01";
     options.assets = assets;
     options.animate = false;
     auto app = kiosk::App::create(options);

@@ -297,6 +297,7 @@ int main(int argc, char** argv) {
                     static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
                     static_cast<long long>(r->expired), static_cast<long long>(r->liability));
         std::printf("  enrollments  %lld\n", static_cast<long long>(r->enrollments));
+        std::printf("  ratings      %lld, average %.1f\n", static_cast<long long>(r->ratings), r->average_rating);
         for (const auto& t : r->tiers)
             std::printf("  tier %-8s %lld members\n", t.code.c_str(), static_cast<long long>(t.members));
         for (const auto& t : r->top) std::printf("  top          %s %s\n", t.masked_name.c_str(), format_money(t.spend).c_str());

@@ -1,11 +1,11 @@
-// Where campaign events come from (sales, domain events, ratings, the daily
-// run) and what campaigns leave behind (kiosk messages, the closing report).
+// Where campaign events come from (sales, domain events, the daily run; ratings
+// through Ratings::record) and what campaigns leave behind (kiosk messages, the
+// closing report).
 #include <set>
 
 #include "campaign_cache.hpp"
 #include "campaign_hooks.hpp"
 #include "engine_context.hpp"
-#include "member_rows.hpp"
 
 namespace loyalty {
 
@@ -120,35 +120,6 @@ void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
         return;
     }
     ctx.campaigns.on_event(program, e);
-}
-
-Result<CampaignOutcome> Campaigns::record_rating(MemberId member, int score,
-                                                 const std::string& store) {
-    return guarded([&]() -> Result<CampaignOutcome> {
-        if (score < 1 || score > 5) return make_error(Errc::invalid_argument, "a rating is 1 to 5");
-        auto m = load_member(ctx_, member);
-        if (!m || m->status != "active")
-            return make_error(Errc::not_found, "no active member " + std::to_string(member));
-        Transaction tx(*ctx_.db);
-        const auto at_store = store.empty() ? ctx_.origin.store : store;
-        ctx_.db
-            ->prepare(
-                "INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, ?, ?, ?)")
-            .bind_all(member, score, at_store, to_unix(ctx_.now()))
-            .run();
-        const auto rating_id = ctx_.db->last_insert_rowid();
-        ctx_.emit("rating.given", m->program,
-                  json{{"member", member}, {"score", score}, {"store", at_store}});
-        CampaignEvent e;
-        e.trigger = CampaignTrigger::rating_given;
-        e.member = member;
-        e.reference = "rating:" + std::to_string(rating_id);
-        e.store = at_store;
-        e.rating = score;
-        auto outcome = on_event(m->program, e);
-        tx.commit();
-        return outcome;
-    });
 }
 
 Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timestamp now) {

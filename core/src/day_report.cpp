@@ -66,6 +66,14 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         enrolled.bind_all(p, from, to);
         if (enrolled.step()) r.enrollments = enrolled.int64(0);
 
+        auto ratings = db.prepare(
+            "SELECT count(*), coalesce(sum(score), 0) FROM ratings WHERE program = ? AND given_at >= ? AND given_at < ?");
+        ratings.bind_all(program, from, to);
+        if (ratings.step()) {
+            r.ratings = ratings.int64(0);
+            if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
+        }
+
         auto tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
         for (const auto& level : (*config)->tiers.levels) {
             tiers.bind_all(p, level.code);

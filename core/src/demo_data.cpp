@@ -160,4 +160,13 @@ Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& prog
     });
 }
 
+std::vector<MemberId> demo_showcase_members(Engine& engine, const std::string& program, int count) {
+    std::vector<MemberId> ids;
+    auto st = engine_database(engine).prepare(
+        "SELECT m.id FROM members m JOIN programs p ON p.id = m.program_id "
+        "WHERE p.code = ? AND m.status = 'active' ORDER BY m.points_available DESC, m.id LIMIT ?");
+    st.bind_all(program, count).each([&](const Statement& row) { ids.push_back(row.int64(0)); });
+    return ids;
+}
+
 }  // namespace loyalty

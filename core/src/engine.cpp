@@ -202,6 +202,7 @@ AuditLog& Engine::audit() { return ctx_->audit; }
 Staff& Engine::staff() { return ctx_->staff; }
 UsedCodes& Engine::used_codes() { return ctx_->used_codes; }
 Campaigns& Engine::campaigns() { return ctx_->campaigns; }
+Ratings& Engine::ratings() { return ctx_->ratings; }
 
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;

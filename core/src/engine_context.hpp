@@ -55,6 +55,7 @@ struct EngineContext {
     Staff staff{*this};
     UsedCodes used_codes{*this};
     Campaigns campaigns{*this};
+    Ratings ratings{*this};
     Replication replication{*this};
 
     Timestamp now() const { return clock->now(); }

@@ -71,6 +71,14 @@ Result<StaffMember> Staff::require_manager(const std::string& staff_id, const st
     return who;
 }
 
+std::optional<StaffMember> Staff::find(const std::string& staff_id) {
+    return ctx_.db->prepare("SELECT name, role FROM staff WHERE staff_id = ?")
+        .bind(1, staff_id)
+        .one([&](const Statement& row) {
+            return StaffMember{staff_id, row.text(0), row.text(1) == "manager" ? StaffRole::manager : StaffRole::cashier};
+        });
+}
+
 Result<void> UsedCodes::consume_once(const std::string& kind, const std::string& id) {
     return guarded([&]() -> Result<void> {
         ctx_.db->prepare("INSERT OR IGNORE INTO used_codes(kind, code_id, used_at, terminal) VALUES (?, ?, ?, ?)")

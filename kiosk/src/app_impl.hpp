@@ -1,6 +1,9 @@
 #pragma once
-// The app's private parts, shared by app.cpp (loop, frames) and app_state.cpp
-// (screenshots, state dump).
+// The app's private parts, shared by the files that each do one of its jobs:
+// app.cpp (the App, put together), app_config.cpp (settings), app_display.cpp
+// (window, renderer, ImGui), app_wiring.cpp (controller, devices, scan pump),
+// app_loop.cpp (events), app_frame.cpp (frames), demo_panel.cpp (--demo),
+// app_driver.cpp (scripted taps, screenshots) and app_state.cpp (PNG, state dump).
 #include <SDL.h>
 
 #include <atomic>
@@ -23,6 +26,8 @@
 #include "ui_kit.hpp"
 
 namespace loyalty::kiosk {
+
+inline std::chrono::steady_clock::time_point steady_now() { return std::chrono::steady_clock::now(); }
 
 struct AppImpl {
     ~AppImpl();
@@ -74,6 +79,13 @@ struct AppImpl {
     SDL_Rect panel_rect{0, 0, 0, 0};  // the demo reader's panel, filled before ImGui draws
     std::function<void(const std::string&)> present_hook;
 };
+
+// The kiosk's settings from the options: program, store and terminal checked, trusted keys read.
+Result<KioskConfig> kiosk_config_from(const AppOptions& options);
+// Translations, font, SDL window and renderer, ImGui: everything needed to draw.
+Result<void> open_display(AppImpl& a);
+// The controller and its engine worker, the demo reader, the printer, the devices, the scan pump.
+void start_kiosk(AppImpl& a, KioskConfig config);
 
 Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba, int w, int h);
 

@@ -1,8 +1,9 @@
-#include "loyalty/storage/engine_storage.hpp"
 #include "demo_reader.hpp"
 
 #include <cstdio>
 #include <random>
+
+#include "loyalty/demo_data.hpp"
 
 namespace loyalty::kiosk {
 
@@ -15,16 +16,11 @@ SigningKey demo_signing_key() {
 DemoReader::DemoReader(devices::ScanQueue& queue, KioskController& kiosk)
     : queue_(queue), kiosk_(kiosk), key_(demo_signing_key()) {}
 
-void DemoReader::prepare() {
+void DemoReader::set_up() {
     const auto program = kiosk_.config().program;
     kiosk_.worker().post([this, program](Engine& e) {
         std::vector<DemoMember> found;
-        auto first = engine_database(e).prepare(
-            "SELECT m.id FROM members m JOIN programs p ON p.id = m.program_id "
-            "WHERE p.code = ? AND m.status = 'active' ORDER BY m.points_available DESC, m.id LIMIT 3");
-        first.bind(1, program);
-        std::vector<MemberId> ids;
-        while (first.step()) ids.push_back(first.int64(0));
+        const auto ids = demo_showcase_members(e, program, 3);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             auto m = e.members().get(ids[i]);
             if (!m) continue;
@@ -41,10 +37,7 @@ void DemoReader::prepare() {
             if (auto phone = e.members().phone_of(m->id)) d.phone = phone->rfind("+86", 0) == 0 ? phone->substr(3) : *phone;
             found.push_back(std::move(d));
         }
-        auto staff = engine_database(e).prepare("SELECT 1 FROM staff WHERE staff_id = ?");
-        staff.bind(1, kiosk_.config().manager_id);
-        const bool has_manager = staff.step();
-        if (!has_manager)
+        if (!e.staff().find(kiosk_.config().manager_id))
             (void)e.staff().set_pin(kiosk_.config().manager_id, "Demo manager", StaffRole::manager, kDemoManagerPin, "demo");
         std::lock_guard lock(mutex_);
         members_ = std::move(found);

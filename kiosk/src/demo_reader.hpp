@@ -32,7 +32,7 @@ public:
 
     // On the worker: picks the first demo members, gives them a physical card
     // and a PIN, makes sure the manager can sign in. Idempotent.
-    void prepare();
+    void set_up();
     std::vector<DemoMember> members() const;
 
     void tap_card(std::size_t i);

@@ -2,8 +2,8 @@
 
 namespace loyalty::kiosk {
 
-EngineWorker::EngineWorker(std::filesystem::path db_path, std::function<void()> wake)
-    : db_path_(std::move(db_path)), wake_(std::move(wake)) {
+EngineWorker::EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake)
+    : db_path_(std::move(db_path)), origin_(std::move(origin)), wake_(std::move(wake)) {
     // The thread starts holding a task: opening the engine. Until it has run,
     // wait_idle() waits, and later tasks queue behind it.
     running_task_ = true;
@@ -52,7 +52,7 @@ void EngineWorker::run() {
     // A kiosk may start on a large store database: the integrity check runs from
     // the manager's health screen instead of delaying the attract screen.
     options.integrity_check_on_open = false;
-    auto opened = Engine::open(db_path_, clock_, EngineOptions{Origin{"S001", "K01"}, options});
+    auto opened = Engine::open(db_path_, clock_, EngineOptions{origin_, options});
     std::unique_ptr<Engine> engine;
     if (opened) {
         engine = std::move(opened.value());

@@ -21,8 +21,9 @@ public:
     using Task = std::function<void(Engine&)>;
     using Update = std::function<void(UiState&)>;
 
-    // `wake` is called from the worker after each posted update (SDL_PushEvent).
-    EngineWorker(std::filesystem::path db_path, std::function<void()> wake);
+    // The engine writes as `origin`. `wake` is called from the worker after each posted
+    // update (SDL_PushEvent).
+    EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake);
     ~EngineWorker();
     EngineWorker(const EngineWorker&) = delete;
     EngineWorker& operator=(const EngineWorker&) = delete;
@@ -39,6 +40,7 @@ private:
     void run();
 
     std::filesystem::path db_path_;
+    Origin origin_;
     std::function<void()> wake_;
     SystemClock clock_;
     std::mutex mutex_;

@@ -1,10 +1,11 @@
-#include "loyalty/storage/engine_storage.hpp"
 #include "kiosk_actions.hpp"
 
+#include "loyalty/backups.hpp"
+#include "loyalty/database_health.hpp"
 #include "loyalty/day_report.hpp"
 
 #ifdef LOYALTY_KIOSK_HAS_SYNC
-#include "loyalty/sync/down_state.hpp"
+#include "loyalty/sync/hub_contact.hpp"
 #endif
 
 #include <algorithm>
@@ -194,23 +195,8 @@ Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, Memb
     return engine.sales().claim(ClaimRequest{receipt->program, receipt->store, receipt->terminal, receipt->receipt, member});
 }
 
-Result<void> record_rating(Engine& engine, const std::string& program, int rating) {
-    if (rating < 1 || rating > 5) return make_error(Errc::invalid_argument, "a rating is 1 to 5");
-    return guarded([&]() -> Result<void> {
-        // The kiosk's own table: ratings are not part of the loyalty ledger.
-        engine_database(engine).exec(
-            "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
-            "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
-        engine_database(engine)
-            .prepare("INSERT INTO kiosk_ratings(program, rating, rated_at) VALUES (?, ?, ?)")
-            .bind_all(program, rating, to_unix(engine.clock().now()))
-            .run();
-        return {};
-    });
-}
-
-Result<Points> record_member_rating(Engine& engine, MemberId member, int rating) {
-    auto outcome = engine.campaigns().record_rating(member, rating, "");
+Result<Points> record_rating(Engine& engine, const std::string& program, std::optional<MemberId> member, int rating) {
+    auto outcome = engine.ratings().record(program, member, rating);
     if (!outcome) return outcome.error();
     return outcome->bonus_points;
 }
@@ -240,57 +226,34 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         r.expired = day->expired;
         r.liability = day->liability;
         r.enrollments = day->enrollments;
+        r.ratings = day->ratings;
+        r.average_rating = day->average_rating;
         for (const auto& t : day->tiers) r.tiers.push_back(TierCount{t.name, t.members});
         for (const auto& t : day->top) r.top.push_back(TopMember{t.masked_name, t.spend});
-    }
-    // Ratings are the kiosk's own (anonymous ones too).
-    auto& db = engine_database(engine);
-    const auto offset = utc_offset_of(engine, program);
-    const auto from = to_unix(local_midnight(now, offset));
-    const auto to = from + 86400;
-    db.exec("CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
-            "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
-    auto ratings = db.prepare(
-        "SELECT count(*), coalesce(sum(rating), 0) FROM kiosk_ratings WHERE program = ? AND rated_at >= ? AND rated_at < ?");
-    ratings.bind_all(program, from, to);
-    if (ratings.step()) {
-        r.ratings = ratings.int64(0);
-        if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
     }
     return r;
 }
 
 HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) {
     HealthView h;
-    // The newest backup on disk, made by this kiosk or an earlier run of it.
-    std::error_code scan_error;
-    std::filesystem::file_time_type newest{};
-    for (const auto& entry : std::filesystem::directory_iterator(backup_dir, scan_error))
-        if (entry.path().extension() == ".db" && entry.last_write_time() > newest) {
-            newest = entry.last_write_time();
-            h.last_backup = entry.path().string();
-        }
+    // The newest backup on disk, made by this kiosk, an earlier run of it or the nightly backup.
+    if (auto all = list_backups(backup_dir); !all.empty()) h.last_backup = all.back().string();
     h.outbox_backlog = engine.outbox().backlog();
 #ifdef LOYALTY_KIOSK_HAS_SYNC
     // loyalty-link records each hub acknowledgement in the same database.
-    if (auto ack_ms = sync::DownState(engine_database(engine)).status("last_ack_ms"))
-        h.last_hub_contact = format_iso8601(from_unix(*ack_ms / 1000));
+    if (auto ack = sync::last_hub_ack(engine)) h.last_hub_contact = format_iso8601(*ack);
 #endif
     if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(engine_database(engine).path(), ec);
-    if (!ec) h.db_bytes = static_cast<std::int64_t>(size);
+    if (auto bytes = database_file_bytes(engine)) h.db_bytes = *bytes;
     return h;
 }
 
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    auto stamp = format_iso8601(engine.clock().now());
-    std::replace(stamp.begin(), stamp.end(), ':', '-');
-    const auto target = dir / ("loyalty-" + stamp + ".db");
-    if (auto done = engine_database(engine).backup_to(target); !done) return done.error();
-    return target;
+    BackupPolicy policy;
+    policy.directory = dir;
+    return take_backup(engine, policy, engine.clock().now());
 }
+
+Result<std::string> check_integrity(Engine& engine) { return check_database_integrity(engine); }
 
 }  // namespace loyalty::kiosk

@@ -15,6 +15,7 @@ namespace loyalty::kiosk {
 
 struct KioskConfig {
     std::string program = "DEMO";
+    Origin origin;  // the store and terminal this kiosk's events are booked under
     TrustedKeys trusted_keys;
     int member_code_validity_seconds = 60;
     std::string manager_id = "M001";
@@ -53,10 +54,9 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const
 Result<void> link_card(Engine& engine, const std::string& program, MemberId member, const std::string& card_uid);
 // A receipt's signed code gives its sale's points to the member, once.
 Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code);
-Result<void> record_rating(Engine& engine, const std::string& program, int rating);
-// The same rating told to the member's campaigns (core keeps it in member_ratings):
-// rating-triggered campaigns fire; returns the bonus points they awarded.
-Result<Points> record_member_rating(Engine& engine, MemberId member, int rating);
+// A rating after the visit, anonymous or the member's who just pressed Done (their
+// rating campaigns fire): returns the bonus points those campaigns awarded.
+Result<Points> record_rating(Engine& engine, const std::string& program, std::optional<MemberId> member, int rating);
 // The texts campaigns left for the member's next kiosk visit; they are marked
 // shown as they are taken, so the next visit does not repeat them.
 std::vector<std::string> take_kiosk_messages(Engine& engine, MemberId member);
@@ -67,7 +67,10 @@ ClosingReport closing_report(Engine& engine, const std::string& program);
 Result<std::filesystem::path> export_closing_csv(const ClosingReport& report, const std::filesystem::path& dir);
 Result<std::filesystem::path> export_closing_html(const ClosingReport& report, const std::filesystem::path& dir);
 HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir);
+// A checked copy of the store database into dir (the nightly backup's naming and pruning).
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);
+// SQLite's integrity check of the store database: "ok" or its first complaints.
+Result<std::string> check_integrity(Engine& engine);
 
 // Turns an engine error into a message key the translations know.
 Notice notice_for(const Error& error);

@@ -34,7 +34,7 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
                                  std::chrono::seconds idle_timeout)
     : config_(std::move(config)),
       db_path_(std::move(db_path)),
-      worker_(std::make_unique<EngineWorker>(db_path_, std::move(wake))),
+      worker_(std::make_unique<EngineWorker>(db_path_, config_.origin, std::move(wake))),
       idle_timeout_(idle_timeout) {
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
@@ -332,14 +332,10 @@ void KioskController::rate(int stars) {
     state_.screen = Screen::thanks;
     const auto session = state_.session;
     post([this, cfg, stars, member, session](Engine& e) {
-        // The anonymous count the closing report averages, as before.
-        auto r = record_rating(e, cfg->program, stars);
-        (void)r;
-        Points awarded = 0;
-        if (member != 0 && stars >= 1 && stars <= 5) {
-            auto bonus = record_member_rating(e, member, stars);
-            if (bonus) awarded = *bonus;
-        }
+        // One rating, anonymous or the member's (whose rating campaigns fire); the closing
+        // report counts both.
+        auto bonus = record_rating(e, cfg->program, member != 0 ? std::optional<MemberId>(member) : std::nullopt, stars);
+        const Points awarded = bonus ? *bonus : 0;
         worker_->post_update([session, awarded](UiState& s) {
             s.busy = false;
             if (s.session == session) s.rating_points = awarded;

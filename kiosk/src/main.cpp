@@ -1,5 +1,7 @@
 // loyalty-kiosk: the self-service touchscreen. `--demo` adds the simulated
 // reader; `--script` drives it headless and writes screenshots and state dumps.
+// Settings come from the command line and/or a --config file (TOML: any option
+// without its dashes, e.g. store = "S001"); the command line wins.
 #include <CLI/CLI.hpp>
 #include <SDL.h>
 
@@ -33,13 +35,17 @@ int main(int argc, char** argv) {
     bool no_devices = false;
     bool windowed = false;
     CLI::App cli{"OMO loyalty kiosk"};
+    cli.set_config("--config", "", "settings file (TOML), e.g. /etc/loyalty/kiosk.toml: program, store, terminal, db, ...");
+    cli.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt setting is an error, not ignored
     cli.add_option("--db", options.db, "store database")->required();
     cli.add_flag("--demo", options.demo, "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
     cli.add_option("--size", size, "window size, WxH (1080x1920 portrait, 1920x1080 landscape)")->capture_default_str();
     cli.add_flag("--fullscreen", options.fullscreen, "full screen and locked, also with --demo (the default without --demo)");
     cli.add_flag("--windowed", windowed,
                  "a window that closes like any other (development); the default with --demo");
-    cli.add_option("--program", options.program, "program code")->capture_default_str();
+    cli.add_option("--program", options.program, "program code (required)");
+    cli.add_option("--store", options.store, "this store's code: its events are booked and shipped under it (required)");
+    cli.add_option("--terminal", options.terminal, "this kiosk's terminal code, unique in the store (required)");
     cli.add_option("--trust", options.trusted_keys, "trusted signing key, key_id:hex (repeatable)");
     cli.add_option("--manager", options.manager_id, "manager staff id")->capture_default_str();
     cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")->capture_default_str();

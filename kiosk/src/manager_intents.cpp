@@ -1,6 +1,5 @@
 // The manager's intents: sign-in, closing report, export, printing, health,
 // backup and integrity check. Like the shopper's, they only post work.
-#include "loyalty/storage/engine_storage.hpp"
 #include "kiosk_controller.hpp"
 #include "print_jobs.hpp"
 
@@ -157,7 +156,8 @@ void KioskController::run_backup_now() {
 void KioskController::run_integrity_check() {
     if (!manager_signed_in_) return;
     post([this](Engine& e) {
-        auto verdict = engine_database(e).integrity_check();
+        auto checked = check_integrity(e);
+        const auto verdict = checked ? *checked : checked.error().message;
         worker_->post_update([verdict](UiState& s) {
             s.busy = false;
             if (s.health) s.health->integrity = verdict;

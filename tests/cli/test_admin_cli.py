@@ -47,6 +47,7 @@ class AdminCli(unittest.TestCase):
         r = admin(self.db, "day-report")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("outstanding", r.stdout)
+        self.assertIn("ratings      0, average 0.0", r.stdout)  # the demo history has no kiosk ratings
         self.assertEqual(sum(1 for line in r.stdout.splitlines() if line.strip().startswith("tier ")), 3)
         tiers = sum(int(line.split()[2]) for line in r.stdout.splitlines() if line.strip().startswith("tier "))
         self.assertEqual(tiers, 60)  # every demo member is in one tier

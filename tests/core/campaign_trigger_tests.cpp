@@ -98,13 +98,13 @@ TEST_CASE(
     REQUIRE(upgrade.tier_change.has_value());
     CHECK(bonus_points(f, m) == 700);
 
-    auto low = f.engine->campaigns().record_rating(m, 2, "");
+    auto low = f.engine->ratings().record(f.program, m, 2);
     REQUIRE(low.ok());
     CHECK(low->fired.empty());
-    auto high = f.engine->campaigns().record_rating(m, 5, "");
+    auto high = f.engine->ratings().record(f.program, m, 5);
     REQUIRE(high.ok());
     CHECK(high->bonus_points == 20);
-    CHECK_FALSE(f.engine->campaigns().record_rating(m, 6, "").ok());
+    CHECK_FALSE(f.engine->ratings().record(f.program, m, 6).ok());
     CHECK(bonus_points(f, m) == 720);
     CHECK(outbox_events(f, "campaign.fired") == 5);
     f.require_balances_agree();

@@ -43,7 +43,9 @@ loyalty::Points rate_elsewhere(const std::filesystem::path& db, loyalty::MemberI
     loyalty::SystemClock clock;
     auto engine = loyalty::Engine::open(db, clock);
     REQUIRE(engine);
-    auto outcome = (*engine)->campaigns().record_rating(member, score, "");
+    auto program = (*engine)->members().get(member);
+    REQUIRE(program);
+    auto outcome = (*engine)->ratings().record(program->program, member, score);
     REQUIRE_MESSAGE(outcome, (outcome ? "" : outcome.error().message));
     return outcome->bonus_points;
 }

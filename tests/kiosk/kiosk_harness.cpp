@@ -44,6 +44,9 @@ const std::filesystem::path& template_db() {
         setenv("SDL_VIDEODRIVER", "offscreen", 1);
         kiosk::AppOptions options;
         options.db = db;
+        options.program = "DEMO";
+        options.store = "S001";
+        options.terminal = "K01";
         options.demo = true;
         options.assets = std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets";
         options.animate = false;
@@ -80,6 +83,9 @@ Kiosk::Kiosk(int width, int height, int idle_seconds,
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     kiosk::AppOptions options;
     options.db = db_;
+    options.program = "DEMO";
+    options.store = "S001";
+    options.terminal = "K01";
     options.demo = true;
     options.width = width;
     options.height = height;

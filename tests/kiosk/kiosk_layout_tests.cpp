@@ -105,7 +105,8 @@ TEST_CASE("scripted mode: the executable runs a script and writes screenshots an
                              "dump state.json\n";
     const auto db_copy = k.dir() / "script.db";
     std::filesystem::copy_file(k.db(), db_copy);
-    const std::string cmd = std::string(LOYALTY_KIOSK_EXE) + " --db " + db_copy.string() + " --demo --assets " +
+    const std::string cmd = std::string(LOYALTY_KIOSK_EXE) + " --config " + LOYALTY_SOURCE_DIR +
+                            "/assets/config/kiosk.toml --db " + db_copy.string() + " --demo --assets " +
                             LOYALTY_SOURCE_DIR + "/assets --script " + script.string() + " --out " + out.string();
     REQUIRE(std::system(cmd.c_str()) == 0);
     CHECK(std::filesystem::file_size(out / "attract.png") > 10000);

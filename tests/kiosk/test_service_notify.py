@@ -30,7 +30,8 @@ def kiosk_under_systemd(test, *flags):
         sock.bind(path)
         sock.settimeout(10)
         env = dict(os.environ, SDL_VIDEODRIVER="offscreen", NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
-        kiosk = subprocess.Popen([KIOSK, "--db", db, *flags, "--no-devices"], env=env,
+        kiosk = subprocess.Popen([KIOSK, "--db", db, "--program", "DEMO", "--store", "S001", "--terminal", "K01",
+                                  *flags, "--no-devices"], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             yield kiosk, sock

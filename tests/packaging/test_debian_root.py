@@ -203,14 +203,15 @@ class CleanDebianRoot(unittest.TestCase):
         r = self.root.chroot("runuser", "-u", "loyalty", "--", "loyalty-admin", "--db", "/var/lib/loyalty/store.db",
                              "load-program", "/etc/loyalty/program.toml")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        r = self.root.chroot("runuser", "-u", "loyalty", "--", "loyalty-kiosk", "--db", "/var/lib/loyalty/store.db",
-                             "--fullscreen", "--assets", "/usr/share/omo-loyalty", "--no-devices", "--first-frame-exit",
+        r = self.root.chroot("runuser", "-u", "loyalty", "--", "loyalty-kiosk", "--config", "/etc/loyalty/kiosk.toml",
+                             "--db", "/var/lib/loyalty/store.db", "--fullscreen", "--assets", "/usr/share/omo-loyalty", "--no-devices", "--first-frame-exit",
                              env={"SDL_VIDEODRIVER": "offscreen"})
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         with open(os.path.join(self.root.path, "usr/lib/systemd/system/loyalty-kiosk.service")) as f:
             unit = f.read()
         self.assertIn("User=loyalty", unit)
-        self.assertIn("--db /var/lib/loyalty/store.db --fullscreen --assets /usr/share/omo-loyalty", unit)
+        self.assertIn("--config /etc/loyalty/kiosk.toml --db /var/lib/loyalty/store.db --fullscreen "
+                      "--assets /usr/share/omo-loyalty", unit)
 
     def test_every_installed_binary_finds_its_libraries(self):
         for exe in ("loyalty-admin", "loyalty-link", "loyalty-hub", "loyalty-pos", "loyalty-kiosk"):
@@ -240,7 +241,7 @@ class CleanDebianRoot(unittest.TestCase):
         db = "/tmp/store/kiosk.db"
         r = self.root.chroot("loyalty-admin", "--db", db, "load-program", "/etc/loyalty/program.toml")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        r = self.root.chroot("loyalty-kiosk", "--db", db, "--assets", "/usr/share/omo-loyalty", "--no-devices",
+        r = self.root.chroot("loyalty-kiosk", "--config", "/etc/loyalty/kiosk.toml", "--db", db, "--assets", "/usr/share/omo-loyalty", "--no-devices",
                              "--first-frame-exit", env={"SDL_VIDEODRIVER": "offscreen"})
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("first_frame_ms", r.stdout)

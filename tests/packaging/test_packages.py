@@ -97,7 +97,8 @@ class Packages(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         # The kiosk from the package, with the package's translations, draws its first frame.
         env = dict(os.environ, SDL_VIDEODRIVER="offscreen")
-        r = run(self.bin("loyalty-kiosk"), "--db", db, "--assets", self.root + "/usr/share/omo-loyalty",
+        r = run(self.bin("loyalty-kiosk"), "--config", self.root + "/etc/loyalty/kiosk.toml", "--db", db,
+                "--assets", self.root + "/usr/share/omo-loyalty",
                 "--no-devices", "--first-frame-exit", env=env)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 

@@ -141,8 +141,6 @@ class Campaigns {
     // The campaigns that would fire, in firing order, without acting: a preview.
     std::vector<std::string> matching(const std::string& program, const CampaignEvent& event);
 
-    // A satisfaction rating (1..5) from the kiosk; runs rating campaigns.
-    Result<CampaignOutcome> record_rating(MemberId member, int score, const std::string& store);
     // Birthday and points-expiring campaigns: the daily run. Returns the firings.
     Result<std::int64_t> run_scheduled(const std::string& program, Timestamp now);
 

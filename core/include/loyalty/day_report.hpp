@@ -25,6 +25,8 @@ struct DayReport {
     Points expired = 0;
     Points liability = 0;  // available + pending over all active members, now
     std::int64_t enrollments = 0;
+    std::int64_t ratings = 0;   // satisfaction ratings given (anonymous and members')
+    double average_rating = 0;  // their mean score, 1 to 5 (0 without ratings): a display figure
     struct TierCount {
         std::string code, name;
         std::int64_t members = 0;

@@ -2,6 +2,7 @@
 // Demo and benchmark data: a program's members with believable purchase
 // histories, made through the engine itself so every invariant holds.
 #include <cstdint>
+#include <vector>
 
 #include "loyalty/engine.hpp"
 
@@ -30,5 +31,9 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
 // benchmarks at a million members. Card numbers are "8" + 15-digit index.
 Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& program, std::int64_t count);
 std::string bulk_card_number(std::int64_t index);
+
+// The members a demo terminal puts on its simulated reader: the program's active
+// members with the most available points (ties: the earliest), at most `count`.
+std::vector<MemberId> demo_showcase_members(Engine& engine, const std::string& program, int count);
 
 }  // namespace loyalty

@@ -17,6 +17,7 @@
 #include "loyalty/outbox.hpp"
 #include "loyalty/points_ledger.hpp"
 #include "loyalty/program_config.hpp"
+#include "loyalty/ratings.hpp"
 #include "loyalty/replication.hpp"
 #include "loyalty/rewards.hpp"
 #include "loyalty/sales.hpp"
@@ -74,6 +75,7 @@ public:
     Staff& staff();
     UsedCodes& used_codes();
     Campaigns& campaigns();
+    Ratings& ratings();
     Replication& replication();  // the hub: applies other terminals' events
 
     // The nightly run: releases pending points, expires lots, reviews tiers due

@@ -2,6 +2,7 @@
 // Staff credentials (hashed PINs with lockout) and single-use codes. Manager
 // functions at the kiosk and the till ask Staff for a manager; member codes
 // and receipt claims ask UsedCodes whether they were seen before.
+#include <optional>
 #include <string>
 
 #include "loyalty/clock.hpp"
@@ -32,6 +33,8 @@ public:
     // locked for kLockoutMinutes. Failures are audited.
     Result<StaffMember> authenticate(const std::string& staff_id, const std::string& pin);
     Result<StaffMember> require_manager(const std::string& staff_id, const std::string& pin);
+    // Who has this staff id (nullopt: nobody), without checking a PIN.
+    std::optional<StaffMember> find(const std::string& staff_id);
 
 private:
     EngineContext& ctx_;

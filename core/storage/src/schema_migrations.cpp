@@ -398,11 +398,49 @@ CREATE TABLE schema_versions (
 ) WITHOUT ROWID;
 )sql";
 
+// Ratings are one table: anonymous ones (the kiosk kept them in its own kiosk_ratings,
+// made outside any migration) and members' (member_ratings) together, each with the
+// program, store and terminal it was given at. A member's rating was written to both
+// old tables, the kiosk's first: a kiosk row with the same program and score as a
+// member's, no more than a second earlier, is that same rating and is not copied
+// twice. Store and terminal are NULL where the old tables did not record them.
+constexpr const char* kMigration8 = R"sql(
+CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL);
+
+CREATE TABLE ratings (
+    id         INTEGER PRIMARY KEY,
+    program    TEXT NOT NULL,                       -- the program's code
+    member_id  INTEGER REFERENCES members(id),      -- NULL: given without signing in
+    score      INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    store      TEXT,
+    terminal   TEXT,
+    given_at   INTEGER NOT NULL
+);
+
+-- In time order; ties: the member's rating first.
+INSERT INTO ratings(program, member_id, score, store, terminal, given_at)
+SELECT program, member_id, score, store, NULL, given_at FROM (
+    SELECT p.code AS program, r.member_id, r.score, r.store, r.given_at, 0 AS source, r.id AS old_id
+    FROM member_ratings r JOIN members m ON m.id = r.member_id JOIN programs p ON p.id = m.program_id
+    UNION ALL
+    SELECT k.program, NULL, k.rating, NULL, k.rated_at, 1, k.id
+    FROM kiosk_ratings k
+    WHERE NOT EXISTS (
+        SELECT 1 FROM member_ratings r JOIN members m ON m.id = r.member_id JOIN programs p ON p.id = m.program_id
+        WHERE p.code = k.program AND r.score = k.rating AND r.given_at BETWEEN k.rated_at AND k.rated_at + 1))
+ORDER BY given_at, source, old_id;
+
+DROP TABLE member_ratings;
+DROP TABLE kiosk_ratings;
+CREATE INDEX ratings_by_program ON ratings(program, given_at);
+CREATE INDEX ratings_by_member ON ratings(member_id, given_at) WHERE member_id IS NOT NULL;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
     static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6,
-                                                  kMigration7};
+                                                  kMigration7, kMigration8};
     return kAll;
 }
 

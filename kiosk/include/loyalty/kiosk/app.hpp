@@ -29,17 +29,22 @@ struct AppOptions {
     const std::atomic<bool>* stop = nullptr;
     std::filesystem::path assets;    // holds i18n/
     std::filesystem::path font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-    std::string program = "DEMO";
+    // Who this kiosk is: the program it serves and the store and terminal its events are
+    // booked under (the store's link agent ships them). Codes of 1 to 32 of A-Z a-z 0-9 _ -;
+    // create() refuses a missing or malformed one.
+    std::string program;
+    std::string store;
+    std::string terminal;
     std::vector<std::string> trusted_keys;  // "key_id:hex public key"
     std::string manager_id = "M001";
     int idle_seconds = 60;
     std::string lang = "zh-CN";
     bool software_renderer = false;  // always under the offscreen driver
-    bool animate = true;
+    bool animate = true;             // off for scripts: the same frame every time
     // The receipt printer: "" none (with --demo: a file beside the database), "usb" the first
     // USB printer-class device, anything else a path (/dev/usb/lp0, a tty, a file).
     std::string printer;
-    bool devices = false;  // claim USB card readers and barcode scanners (firmware-bridge)             // off for scripts: the same frame every time
+    bool devices = false;  // claim USB card readers and barcode scanners (firmware-bridge)
 };
 
 struct AppImpl;

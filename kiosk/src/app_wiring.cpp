@@ -1,0 +1,49 @@
+// The kiosk behind the display: the controller and its engine worker, the demo reader,
+// the receipt printer, the real card readers and scanners, and the pump that hands
+// their scans to the UI loop.
+#include <SDL.h>
+
+#include "app_impl.hpp"
+#include "loyalty/devices/usb_printer.hpp"
+
+namespace loyalty::kiosk {
+
+void start_kiosk(AppImpl& a, KioskConfig config) {
+    const auto& options = a.options;
+    a.controller = std::make_unique<KioskController>(std::move(config), options.db, [&a] { a.wake(); },
+                                                     std::chrono::seconds{options.idle_seconds});
+    a.controller->state().lang = options.lang;
+    if (options.demo) {
+        a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
+        a.demo->set_up();
+    }
+    auto printer_path = options.printer;
+    if (printer_path.empty() && options.demo) printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
+    if (printer_path == "usb") a.controller->set_printer(std::make_shared<devices::UsbPrinter>());
+    else if (!printer_path.empty()) a.controller->set_printer(std::make_shared<devices::PathPrinter>(printer_path));
+    if (options.devices) {
+        // Real readers push into the same queue as the demo reader; a kiosk without any still runs.
+        auto manager = devices::DeviceManager::start(devices::default_device_profiles(), a.scans,
+                                                     [](const std::string& line) { SDL_Log("devices: %s", line.c_str()); });
+        if (manager) {
+            a.device_manager = std::move(manager.value());
+            a.controller->set_attached_devices([&a] { return a.device_manager->attached(); });
+        } else {
+            SDL_Log("devices: %s", manager.error().message.c_str());
+        }
+    }
+    // Devices push from their own threads; this pump hands their scans to the UI loop.
+    a.pump = std::thread([&a] {
+        while (!a.stop_pump) {
+            if (auto scan = a.scans.wait_pop(std::chrono::milliseconds{200})) {
+                {
+                    std::lock_guard lock(a.inbox_mutex);
+                    a.inbox.push_back(std::move(*scan));
+                }
+                a.wake();
+            }
+        }
+    });
+}
+
+}  // namespace loyalty::kiosk
