@@ -8,6 +8,7 @@
 
 #include "batch_codec.hpp"
 #include "event_effects.hpp"
+#include "hub_migrations.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
@@ -21,45 +22,6 @@ namespace {
 
 constexpr std::size_t snapshot_items_per_message = 1000;
 constexpr std::size_t dead_letter_payload_bytes = 64 * 1024;
-
-const char* hub_schema = R"sql(
-CREATE TABLE IF NOT EXISTS hub_terminals (
-  store TEXT NOT NULL, terminal TEXT NOT NULL, program TEXT NOT NULL,
-  last_seq INTEGER NOT NULL DEFAULT 0,      -- highest contiguous sequence applied
-  duplicates INTEGER NOT NULL DEFAULT 0,
-  skew_ms INTEGER, last_seen_ms INTEGER,
-  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
--- Every event consumed, once: the dedupe table and the hub's ledger in one.
-CREATE TABLE IF NOT EXISTS hub_applied (
-  id INTEGER PRIMARY KEY,
-  event_id TEXT NOT NULL UNIQUE,
-  program TEXT NOT NULL, store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,
-  type TEXT NOT NULL, member_uid TEXT, points_delta INTEGER NOT NULL DEFAULT 0,
-  status TEXT NOT NULL,                     -- applied | parked (unknown schema, see dead letters)
-  occurred_at INTEGER, applied_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS hub_applied_by_terminal ON hub_applied(store, terminal, seq);
--- Events that arrived ahead of a gap in their terminal's sequence.
-CREATE TABLE IF NOT EXISTS hub_held (
-  store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL, program TEXT NOT NULL, event TEXT NOT NULL,
-  PRIMARY KEY (store, terminal, seq)) WITHOUT ROWID;
--- Points an event took that the hub's copy of the member did not have (spent
--- twice in two stores while offline): booked anyway, listed for an operator.
--- Every store whose terminals sent events about the member: where its
--- snapshot goes when the hub's view of it changes.
-CREATE TABLE IF NOT EXISTS hub_member_stores (
-  program TEXT NOT NULL, uid TEXT NOT NULL, store TEXT NOT NULL,
-  PRIMARY KEY (program, uid, store)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hub_shortfalls (
-  event_id TEXT PRIMARY KEY, program TEXT NOT NULL, member_uid TEXT NOT NULL, points INTEGER NOT NULL,
-  at_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hub_dead_letters (
-  id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
-  payload BLOB, received_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS hub_presence (
-  store TEXT NOT NULL, terminal TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
-  at_ms INTEGER NOT NULL, backlog INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
-  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
-)sql";
 
 // Held while a worker opens (and on first use creates and migrates) the shared
 // database: two workers starting together must not both run the migrations.
@@ -376,7 +338,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     if (!engine) return engine.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
         auto& db = engine_database(**engine);
-        db.exec(hub_schema);
+        db.migrate(hub_schema());
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
         db.exec("PRAGMA cache_size = -65536");
