@@ -60,7 +60,7 @@ bool AgentConnection::connect() {
     const auto& a = config_.address;
     try {
         connect_and_subscribe(*client_, config_.broker, presence_message("offline", "lost", backlog), session_expiry_s,
-                              {acks_topic(a), terminal_down_topic(a), store_down_topic(a.program, a.store),
+                              {store_acks_subscription(a.program, a.store), terminal_down_topic(a), store_down_topic(a.program, a.store),
                                store_config_subscription(a.program, a.store)});
         client_->publish(std::make_shared<mqtt::message>(presence_message("online", "", backlog)));
     } catch (const mqtt::exception& e) {

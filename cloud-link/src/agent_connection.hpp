@@ -1,6 +1,7 @@
 #pragma once
 // The agent's MQTT 5 session with the broker: connects with its offline presence
-// as the last will, subscribes to its acks and down topics, says it is online,
+// as the last will, subscribes to the acks of its store's terminals and to its down
+// topics, says it is online,
 // queues what arrives for the run thread and publishes batches, counting the
 // publishes the broker refuses.
 #include <atomic>

@@ -14,38 +14,66 @@ OutboxShipper::OutboxShipper(const AgentConfig& config, std::string who, Engine&
       engine_(engine),
       down_(down),
       stats_(stats),
-      terminal_ms_(std::move(terminal_ms)) {}
+      terminal_ms_(std::move(terminal_ms)) {
+    // The agent's own terminal first: its stream exists before it has written anything.
+    streams_[config_.address.terminal].address = config_.address;
+}
+
+void OutboxShipper::discover() {
+    for (const auto& w : engine_.outbox().writers()) {
+        if (w.store == config_.address.store && streams_.count(w.terminal)) continue;
+        const auto who = w.store + "/" + w.terminal;
+        if (w.store != config_.address.store || !valid_code(w.terminal)) {
+            if (not_shipped_.insert(who).second)
+                log_line(who_, "events of " + who + " in this database are not shipped: " +
+                                   (w.store != config_.address.store
+                                        ? "this agent ships store " + config_.address.store + " only"
+                                        : std::string("the terminal code is not one of [A-Za-z0-9_-]{1,32}")));
+            continue;
+        }
+        auto& stream = streams_[w.terminal];
+        stream.address = TerminalAddress{config_.address.program, w.store, w.terminal};
+        stream.last_progress = std::chrono::steady_clock::now();
+        log_line(who_, "shipping the events of terminal " + who + " too");
+    }
+}
 
 void OutboxShipper::restart() {
-    if (sent_ > acked_) stats_.update([](AgentStats& s) { ++s.resends; });
-    sent_ = acked_;
-    quiet_timeouts_ = 0;
-    last_progress_ = std::chrono::steady_clock::now();
+    for (auto& [terminal, s] : streams_) {
+        if (s.sent > s.acked) stats_.update([](AgentStats& st) { ++st.resends; });
+        s.sent = s.acked;
+        s.quiet_timeouts = 0;
+        s.last_progress = std::chrono::steady_clock::now();
+    }
 }
 
 void OutboxShipper::on_ack(const Ack& ack) {
-    if (ack.store != config_.address.store || ack.terminal != config_.address.terminal) return;
-    stats_.update([&](AgentStats& s) { s.last_skew_ms = ack.skew_ms; });
-    if (ack.through <= acked_) return;
+    if (ack.store != config_.address.store) return;
+    // Acks of the store's other terminals (served by another database's agent) arrive too.
+    auto it = streams_.find(ack.terminal);
+    if (it == streams_.end()) return;
+    auto& s = it->second;
+    stats_.update([&](AgentStats& st) { st.last_skew_ms = ack.skew_ms; });
+    if (ack.through <= s.acked) return;
     // Never delete what this process has not sent: an ack beyond it means a
-    // second terminal is configured with this terminal's codes.
-    const auto through = std::min(ack.through, sent_ever_);
+    // second terminal (or a second database) writes with this terminal's codes.
+    const auto through = std::min(ack.through, s.sent_ever);
     if (through < ack.through)
-        log_line(who_, "the hub acknowledges sequence " + std::to_string(ack.through) + " but only " +
-                           std::to_string(sent_ever_) + " was sent: is another terminal using these codes?");
-    if (through <= acked_) return;
-    const int deleted =
-        engine_.outbox().acknowledge_through(config_.address.store, config_.address.terminal, through);
-    acked_ = through;
-    quiet_timeouts_ = 0;
-    if (sent_ < acked_) sent_ = acked_;
-    last_progress_ = std::chrono::steady_clock::now();
-    down_.set_status("acked_through", acked_);
+        log_line(who_, "the hub acknowledges " + ack.terminal + " sequence " + std::to_string(ack.through) +
+                           " but only " + std::to_string(s.sent_ever) +
+                           " was sent: is another terminal using these codes?");
+    if (through <= s.acked) return;
+    const int deleted = engine_.outbox().acknowledge_through(s.address.store, s.address.terminal, through);
+    s.acked = through;
+    s.quiet_timeouts = 0;
+    if (s.sent < s.acked) s.sent = s.acked;
+    s.last_progress = std::chrono::steady_clock::now();
+    if (is_own(s)) down_.set_status("acked_through", s.acked);
     down_.set_status("skew_ms", ack.skew_ms);
     down_.set_status("last_ack_ms", ack.hub_time_ms);
-    stats_.update([&](AgentStats& s) {
-        s.acked_through = acked_;
-        s.events_deleted += deleted;
+    stats_.update([&](AgentStats& st) {
+        if (is_own(s)) st.acked_through = s.acked;
+        st.events_deleted += deleted;
     });
 }
 
@@ -64,7 +92,8 @@ void OutboxShipper::fit_in_one_message(std::vector<OutboxEvent>& events) {
     events.resize(count);
     if (count == 1 && events.front().payload.size() + per_event_overhead + 512 > budget) {
         auto& e = events.front();
-        log_line(who_, "event " + std::to_string(e.seq) + " (" + e.type + ", " + std::to_string(e.payload.size()) +
+        log_line(who_, "event " + e.terminal + "/" + std::to_string(e.seq) + " (" + e.type + ", " +
+                           std::to_string(e.payload.size()) +
                            " bytes) is too large for one message; sending it as a stub for the hub to park");
         e.payload = "{\"oversized\":true,\"bytes\":" + std::to_string(e.payload.size()) + "}";
         e.schema_version = 0;
@@ -72,18 +101,27 @@ void OutboxShipper::fit_in_one_message(std::vector<OutboxEvent>& events) {
 }
 
 bool OutboxShipper::send_more(AgentConnection& connection) {
-    const auto in_flight = sent_ - acked_;
+    bool sent = false;
+    for (auto& [terminal, stream] : streams_) {
+        if (connection.lost()) break;
+        if (send_next(connection, stream)) sent = true;
+    }
+    return sent;
+}
+
+bool OutboxShipper::send_next(AgentConnection& connection, Stream& s) {
+    const auto in_flight = s.sent - s.acked;
     if (in_flight >= config_.window_events) return false;
     const int room = static_cast<int>(std::min<std::int64_t>(config_.window_events - in_flight, config_.batch_events));
-    auto events = engine_.outbox().pending(config_.address.store, config_.address.terminal, sent_, room);
+    auto events = engine_.outbox().pending(s.address.store, s.address.terminal, s.sent, room);
     if (events.empty()) return false;
     fit_in_one_message(events);
     // Rows before the first one still here were settled (acknowledged, or
     // cleared before this terminal was linked): the hub may skip to there.
-    if (sent_ == acked_ && events.front().seq > acked_ + 1) acked_ = sent_ = events.front().seq - 1;
-    if (in_flight == 0) last_progress_ = std::chrono::steady_clock::now();
-    auto payload = encode_batch(config_.address, acked_, terminal_ms_(), events);
-    auto msg = mqtt::message::create(events_topic(config_.address), payload, 1, false);
+    if (s.sent == s.acked && events.front().seq > s.acked + 1) s.acked = s.sent = events.front().seq - 1;
+    if (in_flight == 0) s.last_progress = std::chrono::steady_clock::now();
+    auto payload = encode_batch(s.address, s.acked, terminal_ms_(), events);
+    auto msg = mqtt::message::create(events_topic(s.address), payload, 1, false);
     if (!config_.sign_key.empty()) {
         if (auto sig = sign_payload(config_.sign_key, payload)) {
             mqtt::properties props;
@@ -92,26 +130,30 @@ bool OutboxShipper::send_more(AgentConnection& connection) {
         }
     }
     if (!connection.publish(msg)) return false;
-    sent_ = events.back().seq;
-    sent_ever_ = std::max(sent_ever_, sent_);
-    stats_.update([&](AgentStats& s) {
-        ++s.batches_sent;
-        s.events_sent += static_cast<std::int64_t>(events.size());
+    s.sent = events.back().seq;
+    s.sent_ever = std::max(s.sent_ever, s.sent);
+    stats_.update([&](AgentStats& st) {
+        ++st.batches_sent;
+        st.events_sent += static_cast<std::int64_t>(events.size());
     });
     return true;
 }
 
 void OutboxShipper::check_ack_timeout(std::chrono::steady_clock::time_point now) {
-    // While the hub is away, resend less and less often (up to a minute)
-    // instead of piling duplicates into the broker's queue.
-    const auto timeout = std::min<std::int64_t>(std::int64_t{config_.ack_timeout_ms} << std::min(quiet_timeouts_, 10),
-                                                std::max(60000, config_.ack_timeout_ms));
-    if (sent_ > acked_ && now - last_progress_ > std::chrono::milliseconds(timeout)) {
-        log_line(who_, "no ack for " + std::to_string(timeout) + " ms, resending from " + std::to_string(acked_ + 1));
-        sent_ = acked_;
-        last_progress_ = now;
-        ++quiet_timeouts_;
-        stats_.update([](AgentStats& s) { ++s.resends; });
+    for (auto& [terminal, s] : streams_) {
+        // While the hub is away, resend less and less often (up to a minute)
+        // instead of piling duplicates into the broker's queue.
+        const auto timeout = std::min<std::int64_t>(std::int64_t{config_.ack_timeout_ms}
+                                                        << std::min(s.quiet_timeouts, 10),
+                                                    std::max(60000, config_.ack_timeout_ms));
+        if (s.sent > s.acked && now - s.last_progress > std::chrono::milliseconds(timeout)) {
+            log_line(who_, "no ack for " + std::to_string(timeout) + " ms, resending " + terminal + " from " +
+                               std::to_string(s.acked + 1));
+            s.sent = s.acked;
+            s.last_progress = now;
+            ++s.quiet_timeouts;
+            stats_.update([](AgentStats& st) { ++st.resends; });
+        }
     }
 }
 

@@ -1,11 +1,16 @@
 #pragma once
-// The agent's up path: the outbox shipped to the hub in sequence order inside a
-// bounded window of unacknowledged events, deleted only on the hub's ack, resent
-// from the last ack when acks stop coming (go-back-N, each timeout in a row
-// doubling the wait).
+// The agent's up path: every terminal's events of the store database it serves
+// (the tills, the kiosk, loyalty-admin), each terminal a stream of its own: its
+// own sequence, topic and acks. A stream is shipped in sequence order inside a
+// bounded window of unacknowledged events, deleted only on the hub's ack, and
+// resent from its last ack when acks stop coming (go-back-N, each timeout in a
+// row doubling the wait). Events another store wrote to this database are not
+// this agent's to ship (the broker's ACL would refuse them too): logged, left.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,16 +27,28 @@ public:
     OutboxShipper(const AgentConfig& config, std::string who, Engine& engine, DownState& down, AgentStatsBox& stats,
                   std::function<std::int64_t()> terminal_ms);
 
+    // Picks up terminals that started writing to the database since the last look.
+    void discover();
     // After a (re)connect: everything not acknowledged is sent again; the hub drops what it has.
     void restart();
-    // Publishes the next batch if the window has room; false when nothing was sent.
+    // Publishes the next batch of each stream whose window has room; false when nothing was sent.
     bool send_more(AgentConnection& connection);
     void on_ack(const Ack& ack);
-    // No ack progress for the timeout: go back to the oldest unacknowledged event.
+    // A stream with no ack progress for its timeout goes back to its oldest unacknowledged event.
     void check_ack_timeout(std::chrono::steady_clock::time_point now);
 
 private:
+    struct Stream {
+        TerminalAddress address;
+        std::int64_t acked = 0;      // everything <= acked is deleted from the outbox
+        std::int64_t sent = 0;       // highest sequence published on this connection
+        std::int64_t sent_ever = 0;  // highest sequence this process has published
+        int quiet_timeouts = 0;      // ack timeouts in a row: each doubles the next wait
+        std::chrono::steady_clock::time_point last_progress;
+    };
+    bool send_next(AgentConnection& connection, Stream& stream);
     void fit_in_one_message(std::vector<OutboxEvent>& events);
+    bool is_own(const Stream& stream) const { return stream.address.terminal == config_.address.terminal; }
 
     const AgentConfig& config_;
     std::string who_;
@@ -39,12 +56,8 @@ private:
     DownState& down_;
     AgentStatsBox& stats_;
     std::function<std::int64_t()> terminal_ms_;
-
-    std::int64_t acked_ = 0;      // everything <= acked is deleted from the outbox
-    std::int64_t sent_ = 0;       // highest sequence published on this connection
-    std::int64_t sent_ever_ = 0;  // highest sequence this process has published
-    int quiet_timeouts_ = 0;      // ack timeouts in a row: each doubles the next wait
-    std::chrono::steady_clock::time_point last_progress_;
+    std::map<std::string, Stream> streams_;  // terminal code -> its stream, this store's only
+    std::set<std::string> not_shipped_;      // "store/terminal" writers already logged as not ours
 };
 
 }  // namespace loyalty::sync

@@ -1,7 +1,7 @@
-// The store agent: opens the terminal database and runs its three parts on one
-// thread: the MQTT session (agent_connection), the up path that ships the
-// outbox (agent_up) and the down path that applies what the hub sends
-// (agent_down). Acks go to the up path, everything else down.
+// The store agent: opens the store database and runs its three parts on one
+// thread: the MQTT session (agent_connection), the up path that ships every
+// terminal's outbox events (agent_up) and the down path that applies what the
+// hub sends (agent_down). Acks go to the up path, everything else down.
 #include "loyalty/sync/store_agent.hpp"
 
 #include <thread>
@@ -53,7 +53,7 @@ struct StoreAgent::Impl {
 
     void on_inbound(const Inbound& in) {
         const auto now = wall_ms();
-        if (in.topic == acks_topic(config.address)) {
+        if (auto t = parse_topic(in.topic); t && t->kind == TopicKind::acks) {
             auto ack = decode_ack(in.payload);
             if (ack) return up->on_ack(*ack);
             down->dead_letter(in.topic, reason_of(ack.error()), in.payload, now);
@@ -94,6 +94,7 @@ struct StoreAgent::Impl {
             }
             auto step = guarded([&]() -> Result<void> {
                 drain_inbound();
+                up->discover();
                 while (!stop && !connection->lost() && up->send_more(*connection)) drain_inbound();
                 const auto now = std::chrono::steady_clock::now();
                 up->check_ack_timeout(now);

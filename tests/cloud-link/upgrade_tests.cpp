@@ -8,9 +8,12 @@
 #include <map>
 #include <set>
 
+#include "broker.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/store_agent.hpp"
+#include "running.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -212,4 +215,36 @@ TEST_CASE("a hub database of the previous release opens with every applied event
     RawFile now(path);
     check_rows_kept(before, now.counts());
     CHECK(now.balances() == balances);
+}
+
+TEST_CASE("after the upgrade the store's queued events, the admin's included, reach the upgraded hub") {
+    loyalty::test::TempDir dir;
+    const auto store_db = copy_fixture(dir, "store.db");
+    copy_fixture(dir, "hub.db");
+    sync::test::Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    HubConfig hub_config;
+    hub_config.db = dir.path() / "hub.db";
+    hub_config.broker = broker.client("hub", "hub-w1");
+    hub_config.full_sync = false;
+    AgentConfig agent_config;
+    agent_config.db = store_db;
+    agent_config.address = {"DEMO", "S001", "T01"};
+    agent_config.broker = broker.client("S001", "link-S001-T01");
+    agent_config.full_sync = false;
+    agent_config.backoff_initial_ms = 50;
+    agent_config.backoff_max_ms = 500;
+    {
+        sync::test::Running<HubWorker> hub(hub_config);
+        REQUIRE(sync::test::eventually([&] { return hub->stats().connected; }));
+        sync::test::Running<StoreAgent> agent(agent_config);
+        REQUIRE(sync::test::eventually([&] { return agent->stats().backlog == 0 && agent->stats().events_deleted == 3; }));
+        CHECK(agent->stats().acked_through == 8);
+    }
+    auto hub = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(hub.ok());
+    CHECK((*hub)->last_seq("S001", "T01") == 8);
+    CHECK((*hub)->last_seq("S001", "ADMIN") == 45);  // 1-44 were cleared by the demo before any agent ran
+    CHECK((*hub)->applied_count() == 6 + 3);
+    CHECK((*hub)->dead_letters().empty());
+    CHECK((*hub)->engine().ledger().verify_all().empty());
 }
