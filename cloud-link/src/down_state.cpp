@@ -4,19 +4,11 @@
 
 #include "event_effects.hpp"
 #include "json_fields.hpp"
+#include "link_migrations.hpp"
 
 namespace loyalty::sync {
 
-DownState::DownState(Database& db) : db_(db) {
-    db_.exec(
-        "CREATE TABLE IF NOT EXISTS link_down_items ("
-        " kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, through INTEGER NOT NULL DEFAULT 0,"
-        " body TEXT NOT NULL, received_at_ms INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS link_dead_letters ("
-        " id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB,"
-        " received_at_ms INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS link_status (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;");
-}
+DownState::DownState(Database& db) : db_(db) { db_.migrate(link_schema()); }
 
 bool DownState::apply(const DownItem& item, std::int64_t through, std::int64_t now_ms) {
     // One statement: insert, or replace only when strictly newer.

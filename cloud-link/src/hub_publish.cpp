@@ -15,9 +15,6 @@ namespace {
 Result<std::int64_t> next_config_version(HubStore& hub, const std::string& program, const std::string& key) {
     return guarded([&]() -> Result<std::int64_t> {
         auto& db = hub.db();
-        db.exec(
-            "CREATE TABLE IF NOT EXISTS hub_config_versions (program TEXT NOT NULL, key TEXT NOT NULL,"
-            " version INTEGER NOT NULL, PRIMARY KEY (program, key)) WITHOUT ROWID");
         Transaction tx(db);
         db.prepare(
               "INSERT INTO hub_config_versions(program, key, version) VALUES (?, ?, 1) "

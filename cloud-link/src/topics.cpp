@@ -33,6 +33,9 @@ std::vector<std::string> split(const std::string& s) {
 std::string events_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/events"; }
 std::string presence_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/presence"; }
 std::string acks_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/acks"; }
+std::string store_acks_subscription(const std::string& program, const std::string& store) {
+    return acks_topic(TerminalAddress{program, store, "+"});
+}
 std::string terminal_down_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/down"; }
 std::string store_down_topic(const std::string& program, const std::string& store) {
     return std::string(topic_root) + "/" + program + "/stores/" + store + "/down";

@@ -2,8 +2,11 @@
 // Every command prints one clear line and exits non-zero on error; every
 // change is one transaction, so a failed command leaves nothing half-written.
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
 
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -24,6 +27,39 @@ struct Globals {
     std::string terminal = "ADMIN";
     std::string program = "DEMO";
 };
+
+// A store or terminal code, as it travels in the hub's topics: 1..32 of [A-Za-z0-9_-].
+bool valid_code(const std::string& code) {
+    if (code.empty() || code.size() > 32) return false;
+    for (const unsigned char c : code)
+        if (!std::isalnum(c) && c != '_' && c != '-') return false;
+    return true;
+}
+
+// The store's settings from --config: its [terminal] table (db, program, store; the
+// link agent's link.toml has one) and [admin] terminal, this program's own code
+// (default ADMIN: never the till's or the kiosk's). A relative db is relative to the
+// file. Only what the command line left unset is taken.
+Result<void> apply_config_file(const std::string& file, Globals& g, const CLI::App& app) {
+    toml::table t;
+    try {
+        t = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+        return make_error(Errc::invalid_argument, file + ": " + std::string(e.description()));
+    }
+    const auto given = [&](const char* option) { return app.get_option(option)->count() > 0; };
+    if (auto db = t["terminal"]["db"].value<std::string>(); db && !given("--db")) {
+        std::filesystem::path p(*db);
+        if (p.is_relative()) p = std::filesystem::path(file).parent_path() / p;
+        g.db_path = p.string();
+    }
+    if (auto program = t["terminal"]["program"].value<std::string>(); program && !given("--program"))
+        g.program = *program;
+    if (auto store = t["terminal"]["store"].value<std::string>(); store && !given("--store")) g.store = *store;
+    if (auto terminal = t["admin"]["terminal"].value<std::string>(); terminal && !given("--terminal"))
+        g.terminal = *terminal;
+    return {};
+}
 
 int fail(const Error& e) {
     std::fprintf(stderr, "loyalty-admin: %s: %s\n", to_string(e.code), e.message.c_str());
@@ -86,8 +122,12 @@ int main(int argc, char** argv) {
     Globals g;
     app.add_option("--db", g.db_path, "SQLite database file")->capture_default_str();
     app.add_option("--store", g.store, "this store's code")->capture_default_str();
-    app.add_option("--terminal", g.terminal, "this terminal's id")->capture_default_str();
+    app.add_option("--terminal", g.terminal, "the code loyalty-admin writes its events under")->capture_default_str();
     app.add_option("--program", g.program, "program code")->capture_default_str();
+    std::string config_path;
+    app.add_option("--config", config_path,
+                   "the store's settings (TOML): [terminal] db, program, store as in link.toml; [admin] terminal")
+        ->check(CLI::ExistingFile);
     SystemClock system_clock;
 
     auto* init = app.add_subcommand("init", "create or migrate the database");
@@ -161,6 +201,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    if (!config_path.empty())
+        if (auto applied = apply_config_file(config_path, g, app); !applied) return fail(applied.error());
+    // The store's link agent ships what this program writes under (store, terminal).
+    if (!valid_code(g.store) || !valid_code(g.terminal))
+        return fail(Error{Errc::invalid_argument, "store and terminal must be codes of 1 to 32 of [A-Za-z0-9_-], got '" +
+                                                      g.store + "' and '" + g.terminal + "'"});
 
     if (*init) {
         auto engine = open_engine(g, system_clock);

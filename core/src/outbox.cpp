@@ -50,6 +50,13 @@ std::int64_t Outbox::backlog() {
     return count;
 }
 
+std::vector<OutboxWriter> Outbox::writers() {
+    std::vector<OutboxWriter> out;
+    ctx_.db->prepare("SELECT store, terminal FROM terminal_sequences ORDER BY store, terminal")
+        .each([&](const Statement& row) { out.push_back(OutboxWriter{row.text(0), row.text(1)}); });
+    return out;
+}
+
 std::optional<Timestamp> Outbox::oldest_pending() {
     auto st = ctx_.db->prepare("SELECT min(occurred_at) FROM outbox");
     st.step();

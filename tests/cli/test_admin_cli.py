@@ -5,6 +5,7 @@ usage: test_admin_cli.py LOYALTY_ADMIN DEMO_PROGRAM_TOML
 """
 import csv
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,54 @@ class AdminCli(unittest.TestCase):
         self.assertEqual(len(r.stderr.strip().splitlines()), 1)
         self.assertIn("refused shoes-500", r.stderr)
         self.assertIn("shoes-500", admin(db, "campaigns").stdout)  # version 1 still in force
+
+
+class AdminWritesAsItsOwnTerminal(unittest.TestCase):
+    """What loyalty-admin writes is booked under its own store and terminal, which the
+    store's link agent ships; they come from the command line or the store's config."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_admin(self, *args):
+        return subprocess.run([*EMULATOR, ADMIN, *args], capture_output=True, text=True, timeout=120)
+
+    def writers(self, db):
+        with sqlite3.connect(db) as c:
+            return sorted(c.execute("SELECT DISTINCT store, terminal FROM outbox").fetchall())
+
+    def test_store_and_terminal_from_the_command_line(self):
+        db = os.path.join(self.dir, "store.db")
+        r = self.run_admin("--db", db, "--store", "S007", "--terminal", "MGR1", "load-program", PROGRAM)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.writers(db), [("S007", "MGR1")])
+
+    def test_store_and_db_from_the_config_file_terminal_from_its_admin_table(self):
+        config = os.path.join(self.dir, "link.toml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('[terminal]\ndb = "store.db"\nprogram = "DEMO"\nstore = "S002"\nterminal = "T01"\n'
+                    '[admin]\nterminal = "BACKOFFICE"\n')
+        r = self.run_admin("--config", config, "load-program", PROGRAM)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        db = os.path.join(self.dir, "store.db")  # relative to the config file
+        self.assertEqual(self.writers(db), [("S002", "BACKOFFICE")])
+        # The command line wins over the file; without [admin] the terminal is ADMIN, never the till's.
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('[terminal]\ndb = "store.db"\nstore = "S002"\nterminal = "T01"\n')
+        r = self.run_admin("--config", config, "--store", "S003", "load-program", PROGRAM)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.writers(db), [("S002", "BACKOFFICE"), ("S003", "ADMIN")])
+
+    def test_a_code_that_cannot_be_shipped_is_refused(self):
+        db = os.path.join(self.dir, "store.db")
+        r = self.run_admin("--db", db, "--terminal", "back office", "load-program", PROGRAM)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("invalid_argument", r.stderr)
+        self.assertFalse(os.path.exists(db))
 
 
 if __name__ == "__main__":

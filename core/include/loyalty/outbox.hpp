@@ -26,6 +26,12 @@ struct OutboxEvent {
     std::string payload;   // JSON object
 };
 
+// A store and terminal that writes events to this database.
+struct OutboxWriter {
+    std::string store;
+    std::string terminal;
+};
+
 class Outbox {
 public:
     explicit Outbox(EngineContext& ctx) : ctx_(ctx) {}
@@ -38,6 +44,10 @@ public:
     // Deletes every event of the terminal up to and including seq (the hub's ack).
     int acknowledge_through(const std::string& store, const std::string& terminal, std::int64_t seq);
     std::int64_t backlog();
+    // Every (store, terminal) that has written events to this database (the kiosk,
+    // the tills, loyalty-admin...), from the sequence table: one row each, however
+    // long the backlog.
+    std::vector<OutboxWriter> writers();
     std::optional<Timestamp> oldest_pending();
 
 private:

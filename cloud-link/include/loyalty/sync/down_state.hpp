@@ -14,7 +14,7 @@ namespace loyalty::sync {
 
 class DownState {
 public:
-    // Creates the link_* tables when missing.
+    // Brings the link_* tables up to date (the link part's numbered migrations).
     explicit DownState(Database& db);
 
     // Stores the item if its version is newer than the stored one; false for a

@@ -1,7 +1,9 @@
 #pragma once
-// The store-side agent: drains the terminal's outbox to the hub over MQTT 5 and
-// applies what the hub sends down. Its only durable state is the terminal
-// database, so it may be killed at any moment and restarted. Usable inside the
+// The store-side agent: drains the outbox of the store database it serves to the
+// hub over MQTT 5 (every terminal of its store that writes there: tills, kiosk,
+// loyalty-admin, each with its own sequence, topic and acks) and applies what the
+// hub sends down. Its only durable state is that database, so it may be killed
+// at any moment and restarted. Usable inside the
 // kiosk or the POS (run() on a thread of their own) or as `loyalty-link`.
 #include <atomic>
 #include <cstdint>
@@ -15,8 +17,8 @@ namespace loyalty::sync {
 
 struct AgentStats {
     std::int64_t batches_sent = 0;
-    std::int64_t events_sent = 0;
-    std::int64_t acked_through = 0;  // highest sequence the hub has acknowledged
+    std::int64_t events_sent = 0;    // every terminal's
+    std::int64_t acked_through = 0;  // highest sequence of the agent's own terminal the hub has acknowledged
     std::int64_t events_deleted = 0;
     std::int64_t resends = 0;        // go-back-N after an ack timeout or a reconnect
     std::int64_t connects = 0;

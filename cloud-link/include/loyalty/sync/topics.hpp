@@ -23,6 +23,9 @@ bool valid_code(const std::string& code);
 std::string events_topic(const TerminalAddress& a);
 std::string presence_topic(const TerminalAddress& a);
 std::string acks_topic(const TerminalAddress& a);
+// The acks of every terminal of a store: .../stores/{s}/terminals/+/acks. The agent
+// ships every terminal's events of its store database and hears each one's acks.
+std::string store_acks_subscription(const std::string& program, const std::string& store);
 std::string terminal_down_topic(const TerminalAddress& a);
 std::string store_down_topic(const std::string& program, const std::string& store);
 // Versioned configuration (program rules and rewards, campaigns), one retained

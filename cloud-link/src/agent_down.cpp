@@ -1,0 +1,171 @@
+#include "agent_down.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "json_fields.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "mqtt_session.hpp"
+
+namespace loyalty::sync {
+
+DownApplier::DownApplier(const AgentConfig& config, std::string who, Engine& engine, DownState& down,
+                         AgentStatsBox& stats)
+    : config_(config), who_(std::move(who)), engine_(engine), down_(down), stats_(stats) {}
+
+void DownApplier::apply(const Inbound& in, std::int64_t now) {
+    auto msg = decode_down(in.payload);
+    if (!msg) {
+        log_line(who_, "dead letter on " + in.topic + ": " + msg.error().message);
+        down_.dead_letter(in.topic, reason_of(msg.error()), in.payload, now);
+        stats_.update([](AgentStats& s) { ++s.dead_letters; });
+        return;
+    }
+    std::int64_t through = 0;
+    if (auto it = msg->through.find(config_.address.terminal); it != msg->through.end()) through = it->second;
+    Transaction tx(engine_database(engine_));
+    std::int64_t applied = 0, stale = 0;
+    for (const auto& item : msg->items) {
+        // Config the engine installs (campaign files, program rules and rewards) must carry a body object.
+        const bool installs = item.kind == "config" && (item.key == "campaigns" || item.key == "program");
+        std::string body;
+        if (installs) {
+            const auto j = nlohmann::json::parse(item.body, nullptr, false);
+            const auto b = j.is_object() ? j.find("body") : j.end();
+            if (!j.is_object() || b == j.end() || !b->is_object()) {
+                // Not a document at all: park it, like any bad message.
+                log_line(who_, "dead letter on " + in.topic + ": " + item.key + " item without a body object");
+                down_.dead_letter(in.topic, "malformed", item.body, now);
+                stats_.update([](AgentStats& s) { ++s.dead_letters; });
+                continue;
+            }
+            body = b->dump();
+        }
+        if (!down_.apply(item, through, now)) {
+            // The same snapshot again is the hub's answer to this terminal moving the
+            // member's tier on its own partial view: the hub's tier stands.
+            if (item.kind == "snapshots") {
+                const auto held = down_.snapshot(item.key);
+                if (held && held->snapshot.version == item.version) adopt_tier(item);
+            }
+            ++stale;
+            continue;
+        }
+        ++applied;
+        if (item.kind == "snapshots") adopt_tier(item);
+        else if (item.kind == "card_block") block_card(msg->program, item);
+        else if (item.kind == "coupon_issue") accept_coupon(msg->program, item);
+        else if (installs && item.key == "campaigns") install_campaigns(item.version, body);
+        else if (installs) install_program(msg->program, item.version, body);
+    }
+    tx.commit();
+    stats_.update([&](AgentStats& s) {
+        s.down_applied += applied;
+        s.down_stale += stale;
+    });
+}
+
+// A card reported lost or blocked at another store stops working here too.
+// Blocking emits the terminal's own card event, which the hub sees as a
+// newer version of the same block: applied there, a no-op everywhere.
+void DownApplier::block_card(const std::string& program, const DownItem& item) {
+    const auto body = nlohmann::json::parse(item.body, nullptr, false);
+    const auto state = text_field(body, "state");
+    auto card = engine_.cards().find(program, item.key);
+    if (!card || card->status == CardStatus::blocked || card->status == CardStatus::replaced ||
+        card->status == CardStatus::lost)
+        return;
+    const auto from = text_field(body, "from_store");
+    auto done = state == "lost" ? engine_.cards().report_lost(program, item.key, "hub")
+                                : engine_.cards().block(program, item.key, "blocked at store " + from, "hub");
+    if (!done) log_line(who_, "card " + item.key + ": " + done.error().message);
+}
+
+// The hub's tier for the member, decided over every store's sales: the till
+// and the kiosk here price with it from now on.
+void DownApplier::adopt_tier(const DownItem& item) {
+    const auto j = nlohmann::json::parse(item.body, nullptr, false);
+    if (!j.is_object()) return;
+    const auto tier = text_field(j, "tier");
+    const auto review = int_field(j, "tier_review_at");
+    if (tier.empty() || review <= 0) return;  // a hub that does not decide tiers
+    auto member = engine_.members().get_by_uid(item.key);
+    if (!member || member->status != "active") return;  // not a member this terminal knows
+    auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review));
+    if (!adopted) {
+        log_line(who_, "tier " + tier + " for " + item.key + " refused: " + adopted.error().message);
+        return;
+    }
+    if (adopted->has_value()) stats_.update([](AgentStats& s) { ++s.tiers_adopted; });
+}
+
+// The program's rules, tiers and rewards from head office, newer than the
+// last (DownState's version rule); refused whole when invalid or for another
+// program, and the terminal keeps the rules it has.
+void DownApplier::install_program(const std::string& program, std::int64_t version, const std::string& body) {
+    const auto v = std::to_string(version);
+    auto parsed = parse_program_config_json(body);
+    if (parsed && parsed->code != program)
+        parsed = make_error(Errc::invalid_argument, "the file is program " + parsed->code + ", sent for " + program);
+    auto saved = parsed ? engine_.programs().save(*parsed, "hub") : Result<void>(parsed.error());
+    if (!saved) {
+        log_line(who_, "program " + program + " version " + v + " refused: " + saved.error().message);
+        stats_.update([](AgentStats& s) { ++s.programs_refused; });
+        return;
+    }
+    log_line(who_, "program " + program + " version " + v + " installed");
+    stats_.update([](AgentStats& s) { ++s.programs_installed; });
+}
+
+// A coupon the hub issued to a member: usable here from now on. A member this
+// terminal does not know yet is logged; the item stays in link_down_items.
+void DownApplier::accept_coupon(const std::string& program, const DownItem& item) {
+    const auto j = nlohmann::json::parse(item.body, nullptr, false);
+    if (!j.is_object()) return;
+    auto member = engine_.members().get_by_uid(text_field(j, "member_uid"));
+    if (!member) {
+        log_line(who_, "coupon " + item.key + ": " + member.error().message);
+        return;
+    }
+    Coupon c;
+    c.code = item.key;
+    c.program = program;
+    c.member = member->id;
+    c.source = text_field(j, "source", "hub");
+    c.title = text_field(j, "title");
+    c.value = Money{int_field(j, "value")};
+    c.min_spend = Money{int_field(j, "min_spend")};
+    c.issued_at = from_unix(int_field(j, "issued_at"));
+    c.expires_at = from_unix(int_field(j, "expires_at"));
+    auto accepted = engine_.rewards().accept_issued(c);
+    if (!accepted) {
+        log_line(who_, "coupon " + item.key + " refused: " + accepted.error().message);
+        return;
+    }
+    stats_.update([](AgentStats& s) { ++s.coupons_accepted; });
+}
+
+// A campaign file from the hub, already known to be newer than the last one
+// (DownState's version rule). The engine validates each campaign: a refused
+// one keeps its version in force, and the refusal is logged with its reason.
+void DownApplier::install_campaigns(std::int64_t version, const std::string& body) {
+    const auto v = std::to_string(version);
+    auto loaded = engine_.campaigns().load(body, "hub");
+    if (!loaded) {
+        log_line(who_, "campaigns version " + v + " refused: " + loaded.error().message);
+        stats_.update([](AgentStats& s) { ++s.campaigns_refused; });
+        return;
+    }
+    for (const auto& r : loaded->refused)
+        log_line(who_, "campaigns version " + v + ": " + r.campaign + " refused: " + r.reason);
+    if (!loaded->installed.empty()) {
+        std::string names;
+        for (const auto& c : loaded->installed) names += " " + c;
+        log_line(who_, "campaigns version " + v + " installed" + names);
+    }
+    stats_.update([&](AgentStats& s) {
+        s.campaigns_installed += static_cast<std::int64_t>(loaded->installed.size());
+        s.campaigns_refused += static_cast<std::int64_t>(loaded->refused.size());
+    });
+}
+
+}  // namespace loyalty::sync

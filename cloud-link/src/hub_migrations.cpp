@@ -1,0 +1,60 @@
+#include "hub_migrations.hpp"
+
+namespace loyalty::sync {
+
+namespace {
+
+// 1: the tables exactly as the hub created them before it had migrations (IF NOT
+// EXISTS; hub_config_versions was made by the first config publish), so a hub
+// database made then is adopted as version 1 as is. A change to them is a new
+// migration below, never an edit of this one.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE IF NOT EXISTS hub_terminals (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, program TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,      -- highest contiguous sequence applied
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  skew_ms INTEGER, last_seen_ms INTEGER,
+  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
+-- Every event consumed, once: the dedupe table and the hub's ledger in one.
+CREATE TABLE IF NOT EXISTS hub_applied (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  program TEXT NOT NULL, store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,
+  type TEXT NOT NULL, member_uid TEXT, points_delta INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,                     -- applied | parked (unknown schema, see dead letters)
+  occurred_at INTEGER, applied_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS hub_applied_by_terminal ON hub_applied(store, terminal, seq);
+-- Events that arrived ahead of a gap in their terminal's sequence.
+CREATE TABLE IF NOT EXISTS hub_held (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL, program TEXT NOT NULL, event TEXT NOT NULL,
+  PRIMARY KEY (store, terminal, seq)) WITHOUT ROWID;
+-- Every store whose terminals sent events about the member: where its
+-- snapshot goes when the hub's view of it changes.
+CREATE TABLE IF NOT EXISTS hub_member_stores (
+  program TEXT NOT NULL, uid TEXT NOT NULL, store TEXT NOT NULL,
+  PRIMARY KEY (program, uid, store)) WITHOUT ROWID;
+-- Points an event took that the hub's copy of the member did not have (spent
+-- twice in two stores while offline): booked anyway, listed for an operator.
+CREATE TABLE IF NOT EXISTS hub_shortfalls (
+  event_id TEXT PRIMARY KEY, program TEXT NOT NULL, member_uid TEXT NOT NULL, points INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hub_dead_letters (
+  id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+  payload BLOB, received_at_ms INTEGER NOT NULL, worker TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hub_presence (
+  store TEXT NOT NULL, terminal TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, backlog INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (store, terminal)) WITHOUT ROWID;
+-- The hub's version counter per (program, config key): each publish is one higher.
+CREATE TABLE IF NOT EXISTS hub_config_versions (
+  program TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (program, key)) WITHOUT ROWID;
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1};
+
+}  // namespace
+
+SchemaPart hub_schema() { return SchemaPart{"hub", kMigrations}; }
+
+}  // namespace loyalty::sync

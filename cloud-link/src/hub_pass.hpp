@@ -1,0 +1,70 @@
+#pragma once
+// One HubStore::apply() (or review_tiers()) pass over the hub database, inside the
+// caller's transaction: what it applied and touched, and the acks, snapshots and
+// card blocks to publish once the transaction has committed. Its jobs live in one
+// file each, named beside their declarations below.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "batch_codec.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/hub.hpp"
+
+namespace loyalty::sync {
+
+struct HubStore::Pass {
+    using json = nlohmann::json;
+
+    Pass(HubStore& h, std::int64_t now) : hub(h), now_ms(now) {}
+    HubStore& hub;
+    std::int64_t now_ms;
+    HubApplyReport report;
+    struct TerminalTouch {
+        TerminalAddress address;
+        std::int64_t skew_ms = 0;
+        std::int64_t duplicates = 0;
+    };
+    std::map<std::string, TerminalTouch> terminals;
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
+    // Cards reported lost or blocked at one store, to block at every store.
+    std::map<std::string, std::vector<json>> card_blocks;  // program -> items
+    std::map<std::string, Timestamp> tier_checks;           // member uid -> its latest event
+
+    Database& db() { return engine_database(*hub.engine_); }
+
+    // One message by kind: hub_dispatch.cpp
+    void one(const HubIncoming& in);
+    void dead_letter(const HubIncoming& in, const Error& why);
+    std::optional<Error> presence(const HubIncoming& in, const TerminalAddress& topic);
+
+    // An event batch in sequence order: hub_batch_apply.cpp
+    std::optional<Error> events(const HubIncoming& in, const TerminalAddress& topic);
+    std::optional<Error> check_signature(const HubIncoming& in, const std::string& store);
+    // Applies one event whose turn it is. Returns false for a duplicate id.
+    bool apply_event(const TerminalAddress& a, const DecodedEvent& e);
+    // The event through the loyalty engine on the hub's database. A refusal (a
+    // program the hub does not know, a payload without what its type needs)
+    // parks the event: consumed, so the terminal does not stall, and listed.
+    bool replicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t row);
+    void check_tiers();
+    std::int64_t last_seq(const TerminalAddress& a);
+    void set_last_seq(const TerminalAddress& a, std::int64_t seq, std::optional<std::int64_t> skew);
+
+    // Events ahead of a gap: hub_held.cpp
+    // Keeps an event that arrived ahead of a gap in its terminal's sequence.
+    void hold(const TerminalAddress& a, const DecodedEvent& e);
+    // Applies events that waited for this one, in order.
+    void release_held(const TerminalAddress& a, std::int64_t& last);
+
+    // What to send back after the commit: hub_answers.cpp
+    void answers();
+};
+
+}  // namespace loyalty::sync

@@ -1,0 +1,26 @@
+#include "link_migrations.hpp"
+
+namespace loyalty::sync {
+
+namespace {
+
+// 1: the tables exactly as the agent created them before it had migrations
+// (IF NOT EXISTS), so a store database made then is adopted as version 1 as is.
+// A change to them is a new migration below, never an edit of this one.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE IF NOT EXISTS link_down_items (
+  kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, through INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL, received_at_ms INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS link_dead_letters (
+  id INTEGER PRIMARY KEY, topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB,
+  received_at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS link_status (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1};
+
+}  // namespace
+
+SchemaPart link_schema() { return SchemaPart{"link", kMigrations}; }
+
+}  // namespace loyalty::sync
