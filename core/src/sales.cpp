@@ -97,7 +97,9 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         EarnInputs inputs;
         inputs.at = now;
         inputs.birthday_month = p.member->birthday_month && static_cast<unsigned>(*p.member->birthday_month) == today.month;
-        inputs.earned_today = earned_today(ctx, p.member->id, config, now);
+        // The sum of today's sales matters only under a daily cap; it grows with the
+        // member's visits of the day, so it is not read when there is no cap.
+        if (config.earning.daily_cap > 0) inputs.earned_today = earned_today(ctx, p.member->id, config, now);
         inputs.non_cash = q.coupon_value + q.points_value;
         q.earn = compute_earn(config, *tier, q.basket, inputs);
     }

@@ -202,6 +202,7 @@ Statement Database::prepare(std::string_view sql) {
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 std::int64_t Database::data_version() { return prepare("PRAGMA data_version").scalar().value_or(0); }
 

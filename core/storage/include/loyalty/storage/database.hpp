@@ -154,6 +154,8 @@ public:
     Statement prepare(std::string_view sql);
     std::int64_t last_insert_rowid() const;
     int changes() const;
+    // True inside BEGIN ... COMMIT (a Transaction, at any depth).
+    bool in_transaction() const;
     // Moves when another connection (another process) commits to the file.
     std::int64_t data_version();
     std::string integrity_check();  // "ok" or SQLite's first complaints
