@@ -6,6 +6,7 @@
 #include "engine_context.hpp"
 #include "json_text.hpp"
 #include "member_rows.hpp"
+#include "tier_upgrade.hpp"
 
 namespace loyalty {
 
@@ -279,7 +280,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
                                           "sale-earn:" + key.text(), std::nullopt});
             }
             db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
-            result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+            result.tier_change = upgrade_if_qualified(ctx_, *member, now);
             auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, q.basket,
                                                 q.earn.points, member->last_visit_at);
             result.campaign_points = offers.bonus_points;
