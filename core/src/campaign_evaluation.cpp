@@ -39,6 +39,22 @@ struct CampaignRun {
     std::optional<int> birthday_month;
     std::optional<int> birthday_day;
     bool tags_loaded = false;
+    // The event's lines as the program's numbered names (kUnnamed: no campaign names it).
+    static constexpr std::uint32_t kUnnamed = UINT32_MAX;
+    struct LineIds {
+        std::uint32_t category, sku;
+    };
+    std::vector<LineIds> line_ids;
+
+    void number_lines() {
+        const auto id = [](const std::unordered_map<std::string, std::uint32_t>& ids, const std::string& name) {
+            const auto it = ids.find(name);
+            return it == ids.end() ? kUnnamed : it->second;
+        };
+        line_ids.clear();
+        for (const auto& l : event.lines)
+            line_ids.push_back(LineIds{id(program.category_ids, l.category), id(program.sku_ids, l.sku)});
+    }
     std::map<int, std::pair<Money, std::int64_t>> windows;  // window_days -> spend, visits
 
     bool load_member() {
@@ -86,7 +102,8 @@ struct CampaignRun {
         facts.visits = it->second.second;
     }
 
-    bool trigger_holds(const CampaignDefinition& c) const {
+    bool trigger_holds(const CompiledCampaign& compiled) const {
+        const auto& c = compiled.def;
         switch (c.trigger) {
             case CampaignTrigger::purchase:
             case CampaignTrigger::visit_after_absence: {
@@ -102,13 +119,16 @@ struct CampaignRun {
                 // Spend counts only the lines the campaign names; at least one must be bought.
                 Money spend;
                 bool bought = false;
-                for (const auto& l : event.lines) {
+                const auto& cats = compiled.category_ids;
+                const auto& skus = compiled.sku_ids;
+                for (std::size_t i = 0; i < event.lines.size(); ++i) {
+                    const auto [category, sku] = line_ids[i];
                     const bool named =
-                        std::binary_search(c.categories.begin(), c.categories.end(), l.category) ||
-                        std::binary_search(c.skus.begin(), c.skus.end(), l.sku);
+                        (category != kUnnamed && std::binary_search(cats.begin(), cats.end(), category)) ||
+                        (sku != kUnnamed && std::binary_search(skus.begin(), skus.end(), sku));
                     if (!named) continue;
                     bought = true;
-                    spend += l.net;
+                    spend += event.lines[i].net;
                 }
                 return bought && spend >= c.min_spend;
             }
@@ -192,13 +212,14 @@ struct CampaignRun {
     std::vector<const CompiledCampaign*> winners(
         const std::vector<const std::vector<CompiledCampaign>*>& lists) {
         std::vector<const CompiledCampaign*> eligible;
+        number_lines();
         for (const auto* list : lists)
             for (const auto& c : *list) {
                 const auto& d = c.def;
                 if ((d.active_from && now < *d.active_from) ||
                     (d.active_until && now >= *d.active_until))
                     continue;
-                if (!trigger_holds(d) || !filter_holds(c)) continue;
+                if (!trigger_holds(c) || !filter_holds(c)) continue;
                 eligible.push_back(&c);
             }
         if (lists.size() > 1)
