@@ -12,6 +12,7 @@
 
 #include "campaign_cache.hpp"
 #include "engine_context.hpp"
+#include "json_text.hpp"
 #include "loyalty/campaigns.hpp"
 
 namespace loyalty {
@@ -31,19 +32,36 @@ struct CampaignRun {
         : ctx(c), program(p), config(cfg), event(e), now(t) {}
 
     bool member_found = false;
+    std::string member_uid;  // for the events the firings write
     bool active = false;
     bool consent = false;
     MemberFacts facts;
     std::optional<int> birthday_month;
     std::optional<int> birthday_day;
     bool tags_loaded = false;
+    // The event's lines as the program's numbered names (kUnnamed: no campaign names it).
+    static constexpr std::uint32_t kUnnamed = UINT32_MAX;
+    struct LineIds {
+        std::uint32_t category, sku;
+    };
+    std::vector<LineIds> line_ids;
+
+    void number_lines() {
+        const auto id = [](const std::unordered_map<std::string, std::uint32_t>& ids, const std::string& name) {
+            const auto it = ids.find(name);
+            return it == ids.end() ? kUnnamed : it->second;
+        };
+        line_ids.clear();
+        for (const auto& l : event.lines)
+            line_ids.push_back(LineIds{id(program.category_ids, l.category), id(program.sku_ids, l.sku)});
+    }
     std::map<int, std::pair<Money, std::int64_t>> windows;  // window_days -> spend, visits
 
     bool load_member() {
         auto st = ctx.db->prepare(
             "SELECT status, consent_marketing_at IS NOT NULL, tier_code, rfm_score, home_store, "
             "last_visit_at, "
-            "birthday_month, birthday_day FROM members WHERE id = ?");
+            "birthday_month, birthday_day, uid FROM members WHERE id = ?");
         st.bind(1, event.member);
         if (!st.step()) return false;
         member_found = true;
@@ -58,6 +76,7 @@ struct CampaignRun {
         facts.marketing_consent = consent;
         if (auto b = st.optional_int64(6)) birthday_month = static_cast<int>(*b);
         if (auto b = st.optional_int64(7)) birthday_day = static_cast<int>(*b);
+        member_uid = st.text(8);
         return true;
     }
 
@@ -83,7 +102,8 @@ struct CampaignRun {
         facts.visits = it->second.second;
     }
 
-    bool trigger_holds(const CampaignDefinition& c) const {
+    bool trigger_holds(const CompiledCampaign& compiled) const {
+        const auto& c = compiled.def;
         switch (c.trigger) {
             case CampaignTrigger::purchase:
             case CampaignTrigger::visit_after_absence: {
@@ -99,13 +119,16 @@ struct CampaignRun {
                 // Spend counts only the lines the campaign names; at least one must be bought.
                 Money spend;
                 bool bought = false;
-                for (const auto& l : event.lines) {
+                const auto& cats = compiled.category_ids;
+                const auto& skus = compiled.sku_ids;
+                for (std::size_t i = 0; i < event.lines.size(); ++i) {
+                    const auto [category, sku] = line_ids[i];
                     const bool named =
-                        std::binary_search(c.categories.begin(), c.categories.end(), l.category) ||
-                        std::binary_search(c.skus.begin(), c.skus.end(), l.sku);
+                        (category != kUnnamed && std::binary_search(cats.begin(), cats.end(), category)) ||
+                        (sku != kUnnamed && std::binary_search(skus.begin(), skus.end(), sku));
                     if (!named) continue;
                     bought = true;
-                    spend += l.net;
+                    spend += event.lines[i].net;
                 }
                 return bought && spend >= c.min_spend;
             }
@@ -189,13 +212,14 @@ struct CampaignRun {
     std::vector<const CompiledCampaign*> winners(
         const std::vector<const std::vector<CompiledCampaign>*>& lists) {
         std::vector<const CompiledCampaign*> eligible;
+        number_lines();
         for (const auto* list : lists)
             for (const auto& c : *list) {
                 const auto& d = c.def;
                 if ((d.active_from && now < *d.active_from) ||
                     (d.active_until && now >= *d.active_until))
                     continue;
-                if (!trigger_holds(d) || !filter_holds(c)) continue;
+                if (!trigger_holds(c) || !filter_holds(c)) continue;
                 eligible.push_back(&c);
             }
         if (lists.size() > 1)
@@ -229,7 +253,13 @@ struct CampaignRun {
         const auto actor = "campaign:" + d.code;
         const bool from_sale = event.trigger == CampaignTrigger::purchase ||
                                event.trigger == CampaignTrigger::visit_after_absence;
-        json results = json::array();
+        // The firing's record, {"actions":[...],"problems":[...]}, written as it goes
+        // (json_text.hpp: the text nlohmann would write).
+        JsonText result;
+        result.begin_object().key("actions").begin_array();
+        const auto action = [&result](std::string_view name, const auto& value) {
+            result.begin_object().field(name, value).end_object();
+        };
         std::optional<std::int64_t> bonus_entry;
         for (std::size_t i = 0; i < d.actions.size(); ++i) {
             const auto& a = d.actions[i];
@@ -247,7 +277,7 @@ struct CampaignRun {
                                actor, action_key, actor});
                     if (!bonus_entry) bonus_entry = entry;
                     f.points += points;
-                    results.push_back({{"bonus_points", points}});
+                    action("bonus_points", points);
                     break;
                 }
                 case CampaignActionKind::coupon: {
@@ -256,7 +286,7 @@ struct CampaignRun {
                                                       a.min_spend, a.valid_days, action_key});
                     if (coupon) {
                         f.coupons.push_back(coupon->code);
-                        results.push_back({{"coupon", coupon->code}});
+                        action("coupon", coupon->code);
                     } else {
                         f.problems.push_back("coupon: " + coupon.error().message);
                     }
@@ -281,17 +311,23 @@ struct CampaignRun {
                             .bind_all(event.member, a.text)
                             .run();
                     if (ctx.db->changes() > 0)
-                        ctx.emit(
-                            add ? "tag.added" : "tag.removed", program_code,
-                            json{{"member", event.member}, {"tag", a.text}, {"source", actor}});
-                    results.push_back({{add ? "tag_added" : "tag_removed", a.text}});
+                        ctx.emit_text(add ? "tag.added" : "tag.removed", program_code,
+                                      JsonText()
+                                          .begin_object()
+                                          .field("member", event.member)
+                                          .field("member_uid", member_uid)
+                                          .field("source", actor)
+                                          .field("tag", a.text)
+                                          .end_object()
+                                          .take());
+                    action(add ? "tag_added" : "tag_removed", a.text);
                     break;
                 }
                 case CampaignActionKind::receipt_line:
                     if (from_sale) {
                         f.receipt_lines.push_back(a.text);
                         outcome.receipt_lines.push_back(a.text);
-                        results.push_back({{"receipt_line", a.text}});
+                        action("receipt_line", a.text);
                         break;
                     }
                     [[fallthrough]];  // not at a till now: printed on the next receipt
@@ -305,23 +341,27 @@ struct CampaignRun {
                                   a.kind == CampaignActionKind::kiosk_message ? "kiosk" : "receipt",
                                   d.code, a.text, to_unix(now))
                         .run();
-                    results.push_back(
-                        {{a.kind == CampaignActionKind::kiosk_message ? "kiosk_message"
-                                                                      : "receipt_line_later",
-                          a.text}});
+                    action(a.kind == CampaignActionKind::kiosk_message ? "kiosk_message"
+                                                                       : "receipt_line_later",
+                           a.text);
                     break;
                 case CampaignActionKind::hub_event:
-                    ctx.emit("campaign.message", program_code,
-                             json{{"member", event.member},
-                                  {"campaign", d.code},
-                                  {"channel", a.text},
-                                  {"template", a.hub_template},
-                                  {"reference", event.reference}});
-                    results.push_back({{"hub_event", a.text}});
+                    ctx.emit_text("campaign.message", program_code,
+                                  JsonText()
+                                      .begin_object()
+                                      .field("campaign", d.code)
+                                      .field("channel", a.text)
+                                      .field("member", event.member)
+                                      .field("member_uid", member_uid)
+                                      .field("reference", event.reference)
+                                      .field("template", a.hub_template)
+                                      .end_object()
+                                      .take());
+                    action("hub_event", a.text);
                     break;
             }
         }
-        const json result{{"actions", results}, {"problems", f.problems}};
+        result.end_array().field("problems", f.problems).end_object();
         ctx.db
             ->prepare(
                 "INSERT INTO campaign_firings(program_id, campaign_code, campaign_version, "
@@ -330,7 +370,7 @@ struct CampaignRun {
                 "?, ?, ?, ?, ?)")
             .bind_all(program.program_id, d.code, d.version, event.member, f.trigger,
                       event.reference, to_unix(now), f.points,
-                      static_cast<std::int64_t>(f.coupons.size()), result.dump(), bonus_entry)
+                      static_cast<std::int64_t>(f.coupons.size()), result.str(), bonus_entry)
             .run();
         if (d.limits.budget_points || d.limits.budget_coupons)
             ctx.db
@@ -378,25 +418,31 @@ CampaignOutcome Campaigns::on_event(const std::string& program, const CampaignEv
     CampaignRun run(ctx_, it->second, ctx_.program(program)->config, event, ctx_.now());
     // No marketing action ever fires without the member's consent.
     if (!run.load_member() || !run.active || !run.consent) return outcome;
-    json fired = json::array();
+    // One event for the hub per trigger event, listing what fired: a sale that earns
+    // three offers writes one outbox row, not three. Keys in nlohmann's order.
+    JsonText fired;
+    fired.begin_object().key("campaigns").begin_array();
     for (const auto* c : run.winners(lists)) {
         auto f = run.fire(*c, program, outcome);
         outcome.bonus_points += f.points;
-        fired.push_back({{"campaign", f.campaign},
-                         {"version", f.version},
-                         {"points", f.points},
-                         {"coupons", f.coupons},
-                         {"problems", f.problems}});
+        fired.begin_object()
+            .field("campaign", f.campaign)
+            .field("coupons", f.coupons)
+            .field("points", f.points)
+            .field("problems", f.problems)
+            .field("version", f.version)
+            .end_object();
         outcome.fired.push_back(std::move(f));
     }
-    // One event for the hub per trigger event, listing what fired: a sale that earns
-    // three offers writes one outbox row, not three.
-    if (!fired.empty())
-        ctx_.emit("campaign.fired", program,
-                  json{{"member", event.member},
-                       {"trigger", to_string(event.trigger)},
-                       {"reference", event.reference},
-                       {"campaigns", std::move(fired)}});
+    if (!outcome.fired.empty())
+        ctx_.emit_text("campaign.fired", program,
+                       fired.end_array()
+                           .field("member", event.member)
+                           .field("member_uid", run.member_uid)
+                           .field("reference", event.reference)
+                           .field("trigger", to_string(event.trigger))
+                           .end_object()
+                           .take());
     return outcome;
 }
 

@@ -72,13 +72,26 @@ const CampaignCache& Campaigns::cache_for(const std::string& program) {
         // program (a tier or reward removed since) is left out rather than stopping sales.
         auto def = parse_campaign_definition(json::parse(text), p->config);
         if (!def || !def->enabled) continue;
-        CompiledCampaign c{id, std::move(def.value()), std::nullopt};
+        CompiledCampaign c{id, std::move(def.value()), std::nullopt, {}, {}};
         if (c.def.segment) {
             c.segment = saved_segment(ctx_, p->id, *c.def.segment);
             if (!c.segment) continue;
         }
         fresh.by_trigger[static_cast<std::size_t>(c.def.trigger)].push_back(std::move(c));
     }
+    const auto number = [](std::unordered_map<std::string, std::uint32_t>& ids,
+                           const std::vector<std::string>& names) {
+        std::vector<std::uint32_t> out;
+        for (const auto& n : names)
+            out.push_back(ids.try_emplace(n, static_cast<std::uint32_t>(ids.size())).first->second);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    for (auto& list : fresh.by_trigger)
+        for (auto& c : list) {
+            c.category_ids = number(fresh.category_ids, c.def.categories);
+            c.sku_ids = number(fresh.sku_ids, c.def.skus);
+        }
     for (auto& list : fresh.by_trigger)
         std::sort(list.begin(), list.end(),
                   [](const CompiledCampaign& a, const CompiledCampaign& b) {

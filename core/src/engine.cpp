@@ -111,6 +111,11 @@ void EngineContext::emit(const std::string& type, const std::string& program, nl
     campaigns_on_domain_event(*this, type, program, payload);
 }
 
+void EngineContext::emit_text(const std::string& type, const std::string& program, const std::string& payload_json) {
+    if (replaying) return;
+    outbox.append(type, program, payload_json);
+}
+
 Result<void> Programs::save(const ProgramConfig& config, const std::string& actor) {
     return guarded([&]() -> Result<void> {
         auto& db = *ctx_.db;

@@ -68,6 +68,10 @@ struct EngineContext {
     // Appends a domain event. Events name members by uid too, since row ids
     // mean nothing outside this database.
     void emit(const std::string& type, const std::string& program, nlohmann::json payload);
+    // The same for an event whose text is written directly (json_text.hpp), with its
+    // members' uids already in it. Only for types that trigger no campaign: the
+    // campaigns never see it.
+    void emit_text(const std::string& type, const std::string& program, const std::string& payload_json);
     std::string member_uid(MemberId id);
 };
 

@@ -1,25 +1,39 @@
 #include "loyalty/outbox.hpp"
 
+#include <optional>
+
 #include "engine_context.hpp"
 
 namespace loyalty {
 
 void Outbox::append(const std::string& type, const std::string& program, const std::string& payload_json) {
     auto& db = *ctx_.db;
+    // Inside an operation's transaction the write lock is already held; a caller
+    // appending on its own gets a transaction of its own, so the sequence read
+    // below and the rows written stay one atomic step.
+    std::optional<Transaction> own;
+    if (!db.in_transaction()) own.emplace(db);
     const auto& origin = ctx_.origin;
     // The sequence row is bumped in the same transaction as the event, so
     // sequences stay contiguous per terminal even with two processes writing.
-    auto seq_stmt = db.prepare(
-        "INSERT INTO terminal_sequences(store, terminal, last_seq) VALUES (?, ?, 1) "
-        "ON CONFLICT(store, terminal) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
-    seq_stmt.bind_all(origin.store, origin.terminal);
-    seq_stmt.step();
-    const auto seq = seq_stmt.int64(0);
+    // Read, then written with its new value: an upsert with RETURNING costs a
+    // temporary table per call, and a sale appends several events.
+    const auto seq = db.prepare("SELECT last_seq FROM terminal_sequences WHERE store = ? AND terminal = ?")
+                         .bind_all(origin.store, origin.terminal)
+                         .scalar()
+                         .value_or(0) +
+                     1;
+    db.prepare(
+          "INSERT INTO terminal_sequences(store, terminal, last_seq) VALUES (?, ?, ?) "
+          "ON CONFLICT(store, terminal) DO UPDATE SET last_seq = excluded.last_seq")
+        .bind_all(origin.store, origin.terminal, seq)
+        .run();
     db.prepare(
           "INSERT INTO outbox(event_id, type, schema_version, program, store, terminal, seq, occurred_at, payload) "
           "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)")
         .bind_all(new_uuid(), type, program, origin.store, origin.terminal, seq, to_unix(ctx_.now()), payload_json)
         .run();
+    if (own) own->commit();
 }
 
 std::vector<OutboxEvent> Outbox::pending(const std::string& store, const std::string& terminal,

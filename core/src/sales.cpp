@@ -6,7 +6,9 @@
 #include "campaign_hooks.hpp"
 #include "loyalty/checked_math.hpp"
 #include "engine_context.hpp"
+#include "json_text.hpp"
 #include "member_rows.hpp"
+#include "tier_upgrade.hpp"
 
 namespace loyalty {
 
@@ -101,7 +103,9 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         EarnInputs inputs;
         inputs.at = now;
         inputs.birthday_month = p.member->birthday_month && static_cast<unsigned>(*p.member->birthday_month) == today.month;
-        inputs.earned_today = earned_today(ctx, p.member->id, config, now);
+        // The sum of today's sales matters only under a daily cap; it grows with the
+        // member's visits of the day, so it is not read when there is no cap.
+        if (config.earning.daily_cap > 0) inputs.earned_today = earned_today(ctx, p.member->id, config, now);
         inputs.non_cash = q.coupon_value + q.points_value;
         q.earn = compute_earn(config, *tier, q.basket, inputs);
     }
@@ -109,11 +113,22 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
     return p;
 }
 
+// The hash of what was asked, to tell a replay from another sale under the same
+// receipt: the text of {"c":coupons,"l":lines,"m":member,"p":points} as nlohmann
+// dumps it (stored fingerprints must keep matching).
 std::string fingerprint(const SaleRequest& r) {
-    json lines = json::array();
+    JsonText t;
+    t.begin_object().field("c", r.coupons).key("l").begin_array();
     for (const auto& l : r.lines)
-        lines.push_back({l.sku, l.category, l.quantity, l.unit_price.minor, l.discount.minor});
-    return hex_digest(json{{"m", r.member ? *r.member : 0}, {"l", lines}, {"p", r.points_to_pay}, {"c", r.coupons}}.dump());
+        t.begin_array()
+            .value(l.sku)
+            .value(l.category)
+            .value(l.quantity)
+            .value(l.unit_price.minor)
+            .value(l.discount.minor)
+            .end_array();
+    t.end_array().field("m", r.member ? *r.member : 0).field("p", r.points_to_pay).end_object();
+    return hex_digest(t.str());
 }
 
 SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
@@ -142,13 +157,47 @@ SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
     return r;
 }
 
-json lines_json(const PricedBasket& basket) {
-    json lines = json::array();
-    for (const auto& l : basket.lines)
-        lines.push_back({{"sku", l.line.sku}, {"category", l.line.category}, {"quantity", l.line.quantity},
-                         {"unit_price", l.line.unit_price.minor}, {"discount", l.line.discount.minor},
-                         {"net", l.net.minor}, {"earns", l.earns}});
-    return lines;
+// The sale.committed event, keys in nlohmann's order (see json_text.hpp).
+struct SaleEvent {
+    std::int64_t sale_id = 0;
+    const SaleKey* key = nullptr;
+    const SaleRequest* request = nullptr;
+    const Quote* quote = nullptr;
+    const Member* member = nullptr;  // with what it has after the sale:
+    Balance balance;
+    std::string tier;
+};
+
+std::string sale_event_json(const SaleEvent& e) {
+    const auto& q = *e.quote;
+    JsonText t;
+    t.begin_object();
+    if (e.member) t.field("available", e.balance.available);
+    t.field("cashier", e.request->cashier).field("coupons", e.request->coupons).field("gross", q.basket.gross.minor);
+    t.key("lines").begin_array();
+    for (const auto& l : q.basket.lines)
+        t.begin_object()
+            .field("category", l.line.category)
+            .field("discount", l.line.discount.minor)
+            .field("earns", l.earns)
+            .field("net", l.net.minor)
+            .field("quantity", l.line.quantity)
+            .field("sku", l.line.sku)
+            .field("unit_price", l.line.unit_price.minor)
+            .end_object();
+    t.end_array();
+    if (e.member) t.field("member", e.member->id).field("member_uid", e.member->uid);
+    t.field("net", q.basket.net.minor);
+    if (e.member) t.field("pending", e.balance.pending);
+    t.field("points_earned", q.earn.points)
+        .field("points_paid", q.points_to_pay)
+        .field("receipt", e.key->receipt)
+        .field("sale_id", e.sale_id)
+        .field("store", e.key->store)
+        .field("terminal", e.key->terminal);
+    if (e.member) t.field("tier", e.tier);
+    t.end_object();
+    return t.take();
 }
 
 }  // namespace
@@ -211,10 +260,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         result.to_pay = q.to_pay;
         result.points_paid = q.points_to_pay;
         result.earned = q.earn.points;
-        json event{{"sale_id", sale_id},   {"store", key.store},         {"terminal", key.terminal},
-                   {"receipt", key.receipt}, {"lines", lines_json(q.basket)}, {"gross", q.basket.gross.minor},
-                   {"net", q.basket.net.minor}, {"coupons", request.coupons}, {"points_paid", q.points_to_pay},
-                   {"points_earned", q.earn.points}, {"cashier", request.cashier}};
+        SaleEvent event{sale_id, &key, &request, &q, nullptr, {}, {}};
         if (const auto& member = priced->member) {
             const auto ref = "receipt:" + key.text();
             if (q.points_to_pay > 0) {
@@ -238,7 +284,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
                                           "sale-earn:" + key.text(), std::nullopt});
             }
             db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
-            result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
+            result.tier_change = upgrade_if_qualified(ctx_, *member, now);
             auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, q.basket,
                                                 q.earn.points, member->last_visit_at);
             result.campaign_points = offers.bonus_points;
@@ -247,12 +293,11 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             result.available_after = balance.available;
             result.pending_after = balance.pending;
             result.tier = result.tier_change ? result.tier_change->to : member->tier_code;
-            event["member"] = member->id;
-            event["available"] = balance.available;
-            event["pending"] = balance.pending;
-            event["tier"] = result.tier;
+            event.member = &*member;
+            event.balance = balance;
+            event.tier = result.tier;
         }
-        ctx_.emit("sale.committed", request.program, event);
+        ctx_.emit_text("sale.committed", request.program, sale_event_json(event));
         tx.commit();
         return result;
     });

@@ -2,6 +2,7 @@
 
 #include "engine_context.hpp"
 #include "member_rows.hpp"
+#include "tier_upgrade.hpp"
 
 namespace loyalty {
 
@@ -37,46 +38,54 @@ TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::str
     return change;
 }
 
+// Spend: what the member paid for goods kept (net of member benefits and returns).
+// Points: points earned from sales net of reversals, plus bonuses.
+std::int64_t qualifying_in(EngineContext& ctx, MemberId member, const ProgramConfig& config, Timestamp now) {
+    const auto since = to_unix(now - Days{config.tiers.window_days});
+    return ctx.db
+        ->prepare(config.tiers.basis == TierBasis::spend
+                      ? "SELECT coalesce(sum(net_minor - refunded_minor), 0) FROM sales "
+                        "WHERE member_id = ?1 AND occurred_at > ?2 AND status != 'voided'"
+                      : "SELECT coalesce((SELECT sum(points_earned - points_reversed) FROM sales "
+                        "  WHERE member_id = ?1 AND occurred_at > ?2), 0) + coalesce((SELECT sum(available_delta + "
+                        "pending_delta) "
+                        "  FROM ledger_entries WHERE member_id = ?1 AND kind = 'bonus' AND occurred_at > ?2), 0)")
+        .bind_all(member, since)
+        .scalar()
+        .value_or(0);
+}
+
 }  // namespace
 
 std::int64_t Tiers::qualifying(MemberId member, Timestamp now) {
-    const auto& config = ctx_.program_of(member).config;
-    const auto since = to_unix(now - Days{config.tiers.window_days});
-    // Spend: what the member paid for goods kept (net of member benefits and returns).
-    // Points: points earned from sales net of reversals, plus bonuses.
-    auto st = ctx_.db->prepare(
-        config.tiers.basis == TierBasis::spend
-            ? "SELECT coalesce(sum(net_minor - refunded_minor), 0) FROM sales "
-              "WHERE member_id = ?1 AND occurred_at > ?2 AND status != 'voided'"
-            : "SELECT coalesce((SELECT sum(points_earned - points_reversed) FROM sales "
-              "  WHERE member_id = ?1 AND occurred_at > ?2), 0) + coalesce((SELECT sum(available_delta + pending_delta) "
-              "  FROM ledger_entries WHERE member_id = ?1 AND kind = 'bonus' AND occurred_at > ?2), 0)");
-    st.bind_all(member, since);
-    st.step();
-    const auto value = st.int64(0);
-    return value;
+    return qualifying_in(ctx_, member, ctx_.program_of(member).config, now);
 }
 
 std::optional<TierChange> Tiers::upgrade_if_qualified(MemberId member_id, Timestamp now) {
     auto member = load_member(ctx_, member_id);
-    if (!member || member->status != "active") return std::nullopt;
-    const auto& config = ctx_.program(member->program)->config;
-    const auto current = level_index(config, member->tier_code);
+    if (!member) return std::nullopt;
+    return loyalty::upgrade_if_qualified(ctx_, *member, now);
+}
+
+std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member, Timestamp now) {
+    if (member.status != "active") return std::nullopt;
+    const auto& config = ctx.program(member.program)->config;
+    const auto current = level_index(config, member.tier_code);
     // The top tier outside grace has nowhere to go: skip the window's spend sum, which
     // grows with the history of exactly the members who buy most often.
-    if (current + 1 == config.tiers.levels.size() && !member->tier_grace_until) return std::nullopt;
-    const auto reached = qualified_index(config, qualifying(member_id, now));
+    if (current + 1 == config.tiers.levels.size() && !member.tier_grace_until) return std::nullopt;
+    const auto reached = qualified_index(config, qualifying_in(ctx, member.id, config, now));
     if (reached < current) return std::nullopt;
     const auto review = to_unix(now + Days{config.tiers.window_days});
     if (reached == current) {
-        if (member->tier_grace_until) {  // qualifies again during grace: keeps the tier
-            ctx_.db->prepare("UPDATE members SET tier_grace_until = NULL, tier_review_at = ? WHERE id = ?")
-                .bind_all(review, member_id)
+        if (member.tier_grace_until) {  // qualifies again during grace: keeps the tier
+            ctx.db->prepare("UPDATE members SET tier_grace_until = NULL, tier_review_at = ? WHERE id = ?")
+                .bind_all(review, member.id)
                 .run();
         }
         return std::nullopt;
     }
-    return move_to_tier(ctx_, *member, config.tiers.levels[reached].code, true, now);
+    return move_to_tier(ctx, member, config.tiers.levels[reached].code, true, now);
 }
 
 Result<TierReviewReport> Tiers::review_due(Timestamp now) {

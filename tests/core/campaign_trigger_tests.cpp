@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "loyalty/storage/engine_storage.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -332,4 +334,39 @@ TEST_CASE("the hub hears of a sale's offers as one event listing every campaign 
     CHECK(fired[0]["campaigns"][0]["campaign"] == "two");  // priority order
     CHECK(fired[0]["campaigns"][1]["points"] == 1);
     CHECK(outbox_events(f, "campaign.message") == 1);
+}
+
+TEST_CASE("what a firing writes (its record, its events) is the text nlohmann writes") {
+    // The firing path writes these texts directly for speed; the hub and the reports
+    // read them as before.
+    Fixture f;
+    load_one(*f.engine,
+             campaign("every", {{"type", "purchase"}},
+                      json::array({{{"type", "bonus_points"}, {"points", 7}},
+                                   {{"type", "receipt_line"}, {"text", "Danke \"schön\" \\ 谢谢"}},
+                                   {{"type", "add_tag"}, {"tag", "promo\t1"}},
+                                   {{"type", "kiosk_message"}, {"text", "hello"}},
+                                   {{"type", "hub_event"}, {"channel", "push"}, {"template", "t"}}})));
+    const auto m = f.enroll("13800000291");
+    f.sell(m, "H2", {line("TS-1", "apparel", 1, 5000)});
+    std::map<std::string, int> seen;
+    for (const auto& e :
+         f.engine->outbox().pending(f.engine->origin().store, f.engine->origin().terminal, 0, 1000)) {
+        ++seen[e.type];
+        CHECK_MESSAGE(json::parse(e.payload).dump() == e.payload, e.type);
+    }
+    CHECK(seen["campaign.fired"] == 1);
+    CHECK(seen["campaign.message"] == 1);
+    CHECK(seen["tag.added"] == 1);
+    const auto record = engine_database(*f.engine)
+                            .prepare("SELECT result_json FROM campaign_firings WHERE campaign_code = 'every'")
+                            .scalar<std::string>();
+    REQUIRE(record);
+    CHECK(*record == json{{"actions", json::array({{{"bonus_points", 7}},
+                                                   {{"receipt_line", "Danke \"schön\" \\ 谢谢"}},
+                                                   {{"tag_added", "promo\t1"}},
+                                                   {{"kiosk_message", "hello"}},
+                                                   {{"hub_event", "push"}}})},
+                          {"problems", json::array()}}
+                         .dump());
 }

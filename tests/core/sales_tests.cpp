@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include "test_support.hpp"
 #include "loyalty/checked_math.hpp"
@@ -185,6 +187,45 @@ TEST_CASE("every committed sale writes its event in the same transaction, number
     CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).size() == events.size());
     CHECK(f.engine->outbox().acknowledge_through("S001", "T01", events[1].seq) == 2);
     CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).front().seq == 3);
+}
+
+TEST_CASE("a sale's event and fingerprint are the text nlohmann writes, awkward characters included") {
+    // The commit path writes both texts directly for speed: they must stay what an
+    // nlohmann::json document of the same fields dumps (stored fingerprints keep
+    // matching replays, and the hub reads the same payloads as before).
+    Fixture f;
+    const auto m = f.enroll("13800000019");
+    SaleRequest r{"TEST", "", "", "R\"1\\63", m,
+                  {line("TS-1", "apparel", 2, 10000), line("鞋-\t1", "shoes\x01", 1, 5000)}, 0, {}, "店员 \"A\""};
+    const auto sold = f.engine->sales().commit(r);
+    REQUIRE(sold.ok());
+    // Non-member sales carry fewer fields.
+    SaleRequest anonymous{"TEST", "", "", "R164", std::nullopt, {line("TS-1", "apparel", 1, 100)}, 0, {}, std::nullopt};
+    REQUIRE(f.engine->sales().commit(anonymous).ok());
+    int sales = 0;
+    for (const auto& e : f.engine->outbox().pending("S001", "T01", 0, 100)) {
+        if (e.type != "sale.committed") continue;
+        ++sales;
+        const auto doc = nlohmann::json::parse(e.payload);
+        CHECK(doc.dump() == e.payload);
+        CHECK(doc.contains("member") == (doc.at("receipt") != "R164"));
+        CHECK(doc.at("lines").size() == (doc.at("receipt") == "R164" ? 1U : 2U));
+    }
+    CHECK(sales == 2);
+    // The fingerprint: BLAKE2b-128 of {"c":coupons,"l":[[sku,category,qty,price,discount]...],"m":member,"p":points}.
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& l : r.lines)
+        lines.push_back({l.sku, l.category, l.quantity, l.unit_price.minor, l.discount.minor});
+    const auto text = nlohmann::json{{"m", m}, {"l", lines}, {"p", 0}, {"c", r.coupons}}.dump();
+    unsigned char digest[16];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    const auto stored = engine_database(*f.engine)
+                            .prepare("SELECT fingerprint FROM sales WHERE receipt = ?")
+                            .bind_all(r.receipt)
+                            .scalar<std::string>();
+    CHECK(stored == std::string(hex));
 }
 
 TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-written one") {

@@ -154,6 +154,8 @@ public:
     Statement prepare(std::string_view sql);
     std::int64_t last_insert_rowid() const;
     int changes() const;
+    // True inside BEGIN ... COMMIT (a Transaction, at any depth).
+    bool in_transaction() const;
     // Moves when another connection (another process) commits to the file.
     std::int64_t data_version();
     std::string integrity_check();  // "ok" or SQLite's first complaints
@@ -170,7 +172,12 @@ private:
     Database(sqlite3* db, std::filesystem::path path);
     sqlite3* db_;
     std::filesystem::path path_;
-    std::unordered_map<std::string, Cached> statements_;
+    // Looked up by the caller's string_view as it is: no key string built per prepare().
+    struct SqlHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+    };
+    std::unordered_map<std::string, Cached, SqlHash, std::equal_to<>> statements_;
     friend class Transaction;
     int savepoint_depth_ = 0;
 };
