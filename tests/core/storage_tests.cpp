@@ -214,3 +214,17 @@ TEST_CASE("a statement asked for again while still lent gets its own copy, and b
     // The lease ended: the cached statement is lent again, from its first row.
     CHECK((*db)->prepare("SELECT n FROM t ORDER BY n").scalar() == 1);
 }
+
+TEST_CASE("one lease serves each round of a loop, whether the last round found a row or not") {
+    TempDir dir;
+    auto db = Database::open(dir.path() / "a.db");
+    REQUIRE(db.ok());
+    (*db)->exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (3)");
+    auto st = (*db)->prepare("SELECT n FROM t WHERE n = ?");
+    int found = 0;
+    for (int n = 1; n <= 4; ++n) {
+        st.bind(1, n);  // after a round that ran to its end (no row) as well as after one left on a row
+        if (st.step()) ++found;
+    }
+    CHECK(found == 2);
+}

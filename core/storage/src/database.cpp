@@ -92,7 +92,12 @@ Statement& Statement::bind(int index, std::nullopt_t) {
 bool Statement::step() {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) {
+        // Finished: reset now (bindings kept), so the read ends here and the lease can be
+        // bound again for another round (SQLite refuses binds on a halted statement).
+        sqlite3_reset(stmt_);
+        return false;
+    }
     std::string sql = sqlite3_sql(stmt_);
     sqlite3_reset(stmt_);
     throw_sqlite(db_, rc, "step [" + sql.substr(0, 80) + "]");
