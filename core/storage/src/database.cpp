@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "schema_migrations.hpp"
+#include "wal_vfs.hpp"
 
 namespace loyalty {
 
@@ -147,7 +148,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
     sqlite3* raw = nullptr;
     int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread, by design
-    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, wal_vfs_name());
     if (rc != SQLITE_OK) {
         std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
         sqlite3_close_v2(raw);
