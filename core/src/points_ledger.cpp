@@ -108,9 +108,9 @@ std::int64_t PointsLedger::credit(const Credit& c) {
             .bind_all(c.member, entry, to_unix(ctx_.now()), to_unix(c.pending ? c.release_at : ctx_.now()),
                       to_unix(c.expires_at), c.points, c.points, c.pending ? "pending" : "available")
             .run();
-        db.prepare("INSERT INTO lot_movements(entry_id, lot_id, points) VALUES (?, ?, ?)")
-            .bind_all(entry, db.last_insert_rowid(), c.points)
-            .run();
+        // No lot_movements row: a lot's own credit is its source_entry_id. Movements record
+        // what changed a lot after it was made (debits, reversals, restores), which is
+        // what restore_debit reads; a row here would cost every credit another b-tree.
         apply_to_member(c.member, available, pending);
     }
     return entry;
