@@ -239,6 +239,56 @@ struct CampaignRun {
         return out;
     }
 
+    // What fire() leaves for record_firings(): every firing's row, and the bonus points
+    // of all of them, credited as one ledger entry. An event that fires several offers
+    // then writes one entry and one lot instead of one per offer (each a handful of
+    // b-trees in the commit); the firings keep each offer's own points, and a refund
+    // takes each one's share back from that entry's lot.
+    struct FiringRecord {
+        const CampaignDefinition* campaign;
+        Points points;
+        std::int64_t coupons;
+        std::string result_json;
+    };
+    std::vector<FiringRecord> records;
+    std::vector<const CampaignDefinition*> bonus_campaigns;
+    Points bonus_points = 0;
+
+    void record_firings(const std::string& program_code) {
+        std::optional<std::int64_t> bonus_entry;
+        if (bonus_points > 0) {
+            std::string codes, names;
+            for (const auto* d : bonus_campaigns) {
+                codes += (codes.empty() ? "" : ",") + d->code;
+                names += (names.empty() ? "" : ", ") + d->name;
+            }
+            // Points a purchase earned stay pending through the return window, like the
+            // sale's own.
+            const bool from_sale = event.trigger == CampaignTrigger::purchase ||
+                                   event.trigger == CampaignTrigger::visit_after_absence;
+            const int hold = from_sale ? config.earning.return_window_days : 0;
+            const auto actor = "campaign:" + codes;
+            bonus_entry = ctx.ledger.credit(Credit{
+                event.member, LedgerKind::bonus, bonus_points, hold > 0, now + Days{hold},
+                ctx.ledger.expiry_for(program_code, now), "campaign " + names, actor,
+                "campaign:" + program_code + ":" + codes + ":" + std::to_string(event.member) + ":" +
+                    event.reference,
+                actor});
+        }
+        for (const auto& r : records)
+            ctx.db
+                ->prepare(
+                    "INSERT INTO campaign_firings(program_id, campaign_code, campaign_version, "
+                    "member_id, trigger, event_ref, "
+                    "fired_at, points, coupons, result_json, bonus_entry_id) VALUES (?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?)")
+                .bind_all(program.program_id, r.campaign->code, r.campaign->version, event.member,
+                          to_string(event.trigger), event.reference, to_unix(now), r.points, r.coupons,
+                          r.result_json,
+                          r.points > 0 ? bonus_entry : std::optional<std::int64_t>{})
+                .run();
+    }
+
     CampaignFiring fire(const CompiledCampaign& c, const std::string& program_code,
                         CampaignOutcome& outcome) {
         const auto& d = c.def;
@@ -260,7 +310,6 @@ struct CampaignRun {
         const auto action = [&result](std::string_view name, const auto& value) {
             result.begin_object().field(name, value).end_object();
         };
-        std::optional<std::int64_t> bonus_entry;
         for (std::size_t i = 0; i < d.actions.size(); ++i) {
             const auto& a = d.actions[i];
             const auto action_key = key + ":" + std::to_string(i + 1);
@@ -268,15 +317,7 @@ struct CampaignRun {
                 case CampaignActionKind::bonus_points: {
                     const Points points = a.points + event.earned * a.percent_of_earned / 100;
                     if (points <= 0) break;
-                    // Points a purchase earned stay pending through the return window, like the
-                    // sale's own.
-                    const int hold = from_sale ? config.earning.return_window_days : 0;
-                    const auto entry = ctx.ledger.credit(
-                        Credit{event.member, LedgerKind::bonus, points, hold > 0, now + Days{hold},
-                               ctx.ledger.expiry_for(program_code, now), "campaign " + d.name,
-                               actor, action_key, actor});
-                    if (!bonus_entry) bonus_entry = entry;
-                    f.points += points;
+                    f.points += points;  // credited with the event's other bonuses: credit_bonuses
                     action("bonus_points", points);
                     break;
                 }
@@ -362,16 +403,12 @@ struct CampaignRun {
             }
         }
         result.end_array().field("problems", f.problems).end_object();
-        ctx.db
-            ->prepare(
-                "INSERT INTO campaign_firings(program_id, campaign_code, campaign_version, "
-                "member_id, trigger, event_ref, "
-                "fired_at, points, coupons, result_json, bonus_entry_id) VALUES (?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, ?)")
-            .bind_all(program.program_id, d.code, d.version, event.member, f.trigger,
-                      event.reference, to_unix(now), f.points,
-                      static_cast<std::int64_t>(f.coupons.size()), result.str(), bonus_entry)
-            .run();
+        if (f.points > 0) {
+            bonus_campaigns.push_back(&d);
+            bonus_points += f.points;
+        }
+        records.push_back(FiringRecord{&d, f.points, static_cast<std::int64_t>(f.coupons.size()),
+                                       result.take()});
         if (d.limits.budget_points || d.limits.budget_coupons)
             ctx.db
                 ->prepare(
@@ -434,6 +471,7 @@ CampaignOutcome Campaigns::on_event(const std::string& program, const CampaignEv
             .end_object();
         outcome.fired.push_back(std::move(f));
     }
+    run.record_firings(program);
     if (!outcome.fired.empty())
         ctx_.emit_text("campaign.fired", program,
                        fired.end_array()

@@ -323,6 +323,44 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "offers fired by one sale share one bonus entry, and a refund takes back each offer's share") {
+    Fixture f(plain_program());
+    auto tens = shoes_campaign(1, 30);
+    tens["code"] = "shoes-tens";
+    tens["name"] = "Shoes: 30 more points";
+    load(f, {shoes_campaign(), tens});
+    const auto m = f.enroll("13800000175");
+    auto sale = f.sell(m, "F2", {line("SH-1", "shoes", 1, 30000), line("SH-2", "shoes", 1, 30000)});
+    REQUIRE(sale.campaign_points == 230);
+    std::vector<LedgerEntry> bonuses;
+    for (const auto& e : f.engine->ledger().history(m))
+        if (e.kind == LedgerKind::bonus) bonuses.push_back(e);
+    REQUIRE(bonuses.size() == 1);
+    CHECK(bonuses[0].pending_delta == 230);
+    CHECK(bonuses[0].reference.value_or("").find("shoes-500") != std::string::npos);
+    CHECK(bonuses[0].reference.value_or("").find("shoes-tens") != std::string::npos);
+
+    RefundRequest half{"TEST", "", "", "F2", "slip-1", {RefundLine{1, 1}}};
+    auto r = f.engine->sales().refund(half);
+    REQUIRE(r.ok());
+    CHECK(r->campaign_reversed == 100 + 15);
+    RefundRequest rest{"TEST", "", "", "F2", "slip-2", {}};
+    r = f.engine->sales().refund(rest);
+    REQUIRE(r.ok());
+    CHECK(r->campaign_reversed == 100 + 15);
+    CHECK(f.balance(m).pending == 0);
+    CHECK(f.balance(m).available == 0);
+    auto report = f.engine->campaigns().report("TEST");
+    REQUIRE(report.ok());
+    REQUIRE(report->size() == 2);
+    for (const auto& row : *report) {
+        CHECK(row.firings == 1);
+        CHECK(row.points_spent == 0);
+    }
+    f.require_balances_agree();
+}
+
+TEST_CASE(
     "claiming a non-member receipt runs the purchase campaigns once, as the till would have") {
     Fixture f(plain_program());
     load(f, {shoes_campaign()});
