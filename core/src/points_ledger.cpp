@@ -176,7 +176,11 @@ Points PointsLedger::reverse_earn(MemberId member, std::int64_t source_entry_id,
     std::vector<Take> plan;
     Points left = points;
     std::optional<std::int64_t> own_lot;
-    auto own = ctx_.db->prepare("SELECT id, remaining, state FROM point_lots WHERE source_entry_id = ? AND member_id = ?");
+    // remaining > 0 lets the member's index find it (a spent lot has nothing to give
+    // back, and open_lots below does not list it either); without it, every refund read
+    // the whole of point_lots.
+    auto own = ctx_.db->prepare(
+        "SELECT id, remaining, state FROM point_lots WHERE source_entry_id = ? AND member_id = ? AND remaining > 0");
     own.bind_all(source_entry_id, member);
     if (own.step()) {
         own_lot = own.int64(0);
@@ -313,7 +317,8 @@ void PointsLedger::release_lot(std::int64_t lot, MemberId member, Points remaini
 
 Points PointsLedger::settle_member(MemberId member, Timestamp at) {
     auto st = ctx_.db->prepare(
-        "SELECT id, remaining FROM point_lots WHERE member_id = ? AND state = 'pending' AND release_at <= ?");
+        "SELECT id, remaining FROM point_lots WHERE member_id = ? AND state = 'pending' AND remaining > 0 "
+        "AND release_at <= ?");  // a pending lot reversed to nothing is left to run_due's sweep
     st.bind_all(member, to_unix(at));
     std::vector<OpenLot> due;
     while (st.step()) due.push_back(OpenLot{st.int64(0), st.int64(1)});

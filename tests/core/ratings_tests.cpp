@@ -158,7 +158,7 @@ TEST_CASE("migration 8 keeps every old rating once: members', the kiosk's anonym
     auto reopened = Engine::open(path, f.clock);
     REQUIRE(reopened.ok());
     auto& engine = **reopened;
-    CHECK(engine_database(engine).schema_version() == 8);
+    CHECK(engine_database(engine).schema_version() == 9);
     CHECK(ratings_rows(engine) == std::vector<Row>{
                                       {"TEST", m, 4, "S001", t},
                                       {"TEST", std::nullopt, 2, std::nullopt, t + 100},
