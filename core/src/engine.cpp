@@ -26,10 +26,23 @@ std::string new_uuid() {
 }
 
 std::string random_code(int length, const char* alphabet) {
-    const auto n = static_cast<std::uint32_t>(std::char_traits<char>::length(alphabet));
+    // One system call for the whole code, not one per character (randombytes_uniform
+    // asks the kernel each time). A byte is used only below the largest multiple of
+    // the alphabet's size, so every character stays equally likely.
+    const auto n = static_cast<unsigned>(std::char_traits<char>::length(alphabet));
+    const unsigned limit = 256 - 256 % n;
     std::string out;
     out.reserve(static_cast<std::size_t>(length));
-    for (int i = 0; i < length; ++i) out += alphabet[randombytes_uniform(n)];
+    unsigned char bytes[64];
+    std::size_t used = sizeof bytes;
+    while (out.size() < static_cast<std::size_t>(length)) {
+        if (used == sizeof bytes) {
+            randombytes_buf(bytes, sizeof bytes);
+            used = 0;
+        }
+        const unsigned b = bytes[used++];
+        if (b < limit) out += alphabet[b % n];
+    }
     return out;
 }
 

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "test_support.hpp"
 
@@ -66,6 +68,34 @@ TEST_CASE("coupons are refused when expired, someone else's, below their minimum
     f.advance_days(8);
     CHECK(f.engine->rewards().validate(grant->code, m, Money{5000}).error().code == Errc::expired);
     CHECK(f.engine->rewards().coupons_of(m, true).empty());
+}
+
+TEST_CASE("coupon codes use every character of their alphabet about equally and nothing else") {
+    Fixture f;
+    const auto m = f.enroll("13800000046");
+    const std::string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I: read aloud at a till
+    std::map<char, int> seen;
+    std::set<std::string> codes;
+    constexpr int kCoupons = 200;
+    for (int i = 0; i < kCoupons; ++i) {
+        auto grant = f.engine->rewards().grant(
+            CouponGrant{m, "manual", "Voucher", Money{100}, Money{0}, 7, "spread-" + std::to_string(i)});
+        REQUIRE(grant.ok());
+        REQUIRE(grant->code.size() == 12);
+        codes.insert(grant->code);
+        for (const char c : grant->code) {
+            REQUIRE(alphabet.find(c) != std::string::npos);
+            ++seen[c];
+        }
+    }
+    CHECK(codes.size() == kCoupons);
+    // 2,400 characters over 32: 75 each expected; below 35 or above 125 is a bias, not chance.
+    CHECK(seen.size() == alphabet.size());
+    for (const auto& [c, count] : seen) {
+        CAPTURE(c);
+        CHECK(count > 35);
+        CHECK(count < 125);
+    }
 }
 
 TEST_CASE("a reward with limited stock runs out") {
