@@ -1,4 +1,5 @@
 #include "config_file.hpp"
+#include "loyalty/json_limits.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,11 @@ namespace loyalty {
 Result<std::string> read_config_file_as_json(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    if (ec) return make_error(Errc::not_found, "cannot read " + path.string() + ": " + ec.message());
+    if (auto refused = size_refusal(bytes, kMaxConfigFileBytes))
+        return make_error(Errc::invalid_argument, path.string() + ": " + *refused);
     std::stringstream text;
     text << in.rdbuf();
     if (path.extension() != ".toml") return text.str();

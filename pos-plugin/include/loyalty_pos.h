@@ -15,7 +15,8 @@
  *    caller releases it with loyalty_pos_free(). out_json may be NULL when the
  *    caller does not want the result; on failure *out_json is set to NULL.
  *    Unknown fields in a request are refused (LOYALTY_POS_E_INVALID_JSON), so a
- *    misspelt field never goes unnoticed.
+ *    misspelt field never goes unnoticed. So is a request over 1 MiB or nested
+ *    more than 32 levels deep (a 1,000-line basket is about 150 KB).
  *  - A call that fails writes nothing to the store database. (Two deliberate
  *    exceptions, both security records: a wrong manager PIN is audited and
  *    counts towards the lockout.)

@@ -1,6 +1,7 @@
 #include "json_reader.hpp"
 #include "loyalty/json_limits.hpp"
 
+#include <cstring>
 #include <limits>
 
 namespace loyalty::pos {
@@ -8,6 +9,11 @@ namespace loyalty::pos {
 using nlohmann::json;
 
 std::optional<json> parse_object(const char* text, const std::string& what, std::string& error) {
+    // Measured without reading past the limit: the caller's text may be far longer.
+    if (strnlen(text, kMaxRequestBytes + 1) > kMaxRequestBytes) {
+        error = what + ": more than " + std::to_string(kMaxRequestBytes) + " bytes is refused";
+        return std::nullopt;
+    }
     if (auto refused = json_nesting_refusal(text)) {
         error = what + ": " + *refused;
         return std::nullopt;

@@ -60,6 +60,19 @@ TEST_CASE("a TOML syntax error names the file and line") {
     CHECK(c.error().message.find("bad.toml:2") != std::string::npos);
 }
 
+TEST_CASE("a program or campaign file over 4 MiB is refused before it is read, naming the file") {
+    TempDir dir;
+    const auto path = dir.path() / "huge.toml";
+    {
+        std::ofstream out(path);
+        out << "code = \"X\"\n# " << std::string((std::size_t{4} << 20), 'x') << "\n";
+    }
+    auto program = load_program_config_file(path);
+    REQUIRE_FALSE(program.ok());
+    CHECK(program.error().message.find("huge.toml") != std::string::npos);
+    CHECK(program.error().message.find("bytes accepted") != std::string::npos);
+}
+
 TEST_CASE("JSON nested deeper than any document of ours is refused before parsing, with the reason") {
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     auto program = parse_program_config_json(R"({"code":"X","rules":)" + deep + "}");

@@ -109,6 +109,25 @@ TEST_CASE("mangled refunds, redemptions and manager calls are refused with docum
     CHECK(strip_staff(till.dump()) == strip_staff(before));
 }
 
+TEST_CASE("a request over 1 MiB is INVALID_JSON with the reason, and one just under is read") {
+    Till till;
+    const auto before = till.dump();
+    // Valid JSON either way: the size alone decides. The padding is an unknown field, which
+    // the reader refuses only once it has parsed the request.
+    const auto request = [](std::size_t bytes) {
+        const std::string head = R"({"receipt":"BIG-1","pad":")";
+        const std::string tail = R"("})";
+        return head + std::string(bytes - head.size() - tail.size(), 'x') + tail;
+    };
+    const auto over = request((std::size_t{1} << 20) + 1);
+    CHECK(loyalty_pos_quote(till.session, over.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(std::string(loyalty_pos_last_error()).find("1048576 bytes is refused") != std::string::npos);
+    const auto under = request(std::size_t{1} << 20);
+    CHECK(loyalty_pos_quote(till.session, under.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(std::string(loyalty_pos_last_error()).find("bytes is refused") == std::string::npos);
+    CHECK(till.dump() == before);
+}
+
 TEST_CASE("a request nested 100,000 deep is INVALID_JSON with the reason, not a crash") {
     Till till;
     const auto before = till.dump();
