@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
@@ -167,6 +169,12 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
     REQUIRE(wait_for([&] {
         auto p = hub.presence("S001", "T01");
         return p && p->state == "online";
+    }));
+    // The member's snapshot comes down after the ack: the status below reports it, so
+    // the agent must have stored it before it dies (under ASan it can lag the ack).
+    REQUIRE(wait_for([&] {
+        auto held = DownState(engine_database(t1.engine())).snapshot(member_uid(0));
+        return held && held->snapshot.points == t1.ledger_points(member_uid(0));
     }));
     agent.kill_now();
     REQUIRE(wait_for([&] {
