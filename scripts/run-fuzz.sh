@@ -32,6 +32,6 @@ for t in "${targets[@]}"; do
   (cd "$here" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "build/fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
     -max_len="${FUZZ_MAX_LEN:-65536}" -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-    -artifact_prefix="$crashes/" -print_final_stats=1 "$work" "tests/fuzz/corpus/$t") 2>&1 | \
+    -dict=tests/fuzz/numbers.dict -artifact_prefix="$crashes/" -print_final_stats=1 "$work" "tests/fuzz/corpus/$t") 2>&1 | \
     grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)" || true
 done
