@@ -74,8 +74,13 @@ std::int64_t HubStore::held_count() {
 
 std::vector<DeadLetter> HubStore::dead_letters() {
     std::vector<DeadLetter> out;
-    auto st = db().prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
-    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
+    db().prepare(
+            "SELECT topic, reason, detail, id, received_at_ms, coalesce(store, ''), coalesce(terminal, ''), "
+            "coalesce(event_id, ''), coalesce(seq, 0), replayed_at_ms FROM hub_dead_letters ORDER BY id")
+        .each([&](const Statement& row) {
+            out.push_back({row.text(0), row.text(1), row.text(2), row.int64(3), row.int64(4), row.text(5), row.text(6),
+                           row.text(7), row.int64(8), row.optional_int64(9)});
+        });
     return out;
 }
 
