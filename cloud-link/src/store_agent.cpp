@@ -60,6 +60,16 @@ struct StoreAgent::Impl {
             stats.update([](AgentStats& s) { ++s.dead_letters; });
             return;
         }
+        if (auto t = parse_topic(in.topic); t && t->kind == TopicKind::terminal_down) {
+            // This terminal's own down topic also carries the hub's resequence.
+            auto r = decode_resequence(in.payload);
+            if (r) return up->on_resequence(*r);
+            if (reason_of(r.error()) != reason::unknown_kind) {
+                down->dead_letter(in.topic, reason_of(r.error()), in.payload, now);
+                stats.update([](AgentStats& s) { ++s.dead_letters; });
+                return;
+            }
+        }
         down_path->apply(in, now);
     }
 
