@@ -16,8 +16,10 @@ void HubStore::Pass::answers() {
             // No ack: it would delete the terminal's new events under numbers the
             // hub holds other events for. The terminal renumbers them after ours.
             const auto through = last_seq(t.address);
+            // On the stream's acks topic: the store's one agent hears the answers
+            // of every terminal it ships (the kiosk's, loyalty-admin's), not only its own.
             report.publish.push_back(
-                {terminal_down_topic(t.address),
+                {acks_topic(t.address),
                  encode_resequence(Resequence{t.address.store, t.address.terminal, through, *t.forked_at})});
             if (report.dead_letter_notes.size() < 20)
                 report.dead_letter_notes.push_back(t.address.store + "/" + t.address.terminal + ": history forked at seq " +

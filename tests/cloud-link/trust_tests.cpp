@@ -257,6 +257,9 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
         REQUIRE(eventually([&] { return t.backlog() == 0; }));
         REQUIRE(admin({"backup", "--dir", (dir.path() / "backups").string()}) == 0);
         for (int i = 0; i < 10; ++i) t.sell(i % 2);  // receipts T01-3 .. T01-12
+        // loyalty-admin writes to the same file under its own code: a stream of its own.
+        REQUIRE(admin({"adjust", std::to_string(t.member_id(0)), "25", "--reason", "goodwill", "--actor", "mgr",
+                       "--key", "before-restore"}) == 0);
         REQUIRE(eventually([&] { return t.backlog() == 0; }));
     }
     const auto before_restore = hub->last_seq("S001", "T01");
@@ -274,6 +277,8 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     reuse.lines = {BasketLine{"SKU-R", "apparel", 1, Money{12300}, Money{}}};
     REQUIRE(t.engine().sales().commit(reuse).ok());
     for (int i = 0; i < 4; ++i) t.sell(1);
+    REQUIRE(admin({"adjust", std::to_string(t.member_id(1)), "30", "--reason", "goodwill", "--actor", "mgr", "--key",
+                   "after-restore"}) == 0);
     const auto waiting = static_cast<std::int64_t>(t.engine().outbox().pending("S001", "T01", 0, 100000).size());
     REQUIRE(waiting > 0);
 
@@ -282,6 +287,14 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
     CHECK(t.last_seq() == before_restore + waiting);  // renumbered after the hub's last applied
     CHECK(count(*hub, "SELECT count(*) FROM hub_held") == 0);
+    // The admin's stream forked the same way and was renumbered by the same agent.
+    const auto admin_last = engine_database(t.engine())
+                                .prepare("SELECT last_seq FROM terminal_sequences WHERE terminal = 'ADMIN'")
+                                .scalar()
+                                .value_or(0);
+    CHECK(hub->last_seq("S001", "ADMIN") == admin_last);
+    CHECK(count(*hub, "SELECT count(*) FROM hub_applied WHERE terminal = 'ADMIN' AND type = 'points.adjusted' "
+                      "AND status = 'applied'") == 2);
     // 2 + 10 + 5 sale events, each consumed once; every receipt booked once.
     CHECK(count(*hub, "SELECT count(*) FROM hub_applied WHERE type = 'sale.committed'") == 17);
     CHECK(count(*hub, "SELECT count(*) FROM sales") == 16);

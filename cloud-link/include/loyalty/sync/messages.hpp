@@ -109,7 +109,7 @@ struct DownMessage {
 };
 Result<DownMessage> decode_down(std::string_view payload);
 
-// Hub -> one terminal (its down topic): the terminal's history forked (a store
+// Hub -> one terminal (its acks topic): the terminal's history forked (a store
 // database restored from a backup reuses sequence numbers the hub has applied
 // with other events). The terminal renumbers its unacknowledged events after
 // `through`, the hub's last applied sequence, and sends them again.
