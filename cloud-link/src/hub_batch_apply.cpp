@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "event_effects.hpp"
+#include "loyalty/checked_math.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
 
@@ -143,7 +144,7 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
     const EventEffects effects = effects_of(e.type, e.payload);
     std::int64_t own_delta = 0;
     for (const auto& p : effects.points)
-        if (p.uid == effects.member_uid) own_delta += p.delta;  // each bounded by replication's field checks
+        if (p.uid == effects.member_uid) own_delta = checked_add(own_delta, p.delta).value_or(own_delta);
     db().prepare("UPDATE hub_applied SET member_uid = ?, points_delta = ? WHERE id = ?")
         .bind_all(effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
                   own_delta, row)

@@ -404,6 +404,11 @@ private:
         if (!survivor) return survivor.error();
         auto absorbed = required_uid("absorbed_uid");
         if (!absorbed) return absorbed.error();
+        // Not booked from here (the merge moves what this database holds), but
+        // the hub's applied table records them: in range or refused.
+        f_.points("points_available", Need::optional);
+        f_.points("points_pending", Need::optional);
+        if (auto bad = malformed()) return *bad;
         const auto s = member(*survivor);
         const auto a = member(*absorbed);
         auto done = ctx_.members.merge(s, a, "merged at " + e_.store + "/" + e_.terminal, "replica");
