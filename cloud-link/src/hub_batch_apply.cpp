@@ -44,6 +44,16 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
                                                       std::to_string(last));
     auto& touch = terminals[key_of(a)];
     touch.address = a;
+    if (const auto asked = resequence_asked(a)) {
+        if (batch->base < *asked) {
+            // Sent before the terminal renumbered: its events above our counter
+            // may be the forked history's too, and would be applied out of order.
+            touch.forked_at = batch->events.front().seq;
+            ++report.resequences;
+            return std::nullopt;
+        }
+        ask_resequence(a, std::nullopt);  // renumbered: based on what we asked
+    }
     for (const auto& e : batch->events) {
         if (e.seq <= last) {
             if (forked(a, e)) {
@@ -62,6 +72,12 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
             hold(a, e);
         }
     }
+    if (touch.forked_at) {
+        // Held events may be the forked history's; the terminal resends what it has.
+        db().prepare("DELETE FROM hub_held WHERE store = ? AND terminal = ?").bind_all(a.store, a.terminal).run();
+        ask_resequence(a, last);
+        return std::nullopt;
+    }
     release_held(a, last);
     touch.skew_ms = batch->sent_at_ms ? now_ms - batch->sent_at_ms : 0;
     set_last_seq(a, last, batch->sent_at_ms ? std::optional<std::int64_t>(touch.skew_ms) : std::nullopt);
@@ -75,6 +91,18 @@ bool HubStore::Pass::forked(const TerminalAddress& a, const DecodedEvent& e) {
     if (!here || *here == e.id) return false;
     // Applied before under another sequence (a renumbered resend): a duplicate.
     return !db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar();
+}
+
+std::optional<std::int64_t> HubStore::Pass::resequence_asked(const TerminalAddress& a) {
+    return db().prepare("SELECT resequence_through FROM hub_terminals WHERE store = ? AND terminal = ?")
+        .bind_all(a.store, a.terminal)
+        .scalar();
+}
+
+void HubStore::Pass::ask_resequence(const TerminalAddress& a, std::optional<std::int64_t> through) {
+    db().prepare("UPDATE hub_terminals SET resequence_through = ? WHERE store = ? AND terminal = ?")
+        .bind_all(through, a.store, a.terminal)
+        .run();
 }
 
 std::optional<Error> HubStore::Pass::check_signature(const HubIncoming& in, const std::string& store) {

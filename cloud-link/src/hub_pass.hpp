@@ -65,6 +65,9 @@ struct HubStore::Pass {
     void park(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
     // True when the hub applied another event at e's sequence and never e.
     bool forked(const TerminalAddress& a, const DecodedEvent& e);
+    // The sequence a forked terminal was asked to renumber after, until it has.
+    std::optional<std::int64_t> resequence_asked(const TerminalAddress& a);
+    void ask_resequence(const TerminalAddress& a, std::optional<std::int64_t> through);
     void check_tiers();
     std::int64_t last_seq(const TerminalAddress& a);
     // The terminal's applied-through sequence, or nullopt before its first contact.

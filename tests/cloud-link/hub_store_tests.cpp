@@ -414,3 +414,50 @@ TEST_CASE("loyalty-hub --dead-letters lists a parked event and --replay applies 
     CHECK(hub->member("TEST", member_uid(0))->points == points);
     for (const auto& d : hub->dead_letters()) CHECK(d.replayed_at_ms.has_value());
 }
+
+TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even those above the hub's counter") {
+    loyalty::test::TempDir dir;
+    Terminal before(dir.path() / "t1.db", "S001", "T01", 1);
+    before.sell(0);
+    auto hub = open_hub(dir.path() / "hub.db");
+    REQUIRE(hub->apply({batch_of(before, 0, 1000)}, 1000).ok());
+    const auto n = before.last_seq();
+    REQUIRE(hub->last_seq("S001", "T01") == n);
+    // The same codes with another history, longer than what the hub has (a
+    // database restored from an older backup, then more sales).
+    Terminal forked(dir.path() / "t1-restored.db", "S001", "T01", 1);
+    while (forked.last_seq() < n + 3) forked.sell(0);
+    const auto m = forked.last_seq();
+    const auto a = address_of(forked);
+    auto r = hub->apply({batch_of(forked, 0, static_cast<int>(n)), batch_of(forked, n, 1000, 0)}, 2000);
+    REQUIRE(r.ok());
+    CHECK(r->applied == 0);  // not even the events above the counter: they may follow the fork
+    CHECK(r->resequences == 2);
+    CHECK(hub->last_seq("S001", "T01") == n);
+    bool told = false;
+    for (const auto& out : r->publish) {
+        REQUIRE(out.topic == acks_topic(a));  // no ack: only the resequence, on the stream's acks topic
+        auto rs = decode_resequence(out.payload);
+        REQUIRE(rs.ok());
+        CHECK(rs->through == n);
+        told = true;
+    }
+    CHECK(told);
+
+    // The agent's answer: its waiting events after the hub's sequence, in order.
+    const auto old_numbering = forked.engine().outbox().pending("S001", "T01", 0, 1000);
+    REQUIRE(forked.engine().outbox().renumber_after("S001", "T01", n) == static_cast<int>(m));
+    auto renumbered = hub->apply({batch_of(forked, n, 1000)}, 3000);
+    REQUIRE(renumbered.ok());
+    CHECK(renumbered->resequences == 0);
+    CHECK(ack_of(*renumbered, a).through == n + m);
+    CHECK(hub->last_seq("S001", "T01") == n + m);
+    // A late copy of the old numbering changes nothing: its events are known by id.
+    const auto applied = hub->applied_count();
+    auto late = hub->apply({{events_topic(a), encode_batch(a, 0, 0, old_numbering), {}}}, 4000);
+    REQUIRE(late.ok());
+    CHECK(late->applied == 0);
+    CHECK(late->resequences == 0);
+    CHECK(ack_of(*late, a).through == n + m);
+    CHECK(hub->applied_count() == applied);
+}
