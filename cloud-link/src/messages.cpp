@@ -149,7 +149,7 @@ Result<DownMessage> decode_down(std::string_view payload) {
     field(*j, "program", m.program);
     if (auto th = j->find("through"); th != j->end() && th->is_object())
         for (const auto& [terminal, seq] : th->items())
-            if (seq.is_number_integer()) m.through[terminal] = seq.get<std::int64_t>();
+            if (auto v = exact_integer<std::int64_t>(seq)) m.through[terminal] = *v;
     auto items = j->find("items");
     if (items == j->end() || !items->is_array()) return bad(reason::malformed, "no items");
     for (const auto& it : *items) {
