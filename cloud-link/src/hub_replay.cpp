@@ -14,24 +14,29 @@ Result<ReplayOutcome> HubStore::replay(std::int64_t dead_letter_id, std::int64_t
             std::optional<std::string> event_id;
             std::optional<std::int64_t> replayed_at_ms;
         };
-        const auto letter =
-            database
-                .prepare("SELECT topic, reason, payload, event_id, replayed_at_ms FROM hub_dead_letters WHERE id = ?")
-                .bind(1, dead_letter_id)
-                .one([](const Statement& row) {
-                    return Letter{row.text(0), row.text(1), row.text(2), row.optional_text(3), row.optional_int64(4)};
-                });
+        const auto letter = database
+                                .prepare(
+                                    "SELECT topic, reason, payload, event_id, replayed_at_ms FROM "
+                                    "hub_dead_letters WHERE id = ?")
+                                .bind(1, dead_letter_id)
+                                .one([](const Statement& row) {
+                                    return Letter{row.text(0), row.text(1), row.text(2),
+                                                  row.optional_text(3), row.optional_int64(4)};
+                                });
         const auto which = "dead letter " + std::to_string(dead_letter_id);
         if (!letter) return make_error(Errc::not_found, "no " + which);
         if (!letter->event_id)
-            return make_error(Errc::invalid_argument, which + " is a whole message refused (" + letter->reason +
+            return make_error(Errc::invalid_argument, which + " is a whole message refused (" +
+                                                          letter->reason +
                                                           "), not one event: nothing to replay");
-        if (letter->replayed_at_ms) return make_error(Errc::invalid_argument, which + " was replayed and applied already");
+        if (letter->replayed_at_ms)
+            return make_error(Errc::invalid_argument, which + " was replayed and applied already");
         const auto status = database.prepare("SELECT status FROM hub_applied WHERE event_id = ?")
                                 .bind(1, *letter->event_id)
                                 .scalar<std::string>();
         if (status == "applied")
-            return make_error(Errc::invalid_argument, which + ": event " + *letter->event_id + " is applied already");
+            return make_error(Errc::invalid_argument,
+                              which + ": event " + *letter->event_id + " is applied already");
         const auto topic = parse_topic(letter->topic);
         const auto event = nlohmann::json::parse(letter->payload, nullptr, false);
         if (!topic || topic->kind != TopicKind::events || !event.is_object())
@@ -39,7 +44,9 @@ Result<ReplayOutcome> HubStore::replay(std::int64_t dead_letter_id, std::int64_t
         const auto e = event_from_json(event);
 
         // Its parked row gives way to the booking; refused, the rollback puts it back.
-        database.prepare("DELETE FROM hub_applied WHERE event_id = ? AND status = 'parked'").bind(1, e.id).run();
+        database.prepare("DELETE FROM hub_applied WHERE event_id = ? AND status = 'parked'")
+            .bind(1, e.id)
+            .run();
         Pass pass(*this, now_ms);
         std::optional<Error> refused;
         {

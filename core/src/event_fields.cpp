@@ -41,8 +41,8 @@ std::int64_t EventFields::integer(const char* name, std::int64_t low, std::int64
     if (!value) return absent;
     const auto v = exact_integer<std::int64_t>(*value);
     if (!v || *v < low || *v > high) {
-        refuse(std::string(name) + ": a whole number in [" + std::to_string(low) + ", " + std::to_string(high) +
-               "], not " + shown(*value));
+        refuse(std::string(name) + ": a whole number in [" + std::to_string(low) + ", " +
+               std::to_string(high) + "], not " + shown(*value));
         return absent;
     }
     return *v;
@@ -71,7 +71,8 @@ std::int64_t EventFields::points_sum(const char* list, const char* field) {
         const auto points = one.points(field);
         const auto total = checked_add(sum, points);
         if (one.problem() || !total) {
-            refuse(std::string(list) + "[]." + (one.problem() ? *one.problem() : std::string(field) + ": sum out of range"));
+            refuse(std::string(list) + "[]." +
+                   (one.problem() ? *one.problem() : std::string(field) + ": sum out of range"));
             return 0;
         }
         sum = *total;

@@ -11,7 +11,8 @@ namespace loyalty::sync::test {
 
 struct RawClient {
     mqtt::async_client client;
-    RawClient(const BrokerConfig& b) : client(b.uri, b.client_id, mqtt::create_options(MQTTVERSION_5), nullptr) {
+    RawClient(const BrokerConfig& b)
+        : client(b.uri, b.client_id, mqtt::create_options(MQTTVERSION_5), nullptr) {
         auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true);
         if (!b.username.empty()) opts.user_name(b.username).password(b.password);
         client.connect(opts.finalize())->wait();

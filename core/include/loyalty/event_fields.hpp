@@ -5,23 +5,22 @@
 // points sent as a string are not 0). Used by the hub's Replication and its
 // reading of an event's points effect, so both refuse the same events.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace loyalty {
 
 // Bounds of what an event may carry, far beyond any real sale and far inside
 // int64_t: sums of a few of them (a sale's earned minus paid, a refund's three
 // columns) can never overflow.
-inline constexpr std::int64_t max_event_points = 1'000'000'000'000;    // 10^12 points
-inline constexpr std::int64_t max_event_amount = 1'000'000'000'000'000; // 10^15 minor units
+inline constexpr std::int64_t max_event_points = 1'000'000'000'000;      // 10^12 points
+inline constexpr std::int64_t max_event_amount = 1'000'000'000'000'000;  // 10^15 minor units
 // Event times: unix seconds from 1970 to the end of 9999.
 inline constexpr std::int64_t max_event_time = 253'402'300'799;
 
 class EventFields {
-public:
+  public:
     enum class Need { required, optional };
 
     explicit EventFields(const nlohmann::json& payload) : p_(payload) {}
@@ -29,8 +28,8 @@ public:
     // Text; "" when an optional field is absent or null.
     std::string text(const char* name, Need need = Need::optional);
     // A whole number in [low, high]; `absent` when an optional field is absent or null.
-    std::int64_t integer(const char* name, std::int64_t low, std::int64_t high, Need need = Need::required,
-                         std::int64_t absent = 0);
+    std::int64_t integer(const char* name, std::int64_t low, std::int64_t high,
+                         Need need = Need::required, std::int64_t absent = 0);
     std::int64_t points(const char* name, Need need = Need::required) {
         return integer(name, 0, max_event_points, need);
     }
@@ -50,7 +49,7 @@ public:
         if (!problem_) problem_ = why;
     }
 
-private:
+  private:
     const nlohmann::json* find(const char* name, Need need, const char* expected);
     const nlohmann::json& p_;
     std::optional<std::string> problem_;

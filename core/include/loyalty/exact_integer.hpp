@@ -5,10 +5,9 @@
 // read from outside goes through exact_integer instead.
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <type_traits>
-
-#include <nlohmann/json.hpp>
 
 namespace loyalty {
 
