@@ -27,9 +27,14 @@ int print_status(const loyalty::sync::HubConfig& config) {
     std::printf("%lld events applied, %lld held back waiting for a gap\n", ll(hub.applied_count()),
                 ll(hub.held_count()));
     std::printf("%-10s %-8s %-8s %10s %10s  %s\n", "program", "store", "terminal", "through", "skew ms", "presence");
-    for (const auto& t : hub.terminals())
-        std::printf("%-10s %-8s %-8s %10lld %10s  %s\n", t.program.c_str(), t.store.c_str(), t.terminal.c_str(),
-                    ll(t.last_seq), t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str());
+    for (const auto& t : hub.terminals()) {
+        // A forked history (a restored store database) waits for its terminal to renumber.
+        const auto renumbering =
+            t.resequence_through ? "  (asked to renumber after " + std::to_string(*t.resequence_through) + ")" : "";
+        std::printf("%-10s %-8s %-8s %10lld %10s  %s%s\n", t.program.c_str(), t.store.c_str(), t.terminal.c_str(),
+                    ll(t.last_seq), t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str(),
+                    renumbering.c_str());
+    }
     std::map<std::string, int> reasons;
     for (const auto& d : hub.dead_letters()) ++reasons[d.reason];
     for (const auto& [reason, count] : reasons) std::printf("dead letters %s: %d\n", reason.c_str(), count);

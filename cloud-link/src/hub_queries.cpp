@@ -104,12 +104,12 @@ std::vector<TerminalStatus> HubStore::terminals() {
     std::vector<TerminalStatus> out;
     auto st = db().prepare(
         "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
-        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
+        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, ''), t.resequence_through "
         "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "
         "ORDER BY t.program, t.store, t.terminal");
     while (st.step())
         out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4), st.optional_int64(5),
-                       st.text(6)});
+                       st.text(6), st.optional_int64(7)});
     return out;
 }
 

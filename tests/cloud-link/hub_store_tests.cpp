@@ -443,6 +443,8 @@ TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even th
         told = true;
     }
     CHECK(told);
+    auto asked = [&] { return hub->terminals().at(0).resequence_through; };  // for --status
+    CHECK(asked() == n);
 
     // The agent's answer: its waiting events after the hub's sequence, in order.
     const auto old_numbering = forked.engine().outbox().pending("S001", "T01", 0, 1000);
@@ -452,6 +454,7 @@ TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even th
     CHECK(renumbered->resequences == 0);
     CHECK(ack_of(*renumbered, a).through == n + m);
     CHECK(hub->last_seq("S001", "T01") == n + m);
+    CHECK_FALSE(asked());
     // A late copy of the old numbering changes nothing: its events are known by id.
     const auto applied = hub->applied_count();
     auto late = hub->apply({{events_topic(a), encode_batch(a, 0, 0, old_numbering), {}}}, 4000);

@@ -75,6 +75,8 @@ struct TerminalStatus {
     std::optional<std::int64_t> skew_ms;
     std::optional<std::int64_t> last_seen_ms;
     std::string presence;  // "online", "offline/lost", "offline/shutdown" or ""
+    // Its history forked: asked to renumber after this sequence, not done yet.
+    std::optional<std::int64_t> resequence_through;
 };
 
 class HubStore {
