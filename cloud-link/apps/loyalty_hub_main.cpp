@@ -3,7 +3,9 @@
 // With --status it prints what the hub database holds and exits.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -25,9 +27,14 @@ int print_status(const loyalty::sync::HubConfig& config) {
     std::printf("%lld events applied, %lld held back waiting for a gap\n", ll(hub.applied_count()),
                 ll(hub.held_count()));
     std::printf("%-10s %-8s %-8s %10s %10s  %s\n", "program", "store", "terminal", "through", "skew ms", "presence");
-    for (const auto& t : hub.terminals())
-        std::printf("%-10s %-8s %-8s %10lld %10s  %s\n", t.program.c_str(), t.store.c_str(), t.terminal.c_str(),
-                    ll(t.last_seq), t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str());
+    for (const auto& t : hub.terminals()) {
+        // A forked history (a restored store database) waits for its terminal to renumber.
+        const auto renumbering =
+            t.resequence_through ? "  (asked to renumber after " + std::to_string(*t.resequence_through) + ")" : "";
+        std::printf("%-10s %-8s %-8s %10lld %10s  %s%s\n", t.program.c_str(), t.store.c_str(), t.terminal.c_str(),
+                    ll(t.last_seq), t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str(),
+                    renumbering.c_str());
+    }
     std::map<std::string, int> reasons;
     for (const auto& d : hub.dead_letters()) ++reasons[d.reason];
     for (const auto& [reason, count] : reasons) std::printf("dead letters %s: %d\n", reason.c_str(), count);
@@ -36,6 +43,54 @@ int print_status(const loyalty::sync::HubConfig& config) {
         if (const auto points = hub.shortfall_points(program); points > 0)
             std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n", program.c_str(),
                         ll(points));
+    return 0;
+}
+
+// The events parked on their own (each at its turn in its terminal's sequence),
+// oldest first, with what --replay ID needs.
+int print_dead_letters(const loyalty::sync::HubConfig& config) {
+    auto opened = loyalty::sync::HubStore::open(config.db);
+    if (!opened) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", opened.error().message.c_str());
+        return 1;
+    }
+    std::printf("%-8s %-8s %-8s %10s %-18s %-24s %s\n", "id", "store", "terminal", "seq", "reason", "when (UTC)",
+                "detail");
+    for (const auto& d : opened.value()->dead_letters()) {
+        char when[32] = "-";
+        const std::time_t t = static_cast<std::time_t>(d.received_at_ms / 1000);
+        std::tm tm{};
+        if (gmtime_r(&t, &tm)) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        const auto seq = d.event_id.empty() ? std::string("-") : std::to_string(d.seq);
+        std::string detail = d.detail.substr(0, 160);
+        if (d.replayed_at_ms) detail = "(replayed) " + detail;
+        std::printf("%-8lld %-8s %-8s %10s %-18s %-24s %s\n", ll(d.id), d.store.empty() ? "-" : d.store.c_str(),
+                    d.terminal.empty() ? "-" : d.terminal.c_str(), seq.c_str(), d.reason.c_str(), when,
+                    detail.c_str());
+    }
+    return 0;
+}
+
+// Retries one parked event after a fix; says why not when it still does not apply.
+int replay_dead_letter(const loyalty::sync::HubConfig& config, std::int64_t id) {
+    auto opened = loyalty::sync::HubStore::open(config.db);
+    if (!opened) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", opened.error().message.c_str());
+        return 1;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto done = opened.value()->replay(id, now);
+    if (!done) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", done.error().message.c_str());
+        return 2;
+    }
+    if (!done->applied) {
+        std::printf("dead letter %lld not applied: %s\n", ll(id), done->reason.c_str());
+        return 3;
+    }
+    std::printf("dead letter %lld applied\n", ll(id));
     return 0;
 }
 
@@ -108,6 +163,11 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", config_path, "the hub config (TOML)")->required();
     app.add_option("-w,--worker", worker, "worker name (overrides [hub] worker)");
     app.add_flag("--status", status, "print per-terminal progress, presence and dead letters, and exit");
+    bool list_dead_letters = false;
+    std::int64_t replay_id = 0;
+    app.add_flag("--dead-letters", list_dead_letters,
+                 "list the dead letters (id, store, terminal, seq, reason, when, detail), and exit");
+    app.add_option("--replay", replay_id, "retry the parked event of this dead letter id after a fix, and exit");
     std::string campaigns_file, program;
     std::vector<std::string> stores;
     auto* campaigns_option = app.add_option("--publish-campaigns", campaigns_file,
@@ -144,6 +204,13 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "loyalty-hub: %s\n", e.what());
             return 1;
         }
+    }
+    try {
+        if (list_dead_letters) return print_dead_letters(*config);
+        if (replay_id > 0) return replay_dead_letter(*config, replay_id);
+    } catch (const loyalty::StorageError& e) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", e.what());
+        return 1;
     }
     if (!campaigns_file.empty()) {
         if (program.empty()) {

@@ -77,6 +77,27 @@ void OutboxShipper::on_ack(const Ack& ack) {
     });
 }
 
+void OutboxShipper::on_resequence(const Resequence& r) {
+    if (r.store != config_.address.store) return;
+    auto it = streams_.find(r.terminal);
+    if (it == streams_.end()) return;
+    auto& s = it->second;
+    const int moved = engine_.outbox().renumber_after(s.address.store, s.address.terminal, r.through);
+    if (moved > 0) {
+        log_line(who_, "the hub applied other events at " + r.terminal + " sequence " + std::to_string(r.seq) +
+                           " (a restored database?): " + std::to_string(moved) +
+                           " waiting event(s) renumbered after " + std::to_string(r.through));
+        // Nothing of this terminal is left at or below the hub's sequence.
+        s.acked = r.through;
+        s.sent_ever = std::max(s.sent_ever, r.through);
+        if (is_own(s)) down_.set_status("acked_through", s.acked);
+    }
+    // Renumbered now or by an earlier copy of this message: send from the acked point.
+    s.sent = s.acked;
+    s.quiet_timeouts = 0;
+    s.last_progress = std::chrono::steady_clock::now();
+}
+
 // Keeps a batch well inside the hub's payload limit. An event that cannot fit
 // even alone goes with a stub payload of schema 0: the hub parks it in its
 // dead letters and moves on, rather than the terminal resending it forever.

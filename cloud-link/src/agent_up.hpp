@@ -34,6 +34,10 @@ public:
     // Publishes the next batch of each stream whose window has room; false when nothing was sent.
     bool send_more(AgentConnection& connection);
     void on_ack(const Ack& ack);
+    // The hub holds other events under some of this terminal's waiting
+    // sequences (a restored database): they move after the hub's last applied
+    // one and go again from there.
+    void on_resequence(const Resequence& r);
     // A stream with no ack progress for its timeout goes back to its oldest unacknowledged event.
     void check_ack_timeout(std::chrono::steady_clock::time_point now);
 

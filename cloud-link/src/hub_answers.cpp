@@ -11,10 +11,26 @@ constexpr std::size_t snapshot_items_per_message = 1000;
 }  // namespace
 
 void HubStore::Pass::answers() {
-    for (const auto& [key, t] : terminals)
+    for (const auto& [key, t] : terminals) {
+        if (t.forked_at) {
+            // No ack: it would delete the terminal's new events under numbers the
+            // hub holds other events for. The terminal renumbers them after ours.
+            const auto through = last_seq(t.address);
+            // On the stream's acks topic: the store's one agent hears the answers
+            // of every terminal it ships (the kiosk's, loyalty-admin's), not only its own.
+            report.publish.push_back(
+                {acks_topic(t.address),
+                 encode_resequence(Resequence{t.address.store, t.address.terminal, through, *t.forked_at})});
+            if (report.dead_letter_notes.size() < 20)
+                report.dead_letter_notes.push_back(t.address.store + "/" + t.address.terminal + ": history forked at seq " +
+                                                   std::to_string(*t.forked_at) + "; asked to resend after " +
+                                                   std::to_string(through));
+            continue;
+        }
         report.publish.push_back({acks_topic(t.address),
                                   encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
                                                  t.skew_ms, t.duplicates})});
+    }
     // A member's snapshot goes to every store that knows the member, not only the
     // one whose events changed it: a tier earned over two stores reaches both.
     std::map<std::pair<std::string, std::string>, std::set<std::string>> audience;

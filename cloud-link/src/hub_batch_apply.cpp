@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "event_effects.hpp"
+#include "loyalty/checked_math.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
 
@@ -24,15 +25,44 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
     if (a.program != topic.program || a.store != topic.store || a.terminal != topic.terminal)
         return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": payload says " + a.program +
                                                   "/" + a.store + "/" + a.terminal);
-    std::int64_t last = std::max(last_seq(a), batch->base);
+    // `base` settles only what the hub applied, or, once, what a terminal settled
+    // before its first contact (an outbox cleared before it was linked). Any
+    // other jump would acknowledge events the hub never saw: refused whole.
+    const auto known = known_last_seq(a);
+    std::int64_t last = known.value_or(0);
+    if (batch->base > last) {
+        if (known)
+            return make_error(Errc::invalid_argument, std::string(reason::bad_base) + ": base " +
+                                                          std::to_string(batch->base) + ", the hub applied through " +
+                                                          std::to_string(last));
+        last = batch->base;
+    }
+    // Both at most 2^53 (decode_batch): the sum cannot overflow.
     if (batch->events.back().seq > last + max_hold_ahead)
         return make_error(Errc::invalid_argument, std::string(reason::out_of_window) + ": sequence " +
                                                       std::to_string(batch->events.back().seq) + " after " +
                                                       std::to_string(last));
     auto& touch = terminals[key_of(a)];
     touch.address = a;
+    if (const auto asked = resequence_asked(a)) {
+        if (batch->base < *asked) {
+            // Sent before the terminal renumbered: its events above our counter
+            // may be the forked history's too, and would be applied out of order.
+            touch.forked_at = batch->events.front().seq;
+            ++report.resequences;
+            return std::nullopt;
+        }
+        ask_resequence(a, std::nullopt);  // renumbered: based on what we asked
+    }
     for (const auto& e : batch->events) {
         if (e.seq <= last) {
+            if (forked(a, e)) {
+                // Nothing more of this batch: its later events are the forked
+                // history's too, and come again renumbered.
+                touch.forked_at = e.seq;
+                ++report.resequences;
+                break;
+            }
             ++report.duplicates;
             ++touch.duplicates;
         } else if (e.seq == last + 1) {
@@ -42,10 +72,37 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
             hold(a, e);
         }
     }
+    if (touch.forked_at) {
+        // Held events may be the forked history's; the terminal resends what it has.
+        db().prepare("DELETE FROM hub_held WHERE store = ? AND terminal = ?").bind_all(a.store, a.terminal).run();
+        ask_resequence(a, last);
+        return std::nullopt;
+    }
     release_held(a, last);
     touch.skew_ms = batch->sent_at_ms ? now_ms - batch->sent_at_ms : 0;
     set_last_seq(a, last, batch->sent_at_ms ? std::optional<std::int64_t>(touch.skew_ms) : std::nullopt);
     return std::nullopt;
+}
+
+bool HubStore::Pass::forked(const TerminalAddress& a, const DecodedEvent& e) {
+    const auto here = db().prepare("SELECT event_id FROM hub_applied WHERE store = ? AND terminal = ? AND seq = ?")
+                          .bind_all(a.store, a.terminal, e.seq)
+                          .scalar<std::string>();
+    if (!here || *here == e.id) return false;
+    // Applied before under another sequence (a renumbered resend): a duplicate.
+    return !db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar();
+}
+
+std::optional<std::int64_t> HubStore::Pass::resequence_asked(const TerminalAddress& a) {
+    return db().prepare("SELECT resequence_through FROM hub_terminals WHERE store = ? AND terminal = ?")
+        .bind_all(a.store, a.terminal)
+        .scalar();
+}
+
+void HubStore::Pass::ask_resequence(const TerminalAddress& a, std::optional<std::int64_t> through) {
+    db().prepare("UPDATE hub_terminals SET resequence_through = ? WHERE store = ? AND terminal = ?")
+        .bind_all(through, a.store, a.terminal)
+        .run();
 }
 
 std::optional<Error> HubStore::Pass::check_signature(const HubIncoming& in, const std::string& store) {
@@ -62,59 +119,64 @@ std::optional<Error> HubStore::Pass::check_signature(const HubIncoming& in, cons
     return std::nullopt;
 }
 
+namespace {
+
+// The dead-letter reason of a refusal by the engine's Replication (see replication.hpp).
+const char* reason_for(Errc code) {
+    switch (code) {
+        case Errc::not_found: return reason::unknown_program;
+        case Errc::unauthorized: return reason::foreign_reference;
+        case Errc::exceeds_sale: return reason::unknown_receipt;
+        case Errc::conflict: return reason::conflict;
+        case Errc::invalid_argument: return reason::malformed_event;
+        default: return reason::malformed;
+    }
+}
+
+}  // namespace
+
 bool HubStore::Pass::apply_event(const TerminalAddress& a, const DecodedEvent& e) {
-    const bool known = known_event_schema(e.schema);
-    const EventEffects effects = known ? effects_of(e.type, e.payload) : EventEffects{};
-    std::int64_t own_delta = 0;
-    for (const auto& p : effects.points)
-        if (p.uid == effects.member_uid) own_delta += p.delta;
-    // The unique event id is the dedupe: a second copy inserts nothing.
-    db().prepare(
-            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, member_uid, points_delta, "
-            "status, occurred_at, applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(event_id) DO NOTHING")
-        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type,
-                  effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
-                  own_delta, known ? "applied" : "parked", e.at, now_ms, hub.options_.worker)
-        .run();
-    if (db().changes() == 0) return false;
-    const auto row = db().last_insert_rowid();
-    if (!known) {
-        // Consumed (the terminal must not stall on it) but parked for an operator.
-        HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema},
-                                             {"payload", e.payload}}
-                                            .dump(),
-                       {}};
-        dead_letter(in, make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " +
-                                                               e.id + " schema " + std::to_string(e.schema)));
-        return true;
-    }
-    if (!replicate(a, e, row)) return true;
-    if (e.type == "card.lost" || e.type == "card.blocked") {
-        auto number = e.payload.find("card");
-        if (number != e.payload.end() && number->is_string())
-            // The hub_applied row id orders every change the hub saw: the item's version.
-            card_blocks[a.program].push_back(json{{"key", *number},
-                                                  {"version", row},
-                                                  {"state", e.type == "card.lost" ? "lost" : "blocked"},
-                                                  {"member_uid", effects.member_uid},
-                                                  {"from_store", a.store}});
-    }
+    // The unique event id is the dedupe: a second copy changes nothing.
+    if (db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar()) return false;
+    std::optional<Error> refused;
+    {
+        Transaction one(db());
+        refused = book(a, e);
+        if (!refused) one.commit();
+    }  // a refused event leaves nothing behind: its savepoint is rolled back here
+    if (refused) park(a, e, *refused);
     return true;
 }
 
-bool HubStore::Pass::replicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t row) {
+std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const DecodedEvent& e) {
+    if (!e.problem.empty())
+        return make_error(Errc::invalid_argument, std::string(reason::malformed_event) + ": event " + e.id + " (" +
+                                                      e.type + "): " + e.problem);
+    if (!known_event_schema(e.schema))
+        return make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " + e.id +
+                                                      " schema " + std::to_string(e.schema));
+    db().prepare(
+            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, occurred_at, "
+            "applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, 'applied', ?, ?, ?)")
+        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms, hub.options_.worker)
+        .run();
+    const auto row = db().last_insert_rowid();
     auto done = hub.engine_->replication().apply(
         ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
     if (!done) {
         if (done.error().code == Errc::storage) throw OperationAborted(done.error());
-        db().prepare("UPDATE hub_applied SET status = 'parked' WHERE id = ?").bind(1, row).run();
-        const char* why = done.error().code == Errc::not_found ? reason::unknown_program : reason::malformed;
-        HubIncoming in{events_topic(a), json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"payload", e.payload}}.dump(), {}};
-        dead_letter(in, make_error(done.error().code, std::string(why) + ": event " + e.id + " (" + e.type +
-                                                          "): " + done.error().message));
-        return false;
+        return make_error(done.error().code, std::string(reason_for(done.error().code)) + ": event " + e.id + " (" +
+                                                 e.type + "): " + done.error().message);
     }
+    // What the event did to its member's points, as the terminals count it.
+    const EventEffects effects = effects_of(e.type, e.payload);
+    std::int64_t own_delta = 0;
+    for (const auto& p : effects.points)
+        if (p.uid == effects.member_uid) own_delta = checked_add(own_delta, p.delta).value_or(own_delta);
+    db().prepare("UPDATE hub_applied SET member_uid = ?, points_delta = ? WHERE id = ?")
+        .bind_all(effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
+                  own_delta, row)
+        .run();
     for (const auto& uid : done->members) members[{a.program, a.store}].insert(uid);
     if (done->tier_check_due) {
         // Once per member per transaction, as of its latest event, not after every sale.
@@ -125,7 +187,28 @@ bool HubStore::Pass::replicate(const TerminalAddress& a, const DecodedEvent& e, 
         db().prepare("INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, at_ms) VALUES (?, ?, ?, ?, ?)")
             .bind_all(e.id, a.program, done->members.front(), done->shortfall, now_ms)
             .run();
-    return true;
+    if (e.type == "card.lost" || e.type == "card.blocked") {
+        auto number = e.payload.find("card");
+        if (number != e.payload.end() && number->is_string())
+            // The hub_applied row id orders every change the hub saw: the item's version.
+            card_blocks[a.program].push_back(json{{"key", *number},
+                                                  {"version", row},
+                                                  {"state", e.type == "card.lost" ? "lost" : "blocked"},
+                                                  {"member_uid", effects.member_uid},
+                                                  {"from_store", a.store}});
+    }
+    return std::nullopt;
+}
+
+// Consumed at its sequence (the terminal is acknowledged past it) and listed
+// with its reason; `loyalty-hub --replay` retries it after a fix.
+void HubStore::Pass::park(const TerminalAddress& a, const DecodedEvent& e, const Error& why) {
+    db().prepare(
+            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, occurred_at, "
+            "applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, 'parked', ?, ?, ?) ON CONFLICT(event_id) DO NOTHING")
+        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms, hub.options_.worker)
+        .run();
+    dead_letter_event(a, e, why);
 }
 
 void HubStore::Pass::check_tiers() {
@@ -135,12 +218,12 @@ void HubStore::Pass::check_tiers() {
     tier_checks.clear();
 }
 
-std::int64_t HubStore::Pass::last_seq(const TerminalAddress& a) {
-    auto st = db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?");
-    st.bind_all(a.store, a.terminal);
-    std::int64_t seq = 0;
-    if (st.step()) seq = st.int64(0);
-    return seq;
+std::int64_t HubStore::Pass::last_seq(const TerminalAddress& a) { return known_last_seq(a).value_or(0); }
+
+std::optional<std::int64_t> HubStore::Pass::known_last_seq(const TerminalAddress& a) {
+    return db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?")
+        .bind_all(a.store, a.terminal)
+        .scalar();
 }
 
 void HubStore::Pass::set_last_seq(const TerminalAddress& a, std::int64_t seq, std::optional<std::int64_t> skew) {

@@ -38,6 +38,20 @@ void HubStore::Pass::dead_letter(const HubIncoming& in, const Error& why) {
     if (report.dead_letter_notes.size() < 20) report.dead_letter_notes.push_back(in.topic + ": " + why.message);
 }
 
+void HubStore::Pass::dead_letter_event(const TerminalAddress& a, const DecodedEvent& e, const Error& why) {
+    // The event whole (at most the 1 MiB of its message), so --replay can apply it.
+    db().prepare(
+            "INSERT INTO hub_dead_letters(topic, reason, detail, payload, received_at_ms, worker, store, terminal, "
+            "seq, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(events_topic(a), reason_of(why), why.message, event_json(e).dump(), now_ms, hub.options_.worker,
+                  a.store, a.terminal, e.seq, e.id)
+        .run();
+    ++report.dead_letters;
+    if (report.dead_letter_notes.size() < 20)
+        report.dead_letter_notes.push_back(a.store + "/" + a.terminal + " seq " + std::to_string(e.seq) + ": " +
+                                           why.message);
+}
+
 std::optional<Error> HubStore::Pass::presence(const HubIncoming& in, const TerminalAddress& topic) {
     auto p = decode_presence(in.payload);
     if (!p) return p.error();

@@ -7,10 +7,7 @@ namespace loyalty::sync {
 void HubStore::Pass::hold(const TerminalAddress& a, const DecodedEvent& e) {
     db().prepare(
             "INSERT OR IGNORE INTO hub_held(store, terminal, seq, program, event) VALUES (?, ?, ?, ?, ?)")
-        .bind_all(a.store, a.terminal, e.seq, a.program,
-                  json{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema},
-                       {"at", e.at}, {"payload", e.payload}}
-                      .dump())
+        .bind_all(a.store, a.terminal, e.seq, a.program, event_json(e).dump())
         .run();
     ++report.held;
 }
@@ -22,10 +19,8 @@ void HubStore::Pass::release_held(const TerminalAddress& a, std::int64_t& last) 
         if (!st.step()) {
             break;
         }
-        const auto j = json::parse(st.text(0));
-        DecodedEvent e{j.at("id").get<std::string>(), j.at("seq").get<std::int64_t>(),
-                       j.at("type").get<std::string>(), j.at("schema").get<int>(), j.value("at", std::int64_t{0}),
-                       j.at("payload")};
+        // Written by hold() above from a decoded event: read back as it was.
+        const auto e = event_from_json(json::parse(st.text(0)));
         if (apply_event(a, e)) ++report.applied; else ++report.duplicates;
         ++last;
     }

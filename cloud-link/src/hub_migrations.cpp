@@ -51,7 +51,23 @@ CREATE TABLE IF NOT EXISTS hub_config_versions (
   PRIMARY KEY (program, key)) WITHOUT ROWID;
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1};
+// 2: a dead letter of one event (parked on its own at its turn in the
+// terminal's sequence) says whose it is, so an operator can list it and
+// replay it after a fix (loyalty-hub --dead-letters, --replay ID); a terminal
+// asked to renumber its events is remembered until it has.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE hub_dead_letters ADD COLUMN store TEXT;
+ALTER TABLE hub_dead_letters ADD COLUMN terminal TEXT;
+ALTER TABLE hub_dead_letters ADD COLUMN seq INTEGER;
+ALTER TABLE hub_dead_letters ADD COLUMN event_id TEXT;
+ALTER TABLE hub_dead_letters ADD COLUMN replayed_at_ms INTEGER;
+CREATE INDEX hub_dead_letters_by_event ON hub_dead_letters(event_id) WHERE event_id IS NOT NULL;
+-- Set when the terminal's history forked and it was asked to renumber after this
+-- sequence; until a batch based there arrives, its older batches apply nothing.
+ALTER TABLE hub_terminals ADD COLUMN resequence_through INTEGER;
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2};
 
 }  // namespace
 

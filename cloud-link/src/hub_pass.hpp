@@ -30,6 +30,9 @@ struct HubStore::Pass {
         TerminalAddress address;
         std::int64_t skew_ms = 0;
         std::int64_t duplicates = 0;
+        // The sequence at which the terminal sent another event than the hub
+        // applied there (its history forked): answered with a resequence, no ack.
+        std::optional<std::int64_t> forked_at;
     };
     std::map<std::string, TerminalTouch> terminals;
     std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
@@ -42,19 +45,33 @@ struct HubStore::Pass {
     // One message by kind: hub_dispatch.cpp
     void one(const HubIncoming& in);
     void dead_letter(const HubIncoming& in, const Error& why);
+    // One event parked at its turn: whose it is, and the event whole for --replay.
+    void dead_letter_event(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
     std::optional<Error> presence(const HubIncoming& in, const TerminalAddress& topic);
 
     // An event batch in sequence order: hub_batch_apply.cpp
     std::optional<Error> events(const HubIncoming& in, const TerminalAddress& topic);
     std::optional<Error> check_signature(const HubIncoming& in, const std::string& store);
-    // Applies one event whose turn it is. Returns false for a duplicate id.
+    // Applies one event whose turn it is, in a savepoint of its own. An event
+    // that cannot be applied is parked on its own with its reason: its savepoint
+    // rolled back, its sequence consumed (the terminal is acknowledged past it),
+    // every other event and store of the transaction unaffected. Returns false
+    // for an event id applied before.
     bool apply_event(const TerminalAddress& a, const DecodedEvent& e);
-    // The event through the loyalty engine on the hub's database. A refusal (a
-    // program the hub does not know, a payload without what its type needs)
-    // parks the event: consumed, so the terminal does not stall, and listed.
-    bool replicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t row);
+    // The event through the loyalty engine on the hub's database; its refusal
+    // (dead-letter reason first) or nothing. A storage failure throws: then the
+    // whole transaction is rolled back and the stores resend.
+    std::optional<Error> book(const TerminalAddress& a, const DecodedEvent& e);
+    void park(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
+    // True when the hub applied another event at e's sequence and never e.
+    bool forked(const TerminalAddress& a, const DecodedEvent& e);
+    // The sequence a forked terminal was asked to renumber after, until it has.
+    std::optional<std::int64_t> resequence_asked(const TerminalAddress& a);
+    void ask_resequence(const TerminalAddress& a, std::optional<std::int64_t> through);
     void check_tiers();
     std::int64_t last_seq(const TerminalAddress& a);
+    // The terminal's applied-through sequence, or nullopt before its first contact.
+    std::optional<std::int64_t> known_last_seq(const TerminalAddress& a);
     void set_last_seq(const TerminalAddress& a, std::int64_t seq, std::optional<std::int64_t> skew);
 
     // Events ahead of a gap: hub_held.cpp

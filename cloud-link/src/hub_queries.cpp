@@ -74,8 +74,13 @@ std::int64_t HubStore::held_count() {
 
 std::vector<DeadLetter> HubStore::dead_letters() {
     std::vector<DeadLetter> out;
-    auto st = db().prepare("SELECT topic, reason, detail FROM hub_dead_letters ORDER BY id");
-    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2)});
+    db().prepare(
+            "SELECT topic, reason, detail, id, received_at_ms, coalesce(store, ''), coalesce(terminal, ''), "
+            "coalesce(event_id, ''), coalesce(seq, 0), replayed_at_ms FROM hub_dead_letters ORDER BY id")
+        .each([&](const Statement& row) {
+            out.push_back({row.text(0), row.text(1), row.text(2), row.int64(3), row.int64(4), row.text(5), row.text(6),
+                           row.text(7), row.int64(8), row.optional_int64(9)});
+        });
     return out;
 }
 
@@ -99,12 +104,12 @@ std::vector<TerminalStatus> HubStore::terminals() {
     std::vector<TerminalStatus> out;
     auto st = db().prepare(
         "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
-        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, '') "
+        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, ''), t.resequence_through "
         "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "
         "ORDER BY t.program, t.store, t.terminal");
     while (st.step())
         out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4), st.optional_int64(5),
-                       st.text(6)});
+                       st.text(6), st.optional_int64(7)});
     return out;
 }
 

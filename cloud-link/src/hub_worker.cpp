@@ -109,8 +109,11 @@ struct HubWorker::Impl {
             ++s.transactions;
             s.apply_ms += took.count();
         });
-        if (report->dead_letters > 0) {
-            log_line(who, std::to_string(report->dead_letters) + " message(s) dead-lettered");
+        if (report->dead_letters > 0 || report->resequences > 0) {
+            if (report->dead_letters > 0)
+                log_line(who, std::to_string(report->dead_letters) + " message(s) or event(s) dead-lettered");
+            if (report->resequences > 0)
+                log_line(who, std::to_string(report->resequences) + " batch(es) of a forked terminal history");
             for (const auto& note : report->dead_letter_notes) log_line(who, "  " + note.substr(0, 300));
         }
         publish(report->publish);

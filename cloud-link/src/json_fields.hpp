@@ -4,6 +4,8 @@
 // value() throws on a wrong type, and a down message must never stop the agent).
 #include <nlohmann/json.hpp>
 
+#include "loyalty/exact_integer.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -12,7 +14,9 @@ namespace loyalty::sync {
 inline std::int64_t int_field(const nlohmann::json& j, const char* name, std::int64_t fallback = 0) {
     if (!j.is_object()) return fallback;
     auto it = j.find(name);
-    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+    if (it == j.end()) return fallback;
+    // Exactly a whole number: a float (3e44) or an unsigned past int64 reads as absent.
+    return exact_integer<std::int64_t>(*it).value_or(fallback);
 }
 
 inline std::string text_field(const nlohmann::json& j, const char* name, const std::string& fallback = {}) {

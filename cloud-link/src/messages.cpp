@@ -1,4 +1,6 @@
 #include "loyalty/sync/messages.hpp"
+#include "loyalty/event_fields.hpp"
+#include "loyalty/exact_integer.hpp"
 #include "loyalty/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
@@ -39,10 +41,13 @@ bool field(const json& j, const char* name, T& out) {
     if (it == j.end()) return false;
     if constexpr (std::is_same_v<T, std::string>) {
         if (!it->is_string()) return false;
+        out = it->get<std::string>();
     } else {
-        if (!it->is_number_integer()) return false;
+        // Exactly a whole number (never a float cast, never a wrapped unsigned).
+        auto v = exact_integer<std::int64_t>(*it);
+        if (!v) return false;
+        out = *v;
     }
-    out = it->get<T>();
     return true;
 }
 
@@ -144,7 +149,7 @@ Result<DownMessage> decode_down(std::string_view payload) {
     field(*j, "program", m.program);
     if (auto th = j->find("through"); th != j->end() && th->is_object())
         for (const auto& [terminal, seq] : th->items())
-            if (seq.is_number_integer()) m.through[terminal] = seq.get<std::int64_t>();
+            if (auto v = exact_integer<std::int64_t>(seq)) m.through[terminal] = *v;
     auto items = j->find("items");
     if (items == j->end() || !items->is_array()) return bad(reason::malformed, "no items");
     for (const auto& it : *items) {
@@ -156,6 +161,23 @@ Result<DownMessage> decode_down(std::string_view payload) {
         m.items.push_back(std::move(d));
     }
     return m;
+}
+
+std::string encode_resequence(const Resequence& r) {
+    return json{{"v", protocol_version}, {"kind", "resequence"}, {"store", r.store},
+                {"terminal", r.terminal}, {"through", r.through}, {"seq", r.seq}}
+        .dump();
+}
+
+Result<Resequence> decode_resequence(std::string_view payload) {
+    auto j = envelope(payload, "resequence");
+    if (!j) return j.error();
+    Resequence r;
+    if (!field(*j, "store", r.store) || !field(*j, "terminal", r.terminal) || !field(*j, "through", r.through))
+        return bad(reason::malformed, "resequence needs store, terminal, through");
+    field(*j, "seq", r.seq);
+    if (r.through < 0 || r.through > max_wire_integer) return bad(reason::malformed, "through out of range");
+    return r;
 }
 
 }  // namespace loyalty::sync
@@ -171,11 +193,13 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
     if (!field(*j, "program", b.from.program) || !field(*j, "store", b.from.store) ||
         !field(*j, "terminal", b.from.terminal) || !field(*j, "base", b.base))
         return bad(reason::malformed, "a batch needs program, store, terminal, base");
-    field(*j, "sent_at_ms", b.sent_at_ms);
+    if (j->contains("sent_at_ms") && !field(*j, "sent_at_ms", b.sent_at_ms))
+        return bad(reason::malformed, "sent_at_ms is not a whole number");
     auto events = j->find("events");
     if (events == j->end() || !events->is_array() || events->empty())
         return bad(reason::malformed, "a batch needs a non-empty events array");
-    if (b.base < 0) return bad(reason::malformed, "negative base");
+    if (b.base < 0 || b.base > max_wire_integer) return bad(reason::malformed, "base out of range");
+    if (b.sent_at_ms < 0 || b.sent_at_ms > max_wire_integer) return bad(reason::malformed, "sent_at_ms out of range");
     b.events.reserve(events->size());
     for (auto& e : *events) {
         DecodedEvent d;
@@ -184,16 +208,42 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
             !field(e, "type", d.type) || !field(e, "schema", schema))
             return bad(reason::malformed, "an event needs id, seq, type, schema");
         if (d.seq <= b.base) return bad(reason::malformed, "event sequence at or below base");
+        if (d.seq > max_wire_integer) return bad(reason::malformed, "event sequence out of range");
+        if (schema < 0 || schema > 1000) return bad(reason::malformed, "event schema out of range");
         if (!b.events.empty() && d.seq != b.events.back().seq + 1)
             return bad(reason::malformed, "event sequences must be consecutive");
         auto p = e.find("payload");
         if (p == e.end() || !p->is_object()) return bad(reason::malformed, "an event payload must be an object");
         d.schema = static_cast<int>(schema);
-        field(e, "at", d.at);
+        // A bad time is this event's fault alone: it is parked at its turn
+        // (malformed_event), the batch around it goes on.
+        EventFields times(e);
+        d.at = times.integer("at", 0, max_event_time);
+        if (times.problem()) d.problem = *times.problem();
         d.payload = std::move(*p);
         b.events.push_back(std::move(d));
     }
     return b;
+}
+
+nlohmann::json event_json(const DecodedEvent& e) {
+    json j{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema}, {"at", e.at}, {"payload", e.payload}};
+    if (!e.problem.empty()) j["problem"] = e.problem;
+    return j;
+}
+
+DecodedEvent event_from_json(const nlohmann::json& j) {
+    DecodedEvent e;
+    if (!j.is_object()) return e;
+    std::int64_t schema = 0;
+    field(j, "id", e.id);
+    field(j, "seq", e.seq);
+    field(j, "type", e.type);
+    if (field(j, "schema", schema) && schema >= 0 && schema <= 1000) e.schema = static_cast<int>(schema);
+    field(j, "at", e.at);
+    field(j, "problem", e.problem);
+    if (auto p = j.find("payload"); p != j.end()) e.payload = *p;
+    return e;
 }
 
 }  // namespace loyalty::sync

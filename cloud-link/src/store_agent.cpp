@@ -1,7 +1,7 @@
 // The store agent: opens the store database and runs its three parts on one
 // thread: the MQTT session (agent_connection), the up path that ships every
 // terminal's outbox events (agent_up) and the down path that applies what the
-// hub sends (agent_down). Acks go to the up path, everything else down.
+// hub sends (agent_down). Acks and resequences go to the up path, everything else down.
 #include "loyalty/sync/store_agent.hpp"
 
 #include <thread>
@@ -56,6 +56,9 @@ struct StoreAgent::Impl {
         if (auto t = parse_topic(in.topic); t && t->kind == TopicKind::acks) {
             auto ack = decode_ack(in.payload);
             if (ack) return up->on_ack(*ack);
+            // The other answer about a stream: its history forked, renumber it.
+            if (reason_of(ack.error()) == reason::unknown_kind)
+                if (auto r = decode_resequence(in.payload)) return up->on_resequence(*r);
             down->dead_letter(in.topic, reason_of(ack.error()), in.payload, now);
             stats.update([](AgentStats& s) { ++s.dead_letters; });
             return;

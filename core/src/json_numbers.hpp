@@ -10,24 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace loyalty {
+#include "loyalty/exact_integer.hpp"
 
-// The value as T when it is a JSON integer that T can hold exactly; otherwise nullopt.
-template <class T>
-std::optional<T> exact_integer(const nlohmann::json& value) {
-    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
-    if (value.is_number_unsigned()) {
-        const auto u = value.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
-        return static_cast<T>(u);
-    }
-    if (!value.is_number_integer()) return std::nullopt;
-    const auto v = value.get<std::int64_t>();
-    if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-        v > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
-        return std::nullopt;
-    return static_cast<T>(v);
-}
+namespace loyalty {
 
 // obj[key] as T, or std::invalid_argument naming the field.
 template <class T>

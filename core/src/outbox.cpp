@@ -57,6 +57,31 @@ int Outbox::acknowledge_through(const std::string& store, const std::string& ter
     return ctx_.db->changes();
 }
 
+int Outbox::renumber_after(const std::string& store, const std::string& terminal, std::int64_t after) {
+    auto& db = *ctx_.db;
+    Transaction tx(db);
+    const auto first = db.prepare("SELECT min(seq) FROM outbox WHERE store = ? AND terminal = ?")
+                           .bind_all(store, terminal)
+                           .scalar();
+    int moved = 0;
+    std::int64_t shift = 0;
+    if (first && *first <= after) {
+        // Waiting events are contiguous up to the counter: one shift keeps them so.
+        // Through negatives, because (store, terminal, seq) is unique at every row.
+        shift = after + 1 - *first;
+        db.prepare("UPDATE outbox SET seq = -seq WHERE store = ? AND terminal = ?").bind_all(store, terminal).run();
+        db.prepare("UPDATE outbox SET seq = ? - seq WHERE store = ? AND terminal = ? AND seq < 0")
+            .bind_all(shift, store, terminal)
+            .run();
+        moved = db.changes();
+    }
+    db.prepare("UPDATE terminal_sequences SET last_seq = max(last_seq + ?, ?) WHERE store = ? AND terminal = ?")
+        .bind_all(shift, after, store, terminal)
+        .run();
+    tx.commit();
+    return moved;
+}
+
 std::int64_t Outbox::backlog() {
     auto st = ctx_.db->prepare("SELECT count(*) FROM outbox");
     st.step();

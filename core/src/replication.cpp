@@ -1,6 +1,7 @@
 #include "loyalty/replication.hpp"
 
 #include "engine_context.hpp"
+#include "loyalty/event_fields.hpp"
 #include "member_rows.hpp"
 
 namespace loyalty {
@@ -46,29 +47,22 @@ private:
     Silenced quiet_{ctx_};
 };
 
-std::int64_t int_of(const json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-std::string str_of(const json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::optional<std::string> optional_str(const json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt;
-}
+using Need = EventFields::Need;
 
 // One event's application: what it needs from the payload, and what it did.
+// Every field is read through EventFields: a mistyped or missing one refuses the
+// event (invalid_argument, naming the field) before anything is written. The
+// event's store is the one it was authenticated for (e_.store, from the topic):
+// it books only that store's sales and receipts; one naming another store's is
+// refused (unauthorized). What crosses stores goes through the member.
 class Replay {
 public:
     Replay(EngineContext& ctx, const ReplicatedEvent& e, const CachedProgram& program)
-        : ctx_(ctx), db_(*ctx.db), e_(e), p_(e.payload), program_(program), at_(e.occurred_at) {}
+        : ctx_(ctx), db_(*ctx.db), e_(e), p_(e.payload), f_(e.payload), program_(program), at_(e.occurred_at) {}
 
     Result<ReplicationOutcome> run() {
         const auto& t = e_.type;
+        if (auto foreign = names_another_store()) return *foreign;
         Result<void> done;
         if (t == "member.enrolled") done = enrolled();
         else if (t == "card.issued") done = card_issued();
@@ -81,26 +75,39 @@ public:
         else if (t == "campaign.fired") done = campaign_fired();
         else if (t == "points.adjusted") done = adjusted();
         else if (t == "points.expired") done = expired();
-        else if (t == "reward.redeemed") done = take_points("member_uid", int_of(p_, "points"), LedgerKind::redeem,
-                                                             "reward " + str_of(p_, "reward"));
+        else if (t == "reward.redeemed") done = redeemed();
         else if (t == "member.merged") done = merged();
         else if (t == "tag.added" || t == "tag.removed") done = tag(t == "tag.added");
         else if (t == "tier.changed" || t == "tier.downgrade_warning") {
             // Decided here over every store's sales, not taken from one store; the
             // member's snapshot goes back, so a store that decided alone is corrected.
-            if (auto uid = str_of(p_, "member_uid"); !uid.empty() && member_id_by_uid(ctx_, uid)) touched(uid);
+            if (auto uid = f_.text("member_uid"); !uid.empty() && member_id_by_uid(ctx_, uid)) touched(uid);
             out_.note = "tiers are decided here, over every store's sales";
         }
         else
             out_.note = "nothing to replicate for " + t;
         if (!done) return done.error();
+        if (auto bad = malformed()) return *bad;
         return std::move(out_);
     }
 
 private:
+    // The first field problem, as the refusal of the whole event.
+    std::optional<Error> malformed() const {
+        if (!f_.problem()) return std::nullopt;
+        return make_error(Errc::invalid_argument, e_.type + ": " + *f_.problem());
+    }
+
+    // A store field (a sale's, a refund's, a claim's) that is not the sending store.
+    std::optional<Error> names_another_store() {
+        const auto store = f_.text("store");
+        if (store.empty() || store == e_.store) return std::nullopt;
+        return make_error(Errc::unauthorized, e_.type + " sent by store " + e_.store + " names store " + store);
+    }
+
     Result<std::string> required_uid(const char* field = "member_uid") {
-        auto uid = str_of(p_, field);
-        if (uid.empty()) return make_error(Errc::invalid_argument, e_.type + " without " + field);
+        auto uid = f_.text(field, Need::required);
+        if (auto bad = malformed()) return *bad;
         return uid;
     }
 
@@ -141,63 +148,80 @@ private:
     Result<void> enrolled() {
         auto uid = required_uid();
         if (!uid) return uid.error();
+        const bool marketing_given = f_.flag("consent_marketing");
+        const auto home = f_.text("home_store");
+        const auto phone = f_.text("phone");
+        if (auto bad = malformed()) return *bad;
         const bool known = member_id_by_uid(ctx_, *uid).has_value();
         const auto id = member(*uid);
         if (!known) {
             std::optional<std::int64_t> marketing;
-            if (auto c = p_.find("consent_marketing"); c != p_.end() && c->is_boolean() && c->get<bool>())
-                marketing = to_unix(at_);
-            const auto home = str_of(p_, "home_store");
+            if (marketing_given) marketing = to_unix(at_);
             db_.prepare("UPDATE members SET home_store = ?, consent_privacy_at = ?, consent_marketing_at = ? WHERE id = ?")
                 .bind_all(home.empty() ? std::nullopt : std::optional<std::string>(home), to_unix(at_), marketing, id)
                 .run();
         }
-        link(id, "phone", str_of(p_, "phone"));
+        link(id, "phone", phone);
         return {};
     }
 
     Result<void> card_issued() {
         auto uid = required_uid();
         if (!uid) return uid.error();
-        const auto number = str_of(p_, "card");
-        if (number.empty()) return make_error(Errc::invalid_argument, "card.issued without card");
+        const auto number = f_.text("card", Need::required);
+        const auto card_uid = f_.text("uid");
+        const auto form = f_.text("form");
+        const auto status = f_.text("status");
+        if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
-        const auto card_uid = str_of(p_, "uid");
         db_.prepare(
                "INSERT INTO cards(program_id, card_number, card_uid, form, member_id, status, issued_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(program_id, card_number) DO NOTHING")
             .bind_all(program_.id, number, card_uid.empty() ? std::nullopt : std::optional<std::string>(card_uid),
-                      str_of(p_, "form") == "physical" ? "physical" : "electronic", id,
-                      str_of(p_, "status").empty() ? "issued" : str_of(p_, "status"), to_unix(at_))
+                      form == "physical" ? "physical" : "electronic", id, status.empty() ? "issued" : status,
+                      to_unix(at_))
             .run();
         link(id, "card_number", number);
         link(id, "card_uid", card_uid);
         return {};
     }
 
-    // card.activated / lost / blocked / replaced: the payload carries the status after.
+    // card.activated / lost / blocked / replaced: the payload carries the status
+    // after. A store changes the cards of the member it names, never another
+    // member's card (a card number is program-wide, so it could name any).
     Result<void> card_status() {
-        const auto number = str_of(p_, "card");
-        const auto status = str_of(p_, "status");
-        if (number.empty() || status.empty()) return make_error(Errc::invalid_argument, e_.type + " without card or status");
+        const auto number = f_.text("card", Need::required);
+        const auto status = f_.text("status", Need::required);
+        const auto uid = f_.text("member_uid");
+        if (auto bad = malformed()) return *bad;
+        auto owner = db_.prepare(
+                            "SELECT m.uid FROM cards c JOIN members m ON m.id = c.member_id "
+                            "WHERE c.program_id = ? AND c.card_number = ?")
+                         .bind_all(program_.id, number)
+                         .scalar<std::string>();
+        if (owner && *owner != uid)
+            return make_error(Errc::unauthorized, e_.type + " of card " + number + " names member " +
+                                                      (uid.empty() ? "(none)" : uid) + ", not its holder");
         db_.prepare("UPDATE cards SET status = ? WHERE program_id = ? AND card_number = ?")
             .bind_all(status, program_.id, number)
             .run();
-        if (auto uid = str_of(p_, "member_uid"); !uid.empty()) touched(uid);
+        if (!uid.empty()) touched(uid);
         return {};
     }
 
     Result<void> identity(bool linked) {
         auto uid = required_uid();
         if (!uid) return uid.error();
-        const auto kind = str_of(p_, "kind");
+        const auto kind = f_.text("kind", Need::required);
+        const auto value = f_.text("value", Need::required);
+        if (auto bad = malformed()) return *bad;
         if (!identity_kind_from_string(kind)) return make_error(Errc::invalid_argument, "unknown identity kind " + kind);
         const auto id = member(*uid);
         if (linked) {
-            link(id, kind.c_str(), str_of(p_, "value"));
+            link(id, kind.c_str(), value);
         } else {
             db_.prepare("DELETE FROM identities WHERE program_id = ? AND kind = ? AND value = ? AND member_id = ?")
-                .bind_all(program_.id, kind, str_of(p_, "value"), id)
+                .bind_all(program_.id, kind, value, id)
                 .run();
         }
         return {};
@@ -206,38 +230,56 @@ private:
     Result<void> consent() {
         auto uid = required_uid();
         if (!uid) return uid.error();
+        const bool marketing = f_.flag("marketing");
+        if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
-        const auto flag = p_.find("marketing");
-        const bool marketing = flag != p_.end() && flag->is_boolean() && flag->get<bool>();
         db_.prepare("UPDATE members SET consent_marketing_at = ?, version = version + 1 WHERE id = ?")
             .bind_all(marketing ? std::optional<std::int64_t>(to_unix(at_)) : std::nullopt, id)
             .run();
         return {};
     }
 
-    std::string sale_key() const {
-        return e_.program + "/" + str_of(p_, "store") + "/" + str_of(p_, "terminal") + "/" + str_of(p_, "receipt");
+    // A sale of the sending store: the receipt's terminal is the payload's (a
+    // refund at T02 of a sale rung up at T01), its store always the sender's.
+    struct Receipt {
+        std::string terminal;
+        std::string number;
+        std::string key;  // program/store/terminal/receipt, as the ledger's idempotency keys use it
+    };
+    Receipt receipt() {
+        Receipt r;
+        r.number = f_.text("receipt", Need::required);
+        r.terminal = f_.text("terminal");
+        if (r.terminal.empty()) r.terminal = e_.terminal;
+        r.key = e_.program + "/" + e_.store + "/" + r.terminal + "/" + r.number;
+        return r;
     }
 
     Result<void> sale_committed() {
-        if (str_of(p_, "receipt").empty()) return make_error(Errc::invalid_argument, "sale.committed without receipt");
-        const auto uid = str_of(p_, "member_uid");
+        const auto r = receipt();
+        const auto uid = f_.text("member_uid");
+        const auto net = f_.amount("net");
+        const auto gross = f_.integer("gross", 0, max_event_amount, Need::optional, net);
+        const auto paid = f_.points("points_paid");
+        const auto earned = f_.points("points_earned");
+        const auto cashier = f_.text("cashier");
+        if (auto bad = malformed()) return *bad;
         std::optional<MemberId> id;
         if (!uid.empty()) id = member(uid);
-        const auto net = int_of(p_, "net");
         db_.prepare(
                "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
                "points_paid, points_earned, fingerprint, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT(program_id, store, terminal, receipt) DO NOTHING")
-            .bind_all(program_.id, str_of(p_, "store"), str_of(p_, "terminal"), str_of(p_, "receipt"), id, to_unix(at_),
-                      p_.contains("gross") ? int_of(p_, "gross") : net, net, int_of(p_, "points_paid"),
-                      int_of(p_, "points_earned"), e_.event_id, optional_str(p_, "cashier"))
+            .bind_all(program_.id, e_.store, r.terminal, r.number, id, to_unix(at_), gross, net, paid, earned,
+                      e_.event_id, cashier.empty() ? std::nullopt : std::optional<std::string>(cashier))
             .run();
+        // The receipt was booked by another event (a restored terminal reusing its
+        // numbers): refused whole, never a second earn under the first one's keys.
+        if (db_.changes() == 0)
+            return make_error(Errc::conflict, "receipt " + r.key + " is booked already by another event");
         if (!id) return {};
-        const auto key = sale_key();
-        if (auto r = take(*id, int_of(p_, "points_paid"), LedgerKind::redeem, "paid with points", "sale-pay:" + key); !r)
-            return r;
-        earn(*id, int_of(p_, "points_earned"), "purchase", "sale-earn:" + key, LedgerKind::earn, "receipt:" + key);
+        if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key); !t) return t;
+        earn(*id, earned, "purchase", "sale-earn:" + r.key, LedgerKind::earn, "receipt:" + r.key);
         db_.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
             .bind_all(to_unix(at_), *id)
             .run();
@@ -248,60 +290,73 @@ private:
     Result<void> sale_claimed() {
         auto uid = required_uid();
         if (!uid) return uid.error();
+        const auto r = receipt();
+        const auto points = f_.points("points_earned");
+        if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
-        const auto points = int_of(p_, "points_earned");
         db_.prepare(
                "UPDATE sales SET member_id = ?, points_earned = ? "
                "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?")
-            .bind_all(id, points, program_.id, str_of(p_, "store"), str_of(p_, "terminal"), str_of(p_, "receipt"))
+            .bind_all(id, points, program_.id, e_.store, r.terminal, r.number)
             .run();
-        earn(id, points, "receipt claimed", "sale-earn:" + sale_key(), LedgerKind::earn, "receipt:" + sale_key());
+        earn(id, points, "receipt claimed", "sale-earn:" + r.key, LedgerKind::earn, "receipt:" + r.key);
         check_tier(id);
         return {};
     }
 
+    // A refund of one of the sending store's own sales, booked here before: its
+    // points go back through the sale's own member, never one the event names
+    // instead. The terminal books the points it could not take back (spent
+    // already) as reversed too; so does the hub, so both agree on the sale.
     Result<void> sale_refunded() {
-        const auto key = sale_key();
-        const auto amount = int_of(p_, "amount");
-        const auto reversed = int_of(p_, "points_reversed");
-        const auto restored = int_of(p_, "points_restored");
-        const auto flag = p_.find("voided");
-        const std::int64_t voided = flag != p_.end() && flag->is_boolean() && flag->get<bool>() ? 1 : 0;
+        const auto r = receipt();
+        const auto amount = f_.amount("amount");
+        const auto reversed = f_.points("points_reversed");
+        const auto restored = f_.points("points_restored");
+        const auto shortfall = f_.points("points_shortfall", Need::optional);
+        const auto campaign = f_.points("campaign_points_reversed", Need::optional);
+        const bool voided = f_.flag("voided");
+        const auto uid = f_.text("member_uid");
+        if (auto bad = malformed()) return *bad;
+        auto sale = db_.prepare(
+                           "SELECT s.id, m.uid FROM sales s LEFT JOIN members m ON m.id = s.member_id "
+                           "WHERE s.program_id = ? AND s.store = ? AND s.terminal = ? AND s.receipt = ?")
+                        .bind_all(program_.id, e_.store, r.terminal, r.number)
+                        .one([](const Statement& row) { return std::pair(row.int64(0), row.optional_text(1)); });
+        if (!sale) return make_error(Errc::exceeds_sale, "sale.refunded of receipt " + r.key + ", not booked here");
+        if (sale->second.value_or("") != uid)
+            return make_error(Errc::unauthorized, "sale.refunded of receipt " + r.key + " names member " +
+                                                      (uid.empty() ? "(none)" : uid) + ", not the sale's");
         db_.prepare(
                "UPDATE sales SET refunded_minor = refunded_minor + ?, points_reversed = points_reversed + ?, "
                "points_restored = points_restored + ?, "
                "status = CASE WHEN refunded_minor + ? >= net_minor THEN (CASE WHEN ? THEN 'voided' ELSE 'refunded' END) "
-               "ELSE 'partially_refunded' END "
-               "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?")
-            .bind_all(amount, reversed, restored, amount, voided, program_.id, str_of(p_, "store"),
-                      str_of(p_, "terminal"), str_of(p_, "receipt"))
+               "ELSE 'partially_refunded' END WHERE id = ?")
+            .bind_all(amount, reversed + shortfall, restored, amount, std::int64_t{voided ? 1 : 0}, sale->first)
             .run();
-        const auto uid = str_of(p_, "member_uid");
         if (uid.empty()) return {};
         const auto id = member(uid);
-        const auto ref = "receipt:" + key;
+        const auto ref = "receipt:" + r.key;
         settle(id);
         if (reversed > 0) {
-            const auto earned = ctx_.ledger.find_by_key("sale-earn:" + key);
+            const auto earned = ctx_.ledger.find_by_key("sale-earn:" + r.key);
             out_.shortfall += ctx_.ledger.reverse_earn(id, earned ? earned->id : 0, reversed, "refund", ref,
                                                        next_key("reverse"));
         }
         if (restored > 0) {
-            if (const auto paid = ctx_.ledger.find_by_key("sale-pay:" + key))
+            if (const auto paid = ctx_.ledger.find_by_key("sale-pay:" + r.key))
                 ctx_.ledger.restore_debit(id, paid->id, restored, "refund", ref, next_key("restore"));
             else
                 earn(id, restored, "refund: points paid back", next_key("restore"), LedgerKind::reverse, ref);
         }
-        return take(id, int_of(p_, "campaign_points_reversed"), LedgerKind::reverse, "refund: campaign bonus",
-                    next_key("campaign"));
+        return take(id, campaign, LedgerKind::reverse, "refund: campaign bonus", next_key("campaign"));
     }
 
     Result<void> campaign_fired() {
         auto uid = required_uid();
         if (!uid) return uid.error();
-        std::int64_t points = 0;
-        if (auto c = p_.find("campaigns"); c != p_.end() && c->is_array())
-            for (const auto& f : *c) points += f.is_object() ? int_of(f, "points") : 0;
+        const auto points = f_.points_sum("campaigns", "points");
+        if (auto bad = malformed()) return *bad;
         if (points <= 0) return {};
         const auto id = member(*uid);
         earn(id, points, "campaign bonus", next_key("bonus"), LedgerKind::bonus);
@@ -310,32 +365,50 @@ private:
     }
 
     Result<void> adjusted() {
-        const auto delta = int_of(p_, "delta");
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto delta = f_.integer("delta", -max_event_points, max_event_points);
+        const auto reason = "adjusted: " + f_.text("reason");
+        if (auto bad = malformed()) return *bad;
         if (delta >= 0) {
-            auto uid = required_uid();
-            if (!uid) return uid.error();
-            earn(member(*uid), delta, "adjusted: " + str_of(p_, "reason"), next_key("adjust"), LedgerKind::adjust);
+            earn(member(*uid), delta, reason, next_key("adjust"), LedgerKind::adjust);
             return {};
         }
-        return take_points("member_uid", -delta, LedgerKind::adjust, "adjusted: " + str_of(p_, "reason"));
+        return take(member(*uid), -delta, LedgerKind::adjust, reason, next_key(to_string(LedgerKind::adjust)));
+    }
+
+    Result<void> redeemed() {
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto points = f_.points("points");
+        const auto reward = f_.text("reward");
+        if (auto bad = malformed()) return *bad;
+        return take(member(*uid), points, LedgerKind::redeem, "reward " + reward,
+                    next_key(to_string(LedgerKind::redeem)));
     }
 
     // The terminal expired lots past their date: the same lots are past it here.
     Result<void> expired() {
         auto uid = required_uid();
         if (!uid) return uid.error();
+        const auto there = f_.points("points");
+        if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
         const auto here = ctx_.ledger.settle_member(id, at_);
-        const auto there = int_of(p_, "points");
         if (here < there) out_.note = "terminal expired " + std::to_string(there) + " points, " + std::to_string(here) + " here";
         return {};
     }
 
     Result<void> merged() {
         auto survivor = required_uid("survivor_uid");
-        auto absorbed = required_uid("absorbed_uid");
         if (!survivor) return survivor.error();
+        auto absorbed = required_uid("absorbed_uid");
         if (!absorbed) return absorbed.error();
+        // Not booked from here (the merge moves what this database holds), but
+        // the hub's applied table records them: in range or refused.
+        f_.points("points_available", Need::optional);
+        f_.points("points_pending", Need::optional);
+        if (auto bad = malformed()) return *bad;
         const auto s = member(*survivor);
         const auto a = member(*absorbed);
         auto done = ctx_.members.merge(s, a, "merged at " + e_.store + "/" + e_.terminal, "replica");
@@ -346,15 +419,15 @@ private:
     Result<void> tag(bool added) {
         auto uid = required_uid();
         if (!uid) return uid.error();
+        const auto tag = f_.text("tag", Need::required);
+        const auto source = f_.text("source");
+        if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
-        const auto tag = str_of(p_, "tag");
-        if (tag.empty()) return make_error(Errc::invalid_argument, e_.type + " without tag");
         if (added)
             db_.prepare(
                    "INSERT INTO member_tags(member_id, tag, source, added_at, added_by) VALUES (?, ?, ?, ?, ?) "
                    "ON CONFLICT DO NOTHING")
-                .bind_all(id, tag, str_of(p_, "source") == "rule" ? "rule" : "manual", to_unix(at_),
-                          str_of(p_, "source"))
+                .bind_all(id, tag, source == "rule" ? "rule" : "manual", to_unix(at_), source)
                 .run();
         else
             db_.prepare("DELETE FROM member_tags WHERE member_id = ? AND tag = ?").bind_all(id, tag).run();
@@ -379,12 +452,6 @@ private:
                                   reason, std::move(reference), key, std::nullopt});
     }
 
-    Result<void> take_points(const char* field, Points points, LedgerKind kind, const std::string& reason) {
-        auto uid = required_uid(field);
-        if (!uid) return uid.error();
-        return take(member(*uid), points, kind, reason, next_key(to_string(kind)));
-    }
-
     // Takes what the member has here; the rest is the shortfall, reported, never
     // refused: the points were spent at the store, whatever this copy says.
     Result<void> take(MemberId id, Points points, LedgerKind kind, const std::string& reason, const std::string& key) {
@@ -405,6 +472,7 @@ private:
     Database& db_;
     const ReplicatedEvent& e_;
     const json& p_;
+    EventFields f_;
     const CachedProgram& program_;
     Timestamp at_;
     ReplicationOutcome out_;
@@ -448,18 +516,27 @@ Result<std::vector<std::string>> Replication::check_tiers(const std::map<std::st
 Result<ReplicationOutcome> Replication::apply(const ReplicatedEvent& event) {
     return guarded([&]() -> Result<ReplicationOutcome> {
         if (!event.payload.is_object()) return make_error(Errc::invalid_argument, event.type + ": payload is not an object");
-        Transaction tx(*ctx_.db);
-        ReplayScope scope(ctx_, event);
-        Result<ReplicationOutcome> out = make_error(Errc::not_found, "");
-        if (event.type == "program.updated") {
-            out = adopt_program(ctx_, event);
-        } else if (const auto* program = ctx_.program(event.program)) {
-            out = Replay(ctx_, event, *program).run();
-        } else {
-            return make_error(Errc::not_found, "program " + event.program + " is not known here");
+        try {
+            Transaction tx(*ctx_.db);
+            ReplayScope scope(ctx_, event);
+            Result<ReplicationOutcome> out = make_error(Errc::not_found, "");
+            if (event.type == "program.updated") {
+                out = adopt_program(ctx_, event);
+            } else if (const auto* program = ctx_.program(event.program)) {
+                out = Replay(ctx_, event, *program).run();
+            } else {
+                return make_error(Errc::not_found, "program " + event.program + " is not known here");
+            }
+            if (out) tx.commit();
+            return out;
+        } catch (const StorageError& e) {
+            // A key this database holds already (a ledger idempotency key, a card
+            // number): this event conflicts with one applied before, and only it
+            // is refused; its savepoint is rolled back. Anything else is a real
+            // storage failure for the caller.
+            if (!e.is_constraint()) throw;
+            return make_error(Errc::conflict, event.type + " conflicts with what is booked here: " + e.what());
         }
-        if (out) tx.commit();
-        return out;
     });
 }
 

@@ -2,9 +2,14 @@
 // files, real engine events, the real wire encoding.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
+#include "process.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -13,6 +18,7 @@ using namespace loyalty;
 using namespace loyalty::sync;
 using loyalty::sync::test::Terminal;
 using loyalty::sync::test::member_uid;
+using loyalty::sync::test::run_command;
 
 namespace {
 
@@ -301,4 +307,160 @@ TEST_CASE("points the hub's copy of a member does not have are booked as far as 
     CHECK(hub->member("TEST", member_uid(0))->points == 0);  // never below zero
     CHECK(hub->shortfall_points("TEST") == 300);
     CHECK(hub->engine().ledger().verify_all().empty());
+}
+
+namespace {
+
+Ack ack_of(const HubApplyReport& report, const TerminalAddress& a) {
+    for (const auto& out : report.publish)
+        if (out.topic == acks_topic(a)) {
+            auto ack = decode_ack(out.payload);
+            REQUIRE(ack.ok());
+            return *ack;
+        }
+    FAIL("no ack for " << a.store << "/" << a.terminal);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("an event that cannot be applied is parked alone: its batch and another store's in the same transaction commit") {
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    Terminal other(dir.path() / "t2.db", "S002", "T01", 1);
+    for (int i = 0; i < 3; ++i) t.sell(0);
+    for (int i = 0; i < 2; ++i) other.sell(0);
+    auto events = t.engine().outbox().pending("S001", "T01", 0, 1000);
+    // A second sale under receipt T01-1 in the middle of the batch (a store's
+    // software reusing a number): its ledger keys and receipt are taken.
+    const auto first_sale = std::find_if(events.begin(), events.end(),
+                                         [](const OutboxEvent& e) { return e.type == "sale.committed"; });
+    REQUIRE(first_sale != events.end());
+    auto copy = *first_sale;
+    copy.event_id = "reused-receipt";
+    events.insert(first_sale + 1, copy);
+    for (std::size_t i = 0; i < events.size(); ++i) events[i].seq = static_cast<std::int64_t>(i) + 1;
+    const auto parked_seq = std::find_if(events.begin(), events.end(), [](const OutboxEvent& e) {
+                                return e.event_id == "reused-receipt";
+                            })->seq;
+    const auto all = static_cast<std::int64_t>(events.size());
+    const auto a = address_of(t);
+    auto hub = open_hub(dir.path() / "hub.db");
+    auto r = hub->apply({{events_topic(a), encode_batch(a, 0, 0, events), {}}, batch_of(other, 0, 1000)}, 1000);
+    REQUIRE(r.ok());
+    CHECK(r->dead_letters == 1);
+    CHECK(r->applied == all + other.last_seq());  // the parked one is consumed too
+    CHECK(ack_of(*r, a).through == all);
+    CHECK(ack_of(*r, address_of(other)).through == other.last_seq());
+    const auto dead = hub->dead_letters();
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].reason == "conflict");
+    CHECK(dead[0].event_id == "reused-receipt");
+    CHECK(dead[0].store == "S001");
+    CHECK(dead[0].seq == parked_seq);
+    // Nothing of it was booked: each store's member has exactly its terminals' points.
+    const auto uid = member_uid(0);
+    CHECK(hub->member("TEST", uid)->points == t.ledger_points(uid) + other.ledger_points(uid));
+    CHECK(hub->engine().ledger().verify_all().empty());
+
+    // Replayed without a fix it is refused again, with its reason, and changes nothing.
+    auto again = hub->replay(dead[0].id, 2000);
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->applied);
+    CHECK(again->reason.starts_with("conflict"));
+    CHECK(hub->member("TEST", uid)->points == t.ledger_points(uid) + other.ledger_points(uid));
+    CHECK(hub->dead_letters().size() == 1);
+}
+
+TEST_CASE("loyalty-hub --dead-letters lists a parked event and --replay applies it once the program is known") {
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    t.sell(0);
+    const auto cleared = t.last_seq();
+    engine_database(t.engine()).exec("DELETE FROM outbox");  // the program's own event goes with it
+    t.sell(0);
+    {
+        auto hub = open_hub(dir.path() / "hub.db");
+        auto r = hub->apply({batch_of(t, cleared, 100)}, 1000);
+        REQUIRE(r.ok());
+        REQUIRE(r->dead_letters > 0);
+        CHECK_FALSE(hub->member("TEST", member_uid(0)));
+    }
+    const auto config = dir.path() / "hub.toml";
+    std::ofstream(config) << "[hub]\ndb = \"hub.db\"\n[broker]\nuri = \"tcp://127.0.0.1:1\"\n";
+    const auto log = dir.path() / "hub-cli.log";
+    auto output = [&] {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    REQUIRE(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--dead-letters"}, log) == 0);
+    CHECK(output().find("unknown_program") != std::string::npos);
+    CHECK(output().find("S001") != std::string::npos);
+
+    auto hub = open_hub(dir.path() / "hub.db");
+    const auto parked = hub->dead_letters();
+    REQUIRE(!parked.empty());
+    // Still no program: the replay says why and changes nothing.
+    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(parked.front().id)}, log) == 3);
+    CHECK(output().find("not applied: unknown_program") != std::string::npos);
+    // Head office loads the program; each parked event then applies, once.
+    REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
+    for (const auto& d : parked)
+        CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(d.id)}, log) == 0);
+    REQUIRE(hub->member("TEST", member_uid(0)));
+    const auto points = hub->member("TEST", member_uid(0))->points;
+    CHECK(points > 0);
+    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(parked.back().id)}, log) == 2);
+    CHECK(hub->member("TEST", member_uid(0))->points == points);
+    for (const auto& d : hub->dead_letters()) CHECK(d.replayed_at_ms.has_value());
+}
+
+TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even those above the hub's counter") {
+    loyalty::test::TempDir dir;
+    Terminal before(dir.path() / "t1.db", "S001", "T01", 1);
+    before.sell(0);
+    auto hub = open_hub(dir.path() / "hub.db");
+    REQUIRE(hub->apply({batch_of(before, 0, 1000)}, 1000).ok());
+    const auto n = before.last_seq();
+    REQUIRE(hub->last_seq("S001", "T01") == n);
+    // The same codes with another history, longer than what the hub has (a
+    // database restored from an older backup, then more sales).
+    Terminal forked(dir.path() / "t1-restored.db", "S001", "T01", 1);
+    while (forked.last_seq() < n + 3) forked.sell(0);
+    const auto m = forked.last_seq();
+    const auto a = address_of(forked);
+    auto r = hub->apply({batch_of(forked, 0, static_cast<int>(n)), batch_of(forked, n, 1000, 0)}, 2000);
+    REQUIRE(r.ok());
+    CHECK(r->applied == 0);  // not even the events above the counter: they may follow the fork
+    CHECK(r->resequences == 2);
+    CHECK(hub->last_seq("S001", "T01") == n);
+    bool told = false;
+    for (const auto& out : r->publish) {
+        REQUIRE(out.topic == acks_topic(a));  // no ack: only the resequence, on the stream's acks topic
+        auto rs = decode_resequence(out.payload);
+        REQUIRE(rs.ok());
+        CHECK(rs->through == n);
+        told = true;
+    }
+    CHECK(told);
+    auto asked = [&] { return hub->terminals().at(0).resequence_through; };  // for --status
+    CHECK(asked() == n);
+
+    // The agent's answer: its waiting events after the hub's sequence, in order.
+    const auto old_numbering = forked.engine().outbox().pending("S001", "T01", 0, 1000);
+    REQUIRE(forked.engine().outbox().renumber_after("S001", "T01", n) == static_cast<int>(m));
+    auto renumbered = hub->apply({batch_of(forked, n, 1000)}, 3000);
+    REQUIRE(renumbered.ok());
+    CHECK(renumbered->resequences == 0);
+    CHECK(ack_of(*renumbered, a).through == n + m);
+    CHECK(hub->last_seq("S001", "T01") == n + m);
+    CHECK_FALSE(asked());
+    // A late copy of the old numbering changes nothing: its events are known by id.
+    const auto applied = hub->applied_count();
+    auto late = hub->apply({{events_topic(a), encode_batch(a, 0, 0, old_numbering), {}}}, 4000);
+    REQUIRE(late.ok());
+    CHECK(late->applied == 0);
+    CHECK(late->resequences == 0);
+    CHECK(ack_of(*late, a).through == n + m);
+    CHECK(hub->applied_count() == applied);
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "raw_client.hpp"
 #include "running.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -43,31 +44,6 @@ HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db, const s
     c.full_sync = false;
     return c;
 }
-
-// A raw Paho client, for what the agent would never send.
-struct RawClient {
-    mqtt::async_client client;
-    RawClient(const BrokerConfig& b) : client(b.uri, b.client_id, mqtt::create_options(MQTTVERSION_5), nullptr) {
-        auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true);
-        if (!b.username.empty()) opts.user_name(b.username).password(b.password);
-        client.connect(opts.finalize())->wait();
-    }
-    ~RawClient() {
-        try {
-            client.disconnect()->wait();
-        } catch (const mqtt::exception&) {
-        }
-    }
-    // The PUBACK reason code (0 = accepted).
-    int publish(const std::string& topic, const std::string& payload) {
-        try {
-            client.publish(topic, payload.data(), payload.size(), 1, false)->wait();
-            return 0;
-        } catch (const mqtt::exception& e) {
-            return e.get_reason_code() ? e.get_reason_code() : -1;
-        }
-    }
-};
 
 }  // namespace
 

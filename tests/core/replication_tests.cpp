@@ -143,7 +143,7 @@ TEST_CASE("an event for an unknown program or without its member is refused and 
     Fixture a;
     Hub hub;
     const nlohmann::json sale{{"member_uid", "u-1"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "R1"},
-                              {"net", 1000}, {"points_earned", 10}};
+                              {"net", 1000}, {"points_earned", 10}, {"points_paid", 0}};
     auto unknown = hub.engine->replication().apply(
         ReplicatedEvent{"ev-1", "sale.committed", "NOPE", "S001", "T01", a.clock.now(), sale});
     REQUIRE_FALSE(unknown.ok());
@@ -220,25 +220,85 @@ TEST_CASE("a deferred tier check moves the member once, when the hub asks at the
     CHECK(hub.engine->replication().check_tiers(due)->empty());  // nothing moves twice
 }
 
-TEST_CASE("fields of the wrong type in a replicated event read as absent: refused or booked as zero, never thrown") {
+TEST_CASE("fields of the wrong type, missing or out of range refuse the event naming the field, and write nothing") {
     Fixture a;
     Hub hub;
     hub.take_from(*a.engine);  // the program
-    const std::vector<std::pair<std::string, nlohmann::json>> odd{
-        {"member.consent_changed", {{"member_uid", "u-9"}, {"marketing", "yes"}}},
+    struct Odd {
+        std::string type;
+        nlohmann::json payload;
+        std::string field;  // named in the refusal
+    };
+    const std::vector<Odd> odd{
+        {"member.consent_changed", {{"member_uid", "u-9"}, {"marketing", "yes"}}, "marketing"},
         {"sale.committed", {{"member_uid", "u-9"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "X"},
-                            {"net", "12.00"}, {"points_earned", 1.5}}},
-        {"points.adjusted", {{"member_uid", 42}, {"delta", "ten"}}},
-        {"campaign.fired", {{"member_uid", "u-9"}, {"campaigns", {{{"points", "50"}}, 7}}}},
-        {"card.blocked", {{"card", 8800}, {"status", true}}},
-        {"member.merged", {{"survivor_uid", "u-9"}, {"absorbed_uid", nullptr}}},
+                            {"net", "12.00"}, {"points_earned", 15}, {"points_paid", 0}}, "net"},
+        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200}, {"points_earned", 1.5},
+                            {"points_paid", 0}}, "points_earned"},
+        {"sale.committed", {{"member_uid", 9}, {"receipt", "X"}, {"net", 1200}, {"points_earned", 15},
+                            {"points_paid", 0}}, "member_uid"},
+        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200},
+                            {"points_earned", 9223372036854775807LL}, {"points_paid", 0}}, "points_earned"},
+        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200}, {"points_paid", 0}},
+         "points_earned"},
+        {"points.adjusted", {{"member_uid", 42}, {"delta", 10}}, "member_uid"},
+        {"points.adjusted", {{"member_uid", "u-9"}, {"delta", "ten"}}, "delta"},
+        {"campaign.fired", {{"member_uid", "u-9"}, {"campaigns", {{{"points", "50"}}, 7}}}, "campaigns"},
+        {"card.blocked", {{"card", 8800}, {"status", true}}, "card"},
+        {"member.merged", {{"survivor_uid", "u-9"}, {"absorbed_uid", nullptr}}, "absorbed_uid"},
     };
     int n = 0;
-    for (const auto& [type, payload] : odd) {
+    for (const auto& o : odd) {
         auto done = hub.engine->replication().apply(
-            ReplicatedEvent{"odd-" + std::to_string(++n), type, "TEST", "S001", "T01", a.clock.now(), payload});
-        if (!done) CHECK(done.error().code == Errc::invalid_argument);
+            ReplicatedEvent{"odd-" + std::to_string(++n), o.type, "TEST", "S001", "T01", a.clock.now(), o.payload});
+        REQUIRE_FALSE(done.ok());
+        CHECK(done.error().code == Errc::invalid_argument);
+        CHECK_MESSAGE(done.error().message.find(o.field) != std::string::npos, done.error().message);
     }
-    CHECK(total(hub.member("u-9")) == 0);
+    CHECK_FALSE(hub.engine->members().get_by_uid("u-9").ok());  // not even adopted
+    CHECK(engine_database(*hub.engine).prepare("SELECT count(*) FROM sales").scalar() == 0);
     CHECK(hub.engine->ledger().verify_all().empty());
+}
+
+TEST_CASE("a replicated event books only its own store's receipts; a refund names the sale's own member") {
+    Fixture a;
+    Hub hub;
+    const auto m = a.enroll("13800000705");
+    const auto uid = a.engine->members().get(m)->uid;
+    a.sell(m, "R1", {line("TS-1", "apparel", 1, 30000)});
+    hub.take_from(*a.engine);
+    const auto before = total(hub.member(uid));
+    REQUIRE(before > 0);
+    const auto at = a.clock.now();
+    // Store S002 refunding S001's receipt: refused, nothing changes.
+    const nlohmann::json foreign{{"member_uid", uid}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "R1"},
+                                 {"amount", 30000}, {"points_reversed", before}, {"points_restored", 0}};
+    auto refused = hub.engine->replication().apply(
+        ReplicatedEvent{"f-1", "sale.refunded", "TEST", "S002", "T01", at, foreign});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == Errc::unauthorized);
+    // Without a store field it is S002's own receipt R1: never booked there.
+    auto unnamed = foreign;
+    unnamed.erase("store");
+    auto unknown = hub.engine->replication().apply(
+        ReplicatedEvent{"f-2", "sale.refunded", "TEST", "S002", "T01", at, unnamed});
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::exceeds_sale);
+    // S001's own refund of R1 naming another member: refused too.
+    auto other = foreign;
+    other["member_uid"] = "someone-else";
+    auto wrong_member = hub.engine->replication().apply(
+        ReplicatedEvent{"f-3", "sale.refunded", "TEST", "S001", "T01", at, other});
+    REQUIRE_FALSE(wrong_member.ok());
+    CHECK(wrong_member.error().code == Errc::unauthorized);
+    CHECK(total(hub.member(uid)) == before);
+    CHECK(engine_database(*hub.engine).prepare("SELECT refunded_minor FROM sales WHERE receipt = 'R1'").scalar() == 0);
+    // A second sale under a receipt booked already is a conflict, not a second earn.
+    const nlohmann::json again{{"member_uid", uid}, {"receipt", "R1"}, {"net", 500}, {"points_earned", 5},
+                               {"points_paid", 0}};
+    auto twice = hub.engine->replication().apply(
+        ReplicatedEvent{"f-4", "sale.committed", "TEST", "S001", "T01", at, again});
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == Errc::conflict);
+    CHECK(total(hub.member(uid)) == before);
 }

@@ -189,6 +189,34 @@ TEST_CASE("every committed sale writes its event in the same transaction, number
     CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).front().seq == 3);
 }
 
+TEST_CASE("waiting events renumbered after the hub's sequence keep their order and ids; the next one follows") {
+    Fixture f;
+    const auto m = f.enroll("13800000019");
+    for (int i = 0; i < 4; ++i) f.sell(m, "RN" + std::to_string(i), {line("TS-1", "apparel", 1, 10000)});
+    auto& outbox = f.engine->outbox();
+    REQUIRE(outbox.acknowledge_through("S001", "T01", 2) == 2);
+    const auto waiting = outbox.pending("S001", "T01", 0, 100);
+    REQUIRE(waiting.size() >= 4);
+    // The hub applied other events through 40 (a restored database's sequences).
+    CHECK(outbox.renumber_after("S001", "T01", 40) == static_cast<int>(waiting.size()));
+    const auto moved = outbox.pending("S001", "T01", 0, 100);
+    REQUIRE(moved.size() == waiting.size());
+    for (std::size_t i = 0; i < moved.size(); ++i) {
+        CHECK(moved[i].seq == 41 + static_cast<std::int64_t>(i));
+        CHECK(moved[i].event_id == waiting[i].event_id);
+    }
+    f.sell(m, "RN-next", {line("TS-1", "apparel", 1, 10000)});
+    CHECK(outbox.pending("S001", "T01", 0, 100).back().seq > moved.back().seq);
+    // A second copy of the hub's message: they follow 40 already, nothing moves.
+    CHECK(outbox.renumber_after("S001", "T01", 40) == 0);
+    CHECK(outbox.pending("S001", "T01", 0, 100).front().seq == 41);
+    // Nothing waiting: the counter still moves past the hub's, so no number is reused.
+    outbox.acknowledge_through("S001", "T01", 1000);
+    CHECK(outbox.renumber_after("S001", "T01", 500) == 0);
+    f.sell(m, "RN-after", {line("TS-1", "apparel", 1, 10000)});
+    CHECK(outbox.pending("S001", "T01", 0, 100).front().seq == 501);
+}
+
 TEST_CASE("a sale's event and fingerprint are the text nlohmann writes, awkward characters included") {
     // The commit path writes both texts directly for speed: they must stay what an
     // nlohmann::json document of the same fields dumps (stored fingerprints keep

@@ -43,6 +43,13 @@ public:
                                      int limit);
     // Deletes every event of the terminal up to and including seq (the hub's ack).
     int acknowledge_through(const std::string& store, const std::string& terminal, std::int64_t seq);
+    // The terminal's history forked (its database restored from a backup): the
+    // hub applied other events under sequences still waiting here. Moves every
+    // waiting event of the terminal, in order, to just after `after` (the hub's
+    // last applied sequence), and the terminal's counter with them, so nothing
+    // is dropped and the next event follows on. Returns how many moved (0 when
+    // they follow `after` already; the counter is still brought past it).
+    int renumber_after(const std::string& store, const std::string& terminal, std::int64_t after);
     std::int64_t backlog();
     // Every (store, terminal) that has written events to this database (the kiosk,
     // the tills, loyalty-admin...), from the sequence table: one row each, however

@@ -48,10 +48,17 @@ class Replication {
 public:
     explicit Replication(EngineContext& ctx) : ctx_(ctx) {}
 
-    // Applies one event inside its own savepoint. Refusals are values:
-    // not_found for a program this database does not know (a program.updated
-    // event or an operator's load brings it), invalid_argument for a payload
-    // that lacks what its type needs; nothing is written then.
+    // Applies one event inside its own savepoint. The event's store and
+    // terminal are the ones it was authenticated for (the hub takes them from
+    // the topic), never the payload's. Refusals are values, and nothing is
+    // written then:
+    //   not_found         a program this database does not know (a
+    //                     program.updated event or an operator's load brings it)
+    //   invalid_argument  a field missing, mistyped or out of range (named)
+    //   unauthorized      the event names another store's sale or another
+    //                     member's card or receipt
+    //   exceeds_sale      a refund of a sale not booked here
+    //   conflict          a receipt or key booked already by another event
     Result<ReplicationOutcome> apply(const ReplicatedEvent& event);
     // The deferred tier checks: each member (by uid) as of the time of its last
     // event. Returns the members whose tier moved.

@@ -40,6 +40,7 @@ struct HubApplyReport {
     std::int64_t duplicates = 0;
     std::int64_t held = 0;  // arrived ahead of a gap, kept until it fills
     std::int64_t dead_letters = 0;
+    std::int64_t resequences = 0;  // terminals whose history forked, asked to renumber
     std::vector<std::string> dead_letter_notes;  // "topic: reason: detail", for the log
 };
 
@@ -54,6 +55,18 @@ struct DeadLetter {
     std::string topic;
     std::string reason;
     std::string detail;
+    std::int64_t id = 0;
+    std::int64_t received_at_ms = 0;
+    // Of one event parked at its turn (empty / 0 for a whole message refused):
+    std::string store, terminal, event_id;
+    std::int64_t seq = 0;
+    std::optional<std::int64_t> replayed_at_ms;  // applied since by --replay
+};
+
+// What `loyalty-hub --replay ID` did with one parked event.
+struct ReplayOutcome {
+    bool applied = false;
+    std::string reason;  // why not: the dead-letter reason and detail of this try
 };
 
 struct TerminalStatus {
@@ -62,6 +75,8 @@ struct TerminalStatus {
     std::optional<std::int64_t> skew_ms;
     std::optional<std::int64_t> last_seen_ms;
     std::string presence;  // "online", "offline/lost", "offline/shutdown" or ""
+    // Its history forked: asked to renumber after this sequence, not done yet.
+    std::optional<std::int64_t> resequence_through;
 };
 
 class HubStore {
@@ -84,6 +99,10 @@ public:
     std::int64_t applied_count();
     std::int64_t held_count();
     std::vector<DeadLetter> dead_letters();
+    // Retries one parked event (a dead letter of one event) after a fix: applied
+    // now if it applies, otherwise why not; nothing changes then. A dead letter
+    // of a whole message, or one applied already, is an invalid_argument error.
+    Result<ReplayOutcome> replay(std::int64_t dead_letter_id, std::int64_t now_ms);
     std::optional<Presence> presence(const std::string& store, const std::string& terminal);
     std::optional<std::int64_t> skew_ms(const std::string& store, const std::string& terminal);
     std::vector<TerminalStatus> terminals();

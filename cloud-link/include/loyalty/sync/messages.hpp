@@ -20,6 +20,9 @@ inline constexpr std::size_t max_payload_bytes = 1024 * 1024;
 // (far beyond any agent's window); further is refused ("out_of_window"), so a
 // broken or hostile store cannot fill the hub's held table.
 inline constexpr std::int64_t max_hold_ahead = 100000;
+// Sequences, bases and times in milliseconds read from a message: whole numbers
+// in [0, 2^53] (exact in any JSON reader), so sums of two never overflow.
+inline constexpr std::int64_t max_wire_integer = std::int64_t{1} << 53;
 
 // Dead-letter reasons, the prefix of a decode error's message.
 namespace reason {
@@ -33,6 +36,13 @@ inline constexpr const char* bad_signature = "bad_signature";
 inline constexpr const char* unknown_schema = "unknown_schema";
 inline constexpr const char* out_of_window = "out_of_window";
 inline constexpr const char* unknown_program = "unknown_program";
+// One event of a batch, parked on its own (consumed, so the terminal goes on):
+inline constexpr const char* malformed_event = "malformed_event";      // a field missing, mistyped or out of range
+inline constexpr const char* foreign_reference = "foreign_reference";  // names another store's sale, card, member
+inline constexpr const char* unknown_receipt = "unknown_receipt";      // a refund of a sale the hub never booked
+inline constexpr const char* conflict = "conflict";                    // a receipt or key booked by another event
+// A batch whose base would move the hub past events it never applied.
+inline constexpr const char* bad_base = "bad_base";
 }  // namespace reason
 // "malformed: missing seq" -> "malformed"
 std::string reason_of(const Error& error);
@@ -98,5 +108,18 @@ struct DownMessage {
     std::map<std::string, std::int64_t> through;  // terminal -> hub applied-through (snapshots)
 };
 Result<DownMessage> decode_down(std::string_view payload);
+
+// Hub -> one terminal (its acks topic): the terminal's history forked (a store
+// database restored from a backup reuses sequence numbers the hub has applied
+// with other events). The terminal renumbers its unacknowledged events after
+// `through`, the hub's last applied sequence, and sends them again.
+struct Resequence {
+    std::string store;
+    std::string terminal;
+    std::int64_t through = 0;
+    std::int64_t seq = 0;  // the sequence at which the hub saw another event id
+};
+std::string encode_resequence(const Resequence& r);
+Result<Resequence> decode_resequence(std::string_view payload);
 
 }  // namespace loyalty::sync
