@@ -32,13 +32,15 @@ double seconds_since(Stopwatch::time_point start) {
 // The raw baseline: one insert and one update in a transaction, the engine's pragmas
 // (WAL, synchronous=FULL), nothing else.
 class RawTransactions {
-public:
+  public:
     explicit RawTransactions(const std::filesystem::path& path) {
         std::filesystem::remove(path);
         sqlite3_open(path.c_str(), &db_);
-        sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE c(id INTEGER PRIMARY KEY, n INTEGER);"
-                          "INSERT INTO c VALUES (1, 0);",
+        sqlite3_exec(db_,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE c(id INTEGER "
+                     "PRIMARY KEY, n INTEGER);"
+                     "INSERT INTO c VALUES (1, 0);",
                      nullptr, nullptr, nullptr);
         sqlite3_prepare_v2(db_, "INSERT INTO t(v) VALUES (?)", -1, &insert_, nullptr);
         sqlite3_prepare_v2(db_, "UPDATE c SET n = n + 1 WHERE id = 1", -1, &update_, nullptr);
@@ -61,7 +63,7 @@ public:
         sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
     }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* update_ = nullptr;
@@ -72,13 +74,15 @@ private:
 // in turn from a pool of 100, as a store's regulars would come back (one member buying
 // thousands of times would measure the tier check's sum over their history instead).
 class EngineSales {
-public:
-    EngineSales(const std::filesystem::path& path, const ProgramConfig& program) : program_(program.code) {
+  public:
+    EngineSales(const std::filesystem::path& path, const ProgramConfig& program)
+        : program_(program.code) {
         std::filesystem::remove(path);
         auto engine = Engine::open(path, clock_);
         if (!engine) throw std::runtime_error(engine.error().message);
         engine_ = std::move(*engine);
-        if (!engine_->programs().save(program, "bench")) throw std::runtime_error("cannot save program");
+        if (!engine_->programs().save(program, "bench"))
+            throw std::runtime_error("cannot save program");
         EnrollRequest e;
         e.program = program.code;
         e.consent_privacy = true;
@@ -98,7 +102,7 @@ public:
         if (!engine_->sales().commit(s)) throw std::runtime_error("commit failed");
     }
 
-private:
+  private:
     SystemClock clock_;
     std::unique_ptr<Engine> engine_;
     std::string program_;
@@ -110,7 +114,9 @@ private:
 double cpu_seconds() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -134,7 +140,8 @@ void commit_block(Committer& committer, int n, Spent& spent) {
 int main(int argc, char** argv) {
     const std::filesystem::path dir = argc > 1 ? argv[1] : "build/bench-data";
     std::filesystem::create_directories(dir);
-    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                            "assets/config/demo-program.toml");
     if (!program) {
         std::fprintf(stderr, "core_bench: %s\n", program.error().message.c_str());
         return 1;
@@ -160,7 +167,8 @@ int main(int argc, char** argv) {
     const double commits = double{kBlock} * kBlocks;
     std::printf("core.commit.raw_sqlite_txn_per_s %.0f\n", commits / raw_spent.wall);
     std::printf("core.commit.sales_per_s %.0f\n", commits / engine_spent.wall);
-    std::printf("core.commit.ratio_to_raw %.2f (target >= 0.50)\n", raw_spent.wall / engine_spent.wall);
+    std::printf("core.commit.ratio_to_raw %.2f (target >= 0.50)\n",
+                raw_spent.wall / engine_spent.wall);
     std::printf("core.commit.cpu_us raw %.0f, sale %.0f\n", raw_spent.cpu / commits * 1e6,
                 engine_spent.cpu / commits * 1e6);
 
@@ -169,14 +177,16 @@ int main(int argc, char** argv) {
     const auto lookup_db = dir / "lookup-1m.db";
     SystemClock clock;
     DatabaseOptions options;
-    options.integrity_check_on_open = false;  // checked once when made; a 1M-member check costs seconds
+    options.integrity_check_on_open =
+        false;  // checked once when made; a 1M-member check costs seconds
     auto opened = Engine::open(lookup_db, clock, EngineOptions{{}, options});
     if (!opened) {
         std::fprintf(stderr, "core_bench: %s\n", opened.error().message.c_str());
         return 1;
     }
     auto& e = **opened;
-    const auto existing = engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
+    const auto existing =
+        engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
     if (existing != kMembers) {
         if (auto saved = e.programs().save(*program, "bench"); !saved) {
             std::fprintf(stderr, "core_bench: %s\n", saved.error().message.c_str());
@@ -199,9 +209,11 @@ int main(int argc, char** argv) {
         const auto card = bulk_card_number(pick(rng));
         const auto start = Stopwatch::now();
         auto m = e.members().identify(program->code, IdentityKind::card_number, card);
-        micros.push_back(std::chrono::duration<double, std::micro>(Stopwatch::now() - start).count());
+        micros.push_back(
+            std::chrono::duration<double, std::micro>(Stopwatch::now() - start).count());
         if (!m) {
-            std::fprintf(stderr, "core_bench: lookup of %s failed: %s\n", card.c_str(), m.error().message.c_str());
+            std::fprintf(stderr, "core_bench: lookup of %s failed: %s\n", card.c_str(),
+                         m.error().message.c_str());
             return 1;
         }
     }

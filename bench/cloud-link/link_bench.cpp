@@ -16,11 +16,11 @@
 #include <thread>
 
 #include "broker.hpp"
-#include "running.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
-#include "loyalty/storage/engine_storage.hpp"
+#include "running.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -33,7 +33,9 @@ namespace {
 constexpr std::int64_t drain_events = 100000;
 constexpr std::int64_t offline_events = 50000;
 
-double seconds_since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
+double seconds_since(Steady::time_point t) {
+    return std::chrono::duration<double>(Steady::now() - t).count();
+}
 
 const SystemClock& system_clock() {
     static SystemClock clock;
@@ -42,18 +44,21 @@ const SystemClock& system_clock() {
 
 std::string sale_payload(std::int64_t i, const std::string& store) {
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  R"({"sale_id":%lld,"store":"%s","terminal":"T01","receipt":"R%08lld","lines":[{"sku":"SKU-%lld",)"
-                  R"("category":"apparel","qty":1,"unit":12900}],"gross":12900,"net":12900,"coupons":[],)"
-                  R"("points_paid":0,"points_earned":129,"member":%lld,"member_uid":"00000000-0000-4000-8000-%012lld",)"
-                  R"("available":1290,"pending":0,"tier":"silver"})",
-                  static_cast<long long>(i), store.c_str(), static_cast<long long>(i), static_cast<long long>(i % 50),
-                  static_cast<long long>(i % 1000), static_cast<long long>(i % 1000));
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"sale_id":%lld,"store":"%s","terminal":"T01","receipt":"R%08lld","lines":[{"sku":"SKU-%lld",)"
+        R"("category":"apparel","qty":1,"unit":12900}],"gross":12900,"net":12900,"coupons":[],)"
+        R"("points_paid":0,"points_earned":129,"member":%lld,"member_uid":"00000000-0000-4000-8000-%012lld",)"
+        R"("available":1290,"pending":0,"tier":"silver"})",
+        static_cast<long long>(i), store.c_str(), static_cast<long long>(i),
+        static_cast<long long>(i % 50), static_cast<long long>(i % 1000),
+        static_cast<long long>(i % 1000));
     return buf;
 }
 
 // A terminal database with `count` sale events waiting in its outbox.
-std::unique_ptr<Engine> queued_terminal(const fs::path& db, const std::string& store, std::int64_t count) {
+std::unique_ptr<Engine> queued_terminal(const fs::path& db, const std::string& store,
+                                        std::int64_t count) {
     fs::remove(db);
     DatabaseOptions options;
     auto opened = Engine::open(db, system_clock(), EngineOptions{Origin{store, "T01"}, options});
@@ -61,10 +66,12 @@ std::unique_ptr<Engine> queued_terminal(const fs::path& db, const std::string& s
     auto engine = std::move(opened.value());
     // The program first, as a real terminal's outbox has it: the hub adopts it
     // and then books every sale through its engine.
-    auto program = load_program_config_file(fs::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto program =
+        load_program_config_file(fs::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
     if (!program) throw std::runtime_error(program.error().message);
     program->code = "BENCH";
-    if (auto saved = engine->programs().save(*program, "bench"); !saved) throw std::runtime_error(saved.error().message);
+    if (auto saved = engine->programs().save(*program, "bench"); !saved)
+        throw std::runtime_error(saved.error().message);
     for (std::int64_t done = 0; done < count;) {
         Transaction tx(engine_database(*engine));
         for (int i = 0; i < 10000 && done < count; ++i, ++done)
@@ -80,7 +87,8 @@ double raw_qos1(test::Mosquitto& broker, const std::vector<OutboxEvent>& events)
     const auto topic = events_topic(a);
     std::atomic<std::int64_t> received{0};
     auto sub_cfg = broker.client("hub", "raw-sub");
-    mqtt::async_client sub(sub_cfg.uri, sub_cfg.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
+    mqtt::async_client sub(sub_cfg.uri, sub_cfg.client_id, mqtt::create_options(MQTTVERSION_5),
+                           nullptr);
     sub.set_message_callback([&](mqtt::const_message_ptr) { ++received; });
     sub.connect(mqtt::connect_options_builder()
                     .mqtt_version(MQTTVERSION_5)
@@ -92,7 +100,8 @@ double raw_qos1(test::Mosquitto& broker, const std::vector<OutboxEvent>& events)
     sub.subscribe(topic, 1)->wait();
 
     auto pub_cfg = broker.client("S001", "raw-pub");
-    mqtt::async_client pub(pub_cfg.uri, pub_cfg.client_id, mqtt::create_options(MQTTVERSION_5), nullptr);
+    mqtt::async_client pub(pub_cfg.uri, pub_cfg.client_id, mqtt::create_options(MQTTVERSION_5),
+                           nullptr);
     pub.connect(mqtt::connect_options_builder()
                     .mqtt_version(MQTTVERSION_5)
                     .clean_start(true)
@@ -103,7 +112,8 @@ double raw_qos1(test::Mosquitto& broker, const std::vector<OutboxEvent>& events)
     // The same bytes the link sends per event, one event per message.
     std::vector<std::string> payloads;
     payloads.reserve(events.size());
-    for (std::size_t i = 0; i < events.size(); ++i) payloads.push_back(encode_batch(a, 0, 0, events, i, 1));
+    for (std::size_t i = 0; i < events.size(); ++i)
+        payloads.push_back(encode_batch(a, 0, 0, events, i, 1));
 
     const auto start = Steady::now();
     std::deque<mqtt::delivery_token_ptr> in_flight;
@@ -134,8 +144,8 @@ AgentConfig agent_config(test::Mosquitto& broker, const fs::path& db, const std:
     return c;
 }
 
-double drain(test::Mosquitto& broker, const fs::path& db, const std::string& store, Engine& terminal,
-             std::int64_t expected, const std::string& label) {
+double drain(test::Mosquitto& broker, const fs::path& db, const std::string& store,
+             Engine& terminal, std::int64_t expected, const std::string& label) {
     const auto start = Steady::now();
     Running<StoreAgent> agent(agent_config(broker, db, store));
     while (seconds_since(start) < 300) {
@@ -144,7 +154,8 @@ double drain(test::Mosquitto& broker, const fs::path& db, const std::string& sto
     }
     const double elapsed = seconds_since(start);
     const auto left = terminal.outbox().backlog();
-    if (left != 0) std::printf("%s: %lld events still queued!\n", label.c_str(), static_cast<long long>(left));
+    if (left != 0)
+        std::printf("%s: %lld events still queued!\n", label.c_str(), static_cast<long long>(left));
     return elapsed;
 }
 
@@ -174,20 +185,25 @@ int main(int argc, char** argv) {
         Running<HubWorker> hub(hub_cfg);
         while (!hub->stats().connected) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
-        const double drained = drain(broker, dir / "S001.db", "S001", *t1, drain_events + 1, "drain");
+        const double drained =
+            drain(broker, dir / "S001.db", "S001", *t1, drain_events + 1, "drain");
         const double eps = static_cast<double>(drain_events) / drained;
         std::printf("link drain of %lld queued events, hub-acknowledged: %.0f events/s (%.2f s)\n",
                     static_cast<long long>(drain_events), eps, drained);
         std::printf("ratio link / raw QoS 1: %.2f (target >= 0.5)\n", eps / raw);
 
-        const double catch_up = drain(broker, dir / "S002.db", "S002", *t2, offline_events + 1, "catch-up");
-        std::printf("offline terminal with %lld events fully acknowledged in %.2f s (target <= 10 s)\n",
-                    static_cast<long long>(offline_events), catch_up);
+        const double catch_up =
+            drain(broker, dir / "S002.db", "S002", *t2, offline_events + 1, "catch-up");
+        std::printf(
+            "offline terminal with %lld events fully acknowledged in %.2f s (target <= 10 s)\n",
+            static_cast<long long>(offline_events), catch_up);
         const auto stats = hub->stats();
-        std::printf("hub: %lld messages in %lld transactions, %lld applied, %lld duplicates, %.2f s applying\n",
-                    static_cast<long long>(stats.messages), static_cast<long long>(stats.transactions),
-                    static_cast<long long>(stats.applied), static_cast<long long>(stats.duplicates),
-                    static_cast<double>(stats.apply_ms) / 1000.0);
+        std::printf(
+            "hub: %lld messages in %lld transactions, %lld applied, %lld duplicates, %.2f s "
+            "applying\n",
+            static_cast<long long>(stats.messages), static_cast<long long>(stats.transactions),
+            static_cast<long long>(stats.applied), static_cast<long long>(stats.duplicates),
+            static_cast<double>(stats.apply_ms) / 1000.0);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "link_bench: %s\n", e.what());
         return 1;

@@ -31,7 +31,9 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
+double ms_since(Steady::time_point t) {
+    return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
+}
 
 bool make_million(const std::filesystem::path& db, std::int64_t members) {
     SystemClock clock;
@@ -43,14 +45,16 @@ bool make_million(const std::filesystem::path& db, std::int64_t members) {
         return false;
     }
     auto& e = **opened;
-    const auto existing = engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
+    const auto existing =
+        engine_database(e).prepare("SELECT count(*) FROM members").scalar().value_or(0);
     if (existing == members) return true;
     if (existing != 0) {
-        std::fprintf(stderr, "kiosk_bench: %s holds %lld members, expected 0 or %lld; remove it\n", db.c_str(),
-                     static_cast<long long>(existing), static_cast<long long>(members));
+        std::fprintf(stderr, "kiosk_bench: %s holds %lld members, expected 0 or %lld; remove it\n",
+                     db.c_str(), static_cast<long long>(existing), static_cast<long long>(members));
         return false;
     }
-    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                            "assets/config/demo-program.toml");
     if (!program || !e.programs().save(*program, "bench")) return false;
     const auto start = Steady::now();
     auto made = create_bulk_members(e, program->code, members);
@@ -124,8 +128,9 @@ int main(int argc, char** argv) {
     std::vector<double> starts;
     for (int i = 0; i < 5; ++i) {
         const auto t = Steady::now();
-        const pid_t pid = spawn_kiosk({"--db", db.string(), "--program", "DEMO", "--store", "S001", "--terminal", "K01",
-                                       "--assets", assets.string(), "--first-frame-exit"});
+        const pid_t pid =
+            spawn_kiosk({"--db", db.string(), "--program", "DEMO", "--store", "S001", "--terminal",
+                         "K01", "--assets", assets.string(), "--first-frame-exit"});
         int status = 0;
         waitpid(pid, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -134,22 +139,27 @@ int main(int argc, char** argv) {
         }
         starts.push_back(ms_since(t));
     }
-    std::printf("kiosk.cold_start_ms %.0f (median of 5, process start to exit after the first attract frame; target <= 1000)\n",
-                percentile(starts, 0.5));
+    std::printf(
+        "kiosk.cold_start_ms %.0f (median of 5, process start to exit after the first attract "
+        "frame; target <= 1000)\n",
+        percentile(starts, 0.5));
 
     // Idle CPU and memory of a real process on the attract screen.
     {
-        const pid_t pid = spawn_kiosk(
-            {"--db", db.string(), "--program", "DEMO", "--store", "S001", "--terminal", "K01", "--assets", assets.string()});
+        const pid_t pid = spawn_kiosk({"--db", db.string(), "--program", "DEMO", "--store", "S001",
+                                       "--terminal", "K01", "--assets", assets.string()});
         std::this_thread::sleep_for(std::chrono::milliseconds{1500});
         const long before = cpu_ticks(pid);
         const auto t = Steady::now();
         std::this_thread::sleep_for(std::chrono::seconds{6});
         const long after = cpu_ticks(pid);
         const double seconds = ms_since(t) / 1000;
-        const double cpu = 100.0 * static_cast<double>(after - before) / static_cast<double>(sysconf(_SC_CLK_TCK)) / seconds;
-        std::printf("kiosk.idle_cpu_percent %.1f (attract screen, %.0f s; target <= 2)\n", cpu, seconds);
-        std::printf("kiosk.rss_mb %.1f (attract, CJK font loaded; target <= 150)\n", static_cast<double>(status_kib(pid, "VmRSS")) / 1024.0);
+        const double cpu = 100.0 * static_cast<double>(after - before) /
+                           static_cast<double>(sysconf(_SC_CLK_TCK)) / seconds;
+        std::printf("kiosk.idle_cpu_percent %.1f (attract screen, %.0f s; target <= 2)\n", cpu,
+                    seconds);
+        std::printf("kiosk.rss_mb %.1f (attract, CJK font loaded; target <= 150)\n",
+                    static_cast<double>(status_kib(pid, "VmRSS")) / 1024.0);
         kill(pid, SIGTERM);
         int status = 0;
         waitpid(pid, &status, 0);
@@ -178,7 +188,8 @@ int main(int argc, char** argv) {
             a.end_session();
             a.step(std::chrono::milliseconds{0});
         }
-        std::printf("kiosk.frame_ms %.1f (attract frame, 1080x1920, software renderer)\n", ms_since(t) / 30);
+        std::printf("kiosk.frame_ms %.1f (attract frame, 1080x1920, software renderer)\n",
+                    ms_since(t) / 30);
     }
     bool home = false;
     a.on_present([&](const std::string& screen) { home = home || screen == "member_home"; });
@@ -189,11 +200,13 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kScans + 10; ++i) {
         home = false;
         const auto t = Steady::now();
-        a.scans().push(devices::ScanEvent{"bench", devices::ScanKind::barcode, bulk_card_number(pick(rng)),
+        a.scans().push(devices::ScanEvent{"bench", devices::ScanKind::barcode,
+                                          bulk_card_number(pick(rng)),
                                           std::chrono::system_clock::now()});
         while (!home && ms_since(t) < 5000) a.step(std::chrono::milliseconds{100});
         if (!home) {
-            std::fprintf(stderr, "kiosk_bench: no member home after a scan (%s)\n", a.screen_name().c_str());
+            std::fprintf(stderr, "kiosk_bench: no member home after a scan (%s)\n",
+                         a.screen_name().c_str());
             return 1;
         }
         if (i >= 10) latencies.push_back(ms_since(t));  // the first scans warm the page cache
@@ -212,10 +225,11 @@ int main(int argc, char** argv) {
             const auto from = state.find_first_not_of(' ', at + key.size() + 3);
             return state.substr(from, state.find_first_of(",\n", from) - from);
         };
-        std::printf("kiosk.atlas_glyphs %s (over four sizes; atlas builds %s, last build %s ms)\n", field("glyphs").c_str(), field("atlas_builds").c_str(),
+        std::printf("kiosk.atlas_glyphs %s (over four sizes; atlas builds %s, last build %s ms)\n",
+                    field("glyphs").c_str(), field("atlas_builds").c_str(),
                     field("atlas_last_build_ms").c_str());
     }
-    std::printf("kiosk.bench_process_peak_rss_mb %.1f (after %d member screens)\n", static_cast<double>(status_kib(getpid(), "VmHWM")) / 1024.0,
-                kScans);
+    std::printf("kiosk.bench_process_peak_rss_mb %.1f (after %d member screens)\n",
+                static_cast<double>(status_kib(getpid(), "VmHWM")) / 1024.0, kScans);
     return 0;
 }

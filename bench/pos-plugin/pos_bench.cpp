@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "loyalty/engine.hpp"
-#include "loyalty_pos.h"
 #include "loyalty/storage/engine_storage.hpp"
+#include "loyalty_pos.h"
 
 using namespace loyalty;
 using Stopwatch = std::chrono::steady_clock;
@@ -33,10 +33,11 @@ struct Item {
     std::int64_t price;
 };
 constexpr Item kBasket[10] = {
-    {"TS-1001", "apparel", 19900}, {"JK-2040", "apparel", 89900},  {"SH-3301", "shoes", 59900},
-    {"SH-3388", "shoes", 129900},  {"CS-5001", "cosmetics", 32000}, {"CS-5020", "cosmetics", 68000},
-    {"FD-7001", "food", 3500},     {"FD-7002", "food", 1200},       {"TB-9001", "tobacco", 6500},
-    {"AC-6100", "accessories", 15900},
+    {"TS-1001", "apparel", 19900},   {"JK-2040", "apparel", 89900},
+    {"SH-3301", "shoes", 59900},     {"SH-3388", "shoes", 129900},
+    {"CS-5001", "cosmetics", 32000}, {"CS-5020", "cosmetics", 68000},
+    {"FD-7001", "food", 3500},       {"FD-7002", "food", 1200},
+    {"TB-9001", "tobacco", 6500},    {"AC-6100", "accessories", 15900},
 };
 
 struct Store {
@@ -49,9 +50,11 @@ Store make_store(const std::filesystem::path& db) {
     SystemClock clock;
     auto engine = Engine::open(db, clock);
     if (!engine) throw std::runtime_error(engine.error().message);
-    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                            "assets/config/demo-program.toml");
     if (!program) throw std::runtime_error(program.error().message);
-    if (!(*engine)->programs().save(*program, "bench")) throw std::runtime_error("cannot save the program");
+    if (!(*engine)->programs().save(*program, "bench"))
+        throw std::runtime_error("cannot save the program");
     Store store;
     Transaction tx(engine_database(**engine));  // set-up only: one transaction for all members
     for (int i = 0; i < kMembers; ++i) {
@@ -71,31 +74,37 @@ Store make_store(const std::filesystem::path& db) {
 
 std::vector<BasketLine> basket_lines() {
     std::vector<BasketLine> lines;
-    for (const auto& item : kBasket) lines.push_back(BasketLine{item.sku, item.category, 1, Money{item.price}, Money{}});
+    for (const auto& item : kBasket)
+        lines.push_back(BasketLine{item.sku, item.category, 1, Money{item.price}, Money{}});
     return lines;
 }
 
 std::string basket_json(const std::string& uid, const std::string& receipt) {
     std::string s = "{\"member\":\"" + uid + "\",\"receipt\":\"" + receipt + "\",\"lines\":[";
     for (std::size_t i = 0; i < std::size(kBasket); ++i)
-        s += std::string(i ? "," : "") + "{\"sku\":\"" + kBasket[i].sku + "\",\"category\":\"" + kBasket[i].category +
+        s += std::string(i ? "," : "") + "{\"sku\":\"" + kBasket[i].sku + "\",\"category\":\"" +
+             kBasket[i].category +
              "\",\"quantity\":1,\"unit_price\":" + std::to_string(kBasket[i].price) + "}";
     return s + "]}";
 }
 
 // Quote + commit of sale n through the ABI; returns its duration in seconds.
 double abi_sale(loyalty_pos_session* till, const Store& store, int n) {
-    const auto basket = basket_json(store.uids[n % kMembers], "A" + std::to_string(n));  // the till's own work
+    const auto basket =
+        basket_json(store.uids[n % kMembers], "A" + std::to_string(n));  // the till's own work
     const auto start = Stopwatch::now();
     char* out = nullptr;
-    if (loyalty_pos_quote(till, basket.c_str(), &out) != LOYALTY_POS_OK) throw std::runtime_error(loyalty_pos_last_error());
+    if (loyalty_pos_quote(till, basket.c_str(), &out) != LOYALTY_POS_OK)
+        throw std::runtime_error(loyalty_pos_last_error());
     loyalty_pos_free(out);
-    if (loyalty_pos_commit(till, basket.c_str(), &out) != LOYALTY_POS_OK) throw std::runtime_error(loyalty_pos_last_error());
+    if (loyalty_pos_commit(till, basket.c_str(), &out) != LOYALTY_POS_OK)
+        throw std::runtime_error(loyalty_pos_last_error());
     loyalty_pos_free(out);
     return std::chrono::duration<double>(Stopwatch::now() - start).count();
 }
 
-double engine_sale(Engine& engine, const Store& store, const std::vector<BasketLine>& lines, int n) {
+double engine_sale(Engine& engine, const Store& store, const std::vector<BasketLine>& lines,
+                   int n) {
     SaleRequest s;
     s.program = "DEMO";
     s.receipt = "E" + std::to_string(n);
@@ -110,13 +119,16 @@ double engine_sale(Engine& engine, const Store& store, const std::vector<BasketL
 // The disk's floor: one raw SQLite transaction (insert + update, same pragmas),
 // so a p99 above target can be told apart from time spent in our code.
 class RawBaseline {
-public:
+  public:
     explicit RawBaseline(const std::filesystem::path& path) {
         std::filesystem::remove(path);
-        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("cannot open the raw baseline");
-        sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE c(id INTEGER PRIMARY KEY, n INTEGER);"
-                          "INSERT INTO c VALUES (1, 0);",
+        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
+            throw std::runtime_error("cannot open the raw baseline");
+        sqlite3_exec(db_,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE c(id INTEGER "
+                     "PRIMARY KEY, n INTEGER);"
+                     "INSERT INTO c VALUES (1, 0);",
                      nullptr, nullptr, nullptr);
         sqlite3_prepare_v2(db_, "INSERT INTO t(v) VALUES (?)", -1, &insert_, nullptr);
         sqlite3_prepare_v2(db_, "UPDATE c SET n = n + 1 WHERE id = 1", -1, &update_, nullptr);
@@ -138,7 +150,7 @@ public:
         return std::chrono::duration<double>(Stopwatch::now() - start).count();
     }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* update_ = nullptr;
@@ -148,7 +160,8 @@ private:
 double abi_quote(loyalty_pos_session* till, const std::string& basket) {
     const auto start = Stopwatch::now();
     char* out = nullptr;
-    if (loyalty_pos_quote(till, basket.c_str(), &out) != LOYALTY_POS_OK) throw std::runtime_error(loyalty_pos_last_error());
+    if (loyalty_pos_quote(till, basket.c_str(), &out) != LOYALTY_POS_OK)
+        throw std::runtime_error(loyalty_pos_last_error());
     loyalty_pos_free(out);
     return std::chrono::duration<double>(Stopwatch::now() - start).count();
 }
@@ -184,10 +197,12 @@ int main(int argc, char** argv) {
         const auto engine_store = make_store(dir / "engine.db");
 
         loyalty_pos_session* till = nullptr;
-        if (loyalty_pos_open((dir / "abi.db").c_str(), "DEMO", "S001", "T01", nullptr, &till) != LOYALTY_POS_OK)
+        if (loyalty_pos_open((dir / "abi.db").c_str(), "DEMO", "S001", "T01", nullptr, &till) !=
+            LOYALTY_POS_OK)
             throw std::runtime_error(loyalty_pos_last_error());
         SystemClock clock;
-        auto engine = Engine::open(dir / "engine.db", clock, EngineOptions{Origin{"S001", "T01"}, {}});
+        auto engine =
+            Engine::open(dir / "engine.db", clock, EngineOptions{Origin{"S001", "T01"}, {}});
         if (!engine) throw std::runtime_error(engine.error().message);
         const auto lines = basket_lines();
 
@@ -199,9 +214,12 @@ int main(int argc, char** argv) {
         RawBaseline raw_db(dir / "raw.db");
         std::vector<double> abi, direct, raw;
         for (int block = 0; block < kBlocks; ++block) {
-            for (int i = 0; i < kSalesPerBlock; ++i) abi.push_back(abi_sale(till, abi_store, n_abi++));
-            for (int i = 0; i < kSalesPerBlock; ++i) direct.push_back(engine_sale(**engine, engine_store, lines, n_engine++));
-            for (int i = 0; i < kSalesPerBlock; ++i) raw.push_back(raw_db.transaction(block * kSalesPerBlock + i));
+            for (int i = 0; i < kSalesPerBlock; ++i)
+                abi.push_back(abi_sale(till, abi_store, n_abi++));
+            for (int i = 0; i < kSalesPerBlock; ++i)
+                direct.push_back(engine_sale(**engine, engine_store, lines, n_engine++));
+            for (int i = 0; i < kSalesPerBlock; ++i)
+                raw.push_back(raw_db.transaction(block * kSalesPerBlock + i));
         }
         std::vector<double> abi_quotes, engine_quotes;
         for (int i = 0; i < kBlocks * kSalesPerBlock; ++i) {
@@ -216,17 +234,21 @@ int main(int argc, char** argv) {
 
         const double abi_rate = static_cast<double>(abi.size()) / total(abi);
         const double engine_rate = static_cast<double>(direct.size()) / total(direct);
-        std::printf("pos quote+commit, 10-line member basket, synchronous=FULL, %zu sales each\n", abi.size());
-        std::printf("C ABI:      p50 %.2f ms  p99 %.2f ms  %.0f sales/s\n", percentile(abi, 0.5) * 1e3,
-                    percentile(abi, 0.99) * 1e3, abi_rate);
-        std::printf("C++ engine: p50 %.2f ms  p99 %.2f ms  %.0f sales/s\n", percentile(direct, 0.5) * 1e3,
-                    percentile(direct, 0.99) * 1e3, engine_rate);
-        std::printf("raw SQLite txn (disk floor): p50 %.2f ms  p99 %.2f ms\n", percentile(raw, 0.5) * 1e3,
-                    percentile(raw, 0.99) * 1e3);
-        std::printf("quote only (no fsync): C ABI p50 %.3f ms p99 %.3f ms, engine p50 %.3f ms p99 %.3f ms\n",
-                    percentile(abi_quotes, 0.5) * 1e3, percentile(abi_quotes, 0.99) * 1e3,
-                    percentile(engine_quotes, 0.5) * 1e3, percentile(engine_quotes, 0.99) * 1e3);
-        std::printf("ratio C ABI / engine (sales/s): %.2f (target >= 0.8)\n", abi_rate / engine_rate);
+        std::printf("pos quote+commit, 10-line member basket, synchronous=FULL, %zu sales each\n",
+                    abi.size());
+        std::printf("C ABI:      p50 %.2f ms  p99 %.2f ms  %.0f sales/s\n",
+                    percentile(abi, 0.5) * 1e3, percentile(abi, 0.99) * 1e3, abi_rate);
+        std::printf("C++ engine: p50 %.2f ms  p99 %.2f ms  %.0f sales/s\n",
+                    percentile(direct, 0.5) * 1e3, percentile(direct, 0.99) * 1e3, engine_rate);
+        std::printf("raw SQLite txn (disk floor): p50 %.2f ms  p99 %.2f ms\n",
+                    percentile(raw, 0.5) * 1e3, percentile(raw, 0.99) * 1e3);
+        std::printf(
+            "quote only (no fsync): C ABI p50 %.3f ms p99 %.3f ms, engine p50 %.3f ms p99 %.3f "
+            "ms\n",
+            percentile(abi_quotes, 0.5) * 1e3, percentile(abi_quotes, 0.99) * 1e3,
+            percentile(engine_quotes, 0.5) * 1e3, percentile(engine_quotes, 0.99) * 1e3);
+        std::printf("ratio C ABI / engine (sales/s): %.2f (target >= 0.8)\n",
+                    abi_rate / engine_rate);
         std::printf("p99 target <= 5 ms: %s\n", percentile(abi, 0.99) <= 0.005 ? "met" : "NOT met");
         return 0;
     } catch (const std::exception& e) {

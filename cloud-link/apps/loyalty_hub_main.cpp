@@ -2,7 +2,6 @@
 // several with the same database and different [hub] worker names to share load.
 // With --status it prints what the hub database holds and exits.
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -15,7 +14,9 @@
 
 namespace {
 
-long long ll(std::int64_t v) { return static_cast<long long>(v); }
+long long ll(std::int64_t v) {
+    return static_cast<long long>(v);
+}
 
 int print_status(const loyalty::sync::HubConfig& config) {
     auto opened = loyalty::sync::HubStore::open(config.db);
@@ -26,23 +27,29 @@ int print_status(const loyalty::sync::HubConfig& config) {
     auto& hub = *opened.value();
     std::printf("%lld events applied, %lld held back waiting for a gap\n", ll(hub.applied_count()),
                 ll(hub.held_count()));
-    std::printf("%-10s %-8s %-8s %10s %10s  %s\n", "program", "store", "terminal", "through", "skew ms", "presence");
+    std::printf("%-10s %-8s %-8s %10s %10s  %s\n", "program", "store", "terminal", "through",
+                "skew ms", "presence");
     for (const auto& t : hub.terminals()) {
         // A forked history (a restored store database) waits for its terminal to renumber.
         const auto renumbering =
-            t.resequence_through ? "  (asked to renumber after " + std::to_string(*t.resequence_through) + ")" : "";
-        std::printf("%-10s %-8s %-8s %10lld %10s  %s%s\n", t.program.c_str(), t.store.c_str(), t.terminal.c_str(),
-                    ll(t.last_seq), t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str(),
+            t.resequence_through
+                ? "  (asked to renumber after " + std::to_string(*t.resequence_through) + ")"
+                : "";
+        std::printf("%-10s %-8s %-8s %10lld %10s  %s%s\n", t.program.c_str(), t.store.c_str(),
+                    t.terminal.c_str(), ll(t.last_seq),
+                    t.skew_ms ? std::to_string(*t.skew_ms).c_str() : "-", t.presence.c_str(),
                     renumbering.c_str());
     }
     std::map<std::string, int> reasons;
     for (const auto& d : hub.dead_letters()) ++reasons[d.reason];
-    for (const auto& [reason, count] : reasons) std::printf("dead letters %s: %d\n", reason.c_str(), count);
-    // Points spent at a store that the hub's copy of the member did not have (spent twice while offline).
+    for (const auto& [reason, count] : reasons)
+        std::printf("dead letters %s: %d\n", reason.c_str(), count);
+    // Points spent at a store that the hub's copy of the member did not have (spent twice while
+    // offline).
     for (const auto& program : hub.engine().programs().codes())
         if (const auto points = hub.shortfall_points(program); points > 0)
-            std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n", program.c_str(),
-                        ll(points));
+            std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n",
+                        program.c_str(), ll(points));
     return 0;
 }
 
@@ -54,8 +61,8 @@ int print_dead_letters(const loyalty::sync::HubConfig& config) {
         std::fprintf(stderr, "loyalty-hub: %s\n", opened.error().message.c_str());
         return 1;
     }
-    std::printf("%-8s %-8s %-8s %10s %-18s %-24s %s\n", "id", "store", "terminal", "seq", "reason", "when (UTC)",
-                "detail");
+    std::printf("%-8s %-8s %-8s %10s %-18s %-24s %s\n", "id", "store", "terminal", "seq", "reason",
+                "when (UTC)", "detail");
     for (const auto& d : opened.value()->dead_letters()) {
         char when[32] = "-";
         const std::time_t t = static_cast<std::time_t>(d.received_at_ms / 1000);
@@ -64,9 +71,10 @@ int print_dead_letters(const loyalty::sync::HubConfig& config) {
         const auto seq = d.event_id.empty() ? std::string("-") : std::to_string(d.seq);
         std::string detail = d.detail.substr(0, 160);
         if (d.replayed_at_ms) detail = "(replayed) " + detail;
-        std::printf("%-8lld %-8s %-8s %10s %-18s %-24s %s\n", ll(d.id), d.store.empty() ? "-" : d.store.c_str(),
-                    d.terminal.empty() ? "-" : d.terminal.c_str(), seq.c_str(), d.reason.c_str(), when,
-                    detail.c_str());
+        std::printf("%-8lld %-8s %-8s %10s %-18s %-24s %s\n", ll(d.id),
+                    d.store.empty() ? "-" : d.store.c_str(),
+                    d.terminal.empty() ? "-" : d.terminal.c_str(), seq.c_str(), d.reason.c_str(),
+                    when, detail.c_str());
     }
     return 0;
 }
@@ -96,8 +104,8 @@ int replay_dead_letter(const loyalty::sync::HubConfig& config, std::int64_t id) 
 
 // Sends a campaign file (JSON) to the stores of a program with the hub's next
 // version; the terminals validate and install it, and log what they refused.
-int publish_campaigns(const loyalty::sync::HubConfig& config, const std::string& file, const std::string& program,
-                      const std::vector<std::string>& stores) {
+int publish_campaigns(const loyalty::sync::HubConfig& config, const std::string& file,
+                      const std::string& program, const std::vector<std::string>& stores) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         std::fprintf(stderr, "loyalty-hub: cannot read %s\n", file.c_str());
@@ -117,16 +125,16 @@ int publish_campaigns(const loyalty::sync::HubConfig& config, const std::string&
 }
 
 // Saves head office's program file (TOML or JSON) as the hub's and sends it to the stores.
-int run_publish_program(const loyalty::sync::HubConfig& config, const std::string& file, const std::string& program,
-                    const std::vector<std::string>& stores) {
+int run_publish_program(const loyalty::sync::HubConfig& config, const std::string& file,
+                        const std::string& program, const std::vector<std::string>& stores) {
     auto parsed = loyalty::load_program_config_file(file);
     if (!parsed) {
         std::fprintf(stderr, "loyalty-hub: %s: %s\n", file.c_str(), parsed.error().message.c_str());
         return 1;
     }
     if (!program.empty() && parsed->code != program) {
-        std::fprintf(stderr, "loyalty-hub: %s is program %s, not %s\n", file.c_str(), parsed->code.c_str(),
-                     program.c_str());
+        std::fprintf(stderr, "loyalty-hub: %s is program %s, not %s\n", file.c_str(),
+                     parsed->code.c_str(), program.c_str());
         return 2;
     }
     auto done = loyalty::sync::publish_program(config, *parsed, stores);
@@ -136,11 +144,13 @@ int run_publish_program(const loyalty::sync::HubConfig& config, const std::strin
     }
     std::string names;
     for (const auto& s : done->stores) names += (names.empty() ? "" : ",") + s;
-    std::printf("program %s version %lld published to %s\n", parsed->code.c_str(), ll(done->version), names.c_str());
+    std::printf("program %s version %lld published to %s\n", parsed->code.c_str(),
+                ll(done->version), names.c_str());
     return 0;
 }
 
-int run_issue_coupon(const loyalty::sync::HubConfig& config, const loyalty::sync::CouponIssue& what) {
+int run_issue_coupon(const loyalty::sync::HubConfig& config,
+                     const loyalty::sync::CouponIssue& what) {
     auto done = loyalty::sync::issue_coupon(config, what);
     if (!done) {
         std::fprintf(stderr, "loyalty-hub: %s\n", done.error().message.c_str());
@@ -148,8 +158,8 @@ int run_issue_coupon(const loyalty::sync::HubConfig& config, const loyalty::sync
     }
     std::string names;
     for (const auto& s : done->stores) names += (names.empty() ? "" : ",") + s;
-    std::printf("coupon %s issued to member %s, sent to %s\n", done->code.c_str(), what.member_uid.c_str(),
-                names.c_str());
+    std::printf("coupon %s issued to member %s, sent to %s\n", done->code.c_str(),
+                what.member_uid.c_str(), names.c_str());
     return 0;
 }
 
@@ -162,30 +172,40 @@ int main(int argc, char** argv) {
     bool status = false;
     app.add_option("-c,--config", config_path, "the hub config (TOML)")->required();
     app.add_option("-w,--worker", worker, "worker name (overrides [hub] worker)");
-    app.add_flag("--status", status, "print per-terminal progress, presence and dead letters, and exit");
+    app.add_flag("--status", status,
+                 "print per-terminal progress, presence and dead letters, and exit");
     bool list_dead_letters = false;
     std::int64_t replay_id = 0;
-    app.add_flag("--dead-letters", list_dead_letters,
-                 "list the dead letters (id, store, terminal, seq, reason, when, detail), and exit");
-    app.add_option("--replay", replay_id, "retry the parked event of this dead letter id after a fix, and exit");
+    app.add_flag(
+        "--dead-letters", list_dead_letters,
+        "list the dead letters (id, store, terminal, seq, reason, when, detail), and exit");
+    app.add_option("--replay", replay_id,
+                   "retry the parked event of this dead letter id after a fix, and exit");
     std::string campaigns_file, program;
     std::vector<std::string> stores;
-    auto* campaigns_option = app.add_option("--publish-campaigns", campaigns_file,
-                                            "send this campaign file (JSON) to the program's stores, and exit");
+    auto* campaigns_option =
+        app.add_option("--publish-campaigns", campaigns_file,
+                       "send this campaign file (JSON) to the program's stores, and exit");
     std::string program_file;
-    auto* program_option = app.add_option("--publish-program", program_file,
-                                         "save this program file (TOML or JSON: rules, tiers, rewards) as the hub's "
-                                         "and send it to the program's stores, and exit");
+    auto* program_option =
+        app.add_option("--publish-program", program_file,
+                       "save this program file (TOML or JSON: rules, tiers, rewards) as the hub's "
+                       "and send it to the program's stores, and exit");
     loyalty::sync::CouponIssue coupon;
     std::int64_t coupon_value = 0, coupon_min_spend = 0;
-    auto* issue = app.add_option("--issue-coupon", coupon.title,
-                                 "grant a coupon with this title to --member and send it to their stores, and exit");
+    auto* issue = app.add_option(
+        "--issue-coupon", coupon.title,
+        "grant a coupon with this title to --member and send it to their stores, and exit");
     app.add_option("--member", coupon.member_uid, "the member's uid")->needs(issue);
-    app.add_option("--value", coupon_value, "the coupon's value in minor units (fen)")->needs(issue);
+    app.add_option("--value", coupon_value, "the coupon's value in minor units (fen)")
+        ->needs(issue);
     app.add_option("--min-spend", coupon_min_spend, "minimum basket in minor units")->needs(issue);
-    app.add_option("--valid-days", coupon.valid_days, "days the coupon stays usable (default 30)")->needs(issue);
-    app.add_option("--program", program, "the program (of the campaigns, the program file or the coupon)");
-    app.add_option("--stores", stores, "store codes (default: every store the hub has seen in the program)")
+    app.add_option("--valid-days", coupon.valid_days, "days the coupon stays usable (default 30)")
+        ->needs(issue);
+    app.add_option("--program", program,
+                   "the program (of the campaigns, the program file or the coupon)");
+    app.add_option("--stores", stores,
+                   "store codes (default: every store the hub has seen in the program)")
         ->delimiter(',');
     // One action a run: a worker, --status, or one of the operator's commands.
     campaigns_option->excludes(program_option)->excludes(issue);
@@ -222,7 +242,9 @@ int main(int argc, char** argv) {
     if (!program_file.empty()) return run_publish_program(*config, program_file, program, stores);
     if (!coupon.title.empty()) {
         if (program.empty() || coupon.member_uid.empty() || coupon_value <= 0) {
-            std::fprintf(stderr, "loyalty-hub: --issue-coupon needs --program, --member and a positive --value\n");
+            std::fprintf(
+                stderr,
+                "loyalty-hub: --issue-coupon needs --program, --member and a positive --value\n");
             return 2;
         }
         coupon.program = program;
@@ -238,8 +260,10 @@ int main(int argc, char** argv) {
     loyalty::sync::HubWorker hub(std::move(config.value()));
     auto ran = hub.run(loyalty::sync::app::stop_requested());
     const auto s = hub.stats();
-    std::fprintf(stderr, "loyalty-hub: %lld messages, %lld events applied, %lld duplicates, %lld dead letters\n",
-                 ll(s.messages), ll(s.applied), ll(s.duplicates), ll(s.dead_letters));
+    std::fprintf(
+        stderr,
+        "loyalty-hub: %lld messages, %lld events applied, %lld duplicates, %lld dead letters\n",
+        ll(s.messages), ll(s.applied), ll(s.duplicates), ll(s.dead_letters));
     if (!ran) {
         std::fprintf(stderr, "loyalty-hub: %s\n", ran.error().message.c_str());
         return 1;

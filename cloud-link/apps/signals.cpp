@@ -6,10 +6,14 @@ namespace loyalty::sync::app {
 
 namespace {
 std::atomic<bool> stop_flag{false};
-extern "C" void on_stop_signal(int) { stop_flag.store(true); }
+extern "C" void on_stop_signal(int) {
+    stop_flag.store(true);
+}
 }  // namespace
 
-std::atomic<bool>& stop_requested() { return stop_flag; }
+std::atomic<bool>& stop_requested() {
+    return stop_flag;
+}
 
 void install_stop_signals() {
     std::signal(SIGINT, on_stop_signal);

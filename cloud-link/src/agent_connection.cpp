@@ -14,17 +14,21 @@ constexpr int session_expiry_s = 24 * 3600;  // a day offline keeps the down que
 // Counts publishes the broker refused (PUBACK reason >= 0x80: 135 is "not
 // authorised", an ACL that does not cover this topic).
 class AgentConnection::PublishListener : public mqtt::iaction_listener {
-public:
-    explicit PublishListener(std::function<void(int)> on_refused) : on_refused_(std::move(on_refused)) {}
-    void on_failure(const mqtt::token& tok) override { on_refused_(static_cast<int>(tok.get_reason_code())); }
+  public:
+    explicit PublishListener(std::function<void(int)> on_refused)
+        : on_refused_(std::move(on_refused)) {}
+    void on_failure(const mqtt::token& tok) override {
+        on_refused_(static_cast<int>(tok.get_reason_code()));
+    }
     void on_success(const mqtt::token&) override {}
 
-private:
+  private:
     std::function<void(int)> on_refused_;
 };
 
 AgentConnection::AgentConnection(const AgentConfig& config, std::string who, AgentStatsBox& stats,
-                                 std::function<std::int64_t()> terminal_ms, std::function<std::int64_t()> backlog)
+                                 std::function<std::int64_t()> terminal_ms,
+                                 std::function<std::int64_t()> backlog)
     : config_(config),
       who_(std::move(who)),
       stats_(stats),
@@ -35,11 +39,14 @@ AgentConnection::AgentConnection(const AgentConfig& config, std::string who, Age
           stats_.update([](AgentStats& s) { ++s.publish_refused; });
       })) {}
 
-AgentConnection::~AgentConnection() { drop(); }
+AgentConnection::~AgentConnection() {
+    drop();
+}
 
 mqtt::message AgentConnection::presence_message(const std::string& state, const std::string& why,
                                                 std::int64_t backlog) {
-    Presence p{config_.address.store, config_.address.terminal, state, why, terminal_ms_(), backlog};
+    Presence p{
+        config_.address.store, config_.address.terminal, state, why, terminal_ms_(), backlog};
     return mqtt::message(presence_topic(config_.address), encode_presence(p), 1, true);
 }
 
@@ -59,9 +66,11 @@ bool AgentConnection::connect() {
     const auto backlog = backlog_();
     const auto& a = config_.address;
     try {
-        connect_and_subscribe(*client_, config_.broker, presence_message("offline", "lost", backlog), session_expiry_s,
-                              {store_acks_subscription(a.program, a.store), terminal_down_topic(a), store_down_topic(a.program, a.store),
-                               store_config_subscription(a.program, a.store)});
+        connect_and_subscribe(
+            *client_, config_.broker, presence_message("offline", "lost", backlog),
+            session_expiry_s,
+            {store_acks_subscription(a.program, a.store), terminal_down_topic(a),
+             store_down_topic(a.program, a.store), store_config_subscription(a.program, a.store)});
         client_->publish(std::make_shared<mqtt::message>(presence_message("online", "", backlog)));
     } catch (const mqtt::exception& e) {
         log_line(who_, std::string("connect to ") + config_.broker.uri + " failed: " + e.what());
@@ -80,7 +89,8 @@ bool AgentConnection::connect() {
 void AgentConnection::drop() {
     if (!client_) return;
     try {
-        if (client_->is_connected()) client_->disconnect(std::chrono::milliseconds(0))->wait_for(std::chrono::seconds(1));
+        if (client_->is_connected())
+            client_->disconnect(std::chrono::milliseconds(0))->wait_for(std::chrono::seconds(1));
     } catch (const mqtt::exception&) {
     }
     client_.reset();
@@ -90,7 +100,9 @@ void AgentConnection::drop() {
 void AgentConnection::say_goodbye() {
     if (!client_ || !client_->is_connected()) return;
     try {
-        client_->publish(std::make_shared<mqtt::message>(presence_message("offline", "shutdown", backlog_())))
+        client_
+            ->publish(std::make_shared<mqtt::message>(
+                presence_message("offline", "shutdown", backlog_())))
             ->wait_for(std::chrono::seconds(2));
         client_->disconnect()->wait_for(std::chrono::seconds(2));
     } catch (const mqtt::exception&) {

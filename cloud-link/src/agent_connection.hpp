@@ -26,11 +26,12 @@ struct Inbound {
 };
 
 class AgentConnection {
-public:
+  public:
     // terminal_ms: the terminal's wall clock (stamped on presence); backlog: the
     // outbox rows waiting, reported with the presence.
     AgentConnection(const AgentConfig& config, std::string who, AgentStatsBox& stats,
-                    std::function<std::int64_t()> terminal_ms, std::function<std::int64_t()> backlog);
+                    std::function<std::int64_t()> terminal_ms,
+                    std::function<std::int64_t()> backlog);
     ~AgentConnection();
     AgentConnection(const AgentConnection&) = delete;
     AgentConnection& operator=(const AgentConnection&) = delete;
@@ -51,9 +52,10 @@ public:
     // Sleeps up to `timeout`, waking early for a stop request, a lost session or a message.
     void wait(std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
 
-private:
+  private:
     class PublishListener;
-    mqtt::message presence_message(const std::string& state, const std::string& why, std::int64_t backlog);
+    mqtt::message presence_message(const std::string& state, const std::string& why,
+                                   std::int64_t backlog);
 
     const AgentConfig& config_;
     std::string who_;

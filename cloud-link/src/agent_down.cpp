@@ -8,8 +8,8 @@
 
 namespace loyalty::sync {
 
-DownApplier::DownApplier(const AgentConfig& config, std::string who, Engine& engine, DownState& down,
-                         AgentStatsBox& stats)
+DownApplier::DownApplier(const AgentConfig& config, std::string who, Engine& engine,
+                         DownState& down, AgentStatsBox& stats)
     : config_(config), who_(std::move(who)), engine_(engine), down_(down), stats_(stats) {}
 
 void DownApplier::apply(const Inbound& in, std::int64_t now) {
@@ -21,19 +21,23 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
         return;
     }
     std::int64_t through = 0;
-    if (auto it = msg->through.find(config_.address.terminal); it != msg->through.end()) through = it->second;
+    if (auto it = msg->through.find(config_.address.terminal); it != msg->through.end())
+        through = it->second;
     Transaction tx(engine_database(engine_));
     std::int64_t applied = 0, stale = 0;
     for (const auto& item : msg->items) {
-        // Config the engine installs (campaign files, program rules and rewards) must carry a body object.
-        const bool installs = item.kind == "config" && (item.key == "campaigns" || item.key == "program");
+        // Config the engine installs (campaign files, program rules and rewards) must carry a body
+        // object.
+        const bool installs =
+            item.kind == "config" && (item.key == "campaigns" || item.key == "program");
         std::string body;
         if (installs) {
             const auto j = nlohmann::json::parse(item.body, nullptr, false);
             const auto b = j.is_object() ? j.find("body") : j.end();
             if (!j.is_object() || b == j.end() || !b->is_object()) {
                 // Not a document at all: park it, like any bad message.
-                log_line(who_, "dead letter on " + in.topic + ": " + item.key + " item without a body object");
+                log_line(who_, "dead letter on " + in.topic + ": " + item.key +
+                                   " item without a body object");
                 down_.dead_letter(in.topic, "malformed", item.body, now);
                 stats_.update([](AgentStats& s) { ++s.dead_letters; });
                 continue;
@@ -51,11 +55,16 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
             continue;
         }
         ++applied;
-        if (item.kind == "snapshots") adopt_tier(item);
-        else if (item.kind == "card_block") block_card(msg->program, item);
-        else if (item.kind == "coupon_issue") accept_coupon(msg->program, item);
-        else if (installs && item.key == "campaigns") install_campaigns(item.version, body);
-        else if (installs) install_program(msg->program, item.version, body);
+        if (item.kind == "snapshots")
+            adopt_tier(item);
+        else if (item.kind == "card_block")
+            block_card(msg->program, item);
+        else if (item.kind == "coupon_issue")
+            accept_coupon(msg->program, item);
+        else if (installs && item.key == "campaigns")
+            install_campaigns(item.version, body);
+        else if (installs)
+            install_program(msg->program, item.version, body);
     }
     tx.commit();
     stats_.update([&](AgentStats& s) {
@@ -75,8 +84,9 @@ void DownApplier::block_card(const std::string& program, const DownItem& item) {
         card->status == CardStatus::lost)
         return;
     const auto from = text_field(body, "from_store");
-    auto done = state == "lost" ? engine_.cards().report_lost(program, item.key, "hub")
-                                : engine_.cards().block(program, item.key, "blocked at store " + from, "hub");
+    auto done = state == "lost"
+                    ? engine_.cards().report_lost(program, item.key, "hub")
+                    : engine_.cards().block(program, item.key, "blocked at store " + from, "hub");
     if (!done) log_line(who_, "card " + item.key + ": " + done.error().message);
 }
 
@@ -92,7 +102,8 @@ void DownApplier::adopt_tier(const DownItem& item) {
     if (!member || member->status != "active") return;  // not a member this terminal knows
     auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review));
     if (!adopted) {
-        log_line(who_, "tier " + tier + " for " + item.key + " refused: " + adopted.error().message);
+        log_line(who_,
+                 "tier " + tier + " for " + item.key + " refused: " + adopted.error().message);
         return;
     }
     if (adopted->has_value()) stats_.update([](AgentStats& s) { ++s.tiers_adopted; });
@@ -101,14 +112,17 @@ void DownApplier::adopt_tier(const DownItem& item) {
 // The program's rules, tiers and rewards from head office, newer than the
 // last (DownState's version rule); refused whole when invalid or for another
 // program, and the terminal keeps the rules it has.
-void DownApplier::install_program(const std::string& program, std::int64_t version, const std::string& body) {
+void DownApplier::install_program(const std::string& program, std::int64_t version,
+                                  const std::string& body) {
     const auto v = std::to_string(version);
     auto parsed = parse_program_config_json(body);
     if (parsed && parsed->code != program)
-        parsed = make_error(Errc::invalid_argument, "the file is program " + parsed->code + ", sent for " + program);
+        parsed = make_error(Errc::invalid_argument,
+                            "the file is program " + parsed->code + ", sent for " + program);
     auto saved = parsed ? engine_.programs().save(*parsed, "hub") : Result<void>(parsed.error());
     if (!saved) {
-        log_line(who_, "program " + program + " version " + v + " refused: " + saved.error().message);
+        log_line(who_,
+                 "program " + program + " version " + v + " refused: " + saved.error().message);
         stats_.update([](AgentStats& s) { ++s.programs_refused; });
         return;
     }

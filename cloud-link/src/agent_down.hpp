@@ -15,12 +15,13 @@
 namespace loyalty::sync {
 
 class DownApplier {
-public:
-    DownApplier(const AgentConfig& config, std::string who, Engine& engine, DownState& down, AgentStatsBox& stats);
+  public:
+    DownApplier(const AgentConfig& config, std::string who, Engine& engine, DownState& down,
+                AgentStatsBox& stats);
 
     void apply(const Inbound& in, std::int64_t now_ms);
 
-private:
+  private:
     void block_card(const std::string& program, const DownItem& item);
     void adopt_tier(const DownItem& item);
     void install_program(const std::string& program, std::int64_t version, const std::string& body);

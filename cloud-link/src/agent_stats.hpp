@@ -8,7 +8,7 @@
 namespace loyalty::sync {
 
 class AgentStatsBox {
-public:
+  public:
     template <class Fn>
     void update(Fn&& fn) {
         std::lock_guard lock(mutex_);
@@ -19,7 +19,7 @@ public:
         return stats_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     AgentStats stats_;
 };

@@ -23,9 +23,9 @@
 namespace loyalty::sync {
 
 class OutboxShipper {
-public:
-    OutboxShipper(const AgentConfig& config, std::string who, Engine& engine, DownState& down, AgentStatsBox& stats,
-                  std::function<std::int64_t()> terminal_ms);
+  public:
+    OutboxShipper(const AgentConfig& config, std::string who, Engine& engine, DownState& down,
+                  AgentStatsBox& stats, std::function<std::int64_t()> terminal_ms);
 
     // Picks up terminals that started writing to the database since the last look.
     void discover();
@@ -41,7 +41,7 @@ public:
     // A stream with no ack progress for its timeout goes back to its oldest unacknowledged event.
     void check_ack_timeout(std::chrono::steady_clock::time_point now);
 
-private:
+  private:
     struct Stream {
         TerminalAddress address;
         std::int64_t acked = 0;      // everything <= acked is deleted from the outbox
@@ -52,7 +52,9 @@ private:
     };
     bool send_next(AgentConnection& connection, Stream& stream);
     void fit_in_one_message(std::vector<OutboxEvent>& events);
-    bool is_own(const Stream& stream) const { return stream.address.terminal == config_.address.terminal; }
+    bool is_own(const Stream& stream) const {
+        return stream.address.terminal == config_.address.terminal;
+    }
 
     const AgentConfig& config_;
     std::string who_;

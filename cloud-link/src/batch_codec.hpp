@@ -1,9 +1,8 @@
 #pragma once
 // Decoding an event batch at the hub: the whole envelope and every event checked
 // before anything is applied, so a bad batch is refused whole.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -8,13 +8,17 @@
 
 namespace loyalty::sync {
 
-DownState::DownState(Database& db) : db_(db) { db_.migrate(link_schema()); }
+DownState::DownState(Database& db) : db_(db) {
+    db_.migrate(link_schema());
+}
 
 bool DownState::apply(const DownItem& item, std::int64_t through, std::int64_t now_ms) {
     // One statement: insert, or replace only when strictly newer.
     db_.prepare(
-           "INSERT INTO link_down_items(kind, key, version, through, body, received_at_ms) VALUES (?, ?, ?, ?, ?, ?) "
-           "ON CONFLICT(kind, key) DO UPDATE SET version = excluded.version, through = excluded.through, "
+           "INSERT INTO link_down_items(kind, key, version, through, body, received_at_ms) VALUES "
+           "(?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT(kind, key) DO UPDATE SET version = excluded.version, through = "
+           "excluded.through, "
            "body = excluded.body, received_at_ms = excluded.received_at_ms "
            "WHERE excluded.version > link_down_items.version")
         .bind_all(item.kind, item.key, item.version, through, item.body, now_ms)
@@ -23,7 +27,8 @@ bool DownState::apply(const DownItem& item, std::int64_t through, std::int64_t n
 }
 
 std::optional<DownState::StoredSnapshot> DownState::snapshot(const std::string& member_uid) {
-    auto st = db_.prepare("SELECT body, through FROM link_down_items WHERE kind = 'snapshots' AND key = ?");
+    auto st = db_.prepare(
+        "SELECT body, through FROM link_down_items WHERE kind = 'snapshots' AND key = ?");
     st.bind(1, member_uid);
     if (!st.step()) return std::nullopt;
     const auto body = nlohmann::json::parse(st.text(0), nullptr, false);
@@ -38,7 +43,8 @@ std::optional<DownState::StoredSnapshot> DownState::snapshot(const std::string& 
     return s;
 }
 
-std::optional<std::int64_t> DownState::reconciled_points(const std::string& member_uid, const std::string& store,
+std::optional<std::int64_t> DownState::reconciled_points(const std::string& member_uid,
+                                                         const std::string& store,
                                                          const std::string& terminal) {
     auto snap = snapshot(member_uid);
     if (!snap) return std::nullopt;
@@ -55,9 +61,11 @@ std::optional<std::int64_t> DownState::reconciled_points(const std::string& memb
     return points;
 }
 
-void DownState::dead_letter(const std::string& topic, const std::string& why, const std::string& payload,
-                            std::int64_t now_ms) {
-    db_.prepare("INSERT INTO link_dead_letters(topic, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)")
+void DownState::dead_letter(const std::string& topic, const std::string& why,
+                            const std::string& payload, std::int64_t now_ms) {
+    db_.prepare(
+           "INSERT INTO link_dead_letters(topic, reason, payload, received_at_ms) VALUES (?, ?, ?, "
+           "?)")
         .bind_all(topic, why, payload.substr(0, 64 * 1024), now_ms)
         .run();
 }
@@ -78,7 +86,9 @@ std::int64_t DownState::item_count(const std::string& kind) {
 }
 
 void DownState::set_status(const std::string& name, std::int64_t value) {
-    db_.prepare("INSERT INTO link_status(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+    db_.prepare(
+           "INSERT INTO link_status(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+           "value = excluded.value")
         .bind_all(name, value)
         .run();
 }

@@ -1,15 +1,19 @@
 #include "event_effects.hpp"
 
+#include <algorithm>
+
 #include "json_fields.hpp"
 #include "loyalty/checked_math.hpp"
-
-#include <algorithm>
 
 namespace loyalty::sync {
 
 namespace {
-std::int64_t int_of(const nlohmann::json& j, const char* name) { return int_field(j, name); }
-std::string str_of(const nlohmann::json& j, const char* name) { return text_field(j, name); }
+std::int64_t int_of(const nlohmann::json& j, const char* name) {
+    return int_field(j, name);
+}
+std::string str_of(const nlohmann::json& j, const char* name) {
+    return text_field(j, name);
+}
 }  // namespace
 
 EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
@@ -53,11 +57,13 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
     return e;
 }
 
-std::int64_t redeemed_by(const std::string& type, const nlohmann::json& p, const std::string& member_uid) {
+std::int64_t redeemed_by(const std::string& type, const nlohmann::json& p,
+                         const std::string& member_uid) {
     if (!p.is_object() || str_of(p, "member_uid") != member_uid) return 0;
     if (type == "sale.committed") return int_of(p, "points_paid");
     if (type == "reward.redeemed") return int_of(p, "points");
-    if (type == "points.adjusted") return std::max<std::int64_t>(0, checked_sub(0, int_of(p, "delta")).value_or(0));
+    if (type == "points.adjusted")
+        return std::max<std::int64_t>(0, checked_sub(0, int_of(p, "delta")).value_or(0));
     return 0;
 }
 

@@ -20,16 +20,19 @@ void HubStore::Pass::answers() {
             // of every terminal it ships (the kiosk's, loyalty-admin's), not only its own.
             report.publish.push_back(
                 {acks_topic(t.address),
-                 encode_resequence(Resequence{t.address.store, t.address.terminal, through, *t.forked_at})});
+                 encode_resequence(
+                     Resequence{t.address.store, t.address.terminal, through, *t.forked_at})});
             if (report.dead_letter_notes.size() < 20)
-                report.dead_letter_notes.push_back(t.address.store + "/" + t.address.terminal + ": history forked at seq " +
-                                                   std::to_string(*t.forked_at) + "; asked to resend after " +
-                                                   std::to_string(through));
+                report.dead_letter_notes.push_back(
+                    t.address.store + "/" + t.address.terminal + ": history forked at seq " +
+                    std::to_string(*t.forked_at) + "; asked to resend after " +
+                    std::to_string(through));
             continue;
         }
-        report.publish.push_back({acks_topic(t.address),
-                                  encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
-                                                 t.skew_ms, t.duplicates})});
+        report.publish.push_back(
+            {acks_topic(t.address),
+             encode_ack(Ack{t.address.store, t.address.terminal, last_seq(t.address), now_ms,
+                            t.skew_ms, t.duplicates})});
     }
     // A member's snapshot goes to every store that knows the member, not only the
     // one whose events changed it: a tier earned over two stores reaches both.
@@ -37,10 +40,12 @@ void HubStore::Pass::answers() {
     for (const auto& [where, uids] : members) {
         const auto& [program, store] = where;
         for (const auto& uid : uids) {
-            db().prepare("INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
+            db().prepare(
+                    "INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
                 .bind_all(program, uid, store)
                 .run();
-            auto st = db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
+            auto st =
+                db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
             st.bind_all(program, uid);
             while (st.step()) audience[{program, st.text(0)}].insert(uid);
         }
@@ -48,26 +53,33 @@ void HubStore::Pass::answers() {
     for (const auto& [where, uids] : audience) {
         const auto& [program, store] = where;
         std::map<std::string, std::int64_t> through;
-        auto th = db().prepare("SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
+        auto th = db().prepare(
+            "SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
         th.bind_all(store, program);
         while (th.step()) through[th.text(0)] = th.int64(1);
         std::vector<MemberSnapshot> items;
         for (const auto& uid : uids) {
             if (auto m = hub.member(program, uid)) items.push_back(std::move(*m));
             if (items.size() == snapshot_items_per_message) {
-                report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
+                report.publish.push_back(
+                    {store_down_topic(program, store), encode_snapshots(program, items, through)});
                 items.clear();
             }
         }
         if (!items.empty())
-            report.publish.push_back({store_down_topic(program, store), encode_snapshots(program, items, through)});
+            report.publish.push_back(
+                {store_down_topic(program, store), encode_snapshots(program, items, through)});
     }
     for (const auto& [program, items] : card_blocks) {
-        const auto payload =
-            json{{"v", protocol_version}, {"kind", "card_block"}, {"program", program}, {"items", items}}.dump();
+        const auto payload = json{
+            {"v", protocol_version},
+            {"kind", "card_block"},
+            {"program", program},
+            {"items", items}}.dump();
         auto stores = db().prepare("SELECT DISTINCT store FROM hub_terminals WHERE program = ?");
         stores.bind(1, program);
-        while (stores.step()) report.publish.push_back({store_down_topic(program, stores.text(0)), payload});
+        while (stores.step())
+            report.publish.push_back({store_down_topic(program, stores.text(0)), payload});
     }
 }
 

@@ -1,10 +1,9 @@
 // An event batch at the hub: checked (signature, topic, window), then each event
 // in its terminal's sequence order through the engine's Replication, exactly once.
-#include "hub_pass.hpp"
-
 #include <algorithm>
 
 #include "event_effects.hpp"
+#include "hub_pass.hpp"
 #include "loyalty/checked_math.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
@@ -13,7 +12,9 @@ namespace loyalty::sync {
 
 namespace {
 
-std::string key_of(const TerminalAddress& a) { return a.store + '\x1f' + a.terminal; }
+std::string key_of(const TerminalAddress& a) {
+    return a.store + '\x1f' + a.terminal;
+}
 
 }  // namespace
 
@@ -23,8 +24,9 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
     if (!batch) return batch.error();
     const auto& a = batch->from;
     if (a.program != topic.program || a.store != topic.store || a.terminal != topic.terminal)
-        return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) + ": payload says " + a.program +
-                                                  "/" + a.store + "/" + a.terminal);
+        return make_error(Errc::unauthorized, std::string(reason::topic_mismatch) +
+                                                  ": payload says " + a.program + "/" + a.store +
+                                                  "/" + a.terminal);
     // `base` settles only what the hub applied, or, once, what a terminal settled
     // before its first contact (an outbox cleared before it was linked). Any
     // other jump would acknowledge events the hub never saw: refused whole.
@@ -33,15 +35,17 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
     if (batch->base > last) {
         if (known)
             return make_error(Errc::invalid_argument, std::string(reason::bad_base) + ": base " +
-                                                          std::to_string(batch->base) + ", the hub applied through " +
+                                                          std::to_string(batch->base) +
+                                                          ", the hub applied through " +
                                                           std::to_string(last));
         last = batch->base;
     }
     // Both at most 2^53 (decode_batch): the sum cannot overflow.
     if (batch->events.back().seq > last + max_hold_ahead)
-        return make_error(Errc::invalid_argument, std::string(reason::out_of_window) + ": sequence " +
-                                                      std::to_string(batch->events.back().seq) + " after " +
-                                                      std::to_string(last));
+        return make_error(Errc::invalid_argument, std::string(reason::out_of_window) +
+                                                      ": sequence " +
+                                                      std::to_string(batch->events.back().seq) +
+                                                      " after " + std::to_string(last));
     auto& touch = terminals[key_of(a)];
     touch.address = a;
     if (const auto asked = resequence_asked(a)) {
@@ -66,7 +70,10 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
             ++report.duplicates;
             ++touch.duplicates;
         } else if (e.seq == last + 1) {
-            if (apply_event(a, e)) ++report.applied; else ++report.duplicates;
+            if (apply_event(a, e))
+                ++report.applied;
+            else
+                ++report.duplicates;
             ++last;
         } else {
             hold(a, e);
@@ -74,27 +81,33 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
     }
     if (touch.forked_at) {
         // Held events may be the forked history's; the terminal resends what it has.
-        db().prepare("DELETE FROM hub_held WHERE store = ? AND terminal = ?").bind_all(a.store, a.terminal).run();
+        db().prepare("DELETE FROM hub_held WHERE store = ? AND terminal = ?")
+            .bind_all(a.store, a.terminal)
+            .run();
         ask_resequence(a, last);
         return std::nullopt;
     }
     release_held(a, last);
     touch.skew_ms = batch->sent_at_ms ? now_ms - batch->sent_at_ms : 0;
-    set_last_seq(a, last, batch->sent_at_ms ? std::optional<std::int64_t>(touch.skew_ms) : std::nullopt);
+    set_last_seq(a, last,
+                 batch->sent_at_ms ? std::optional<std::int64_t>(touch.skew_ms) : std::nullopt);
     return std::nullopt;
 }
 
 bool HubStore::Pass::forked(const TerminalAddress& a, const DecodedEvent& e) {
-    const auto here = db().prepare("SELECT event_id FROM hub_applied WHERE store = ? AND terminal = ? AND seq = ?")
-                          .bind_all(a.store, a.terminal, e.seq)
-                          .scalar<std::string>();
+    const auto here =
+        db().prepare(
+                "SELECT event_id FROM hub_applied WHERE store = ? AND terminal = ? AND seq = ?")
+            .bind_all(a.store, a.terminal, e.seq)
+            .scalar<std::string>();
     if (!here || *here == e.id) return false;
     // Applied before under another sequence (a renumbered resend): a duplicate.
     return !db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar();
 }
 
 std::optional<std::int64_t> HubStore::Pass::resequence_asked(const TerminalAddress& a) {
-    return db().prepare("SELECT resequence_through FROM hub_terminals WHERE store = ? AND terminal = ?")
+    return db()
+        .prepare("SELECT resequence_through FROM hub_terminals WHERE store = ? AND terminal = ?")
         .bind_all(a.store, a.terminal)
         .scalar();
 }
@@ -105,17 +118,21 @@ void HubStore::Pass::ask_resequence(const TerminalAddress& a, std::optional<std:
         .run();
 }
 
-std::optional<Error> HubStore::Pass::check_signature(const HubIncoming& in, const std::string& store) {
+std::optional<Error> HubStore::Pass::check_signature(const HubIncoming& in,
+                                                     const std::string& store) {
     auto key = hub.options_.store_keys.find(store);
     if (key == hub.options_.store_keys.end()) {
         if (hub.options_.require_signatures)
-            return make_error(Errc::unauthorized, std::string(reason::unsigned_message) + ": no key for store " + store);
+            return make_error(Errc::unauthorized, std::string(reason::unsigned_message) +
+                                                      ": no key for store " + store);
         return std::nullopt;
     }
     if (in.signature.empty())
-        return make_error(Errc::unauthorized, std::string(reason::unsigned_message) + ": store " + store + " signs");
+        return make_error(Errc::unauthorized,
+                          std::string(reason::unsigned_message) + ": store " + store + " signs");
     if (!signature_matches(key->second, in.payload, in.signature))
-        return make_error(Errc::unauthorized, std::string(reason::bad_signature) + ": store " + store);
+        return make_error(Errc::unauthorized,
+                          std::string(reason::bad_signature) + ": store " + store);
     return std::nullopt;
 }
 
@@ -124,12 +141,18 @@ namespace {
 // The dead-letter reason of a refusal by the engine's Replication (see replication.hpp).
 const char* reason_for(Errc code) {
     switch (code) {
-        case Errc::not_found: return reason::unknown_program;
-        case Errc::unauthorized: return reason::foreign_reference;
-        case Errc::exceeds_sale: return reason::unknown_receipt;
-        case Errc::conflict: return reason::conflict;
-        case Errc::invalid_argument: return reason::malformed_event;
-        default: return reason::malformed;
+        case Errc::not_found:
+            return reason::unknown_program;
+        case Errc::unauthorized:
+            return reason::foreign_reference;
+        case Errc::exceeds_sale:
+            return reason::unknown_receipt;
+        case Errc::conflict:
+            return reason::conflict;
+        case Errc::invalid_argument:
+            return reason::malformed_event;
+        default:
+            return reason::malformed;
     }
 }
 
@@ -137,7 +160,8 @@ const char* reason_for(Errc code) {
 
 bool HubStore::Pass::apply_event(const TerminalAddress& a, const DecodedEvent& e) {
     // The unique event id is the dedupe: a second copy changes nothing.
-    if (db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar()) return false;
+    if (db().prepare("SELECT 1 FROM hub_applied WHERE event_id = ?").bind(1, e.id).scalar())
+        return false;
     std::optional<Error> refused;
     {
         Transaction one(db());
@@ -150,31 +174,37 @@ bool HubStore::Pass::apply_event(const TerminalAddress& a, const DecodedEvent& e
 
 std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const DecodedEvent& e) {
     if (!e.problem.empty())
-        return make_error(Errc::invalid_argument, std::string(reason::malformed_event) + ": event " + e.id + " (" +
-                                                      e.type + "): " + e.problem);
+        return make_error(Errc::invalid_argument, std::string(reason::malformed_event) +
+                                                      ": event " + e.id + " (" + e.type +
+                                                      "): " + e.problem);
     if (!known_event_schema(e.schema))
-        return make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " + e.id +
-                                                      " schema " + std::to_string(e.schema));
+        return make_error(Errc::invalid_argument, std::string(reason::unknown_schema) + ": event " +
+                                                      e.id + " schema " + std::to_string(e.schema));
     db().prepare(
-            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, occurred_at, "
+            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, "
+            "occurred_at, "
             "applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, 'applied', ?, ?, ?)")
-        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms, hub.options_.worker)
+        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms,
+                  hub.options_.worker)
         .run();
     const auto row = db().last_insert_rowid();
-    auto done = hub.engine_->replication().apply(
-        ReplicatedEvent{e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
+    auto done = hub.engine_->replication().apply(ReplicatedEvent{
+        e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
     if (!done) {
         if (done.error().code == Errc::storage) throw OperationAborted(done.error());
-        return make_error(done.error().code, std::string(reason_for(done.error().code)) + ": event " + e.id + " (" +
-                                                 e.type + "): " + done.error().message);
+        return make_error(done.error().code, std::string(reason_for(done.error().code)) +
+                                                 ": event " + e.id + " (" + e.type +
+                                                 "): " + done.error().message);
     }
     // What the event did to its member's points, as the terminals count it.
     const EventEffects effects = effects_of(e.type, e.payload);
     std::int64_t own_delta = 0;
     for (const auto& p : effects.points)
-        if (p.uid == effects.member_uid) own_delta = checked_add(own_delta, p.delta).value_or(own_delta);
+        if (p.uid == effects.member_uid)
+            own_delta = checked_add(own_delta, p.delta).value_or(own_delta);
     db().prepare("UPDATE hub_applied SET member_uid = ?, points_delta = ? WHERE id = ?")
-        .bind_all(effects.member_uid.empty() ? std::nullopt : std::optional<std::string>(effects.member_uid),
+        .bind_all(effects.member_uid.empty() ? std::nullopt
+                                             : std::optional<std::string>(effects.member_uid),
                   own_delta, row)
         .run();
     for (const auto& uid : done->members) members[{a.program, a.store}].insert(uid);
@@ -184,18 +214,21 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
         at = std::max(at, from_unix(e.at));
     }
     if (done->shortfall > 0 && !done->members.empty())
-        db().prepare("INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, at_ms) VALUES (?, ?, ?, ?, ?)")
+        db().prepare(
+                "INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, "
+                "at_ms) VALUES (?, ?, ?, ?, ?)")
             .bind_all(e.id, a.program, done->members.front(), done->shortfall, now_ms)
             .run();
     if (e.type == "card.lost" || e.type == "card.blocked") {
         auto number = e.payload.find("card");
         if (number != e.payload.end() && number->is_string())
             // The hub_applied row id orders every change the hub saw: the item's version.
-            card_blocks[a.program].push_back(json{{"key", *number},
-                                                  {"version", row},
-                                                  {"state", e.type == "card.lost" ? "lost" : "blocked"},
-                                                  {"member_uid", effects.member_uid},
-                                                  {"from_store", a.store}});
+            card_blocks[a.program].push_back(
+                json{{"key", *number},
+                     {"version", row},
+                     {"state", e.type == "card.lost" ? "lost" : "blocked"},
+                     {"member_uid", effects.member_uid},
+                     {"from_store", a.store}});
     }
     return std::nullopt;
 }
@@ -204,9 +237,12 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
 // with its reason; `loyalty-hub --replay` retries it after a fix.
 void HubStore::Pass::park(const TerminalAddress& a, const DecodedEvent& e, const Error& why) {
     db().prepare(
-            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, occurred_at, "
-            "applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, 'parked', ?, ?, ?) ON CONFLICT(event_id) DO NOTHING")
-        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms, hub.options_.worker)
+            "INSERT INTO hub_applied(event_id, program, store, terminal, seq, type, status, "
+            "occurred_at, "
+            "applied_at_ms, worker) VALUES (?, ?, ?, ?, ?, ?, 'parked', ?, ?, ?) ON "
+            "CONFLICT(event_id) DO NOTHING")
+        .bind_all(e.id, a.program, a.store, a.terminal, e.seq, e.type, e.at, now_ms,
+                  hub.options_.worker)
         .run();
     dead_letter_event(a, e, why);
 }
@@ -218,18 +254,23 @@ void HubStore::Pass::check_tiers() {
     tier_checks.clear();
 }
 
-std::int64_t HubStore::Pass::last_seq(const TerminalAddress& a) { return known_last_seq(a).value_or(0); }
+std::int64_t HubStore::Pass::last_seq(const TerminalAddress& a) {
+    return known_last_seq(a).value_or(0);
+}
 
 std::optional<std::int64_t> HubStore::Pass::known_last_seq(const TerminalAddress& a) {
-    return db().prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?")
+    return db()
+        .prepare("SELECT last_seq FROM hub_terminals WHERE store = ? AND terminal = ?")
         .bind_all(a.store, a.terminal)
         .scalar();
 }
 
-void HubStore::Pass::set_last_seq(const TerminalAddress& a, std::int64_t seq, std::optional<std::int64_t> skew) {
+void HubStore::Pass::set_last_seq(const TerminalAddress& a, std::int64_t seq,
+                                  std::optional<std::int64_t> skew) {
     db().prepare(
             "INSERT INTO hub_terminals(store, terminal, program, last_seq, skew_ms, last_seen_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(store, terminal) DO UPDATE SET last_seq = excluded.last_seq, "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(store, terminal) DO UPDATE SET last_seq = "
+            "excluded.last_seq, "
             "skew_ms = coalesce(excluded.skew_ms, skew_ms), last_seen_ms = excluded.last_seen_ms")
         .bind_all(a.store, a.terminal, a.program, seq, skew, now_ms)
         .run();

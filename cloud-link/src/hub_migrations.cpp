@@ -71,6 +71,8 @@ constexpr const char* const kMigrations[] = {kMigration1, kMigration2};
 
 }  // namespace
 
-SchemaPart hub_schema() { return SchemaPart{"hub", kMigrations}; }
+SchemaPart hub_schema() {
+    return SchemaPart{"hub", kMigrations};
+}
 
 }  // namespace loyalty::sync

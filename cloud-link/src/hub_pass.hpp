@@ -5,13 +5,12 @@
 // file each, named beside their declarations below.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "batch_codec.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -35,10 +34,11 @@ struct HubStore::Pass {
         std::optional<std::int64_t> forked_at;
     };
     std::map<std::string, TerminalTouch> terminals;
-    std::map<std::pair<std::string, std::string>, std::set<std::string>> members;  // (program, store) -> uids
+    std::map<std::pair<std::string, std::string>, std::set<std::string>>
+        members;  // (program, store) -> uids
     // Cards reported lost or blocked at one store, to block at every store.
     std::map<std::string, std::vector<json>> card_blocks;  // program -> items
-    std::map<std::string, Timestamp> tier_checks;           // member uid -> its latest event
+    std::map<std::string, Timestamp> tier_checks;          // member uid -> its latest event
 
     Database& db() { return engine_database(*hub.engine_); }
 

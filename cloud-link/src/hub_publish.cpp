@@ -12,7 +12,8 @@ namespace loyalty::sync {
 
 namespace {
 
-Result<std::int64_t> next_config_version(HubStore& hub, const std::string& program, const std::string& key) {
+Result<std::int64_t> next_config_version(HubStore& hub, const std::string& program,
+                                         const std::string& key) {
     return guarded([&]() -> Result<std::int64_t> {
         auto& db = hub.db();
         Transaction tx(db);
@@ -21,7 +22,8 @@ Result<std::int64_t> next_config_version(HubStore& hub, const std::string& progr
               "ON CONFLICT(program, key) DO UPDATE SET version = version + 1")
             .bind_all(program, key)
             .run();
-        auto st = db.prepare("SELECT version FROM hub_config_versions WHERE program = ? AND key = ?");
+        auto st =
+            db.prepare("SELECT version FROM hub_config_versions WHERE program = ? AND key = ?");
         st.bind_all(program, key);
         st.step();
         const auto version = st.int64(0);
@@ -49,12 +51,14 @@ Result<void> publish_once(const HubConfig& config, const std::vector<Outgoing>& 
         if (!client->connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
         for (const auto& m : messages) {
             auto tok = client->publish(m.topic, m.payload.data(), m.payload.size(), 1, m.retained);
-            if (!tok->wait_for(wait)) throw mqtt::exception(-1, "publish to " + m.topic + " timed out");
+            if (!tok->wait_for(wait))
+                throw mqtt::exception(-1, "publish to " + m.topic + " timed out");
         }
         // Every PUBACK is in: nothing left for a disconnect timeout to wait for.
         client->disconnect(std::chrono::milliseconds(0))->wait_for(wait);
     } catch (const mqtt::exception& e) {
-        return make_error(Errc::storage, std::string("publishing to ") + broker.uri + " failed: " + e.what());
+        return make_error(Errc::storage,
+                          std::string("publishing to ") + broker.uri + " failed: " + e.what());
     }
     return {};
 }
@@ -76,7 +80,8 @@ Result<std::vector<std::string>> or_stores_seen(HubStore& hub, const std::string
 Result<ConfigPublishReport> publish_config(const HubConfig& config, const ConfigPublish& what) {
     if (what.program.empty() || what.key.empty())
         return make_error(Errc::invalid_argument, "publishing a config needs a program and a key");
-    auto opened = HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
+    auto opened =
+        HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
     if (!opened) return opened.error();
     auto& hub = *opened.value();
 
@@ -85,9 +90,11 @@ Result<ConfigPublishReport> publish_config(const HubConfig& config, const Config
     if (!stores) return stores.error();
     report.stores = std::move(*stores);
     if (report.stores.empty())
-        return make_error(Errc::not_found, "the hub has seen no store of program " + what.program + "; name them");
+        return make_error(Errc::not_found,
+                          "the hub has seen no store of program " + what.program + "; name them");
     // Refuse a body that is not a JSON object before spending a version on it.
-    if (auto probe = encode_config(what.program, what.key, 0, what.body_json); !probe) return probe.error();
+    if (auto probe = encode_config(what.program, what.key, 0, what.body_json); !probe)
+        return probe.error();
     auto version = next_config_version(hub, what.program, what.key);
     if (!version) return version.error();
     report.version = *version;
@@ -110,50 +117,66 @@ namespace loyalty::sync {
 Result<ConfigPublishReport> publish_program(const HubConfig& config, const ProgramConfig& program,
                                             const std::vector<std::string>& stores) {
     {
-        auto opened = HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
+        auto opened =
+            HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
         if (!opened) return opened.error();
-        if (auto saved = (*opened)->engine().programs().save(program, "hub"); !saved) return saved.error();
+        if (auto saved = (*opened)->engine().programs().save(program, "hub"); !saved)
+            return saved.error();
     }
-    return publish_config(config, {program.code, "program", program_config_to_json(program), stores});
+    return publish_config(config,
+                          {program.code, "program", program_config_to_json(program), stores});
 }
 
 Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssue& what) {
-    auto opened = HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
+    auto opened =
+        HubStore::open(config.db, HubStoreOptions{config.worker, config.full_sync, false, {}});
     if (!opened) return opened.error();
     auto& hub = *opened.value();
     auto& engine = hub.engine();
     auto member = engine.members().get_by_uid(what.member_uid);
     if (!member) return member.error();
     if (member->program != what.program)
-        return make_error(Errc::not_found, "member " + what.member_uid + " is not in program " + what.program);
+        return make_error(Errc::not_found,
+                          "member " + what.member_uid + " is not in program " + what.program);
     // The stores where the member shops; none yet: every store the hub has seen. Known before the
     // grant, so a coupon nobody could receive is not issued.
-    auto shops = guarded([&]() -> Result<std::vector<std::string>> { return hub.member_stores(what.member_uid); });
+    auto shops = guarded(
+        [&]() -> Result<std::vector<std::string>> { return hub.member_stores(what.member_uid); });
     if (!shops) return shops.error();
     auto stores = or_stores_seen(hub, what.program, std::move(*shops));
     if (!stores) return stores.error();
     if (stores->empty())
-        return make_error(Errc::not_found, "the hub has seen no store to send a coupon for " + what.member_uid + " to");
-    const auto key = what.idempotency_key.empty()
-                         ? "hub:" + what.member_uid + ":" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count())
-                         : what.idempotency_key;
-    auto coupon = engine.rewards().grant(
-        CouponGrant{member->id, what.source, what.title, what.value, what.min_spend, what.valid_days, key});
+        return make_error(Errc::not_found, "the hub has seen no store to send a coupon for " +
+                                               what.member_uid + " to");
+    const auto key =
+        what.idempotency_key.empty()
+            ? "hub:" + what.member_uid + ":" +
+                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count())
+            : what.idempotency_key;
+    auto coupon = engine.rewards().grant(CouponGrant{
+        member->id, what.source, what.title, what.value, what.min_spend, what.valid_days, key});
     if (!coupon) return coupon.error();
 
     CouponIssueReport report;
     report.code = coupon->code;
     report.stores = std::move(*stores);
-    const nlohmann::json item{{"key", coupon->code},          {"version", 1},
-                              {"member_uid", what.member_uid}, {"title", coupon->title},
-                              {"value", coupon->value.minor},  {"min_spend", coupon->min_spend.minor},
-                              {"issued_at", to_unix(coupon->issued_at)}, {"expires_at", to_unix(coupon->expires_at)},
+    const nlohmann::json item{{"key", coupon->code},
+                              {"version", 1},
+                              {"member_uid", what.member_uid},
+                              {"title", coupon->title},
+                              {"value", coupon->value.minor},
+                              {"min_spend", coupon->min_spend.minor},
+                              {"issued_at", to_unix(coupon->issued_at)},
+                              {"expires_at", to_unix(coupon->expires_at)},
                               {"source", coupon->source}};
-    const auto payload = nlohmann::json{{"v", protocol_version}, {"kind", "coupon_issue"}, {"program", what.program},
+    const auto payload = nlohmann::json{{"v", protocol_version},
+                                        {"kind", "coupon_issue"},
+                                        {"program", what.program},
                                         {"items", nlohmann::json::array({item})}}
                              .dump();
     std::vector<Outgoing> out;
-    for (const auto& store : report.stores) out.push_back({store_down_topic(what.program, store), payload, false});
+    for (const auto& store : report.stores)
+        out.push_back({store_down_topic(what.program, store), payload, false});
     if (auto sent = publish_once(config, out); !sent) return sent.error();
     return report;
 }

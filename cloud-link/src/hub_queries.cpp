@@ -6,7 +6,8 @@ namespace loyalty::sync {
 
 std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
     auto st = db().prepare(
-        "SELECT m.points_available + m.points_pending, m.tier_code, m.status, m.version, m.tier_review_at "
+        "SELECT m.points_available + m.points_pending, m.tier_code, m.status, m.version, "
+        "m.tier_review_at "
         "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? AND m.uid = ?");
     st.bind_all(program, uid);
     if (!st.step()) return std::nullopt;
@@ -17,7 +18,8 @@ std::optional<MemberSnapshot> HubStore::member(const std::string& program, const
 std::map<std::string, std::int64_t> HubStore::balances(const std::string& program) {
     std::map<std::string, std::int64_t> out;
     auto st = db().prepare(
-        "SELECT m.uid, m.points_available + m.points_pending FROM members m JOIN programs p ON p.id = m.program_id "
+        "SELECT m.uid, m.points_available + m.points_pending FROM members m JOIN programs p ON "
+        "p.id = m.program_id "
         "WHERE p.code = ?");
     st.bind(1, program);
     while (st.step()) out[st.text(0)] = st.int64(1);
@@ -32,9 +34,11 @@ std::int64_t HubStore::last_seq(const std::string& store, const std::string& ter
     return seq;
 }
 
-std::vector<std::int64_t> HubStore::applied_order(const std::string& store, const std::string& terminal) {
+std::vector<std::int64_t> HubStore::applied_order(const std::string& store,
+                                                  const std::string& terminal) {
     std::vector<std::int64_t> out;
-    auto st = db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
+    auto st =
+        db().prepare("SELECT seq FROM hub_applied WHERE store = ? AND terminal = ? ORDER BY id");
     st.bind_all(store, terminal);
     while (st.step()) out.push_back(st.int64(0));
     return out;
@@ -44,7 +48,8 @@ std::vector<std::string> HubStore::member_stores(const std::string& uid) {
     std::vector<std::string> out;
     auto st = db().prepare(
         "SELECT store FROM hub_member_stores WHERE uid = ?1 "
-        "UNION SELECT home_store FROM members WHERE uid = ?1 AND home_store IS NOT NULL ORDER BY 1");
+        "UNION SELECT home_store FROM members WHERE uid = ?1 AND home_store IS NOT NULL ORDER BY "
+        "1");
     st.bind(1, uid);
     while (st.step()) out.push_back(st.text(0));
     return out;
@@ -75,24 +80,29 @@ std::int64_t HubStore::held_count() {
 std::vector<DeadLetter> HubStore::dead_letters() {
     std::vector<DeadLetter> out;
     db().prepare(
-            "SELECT topic, reason, detail, id, received_at_ms, coalesce(store, ''), coalesce(terminal, ''), "
-            "coalesce(event_id, ''), coalesce(seq, 0), replayed_at_ms FROM hub_dead_letters ORDER BY id")
+            "SELECT topic, reason, detail, id, received_at_ms, coalesce(store, ''), "
+            "coalesce(terminal, ''), "
+            "coalesce(event_id, ''), coalesce(seq, 0), replayed_at_ms FROM hub_dead_letters ORDER "
+            "BY id")
         .each([&](const Statement& row) {
-            out.push_back({row.text(0), row.text(1), row.text(2), row.int64(3), row.int64(4), row.text(5), row.text(6),
-                           row.text(7), row.int64(8), row.optional_int64(9)});
+            out.push_back({row.text(0), row.text(1), row.text(2), row.int64(3), row.int64(4),
+                           row.text(5), row.text(6), row.text(7), row.int64(8),
+                           row.optional_int64(9)});
         });
     return out;
 }
 
 std::optional<Presence> HubStore::presence(const std::string& store, const std::string& terminal) {
-    auto st = db().prepare("SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
+    auto st = db().prepare(
+        "SELECT state, reason, at_ms, backlog FROM hub_presence WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
     Presence p{store, terminal, st.text(0), st.text(1), st.int64(2), st.int64(3)};
     return p;
 }
 
-std::optional<std::int64_t> HubStore::skew_ms(const std::string& store, const std::string& terminal) {
+std::optional<std::int64_t> HubStore::skew_ms(const std::string& store,
+                                              const std::string& terminal) {
     auto st = db().prepare("SELECT skew_ms FROM hub_terminals WHERE store = ? AND terminal = ?");
     st.bind_all(store, terminal);
     if (!st.step()) return std::nullopt;
@@ -104,12 +114,14 @@ std::vector<TerminalStatus> HubStore::terminals() {
     std::vector<TerminalStatus> out;
     auto st = db().prepare(
         "SELECT t.program, t.store, t.terminal, t.last_seq, t.skew_ms, t.last_seen_ms, "
-        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, ''), t.resequence_through "
-        "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = t.terminal "
+        "coalesce(p.state || CASE WHEN p.reason <> '' THEN '/' || p.reason ELSE '' END, ''), "
+        "t.resequence_through "
+        "FROM hub_terminals t LEFT JOIN hub_presence p ON p.store = t.store AND p.terminal = "
+        "t.terminal "
         "ORDER BY t.program, t.store, t.terminal");
     while (st.step())
-        out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4), st.optional_int64(5),
-                       st.text(6), st.optional_int64(7)});
+        out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.optional_int64(4),
+                       st.optional_int64(5), st.text(6), st.optional_int64(7)});
     return out;
 }
 

@@ -16,7 +16,7 @@ namespace {
 // Held while a worker opens (and on first use creates and migrates) the shared
 // database: two workers starting together must not both run the migrations.
 class OpenLock {
-public:
+  public:
     explicit OpenLock(const std::filesystem::path& db) {
         fd_ = ::open((db.string() + ".open-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ >= 0) ::flock(fd_, LOCK_EX);
@@ -27,7 +27,7 @@ public:
     OpenLock(const OpenLock&) = delete;
     OpenLock& operator=(const OpenLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -37,7 +37,8 @@ HubStore::HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options)
     : engine_(std::move(engine)), options_(std::move(options)) {}
 HubStore::~HubStore() = default;
 
-Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& path, HubStoreOptions options) {
+Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& path,
+                                                 HubStoreOptions options) {
     DatabaseOptions db_options;
     db_options.full_sync = options.full_sync;
     db_options.integrity_check_on_open = false;
@@ -46,7 +47,8 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     // The hub's own clock only dates what it does itself (program loads, coupon
     // grants); replicated events carry their terminal's time.
     static const SystemClock hub_clock;
-    auto engine = Engine::open(path, hub_clock, EngineOptions{Origin{"HUB", options.worker}, db_options});
+    auto engine =
+        Engine::open(path, hub_clock, EngineOptions{Origin{"HUB", options.worker}, db_options});
     if (!engine) return engine.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
         auto& db = engine_database(**engine);
@@ -54,11 +56,13 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
         db.exec("PRAGMA cache_size = -65536");
-        return std::unique_ptr<HubStore>(new HubStore(std::move(engine.value()), std::move(options)));
+        return std::unique_ptr<HubStore>(
+            new HubStore(std::move(engine.value()), std::move(options)));
     });
 }
 
-Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms) {
+Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
+                                       std::int64_t now_ms) {
     return guarded([&]() -> Result<HubApplyReport> {
         Pass pass(*this, now_ms);
         Transaction tx(engine_database(*engine_));
@@ -78,7 +82,8 @@ Result<HubApplyReport> HubStore::review_tiers(std::int64_t now_ms) {
         for (const auto& change : reviewed->changes) {
             auto m = engine_->members().get(change.member);
             if (!m) continue;
-            for (const auto& store : member_stores(m->uid)) pass.members[{m->program, store}].insert(m->uid);
+            for (const auto& store : member_stores(m->uid))
+                pass.members[{m->program, store}].insert(m->uid);
         }
         pass.answers();
         return std::move(pass.report);

@@ -43,7 +43,8 @@ struct HubWorker::Impl {
             HubIncoming in{m->get_topic(), m->get_payload_str(), {}};
             const auto& props = m->get_properties();
             for (std::size_t i = 0, n = props.count(mqtt::property::USER_PROPERTY); i < n; ++i) {
-                auto [name, value] = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
+                auto [name, value] =
+                    mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
                 if (name == signature_property) in.signature = value;
             }
             {
@@ -87,7 +88,8 @@ struct HubWorker::Impl {
         std::vector<HubIncoming> batch;
         {
             std::lock_guard lock(queue_mutex);
-            while (!inbound.empty() && static_cast<int>(batch.size()) < config.max_messages_per_txn) {
+            while (!inbound.empty() &&
+                   static_cast<int>(batch.size()) < config.max_messages_per_txn) {
                 batch.push_back(std::move(inbound.front()));
                 inbound.pop_front();
             }
@@ -95,7 +97,8 @@ struct HubWorker::Impl {
         if (batch.empty()) return;
         const auto started = std::chrono::steady_clock::now();
         auto report = store->apply(batch, wall_ms());
-        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
         if (!report) {
             // Nothing was applied or acknowledged: the stores resend after their ack timeout.
             log_line(who, "apply failed: " + report.error().message);
@@ -111,10 +114,13 @@ struct HubWorker::Impl {
         });
         if (report->dead_letters > 0 || report->resequences > 0) {
             if (report->dead_letters > 0)
-                log_line(who, std::to_string(report->dead_letters) + " message(s) or event(s) dead-lettered");
+                log_line(who, std::to_string(report->dead_letters) +
+                                  " message(s) or event(s) dead-lettered");
             if (report->resequences > 0)
-                log_line(who, std::to_string(report->resequences) + " batch(es) of a forked terminal history");
-            for (const auto& note : report->dead_letter_notes) log_line(who, "  " + note.substr(0, 300));
+                log_line(who, std::to_string(report->resequences) +
+                                  " batch(es) of a forked terminal history");
+            for (const auto& note : report->dead_letter_notes)
+                log_line(who, "  " + note.substr(0, 300));
         }
         publish(report->publish);
     }
@@ -122,7 +128,8 @@ struct HubWorker::Impl {
     void publish(const std::vector<HubOutgoing>& messages) {
         for (const auto& out : messages) {
             try {
-                if (client) client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
+                if (client)
+                    client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
             } catch (const mqtt::exception& e) {
                 // A lost ack is repaired by the next one (acks are cumulative), a
                 // lost snapshot by the member's next change.
@@ -148,7 +155,8 @@ struct HubWorker::Impl {
     }
 
     Result<void> run(const std::atomic<bool>& stop) {
-        HubStoreOptions options{config.worker, config.full_sync, config.require_signatures, config.store_keys};
+        HubStoreOptions options{config.worker, config.full_sync, config.require_signatures,
+                                config.store_keys};
         auto opened = HubStore::open(config.db, options);
         if (!opened) return opened.error();
         store = std::move(opened.value());
@@ -181,7 +189,9 @@ struct HubWorker::Impl {
 
 HubWorker::HubWorker(HubConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 HubWorker::~HubWorker() = default;
-Result<void> HubWorker::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+Result<void> HubWorker::run(const std::atomic<bool>& stop) {
+    return impl_->run(stop);
+}
 HubStats HubWorker::stats() const {
     std::lock_guard lock(impl_->stats_mutex);
     return impl_->stats;

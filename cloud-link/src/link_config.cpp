@@ -10,12 +10,14 @@ Result<toml::table> parse(const std::filesystem::path& file) {
     try {
         return toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
-        return make_error(Errc::invalid_argument, file.string() + ": " + std::string(e.description()));
+        return make_error(Errc::invalid_argument,
+                          file.string() + ": " + std::string(e.description()));
     }
 }
 
 // Relative paths in a config file are relative to the file.
-std::string path_setting(const toml::node_view<toml::node>& node, const std::filesystem::path& file) {
+std::string path_setting(const toml::node_view<toml::node>& node,
+                         const std::filesystem::path& file) {
     auto value = node.value<std::string>();
     if (!value || value->empty()) return {};
     std::filesystem::path p(*value);
@@ -49,13 +51,17 @@ Result<AgentConfig> load_agent_config(const std::filesystem::path& file) {
     c.address.program = t["terminal"]["program"].value_or(std::string{});
     c.address.store = t["terminal"]["store"].value_or(std::string{});
     c.address.terminal = t["terminal"]["terminal"].value_or(std::string{});
-    if (c.db.empty()) return make_error(Errc::invalid_argument, file.string() + ": [terminal] db is required");
+    if (c.db.empty())
+        return make_error(Errc::invalid_argument, file.string() + ": [terminal] db is required");
     for (const auto* code : {&c.address.program, &c.address.store, &c.address.terminal})
         if (!valid_code(*code))
-            return make_error(Errc::invalid_argument,
-                              file.string() + ": [terminal] program, store and terminal must be codes of [A-Za-z0-9_-]");
+            return make_error(
+                Errc::invalid_argument,
+                file.string() +
+                    ": [terminal] program, store and terminal must be codes of [A-Za-z0-9_-]");
     c.broker = broker_from(t, file);
-    if (c.broker.client_id.empty()) c.broker.client_id = "link-" + c.address.store + "-" + c.address.terminal;
+    if (c.broker.client_id.empty())
+        c.broker.client_id = "link-" + c.address.store + "-" + c.address.terminal;
     auto l = t["link"];
     c.batch_events = l["batch_events"].value_or(c.batch_events);
     c.window_events = l["window_events"].value_or(c.window_events);
@@ -67,7 +73,8 @@ Result<AgentConfig> load_agent_config(const std::filesystem::path& file) {
     c.sign_key = l["sign_key"].value_or(std::string{});
     c.offline_redeem_limit = l["offline_redeem_limit"].value_or(c.offline_redeem_limit);
     if (c.batch_events < 1 || c.window_events < c.batch_events)
-        return make_error(Errc::invalid_argument, file.string() + ": need 1 <= batch_events <= window_events");
+        return make_error(Errc::invalid_argument,
+                          file.string() + ": need 1 <= batch_events <= window_events");
     return c;
 }
 
@@ -77,7 +84,8 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     auto& t = *parsed;
     HubConfig c;
     c.db = path_setting(t["hub"]["db"], file);
-    if (c.db.empty()) return make_error(Errc::invalid_argument, file.string() + ": [hub] db is required");
+    if (c.db.empty())
+        return make_error(Errc::invalid_argument, file.string() + ": [hub] db is required");
     c.worker = t["hub"]["worker"].value_or(c.worker);
     c.max_messages_per_txn = t["hub"]["max_messages_per_txn"].value_or(c.max_messages_per_txn);
     c.full_sync = t["hub"]["full_sync"].value_or(c.full_sync);
@@ -87,7 +95,8 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     if (auto* stores = t["stores"].as_table())
         for (auto& [store, node] : *stores)
             if (auto* st = node.as_table())
-                if (auto key = (*st)["key"].value<std::string>()) c.store_keys[std::string(store.str())] = *key;
+                if (auto key = (*st)["key"].value<std::string>())
+                    c.store_keys[std::string(store.str())] = *key;
     return c;
 }
 

@@ -21,6 +21,8 @@ constexpr const char* const kMigrations[] = {kMigration1};
 
 }  // namespace
 
-SchemaPart link_schema() { return SchemaPart{"link", kMigrations}; }
+SchemaPart link_schema() {
+    return SchemaPart{"link", kMigrations};
+}
 
 }  // namespace loyalty::sync

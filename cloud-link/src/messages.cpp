@@ -1,9 +1,10 @@
 #include "loyalty/sync/messages.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include "loyalty/event_fields.hpp"
 #include "loyalty/exact_integer.hpp"
 #include "loyalty/json_limits.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace loyalty::sync {
 
@@ -22,7 +23,8 @@ Error bad(const char* why, const std::string& detail) {
 
 // Parses the common envelope: a JSON object of version 1 and the wanted kind.
 Result<json> envelope(std::string_view payload, const char* kind) {
-    if (payload.size() > max_payload_bytes) return bad(reason::oversized, std::to_string(payload.size()) + " bytes");
+    if (payload.size() > max_payload_bytes)
+        return bad(reason::oversized, std::to_string(payload.size()) + " bytes");
     if (auto refused = json_nesting_refusal(payload)) return bad(reason::malformed, *refused);
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return bad(reason::malformed, "not a JSON object");
@@ -31,7 +33,8 @@ Result<json> envelope(std::string_view payload, const char* kind) {
     if (v->get<std::int64_t>() != protocol_version) return bad(reason::wrong_version, v->dump());
     auto k = j.find("kind");
     if (k == j.end() || !k->is_string()) return bad(reason::malformed, "no kind");
-    if (kind && k->get<std::string>() != kind) return bad(reason::unknown_kind, k->get<std::string>());
+    if (kind && k->get<std::string>() != kind)
+        return bad(reason::unknown_kind, k->get<std::string>());
     return j;
 }
 
@@ -54,19 +57,24 @@ bool field(const json& j, const char* name, T& out) {
 }  // namespace
 
 std::string encode_batch(const TerminalAddress& from, std::int64_t base, std::int64_t sent_at_ms,
-                         const std::vector<OutboxEvent>& events, std::size_t first, std::size_t count) {
+                         const std::vector<OutboxEvent>& events, std::size_t first,
+                         std::size_t count) {
     const std::size_t end = count > events.size() - first ? events.size() : first + count;
     std::string out;
     out.reserve(256 + (end - first) * 400);
-    out += json{{"v", protocol_version}, {"kind", "events"}, {"program", from.program}, {"store", from.store},
-                {"terminal", from.terminal}, {"base", base}, {"sent_at_ms", sent_at_ms}}
+    out += json{{"v", protocol_version},   {"kind", "events"},          {"program", from.program},
+                {"store", from.store},     {"terminal", from.terminal}, {"base", base},
+                {"sent_at_ms", sent_at_ms}}
                .dump();
     out.pop_back();  // reopen the object to append the events array
     out += ",\"events\":[";
     for (std::size_t i = first; i < end; ++i) {
         const auto& e = events[i];
         if (i != first) out += ',';
-        auto head = json{{"id", e.event_id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema_version},
+        auto head = json{{"id", e.event_id},
+                         {"seq", e.seq},
+                         {"type", e.type},
+                         {"schema", e.schema_version},
                          {"at", to_unix(e.occurred_at)}}
                         .dump();
         head.pop_back();
@@ -80,9 +88,10 @@ std::string encode_batch(const TerminalAddress& from, std::int64_t base, std::in
 }
 
 std::string encode_ack(const Ack& a) {
-    return json{{"v", protocol_version}, {"kind", "ack"},          {"store", a.store},
-                {"terminal", a.terminal}, {"through", a.through},  {"hub_time_ms", a.hub_time_ms},
-                {"skew_ms", a.skew_ms},   {"duplicates", a.duplicates}}
+    return json{{"v", protocol_version}, {"kind", "ack"},
+                {"store", a.store},      {"terminal", a.terminal},
+                {"through", a.through},  {"hub_time_ms", a.hub_time_ms},
+                {"skew_ms", a.skew_ms},  {"duplicates", a.duplicates}}
         .dump();
 }
 
@@ -90,7 +99,8 @@ Result<Ack> decode_ack(std::string_view payload) {
     auto j = envelope(payload, "ack");
     if (!j) return j.error();
     Ack a;
-    if (!field(*j, "store", a.store) || !field(*j, "terminal", a.terminal) || !field(*j, "through", a.through))
+    if (!field(*j, "store", a.store) || !field(*j, "terminal", a.terminal) ||
+        !field(*j, "through", a.through))
         return bad(reason::malformed, "ack needs store, terminal, through");
     field(*j, "hub_time_ms", a.hub_time_ms);
     field(*j, "skew_ms", a.skew_ms);
@@ -100,8 +110,9 @@ Result<Ack> decode_ack(std::string_view payload) {
 }
 
 std::string encode_presence(const Presence& p) {
-    json j{{"v", protocol_version}, {"kind", "presence"}, {"store", p.store}, {"terminal", p.terminal},
-           {"state", p.state},      {"at_ms", p.at_ms},   {"backlog", p.backlog}};
+    json j{{"v", protocol_version},  {"kind", "presence"}, {"store", p.store},
+           {"terminal", p.terminal}, {"state", p.state},   {"at_ms", p.at_ms},
+           {"backlog", p.backlog}};
     if (!p.reason.empty()) j["reason"] = p.reason;
     return j.dump();
 }
@@ -110,9 +121,11 @@ Result<Presence> decode_presence(std::string_view payload) {
     auto j = envelope(payload, "presence");
     if (!j) return j.error();
     Presence p;
-    if (!field(*j, "store", p.store) || !field(*j, "terminal", p.terminal) || !field(*j, "state", p.state))
+    if (!field(*j, "store", p.store) || !field(*j, "terminal", p.terminal) ||
+        !field(*j, "state", p.state))
         return bad(reason::malformed, "presence needs store, terminal, state");
-    if (p.state != "online" && p.state != "offline") return bad(reason::malformed, "state " + p.state);
+    if (p.state != "online" && p.state != "offline")
+        return bad(reason::malformed, "state " + p.state);
     field(*j, "reason", p.reason);
     field(*j, "at_ms", p.at_ms);
     field(*j, "backlog", p.backlog);
@@ -123,19 +136,29 @@ std::string encode_snapshots(const std::string& program, const std::vector<Membe
                              const std::map<std::string, std::int64_t>& through) {
     json arr = json::array();
     for (const auto& s : items)
-        arr.push_back(json{{"key", s.uid}, {"version", s.version}, {"points", s.points}, {"tier", s.tier},
-                           {"status", s.status}, {"tier_review_at", s.tier_review_at}});
-    return json{{"v", protocol_version}, {"kind", "snapshots"}, {"program", program}, {"items", std::move(arr)},
+        arr.push_back(json{{"key", s.uid},
+                           {"version", s.version},
+                           {"points", s.points},
+                           {"tier", s.tier},
+                           {"status", s.status},
+                           {"tier_review_at", s.tier_review_at}});
+    return json{{"v", protocol_version},
+                {"kind", "snapshots"},
+                {"program", program},
+                {"items", std::move(arr)},
                 {"through", through}}
         .dump();
 }
 
-Result<std::string> encode_config(const std::string& program, const std::string& key, std::int64_t version,
-                                  const std::string& body_json) {
+Result<std::string> encode_config(const std::string& program, const std::string& key,
+                                  std::int64_t version, const std::string& body_json) {
     auto body = json::parse(body_json, nullptr, false);
     if (!body.is_object()) return bad(reason::malformed, "a config body must be a JSON object");
     json item{{"key", key}, {"version", version}, {"body", std::move(body)}};
-    return json{{"v", protocol_version}, {"kind", "config"}, {"program", program}, {"items", json::array({item})}}
+    return json{{"v", protocol_version},
+                {"kind", "config"},
+                {"program", program},
+                {"items", json::array({item})}}
         .dump();
 }
 
@@ -144,7 +167,8 @@ Result<DownMessage> decode_down(std::string_view payload) {
     if (!j) return j.error();
     DownMessage m;
     field(*j, "kind", m.kind);
-    if (m.kind != "snapshots" && m.kind != "card_block" && m.kind != "coupon_issue" && m.kind != "config")
+    if (m.kind != "snapshots" && m.kind != "card_block" && m.kind != "coupon_issue" &&
+        m.kind != "config")
         return bad(reason::unknown_kind, m.kind);
     field(*j, "program", m.program);
     if (auto th = j->find("through"); th != j->end() && th->is_object())
@@ -155,7 +179,8 @@ Result<DownMessage> decode_down(std::string_view payload) {
     for (const auto& it : *items) {
         DownItem d;
         d.kind = m.kind;
-        if (!it.is_object() || !field(it, "key", d.key) || !field(it, "version", d.version) || d.key.empty())
+        if (!it.is_object() || !field(it, "key", d.key) || !field(it, "version", d.version) ||
+            d.key.empty())
             return bad(reason::malformed, "an item needs key and version");
         d.body = it.dump();
         m.items.push_back(std::move(d));
@@ -164,7 +189,7 @@ Result<DownMessage> decode_down(std::string_view payload) {
 }
 
 std::string encode_resequence(const Resequence& r) {
-    return json{{"v", protocol_version}, {"kind", "resequence"}, {"store", r.store},
+    return json{{"v", protocol_version},  {"kind", "resequence"}, {"store", r.store},
                 {"terminal", r.terminal}, {"through", r.through}, {"seq", r.seq}}
         .dump();
 }
@@ -173,10 +198,12 @@ Result<Resequence> decode_resequence(std::string_view payload) {
     auto j = envelope(payload, "resequence");
     if (!j) return j.error();
     Resequence r;
-    if (!field(*j, "store", r.store) || !field(*j, "terminal", r.terminal) || !field(*j, "through", r.through))
+    if (!field(*j, "store", r.store) || !field(*j, "terminal", r.terminal) ||
+        !field(*j, "through", r.through))
         return bad(reason::malformed, "resequence needs store, terminal, through");
     field(*j, "seq", r.seq);
-    if (r.through < 0 || r.through > max_wire_integer) return bad(reason::malformed, "through out of range");
+    if (r.through < 0 || r.through > max_wire_integer)
+        return bad(reason::malformed, "through out of range");
     return r;
 }
 
@@ -199,13 +226,14 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
     if (events == j->end() || !events->is_array() || events->empty())
         return bad(reason::malformed, "a batch needs a non-empty events array");
     if (b.base < 0 || b.base > max_wire_integer) return bad(reason::malformed, "base out of range");
-    if (b.sent_at_ms < 0 || b.sent_at_ms > max_wire_integer) return bad(reason::malformed, "sent_at_ms out of range");
+    if (b.sent_at_ms < 0 || b.sent_at_ms > max_wire_integer)
+        return bad(reason::malformed, "sent_at_ms out of range");
     b.events.reserve(events->size());
     for (auto& e : *events) {
         DecodedEvent d;
         std::int64_t schema = 0;
-        if (!e.is_object() || !field(e, "id", d.id) || d.id.empty() || d.id.size() > 64 || !field(e, "seq", d.seq) ||
-            !field(e, "type", d.type) || !field(e, "schema", schema))
+        if (!e.is_object() || !field(e, "id", d.id) || d.id.empty() || d.id.size() > 64 ||
+            !field(e, "seq", d.seq) || !field(e, "type", d.type) || !field(e, "schema", schema))
             return bad(reason::malformed, "an event needs id, seq, type, schema");
         if (d.seq <= b.base) return bad(reason::malformed, "event sequence at or below base");
         if (d.seq > max_wire_integer) return bad(reason::malformed, "event sequence out of range");
@@ -213,7 +241,8 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
         if (!b.events.empty() && d.seq != b.events.back().seq + 1)
             return bad(reason::malformed, "event sequences must be consecutive");
         auto p = e.find("payload");
-        if (p == e.end() || !p->is_object()) return bad(reason::malformed, "an event payload must be an object");
+        if (p == e.end() || !p->is_object())
+            return bad(reason::malformed, "an event payload must be an object");
         d.schema = static_cast<int>(schema);
         // A bad time is this event's fault alone: it is parked at its turn
         // (malformed_event), the batch around it goes on.
@@ -227,7 +256,8 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
 }
 
 nlohmann::json event_json(const DecodedEvent& e) {
-    json j{{"id", e.id}, {"seq", e.seq}, {"type", e.type}, {"schema", e.schema}, {"at", e.at}, {"payload", e.payload}};
+    json j{{"id", e.id},         {"seq", e.seq}, {"type", e.type},
+           {"schema", e.schema}, {"at", e.at},   {"payload", e.payload}};
     if (!e.problem.empty()) j["problem"] = e.problem;
     return j;
 }
@@ -239,7 +269,8 @@ DecodedEvent event_from_json(const nlohmann::json& j) {
     field(j, "id", e.id);
     field(j, "seq", e.seq);
     field(j, "type", e.type);
-    if (field(j, "schema", schema) && schema >= 0 && schema <= 1000) e.schema = static_cast<int>(schema);
+    if (field(j, "schema", schema) && schema >= 0 && schema <= 1000)
+        e.schema = static_cast<int>(schema);
     field(j, "at", e.at);
     field(j, "problem", e.problem);
     if (auto p = j.find("payload"); p != j.end()) e.payload = *p;

@@ -8,15 +8,16 @@ namespace loyalty::sync {
 std::unique_ptr<mqtt::async_client> make_client(const BrokerConfig& broker) {
     // No Paho persistence: the terminal's outbox (or the hub's database) is the
     // durable queue, and everything unacknowledged is resent after a restart.
-    return std::make_unique<mqtt::async_client>(broker.uri, broker.client_id, mqtt::create_options(MQTTVERSION_5),
-                                                nullptr);
+    return std::make_unique<mqtt::async_client>(broker.uri, broker.client_id,
+                                                mqtt::create_options(MQTTVERSION_5), nullptr);
 }
 
 void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broker,
                           const std::optional<mqtt::message>& will, int session_expiry_s) {
     opts.set_mqtt_version(MQTTVERSION_5);
     opts.set_clean_start(false);
-    opts.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, session_expiry_s}});
+    opts.set_properties(
+        mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, session_expiry_s}});
     opts.set_keep_alive_interval(std::chrono::seconds(broker.keep_alive_s));
     opts.set_connect_timeout(std::chrono::milliseconds(broker.connect_timeout_ms));
     opts.set_automatic_reconnect(false);
@@ -42,7 +43,8 @@ void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broke
     fill_connect_options(opts, broker, will, session_expiry_s);
     if (!client.connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
     for (const auto& topic : topics)
-        if (!client.subscribe(topic, 1)->wait_for(wait)) throw mqtt::exception(-1, "subscribe timed out");
+        if (!client.subscribe(topic, 1)->wait_for(wait))
+            throw mqtt::exception(-1, "subscribe timed out");
 }
 
 void on_connection_lost(mqtt::async_client& client, std::function<void()> lost) {
@@ -51,18 +53,22 @@ void on_connection_lost(mqtt::async_client& client, std::function<void()> lost) 
 }
 
 Backoff::Backoff(int initial_ms, int max_ms)
-    : initial_ms_(std::max(1, initial_ms)), max_ms_(std::max(initial_ms, max_ms)), rng_(std::random_device{}()) {}
+    : initial_ms_(std::max(1, initial_ms)),
+      max_ms_(std::max(initial_ms, max_ms)),
+      rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds Backoff::next() {
     const int shift = std::min(attempt_, 20);
-    const auto cap = std::min<std::int64_t>(max_ms_, static_cast<std::int64_t>(initial_ms_) << shift);
+    const auto cap =
+        std::min<std::int64_t>(max_ms_, static_cast<std::int64_t>(initial_ms_) << shift);
     ++attempt_;
     std::uniform_int_distribution<std::int64_t> pick(0, cap);
     return std::chrono::milliseconds(pick(rng_));
 }
 
 std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 

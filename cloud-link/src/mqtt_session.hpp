@@ -38,13 +38,13 @@ void on_connection_lost(mqtt::async_client& client, std::function<void()> lost);
 
 // Exponential backoff with full jitter: sleep a random time in [0, min(max, initial * 2^n)].
 class Backoff {
-public:
+  public:
     Backoff(int initial_ms, int max_ms);
     std::chrono::milliseconds next();
     void reset() { attempt_ = 0; }
     int attempts() const { return attempt_; }
 
-private:
+  private:
     int initial_ms_;
     int max_ms_;
     int attempt_ = 0;

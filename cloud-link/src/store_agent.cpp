@@ -41,8 +41,9 @@ struct StoreAgent::Impl {
         DatabaseOptions db_options;
         db_options.full_sync = config.full_sync;
         db_options.integrity_check_on_open = false;  // the till checks it; a restart must be quick
-        auto opened =
-            Engine::open(config.db, clock, EngineOptions{Origin{config.address.store, config.address.terminal}, db_options});
+        auto opened = Engine::open(
+            config.db, clock,
+            EngineOptions{Origin{config.address.store, config.address.terminal}, db_options});
         if (!opened) return opened.error();
         engine = std::move(opened.value());
         return guarded([&]() -> Result<void> {
@@ -73,8 +74,8 @@ struct StoreAgent::Impl {
     Result<void> run(const std::atomic<bool>& stop) {
         if (auto opened = open_database(); !opened) return opened;
         const auto terminal_clock = [this] { return terminal_ms(); };
-        connection = std::make_unique<AgentConnection>(config, who, stats, terminal_clock,
-                                                       [this] { return engine->outbox().backlog(); });
+        connection = std::make_unique<AgentConnection>(
+            config, who, stats, terminal_clock, [this] { return engine->outbox().backlog(); });
         up = std::make_unique<OutboxShipper>(config, who, *engine, *down, stats, terminal_clock);
         down_path = std::make_unique<DownApplier>(config, who, *engine, *down, stats);
         Backoff backoff(config.backoff_initial_ms, config.backoff_max_ms);
@@ -124,8 +125,12 @@ StoreAgent::StoreAgent(AgentConfig config, WallClock wall_clock)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(wall_clock))) {}
 StoreAgent::~StoreAgent() = default;
 
-Result<void> StoreAgent::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+Result<void> StoreAgent::run(const std::atomic<bool>& stop) {
+    return impl_->run(stop);
+}
 
-AgentStats StoreAgent::stats() const { return impl_->stats.get(); }
+AgentStats StoreAgent::stats() const {
+    return impl_->stats.get();
+}
 
 }  // namespace loyalty::sync

@@ -7,14 +7,16 @@ namespace loyalty::sync {
 bool valid_code(const std::string& code) {
     if (code.empty() || code.size() > 32) return false;
     for (char c : code)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
             return false;
     return true;
 }
 
 namespace {
 std::string terminal_prefix(const TerminalAddress& a) {
-    return std::string(topic_root) + "/" + a.program + "/stores/" + a.store + "/terminals/" + a.terminal;
+    return std::string(topic_root) + "/" + a.program + "/stores/" + a.store + "/terminals/" +
+           a.terminal;
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -22,7 +24,8 @@ std::vector<std::string> split(const std::string& s) {
     std::string::size_type start = 0;
     while (true) {
         auto slash = s.find('/', start);
-        parts.push_back(s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        parts.push_back(
+            s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
@@ -30,18 +33,27 @@ std::vector<std::string> split(const std::string& s) {
 }
 }  // namespace
 
-std::string events_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/events"; }
-std::string presence_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/presence"; }
-std::string acks_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/acks"; }
+std::string events_topic(const TerminalAddress& a) {
+    return terminal_prefix(a) + "/events";
+}
+std::string presence_topic(const TerminalAddress& a) {
+    return terminal_prefix(a) + "/presence";
+}
+std::string acks_topic(const TerminalAddress& a) {
+    return terminal_prefix(a) + "/acks";
+}
 std::string store_acks_subscription(const std::string& program, const std::string& store) {
     return acks_topic(TerminalAddress{program, store, "+"});
 }
-std::string terminal_down_topic(const TerminalAddress& a) { return terminal_prefix(a) + "/down"; }
+std::string terminal_down_topic(const TerminalAddress& a) {
+    return terminal_prefix(a) + "/down";
+}
 std::string store_down_topic(const std::string& program, const std::string& store) {
     return std::string(topic_root) + "/" + program + "/stores/" + store + "/down";
 }
 
-std::string store_config_topic(const std::string& program, const std::string& store, const std::string& key) {
+std::string store_config_topic(const std::string& program, const std::string& store,
+                               const std::string& key) {
     return std::string(topic_root) + "/" + program + "/stores/" + store + "/config/" + key;
 }
 
@@ -50,16 +62,20 @@ std::string store_config_subscription(const std::string& program, const std::str
 }
 
 std::string hub_events_subscription() {
-    return std::string("$share/") + hub_share_group + "/" + topic_root + "/+/stores/+/terminals/+/events";
+    return std::string("$share/") + hub_share_group + "/" + topic_root +
+           "/+/stores/+/terminals/+/events";
 }
-std::string hub_presence_subscription() { return std::string(topic_root) + "/+/stores/+/terminals/+/presence"; }
+std::string hub_presence_subscription() {
+    return std::string(topic_root) + "/+/stores/+/terminals/+/presence";
+}
 
 std::optional<ParsedTopic> parse_topic(const std::string& topic) {
     const auto p = split(topic);
     // loyalty v1 {p} stores {s} down | loyalty v1 {p} stores {s} terminals {t} {leaf}
     if (p.size() < 6 || p[0] != "loyalty" || p[1] != "v1" || p[3] != "stores") return std::nullopt;
     if (!valid_code(p[2]) || !valid_code(p[4])) return std::nullopt;
-    if (p.size() == 6 && p[5] == "down") return ParsedTopic{TopicKind::store_down, {p[2], p[4], ""}};
+    if (p.size() == 6 && p[5] == "down")
+        return ParsedTopic{TopicKind::store_down, {p[2], p[4], ""}};
     if (p.size() != 8 || p[5] != "terminals" || !valid_code(p[6])) return std::nullopt;
     TerminalAddress a{p[2], p[4], p[6]};
     if (p[7] == "events") return ParsedTopic{TopicKind::events, a};

@@ -1,9 +1,9 @@
 // loyalty-admin: the store manager's command line over the loyalty engine.
 // Every command prints one clear line and exits non-zero on error; every
 // change is one transaction, so a failed command leaves nothing half-written.
-#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -53,10 +53,13 @@ Result<void> apply_config_file(const std::string& file, Globals& g, const CLI::A
         if (p.is_relative()) p = std::filesystem::path(file).parent_path() / p;
         g.db_path = p.string();
     }
-    if (auto program = t["terminal"]["program"].value<std::string>(); program && !given("--program"))
+    if (auto program = t["terminal"]["program"].value<std::string>();
+        program && !given("--program"))
         g.program = *program;
-    if (auto store = t["terminal"]["store"].value<std::string>(); store && !given("--store")) g.store = *store;
-    if (auto terminal = t["admin"]["terminal"].value<std::string>(); terminal && !given("--terminal"))
+    if (auto store = t["terminal"]["store"].value<std::string>(); store && !given("--store"))
+        g.store = *store;
+    if (auto terminal = t["admin"]["terminal"].value<std::string>();
+        terminal && !given("--terminal"))
         g.terminal = *terminal;
     return {};
 }
@@ -66,7 +69,9 @@ int fail(const Error& e) {
     return 1;
 }
 
-std::string date_of(Timestamp t) { return format_iso8601(t).substr(0, 10); }
+std::string date_of(Timestamp t) {
+    return format_iso8601(t).substr(0, 10);
+}
 
 std::unique_ptr<Engine> open_engine(const Globals& g, const Clock& clock) {
     auto engine = Engine::open(g.db_path, clock, EngineOptions{Origin{g.store, g.terminal}, {}});
@@ -82,26 +87,31 @@ void print_member(Engine& engine, const Member& m) {
     const auto* program = *engine.programs().get(m.program);
     const auto* tier = program->tier(m.tier_code);
     const auto phone = engine.members().phone_of(m.id);
-    std::printf("Member %lld  %s  %s\n", static_cast<long long>(m.id), mask_name(m.display_name).c_str(),
-                phone ? mask_phone(*phone).c_str() : "-");
-    std::printf("  program  %s (%s), enrolled %s, status %s\n", program->name.c_str(), m.program.c_str(),
-                date_of(m.enrolled_at).c_str(), m.status.c_str());
-    std::printf("  tier     %s since %s, review %s%s\n", tier ? tier->name.c_str() : m.tier_code.c_str(),
-                date_of(m.tier_since).c_str(), date_of(m.tier_review_at).c_str(),
-                m.tier_grace_until ? (", grace until " + date_of(*m.tier_grace_until)).c_str() : "");
+    std::printf("Member %lld  %s  %s\n", static_cast<long long>(m.id),
+                mask_name(m.display_name).c_str(), phone ? mask_phone(*phone).c_str() : "-");
+    std::printf("  program  %s (%s), enrolled %s, status %s\n", program->name.c_str(),
+                m.program.c_str(), date_of(m.enrolled_at).c_str(), m.status.c_str());
+    std::printf(
+        "  tier     %s since %s, review %s%s\n", tier ? tier->name.c_str() : m.tier_code.c_str(),
+        date_of(m.tier_since).c_str(), date_of(m.tier_review_at).c_str(),
+        m.tier_grace_until ? (", grace until " + date_of(*m.tier_grace_until)).c_str() : "");
     if (auto progress = engine.tiers().progress(m.id, now); progress && progress->next_tier)
-        std::printf("  progress %s spent in %d days; %s more for %s\n", format_money(Money{progress->qualifying}).c_str(),
-                    program->tiers.window_days, format_money(Money{progress->needed_for_next}).c_str(),
+        std::printf("  progress %s spent in %d days; %s more for %s\n",
+                    format_money(Money{progress->qualifying}).c_str(), program->tiers.window_days,
+                    format_money(Money{progress->needed_for_next}).c_str(),
                     program->tier(*progress->next_tier)->name.c_str());
-    std::printf("  points   %lld available, %lld pending, %lld expiring in 30 days\n",
-                static_cast<long long>(m.points_available), static_cast<long long>(m.points_pending),
-                static_cast<long long>(engine.ledger().expiring_between(m.id, now, now + Days{30})));
+    std::printf(
+        "  points   %lld available, %lld pending, %lld expiring in 30 days\n",
+        static_cast<long long>(m.points_available), static_cast<long long>(m.points_pending),
+        static_cast<long long>(engine.ledger().expiring_between(m.id, now, now + Days{30})));
     std::printf("  RFM      %d (R%d F%d M%d)\n", m.rfm.score, m.rfm.r, m.rfm.f, m.rfm.m);
     for (const auto& id : engine.members().identities(m.id))
-        std::printf("  identity %-11s %s\n", to_string(id.kind),
-                    id.kind == IdentityKind::phone ? mask_phone(id.value).c_str() : id.value.c_str());
+        std::printf(
+            "  identity %-11s %s\n", to_string(id.kind),
+            id.kind == IdentityKind::phone ? mask_phone(id.value).c_str() : id.value.c_str());
     for (const auto& c : engine.rewards().coupons_of(m.id, true))
-        std::printf("  coupon   %s  %s  valid to %s\n", c.code.c_str(), c.title.c_str(), date_of(c.expires_at).c_str());
+        std::printf("  coupon   %s  %s  valid to %s\n", c.code.c_str(), c.title.c_str(),
+                    date_of(c.expires_at).c_str());
     const auto tags = engine.insight().tags(m.id);
     if (!tags.empty()) {
         std::string joined;
@@ -122,11 +132,13 @@ int main(int argc, char** argv) {
     Globals g;
     app.add_option("--db", g.db_path, "SQLite database file")->capture_default_str();
     app.add_option("--store", g.store, "this store's code")->capture_default_str();
-    app.add_option("--terminal", g.terminal, "the code loyalty-admin writes its events under")->capture_default_str();
+    app.add_option("--terminal", g.terminal, "the code loyalty-admin writes its events under")
+        ->capture_default_str();
     app.add_option("--program", g.program, "program code")->capture_default_str();
     std::string config_path;
     app.add_option("--config", config_path,
-                   "the store's settings (TOML): [terminal] db, program, store as in link.toml; [admin] terminal")
+                   "the store's settings (TOML): [terminal] db, program, store as in link.toml; "
+                   "[admin] terminal")
         ->check(CLI::ExistingFile);
     SystemClock system_clock;
 
@@ -134,17 +146,24 @@ int main(int argc, char** argv) {
 
     std::string config_file;
     auto* load = app.add_subcommand("load-program", "load a program configuration (TOML or JSON)");
-    load->add_option("file", config_file, "program configuration file")->required()->check(CLI::ExistingFile);
+    load->add_option("file", config_file, "program configuration file")
+        ->required()
+        ->check(CLI::ExistingFile);
 
     DemoOptions demo_options;
     std::string demo_config;
-    auto* demo = app.add_subcommand("demo", "create the demo program with members and purchase histories");
-    demo->add_option("--program-file", demo_config, "program configuration")->required()->check(CLI::ExistingFile);
+    auto* demo =
+        app.add_subcommand("demo", "create the demo program with members and purchase histories");
+    demo->add_option("--program-file", demo_config, "program configuration")
+        ->required()
+        ->check(CLI::ExistingFile);
     demo->add_option("--members", demo_options.members, "how many members")->capture_default_str();
 
     std::string who;
-    auto* lookup = app.add_subcommand("lookup", "find a member by any identity (card, phone, app code...)");
-    lookup->add_option("identity", who, "card number, phone, UID, app code, union id or member id")->required();
+    auto* lookup =
+        app.add_subcommand("lookup", "find a member by any identity (card, phone, app code...)");
+    lookup->add_option("identity", who, "card number, phone, UID, app code, union id or member id")
+        ->required();
 
     int limit = 50;
     auto* ledger = app.add_subcommand("ledger", "show a member's points ledger, newest first");
@@ -155,45 +174,66 @@ int main(int argc, char** argv) {
     std::string reason, actor, key;
     auto* adjust = app.add_subcommand("adjust", "adjust a member's points (audited)");
     adjust->add_option("identity", who, "member id or any identity")->required();
-    adjust->add_option("points", delta, "points to add (negative to take away)")->required()->allow_extra_args(false);
+    adjust->add_option("points", delta, "points to add (negative to take away)")
+        ->required()
+        ->allow_extra_args(false);
     adjust->add_option("--reason", reason, "why (kept in the audit trail)")->required();
     adjust->add_option("--actor", actor, "manager making the change")->required();
     adjust->add_option("--key", key, "idempotency key (default: generated)");
 
     std::string what, out_path;
     auto* export_cmd = app.add_subcommand("export", "export members or ledger as CSV");
-    export_cmd->add_option("what", what, "members | ledger")->required()->check(CLI::IsMember({"members", "ledger"}));
+    export_cmd->add_option("what", what, "members | ledger")
+        ->required()
+        ->check(CLI::IsMember({"members", "ledger"}));
     export_cmd->add_option("--out", out_path, "output file")->required();
 
     std::string campaign_file;
-    auto* load_campaigns = app.add_subcommand("load-campaigns", "validate and install a campaign file (JSON)");
-    load_campaigns->add_option("file", campaign_file, "campaign definitions")->required()->check(CLI::ExistingFile);
+    auto* load_campaigns =
+        app.add_subcommand("load-campaigns", "validate and install a campaign file (JSON)");
+    load_campaigns->add_option("file", campaign_file, "campaign definitions")
+        ->required()
+        ->check(CLI::ExistingFile);
     bool check_only = false;
-    load_campaigns->add_flag("--check", check_only, "validate only: report what would be installed, change nothing");
-    auto* campaigns = app.add_subcommand("campaigns", "the campaigns in force and what each has done");
+    load_campaigns->add_flag("--check", check_only,
+                             "validate only: report what would be installed, change nothing");
+    auto* campaigns =
+        app.add_subcommand("campaigns", "the campaigns in force and what each has done");
     std::string report_date;
-    auto* report_cmd = app.add_subcommand("day-report", "the store's figures for one day (the closing report)");
-    report_cmd->add_option("--date", report_date, "YYYY-MM-DD in the program's local time (default: today)")
+    auto* report_cmd =
+        app.add_subcommand("day-report", "the store's figures for one day (the closing report)");
+    report_cmd
+        ->add_option("--date", report_date,
+                     "YYYY-MM-DD in the program's local time (default: today)")
         ->check([](const std::string& text) -> std::string {
             int y = 0;
             unsigned m = 0, d = 0;
             char tail = 0;
             const bool parsed = std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3;
-            if (parsed && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}}.ok())
+            if (parsed && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                                      std::chrono::day{d}}
+                              .ok())
                 return {};
             return "expected a calendar date as YYYY-MM-DD, got '" + text + "'";
         });
 
-    auto* verify = app.add_subcommand("verify", "check database integrity and that every balance agrees with its ledger");
-    auto* daily = app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
-    auto* walkthrough = app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
+    auto* verify = app.add_subcommand(
+        "verify", "check database integrity and that every balance agrees with its ledger");
+    auto* daily =
+        app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
+    auto* walkthrough =
+        app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
 
     BackupPolicy backup_policy{"backups", 14};
-    auto* backup = app.add_subcommand("backup", "copy the database while it runs, check the copy, keep the newest N");
+    auto* backup = app.add_subcommand(
+        "backup", "copy the database while it runs, check the copy, keep the newest N");
     backup->add_option("--dir", backup_policy.directory, "backup directory")->capture_default_str();
-    backup->add_option("--keep", backup_policy.keep, "copies to keep")->capture_default_str()->check(CLI::PositiveNumber);
+    backup->add_option("--keep", backup_policy.keep, "copies to keep")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     std::string restore_from;
-    auto* restore = app.add_subcommand("restore", "replace the database with a backup that passes its integrity check");
+    auto* restore = app.add_subcommand(
+        "restore", "replace the database with a backup that passes its integrity check");
     restore->add_option("backup", restore_from, "backup file")->required();
 
     try {
@@ -202,22 +242,26 @@ int main(int argc, char** argv) {
         return app.exit(e);
     }
     if (!config_path.empty())
-        if (auto applied = apply_config_file(config_path, g, app); !applied) return fail(applied.error());
+        if (auto applied = apply_config_file(config_path, g, app); !applied)
+            return fail(applied.error());
     // The store's link agent ships what this program writes under (store, terminal).
     if (!valid_code(g.store) || !valid_code(g.terminal))
-        return fail(Error{Errc::invalid_argument, "store and terminal must be codes of 1 to 32 of [A-Za-z0-9_-], got '" +
-                                                      g.store + "' and '" + g.terminal + "'"});
+        return fail(Error{Errc::invalid_argument,
+                          "store and terminal must be codes of 1 to 32 of [A-Za-z0-9_-], got '" +
+                              g.store + "' and '" + g.terminal + "'"});
 
     if (*init) {
         auto engine = open_engine(g, system_clock);
-        std::printf("database %s ready (schema version %d)\n", g.db_path.c_str(), engine_database(*engine).schema_version());
+        std::printf("database %s ready (schema version %d)\n", g.db_path.c_str(),
+                    engine_database(*engine).schema_version());
         return 0;
     }
     if (*load) {
         auto config = load_program_config_file(config_file);
         if (!config) return fail(config.error());
         auto engine = open_engine(g, system_clock);
-        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved) return fail(saved.error());
+        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved)
+            return fail(saved.error());
         std::printf("program %s loaded: %zu tiers, %zu rewards, %zu stores\n", config->code.c_str(),
                     config->tiers.levels.size(), config->rewards.size(), config->stores.size());
         return 0;
@@ -228,17 +272,21 @@ int main(int argc, char** argv) {
         const auto end = system_clock.now();
         ManualClock clock(end);
         auto engine = open_engine(g, clock);
-        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved) return fail(saved.error());
+        if (auto saved = engine->programs().save(*config, "loyalty-admin"); !saved)
+            return fail(saved.error());
         auto made = create_demo_data(*engine, clock, end, config->code, demo_options);
         if (!made) return fail(made.error());
-        std::printf("demo program %s: %lld members, %lld sales, %lld refunds, %lld rewards redeemed\n",
-                    config->code.c_str(), static_cast<long long>(made->members), static_cast<long long>(made->sales),
-                    static_cast<long long>(made->refunds), static_cast<long long>(made->redemptions));
+        std::printf(
+            "demo program %s: %lld members, %lld sales, %lld refunds, %lld rewards redeemed\n",
+            config->code.c_str(), static_cast<long long>(made->members),
+            static_cast<long long>(made->sales), static_cast<long long>(made->refunds),
+            static_cast<long long>(made->redemptions));
         return 0;
     }
     if (*restore) {
         // Not through the engine: the live database may be the broken one being replaced.
-        if (auto restored = restore_backup(restore_from, g.db_path); !restored) return fail(restored.error());
+        if (auto restored = restore_backup(restore_from, g.db_path); !restored)
+            return fail(restored.error());
         std::printf("restored %s from %s\n", g.db_path.c_str(), restore_from.c_str());
         return 0;
     }
@@ -259,23 +307,27 @@ int main(int argc, char** argv) {
     if (*ledger) {
         auto member = find_member(*engine, g.program, who);
         if (!member) return fail(member.error());
-        std::printf("%-6s %-20s %-8s %9s %9s  %s\n", "entry", "when (UTC)", "kind", "available", "pending", "reason");
+        std::printf("%-6s %-20s %-8s %9s %9s  %s\n", "entry", "when (UTC)", "kind", "available",
+                    "pending", "reason");
         for (const auto& e : engine->ledger().history(member->id, limit))
             std::printf("%-6lld %-20s %-8s %+9lld %+9lld  %s%s\n", static_cast<long long>(e.id),
                         format_iso8601(e.occurred_at).c_str(), to_string(e.kind),
-                        static_cast<long long>(e.available_delta), static_cast<long long>(e.pending_delta),
-                        e.reason.c_str(), e.reference ? ("  [" + *e.reference + "]").c_str() : "");
+                        static_cast<long long>(e.available_delta),
+                        static_cast<long long>(e.pending_delta), e.reason.c_str(),
+                        e.reference ? ("  [" + *e.reference + "]").c_str() : "");
         return 0;
     }
     if (*adjust) {
         auto member = find_member(*engine, g.program, who);
         if (!member) return fail(member.error());
-        if (key.empty()) key = "admin-" + std::to_string(to_unix(system_clock.now())) + "-" + std::to_string(member->id) +
-                                "-" + std::to_string(delta);
+        if (key.empty())
+            key = "admin-" + std::to_string(to_unix(system_clock.now())) + "-" +
+                  std::to_string(member->id) + "-" + std::to_string(delta);
         auto entry = engine->ledger().adjust(member->id, delta, reason, actor, key);
         if (!entry) return fail(entry.error());
-        std::printf("adjusted member %lld by %+lld points; %lld available\n", static_cast<long long>(member->id),
-                    static_cast<long long>(delta), static_cast<long long>(engine->ledger().balance(member->id).available));
+        std::printf("adjusted member %lld by %+lld points; %lld available\n",
+                    static_cast<long long>(member->id), static_cast<long long>(delta),
+                    static_cast<long long>(engine->ledger().balance(member->id).available));
         return 0;
     }
     if (*export_cmd) {
@@ -291,7 +343,8 @@ int main(int argc, char** argv) {
             return fail(rows ? Error{Errc::storage, "writing " + tmp + " failed"} : rows.error());
         }
         std::rename(tmp.c_str(), out_path.c_str());
-        std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(), out_path.c_str());
+        std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(),
+                    out_path.c_str());
         return 0;
     }
     if (*load_campaigns) {
@@ -302,25 +355,28 @@ int main(int argc, char** argv) {
             for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
             return out.empty() ? std::string("none") : out;
         };
-        std::printf("campaigns %s: %s; unchanged: %s; refused: %zu\n", check_only ? "that would be installed" : "installed",
-                    joined(loaded->installed).c_str(),
-                    joined(loaded->unchanged).c_str(), loaded->refused.size());
+        std::printf("campaigns %s: %s; unchanged: %s; refused: %zu\n",
+                    check_only ? "that would be installed" : "installed",
+                    joined(loaded->installed).c_str(), joined(loaded->unchanged).c_str(),
+                    loaded->refused.size());
         // A refused campaign keeps its version in force; each reason is one line.
         for (const auto& r : loaded->refused)
-            std::fprintf(stderr, "loyalty-admin: refused %s: %s\n", r.campaign.c_str(), r.reason.c_str());
+            std::fprintf(stderr, "loyalty-admin: refused %s: %s\n", r.campaign.c_str(),
+                         r.reason.c_str());
         return loaded->refused.empty() ? 0 : 1;
     }
     if (*campaigns) {
         auto report = engine->campaigns().report(g.program);
         if (!report) return fail(report.error());
-        std::printf("%-18s %4s %-22s %7s %7s %8s %7s %6s %6s %12s\n", "campaign", "ver", "trigger", "firings",
-                    "members", "points", "coupons", "used", "sales", "sales after");
+        std::printf("%-18s %4s %-22s %7s %7s %8s %7s %6s %6s %12s\n", "campaign", "ver", "trigger",
+                    "firings", "members", "points", "coupons", "used", "sales", "sales after");
         for (const auto& r : *report)
-            std::printf("%-18s %4d %-22s %7lld %7lld %8lld %7lld %6lld %6lld %12s\n", r.code.c_str(), r.version,
-                        r.trigger.c_str(), static_cast<long long>(r.firings), static_cast<long long>(r.members_reached),
-                        static_cast<long long>(r.points_spent), static_cast<long long>(r.coupons_issued),
-                        static_cast<long long>(r.coupons_used), static_cast<long long>(r.sales_after),
-                        format_money(r.sales_after_net).c_str());
+            std::printf(
+                "%-18s %4d %-22s %7lld %7lld %8lld %7lld %6lld %6lld %12s\n", r.code.c_str(),
+                r.version, r.trigger.c_str(), static_cast<long long>(r.firings),
+                static_cast<long long>(r.members_reached), static_cast<long long>(r.points_spent),
+                static_cast<long long>(r.coupons_issued), static_cast<long long>(r.coupons_used),
+                static_cast<long long>(r.sales_after), format_money(r.sales_after_net).c_str());
         if (report->empty()) std::printf("no campaigns in force for %s\n", g.program.c_str());
         return 0;
     }
@@ -329,24 +385,31 @@ int main(int argc, char** argv) {
         if (!report_date.empty()) {
             auto program = engine->programs().get(g.program);
             if (!program) return fail(program.error());
-            at = parse_local_date(report_date.c_str(), (*program)->utc_offset_minutes) + std::chrono::hours{12};
+            at = parse_local_date(report_date.c_str(), (*program)->utc_offset_minutes) +
+                 std::chrono::hours{12};
         }
         auto r = day_report(*engine, g.program, at);
         if (!r) return fail(r.error());
         std::printf("%s  %s\n", r->program.c_str(), r->day.c_str());
-        std::printf("  sales        %lld, %s (members %lld, %s)\n", static_cast<long long>(r->sales),
-                    format_money(r->sales_net).c_str(), static_cast<long long>(r->member_sales),
+        std::printf("  sales        %lld, %s (members %lld, %s)\n",
+                    static_cast<long long>(r->sales), format_money(r->sales_net).c_str(),
+                    static_cast<long long>(r->member_sales),
                     format_money(r->member_sales_net).c_str());
         if (r->voids > 0)
-            std::printf("  voids        %lld, %s\n", static_cast<long long>(r->voids), format_money(r->voided_net).c_str());
+            std::printf("  voids        %lld, %s\n", static_cast<long long>(r->voids),
+                        format_money(r->voided_net).c_str());
         std::printf("  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld\n",
                     static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
                     static_cast<long long>(r->expired), static_cast<long long>(r->liability));
         std::printf("  enrollments  %lld\n", static_cast<long long>(r->enrollments));
-        std::printf("  ratings      %lld, average %.1f\n", static_cast<long long>(r->ratings), r->average_rating);
+        std::printf("  ratings      %lld, average %.1f\n", static_cast<long long>(r->ratings),
+                    r->average_rating);
         for (const auto& t : r->tiers)
-            std::printf("  tier %-8s %lld members\n", t.code.c_str(), static_cast<long long>(t.members));
-        for (const auto& t : r->top) std::printf("  top          %s %s\n", t.masked_name.c_str(), format_money(t.spend).c_str());
+            std::printf("  tier %-8s %lld members\n", t.code.c_str(),
+                        static_cast<long long>(t.members));
+        for (const auto& t : r->top)
+            std::printf("  top          %s %s\n", t.masked_name.c_str(),
+                        format_money(t.spend).c_str());
         return 0;
     }
     if (*verify) {
@@ -354,9 +417,12 @@ int main(int argc, char** argv) {
         const auto bad = engine->ledger().verify_all();
         for (const auto& b : bad)
             std::printf("member %lld: materialized %lld/%lld, ledger %lld/%lld, lots %lld/%lld\n",
-                        static_cast<long long>(b.member), static_cast<long long>(b.materialized.available),
-                        static_cast<long long>(b.materialized.pending), static_cast<long long>(b.from_ledger.available),
-                        static_cast<long long>(b.from_ledger.pending), static_cast<long long>(b.from_lots.available),
+                        static_cast<long long>(b.member),
+                        static_cast<long long>(b.materialized.available),
+                        static_cast<long long>(b.materialized.pending),
+                        static_cast<long long>(b.from_ledger.available),
+                        static_cast<long long>(b.from_ledger.pending),
+                        static_cast<long long>(b.from_lots.available),
                         static_cast<long long>(b.from_lots.pending));
         std::printf("integrity %s; %zu balance disagreements\n", verdict.c_str(), bad.size());
         return verdict == "ok" && bad.empty() ? 0 : 1;
@@ -364,16 +430,18 @@ int main(int argc, char** argv) {
     if (*daily) {
         auto report = engine->run_daily(system_clock.now());
         if (!report) return fail(report.error());
-        std::printf("released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers reviewed, "
-                    "%d entered grace, %d moved down; %lld RFM scores, %lld rule tags, %d birthday gifts, "
-                    "%lld campaign firings\n",
-                    static_cast<long long>(report->points.points_released),
-                    static_cast<long long>(report->points.lots_released),
-                    static_cast<long long>(report->points.points_expired),
-                    static_cast<long long>(report->points.lots_expired), report->tiers.reviewed,
-                    report->tiers.entered_grace, report->tiers.downgraded,
-                    static_cast<long long>(report->rfm_scored), static_cast<long long>(report->rule_tags),
-                    report->birthday_gifts, static_cast<long long>(report->campaign_firings));
+        std::printf(
+            "released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers "
+            "reviewed, "
+            "%d entered grace, %d moved down; %lld RFM scores, %lld rule tags, %d birthday gifts, "
+            "%lld campaign firings\n",
+            static_cast<long long>(report->points.points_released),
+            static_cast<long long>(report->points.lots_released),
+            static_cast<long long>(report->points.points_expired),
+            static_cast<long long>(report->points.lots_expired), report->tiers.reviewed,
+            report->tiers.entered_grace, report->tiers.downgraded,
+            static_cast<long long>(report->rfm_scored), static_cast<long long>(report->rule_tags),
+            report->birthday_gifts, static_cast<long long>(report->campaign_firings));
         return 0;
     }
     if (*walkthrough) {
@@ -381,24 +449,32 @@ int main(int argc, char** argv) {
         if (!program) return fail(program.error());
         const auto* p = *program;
         std::printf("== %s (%s, %s) ==\n", p->name.c_str(), p->code.c_str(), p->currency.c_str());
-        std::printf("Earning: %lld point per %s %s, rounded %s once per sale; pending %d days; expiry %d months\n",
-                    static_cast<long long>(p->earning.points_per_unit), format_money(Money{p->earning.unit_minor}).c_str(),
-                    p->currency.c_str(), "down", p->earning.return_window_days, p->earning.expiry_months);
-        std::printf("\nTiers (qualifying spend over %d days, %d days' grace):\n", p->tiers.window_days, p->tiers.grace_days);
+        std::printf(
+            "Earning: %lld point per %s %s, rounded %s once per sale; pending %d days; expiry %d "
+            "months\n",
+            static_cast<long long>(p->earning.points_per_unit),
+            format_money(Money{p->earning.unit_minor}).c_str(), p->currency.c_str(), "down",
+            p->earning.return_window_days, p->earning.expiry_months);
+        std::printf("\nTiers (qualifying spend over %d days, %d days' grace):\n",
+                    p->tiers.window_days, p->tiers.grace_days);
         for (const auto& t : p->tiers.levels) {
-            auto st = engine_database(*engine).prepare("SELECT count(*) FROM members WHERE tier_code = ? AND status = 'active'");
+            auto st = engine_database(*engine).prepare(
+                "SELECT count(*) FROM members WHERE tier_code = ? AND status = 'active'");
             st.bind(1, t.code);
             st.step();
-            std::printf("  %-22s from %10s  points x%d%%  %d%% off  parking %d min  members %lld\n", t.name.c_str(),
-                        format_money(Money{t.threshold}).c_str(), t.multiplier_percent, t.discount_percent,
-                        t.parking_minutes, static_cast<long long>(st.int64(0)));
+            std::printf("  %-22s from %10s  points x%d%%  %d%% off  parking %d min  members %lld\n",
+                        t.name.c_str(), format_money(Money{t.threshold}).c_str(),
+                        t.multiplier_percent, t.discount_percent, t.parking_minutes,
+                        static_cast<long long>(st.int64(0)));
         }
         std::printf("\nRewards:\n");
         for (const auto& r : engine->rewards().catalog(g.program))
-            std::printf("  %-10s %-32s %6lld points\n", r.code.c_str(), r.name.c_str(), static_cast<long long>(r.points_cost));
+            std::printf("  %-10s %-32s %6lld points\n", r.code.c_str(), r.name.c_str(),
+                        static_cast<long long>(r.points_cost));
         std::printf("\nTop members by RFM score:\n");
         auto top = engine_database(*engine).prepare(
-            "SELECT id FROM members WHERE status = 'active' ORDER BY rfm_score DESC, points_available DESC LIMIT 3");
+            "SELECT id FROM members WHERE status = 'active' ORDER BY rfm_score DESC, "
+            "points_available DESC LIMIT 3");
         std::vector<MemberId> ids;
         while (top.step()) ids.push_back(top.int64(0));
         for (const auto id : ids) {

@@ -9,22 +9,38 @@ namespace loyalty {
 
 const char* to_string(Errc code) {
     switch (code) {
-        case Errc::invalid_argument: return "invalid_argument";
-        case Errc::not_found: return "not_found";
-        case Errc::conflict: return "conflict";
-        case Errc::insufficient_points: return "insufficient_points";
-        case Errc::blocked: return "blocked";
-        case Errc::expired: return "expired";
-        case Errc::already_used: return "already_used";
-        case Errc::limit_exceeded: return "limit_exceeded";
-        case Errc::exceeds_sale: return "exceeds_sale";
-        case Errc::unauthorized: return "unauthorized";
-        case Errc::corrupt_database: return "corrupt_database";
-        case Errc::storage: return "storage";
-        case Errc::device: return "device";
-        case Errc::device_gone: return "device_gone";
-        case Errc::display: return "display";
-        case Errc::file_io: return "file_io";
+        case Errc::invalid_argument:
+            return "invalid_argument";
+        case Errc::not_found:
+            return "not_found";
+        case Errc::conflict:
+            return "conflict";
+        case Errc::insufficient_points:
+            return "insufficient_points";
+        case Errc::blocked:
+            return "blocked";
+        case Errc::expired:
+            return "expired";
+        case Errc::already_used:
+            return "already_used";
+        case Errc::limit_exceeded:
+            return "limit_exceeded";
+        case Errc::exceeds_sale:
+            return "exceeds_sale";
+        case Errc::unauthorized:
+            return "unauthorized";
+        case Errc::corrupt_database:
+            return "corrupt_database";
+        case Errc::storage:
+            return "storage";
+        case Errc::device:
+            return "device";
+        case Errc::device_gone:
+            return "device_gone";
+        case Errc::display:
+            return "display";
+        case Errc::file_io:
+            return "file_io";
     }
     return "unknown";
 }
@@ -33,8 +49,8 @@ std::string format_money(Money m) {
     const bool negative = m.minor < 0;
     const std::int64_t abs = negative ? -m.minor : m.minor;
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%s%lld.%02lld", negative ? "-" : "", static_cast<long long>(abs / 100),
-                  static_cast<long long>(abs % 100));
+    std::snprintf(buf, sizeof buf, "%s%lld.%02lld", negative ? "-" : "",
+                  static_cast<long long>(abs / 100), static_cast<long long>(abs % 100));
     return buf;
 }
 

@@ -1,12 +1,13 @@
 // Campaign definitions: parsing and validation. Every refusal says which field
 // is wrong and why, because the reader is a marketing manager or the hub's log.
 #include "campaign_definition.hpp"
-#include "loyalty/json_limits.hpp"
-#include "json_numbers.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+
+#include "json_numbers.hpp"
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty {
 

@@ -47,13 +47,15 @@ struct CampaignRun {
     std::vector<LineIds> line_ids;
 
     void number_lines() {
-        const auto id = [](const std::unordered_map<std::string, std::uint32_t>& ids, const std::string& name) {
+        const auto id = [](const std::unordered_map<std::string, std::uint32_t>& ids,
+                           const std::string& name) {
             const auto it = ids.find(name);
             return it == ids.end() ? kUnnamed : it->second;
         };
         line_ids.clear();
         for (const auto& l : event.lines)
-            line_ids.push_back(LineIds{id(program.category_ids, l.category), id(program.sku_ids, l.sku)});
+            line_ids.push_back(
+                LineIds{id(program.category_ids, l.category), id(program.sku_ids, l.sku)});
     }
     std::map<int, std::pair<Money, std::int64_t>> windows;  // window_days -> spend, visits
 
@@ -124,7 +126,8 @@ struct CampaignRun {
                 for (std::size_t i = 0; i < event.lines.size(); ++i) {
                     const auto [category, sku] = line_ids[i];
                     const bool named =
-                        (category != kUnnamed && std::binary_search(cats.begin(), cats.end(), category)) ||
+                        (category != kUnnamed &&
+                         std::binary_search(cats.begin(), cats.end(), category)) ||
                         (sku != kUnnamed && std::binary_search(skus.begin(), skus.end(), sku));
                     if (!named) continue;
                     bought = true;
@@ -268,23 +271,24 @@ struct CampaignRun {
                                    event.trigger == CampaignTrigger::visit_after_absence;
             const int hold = from_sale ? config.earning.return_window_days : 0;
             const auto actor = "campaign:" + codes;
-            bonus_entry = ctx.ledger.credit(Credit{
-                event.member, LedgerKind::bonus, bonus_points, hold > 0, now + Days{hold},
-                ctx.ledger.expiry_for(program_code, now), "campaign " + names, actor,
-                "campaign:" + program_code + ":" + codes + ":" + std::to_string(event.member) + ":" +
-                    event.reference,
-                actor});
+            bonus_entry = ctx.ledger.credit(
+                Credit{event.member, LedgerKind::bonus, bonus_points, hold > 0, now + Days{hold},
+                       ctx.ledger.expiry_for(program_code, now), "campaign " + names, actor,
+                       "campaign:" + program_code + ":" + codes + ":" +
+                           std::to_string(event.member) + ":" + event.reference,
+                       actor});
         }
         for (const auto& r : records)
             ctx.db
                 ->prepare(
                     "INSERT INTO campaign_firings(program_id, campaign_code, campaign_version, "
                     "member_id, trigger, event_ref, "
-                    "fired_at, points, coupons, result_json, bonus_entry_id) VALUES (?, ?, ?, ?, ?, ?, "
+                    "fired_at, points, coupons, result_json, bonus_entry_id) VALUES (?, ?, ?, ?, "
+                    "?, ?, "
                     "?, ?, ?, ?, ?)")
                 .bind_all(program.program_id, r.campaign->code, r.campaign->version, event.member,
-                          to_string(event.trigger), event.reference, to_unix(now), r.points, r.coupons,
-                          r.result_json,
+                          to_string(event.trigger), event.reference, to_unix(now), r.points,
+                          r.coupons, r.result_json,
                           r.points > 0 ? bonus_entry : std::optional<std::int64_t>{})
                 .run();
     }
@@ -407,8 +411,8 @@ struct CampaignRun {
             bonus_campaigns.push_back(&d);
             bonus_points += f.points;
         }
-        records.push_back(FiringRecord{&d, f.points, static_cast<std::int64_t>(f.coupons.size()),
-                                       result.take()});
+        records.push_back(
+            FiringRecord{&d, f.points, static_cast<std::int64_t>(f.coupons.size()), result.take()});
         if (d.limits.budget_points || d.limits.budget_coupons)
             ctx.db
                 ->prepare(

@@ -22,8 +22,7 @@ constexpr const char* kTriggerNames[kTriggerCount] = {
 
 std::optional<MemberFilter> saved_segment(EngineContext& ctx, std::int64_t program_id,
                                           const std::string& name) {
-    auto st =
-        ctx.db->prepare("SELECT filter_json FROM segments WHERE program_id = ? AND name = ?");
+    auto st = ctx.db->prepare("SELECT filter_json FROM segments WHERE program_id = ? AND name = ?");
     st.bind_all(program_id, name);
     if (!st.step()) return std::nullopt;
     auto filter = parse_member_filter(st.text(0));

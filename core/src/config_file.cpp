@@ -1,9 +1,11 @@
 #include "config_file.hpp"
-#include "loyalty/json_limits.hpp"
+
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
+
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty {
 
@@ -12,7 +14,8 @@ Result<std::string> read_config_file_as_json(const std::filesystem::path& path) 
     if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(path, ec);
-    if (ec) return make_error(Errc::not_found, "cannot read " + path.string() + ": " + ec.message());
+    if (ec)
+        return make_error(Errc::not_found, "cannot read " + path.string() + ": " + ec.message());
     if (auto refused = size_refusal(bytes, kMaxConfigFileBytes))
         return make_error(Errc::invalid_argument, path.string() + ": " + *refused);
     std::stringstream text;

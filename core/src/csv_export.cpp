@@ -18,8 +18,9 @@ std::string csv_field(const std::string& value) {
 namespace {
 
 // Streams every row of a query as CSV; columns are read as text.
-Result<std::int64_t> stream_csv(Engine& engine, const std::string& program, const std::string& header,
-                                const char* sql, int columns, std::ostream& out) {
+Result<std::int64_t> stream_csv(Engine& engine, const std::string& program,
+                                const std::string& header, const char* sql, int columns,
+                                std::ostream& out) {
     return guarded([&]() -> Result<std::int64_t> {
         auto p = engine.programs().get(program);
         if (!p) return p.error();
@@ -39,28 +40,34 @@ Result<std::int64_t> stream_csv(Engine& engine, const std::string& program, cons
 
 }  // namespace
 
-Result<std::int64_t> export_members_csv(Engine& engine, const std::string& program, std::ostream& out) {
-    return stream_csv(engine, program,
-                      "member_id,name,phone,tier,status,points_available,points_pending,enrolled_at,last_visit_at,"
-                      "rfm_score,consent_marketing",
-                      "SELECT m.id, m.display_name, (SELECT value FROM identities i WHERE i.member_id = m.id AND "
-                      "i.kind = 'phone' LIMIT 1), m.tier_code, m.status, m.points_available, m.points_pending, "
-                      "strftime('%Y-%m-%dT%H:%M:%SZ', m.enrolled_at, 'unixepoch'), "
-                      "strftime('%Y-%m-%dT%H:%M:%SZ', m.last_visit_at, 'unixepoch'), m.rfm_score, "
-                      "CASE WHEN m.consent_marketing_at IS NULL THEN 'no' ELSE 'yes' END "
-                      "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? ORDER BY m.id",
-                      11, out);
+Result<std::int64_t> export_members_csv(Engine& engine, const std::string& program,
+                                        std::ostream& out) {
+    return stream_csv(
+        engine, program,
+        "member_id,name,phone,tier,status,points_available,points_pending,enrolled_at,last_visit_"
+        "at,"
+        "rfm_score,consent_marketing",
+        "SELECT m.id, m.display_name, (SELECT value FROM identities i WHERE i.member_id = m.id AND "
+        "i.kind = 'phone' LIMIT 1), m.tier_code, m.status, m.points_available, m.points_pending, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', m.enrolled_at, 'unixepoch'), "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', m.last_visit_at, 'unixepoch'), m.rfm_score, "
+        "CASE WHEN m.consent_marketing_at IS NULL THEN 'no' ELSE 'yes' END "
+        "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? ORDER BY m.id",
+        11, out);
 }
 
-Result<std::int64_t> export_ledger_csv(Engine& engine, const std::string& program, std::ostream& out) {
-    return stream_csv(engine, program,
-                      "entry_id,member_id,kind,available_delta,pending_delta,occurred_at,reason,reference,store,"
-                      "terminal,actor",
-                      "SELECT e.id, e.member_id, e.kind, e.available_delta, e.pending_delta, "
-                      "strftime('%Y-%m-%dT%H:%M:%SZ', e.occurred_at, 'unixepoch'), e.reason, e.reference, e.store, "
-                      "e.terminal, e.actor FROM ledger_entries e JOIN members m ON m.id = e.member_id "
-                      "JOIN programs p ON p.id = m.program_id WHERE p.code = ? ORDER BY e.id",
-                      11, out);
+Result<std::int64_t> export_ledger_csv(Engine& engine, const std::string& program,
+                                       std::ostream& out) {
+    return stream_csv(
+        engine, program,
+        "entry_id,member_id,kind,available_delta,pending_delta,occurred_at,reason,reference,store,"
+        "terminal,actor",
+        "SELECT e.id, e.member_id, e.kind, e.available_delta, e.pending_delta, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', e.occurred_at, 'unixepoch'), e.reason, e.reference, "
+        "e.store, "
+        "e.terminal, e.actor FROM ledger_entries e JOIN members m ON m.id = e.member_id "
+        "JOIN programs p ON p.id = m.program_id WHERE p.code = ? ORDER BY e.id",
+        11, out);
 }
 
 }  // namespace loyalty

@@ -15,7 +15,8 @@ std::optional<std::int64_t> database_file_bytes(Engine& engine) {
 }
 
 Result<std::string> check_database_integrity(Engine& engine) {
-    return guarded([&]() -> Result<std::string> { return engine_database(engine).integrity_check(); });
+    return guarded(
+        [&]() -> Result<std::string> { return engine_database(engine).integrity_check(); });
 }
 
 }  // namespace loyalty

@@ -29,8 +29,10 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             "SELECT coalesce(sum(status != 'voided'), 0), "
             "coalesce(sum(CASE WHEN status != 'voided' THEN net_minor END), 0), "
             "count(CASE WHEN status != 'voided' THEN member_id END), "
-            "coalesce(sum(CASE WHEN status != 'voided' AND member_id IS NOT NULL THEN net_minor END), 0), "
-            "coalesce(sum(status = 'voided'), 0), coalesce(sum(CASE WHEN status = 'voided' THEN net_minor END), 0) "
+            "coalesce(sum(CASE WHEN status != 'voided' AND member_id IS NOT NULL THEN net_minor "
+            "END), 0), "
+            "coalesce(sum(status = 'voided'), 0), coalesce(sum(CASE WHEN status = 'voided' THEN "
+            "net_minor END), 0) "
             "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?");
         sales.bind_all(p, from, to);
         if (sales.step()) {
@@ -43,7 +45,8 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         }
 
         auto points = db.prepare(
-            "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND e.available_delta > 0) "
+            "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND "
+            "e.available_delta > 0) "
             "THEN e.available_delta + e.pending_delta END), 0), "
             "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
             "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
@@ -62,27 +65,36 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         liability.bind(1, p);
         if (liability.step()) r.liability = liability.int64(0);
 
-        auto enrolled = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND enrolled_at < ?");
+        auto enrolled = db.prepare(
+            "SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND "
+            "enrolled_at < ?");
         enrolled.bind_all(p, from, to);
         if (enrolled.step()) r.enrollments = enrolled.int64(0);
 
         auto ratings = db.prepare(
-            "SELECT count(*), coalesce(sum(score), 0) FROM ratings WHERE program = ? AND given_at >= ? AND given_at < ?");
+            "SELECT count(*), coalesce(sum(score), 0) FROM ratings WHERE program = ? AND given_at "
+            ">= ? AND given_at < ?");
         ratings.bind_all(program, from, to);
         if (ratings.step()) {
             r.ratings = ratings.int64(0);
-            if (r.ratings > 0) r.average_rating = static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
+            if (r.ratings > 0)
+                r.average_rating =
+                    static_cast<double>(ratings.int64(1)) / static_cast<double>(r.ratings);
         }
 
-        auto tiers = db.prepare("SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = 'active'");
+        auto tiers = db.prepare(
+            "SELECT count(*) FROM members WHERE program_id = ? AND tier_code = ? AND status = "
+            "'active'");
         for (const auto& level : (*config)->tiers.levels) {
             tiers.bind_all(p, level.code);
             r.tiers.push_back({level.code, level.name, tiers.step() ? tiers.int64(0) : 0});
         }
 
         auto top = db.prepare(
-            "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id = s.member_id "
-            "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? AND s.status != 'voided' "
+            "SELECT m.display_name, sum(s.net_minor) AS spend FROM sales s JOIN members m ON m.id "
+            "= s.member_id "
+            "WHERE s.program_id = ? AND s.occurred_at >= ? AND s.occurred_at < ? AND s.status != "
+            "'voided' "
             "GROUP BY s.member_id ORDER BY spend DESC LIMIT 5");
         top.bind_all(p, from, to);
         while (top.step()) r.top.push_back({mask_name(top.text(0)), Money{top.int64(1)}});

@@ -17,22 +17,25 @@ struct DemoItem {
 };
 
 constexpr DemoItem kItems[] = {
-    {"TS-1001", "apparel", 19900},  {"JK-2040", "apparel", 89900},   {"SH-3301", "shoes", 59900},
-    {"SH-3388", "shoes", 129900},   {"CS-5001", "cosmetics", 32000}, {"CS-5020", "cosmetics", 68000},
-    {"FD-7001", "food", 3500},      {"FD-7002", "food", 1200},       {"TB-9001", "tobacco", 6500},
-    {"GC-0500", "gift-card", 50000}, {"BG-4100", "bags", 259900},     {"AC-6100", "accessories", 15900},
+    {"TS-1001", "apparel", 19900},   {"JK-2040", "apparel", 89900},
+    {"SH-3301", "shoes", 59900},     {"SH-3388", "shoes", 129900},
+    {"CS-5001", "cosmetics", 32000}, {"CS-5020", "cosmetics", 68000},
+    {"FD-7001", "food", 3500},       {"FD-7002", "food", 1200},
+    {"TB-9001", "tobacco", 6500},    {"GC-0500", "gift-card", 50000},
+    {"BG-4100", "bags", 259900},     {"AC-6100", "accessories", 15900},
 };
 
 // Common and less common characters, so demo names exercise the CJK font (鑫, 淼, 垚...).
 constexpr const char* kSurnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
                                      "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "欧阳"};
-constexpr const char* kGiven[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
-                                  "杰", "娟", "涛", "明", "超", "秀英", "华", "鑫", "淼", "焱", "垚", "晓雯"};
+constexpr const char* kGiven[] = {"伟", "芳",   "娜", "敏", "静", "丽", "强", "磊",
+                                  "军", "洋",   "勇", "艳", "杰", "娟", "涛", "明",
+                                  "超", "秀英", "华", "鑫", "淼", "焱", "垚", "晓雯"};
 
 }  // namespace
 
-Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timestamp end, const std::string& program,
-                                     const DemoOptions& options) {
+Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timestamp end,
+                                     const std::string& program, const DemoOptions& options) {
     auto config = engine.programs().get(program);
     if (!config) return config.error();
     std::mt19937 rng(options.seed);
@@ -48,7 +51,8 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
     for (int first = 0; first < options.members; first += kBatch) {
         Transaction tx(engine_database(engine));
         for (int i = first; i < std::min(options.members, first + kBatch); ++i) {
-            const auto enrolled = end - Days{uniform(1, options.history_days)} - std::chrono::hours{uniform(0, 12)};
+            const auto enrolled =
+                end - Days{uniform(1, options.history_days)} - std::chrono::hours{uniform(0, 12)};
             clock.set(enrolled);
             EnrollRequest request;
             request.program = program;
@@ -62,14 +66,17 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
             request.birthday_day = static_cast<int>(uniform(1, 28));
             request.consent_privacy = true;
             request.consent_marketing = uniform(0, 9) < 7;
-            if (!stores.empty()) request.home_store = stores[static_cast<std::size_t>(uniform(0, stores.size() - 1))];
+            if (!stores.empty())
+                request.home_store =
+                    stores[static_cast<std::size_t>(uniform(0, stores.size() - 1))];
             auto enrolled_member = engine.members().enroll(request);
             if (!enrolled_member) return enrolled_member.error();
             const auto member = enrolled_member->member.id;
             ++summary.members;
 
             const auto span = std::max<std::int64_t>(1, (end - enrolled).count() - 3600);
-            std::vector<std::int64_t> offsets(static_cast<std::size_t>(uniform(0, options.max_sales_per_member)));
+            std::vector<std::int64_t> offsets(
+                static_cast<std::size_t>(uniform(0, options.max_sales_per_member)));
             for (auto& o : offsets) o = uniform(600, span);
             std::sort(offsets.begin(), offsets.end());
             int receipt_no = 0;
@@ -83,7 +90,8 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
                 sale.member = member;
                 for (auto n = uniform(1, 4); n > 0; --n) {
                     const auto& item = kItems[uniform(0, std::size(kItems) - 1)];
-                    sale.lines.push_back(BasketLine{item.sku, item.category, uniform(1, 2), Money{item.price}, Money{}});
+                    sale.lines.push_back(BasketLine{item.sku, item.category, uniform(1, 2),
+                                                    Money{item.price}, Money{}});
                 }
                 auto committed = engine.sales().commit(sale);
                 if (!committed) return committed.error();
@@ -96,11 +104,15 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
                     ++summary.refunds;
                 }
                 if (!rewards.empty() && uniform(0, 9) == 0) {
-                    const auto& reward = rewards[static_cast<std::size_t>(uniform(0, rewards.size() - 1))];
+                    const auto& reward =
+                        rewards[static_cast<std::size_t>(uniform(0, rewards.size() - 1))];
                     if (engine.ledger().balance(member).available >= reward.points_cost) {
-                        auto coupon = engine.rewards().redeem(member, reward.code, sale.receipt + "-reward");
-                        // A limited reward runs out part-way through the history, as it would in a store.
-                        if (!coupon && coupon.error().code != Errc::limit_exceeded) return coupon.error();
+                        auto coupon =
+                            engine.rewards().redeem(member, reward.code, sale.receipt + "-reward");
+                        // A limited reward runs out part-way through the history, as it would in a
+                        // store.
+                        if (!coupon && coupon.error().code != Errc::limit_exceeded)
+                            return coupon.error();
                         if (coupon) ++summary.redemptions;
                     }
                 }
@@ -122,7 +134,8 @@ std::string bulk_card_number(std::int64_t index) {
     return buf;
 }
 
-Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& program, std::int64_t count) {
+Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& program,
+                                         std::int64_t count) {
     return guarded([&]() -> Result<std::int64_t> {
         auto config = engine.programs().get(program);
         if (!config) return config.error();
@@ -137,16 +150,20 @@ Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& prog
         Transaction tx(db);
         for (std::int64_t i = 0; i < count; ++i) {
             db.prepare(
-                  "INSERT INTO members(uid, program_id, display_name, enrolled_at, consent_privacy_at, tier_code, "
+                  "INSERT INTO members(uid, program_id, display_name, enrolled_at, "
+                  "consent_privacy_at, tier_code, "
                   "tier_since, tier_review_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind_all("bulk-" + std::to_string(i), program_id, "会员" + std::to_string(i), now, now, tier, now, review)
+                .bind_all("bulk-" + std::to_string(i), program_id, "会员" + std::to_string(i), now,
+                          now, tier, now, review)
                 .run();
             const auto member = db.last_insert_rowid();
             const auto card = bulk_card_number(i);
             char phone[20];
-            std::snprintf(phone, sizeof phone, "+86137%08lld", static_cast<long long>(i % 100000000));
+            std::snprintf(phone, sizeof phone, "+86137%08lld",
+                          static_cast<long long>(i % 100000000));
             auto identity = db.prepare(
-                "INSERT INTO identities(program_id, kind, value, member_id, linked_at) VALUES (?, ?, ?, ?, ?)");
+                "INSERT INTO identities(program_id, kind, value, member_id, linked_at) VALUES (?, "
+                "?, ?, ?, ?)");
             identity.bind_all(program_id, "card_number", card, member, now).run();
             identity.bind_all(program_id, "phone", std::string(phone), member, now).run();
             db.prepare(

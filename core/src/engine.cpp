@@ -48,8 +48,8 @@ std::string random_code(int length, const char* alphabet) {
 
 std::string hex_digest(const std::string& data) {
     unsigned char digest[16];
-    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                       nullptr, 0);
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()),
+                       data.size(), nullptr, 0);
     char hex[33];
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     return hex;
@@ -68,12 +68,14 @@ void EngineContext::forget_programs_saved_elsewhere() {
     const auto version = db->data_version();
     if (version == programs_data_version) return;
     programs_data_version = version;
-    auto st = db->prepare("SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
+    auto st = db->prepare(
+        "SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
     st.step();
     auto stamp = st.text(0);
     if (stamp == programs_stamp) return;
     programs_stamp = std::move(stamp);
-    while (!programs_by_code.empty()) retired_programs.push_back(programs_by_code.extract(programs_by_code.begin()));
+    while (!programs_by_code.empty())
+        retired_programs.push_back(programs_by_code.extract(programs_by_code.begin()));
     program_code_by_id.clear();
 }
 
@@ -85,13 +87,18 @@ const CachedProgram* EngineContext::program(const std::string& code) {
     if (!st.step()) return nullptr;
     const auto id = st.int64(0);
     auto parsed = parse_program_config_json(st.text(1));
-    if (!parsed) throw OperationAborted(make_error(Errc::corrupt_database, "stored program " + code + " is invalid: " + parsed.error().message));
+    if (!parsed)
+        throw OperationAborted(
+            make_error(Errc::corrupt_database,
+                       "stored program " + code + " is invalid: " + parsed.error().message));
     program_code_by_id[id] = code;
-    return &programs_by_code.emplace(code, CachedProgram{id, std::move(parsed.value())}).first->second;
+    return &programs_by_code.emplace(code, CachedProgram{id, std::move(parsed.value())})
+                .first->second;
 }
 
 const CachedProgram* EngineContext::program_by_id(std::int64_t id) {
-    if (auto it = program_code_by_id.find(id); it != program_code_by_id.end()) return program(it->second);
+    if (auto it = program_code_by_id.find(id); it != program_code_by_id.end())
+        return program(it->second);
     auto st = db->prepare("SELECT code FROM programs WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return nullptr;
@@ -102,7 +109,9 @@ const CachedProgram* EngineContext::program_by_id(std::int64_t id) {
 const CachedProgram& EngineContext::program_of(MemberId member) {
     auto st = db->prepare("SELECT program_id FROM members WHERE id = ?");
     st.bind(1, member);
-    if (!st.step()) throw OperationAborted(make_error(Errc::not_found, "member " + std::to_string(member) + " has no program"));
+    if (!st.step())
+        throw OperationAborted(
+            make_error(Errc::not_found, "member " + std::to_string(member) + " has no program"));
     const auto id = st.int64(0);
     return *program_by_id(id);
 }
@@ -115,7 +124,8 @@ std::string EngineContext::member_uid(MemberId id) {
     return uid;
 }
 
-void EngineContext::emit(const std::string& type, const std::string& program, nlohmann::json payload) {
+void EngineContext::emit(const std::string& type, const std::string& program,
+                         nlohmann::json payload) {
     if (replaying) return;
     for (const char* field : {"member", "survivor", "absorbed"})
         if (auto it = payload.find(field); it != payload.end() && it->is_number_integer())
@@ -124,7 +134,8 @@ void EngineContext::emit(const std::string& type, const std::string& program, nl
     campaigns_on_domain_event(*this, type, program, payload);
 }
 
-void EngineContext::emit_text(const std::string& type, const std::string& program, const std::string& payload_json) {
+void EngineContext::emit_text(const std::string& type, const std::string& program,
+                              const std::string& payload_json) {
     if (replaying) return;
     outbox.append(type, program, payload_json);
 }
@@ -157,17 +168,21 @@ Result<void> Programs::save(const ProgramConfig& config, const std::string& acto
         }
         for (const auto& r : config.rewards) {
             db.prepare(
-                  "INSERT INTO rewards(program_id, code, name, points_cost, value_minor, valid_days, stock) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(program_id, code) DO UPDATE SET name = excluded.name, "
+                  "INSERT INTO rewards(program_id, code, name, points_cost, value_minor, "
+                  "valid_days, stock) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(program_id, code) DO UPDATE SET name = "
+                  "excluded.name, "
                   "points_cost = excluded.points_cost, value_minor = excluded.value_minor, "
                   "valid_days = excluded.valid_days, active = 1")
-                .bind_all(program_id, r.code, r.name, r.points_cost, r.value.minor, r.valid_days, r.stock)
+                .bind_all(program_id, r.code, r.name, r.points_cost, r.value.minor, r.valid_days,
+                          r.stock)
                 .run();
         }
         ctx_.programs_by_code.erase(config.code);
         ctx_.audit.record(actor, "program.saved", "program:" + config.code,
                           json{{"config_version", version}}.dump());
-        ctx_.emit("program.updated", config.code, json{{"config_version", version}, {"config", json::parse(config_json)}});
+        ctx_.emit("program.updated", config.code,
+                  json{{"config_version", version}, {"config", json::parse(config_json)}});
         tx.commit();
         return {};
     });
@@ -203,24 +218,60 @@ Result<std::unique_ptr<Engine>> Engine::open(const std::filesystem::path& path, 
 
 Engine::~Engine() = default;
 
-Database& engine_database(Engine& engine) { return *engine.ctx_->db; }
-const Clock& Engine::clock() const { return *ctx_->clock; }
-const Origin& Engine::origin() const { return ctx_->origin; }
-Programs& Engine::programs() { return ctx_->programs; }
-Members& Engine::members() { return ctx_->members; }
-Cards& Engine::cards() { return ctx_->cards; }
-PointsLedger& Engine::ledger() { return ctx_->ledger; }
-Tiers& Engine::tiers() { return ctx_->tiers; }
-Sales& Engine::sales() { return ctx_->sales; }
-Rewards& Engine::rewards() { return ctx_->rewards; }
-Insight& Engine::insight() { return ctx_->insight; }
-Outbox& Engine::outbox() { return ctx_->outbox; }
-Replication& Engine::replication() { return ctx_->replication; }
-AuditLog& Engine::audit() { return ctx_->audit; }
-Staff& Engine::staff() { return ctx_->staff; }
-UsedCodes& Engine::used_codes() { return ctx_->used_codes; }
-Campaigns& Engine::campaigns() { return ctx_->campaigns; }
-Ratings& Engine::ratings() { return ctx_->ratings; }
+Database& engine_database(Engine& engine) {
+    return *engine.ctx_->db;
+}
+const Clock& Engine::clock() const {
+    return *ctx_->clock;
+}
+const Origin& Engine::origin() const {
+    return ctx_->origin;
+}
+Programs& Engine::programs() {
+    return ctx_->programs;
+}
+Members& Engine::members() {
+    return ctx_->members;
+}
+Cards& Engine::cards() {
+    return ctx_->cards;
+}
+PointsLedger& Engine::ledger() {
+    return ctx_->ledger;
+}
+Tiers& Engine::tiers() {
+    return ctx_->tiers;
+}
+Sales& Engine::sales() {
+    return ctx_->sales;
+}
+Rewards& Engine::rewards() {
+    return ctx_->rewards;
+}
+Insight& Engine::insight() {
+    return ctx_->insight;
+}
+Outbox& Engine::outbox() {
+    return ctx_->outbox;
+}
+Replication& Engine::replication() {
+    return ctx_->replication;
+}
+AuditLog& Engine::audit() {
+    return ctx_->audit;
+}
+Staff& Engine::staff() {
+    return ctx_->staff;
+}
+UsedCodes& Engine::used_codes() {
+    return ctx_->used_codes;
+}
+Campaigns& Engine::campaigns() {
+    return ctx_->campaigns;
+}
+Ratings& Engine::ratings() {
+    return ctx_->ratings;
+}
 
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;
@@ -236,7 +287,8 @@ Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
         report.rfm_scored += *scored;
         const auto* program = ctx_->program(code);
         for (const auto& rule : program->config.tag_rules) {
-            auto tagged = ctx_->insight.apply_tag_rule(code, rule.tag, *parse_member_filter(rule.filter_json), now);
+            auto tagged = ctx_->insight.apply_tag_rule(code, rule.tag,
+                                                       *parse_member_filter(rule.filter_json), now);
             if (!tagged) return tagged.error();
             report.rule_tags += *tagged;
         }

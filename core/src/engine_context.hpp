@@ -5,8 +5,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <vector>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "loyalty/engine.hpp"
 #include "loyalty/storage/database.hpp"
@@ -15,7 +15,10 @@
 template <typename T>
 struct nlohmann::adl_serializer<std::optional<T>> {
     static void to_json(json& j, const std::optional<T>& value) {
-        if (value) j = *value; else j = nullptr;
+        if (value)
+            j = *value;
+        else
+            j = nullptr;
     }
 };
 
@@ -71,7 +74,8 @@ struct EngineContext {
     // The same for an event whose text is written directly (json_text.hpp), with its
     // members' uids already in it. Only for types that trigger no campaign: the
     // campaigns never see it.
-    void emit_text(const std::string& type, const std::string& program, const std::string& payload_json);
+    void emit_text(const std::string& type, const std::string& program,
+                   const std::string& payload_json);
     std::string member_uid(MemberId id);
 };
 

@@ -20,7 +20,8 @@ std::optional<std::string> json_nesting_refusal(std::string_view text, int max_d
             in_string = true;
         } else if (c == '[' || c == '{') {
             if (++depth > max_depth)
-                return "JSON nested deeper than " + std::to_string(max_depth) + " levels is refused";
+                return "JSON nested deeper than " + std::to_string(max_depth) +
+                       " levels is refused";
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
         }
@@ -30,7 +31,8 @@ std::optional<std::string> json_nesting_refusal(std::string_view text, int max_d
 
 std::optional<std::string> size_refusal(std::size_t bytes, std::size_t max_bytes) {
     if (bytes <= max_bytes) return std::nullopt;
-    return std::to_string(bytes) + " bytes is more than the " + std::to_string(max_bytes) + " bytes accepted";
+    return std::to_string(bytes) + " bytes is more than the " + std::to_string(max_bytes) +
+           " bytes accepted";
 }
 
 }  // namespace loyalty

@@ -3,12 +3,11 @@
 // float such as 3e44 to an integer (undefined behaviour) and wraps a large unsigned;
 // every integer field of a program, campaign, member filter or signed code is read here.
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-
-#include <nlohmann/json.hpp>
 
 #include "loyalty/exact_integer.hpp"
 
@@ -19,7 +18,8 @@ template <class T>
 T whole_number(const nlohmann::json& obj, const char* key) {
     const auto& value = obj.at(key);
     if (auto v = exact_integer<T>(value)) return *v;
-    throw std::invalid_argument(std::string(key) + " must be a whole number in range, not " + value.dump());
+    throw std::invalid_argument(std::string(key) + " must be a whole number in range, not " +
+                                value.dump());
 }
 
 }  // namespace loyalty

@@ -19,7 +19,7 @@
 namespace loyalty {
 
 class JsonText {
-public:
+  public:
     JsonText& begin_object() { return open('{'); }
     JsonText& end_object() { return close('}'); }
     JsonText& begin_array() { return open('['); }
@@ -91,7 +91,7 @@ public:
     const std::string& str() const { return out_; }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     // Printable ASCII without quote or backslash is written as it is by nlohmann too.
     static bool plain(std::string_view s) {
         for (const unsigned char c : s)

@@ -12,9 +12,12 @@ std::optional<MemberId> member_id_by_uid(EngineContext& ctx, const std::string& 
 
 std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     auto st = ctx.db->prepare(
-        "SELECT id, program_id, display_name, birthday_month, birthday_day, enrolled_at, home_store, status, "
-        "merged_into, consent_privacy_at, consent_marketing_at, pin_hash IS NOT NULL, tier_code, tier_since, "
-        "tier_review_at, tier_grace_until, points_available, points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, "
+        "SELECT id, program_id, display_name, birthday_month, birthday_day, enrolled_at, "
+        "home_store, status, "
+        "merged_into, consent_privacy_at, consent_marketing_at, pin_hash IS NOT NULL, tier_code, "
+        "tier_since, "
+        "tier_review_at, tier_grace_until, points_available, points_pending, last_visit_at, rfm_r, "
+        "rfm_f, rfm_m, "
         "rfm_score, uid FROM members WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
@@ -38,8 +41,8 @@ std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     m.points_available = st.int64(16);
     m.points_pending = st.int64(17);
     if (auto v = st.optional_int64(18)) m.last_visit_at = from_unix(*v);
-    m.rfm = RfmScore{static_cast<int>(st.int64(19)), static_cast<int>(st.int64(20)), static_cast<int>(st.int64(21)),
-                     static_cast<int>(st.int64(22))};
+    m.rfm = RfmScore{static_cast<int>(st.int64(19)), static_cast<int>(st.int64(20)),
+                     static_cast<int>(st.int64(21)), static_cast<int>(st.int64(22))};
     m.uid = st.text(23);
     if (const auto* program = ctx.program_by_id(program_id)) m.program = program->config.code;
     return m;

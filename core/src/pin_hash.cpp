@@ -6,10 +6,13 @@
 
 namespace loyalty {
 
-Result<std::string> hash_pin(const std::string& pin, std::size_t min_digits, std::size_t max_digits) {
-    if (pin.size() < min_digits || pin.size() > max_digits || !std::all_of(pin.begin(), pin.end(), ::isdigit))
-        return make_error(Errc::invalid_argument,
-                          "a PIN is " + std::to_string(min_digits) + " to " + std::to_string(max_digits) + " digits");
+Result<std::string> hash_pin(const std::string& pin, std::size_t min_digits,
+                             std::size_t max_digits) {
+    if (pin.size() < min_digits || pin.size() > max_digits ||
+        !std::all_of(pin.begin(), pin.end(), ::isdigit))
+        return make_error(Errc::invalid_argument, "a PIN is " + std::to_string(min_digits) +
+                                                      " to " + std::to_string(max_digits) +
+                                                      " digits");
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)

@@ -8,7 +8,8 @@
 namespace loyalty {
 
 // Checks the PIN is min..max digits, then hashes it.
-Result<std::string> hash_pin(const std::string& pin, std::size_t min_digits, std::size_t max_digits);
+Result<std::string> hash_pin(const std::string& pin, std::size_t min_digits,
+                             std::size_t max_digits);
 bool pin_matches(const std::string& stored_hash, const std::string& pin);
 
 }  // namespace loyalty

@@ -1,13 +1,12 @@
 #include "loyalty/program_config.hpp"
 
-#include "loyalty/insight.hpp"
-
-#include "config_file.hpp"
-#include "loyalty/json_limits.hpp"
-#include "json_numbers.hpp"
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "config_file.hpp"
+#include "json_numbers.hpp"
+#include "loyalty/insight.hpp"
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty {
 
@@ -26,7 +25,8 @@ void read(const json& obj, const char* key, T& out) {
             else
                 out = it->get<T>();
         } catch (const json::type_error& e) {
-            throw std::invalid_argument(std::string(key) + " has the wrong type (" + e.what() + ")");
+            throw std::invalid_argument(std::string(key) + " has the wrong type (" + e.what() +
+                                        ")");
         }
     }
 }
@@ -40,9 +40,12 @@ Rounding parse_rounding(const std::string& s) {
 
 const char* rounding_name(Rounding r) {
     switch (r) {
-        case Rounding::floor: return "floor";
-        case Rounding::nearest: return "nearest";
-        case Rounding::ceil: return "ceil";
+        case Rounding::floor:
+            return "floor";
+        case Rounding::nearest:
+            return "nearest";
+        case Rounding::ceil:
+            return "ceil";
     }
     return "floor";
 }
@@ -55,7 +58,8 @@ EarningRules parse_earning(const json& j) {
     EarningRules e;
     read(j, "points_per_unit", e.points_per_unit);
     read(j, "unit_minor", e.unit_minor);
-    if (auto it = j.find("rounding"); it != j.end()) e.rounding = parse_rounding(it->get<std::string>());
+    if (auto it = j.find("rounding"); it != j.end())
+        e.rounding = parse_rounding(it->get<std::string>());
     std::int64_t min_spend = 0;
     read(j, "min_spend_minor", min_spend);
     e.min_spend = Money{min_spend};
@@ -73,7 +77,8 @@ EarningRules parse_earning(const json& j) {
         lm.percent = whole_number<int>(m, "percent");
         require(lm.category.has_value() != lm.sku.has_value(),
                 "earning.multipliers: each entry names exactly one of category or sku");
-        require(lm.percent >= 0 && lm.percent <= 10000, "earning.multipliers: percent must be 0..10000");
+        require(lm.percent >= 0 && lm.percent <= 10000,
+                "earning.multipliers: percent must be 0..10000");
         e.multipliers.push_back(std::move(lm));
     }
     for (const auto& w : j.value("windows", json::array())) {
@@ -85,10 +90,12 @@ EarningRules parse_earning(const json& j) {
         read(w, "from_hour", ew.from_hour);
         read(w, "to_hour", ew.to_hour);
         ew.percent = whole_number<int>(w, "percent");
-        for (int d : ew.weekdays) require(d >= 1 && d <= 7, "earning.windows: weekdays are 1 (Monday) to 7");
+        for (int d : ew.weekdays)
+            require(d >= 1 && d <= 7, "earning.windows: weekdays are 1 (Monday) to 7");
         require(ew.from_hour >= 0 && ew.from_hour < ew.to_hour && ew.to_hour <= 24,
                 "earning.windows: hours need 0 <= from_hour < to_hour <= 24");
-        require(ew.percent >= 0 && ew.percent <= 10000, "earning.windows: percent must be 0..10000");
+        require(ew.percent >= 0 && ew.percent <= 10000,
+                "earning.windows: percent must be 0..10000");
         e.windows.push_back(std::move(ew));
     }
     require(e.points_per_unit >= 0, "earning.points_per_unit must not be negative");
@@ -117,7 +124,8 @@ TierPolicy parse_tiers(const json& j) {
         read(l, "multiplier_percent", level.multiplier_percent);
         read(l, "discount_percent", level.discount_percent);
         read(l, "member_prices", level.member_prices);
-        if (l.contains("birthday_gift")) level.birthday_gift = l.at("birthday_gift").get<std::string>();
+        if (l.contains("birthday_gift"))
+            level.birthday_gift = l.at("birthday_gift").get<std::string>();
         read(l, "parking_minutes", level.parking_minutes);
         require(level.discount_percent >= 0 && level.discount_percent < 100,
                 "tier " + level.code + ": discount_percent must be 0..99");
@@ -126,10 +134,13 @@ TierPolicy parse_tiers(const json& j) {
         t.levels.push_back(std::move(level));
     }
     require(!t.levels.empty(), "tiers.levels must name at least one tier");
-    require(t.levels.front().threshold == 0, "the first tier must have threshold 0 (every member has a tier)");
+    require(t.levels.front().threshold == 0,
+            "the first tier must have threshold 0 (every member has a tier)");
     for (std::size_t i = 1; i < t.levels.size(); ++i)
-        require(t.levels[i].threshold > t.levels[i - 1].threshold, "tier thresholds must be strictly ascending");
-    require(t.window_days > 0 && t.grace_days >= 0, "tiers.window_days must be positive, grace_days not negative");
+        require(t.levels[i].threshold > t.levels[i - 1].threshold,
+                "tier thresholds must be strictly ascending");
+    require(t.window_days > 0 && t.grace_days >= 0,
+            "tiers.window_days must be positive, grace_days not negative");
     return t;
 }
 
@@ -172,8 +183,10 @@ ProgramConfig parse(const json& j) {
         read(p, "value_minor", value);
         c.points_payment.value = Money{value};
         read(p, "max_percent_of_basket", c.points_payment.max_percent_of_basket);
-        require(c.points_payment.points > 0 && value > 0, "points_payment needs positive points and value_minor");
-        require(c.points_payment.max_percent_of_basket >= 0 && c.points_payment.max_percent_of_basket <= 100,
+        require(c.points_payment.points > 0 && value > 0,
+                "points_payment needs positive points and value_minor");
+        require(c.points_payment.max_percent_of_basket >= 0 &&
+                    c.points_payment.max_percent_of_basket <= 100,
                 "points_payment.max_percent_of_basket must be 0..100");
     }
     for (const auto& r : j.value("rewards", json::array())) {
@@ -191,14 +204,17 @@ ProgramConfig parse(const json& j) {
     for (const auto& r : j.value("tag_rules", json::array())) {
         TagRule rule{r.at("tag").get<std::string>(), r.at("filter").dump()};
         auto filter = parse_member_filter(rule.filter_json);
-        require(filter.ok(), "tag rule " + rule.tag + ": " + (filter.ok() ? "" : filter.error().message));
+        require(filter.ok(),
+                "tag rule " + rule.tag + ": " + (filter.ok() ? "" : filter.error().message));
         c.tag_rules.push_back(std::move(rule));
     }
     for (const auto& level : c.tiers.levels)
         if (level.birthday_gift) {
-            const bool known = std::any_of(c.rewards.begin(), c.rewards.end(),
-                                           [&](const auto& r) { return r.code == *level.birthday_gift; });
-            require(known, "tier " + level.code + ": birthday_gift names unknown reward " + *level.birthday_gift);
+            const bool known = std::any_of(c.rewards.begin(), c.rewards.end(), [&](const auto& r) {
+                return r.code == *level.birthday_gift;
+            });
+            require(known, "tier " + level.code + ": birthday_gift names unknown reward " +
+                               *level.birthday_gift);
         }
     return c;
 }
@@ -248,8 +264,11 @@ std::string program_config_to_json(const ProgramConfig& c) {
     }
     json windows = json::array();
     for (const auto& w : e.windows) {
-        json wj{{"name", w.name}, {"weekdays", w.weekdays}, {"from_hour", w.from_hour},
-                {"to_hour", w.to_hour}, {"percent", w.percent}};
+        json wj{{"name", w.name},
+                {"weekdays", w.weekdays},
+                {"from_hour", w.from_hour},
+                {"to_hour", w.to_hour},
+                {"percent", w.percent}};
         if (w.from_date) wj["from"] = *w.from_date;
         if (w.to_date) wj["to"] = *w.to_date;
         windows.push_back(wj);
@@ -285,21 +304,28 @@ std::string program_config_to_json(const ProgramConfig& c) {
                   {"levels", levels}};
     json rewards = json::array();
     for (const auto& r : c.rewards) {
-        json rj{{"code", r.code}, {"name", r.name}, {"points_cost", r.points_cost},
-                {"value_minor", r.value.minor}, {"valid_days", r.valid_days}};
+        json rj{{"code", r.code},
+                {"name", r.name},
+                {"points_cost", r.points_cost},
+                {"value_minor", r.value.minor},
+                {"valid_days", r.valid_days}};
         if (r.stock) rj["stock"] = *r.stock;
         rewards.push_back(rj);
     }
     j["rewards"] = rewards;
     json tag_rules = json::array();
-    for (const auto& r : c.tag_rules) tag_rules.push_back({{"tag", r.tag}, {"filter", json::parse(r.filter_json)}});
+    for (const auto& r : c.tag_rules)
+        tag_rules.push_back({{"tag", r.tag}, {"filter", json::parse(r.filter_json)}});
     j["tag_rules"] = tag_rules;
     j["points_payment"] = {{"points", c.points_payment.points},
                            {"value_minor", c.points_payment.value.minor},
                            {"max_percent_of_basket", c.points_payment.max_percent_of_basket}};
-    j["rfm"] = {{"recency_days", c.rfm.recency_days}, {"frequency", c.rfm.frequency},
-                {"monetary_minor", c.rfm.monetary_minor}, {"weight_r", c.rfm.weight_r},
-                {"weight_f", c.rfm.weight_f}, {"weight_m", c.rfm.weight_m},
+    j["rfm"] = {{"recency_days", c.rfm.recency_days},
+                {"frequency", c.rfm.frequency},
+                {"monetary_minor", c.rfm.monetary_minor},
+                {"weight_r", c.rfm.weight_r},
+                {"weight_f", c.rfm.weight_f},
+                {"weight_m", c.rfm.weight_m},
                 {"window_days", c.rfm.window_days}};
     return j.dump();
 }

@@ -12,13 +12,13 @@ namespace {
 
 // Nothing this database does meanwhile is emitted: it is another terminal's change.
 class Silenced {
-public:
+  public:
     explicit Silenced(EngineContext& ctx) : ctx_(ctx) { ctx_.replaying = true; }
     ~Silenced() { ctx_.replaying = false; }
     Silenced(const Silenced&) = delete;
     Silenced& operator=(const Silenced&) = delete;
 
-private:
+  private:
     EngineContext& ctx_;
 };
 
@@ -26,7 +26,7 @@ private:
 // terminal's time (lot expiry, return windows and tier windows follow from it),
 // under its store and terminal, and without events of its own.
 class ReplayScope {
-public:
+  public:
     ReplayScope(EngineContext& ctx, const ReplicatedEvent& e)
         : ctx_(ctx), clock_(e.occurred_at), saved_clock_(ctx.clock), saved_origin_(ctx.origin) {
         ctx.clock = &clock_;
@@ -39,7 +39,7 @@ public:
     ReplayScope(const ReplayScope&) = delete;
     ReplayScope& operator=(const ReplayScope&) = delete;
 
-private:
+  private:
     EngineContext& ctx_;
     ManualClock clock_;
     const Clock* saved_clock_;
@@ -56,42 +56,62 @@ using Need = EventFields::Need;
 // it books only that store's sales and receipts; one naming another store's is
 // refused (unauthorized). What crosses stores goes through the member.
 class Replay {
-public:
+  public:
     Replay(EngineContext& ctx, const ReplicatedEvent& e, const CachedProgram& program)
-        : ctx_(ctx), db_(*ctx.db), e_(e), p_(e.payload), f_(e.payload), program_(program), at_(e.occurred_at) {}
+        : ctx_(ctx),
+          db_(*ctx.db),
+          e_(e),
+          p_(e.payload),
+          f_(e.payload),
+          program_(program),
+          at_(e.occurred_at) {}
 
     Result<ReplicationOutcome> run() {
         const auto& t = e_.type;
         if (auto foreign = names_another_store()) return *foreign;
         Result<void> done;
-        if (t == "member.enrolled") done = enrolled();
-        else if (t == "card.issued") done = card_issued();
-        else if (t.starts_with("card.")) done = card_status();
-        else if (t == "identity.linked" || t == "identity.unlinked") done = identity(t == "identity.linked");
-        else if (t == "member.consent_changed") done = consent();
-        else if (t == "sale.committed") done = sale_committed();
-        else if (t == "sale.claimed") done = sale_claimed();
-        else if (t == "sale.refunded") done = sale_refunded();
-        else if (t == "campaign.fired") done = campaign_fired();
-        else if (t == "points.adjusted") done = adjusted();
-        else if (t == "points.expired") done = expired();
-        else if (t == "reward.redeemed") done = redeemed();
-        else if (t == "member.merged") done = merged();
-        else if (t == "tag.added" || t == "tag.removed") done = tag(t == "tag.added");
+        if (t == "member.enrolled")
+            done = enrolled();
+        else if (t == "card.issued")
+            done = card_issued();
+        else if (t.starts_with("card."))
+            done = card_status();
+        else if (t == "identity.linked" || t == "identity.unlinked")
+            done = identity(t == "identity.linked");
+        else if (t == "member.consent_changed")
+            done = consent();
+        else if (t == "sale.committed")
+            done = sale_committed();
+        else if (t == "sale.claimed")
+            done = sale_claimed();
+        else if (t == "sale.refunded")
+            done = sale_refunded();
+        else if (t == "campaign.fired")
+            done = campaign_fired();
+        else if (t == "points.adjusted")
+            done = adjusted();
+        else if (t == "points.expired")
+            done = expired();
+        else if (t == "reward.redeemed")
+            done = redeemed();
+        else if (t == "member.merged")
+            done = merged();
+        else if (t == "tag.added" || t == "tag.removed")
+            done = tag(t == "tag.added");
         else if (t == "tier.changed" || t == "tier.downgrade_warning") {
             // Decided here over every store's sales, not taken from one store; the
             // member's snapshot goes back, so a store that decided alone is corrected.
-            if (auto uid = f_.text("member_uid"); !uid.empty() && member_id_by_uid(ctx_, uid)) touched(uid);
+            if (auto uid = f_.text("member_uid"); !uid.empty() && member_id_by_uid(ctx_, uid))
+                touched(uid);
             out_.note = "tiers are decided here, over every store's sales";
-        }
-        else
+        } else
             out_.note = "nothing to replicate for " + t;
         if (!done) return done.error();
         if (auto bad = malformed()) return *bad;
         return std::move(out_);
     }
 
-private:
+  private:
     // The first field problem, as the refusal of the whole event.
     std::optional<Error> malformed() const {
         if (!f_.problem()) return std::nullopt;
@@ -102,7 +122,8 @@ private:
     std::optional<Error> names_another_store() {
         const auto store = f_.text("store");
         if (store.empty() || store == e_.store) return std::nullopt;
-        return make_error(Errc::unauthorized, e_.type + " sent by store " + e_.store + " names store " + store);
+        return make_error(Errc::unauthorized,
+                          e_.type + " sent by store " + e_.store + " names store " + store);
     }
 
     Result<std::string> required_uid(const char* field = "member_uid") {
@@ -121,7 +142,8 @@ private:
         }
         const auto& config = program_.config;
         db_.prepare(
-               "INSERT INTO members(uid, program_id, enrolled_at, tier_code, tier_since, tier_review_at) "
+               "INSERT INTO members(uid, program_id, enrolled_at, tier_code, tier_since, "
+               "tier_review_at) "
                "VALUES (?, ?, ?, ?, ?, ?)")
             .bind_all(uid, program_.id, to_unix(at_), config.entry_tier().code, to_unix(at_),
                       to_unix(at_ + Days{config.tiers.window_days}))
@@ -139,7 +161,8 @@ private:
     void link(MemberId member, const char* kind, const std::string& value) {
         if (value.empty()) return;
         db_.prepare(
-               "INSERT INTO identities(program_id, kind, value, member_id, linked_at) VALUES (?, ?, ?, ?, ?) "
+               "INSERT INTO identities(program_id, kind, value, member_id, linked_at) VALUES (?, "
+               "?, ?, ?, ?) "
                "ON CONFLICT DO NOTHING")
             .bind_all(program_.id, kind, value, member, to_unix(at_))
             .run();
@@ -157,8 +180,11 @@ private:
         if (!known) {
             std::optional<std::int64_t> marketing;
             if (marketing_given) marketing = to_unix(at_);
-            db_.prepare("UPDATE members SET home_store = ?, consent_privacy_at = ?, consent_marketing_at = ? WHERE id = ?")
-                .bind_all(home.empty() ? std::nullopt : std::optional<std::string>(home), to_unix(at_), marketing, id)
+            db_.prepare(
+                   "UPDATE members SET home_store = ?, consent_privacy_at = ?, "
+                   "consent_marketing_at = ? WHERE id = ?")
+                .bind_all(home.empty() ? std::nullopt : std::optional<std::string>(home),
+                          to_unix(at_), marketing, id)
                 .run();
         }
         link(id, "phone", phone);
@@ -175,11 +201,13 @@ private:
         if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
         db_.prepare(
-               "INSERT INTO cards(program_id, card_number, card_uid, form, member_id, status, issued_at) "
+               "INSERT INTO cards(program_id, card_number, card_uid, form, member_id, status, "
+               "issued_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(program_id, card_number) DO NOTHING")
-            .bind_all(program_.id, number, card_uid.empty() ? std::nullopt : std::optional<std::string>(card_uid),
-                      form == "physical" ? "physical" : "electronic", id, status.empty() ? "issued" : status,
-                      to_unix(at_))
+            .bind_all(program_.id, number,
+                      card_uid.empty() ? std::nullopt : std::optional<std::string>(card_uid),
+                      form == "physical" ? "physical" : "electronic", id,
+                      status.empty() ? "issued" : status, to_unix(at_))
             .run();
         link(id, "card_number", number);
         link(id, "card_uid", card_uid);
@@ -200,8 +228,9 @@ private:
                          .bind_all(program_.id, number)
                          .scalar<std::string>();
         if (owner && *owner != uid)
-            return make_error(Errc::unauthorized, e_.type + " of card " + number + " names member " +
-                                                      (uid.empty() ? "(none)" : uid) + ", not its holder");
+            return make_error(Errc::unauthorized,
+                              e_.type + " of card " + number + " names member " +
+                                  (uid.empty() ? "(none)" : uid) + ", not its holder");
         db_.prepare("UPDATE cards SET status = ? WHERE program_id = ? AND card_number = ?")
             .bind_all(status, program_.id, number)
             .run();
@@ -215,12 +244,15 @@ private:
         const auto kind = f_.text("kind", Need::required);
         const auto value = f_.text("value", Need::required);
         if (auto bad = malformed()) return *bad;
-        if (!identity_kind_from_string(kind)) return make_error(Errc::invalid_argument, "unknown identity kind " + kind);
+        if (!identity_kind_from_string(kind))
+            return make_error(Errc::invalid_argument, "unknown identity kind " + kind);
         const auto id = member(*uid);
         if (linked) {
             link(id, kind.c_str(), value);
         } else {
-            db_.prepare("DELETE FROM identities WHERE program_id = ? AND kind = ? AND value = ? AND member_id = ?")
+            db_.prepare(
+                   "DELETE FROM identities WHERE program_id = ? AND kind = ? AND value = ? AND "
+                   "member_id = ?")
                 .bind_all(program_.id, kind, value, id)
                 .run();
         }
@@ -233,7 +265,8 @@ private:
         const bool marketing = f_.flag("marketing");
         if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
-        db_.prepare("UPDATE members SET consent_marketing_at = ?, version = version + 1 WHERE id = ?")
+        db_.prepare(
+               "UPDATE members SET consent_marketing_at = ?, version = version + 1 WHERE id = ?")
             .bind_all(marketing ? std::optional<std::int64_t>(to_unix(at_)) : std::nullopt, id)
             .run();
         return {};
@@ -267,20 +300,27 @@ private:
         std::optional<MemberId> id;
         if (!uid.empty()) id = member(uid);
         db_.prepare(
-               "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
-               "points_paid, points_earned, fingerprint, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, "
+               "gross_minor, net_minor, "
+               "points_paid, points_earned, fingerprint, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, ?, ?, ?) "
                "ON CONFLICT(program_id, store, terminal, receipt) DO NOTHING")
-            .bind_all(program_.id, e_.store, r.terminal, r.number, id, to_unix(at_), gross, net, paid, earned,
-                      e_.event_id, cashier.empty() ? std::nullopt : std::optional<std::string>(cashier))
+            .bind_all(program_.id, e_.store, r.terminal, r.number, id, to_unix(at_), gross, net,
+                      paid, earned, e_.event_id,
+                      cashier.empty() ? std::nullopt : std::optional<std::string>(cashier))
             .run();
         // The receipt was booked by another event (a restored terminal reusing its
         // numbers): refused whole, never a second earn under the first one's keys.
         if (db_.changes() == 0)
-            return make_error(Errc::conflict, "receipt " + r.key + " is booked already by another event");
+            return make_error(Errc::conflict,
+                              "receipt " + r.key + " is booked already by another event");
         if (!id) return {};
-        if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key); !t) return t;
+        if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key);
+            !t)
+            return t;
         earn(*id, earned, "purchase", "sale-earn:" + r.key, LedgerKind::earn, "receipt:" + r.key);
-        db_.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
+        db_.prepare(
+               "UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
             .bind_all(to_unix(at_), *id)
             .run();
         check_tier(*id);
@@ -299,7 +339,8 @@ private:
                "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?")
             .bind_all(id, points, program_.id, e_.store, r.terminal, r.number)
             .run();
-        earn(id, points, "receipt claimed", "sale-earn:" + r.key, LedgerKind::earn, "receipt:" + r.key);
+        earn(id, points, "receipt claimed", "sale-earn:" + r.key, LedgerKind::earn,
+             "receipt:" + r.key);
         check_tier(id);
         return {};
     }
@@ -318,21 +359,30 @@ private:
         const bool voided = f_.flag("voided");
         const auto uid = f_.text("member_uid");
         if (auto bad = malformed()) return *bad;
-        auto sale = db_.prepare(
-                           "SELECT s.id, m.uid FROM sales s LEFT JOIN members m ON m.id = s.member_id "
-                           "WHERE s.program_id = ? AND s.store = ? AND s.terminal = ? AND s.receipt = ?")
-                        .bind_all(program_.id, e_.store, r.terminal, r.number)
-                        .one([](const Statement& row) { return std::pair(row.int64(0), row.optional_text(1)); });
-        if (!sale) return make_error(Errc::exceeds_sale, "sale.refunded of receipt " + r.key + ", not booked here");
+        auto sale =
+            db_.prepare(
+                   "SELECT s.id, m.uid FROM sales s LEFT JOIN members m ON m.id = s.member_id "
+                   "WHERE s.program_id = ? AND s.store = ? AND s.terminal = ? AND s.receipt = ?")
+                .bind_all(program_.id, e_.store, r.terminal, r.number)
+                .one([](const Statement& row) {
+                    return std::pair(row.int64(0), row.optional_text(1));
+                });
+        if (!sale)
+            return make_error(Errc::exceeds_sale,
+                              "sale.refunded of receipt " + r.key + ", not booked here");
         if (sale->second.value_or("") != uid)
-            return make_error(Errc::unauthorized, "sale.refunded of receipt " + r.key + " names member " +
-                                                      (uid.empty() ? "(none)" : uid) + ", not the sale's");
+            return make_error(Errc::unauthorized,
+                              "sale.refunded of receipt " + r.key + " names member " +
+                                  (uid.empty() ? "(none)" : uid) + ", not the sale's");
         db_.prepare(
-               "UPDATE sales SET refunded_minor = refunded_minor + ?, points_reversed = points_reversed + ?, "
+               "UPDATE sales SET refunded_minor = refunded_minor + ?, points_reversed = "
+               "points_reversed + ?, "
                "points_restored = points_restored + ?, "
-               "status = CASE WHEN refunded_minor + ? >= net_minor THEN (CASE WHEN ? THEN 'voided' ELSE 'refunded' END) "
+               "status = CASE WHEN refunded_minor + ? >= net_minor THEN (CASE WHEN ? THEN 'voided' "
+               "ELSE 'refunded' END) "
                "ELSE 'partially_refunded' END WHERE id = ?")
-            .bind_all(amount, reversed + shortfall, restored, amount, std::int64_t{voided ? 1 : 0}, sale->first)
+            .bind_all(amount, reversed + shortfall, restored, amount, std::int64_t{voided ? 1 : 0},
+                      sale->first)
             .run();
         if (uid.empty()) return {};
         const auto id = member(uid);
@@ -340,16 +390,19 @@ private:
         settle(id);
         if (reversed > 0) {
             const auto earned = ctx_.ledger.find_by_key("sale-earn:" + r.key);
-            out_.shortfall += ctx_.ledger.reverse_earn(id, earned ? earned->id : 0, reversed, "refund", ref,
-                                                       next_key("reverse"));
+            out_.shortfall += ctx_.ledger.reverse_earn(id, earned ? earned->id : 0, reversed,
+                                                       "refund", ref, next_key("reverse"));
         }
         if (restored > 0) {
             if (const auto paid = ctx_.ledger.find_by_key("sale-pay:" + r.key))
-                ctx_.ledger.restore_debit(id, paid->id, restored, "refund", ref, next_key("restore"));
+                ctx_.ledger.restore_debit(id, paid->id, restored, "refund", ref,
+                                          next_key("restore"));
             else
-                earn(id, restored, "refund: points paid back", next_key("restore"), LedgerKind::reverse, ref);
+                earn(id, restored, "refund: points paid back", next_key("restore"),
+                     LedgerKind::reverse, ref);
         }
-        return take(id, campaign, LedgerKind::reverse, "refund: campaign bonus", next_key("campaign"));
+        return take(id, campaign, LedgerKind::reverse, "refund: campaign bonus",
+                    next_key("campaign"));
     }
 
     Result<void> campaign_fired() {
@@ -374,7 +427,8 @@ private:
             earn(member(*uid), delta, reason, next_key("adjust"), LedgerKind::adjust);
             return {};
         }
-        return take(member(*uid), -delta, LedgerKind::adjust, reason, next_key(to_string(LedgerKind::adjust)));
+        return take(member(*uid), -delta, LedgerKind::adjust, reason,
+                    next_key(to_string(LedgerKind::adjust)));
     }
 
     Result<void> redeemed() {
@@ -395,7 +449,9 @@ private:
         if (auto bad = malformed()) return *bad;
         const auto id = member(*uid);
         const auto here = ctx_.ledger.settle_member(id, at_);
-        if (here < there) out_.note = "terminal expired " + std::to_string(there) + " points, " + std::to_string(here) + " here";
+        if (here < there)
+            out_.note = "terminal expired " + std::to_string(there) + " points, " +
+                        std::to_string(here) + " here";
         return {};
     }
 
@@ -411,7 +467,8 @@ private:
         if (auto bad = malformed()) return *bad;
         const auto s = member(*survivor);
         const auto a = member(*absorbed);
-        auto done = ctx_.members.merge(s, a, "merged at " + e_.store + "/" + e_.terminal, "replica");
+        auto done =
+            ctx_.members.merge(s, a, "merged at " + e_.store + "/" + e_.terminal, "replica");
         if (!done) return done.error();
         return {};
     }
@@ -425,43 +482,52 @@ private:
         const auto id = member(*uid);
         if (added)
             db_.prepare(
-                   "INSERT INTO member_tags(member_id, tag, source, added_at, added_by) VALUES (?, ?, ?, ?, ?) "
+                   "INSERT INTO member_tags(member_id, tag, source, added_at, added_by) VALUES (?, "
+                   "?, ?, ?, ?) "
                    "ON CONFLICT DO NOTHING")
                 .bind_all(id, tag, source == "rule" ? "rule" : "manual", to_unix(at_), source)
                 .run();
         else
-            db_.prepare("DELETE FROM member_tags WHERE member_id = ? AND tag = ?").bind_all(id, tag).run();
+            db_.prepare("DELETE FROM member_tags WHERE member_id = ? AND tag = ?")
+                .bind_all(id, tag)
+                .run();
         return {};
     }
 
     void check_tier(MemberId id) {
-        if (e_.defer_tier_check) out_.tier_check_due = true;  // the member is members.front()
-        else ctx_.tiers.upgrade_if_qualified(id, at_);
+        if (e_.defer_tier_check)
+            out_.tier_check_due = true;  // the member is members.front()
+        else
+            ctx_.tiers.upgrade_if_qualified(id, at_);
     }
 
     // Lots released or expired by the event's time, as they were at the terminal.
     void settle(MemberId id) { ctx_.ledger.settle_member(id, at_); }
 
     void earn(MemberId id, Points points, const std::string& reason, const std::string& key,
-              LedgerKind kind = LedgerKind::earn, std::optional<std::string> reference = std::nullopt) {
+              LedgerKind kind = LedgerKind::earn,
+              std::optional<std::string> reference = std::nullopt) {
         if (points <= 0) return;
         settle(id);
         const auto window = program_.config.earning.return_window_days;
         const bool held = kind == LedgerKind::earn && window > 0;
-        ctx_.ledger.credit(Credit{id, kind, points, held, at_ + Days{window}, ctx_.ledger.expiry_for(e_.program, at_),
-                                  reason, std::move(reference), key, std::nullopt});
+        ctx_.ledger.credit(Credit{id, kind, points, held, at_ + Days{window},
+                                  ctx_.ledger.expiry_for(e_.program, at_), reason,
+                                  std::move(reference), key, std::nullopt});
     }
 
     // Takes what the member has here; the rest is the shortfall, reported, never
     // refused: the points were spent at the store, whatever this copy says.
-    Result<void> take(MemberId id, Points points, LedgerKind kind, const std::string& reason, const std::string& key) {
+    Result<void> take(MemberId id, Points points, LedgerKind kind, const std::string& reason,
+                      const std::string& key) {
         if (points <= 0) return {};
         settle(id);
         const auto available = ctx_.ledger.balance(id).available;
         const auto taken = std::min(points, available);
         out_.shortfall += points - taken;
         if (taken == 0) return {};
-        auto entry = ctx_.ledger.debit(Debit{id, kind, taken, reason, std::nullopt, key, std::nullopt});
+        auto entry =
+            ctx_.ledger.debit(Debit{id, kind, taken, reason, std::nullopt, key, std::nullopt});
         if (!entry) return entry.error();
         return {};
     }
@@ -483,7 +549,8 @@ private:
 Result<ReplicationOutcome> adopt_program(EngineContext& ctx, const ReplicatedEvent& e) {
     ReplicationOutcome out;
     if (ctx.program(e.program)) {
-        out.note = "program " + e.program + " is configured here; the terminal's copy is not adopted";
+        out.note =
+            "program " + e.program + " is configured here; the terminal's copy is not adopted";
         return out;
     }
     auto config = e.payload.find("config");
@@ -492,7 +559,8 @@ Result<ReplicationOutcome> adopt_program(EngineContext& ctx, const ReplicatedEve
     auto parsed = parse_program_config_json(config->dump());
     if (!parsed) return parsed.error();
     if (parsed->code != e.program)
-        return make_error(Errc::invalid_argument, "program.updated for " + e.program + " carries " + parsed->code);
+        return make_error(Errc::invalid_argument,
+                          "program.updated for " + e.program + " carries " + parsed->code);
     auto saved = ctx.programs.save(*parsed, "replica:" + e.store + "/" + e.terminal);
     if (!saved) return saved.error();
     out.note = "program " + e.program + " adopted from " + e.store + "/" + e.terminal;
@@ -501,13 +569,16 @@ Result<ReplicationOutcome> adopt_program(EngineContext& ctx, const ReplicatedEve
 
 }  // namespace
 
-Result<std::vector<std::string>> Replication::check_tiers(const std::map<std::string, Timestamp>& due) {
+Result<std::vector<std::string>> Replication::check_tiers(
+    const std::map<std::string, Timestamp>& due) {
     return guarded([&]() -> Result<std::vector<std::string>> {
         std::vector<std::string> moved;
         Transaction tx(*ctx_.db);
         Silenced quiet(ctx_);  // a tier decided here goes down in snapshots, not as an event
         for (const auto& [uid, at] : due)
-            if (auto id = member_id_by_uid(ctx_, uid); id && ctx_.tiers.upgrade_if_qualified(*id, at)) moved.push_back(uid);
+            if (auto id = member_id_by_uid(ctx_, uid);
+                id && ctx_.tiers.upgrade_if_qualified(*id, at))
+                moved.push_back(uid);
         tx.commit();
         return moved;
     });
@@ -515,7 +586,8 @@ Result<std::vector<std::string>> Replication::check_tiers(const std::map<std::st
 
 Result<ReplicationOutcome> Replication::apply(const ReplicatedEvent& event) {
     return guarded([&]() -> Result<ReplicationOutcome> {
-        if (!event.payload.is_object()) return make_error(Errc::invalid_argument, event.type + ": payload is not an object");
+        if (!event.payload.is_object())
+            return make_error(Errc::invalid_argument, event.type + ": payload is not an object");
         try {
             Transaction tx(*ctx_.db);
             ReplayScope scope(ctx_, event);
@@ -525,7 +597,8 @@ Result<ReplicationOutcome> Replication::apply(const ReplicatedEvent& event) {
             } else if (const auto* program = ctx_.program(event.program)) {
                 out = Replay(ctx_, event, *program).run();
             } else {
-                return make_error(Errc::not_found, "program " + event.program + " is not known here");
+                return make_error(Errc::not_found,
+                                  "program " + event.program + " is not known here");
             }
             if (out) tx.commit();
             return out;
@@ -535,7 +608,8 @@ Result<ReplicationOutcome> Replication::apply(const ReplicatedEvent& event) {
             // is refused; its savepoint is rolled back. Anything else is a real
             // storage failure for the caller.
             if (!e.is_constraint()) throw;
-            return make_error(Errc::conflict, event.type + " conflicts with what is booked here: " + e.what());
+            return make_error(Errc::conflict,
+                              event.type + " conflicts with what is booked here: " + e.what());
         }
     });
 }

@@ -10,19 +10,29 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kCouponColumns =
-    "SELECT c.code, p.code, c.member_id, c.source, c.title, c.value_minor, c.min_spend_minor, c.issued_at, "
+    "SELECT c.code, p.code, c.member_id, c.source, c.title, c.value_minor, c.min_spend_minor, "
+    "c.issued_at, "
     "c.expires_at, c.status, c.used_receipt FROM coupons c JOIN programs p ON p.id = c.program_id ";
 
 Coupon read_coupon(Statement& st) {
-    return Coupon{st.text(0),         st.text(1),         st.int64(2),         st.text(3),
-                  st.text(4),         Money{st.int64(5)}, Money{st.int64(6)},  from_unix(st.int64(7)),
-                  from_unix(st.int64(8)), st.text(9),     st.optional_text(10)};
+    return Coupon{st.text(0),
+                  st.text(1),
+                  st.int64(2),
+                  st.text(3),
+                  st.text(4),
+                  Money{st.int64(5)},
+                  Money{st.int64(6)},
+                  from_unix(st.int64(7)),
+                  from_unix(st.int64(8)),
+                  st.text(9),
+                  st.optional_text(10)};
 }
 
 // Idempotency for non-ledger operations: the first result is kept under its key.
-std::optional<std::string> recorded_result(EngineContext& ctx, const std::string& key, const std::string& request_hash,
-                                           bool& conflict) {
-    auto st = ctx.db->prepare("SELECT request_hash, result_json FROM operations WHERE idempotency_key = ?");
+std::optional<std::string> recorded_result(EngineContext& ctx, const std::string& key,
+                                           const std::string& request_hash, bool& conflict) {
+    auto st = ctx.db->prepare(
+        "SELECT request_hash, result_json FROM operations WHERE idempotency_key = ?");
     st.bind(1, key);
     if (!st.step()) return std::nullopt;
     conflict = st.text(0) != request_hash;
@@ -30,24 +40,29 @@ std::optional<std::string> recorded_result(EngineContext& ctx, const std::string
     return result;
 }
 
-void record_result(EngineContext& ctx, const std::string& key, const std::string& kind, const std::string& request_hash,
-                   const std::string& result) {
-    ctx.db->prepare(
-           "INSERT INTO operations(idempotency_key, kind, request_hash, result_json, occurred_at) VALUES (?, ?, ?, ?, ?)")
+void record_result(EngineContext& ctx, const std::string& key, const std::string& kind,
+                   const std::string& request_hash, const std::string& result) {
+    ctx.db
+        ->prepare(
+            "INSERT INTO operations(idempotency_key, kind, request_hash, result_json, occurred_at) "
+            "VALUES (?, ?, ?, ?, ?)")
         .bind_all(key, kind, request_hash, result, to_unix(ctx.now()))
         .run();
 }
 
-std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId member, const std::string& source,
-                          const std::string& title, Money value, Money min_spend, int valid_days,
+std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId member,
+                          const std::string& source, const std::string& title, Money value,
+                          Money min_spend, int valid_days,
                           std::optional<std::int64_t> redeem_entry) {
     const auto now = ctx.now();
     const auto code = random_code(12);
-    ctx.db->prepare(
-           "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, min_spend_minor, issued_at, "
-           "expires_at, redeem_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(code, program_id, member, source, title, value.minor, min_spend.minor, to_unix(now),
-                  to_unix(now + Days{valid_days}), redeem_entry)
+    ctx.db
+        ->prepare(
+            "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, "
+            "min_spend_minor, issued_at, "
+            "expires_at, redeem_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(code, program_id, member, source, title, value.minor, min_spend.minor,
+                  to_unix(now), to_unix(now + Days{valid_days}), redeem_entry)
         .run();
     return code;
 }
@@ -58,11 +73,12 @@ std::vector<Reward> Rewards::catalog(const std::string& program) {
     std::vector<Reward> out;
     auto st = ctx_.db->prepare(
         "SELECT r.code, r.name, r.points_cost, r.value_minor, r.valid_days, r.stock FROM rewards r "
-        "JOIN programs p ON p.id = r.program_id WHERE p.code = ? AND r.active = 1 ORDER BY r.points_cost, r.code");
+        "JOIN programs p ON p.id = r.program_id WHERE p.code = ? AND r.active = 1 ORDER BY "
+        "r.points_cost, r.code");
     st.bind(1, program);
     while (st.step())
-        out.push_back(Reward{st.text(0), st.text(1), st.int64(2), Money{st.int64(3)}, static_cast<int>(st.int64(4)),
-                             st.optional_int64(5)});
+        out.push_back(Reward{st.text(0), st.text(1), st.int64(2), Money{st.int64(3)},
+                             static_cast<int>(st.int64(4)), st.optional_int64(5)});
     return out;
 }
 
@@ -76,9 +92,11 @@ Result<Coupon> Rewards::find(const std::string& code) {
     });
 }
 
-Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_code, const std::string& idempotency_key) {
+Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_code,
+                               const std::string& idempotency_key) {
     return guarded([&]() -> Result<Coupon> {
-        if (idempotency_key.empty()) return make_error(Errc::invalid_argument, "a redemption needs an idempotency key");
+        if (idempotency_key.empty())
+            return make_error(Errc::invalid_argument, "a redemption needs an idempotency key");
         const auto key = "redeem:" + idempotency_key;
         const auto request_hash = std::to_string(member_id) + "/" + reward_code;
         // The key is looked up under the write lock: of ten copies arriving at once, one
@@ -87,7 +105,9 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         Transaction tx(db);
         bool conflict = false;
         if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
-            if (conflict) return make_error(Errc::conflict, "idempotency key " + idempotency_key + " was used for another redemption");
+            if (conflict)
+                return make_error(Errc::conflict, "idempotency key " + idempotency_key +
+                                                      " was used for another redemption");
             return find(json::parse(*done).at("coupon").get<std::string>());
         }
         auto member = load_member(ctx_, member_id);
@@ -104,7 +124,8 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         const Money value{rs.int64(2)};
         const int valid_days = static_cast<int>(rs.int64(3));
         const auto stock = rs.optional_int64(4);
-        if (stock && *stock <= 0) return make_error(Errc::limit_exceeded, "reward " + name + " is out of stock");
+        if (stock && *stock <= 0)
+            return make_error(Errc::limit_exceeded, "reward " + name + " is out of stock");
         auto entry = ctx_.ledger.debit(Debit{member_id, LedgerKind::redeem, cost, "reward " + name,
                                              "reward:" + reward_code, key, std::nullopt});
         if (!entry) return entry.error();
@@ -112,12 +133,15 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
             db.prepare("UPDATE rewards SET stock = stock - 1 WHERE program_id = ? AND code = ?")
                 .bind_all(program->id, reward_code)
                 .run();
-        const auto code = insert_coupon(ctx_, program->id, member_id, "reward:" + reward_code, name, value, Money{0},
-                                        valid_days, *entry);
+        const auto code = insert_coupon(ctx_, program->id, member_id, "reward:" + reward_code, name,
+                                        value, Money{0}, valid_days, *entry);
         record_result(ctx_, key, "redeem", request_hash, json{{"coupon", code}}.dump());
         const auto balance = ctx_.ledger.balance(member_id);
         ctx_.emit("reward.redeemed", member->program,
-                  json{{"member", member_id}, {"reward", reward_code}, {"points", cost}, {"coupon", code},
+                  json{{"member", member_id},
+                       {"reward", reward_code},
+                       {"points", cost},
+                       {"coupon", code},
                        {"available", balance.available}});
         tx.commit();
         return find(code);
@@ -126,25 +150,33 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
 
 Result<Coupon> Rewards::grant(const CouponGrant& g) {
     return guarded([&]() -> Result<Coupon> {
-        if (g.idempotency_key.empty()) return make_error(Errc::invalid_argument, "a coupon grant needs an idempotency key");
-        if (g.value.minor < 0 || g.valid_days <= 0) return make_error(Errc::invalid_argument, "coupon value or validity is invalid");
+        if (g.idempotency_key.empty())
+            return make_error(Errc::invalid_argument, "a coupon grant needs an idempotency key");
+        if (g.value.minor < 0 || g.valid_days <= 0)
+            return make_error(Errc::invalid_argument, "coupon value or validity is invalid");
         const auto key = "grant:" + g.idempotency_key;
-        const auto request_hash = std::to_string(g.member) + "/" + g.source + "/" + std::to_string(g.value.minor);
+        const auto request_hash =
+            std::to_string(g.member) + "/" + g.source + "/" + std::to_string(g.value.minor);
         Transaction tx(*ctx_.db);  // key check and write under one lock (see redeem)
         bool conflict = false;
         if (auto done = recorded_result(ctx_, key, request_hash, conflict)) {
-            if (conflict) return make_error(Errc::conflict, "idempotency key " + g.idempotency_key + " was used for another grant");
+            if (conflict)
+                return make_error(Errc::conflict, "idempotency key " + g.idempotency_key +
+                                                      " was used for another grant");
             return find(json::parse(*done).at("coupon").get<std::string>());
         }
         auto member = load_member(ctx_, g.member);
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(g.member));
         const auto* program = ctx_.program(member->program);
-        const auto code = insert_coupon(ctx_, program->id, g.member, g.source, g.title, g.value, g.min_spend,
-                                        g.valid_days, std::nullopt);
+        const auto code = insert_coupon(ctx_, program->id, g.member, g.source, g.title, g.value,
+                                        g.min_spend, g.valid_days, std::nullopt);
         record_result(ctx_, key, "grant", request_hash, json{{"coupon", code}}.dump());
         ctx_.emit("coupon.issued", member->program,
-                  json{{"member", g.member}, {"coupon", code}, {"source", g.source}, {"value", g.value.minor}});
+                  json{{"member", g.member},
+                       {"coupon", code},
+                       {"source", g.source},
+                       {"value", g.value.minor}});
         tx.commit();
         return find(code);
     });
@@ -153,15 +185,19 @@ Result<Coupon> Rewards::grant(const CouponGrant& g) {
 Result<Coupon> Rewards::accept_issued(const Coupon& c) {
     return guarded([&]() -> Result<Coupon> {
         if (c.code.empty() || c.value.minor < 0 || c.expires_at <= c.issued_at)
-            return make_error(Errc::invalid_argument, "coupon " + c.code + " has no code, a negative value or no validity");
+            return make_error(Errc::invalid_argument,
+                              "coupon " + c.code + " has no code, a negative value or no validity");
         auto member = load_member(ctx_, c.member);
         if (!member || member->status != "active" || member->program != c.program)
-            return make_error(Errc::not_found, "no active member " + std::to_string(c.member) + " in " + c.program);
-        ctx_.db->prepare(
-               "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, min_spend_minor, issued_at, "
-               "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING")
-            .bind_all(c.code, ctx_.program(c.program)->id, c.member, c.source, c.title, c.value.minor, c.min_spend.minor,
-                      to_unix(c.issued_at), to_unix(c.expires_at))
+            return make_error(Errc::not_found,
+                              "no active member " + std::to_string(c.member) + " in " + c.program);
+        ctx_.db
+            ->prepare(
+                "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, "
+                "min_spend_minor, issued_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING")
+            .bind_all(c.code, ctx_.program(c.program)->id, c.member, c.source, c.title,
+                      c.value.minor, c.min_spend.minor, to_unix(c.issued_at), to_unix(c.expires_at))
             .run();
         return find(c.code);
     });
@@ -170,21 +206,27 @@ Result<Coupon> Rewards::accept_issued(const Coupon& c) {
 Result<Coupon> Rewards::validate(const std::string& code, MemberId member, Money net) {
     auto coupon = find(code);
     if (!coupon) return coupon;
-    if (coupon->member != member) return make_error(Errc::not_found, "coupon " + code + " belongs to another member");
-    if (coupon->status == "used") return make_error(Errc::already_used, "coupon " + code + " was already used");
-    if (coupon->status != "issued") return make_error(Errc::blocked, "coupon " + code + " is " + coupon->status);
-    if (coupon->expires_at <= ctx_.now()) return make_error(Errc::expired, "coupon " + code + " has expired");
+    if (coupon->member != member)
+        return make_error(Errc::not_found, "coupon " + code + " belongs to another member");
+    if (coupon->status == "used")
+        return make_error(Errc::already_used, "coupon " + code + " was already used");
+    if (coupon->status != "issued")
+        return make_error(Errc::blocked, "coupon " + code + " is " + coupon->status);
+    if (coupon->expires_at <= ctx_.now())
+        return make_error(Errc::expired, "coupon " + code + " has expired");
     if (net < coupon->min_spend)
-        return make_error(Errc::limit_exceeded, "coupon " + code + " needs a spend of " + format_money(coupon->min_spend));
+        return make_error(Errc::limit_exceeded, "coupon " + code + " needs a spend of " +
+                                                    format_money(coupon->min_spend));
     return coupon;
 }
 
 std::vector<Coupon> Rewards::coupons_of(MemberId member, bool usable_only) {
     std::vector<Coupon> out;
-    auto st = ctx_.db->prepare(std::string(kCouponColumns) +
-                                (usable_only ? "WHERE c.member_id = ? AND c.status = 'issued' AND c.expires_at > ? "
-                                             : "WHERE c.member_id = ? AND ? IS NOT NULL ") +
-                                "ORDER BY c.expires_at");
+    auto st = ctx_.db->prepare(
+        std::string(kCouponColumns) +
+        (usable_only ? "WHERE c.member_id = ? AND c.status = 'issued' AND c.expires_at > ? "
+                     : "WHERE c.member_id = ? AND ? IS NOT NULL ") +
+        "ORDER BY c.expires_at");
     st.bind_all(member, to_unix(ctx_.now()));
     while (st.step()) out.push_back(read_coupon(st));
     return out;
@@ -202,15 +244,18 @@ Result<int> Rewards::grant_birthday_gifts(const std::string& program_code, Times
             for (const auto& r : program->config.rewards)
                 if (r.code == *level.birthday_gift) gift = &r;
             auto st = ctx_.db->prepare(
-                "SELECT id FROM members WHERE program_id = ? AND status = 'active' AND tier_code = ? AND birthday_month = ?");
+                "SELECT id FROM members WHERE program_id = ? AND status = 'active' AND tier_code = "
+                "? AND birthday_month = ?");
             st.bind_all(program->id, level.code, static_cast<std::int64_t>(today.month));
             std::vector<MemberId> members;
             while (st.step()) members.push_back(st.int64(0));
             for (const auto id : members) {
-                const auto key = "birthday:" + std::to_string(id) + ":" + std::to_string(today.year);
+                const auto key =
+                    "birthday:" + std::to_string(id) + ":" + std::to_string(today.year);
                 bool conflict = false;
                 if (recorded_result(ctx_, "grant:" + key, "", conflict)) continue;
-                auto coupon = grant(CouponGrant{id, "birthday", gift->name, gift->value, Money{0}, gift->valid_days, key});
+                auto coupon = grant(CouponGrant{id, "birthday", gift->name, gift->value, Money{0},
+                                                gift->valid_days, key});
                 if (!coupon) return coupon.error();
                 ++granted;
             }

@@ -4,9 +4,9 @@
 #include <limits>
 
 #include "campaign_hooks.hpp"
-#include "loyalty/checked_math.hpp"
 #include "engine_context.hpp"
 #include "json_text.hpp"
+#include "loyalty/checked_math.hpp"
 #include "member_rows.hpp"
 #include "tier_upgrade.hpp"
 
@@ -23,8 +23,8 @@ struct SaleKey {
 
 SaleKey key_of(const EngineContext& ctx, const std::string& program, const std::string& store,
                const std::string& terminal, const std::string& receipt) {
-    return SaleKey{program, store.empty() ? ctx.origin.store : store, terminal.empty() ? ctx.origin.terminal : terminal,
-                   receipt};
+    return SaleKey{program, store.empty() ? ctx.origin.store : store,
+                   terminal.empty() ? ctx.origin.terminal : terminal, receipt};
 }
 
 // Everything quote and commit both need: computed once, from the same inputs.
@@ -34,9 +34,11 @@ struct Priced {
     Quote quote;
 };
 
-Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& config, Timestamp now) {
+Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& config,
+                    Timestamp now) {
     auto st = ctx.db->prepare(
-        "SELECT coalesce(sum(points_earned), 0) FROM sales WHERE member_id = ? AND occurred_at >= ?");
+        "SELECT coalesce(sum(points_earned), 0) FROM sales WHERE member_id = ? AND occurred_at >= "
+        "?");
     st.bind_all(member, to_unix(local_midnight(now, config.utc_offset_minutes)));
     st.step();
     const auto points = st.int64(0);
@@ -52,8 +54,10 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
     if (request.member) {
         p.member = load_member(ctx, *request.member);
         if (!p.member || p.member->program != request.program)
-            return make_error(Errc::not_found, "no member " + std::to_string(*request.member) + " in " + request.program);
-        if (p.member->status != "active") return make_error(Errc::blocked, "member account is " + p.member->status);
+            return make_error(Errc::not_found, "no member " + std::to_string(*request.member) +
+                                                   " in " + request.program);
+        if (p.member->status != "active")
+            return make_error(Errc::blocked, "member account is " + p.member->status);
         tier = config.tier(p.member->tier_code);
         if (!tier) tier = &config.entry_tier();
     } else if (request.points_to_pay != 0 || !request.coupons.empty()) {
@@ -86,14 +90,18 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
                                          .value_or(std::numeric_limits<Points>::max());
         const Points max_by_balance = q.available / rate.points * rate.points;
         q.max_points_payable = std::min(max_by_basket, max_by_balance);
-        if (request.points_to_pay < 0) return make_error(Errc::invalid_argument, "points to pay must not be negative");
+        if (request.points_to_pay < 0)
+            return make_error(Errc::invalid_argument, "points to pay must not be negative");
         if (request.points_to_pay % rate.points != 0)
-            return make_error(Errc::invalid_argument, "points are spent in steps of " + std::to_string(rate.points));
+            return make_error(Errc::invalid_argument,
+                              "points are spent in steps of " + std::to_string(rate.points));
         if (request.points_to_pay > q.available)
-            return make_error(Errc::insufficient_points, "wants to pay " + std::to_string(request.points_to_pay) +
-                                                             " points, " + std::to_string(q.available) + " available");
+            return make_error(Errc::insufficient_points,
+                              "wants to pay " + std::to_string(request.points_to_pay) +
+                                  " points, " + std::to_string(q.available) + " available");
         if (request.points_to_pay > q.max_points_payable)
-            return make_error(Errc::limit_exceeded, "at most " + std::to_string(q.max_points_payable) +
+            return make_error(Errc::limit_exceeded, "at most " +
+                                                        std::to_string(q.max_points_payable) +
                                                         " points may pay for this basket");
         q.points_to_pay = request.points_to_pay;
         q.points_value = Money{request.points_to_pay / rate.points * rate.value.minor};
@@ -102,10 +110,12 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         const auto today = local_date(now, config.utc_offset_minutes);
         EarnInputs inputs;
         inputs.at = now;
-        inputs.birthday_month = p.member->birthday_month && static_cast<unsigned>(*p.member->birthday_month) == today.month;
+        inputs.birthday_month = p.member->birthday_month &&
+                                static_cast<unsigned>(*p.member->birthday_month) == today.month;
         // The sum of today's sales matters only under a daily cap; it grows with the
         // member's visits of the day, so it is not read when there is no cap.
-        if (config.earning.daily_cap > 0) inputs.earned_today = earned_today(ctx, p.member->id, config, now);
+        if (config.earning.daily_cap > 0)
+            inputs.earned_today = earned_today(ctx, p.member->id, config, now);
         inputs.non_cash = q.coupon_value + q.points_value;
         q.earn = compute_earn(config, *tier, q.basket, inputs);
     }
@@ -133,7 +143,8 @@ std::string fingerprint(const SaleRequest& r) {
 
 SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
     auto st = ctx.db->prepare(
-        "SELECT member_id, gross_minor, net_minor, coupon_minor, points_paid, points_paid_minor, points_earned "
+        "SELECT member_id, gross_minor, net_minor, coupon_minor, points_paid, points_paid_minor, "
+        "points_earned "
         "FROM sales WHERE id = ?");
     st.bind(1, sale_id);
     st.step();
@@ -173,7 +184,9 @@ std::string sale_event_json(const SaleEvent& e) {
     JsonText t;
     t.begin_object();
     if (e.member) t.field("available", e.balance.available);
-    t.field("cashier", e.request->cashier).field("coupons", e.request->coupons).field("gross", q.basket.gross.minor);
+    t.field("cashier", e.request->cashier)
+        .field("coupons", e.request->coupons)
+        .field("gross", q.basket.gross.minor);
     t.key("lines").begin_array();
     for (const auto& l : q.basket.lines)
         t.begin_object()
@@ -212,21 +225,25 @@ Result<Quote> Sales::quote(const SaleRequest& request) {
 
 Result<SaleResult> Sales::commit(const SaleRequest& request) {
     return guarded([&]() -> Result<SaleResult> {
-        if (request.receipt.empty()) return make_error(Errc::invalid_argument, "a sale needs its receipt number");
-        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        if (request.receipt.empty())
+            return make_error(Errc::invalid_argument, "a sale needs its receipt number");
+        const auto key =
+            key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
         const auto* program = ctx_.program(request.program);
         if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
         const auto print = fingerprint(request);
         auto& db = *ctx_.db;
         Transaction tx(db);
         auto existing = db.prepare(
-            "SELECT id, fingerprint FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
+            "SELECT id, fingerprint FROM sales WHERE program_id = ? AND store = ? AND terminal = ? "
+            "AND receipt = ?");
         existing.bind_all(program->id, key.store, key.terminal, key.receipt);
         if (existing.step()) {
             const auto id = existing.int64(0);
             const bool same = existing.text(1) == print;
             if (!same)
-                return make_error(Errc::conflict, "receipt " + key.receipt + " was already committed with other content");
+                return make_error(Errc::conflict, "receipt " + key.receipt +
+                                                      " was already committed with other content");
             return result_from_row(ctx_, id);  // the same sale again: nothing changes
         }
         auto priced = price(ctx_, request);
@@ -234,21 +251,23 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         const auto& q = priced->quote;
         const auto now = ctx_.now();
         db.prepare(
-              "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, gross_minor, net_minor, "
+              "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, "
+              "gross_minor, net_minor, "
               "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint, cashier) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(program->id, key.store, key.terminal, key.receipt, request.member, to_unix(now),
-                      q.basket.gross.minor, q.basket.net.minor, q.coupon_value.minor, q.points_to_pay,
-                      q.points_value.minor, q.earn.points, print, request.cashier)
+            .bind_all(program->id, key.store, key.terminal, key.receipt, request.member,
+                      to_unix(now), q.basket.gross.minor, q.basket.net.minor, q.coupon_value.minor,
+                      q.points_to_pay, q.points_value.minor, q.earn.points, print, request.cashier)
             .run();
         const auto sale_id = db.last_insert_rowid();
         for (const auto& l : q.basket.lines)
             db.prepare(
-                  "INSERT INTO sale_lines(sale_id, line_no, sku, category, quantity, unit_price, member_price, "
+                  "INSERT INTO sale_lines(sale_id, line_no, sku, category, quantity, unit_price, "
+                  "member_price, "
                   "discount_minor, net_minor, eligible) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind_all(sale_id, l.line_no, l.line.sku, l.line.category, l.line.quantity, l.line.unit_price.minor,
-                          l.member_unit_price.minor, (l.line.discount + l.member_discount).minor, l.net.minor,
-                          l.earns ? 1 : 0)
+                .bind_all(sale_id, l.line_no, l.line.sku, l.line.category, l.line.quantity,
+                          l.line.unit_price.minor, l.member_unit_price.minor,
+                          (l.line.discount + l.member_discount).minor, l.net.minor, l.earns ? 1 : 0)
                 .run();
 
         SaleResult result;
@@ -264,8 +283,9 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         if (const auto& member = priced->member) {
             const auto ref = "receipt:" + key.text();
             if (q.points_to_pay > 0) {
-                auto paid = ctx_.ledger.debit(Debit{member->id, LedgerKind::redeem, q.points_to_pay, "paid with points",
-                                                    ref, "sale-pay:" + key.text(), std::nullopt});
+                auto paid = ctx_.ledger.debit(Debit{member->id, LedgerKind::redeem, q.points_to_pay,
+                                                    "paid with points", ref,
+                                                    "sale-pay:" + key.text(), std::nullopt});
                 if (!paid) return paid.error();
             }
             for (const auto& code : request.coupons) {
@@ -274,19 +294,24 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
                       "WHERE code = ? AND status = 'issued'")
                     .bind_all(to_unix(now), key.text(), code)
                     .run();
-                if (db.changes() != 1) return make_error(Errc::already_used, "coupon " + code + " was used meanwhile");
+                if (db.changes() != 1)
+                    return make_error(Errc::already_used, "coupon " + code + " was used meanwhile");
             }
             if (q.earn.points > 0) {
                 const auto& rules = program->config.earning;
-                ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, q.earn.points, rules.return_window_days > 0,
+                ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, q.earn.points,
+                                          rules.return_window_days > 0,
                                           now + Days{rules.return_window_days},
-                                          ctx_.ledger.expiry_for(request.program, now), "purchase", ref,
-                                          "sale-earn:" + key.text(), std::nullopt});
+                                          ctx_.ledger.expiry_for(request.program, now), "purchase",
+                                          ref, "sale-earn:" + key.text(), std::nullopt});
             }
-            db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?").bind_all(to_unix(now), member->id).run();
+            db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?")
+                .bind_all(to_unix(now), member->id)
+                .run();
             result.tier_change = upgrade_if_qualified(ctx_, *member, now);
-            auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, q.basket,
-                                                q.earn.points, member->last_visit_at);
+            auto offers =
+                campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store,
+                                      q.basket, q.earn.points, member->last_visit_at);
             result.campaign_points = offers.bonus_points;
             result.receipt_lines = std::move(offers.receipt_lines);
             const auto balance = ctx_.ledger.balance(member->id);
@@ -305,15 +330,19 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
 
 Result<RefundResult> Sales::refund(const RefundRequest& request) {
     return guarded([&]() -> Result<RefundResult> {
-        if (request.refund_ref.empty()) return make_error(Errc::invalid_argument, "a refund needs its refund slip number");
-        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        if (request.refund_ref.empty())
+            return make_error(Errc::invalid_argument, "a refund needs its refund slip number");
+        const auto key =
+            key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
         const auto* program = ctx_.program(request.program);
         if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
         auto& db = *ctx_.db;
         Transaction tx(db);
         auto sale = db.prepare(
-            "SELECT id, member_id, net_minor, points_paid, points_earned, refunded_minor, points_reversed, "
-            "points_restored, status FROM sales WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
+            "SELECT id, member_id, net_minor, points_paid, points_earned, refunded_minor, "
+            "points_reversed, "
+            "points_restored, status FROM sales WHERE program_id = ? AND store = ? AND terminal = "
+            "? AND receipt = ?");
         sale.bind_all(program->id, key.store, key.terminal, key.receipt);
         if (!sale.step()) return make_error(Errc::not_found, "no sale with receipt " + key.receipt);
         const auto sale_id = sale.int64(0);
@@ -323,20 +352,23 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         const Money refunded_before{sale.int64(5)};
         const Points reversed_before = sale.int64(6), restored_before = sale.int64(7);
         if (request.void_sale && !request.lines.empty())
-            return make_error(Errc::invalid_argument, "a void takes back the whole sale, not lines of it");
+            return make_error(Errc::invalid_argument,
+                              "a void takes back the whole sale, not lines of it");
 
         auto prior = db.prepare(
             "SELECT amount_minor, points_reversed, points_restored, points_shortfall FROM refunds "
             "WHERE sale_id = ? AND refund_ref = ?");
         prior.bind_all(sale_id, request.refund_ref);
         if (prior.step()) {
-            RefundResult r{true, Money{prior.int64(0)}, prior.int64(1), prior.int64(2), prior.int64(3), 0};
+            RefundResult r{true,           Money{prior.int64(0)}, prior.int64(1),
+                           prior.int64(2), prior.int64(3),        0};
             if (member) r.available_after = ctx_.ledger.balance(*member).available;
             return r;
         }
 
         if (request.void_sale && refunded_before.minor > 0)
-            return make_error(Errc::exceeds_sale, "receipt " + key.receipt + " was refunded already; it cannot be voided");
+            return make_error(Errc::exceeds_sale, "receipt " + key.receipt +
+                                                      " was refunded already; it cannot be voided");
         struct Line {
             int line_no;
             std::int64_t quantity, refunded;
@@ -345,42 +377,53 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         };
         std::vector<Line> lines;
         auto ls = db.prepare(
-            "SELECT line_no, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ? ORDER BY line_no");
+            "SELECT line_no, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE "
+            "sale_id = ? ORDER BY line_no");
         ls.bind(1, sale_id);
         while (ls.step())
-            lines.push_back(Line{static_cast<int>(ls.int64(0)), ls.int64(1), ls.int64(2), Money{ls.int64(3)}, ls.int64(4) != 0});
+            lines.push_back(Line{static_cast<int>(ls.int64(0)), ls.int64(1), ls.int64(2),
+                                 Money{ls.int64(3)}, ls.int64(4) != 0});
         std::map<int, std::int64_t> returning;
         if (request.lines.empty()) {
             for (const auto& l : lines)
                 if (l.quantity > l.refunded) returning[l.line_no] = l.quantity - l.refunded;
         } else {
             for (const auto& r : request.lines) {
-                if (r.quantity <= 0) return make_error(Errc::invalid_argument, "refund quantities must be positive");
-                const auto sold = std::find_if(lines.begin(), lines.end(),
-                                               [&](const Line& l) { return l.line_no == r.line_no; });
+                if (r.quantity <= 0)
+                    return make_error(Errc::invalid_argument, "refund quantities must be positive");
+                const auto sold = std::find_if(lines.begin(), lines.end(), [&](const Line& l) {
+                    return l.line_no == r.line_no;
+                });
                 if (sold == lines.end())
-                    return make_error(Errc::invalid_argument, "line " + std::to_string(r.line_no) + " is not on the sale");
-                // Compared as what is left, never as a sum: a quantity near INT64_MAX must not wrap.
+                    return make_error(Errc::invalid_argument,
+                                      "line " + std::to_string(r.line_no) + " is not on the sale");
+                // Compared as what is left, never as a sum: a quantity near INT64_MAX must not
+                // wrap.
                 auto& asked = returning[r.line_no];
                 if (r.quantity > sold->quantity - sold->refunded - asked)
-                    return make_error(Errc::exceeds_sale, "line " + std::to_string(r.line_no) +
-                                                              ": refund is larger than what was sold");
+                    return make_error(Errc::exceeds_sale,
+                                      "line " + std::to_string(r.line_no) +
+                                          ": refund is larger than what was sold");
                 asked += r.quantity;
             }
         }
-        if (returning.empty()) return make_error(Errc::exceeds_sale, "the sale is already fully refunded");
+        if (returning.empty())
+            return make_error(Errc::exceeds_sale, "the sale is already fully refunded");
         // A line's refunded share is net x (refunded qty / qty), computed cumulatively so
         // that refunding the last unit leaves no rounding remainder behind.
         Money amount, eligible_after, eligible_total;
         for (auto& l : lines) {
-            const auto share = [&](std::int64_t qty) { return Money{mul_div(l.net.minor, qty, l.quantity)}; };
+            const auto share = [&](std::int64_t qty) {
+                return Money{mul_div(l.net.minor, qty, l.quantity)};
+            };
             std::int64_t qty = 0;
             if (auto it = returning.find(l.line_no); it != returning.end()) {
                 qty = it->second;
                 returning.erase(it);
                 if (qty > l.quantity - l.refunded)
-                    return make_error(Errc::exceeds_sale, "line " + std::to_string(l.line_no) +
-                                                              ": refund is larger than what was sold");
+                    return make_error(Errc::exceeds_sale,
+                                      "line " + std::to_string(l.line_no) +
+                                          ": refund is larger than what was sold");
             }
             amount += share(l.refunded + qty) - share(l.refunded);
             if (l.eligible) {
@@ -390,11 +433,14 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             l.refunded += qty;
         }
         if (!returning.empty())
-            return make_error(Errc::invalid_argument, "line " + std::to_string(returning.begin()->first) + " is not on the sale");
+            return make_error(
+                Errc::invalid_argument,
+                "line " + std::to_string(returning.begin()->first) + " is not on the sale");
 
         const Money refunded_after = refunded_before + amount;
         const Points reverse_target =
-            eligible_total.minor > 0 ? mul_div(earned, eligible_after.minor, eligible_total.minor) : 0;
+            eligible_total.minor > 0 ? mul_div(earned, eligible_after.minor, eligible_total.minor)
+                                     : 0;
         const Points restore_target =
             net.minor > 0 ? mul_div(points_paid, refunded_after.minor, net.minor) : 0;
         RefundResult result;
@@ -405,8 +451,9 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             const Points to_reverse = reverse_target - reversed_before;
             if (to_reverse > 0) {
                 const auto earn_entry = ctx_.ledger.find_by_key("sale-earn:" + key.text());
-                result.shortfall = ctx_.ledger.reverse_earn(*member, earn_entry ? earn_entry->id : 0, to_reverse,
-                                                            "refund " + request.refund_ref, ref, "refund-reverse:" + refund_key);
+                result.shortfall = ctx_.ledger.reverse_earn(
+                    *member, earn_entry ? earn_entry->id : 0, to_reverse,
+                    "refund " + request.refund_ref, ref, "refund-reverse:" + refund_key);
                 result.reversed = to_reverse - result.shortfall;
             }
             const Points to_restore = restore_target - restored_before;
@@ -429,20 +476,29 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
             fully = fully && l.refunded == l.quantity;
         }
         db.prepare(
-              "UPDATE sales SET refunded_minor = ?, points_reversed = ?, points_restored = ?, status = ? WHERE id = ?")
+              "UPDATE sales SET refunded_minor = ?, points_reversed = ?, points_restored = ?, "
+              "status = ? WHERE id = ?")
             .bind_all(refunded_after.minor, reverse_target, restored_before + result.restored,
-                      fully ? (request.void_sale ? "voided" : "refunded") : "partially_refunded", sale_id)
+                      fully ? (request.void_sale ? "voided" : "refunded") : "partially_refunded",
+                      sale_id)
             .run();
         db.prepare(
-              "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, points_reversed, points_restored, "
+              "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, "
+              "points_reversed, points_restored, "
               "points_shortfall) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(sale_id, request.refund_ref, to_unix(ctx_.now()), amount.minor, result.reversed, result.restored,
-                      result.shortfall)
+            .bind_all(sale_id, request.refund_ref, to_unix(ctx_.now()), amount.minor,
+                      result.reversed, result.restored, result.shortfall)
             .run();
-        json event{{"sale_id", sale_id},         {"store", key.store},          {"terminal", key.terminal},
-                   {"receipt", key.receipt},     {"refund_ref", request.refund_ref}, {"amount", amount.minor},
-                   {"points_reversed", result.reversed}, {"points_restored", result.restored},
-                   {"points_shortfall", result.shortfall}, {"campaign_points_reversed", result.campaign_reversed},
+        json event{{"sale_id", sale_id},
+                   {"store", key.store},
+                   {"terminal", key.terminal},
+                   {"receipt", key.receipt},
+                   {"refund_ref", request.refund_ref},
+                   {"amount", amount.minor},
+                   {"points_reversed", result.reversed},
+                   {"points_restored", result.restored},
+                   {"points_shortfall", result.shortfall},
+                   {"campaign_points_reversed", result.campaign_reversed},
                    {"voided", request.void_sale}};
         if (member) {
             event["member"] = *member;
@@ -456,35 +512,43 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
 
 Result<SaleResult> Sales::claim(const ClaimRequest& request) {
     return guarded([&]() -> Result<SaleResult> {
-        const auto key = key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
+        const auto key =
+            key_of(ctx_, request.program, request.store, request.terminal, request.receipt);
         const auto* program = ctx_.program(request.program);
         if (!program) return make_error(Errc::not_found, "unknown program " + request.program);
         auto member = load_member(ctx_, request.member);
         if (!member || member->program != request.program || member->status != "active")
-            return make_error(Errc::not_found, "no active member " + std::to_string(request.member) + " in " + request.program);
+            return make_error(
+                Errc::not_found,
+                "no active member " + std::to_string(request.member) + " in " + request.program);
         auto& db = *ctx_.db;
         Transaction tx(db);
         auto sale = db.prepare(
             "SELECT id, member_id, occurred_at, net_minor, refunded_minor, status FROM sales "
             "WHERE program_id = ? AND store = ? AND terminal = ? AND receipt = ?");
         sale.bind_all(program->id, key.store, key.terminal, key.receipt);
-        if (!sale.step()) return make_error(Errc::not_found, "no sale with receipt " + key.receipt + " here yet");
+        if (!sale.step())
+            return make_error(Errc::not_found, "no sale with receipt " + key.receipt + " here yet");
         const auto sale_id = sale.int64(0);
         const auto owner = sale.optional_int64(1);
         const auto sold_at = from_unix(sale.int64(2));
         const auto status = sale.text(5);
-        if (owner) return make_error(Errc::already_used, "the points for receipt " + key.receipt + " were already claimed");
+        if (owner)
+            return make_error(Errc::already_used,
+                              "the points for receipt " + key.receipt + " were already claimed");
         if (status == "refunded" || status == "voided")
             return make_error(Errc::conflict, "receipt " + key.receipt + " was " + status);
         const auto& config = program->config;
         const auto now = ctx_.now();
         if (now > sold_at + Days{config.earning.claim_window_days})
-            return make_error(Errc::expired, "receipts can be claimed for " + std::to_string(config.earning.claim_window_days) +
+            return make_error(Errc::expired, "receipts can be claimed for " +
+                                                 std::to_string(config.earning.claim_window_days) +
                                                  " days after the sale");
         // Points on what was paid for the goods still kept, as the till priced them.
         PricedBasket basket;
         auto ls = db.prepare(
-            "SELECT line_no, sku, category, quantity, refunded_qty, net_minor, eligible FROM sale_lines WHERE sale_id = ?");
+            "SELECT line_no, sku, category, quantity, refunded_qty, net_minor, eligible FROM "
+            "sale_lines WHERE sale_id = ?");
         ls.bind(1, sale_id);
         while (ls.step()) {
             PricedLine l;
@@ -501,26 +565,31 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         const auto* tier = config.tier(member->tier_code);
         EarnInputs inputs;
         inputs.at = sold_at;
-        inputs.birthday_month = member->birthday_month &&
-                                static_cast<unsigned>(*member->birthday_month) == local_date(sold_at, config.utc_offset_minutes).month;
+        inputs.birthday_month =
+            member->birthday_month && static_cast<unsigned>(*member->birthday_month) ==
+                                          local_date(sold_at, config.utc_offset_minutes).month;
         const auto earn = compute_earn(config, tier ? *tier : config.entry_tier(), basket, inputs);
         const auto ref = "receipt:" + key.text();
         if (earn.points > 0) {
-            // Pending until the sale's own return window ends; keyed like a till earn so refunds find it.
+            // Pending until the sale's own return window ends; keyed like a till earn so refunds
+            // find it.
             const auto release = sold_at + Days{config.earning.return_window_days};
-            ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, earn.points, release > now, release,
-                                      ctx_.ledger.expiry_for(request.program, now), "receipt claimed", ref,
-                                      "sale-earn:" + key.text(), std::nullopt});
+            ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, earn.points, release > now,
+                                      release, ctx_.ledger.expiry_for(request.program, now),
+                                      "receipt claimed", ref, "sale-earn:" + key.text(),
+                                      std::nullopt});
         }
         db.prepare("UPDATE sales SET member_id = ?, points_earned = ? WHERE id = ?")
             .bind_all(member->id, earn.points, sale_id)
             .run();
-        db.prepare("UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
+        db.prepare(
+              "UPDATE members SET last_visit_at = max(coalesce(last_visit_at, 0), ?) WHERE id = ?")
             .bind_all(to_unix(sold_at), member->id)
             .run();
-        // A claimed receipt is the member's purchase: its campaigns run now, once (same reference as at the till).
-        auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(), key.store, basket,
-                                            earn.points, member->last_visit_at);
+        // A claimed receipt is the member's purchase: its campaigns run now, once (same reference
+        // as at the till).
+        auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(),
+                                            key.store, basket, earn.points, member->last_visit_at);
         SaleResult result = result_from_row(ctx_, sale_id);
         result.replayed = false;
         result.earned = earn.points;
@@ -529,22 +598,31 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
         if (result.tier_change) result.tier = result.tier_change->to;
         ctx_.emit("sale.claimed", request.program,
-                  json{{"sale_id", sale_id}, {"store", key.store}, {"terminal", key.terminal}, {"receipt", key.receipt},
-                       {"member", member->id}, {"points_earned", earn.points}, {"available", result.available_after},
+                  json{{"sale_id", sale_id},
+                       {"store", key.store},
+                       {"terminal", key.terminal},
+                       {"receipt", key.receipt},
+                       {"member", member->id},
+                       {"points_earned", earn.points},
+                       {"available", result.available_after},
                        {"pending", result.pending_after}});
         tx.commit();
         return result;
     });
 }
 
-Result<std::optional<LastSale>> Sales::last_of_terminal(const std::string& program, const std::string& store,
+Result<std::optional<LastSale>> Sales::last_of_terminal(const std::string& program,
+                                                        const std::string& store,
                                                         const std::string& terminal) {
     return guarded([&]() -> Result<std::optional<LastSale>> {
         return ctx_.db
-            ->prepare("SELECT s.receipt, s.status FROM sales s JOIN programs p ON p.id = s.program_id "
-                      "WHERE p.code = ? AND s.store = ? AND s.terminal = ? ORDER BY s.id DESC LIMIT 1")
+            ->prepare(
+                "SELECT s.receipt, s.status FROM sales s JOIN programs p ON p.id = s.program_id "
+                "WHERE p.code = ? AND s.store = ? AND s.terminal = ? ORDER BY s.id DESC LIMIT 1")
             .bind_all(program, store, terminal)
-            .one([](const Statement& row) { return LastSale{row.text(0), row.text(1)}; });
+            .one([](const Statement& row) {
+                return LastSale{row.text(0), row.text(1)};
+            });
     });
 }
 

@@ -1,11 +1,12 @@
 #include "loyalty/signed_codes.hpp"
-#include "json_numbers.hpp"
-#include "loyalty/json_limits.hpp"
 
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "json_numbers.hpp"
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty {
 
@@ -20,7 +21,8 @@ std::string b64url(const unsigned char* data, std::size_t len) {
     return out;
 }
 
-std::optional<std::vector<unsigned char>> from_b64url(const std::string& text, std::size_t max_len) {
+std::optional<std::vector<unsigned char>> from_b64url(const std::string& text,
+                                                      std::size_t max_len) {
     std::vector<unsigned char> out(max_len);
     std::size_t len = 0;
     if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr,
@@ -33,29 +35,35 @@ std::optional<std::vector<unsigned char>> from_b64url(const std::string& text, s
 std::string mint(const char* kind, const json& payload, const SigningKey& key) {
     const auto body = payload.dump();
     // The signature covers kind and key id too, so a receipt code cannot pass as a member code.
-    const auto signed_text = std::string(kind) + "." + key.key_id + "." +
-                             b64url(reinterpret_cast<const unsigned char*>(body.data()), body.size());
+    const auto signed_text =
+        std::string(kind) + "." + key.key_id + "." +
+        b64url(reinterpret_cast<const unsigned char*>(body.data()), body.size());
     unsigned char sig[crypto_sign_BYTES];
-    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(),
-                         key.secret.data());
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(signed_text.data()),
+                         signed_text.size(), key.secret.data());
     return signed_text + "." + b64url(sig, sizeof sig);
 }
 
 Result<json> open(const char* kind, const std::string& text, const TrustedKeys& keys) {
-    if (text.size() > 1024) return make_error(Errc::invalid_argument, "code is too long to be ours");
+    if (text.size() > 1024)
+        return make_error(Errc::invalid_argument, "code is too long to be ours");
     const auto p1 = text.find('.');
     const auto p2 = p1 == std::string::npos ? p1 : text.find('.', p1 + 1);
     const auto p3 = p2 == std::string::npos ? p2 : text.find('.', p2 + 1);
     if (p3 == std::string::npos || text.find('.', p3 + 1) != std::string::npos)
         return make_error(Errc::invalid_argument, "not a loyalty code");
-    if (text.substr(0, p1) != kind) return make_error(Errc::invalid_argument, std::string("not a ") + kind + " code");
+    if (text.substr(0, p1) != kind)
+        return make_error(Errc::invalid_argument, std::string("not a ") + kind + " code");
     const auto key_id = text.substr(p1 + 1, p2 - p1 - 1);
     const auto* public_key = keys.find(key_id);
-    if (!public_key) return make_error(Errc::unauthorized, "code signed by an unknown key '" + key_id + "'");
+    if (!public_key)
+        return make_error(Errc::unauthorized, "code signed by an unknown key '" + key_id + "'");
     const auto sig = from_b64url(text.substr(p3 + 1), 128);
-    if (!sig || sig->size() != crypto_sign_BYTES) return make_error(Errc::unauthorized, "code signature is malformed");
+    if (!sig || sig->size() != crypto_sign_BYTES)
+        return make_error(Errc::unauthorized, "code signature is malformed");
     const auto signed_part = text.substr(0, p3);
-    if (crypto_sign_verify_detached(sig->data(), reinterpret_cast<const unsigned char*>(signed_part.data()),
+    if (crypto_sign_verify_detached(sig->data(),
+                                    reinterpret_cast<const unsigned char*>(signed_part.data()),
                                     signed_part.size(), public_key->data()) != 0)
         return make_error(Errc::unauthorized, "code signature does not verify (forged or damaged)");
     const auto body = from_b64url(text.substr(p2 + 1, p3 - p2 - 1), 1024);
@@ -64,7 +72,8 @@ Result<json> open(const char* kind, const std::string& text, const TrustedKeys& 
         return make_error(Errc::invalid_argument, "code payload is not a flat object");
     try {
         auto j = json::parse(body->begin(), body->end());
-        if (!j.is_object()) return make_error(Errc::invalid_argument, "code payload is not an object");
+        if (!j.is_object())
+            return make_error(Errc::invalid_argument, "code payload is not an object");
         return j;
     } catch (const json::exception&) {
         return make_error(Errc::invalid_argument, "code payload is not JSON");
@@ -80,11 +89,13 @@ SigningKey generate_signing_key(const std::string& key_id) {
     return key;
 }
 
-Result<SigningKey> signing_key_from_seed_hex(const std::string& key_id, const std::string& seed_hex) {
+Result<SigningKey> signing_key_from_seed_hex(const std::string& key_id,
+                                             const std::string& seed_hex) {
     unsigned char seed[crypto_sign_SEEDBYTES];
     std::size_t len = 0;
     if (seed_hex.size() != 2 * sizeof seed ||
-        sodium_hex2bin(seed, sizeof seed, seed_hex.data(), seed_hex.size(), nullptr, &len, nullptr) != 0 ||
+        sodium_hex2bin(seed, sizeof seed, seed_hex.data(), seed_hex.size(), nullptr, &len,
+                       nullptr) != 0 ||
         len != sizeof seed)
         return make_error(Errc::invalid_argument, "a signing key seed is 64 hex characters");
     SigningKey key;
@@ -103,9 +114,12 @@ std::string public_key_hex(const SigningKey& key) {
 Result<void> TrustedKeys::add_hex(const std::string& key_id, const std::string& hex) {
     std::array<unsigned char, 32> key{};
     std::size_t len = 0;
-    if (hex.size() != 64 || sodium_hex2bin(key.data(), key.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
+    if (hex.size() != 64 ||
+        sodium_hex2bin(key.data(), key.size(), hex.data(), hex.size(), nullptr, &len, nullptr) !=
+            0 ||
         len != key.size())
-        return make_error(Errc::invalid_argument, "public key " + key_id + " must be 64 hex characters");
+        return make_error(Errc::invalid_argument,
+                          "public key " + key_id + " must be 64 hex characters");
     if (key_id.empty() || key_id.find('.') != std::string::npos)
         return make_error(Errc::invalid_argument, "a key id is non-empty and has no dots");
     keys_[key_id] = key;
@@ -118,12 +132,19 @@ const std::array<unsigned char, 32>* TrustedKeys::find(const std::string& key_id
 }
 
 std::string mint_member_code(const MemberCode& c, const SigningKey& key) {
-    return mint("LM1", json{{"p", c.program}, {"m", c.member_uid}, {"t", to_unix(c.issued_at)}, {"n", c.nonce}}, key);
+    return mint(
+        "LM1",
+        json{{"p", c.program}, {"m", c.member_uid}, {"t", to_unix(c.issued_at)}, {"n", c.nonce}},
+        key);
 }
 
 std::string mint_receipt_code(const ReceiptCode& c, const SigningKey& key) {
     return mint("LR1",
-                json{{"p", c.program}, {"s", c.store}, {"tm", c.terminal}, {"r", c.receipt}, {"t", to_unix(c.issued_at)}},
+                json{{"p", c.program},
+                     {"s", c.store},
+                     {"tm", c.terminal},
+                     {"r", c.receipt},
+                     {"t", to_unix(c.issued_at)}},
                 key);
 }
 
@@ -140,18 +161,20 @@ Timestamp issue_time(const json& payload) {
 
 }  // namespace
 
-Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys& keys, Timestamp now,
-                                      int validity_seconds, int skew_seconds) {
+Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys& keys,
+                                      Timestamp now, int validity_seconds, int skew_seconds) {
     auto payload = open("LM1", text, keys);
     if (!payload) return payload.error();
     try {
         MemberCode c{payload->at("p").get<std::string>(), payload->at("m").get<std::string>(),
                      issue_time(*payload), payload->at("n").get<std::string>()};
         if (c.issued_at > now + std::chrono::seconds{skew_seconds})
-            return make_error(Errc::invalid_argument, "member code is issued in the future; check the terminal clock");
+            return make_error(Errc::invalid_argument,
+                              "member code is issued in the future; check the terminal clock");
         if (now - c.issued_at > std::chrono::seconds{validity_seconds})
             return make_error(Errc::expired, "member code has expired; refresh it in the app");
-        if (c.nonce.empty() || c.member_uid.empty()) return make_error(Errc::invalid_argument, "member code is incomplete");
+        if (c.nonce.empty() || c.member_uid.empty())
+            return make_error(Errc::invalid_argument, "member code is incomplete");
         return c;
     } catch (const json::exception&) {
         return make_error(Errc::invalid_argument, "member code payload lacks a field");
@@ -165,8 +188,8 @@ Result<ReceiptCode> verify_receipt_code(const std::string& text, const TrustedKe
     if (!payload) return payload.error();
     try {
         return ReceiptCode{payload->at("p").get<std::string>(), payload->at("s").get<std::string>(),
-                           payload->at("tm").get<std::string>(), payload->at("r").get<std::string>(),
-                           issue_time(*payload)};
+                           payload->at("tm").get<std::string>(),
+                           payload->at("r").get<std::string>(), issue_time(*payload)};
     } catch (const json::exception&) {
         return make_error(Errc::invalid_argument, "receipt code payload lacks a field");
     } catch (const std::invalid_argument& e) {
@@ -174,7 +197,11 @@ Result<ReceiptCode> verify_receipt_code(const std::string& text, const TrustedKe
     }
 }
 
-bool looks_like_member_code(const std::string& text) { return text.rfind("LM1.", 0) == 0; }
-bool looks_like_receipt_code(const std::string& text) { return text.rfind("LR1.", 0) == 0; }
+bool looks_like_member_code(const std::string& text) {
+    return text.rfind("LM1.", 0) == 0;
+}
+bool looks_like_receipt_code(const std::string& text) {
+    return text.rfind("LR1.", 0) == 0;
+}
 
 }  // namespace loyalty

@@ -10,6 +10,7 @@ namespace loyalty {
 // Tiers::upgrade_if_qualified for a member row read in the same transaction, whose
 // tier, status and grace have not changed since: the same decision, without reading
 // the row again.
-std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member, Timestamp now);
+std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member,
+                                               Timestamp now);
 
 }  // namespace loyalty

@@ -24,32 +24,41 @@ std::size_t qualified_index(const ProgramConfig& config, std::int64_t qualifying
 }
 
 // Moves a member to another tier, starting a new review period.
-TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::string& to, bool upgrade, Timestamp now) {
+TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::string& to,
+                        bool upgrade, Timestamp now) {
     const auto review = to_unix(now + Days{ctx.program(member.program)->config.tiers.window_days});
-    ctx.db->prepare(
-           "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
-           "version = version + 1 WHERE id = ?")
+    ctx.db
+        ->prepare(
+            "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, "
+            "tier_grace_until = NULL, "
+            "version = version + 1 WHERE id = ?")
         .bind_all(to, to_unix(now), review, member.id)
         .run();
     TierChange change{member.id, member.tier_code, to, upgrade, now};
     ctx.emit("tier.changed", member.program,
-             json{{"member", member.id}, {"from", change.from}, {"to", change.to}, {"upgrade", upgrade},
+             json{{"member", member.id},
+                  {"from", change.from},
+                  {"to", change.to},
+                  {"upgrade", upgrade},
                   {"review_at", review}});
     return change;
 }
 
 // Spend: what the member paid for goods kept (net of member benefits and returns).
 // Points: points earned from sales net of reversals, plus bonuses.
-std::int64_t qualifying_in(EngineContext& ctx, MemberId member, const ProgramConfig& config, Timestamp now) {
+std::int64_t qualifying_in(EngineContext& ctx, MemberId member, const ProgramConfig& config,
+                           Timestamp now) {
     const auto since = to_unix(now - Days{config.tiers.window_days});
     return ctx.db
         ->prepare(config.tiers.basis == TierBasis::spend
                       ? "SELECT coalesce(sum(net_minor - refunded_minor), 0) FROM sales "
                         "WHERE member_id = ?1 AND occurred_at > ?2 AND status != 'voided'"
                       : "SELECT coalesce((SELECT sum(points_earned - points_reversed) FROM sales "
-                        "  WHERE member_id = ?1 AND occurred_at > ?2), 0) + coalesce((SELECT sum(available_delta + "
+                        "  WHERE member_id = ?1 AND occurred_at > ?2), 0) + coalesce((SELECT "
+                        "sum(available_delta + "
                         "pending_delta) "
-                        "  FROM ledger_entries WHERE member_id = ?1 AND kind = 'bonus' AND occurred_at > ?2), 0)")
+                        "  FROM ledger_entries WHERE member_id = ?1 AND kind = 'bonus' AND "
+                        "occurred_at > ?2), 0)")
         .bind_all(member, since)
         .scalar()
         .value_or(0);
@@ -67,7 +76,8 @@ std::optional<TierChange> Tiers::upgrade_if_qualified(MemberId member_id, Timest
     return loyalty::upgrade_if_qualified(ctx_, *member, now);
 }
 
-std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member, Timestamp now) {
+std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member,
+                                               Timestamp now) {
     if (member.status != "active") return std::nullopt;
     const auto& config = ctx.program(member.program)->config;
     const auto current = level_index(config, member.tier_code);
@@ -79,7 +89,9 @@ std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member&
     const auto review = to_unix(now + Days{config.tiers.window_days});
     if (reached == current) {
         if (member.tier_grace_until) {  // qualifies again during grace: keeps the tier
-            ctx.db->prepare("UPDATE members SET tier_grace_until = NULL, tier_review_at = ? WHERE id = ?")
+            ctx.db
+                ->prepare(
+                    "UPDATE members SET tier_grace_until = NULL, tier_review_at = ? WHERE id = ?")
                 .bind_all(review, member.id)
                 .run();
         }
@@ -111,8 +123,11 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
                 const auto next_review = to_unix(now + Days{config.tiers.window_days});
                 ++report.reviewed;
                 if (reached >= current) {
-                    if (auto change = upgrade_if_qualified(id, now)) report.changes.push_back(*change);
-                    db.prepare("UPDATE members SET tier_review_at = ?, tier_grace_until = NULL WHERE id = ?")
+                    if (auto change = upgrade_if_qualified(id, now))
+                        report.changes.push_back(*change);
+                    db.prepare(
+                          "UPDATE members SET tier_review_at = ?, tier_grace_until = NULL WHERE id "
+                          "= ?")
                         .bind_all(next_review, id)
                         .run();
                     ++report.kept;
@@ -124,12 +139,15 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
                         .bind_all(to_unix(grace_until), id)
                         .run();
                     ctx_.emit("tier.downgrade_warning", member->program,
-                              json{{"member", id}, {"tier", member->tier_code},
-                                   {"to", config.tiers.levels[reached].code}, {"grace_until", to_unix(grace_until)}});
+                              json{{"member", id},
+                                   {"tier", member->tier_code},
+                                   {"to", config.tiers.levels[reached].code},
+                                   {"grace_until", to_unix(grace_until)}});
                     ++report.entered_grace;
                     continue;
                 }
-                report.changes.push_back(move_to_tier(ctx_, *member, config.tiers.levels[reached].code, false, now));
+                report.changes.push_back(
+                    move_to_tier(ctx_, *member, config.tiers.levels[reached].code, false, now));
                 ++report.downgraded;
             }
             tx.commit();
@@ -138,25 +156,33 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
     });
 }
 
-Result<std::optional<TierChange>> Tiers::adopt(MemberId member_id, const std::string& tier, Timestamp review_at) {
+Result<std::optional<TierChange>> Tiers::adopt(MemberId member_id, const std::string& tier,
+                                               Timestamp review_at) {
     return guarded([&]() -> Result<std::optional<TierChange>> {
         auto member = load_member(ctx_, member_id);
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(member_id));
         const auto& config = ctx_.program(member->program)->config;
-        if (!config.tier(tier)) return make_error(Errc::invalid_argument, "program " + member->program + " has no tier " + tier);
-        if (member->tier_code == tier && member->tier_review_at == review_at && !member->tier_grace_until)
+        if (!config.tier(tier))
+            return make_error(Errc::invalid_argument,
+                              "program " + member->program + " has no tier " + tier);
+        if (member->tier_code == tier && member->tier_review_at == review_at &&
+            !member->tier_grace_until)
             return std::optional<TierChange>{};
         const auto now = ctx_.now();
         const bool moved = member->tier_code != tier;
-        ctx_.db->prepare(
-               "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, tier_grace_until = NULL, "
-               "version = version + 1 WHERE id = ?")
-            .bind_all(tier, to_unix(moved ? now : member->tier_since), to_unix(review_at), member_id)
+        ctx_.db
+            ->prepare(
+                "UPDATE members SET tier_code = ?, tier_since = ?, tier_review_at = ?, "
+                "tier_grace_until = NULL, "
+                "version = version + 1 WHERE id = ?")
+            .bind_all(tier, to_unix(moved ? now : member->tier_since), to_unix(review_at),
+                      member_id)
             .run();
         if (!moved) return std::optional<TierChange>{};
         return std::optional<TierChange>{
-            TierChange{member_id, member->tier_code, tier, level_index(config, tier) > level_index(config, member->tier_code), now}};
+            TierChange{member_id, member->tier_code, tier,
+                       level_index(config, tier) > level_index(config, member->tier_code), now}};
     });
 }
 

@@ -16,16 +16,25 @@ ZXing::DecodeHints hints_for(const FrameDecoderOptions& o) {
     if (o.ean13) formats |= ZXing::BarcodeFormat::EAN13;
     if (o.code128) formats |= ZXing::BarcodeFormat::Code128;
     ZXing::DecodeHints h;
-    h.setFormats(formats).setTryHarder(false).setTryRotate(false).setTryDownscale(false).setReturnErrors(true);
+    h.setFormats(formats)
+        .setTryHarder(false)
+        .setTryRotate(false)
+        .setTryDownscale(false)
+        .setReturnErrors(true);
     return h;
 }
 
-ZXing::Result read(const GreyFrame& f, int x, int y, int w, int h, const ZXing::DecodeHints& hints) {
-    const auto* origin = f.data + static_cast<std::ptrdiff_t>(y) * f.stride + static_cast<std::ptrdiff_t>(x) * f.pixel_stride;
-    return ZXing::ReadBarcode(ZXing::ImageView(origin, w, h, ZXing::ImageFormat::Lum, f.stride, f.pixel_stride), hints);
+ZXing::Result read(const GreyFrame& f, int x, int y, int w, int h,
+                   const ZXing::DecodeHints& hints) {
+    const auto* origin = f.data + static_cast<std::ptrdiff_t>(y) * f.stride +
+                         static_cast<std::ptrdiff_t>(x) * f.pixel_stride;
+    return ZXing::ReadBarcode(
+        ZXing::ImageView(origin, w, h, ZXing::ImageFormat::Lum, f.stride, f.pixel_stride), hints);
 }
 
-bool seen(const ZXing::Result& r) { return r.format() != ZXing::BarcodeFormat::None; }
+bool seen(const ZXing::Result& r) {
+    return r.format() != ZXing::BarcodeFormat::None;
+}
 
 FrameDecode decoded(const ZXing::Result& r) {
     FrameDecode d;
@@ -43,7 +52,8 @@ FrameDecode unreadable(const ZXing::Result& r) {
     const char* what = e.type() == ZXing::Error::Checksum ? "too damaged to correct"
                        : e.type() == ZXing::Error::Format ? "malformed"
                                                           : "unsupported";
-    d.error = std::string("a code is in view but ") + what + (e.msg().empty() ? "" : " (" + e.msg() + ")");
+    d.error = std::string("a code is in view but ") + what +
+              (e.msg().empty() ? "" : " (" + e.msg() + ")");
     return d;
 }
 
@@ -66,7 +76,8 @@ FrameDecode FrameDecoder::decode(const GreyFrame& f) {
         auto r = read(f, 0, 0, f.width, f.height, hints);
         if (r.isValid()) return decoded(r);
         if (seen(r)) return unreadable(r);
-        if (options_.qr && f.pixel_stride == 1 && detail::count_finder_patterns(f.data, f.width, f.height, f.stride) >= 3)
+        if (options_.qr && f.pixel_stride == 1 &&
+            detail::count_finder_patterns(f.data, f.width, f.height, f.stride) >= 3)
             return qr_in_view_unreadable();
         return {};
     }
@@ -93,18 +104,22 @@ FrameDecode FrameDecoder::decode(const GreyFrame& f) {
     // full resolution are ~1 px here; one sampled row through a finder, confirmed down
     // its column, is enough.
     detail::FinderRegion region;
-    const int finders = options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw, 2, 1, 7, &region) : 0;
+    const int finders =
+        options_.qr ? detail::count_finder_patterns(small.data, hw, hh, hw, 2, 1, 7, &region) : 0;
     if (finders >= 1) {
         // First only around the squares, at full resolution: a member code is at most
         // ~60 modules across, so that margin around them holds the whole symbol.
         const int margin = static_cast<int>(2 * region.module * 60);
-        const int x0 = std::max(0, 2 * region.x0 - margin), y0 = std::max(0, 2 * region.y0 - margin);
-        const int x1 = std::min(f.width, 2 * region.x1 + margin), y1 = std::min(f.height, 2 * region.y1 + margin);
+        const int x0 = std::max(0, 2 * region.x0 - margin),
+                  y0 = std::max(0, 2 * region.y0 - margin);
+        const int x1 = std::min(f.width, 2 * region.x1 + margin),
+                  y1 = std::min(f.height, 2 * region.y1 + margin);
         const bool smaller = (x1 - x0) * (y1 - y0) < f.width * f.height / 2;
         if (smaller) {
             auto roi = read(f, x0, y0, x1 - x0, y1 - y0, hints);
             if (roi.isValid()) return decoded(roi);
-            if (finders >= 3) return qr_in_view_unreadable();  // a whole symbol in view that will not read
+            if (finders >= 3)
+                return qr_in_view_unreadable();  // a whole symbol in view that will not read
         }
         auto full = read(f, 0, 0, f.width, f.height, hints);
         if (full.isValid()) return decoded(full);

@@ -18,17 +18,25 @@ namespace loyalty::devices {
 
 std::vector<DeviceProfile> default_device_profiles() {
     std::vector<DeviceProfile> p;
-    p.push_back({.name = "ACR122U NFC reader", .vendor_id = 0x072f, .product_id = 0x2200, .role = DeviceRole::ccid_nfc});
-    DeviceProfile card{.name = "RFID keyboard-wedge card reader", .vendor_id = 0xffff, .product_id = 0x0035};
+    p.push_back({.name = "ACR122U NFC reader",
+                 .vendor_id = 0x072f,
+                 .product_id = 0x2200,
+                 .role = DeviceRole::ccid_nfc});
+    DeviceProfile card{
+        .name = "RFID keyboard-wedge card reader", .vendor_id = 0xffff, .product_id = 0x0035};
     card.wedge.kind = ScanKind::card_uid;
     p.push_back(card);
-    DeviceProfile swipe{.name = "MagTek keyboard-wedge swipe reader", .vendor_id = 0x0801, .product_id = 0x0001};
+    DeviceProfile swipe{
+        .name = "MagTek keyboard-wedge swipe reader", .vendor_id = 0x0801, .product_id = 0x0001};
     swipe.wedge.kind = ScanKind::magstripe;
     p.push_back(swipe);
-    DeviceProfile gun{.name = "Honeywell barcode scanner (keyboard)", .vendor_id = 0x0c2e, .product_id = 0x0b61};
+    DeviceProfile gun{
+        .name = "Honeywell barcode scanner (keyboard)", .vendor_id = 0x0c2e, .product_id = 0x0b61};
     gun.wedge.kind = ScanKind::barcode;
     p.push_back(gun);
-    DeviceProfile pos{.name = "Honeywell barcode scanner (HID POS)", .vendor_id = 0x0c2e, .product_id = 0x0b67,
+    DeviceProfile pos{.name = "Honeywell barcode scanner (HID POS)",
+                      .vendor_id = 0x0c2e,
+                      .product_id = 0x0b67,
                       .role = DeviceRole::hid_pos};
     p.push_back(pos);
     return p;
@@ -94,7 +102,11 @@ struct DeviceManager::Impl {
     std::thread events;
 
     Impl(usb::Context c, std::vector<DeviceProfile> p, ScanQueue& q, DeviceLog l, EventClock k)
-        : ctx(std::move(c)), profiles(std::move(p)), queue(q), log(std::move(l)), clock(std::move(k)) {}
+        : ctx(std::move(c)),
+          profiles(std::move(p)),
+          queue(q),
+          log(std::move(l)),
+          clock(std::move(k)) {}
 
     void say(const std::string& msg) const {
         if (log) log(msg);
@@ -108,11 +120,13 @@ struct DeviceManager::Impl {
         return nullptr;
     }
 
-    static int LIBUSB_CALL on_hotplug(libusb_context*, libusb_device* dev, libusb_hotplug_event event, void* self_) {
+    static int LIBUSB_CALL on_hotplug(libusb_context*, libusb_device* dev,
+                                      libusb_hotplug_event event, void* self_) {
         auto* self = static_cast<Impl*>(self_);
         // Only note it here: opening a device inside the callback is not allowed.
         std::lock_guard lock(self->pending_mutex);
-        (event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? self->arrived : self->left).emplace_back(dev);
+        (event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? self->arrived : self->left)
+            .emplace_back(dev);
         return 0;
     }
 
@@ -131,7 +145,9 @@ struct DeviceManager::Impl {
             return;
         }
         if (a.profile.wedge.kind == ScanKind::card_uid)
-            std::ranges::transform(text, text.begin(), [](char c) { return c >= 'a' && c <= 'f' ? static_cast<char>(c - 32) : c; });
+            std::ranges::transform(text, text.begin(), [](char c) {
+                return c >= 'a' && c <= 'f' ? static_cast<char>(c - 32) : c;
+            });
         emit(a, a.profile.wedge.kind, std::move(text));
     }
 
@@ -142,23 +158,31 @@ struct DeviceManager::Impl {
         switch (t.status) {
             case LIBUSB_TRANSFER_COMPLETED: {
                 a.errors = 0;
-                const std::span<const std::uint8_t> report{t.buffer, static_cast<std::size_t>(t.actual_length)};
+                const std::span<const std::uint8_t> report{
+                    t.buffer, static_cast<std::size_t>(t.actual_length)};
                 std::lock_guard lock(a.decode_mutex);
                 if (a.hid_pos) {
                     if (auto scan = a.hid_pos->feed(report)) {
-                        if (*scan) emit(a, (*scan)->kind, scan_payload((*scan)->data));
-                        else say(a.source + ": " + scan->error().message);
+                        if (*scan)
+                            emit(a, (*scan)->kind, scan_payload((*scan)->data));
+                        else
+                            say(a.source + ": " + scan->error().message);
                     }
                 } else if (auto text = a.decoder->feed(report, std::chrono::steady_clock::now())) {
                     on_wedge_read(a, std::move(*text));
                 }
                 break;
             }
-            case LIBUSB_TRANSFER_TIMED_OUT: break;
-            case LIBUSB_TRANSFER_CANCELLED: return;
-            case LIBUSB_TRANSFER_NO_DEVICE: a.failed = true; return;
+            case LIBUSB_TRANSFER_TIMED_OUT:
+                break;
+            case LIBUSB_TRANSFER_CANCELLED:
+                return;
+            case LIBUSB_TRANSFER_NO_DEVICE:
+                a.failed = true;
+                return;
             default:
-                say(a.source + ": interrupt transfer failed (status " + std::to_string(t.status) + ")");
+                say(a.source + ": interrupt transfer failed (status " + std::to_string(t.status) +
+                    ")");
                 if (++a.errors > kMaxConsecutiveErrors) {
                     a.failed = true;
                     return;
@@ -174,12 +198,14 @@ struct DeviceManager::Impl {
     Result<ccid::Bytes> exchange(Attached& a, std::uint8_t& seq, const ccid::Bytes& out) {
         int done = 0;
         auto msg = out;
-        if (const int rc = libusb_bulk_transfer(a.handle->get(), a.endpoints.bulk_out, msg.data(),
-                                                static_cast<int>(msg.size()), &done, kCcidTimeoutMs);
+        if (const int rc =
+                libusb_bulk_transfer(a.handle->get(), a.endpoints.bulk_out, msg.data(),
+                                     static_cast<int>(msg.size()), &done, kCcidTimeoutMs);
             rc != 0)
             return usb::usb_error("CCID send", rc);
         std::uint8_t in[kCcidInSize];
-        if (const int rc = libusb_bulk_transfer(a.handle->get(), a.endpoints.bulk_in, in, kCcidInSize, &done, kCcidTimeoutMs);
+        if (const int rc = libusb_bulk_transfer(a.handle->get(), a.endpoints.bulk_in, in,
+                                                kCcidInSize, &done, kCcidTimeoutMs);
             rc != 0)
             return usb::usb_error("CCID receive", rc);
         return ccid::parse_data_block({in, static_cast<std::size_t>(done)}, seq++);
@@ -212,12 +238,14 @@ struct DeviceManager::Impl {
                     if (a.profile.acknowledge) {
                         auto ack = exchange(a, seq, ccid::xfr_block(0, seq, ccid::kAckLedBuzzer));
                         say(a.source + ": " + *uid +
-                            (ack ? " acknowledged (LED/buzzer)" : " not acknowledged: " + ack.error().message));
+                            (ack ? " acknowledged (LED/buzzer)"
+                                 : " not acknowledged: " + ack.error().message));
                     }
                 }
                 // A card stays "read" until the reader stops seeing it: one tap, one event.
                 last_uid = uid ? *uid : std::string{};
-                if (!uid && uid.error().code != Errc::not_found) say(a.source + ": " + uid.error().message);
+                if (!uid && uid.error().code != Errc::not_found)
+                    say(a.source + ": " + uid.error().message);
             }
             std::unique_lock lock(a.wait_mutex);
             a.wake.wait_for(lock, a.profile.poll_interval, [&] { return a.stop.load(); });
@@ -240,7 +268,8 @@ struct DeviceManager::Impl {
                 std::to_string(profile->retry_after.count()) + " ms");
             retry.emplace_back(dev, std::chrono::steady_clock::now() + profile->retry_after);
         };
-        auto ep = usb::find_interface(dev.get(), profile->role == DeviceRole::ccid_nfc ? LIBUSB_CLASS_SMART_CARD : 0xFF);
+        auto ep = usb::find_interface(
+            dev.get(), profile->role == DeviceRole::ccid_nfc ? LIBUSB_CLASS_SMART_CARD : 0xFF);
         if (!ep) return fail(ep.error().message);
         a->endpoints = *ep;
         auto handle = usb::Handle::open(dev);
@@ -254,15 +283,17 @@ struct DeviceManager::Impl {
             if (profile->role == DeviceRole::keyboard_wedge) {
                 // Ask for boot protocol (8-byte reports). Devices that refuse already use it.
                 libusb_control_transfer(a->handle->get(), 0x21, 0x0B, 0,
-                                        static_cast<std::uint16_t>(ep->interface_number), nullptr, 0, 200);
+                                        static_cast<std::uint16_t>(ep->interface_number), nullptr,
+                                        0, 200);
                 a->decoder.emplace(profile->wedge);
             } else {
                 a->hid_pos.emplace();
             }
             a->transfer = std::make_unique<usb::Transfer>();
-            auto s = a->transfer->submit_interrupt_in(a->handle->get(), ep->interrupt_in,
-                                                      std::max(8, std::min(64, ep->interrupt_in_size)),
-                                                      [this, &ref](libusb_transfer& t) { on_interrupt(ref, t); });
+            auto s = a->transfer->submit_interrupt_in(
+                a->handle->get(), ep->interrupt_in,
+                std::max(8, std::min(64, ep->interrupt_in_size)),
+                [this, &ref](libusb_transfer& t) { on_interrupt(ref, t); });
             if (!s) return fail(s.error().message);
         } else {
             if (ep->bulk_in == 0 || ep->bulk_out == 0) return fail("no bulk endpoints");
@@ -296,7 +327,8 @@ struct DeviceManager::Impl {
         }
         say(a->source + ": detached (" + why + ")");
         // A transfer that has not come back yet still points into `a`: keep it until it does.
-        while (a->transfer && !a->transfer->in_flight() && a->transfer->busy()) std::this_thread::yield();
+        while (a->transfer && !a->transfer->in_flight() && a->transfer->busy())
+            std::this_thread::yield();
         if (a->transfer && a->transfer->busy()) zombies.push_back(std::move(a));
     }
 
@@ -359,7 +391,8 @@ struct DeviceManager::Impl {
                 std::lock_guard lock(attached_mutex);
                 for (auto& [key, a] : attached) {
                     std::unique_lock decode_lock(a->decode_mutex);
-                    if (a->decoder && a->decoder->expire(now)) say(a->source + ": partial read timed out, dropped");
+                    if (a->decoder && a->decoder->expire(now))
+                        say(a->source + ": partial read timed out, dropped");
                     decode_lock.unlock();
                     if (a->failed) failed.emplace_back(a->dev, a->profile.retry_after);
                 }
@@ -382,21 +415,25 @@ struct DeviceManager::Impl {
     }
 };
 
-Result<std::unique_ptr<DeviceManager>> DeviceManager::start(std::vector<DeviceProfile> profiles, ScanQueue& queue,
-                                                            DeviceLog log, EventClock clock) {
+Result<std::unique_ptr<DeviceManager>> DeviceManager::start(std::vector<DeviceProfile> profiles,
+                                                            ScanQueue& queue, DeviceLog log,
+                                                            EventClock clock) {
     auto ctx = usb::Context::create();
     if (!ctx) return ctx.error();
     if (!clock) clock = [] { return std::chrono::system_clock::now(); };
-    auto impl = std::make_unique<Impl>(std::move(*ctx), std::move(profiles), queue, std::move(log), std::move(clock));
+    auto impl = std::make_unique<Impl>(std::move(*ctx), std::move(profiles), queue, std::move(log),
+                                       std::move(clock));
     impl->has_hotplug = libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) != 0;
     if (impl->has_hotplug) {
         const int rc = libusb_hotplug_register_callback(
             impl->ctx.get(),
-            static_cast<libusb_hotplug_event>(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT),
-            LIBUSB_HOTPLUG_ENUMERATE, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
-            &Impl::on_hotplug, impl.get(), &impl->hotplug);
+            static_cast<libusb_hotplug_event>(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+                                              LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT),
+            LIBUSB_HOTPLUG_ENUMERATE, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+            LIBUSB_HOTPLUG_MATCH_ANY, &Impl::on_hotplug, impl.get(), &impl->hotplug);
         if (rc != 0) {
-            impl->say(std::string("hot-plug unavailable (") + libusb_error_name(rc) + "), polling for devices");
+            impl->say(std::string("hot-plug unavailable (") + libusb_error_name(rc) +
+                      "), polling for devices");
             impl->has_hotplug = false;
         }
     }

@@ -19,13 +19,16 @@ bool finder_ratio(const std::array<int, 5>& r, int min_total) {
     const int total = r[0] + r[1] + r[2] + r[3] + r[4];
     if (total < min_total) return false;
     const float m = static_cast<float>(total) / 7.0f, tol = m * 0.6f;
-    return std::abs(static_cast<float>(r[0]) - m) < tol && std::abs(static_cast<float>(r[1]) - m) < tol &&
-           std::abs(static_cast<float>(r[3]) - m) < tol && std::abs(static_cast<float>(r[4]) - m) < tol &&
+    return std::abs(static_cast<float>(r[0]) - m) < tol &&
+           std::abs(static_cast<float>(r[1]) - m) < tol &&
+           std::abs(static_cast<float>(r[3]) - m) < tol &&
+           std::abs(static_cast<float>(r[4]) - m) < tol &&
            std::abs(static_cast<float>(r[2]) - 3 * m) < 2 * tol;
 }
 
 // Vertical check through (x, y) against threshold t: dark centre, light ring, dark ring.
-bool vertical_ratio(const std::uint8_t* data, int height, int stride, int x, int y, int t, int horizontal_total) {
+bool vertical_ratio(const std::uint8_t* data, int height, int stride, int x, int y, int t,
+                    int horizontal_total) {
     auto dark = [&](int yy) { return data[static_cast<std::ptrdiff_t>(yy) * stride + x] < t; };
     if (!dark(y)) return false;
     std::array<int, 5> r{};
@@ -43,8 +46,8 @@ bool vertical_ratio(const std::uint8_t* data, int height, int stride, int x, int
 
 }  // namespace
 
-int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step, int min_hits,
-                          int min_total, FinderRegion* region) {
+int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step,
+                          int min_hits, int min_total, FinderRegion* region) {
     constexpr int kRadius = 24;      // local mean window: follows lighting and texture, not modules
     constexpr int kHysteresis = 10;  // grey levels either side of the mean before a run flips
     std::vector<int> prefix(static_cast<std::size_t>(width) + 1);
@@ -62,7 +65,8 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
             if (x < width) {
                 const int lo = std::max(0, x - kRadius), hi = std::min(width, x + kRadius + 1);
                 const int n = hi - lo;
-                const int sum = prefix[static_cast<std::size_t>(hi)] - prefix[static_cast<std::size_t>(lo)];
+                const int sum =
+                    prefix[static_cast<std::size_t>(hi)] - prefix[static_cast<std::size_t>(lo)];
                 // Against the local mean, with hysteresis: sensor noise around the mean
                 // must not split runs (it also keeps the number of runs, and so the cost, low).
                 const int scaled = row[x] * n;
@@ -82,20 +86,27 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
                 // Printed or on a screen, a finder is crisp: its dark centre is well below
                 // its light ring. Texture and noise that merely happen to fit the ratio are not.
                 int dark_sum = 0, light_sum = 0;
-                for (int k = x - runs[4] - runs[3] - runs[2]; k < x - runs[4] - runs[3]; ++k) dark_sum += row[k];
+                for (int k = x - runs[4] - runs[3] - runs[2]; k < x - runs[4] - runs[3]; ++k)
+                    dark_sum += row[k];
                 for (int k = x - runs[4] - runs[3]; k < x - runs[4]; ++k) light_sum += row[k];
-                for (int k = x - total + runs[0]; k < x - total + runs[0] + runs[1]; ++k) light_sum += row[k];
-                const int dark_mean = dark_sum / runs[2], light_mean = light_sum / (runs[1] + runs[3]);
+                for (int k = x - total + runs[0]; k < x - total + runs[0] + runs[1]; ++k)
+                    light_sum += row[k];
+                const int dark_mean = dark_sum / runs[2],
+                          light_mean = light_sum / (runs[1] + runs[3]);
                 if (light_mean - dark_mean >= 40 &&
-                    vertical_ratio(data, height, stride, cx, y, (dark_mean + light_mean) / 2, total)) {
+                    vertical_ratio(data, height, stride, cx, y, (dark_mean + light_mean) / 2,
+                                   total)) {
                     const float m = static_cast<float>(total) / 7.0f;
                     // Candidates arrive roughly in row order: only recent ones can be this one.
                     const auto from = found.size() > 32 ? found.end() - 32 : found.begin();
                     auto near = std::find_if(from, found.end(), [&](const Candidate& c) {
-                        return std::abs(c.x - static_cast<float>(cx)) < 2 * m && std::abs(c.y - static_cast<float>(y)) < 4 * m + 2;
+                        return std::abs(c.x - static_cast<float>(cx)) < 2 * m &&
+                               std::abs(c.y - static_cast<float>(y)) < 4 * m + 2;
                     });
-                    if (near == found.end() && found.size() < 4096) found.push_back({static_cast<float>(cx), static_cast<float>(y), m, 1});
-                    else if (near != found.end()) near->y = static_cast<float>(y), ++near->hits;
+                    if (near == found.end() && found.size() < 4096)
+                        found.push_back({static_cast<float>(cx), static_cast<float>(y), m, 1});
+                    else if (near != found.end())
+                        near->y = static_cast<float>(y), ++near->hits;
                 }
             }
             run_dark = dark;
@@ -124,7 +135,9 @@ int count_finder_patterns(const std::uint8_t* data, int width, int height, int s
                 const auto& A = found[a];
                 const auto& B = found[b];
                 const auto& C = found[c];
-                auto similar = [](float p, float q) { return std::abs(p - q) < 0.4f * std::max(p, q); };
+                auto similar = [](float p, float q) {
+                    return std::abs(p - q) < 0.4f * std::max(p, q);
+                };
                 if (!similar(A.module, B.module) || !similar(A.module, C.module)) continue;
                 const float bx = B.x - A.x, by = B.y - A.y, cx = C.x - A.x, cy = C.y - A.y;
                 const float lb = std::hypot(bx, by), lc = std::hypot(cx, cy);

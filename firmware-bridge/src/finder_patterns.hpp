@@ -12,9 +12,10 @@ namespace loyalty::devices::detail {
 // and is at least `min_total` pixels across (7 modules).
 struct FinderRegion {
     int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // bounding box of the squares' centres
-    float module = 0;                     // largest module size seen, in pixels
+    float module = 0;                    // largest module size seen, in pixels
 };
-int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride, int row_step = 2,
-                          int min_hits = 2, int min_total = 10, FinderRegion* region = nullptr);
+int count_finder_patterns(const std::uint8_t* data, int width, int height, int stride,
+                          int row_step = 2, int min_hits = 2, int min_total = 10,
+                          FinderRegion* region = nullptr);
 
 }  // namespace loyalty::devices::detail

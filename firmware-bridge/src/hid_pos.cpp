@@ -12,7 +12,11 @@ bool printable_utf8(const std::string& s) {
     std::size_t i = 0;
     while (i < s.size()) {
         const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        std::size_t len = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xE  ? 3
+                          : (c >> 3) == 0x1E ? 4
+                                             : 0;
         if (len == 0 || i + len > s.size()) return false;
         if (len == 1 && (c < 0x20 || c == 0x7F) && c != '\t') return false;
         for (std::size_t k = 1; k < len; ++k)
@@ -36,7 +40,8 @@ std::optional<Result<HidPosScan>> HidPosAssembler::feed(std::span<const std::uin
         aim_.clear();
         return Result<HidPosScan>(make_error(Errc::invalid_argument, "HID POS: " + std::move(why)));
     };
-    if (r.size() < kReportSize) return refuse("short report (" + std::to_string(r.size()) + " bytes)");
+    if (r.size() < kReportSize)
+        return refuse("short report (" + std::to_string(r.size()) + " bytes)");
     const std::size_t length = r[1];
     if (length > kMaxData) return refuse("data length " + std::to_string(length) + " exceeds 56");
     const std::string aim(reinterpret_cast<const char*>(&r[2]), 3);
@@ -49,7 +54,8 @@ std::optional<Result<HidPosScan>> HidPosAssembler::feed(std::span<const std::uin
     HidPosScan scan{aim_, aim_[1] == 'Q' ? ScanKind::qr : ScanKind::barcode, std::move(pending_)};
     pending_.clear();
     aim_.clear();
-    if (scan.data.empty()) return Result<HidPosScan>(make_error(Errc::invalid_argument, "HID POS: empty scan"));
+    if (scan.data.empty())
+        return Result<HidPosScan>(make_error(Errc::invalid_argument, "HID POS: empty scan"));
     return Result<HidPosScan>(std::move(scan));
 }
 

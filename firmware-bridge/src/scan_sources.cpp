@@ -2,8 +2,9 @@
 
 namespace loyalty::devices {
 
-Result<std::unique_ptr<ScanSources>> ScanSources::start(const ScanSourcesConfig& config, ScanQueue& queue,
-                                                        DeviceLog log, EventClock clock) {
+Result<std::unique_ptr<ScanSources>> ScanSources::start(const ScanSourcesConfig& config,
+                                                        ScanQueue& queue, DeviceLog log,
+                                                        EventClock clock) {
     std::unique_ptr<ScanSources> s(new ScanSources());
     if (!config.sim_socket.empty()) {
         auto sim = SimulatorSource::listen(config.sim_socket, queue, clock);
@@ -18,9 +19,12 @@ Result<std::unique_ptr<ScanSources>> ScanSources::start(const ScanSourcesConfig&
     if (!config.camera.empty()) {
         auto cam = V4l2Camera::open(config.camera, config.camera_width, config.camera_height);
         if (!cam) return cam.error();
-        s->scanner_ = std::make_unique<CameraScanner>("camera:" + config.camera, queue, config.camera_options, log, clock);
+        s->scanner_ = std::make_unique<CameraScanner>("camera:" + config.camera, queue,
+                                                      config.camera_options, log, clock);
         CameraScanner* scanner = s->scanner_.get();
-        if (auto r = (*cam)->start([scanner](const GreyFrame& f) { scanner->on_frame(f, std::chrono::steady_clock::now()); });
+        if (auto r = (*cam)->start([scanner](const GreyFrame& f) {
+                scanner->on_frame(f, std::chrono::steady_clock::now());
+            });
             !r)
             return r.error();
         s->camera_ = std::move(*cam);
@@ -40,6 +44,8 @@ const std::string& ScanSources::sim_socket() const {
     return sim_ ? sim_->path() : none;
 }
 
-std::vector<std::string> ScanSources::usb_devices() const { return usb_ ? usb_->attached() : std::vector<std::string>{}; }
+std::vector<std::string> ScanSources::usb_devices() const {
+    return usb_ ? usb_->attached() : std::vector<std::string>{};
+}
 
 }  // namespace loyalty::devices

@@ -19,19 +19,22 @@
 namespace loyalty::devices {
 namespace {
 
-Error sys_error(const std::string& what) { return make_error(Errc::device, what + ": " + std::strerror(errno)); }
+Error sys_error(const std::string& what) {
+    return make_error(Errc::device, what + ": " + std::strerror(errno));
+}
 
 Result<sockaddr_un> unix_address(const std::string& path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(addr.sun_path)) return make_error(Errc::invalid_argument, "socket path too long: " + path);
+    if (path.size() >= sizeof(addr.sun_path))
+        return make_error(Errc::invalid_argument, "socket path too long: " + path);
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return addr;
 }
 
 // Owns a file descriptor (sockets here); closes it on every path.
 class Fd {
-public:
+  public:
     explicit Fd(int fd = -1) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) ::close(fd_);
@@ -47,7 +50,7 @@ public:
     int get() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
 
-private:
+  private:
     int fd_;
 };
 
@@ -70,25 +73,32 @@ void write_all(int fd, std::string_view data) {
 
 std::string default_sim_socket() {
     if (const char* p = std::getenv("LOYALTY_SCAN_SOCKET"); p && *p) return p;
-    if (const char* d = std::getenv("XDG_RUNTIME_DIR"); d && *d) return std::string(d) + "/loyalty-scan.sock";
+    if (const char* d = std::getenv("XDG_RUNTIME_DIR"); d && *d)
+        return std::string(d) + "/loyalty-scan.sock";
     return "/tmp/loyalty-scan-" + std::to_string(::getuid()) + ".sock";
 }
 
-Result<ScanEvent> parse_sim_line(std::string_view line, std::string source, std::chrono::system_clock::time_point at) {
+Result<ScanEvent> parse_sim_line(std::string_view line, std::string source,
+                                 std::chrono::system_clock::time_point at) {
     line = trim(line);
     const auto space = line.find(' ');
     const auto verb = line.substr(0, space);
-    const auto arg = space == std::string_view::npos ? std::string_view{} : trim(line.substr(space + 1));
-    if (arg.empty()) return make_error(Errc::invalid_argument, "expected '<card|qr|barcode|swipe> <data>'");
+    const auto arg =
+        space == std::string_view::npos ? std::string_view{} : trim(line.substr(space + 1));
+    if (arg.empty())
+        return make_error(Errc::invalid_argument, "expected '<card|qr|barcode|swipe> <data>'");
     ScanEvent event{std::move(source), ScanKind::barcode, std::string(arg), at};
     if (verb == "card") {
         event.kind = ScanKind::card_uid;
         // UIDs are 4, 7 or 10 bytes; accept any whole number of bytes up to 10.
-        if (arg.size() % 2 != 0 || arg.size() > 20 ||
-            !std::ranges::all_of(arg, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }))
-            return make_error(Errc::invalid_argument, "card UID must be hex bytes (up to 10), e.g. 04A1B2C3D4E5F6");
-        std::ranges::transform(event.payload, event.payload.begin(),
-                               [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+        if (arg.size() % 2 != 0 || arg.size() > 20 || !std::ranges::all_of(arg, [](char c) {
+                return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+            }))
+            return make_error(Errc::invalid_argument,
+                              "card UID must be hex bytes (up to 10), e.g. 04A1B2C3D4E5F6");
+        std::ranges::transform(event.payload, event.payload.begin(), [](char c) {
+            return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        });
     } else if (verb == "qr") {
         event.kind = ScanKind::qr;
     } else if (verb == "barcode") {
@@ -99,12 +109,14 @@ Result<ScanEvent> parse_sim_line(std::string_view line, std::string source, std:
         event.kind = ScanKind::magstripe;
         event.payload = swipe->account();
     } else {
-        return make_error(Errc::invalid_argument, "unknown device verb '" + std::string(verb) + "'");
+        return make_error(Errc::invalid_argument,
+                          "unknown device verb '" + std::string(verb) + "'");
     }
     return event;
 }
 
-Result<std::unique_ptr<SimulatorSource>> SimulatorSource::listen(std::string socket_path, ScanQueue& queue,
+Result<std::unique_ptr<SimulatorSource>> SimulatorSource::listen(std::string socket_path,
+                                                                 ScanQueue& queue,
                                                                  EventClock clock) {
     auto addr = unix_address(socket_path);
     if (!addr) return addr.error();
@@ -117,13 +129,17 @@ Result<std::unique_ptr<SimulatorSource>> SimulatorSource::listen(std::string soc
     int wake[2];
     if (::pipe2(wake, O_CLOEXEC) != 0) return sys_error("pipe");
     if (!clock) clock = [] { return std::chrono::system_clock::now(); };
-    return std::unique_ptr<SimulatorSource>(
-        new SimulatorSource(std::move(socket_path), sock.release(), wake[0], wake[1], queue, std::move(clock)));
+    return std::unique_ptr<SimulatorSource>(new SimulatorSource(
+        std::move(socket_path), sock.release(), wake[0], wake[1], queue, std::move(clock)));
 }
 
-SimulatorSource::SimulatorSource(std::string path, int listen_fd, int wake_read, int wake_write, ScanQueue& queue,
-                                 EventClock clock)
-    : path_(std::move(path)), listen_fd_(listen_fd), wake_read_(wake_read), wake_write_(wake_write), queue_(queue),
+SimulatorSource::SimulatorSource(std::string path, int listen_fd, int wake_read, int wake_write,
+                                 ScanQueue& queue, EventClock clock)
+    : path_(std::move(path)),
+      listen_fd_(listen_fd),
+      wake_read_(wake_read),
+      wake_write_(wake_write),
+      queue_(queue),
       clock_(std::move(clock)) {
     thread_ = std::thread([this] { serve(); });
 }

@@ -37,8 +37,10 @@ Result<InterfaceEndpoints> find_interface(libusb_device* dev, int interface_clas
                 ep.interrupt_in = d.bEndpointAddress;
                 ep.interrupt_in_size = d.wMaxPacketSize;
             }
-            if (type == LIBUSB_TRANSFER_TYPE_BULK && in && ep.bulk_in == 0) ep.bulk_in = d.bEndpointAddress;
-            if (type == LIBUSB_TRANSFER_TYPE_BULK && !in && ep.bulk_out == 0) ep.bulk_out = d.bEndpointAddress;
+            if (type == LIBUSB_TRANSFER_TYPE_BULK && in && ep.bulk_in == 0)
+                ep.bulk_in = d.bEndpointAddress;
+            if (type == LIBUSB_TRANSFER_TYPE_BULK && !in && ep.bulk_out == 0)
+                ep.bulk_out = d.bEndpointAddress;
         }
         return ep;
     }
@@ -75,11 +77,13 @@ Result<void> Handle::claim(int interface_number) {
     return {};
 }
 
-Result<void> Transfer::submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint, int length, Done done) {
+Result<void> Transfer::submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint,
+                                           int length, Done done) {
     if (!t_) return make_error(Errc::device, "libusb_alloc_transfer failed");
     buffer_.assign(static_cast<std::size_t>(length), 0);
     done_ = std::move(done);
-    libusb_fill_interrupt_transfer(t_, h, endpoint, buffer_.data(), length, &Transfer::trampoline, this, 0);
+    libusb_fill_interrupt_transfer(t_, h, endpoint, buffer_.data(), length, &Transfer::trampoline,
+                                   this, 0);
     return resubmit();
 }
 

@@ -19,7 +19,7 @@ namespace loyalty::devices::usb {
 Error usb_error(const std::string& what, int code);
 
 class Context {
-public:
+  public:
     static Result<Context> create();
     Context(Context&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
     Context& operator=(Context&&) = delete;
@@ -29,14 +29,14 @@ public:
     }
     libusb_context* get() const { return ctx_; }
 
-private:
+  private:
     explicit Context(libusb_context* c) : ctx_(c) {}
     libusb_context* ctx_;
 };
 
 // A counted reference to a libusb_device (valid after it is unplugged, until released).
 class DeviceRef {
-public:
+  public:
     DeviceRef() = default;
     explicit DeviceRef(libusb_device* d) : dev_(d ? libusb_ref_device(d) : nullptr) {}
     DeviceRef(const DeviceRef& o) : DeviceRef(o.dev_) {}
@@ -50,7 +50,7 @@ public:
     }
     libusb_device* get() const { return dev_; }
 
-private:
+  private:
     libusb_device* dev_ = nullptr;
 };
 
@@ -68,10 +68,12 @@ Result<InterfaceEndpoints> find_interface(libusb_device* dev, int interface_clas
 // An open device with (after claim) one interface claimed. Closing releases the
 // interface and gives the kernel driver back, so a keyboard works again after us.
 class Handle {
-public:
+  public:
     static Result<Handle> open(const DeviceRef& dev);
     Handle(Handle&& o) noexcept
-        : h_(std::exchange(o.h_, nullptr)), claimed_(std::exchange(o.claimed_, -1)), reattach_(o.reattach_) {}
+        : h_(std::exchange(o.h_, nullptr)),
+          claimed_(std::exchange(o.claimed_, -1)),
+          reattach_(o.reattach_) {}
     Handle& operator=(Handle&&) = delete;
     Handle(const Handle&) = delete;
     ~Handle();
@@ -81,7 +83,7 @@ public:
     Result<void> claim(int interface_number);
     libusb_device_handle* get() const { return h_; }
 
-private:
+  private:
     explicit Handle(libusb_device_handle* h) : h_(h) {}
     libusb_device_handle* h_;
     int claimed_ = -1;
@@ -92,7 +94,7 @@ private:
 // destroy it while busy(): in flight, or its completion callback still running
 // (callbacks run on whichever thread is handling libusb events, not only ours).
 class Transfer {
-public:
+  public:
     using Done = std::function<void(libusb_transfer&)>;
     Transfer() : t_(libusb_alloc_transfer(0)) {}
     ~Transfer() {
@@ -101,7 +103,8 @@ public:
     Transfer(const Transfer&) = delete;
     Transfer& operator=(const Transfer&) = delete;
 
-    Result<void> submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint, int length, Done done);
+    Result<void> submit_interrupt_in(libusb_device_handle* h, std::uint8_t endpoint, int length,
+                                     Done done);
     Result<void> resubmit();
     bool in_flight() const { return in_flight_; }
     bool busy() const { return in_flight_ || completing_; }
@@ -109,7 +112,7 @@ public:
         if (in_flight_) libusb_cancel_transfer(t_);
     }
 
-private:
+  private:
     static void LIBUSB_CALL trampoline(libusb_transfer* t);
     libusb_transfer* t_;
     std::vector<std::uint8_t> buffer_;

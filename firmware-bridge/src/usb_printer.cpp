@@ -7,7 +7,8 @@
 
 namespace loyalty::devices {
 namespace {
-constexpr std::size_t kChunk = 4096;  // small writes keep a slow printer's buffer from timing us out
+constexpr std::size_t kChunk =
+    4096;  // small writes keep a slow printer's buffer from timing us out
 }
 
 Result<void> UsbPrinter::print(std::span<const std::uint8_t> job) {
@@ -16,7 +17,8 @@ Result<void> UsbPrinter::print(std::span<const std::uint8_t> job) {
     libusb_device** list = nullptr;
     const auto n = libusb_get_device_list(ctx->get(), &list);
     if (n < 0) return usb::usb_error("list devices", static_cast<int>(n));
-    std::unique_ptr<libusb_device*, void (*)(libusb_device**)> owned(list, [](libusb_device** l) { libusb_free_device_list(l, 1); });
+    std::unique_ptr<libusb_device*, void (*)(libusb_device**)> owned(
+        list, [](libusb_device** l) { libusb_free_device_list(l, 1); });
 
     for (ssize_t i = 0; i < n; ++i) {
         libusb_device_descriptor d{};
@@ -34,12 +36,14 @@ Result<void> UsbPrinter::print(std::span<const std::uint8_t> job) {
             const auto part = job.subspan(at, std::min(kChunk, job.size() - at));
             chunk.assign(part.begin(), part.end());
             int done = 0;
-            const int rc = libusb_bulk_transfer(handle->get(), ep->bulk_out, chunk.data(), static_cast<int>(chunk.size()),
-                                                &done, timeout_ms_);
+            const int rc = libusb_bulk_transfer(handle->get(), ep->bulk_out, chunk.data(),
+                                                static_cast<int>(chunk.size()), &done, timeout_ms_);
             if (rc != 0) return usb::usb_error("printer write at byte " + std::to_string(at), rc);
             if (static_cast<std::size_t>(done) != chunk.size())
-                return make_error(Errc::device, "printer accepted " + std::to_string(at + static_cast<std::size_t>(done)) +
-                                                     " of " + std::to_string(job.size()) + " bytes");
+                return make_error(Errc::device,
+                                  "printer accepted " +
+                                      std::to_string(at + static_cast<std::size_t>(done)) + " of " +
+                                      std::to_string(job.size()) + " bytes");
         }
         return {};
     }

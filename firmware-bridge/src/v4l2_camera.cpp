@@ -18,10 +18,13 @@ int xioctl(int fd, unsigned long request, void* arg) {
     while (r == -1 && errno == EINTR);
     return r;
 }
-Error v4l2_error(const std::string& what) { return make_error(Errc::not_found, what + ": " + std::strerror(errno)); }
+Error v4l2_error(const std::string& what) {
+    return make_error(Errc::not_found, what + ": " + std::strerror(errno));
+}
 }  // namespace
 
-Result<std::unique_ptr<V4l2Camera>> V4l2Camera::open(const std::string& path, int width, int height) {
+Result<std::unique_ptr<V4l2Camera>> V4l2Camera::open(const std::string& path, int width,
+                                                     int height) {
     const int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return v4l2_error("camera " + path);
     auto fail = [&](const std::string& what) -> Error {
@@ -49,21 +52,24 @@ Result<std::unique_ptr<V4l2Camera>> V4l2Camera::open(const std::string& path, in
         }
     }
     const int pixel_stride = fmt.fmt.pix.pixelformat == V4L2_PIX_FMT_YUYV ? 2 : 1;
-    std::unique_ptr<V4l2Camera> cam(new V4l2Camera(fd, static_cast<int>(fmt.fmt.pix.width),
-                                                   static_cast<int>(fmt.fmt.pix.height),
-                                                   static_cast<int>(fmt.fmt.pix.bytesperline), pixel_stride));
+    std::unique_ptr<V4l2Camera> cam(new V4l2Camera(
+        fd, static_cast<int>(fmt.fmt.pix.width), static_cast<int>(fmt.fmt.pix.height),
+        static_cast<int>(fmt.fmt.pix.bytesperline), pixel_stride));
     v4l2_requestbuffers req{};
     req.count = 4;
     req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     req.memory = V4L2_MEMORY_MMAP;
-    if (xioctl(fd, VIDIOC_REQBUFS, &req) != 0 || req.count < 2) return v4l2_error("camera " + path + ": buffers");
+    if (xioctl(fd, VIDIOC_REQBUFS, &req) != 0 || req.count < 2)
+        return v4l2_error("camera " + path + ": buffers");
     for (__u32 i = 0; i < req.count; ++i) {
         v4l2_buffer buf{};
         buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
         buf.memory = V4L2_MEMORY_MMAP;
         buf.index = i;
-        if (xioctl(fd, VIDIOC_QUERYBUF, &buf) != 0) return v4l2_error("camera " + path + ": query buffer");
-        void* start = ::mmap(nullptr, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, buf.m.offset);
+        if (xioctl(fd, VIDIOC_QUERYBUF, &buf) != 0)
+            return v4l2_error("camera " + path + ": query buffer");
+        void* start =
+            ::mmap(nullptr, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, buf.m.offset);
         if (start == MAP_FAILED) return v4l2_error("camera " + path + ": mmap");
         cam->buffers_.push_back({start, buf.length});
     }
@@ -114,8 +120,8 @@ void V4l2Camera::capture_loop() {
         }
         // The driver keeps filling the other buffers while we decode this one; when
         // decoding is slower than the camera, frames are dropped there, not queued.
-        const GreyFrame frame{static_cast<const std::uint8_t*>(buffers_[buf.index].start), width_, height_, stride_,
-                              pixel_stride_};
+        const GreyFrame frame{static_cast<const std::uint8_t*>(buffers_[buf.index].start), width_,
+                              height_, stride_, pixel_stride_};
         on_frame_(frame);
         xioctl(fd_, VIDIOC_QBUF, &buf);
     }

@@ -32,25 +32,33 @@ char hid_usage_to_char(std::uint8_t usage, bool shift) {
         return pad[usage - 0x59];
     }
     switch (usage) {
-        case 0x54: return '/';
-        case 0x55: return '*';
-        case 0x56: return '-';
-        case 0x57: return '+';
-        case 0x63: return '.';
-        default: return 0;
+        case 0x54:
+            return '/';
+        case 0x55:
+            return '*';
+        case 0x56:
+            return '-';
+        case 0x57:
+            return '+';
+        case 0x63:
+            return '.';
+        default:
+            return 0;
     }
 }
 
 std::optional<std::string> WedgeDecoder::feed(std::span<const std::uint8_t> report, TimePoint at) {
     if (report.size() < 3) return std::nullopt;
     const auto keys = report.subspan(2, std::min<std::size_t>(6, report.size() - 2));
-    if (std::ranges::any_of(keys, [](std::uint8_t k) { return k == kErrorRollOver; })) return std::nullopt;
+    if (std::ranges::any_of(keys, [](std::uint8_t k) { return k == kErrorRollOver; }))
+        return std::nullopt;
     const bool shift = (report[0] & kShiftMask) != 0;
 
     std::optional<std::string> completed;
     for (const std::uint8_t key : keys) {
         if (key == 0) continue;
-        if (std::ranges::find(held_, key) != std::end(held_)) continue;  // still held, not a new press
+        if (std::ranges::find(held_, key) != std::end(held_))
+            continue;  // still held, not a new press
         expire(at);
         last_key_ = at;
         if (key == kEnter || key == kKeypadEnter || (key == kTab && config_.tab_terminates)) {

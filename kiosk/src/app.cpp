@@ -26,7 +26,9 @@ AppImpl::~AppImpl() {
     if (sdl_ready) SDL_Quit();
 }
 
-std::chrono::steady_clock::time_point AppImpl::now() const { return steady_now() + idle_offset; }
+std::chrono::steady_clock::time_point AppImpl::now() const {
+    return steady_now() + idle_offset;
+}
 
 Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
     // The settings first: a missing store code is one clear line, before any window opens.
@@ -46,11 +48,21 @@ Result<std::unique_ptr<App>> App::create(const AppOptions& options) {
 
 App::~App() = default;
 
-devices::ScanQueue& App::scans() { return impl_->scans; }
+devices::ScanQueue& App::scans() {
+    return impl_->scans;
+}
 
-std::string App::screen_name() const { return to_string(impl_->controller->state().screen); }
-std::uint64_t App::frames_presented() const { return impl_->frames; }
-bool App::quit_requested() const { return impl_->quit || impl_->controller->quit_requested(); }
-void App::on_present(std::function<void(const std::string&)> hook) { impl_->present_hook = std::move(hook); }
+std::string App::screen_name() const {
+    return to_string(impl_->controller->state().screen);
+}
+std::uint64_t App::frames_presented() const {
+    return impl_->frames;
+}
+bool App::quit_requested() const {
+    return impl_->quit || impl_->controller->quit_requested();
+}
+void App::on_present(std::function<void(const std::string&)> hook) {
+    impl_->present_hook = std::move(hook);
+}
 
 }  // namespace loyalty::kiosk

@@ -10,26 +10,30 @@ namespace {
 bool is_code(const std::string& s) {
     if (s.empty() || s.size() > 32) return false;
     for (char c : s)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
             return false;
     return true;
 }
 
 Result<void> check_code(const char* what, const std::string& value) {
     if (value.empty())
-        return make_error(Errc::invalid_argument, std::string("no ") + what + " code: give --" + what + " CODE, or " +
-                                                      what + " = \"CODE\" in the --config file");
+        return make_error(Errc::invalid_argument, std::string("no ") + what + " code: give --" +
+                                                      what + " CODE, or " + what +
+                                                      " = \"CODE\" in the --config file");
     if (!is_code(value))
-        return make_error(Errc::invalid_argument, std::string(what) + " code '" + value +
-                                                      "' is not valid: 1 to 32 letters, digits, '_' or '-'");
+        return make_error(Errc::invalid_argument,
+                          std::string(what) + " code '" + value +
+                              "' is not valid: 1 to 32 letters, digits, '_' or '-'");
     return {};
 }
 
 }  // namespace
 
 Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
-    for (const auto& [what, value] : {std::pair{"program", &options.program}, std::pair{"store", &options.store},
-                                      std::pair{"terminal", &options.terminal}})
+    for (const auto& [what, value] :
+         {std::pair{"program", &options.program}, std::pair{"store", &options.store},
+          std::pair{"terminal", &options.terminal}})
         if (auto ok = check_code(what, *value); !ok) return ok.error();
     KioskConfig config;
     config.program = options.program;
@@ -37,8 +41,10 @@ Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
     config.manager_id = options.manager_id;
     for (const auto& k : options.trusted_keys) {
         const auto colon = k.find(':');
-        if (colon == std::string::npos) return make_error(Errc::invalid_argument, "trusted key is key_id:hex, got " + k);
-        if (auto added = config.trusted_keys.add_hex(k.substr(0, colon), k.substr(colon + 1)); !added)
+        if (colon == std::string::npos)
+            return make_error(Errc::invalid_argument, "trusted key is key_id:hex, got " + k);
+        if (auto added = config.trusted_keys.add_hex(k.substr(0, colon), k.substr(colon + 1));
+            !added)
             return added.error();
     }
     if (options.demo) config.trusted_keys.add(demo_signing_key());

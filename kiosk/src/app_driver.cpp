@@ -19,7 +19,8 @@ void App::settle() {
         const bool changed = a.drain_inputs();
         a.render(nullptr);
         a.render(nullptr);  // a tap's effects land in the frame after it
-        if (!changed && !a.controller->state().busy && !a.scans_pending() && !a.atlas.dirty()) break;
+        if (!changed && !a.controller->state().busy && !a.scans_pending() && !a.atlas.dirty())
+            break;
     }
 }
 

@@ -60,7 +60,8 @@ void AppImpl::render(std::vector<unsigned char>* capture, int* cw, int* ch) {
         draw(static_cast<float>(w), static_cast<float>(h));
         ImGui::Render();
         if (!atlas.dirty()) break;
-        // A character was missing: this frame showed '?', so draw it again instead of presenting it.
+        // A character was missing: this frame showed '?', so draw it again instead of presenting
+        // it.
     }
     pressed_latch = false;
     SDL_SetRenderDrawColor(renderer, 24, 32, 48, 255);
@@ -89,23 +90,28 @@ void AppImpl::draw(float w, float h) {
     ImGui::SetNextWindowSize(ImVec2(w, h));
     // No window backgrounds: the renderer clears the frame and fills the demo panel as
     // plain rectangles, far cheaper than blended full-screen triangles in software.
-    const auto fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                       ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBringToFrontOnFocus |
-                       ImGuiWindowFlags_NoBackground;
+    const auto fixed = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse |
+                       ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
     ImGui::Begin("kiosk", nullptr, fixed);
     ImGui::PushFont(atlas.body);
     const bool portrait = h >= w;
     float main_w = w, main_h = h;
     if (demo) {
-        if (portrait) main_h = std::floor(h * 0.77f);
-        else main_w = std::floor(w * 0.72f);
+        if (portrait)
+            main_h = std::floor(h * 0.77f);
+        else
+            main_w = std::floor(w * 0.72f);
     }
     const float pad = 48 * u;
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(pad, pad));
-    ImGui::BeginChild("main", ImVec2(main_w, main_h), false, fixed | ImGuiWindowFlags_AlwaysUseWindowPadding);
-    ScreenContext context{ui, *controller, main_w - 2 * pad, main_h - 2 * pad,
-                          options.animate ? std::fmod(std::chrono::duration<float>(steady_now() - started).count() / 3.0f, 1.0f)
-                                          : 0.25f};
+    ImGui::BeginChild("main", ImVec2(main_w, main_h), false,
+                      fixed | ImGuiWindowFlags_AlwaysUseWindowPadding);
+    ScreenContext context{
+        ui, *controller, main_w - 2 * pad, main_h - 2 * pad,
+        options.animate
+            ? std::fmod(std::chrono::duration<float>(steady_now() - started).count() / 3.0f, 1.0f)
+            : 0.25f};
     draw_top_bar(context);
     ImGui::Dummy(ImVec2(1, 12 * u));
     draw_screen(context);
@@ -114,10 +120,12 @@ void AppImpl::draw(float w, float h) {
         if (!portrait) ImGui::SameLine(0, 0);
         const float dw = portrait ? w : w - main_w;
         const float dh = portrait ? h - main_h : h;
-        panel_rect = SDL_Rect{static_cast<int>(portrait ? 0 : main_w), static_cast<int>(portrait ? main_h : 0),
-                              static_cast<int>(dw), static_cast<int>(dh)};
+        panel_rect = SDL_Rect{static_cast<int>(portrait ? 0 : main_w),
+                              static_cast<int>(portrait ? main_h : 0), static_cast<int>(dw),
+                              static_cast<int>(dh)};
         ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(28 * u, 20 * u));
-        ImGui::BeginChild("demo", ImVec2(dw, dh), false, fixed | ImGuiWindowFlags_AlwaysUseWindowPadding);
+        ImGui::BeginChild("demo", ImVec2(dw, dh), false,
+                          fixed | ImGuiWindowFlags_AlwaysUseWindowPadding);
         draw_demo_panel(dw - 56 * u, portrait);
         ImGui::EndChild();
         ImGui::PopStyleVar();

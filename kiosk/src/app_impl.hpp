@@ -7,8 +7,8 @@
 #include <SDL.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,17 +17,19 @@
 #include <vector>
 
 #include "demo_reader.hpp"
-#include "loyalty/devices/device_manager.hpp"
 #include "glyph_atlas.hpp"
 #include "i18n.hpp"
 #include "kiosk_controller.hpp"
+#include "loyalty/devices/device_manager.hpp"
 #include "loyalty/kiosk/app.hpp"
 #include "screens.hpp"
 #include "ui_kit.hpp"
 
 namespace loyalty::kiosk {
 
-inline std::chrono::steady_clock::time_point steady_now() { return std::chrono::steady_clock::now(); }
+inline std::chrono::steady_clock::time_point steady_now() {
+    return std::chrono::steady_clock::now();
+}
 
 struct AppImpl {
     ~AppImpl();
@@ -87,6 +89,7 @@ Result<void> open_display(AppImpl& a);
 // The controller and its engine worker, the demo reader, the printer, the devices, the scan pump.
 void start_kiosk(AppImpl& a, KioskConfig config);
 
-Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba, int w, int h);
+Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba,
+                       int w, int h);
 
 }  // namespace loyalty::kiosk

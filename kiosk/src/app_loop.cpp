@@ -76,10 +76,12 @@ bool AppImpl::handle_event(const SDL_Event& e) {
                 if (!options.locked) quit = true;
                 return true;
             }
-            return e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e.window.event == SDL_WINDOWEVENT_EXPOSED;
+            return e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+                   e.window.event == SDL_WINDOWEVENT_EXPOSED;
         case SDL_KEYDOWN:
             controller->touched(now());
-            // Alt+F4 reaches the app itself when the keyboard is grabbed: a close request like any other.
+            // Alt+F4 reaches the app itself when the keyboard is grabbed: a close request like any
+            // other.
             if (e.key.keysym.sym == SDLK_F4 && (e.key.keysym.mod & KMOD_ALT) != 0) {
                 if (!options.locked) quit = true;
                 return false;
@@ -134,7 +136,9 @@ bool App::step(std::chrono::milliseconds max_wait) {
     }
     dirty |= a.drain_inputs();
     if (a.controller->quit_requested()) a.quit = true;
-    if (a.animating() && steady_now() - a.last_frame_at >= std::chrono::milliseconds{kAnimationFrameMs - 10}) dirty = true;
+    if (a.animating() &&
+        steady_now() - a.last_frame_at >= std::chrono::milliseconds{kAnimationFrameMs - 10})
+        dirty = true;
     if (!dirty) return false;
     a.needs_frame = false;
     a.render(nullptr);

@@ -7,7 +7,8 @@
 
 namespace loyalty::kiosk {
 
-Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba, int w, int h) {
+Result<void> write_png(const std::filesystem::path& path, const std::vector<unsigned char>& rgba,
+                       int w, int h) {
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     if (rgba.empty() || stbi_write_png(path.c_str(), w, h, 4, rgba.data(), w * 4) == 0)
@@ -32,37 +33,61 @@ std::string App::state_json() const {
     if (s.member) {
         const auto& m = *s.member;
         json coupons = json::array();
-        for (const auto& c : m.coupons) coupons.push_back({{"code", c.code}, {"title", c.title}, {"expires", c.expires}});
-        j["member"] = {{"id", m.id},          {"uid", m.uid},           {"name", m.masked_name},
-                       {"phone", m.masked_phone}, {"tier", m.tier_code}, {"available", m.available},
-                       {"pending", m.pending}, {"expiring_30d", m.expiring_30d}, {"coupons", coupons}};
+        for (const auto& c : m.coupons)
+            coupons.push_back({{"code", c.code}, {"title", c.title}, {"expires", c.expires}});
+        j["member"] = {{"id", m.id},
+                       {"uid", m.uid},
+                       {"name", m.masked_name},
+                       {"phone", m.masked_phone},
+                       {"tier", m.tier_code},
+                       {"available", m.available},
+                       {"pending", m.pending},
+                       {"expiring_30d", m.expiring_30d},
+                       {"coupons", coupons}};
     } else {
         j["member"] = nullptr;
     }
     j["kiosk_messages"] = s.kiosk_messages;
     j["rating"] = s.rating;
     j["rating_points"] = s.rating_points;
-    if (s.last_coupon) j["coupon"] = {{"code", s.last_coupon->code}, {"title", s.last_coupon->title}};
+    if (s.last_coupon)
+        j["coupon"] = {{"code", s.last_coupon->code}, {"title", s.last_coupon->title}};
     if (s.pending_card_uid) j["pending_card"] = *s.pending_card_uid;
     if (!s.new_card_number.empty()) j["new_card"] = s.new_card_number;
     j["rewards"] = json::array();
-    for (const auto& r : s.rewards) j["rewards"].push_back({{"code", r.code}, {"cost", r.cost}, {"affordable", r.affordable}});
+    for (const auto& r : s.rewards)
+        j["rewards"].push_back({{"code", r.code}, {"cost", r.cost}, {"affordable", r.affordable}});
     if (s.report) {
         const auto& r = *s.report;
-        j["report"] = {{"day", r.day},           {"sales", r.sales},         {"member_sales", r.member_sales},
-                       {"issued", r.issued},     {"redeemed", r.redeemed},   {"liability", r.liability},
-                       {"enrollments", r.enrollments}, {"ratings", r.ratings}, {"average_rating", r.average_rating},
+        j["report"] = {{"day", r.day},
+                       {"sales", r.sales},
+                       {"member_sales", r.member_sales},
+                       {"issued", r.issued},
+                       {"redeemed", r.redeemed},
+                       {"liability", r.liability},
+                       {"enrollments", r.enrollments},
+                       {"ratings", r.ratings},
+                       {"average_rating", r.average_rating},
                        {"exported_to", r.exported_to}};
     }
     if (s.health) {
         const auto& h2 = *s.health;
-        j["health"] = {{"outbox_backlog", h2.outbox_backlog}, {"oldest_pending", h2.oldest_pending}, {"last_hub_contact", h2.last_hub_contact},
-                       {"db_bytes", h2.db_bytes},             {"last_backup", h2.last_backup},
-                       {"integrity", h2.integrity},           {"devices", h2.devices.size()}};
+        j["health"] = {{"outbox_backlog", h2.outbox_backlog},
+                       {"oldest_pending", h2.oldest_pending},
+                       {"last_hub_contact", h2.last_hub_contact},
+                       {"db_bytes", h2.db_bytes},
+                       {"last_backup", h2.last_backup},
+                       {"integrity", h2.integrity},
+                       {"devices", h2.devices.size()}};
     }
     j["widgets"] = json::array();
     for (const auto& wr : a.ui.widgets())
-        j["widgets"].push_back({{"id", wr.id}, {"text", wr.text}, {"x", wr.x}, {"y", wr.y}, {"w", wr.w}, {"h", wr.h},
+        j["widgets"].push_back({{"id", wr.id},
+                                {"text", wr.text},
+                                {"x", wr.x},
+                                {"y", wr.y},
+                                {"w", wr.w},
+                                {"h", wr.h},
                                 {"interactive", wr.interactive}});
     j["glyphs"] = a.atlas.glyph_count();
     j["atlas"] = {a.atlas.atlas_width(), a.atlas.atlas_height()};

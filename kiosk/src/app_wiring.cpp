@@ -10,21 +10,26 @@ namespace loyalty::kiosk {
 
 void start_kiosk(AppImpl& a, KioskConfig config) {
     const auto& options = a.options;
-    a.controller = std::make_unique<KioskController>(std::move(config), options.db, [&a] { a.wake(); },
-                                                     std::chrono::seconds{options.idle_seconds});
+    a.controller = std::make_unique<KioskController>(
+        std::move(config), options.db, [&a] { a.wake(); },
+        std::chrono::seconds{options.idle_seconds});
     a.controller->state().lang = options.lang;
     if (options.demo) {
         a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
         a.demo->set_up();
     }
     auto printer_path = options.printer;
-    if (printer_path.empty() && options.demo) printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
-    if (printer_path == "usb") a.controller->set_printer(std::make_shared<devices::UsbPrinter>());
-    else if (!printer_path.empty()) a.controller->set_printer(std::make_shared<devices::PathPrinter>(printer_path));
+    if (printer_path.empty() && options.demo)
+        printer_path = (options.db.parent_path() / "receipt-printer.bin").string();
+    if (printer_path == "usb")
+        a.controller->set_printer(std::make_shared<devices::UsbPrinter>());
+    else if (!printer_path.empty())
+        a.controller->set_printer(std::make_shared<devices::PathPrinter>(printer_path));
     if (options.devices) {
         // Real readers push into the same queue as the demo reader; a kiosk without any still runs.
-        auto manager = devices::DeviceManager::start(devices::default_device_profiles(), a.scans,
-                                                     [](const std::string& line) { SDL_Log("devices: %s", line.c_str()); });
+        auto manager = devices::DeviceManager::start(
+            devices::default_device_profiles(), a.scans,
+            [](const std::string& line) { SDL_Log("devices: %s", line.c_str()); });
         if (manager) {
             a.device_manager = std::move(manager.value());
             a.controller->set_attached_devices([&a] { return a.device_manager->attached(); });

@@ -11,7 +11,8 @@ namespace loyalty::kiosk {
 
 namespace {
 
-Result<std::filesystem::path> write_atomically(const std::filesystem::path& path, const std::string& content) {
+Result<std::filesystem::path> write_atomically(const std::filesystem::path& path,
+                                               const std::string& content) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     const auto tmp = path.string() + ".partial";
@@ -29,11 +30,20 @@ std::string html_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -47,7 +57,8 @@ std::string rating(const ClosingReport& r) {
 
 }  // namespace
 
-Result<std::filesystem::path> export_closing_csv(const ClosingReport& r, const std::filesystem::path& dir) {
+Result<std::filesystem::path> export_closing_csv(const ClosingReport& r,
+                                                 const std::filesystem::path& dir) {
     std::ostringstream out;
     out << "figure,value\n"
         << "day," << r.day << "\n"
@@ -66,15 +77,20 @@ Result<std::filesystem::path> export_closing_csv(const ClosingReport& r, const s
     return write_atomically(dir / ("closing-" + r.day + ".csv"), out.str());
 }
 
-Result<std::filesystem::path> export_closing_html(const ClosingReport& r, const std::filesystem::path& dir) {
+Result<std::filesystem::path> export_closing_html(const ClosingReport& r,
+                                                  const std::filesystem::path& dir) {
     std::ostringstream out;
-    out << "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Closing " << r.day
-        << "</title>\n<style>body{font-family:sans-serif;margin:2em}td{padding:.2em 1em}td+td{text-align:right}"
-           "</style></head><body>\n<h1>日结报表 Closing report " << r.day << "</h1>\n<table>\n";
+    out << "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Closing "
+        << r.day
+        << "</title>\n<style>body{font-family:sans-serif;margin:2em}td{padding:.2em "
+           "1em}td+td{text-align:right}"
+           "</style></head><body>\n<h1>日结报表 Closing report "
+        << r.day << "</h1>\n<table>\n";
     auto row = [&](const char* label, const std::string& value) {
         out << "<tr><td>" << label << "</td><td>" << html_escape(value) << "</td></tr>\n";
     };
-    row("会员销售额 Member sales", format_money(r.member_sales_net) + " (" + std::to_string(r.member_sales) + ")");
+    row("会员销售额 Member sales",
+        format_money(r.member_sales_net) + " (" + std::to_string(r.member_sales) + ")");
     row("全部销售额 All sales", format_money(r.sales_net) + " (" + std::to_string(r.sales) + ")");
     row("发放积分 Points issued", std::to_string(r.issued));
     row("兑换积分 Points redeemed", std::to_string(r.redeemed));
@@ -87,21 +103,25 @@ Result<std::filesystem::path> export_closing_html(const ClosingReport& r, const 
     std::int64_t most = 1;
     for (const auto& t : r.tiers) most = std::max(most, t.members);
     const int bar_h = 28, label_w = 220, chart_w = 420;
-    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + chart_w + 80 << "\" height=\""
-        << static_cast<int>(r.tiers.size()) * (bar_h + 10) << "\">\n";
+    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + chart_w + 80
+        << "\" height=\"" << static_cast<int>(r.tiers.size()) * (bar_h + 10) << "\">\n";
     int y = 0;
     for (const auto& t : r.tiers) {
-        const auto w = static_cast<int>(static_cast<double>(chart_w) * static_cast<double>(t.members) / static_cast<double>(most));
-        out << "<text x=\"0\" y=\"" << y + 20 << "\">" << html_escape(t.name) << "</text><rect class=\"bar\" x=\"" << label_w
-            << "\" y=\"" << y << "\" width=\"" << std::max(2, w) << "\" height=\"" << bar_h << "\" fill=\"#d6aa46\"/><text x=\""
-            << label_w + std::max(2, w) + 8 << "\" y=\"" << y + 20 << "\">" << t.members << "</text>\n";
+        const auto w = static_cast<int>(static_cast<double>(chart_w) *
+                                        static_cast<double>(t.members) / static_cast<double>(most));
+        out << "<text x=\"0\" y=\"" << y + 20 << "\">" << html_escape(t.name)
+            << "</text><rect class=\"bar\" x=\"" << label_w << "\" y=\"" << y << "\" width=\""
+            << std::max(2, w) << "\" height=\"" << bar_h << "\" fill=\"#d6aa46\"/><text x=\""
+            << label_w + std::max(2, w) + 8 << "\" y=\"" << y + 20 << "\">" << t.members
+            << "</text>\n";
         y += bar_h + 10;
     }
     out << "</svg>\n";
     if (!r.top.empty()) {
         out << "<h2>今日消费最多的会员 Top members today</h2>\n<table>\n";
         for (const auto& t : r.top)
-            out << "<tr><td>" << html_escape(t.masked_name) << "</td><td>" << format_money(t.spend) << "</td></tr>\n";
+            out << "<tr><td>" << html_escape(t.masked_name) << "</td><td>" << format_money(t.spend)
+                << "</td></tr>\n";
         out << "</table>\n";
     }
     out << "</body></html>\n";

@@ -11,8 +11,8 @@ namespace loyalty::kiosk {
 void AppImpl::draw_demo_panel(float width, bool portrait) {
     const float u = ui.unit();
     const auto members = demo->members();
-    ui.text(ui.tr("demo.title") + "  " + ui.trf("demo.pins", {kDemoMemberPin, kDemoManagerPin}), atlas.small,
-            colors::muted, width);
+    ui.text(ui.tr("demo.title") + "  " + ui.trf("demo.pins", {kDemoMemberPin, kDemoManagerPin}),
+            atlas.small, colors::muted, width);
     struct Item {
         std::string id, label;
         std::function<void()> act;
@@ -20,15 +20,18 @@ void AppImpl::draw_demo_panel(float width, bool portrait) {
     std::vector<Item> items;
     const std::size_t shown = std::min<std::size_t>(members.size(), 3);
     for (std::size_t i = 0; i < shown; ++i)
-        items.push_back({"demo.card." + std::to_string(i), ui.trf("demo.tap", {members[i].masked_name}),
+        items.push_back({"demo.card." + std::to_string(i),
+                         ui.trf("demo.tap", {members[i].masked_name}),
                          [this, i] { demo->tap_card(i); }});
     for (std::size_t i = 0; i < shown; ++i)
-        items.push_back({"demo.qr." + std::to_string(i), ui.trf("demo.qr", {members[i].masked_name}),
+        items.push_back({"demo.qr." + std::to_string(i),
+                         ui.trf("demo.qr", {members[i].masked_name}),
                          [this, i] { demo->show_member_code(i); }});
     items.push_back({"demo.unknown", ui.tr("demo.unknown"), [this] { demo->tap_unknown_card(); }});
     items.push_back({"demo.receipt", ui.tr("demo.receipt"), [this] { demo->show_new_receipt(); }});
     items.push_back({"demo.replay", ui.tr("demo.replay"), [this] { demo->replay_last_code(); }});
-    items.push_back({"demo.expired", ui.tr("demo.expired"), [this] { demo->show_member_code(0, 600); }});
+    items.push_back(
+        {"demo.expired", ui.tr("demo.expired"), [this] { demo->show_member_code(0, 600); }});
     items.push_back({"demo.garbled", ui.tr("demo.garbled"), [this] { demo->show_garbled_code(); }});
     const int columns = portrait ? 3 : 2;
     const float gap = 16 * u;
@@ -50,19 +53,44 @@ bool AppImpl::demo_key(SDL_Keycode key) {
     }
     if (!demo) return false;
     switch (key) {
-        case SDLK_1: demo->tap_card(0); break;
-        case SDLK_2: demo->tap_card(1); break;
-        case SDLK_3: demo->tap_card(2); break;
-        case SDLK_q: demo->show_member_code(0); break;
-        case SDLK_w: demo->show_member_code(1); break;
-        case SDLK_e: demo->show_member_code(2); break;
-        case SDLK_u: demo->tap_unknown_card(); break;
-        case SDLK_r: demo->show_new_receipt(); break;
-        case SDLK_p: demo->replay_last_code(); break;
-        case SDLK_x: demo->show_member_code(0, 600); break;
-        case SDLK_g: demo->show_garbled_code(); break;
-        case SDLK_l: controller->toggle_language(); break;
-        default: return false;
+        case SDLK_1:
+            demo->tap_card(0);
+            break;
+        case SDLK_2:
+            demo->tap_card(1);
+            break;
+        case SDLK_3:
+            demo->tap_card(2);
+            break;
+        case SDLK_q:
+            demo->show_member_code(0);
+            break;
+        case SDLK_w:
+            demo->show_member_code(1);
+            break;
+        case SDLK_e:
+            demo->show_member_code(2);
+            break;
+        case SDLK_u:
+            demo->tap_unknown_card();
+            break;
+        case SDLK_r:
+            demo->show_new_receipt();
+            break;
+        case SDLK_p:
+            demo->replay_last_code();
+            break;
+        case SDLK_x:
+            demo->show_member_code(0, 600);
+            break;
+        case SDLK_g:
+            demo->show_garbled_code();
+            break;
+        case SDLK_l:
+            controller->toggle_language();
+            break;
+        default:
+            return false;
     }
     return true;
 }

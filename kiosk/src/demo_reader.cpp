@@ -9,7 +9,8 @@ namespace loyalty::kiosk {
 
 SigningKey demo_signing_key() {
     // A published test key: demo codes prove the flow, not a secret.
-    auto key = signing_key_from_seed_hex("demo-1", "6b696f736b2d64656d6f2d6b65792d6e6f742d612d7365637265742d2d2d2d21");
+    auto key = signing_key_from_seed_hex(
+        "demo-1", "6b696f736b2d64656d6f2d6b65792d6e6f742d612d7365637265742d2d2d2d21");
     return key ? *key : generate_signing_key("demo-1");
 }
 
@@ -34,11 +35,13 @@ void DemoReader::set_up() {
             if (!e.members().identify(program, IdentityKind::card_uid, d.card_uid))
                 (void)link_card(e, program, m->id, d.card_uid);
             if (!m->has_pin) (void)e.members().set_pin(m->id, kDemoMemberPin);
-            if (auto phone = e.members().phone_of(m->id)) d.phone = phone->rfind("+86", 0) == 0 ? phone->substr(3) : *phone;
+            if (auto phone = e.members().phone_of(m->id))
+                d.phone = phone->rfind("+86", 0) == 0 ? phone->substr(3) : *phone;
             found.push_back(std::move(d));
         }
         if (!e.staff().find(kiosk_.config().manager_id))
-            (void)e.staff().set_pin(kiosk_.config().manager_id, "Demo manager", StaffRole::manager, kDemoManagerPin, "demo");
+            (void)e.staff().set_pin(kiosk_.config().manager_id, "Demo manager", StaffRole::manager,
+                                    kDemoManagerPin, "demo");
         std::lock_guard lock(mutex_);
         members_ = std::move(found);
     });
@@ -62,10 +65,11 @@ void DemoReader::show_member_code(std::size_t i, int age_seconds) {
     auto all = members();
     if (i >= all.size()) return;
     static std::mt19937_64 rng{std::random_device{}()};
-    MemberCode code{kiosk_.config().program, all[i].uid,
-                    std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
-                        std::chrono::seconds{age_seconds},
-                    std::to_string(rng())};
+    MemberCode code{
+        kiosk_.config().program, all[i].uid,
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
+            std::chrono::seconds{age_seconds},
+        std::to_string(rng())};
     auto text = mint_member_code(code, key_);
     {
         std::lock_guard lock(mutex_);
@@ -76,12 +80,15 @@ void DemoReader::show_member_code(std::size_t i, int age_seconds) {
 
 void DemoReader::tap_unknown_card() {
     char uid[32];
-    std::snprintf(uid, sizeof uid, "04AB%06X%04X", static_cast<unsigned>(std::time(nullptr)) & 0xFFFFFF,
+    std::snprintf(uid, sizeof uid, "04AB%06X%04X",
+                  static_cast<unsigned>(std::time(nullptr)) & 0xFFFFFF,
                   static_cast<unsigned>(++unknown_cards_));
     push(devices::ScanKind::card_uid, uid);
 }
 
-void DemoReader::show_garbled_code() { push(devices::ScanKind::qr, "LM1.demo-1.bm90LWEtY29kZQ.AAAA"); }
+void DemoReader::show_garbled_code() {
+    push(devices::ScanKind::qr, "LM1.demo-1.bm90LWEtY29kZQ.AAAA");
+}
 
 void DemoReader::replay_last_code() {
     std::string code;
@@ -104,7 +111,8 @@ void DemoReader::show_new_receipt() {
                       BasketLine{"SH-3301", "shoes", 1, Money{59900}, Money{}}};
         auto committed = e.sales().commit(sale);
         if (!committed) return;
-        auto text = mint_receipt_code(ReceiptCode{program, e.origin().store, e.origin().terminal, sale.receipt, now}, key_);
+        auto text = mint_receipt_code(
+            ReceiptCode{program, e.origin().store, e.origin().terminal, sale.receipt, now}, key_);
         {
             std::lock_guard lock(mutex_);
             last_code_ = text;

@@ -27,7 +27,7 @@ constexpr const char* kDemoManagerPin = "246810";
 SigningKey demo_signing_key();
 
 class DemoReader {
-public:
+  public:
     DemoReader(devices::ScanQueue& queue, KioskController& kiosk);
 
     // On the worker: picks the first demo members, gives them a physical card
@@ -43,7 +43,7 @@ public:
     // A till sells to a shopper who was not identified and prints a signed receipt code.
     void show_new_receipt();
 
-private:
+  private:
     void push(devices::ScanKind kind, const std::string& payload);
 
     devices::ScanQueue& queue_;

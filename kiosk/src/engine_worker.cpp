@@ -77,7 +77,10 @@ void EngineWorker::run() {
             } catch (const std::exception& e) {
                 // A fault inside one intent must not take the kiosk down: show it, keep serving.
                 std::string what = e.what();
-                post_update([what](UiState& s) { s.notice = Notice{"error.internal", what, true}; s.busy = false; });
+                post_update([what](UiState& s) {
+                    s.notice = Notice{"error.internal", what, true};
+                    s.busy = false;
+                });
             }
         } else {
             post_update([](UiState& s) { s.busy = false; });

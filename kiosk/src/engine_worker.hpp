@@ -17,7 +17,7 @@
 namespace loyalty::kiosk {
 
 class EngineWorker {
-public:
+  public:
     using Task = std::function<void(Engine&)>;
     using Update = std::function<void(UiState&)>;
 
@@ -36,7 +36,7 @@ public:
     void wait_idle();
     bool engine_ok() const { return engine_ok_; }
 
-private:
+  private:
     void run();
 
     std::filesystem::path db_path_;

@@ -16,8 +16,10 @@ void fast_fill_use_renderer(SDL_Renderer* renderer);
 void fast_fill_begin_frame();  // forgets the last frame's shapes
 void fast_rect(ImDrawList* list, ImVec2 min, ImVec2 max, ImU32 color, float rounding = 0);
 // A disc, or a ring when inner_radius > 0.
-void fast_circle(ImDrawList* list, ImVec2 centre, float radius, ImU32 color, float inner_radius = 0);
+void fast_circle(ImDrawList* list, ImVec2 centre, float radius, ImU32 color,
+                 float inner_radius = 0);
 // A square of n x n modules (1 = dark), on white with a quiet zone, `side` pixels wide.
-void fast_modules(ImDrawList* list, ImVec2 min, float side, const std::vector<std::uint8_t>& modules, int n);
+void fast_modules(ImDrawList* list, ImVec2 min, float side,
+                  const std::vector<std::uint8_t>& modules, int n);
 
 }  // namespace loyalty::kiosk

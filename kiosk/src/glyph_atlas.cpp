@@ -11,7 +11,11 @@ namespace {
 // Decodes one UTF-8 sequence; malformed bytes become U+FFFD and advance by one.
 std::uint32_t next_codepoint(std::string_view s, std::size_t& i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xE  ? 2
+                : (c >> 3) == 0x1E ? 3
+                                   : -1;
     if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size() + (extra == 0 ? 1 : 0)) {
         ++i;
         return 0xFFFD;
@@ -36,12 +40,14 @@ bool GlyphAtlas::load_font_file(const std::filesystem::path& path) {
     if (!in) return false;
     font_data_.resize(static_cast<std::size_t>(in.tellg()));
     in.seekg(0);
-    in.read(reinterpret_cast<char*>(font_data_.data()), static_cast<std::streamsize>(font_data_.size()));
+    in.read(reinterpret_cast<char*>(font_data_.data()),
+            static_cast<std::streamsize>(font_data_.size()));
     if (!in) return false;
     // Digits and the symbols of figures in every size; printable ASCII in all but the title.
     for (int slot = 0; slot < kSizes; ++slot) {
         add("0123456789 ,.-+:*%/()<>_?", slot);
-        for (unsigned c : {0x00B7u, 0x2022u, 0x00A5u, 0xFFFDu}) codepoints_[slot].insert(static_cast<ImWchar>(c));
+        for (unsigned c : {0x00B7u, 0x2022u, 0x00A5u, 0xFFFDu})
+            codepoints_[slot].insert(static_cast<ImWchar>(c));
         if (slot == 3) continue;
         for (unsigned c = 0x20; c < 0x7F; ++c) codepoints_[slot].insert(static_cast<ImWchar>(c));
     }
@@ -74,7 +80,9 @@ bool GlyphAtlas::add(std::string_view utf8, int slot) {
     return added;
 }
 
-bool GlyphAtlas::require(std::string_view utf8, const ImFont* font) { return add(utf8, slot_of(font)); }
+bool GlyphAtlas::require(std::string_view utf8, const ImFont* font) {
+    return add(utf8, slot_of(font));
+}
 
 void GlyphAtlas::seed(std::string_view utf8) {
     for (int slot = 0; slot < 3; ++slot) add(utf8, slot);
@@ -96,8 +104,8 @@ void GlyphAtlas::rebuild() {
     config.OversampleV = 1;
     config.PixelSnapH = true;
     auto make = [&](float px, int slot) {
-        return fonts.AddFontFromMemoryTTF(font_data_.data(), static_cast<int>(font_data_.size()), px, &config,
-                                          ranges_[slot].Data);
+        return fonts.AddFontFromMemoryTTF(font_data_.data(), static_cast<int>(font_data_.size()),
+                                          px, &config, ranges_[slot].Data);
     };
     body = make(38.0f * unit_, 1);  // first: ImGui's default font
     small = make(28.0f * unit_, 0);
@@ -106,10 +114,16 @@ void GlyphAtlas::rebuild() {
     fonts.Build();
     dirty_ = false;
     ++builds_;
-    last_build_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    last_build_ms_ =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
 }
 
-int GlyphAtlas::atlas_width() const { return ImGui::GetIO().Fonts->TexWidth; }
-int GlyphAtlas::atlas_height() const { return ImGui::GetIO().Fonts->TexHeight; }
+int GlyphAtlas::atlas_width() const {
+    return ImGui::GetIO().Fonts->TexWidth;
+}
+int GlyphAtlas::atlas_height() const {
+    return ImGui::GetIO().Fonts->TexHeight;
+}
 
 }  // namespace loyalty::kiosk

@@ -3,18 +3,18 @@
 // plus whatever names, rewards and tiers appear on screen. Rasterising the full
 // Chinese range costs seconds and a gigabyte; this set costs milliseconds. When
 // text with a new character is drawn, the atlas is rebuilt between frames.
+#include <imgui.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <set>
 #include <string_view>
 #include <vector>
 
-#include <imgui.h>
-
 namespace loyalty::kiosk {
 
 class GlyphAtlas {
-public:
+  public:
     bool load_font_file(const std::filesystem::path& path);
     // Sizes in pixels follow the window (portrait and landscape, any resolution).
     void set_unit(float unit);
@@ -42,7 +42,7 @@ public:
     ImFont* large = nullptr;
     ImFont* title = nullptr;
 
-private:
+  private:
     std::vector<unsigned char> font_data_;
     static constexpr int kSizes = 4;  // small, body, large, title
     int slot_of(const ImFont* font) const;

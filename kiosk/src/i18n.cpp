@@ -6,7 +6,8 @@
 
 namespace loyalty::kiosk {
 
-Result<void> Translations::load(const std::filesystem::path& dir, const std::vector<std::string>& languages) {
+Result<void> Translations::load(const std::filesystem::path& dir,
+                                const std::vector<std::string>& languages) {
     for (const auto& lang : languages) {
         const auto path = dir / (lang + ".json");
         std::ifstream in(path);
@@ -33,7 +34,8 @@ std::string Translations::format(const std::string& lang, const std::string& key
     std::string out = get(lang, key);
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto mark = "{" + std::to_string(i) + "}";
-        for (auto at = out.find(mark); at != std::string::npos; at = out.find(mark, at + args[i].size()))
+        for (auto at = out.find(mark); at != std::string::npos;
+             at = out.find(mark, at + args[i].size()))
             out.replace(at, mark.size(), args[i]);
     }
     return out;

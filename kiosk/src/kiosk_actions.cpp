@@ -35,8 +35,10 @@ Identified from_member(Engine& engine, const std::string& program, Result<Member
         return out;
     }
     auto view = load_member_view(engine, program, member->id);
-    if (!view) out.notice = notice_for(view.error());
-    else out.member = std::move(view.value());
+    if (!view)
+        out.notice = notice_for(view.error());
+    else
+        out.member = std::move(view.value());
     return out;
 }
 
@@ -44,17 +46,27 @@ Identified from_member(Engine& engine, const std::string& program, Result<Member
 
 Notice notice_for(const Error& error) {
     switch (error.code) {
-        case Errc::not_found: return {"error.not_found", error.message, true};
-        case Errc::blocked: return {"error.blocked", error.message, true};
-        case Errc::expired: return {"error.expired", error.message, true};
-        case Errc::already_used: return {"error.already_used", error.message, true};
-        case Errc::insufficient_points: return {"error.insufficient_points", error.message, true};
-        case Errc::unauthorized: return {"error.unauthorized", error.message, true};
+        case Errc::not_found:
+            return {"error.not_found", error.message, true};
+        case Errc::blocked:
+            return {"error.blocked", error.message, true};
+        case Errc::expired:
+            return {"error.expired", error.message, true};
+        case Errc::already_used:
+            return {"error.already_used", error.message, true};
+        case Errc::insufficient_points:
+            return {"error.insufficient_points", error.message, true};
+        case Errc::unauthorized:
+            return {"error.unauthorized", error.message, true};
         case Errc::limit_exceeded:
-        case Errc::exceeds_sale: return {"error.limit_exceeded", error.message, true};
-        case Errc::conflict: return {"error.conflict", error.message, true};
-        case Errc::invalid_argument: return {"error.invalid", error.message, true};
-        default: return {"error.internal", error.message, true};
+        case Errc::exceeds_sale:
+            return {"error.limit_exceeded", error.message, true};
+        case Errc::conflict:
+            return {"error.conflict", error.message, true};
+        case Errc::invalid_argument:
+            return {"error.invalid", error.message, true};
+        default:
+            return {"error.internal", error.message, true};
     }
 }
 
@@ -89,11 +101,13 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
         }
     }
     for (const auto& c : engine.rewards().coupons_of(id, true))
-        v.coupons.push_back(CouponView{c.code, c.title, c.value, local_day(c.expires_at, p.utc_offset_minutes)});
+        v.coupons.push_back(
+            CouponView{c.code, c.title, c.value, local_day(c.expires_at, p.utc_offset_minutes)});
     return v;
 }
 
-Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan) {
+Identified identify_scan(Engine& engine, const KioskConfig& config,
+                         const devices::ScanEvent& scan) {
     auto& members = engine.members();
     const auto& text = scan.payload;
     if (scan.kind == devices::ScanKind::card_uid) {
@@ -110,21 +124,25 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
                                        config.member_code_validity_seconds);
         if (!code) {
             Identified out;
-            out.notice = code.error().code == Errc::expired ? Notice{"error.code_expired", code.error().message, true}
-                                                             : Notice{"error.code_invalid", code.error().message, true};
+            out.notice = code.error().code == Errc::expired
+                             ? Notice{"error.code_expired", code.error().message, true}
+                             : Notice{"error.code_invalid", code.error().message, true};
             return out;
         }
-        if (code->program != config.program) return Identified{{}, {}, {"error.code_invalid", "other program", true}};
+        if (code->program != config.program)
+            return Identified{{}, {}, {"error.code_invalid", "other program", true}};
         // A screenshot of someone's code must not work twice.
         if (auto once = engine.used_codes().consume_once("member_code", code->nonce); !once)
             return Identified{{}, {}, {"error.code_replayed", once.error().message, true}};
         return from_member(engine, config.program, members.get_by_uid(code->member_uid));
     }
-    if (looks_like_receipt_code(text)) return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
+    if (looks_like_receipt_code(text))
+        return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
     if (text.rfind("LM", 0) == 0 || text.rfind("LR", 0) == 0 || text.empty())
         return Identified{{}, {}, {"error.code_invalid", "unreadable code", true}};
     // A printed card barcode or magstripe carries the card number.
-    return from_member(engine, config.program, members.identify(config.program, IdentityKind::card_number, text));
+    return from_member(engine, config.program,
+                       members.identify(config.program, IdentityKind::card_number, text));
 }
 
 Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
@@ -155,14 +173,16 @@ std::vector<RewardView> load_rewards(Engine& engine, const std::string& program,
 }
 
 Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
-                                 const std::string& reward_code, const std::string& idempotency_key) {
+                                 const std::string& reward_code,
+                                 const std::string& idempotency_key) {
     auto coupon = engine.rewards().redeem(member, reward_code, idempotency_key);
     if (!coupon) return coupon.error();
     return CouponView{coupon->code, coupon->title, coupon->value,
                       local_day(coupon->expires_at, utc_offset_of(engine, program))};
 }
 
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input) {
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program,
+                               const EnrollInput& input) {
     EnrollRequest request;
     request.program = program;
     request.phone = input.phone;
@@ -180,22 +200,28 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const
     return Enrolled{std::move(view.value()), enrolled->card_number};
 }
 
-Result<void> link_card(Engine& engine, const std::string& program, MemberId member, const std::string& card_uid) {
+Result<void> link_card(Engine& engine, const std::string& program, MemberId member,
+                       const std::string& card_uid) {
     auto card = engine.cards().issue(member, CardForm::physical, "U" + card_uid, card_uid, "kiosk");
     if (!card) return card.error();
     // The shopper holds the card in front of the reader: that is the activation.
-    if (auto active = engine.cards().activate(program, card->number, "kiosk"); !active) return active.error();
+    if (auto active = engine.cards().activate(program, card->number, "kiosk"); !active)
+        return active.error();
     return {};
 }
 
-Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code) {
+Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member,
+                                 const std::string& code) {
     auto receipt = verify_receipt_code(code, config.trusted_keys);
     if (!receipt) return receipt.error();
-    if (receipt->program != config.program) return make_error(Errc::invalid_argument, "receipt of another program");
-    return engine.sales().claim(ClaimRequest{receipt->program, receipt->store, receipt->terminal, receipt->receipt, member});
+    if (receipt->program != config.program)
+        return make_error(Errc::invalid_argument, "receipt of another program");
+    return engine.sales().claim(ClaimRequest{receipt->program, receipt->store, receipt->terminal,
+                                             receipt->receipt, member});
 }
 
-Result<Points> record_rating(Engine& engine, const std::string& program, std::optional<MemberId> member, int rating) {
+Result<Points> record_rating(Engine& engine, const std::string& program,
+                             std::optional<MemberId> member, int rating) {
     auto outcome = engine.ratings().record(program, member, rating);
     if (!outcome) return outcome.error();
     return outcome->bonus_points;
@@ -203,11 +229,13 @@ Result<Points> record_rating(Engine& engine, const std::string& program, std::op
 
 std::vector<std::string> take_kiosk_messages(Engine& engine, MemberId member) {
     std::vector<std::string> out;
-    for (auto& m : engine.campaigns().kiosk_messages(member, /*mark_shown=*/true)) out.push_back(std::move(m.text));
+    for (auto& m : engine.campaigns().kiosk_messages(member, /*mark_shown=*/true))
+        out.push_back(std::move(m.text));
     return out;
 }
 
-Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin) {
+Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config,
+                                  const std::string& pin) {
     return engine.staff().require_manager(config.manager_id, pin);
 }
 
@@ -254,6 +282,8 @@ Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::
     return take_backup(engine, policy, engine.clock().now());
 }
 
-Result<std::string> check_integrity(Engine& engine) { return check_database_integrity(engine); }
+Result<std::string> check_integrity(Engine& engine) {
+    return check_database_integrity(engine);
+}
 
 }  // namespace loyalty::kiosk

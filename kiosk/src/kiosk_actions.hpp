@@ -36,7 +36,8 @@ Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const s
 Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id);
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available);
 Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
-                                 const std::string& reward_code, const std::string& idempotency_key);
+                                 const std::string& reward_code,
+                                 const std::string& idempotency_key);
 
 struct EnrollInput {
     std::string phone;
@@ -49,23 +50,30 @@ struct Enrolled {
     MemberView member;
     std::string card_number;
 };
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input);
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program,
+                               const EnrollInput& input);
 // A physical card (by its NFC UID) becomes this member's, active at once.
-Result<void> link_card(Engine& engine, const std::string& program, MemberId member, const std::string& card_uid);
+Result<void> link_card(Engine& engine, const std::string& program, MemberId member,
+                       const std::string& card_uid);
 // A receipt's signed code gives its sale's points to the member, once.
-Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member, const std::string& code);
+Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member,
+                                 const std::string& code);
 // A rating after the visit, anonymous or the member's who just pressed Done (their
 // rating campaigns fire): returns the bonus points those campaigns awarded.
-Result<Points> record_rating(Engine& engine, const std::string& program, std::optional<MemberId> member, int rating);
+Result<Points> record_rating(Engine& engine, const std::string& program,
+                             std::optional<MemberId> member, int rating);
 // The texts campaigns left for the member's next kiosk visit; they are marked
 // shown as they are taken, so the next visit does not repeat them.
 std::vector<std::string> take_kiosk_messages(Engine& engine, MemberId member);
 
-Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config, const std::string& pin);
+Result<StaffMember> manager_login(Engine& engine, const KioskConfig& config,
+                                  const std::string& pin);
 ClosingReport closing_report(Engine& engine, const std::string& program);
 // The report for head office: a CSV of the figures and an HTML page with the same chart.
-Result<std::filesystem::path> export_closing_csv(const ClosingReport& report, const std::filesystem::path& dir);
-Result<std::filesystem::path> export_closing_html(const ClosingReport& report, const std::filesystem::path& dir);
+Result<std::filesystem::path> export_closing_csv(const ClosingReport& report,
+                                                 const std::filesystem::path& dir);
+Result<std::filesystem::path> export_closing_html(const ClosingReport& report,
+                                                  const std::filesystem::path& dir);
 HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir);
 // A checked copy of the store database into dir (the nightly backup's naming and pruning).
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);

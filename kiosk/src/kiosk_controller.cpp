@@ -8,30 +8,48 @@ namespace loyalty::kiosk {
 
 const char* to_string(Screen s) {
     switch (s) {
-        case Screen::attract: return "attract";
-        case Screen::phone_entry: return "phone_entry";
-        case Screen::pin_entry: return "pin_entry";
-        case Screen::unknown_card: return "unknown_card";
-        case Screen::member_home: return "member_home";
-        case Screen::rewards: return "rewards";
-        case Screen::redeem_confirm: return "redeem_confirm";
-        case Screen::coupon: return "coupon";
-        case Screen::enroll: return "enroll";
-        case Screen::enroll_done: return "enroll_done";
-        case Screen::link_card: return "link_card";
-        case Screen::claim: return "claim";
-        case Screen::rating: return "rating";
-        case Screen::thanks: return "thanks";
-        case Screen::manager_pin: return "manager_pin";
-        case Screen::manager_closing: return "manager_closing";
-        case Screen::manager_health: return "manager_health";
-        case Screen::manager_quit_confirm: return "manager_quit_confirm";
+        case Screen::attract:
+            return "attract";
+        case Screen::phone_entry:
+            return "phone_entry";
+        case Screen::pin_entry:
+            return "pin_entry";
+        case Screen::unknown_card:
+            return "unknown_card";
+        case Screen::member_home:
+            return "member_home";
+        case Screen::rewards:
+            return "rewards";
+        case Screen::redeem_confirm:
+            return "redeem_confirm";
+        case Screen::coupon:
+            return "coupon";
+        case Screen::enroll:
+            return "enroll";
+        case Screen::enroll_done:
+            return "enroll_done";
+        case Screen::link_card:
+            return "link_card";
+        case Screen::claim:
+            return "claim";
+        case Screen::rating:
+            return "rating";
+        case Screen::thanks:
+            return "thanks";
+        case Screen::manager_pin:
+            return "manager_pin";
+        case Screen::manager_closing:
+            return "manager_closing";
+        case Screen::manager_health:
+            return "manager_health";
+        case Screen::manager_quit_confirm:
+            return "manager_quit_confirm";
     }
     return "?";
 }
 
-KioskController::KioskController(KioskConfig config, std::filesystem::path db_path, std::function<void()> wake,
-                                 std::chrono::seconds idle_timeout)
+KioskController::KioskController(KioskConfig config, std::filesystem::path db_path,
+                                 std::function<void()> wake, std::chrono::seconds idle_timeout)
     : config_(std::move(config)),
       db_path_(std::move(db_path)),
       worker_(std::make_unique<EngineWorker>(db_path_, config_.origin, std::move(wake))),
@@ -54,22 +72,23 @@ bool KioskController::apply_updates() {
 void KioskController::identified(Engine& engine, Identified result, std::uint64_t session) {
     std::vector<std::string> messages;
     if (result.member) messages = take_kiosk_messages(engine, result.member->id);
-    worker_->post_update([session, r = std::move(result), messages = std::move(messages)](UiState& s) {
-        if (s.session != session) return;
-        s.busy = false;
-        if (r.member) {
-            s.member = r.member;
-            s.kiosk_messages = messages;
-            s.notice = {};
-            s.screen = Screen::member_home;
-        } else if (r.unknown_card_uid) {
-            s.pending_card_uid = r.unknown_card_uid;
-            s.notice = {};
-            s.screen = Screen::unknown_card;
-        } else {
-            s.notice = r.notice;
-        }
-    });
+    worker_->post_update(
+        [session, r = std::move(result), messages = std::move(messages)](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (r.member) {
+                s.member = r.member;
+                s.kiosk_messages = messages;
+                s.notice = {};
+                s.screen = Screen::member_home;
+            } else if (r.unknown_card_uid) {
+                s.pending_card_uid = r.unknown_card_uid;
+                s.notice = {};
+                s.screen = Screen::unknown_card;
+            } else {
+                s.notice = r.notice;
+            }
+        });
 }
 
 void KioskController::on_scan(const devices::ScanEvent& scan) {
@@ -83,7 +102,8 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     if (state_.screen == Screen::manager_pin || state_.screen == Screen::manager_closing ||
         state_.screen == Screen::manager_health || state_.screen == Screen::manager_quit_confirm)
         return;
-    if (state_.member && state_.screen == Screen::link_card && scan.kind == devices::ScanKind::card_uid) {
+    if (state_.member && state_.screen == Screen::link_card &&
+        scan.kind == devices::ScanKind::card_uid) {
         const auto member = state_.member->id;
         post([this, session, cfg, member, uid = scan.payload](Engine& e) {
             auto linked = link_card(e, cfg->program, member, uid);
@@ -131,19 +151,24 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     // Anything else identifies a shopper: a new scan starts a new session.
     if (state_.member && state_.screen != Screen::attract) end_session();
     const auto fresh = state_.session;
-    post([this, fresh, cfg, scan](Engine& e) { identified(e, identify_scan(e, *cfg, scan), fresh); });
+    post([this, fresh, cfg, scan](Engine& e) {
+        identified(e, identify_scan(e, *cfg, scan), fresh);
+    });
 }
 
 bool KioskController::check_idle(SteadyTime now) {
-    if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty()) return false;
+    if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty())
+        return false;
     if (now - last_activity_ < timeout()) return false;
     end_session();
     return true;
 }
 
 std::chrono::milliseconds KioskController::until_idle(SteadyTime now) const {
-    const auto left = timeout() - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_activity_);
-    return std::max(std::chrono::milliseconds{0}, std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    const auto left =
+        timeout() - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_activity_);
+    return std::max(std::chrono::milliseconds{0},
+                    std::chrono::duration_cast<std::chrono::milliseconds>(left));
 }
 
 std::chrono::seconds KioskController::timeout() const {
@@ -161,10 +186,13 @@ void KioskController::go(Screen screen) {
     state_.screen = screen;
 }
 
-void KioskController::toggle_language() { state_.lang = state_.lang == "zh-CN" ? "en" : "zh-CN"; }
+void KioskController::toggle_language() {
+    state_.lang = state_.lang == "zh-CN" ? "en" : "zh-CN";
+}
 
 void KioskController::keypad_press(char digit) {
-    const std::size_t max = state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ? 12 : 15;
+    const std::size_t max =
+        state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ? 12 : 15;
     if (state_.keypad.size() < max) state_.keypad.push_back(digit);
 }
 
@@ -212,8 +240,8 @@ void KioskController::submit_enroll() {
         state_.notice = {"error.phone_invalid", "", true};
         return;
     }
-    EnrollInput input{state_.keypad, state_.birthday_month, state_.consent_privacy, state_.consent_marketing,
-                      state_.pending_card_uid};
+    EnrollInput input{state_.keypad, state_.birthday_month, state_.consent_privacy,
+                      state_.consent_marketing, state_.pending_card_uid};
     const auto session = state_.session;
     const auto* cfg = &config_;
     post([this, session, cfg, input](Engine& e) {
@@ -224,8 +252,9 @@ void KioskController::submit_enroll() {
             if (s.session != session) return;
             s.busy = false;
             if (!r) {
-                s.notice = r.error().code == Errc::conflict ? Notice{"error.phone_taken", r.error().message, true}
-                                                            : notice_for(r.error());
+                s.notice = r.error().code == Errc::conflict
+                               ? Notice{"error.phone_taken", r.error().message, true}
+                               : notice_for(r.error());
                 return;
             }
             s.member = r->member;
@@ -304,7 +333,9 @@ void KioskController::confirm_redeem() {
     });
 }
 
-void KioskController::start_link_card() { go(Screen::link_card); }
+void KioskController::start_link_card() {
+    go(Screen::link_card);
+}
 void KioskController::link_pending_card() {
     if (!state_.member || !state_.pending_card_uid) return;
     devices::ScanEvent scan{"kiosk", devices::ScanKind::card_uid, *state_.pending_card_uid, {}};
@@ -313,7 +344,9 @@ void KioskController::link_pending_card() {
     on_scan(scan);
 }
 
-void KioskController::start_claim() { go(Screen::claim); }
+void KioskController::start_claim() {
+    go(Screen::claim);
+}
 
 void KioskController::done() {
     // "Done" clears the shopper from the screen at once; only the member's id is
@@ -334,7 +367,8 @@ void KioskController::rate(int stars) {
     post([this, cfg, stars, member, session](Engine& e) {
         // One rating, anonymous or the member's (whose rating campaigns fire); the closing
         // report counts both.
-        auto bonus = record_rating(e, cfg->program, member != 0 ? std::optional<MemberId>(member) : std::nullopt, stars);
+        auto bonus = record_rating(
+            e, cfg->program, member != 0 ? std::optional<MemberId>(member) : std::nullopt, stars);
         const Points awarded = bonus ? *bonus : 0;
         worker_->post_update([session, awarded](UiState& s) {
             s.busy = false;

@@ -11,8 +11,8 @@
 #include "engine_worker.hpp"
 #include "kiosk_actions.hpp"
 #include "kiosk_state.hpp"
-#include "loyalty/devices/scan_event.hpp"
 #include "loyalty/devices/escpos.hpp"
+#include "loyalty/devices/scan_event.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 
 namespace loyalty::kiosk {
@@ -20,7 +20,7 @@ namespace loyalty::kiosk {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 class KioskController {
-public:
+  public:
     KioskController(KioskConfig config, std::filesystem::path db_path, std::function<void()> wake,
                     std::chrono::seconds idle_timeout);
 
@@ -71,14 +71,18 @@ public:
     bool quit_requested() const { return quit_requested_; }
     void set_scans_dropped(std::size_t n) { scans_dropped_ = n; }
     // The receipt printer (none: the print buttons are hidden) and the USB readers attached.
-    void set_printer(std::shared_ptr<devices::ReceiptPrinter> printer) { printer_ = std::move(printer); }
+    void set_printer(std::shared_ptr<devices::ReceiptPrinter> printer) {
+        printer_ = std::move(printer);
+    }
     bool has_printer() const { return printer_ != nullptr; }
-    void set_attached_devices(std::function<std::vector<std::string>()> attached) { attached_ = std::move(attached); }
+    void set_attached_devices(std::function<std::vector<std::string>()> attached) {
+        attached_ = std::move(attached);
+    }
     void print_coupon();
     void print_closing();
     bool manager_signed_in() const { return manager_signed_in_; }
 
-private:
+  private:
     void post(std::function<void(Engine&)> task);
     std::chrono::seconds timeout() const;
     // Called on the worker: the session is the one the request was made in.

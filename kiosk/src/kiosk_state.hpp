@@ -13,17 +13,17 @@ namespace loyalty::kiosk {
 
 enum class Screen {
     attract,
-    phone_entry,    // identify by phone: number, then PIN
+    phone_entry,  // identify by phone: number, then PIN
     pin_entry,
-    unknown_card,   // a card no one owns: enroll with it or link it
+    unknown_card,  // a card no one owns: enroll with it or link it
     member_home,
     rewards,
     redeem_confirm,
-    coupon,         // a redeemed reward's coupon code
+    coupon,  // a redeemed reward's coupon code
     enroll,
     enroll_done,
-    link_card,      // waiting for the card to link to the member
-    claim,          // waiting for a receipt's QR
+    link_card,  // waiting for the card to link to the member
+    claim,      // waiting for a receipt's QR
     rating,
     thanks,
     manager_pin,
@@ -51,9 +51,9 @@ struct MemberView {
     Points pending = 0;
     Points expiring_30d = 0;
     std::optional<std::string> next_tier_name;
-    std::int64_t qualifying = 0;       // minor units of spend (or points)
-    std::int64_t next_threshold = 0;   // what the next tier needs in total
-    int next_multiplier_percent = 0;   // what the next tier unlocks
+    std::int64_t qualifying = 0;      // minor units of spend (or points)
+    std::int64_t next_threshold = 0;  // what the next tier needs in total
+    int next_multiplier_percent = 0;  // what the next tier unlocks
     int next_discount_percent = 0;
     int next_parking_minutes = 0;
     std::vector<CouponView> coupons;
@@ -88,7 +88,7 @@ struct ClosingReport {
     std::int64_t ratings = 0;
     double average_rating = 0;  // a display figure, not money
     std::vector<TopMember> top;
-    std::string exported_to;    // CSV path after an export
+    std::string exported_to;  // CSV path after an export
 };
 
 struct DeviceHealth {
@@ -99,11 +99,11 @@ struct DeviceHealth {
 
 struct HealthView {
     std::int64_t outbox_backlog = 0;
-    std::string oldest_pending;  // empty: nothing waiting
+    std::string oldest_pending;    // empty: nothing waiting
     std::string last_hub_contact;  // the hub's time of its last acknowledgement; empty: never
     std::int64_t db_bytes = 0;
-    std::string last_backup;     // path, or empty
-    std::string integrity;       // "ok" or SQLite's complaint, empty until run
+    std::string last_backup;  // path, or empty
+    std::string integrity;    // "ok" or SQLite's complaint, empty until run
     std::size_t scans_dropped = 0;
     std::vector<DeviceHealth> devices;
 };
@@ -125,12 +125,13 @@ struct UiState {
     std::vector<RewardView> rewards;
     std::optional<RewardView> chosen_reward;
     std::optional<CouponView> last_coupon;
-    std::optional<std::string> pending_card_uid;  // an unknown card waiting to be enrolled or linked
-    std::string keypad;        // digits typed on the keypad
-    std::string phone_typed;   // the phone number while the PIN is asked
+    std::optional<std::string>
+        pending_card_uid;     // an unknown card waiting to be enrolled or linked
+    std::string keypad;       // digits typed on the keypad
+    std::string phone_typed;  // the phone number while the PIN is asked
     bool consent_privacy = false;
     bool consent_marketing = false;
-    int birthday_month = 0;    // 0: not given
+    int birthday_month = 0;  // 0: not given
     std::string new_card_number;
     Points last_claimed = 0;
     // What campaigns left for this member's visit (kiosk_message actions), fetched

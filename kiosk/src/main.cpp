@@ -2,15 +2,15 @@
 // reader; `--script` drives it headless and writes screenshots and state dumps.
 // Settings come from the command line and/or a --config file (TOML: any option
 // without its dashes, e.g. store = "S001"); the command line wins.
-#include <CLI/CLI.hpp>
 #include <SDL.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 #include "loyalty/kiosk/app.hpp"
 
@@ -20,7 +20,9 @@ namespace {
 // its own handlers off: they would turn the signals into SDL_QUIT, which a locked kiosk ignores.
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true);
+}
 
 }  // namespace
 
@@ -35,28 +37,40 @@ int main(int argc, char** argv) {
     bool no_devices = false;
     bool windowed = false;
     CLI::App cli{"OMO loyalty kiosk"};
-    cli.set_config("--config", "", "settings file (TOML), e.g. /etc/loyalty/kiosk.toml: program, store, terminal, db, ...");
-    cli.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt setting is an error, not ignored
+    cli.set_config(
+        "--config", "",
+        "settings file (TOML), e.g. /etc/loyalty/kiosk.toml: program, store, terminal, db, ...");
+    cli.allow_config_extras(
+        CLI::config_extras_mode::error);  // a misspelt setting is an error, not ignored
     cli.add_option("--db", options.db, "store database")->required();
-    cli.add_flag("--demo", options.demo, "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
-    cli.add_option("--size", size, "window size, WxH (1080x1920 portrait, 1920x1080 landscape)")->capture_default_str();
-    cli.add_flag("--fullscreen", options.fullscreen, "full screen and locked, also with --demo (the default without --demo)");
+    cli.add_flag("--demo", options.demo,
+                 "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
+    cli.add_option("--size", size, "window size, WxH (1080x1920 portrait, 1920x1080 landscape)")
+        ->capture_default_str();
+    cli.add_flag("--fullscreen", options.fullscreen,
+                 "full screen and locked, also with --demo (the default without --demo)");
     cli.add_flag("--windowed", windowed,
                  "a window that closes like any other (development); the default with --demo");
     cli.add_option("--program", options.program, "program code (required)");
-    cli.add_option("--store", options.store, "this store's code: its events are booked and shipped under it (required)");
-    cli.add_option("--terminal", options.terminal, "this kiosk's terminal code, unique in the store (required)");
+    cli.add_option("--store", options.store,
+                   "this store's code: its events are booked and shipped under it (required)");
+    cli.add_option("--terminal", options.terminal,
+                   "this kiosk's terminal code, unique in the store (required)");
     cli.add_option("--trust", options.trusted_keys, "trusted signing key, key_id:hex (repeatable)");
     cli.add_option("--manager", options.manager_id, "manager staff id")->capture_default_str();
-    cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")->capture_default_str();
+    cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")
+        ->capture_default_str();
     cli.add_option("--lang", options.lang, "zh-CN or en")->capture_default_str();
     cli.add_option("--assets", options.assets, "assets directory")->capture_default_str();
     cli.add_option("--font", options.font, "CJK font file")->capture_default_str();
     cli.add_option("--script", script, "run a script headless (SDL offscreen) and exit");
-    cli.add_option("--out", out_dir, "where --script writes screenshots and dumps")->capture_default_str();
-    cli.add_option("--printer", options.printer, "receipt printer: usb, or a path (/dev/usb/lp0); --demo prints to a file");
+    cli.add_option("--out", out_dir, "where --script writes screenshots and dumps")
+        ->capture_default_str();
+    cli.add_option("--printer", options.printer,
+                   "receipt printer: usb, or a path (/dev/usb/lp0); --demo prints to a file");
     cli.add_flag("--no-devices", no_devices, "do not claim USB card readers and scanners");
-    cli.add_flag("--first-frame-exit", first_frame_exit, "exit after the first frame (cold-start measurement)");
+    cli.add_flag("--first-frame-exit", first_frame_exit,
+                 "exit after the first frame (cold-start measurement)");
     CLI11_PARSE(cli, argc, argv);
     if (std::sscanf(size.c_str(), "%dx%d", &options.width, &options.height) != 2) {
         std::fprintf(stderr, "loyalty-kiosk: --size is WxH\n");
@@ -66,8 +80,10 @@ int main(int argc, char** argv) {
     // A store's kiosk is full screen and locked: no way out from the touch screen or the keyboard
     // but the manager's Close. --demo and --windowed keep a plain window (make demo, development).
     const bool interactive = script.empty() && !first_frame_exit;
-    if (windowed) options.fullscreen = false;
-    else if (!options.demo) options.fullscreen = true;
+    if (windowed)
+        options.fullscreen = false;
+    else if (!options.demo)
+        options.fullscreen = true;
     options.locked = interactive && options.fullscreen;
     options.stop = &g_stop;
     std::signal(SIGTERM, on_stop_signal);
@@ -83,26 +99,32 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (script.empty() && !first_frame_exit) {
-        // Without a display SDL may fall back to a driver that shows nothing: say so, rather than seem to hang.
+        // Without a display SDL may fall back to a driver that shows nothing: say so, rather than
+        // seem to hang.
         const char* driver = SDL_GetCurrentVideoDriver();
         const std::string name = driver ? driver : "none";
         if (name == "offscreen" || name == "dummy" || name == "evdev") {
-            std::fprintf(stderr, "loyalty-kiosk: no display found (SDL video driver '%s'): the kiosk runs but shows nothing; "
-                                 "run it on a desktop or the kiosk's screen\n",
+            std::fprintf(stderr,
+                         "loyalty-kiosk: no display found (SDL video driver '%s'): the kiosk runs "
+                         "but shows nothing; "
+                         "run it on a desktop or the kiosk's screen\n",
                          name.c_str());
             // Locked, Ctrl-C is ignored: say how to stop it.
             if (options.locked)
-                std::fprintf(stderr, "loyalty-kiosk: locked kiosk (no --demo, no --windowed): Ctrl-C is ignored; "
-                                     "stop it with `kill %ld` (or systemctl stop), or start it with --windowed\n",
-                             static_cast<long>(getpid()));
+                std::fprintf(
+                    stderr,
+                    "loyalty-kiosk: locked kiosk (no --demo, no --windowed): Ctrl-C is ignored; "
+                    "stop it with `kill %ld` (or systemctl stop), or start it with --windowed\n",
+                    static_cast<long>(getpid()));
             else
                 std::fprintf(stderr, "loyalty-kiosk: Ctrl-C to stop\n");
         }
     }
     if (first_frame_exit) {
         (*app)->step(std::chrono::milliseconds{0});
-        std::printf("first_frame_ms %.1f\n",
-                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+        std::printf("first_frame_ms %.1f\n", std::chrono::duration<double, std::milli>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count());
         return 0;
     }
     if (!script.empty()) {

@@ -23,7 +23,8 @@ void KioskController::submit_manager_pin() {
             if (s.session != session) return;
             s.busy = false;
             if (!who) {
-                s.notice = who.error().code == Errc::limit_exceeded || who.error().message.find("locked") != std::string::npos
+                s.notice = who.error().code == Errc::limit_exceeded ||
+                                   who.error().message.find("locked") != std::string::npos
                                ? Notice{"error.locked", who.error().message, true}
                                : Notice{"error.pin_wrong", who.error().message, true};
                 return;
@@ -96,7 +97,8 @@ void KioskController::print(std::function<Result<std::vector<std::uint8_t>>()> m
         Result<void> printed = job ? printer->print(*job) : Result<void>(job.error());
         worker_->post_update([printed](UiState& s) {
             s.busy = false;
-            s.notice = printed ? Notice{"notice.printed", "", false} : Notice{"error.printer", printed.error().message, true};
+            s.notice = printed ? Notice{"notice.printed", "", false}
+                               : Notice{"error.printer", printed.error().message, true};
         });
     });
 }
@@ -118,7 +120,8 @@ void KioskController::refresh_health() {
     auto devices = devices_;
     if (attached_)
         for (const auto& source : attached_())
-            if (!devices.count(source)) devices[source] = DeviceHealth{source, "", 0};  // attached, no scan yet
+            if (!devices.count(source))
+                devices[source] = DeviceHealth{source, "", 0};  // attached, no scan yet
     const auto dropped = scans_dropped_;
     const auto backup_dir = config_.backup_dir;
     post([this, devices, dropped, backup_dir](Engine& e) {
@@ -161,7 +164,8 @@ void KioskController::run_integrity_check() {
         worker_->post_update([verdict](UiState& s) {
             s.busy = false;
             if (s.health) s.health->integrity = verdict;
-            s.notice = {verdict == "ok" ? "notice.integrity_ok" : "error.integrity", verdict, verdict != "ok"};
+            s.notice = {verdict == "ok" ? "notice.integrity_ok" : "error.integrity", verdict,
+                        verdict != "ok"};
         });
     });
 }

@@ -53,7 +53,8 @@ Result<std::vector<std::uint8_t>> z_report_job(const ClosingReport& r) {
     j.row("积分负债 Outstanding", std::to_string(r.liability));
     j.row("新入会 New members", std::to_string(r.enrollments));
     char avg[32];
-    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating, static_cast<long long>(r.ratings));
+    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,
+                  static_cast<long long>(r.ratings));
     j.row("满意度 Rating", avg);
     for (const auto& t : r.tiers) j.row(t.name, std::to_string(t.members));
     j.job.feed(3).cut();

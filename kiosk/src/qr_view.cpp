@@ -28,11 +28,13 @@ const Encoded& encode(const std::string& text) {
         if (e.text == text) return e;
     Encoded e{text, {}, 0};
     try {
-        const auto matrix = ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode).setMargin(0).encode(text, 0, 0);
+        const auto matrix =
+            ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode).setMargin(0).encode(text, 0, 0);
         e.n = matrix.width();
         e.modules.resize(static_cast<std::size_t>(e.n) * static_cast<std::size_t>(e.n));
         for (int y = 0; y < e.n; ++y)
-            for (int x = 0; x < e.n; ++x) e.modules[static_cast<std::size_t>(y * e.n + x)] = matrix.get(x, y) ? 1 : 0;
+            for (int x = 0; x < e.n; ++x)
+                e.modules[static_cast<std::size_t>(y * e.n + x)] = matrix.get(x, y) ? 1 : 0;
     } catch (const std::exception&) {
         e.n = 0;  // too long for a QR: the text is shown anyway
     }

@@ -11,10 +11,15 @@ void draw_notice(ScreenContext& c);
 
 namespace {
 
-std::string num(std::int64_t n) { return std::to_string(n); }
-std::string yuan(Money m) { return "¥" + format_money(m); }
+std::string num(std::int64_t n) {
+    return std::to_string(n);
+}
+std::string yuan(Money m) {
+    return "¥" + format_money(m);
+}
 
-void row(ScreenContext& c, const std::string& label, const std::string& value, ImFont* font = nullptr) {
+void row(ScreenContext& c, const std::string& label, const std::string& value,
+         ImFont* font = nullptr) {
     auto& ui = c.ui;
     if (!font) font = ui.atlas().body;
     ImGui::BeginGroup();
@@ -39,14 +44,16 @@ void bar_chart(ScreenContext& c, const std::vector<TierCount>& tiers) {
         ImGui::EndGroup();
         ImGui::SameLine(label_w);
         const auto at = ImGui::GetCursorScreenPos();
-        const float w = (c.width - label_w - 200 * ui.unit()) * static_cast<float>(t.members) / static_cast<float>(most);
+        const float w = (c.width - label_w - 200 * ui.unit()) * static_cast<float>(t.members) /
+                        static_cast<float>(most);
         ImGui::Dummy(ImVec2(c.width - label_w, bar_h));
         ui.record("chart.bar", num(t.members), false);
         auto* dl = ImGui::GetWindowDrawList();
-        fast_rect(dl, at, ImVec2(at.x + std::max(2.0f, w), at.y + bar_h), colors::accent, 6 * ui.unit());
+        fast_rect(dl, at, ImVec2(at.x + std::max(2.0f, w), at.y + bar_h), colors::accent,
+                  6 * ui.unit());
         ImGui::PushFont(ui.atlas().small);
-        dl->AddText(ImVec2(at.x + std::max(2.0f, w) + 12 * ui.unit(), at.y + 4 * ui.unit()), colors::text,
-                    num(t.members).c_str());
+        dl->AddText(ImVec2(at.x + std::max(2.0f, w) + 12 * ui.unit(), at.y + 4 * ui.unit()),
+                    colors::text, num(t.members).c_str());
         ImGui::PopFont();
     }
 }
@@ -65,11 +72,15 @@ void closing(ScreenContext& c) {
     ImFont* font = wide ? ui.atlas().body : ui.atlas().small;
     char share[32];
     std::snprintf(share, sizeof share, "%.0f%%",
-                  r.sales_net.minor > 0 ? 100.0 * static_cast<double>(r.member_sales_net.minor) / static_cast<double>(r.sales_net.minor) : 0.0);
+                  r.sales_net.minor > 0 ? 100.0 * static_cast<double>(r.member_sales_net.minor) /
+                                              static_cast<double>(r.sales_net.minor)
+                                        : 0.0);
     char avg[32];
-    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating, static_cast<long long>(r.ratings));
+    std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,
+                  static_cast<long long>(r.ratings));
     ImGui::BeginGroup();
-    row(half, ui.tr("closing.member_sales"), yuan(r.member_sales_net) + " (" + num(r.member_sales) + ")", font);
+    row(half, ui.tr("closing.member_sales"),
+        yuan(r.member_sales_net) + " (" + num(r.member_sales) + ")", font);
     row(half, ui.tr("closing.all_sales"), yuan(r.sales_net) + " (" + num(r.sales) + ")", font);
     row(half, ui.tr("closing.member_share"), share, font);
     row(half, ui.tr("closing.issued"), num(r.issued), font);
@@ -94,16 +105,20 @@ void closing(ScreenContext& c) {
     const float w = (c.width - 3 * ui.gap()) / 4;
     // The report refreshes on the way in (and from Health), so the row has room for printing.
     if (c.k.has_printer()) {
-        if (ui.button("closing.print", ui.tr("closing.print"), ImVec2(w, ui.touch()))) c.k.print_closing();
+        if (ui.button("closing.print", ui.tr("closing.print"), ImVec2(w, ui.touch())))
+            c.k.print_closing();
     } else if (ui.button("closing.refresh", ui.tr("closing.refresh"), ImVec2(w, ui.touch()))) {
         c.k.refresh_closing();
     }
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("closing.export", ui.tr("closing.export"), ImVec2(w, ui.touch()))) c.k.export_closing();
+    if (ui.button("closing.export", ui.tr("closing.export"), ImVec2(w, ui.touch())))
+        c.k.export_closing();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("closing.health", ui.tr("health.title"), ImVec2(w, ui.touch()))) c.k.refresh_health();
+    if (ui.button("closing.health", ui.tr("health.title"), ImVec2(w, ui.touch())))
+        c.k.refresh_health();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true)) c.k.end_session();
+    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true))
+        c.k.end_session();
 }
 
 void health(ScreenContext& c) {
@@ -113,28 +128,38 @@ void health(ScreenContext& c) {
     if (s.health) {
         const auto& h = *s.health;
         row(c, ui.tr("health.backlog"), num(h.outbox_backlog));
-        row(c, ui.tr("health.oldest"), h.oldest_pending.empty() ? ui.tr("health.none") : h.oldest_pending);
-        row(c, ui.tr("health.hub"), h.last_hub_contact.empty() ? ui.tr("health.never") : h.last_hub_contact);
+        row(c, ui.tr("health.oldest"),
+            h.oldest_pending.empty() ? ui.tr("health.none") : h.oldest_pending);
+        row(c, ui.tr("health.hub"),
+            h.last_hub_contact.empty() ? ui.tr("health.never") : h.last_hub_contact);
         row(c, ui.tr("health.db_size"), num(h.db_bytes / 1024) + " KiB");
-        row(c, ui.tr("health.last_backup"), h.last_backup.empty() ? ui.tr("health.none")
-                                                                  : std::filesystem::path(h.last_backup).filename().string());
-        row(c, ui.tr("health.integrity"), h.integrity.empty() ? ui.tr("health.not_run") : h.integrity);
+        row(c, ui.tr("health.last_backup"),
+            h.last_backup.empty() ? ui.tr("health.none")
+                                  : std::filesystem::path(h.last_backup).filename().string());
+        row(c, ui.tr("health.integrity"),
+            h.integrity.empty() ? ui.tr("health.not_run") : h.integrity);
         row(c, ui.tr("health.dropped"), num(static_cast<std::int64_t>(h.scans_dropped)));
         ui.text(ui.tr("health.devices"), ui.atlas().body);
         if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
         for (const auto& d : h.devices)
-            row(c, d.source, d.last_seen.empty() ? ui.tr("health.attached") : d.last_seen.substr(11, 8) + "  x" + num(d.scans));
+            row(c, d.source,
+                d.last_seen.empty() ? ui.tr("health.attached")
+                                    : d.last_seen.substr(11, 8) + "  x" + num(d.scans));
     }
     ui.spacing(ui.gap() / 2);
     draw_notice(c);
     const float w = (c.width - 3 * ui.gap()) / 4;
-    if (ui.button("health.backup", ui.tr("health.backup"), ImVec2(w, ui.touch()))) c.k.run_backup_now();
+    if (ui.button("health.backup", ui.tr("health.backup"), ImVec2(w, ui.touch())))
+        c.k.run_backup_now();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("health.integrity", ui.tr("health.check"), ImVec2(w, ui.touch()))) c.k.run_integrity_check();
+    if (ui.button("health.integrity", ui.tr("health.check"), ImVec2(w, ui.touch())))
+        c.k.run_integrity_check();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("health.closing", ui.tr("closing.title"), ImVec2(w, ui.touch()))) c.k.refresh_closing();
+    if (ui.button("health.closing", ui.tr("closing.title"), ImVec2(w, ui.touch())))
+        c.k.refresh_closing();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true)) c.k.end_session();
+    if (ui.button("manager.exit", ui.tr("manager.exit"), ImVec2(w, ui.touch()), true))
+        c.k.end_session();
 }
 
 void quit_confirm(ScreenContext& c) {
@@ -145,16 +170,23 @@ void quit_confirm(ScreenContext& c) {
     const float w = (c.width - ui.gap()) / 2;
     if (ui.button("quit.cancel", ui.tr("button.back"), ImVec2(w, ui.touch()))) c.k.cancel_quit();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("quit.confirm", ui.tr("quit.confirm"), ImVec2(w, ui.touch()), true)) c.k.confirm_quit();
+    if (ui.button("quit.confirm", ui.tr("quit.confirm"), ImVec2(w, ui.touch()), true))
+        c.k.confirm_quit();
 }
 
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c) {
     switch (c.k.state().screen) {
-        case Screen::manager_health: health(c); break;
-        case Screen::manager_quit_confirm: quit_confirm(c); break;
-        default: closing(c); break;
+        case Screen::manager_health:
+            health(c);
+            break;
+        case Screen::manager_quit_confirm:
+            quit_confirm(c);
+            break;
+        default:
+            closing(c);
+            break;
     }
 }
 

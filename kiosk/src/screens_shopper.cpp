@@ -15,27 +15,37 @@ namespace {
 std::string points(Points p) {
     // Thousands separated, as on a receipt.
     auto s = std::to_string(p < 0 ? -p : p);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+        s.insert(static_cast<std::size_t>(i), ",");
     return p < 0 ? "-" + s : s;
 }
 
-std::string yuan(Money m) { return "¥" + format_money(m); }
+std::string yuan(Money m) {
+    return "¥" + format_money(m);
+}
 
-void press_digit(void* k, char d) { static_cast<KioskController*>(k)->keypad_press(d); }
-void erase_digit(void* k) { static_cast<KioskController*>(k)->keypad_erase(); }
+void press_digit(void* k, char d) {
+    static_cast<KioskController*>(k)->keypad_press(d);
+}
+void erase_digit(void* k) {
+    static_cast<KioskController*>(k)->keypad_erase();
+}
 
 void notice(ScreenContext& c) {
     const auto& n = c.k.state().notice;
     if (n.key.empty()) return;
     auto text = c.ui.tr(n.key);
-    if (n.key == "notice.claimed") text = c.ui.trf(n.key, {n.detail});
-    else if (n.key == "notice.exported" || n.key == "notice.backup_done") text = c.ui.trf(n.key, {n.detail});
+    if (n.key == "notice.claimed")
+        text = c.ui.trf(n.key, {n.detail});
+    else if (n.key == "notice.exported" || n.key == "notice.backup_done")
+        text = c.ui.trf(n.key, {n.detail});
     c.ui.text(text, c.ui.atlas().body, n.error ? colors::error : colors::ok, c.width);
 }
 
 // Two buttons side by side across the width.
-int two_buttons(ScreenContext& c, const std::string& id_a, const std::string& a, const std::string& id_b,
-                const std::string& b, bool a_primary = false, bool b_primary = true) {
+int two_buttons(ScreenContext& c, const std::string& id_a, const std::string& a,
+                const std::string& id_b, const std::string& b, bool a_primary = false,
+                bool b_primary = true) {
     const float w = (c.width - c.ui.gap()) / 2;
     int tapped = -1;
     if (c.ui.button(id_a, a, ImVec2(w, c.ui.touch()), a_primary)) tapped = 0;
@@ -71,9 +81,14 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
     }
     notice(left);
     switch (two_buttons(left, id + ".back", ui.tr("button.back"), id + ".ok", ui.tr("button.ok"))) {
-        case 0: c.k.end_session(); break;
-        case 1: (c.k.*submit)(); break;
-        default: break;
+        case 0:
+            c.k.end_session();
+            break;
+        case 1:
+            (c.k.*submit)();
+            break;
+        default:
+            break;
     }
     ImGui::EndGroup();
     if (wide) {
@@ -102,24 +117,32 @@ void attract(ScreenContext& c) {
     auto* dl = ImGui::GetWindowDrawList();
     fast_circle(dl, centre, ring * (0.78f + 0.12f * pulse), IM_COL32(70, 66, 60, 255));
     fast_circle(dl, centre, ring * 0.78f, colors::accent, ring * 0.78f - 6 * u);
-    fast_rect(dl, ImVec2(centre.x - ring * 0.45f, centre.y - ring * 0.3f), ImVec2(centre.x + ring * 0.45f, centre.y + ring * 0.3f),
-              colors::accent, 14 * u);
+    fast_rect(dl, ImVec2(centre.x - ring * 0.45f, centre.y - ring * 0.3f),
+              ImVec2(centre.x + ring * 0.45f, centre.y + ring * 0.3f), colors::accent, 14 * u);
     ui.spacing(ui.gap());
     notice(c);
     if (!ui.portrait()) {
-        switch (two_buttons(c, "attract.phone", ui.tr("attract.use_phone"), "attract.enroll", ui.tr("attract.join"))) {
-            case 0: c.k.go(Screen::phone_entry); break;
-            case 1: c.k.start_enroll(); break;
-            default: break;
+        switch (two_buttons(c, "attract.phone", ui.tr("attract.use_phone"), "attract.enroll",
+                            ui.tr("attract.join"))) {
+            case 0:
+                c.k.go(Screen::phone_entry);
+                break;
+            case 1:
+                c.k.start_enroll();
+                break;
+            default:
+                break;
         }
         return;
     }
     const float w = std::min(c.width, 860.0f * u);
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (c.width - w) / 2);
     const float x = ImGui::GetCursorPosX();
-    if (ui.button("attract.phone", ui.tr("attract.use_phone"), ImVec2(w, ui.touch()))) c.k.go(Screen::phone_entry);
+    if (ui.button("attract.phone", ui.tr("attract.use_phone"), ImVec2(w, ui.touch())))
+        c.k.go(Screen::phone_entry);
     ImGui::SetCursorPosX(x);
-    if (ui.button("attract.enroll", ui.tr("attract.join"), ImVec2(w, ui.touch()), true)) c.k.start_enroll();
+    if (ui.button("attract.enroll", ui.tr("attract.join"), ImVec2(w, ui.touch()), true))
+        c.k.start_enroll();
 }
 
 // What campaigns left for this visit, on a highlighted card. Its panel is drawn
@@ -139,12 +162,13 @@ void messages_card(ScreenContext& c, float width) {
         return f->CalcTextSizeA(f->FontSize, FLT_MAX, inner, t.c_str()).y;
     };
     float h = 2 * pad + height(title, ui.atlas().small);
-    for (std::size_t i = 0; i < shown; ++i) h += ImGui::GetStyle().ItemSpacing.y + height(list[i], ui.atlas().body);
+    for (std::size_t i = 0; i < shown; ++i)
+        h += ImGui::GetStyle().ItemSpacing.y + height(list[i], ui.atlas().body);
     const auto at = ImGui::GetCursorScreenPos();
     auto* dl = ImGui::GetWindowDrawList();
     fast_rect(dl, at, ImVec2(at.x + width, at.y + h), colors::accent, 18 * u);
-    fast_rect(dl, ImVec2(at.x + 6 * u, at.y + 6 * u), ImVec2(at.x + width - 6 * u, at.y + h - 6 * u), colors::panel,
-              14 * u);
+    fast_rect(dl, ImVec2(at.x + 6 * u, at.y + 6 * u),
+              ImVec2(at.x + width - 6 * u, at.y + h - 6 * u), colors::panel, 14 * u);
     ImGui::SetCursorScreenPos(ImVec2(at.x + pad, at.y + pad));
     const float x = ImGui::GetCursorPosX() - pad;
     ui.text(title, ui.atlas().small, colors::accent, inner);
@@ -166,46 +190,56 @@ void member_home(ScreenContext& c) {
     const float col = wide ? (c.width - ui.gap()) * 0.58f : c.width;
 
     ImGui::BeginGroup();
-    ui.text(ui.trf("home.hello", {m.masked_name.empty() ? ui.tr("home.member") : m.masked_name}), ui.atlas().large);
+    ui.text(ui.trf("home.hello", {m.masked_name.empty() ? ui.tr("home.member") : m.masked_name}),
+            ui.atlas().large);
     ui.text(m.masked_phone, ui.atlas().body, colors::muted);
     ui.text(ui.trf("home.tier", {m.tier_name}), ui.atlas().large, colors::accent);
     ui.spacing(ui.gap() / 2);
     ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
     ui.text(points(m.available), ui.atlas().title, colors::text);
     ui.text(ui.trf("home.pending", {points(m.pending)}), ui.atlas().body, colors::muted);
-    if (m.expiring_30d > 0) ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);
+    if (m.expiring_30d > 0)
+        ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);
     ui.spacing(ui.gap() / 2);
     if (m.next_tier_name) {
         const float fraction = m.next_threshold > 0
-                                   ? std::clamp(static_cast<float>(m.qualifying) / static_cast<float>(m.next_threshold), 0.0f, 1.0f)
+                                   ? std::clamp(static_cast<float>(m.qualifying) /
+                                                    static_cast<float>(m.next_threshold),
+                                                0.0f, 1.0f)
                                    : 1.0f;
         const auto at = ImGui::GetCursorScreenPos();
         ImGui::Dummy(ImVec2(col, 36 * u));
         ui.record("home.progress", "", false);
         auto* dl = ImGui::GetWindowDrawList();
         fast_rect(dl, at, ImVec2(at.x + col, at.y + 36 * u), colors::panel, 18 * u);
-        if (fraction > 0) fast_rect(dl, at, ImVec2(at.x + std::max(36 * u, col * fraction), at.y + 36 * u), colors::accent, 18 * u);
-        ui.text(ui.trf("home.next_tier", {yuan(Money{std::max<std::int64_t>(0, m.next_threshold - m.qualifying)}),
-                                          *m.next_tier_name}),
+        if (fraction > 0)
+            fast_rect(dl, at, ImVec2(at.x + std::max(36 * u, col * fraction), at.y + 36 * u),
+                      colors::accent, 18 * u);
+        ui.text(ui.trf("home.next_tier",
+                       {yuan(Money{std::max<std::int64_t>(0, m.next_threshold - m.qualifying)}),
+                        *m.next_tier_name}),
                 ui.atlas().body, colors::text, col);
-        ui.text(ui.trf("home.unlocks", {std::to_string(m.next_multiplier_percent / 100.0).substr(0, 3),
-                                        std::to_string(m.next_discount_percent),
-                                        std::to_string(m.next_parking_minutes)}),
-                ui.atlas().small, colors::muted, col);
+        ui.text(
+            ui.trf("home.unlocks", {std::to_string(m.next_multiplier_percent / 100.0).substr(0, 3),
+                                    std::to_string(m.next_discount_percent),
+                                    std::to_string(m.next_parking_minutes)}),
+            ui.atlas().small, colors::muted, col);
     } else {
         ui.text(ui.tr("home.top_tier"), ui.atlas().body, colors::accent, col);
     }
     ui.spacing(ui.gap() / 2);
     ui.text(ui.trf("home.coupons", {std::to_string(m.coupons.size())}), ui.atlas().body);
     for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), 3); ++i)
-        ui.text("• " + m.coupons[i].title + "  " + ui.trf("home.until", {m.coupons[i].expires}), ui.atlas().small,
-                colors::muted, col);
+        ui.text("• " + m.coupons[i].title + "  " + ui.trf("home.until", {m.coupons[i].expires}),
+                ui.atlas().small, colors::muted, col);
     ImGui::EndGroup();
 
     // The actions keep to the right-hand column; SameLine counts from the window's
     // edge, not from inside its padding (the progress bar ran under the buttons).
-    if (wide) ImGui::SameLine(ImGui::GetStyle().WindowPadding.x + col + ui.gap());
-    else ui.spacing(ui.gap());
+    if (wide)
+        ImGui::SameLine(ImGui::GetStyle().WindowPadding.x + col + ui.gap());
+    else
+        ui.spacing(ui.gap());
     ImGui::BeginGroup();
     const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
     int n = 0;
@@ -215,11 +249,13 @@ void member_home(ScreenContext& c) {
     messages_card(c, wide ? bw : c.width);
     notice(c);
     if (s.pending_card_uid) {
-        if (ui.button("home.link_pending", ui.tr("home.link_pending"), ImVec2(wide ? bw : c.width, ui.touch()), true))
+        if (ui.button("home.link_pending", ui.tr("home.link_pending"),
+                      ImVec2(wide ? bw : c.width, ui.touch()), true))
             c.k.link_pending_card();
     }
     next();
-    if (ui.button("home.rewards", ui.tr("home.rewards"), ImVec2(bw, ui.touch()), true)) c.k.open_rewards();
+    if (ui.button("home.rewards", ui.tr("home.rewards"), ImVec2(bw, ui.touch()), true))
+        c.k.open_rewards();
     next();
     if (ui.button("home.claim", ui.tr("home.claim"), ImVec2(bw, ui.touch()))) c.k.start_claim();
     next();
@@ -233,7 +269,9 @@ void rewards(ScreenContext& c) {
     auto& ui = c.ui;
     const auto& s = c.k.state();
     ui.text(ui.tr("rewards.title"), ui.atlas().large);
-    if (s.member) ui.text(ui.trf("rewards.balance", {points(s.member->available)}), ui.atlas().body, colors::muted);
+    if (s.member)
+        ui.text(ui.trf("rewards.balance", {points(s.member->available)}), ui.atlas().body,
+                colors::muted);
     ui.spacing(ui.gap() / 2);
     const auto list = s.rewards;  // a tap may change the state while we draw
     for (const auto& r : list) {
@@ -244,7 +282,8 @@ void rewards(ScreenContext& c) {
     if (list.empty()) ui.text(ui.tr("rewards.none"), ui.atlas().body, colors::muted);
     ui.spacing(ui.gap() / 2);
     notice(c);
-    if (ui.button("rewards.back", ui.tr("button.back"), ImVec2(c.width, ui.touch()))) c.k.go(Screen::member_home);
+    if (ui.button("rewards.back", ui.tr("button.back"), ImVec2(c.width, ui.touch())))
+        c.k.go(Screen::member_home);
 }
 
 void redeem_confirm(ScreenContext& c) {
@@ -254,14 +293,21 @@ void redeem_confirm(ScreenContext& c) {
     ui.text(ui.tr("redeem.title"), ui.atlas().large);
     ui.spacing(ui.gap());
     ui.text(s.chosen_reward->name, ui.atlas().large, colors::accent, c.width);
-    ui.text(ui.trf("redeem.cost", {points(s.chosen_reward->cost), points(s.member->available - s.chosen_reward->cost)}),
+    ui.text(ui.trf("redeem.cost", {points(s.chosen_reward->cost),
+                                   points(s.member->available - s.chosen_reward->cost)}),
             ui.atlas().body, colors::text, c.width);
     ui.spacing(ui.gap());
     notice(c);
-    switch (two_buttons(c, "redeem.cancel", ui.tr("button.cancel"), "redeem.confirm", ui.tr("redeem.confirm"))) {
-        case 0: c.k.go(Screen::rewards); break;
-        case 1: c.k.confirm_redeem(); break;
-        default: break;
+    switch (two_buttons(c, "redeem.cancel", ui.tr("button.cancel"), "redeem.confirm",
+                        ui.tr("redeem.confirm"))) {
+        case 0:
+            c.k.go(Screen::rewards);
+            break;
+        case 1:
+            c.k.confirm_redeem();
+            break;
+        default:
+            break;
     }
 }
 
@@ -285,10 +331,16 @@ void coupon(ScreenContext& c) {
     ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, col);
     notice(right);
     if (c.k.has_printer()) {
-        switch (two_buttons(right, "coupon.print", ui.tr("coupon.print"), "coupon.home", ui.tr("button.home"))) {
-            case 0: c.k.print_coupon(); break;
-            case 1: c.k.go(Screen::member_home); break;
-            default: break;
+        switch (two_buttons(right, "coupon.print", ui.tr("coupon.print"), "coupon.home",
+                            ui.tr("button.home"))) {
+            case 0:
+                c.k.print_coupon();
+                break;
+            case 1:
+                c.k.go(Screen::member_home);
+                break;
+            default:
+                break;
         }
     } else if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(col, ui.touch()), true)) {
         c.k.go(Screen::member_home);
@@ -311,7 +363,8 @@ void unknown_card(ScreenContext& c) {
         c.k.go(Screen::phone_entry);
         c.k.state().pending_card_uid = card;
     }
-    if (ui.button("unknown.back", ui.tr("button.back"), ImVec2(c.width, ui.touch()))) c.k.end_session();
+    if (ui.button("unknown.back", ui.tr("button.back"), ImVec2(c.width, ui.touch())))
+        c.k.end_session();
 }
 
 void enroll(ScreenContext& c) {
@@ -323,32 +376,39 @@ void enroll(ScreenContext& c) {
     ui.text(ui.tr("enroll.title"), ui.atlas().large, colors::text, col);
     ui.text(ui.tr("enroll.phone"), ui.atlas().body, colors::muted);
     ui.text(masked_digits(s.keypad, false), ui.atlas().large, colors::accent);
-    draw_keypad(ui, "enroll", std::min(col, 820.0f * ui.unit()), (wide ? 120.0f : 100.0f) * ui.unit(), press_digit,
-                erase_digit, &c.k);
+    draw_keypad(ui, "enroll", std::min(col, 820.0f * ui.unit()),
+                (wide ? 120.0f : 100.0f) * ui.unit(), press_digit, erase_digit, &c.k);
     ImGui::EndGroup();
     if (wide) ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
     const auto check = [&](const std::string& id, const std::string& label, bool on) {
-        return ui.button(id, std::string(on ? "[x] " : "[  ] ") + label, ImVec2(col, ui.touch()), on);
+        return ui.button(id, std::string(on ? "[x] " : "[  ] ") + label, ImVec2(col, ui.touch()),
+                         on);
     };
-    if (check("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy)) s.consent_privacy = !s.consent_privacy;
+    if (check("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy))
+        s.consent_privacy = !s.consent_privacy;
     if (check("enroll.marketing", ui.tr("enroll.marketing"), s.consent_marketing))
         s.consent_marketing = !s.consent_marketing;
     // Birthday month, optional: a stepper rather than twelve buttons.
     const float step_w = ui.touch() * 1.2f;
-    if (ui.button("enroll.month_down", "-", ImVec2(step_w, ui.touch()))) s.birthday_month = (s.birthday_month + 12) % 13;
+    if (ui.button("enroll.month_down", "-", ImVec2(step_w, ui.touch())))
+        s.birthday_month = (s.birthday_month + 12) % 13;
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("enroll.month_up", "+", ImVec2(step_w, ui.touch()))) s.birthday_month = (s.birthday_month + 1) % 13;
+    if (ui.button("enroll.month_up", "+", ImVec2(step_w, ui.touch())))
+        s.birthday_month = (s.birthday_month + 1) % 13;
     ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
-    ui.text(s.birthday_month == 0 ? ui.tr("enroll.birthday_none") : ui.trf("enroll.birthday", {std::to_string(s.birthday_month)}),
+    ui.text(s.birthday_month == 0 ? ui.tr("enroll.birthday_none")
+                                  : ui.trf("enroll.birthday", {std::to_string(s.birthday_month)}),
             ui.atlas().body, colors::text, col - 2 * step_w - 2 * ui.gap());
     ImGui::EndGroup();
     notice(c);
     const float w = (col - ui.gap()) / 2;
-    if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch()))) c.k.end_session();
+    if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch())))
+        c.k.end_session();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("enroll.submit", ui.tr("enroll.submit"), ImVec2(w, ui.touch()), true)) c.k.submit_enroll();
+    if (ui.button("enroll.submit", ui.tr("enroll.submit"), ImVec2(w, ui.touch()), true))
+        c.k.submit_enroll();
     ImGui::EndGroup();
 }
 
@@ -366,14 +426,16 @@ void enroll_done(ScreenContext& c) {
         c.k.go(Screen::member_home);
 }
 
-void waiting(ScreenContext& c, const std::string& title, const std::string& body, const std::string& id) {
+void waiting(ScreenContext& c, const std::string& title, const std::string& body,
+             const std::string& id) {
     auto& ui = c.ui;
     ui.text(ui.tr(title), ui.atlas().large, colors::text, c.width);
     ui.spacing(ui.gap());
     ui.text(ui.tr(body), ui.atlas().body, colors::muted, c.width);
     ui.spacing(ui.gap());
     notice(c);
-    if (ui.button(id, ui.tr("button.cancel"), ImVec2(c.width, ui.touch()))) c.k.go(Screen::member_home);
+    if (ui.button(id, ui.tr("button.cancel"), ImVec2(c.width, ui.touch())))
+        c.k.go(Screen::member_home);
 }
 
 void rating(ScreenContext& c) {
@@ -384,13 +446,15 @@ void rating(ScreenContext& c) {
     ImGui::PushFont(ui.atlas().large);
     for (int i = 1; i <= 5; ++i) {
         if (i > 1) ImGui::SameLine(0, ui.gap());
-        if (ui.button("rating." + std::to_string(i), std::to_string(i), ImVec2(w, ui.touch() * 1.3f), i == 5))
+        if (ui.button("rating." + std::to_string(i), std::to_string(i),
+                      ImVec2(w, ui.touch() * 1.3f), i == 5))
             c.k.rate(i);
     }
     ImGui::PopFont();
     ui.text_centered(ui.tr("rating.scale"), ui.atlas().small, c.width, colors::muted);
     ui.spacing(ui.gap());
-    if (ui.button("rating.skip", ui.tr("rating.skip"), ImVec2(c.width, ui.touch()))) c.k.end_session();
+    if (ui.button("rating.skip", ui.tr("rating.skip"), ImVec2(c.width, ui.touch())))
+        c.k.end_session();
 }
 
 void thanks(ScreenContext& c) {
@@ -400,8 +464,8 @@ void thanks(ScreenContext& c) {
     // Points a rating campaign gave arrive from the engine a moment later.
     if (c.k.state().rating_points > 0) {
         ui.spacing(ui.gap());
-        ui.text_centered(ui.trf("thanks.points", {points(c.k.state().rating_points)}), ui.atlas().large, c.width,
-                         colors::ok);
+        ui.text_centered(ui.trf("thanks.points", {points(c.k.state().rating_points)}),
+                         ui.atlas().large, c.width, colors::ok);
     }
     ui.spacing(ui.gap());
     if (ui.button("thanks.ok", ui.tr("button.ok"), ImVec2(c.width, ui.touch()))) c.k.end_session();
@@ -410,8 +474,12 @@ void thanks(ScreenContext& c) {
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c);
-void draw_manager_pin(ScreenContext& c) { keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin); }
-void draw_notice(ScreenContext& c) { notice(c); }
+void draw_manager_pin(ScreenContext& c) {
+    keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin);
+}
+void draw_notice(ScreenContext& c) {
+    notice(c);
+}
 
 void draw_top_bar(ScreenContext& c) {
     auto& ui = c.ui;
@@ -423,37 +491,74 @@ void draw_top_bar(ScreenContext& c) {
     ImGui::SameLine(c.width - lang_w - manager_w - ui.gap() + ImGui::GetStyle().WindowPadding.x);
     const auto screen = c.k.state().screen;
     if (screen == Screen::attract) {
-        if (ui.button("manager.open", ui.tr("manager.open"), ImVec2(manager_w, ui.touch() * 0.8f))) c.k.start_manager();
-    } else if (c.k.manager_signed_in() && (screen == Screen::manager_closing || screen == Screen::manager_health)) {
-        // Where the manager came in: the way to close the kiosk, behind the manager's PIN (confirmed next).
-        if (ui.button("manager.quit", ui.tr("manager.quit"), ImVec2(manager_w, ui.touch() * 0.8f))) c.k.ask_quit();
+        if (ui.button("manager.open", ui.tr("manager.open"), ImVec2(manager_w, ui.touch() * 0.8f)))
+            c.k.start_manager();
+    } else if (c.k.manager_signed_in() &&
+               (screen == Screen::manager_closing || screen == Screen::manager_health)) {
+        // Where the manager came in: the way to close the kiosk, behind the manager's PIN
+        // (confirmed next).
+        if (ui.button("manager.quit", ui.tr("manager.quit"), ImVec2(manager_w, ui.touch() * 0.8f)))
+            c.k.ask_quit();
     } else {
         ImGui::Dummy(ImVec2(manager_w, ui.touch() * 0.8f));
     }
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("lang", ui.tr("lang.other"), ImVec2(lang_w, ui.touch() * 0.8f))) c.k.toggle_language();
+    if (ui.button("lang", ui.tr("lang.other"), ImVec2(lang_w, ui.touch() * 0.8f)))
+        c.k.toggle_language();
 }
 
 void draw_screen(ScreenContext& c) {
     switch (c.k.state().screen) {
-        case Screen::attract: attract(c); break;
-        case Screen::phone_entry: keypad_screen(c, "phone.title", false, "phone", &KioskController::submit_phone); break;
-        case Screen::pin_entry: keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin); break;
-        case Screen::unknown_card: unknown_card(c); break;
-        case Screen::member_home: member_home(c); break;
-        case Screen::rewards: rewards(c); break;
-        case Screen::redeem_confirm: redeem_confirm(c); break;
-        case Screen::coupon: coupon(c); break;
-        case Screen::enroll: enroll(c); break;
-        case Screen::enroll_done: enroll_done(c); break;
-        case Screen::link_card: waiting(c, "link.title", "link.body", "link.cancel"); break;
-        case Screen::claim: waiting(c, "claim.title", "claim.body", "claim.cancel"); break;
-        case Screen::rating: rating(c); break;
-        case Screen::thanks: thanks(c); break;
-        case Screen::manager_pin: draw_manager_pin(c); break;
+        case Screen::attract:
+            attract(c);
+            break;
+        case Screen::phone_entry:
+            keypad_screen(c, "phone.title", false, "phone", &KioskController::submit_phone);
+            break;
+        case Screen::pin_entry:
+            keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin);
+            break;
+        case Screen::unknown_card:
+            unknown_card(c);
+            break;
+        case Screen::member_home:
+            member_home(c);
+            break;
+        case Screen::rewards:
+            rewards(c);
+            break;
+        case Screen::redeem_confirm:
+            redeem_confirm(c);
+            break;
+        case Screen::coupon:
+            coupon(c);
+            break;
+        case Screen::enroll:
+            enroll(c);
+            break;
+        case Screen::enroll_done:
+            enroll_done(c);
+            break;
+        case Screen::link_card:
+            waiting(c, "link.title", "link.body", "link.cancel");
+            break;
+        case Screen::claim:
+            waiting(c, "claim.title", "claim.body", "claim.cancel");
+            break;
+        case Screen::rating:
+            rating(c);
+            break;
+        case Screen::thanks:
+            thanks(c);
+            break;
+        case Screen::manager_pin:
+            draw_manager_pin(c);
+            break;
         case Screen::manager_closing:
         case Screen::manager_health:
-        case Screen::manager_quit_confirm: draw_manager_screen(c); break;
+        case Screen::manager_quit_confirm:
+            draw_manager_screen(c);
+            break;
     }
 }
 

@@ -10,9 +10,8 @@
 //   dump FILE.json           state dump into the output directory
 //   expect_screen NAME       fail unless this screen is showing
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "loyalty/kiosk/app.hpp"
 
@@ -30,7 +29,8 @@ std::optional<devices::ScanKind> kind_of(const std::string& s) {
 
 }  // namespace
 
-Result<void> run_script(App& app, const std::filesystem::path& script, const std::filesystem::path& out_dir) {
+Result<void> run_script(App& app, const std::filesystem::path& script,
+                        const std::filesystem::path& out_dir) {
     std::ifstream in(script);
     if (!in) return make_error(Errc::not_found, "no script " + script.string());
     std::string line;
@@ -44,7 +44,8 @@ Result<void> run_script(App& app, const std::filesystem::path& script, const std
         std::string cmd;
         if (!(words >> cmd)) continue;
         auto fail = [&](const std::string& why) {
-            return make_error(Errc::invalid_argument, script.string() + ":" + std::to_string(number) + ": " + why);
+            return make_error(Errc::invalid_argument,
+                              script.string() + ":" + std::to_string(number) + ": " + why);
         };
         if (cmd == "size") {
             int w = 0, h = 0;
@@ -64,13 +65,15 @@ Result<void> run_script(App& app, const std::filesystem::path& script, const std
             std::string digits;
             words >> digits;
             for (char d : digits)
-                if (!app.tap(keypad + ".key." + std::string(1, d))) return fail("no key " + std::string(1, d));
+                if (!app.tap(keypad + ".key." + std::string(1, d)))
+                    return fail("no key " + std::string(1, d));
         } else if (cmd == "scan") {
             std::string kind, payload;
             words >> kind >> payload;
             auto k = kind_of(kind);
             if (!k) return fail("unknown scan kind " + kind);
-            app.scans().push(devices::ScanEvent{"script", *k, payload, std::chrono::system_clock::now()});
+            app.scans().push(
+                devices::ScanEvent{"script", *k, payload, std::chrono::system_clock::now()});
             app.settle();
         } else if (cmd == "idle") {
             int seconds = 0;
@@ -81,7 +84,8 @@ Result<void> run_script(App& app, const std::filesystem::path& script, const std
         } else if (cmd == "shot") {
             std::string file;
             words >> file;
-            if (auto shot = app.screenshot(out_dir / file); !shot) return fail(shot.error().message);
+            if (auto shot = app.screenshot(out_dir / file); !shot)
+                return fail(shot.error().message);
         } else if (cmd == "dump") {
             std::string file;
             words >> file;
@@ -90,7 +94,8 @@ Result<void> run_script(App& app, const std::filesystem::path& script, const std
         } else if (cmd == "expect_screen") {
             std::string name;
             words >> name;
-            if (app.screen_name() != name) return fail("expected screen " + name + ", showing " + app.screen_name());
+            if (app.screen_name() != name)
+                return fail("expected screen " + name + ", showing " + app.screen_name());
         } else {
             return fail("unknown command " + cmd);
         }

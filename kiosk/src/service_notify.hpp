@@ -7,13 +7,13 @@
 namespace loyalty::kiosk {
 
 class ServiceNotifier {
-public:
+  public:
     ServiceNotifier();
     void ready();
     // Called from the UI loop after each turn; pings at half the watchdog interval.
     void alive();
 
-private:
+  private:
     std::chrono::microseconds watchdog_interval_{0};
     std::chrono::steady_clock::time_point last_ping_{};
 };

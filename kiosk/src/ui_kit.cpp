@@ -18,7 +18,8 @@ void Ui::begin_frame(float width, float height, const std::string& lang) {
 void Ui::record(const std::string& id, const std::string& text, bool interactive) {
     const auto min = ImGui::GetItemRectMin();
     const auto max = ImGui::GetItemRectMax();
-    widgets_.push_back(WidgetRect{id, text, min.x, min.y, max.x - min.x, max.y - min.y, interactive});
+    widgets_.push_back(
+        WidgetRect{id, text, min.x, min.y, max.x - min.x, max.y - min.y, interactive});
 }
 
 std::vector<std::string> Ui::texts() const {
@@ -28,7 +29,8 @@ std::vector<std::string> Ui::texts() const {
     return out;
 }
 
-bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bool primary, bool enabled) {
+bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bool primary,
+                bool enabled) {
     atlas_.require(label, ImGui::GetFont());
     ImGui::PushID(id.c_str());
     const auto at = ImGui::GetCursorScreenPos();
@@ -45,7 +47,8 @@ bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bo
     const float px = ImGui::GetFontSize();
     const float wrap = size.x - 24.0f * unit_;
     const auto text_size = font->CalcTextSizeA(px, FLT_MAX, wrap, label.c_str());
-    const ImVec2 pos(at.x + std::max(12.0f * unit_, (size.x - text_size.x) / 2), at.y + (size.y - text_size.y) / 2);
+    const ImVec2 pos(at.x + std::max(12.0f * unit_, (size.x - text_size.x) / 2),
+                     at.y + (size.y - text_size.y) / 2);
     const ImU32 ink = !enabled ? colors::muted : primary ? IM_COL32(20, 26, 40, 255) : colors::text;
     const ImVec4 clip(at.x, at.y, at.x + size.x, at.y + size.y);
     dl->AddText(font, px, pos, ink, label.c_str(), nullptr, wrap, &clip);
@@ -75,8 +78,8 @@ void Ui::text_centered(const std::string& s, ImFont* font, float width, ImU32 co
     text(s, font, color, w < width ? 0 : width);
 }
 
-void draw_keypad(Ui& ui, const std::string& id, float width, float key_height, void (*press)(void*, char),
-                 void (*erase)(void*), void* user) {
+void draw_keypad(Ui& ui, const std::string& id, float width, float key_height,
+                 void (*press)(void*, char), void (*erase)(void*), void* user) {
     static const char* keys[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "<"};
     const float gap = ui.gap();
     const float key_w = (width - 2 * gap) / 3;
@@ -85,15 +88,20 @@ void draw_keypad(Ui& ui, const std::string& id, float width, float key_height, v
     const float x0 = ImGui::GetCursorPosX();
     for (int i = 0; i < 12; ++i) {
         const int col = i % 3;
-        if (col == 0) ImGui::SetCursorPosX(x0);
-        else ImGui::SameLine(0, gap);
+        if (col == 0)
+            ImGui::SetCursorPosX(x0);
+        else
+            ImGui::SameLine(0, gap);
         if (keys[i][0] == '\0') {
             ImGui::Dummy(ImVec2(key_w, key_h));
         } else {
-            const std::string key_id = id + ".key." + (keys[i][0] == '<' ? std::string("erase") : keys[i]);
+            const std::string key_id =
+                id + ".key." + (keys[i][0] == '<' ? std::string("erase") : keys[i]);
             if (ui.button(key_id, keys[i][0] == '<' ? "<-" : keys[i], ImVec2(key_w, key_h))) {
-                if (keys[i][0] == '<') erase(user);
-                else press(user, keys[i][0]);
+                if (keys[i][0] == '<')
+                    erase(user);
+                else
+                    press(user, keys[i][0]);
             }
         }
     }

@@ -2,11 +2,11 @@
 // Touch-sized widgets over Dear ImGui that also record where they were drawn:
 // scripts tap widgets by id, tests check that nothing overlaps, and every
 // string drawn passes by the glyph atlas so new characters get rasterised.
+#include <imgui.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <imgui.h>
 
 #include "glyph_atlas.hpp"
 #include "i18n.hpp"
@@ -31,7 +31,7 @@ constexpr ImU32 ok = IM_COL32(120, 210, 140, 255);
 }  // namespace colors
 
 class Ui {
-public:
+  public:
     Ui(GlyphAtlas& atlas, const Translations& translations) : atlas_(atlas), tr_(translations) {}
 
     void begin_frame(float width, float height, const std::string& lang);
@@ -62,7 +62,7 @@ public:
 
     GlyphAtlas& atlas() { return atlas_; }
 
-private:
+  private:
     GlyphAtlas& atlas_;
     const Translations& tr_;
     std::string lang_;
@@ -71,7 +71,7 @@ private:
 };
 
 // Digits for phone numbers and PINs: 3x4 keys, each a touch target.
-void draw_keypad(Ui& ui, const std::string& id, float width, float key_height, void (*press)(void*, char),
-                 void (*erase)(void*), void* user);
+void draw_keypad(Ui& ui, const std::string& id, float width, float key_height,
+                 void (*press)(void*, char), void (*erase)(void*), void* user);
 
 }  // namespace loyalty::kiosk

@@ -38,7 +38,8 @@ int report(int status, char* json) {
     if (status == LOYALTY_POS_OK) {
         std::printf("%s\n", json ? json : "{}");
     } else {
-        std::fprintf(stderr, "loyalty-pos: %s: %s\n", loyalty_pos_status_name(status), loyalty_pos_last_error());
+        std::fprintf(stderr, "loyalty-pos: %s: %s\n", loyalty_pos_status_name(status),
+                     loyalty_pos_last_error());
     }
     loyalty_pos_free(json);
     return status;
@@ -74,11 +75,13 @@ int main(int argc, char** argv) {
         {"adjust", "manager's manual points adjustment", "adjustment JSON, @file or -"},
         {"block-card", "manager blocks a card", "block JSON, @file or -"},
     };
-    for (const auto& c : calls) app.add_subcommand(c.name, c.help)->add_option("request", argument, c.what)->required();
+    for (const auto& c : calls)
+        app.add_subcommand(c.name, c.help)->add_option("request", argument, c.what)->required();
 
     CLI11_PARSE(app, argc, argv);
     if (version->parsed()) {
-        std::printf("{\"version\":\"%s\",\"abi\":%d}\n", loyalty_pos_version(), loyalty_pos_abi_version());
+        std::printf("{\"version\":\"%s\",\"abi\":%d}\n", loyalty_pos_version(),
+                    loyalty_pos_abi_version());
         return 0;
     }
     std::string config_json;
@@ -97,8 +100,9 @@ int main(int argc, char** argv) {
     }
 
     loyalty_pos_session* session = nullptr;
-    const int opened = loyalty_pos_open(db.c_str(), program.c_str(), store.c_str(), terminal.c_str(),
-                                        config_json.empty() ? nullptr : config_json.c_str(), &session);
+    const int opened =
+        loyalty_pos_open(db.c_str(), program.c_str(), store.c_str(), terminal.c_str(),
+                         config_json.empty() ? nullptr : config_json.c_str(), &session);
     if (opened != LOYALTY_POS_OK) return report(opened, nullptr);
     char* out = nullptr;
     int status = LOYALTY_POS_E_INTERNAL;
@@ -109,14 +113,22 @@ int main(int argc, char** argv) {
         return result;
     }
     const char* r = request.c_str();
-    if (name == "identify") status = loyalty_pos_identify(session, r, &out);
-    else if (name == "quote") status = loyalty_pos_quote(session, r, &out);
-    else if (name == "commit") status = loyalty_pos_commit(session, r, &out);
-    else if (name == "refund") status = loyalty_pos_refund(session, r, &out);
-    else if (name == "void") status = loyalty_pos_void(session, r, &out);
-    else if (name == "redeem") status = loyalty_pos_redeem(session, r, &out);
-    else if (name == "adjust") status = loyalty_pos_adjust_points(session, r, &out);
-    else if (name == "block-card") status = loyalty_pos_block_card(session, r, &out);
+    if (name == "identify")
+        status = loyalty_pos_identify(session, r, &out);
+    else if (name == "quote")
+        status = loyalty_pos_quote(session, r, &out);
+    else if (name == "commit")
+        status = loyalty_pos_commit(session, r, &out);
+    else if (name == "refund")
+        status = loyalty_pos_refund(session, r, &out);
+    else if (name == "void")
+        status = loyalty_pos_void(session, r, &out);
+    else if (name == "redeem")
+        status = loyalty_pos_redeem(session, r, &out);
+    else if (name == "adjust")
+        status = loyalty_pos_adjust_points(session, r, &out);
+    else if (name == "block-card")
+        status = loyalty_pos_block_card(session, r, &out);
     const int result = report(status, out);
     loyalty_pos_close(session);
     return result;

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (loyalty_pos_abi_version() != LOYALTY_POS_ABI_VERSION) {
-        fprintf(stderr, "libloyalty_pos has ABI %d, this till needs %d\n", loyalty_pos_abi_version(), LOYALTY_POS_ABI_VERSION);
+        fprintf(stderr, "libloyalty_pos has ABI %d, this till needs %d\n",
+                loyalty_pos_abi_version(), LOYALTY_POS_ABI_VERSION);
         return 2;
     }
     const char* config = argc > 6 ? argv[6] : NULL;
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     printf("libloyalty_pos %s\n", loyalty_pos_version());
 
     loyalty_pos_session* till = NULL;
-    if (failed(loyalty_pos_open(argv[1], argv[2], argv[3], argv[4], config, &till), "open")) return 1;
+    if (failed(loyalty_pos_open(argv[1], argv[2], argv[3], argv[4], config, &till), "open"))
+        return 1;
 
     int rc = 1;
     char* member = NULL;
@@ -78,14 +80,18 @@ int main(int argc, char** argv) {
     }
 
     char request[256];
-    snprintf(request, sizeof request,
-             "{\"receipt\":\"%s\",\"refund_ref\":\"%s-RF1\",\"lines\":[{\"line_no\":1,\"quantity\":1}]}", receipt, receipt);
+    snprintf(
+        request, sizeof request,
+        "{\"receipt\":\"%s\",\"refund_ref\":\"%s-RF1\",\"lines\":[{\"line_no\":1,\"quantity\":1}]}",
+        receipt, receipt);
     if (failed(loyalty_pos_refund(till, request, &refund), "refund")) goto done;
     printf("refund: %s\n", refund);
 
     /* Returning more than was sold is refused with its own code, and writes nothing. */
-    snprintf(request, sizeof request,
-             "{\"receipt\":\"%s\",\"refund_ref\":\"%s-RF2\",\"lines\":[{\"line_no\":2,\"quantity\":4}]}", receipt, receipt);
+    snprintf(
+        request, sizeof request,
+        "{\"receipt\":\"%s\",\"refund_ref\":\"%s-RF2\",\"lines\":[{\"line_no\":2,\"quantity\":4}]}",
+        receipt, receipt);
     const int over = loyalty_pos_refund(till, request, NULL);
     printf("over-refund: %s (%s)\n", loyalty_pos_status_name(over), loyalty_pos_last_error());
     if (over != LOYALTY_POS_E_REFUND_EXCEEDS_SALE) goto done;

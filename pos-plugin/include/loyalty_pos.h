@@ -64,23 +64,30 @@ extern "C" {
 /* Status codes. Values are fixed forever; new ones are only appended. */
 enum {
     LOYALTY_POS_OK = 0,
-    LOYALTY_POS_E_NULL_ARGUMENT = 1,       /* a required pointer was NULL */
-    LOYALTY_POS_E_INVALID_JSON = 2,        /* not JSON, or not the documented shape: wrong type, missing or unknown field */
-    LOYALTY_POS_E_INVALID_ARGUMENT = 3,    /* well-formed but not acceptable: negative quantity, empty receipt... */
-    LOYALTY_POS_E_UNKNOWN_CATEGORY = 4,    /* a basket line's category is not in the session's category list */
-    LOYALTY_POS_E_NOT_FOUND = 5,           /* unknown member, card, receipt, reward, coupon or program */
-    LOYALTY_POS_E_CONFLICT = 6,            /* the receipt (or request id) was already used for other content */
+    LOYALTY_POS_E_NULL_ARGUMENT = 1, /* a required pointer was NULL */
+    LOYALTY_POS_E_INVALID_JSON =
+        2, /* not JSON, or not the documented shape: wrong type, missing or unknown field */
+    LOYALTY_POS_E_INVALID_ARGUMENT =
+        3, /* well-formed but not acceptable: negative quantity, empty receipt... */
+    LOYALTY_POS_E_UNKNOWN_CATEGORY =
+        4, /* a basket line's category is not in the session's category list */
+    LOYALTY_POS_E_NOT_FOUND = 5, /* unknown member, card, receipt, reward, coupon or program */
+    LOYALTY_POS_E_CONFLICT = 6, /* the receipt (or request id) was already used for other content */
     LOYALTY_POS_E_INSUFFICIENT_POINTS = 7, /* paying or redeeming more points than the member has */
-    LOYALTY_POS_E_LIMIT_EXCEEDED = 8,      /* a cap: points payable on this basket, reward stock... */
+    LOYALTY_POS_E_LIMIT_EXCEEDED = 8, /* a cap: points payable on this basket, reward stock... */
     LOYALTY_POS_E_REFUND_EXCEEDS_SALE = 9, /* more returned than was sold (or not yet refunded) */
     LOYALTY_POS_E_BLOCKED = 10,            /* blocked, lost or replaced card; closed account */
     LOYALTY_POS_E_EXPIRED = 11,            /* expired member code or coupon */
     LOYALTY_POS_E_ALREADY_USED = 12,       /* a member code shown before (replay), a used coupon */
-    LOYALTY_POS_E_UNAUTHORIZED = 13,       /* manager credential missing, wrong, locked out or not a manager */
-    LOYALTY_POS_E_BAD_STATE = 14,          /* the call does not fit now: e.g. void of a sale that is not the last */
-    LOYALTY_POS_E_STORAGE = 15,            /* the database failed (disk full, I/O error); retry or call support */
-    LOYALTY_POS_E_CORRUPT_DATABASE = 16,   /* the store database failed its integrity check: do not use it */
-    LOYALTY_POS_E_INTERNAL = 17            /* a bug: please report the message */
+    LOYALTY_POS_E_UNAUTHORIZED =
+        13, /* manager credential missing, wrong, locked out or not a manager */
+    LOYALTY_POS_E_BAD_STATE =
+        14, /* the call does not fit now: e.g. void of a sale that is not the last */
+    LOYALTY_POS_E_STORAGE =
+        15, /* the database failed (disk full, I/O error); retry or call support */
+    LOYALTY_POS_E_CORRUPT_DATABASE =
+        16,                     /* the store database failed its integrity check: do not use it */
+    LOYALTY_POS_E_INTERNAL = 17 /* a bug: please report the message */
 };
 
 /* An open terminal session: one database connection and the terminal's settings. */
@@ -90,7 +97,8 @@ typedef struct loyalty_pos_session loyalty_pos_session;
 LOYALTY_POS_API const char* loyalty_pos_version(void);
 /* LOYALTY_POS_ABI_VERSION of the library actually loaded. */
 LOYALTY_POS_API int loyalty_pos_abi_version(void);
-/* "LOYALTY_POS_E_BLOCKED" for 10: a static string; "LOYALTY_POS_E_UNKNOWN" for codes it does not know. */
+/* "LOYALTY_POS_E_BLOCKED" for 10: a static string; "LOYALTY_POS_E_UNKNOWN" for codes it does not
+ * know. */
 LOYALTY_POS_API const char* loyalty_pos_status_name(int status);
 
 /* The status of the calling thread's last call (LOYALTY_POS_OK after a success). */
@@ -108,8 +116,8 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  * load-program`); an older schema is migrated.
  *   program, store, terminal: codes, e.g. "DEMO", "S001", "T01" (required).
  *   config_json (may be NULL or "{}"), all fields optional:
- *     "cashier": "c-017"                 kept with each sale (and its event), echoed in commit results
- *     "categories": ["apparel", ...]     when given, basket lines must use one of these
+ *     "cashier": "c-017"                 kept with each sale (and its event), echoed in commit
+ * results "categories": ["apparel", ...]     when given, basket lines must use one of these
  *     "trusted_keys": {"hub-1": "<64 hex>"}  public keys that sign member QR codes
  *     "member_code_validity_seconds": 60 how long a member QR code is accepted
  *     "receipt_key": {"id": "T01", "seed_hex": "<64 hex>"}  signs receipt QR codes
@@ -120,8 +128,9 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  * INVALID_ARGUMENT (empty codes, bad key), NOT_FOUND (program not
  * loaded, store not in the program, no file at db_path), STORAGE, CORRUPT_DATABASE.
  */
-LOYALTY_POS_API int loyalty_pos_open(const char* db_path, const char* program, const char* store, const char* terminal,
-                                     const char* config_json, loyalty_pos_session** out_session);
+LOYALTY_POS_API int loyalty_pos_open(const char* db_path, const char* program, const char* store,
+                                     const char* terminal, const char* config_json,
+                                     loyalty_pos_session** out_session);
 /* Closes the session and its database connection. NULL is fine. */
 LOYALTY_POS_API void loyalty_pos_close(loyalty_pos_session* session);
 
@@ -137,7 +146,8 @@ LOYALTY_POS_API void loyalty_pos_close(loyalty_pos_session* session);
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (empty, a receipt code, bad signature),
  * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED.
  */
-LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const char* scanned, char** out_json);
+LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const char* scanned,
+                                         char** out_json);
 
 /*
  * Prices a basket for a member (or a non-member) without writing anything.
@@ -155,7 +165,8 @@ LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const cha
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNKNOWN_CATEGORY,
  * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, INSUFFICIENT_POINTS, LIMIT_EXCEEDED.
  */
-LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* basket_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* basket_json,
+                                      char** out_json);
 
 /*
  * Commits a sale: the basket of loyalty_pos_quote with its "receipt" number
@@ -170,18 +181,20 @@ LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* 
  *   points later by scanning it)}
  * Errors: as loyalty_pos_quote, plus CONFLICT.
  */
-LOYALTY_POS_API int loyalty_pos_commit(loyalty_pos_session* session, const char* basket_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_commit(loyalty_pos_session* session, const char* basket_json,
+                                       char** out_json);
 
 /*
  * Refunds all or part of a sale of this store and terminal.
  * refund_json: {"receipt": "R-1", "refund_ref": "RF-1" (the refund slip: idempotency),
- *               "lines": [{"line_no": 1, "quantity": 1}] (optional; absent or empty: everything left)}
- * Earned points are taken back in proportion; points paid with are given back.
- * Result: {"receipt", "refund_ref", "replayed", "amount", "points_reversed",
- *          "points_restored", "points_shortfall", "points_available"}
- * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, NOT_FOUND, REFUND_EXCEEDS_SALE.
+ *               "lines": [{"line_no": 1, "quantity": 1}] (optional; absent or empty: everything
+ * left)} Earned points are taken back in proportion; points paid with are given back. Result:
+ * {"receipt", "refund_ref", "replayed", "amount", "points_reversed", "points_restored",
+ * "points_shortfall", "points_available"} Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT,
+ * NOT_FOUND, REFUND_EXCEEDS_SALE.
  */
-LOYALTY_POS_API int loyalty_pos_refund(loyalty_pos_session* session, const char* refund_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_refund(loyalty_pos_session* session, const char* refund_json,
+                                       char** out_json);
 
 /*
  * Voids the last sale committed on this store and terminal (a cashier's
@@ -192,7 +205,8 @@ LOYALTY_POS_API int loyalty_pos_refund(loyalty_pos_session* session, const char*
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT, BAD_STATE (not the terminal's last
  * sale, or it was refunded in whole or part).
  */
-LOYALTY_POS_API int loyalty_pos_void(loyalty_pos_session* session, const char* receipt, char** out_json);
+LOYALTY_POS_API int loyalty_pos_void(loyalty_pos_session* session, const char* receipt,
+                                     char** out_json);
 
 /*
  * Redeems a reward for points: the points are taken and a coupon issued.
@@ -201,7 +215,8 @@ LOYALTY_POS_API int loyalty_pos_void(loyalty_pos_session* session, const char* r
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, NOT_FOUND, BLOCKED,
  * INSUFFICIENT_POINTS, LIMIT_EXCEEDED (out of stock), CONFLICT (request id reused).
  */
-LOYALTY_POS_API int loyalty_pos_redeem(loyalty_pos_session* session, const char* redeem_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_redeem(loyalty_pos_session* session, const char* redeem_json,
+                                       char** out_json);
 
 /*
  * A manager's manual points adjustment (audited with the manager as actor).
@@ -211,7 +226,8 @@ LOYALTY_POS_API int loyalty_pos_redeem(loyalty_pos_session* session, const char*
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNAUTHORIZED,
  * NOT_FOUND, BLOCKED, INSUFFICIENT_POINTS, CONFLICT.
  */
-LOYALTY_POS_API int loyalty_pos_adjust_points(loyalty_pos_session* session, const char* adjust_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_adjust_points(loyalty_pos_session* session, const char* adjust_json,
+                                              char** out_json);
 
 /*
  * A manager blocks a card (audited); its points stay on the account.
@@ -219,7 +235,8 @@ LOYALTY_POS_API int loyalty_pos_adjust_points(loyalty_pos_session* session, cons
  * Result: {"card", "status": "blocked"}
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNAUTHORIZED, NOT_FOUND, CONFLICT.
  */
-LOYALTY_POS_API int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json, char** out_json);
+LOYALTY_POS_API int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json,
+                                           char** out_json);
 
 /*
  * How far the store is behind the hub: the session works from the local

@@ -1,8 +1,9 @@
 #include "json_reader.hpp"
-#include "loyalty/json_limits.hpp"
 
 #include <cstring>
 #include <limits>
+
+#include "loyalty/json_limits.hpp"
 
 namespace loyalty::pos {
 
@@ -69,7 +70,8 @@ std::int64_t JsonReader::integer(const char* key, bool required, std::int64_t fa
     if (!v) return fallback;
     if (v->is_number_integer() && !v->is_number_unsigned()) return v->get<std::int64_t>();
     if (v->is_number_unsigned() &&
-        v->get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        v->get<std::uint64_t>() <=
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return static_cast<std::int64_t>(v->get<std::uint64_t>());
     fail(std::string("\"") + key + "\" must be an integer" +
          (v->is_number_float() ? " (money is in minor units, quantities are whole)" : ""));

@@ -12,11 +12,13 @@
 namespace loyalty::pos {
 
 // Parses text as a JSON object; nullopt and a message when it is not one.
-std::optional<nlohmann::json> parse_object(const char* text, const std::string& what, std::string& error);
+std::optional<nlohmann::json> parse_object(const char* text, const std::string& what,
+                                           std::string& error);
 
 class JsonReader {
-public:
-    JsonReader(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {}
+  public:
+    JsonReader(const nlohmann::json& object, std::string where)
+        : object_(object), where_(std::move(where)) {}
 
     bool has(const char* key) const { return object_.contains(key) && !object_.at(key).is_null(); }
     std::string text(const char* key, bool required);
@@ -32,7 +34,7 @@ public:
     const std::string& error() const { return error_; }
     void fail(const std::string& message);
 
-private:
+  private:
     const nlohmann::json* field(const char* key, bool required);
     const nlohmann::json& object_;
     std::string where_;

@@ -12,7 +12,7 @@
 namespace loyalty::pos {
 
 class JsonWriter {
-public:
+  public:
     JsonWriter& begin_object() { return open('{'); }
     JsonWriter& end_object() { return close('}'); }
     JsonWriter& begin_array() { return open('['); }
@@ -33,7 +33,7 @@ public:
 
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     JsonWriter& open(char c);
     JsonWriter& close(char c);
     void separate();

@@ -27,9 +27,10 @@ int finish(const Reply& reply, char** out_json) {
     t_last_message = reply.message;
     if (!reply.ok()) return reply.status;
     if (out_json) {
-        const auto text = !reply.text.empty()
-                              ? reply.text
-                              : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const auto text =
+            !reply.text.empty()
+                ? reply.text
+                : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         auto* buffer = static_cast<char*>(std::malloc(text.size() + 1));
         if (!buffer) {
             t_last_status = LOYALTY_POS_E_INTERNAL;
@@ -54,7 +55,9 @@ int guarded(char** out_json, Body&& body) {
     } catch (const std::bad_alloc&) {
         return finish(Reply::failure(LOYALTY_POS_E_INTERNAL, "out of memory"), out_json);
     } catch (const std::exception& e) {
-        return finish(Reply::failure(LOYALTY_POS_E_INTERNAL, std::string("internal error: ") + e.what()), out_json);
+        return finish(
+            Reply::failure(LOYALTY_POS_E_INTERNAL, std::string("internal error: ") + e.what()),
+            out_json);
     } catch (...) {
         return finish(Reply::failure(LOYALTY_POS_E_INTERNAL, "internal error"), out_json);
     }
@@ -62,8 +65,8 @@ int guarded(char** out_json, Body&& body) {
 
 // A session call with one JSON request: parse, lock, run.
 template <class Request, class Parse, class Call>
-int json_call(loyalty_pos_session* session, const char* request_json, char** out_json, const char* what, Parse parse,
-              Call call) {
+int json_call(loyalty_pos_session* session, const char* request_json, char** out_json,
+              const char* what, Parse parse, Call call) {
     return guarded(out_json, [&]() -> Reply {
         if (!session) return null_argument("session");
         if (!request_json) return null_argument(what);
@@ -78,15 +81,28 @@ int json_call(loyalty_pos_session* session, const char* request_json, char** out
 
 extern "C" {
 
-const char* loyalty_pos_version(void) { return "1.0.0"; }
-int loyalty_pos_abi_version(void) { return LOYALTY_POS_ABI_VERSION; }
-const char* loyalty_pos_status_name(int status) { return loyalty::pos::status_name(status); }
-int loyalty_pos_last_error_code(void) { return t_last_status; }
-const char* loyalty_pos_last_error(void) { return t_last_message.c_str(); }
-void loyalty_pos_free(char* json) { std::free(json); }
+const char* loyalty_pos_version(void) {
+    return "1.0.0";
+}
+int loyalty_pos_abi_version(void) {
+    return LOYALTY_POS_ABI_VERSION;
+}
+const char* loyalty_pos_status_name(int status) {
+    return loyalty::pos::status_name(status);
+}
+int loyalty_pos_last_error_code(void) {
+    return t_last_status;
+}
+const char* loyalty_pos_last_error(void) {
+    return t_last_message.c_str();
+}
+void loyalty_pos_free(char* json) {
+    std::free(json);
+}
 
-int loyalty_pos_open(const char* db_path, const char* program, const char* store, const char* terminal,
-                     const char* config_json, loyalty_pos_session** out_session) {
+int loyalty_pos_open(const char* db_path, const char* program, const char* store,
+                     const char* terminal, const char* config_json,
+                     loyalty_pos_session** out_session) {
     return guarded(nullptr, [&]() -> Reply {
         if (out_session) *out_session = nullptr;
         if (!out_session) return null_argument("out_session");
@@ -98,7 +114,8 @@ int loyalty_pos_open(const char* db_path, const char* program, const char* store
         if (config_json)
             if (auto bad = loyalty::pos::parse_config(config_json, config)) return *bad;
         std::unique_ptr<loyalty::pos::Session> session;
-        auto reply = loyalty::pos::Session::open(db_path, program, store, terminal, config, session);
+        auto reply =
+            loyalty::pos::Session::open(db_path, program, store, terminal, config, session);
         if (reply.ok()) *out_session = new loyalty_pos_session{std::move(session)};
         return reply;
     });
@@ -122,17 +139,20 @@ int loyalty_pos_identify(loyalty_pos_session* session, const char* scanned, char
 }
 
 int loyalty_pos_quote(loyalty_pos_session* session, const char* basket_json, char** out_json) {
-    return json_call<loyalty::pos::BasketRequest>(session, basket_json, out_json, "basket_json", loyalty::pos::parse_basket,
-                                                  [](auto& s, const auto& r) { return s.quote(r); });
+    return json_call<loyalty::pos::BasketRequest>(
+        session, basket_json, out_json, "basket_json", loyalty::pos::parse_basket,
+        [](auto& s, const auto& r) { return s.quote(r); });
 }
 
 int loyalty_pos_commit(loyalty_pos_session* session, const char* basket_json, char** out_json) {
-    return json_call<loyalty::pos::BasketRequest>(session, basket_json, out_json, "basket_json", loyalty::pos::parse_basket,
-                                                  [](auto& s, const auto& r) { return s.commit(r); });
+    return json_call<loyalty::pos::BasketRequest>(
+        session, basket_json, out_json, "basket_json", loyalty::pos::parse_basket,
+        [](auto& s, const auto& r) { return s.commit(r); });
 }
 
 int loyalty_pos_refund(loyalty_pos_session* session, const char* refund_json, char** out_json) {
-    return json_call<loyalty::pos::RefundCall>(session, refund_json, out_json, "refund_json", loyalty::pos::parse_refund,
+    return json_call<loyalty::pos::RefundCall>(session, refund_json, out_json, "refund_json",
+                                               loyalty::pos::parse_refund,
                                                [](auto& s, const auto& r) { return s.refund(r); });
 }
 
@@ -146,18 +166,22 @@ int loyalty_pos_void(loyalty_pos_session* session, const char* receipt, char** o
 }
 
 int loyalty_pos_redeem(loyalty_pos_session* session, const char* redeem_json, char** out_json) {
-    return json_call<loyalty::pos::RedeemCall>(session, redeem_json, out_json, "redeem_json", loyalty::pos::parse_redeem,
+    return json_call<loyalty::pos::RedeemCall>(session, redeem_json, out_json, "redeem_json",
+                                               loyalty::pos::parse_redeem,
                                                [](auto& s, const auto& r) { return s.redeem(r); });
 }
 
-int loyalty_pos_adjust_points(loyalty_pos_session* session, const char* adjust_json, char** out_json) {
-    return json_call<loyalty::pos::AdjustCall>(session, adjust_json, out_json, "adjust_json", loyalty::pos::parse_adjust,
-                                               [](auto& s, const auto& r) { return s.adjust_points(r); });
+int loyalty_pos_adjust_points(loyalty_pos_session* session, const char* adjust_json,
+                              char** out_json) {
+    return json_call<loyalty::pos::AdjustCall>(
+        session, adjust_json, out_json, "adjust_json", loyalty::pos::parse_adjust,
+        [](auto& s, const auto& r) { return s.adjust_points(r); });
 }
 
 int loyalty_pos_block_card(loyalty_pos_session* session, const char* block_json, char** out_json) {
-    return json_call<loyalty::pos::BlockCall>(session, block_json, out_json, "block_json", loyalty::pos::parse_block,
-                                              [](auto& s, const auto& r) { return s.block_card(r); });
+    return json_call<loyalty::pos::BlockCall>(
+        session, block_json, out_json, "block_json", loyalty::pos::parse_block,
+        [](auto& s, const auto& r) { return s.block_card(r); });
 }
 
 int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json) {

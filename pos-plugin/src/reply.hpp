@@ -17,14 +17,22 @@ struct Reply {
     std::string text;  // the result already written as JSON (hot paths); wins over body
 
     bool ok() const { return status == LOYALTY_POS_OK; }
-    static Reply success(nlohmann::json body) { return Reply{LOYALTY_POS_OK, {}, std::move(body), {}}; }
-    static Reply success_text(std::string text) { return Reply{LOYALTY_POS_OK, {}, nullptr, std::move(text)}; }
-    static Reply failure(int status, std::string message) { return Reply{status, std::move(message), nullptr, {}}; }
+    static Reply success(nlohmann::json body) {
+        return Reply{LOYALTY_POS_OK, {}, std::move(body), {}};
+    }
+    static Reply success_text(std::string text) {
+        return Reply{LOYALTY_POS_OK, {}, nullptr, std::move(text)};
+    }
+    static Reply failure(int status, std::string message) {
+        return Reply{status, std::move(message), nullptr, {}};
+    }
 };
 
 // The ABI status of a core error.
 int status_of(Errc code);
-inline Reply failure(const Error& e) { return Reply::failure(status_of(e.code), e.message); }
+inline Reply failure(const Error& e) {
+    return Reply::failure(status_of(e.code), e.message);
+}
 
 const char* status_name(int status);
 

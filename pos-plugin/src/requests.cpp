@@ -10,7 +10,9 @@ using nlohmann::json;
 
 namespace {
 
-Reply invalid(const std::string& message) { return Reply::failure(LOYALTY_POS_E_INVALID_JSON, message); }
+Reply invalid(const std::string& message) {
+    return Reply::failure(LOYALTY_POS_E_INVALID_JSON, message);
+}
 
 // Parses `text` as an object and hands it to `read`; the reader's first error wins.
 template <class Read>
@@ -24,10 +26,12 @@ std::optional<Reply> read_object(const char* text, const std::string& what, Read
     return std::nullopt;
 }
 
-int bounded_int(JsonReader& r, const char* key, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
+int bounded_int(JsonReader& r, const char* key, std::int64_t fallback, std::int64_t lo,
+                std::int64_t hi) {
     const auto v = r.integer(key, false, fallback);
     if (v < lo || v > hi) {
-        r.fail(std::string("\"") + key + "\" must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        r.fail(std::string("\"") + key + "\" must be between " + std::to_string(lo) + " and " +
+               std::to_string(hi));
         return static_cast<int>(fallback);
     }
     return static_cast<int>(v);
@@ -50,7 +54,8 @@ std::optional<Reply> parse_config(const char* text, SessionConfig& out) {
                 out.trusted_keys.emplace_back(id, hex.get<std::string>());
             }
         }
-        out.member_code_validity_seconds = bounded_int(r, "member_code_validity_seconds", 60, 5, 3600);
+        out.member_code_validity_seconds =
+            bounded_int(r, "member_code_validity_seconds", 60, 5, 3600);
         if (const auto* key = r.object("receipt_key")) {
             JsonReader k(*key, "config.receipt_key");
             auto id = k.text("id", true);
@@ -108,7 +113,8 @@ std::optional<Reply> parse_refund(const char* text, RefundCall& out) {
             const auto line_no = lr.integer("line_no", true);
             const auto quantity = lr.integer("quantity", true);
             if (!lr.finish()) return r.fail(lr.error());
-            if (line_no < 1 || line_no > INT_MAX) return r.fail(where + ": \"line_no\" counts from 1");
+            if (line_no < 1 || line_no > INT_MAX)
+                return r.fail(where + ": \"line_no\" counts from 1");
             out.lines.push_back(RefundLine{static_cast<int>(line_no), quantity});
         }
     });

@@ -53,19 +53,22 @@ void write_coupon(JsonWriter& w, const Coupon& c) {
         .field("expires_at", format_iso8601(c.expires_at));
 }
 
-std::string points_note(const Quote& q, const std::optional<Member>& member, const ProgramConfig& program) {
+std::string points_note(const Quote& q, const std::optional<Member>& member,
+                        const ProgramConfig& program) {
     if (!member) return "points need an identified member";
     const auto& rate = program.points_payment;
     const auto steps = std::to_string(rate.points) + " points pay " + format_money(rate.value);
     if (q.max_points_payable < q.available / rate.points * rate.points)
-        return steps + "; at most " + std::to_string(rate.max_percent_of_basket) + "% of this basket";
+        return steps + "; at most " + std::to_string(rate.max_percent_of_basket) +
+               "% of this basket";
     return steps + "; the whole balance can be used";
 }
 
 }  // namespace
 
-std::string quote_text(const Quote& q, const std::optional<Member>& member, const std::vector<Coupon>& usable,
-                       const std::vector<std::string>& applied, const ProgramConfig& program) {
+std::string quote_text(const Quote& q, const std::optional<Member>& member,
+                       const std::vector<Coupon>& usable, const std::vector<std::string>& applied,
+                       const ProgramConfig& program) {
     JsonWriter w;
     w.begin_object();
     if (member) {
@@ -117,8 +120,9 @@ std::string quote_text(const Quote& q, const std::optional<Member>& member, cons
     return w.take();
 }
 
-std::string sale_text(const std::string& receipt, const SaleResult& s, const std::vector<std::string>& receipt_lines,
-                      const std::string& cashier, const std::optional<std::string>& receipt_qr) {
+std::string sale_text(const std::string& receipt, const SaleResult& s,
+                      const std::vector<std::string>& receipt_lines, const std::string& cashier,
+                      const std::optional<std::string>& receipt_qr) {
     JsonWriter w;
     w.begin_object()
         .field("receipt", receipt)
@@ -133,7 +137,10 @@ std::string sale_text(const std::string& receipt, const SaleResult& s, const std
         .field("points_earned", s.earned)
         .field("points_available", s.available_after)
         .field("points_pending", s.pending_after);
-    if (s.tier.empty()) w.key("tier").null(); else w.field("tier", s.tier);
+    if (s.tier.empty())
+        w.key("tier").null();
+    else
+        w.field("tier", s.tier);
     if (s.tier_change)
         w.key("tier_change")
             .begin_object()
@@ -144,7 +151,10 @@ std::string sale_text(const std::string& receipt, const SaleResult& s, const std
     else
         w.key("tier_change").null();
     w.strings("receipt_lines", receipt_lines).field("cashier", cashier);
-    if (receipt_qr) w.field("receipt_qr", *receipt_qr); else w.key("receipt_qr").null();
+    if (receipt_qr)
+        w.field("receipt_qr", *receipt_qr);
+    else
+        w.key("receipt_qr").null();
     return w.end_object().take();
 }
 
@@ -160,7 +170,8 @@ json refund_json(const std::string& receipt, const std::string& refund_ref, cons
 }
 
 std::vector<std::string> receipt_lines(const SaleResult& sale, const std::optional<Member>& member,
-                                       const ProgramConfig& program, const std::optional<TierProgress>& progress,
+                                       const ProgramConfig& program,
+                                       const std::optional<TierProgress>& progress,
                                        bool has_claim_code) {
     std::vector<std::string> out;
     if (!member) {
@@ -170,7 +181,8 @@ std::vector<std::string> receipt_lines(const SaleResult& sale, const std::option
         return out;
     }
     const auto tier = sale.tier.empty() ? member->tier_code : sale.tier;
-    out.push_back("会员 Member: " + mask_name(member->display_name) + " · " + tier_name(program, tier));
+    out.push_back("会员 Member: " + mask_name(member->display_name) + " · " +
+                  tier_name(program, tier));
     if (sale.points_paid > 0)
         out.push_back("积分抵扣 Paid with points: " + std::to_string(sale.points_paid) + " = " +
                       format_money(sale.points_value));
@@ -184,8 +196,9 @@ std::vector<std::string> receipt_lines(const SaleResult& sale, const std::option
         out.push_back("恭喜升级 Welcome to " + tier_name(program, sale.tier_change->to) + "!");
     if (progress && progress->next_tier && progress->needed_for_next > 0)
         out.push_back("距 " + tier_name(program, *progress->next_tier) + " 还差 To go: " +
-                      (program.tiers.basis == TierBasis::spend ? format_money(Money{progress->needed_for_next})
-                                                                : std::to_string(progress->needed_for_next) + " points"));
+                      (program.tiers.basis == TierBasis::spend
+                           ? format_money(Money{progress->needed_for_next})
+                           : std::to_string(progress->needed_for_next) + " points"));
     return out;
 }
 

@@ -18,7 +18,8 @@ constexpr const char* kMemberCodeKind = "member_code";
 
 bool phone_like(const std::string& s) {
     if (s.empty()) return false;
-    const auto digits = std::count_if(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    const auto digits =
+        std::count_if(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
     const bool only = std::all_of(s.begin(), s.end(), [](unsigned char c) {
         return std::isdigit(c) != 0 || c == '+' || c == ' ' || c == '-';
     });
@@ -32,16 +33,18 @@ std::string upper(std::string s) {
 
 }  // namespace
 
-Reply Session::open(const std::string& db_path, const std::string& program, const std::string& store,
-                    const std::string& terminal, const SessionConfig& config, std::unique_ptr<Session>& out) {
+Reply Session::open(const std::string& db_path, const std::string& program,
+                    const std::string& store, const std::string& terminal,
+                    const SessionConfig& config, std::unique_ptr<Session>& out) {
     if (db_path.empty() || program.empty() || store.empty() || terminal.empty())
-        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "database path, program, store and terminal must not be empty");
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                              "database path, program, store and terminal must not be empty");
     // The till never creates the store database (loyalty-admin init does): a
     // mistyped path must not leave an empty database behind.
     std::error_code ec;
     if (!std::filesystem::exists(db_path, ec))
-        return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
-                              "no store database at " + db_path + "; create it with loyalty-admin init");
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "no store database at " + db_path +
+                                                           "; create it with loyalty-admin init");
     std::unique_ptr<Session> s(new Session());
     s->program_ = program;
     s->store_ = store;
@@ -65,10 +68,13 @@ Reply Session::open(const std::string& db_path, const std::string& program, cons
     if (!engine) return failure(engine.error());
     s->engine_ = std::move(engine.value());
     auto loaded = s->engine_->programs().get(program);
-    if (!loaded) return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "program " + program + " is not loaded in " + db_path);
+    if (!loaded)
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
+                              "program " + program + " is not loaded in " + db_path);
     const auto& stores = (*loaded)->stores;
     if (!stores.empty() && std::find(stores.begin(), stores.end(), store) == stores.end())
-        return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "store " + store + " does not sell under program " + program);
+        return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
+                              "store " + store + " does not sell under program " + program);
     out = std::move(s);
     return Reply::success(json{{"program", program}, {"store", store}, {"terminal", terminal}});
 }
@@ -77,7 +83,8 @@ Result<Member> Session::member_by_uid(const std::string& uid) {
     if (uid.empty()) return make_error(Errc::invalid_argument, "member uid is empty");
     auto m = engine_->members().get_by_uid(uid);
     if (!m) return m;
-    if (m->program != program_) return make_error(Errc::not_found, "member " + uid + " is not in program " + program_);
+    if (m->program != program_)
+        return make_error(Errc::not_found, "member " + uid + " is not in program " + program_);
     if (m->status != "active") return make_error(Errc::blocked, "member account is " + m->status);
     return m;
 }
@@ -85,27 +92,33 @@ Result<Member> Session::member_by_uid(const std::string& uid) {
 Reply Session::identify(const std::string& scanned) {
     auto& engine = *engine_;
     const auto* program = *engine.programs().get(program_);
-    if (scanned.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "nothing was scanned");
+    if (scanned.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "nothing was scanned");
     if (looks_like_receipt_code(scanned))
         return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
                               "this is a receipt code: the shopper claims its points at the kiosk");
     auto usable = [&](const Member& m) { return engine.rewards().coupons_of(m.id, true); };
     if (looks_like_member_code(scanned)) {
-        auto code = verify_member_code(scanned, trusted_, clock_->now(), config_.member_code_validity_seconds);
+        auto code = verify_member_code(scanned, trusted_, clock_->now(),
+                                       config_.member_code_validity_seconds);
         if (!code) {
             // A forged or damaged code is bad input here, not a staff credential problem.
-            const int status = code.error().code == Errc::unauthorized ? LOYALTY_POS_E_INVALID_ARGUMENT
-                                                                       : status_of(code.error().code);
+            const int status = code.error().code == Errc::unauthorized
+                                   ? LOYALTY_POS_E_INVALID_ARGUMENT
+                                   : status_of(code.error().code);
             return Reply::failure(status, code.error().message);
         }
         if (code->program != program_)
-            return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "member code of program " + code->program);
+            return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                                  "member code of program " + code->program);
         if (engine.used_codes().seen(kMemberCodeKind, code->nonce))
-            return Reply::failure(LOYALTY_POS_E_ALREADY_USED, "this member code was already shown; refresh it in the app");
+            return Reply::failure(LOYALTY_POS_E_ALREADY_USED,
+                                  "this member code was already shown; refresh it in the app");
         auto member = member_by_uid(code->member_uid);
         if (!member) return failure(member.error());
         // Recorded only now, once everything else passed: a refused code stays unused.
-        if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce); !consumed)
+        if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce);
+            !consumed)
             return failure(consumed.error());
         return Reply::success(member_json(*member, *program, "member_code", usable(*member)));
     }
@@ -123,19 +136,23 @@ Reply Session::identify(const std::string& scanned) {
                 return Reply::failure(LOYALTY_POS_E_BLOCKED, "member account is " + found->status);
             return Reply::success(member_json(*found, *program, to_string(kind), usable(*found)));
         }
-        if (found.error().code != Errc::not_found && !(kind == IdentityKind::phone && found.error().code == Errc::invalid_argument))
+        if (found.error().code != Errc::not_found &&
+            !(kind == IdentityKind::phone && found.error().code == Errc::invalid_argument))
             return failure(found.error());
     }
-    return Reply::failure(LOYALTY_POS_E_NOT_FOUND, "no member in " + program_ + " matches what was scanned");
+    return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
+                          "no member in " + program_ + " matches what was scanned");
 }
 
-Reply Session::prepare(const BasketRequest& basket, SaleRequest& request, std::optional<Member>& member) {
+Reply Session::prepare(const BasketRequest& basket, SaleRequest& request,
+                       std::optional<Member>& member) {
     if (config_.categories)
         for (std::size_t i = 0; i < basket.lines.size(); ++i) {
             const auto& cats = *config_.categories;
             if (std::find(cats.begin(), cats.end(), basket.lines[i].category) == cats.end())
-                return Reply::failure(LOYALTY_POS_E_UNKNOWN_CATEGORY, "line " + std::to_string(i + 1) + ": unknown category \"" +
-                                                                          basket.lines[i].category + "\"");
+                return Reply::failure(LOYALTY_POS_E_UNKNOWN_CATEGORY,
+                                      "line " + std::to_string(i + 1) + ": unknown category \"" +
+                                          basket.lines[i].category + "\"");
         }
     request.program = program_;
     request.store = store_;
@@ -161,11 +178,13 @@ Reply Session::quote(const BasketRequest& basket) {
     if (!q) return failure(q.error());
     std::vector<Coupon> usable;
     if (member) usable = engine_->rewards().coupons_of(member->id, true);
-    return Reply::success_text(quote_text(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
+    return Reply::success_text(
+        quote_text(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
 }
 
 Reply Session::commit(const BasketRequest& basket) {
-    if (basket.receipt.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "a sale needs its receipt number");
+    if (basket.receipt.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "a sale needs its receipt number");
     SaleRequest request;
     std::optional<Member> member;
     if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
@@ -175,17 +194,20 @@ Reply Session::commit(const BasketRequest& basket) {
     const auto& program = **engine_->programs().get(program_);
     std::optional<TierProgress> progress;
     if (member)
-        if (auto p = engine_->tiers().progress(member->id, clock_->now())) progress = std::move(p.value());
+        if (auto p = engine_->tiers().progress(member->id, clock_->now()))
+            progress = std::move(p.value());
     std::optional<std::string> qr;
     if (!member && receipt_key_)
-        qr = mint_receipt_code(ReceiptCode{program_, store_, terminal_, basket.receipt, clock_->now()}, *receipt_key_);
+        qr = mint_receipt_code(
+            ReceiptCode{program_, store_, terminal_, basket.receipt, clock_->now()}, *receipt_key_);
     const auto lines = receipt_lines(*sale, member, program, progress, qr.has_value());
     return Reply::success_text(sale_text(basket.receipt, *sale, lines, config_.cashier, qr));
 }
 
-Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines,
-                         bool void_sale) {
-    RefundRequest request{program_, store_, terminal_, receipt, refund_ref, std::move(lines), void_sale};
+Reply Session::refund_of(const std::string& receipt, const std::string& refund_ref,
+                         std::vector<RefundLine> lines, bool void_sale) {
+    RefundRequest request{program_,   store_,           terminal_, receipt,
+                          refund_ref, std::move(lines), void_sale};
     auto r = engine_->sales().refund(request);
     if (!r) return failure(r.error());
     return Reply::success(refund_json(receipt, refund_ref, *r));
@@ -193,24 +215,30 @@ Reply Session::refund_of(const std::string& receipt, const std::string& refund_r
 
 Reply Session::refund(const RefundCall& call) {
     if (call.receipt.empty() || call.refund_ref.empty())
-        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "a refund needs the receipt and the refund slip number");
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                              "a refund needs the receipt and the refund slip number");
     return refund_of(call.receipt, call.refund_ref, call.lines);
 }
 
 Reply Session::void_sale(const std::string& receipt) {
-    if (receipt.empty()) return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "void needs the receipt number");
+    if (receipt.empty())
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "void needs the receipt number");
     // The terminal's own last sale, whichever session committed it (the till may have restarted).
     auto last = engine_->sales().last_of_terminal(program_, store_, terminal_);
     if (!last) return failure(last.error());
     const auto status = last->has_value() ? (*last)->status : std::string();
     if (!last->has_value() || receipt != (*last)->receipt)
-        return Reply::failure(LOYALTY_POS_E_BAD_STATE,
-                              "only the terminal's last sale can be voided; use a refund for receipt " + receipt);
+        return Reply::failure(
+            LOYALTY_POS_E_BAD_STATE,
+            "only the terminal's last sale can be voided; use a refund for receipt " + receipt);
     if (status == "partially_refunded")
-        return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was partly refunded; refund the rest instead");
+        return Reply::failure(
+            LOYALTY_POS_E_BAD_STATE,
+            "receipt " + receipt + " was partly refunded; refund the rest instead");
     auto reply = refund_of(receipt, "void", {}, /*void_sale=*/true);
     if (reply.status == LOYALTY_POS_E_REFUND_EXCEEDS_SALE)  // refunded by a slip, not voided
-        return Reply::failure(LOYALTY_POS_E_BAD_STATE, "receipt " + receipt + " was refunded already");
+        return Reply::failure(LOYALTY_POS_E_BAD_STATE,
+                              "receipt " + receipt + " was refunded already");
     return reply;
 }
 
@@ -220,14 +248,16 @@ Reply Session::redeem(const RedeemCall& call) {
     auto coupon = engine_->rewards().redeem(member->id, call.reward, call.request_id);
     if (!coupon) return failure(coupon.error());
     return Reply::success(
-        json{{"coupon", coupon_json(*coupon)}, {"points_available", engine_->ledger().balance(member->id).available}});
+        json{{"coupon", coupon_json(*coupon)},
+             {"points_available", engine_->ledger().balance(member->id).available}});
 }
 
 Reply Session::check_manager(const ManagerCredential& c) {
     auto who = engine_->staff().require_manager(c.manager, c.pin);
     if (!who) {
         const auto& e = who.error();
-        return e.code == Errc::storage ? failure(e) : Reply::failure(LOYALTY_POS_E_UNAUTHORIZED, e.message);
+        return e.code == Errc::storage ? failure(e)
+                                       : Reply::failure(LOYALTY_POS_E_UNAUTHORIZED, e.message);
     }
     return Reply::success(nullptr);
 }
@@ -236,22 +266,27 @@ Reply Session::adjust_points(const AdjustCall& call) {
     auto member = member_by_uid(call.member);
     if (!member) return failure(member.error());
     if (call.points == 0 || call.reason.empty() || call.request_id.empty())
-        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "an adjustment needs non-zero points, a reason and a request id");
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                              "an adjustment needs non-zero points, a reason and a request id");
     if (auto ok = check_manager(call.credential); !ok.ok()) return ok;
-    auto entry = engine_->ledger().adjust(member->id, call.points, call.reason, call.credential.manager, call.request_id);
+    auto entry = engine_->ledger().adjust(member->id, call.points, call.reason,
+                                          call.credential.manager, call.request_id);
     if (!entry) return failure(entry.error());
-    return Reply::success(json{{"member", member->uid},
-                               {"points", call.points},
-                               {"points_available", engine_->ledger().balance(member->id).available}});
+    return Reply::success(
+        json{{"member", member->uid},
+             {"points", call.points},
+             {"points_available", engine_->ledger().balance(member->id).available}});
 }
 
 Reply Session::block_card(const BlockCall& call) {
     if (call.card.empty() || call.reason.empty())
-        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT, "blocking a card needs the card number and a reason");
+        return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                              "blocking a card needs the card number and a reason");
     auto card = engine_->cards().find(program_, call.card);
     if (!card) return failure(card.error());
     if (auto ok = check_manager(call.credential); !ok.ok()) return ok;
-    auto blocked = engine_->cards().block(program_, call.card, call.reason, call.credential.manager);
+    auto blocked =
+        engine_->cards().block(program_, call.card, call.reason, call.credential.manager);
     if (!blocked) return failure(blocked.error());
     return Reply::success(json{{"card", blocked->number}, {"status", to_string(blocked->status)}});
 }
@@ -259,8 +294,9 @@ Reply Session::block_card(const BlockCall& call) {
 Reply Session::sync_status() {
     auto& outbox = engine_->outbox();
     const auto oldest = outbox.oldest_pending();
-    return Reply::success(json{{"backlog", outbox.backlog()},
-                               {"oldest_pending", oldest ? json(format_iso8601(*oldest)) : json(nullptr)}});
+    return Reply::success(
+        json{{"backlog", outbox.backlog()},
+             {"oldest_pending", oldest ? json(format_iso8601(*oldest)) : json(nullptr)}});
 }
 
 }  // namespace loyalty::pos

@@ -12,9 +12,10 @@
 namespace loyalty::pos {
 
 class Session {
-public:
-    static Reply open(const std::string& db_path, const std::string& program, const std::string& store,
-                      const std::string& terminal, const SessionConfig& config, std::unique_ptr<Session>& out);
+  public:
+    static Reply open(const std::string& db_path, const std::string& program,
+                      const std::string& store, const std::string& terminal,
+                      const SessionConfig& config, std::unique_ptr<Session>& out);
 
     Reply identify(const std::string& scanned);
     Reply quote(const BasketRequest& basket);
@@ -30,13 +31,13 @@ public:
     [[nodiscard]] std::unique_lock<std::mutex> begin_call() { return std::unique_lock(mutex_); }
     Engine& engine() { return *engine_; }
 
-private:
+  private:
     Session() = default;
     Result<Member> member_by_uid(const std::string& uid);
     // Resolves the basket's member and checks its categories; builds the core request.
     Reply prepare(const BasketRequest& basket, SaleRequest& request, std::optional<Member>& member);
-    Reply refund_of(const std::string& receipt, const std::string& refund_ref, std::vector<RefundLine> lines,
-                    bool void_sale = false);
+    Reply refund_of(const std::string& receipt, const std::string& refund_ref,
+                    std::vector<RefundLine> lines, bool void_sale = false);
     Reply check_manager(const ManagerCredential& credential);
 
     std::mutex mutex_;

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "broker.hpp"
-#include "running.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
+#include "running.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
 
@@ -29,12 +29,15 @@ std::string read_file(const fs::path& p) {
 }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
-    for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+    for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+        s.replace(at, from.size(), to);
 }
 
 }  // namespace
 
-TEST_CASE("the example store broker bridges to the central one and holds the store's events while the WAN is down") {
+TEST_CASE(
+    "the example store broker bridges to the central one and holds the store's events while the "
+    "WAN is down") {
     loyalty::test::TempDir dir;
     Mosquitto central(dir.path() / "central", {"hub", "S001"}, true);
 
@@ -56,7 +59,8 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     REQUIRE(conf.find("/etc/") == std::string::npos);
     std::ofstream(store_dir / "mosquitto.conf") << conf << "log_dest stdout\n";
     fs::copy_file(examples / "store.acl", store_dir / "store.acl");
-    REQUIRE(run_command({mosquitto_passwd_path(), "-b", "-c", (store_dir / "passwd").string(), "S001", "pw-S001"},
+    REQUIRE(run_command({mosquitto_passwd_path(), "-b", "-c", (store_dir / "passwd").string(),
+                         "S001", "pw-S001"},
                         store_dir / "passwd.log") == 0);
     give_to_mosquitto(store_dir);
     ChildProcess store_broker({mosquitto_path(), "-c", (store_dir / "mosquitto.conf").string()},
@@ -71,7 +75,8 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     hub_cfg.full_sync = false;
     hub_cfg.broker = central.client("hub", "hub-w1");
     Running<HubWorker> hub(hub_cfg);
-    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
+    REQUIRE(
+        eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
 
     AgentConfig agent_cfg;
     agent_cfg.db = dir.path() / "t1.db";
@@ -83,7 +88,8 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     agent_cfg.full_sync = false;
     agent_cfg.ack_timeout_ms = 3000;
     Running<StoreAgent> agent(agent_cfg);
-    REQUIRE_MESSAGE(eventually([&] { return t.backlog() == 0; }), read_file(store_dir / "mosquitto.log"));
+    REQUIRE_MESSAGE(eventually([&] { return t.backlog() == 0; }),
+                    read_file(store_dir / "mosquitto.log"));
 
     // The WAN goes down: the terminal keeps selling and stays connected to its
     // store broker; nothing is acknowledged, so nothing is deleted.
@@ -94,10 +100,12 @@ TEST_CASE("the example store broker bridges to the central one and holds the sto
     CHECK(agent->stats().connected);
 
     central.start();
-    REQUIRE_MESSAGE(eventually([&] { return t.backlog() == 0; }, 30000), read_file(store_dir / "mosquitto.log"));
+    REQUIRE_MESSAGE(eventually([&] { return t.backlog() == 0; }, 30000),
+                    read_file(store_dir / "mosquitto.log"));
     auto store = HubStore::open(dir.path() / "hub.db");
     REQUIRE(store.ok());
     CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
     CHECK((*store)->applied_count() == t.last_seq());
-    for (int i = 0; i < 3; ++i) CHECK((*store)->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
+    for (int i = 0; i < 3; ++i)
+        CHECK((*store)->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
 }

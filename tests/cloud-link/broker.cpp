@@ -20,9 +20,15 @@ namespace fs = std::filesystem;
 #define LOYALTY_OPENSSL "/usr/bin/openssl"
 #endif
 
-std::string mosquitto_path() { return LOYALTY_MOSQUITTO; }
-std::string mosquitto_passwd_path() { return LOYALTY_MOSQUITTO_PASSWD; }
-std::string openssl_path() { return LOYALTY_OPENSSL; }
+std::string mosquitto_path() {
+    return LOYALTY_MOSQUITTO;
+}
+std::string mosquitto_passwd_path() {
+    return LOYALTY_MOSQUITTO_PASSWD;
+}
+std::string openssl_path() {
+    return LOYALTY_OPENSSL;
+}
 
 namespace {
 // Not doctest: the benchmark starts its broker with this file too.
@@ -34,19 +40,23 @@ const std::string openssl = openssl_path();
 
 void ec_key_and_csr(const fs::path& dir, const std::string& name, const std::string& cn) {
     const auto log = dir / "openssl.log";
-    require(run_command({openssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                         "-keyout", (dir / (name + ".key")).string(), "-out", (dir / (name + ".csr")).string(), "-subj",
-                         "/CN=" + cn},
-                        log) == 0, "a setup command failed");
+    require(run_command({openssl, "req", "-new", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                         (dir / (name + ".key")).string(), "-out", (dir / (name + ".csr")).string(),
+                         "-subj", "/CN=" + cn},
+                        log) == 0,
+            "a setup command failed");
 }
 
 void sign(const fs::path& dir, const std::string& name, const std::string& ext) {
     const auto ext_file = dir / (name + ".ext");
     std::ofstream(ext_file) << ext << "\n";
     require(run_command({openssl, "x509", "-req", "-in", (dir / (name + ".csr")).string(), "-CA",
-                         (dir / "ca.crt").string(), "-CAkey", (dir / "ca.key").string(), "-CAcreateserial", "-out",
-                         (dir / (name + ".crt")).string(), "-days", "2", "-extfile", ext_file.string()},
-                        dir / "openssl.log") == 0, "a setup command failed");
+                         (dir / "ca.crt").string(), "-CAkey", (dir / "ca.key").string(),
+                         "-CAcreateserial", "-out", (dir / (name + ".crt")).string(), "-days", "2",
+                         "-extfile", ext_file.string()},
+                        dir / "openssl.log") == 0,
+            "a setup command failed");
 }
 }  // namespace
 
@@ -74,8 +84,8 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
          << "listener " << port_ << " 127.0.0.1\n";
     if (tls_) {
         make_ca();
-        conf << "cafile " << (dir_ / "ca.crt").string() << "\ncertfile " << (dir_ / "server.crt").string()
-             << "\nkeyfile " << (dir_ / "server.key").string()
+        conf << "cafile " << (dir_ / "ca.crt").string() << "\ncertfile "
+             << (dir_ / "server.crt").string() << "\nkeyfile " << (dir_ / "server.key").string()
              << "\nrequire_certificate true\nuse_identity_as_username true\n";
     } else {
         const auto passwd = dir_ / "passwd";
@@ -94,14 +104,18 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
     start();
 }
 
-Mosquitto::~Mosquitto() { process_.kill_now(); }
+Mosquitto::~Mosquitto() {
+    process_.kill_now();
+}
 
 void Mosquitto::make_ca() {
     const auto log = dir_ / "openssl.log";
-    require(run_command({openssl, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                         "-nodes", "-keyout", (dir_ / "ca.key").string(), "-out", (dir_ / "ca.crt").string(), "-days",
-                         "2", "-subj", "/CN=loyalty test CA"},
-                        log) == 0, "a setup command failed");
+    require(run_command(
+                {openssl, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", (dir_ / "ca.key").string(),
+                 "-out", (dir_ / "ca.crt").string(), "-days", "2", "-subj", "/CN=loyalty test CA"},
+                log) == 0,
+            "a setup command failed");
     ec_key_and_csr(dir_, "server", "localhost");
     sign(dir_, "server", "subjectAltName=IP:127.0.0.1,DNS:localhost");
     for (const auto& u : users_) {
@@ -111,11 +125,15 @@ void Mosquitto::make_ca() {
 }
 
 void Mosquitto::start() {
-    process_ = ChildProcess({mosquitto_path(), "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.log");
-    require(wait_for_port(port_, 5000), "mosquitto did not start; see " + (dir_ / "mosquitto.log").string());
+    process_ = ChildProcess({mosquitto_path(), "-c", (dir_ / "mosquitto.conf").string()},
+                            dir_ / "mosquitto.log");
+    require(wait_for_port(port_, 5000),
+            "mosquitto did not start; see " + (dir_ / "mosquitto.log").string());
 }
 
-void Mosquitto::stop() { process_.terminate(); }
+void Mosquitto::stop() {
+    process_.terminate();
+}
 
 std::string Mosquitto::uri() const {
     return std::string(tls_ ? "ssl" : "tcp") + "://127.0.0.1:" + std::to_string(port_);

@@ -26,7 +26,7 @@ std::string openssl_path();
 void give_to_mosquitto(const std::filesystem::path& dir);
 
 class Mosquitto {
-public:
+  public:
     // Users get the password "pw-<name>". With tls, clients authenticate with a
     // certificate whose CN is their user name (client_cert()).
     Mosquitto(std::filesystem::path dir, std::vector<std::string> users, bool tls = false);
@@ -42,7 +42,7 @@ public:
     BrokerConfig client(const std::string& user, const std::string& client_id);
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     void make_ca();
     std::filesystem::path dir_;
     std::vector<std::string> users_;

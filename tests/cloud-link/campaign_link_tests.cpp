@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "broker.hpp"
-#include "running.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
 #include "loyalty/sync/topics.hpp"
+#include "running.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
 
@@ -24,9 +24,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // One campaign of the test program; `trigger` lets a test make it invalid.
-std::string campaign_file(int version, const std::string& trigger = "purchase", const std::string& code = "spend-100") {
+std::string campaign_file(int version, const std::string& trigger = "purchase",
+                          const std::string& code = "spend-100") {
     return R"({"schema":1,"program":"TEST","campaigns":[{"code":")" + code + R"(","version":)" +
-           std::to_string(version) + R"(,"name":"Spend 100, get 50","trigger":{"type":")" + trigger +
+           std::to_string(version) + R"(,"name":"Spend 100, get 50","trigger":{"type":")" +
+           trigger +
            R"(","min_spend_minor":10000},"actions":[{"type":"bonus_points","points":50}]}]})";
 }
 
@@ -51,8 +53,9 @@ AgentConfig store_agent(Mosquitto& broker, const fs::path& db) {
 fs::path write_hub_config(Mosquitto& broker, const fs::path& dir) {
     const auto hub = broker.client("hub", "hub-w1");
     const auto path = dir / "hub.toml";
-    write_file(path, "[hub]\ndb = \"" + (dir / "hub.db").string() + "\"\nfull_sync = false\n\n[broker]\nuri = \"" +
-                         hub.uri + "\"\nusername = \"hub\"\npassword = \"" + hub.password +
+    write_file(path, "[hub]\ndb = \"" + (dir / "hub.db").string() +
+                         "\"\nfull_sync = false\n\n[broker]\nuri = \"" + hub.uri +
+                         "\"\nusername = \"hub\"\npassword = \"" + hub.password +
                          "\"\nconnect_timeout_ms = 2000\n");
     return path;
 }
@@ -69,7 +72,9 @@ void publish_raw(const BrokerConfig& b, const std::string& topic, const std::str
 
 }  // namespace
 
-TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or older one changes nothing") {
+TEST_CASE(
+    "the hub publishes a campaign file, the terminal installs it; a bad or older one changes "
+    "nothing") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01");
@@ -87,7 +92,8 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     Running<StoreAgent> agent(store_agent(broker, dir.path() / "t1.db"));
     REQUIRE(eventually([&] { return agent->stats().connected; }));
 
-    // The operator's command: loyalty-hub -c hub.toml --publish-campaigns FILE --program TEST --stores S001
+    // The operator's command: loyalty-hub -c hub.toml --publish-campaigns FILE --program TEST
+    // --stores S001
     const auto hub_toml = write_hub_config(broker, dir.path());
     // The hub's CLI, a process of its own: what the operator runs, and quicker
     // here than a second Paho client beside the agent's (about 2 s a publish).
@@ -95,8 +101,8 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
     auto publish = [&](const std::string& text) {
         const auto file = dir.path() / ("campaigns-" + std::to_string(++files) + ".json");
         write_file(file, text);
-        return run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns", file.string(),
-                            "--program", "TEST", "--stores", "S001"},
+        return run_command({LOYALTY_HUB_EXE, "-c", hub_toml.string(), "--publish-campaigns",
+                            file.string(), "--program", "TEST", "--stores", "S001"},
                            dir.path() / "publish.log");
     };
     REQUIRE(publish(campaign_file(1)) == 0);
@@ -131,8 +137,9 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
 
     // An item that is no campaign document at all is dead-lettered.
     const auto dead_before = agent->stats().dead_letters;
-    publish_raw(broker.client("hub", "raw-hub"), down,
-                R"({"v":1,"kind":"config","program":"TEST","items":[{"key":"campaigns","version":9,"body":"nope"}]})");
+    publish_raw(
+        broker.client("hub", "raw-hub"), down,
+        R"({"v":1,"kind":"config","program":"TEST","items":[{"key":"campaigns","version":9,"body":"nope"}]})");
     REQUIRE(eventually([&] { return agent->stats().dead_letters == dead_before + 1; }));
 
     // A good version 3 still installs after all that.
@@ -152,7 +159,9 @@ TEST_CASE("the hub publishes a campaign file, the terminal installs it; a bad or
                       dir.path() / "publish-none.log") == 1);
 }
 
-TEST_CASE("head office's program reaches a terminal that connects after it was sent; a hub coupon reaches the member's store") {
+TEST_CASE(
+    "head office's program reaches a terminal that connects after it was sent; a hub coupon "
+    "reaches the member's store") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
@@ -177,23 +186,31 @@ TEST_CASE("head office's program reaches a terminal that connects after it was s
         args.insert(args.begin(), {LOYALTY_HUB_EXE, "-c", hub_toml.string()});
         return run_command(args, dir.path() / log);
     };
-    REQUIRE(hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "TEST"}, "program.log") == 0);
+    REQUIRE(
+        hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "TEST"},
+                "program.log") == 0);
     CHECK((*t.engine().programs().get("TEST"))->name != "Rules from head office");
-    // A file for another program, or one that is no program at all, is refused before anything is sent.
-    CHECK(hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "MALL"}, "other.log") == 2);
+    // A file for another program, or one that is no program at all, is refused before anything is
+    // sent.
+    CHECK(
+        hub_cli({"--publish-program", (dir.path() / "program.json").string(), "--program", "MALL"},
+                "other.log") == 2);
     write_file(dir.path() / "broken.json", R"({"code":"TEST"})");
-    CHECK(hub_cli({"--publish-program", (dir.path() / "broken.json").string(), "--program", "TEST"}, "broken.log") == 1);
+    CHECK(hub_cli({"--publish-program", (dir.path() / "broken.json").string(), "--program", "TEST"},
+                  "broken.log") == 1);
 
     Running<StoreAgent> agent(store_agent(broker, dir.path() / "t1.db"));
     // The retained config arrives on subscribe: installed through the engine.
     REQUIRE(eventually([&] { return agent->stats().programs_installed == 1; }));
-    // This test's own engine (another connection, like the kiosk's) sees the new rules within a second.
-    REQUIRE(eventually([&] { return (*t.engine().programs().get("TEST"))->name == "Rules from head office"; }));
+    // This test's own engine (another connection, like the kiosk's) sees the new rules within a
+    // second.
+    REQUIRE(eventually(
+        [&] { return (*t.engine().programs().get("TEST"))->name == "Rules from head office"; }));
     CHECK((*t.engine().programs().get("TEST"))->earning.return_window_days == 3);
 
     // A coupon from head office, sent to the store where the member shops.
-    REQUIRE(hub_cli({"--issue-coupon", "Welcome back", "--program", "TEST", "--member", member_uid(0), "--value",
-                     "2000", "--valid-days", "14"},
+    REQUIRE(hub_cli({"--issue-coupon", "Welcome back", "--program", "TEST", "--member",
+                     member_uid(0), "--value", "2000", "--valid-days", "14"},
                     "coupon.log") == 0);
     REQUIRE(eventually([&] { return agent->stats().coupons_accepted == 1; }));
     const auto coupons = t.engine().rewards().coupons_of(t.member_id(0), true);
@@ -202,6 +219,7 @@ TEST_CASE("head office's program reaches a terminal that connects after it was s
     CHECK(coupons.front().value.minor == 2000);
     CHECK(coupons.front().expires_at - coupons.front().issued_at == Days{14});
     // An unknown member gets nothing and the command says so.
-    CHECK(hub_cli({"--issue-coupon", "Nobody", "--program", "TEST", "--member", "no-such-uid", "--value", "100"},
+    CHECK(hub_cli({"--issue-coupon", "Nobody", "--program", "TEST", "--member", "no-such-uid",
+                   "--value", "100"},
                   "nobody.log") == 1);
 }

@@ -11,12 +11,16 @@
 using namespace loyalty;
 using namespace loyalty::sync;
 
-TEST_CASE("an agent config resolves paths beside the file and refuses codes that cannot travel in a topic") {
+TEST_CASE(
+    "an agent config resolves paths beside the file and refuses codes that cannot travel in a "
+    "topic") {
     loyalty::test::TempDir dir;
     const auto file = dir.path() / "link.toml";
-    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S001\"\nterminal = \"T01\"\n"
-                        << "[broker]\nuri = \"ssl://hub:8883\"\nca_file = \"ca.crt\"\n"
-                        << "[link]\nbatch_events = 100\nwindow_events = 400\noffline_redeem_limit = 900\n";
+    std::ofstream(file)
+        << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S001\"\nterminal = "
+           "\"T01\"\n"
+        << "[broker]\nuri = \"ssl://hub:8883\"\nca_file = \"ca.crt\"\n"
+        << "[link]\nbatch_events = 100\nwindow_events = 400\noffline_redeem_limit = 900\n";
     auto c = load_agent_config(file);
     REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
     CHECK(c->db == dir.path() / "store.db");
@@ -26,13 +30,15 @@ TEST_CASE("an agent config resolves paths beside the file and refuses codes that
     CHECK(c->window_events == 400);
     CHECK(c->offline_redeem_limit == 900);
 
-    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S/1\"\nterminal = \"T01\"\n";
+    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = "
+                           "\"S/1\"\nterminal = \"T01\"\n";
     auto bad_code = load_agent_config(file);
     REQUIRE_FALSE(bad_code.ok());
     CHECK(bad_code.error().message.find("codes") != std::string::npos);
 
-    std::ofstream(file) << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S1\"\nterminal = \"T01\"\n"
-                        << "[link]\nbatch_events = 500\nwindow_events = 100\n";
+    std::ofstream(file)
+        << "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S1\"\nterminal = \"T01\"\n"
+        << "[link]\nbatch_events = 500\nwindow_events = 100\n";
     CHECK_FALSE(load_agent_config(file).ok());
     std::ofstream(file) << "[terminal\n";
     CHECK_FALSE(load_agent_config(file).ok());

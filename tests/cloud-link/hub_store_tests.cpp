@@ -6,34 +6,39 @@
 #include <fstream>
 #include <iterator>
 
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
 #include "process.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
-#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
-using loyalty::sync::test::Terminal;
 using loyalty::sync::test::member_uid;
 using loyalty::sync::test::run_command;
+using loyalty::sync::test::Terminal;
 
 namespace {
 
-std::unique_ptr<HubStore> open_hub(const std::filesystem::path& path, HubStoreOptions options = {}) {
+std::unique_ptr<HubStore> open_hub(const std::filesystem::path& path,
+                                   HubStoreOptions options = {}) {
     auto hub = HubStore::open(path, std::move(options));
     REQUIRE_MESSAGE(hub.ok(), (hub.ok() ? "" : hub.error().message));
     return std::move(hub.value());
 }
 
-TerminalAddress address_of(Terminal& t) { return {"TEST", t.store(), t.terminal()}; }
+TerminalAddress address_of(Terminal& t) {
+    return {"TEST", t.store(), t.terminal()};
+}
 
 HubIncoming batch_of(Terminal& t, std::int64_t after, int count, std::int64_t base = -1) {
     auto events = t.engine().outbox().pending(t.store(), t.terminal(), after, count);
     REQUIRE(!events.empty());
-    return {events_topic(address_of(t)), encode_batch(address_of(t), base < 0 ? after : base, 0, events), {}};
+    return {events_topic(address_of(t)),
+            encode_batch(address_of(t), base < 0 ? after : base, 0, events),
+            {}};
 }
 
 Ack ack_in(const HubApplyReport& report, const std::string& terminal) {
@@ -68,10 +73,12 @@ TEST_CASE("the hub applies a batch once: a replay changes nothing and is acknowl
     CHECK(ack_in(*again, "T01").through == all);
     CHECK(hub->balances("TEST") == balances);
     CHECK(hub->applied_count() == all);
-    for (int i = 0; i < 3; ++i) CHECK(hub->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
+    for (int i = 0; i < 3; ++i)
+        CHECK(hub->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
 }
 
-TEST_CASE("events that arrive ahead of a gap are held, then applied in sequence when the gap fills") {
+TEST_CASE(
+    "events that arrive ahead of a gap are held, then applied in sequence when the gap fills") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 6; ++i) t.sell(i % 2);
@@ -121,7 +128,9 @@ TEST_CASE("a terminal whose early outbox was cleared starts at its base, not at 
     CHECK(hub->member("TEST", member_uid(0))->points > 0);
 }
 
-TEST_CASE("the hub books events with the loyalty engine: spend in two stores lifts the tier, sent down in the snapshot") {
+TEST_CASE(
+    "the hub books events with the loyalty engine: spend in two stores lifts the tier, sent down "
+    "in the snapshot") {
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "t1.db", "S001", "T01", 1);
     Terminal b(dir.path() / "t2.db", "S002", "T01", 1);
@@ -130,7 +139,8 @@ TEST_CASE("the hub books events with the loyalty engine: spend in two stores lif
         s.program = "TEST";
         s.receipt = t->store() + "-big";
         s.member = t->member_id(0);
-        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000}, Money{}}};  // 3,000.00; gold needs 5,000.00
+        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000},
+                              Money{}}};  // 3,000.00; gold needs 5,000.00
         REQUIRE(t->engine().sales().commit(s).ok());
         CHECK(t->engine().members().get(t->member_id(0))->tier_code == "silver");
     }
@@ -154,7 +164,8 @@ TEST_CASE("the hub books events with the loyalty engine: spend in two stores lif
         for (const auto& item : msg->items) {
             const auto body = nlohmann::json::parse(item.body);
             CHECK(body.at("tier") == "gold");
-            CHECK(body.at("tier_review_at").get<std::int64_t>() > to_unix(loyalty::test::test_epoch()));
+            CHECK(body.at("tier_review_at").get<std::int64_t>() >
+                  to_unix(loyalty::test::test_epoch()));
             ++snapshots;
         }
     }
@@ -182,7 +193,8 @@ TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones 
     auto wrong_version = good;
     wrong_version.payload.replace(wrong_version.payload.find("\"v\":1"), 5, "\"v\":2");
     // S001 publishing its events under S002's topic (only a broken ACL would let it).
-    HubIncoming mismatch{events_topic({"TEST", "S002", "T01"}), good.payload, *sign_payload(key, good.payload)};
+    HubIncoming mismatch{events_topic({"TEST", "S002", "T01"}), good.payload,
+                         *sign_payload(key, good.payload)};
     auto bad_event = good;
     bad_event.payload.replace(bad_event.payload.find("\"seq\":"), 6, "\"seq\":\"x\",\"s\":");
 
@@ -191,10 +203,14 @@ TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones 
         {topic, "[1,2,3]", {}},
         {topic, std::string(max_payload_bytes + 1, ' '), {}},
         {topic, R"({"v":1,"kind":"coffee"})", {}},
-        {topic, R"({"v":1,"kind":"events","program":"TEST","store":"S001","terminal":"T01","base":0,"events":[]})", {}},
+        {topic,
+         R"({"v":1,"kind":"events","program":"TEST","store":"S001","terminal":"T01","base":0,"events":[]})",
+         {}},
         {topic, std::string("\xff\xfe\x00\x01", 4), {}},
         {"loyalty/v1/TEST/stores/S001/terminals/T01/acks", R"({"v":1,"kind":"ack"})", {}},
-        {"loyalty/v1/TEST/stores/S001/terminals/T01/presence", R"({"v":1,"kind":"presence","state":"asleep"})", {}},
+        {"loyalty/v1/TEST/stores/S001/terminals/T01/presence",
+         R"({"v":1,"kind":"presence","state":"asleep"})",
+         {}},
         wrong_version,
         bad_event,
         mismatch,
@@ -229,9 +245,11 @@ TEST_CASE("an event nested 100,000 deep is dead-lettered as malformed and the hu
     const auto topic = events_topic(address_of(t));
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     // Held behind a gap (seq 99) and of an unknown schema: both paths kept such events before.
-    const std::string hostile = R"({"v":1,"kind":"events","program":"TEST","store":"S001","terminal":"T01","base":0,)"
-                                R"("sent_at_ms":1,"events":[{"id":"x","seq":99,"type":"sale.committed","schema":7,)"
-                                R"("at":1,"payload":{"deep":)" + deep + "}}]}";
+    const std::string hostile =
+        R"({"v":1,"kind":"events","program":"TEST","store":"S001","terminal":"T01","base":0,)"
+        R"("sent_at_ms":1,"events":[{"id":"x","seq":99,"type":"sale.committed","schema":7,)"
+        R"("at":1,"payload":{"deep":)" +
+        deep + "}}]}";
     auto r = hub->apply({{topic, hostile, {}}, batch_of(t, 0, 1000)}, 1000);
     REQUIRE(r.ok());
     CHECK(r->dead_letters == 1);
@@ -242,14 +260,17 @@ TEST_CASE("an event nested 100,000 deep is dead-lettered as malformed and the hu
     CHECK(hub->held_count() == 0);
 }
 
-TEST_CASE("an old snapshot never overwrites a newer one, and the terminal adds its own unacknowledged events") {
+TEST_CASE(
+    "an old snapshot never overwrites a newer one, and the terminal adds its own unacknowledged "
+    "events") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     DownState down(engine_database(t.engine()));
     const auto uid = member_uid(0);
     auto snapshot = [&](std::int64_t version, std::int64_t points, std::int64_t through) {
-        auto msg = decode_down(encode_snapshots("TEST", {MemberSnapshot{uid, version, points, "silver", "active"}},
-                                                {{"T01", through}}));
+        auto msg = decode_down(
+            encode_snapshots("TEST", {MemberSnapshot{uid, version, points, "silver", "active"}},
+                             {{"T01", through}}));
         REQUIRE(msg.ok());
         return down.apply(msg->items.at(0), msg->through.at("T01"), 1000);
     };
@@ -289,7 +310,8 @@ TEST_CASE("a batch far beyond the terminal's applied sequence is refused, not he
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
 }
 
-TEST_CASE("points the hub's copy of a member does not have are booked as far as they go and listed") {
+TEST_CASE(
+    "points the hub's copy of a member does not have are booked as far as they go and listed") {
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "t1.db", "S001", "T01", 1);
     Terminal b(dir.path() / "t2.db", "S002", "T01", 1);
@@ -324,7 +346,9 @@ Ack ack_of(const HubApplyReport& report, const TerminalAddress& a) {
 
 }  // namespace
 
-TEST_CASE("an event that cannot be applied is parked alone: its batch and another store's in the same transaction commit") {
+TEST_CASE(
+    "an event that cannot be applied is parked alone: its batch and another store's in the same "
+    "transaction commit") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     Terminal other(dir.path() / "t2.db", "S002", "T01", 1);
@@ -333,20 +357,23 @@ TEST_CASE("an event that cannot be applied is parked alone: its batch and anothe
     auto events = t.engine().outbox().pending("S001", "T01", 0, 1000);
     // A second sale under receipt T01-1 in the middle of the batch (a store's
     // software reusing a number): its ledger keys and receipt are taken.
-    const auto first_sale = std::find_if(events.begin(), events.end(),
-                                         [](const OutboxEvent& e) { return e.type == "sale.committed"; });
+    const auto first_sale = std::find_if(events.begin(), events.end(), [](const OutboxEvent& e) {
+        return e.type == "sale.committed";
+    });
     REQUIRE(first_sale != events.end());
     auto copy = *first_sale;
     copy.event_id = "reused-receipt";
     events.insert(first_sale + 1, copy);
-    for (std::size_t i = 0; i < events.size(); ++i) events[i].seq = static_cast<std::int64_t>(i) + 1;
+    for (std::size_t i = 0; i < events.size(); ++i)
+        events[i].seq = static_cast<std::int64_t>(i) + 1;
     const auto parked_seq = std::find_if(events.begin(), events.end(), [](const OutboxEvent& e) {
                                 return e.event_id == "reused-receipt";
                             })->seq;
     const auto all = static_cast<std::int64_t>(events.size());
     const auto a = address_of(t);
     auto hub = open_hub(dir.path() / "hub.db");
-    auto r = hub->apply({{events_topic(a), encode_batch(a, 0, 0, events), {}}, batch_of(other, 0, 1000)}, 1000);
+    auto r = hub->apply(
+        {{events_topic(a), encode_batch(a, 0, 0, events), {}}, batch_of(other, 0, 1000)}, 1000);
     REQUIRE(r.ok());
     CHECK(r->dead_letters == 1);
     CHECK(r->applied == all + other.last_seq());  // the parked one is consumed too
@@ -372,7 +399,9 @@ TEST_CASE("an event that cannot be applied is parked alone: its batch and anothe
     CHECK(hub->dead_letters().size() == 1);
 }
 
-TEST_CASE("loyalty-hub --dead-letters lists a parked event and --replay applies it once the program is known") {
+TEST_CASE(
+    "loyalty-hub --dead-letters lists a parked event and --replay applies it once the program is "
+    "known") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
@@ -401,21 +430,29 @@ TEST_CASE("loyalty-hub --dead-letters lists a parked event and --replay applies 
     const auto parked = hub->dead_letters();
     REQUIRE(!parked.empty());
     // Still no program: the replay says why and changes nothing.
-    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(parked.front().id)}, log) == 3);
+    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay",
+                       std::to_string(parked.front().id)},
+                      log) == 3);
     CHECK(output().find("not applied: unknown_program") != std::string::npos);
     // Head office loads the program; each parked event then applies, once.
     REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
     for (const auto& d : parked)
-        CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(d.id)}, log) == 0);
+        CHECK(
+            run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(d.id)},
+                        log) == 0);
     REQUIRE(hub->member("TEST", member_uid(0)));
     const auto points = hub->member("TEST", member_uid(0))->points;
     CHECK(points > 0);
-    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay", std::to_string(parked.back().id)}, log) == 2);
+    CHECK(run_command({LOYALTY_HUB_EXE, "-c", config.string(), "--replay",
+                       std::to_string(parked.back().id)},
+                      log) == 2);
     CHECK(hub->member("TEST", member_uid(0))->points == points);
     for (const auto& d : hub->dead_letters()) CHECK(d.replayed_at_ms.has_value());
 }
 
-TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even those above the hub's counter") {
+TEST_CASE(
+    "a forked terminal's batches apply nothing until it renumbers, even those above the hub's "
+    "counter") {
     loyalty::test::TempDir dir;
     Terminal before(dir.path() / "t1.db", "S001", "T01", 1);
     before.sell(0);
@@ -429,14 +466,16 @@ TEST_CASE("a forked terminal's batches apply nothing until it renumbers, even th
     while (forked.last_seq() < n + 3) forked.sell(0);
     const auto m = forked.last_seq();
     const auto a = address_of(forked);
-    auto r = hub->apply({batch_of(forked, 0, static_cast<int>(n)), batch_of(forked, n, 1000, 0)}, 2000);
+    auto r =
+        hub->apply({batch_of(forked, 0, static_cast<int>(n)), batch_of(forked, n, 1000, 0)}, 2000);
     REQUIRE(r.ok());
     CHECK(r->applied == 0);  // not even the events above the counter: they may follow the fork
     CHECK(r->resequences == 2);
     CHECK(hub->last_seq("S001", "T01") == n);
     bool told = false;
     for (const auto& out : r->publish) {
-        REQUIRE(out.topic == acks_topic(a));  // no ack: only the resequence, on the stream's acks topic
+        REQUIRE(out.topic ==
+                acks_topic(a));  // no ack: only the resequence, on the stream's acks topic
         auto rs = decode_resequence(out.payload);
         REQUIRE(rs.ok());
         CHECK(rs->through == n);

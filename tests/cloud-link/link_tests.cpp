@@ -6,14 +6,14 @@
 #include <thread>
 
 #include "broker.hpp"
-#include "raw_client.hpp"
-#include "running.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
+#include "raw_client.hpp"
+#include "running.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
-#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -21,8 +21,8 @@ using namespace loyalty::sync::test;
 
 namespace {
 
-AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db, const std::string& store,
-                         const std::string& terminal) {
+AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db,
+                         const std::string& store, const std::string& terminal) {
     AgentConfig c;
     c.db = db;
     c.address = {"TEST", store, terminal};
@@ -36,7 +36,8 @@ AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db, con
     return c;
 }
 
-HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db, const std::string& worker) {
+HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db,
+                     const std::string& worker) {
     HubConfig c;
     c.db = db;
     c.worker = worker;
@@ -47,7 +48,9 @@ HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db, const s
 
 }  // namespace
 
-TEST_CASE("signed sales reach the hub once, the outbox empties only on the hub's ack, and snapshots come back down") {
+TEST_CASE(
+    "signed sales reach the hub once, the outbox empties only on the hub's ack, and snapshots come "
+    "back down") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 5);
@@ -90,12 +93,15 @@ TEST_CASE("signed sales reach the hub once, the outbox empties only on the hub's
     auto hub = HubStore::open(dir.path() / "hub.db");
     REQUIRE(hub.ok());
     CHECK((*hub)->applied_count() == all);
-    for (int i = 0; i < 5; ++i) CHECK((*hub)->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
+    for (int i = 0; i < 5; ++i)
+        CHECK((*hub)->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
     // A clean shutdown says so.
     CHECK((*hub)->presence("S001", "T01")->state == "online");  // the hub was stopped first
 }
 
-TEST_CASE("a store cannot publish as another store: QoS 1 is refused with 135 and nothing reaches the hub") {
+TEST_CASE(
+    "a store cannot publish as another store: QoS 1 is refused with 135 and nothing reaches the "
+    "hub") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
@@ -109,7 +115,8 @@ TEST_CASE("a store cannot publish as another store: QoS 1 is refused with 135 an
     RawClient s001(broker.client("S001", "raw-s001"));
     CHECK(s001.publish(events_topic(as_other), encode_batch(as_other, 0, 0, events)) == 135);
     // S002's own down topic is not S001's to write either.
-    CHECK(s001.publish(store_down_topic("TEST", "S002"), R"({"v":1,"kind":"snapshots","items":[]})") == 135);
+    CHECK(s001.publish(store_down_topic("TEST", "S002"),
+                       R"({"v":1,"kind":"snapshots","items":[]})") == 135);
     // Its own topic is fine: this one arrives.
     const TerminalAddress own{"TEST", "S001", "T01"};
     CHECK(s001.publish(events_topic(own), encode_batch(own, 0, 0, events)) == 0);
@@ -122,7 +129,9 @@ TEST_CASE("a store cannot publish as another store: QoS 1 is refused with 135 an
     CHECK((*store)->dead_letters().empty());
 }
 
-TEST_CASE("over TLS with per-store client certificates from a test CA the link works and a wrong CA is refused") {
+TEST_CASE(
+    "over TLS with per-store client certificates from a test CA the link works and a wrong CA is "
+    "refused") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"}, true);
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
@@ -145,18 +154,24 @@ TEST_CASE("over TLS with per-store client certificates from a test CA the link w
     CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
 }
 
-TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub and the terminal, never a crash") {
+TEST_CASE(
+    "bad messages on every subscribed topic are dead-lettered at the hub and the terminal, never a "
+    "crash") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
-    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
+    REQUIRE(
+        eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return agent->stats().connected; }));
 
     const TerminalAddress a{"TEST", "S001", "T01"};
-    const std::vector<std::string> junk{"{oops", "", std::string(max_payload_bytes + 10, 'x'),
-                                        R"({"v":9,"kind":"events"})", R"({"v":1,"kind":"events"})",
+    const std::vector<std::string> junk{"{oops",
+                                        "",
+                                        std::string(max_payload_bytes + 10, 'x'),
+                                        R"({"v":9,"kind":"events"})",
+                                        R"({"v":1,"kind":"events"})",
                                         R"({"v":1,"kind":"snapshots","items":[{"key":"m"}]})"};
     RawClient store(broker.client("S001", "raw-s001"));
     RawClient central(broker.client("hub", "raw-hub"));
@@ -180,8 +195,10 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     // Good traffic right after the junk still flows.
     for (int i = 0; i < 10; ++i) t.sell(0);
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    REQUIRE(eventually([&] { return hub->stats().dead_letters == 2 * static_cast<std::int64_t>(junk.size()); }));
-    REQUIRE(eventually([&] { return agent->stats().dead_letters == 3 * static_cast<std::int64_t>(junk.size()); }));
+    REQUIRE(eventually(
+        [&] { return hub->stats().dead_letters == 2 * static_cast<std::int64_t>(junk.size()); }));
+    REQUIRE(eventually(
+        [&] { return agent->stats().dead_letters == 3 * static_cast<std::int64_t>(junk.size()); }));
     DownState down(engine_database(t.engine()));
     CHECK(down.dead_letter_count() == 3 * static_cast<std::int64_t>(junk.size()));
     auto hub_db = HubStore::open(dir.path() / "hub.db");
@@ -190,16 +207,21 @@ TEST_CASE("bad messages on every subscribed topic are dead-lettered at the hub a
     CHECK((*hub_db)->last_seq("S001", "T01") == t.last_seq());
 }
 
-TEST_CASE("a card reported lost at one store is blocked at the member's other store through the hub") {
+TEST_CASE(
+    "a card reported lost at one store is blocked at the member's other store through the hub") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
     Terminal t2(dir.path() / "t2.db", "S002", "T01", 1);
     for (auto* t : {&t1, &t2})
-        REQUIRE(t->engine().cards().issue(t->member_id(0), CardForm::physical, "8800000000000777", std::nullopt, "desk")
+        REQUIRE(t->engine()
+                    .cards()
+                    .issue(t->member_id(0), CardForm::physical, "8800000000000777", std::nullopt,
+                           "desk")
                     .ok());
     Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
-    REQUIRE(eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
+    REQUIRE(
+        eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
     Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
     Running<StoreAgent> a2(agent_config(broker, dir.path() / "t2.db", "S002", "T01"));
     // Both stores are known to the hub once their first events are applied.
@@ -216,12 +238,15 @@ TEST_CASE("a card reported lost at one store is blocked at the member's other st
     CHECK(a2->stats().dead_letters == 0);
     CHECK(t1.engine().cards().find("TEST", "8800000000000777")->status == CardStatus::lost);
     // The lost card no longer identifies the member at store B.
-    auto who = t2.engine().members().identify("TEST", IdentityKind::card_number, "8800000000000777");
+    auto who =
+        t2.engine().members().identify("TEST", IdentityKind::card_number, "8800000000000777");
     REQUIRE_FALSE(who.ok());
     CHECK(who.error().code == Errc::blocked);
 }
 
-TEST_CASE("spend at two stores makes the member gold at the hub, and both stores' tills then price them as gold") {
+TEST_CASE(
+    "spend at two stores makes the member gold at the hub, and both stores' tills then price them "
+    "as gold") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
@@ -235,7 +260,8 @@ TEST_CASE("spend at two stores makes the member gold at the hub, and both stores
         s.program = "TEST";
         s.receipt = t->store() + "-big";
         s.member = t->member_id(0);
-        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000}, Money{}}};  // 3,000.00 each; gold needs 5,000.00
+        s.lines = {BasketLine{"TS-1", "apparel", 1, Money{300000},
+                              Money{}}};  // 3,000.00 each; gold needs 5,000.00
         auto sold = t->engine().sales().commit(s);
         REQUIRE(sold.ok());
         CHECK(sold->tier == "silver");  // neither store alone sees enough
@@ -297,7 +323,9 @@ TEST_CASE("an ack beyond what the agent sent deletes only what it sent") {
     CHECK(t.backlog() >= all - 20);
 }
 
-TEST_CASE("a terminal whose clock is an hour fast is reported with its skew, and its events still apply in order") {
+TEST_CASE(
+    "a terminal whose clock is an hour fast is reported with its skew, and its events still apply "
+    "in order") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
@@ -325,7 +353,9 @@ TEST_CASE("a terminal whose clock is an hour fast is reported with its skew, and
     CHECK((*store)->applied_order("S001", "T01") == expected);
 }
 
-TEST_CASE("large events are split over several messages, and one too large for any message is parked, not stuck") {
+TEST_CASE(
+    "large events are split over several messages, and one too large for any message is parked, "
+    "not stuck") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
@@ -334,7 +364,8 @@ TEST_CASE("large events are split over several messages, and one too large for a
         const std::string note(20000, 'x');
         for (int i = 0; i < 100; ++i)  // 2 MB in all: at least three messages
             t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + note + "\"}");
-        t.engine().outbox().append("note.added", "TEST", "{\"note\":\"" + std::string(2 * max_payload_bytes, 'y') + "\"}");
+        t.engine().outbox().append(
+            "note.added", "TEST", "{\"note\":\"" + std::string(2 * max_payload_bytes, 'y') + "\"}");
         tx.commit();
     }
     t.sell(0);

@@ -5,12 +5,12 @@
 
 #include <random>
 
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
-#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -19,22 +19,36 @@ using namespace loyalty::sync::test;
 namespace {
 std::string mutate(std::string s, std::mt19937& rng) {
     std::uniform_int_distribution<int> kind(0, 4);
-    auto at = [&] { return std::uniform_int_distribution<std::size_t>(0, s.empty() ? 0 : s.size() - 1)(rng); };
+    auto at = [&] {
+        return std::uniform_int_distribution<std::size_t>(0, s.empty() ? 0 : s.size() - 1)(rng);
+    };
     const int rounds = std::uniform_int_distribution<int>(1, 4)(rng);
     for (int r = 0; r < rounds && !s.empty(); ++r) {
         switch (kind(rng)) {
-            case 0: s[at()] = static_cast<char>(rng()); break;       // flip a byte
-            case 1: s.resize(at()); break;                            // cut
-            case 2: s.insert(at(), s.substr(at(), 40)); break;        // splice
-            case 3: s.erase(at(), 8); break;                          // drop
-            default: s.insert(at(), std::string(1, "{}[]\\\":,0-e"[rng() % 12])); break;
+            case 0:
+                s[at()] = static_cast<char>(rng());
+                break;  // flip a byte
+            case 1:
+                s.resize(at());
+                break;  // cut
+            case 2:
+                s.insert(at(), s.substr(at(), 40));
+                break;  // splice
+            case 3:
+                s.erase(at(), 8);
+                break;  // drop
+            default:
+                s.insert(at(), std::string(1, "{}[]\\\":,0-e"[rng() % 12]));
+                break;
         }
     }
     return s;
 }
 }  // namespace
 
-TEST_CASE("mutated batches, acks, presence and down messages are applied or dead-lettered, never a crash") {
+TEST_CASE(
+    "mutated batches, acks, presence and down messages are applied or dead-lettered, never a "
+    "crash") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 3);
     for (int i = 0; i < 6; ++i) t.sell(i % 3);
@@ -43,8 +57,8 @@ TEST_CASE("mutated batches, acks, presence and down messages are applied or dead
     const auto batch = encode_batch(a, 0, 1000, events);
     const auto presence = encode_presence(Presence{"S001", "T01", "online", "", 1, 2});
     const auto ack = encode_ack(Ack{"S001", "T01", 5, 1, 2, 0});
-    const auto snapshots = encode_snapshots("TEST", {MemberSnapshot{member_uid(0), 3, 100, "silver", "active"}},
-                                            {{"T01", 2}});
+    const auto snapshots = encode_snapshots(
+        "TEST", {MemberSnapshot{member_uid(0), 3, 100, "silver", "active"}}, {{"T01", 2}});
 
     auto opened = HubStore::open(dir.path() / "hub.db");
     REQUIRE(opened.ok());
@@ -88,5 +102,6 @@ TEST_CASE("mutated batches, acks, presence and down messages are applied or dead
     REQUIRE(good.ok());
     CHECK((*signed_hub)->last_seq("S001", "T01") == t.last_seq());
     for (int i = 0; i < 3; ++i)
-        CHECK((*signed_hub)->member("TEST", member_uid(i))->points == t.ledger_points(member_uid(i)));
+        CHECK((*signed_hub)->member("TEST", member_uid(i))->points ==
+              t.ledger_points(member_uid(i)));
 }

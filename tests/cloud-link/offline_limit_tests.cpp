@@ -1,10 +1,10 @@
 // The offline redemption bound, on a real terminal database.
 #include <doctest/doctest.h>
 
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/offline_limit.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
-#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -12,9 +12,11 @@ using namespace loyalty::sync::test;
 
 namespace {
 std::int64_t redeemed_in_ledger(Terminal& t, const std::string& uid) {
-    auto st = engine_database(t.engine()).prepare(
-        "SELECT coalesce(-sum(l.available_delta), 0) FROM ledger_entries l JOIN members m ON m.id = l.member_id "
-        "WHERE m.uid = ? AND l.kind = 'redeem'");
+    auto st = engine_database(t.engine())
+                  .prepare(
+                      "SELECT coalesce(-sum(l.available_delta), 0) FROM ledger_entries l JOIN "
+                      "members m ON m.id = l.member_id "
+                      "WHERE m.uid = ? AND l.kind = 'redeem'");
     st.bind(1, uid);
     st.step();
     const auto v = st.int64(0);
@@ -22,7 +24,9 @@ std::int64_t redeemed_in_ledger(Terminal& t, const std::string& uid) {
 }
 }  // namespace
 
-TEST_CASE("while the hub has not confirmed them, points redeemed at this terminal count against a per-member limit") {
+TEST_CASE(
+    "while the hub has not confirmed them, points redeemed at this terminal count against a "
+    "per-member limit") {
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 12; ++i) t.sell(0);  // every third sale pays with points

@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -41,7 +41,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, const std::filesystem:
     if (fd >= 0) ::close(fd);
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) {
+    other.pid_ = -1;
+}
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     if (this != &other) {
         kill_now();
@@ -50,7 +52,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     }
     return *this;
 }
-ChildProcess::~ChildProcess() { kill_now(); }
+ChildProcess::~ChildProcess() {
+    kill_now();
+}
 
 bool ChildProcess::running() {
     if (pid_ <= 0) return false;

@@ -9,7 +9,7 @@
 namespace loyalty::sync::test {
 
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     // stdout and stderr go to log (appended).
     ChildProcess(std::vector<std::string> argv, const std::filesystem::path& log);
@@ -19,12 +19,12 @@ public:
 
     bool running();
     void signal(int sig);
-    int wait();  // exit status, or 128 + signal
-    void kill_now();  // SIGKILL and reap
+    int wait();        // exit status, or 128 + signal
+    void kill_now();   // SIGKILL and reap
     void terminate();  // SIGTERM, reap (SIGKILL after 5 s)
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     pid_t pid_ = -1;
 };
 

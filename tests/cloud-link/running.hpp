@@ -14,7 +14,7 @@ namespace loyalty::sync::test {
 // Runs a service's run(stop) on its own thread until destroyed.
 template <class Service>
 class Running {
-public:
+  public:
     template <class... Args>
     explicit Running(Args... args)
         : service_(std::move(args)...), thread_([this] { result_ = service_.run(stop_); }) {}
@@ -27,7 +27,7 @@ public:
     Service& operator*() { return service_; }
     Service* operator->() { return &service_; }
 
-private:
+  private:
     std::atomic<bool> stop_{false};
     Service service_;
     Result<void> result_;

@@ -25,8 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void write_broker_section(std::ofstream& out, const BrokerConfig& b) {
-    out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \"" << b.password
-        << "\"\nconnect_timeout_ms = 2000\n";
+    out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \""
+        << b.password << "\"\nconnect_timeout_ms = 2000\n";
 }
 
 fs::path agent_toml(const fs::path& dir, Mosquitto& broker, const std::string& store) {
@@ -51,12 +51,16 @@ fs::path hub_toml(const fs::path& dir, Mosquitto& broker) {
 std::string tail_of(const fs::path& log) {
     std::ifstream in(log);
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return log.filename().string() + ":\n" + (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
+    return log.filename().string() + ":\n" +
+           (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
 }
 
 class Service {
-public:
-    Service(std::vector<std::string> argv, fs::path log) : argv_(std::move(argv)), log_(std::move(log)) { start(); }
+  public:
+    Service(std::vector<std::string> argv, fs::path log)
+        : argv_(std::move(argv)), log_(std::move(log)) {
+        start();
+    }
     void start() { process_ = ChildProcess(argv_, log_); }
     void kill_and_restart() {
         process_.kill_now();
@@ -66,7 +70,7 @@ public:
     void stop() { process_.terminate(); }
     int kills = 0;
 
-private:
+  private:
     std::vector<std::string> argv_;
     fs::path log_;
     ChildProcess process_;
@@ -74,7 +78,9 @@ private:
 
 }  // namespace
 
-TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; every event once, in order, balances agree") {
+TEST_CASE(
+    "soak: 10,000 sales, broker stopped, agents and a hub worker killed; every event once, in "
+    "order, balances agree") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     constexpr int members = 20;
@@ -85,8 +91,10 @@ TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; e
     const auto hub_conf = hub_toml(dir.path(), broker).string();
     Service w1({LOYALTY_HUB_EXE, "-c", hub_conf, "-w", "w1"}, dir.path() / "hub-w1.log");
     Service w2({LOYALTY_HUB_EXE, "-c", hub_conf, "-w", "w2"}, dir.path() / "hub-w2.log");
-    Service a1({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()}, dir.path() / "link-S001.log");
-    Service a2({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S002").string()}, dir.path() / "link-S002.log");
+    Service a1({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()},
+               dir.path() / "link-S001.log");
+    Service a2({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S002").string()},
+               dir.path() / "link-S002.log");
 
     std::mt19937 rng(20261201);
     std::uniform_int_distribution<int> next_kill(300, 1500);
@@ -111,8 +119,10 @@ TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; e
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
     while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log") << tail_of(dir.path() / "hub-w1.log"));
-    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log") << tail_of(dir.path() / "hub-w2.log"));
+    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log")
+                                           << tail_of(dir.path() / "hub-w1.log"));
+    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log")
+                                           << tail_of(dir.path() / "hub-w2.log"));
 
     auto opened = HubStore::open(dir.path() / "hub.db");
     REQUIRE(opened.ok());
@@ -131,7 +141,8 @@ TEST_CASE("soak: 10,000 sales, broker stopped, agents and a hub worker killed; e
     const auto balances = hub.balances("TEST");
     for (int m = 0; m < members; ++m) {
         const auto uid = member_uid(m);
-        CHECK_MESSAGE(balances.at(uid) == t1.ledger_points(uid) + t2.ledger_points(uid), "member ", uid);
+        CHECK_MESSAGE(balances.at(uid) == t1.ledger_points(uid) + t2.ledger_points(uid), "member ",
+                      uid);
     }
     // Both workers took part.
     CHECK(hub.db().prepare("SELECT count(DISTINCT worker) FROM hub_applied").scalar() == 2);
@@ -155,13 +166,16 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t1(dir.path() / "S001.db", "S001", "T01", 1);
     t1.sell(0);
-    Service w1({LOYALTY_HUB_EXE, "-c", hub_toml(dir.path(), broker).string(), "-w", "w1"}, dir.path() / "hub.log");
-    ChildProcess agent({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()}, dir.path() / "link.log");
+    Service w1({LOYALTY_HUB_EXE, "-c", hub_toml(dir.path(), broker).string(), "-w", "w1"},
+               dir.path() / "hub.log");
+    ChildProcess agent({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()},
+                       dir.path() / "link.log");
     auto opened = HubStore::open(dir.path() / "hub.db");
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
     auto wait_for = [&](auto pred) {
-        for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        for (int i = 0; i < 500 && !pred(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         return pred();
     };
     REQUIRE_MESSAGE(wait_for([&] { return t1.backlog() == 0; }),
@@ -189,12 +203,13 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
     const auto hub_status = tail_of(dir.path() / "hub-status.txt");
     CHECK(hub_status.find("offline/lost") != std::string::npos);
     CHECK(hub_status.find(" " + std::to_string(t1.last_seq()) + " ") != std::string::npos);
-    REQUIRE(run_command({LOYALTY_LINK_EXE, "-c", (dir.path() / "link-S001.toml").string(), "--status", "--member",
-                         member_uid(0)},
+    REQUIRE(run_command({LOYALTY_LINK_EXE, "-c", (dir.path() / "link-S001.toml").string(),
+                         "--status", "--member", member_uid(0)},
                         dir.path() / "link-status.txt") == 0);
     const auto link_status = tail_of(dir.path() / "link-status.txt");
     CHECK(link_status.find("waiting for the hub: 0 events") != std::string::npos);
-    CHECK(link_status.find("hub acknowledged through sequence " + std::to_string(t1.last_seq())) != std::string::npos);
+    CHECK(link_status.find("hub acknowledged through sequence " + std::to_string(t1.last_seq())) !=
+          std::string::npos);
     CHECK(link_status.find("with this terminal's unacknowledged events " +
                            std::to_string(t1.ledger_points(member_uid(0)))) != std::string::npos);
     w1.stop();

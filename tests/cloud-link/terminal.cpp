@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
-#include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 namespace loyalty::sync::test {
 
@@ -21,7 +21,8 @@ std::string member_uid(int i) {
     return buf;
 }
 
-Terminal::Terminal(const std::filesystem::path& db, const std::string& store, const std::string& terminal, int members)
+Terminal::Terminal(const std::filesystem::path& db, const std::string& store,
+                   const std::string& terminal, int members)
     : clock_(loyalty::test::test_epoch()), store_(store), terminal_(terminal) {
     DatabaseOptions options;
     options.full_sync = false;  // test speed; durability is SQLite's, not ours to prove
@@ -60,7 +61,8 @@ void Terminal::sell(int member_index) {
 }
 
 std::int64_t Terminal::last_seq() {
-    auto st = engine_database(*engine_).prepare("SELECT last_seq FROM terminal_sequences WHERE store = ? AND terminal = ?");
+    auto st = engine_database(*engine_).prepare(
+        "SELECT last_seq FROM terminal_sequences WHERE store = ? AND terminal = ?");
     st.bind_all(store_, terminal_);
     std::int64_t seq = 0;
     if (st.step()) seq = st.int64(0);
@@ -69,7 +71,8 @@ std::int64_t Terminal::last_seq() {
 
 std::int64_t Terminal::ledger_points(const std::string& uid) {
     auto st = engine_database(*engine_).prepare(
-        "SELECT coalesce(sum(l.available_delta + l.pending_delta), 0) FROM ledger_entries l JOIN members m ON m.id = l.member_id "
+        "SELECT coalesce(sum(l.available_delta + l.pending_delta), 0) FROM ledger_entries l JOIN "
+        "members m ON m.id = l.member_id "
         "WHERE m.uid = ?");
     st.bind(1, uid);
     st.step();

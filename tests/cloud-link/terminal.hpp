@@ -12,18 +12,18 @@
 
 namespace loyalty::sync::test {
 
-ProgramConfig link_program();  // code "TEST", stores S001..S003, no return window
+ProgramConfig link_program();   // code "TEST", stores S001..S003, no return window
 std::string member_uid(int i);  // the same member on every terminal
 
 class Terminal {
-public:
+  public:
     Terminal(const std::filesystem::path& db, const std::string& store, const std::string& terminal,
              int members = 0);
     Engine& engine() { return *engine_; }
     // A sale for member i (0-based) with the next receipt number; pays some of
     // it with points now and then.
     void sell(int member_index);
-    std::int64_t last_seq();        // the outbox sequence of the last event written
+    std::int64_t last_seq();  // the outbox sequence of the last event written
     std::int64_t backlog() { return engine_->outbox().backlog(); }
     // Sum over this terminal's ledger of the member's points (available + pending).
     std::int64_t ledger_points(const std::string& uid);
@@ -31,7 +31,7 @@ public:
     const std::string& store() const { return store_; }
     const std::string& terminal() const { return terminal_; }
 
-private:
+  private:
     ManualClock clock_;
     std::unique_ptr<Engine> engine_;
     std::string store_, terminal_;

@@ -323,7 +323,8 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     Running<StoreAgent> agent(agent_for(broker, db, "S001"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));  // never stalled: sync-status reaches 0
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
-    // Renumbered after the hub's last applied (the agent may have written an event of its own since).
+    // Renumbered after the hub's last applied (the agent may have written an event of its own
+    // since).
     CHECK(t.last_seq() >= before_restore + waiting);
     CHECK(count(*hub, "SELECT count(*) FROM hub_held") == 0);
     // The admin's stream forked the same way and was renumbered by the same agent.

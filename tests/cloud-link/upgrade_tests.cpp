@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixture(const std::string& name) { return fs::path(LOYALTY_SOURCE_DIR) / "tests/data/upgrade" / name; }
+fs::path fixture(const std::string& name) {
+    return fs::path(LOYALTY_SOURCE_DIR) / "tests/data/upgrade" / name;
+}
 
 fs::path copy_fixture(const loyalty::test::TempDir& dir, const std::string& name) {
     const auto to = dir.path() / name;
@@ -32,7 +34,7 @@ fs::path copy_fixture(const loyalty::test::TempDir& dir, const std::string& name
 
 // The file as it is, read without the engine (which would migrate it).
 class RawFile {
-public:
+  public:
     explicit RawFile(const fs::path& path) {
         REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
     }
@@ -49,14 +51,17 @@ public:
     }
     std::int64_t count(const std::string& table) {
         std::int64_t n = -1;
-        each("SELECT count(*) FROM \"" + table + "\"", [&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0); });
+        each("SELECT count(*) FROM \"" + table + "\"",
+             [&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0); });
         return n;
     }
     // Rows of every table.
     std::map<std::string, std::int64_t> counts() {
         std::vector<std::string> tables;
         each("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-             [&](sqlite3_stmt* st) { tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))); });
+             [&](sqlite3_stmt* st) {
+                 tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+             });
         std::map<std::string, std::int64_t> out;
         for (const auto& t : tables) out[t] = count(t);
         return out;
@@ -74,7 +79,7 @@ public:
         return out;
     }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
@@ -83,7 +88,8 @@ private:
 const std::set<std::string> replaced_tables{"member_ratings", "kiosk_ratings"};
 
 // Every table of the old file still holds its rows after the upgrade.
-void check_rows_kept(const std::map<std::string, std::int64_t>& before, const std::map<std::string, std::int64_t>& after) {
+void check_rows_kept(const std::map<std::string, std::int64_t>& before,
+                     const std::map<std::string, std::int64_t>& after) {
     for (const auto& [table, rows] : before) {
         CAPTURE(table);
         auto it = after.find(table);
@@ -114,7 +120,9 @@ Latest latest_versions(const loyalty::test::TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("a store database of the previous release opens with every row, balance and queued event kept") {
+TEST_CASE(
+    "a store database of the previous release opens with every row, balance and queued event "
+    "kept") {
     loyalty::test::TempDir dir;
     const auto latest = latest_versions(dir);
     const auto path = copy_fixture(dir, "store.db");
@@ -217,7 +225,8 @@ TEST_CASE("a hub database of the previous release opens with every applied event
     CHECK(now.balances() == balances);
 }
 
-TEST_CASE("after the upgrade the store's queued events, the admin's included, reach the upgraded hub") {
+TEST_CASE(
+    "after the upgrade the store's queued events, the admin's included, reach the upgraded hub") {
     loyalty::test::TempDir dir;
     const auto store_db = copy_fixture(dir, "store.db");
     copy_fixture(dir, "hub.db");
@@ -237,13 +246,15 @@ TEST_CASE("after the upgrade the store's queued events, the admin's included, re
         sync::test::Running<HubWorker> hub(hub_config);
         REQUIRE(sync::test::eventually([&] { return hub->stats().connected; }));
         sync::test::Running<StoreAgent> agent(agent_config);
-        REQUIRE(sync::test::eventually([&] { return agent->stats().backlog == 0 && agent->stats().events_deleted == 3; }));
+        REQUIRE(sync::test::eventually(
+            [&] { return agent->stats().backlog == 0 && agent->stats().events_deleted == 3; }));
         CHECK(agent->stats().acked_through == 8);
     }
     auto hub = HubStore::open(dir.path() / "hub.db");
     REQUIRE(hub.ok());
     CHECK((*hub)->last_seq("S001", "T01") == 8);
-    CHECK((*hub)->last_seq("S001", "ADMIN") == 45);  // 1-44 were cleared by the demo before any agent ran
+    CHECK((*hub)->last_seq("S001", "ADMIN") ==
+          45);  // 1-44 were cleared by the demo before any agent ran
     CHECK((*hub)->applied_count() == 6 + 3);
     CHECK((*hub)->dead_letters().empty());
     CHECK((*hub)->engine().ledger().verify_all().empty());

@@ -64,15 +64,18 @@ std::int64_t last_seq_of(Engine& engine, const std::string& store, const std::st
 }
 
 int admin(const fs::path& dir, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{LOYALTY_ADMIN_EXE, "--db", (dir / "store.db").string(), "--store", "S001",
-                                  "--terminal", "ADMIN", "--program", "TEST"};
+    std::vector<std::string> argv{LOYALTY_ADMIN_EXE, "--db",      (dir / "store.db").string(),
+                                  "--store",         "S001",      "--terminal",
+                                  "ADMIN",           "--program", "TEST"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, dir / "admin.log");
 }
 
 }  // namespace
 
-TEST_CASE("the till, the kiosk and loyalty-admin writing to one store database all reach the hub through one agent") {
+TEST_CASE(
+    "the till, the kiosk and loyalty-admin writing to one store database all reach the hub through "
+    "one agent") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     const auto db = dir.path() / "store.db";
@@ -94,11 +97,12 @@ TEST_CASE("the till, the kiosk and loyalty-admin writing to one store database a
     const auto program_file = dir.path() / "program.json";
     std::ofstream(program_file) << program_config_to_json(link_program());
     REQUIRE(admin(dir.path(), {"load-program", program_file.string()}) == 0);
-    REQUIRE(admin(dir.path(), {"adjust", std::to_string(till.member_id(1)), "25", "--reason", "goodwill", "--actor",
-                               "manager", "--key", "writers-test-1"}) == 0);
-    const std::map<std::string, std::int64_t> written{{"T01", last_seq_of(till.engine(), "S001", "T01")},
-                                                      {"K01", last_seq_of(till.engine(), "S001", "K01")},
-                                                      {"ADMIN", last_seq_of(till.engine(), "S001", "ADMIN")}};
+    REQUIRE(admin(dir.path(), {"adjust", std::to_string(till.member_id(1)), "25", "--reason",
+                               "goodwill", "--actor", "manager", "--key", "writers-test-1"}) == 0);
+    const std::map<std::string, std::int64_t> written{
+        {"T01", last_seq_of(till.engine(), "S001", "T01")},
+        {"K01", last_seq_of(till.engine(), "S001", "K01")},
+        {"ADMIN", last_seq_of(till.engine(), "S001", "ADMIN")}};
     std::int64_t total = 0;
     for (const auto& [terminal, seq] : written) {
         CAPTURE(terminal);
@@ -126,9 +130,11 @@ TEST_CASE("the till, the kiosk and loyalty-admin writing to one store database a
         }
         CHECK((*store)->applied_count() == total);
         CHECK((*store)->dead_letters().empty());
-        // The hub's members agree with the store: the kiosk's enrollment, the till's sales, the admin's points.
+        // The hub's members agree with the store: the kiosk's enrollment, the till's sales, the
+        // admin's points.
         for (int i : {0, 1, 2, 10})
-            CHECK((*store)->member("TEST", member_uid(i))->points == till.ledger_points(member_uid(i)));
+            CHECK((*store)->member("TEST", member_uid(i))->points ==
+                  till.ledger_points(member_uid(i)));
     }
 
     // Another store's events in this file are not this agent's: left in place, never sent.

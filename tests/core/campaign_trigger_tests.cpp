@@ -340,27 +340,29 @@ TEST_CASE("what a firing writes (its record, its events) is the text nlohmann wr
     // The firing path writes these texts directly for speed; the hub and the reports
     // read them as before.
     Fixture f;
-    load_one(*f.engine,
-             campaign("every", {{"type", "purchase"}},
-                      json::array({{{"type", "bonus_points"}, {"points", 7}},
-                                   {{"type", "receipt_line"}, {"text", "Danke \"schön\" \\ 谢谢"}},
-                                   {{"type", "add_tag"}, {"tag", "promo\t1"}},
-                                   {{"type", "kiosk_message"}, {"text", "hello"}},
-                                   {{"type", "hub_event"}, {"channel", "push"}, {"template", "t"}}})));
+    load_one(
+        *f.engine,
+        campaign("every", {{"type", "purchase"}},
+                 json::array({{{"type", "bonus_points"}, {"points", 7}},
+                              {{"type", "receipt_line"}, {"text", "Danke \"schön\" \\ 谢谢"}},
+                              {{"type", "add_tag"}, {"tag", "promo\t1"}},
+                              {{"type", "kiosk_message"}, {"text", "hello"}},
+                              {{"type", "hub_event"}, {"channel", "push"}, {"template", "t"}}})));
     const auto m = f.enroll("13800000291");
     f.sell(m, "H2", {line("TS-1", "apparel", 1, 5000)});
     std::map<std::string, int> seen;
-    for (const auto& e :
-         f.engine->outbox().pending(f.engine->origin().store, f.engine->origin().terminal, 0, 1000)) {
+    for (const auto& e : f.engine->outbox().pending(f.engine->origin().store,
+                                                    f.engine->origin().terminal, 0, 1000)) {
         ++seen[e.type];
         CHECK_MESSAGE(json::parse(e.payload).dump() == e.payload, e.type);
     }
     CHECK(seen["campaign.fired"] == 1);
     CHECK(seen["campaign.message"] == 1);
     CHECK(seen["tag.added"] == 1);
-    const auto record = engine_database(*f.engine)
-                            .prepare("SELECT result_json FROM campaign_firings WHERE campaign_code = 'every'")
-                            .scalar<std::string>();
+    const auto record =
+        engine_database(*f.engine)
+            .prepare("SELECT result_json FROM campaign_firings WHERE campaign_code = 'every'")
+            .scalar<std::string>();
     REQUIRE(record);
     CHECK(*record == json{{"actions", json::array({{{"bonus_points", 7}},
                                                    {{"receipt_line", "Danke \"schön\" \\ 谢谢"}},

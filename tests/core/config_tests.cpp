@@ -1,21 +1,21 @@
 // Program configuration as data: TOML and JSON, validated with clear errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
-#include "loyalty/program_config.hpp"
 #include "loyalty/insight.hpp"
 #include "loyalty/json_limits.hpp"
-#include <nlohmann/json.hpp>
-#include <algorithm>
-
+#include "loyalty/program_config.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
 
 TEST_CASE("the demo program loads from TOML with its tiers, rules and rewards") {
-    auto c = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto c = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                      "assets/config/demo-program.toml");
     REQUIRE(c.ok());
     CHECK(c->code == "DEMO");
     CHECK(c->tiers.levels.size() == 3);
@@ -43,10 +43,14 @@ TEST_CASE("invalid program configs are refused with the reason") {
         CHECK_MESSAGE(c.error().message.find(needle) != std::string::npos, c.error().message);
     };
     refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","threshold":5}]}})", "threshold 0");
-    refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","threshold":0},{"code":"b","threshold":0}]}})", "ascending");
-    refuse(R"({"code":"X","earning":{"rounding":"up"},"tiers":{"levels":[{"code":"a"}]}})", "rounding");
+    refuse(
+        R"({"code":"X","tiers":{"levels":[{"code":"a","threshold":0},{"code":"b","threshold":0}]}})",
+        "ascending");
+    refuse(R"({"code":"X","earning":{"rounding":"up"},"tiers":{"levels":[{"code":"a"}]}})",
+           "rounding");
     refuse(R"({"code":"X"})", "tiers");
-    refuse(R"({"code":"X","earning":{"unit_minor":"100"},"tiers":{"levels":[{"code":"a"}]}})", "unit_minor");
+    refuse(R"({"code":"X","earning":{"unit_minor":"100"},"tiers":{"levels":[{"code":"a"}]}})",
+           "unit_minor");
     refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","birthday_gift":"NOPE"}]}})", "NOPE");
     refuse("not json", "program config");
 }
@@ -73,7 +77,8 @@ TEST_CASE("a program or campaign file over 4 MiB is refused before it is read, n
     CHECK(program.error().message.find("bytes accepted") != std::string::npos);
 }
 
-TEST_CASE("JSON nested deeper than any document of ours is refused before parsing, with the reason") {
+TEST_CASE(
+    "JSON nested deeper than any document of ours is refused before parsing, with the reason") {
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     auto program = parse_program_config_json(R"({"code":"X","rules":)" + deep + "}");
     REQUIRE_FALSE(program.ok());
@@ -82,12 +87,15 @@ TEST_CASE("JSON nested deeper than any document of ours is refused before parsin
     REQUIRE_FALSE(filter.ok());
     CHECK(filter.error().message.find("deeper than") != std::string::npos);
     // Brackets inside strings are text, not nesting.
-    CHECK_FALSE(json_nesting_refusal(R"({"name":")" + std::string(1000, '[') + R"("})").has_value());
+    CHECK_FALSE(
+        json_nesting_refusal(R"({"name":")" + std::string(1000, '[') + R"("})").has_value());
     CHECK(json_nesting_refusal(std::string(33, '[')).has_value());
     CHECK_FALSE(json_nesting_refusal(std::string(32, '[')).has_value());
 }
 
-TEST_CASE("numbers that are floats or out of range in a program or a member filter are refused, naming the field") {
+TEST_CASE(
+    "numbers that are floats or out of range in a program or a member filter are refused, naming "
+    "the field") {
     auto config = loyalty::test::test_program();
     auto j = nlohmann::json::parse(program_config_to_json(config));
     for (const char* bad : {"3e44", "1.5", "-9223372036854775809", "18446744073709551615"}) {

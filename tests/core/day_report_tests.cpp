@@ -14,7 +14,8 @@ TEST_CASE("the day report counts the local day's sales and points, and masks the
     const auto b = f.enroll("13800000802");
     f.sell(a, "D1", {line("TS-1", "apparel", 1, 30000)});
     f.sell(b, "D2", {line("TS-1", "apparel", 2, 10000)});
-    SaleRequest walk_in{f.program, "", "", "D3", std::nullopt, {line("TS-2", "apparel", 1, 5000)}, 0, {}};
+    SaleRequest walk_in{f.program, "", "", "D3", std::nullopt, {line("TS-2", "apparel", 1, 5000)},
+                        0,         {}};
     REQUIRE(f.engine->sales().commit(walk_in).ok());
     REQUIRE(f.engine->ledger().adjust(a, 100, "goodwill", "mgr-1", "adj-d").ok());
 
@@ -26,8 +27,10 @@ TEST_CASE("the day report counts the local day's sales and points, and masks the
     CHECK(r->sales_net.minor == 55000);
     CHECK(r->member_sales_net.minor == 50000);
     CHECK(r->enrollments == 2);
-    CHECK(r->issued == f.balance(a).available + f.balance(a).pending + f.balance(b).available + f.balance(b).pending);
-    CHECK(r->liability == f.balance(a).available + f.balance(a).pending + f.balance(b).available + f.balance(b).pending);
+    CHECK(r->issued == f.balance(a).available + f.balance(a).pending + f.balance(b).available +
+                           f.balance(b).pending);
+    CHECK(r->liability == f.balance(a).available + f.balance(a).pending + f.balance(b).available +
+                              f.balance(b).pending);
     REQUIRE(r->top.size() == 2);
     CHECK(r->top[0].spend.minor == 30000);
     CHECK(r->top[0].masked_name == mask_name("王小明"));

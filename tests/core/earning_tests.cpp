@@ -2,9 +2,9 @@
 // line multipliers, exclusions, windows, birthday month, minimum spend, caps.
 #include <doctest/doctest.h>
 
-#include "loyalty/earning.hpp"
 #include <algorithm>
 
+#include "loyalty/earning.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -12,9 +12,12 @@ using namespace loyalty::test;
 
 namespace {
 
-const TierLevel& level(const ProgramConfig& c, const char* code) { return *c.tier(code); }
+const TierLevel& level(const ProgramConfig& c, const char* code) {
+    return *c.tier(code);
+}
 
-EarnResult earn(const ProgramConfig& c, const char* tier, std::vector<BasketLine> lines, EarnInputs in = {}) {
+EarnResult earn(const ProgramConfig& c, const char* tier, std::vector<BasketLine> lines,
+                EarnInputs in = {}) {
     if (in.at == Timestamp{}) in.at = test_epoch();
     auto basket = price_basket(c, &level(c, tier), lines);
     REQUIRE(basket.ok());
@@ -27,7 +30,8 @@ TEST_CASE("one point per yuan, rounded down once for the whole sale") {
     const auto c = test_program();
     CHECK(earn(c, "silver", {line("TS-1", "apparel", 1, 12345)}).points == 123);
     // Two lines of 1.50 each: per-line rounding would give 2, per-sale gives 3.
-    CHECK(earn(c, "silver", {line("FD-1", "food", 1, 150), line("FD-2", "food", 1, 150)}).points == 3);
+    CHECK(earn(c, "silver", {line("FD-1", "food", 1, 150), line("FD-2", "food", 1, 150)}).points ==
+          3);
 }
 
 TEST_CASE("the rounding rule is the program's: floor, nearest or ceil") {
@@ -47,7 +51,8 @@ TEST_CASE("gold members get their discount and 150% points on what they pay") {
     CHECK(basket->gross == Money{39800});
     CHECK(basket->lines[0].member_discount == Money{1990});  // 5% of 398.00
     CHECK(basket->net == Money{37810});
-    CHECK(earn(c, "gold", {line("TS-1001", "apparel", 2, 19900)}).points == 567);  // 378.10 x 1.5 = 567.15
+    CHECK(earn(c, "gold", {line("TS-1001", "apparel", 2, 19900)}).points ==
+          567);  // 378.10 x 1.5 = 567.15
 }
 
 TEST_CASE("a member price replaces the shelf price and does not stack with the tier discount") {
@@ -63,7 +68,8 @@ TEST_CASE("a member price replaces the shelf price and does not stack with the t
 
 TEST_CASE("excluded categories and SKUs earn nothing but are still paid for") {
     const auto c = test_program();
-    auto r = earn(c, "silver", {line("TB-9001", "tobacco", 2, 6500), line("TS-1", "apparel", 1, 10000)});
+    auto r =
+        earn(c, "silver", {line("TB-9001", "tobacco", 2, 6500), line("TS-1", "apparel", 1, 10000)});
     CHECK(r.points == 100);
     auto only_excluded = earn(c, "silver", {line("GC-0500", "gift-card", 1, 50000)});
     CHECK(only_excluded.points == 0);
@@ -72,35 +78,44 @@ TEST_CASE("excluded categories and SKUs earn nothing but are still paid for") {
 TEST_CASE("a SKU multiplier is more specific than its category's") {
     auto c = test_program();
     c.earning.multipliers.push_back(LineMultiplier{std::string("bags"), std::nullopt, 120});
-    CHECK(earn(c, "silver", {line("BG-4100", "bags", 1, 10000)}).points == 300);  // SKU 300% wins over bags 120%
+    CHECK(earn(c, "silver", {line("BG-4100", "bags", 1, 10000)}).points ==
+          300);  // SKU 300% wins over bags 120%
     CHECK(earn(c, "silver", {line("BG-9999", "bags", 1, 10000)}).points == 120);
 }
 
 TEST_CASE("a campaign window doubles points only on its weekdays and hours") {
     auto c = test_program();
-    c.earning.windows.push_back(EarnWindow{"Weekend evenings", std::nullopt, std::nullopt, {6, 7}, 18, 22, 200});
+    c.earning.windows.push_back(
+        EarnWindow{"Weekend evenings", std::nullopt, std::nullopt, {6, 7}, 18, 22, 200});
     const std::vector<BasketLine> basket{line("TS-1", "apparel", 1, 10000)};
     using namespace std::chrono;
     // 2026-03-14 is a Saturday; 19:00 local = 11:00 UTC.
-    const auto saturday_evening = time_point_cast<seconds>(sys_days{year{2026} / March / 14}) + hours{11};
+    const auto saturday_evening =
+        time_point_cast<seconds>(sys_days{year{2026} / March / 14}) + hours{11};
     CHECK(earn(c, "silver", basket, EarnInputs{saturday_evening, false, 0, {}}).points == 200);
-    CHECK(earn(c, "silver", basket, EarnInputs{saturday_evening - hours{3}, false, 0, {}}).points == 100);
-    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch(), false, 0, {}}).points == 100);  // a Tuesday
+    CHECK(earn(c, "silver", basket, EarnInputs{saturday_evening - hours{3}, false, 0, {}}).points ==
+          100);
+    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch(), false, 0, {}}).points ==
+          100);  // a Tuesday
 }
 
 TEST_CASE("a dated window applies from its first to its last local day inclusive") {
     auto c = test_program();
-    c.earning.windows.push_back(EarnWindow{"Anniversary", "2026-03-10", "2026-03-11", {}, 0, 24, 300});
+    c.earning.windows.push_back(
+        EarnWindow{"Anniversary", "2026-03-10", "2026-03-11", {}, 0, 24, 300});
     const std::vector<BasketLine> basket{line("TS-1", "apparel", 1, 10000)};
     CHECK(earn(c, "silver", basket, EarnInputs{test_epoch(), false, 0, {}}).points == 300);
-    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch() + Days{1}, false, 0, {}}).points == 300);
-    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch() + Days{2}, false, 0, {}}).points == 100);
+    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch() + Days{1}, false, 0, {}}).points ==
+          300);
+    CHECK(earn(c, "silver", basket, EarnInputs{test_epoch() + Days{2}, false, 0, {}}).points ==
+          100);
 }
 
 TEST_CASE("multipliers multiply: platinum 200% x birthday 200% x shoes 150%") {
     const auto c = test_program();
     // Platinum 10% off 100.00 -> 90.00; 90 x 1.5 x 2 x 2 = 540
-    auto r = earn(c, "platinum", {line("SH-3301", "shoes", 1, 10000)}, EarnInputs{test_epoch(), true, 0, {}});
+    auto r = earn(c, "platinum", {line("SH-3301", "shoes", 1, 10000)},
+                  EarnInputs{test_epoch(), true, 0, {}});
     CHECK(r.points == 540);
     CHECK(r.reasons.size() >= 3);
 }
@@ -124,7 +139,8 @@ TEST_CASE("the daily cap limits points earned from sales per member per day") {
 
 TEST_CASE("the part paid with coupons or points earns nothing") {
     const auto c = test_program();
-    auto r = earn(c, "silver", {line("TS-1", "apparel", 1, 10000)}, EarnInputs{test_epoch(), false, 0, Money{2500}});
+    auto r = earn(c, "silver", {line("TS-1", "apparel", 1, 10000)},
+                  EarnInputs{test_epoch(), false, 0, Money{2500}});
     CHECK(r.points == 75);
 }
 

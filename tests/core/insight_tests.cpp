@@ -1,9 +1,9 @@
 // Insight: the brief's RFM example, filters, segments and tags.
 #include <doctest/doctest.h>
 
-#include "loyalty/insight.hpp"
 #include <algorithm>
 
+#include "loyalty/insight.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -32,7 +32,8 @@ TEST_CASE("RFM bins: the top scores 100, a lapsed small buyer scores low, a non-
 
 TEST_CASE("recomputing RFM from real purchases gives the brief's member 84") {
     auto config = test_program();
-    for (auto& level : config.tiers.levels) level.discount_percent = 0;  // spend is exactly what was paid
+    for (auto& level : config.tiers.levels)
+        level.discount_percent = 0;  // spend is exactly what was paid
     Fixture f(config);
     const auto m = f.enroll("13800000050");
     // Four purchases over the last year totalling 20,000.00, the last 20 days ago.
@@ -73,7 +74,9 @@ TEST_CASE("filters combine tier, tags, spend, visits, absence, RFM and marketing
     facts.tags.erase("staff");
     facts.days_since_visit = 30;
     CHECK_FALSE(matches(*filter, facts));
-    CHECK(parse_member_filter(R"({"tier":["gold"]})").error().message.find("unknown condition 'tier'") != std::string::npos);
+    CHECK(parse_member_filter(R"({"tier":["gold"]})")
+              .error()
+              .message.find("unknown condition 'tier'") != std::string::npos);
     CHECK_FALSE(parse_member_filter("[1,2]").ok());
 }
 
@@ -88,9 +91,11 @@ TEST_CASE("a saved segment selects the members matching its filter at the time a
     auto now = f.engine->insight().segment_members("TEST", "big-spenders", f.clock.now());
     REQUIRE(now.ok());
     CHECK(*now == std::vector<MemberId>{big});
-    auto later = f.engine->insight().segment_members("TEST", "big-spenders", f.clock.now() + Days{91});
+    auto later =
+        f.engine->insight().segment_members("TEST", "big-spenders", f.clock.now() + Days{91});
     CHECK(later->empty());
-    CHECK(f.engine->insight().segment_members("TEST", "nope", f.clock.now()).error().code == Errc::not_found);
+    CHECK(f.engine->insight().segment_members("TEST", "nope", f.clock.now()).error().code ==
+          Errc::not_found);
 }
 
 TEST_CASE("rule tags follow their filter while manual tags stay put") {
@@ -115,7 +120,8 @@ TEST_CASE("the nightly run keeps the program's rule tags and RFM scores up to da
     Fixture f(config);
     const auto loyal = f.enroll("13800000055");
     const auto idle = f.enroll("13800000056");
-    for (int i = 0; i < 5; ++i) f.sell(loyal, "L" + std::to_string(i), {line("TS-1", "apparel", 1, 1100000)});
+    for (int i = 0; i < 5; ++i)
+        f.sell(loyal, "L" + std::to_string(i), {line("TS-1", "apparel", 1, 1100000)});
     f.sell(idle, "I1", {line("TS-1", "apparel", 1, 10000)});
     f.advance_days(100);
     f.sell(loyal, "L9", {line("TS-1", "apparel", 1, 10000)});

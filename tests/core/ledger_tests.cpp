@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -36,12 +36,13 @@ TEST_CASE("points are consumed from the lots that expire first") {
     const auto m = f.enroll("13800000002");
     auto& ledger = f.engine->ledger();
     REQUIRE(ledger.adjust(m, 300, "goodwill", "mgr", "k1").ok());  // expires end of March 2028
-    f.advance_days(40);                                               // April: expires end of April 2028
+    f.advance_days(40);  // April: expires end of April 2028
     REQUIRE(ledger.adjust(m, 500, "goodwill", "mgr", "k2").ok());
     REQUIRE(ledger.adjust(m, -400, "correction", "mgr", "k3").ok());
     // 300 from the March lot, 100 from the April lot: 400 left, all expiring in April 2028.
     using namespace std::chrono;
-    const auto end_march_2028 = time_point_cast<seconds>(sys_days{year{2028} / April / 1}) - hours{8};
+    const auto end_march_2028 =
+        time_point_cast<seconds>(sys_days{year{2028} / April / 1}) - hours{8};
     CHECK(ledger.expiring_between(m, f.clock.now(), end_march_2028) == 0);
     CHECK(ledger.expiring_between(m, f.clock.now(), end_march_2028 + Days{31}) == 400);
     f.require_balances_agree();
@@ -96,7 +97,9 @@ TEST_CASE("the ledger is append-only: the database refuses updates and deletes")
     Fixture f;
     const auto m = f.enroll("13800000006");
     REQUIRE(f.engine->ledger().adjust(m, 100, "welcome", "mgr", "k1").ok());
-    CHECK_THROWS_AS(engine_database(*f.engine).exec("UPDATE ledger_entries SET available_delta = 1000"), StorageError);
+    CHECK_THROWS_AS(
+        engine_database(*f.engine).exec("UPDATE ledger_entries SET available_delta = 1000"),
+        StorageError);
     CHECK_THROWS_AS(engine_database(*f.engine).exec("DELETE FROM ledger_entries"), StorageError);
     CHECK_THROWS_AS(engine_database(*f.engine).exec("DELETE FROM audit_log"), StorageError);
     CHECK(f.balance(m).available == 100);
@@ -118,7 +121,8 @@ TEST_CASE("an adjustment is idempotent by key, audited, and needs a reason and a
     CHECK(ledger.adjust(m, 10, "", "mgr-li", "adj-2").error().code == Errc::invalid_argument);
     CHECK(ledger.adjust(m, 10, "why", "", "adj-3").error().code == Errc::unauthorized);
     const auto audit = f.engine->audit().for_subject("member:" + std::to_string(m));
-    REQUIRE(std::count_if(audit.begin(), audit.end(), [](auto& a) { return a.action == "points.adjusted"; }) == 1);
+    REQUIRE(std::count_if(audit.begin(), audit.end(),
+                          [](auto& a) { return a.action == "points.adjusted"; }) == 1);
 }
 
 TEST_CASE("balances agree with the ledger and the lots after a busy day") {
@@ -130,8 +134,10 @@ TEST_CASE("balances agree with the ledger and the lots after a busy day") {
             f.sell(members[i], "D" + std::to_string(day) + "-" + std::to_string(i),
                    {line("TS-1", "apparel", 1, 5000 + static_cast<std::int64_t>(i) * 1000)});
             if (day % 3 == 0 && f.balance(members[i]).available >= 100)
-                REQUIRE(f.engine->ledger().adjust(members[i], -100, "spend", "mgr", "s" + std::to_string(day) + "-" +
-                                                                                      std::to_string(i)).ok());
+                REQUIRE(f.engine->ledger()
+                            .adjust(members[i], -100, "spend", "mgr",
+                                    "s" + std::to_string(day) + "-" + std::to_string(i))
+                            .ok());
         }
         f.advance_days(1);
         REQUIRE(f.engine->run_daily(f.clock.now()).ok());

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -51,11 +51,13 @@ TEST_CASE("an unknown card is not found; a lost, blocked or replaced card is ref
     Fixture f;
     const auto m = f.enroll("13800000020");
     auto& cards = f.engine->cards();
-    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "0000").error().code == Errc::not_found);
+    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "0000").error().code ==
+          Errc::not_found);
     auto card = cards.issue(m, CardForm::physical, "6200001", std::string("04A1B2C3"), "clerk");
     REQUIRE(card.ok());
     CHECK(card->status == CardStatus::issued);
-    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "6200001").error().code == Errc::blocked);
+    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "6200001").error().code ==
+          Errc::blocked);
     REQUIRE(cards.activate("TEST", "6200001", "clerk").ok());
     CHECK(f.engine->members().identify("TEST", IdentityKind::card_uid, "04A1B2C3")->id == m);
     REQUIRE(cards.report_lost("TEST", "6200001", "clerk").ok());
@@ -84,7 +86,8 @@ TEST_CASE("a replacement card inherits the balance and the old card stops workin
     REQUIRE(by_new.ok());
     CHECK(by_new->id == m);
     CHECK(by_new->points_available == 700);
-    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "6200002").error().code == Errc::blocked);
+    CHECK(f.engine->members().identify("TEST", IdentityKind::card_number, "6200002").error().code ==
+          Errc::blocked);
 }
 
 TEST_CASE("an identity belongs to one member; the last identity cannot be unlinked") {
@@ -93,20 +96,27 @@ TEST_CASE("an identity belongs to one member; the last identity cannot be unlink
     const auto b = f.enroll("13800000023");
     auto& members = f.engine->members();
     REQUIRE(members.link_identity(a, IdentityKind::union_id, "oWX-union-1", "kiosk").ok());
-    REQUIRE(members.link_identity(a, IdentityKind::union_id, "oWX-union-1", "kiosk").ok());  // already: fine
-    CHECK(members.link_identity(b, IdentityKind::union_id, "oWX-union-1", "kiosk").error().code == Errc::conflict);
+    REQUIRE(members.link_identity(a, IdentityKind::union_id, "oWX-union-1", "kiosk")
+                .ok());  // already: fine
+    CHECK(members.link_identity(b, IdentityKind::union_id, "oWX-union-1", "kiosk").error().code ==
+          Errc::conflict);
     CHECK(members.identify("TEST", IdentityKind::union_id, "oWX-union-1")->id == a);
     REQUIRE(members.unlink_identity(a, IdentityKind::union_id, "oWX-union-1", "kiosk").ok());
-    CHECK(members.identify("TEST", IdentityKind::union_id, "oWX-union-1").error().code == Errc::not_found);
+    CHECK(members.identify("TEST", IdentityKind::union_id, "oWX-union-1").error().code ==
+          Errc::not_found);
     // b has its phone and its electronic card: remove the card identity, then the phone must stay.
     const auto ids = members.identities(b);
     REQUIRE(ids.size() == 2);
     for (const auto& id : ids)
-        if (id.kind == IdentityKind::card_number) REQUIRE(members.unlink_identity(b, id.kind, id.value, "mgr").ok());
-    CHECK(members.unlink_identity(b, IdentityKind::phone, "+8613800000023", "mgr").error().code == Errc::conflict);
+        if (id.kind == IdentityKind::card_number)
+            REQUIRE(members.unlink_identity(b, id.kind, id.value, "mgr").ok());
+    CHECK(members.unlink_identity(b, IdentityKind::phone, "+8613800000023", "mgr").error().code ==
+          Errc::conflict);
 }
 
-TEST_CASE("merging two accounts of one person merges balances, history and identities, with an audit entry") {
+TEST_CASE(
+    "merging two accounts of one person merges balances, history and identities, with an audit "
+    "entry") {
     Fixture f;
     const auto keep = f.enroll("13800000024");
     const auto gone = f.enroll("13800000025");
@@ -114,7 +124,7 @@ TEST_CASE("merging two accounts of one person merges balances, history and ident
     f.sell(gone, "M2", {line("TS-1", "apparel", 1, 250000)});  // 2500 pending
     f.advance_days(8);
     REQUIRE(f.engine->ledger().run_due(f.clock.now()).ok());
-    f.sell(gone, "M3", {line("TS-1", "apparel", 1, 10000)});   // 100 pending
+    f.sell(gone, "M3", {line("TS-1", "apparel", 1, 10000)});  // 100 pending
     REQUIRE(f.engine->insight().add_tag(gone, "vip-event", "mgr").ok());
     auto merged = f.engine->members().merge(keep, gone, "same person, two phones", "mgr-li");
     REQUIRE_MESSAGE(merged.ok(), (merged.ok() ? "" : merged.error().message));
@@ -126,7 +136,8 @@ TEST_CASE("merging two accounts of one person merges balances, history and ident
     CHECK(f.engine->insight().tags(keep).count("vip-event") == 1);
     CHECK(f.engine->insight().facts(keep, f.clock.now(), 365).visits == 3);
     const auto audit = f.engine->audit().for_subject("member:" + std::to_string(keep));
-    CHECK(std::any_of(audit.begin(), audit.end(), [](auto& a) { return a.action == "member.merged"; }));
+    CHECK(std::any_of(audit.begin(), audit.end(),
+                      [](auto& a) { return a.action == "member.merged"; }));
     CHECK(f.engine->members().merge(keep, gone, "again", "mgr").error().code == Errc::conflict);
     // Pending points of the absorbed account still release to the survivor.
     f.advance_days(8);
@@ -165,7 +176,8 @@ TEST_CASE("staff PINs lock out after repeated failures and only managers pass ma
     REQUIRE(staff.set_pin("C01", "Cashier Wu", StaffRole::cashier, "135790", "setup").ok());
     CHECK(staff.require_manager("M01", "246810").ok());
     CHECK(staff.require_manager("C01", "135790").error().code == Errc::unauthorized);
-    for (int i = 0; i < Staff::kMaxFailures; ++i) CHECK_FALSE(staff.authenticate("M01", "000000").ok());
+    for (int i = 0; i < Staff::kMaxFailures; ++i)
+        CHECK_FALSE(staff.authenticate("M01", "000000").ok());
     auto locked = staff.authenticate("M01", "246810");
     REQUIRE_FALSE(locked.ok());
     CHECK(locked.error().message.find("locked") != std::string::npos);
@@ -185,19 +197,25 @@ TEST_CASE("one person can be a member of the mall's program and the brand's at o
     auto mall_member = f.engine->members().enroll(r);
     REQUIRE(mall_member.ok());
     CHECK(mall_member->member.id != brand_member);
-    CHECK(f.engine->members().identify("MALL", IdentityKind::phone, "13800000080")->id == mall_member->member.id);
-    CHECK(f.engine->members().identify("TEST", IdentityKind::phone, "13800000080")->id == brand_member);
+    CHECK(f.engine->members().identify("MALL", IdentityKind::phone, "13800000080")->id ==
+          mall_member->member.id);
+    CHECK(f.engine->members().identify("TEST", IdentityKind::phone, "13800000080")->id ==
+          brand_member);
     // The same purchase earns in each program by its own rules, under one receipt per program.
     f.sell(brand_member, "OMO-1", {line("TS-1", "apparel", 1, 10000)});
-    SaleRequest in_mall{"MALL", "", "", "OMO-1", mall_member->member.id, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    SaleRequest in_mall{
+        "MALL", "", "", "OMO-1", mall_member->member.id, {line("TS-1", "apparel", 1, 10000)},
+        0,      {}};
     auto mall_sale = f.engine->sales().commit(in_mall);
     REQUIRE(mall_sale.ok());
     CHECK_FALSE(mall_sale->replayed);
     CHECK(f.balance(brand_member).pending == 100);
     CHECK(f.balance(mall_member->member.id).pending == 200);
     // A member of one program cannot be charged in another.
-    SaleRequest crossed{"MALL", "", "", "OMO-2", brand_member, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    SaleRequest crossed{"MALL", "", "", "OMO-2", brand_member, {line("TS-1", "apparel", 1, 10000)},
+                        0,      {}};
     CHECK(f.engine->sales().commit(crossed).error().code == Errc::not_found);
-    CHECK(f.engine->members().merge(brand_member, mall_member->member.id, "x", "mgr").error().code ==
-          Errc::invalid_argument);
+    CHECK(
+        f.engine->members().merge(brand_member, mall_member->member.id, "x", "mgr").error().code ==
+        Errc::invalid_argument);
 }

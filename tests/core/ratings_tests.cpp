@@ -13,12 +13,15 @@ namespace {
 
 std::int64_t pending_events(Engine& engine, const std::string& type) {
     std::int64_t n = 0;
-    for (const auto& e : engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
+    for (const auto& e :
+         engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
         n += e.type == type;
     return n;
 }
 
-std::int64_t count(Engine& engine, const std::string& sql) { return engine_database(engine).prepare(sql).scalar().value_or(-1); }
+std::int64_t count(Engine& engine, const std::string& sql) {
+    return engine_database(engine).prepare(sql).scalar().value_or(-1);
+}
 
 }  // namespace
 
@@ -33,10 +36,13 @@ TEST_CASE("an anonymous and a member's rating are kept once each, under this sto
 
     auto& db = engine_database(*f.engine);
     CHECK(count(*f.engine, "SELECT count(*) FROM ratings") == 2);
-    CHECK(count(*f.engine, "SELECT count(*) FROM ratings WHERE store = 'S002' AND terminal = 'K07' AND program = 'TEST'") == 2);
+    CHECK(count(*f.engine,
+                "SELECT count(*) FROM ratings WHERE store = 'S002' AND terminal = 'K07' AND "
+                "program = 'TEST'") == 2);
     CHECK(db.prepare("SELECT member_id FROM ratings WHERE score = 5").scalar() == m);
     CHECK_FALSE(db.prepare("SELECT member_id FROM ratings WHERE score = 3").scalar().has_value());
-    CHECK(db.prepare("SELECT given_at FROM ratings WHERE score = 5").scalar() == to_unix(f.clock.now()));
+    CHECK(db.prepare("SELECT given_at FROM ratings WHERE score = 5").scalar() ==
+          to_unix(f.clock.now()));
     // The hub hears of members' ratings, as before.
     CHECK(pending_events(*f.engine, "rating.given") == 1);
 }
@@ -56,16 +62,18 @@ TEST_CASE("a rating is checked once and a refused one leaves nothing behind") {
         CHECK(r.error().code == Errc::invalid_argument);
     }
     CHECK(f.engine->ratings().record("NOPE", std::nullopt, 4).error().code == Errc::not_found);
-    CHECK(f.engine->ratings().record(f.program, absorbed, 4).error().code == Errc::not_found);  // merged away
+    CHECK(f.engine->ratings().record(f.program, absorbed, 4).error().code ==
+          Errc::not_found);  // merged away
     CHECK(f.engine->ratings().record(f.program, 999999, 4).error().code == Errc::not_found);
     CHECK(f.engine->ratings().record("OTHER", m, 4).error().code == Errc::invalid_argument);
     CHECK(count(*f.engine, "SELECT count(*) FROM ratings") == 0);
     CHECK(pending_events(*f.engine, "rating.given") == 0);
     // The table refuses a bad score even from SQL that skips the check.
-    CHECK_THROWS_AS(engine_database(*f.engine)
-                        .prepare("INSERT INTO ratings(program, score, given_at) VALUES ('TEST', 9, 0)")
-                        .run(),
-                    StorageError);
+    CHECK_THROWS_AS(
+        engine_database(*f.engine)
+            .prepare("INSERT INTO ratings(program, score, given_at) VALUES ('TEST', 9, 0)")
+            .run(),
+        StorageError);
 }
 
 TEST_CASE("the day report counts and averages the local day's ratings of its program") {
@@ -98,12 +106,16 @@ void back_to_schema_7(Engine& engine, bool with_kiosk_table) {
     auto& db = engine_database(engine);
     db.exec(
         "DROP TABLE ratings;"
-        "CREATE TABLE member_ratings (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL REFERENCES members(id), "
-        "score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5), store TEXT NOT NULL, given_at INTEGER NOT NULL);"
+        "CREATE TABLE member_ratings (id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL "
+        "REFERENCES members(id), "
+        "score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5), store TEXT NOT NULL, given_at "
+        "INTEGER NOT NULL);"
         "CREATE INDEX ratings_by_member ON member_ratings(member_id, given_at);");
     if (with_kiosk_table)
-        db.exec("CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT NULL, "
-                "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
+        db.exec(
+            "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT "
+            "NULL, "
+            "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
     db.exec("PRAGMA user_version = 7");
 }
 
@@ -119,17 +131,21 @@ struct Row {
 std::vector<Row> ratings_rows(Engine& engine) {
     std::vector<Row> rows;
     engine_database(engine)
-        .prepare("SELECT program, member_id, score, store, terminal, given_at FROM ratings ORDER BY id")
+        .prepare(
+            "SELECT program, member_id, score, store, terminal, given_at FROM ratings ORDER BY id")
         .each([&](const Statement& r) {
             CHECK(r.is_null(4));  // the old tables never knew the terminal
-            rows.push_back(Row{r.text(0), r.optional_int64(1), r.int64(2), r.optional_text(3), r.int64(5)});
+            rows.push_back(
+                Row{r.text(0), r.optional_int64(1), r.int64(2), r.optional_text(3), r.int64(5)});
         });
     return rows;
 }
 
 }  // namespace
 
-TEST_CASE("migration 8 keeps every old rating once: members', the kiosk's anonymous ones, not both copies of one") {
+TEST_CASE(
+    "migration 8 keeps every old rating once: members', the kiosk's anonymous ones, not both "
+    "copies of one") {
     Fixture f;
     const auto m = f.enroll("13800000905");
     const auto path = engine_database(*f.engine).path();
@@ -137,10 +153,13 @@ TEST_CASE("migration 8 keeps every old rating once: members', the kiosk's anonym
     const std::int64_t t = 1773115200;  // 2026-03-10 04:00 UTC
     auto& db = engine_database(*f.engine);
     auto kiosk = [&](const std::string& program, int score, std::int64_t at) {
-        db.prepare("INSERT INTO kiosk_ratings(program, rating, rated_at) VALUES (?, ?, ?)").bind_all(program, score, at).run();
+        db.prepare("INSERT INTO kiosk_ratings(program, rating, rated_at) VALUES (?, ?, ?)")
+            .bind_all(program, score, at)
+            .run();
     };
     auto member = [&](int score, const std::string& store, std::int64_t at) {
-        db.prepare("INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, ?, ?, ?)")
+        db.prepare(
+              "INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, ?, ?, ?)")
             .bind_all(m, score, store, at)
             .run();
     };
@@ -167,7 +186,9 @@ TEST_CASE("migration 8 keeps every old rating once: members', the kiosk's anonym
                                       {"TEST", std::nullopt, 3, std::nullopt, t + 400},
                                       {"GONE", std::nullopt, 1, std::nullopt, t + 500},
                                   });
-    CHECK(count(engine, "SELECT count(*) FROM sqlite_master WHERE name IN ('member_ratings', 'kiosk_ratings')") == 0);
+    CHECK(count(engine,
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('member_ratings', "
+                "'kiosk_ratings')") == 0);
     // The day report reads the folded table: five ratings of TEST on 2026-03-10 (UTC+8).
     auto day = day_report(engine, "TEST", from_unix(t));
     REQUIRE(day.ok());
@@ -181,12 +202,15 @@ TEST_CASE("migration 8 runs where the kiosk never made its table") {
     const auto path = engine_database(*f.engine).path();
     back_to_schema_7(*f.engine, false);
     engine_database(*f.engine)
-        .prepare("INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, 4, 'S001', 1773115200)")
+        .prepare(
+            "INSERT INTO member_ratings(member_id, score, store, given_at) VALUES (?, 4, 'S001', "
+            "1773115200)")
         .bind(1, m)
         .run();
     f.engine.reset();
     auto reopened = Engine::open(path, f.clock);
     REQUIRE(reopened.ok());
     CHECK(ratings_rows(**reopened) == std::vector<Row>{{"TEST", m, 4, "S001", 1773115200}});
-    CHECK(count(**reopened, "SELECT count(*) FROM sqlite_master WHERE name = 'kiosk_ratings'") == 0);
+    CHECK(count(**reopened, "SELECT count(*) FROM sqlite_master WHERE name = 'kiosk_ratings'") ==
+          0);
 }

@@ -3,8 +3,8 @@
 // its ledger, and tiers decided over the sales of every store.
 #include <doctest/doctest.h>
 
-#include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -18,7 +18,8 @@ struct Hub {
     std::vector<ReplicationOutcome> outcomes;
 
     Hub() {
-        auto opened = Engine::open(dir.path() / "hub.db", clock, EngineOptions{Origin{"HUB", "H1"}, {}});
+        auto opened =
+            Engine::open(dir.path() / "hub.db", clock, EngineOptions{Origin{"HUB", "H1"}, {}});
         REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
         engine = std::move(opened.value());
     }
@@ -28,8 +29,8 @@ struct Hub {
         const auto& o = terminal.origin();
         for (const auto& e : terminal.outbox().pending(o.store, o.terminal, after, 100000)) {
             const auto payload = nlohmann::json::parse(e.payload);
-            auto done = engine->replication().apply(
-                ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload});
+            auto done = engine->replication().apply(ReplicatedEvent{
+                e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload});
             REQUIRE_MESSAGE(done.ok(), e.type << ": " << (done.ok() ? "" : done.error().message));
             outcomes.push_back(*done);
             after = e.seq;
@@ -44,11 +45,14 @@ struct Hub {
     }
 };
 
-Points total(const Member& m) { return m.points_available + m.points_pending; }
+Points total(const Member& m) {
+    return m.points_available + m.points_pending;
+}
 
 }  // namespace
 
-TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance, ledger and sales") {
+TEST_CASE(
+    "the hub replays a terminal's day and ends with the terminal's balance, ledger and sales") {
     Fixture store;
     Hub hub;
     const auto m = store.enroll("13800000700");
@@ -71,14 +75,15 @@ TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance
     CHECK(total(at_hub) == total(at_store));
     CHECK(at_hub.tier_code == at_store.tier_code);
     CHECK(hub.engine->ledger().verify_all().empty());  // materialized = ledger = lots
-    CHECK(hub.engine->outbox().backlog() == 0);         // the hub does not re-emit what it replays
+    CHECK(hub.engine->outbox().backlog() == 0);        // the hub does not re-emit what it replays
     // The phone and the card identify the member at the hub too.
     CHECK(hub.engine->members().identify("TEST", IdentityKind::phone, "+8613800000700").ok());
     const auto card = store.engine->cards().of_member(m);
     REQUIRE(!card.empty());
     CHECK(hub.engine->cards().find("TEST", card.front().number).ok());
     for (const auto& o : hub.outcomes) CHECK(o.shortfall == 0);
-    auto status = engine_database(*hub.engine).prepare("SELECT status FROM sales WHERE receipt = ?");
+    auto status =
+        engine_database(*hub.engine).prepare("SELECT status FROM sales WHERE receipt = ?");
     for (const auto& [receipt, expected] : std::vector<std::pair<std::string, std::string>>{
              {"R1", "committed"}, {"R2", "refunded"}, {"R3", "voided"}}) {
         status.bind(1, receipt);
@@ -92,7 +97,8 @@ TEST_CASE("the hub replays a terminal's day and ends with the terminal's balance
     for (const auto& e : entries) CHECK(e.store.value_or("") == "S001");
 }
 
-TEST_CASE("spend in two stores lifts the member's tier at the hub, which neither store sees alone") {
+TEST_CASE(
+    "spend in two stores lifts the member's tier at the hub, which neither store sees alone") {
     Fixture a(test_program(), Origin{"S001", "T01"});
     Hub hub;
     const auto m = a.enroll("13800000701");
@@ -104,23 +110,27 @@ TEST_CASE("spend in two stores lifts the member's tier at the hub, which neither
         if (e.type == "program.updated") continue;
         const auto payload = nlohmann::json::parse(e.payload);
         REQUIRE(b.engine->replication()
-                    .apply(ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload})
+                    .apply(ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal,
+                                           e.occurred_at, payload})
                     .ok());
     }
     const auto m_at_b = b.engine->members().get_by_uid(uid)->id;
     a.sell(m, "A1", {line("TS-1", "apparel", 1, 300000)});
-    b.sell(m_at_b, "B1", {line("TS-1", "apparel", 1, 300000)});  // 6,000.00 in all; gold needs 5,000.00
+    b.sell(m_at_b, "B1",
+           {line("TS-1", "apparel", 1, 300000)});  // 6,000.00 in all; gold needs 5,000.00
     CHECK(a.engine->members().get(m)->tier_code == "silver");
     CHECK(b.engine->members().get(m_at_b)->tier_code == "silver");
 
     hub.take_from(*a.engine);
     hub.take_from(*b.engine);
     CHECK(hub.member(uid).tier_code == "gold");
-    CHECK(total(hub.member(uid)) == total(*a.engine->members().get(m)) + total(*b.engine->members().get(m_at_b)));
+    CHECK(total(hub.member(uid)) ==
+          total(*a.engine->members().get(m)) + total(*b.engine->members().get(m_at_b)));
     CHECK(hub.engine->ledger().verify_all().empty());
 }
 
-TEST_CASE("points spent in two stores while offline are taken as far as they go, the rest reported") {
+TEST_CASE(
+    "points spent in two stores while offline are taken as far as they go, the rest reported") {
     Fixture a;
     Hub hub;
     const auto m = a.enroll("13800000702");
@@ -142,8 +152,9 @@ TEST_CASE("points spent in two stores while offline are taken as far as they go,
 TEST_CASE("an event for an unknown program or without its member is refused and writes nothing") {
     Fixture a;
     Hub hub;
-    const nlohmann::json sale{{"member_uid", "u-1"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "R1"},
-                              {"net", 1000}, {"points_earned", 10}, {"points_paid", 0}};
+    const nlohmann::json sale{{"member_uid", "u-1"}, {"store", "S001"}, {"terminal", "T01"},
+                              {"receipt", "R1"},     {"net", 1000},     {"points_earned", 10},
+                              {"points_paid", 0}};
     auto unknown = hub.engine->replication().apply(
         ReplicatedEvent{"ev-1", "sale.committed", "NOPE", "S001", "T01", a.clock.now(), sale});
     REQUIRE_FALSE(unknown.ok());
@@ -152,8 +163,8 @@ TEST_CASE("an event for an unknown program or without its member is refused and 
     hub.take_from(*a.engine);  // program.updated: the hub adopts the program
     REQUIRE(hub.engine->programs().get("TEST").ok());
     const nlohmann::json no_member{{"delta", 5}};
-    auto bad = hub.engine->replication().apply(
-        ReplicatedEvent{"ev-2", "points.adjusted", "TEST", "S001", "T01", a.clock.now(), no_member});
+    auto bad = hub.engine->replication().apply(ReplicatedEvent{
+        "ev-2", "points.adjusted", "TEST", "S001", "T01", a.clock.now(), no_member});
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().code == Errc::invalid_argument);
     CHECK(engine_database(*hub.engine).prepare("SELECT count(*) FROM members").scalar() == 0);
@@ -166,7 +177,8 @@ TEST_CASE("an event for an unknown program or without its member is refused and 
     CHECK(total(hub.member("u-1")) == 10);
 }
 
-TEST_CASE("a coupon the hub issued is accepted once under its own code and can be used at the till") {
+TEST_CASE(
+    "a coupon the hub issued is accepted once under its own code and can be used at the till") {
     Fixture store;
     const auto m = store.enroll("13800000703");
     Coupon issued;
@@ -184,7 +196,8 @@ TEST_CASE("a coupon the hub issued is accepted once under its own code and can b
     issued.value = Money{999999};  // a second copy (a redelivery) changes nothing
     REQUIRE(store.engine->rewards().accept_issued(issued).ok());
     CHECK(store.engine->rewards().find("HUBCOUPON123")->value.minor == 2000);
-    const auto sale = store.sell(m, "R-HUB", {line("TS-1", "apparel", 1, 10000)}, 0, {"HUBCOUPON123"});
+    const auto sale =
+        store.sell(m, "R-HUB", {line("TS-1", "apparel", 1, 10000)}, 0, {"HUBCOUPON123"});
     CHECK(sale.coupon_value.minor == 2000);
     CHECK(store.engine->rewards().find("HUBCOUPON123")->status == "used");
 
@@ -195,18 +208,20 @@ TEST_CASE("a coupon the hub issued is accepted once under its own code and can b
     CHECK(unknown.error().code == Errc::not_found);
 }
 
-TEST_CASE("a deferred tier check moves the member once, when the hub asks at the end of its batch") {
+TEST_CASE(
+    "a deferred tier check moves the member once, when the hub asks at the end of its batch") {
     Fixture a;
     Hub hub;
     const auto m = a.enroll("13800000704");
     const auto uid = a.engine->members().get(m)->uid;
-    a.sell(m, "BIG", {line("TS-1", "apparel", 1, 600000)});  // 6,000.00: gold at the terminal at once
+    a.sell(m, "BIG",
+           {line("TS-1", "apparel", 1, 600000)});  // 6,000.00: gold at the terminal at once
     const auto& o = a.engine->origin();
     std::map<std::string, Timestamp> due;
     for (const auto& e : a.engine->outbox().pending(o.store, o.terminal, 0, 1000)) {
         const auto payload = nlohmann::json::parse(e.payload);
-        auto done = hub.engine->replication().apply(
-            ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload, true});
+        auto done = hub.engine->replication().apply(ReplicatedEvent{
+            e.event_id, e.type, e.program, e.store, e.terminal, e.occurred_at, payload, true});
         REQUIRE(done.ok());
         if (done->tier_check_due) due[done->members.front()] = e.occurred_at;
     }
@@ -216,11 +231,14 @@ TEST_CASE("a deferred tier check moves the member once, when the hub asks at the
     REQUIRE(moved.ok());
     CHECK(*moved == std::vector<std::string>{uid});
     CHECK(hub.member(uid).tier_code == "gold");
-    CHECK(hub.engine->outbox().backlog() == 0);  // decided here, sent down in snapshots, not as an event
+    CHECK(hub.engine->outbox().backlog() ==
+          0);  // decided here, sent down in snapshots, not as an event
     CHECK(hub.engine->replication().check_tiers(due)->empty());  // nothing moves twice
 }
 
-TEST_CASE("fields of the wrong type, missing or out of range refuse the event naming the field, and write nothing") {
+TEST_CASE(
+    "fields of the wrong type, missing or out of range refuse the event naming the field, and "
+    "write nothing") {
     Fixture a;
     Hub hub;
     hub.take_from(*a.engine);  // the program
@@ -231,36 +249,64 @@ TEST_CASE("fields of the wrong type, missing or out of range refuse the event na
     };
     const std::vector<Odd> odd{
         {"member.consent_changed", {{"member_uid", "u-9"}, {"marketing", "yes"}}, "marketing"},
-        {"sale.committed", {{"member_uid", "u-9"}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "X"},
-                            {"net", "12.00"}, {"points_earned", 15}, {"points_paid", 0}}, "net"},
-        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200}, {"points_earned", 1.5},
-                            {"points_paid", 0}}, "points_earned"},
-        {"sale.committed", {{"member_uid", 9}, {"receipt", "X"}, {"net", 1200}, {"points_earned", 15},
-                            {"points_paid", 0}}, "member_uid"},
-        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200},
-                            {"points_earned", 9223372036854775807LL}, {"points_paid", 0}}, "points_earned"},
-        {"sale.committed", {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200}, {"points_paid", 0}},
+        {"sale.committed",
+         {{"member_uid", "u-9"},
+          {"store", "S001"},
+          {"terminal", "T01"},
+          {"receipt", "X"},
+          {"net", "12.00"},
+          {"points_earned", 15},
+          {"points_paid", 0}},
+         "net"},
+        {"sale.committed",
+         {{"member_uid", "u-9"},
+          {"receipt", "X"},
+          {"net", 1200},
+          {"points_earned", 1.5},
+          {"points_paid", 0}},
+         "points_earned"},
+        {"sale.committed",
+         {{"member_uid", 9},
+          {"receipt", "X"},
+          {"net", 1200},
+          {"points_earned", 15},
+          {"points_paid", 0}},
+         "member_uid"},
+        {"sale.committed",
+         {{"member_uid", "u-9"},
+          {"receipt", "X"},
+          {"net", 1200},
+          {"points_earned", 9223372036854775807LL},
+          {"points_paid", 0}},
+         "points_earned"},
+        {"sale.committed",
+         {{"member_uid", "u-9"}, {"receipt", "X"}, {"net", 1200}, {"points_paid", 0}},
          "points_earned"},
         {"points.adjusted", {{"member_uid", 42}, {"delta", 10}}, "member_uid"},
         {"points.adjusted", {{"member_uid", "u-9"}, {"delta", "ten"}}, "delta"},
-        {"campaign.fired", {{"member_uid", "u-9"}, {"campaigns", {{{"points", "50"}}, 7}}}, "campaigns"},
+        {"campaign.fired",
+         {{"member_uid", "u-9"}, {"campaigns", {{{"points", "50"}}, 7}}},
+         "campaigns"},
         {"card.blocked", {{"card", 8800}, {"status", true}}, "card"},
         {"member.merged", {{"survivor_uid", "u-9"}, {"absorbed_uid", nullptr}}, "absorbed_uid"},
     };
     int n = 0;
     for (const auto& o : odd) {
-        auto done = hub.engine->replication().apply(
-            ReplicatedEvent{"odd-" + std::to_string(++n), o.type, "TEST", "S001", "T01", a.clock.now(), o.payload});
+        auto done = hub.engine->replication().apply(ReplicatedEvent{
+            "odd-" + std::to_string(++n), o.type, "TEST", "S001", "T01", a.clock.now(), o.payload});
         REQUIRE_FALSE(done.ok());
         CHECK(done.error().code == Errc::invalid_argument);
-        CHECK_MESSAGE(done.error().message.find(o.field) != std::string::npos, done.error().message);
+        CHECK_MESSAGE(done.error().message.find(o.field) != std::string::npos,
+                      done.error().message);
     }
     CHECK_FALSE(hub.engine->members().get_by_uid("u-9").ok());  // not even adopted
     CHECK(engine_database(*hub.engine).prepare("SELECT count(*) FROM sales").scalar() == 0);
     CHECK(hub.engine->ledger().verify_all().empty());
 }
 
-TEST_CASE("a replicated event books only its own store's receipts; a refund names the sale's own member") {
+TEST_CASE(
+    "a replicated event books only its own store's receipts; a refund names the sale's own "
+    "member") {
     Fixture a;
     Hub hub;
     const auto m = a.enroll("13800000705");
@@ -271,8 +317,9 @@ TEST_CASE("a replicated event books only its own store's receipts; a refund name
     REQUIRE(before > 0);
     const auto at = a.clock.now();
     // Store S002 refunding S001's receipt: refused, nothing changes.
-    const nlohmann::json foreign{{"member_uid", uid}, {"store", "S001"}, {"terminal", "T01"}, {"receipt", "R1"},
-                                 {"amount", 30000}, {"points_reversed", before}, {"points_restored", 0}};
+    const nlohmann::json foreign{
+        {"member_uid", uid}, {"store", "S001"},           {"terminal", "T01"},   {"receipt", "R1"},
+        {"amount", 30000},   {"points_reversed", before}, {"points_restored", 0}};
     auto refused = hub.engine->replication().apply(
         ReplicatedEvent{"f-1", "sale.refunded", "TEST", "S002", "T01", at, foreign});
     REQUIRE_FALSE(refused.ok());
@@ -292,9 +339,14 @@ TEST_CASE("a replicated event books only its own store's receipts; a refund name
     REQUIRE_FALSE(wrong_member.ok());
     CHECK(wrong_member.error().code == Errc::unauthorized);
     CHECK(total(hub.member(uid)) == before);
-    CHECK(engine_database(*hub.engine).prepare("SELECT refunded_minor FROM sales WHERE receipt = 'R1'").scalar() == 0);
+    CHECK(engine_database(*hub.engine)
+              .prepare("SELECT refunded_minor FROM sales WHERE receipt = 'R1'")
+              .scalar() == 0);
     // A second sale under a receipt booked already is a conflict, not a second earn.
-    const nlohmann::json again{{"member_uid", uid}, {"receipt", "R1"}, {"net", 500}, {"points_earned", 5},
+    const nlohmann::json again{{"member_uid", uid},
+                               {"receipt", "R1"},
+                               {"net", 500},
+                               {"points_earned", 5},
                                {"points_paid", 0}};
     auto twice = hub.engine->replication().apply(
         ReplicatedEvent{"f-4", "sale.committed", "TEST", "S001", "T01", at, again});

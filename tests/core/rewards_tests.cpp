@@ -23,7 +23,8 @@ TEST_CASE("redeeming a reward takes the points and issues a coupon the till acce
     CHECK(sale.coupon_value == Money{2000});
     CHECK(sale.to_pay == Money{8000});
     CHECK(sale.earned == 80);
-    SaleRequest again{"TEST", "", "", "C2", m, {line("TS-1", "apparel", 1, 10000)}, 0, {coupon->code}};
+    SaleRequest again{"TEST",        "", "", "C2", m, {line("TS-1", "apparel", 1, 10000)}, 0,
+                      {coupon->code}};
     CHECK(f.engine->sales().commit(again).error().code == Errc::already_used);
     CHECK(f.engine->rewards().find(coupon->code)->used_receipt.has_value());
     f.require_balances_agree();
@@ -55,16 +56,21 @@ TEST_CASE("a redemption is idempotent by key") {
     CHECK(f.engine->rewards().redeem(m, "GIFT-BAG", "tap-77").error().code == Errc::conflict);
 }
 
-TEST_CASE("coupons are refused when expired, someone else's, below their minimum spend or unknown") {
+TEST_CASE(
+    "coupons are refused when expired, someone else's, below their minimum spend or unknown") {
     Fixture f;
     const auto m = f.enroll("13800000043");
     const auto other = f.enroll("13800000044");
-    auto grant = f.engine->rewards().grant(CouponGrant{m, "manual", "Sorry voucher", Money{1000}, Money{5000}, 7, "g1"});
+    auto grant = f.engine->rewards().grant(
+        CouponGrant{m, "manual", "Sorry voucher", Money{1000}, Money{5000}, 7, "g1"});
     REQUIRE(grant.ok());
-    CHECK(f.engine->rewards().validate(grant->code, other, Money{10000}).error().code == Errc::not_found);
-    CHECK(f.engine->rewards().validate(grant->code, m, Money{4999}).error().code == Errc::limit_exceeded);
+    CHECK(f.engine->rewards().validate(grant->code, other, Money{10000}).error().code ==
+          Errc::not_found);
+    CHECK(f.engine->rewards().validate(grant->code, m, Money{4999}).error().code ==
+          Errc::limit_exceeded);
     CHECK(f.engine->rewards().validate(grant->code, m, Money{5000}).ok());
-    CHECK(f.engine->rewards().validate("NOSUCHCODE", m, Money{5000}).error().code == Errc::not_found);
+    CHECK(f.engine->rewards().validate("NOSUCHCODE", m, Money{5000}).error().code ==
+          Errc::not_found);
     f.advance_days(8);
     CHECK(f.engine->rewards().validate(grant->code, m, Money{5000}).error().code == Errc::expired);
     CHECK(f.engine->rewards().coupons_of(m, true).empty());
@@ -73,13 +79,14 @@ TEST_CASE("coupons are refused when expired, someone else's, below their minimum
 TEST_CASE("coupon codes use every character of their alphabet about equally and nothing else") {
     Fixture f;
     const auto m = f.enroll("13800000046");
-    const std::string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I: read aloud at a till
+    const std::string alphabet =
+        "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I: read aloud at a till
     std::map<char, int> seen;
     std::set<std::string> codes;
     constexpr int kCoupons = 200;
     for (int i = 0; i < kCoupons; ++i) {
-        auto grant = f.engine->rewards().grant(
-            CouponGrant{m, "manual", "Voucher", Money{100}, Money{0}, 7, "spread-" + std::to_string(i)});
+        auto grant = f.engine->rewards().grant(CouponGrant{
+            m, "manual", "Voucher", Money{100}, Money{0}, 7, "spread-" + std::to_string(i)});
         REQUIRE(grant.ok());
         REQUIRE(grant->code.size() == 12);
         codes.insert(grant->code);

@@ -1,26 +1,26 @@
 // Sales at the till: idempotent commit, points payment, refunds that reverse
 // earned points proportionally and restore redeemed ones.
 #include <doctest/doctest.h>
-
-#include <csignal>
+#include <sodium.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 
-#include "test_support.hpp"
 #include "loyalty/checked_math.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
 
 namespace {
 
-RefundRequest refund_of(const std::string& receipt, const std::string& ref, std::vector<RefundLine> lines = {}) {
+RefundRequest refund_of(const std::string& receipt, const std::string& ref,
+                        std::vector<RefundLine> lines = {}) {
     return RefundRequest{"TEST", "", "", receipt, ref, std::move(lines)};
 }
 
@@ -60,7 +60,8 @@ TEST_CASE("receipts are unique per store and terminal, not across them") {
     Fixture f;
     const auto m = f.enroll("13800000012");
     f.sell(m, "0001", {line("TS-1", "apparel", 1, 10000)});
-    SaleRequest other_till{"TEST", "S001", "T02", "0001", m, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    SaleRequest other_till{"TEST", "S001", "T02", "0001", m, {line("TS-1", "apparel", 1, 10000)},
+                           0,      {}};
     auto r = f.engine->sales().commit(other_till);
     REQUIRE(r.ok());
     CHECK_FALSE(r->replayed);
@@ -69,7 +70,8 @@ TEST_CASE("receipts are unique per store and terminal, not across them") {
 
 TEST_CASE("a non-member sale is recorded and earns nothing") {
     Fixture f;
-    SaleRequest anonymous{"TEST", "", "", "R102", std::nullopt, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    SaleRequest anonymous{"TEST", "", "", "R102", std::nullopt, {line("TS-1", "apparel", 1, 10000)},
+                          0,      {}};
     auto r = f.engine->sales().commit(anonymous);
     REQUIRE(r.ok());
     CHECK(r->earned == 0);
@@ -84,7 +86,8 @@ TEST_CASE("paying part of a basket with points: steps, limits and earning on the
     const auto m = f.enroll("13800000013");
     REQUIRE(f.engine->ledger().adjust(m, 5000, "welcome", "mgr", "k").ok());
     SaleRequest s{"TEST", "", "", "R110", m, {line("TS-1", "apparel", 1, 10000)}, 150, {}};
-    CHECK(f.engine->sales().quote(s).error().code == Errc::invalid_argument);  // not a multiple of 100
+    CHECK(f.engine->sales().quote(s).error().code ==
+          Errc::invalid_argument);  // not a multiple of 100
     s.points_to_pay = 5100;
     CHECK(f.engine->sales().quote(s).error().code == Errc::insufficient_points);
     s.points_to_pay = 5000;  // 50.00 = 50% of the basket: the limit
@@ -106,7 +109,8 @@ TEST_CASE("a partial refund reverses earned points in proportion to the eligible
     Fixture f;
     const auto m = f.enroll("13800000014");
     // apparel 100.00 (x100%) + shoes 200.00 (x150%) = 100 + 300 = 400 points
-    auto sale = f.sell(m, "R120", {line("TS-1", "apparel", 1, 10000), line("SH-1", "shoes", 1, 20000)});
+    auto sale =
+        f.sell(m, "R120", {line("TS-1", "apparel", 1, 10000), line("SH-1", "shoes", 1, 20000)});
     CHECK(sale.earned == 400);
     auto first = f.engine->sales().refund(refund_of("R120", "RF1", {RefundLine{2, 1}}));
     REQUIRE(first.ok());
@@ -166,7 +170,8 @@ TEST_CASE("refunds are idempotent by refund slip and never exceed the sale") {
     auto too_much = f.engine->sales().refund(refund_of("R150", "RF2", {RefundLine{1, 2}}));
     REQUIRE_FALSE(too_much.ok());
     CHECK(too_much.error().code == Errc::exceeds_sale);
-    CHECK(f.engine->sales().refund(refund_of("R150", "RF2", {RefundLine{9, 1}})).error().code == Errc::invalid_argument);
+    CHECK(f.engine->sales().refund(refund_of("R150", "RF2", {RefundLine{9, 1}})).error().code ==
+          Errc::invalid_argument);
     CHECK(f.engine->sales().refund(refund_of("NOPE", "RF2")).error().code == Errc::not_found);
     CHECK(count(f, "SELECT count(*) FROM refunds") == 1);
 }
@@ -178,7 +183,8 @@ TEST_CASE("every committed sale writes its event in the same transaction, number
     f.sell(m, "R161", {line("TS-1", "apparel", 1, 10000)});
     const auto events = f.engine->outbox().pending("S001", "T01", 0, 100);
     REQUIRE(events.size() >= 3);
-    for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
+    for (std::size_t i = 0; i < events.size(); ++i)
+        CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
     CHECK(events.back().type == "sale.committed");
     CHECK(events.back().payload.find("\"member_uid\"") != std::string::npos);
     // A refused sale leaves no event behind.
@@ -189,10 +195,13 @@ TEST_CASE("every committed sale writes its event in the same transaction, number
     CHECK(f.engine->outbox().pending("S001", "T01", 0, 100).front().seq == 3);
 }
 
-TEST_CASE("waiting events renumbered after the hub's sequence keep their order and ids; the next one follows") {
+TEST_CASE(
+    "waiting events renumbered after the hub's sequence keep their order and ids; the next one "
+    "follows") {
     Fixture f;
     const auto m = f.enroll("13800000019");
-    for (int i = 0; i < 4; ++i) f.sell(m, "RN" + std::to_string(i), {line("TS-1", "apparel", 1, 10000)});
+    for (int i = 0; i < 4; ++i)
+        f.sell(m, "RN" + std::to_string(i), {line("TS-1", "apparel", 1, 10000)});
     auto& outbox = f.engine->outbox();
     REQUIRE(outbox.acknowledge_through("S001", "T01", 2) == 2);
     const auto waiting = outbox.pending("S001", "T01", 0, 100);
@@ -217,18 +226,23 @@ TEST_CASE("waiting events renumbered after the hub's sequence keep their order a
     CHECK(outbox.pending("S001", "T01", 0, 100).front().seq == 501);
 }
 
-TEST_CASE("a sale's event and fingerprint are the text nlohmann writes, awkward characters included") {
+TEST_CASE(
+    "a sale's event and fingerprint are the text nlohmann writes, awkward characters included") {
     // The commit path writes both texts directly for speed: they must stay what an
     // nlohmann::json document of the same fields dumps (stored fingerprints keep
     // matching replays, and the hub reads the same payloads as before).
     Fixture f;
     const auto m = f.enroll("13800000019");
-    SaleRequest r{"TEST", "", "", "R\"1\\63", m,
-                  {line("TS-1", "apparel", 2, 10000), line("鞋-\t1", "shoes\x01", 1, 5000)}, 0, {}, "店员 \"A\""};
+    SaleRequest r{
+        "TEST",     "", "",
+        "R\"1\\63", m,  {line("TS-1", "apparel", 2, 10000), line("鞋-\t1", "shoes\x01", 1, 5000)},
+        0,          {}, "店员 \"A\""};
     const auto sold = f.engine->sales().commit(r);
     REQUIRE(sold.ok());
     // Non-member sales carry fewer fields.
-    SaleRequest anonymous{"TEST", "", "", "R164", std::nullopt, {line("TS-1", "apparel", 1, 100)}, 0, {}, std::nullopt};
+    SaleRequest anonymous{"TEST", "",           "",
+                          "R164", std::nullopt, {line("TS-1", "apparel", 1, 100)},
+                          0,      {},           std::nullopt};
     REQUIRE(f.engine->sales().commit(anonymous).ok());
     int sales = 0;
     for (const auto& e : f.engine->outbox().pending("S001", "T01", 0, 100)) {
@@ -240,13 +254,15 @@ TEST_CASE("a sale's event and fingerprint are the text nlohmann writes, awkward 
         CHECK(doc.at("lines").size() == (doc.at("receipt") == "R164" ? 1U : 2U));
     }
     CHECK(sales == 2);
-    // The fingerprint: BLAKE2b-128 of {"c":coupons,"l":[[sku,category,qty,price,discount]...],"m":member,"p":points}.
+    // The fingerprint: BLAKE2b-128 of
+    // {"c":coupons,"l":[[sku,category,qty,price,discount]...],"m":member,"p":points}.
     nlohmann::json lines = nlohmann::json::array();
     for (const auto& l : r.lines)
         lines.push_back({l.sku, l.category, l.quantity, l.unit_price.minor, l.discount.minor});
     const auto text = nlohmann::json{{"m", m}, {"l", lines}, {"p", 0}, {"c", r.coupons}}.dump();
     unsigned char digest[16];
-    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size(), nullptr, 0);
     char hex[33];
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     const auto stored = engine_database(*f.engine)
@@ -271,14 +287,23 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
         if (child == 0) {
             // The till: commits sales as fast as it can until the power goes.
             ManualClock clock(test_epoch());
-            auto engine = Engine::open(path, clock, EngineOptions{Origin{"S001", "T" + std::to_string(round)}, {}});
+            auto engine = Engine::open(
+                path, clock, EngineOptions{Origin{"S001", "T" + std::to_string(round)}, {}});
             if (!engine) _exit(3);
-            EnrollRequest e{"TEST", "", "1390000000" + std::to_string(round), "", 1, 1, true, false, std::nullopt};
+            EnrollRequest e{"TEST", "",    "1390000000" + std::to_string(round),
+                            "",     1,     1,
+                            true,   false, std::nullopt};
             auto member = (*engine)->members().enroll(e);
             if (!member) _exit(4);
             for (int i = 0;; ++i) {
-                SaleRequest s{"TEST", "", "", "K" + std::to_string(i), member->member.id,
-                              {line("TS-1", "apparel", 1, 1000 + i)}, 0, {}};
+                SaleRequest s{"TEST",
+                              "",
+                              "",
+                              "K" + std::to_string(i),
+                              member->member.id,
+                              {line("TS-1", "apparel", 1, 1000 + i)},
+                              0,
+                              {}};
                 if (!(*engine)->sales().commit(s)) _exit(5);
             }
         }
@@ -296,7 +321,8 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
     CHECK((*engine)->ledger().verify_all().empty());
     // Every sale has its earn entry and its event, and vice versa.
     auto st = db.prepare(
-        "SELECT (SELECT count(*) FROM sales), (SELECT count(*) FROM ledger_entries WHERE kind = 'earn'), "
+        "SELECT (SELECT count(*) FROM sales), (SELECT count(*) FROM ledger_entries WHERE kind = "
+        "'earn'), "
         "(SELECT count(*) FROM outbox WHERE type = 'sale.committed')");
     REQUIRE(st.step());
     MESSAGE("sales committed before the power cuts: ", st.int64(0));
@@ -308,8 +334,14 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
 TEST_CASE("a shopper claims a non-member sale's points once, within the claim window") {
     Fixture f;
     const auto m = f.enroll("13800000019");
-    SaleRequest anonymous{"TEST", "", "", "R170", std::nullopt,
-                          {line("SH-1", "shoes", 1, 20000), line("TB-1", "tobacco", 1, 5000)}, 0, {}};
+    SaleRequest anonymous{"TEST",
+                          "",
+                          "",
+                          "R170",
+                          std::nullopt,
+                          {line("SH-1", "shoes", 1, 20000), line("TB-1", "tobacco", 1, 5000)},
+                          0,
+                          {}};
     REQUIRE(f.engine->sales().commit(anonymous).ok());
     f.advance_days(2);
     const ClaimRequest claim{"TEST", "", "", "R170", m};
@@ -319,20 +351,26 @@ TEST_CASE("a shopper claims a non-member sale's points once, within the claim wi
     CHECK(f.balance(m).pending == 300);
     CHECK(f.engine->sales().claim(claim).error().code == Errc::already_used);
     // The claimed sale refunds like any member sale.
-    auto refund = f.engine->sales().refund(RefundRequest{"TEST", "", "", "R170", "RF1", {RefundLine{1, 1}}});
+    auto refund =
+        f.engine->sales().refund(RefundRequest{"TEST", "", "", "R170", "RF1", {RefundLine{1, 1}}});
     REQUIRE(refund.ok());
     CHECK(refund->reversed == 300);
     // Five days later the return window of the sale (7 days from the sale) has passed.
     f.advance_days(5);
-    SaleRequest late{"TEST", "", "", "R171", std::nullopt, {line("TS-1", "apparel", 1, 10000)}, 0, {}};
+    SaleRequest late{"TEST", "", "", "R171", std::nullopt, {line("TS-1", "apparel", 1, 10000)},
+                     0,      {}};
     REQUIRE(f.engine->sales().commit(late).ok());
     f.advance_days(31);
-    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "R171", m}).error().code == Errc::expired);
-    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "NOPE", m}).error().code == Errc::not_found);
+    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "R171", m}).error().code ==
+          Errc::expired);
+    CHECK(f.engine->sales().claim(ClaimRequest{"TEST", "", "", "NOPE", m}).error().code ==
+          Errc::not_found);
     f.require_balances_agree();
 }
 
-TEST_CASE("a void takes back a whole, untouched sale and marks it voided; lines or a refunded sale are refused") {
+TEST_CASE(
+    "a void takes back a whole, untouched sale and marks it voided; lines or a refunded sale are "
+    "refused") {
     Fixture f;
     const auto m = f.enroll("13800000910");
     f.sell(m, "V1", {line("TS-1", "apparel", 2, 10000)});
@@ -352,7 +390,8 @@ TEST_CASE("a void takes back a whole, untouched sale and marks it voided; lines 
     f.require_balances_agree();
 }
 
-TEST_CASE("a refund quantity near INT64_MAX, or one line named twice, is refused and changes nothing") {
+TEST_CASE(
+    "a refund quantity near INT64_MAX, or one line named twice, is refused and changes nothing") {
     Fixture f;
     const auto m = f.enroll("13800000091");
     f.sell(m, "R900", {line("TS-1", "apparel", 2, 19900)});
@@ -362,10 +401,12 @@ TEST_CASE("a refund quantity near INT64_MAX, or one line named twice, is refused
     auto overflow = f.engine->sales().refund(refund_of("R900", "RF2", {RefundLine{1, huge}}));
     REQUIRE_FALSE(overflow.ok());
     CHECK(overflow.error().code == Errc::exceeds_sale);
-    auto twice = f.engine->sales().refund(refund_of("R900", "RF3", {RefundLine{1, 1}, RefundLine{1, huge}}));
+    auto twice =
+        f.engine->sales().refund(refund_of("R900", "RF3", {RefundLine{1, 1}, RefundLine{1, huge}}));
     REQUIRE_FALSE(twice.ok());
     CHECK(twice.error().code == Errc::exceeds_sale);
-    auto doubled = f.engine->sales().refund(refund_of("R900", "RF4", {RefundLine{1, 1}, RefundLine{1, 1}}));
+    auto doubled =
+        f.engine->sales().refund(refund_of("R900", "RF4", {RefundLine{1, 1}, RefundLine{1, 1}}));
     REQUIRE_FALSE(doubled.ok());
     CHECK(doubled.error().code == Errc::exceeds_sale);
     CHECK(f.balance(m).available == before.available);
@@ -381,7 +422,8 @@ TEST_CASE("a refund quantity near INT64_MAX, or one line named twice, is refused
 TEST_CASE("a basket of more lines than any till rings up is refused before its sums") {
     Fixture f;
     const auto m = f.enroll("13800000092");
-    std::vector<BasketLine> lines(kMaxBasketLines + 1, line("TS-1", "apparel", 100000, 100'000'000'00));
+    std::vector<BasketLine> lines(kMaxBasketLines + 1,
+                                  line("TS-1", "apparel", 100000, 100'000'000'00));
     SaleRequest request;
     request.program = f.program;
     request.receipt = "R901";
@@ -394,5 +436,6 @@ TEST_CASE("a basket of more lines than any till rings up is refused before its s
     request.lines = lines;
     auto largest = f.engine->sales().quote(request);
     REQUIRE_MESSAGE(largest.ok(), largest.error().message);
-    CHECK(largest->basket.gross.minor == static_cast<std::int64_t>(kMaxBasketLines) * 100000 * 100'000'000'00);
+    CHECK(largest->basket.gross.minor ==
+          static_cast<std::int64_t>(kMaxBasketLines) * 100000 * 100'000'000'00);
 }

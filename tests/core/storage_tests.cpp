@@ -1,14 +1,13 @@
 // Storage: migrations, pragmas, refusal of corrupt files, backups.
 #include <doctest/doctest.h>
-
-#include <fstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 
-#include "test_support.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::test;
@@ -21,7 +20,7 @@ TEST_CASE("a new database is migrated to the latest schema, in WAL mode with for
     CHECK((*db)->prepare("PRAGMA journal_mode").scalar<std::string>() == "wal");
     CHECK((*db)->prepare("PRAGMA foreign_keys").scalar() == 1);
     CHECK((*db)->prepare("PRAGMA synchronous").scalar() == 2);  // FULL
-    db = Database::open(dir.path() / "a.db");  // reopening applies nothing twice
+    db = Database::open(dir.path() / "a.db");                   // reopening applies nothing twice
     REQUIRE(db.ok());
     CHECK((*db)->schema_version() == 9);
 }
@@ -74,7 +73,8 @@ TEST_CASE("an online backup holds the same members and opens cleanly") {
 
 TEST_CASE("an unknown program is a clear error, not a crash") {
     Fixture f;
-    EnrollRequest r{"NOPE", "", "13800000061", "", std::nullopt, std::nullopt, true, false, std::nullopt};
+    EnrollRequest r{"NOPE",       "",   "13800000061", "",          std::nullopt,
+                    std::nullopt, true, false,         std::nullopt};
     CHECK(f.engine->members().enroll(r).error().code == Errc::not_found);
     SaleRequest s{"NOPE", "", "", "X1", std::nullopt, {line("A", "b", 1, 100)}, 0, {}};
     CHECK(f.engine->sales().commit(s).error().code == Errc::not_found);
@@ -95,9 +95,11 @@ TEST_CASE("two processes creating one new database at the same moment both open 
             if (child == 0) {
                 close(start[1]);
                 char go;
-                if (read(start[0], &go, 1) < 0) _exit(2);  // returns 0 at once when the parent closes
+                if (read(start[0], &go, 1) < 0)
+                    _exit(2);  // returns 0 at once when the parent closes
                 auto db = Database::open(path);
-                if (!db) std::fprintf(stderr, "a starting process: %s\n", db.error().message.c_str());
+                if (!db)
+                    std::fprintf(stderr, "a starting process: %s\n", db.error().message.c_str());
                 _exit(db.ok() && (*db)->schema_version() > 0 ? 0 : 1);
             }
         }
@@ -130,13 +132,20 @@ TEST_CASE("two processes writing one store database at once lose nothing and nev
         const pid_t child = fork();
         REQUIRE(child >= 0);
         if (child == 0) {
-            // Both write the same member: earn on sales and spend points, read-then-write each time.
+            // Both write the same member: earn on sales and spend points, read-then-write each
+            // time.
             ManualClock clock(test_epoch());
             auto engine = Engine::open(path, clock, EngineOptions{Origin{"S001", terminal}, {}});
             if (!engine) _exit(3);
             for (int i = 0; i < kSalesEach; ++i) {
-                SaleRequest s{"TEST", "", "", std::string(terminal) + std::to_string(i), shared_member,
-                              {line("TS-1", "apparel", 1, 10000)}, 100, {}};
+                SaleRequest s{"TEST",
+                              "",
+                              "",
+                              std::string(terminal) + std::to_string(i),
+                              shared_member,
+                              {line("TS-1", "apparel", 1, 10000)},
+                              100,
+                              {}};
                 auto r = (*engine)->sales().commit(s);
                 if (!r) {
                     std::fprintf(stderr, "%s: %s\n", terminal, r.error().message.c_str());
@@ -162,21 +171,27 @@ TEST_CASE("two processes writing one store database at once lose nothing and nev
     // member climbs) is all pending.
     CHECK(balance.available == 100000 - 2 * kSalesEach * 100);
     auto st = engine_database(**engine).prepare(
-        "SELECT count(*), sum(points_earned), (SELECT count(*) FROM outbox WHERE type = 'sale.committed') FROM sales");
+        "SELECT count(*), sum(points_earned), (SELECT count(*) FROM outbox WHERE type = "
+        "'sale.committed') FROM sales");
     REQUIRE(st.step());
     CHECK(st.int64(0) == 2 * kSalesEach);
     CHECK(st.int64(1) == balance.pending);
     CHECK(st.int64(2) == 2 * kSalesEach);
     for (const char* terminal : {"KIOSK", "TILL"}) {
         const auto events = (*engine)->outbox().pending("S001", terminal, 0, 1000);
-        for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
+        for (std::size_t i = 0; i < events.size(); ++i)
+            CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
     }
 }
 
-TEST_CASE("a lookup that returns while on a row holds no snapshot: the next read sees another process's commit") {
+TEST_CASE(
+    "a lookup that returns while on a row holds no snapshot: the next read sees another process's "
+    "commit") {
     Fixture f;
     const auto member = f.enroll("13910009999");
-    REQUIRE(f.engine->cards().issue(member, CardForm::physical, "8800000001", std::nullopt, "test").ok());
+    REQUIRE(f.engine->cards()
+                .issue(member, CardForm::physical, "8800000001", std::nullopt, "test")
+                .ok());
     REQUIRE(f.engine->cards().activate(f.program, "8800000001", "test").ok());
     const auto path = engine_database(*f.engine).path();
 
@@ -199,7 +214,8 @@ TEST_CASE("a lookup that returns while on a row holds no snapshot: the next read
     CHECK(f.balance(member).available == 250);
 }
 
-TEST_CASE("a statement asked for again while still lent gets its own copy, and both read correctly") {
+TEST_CASE(
+    "a statement asked for again while still lent gets its own copy, and both read correctly") {
     TempDir dir;
     auto db = Database::open(dir.path() / "a.db");
     REQUIRE(db.ok());
@@ -208,7 +224,8 @@ TEST_CASE("a statement asked for again while still lent gets its own copy, and b
     auto outer = (*db)->prepare("SELECT n FROM t ORDER BY n");
     outer.each([&](const Statement& row) {
         auto inner = (*db)->prepare("SELECT n FROM t ORDER BY n");
-        inner.each([&](const Statement& r) { pairs += row.int64(0) * 10 + r.int64(0) > 0 ? 1 : 0; });
+        inner.each(
+            [&](const Statement& r) { pairs += row.int64(0) * 10 + r.int64(0) > 0 ? 1 : 0; });
     });
     CHECK(pairs == 9);
     // The lease ended: the cached statement is lent again, from its first row.
@@ -223,13 +240,15 @@ TEST_CASE("one lease serves each round of a loop, whether the last round found a
     auto st = (*db)->prepare("SELECT n FROM t WHERE n = ?");
     int found = 0;
     for (int n = 1; n <= 4; ++n) {
-        st.bind(1, n);  // after a round that ran to its end (no row) as well as after one left on a row
+        st.bind(
+            1, n);  // after a round that ran to its end (no row) as well as after one left on a row
         if (st.step()) ++found;
     }
     CHECK(found == 2);
 }
 
-TEST_CASE("a commit written in one piece is whole for a plain SQLite connection the moment it returns") {
+TEST_CASE(
+    "a commit written in one piece is whole for a plain SQLite connection the moment it returns") {
     // The storage layer gathers a commit's WAL frames into one write (wal_vfs.cpp). Another
     // connection, here SQLite's own default VFS as another program would use, must see
     // every commit complete as soon as commit() returns, with synchronous FULL (a sync per

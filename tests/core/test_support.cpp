@@ -8,12 +8,14 @@ namespace loyalty::test {
 
 Timestamp test_epoch() {
     using namespace std::chrono;
-    return time_point_cast<seconds>(sys_days{year{2026} / March / 10}) + hours{4};  // 12:00 at UTC+8
+    return time_point_cast<seconds>(sys_days{year{2026} / March / 10}) +
+           hours{4};  // 12:00 at UTC+8
 }
 
 TempDir::TempDir() {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("loyalty-test-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() /
+            ("loyalty-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path_);
 }
 
@@ -23,11 +25,12 @@ TempDir::~TempDir() {
 }
 
 ProgramConfig test_program() {
-    auto config = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+    auto config = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                           "assets/config/demo-program.toml");
     REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error().message));
     auto c = std::move(config.value());
     c.code = "TEST";
-    c.earning.windows.clear();   // tests opt in to windows explicitly
+    c.earning.windows.clear();  // tests opt in to windows explicitly
     c.earning.daily_cap = 0;
     c.earning.min_spend = Money{0};
     return c;
@@ -72,13 +75,15 @@ SaleResult Fixture::sell(MemberId member, const std::string& receipt, std::vecto
 void Fixture::require_balances_agree() {
     const auto bad = engine->ledger().verify_all();
     for (const auto& b : bad)
-        FAIL_CHECK("member ", b.member, " materialized ", b.materialized.available, "/", b.materialized.pending,
-                   " ledger ", b.from_ledger.available, "/", b.from_ledger.pending, " lots ", b.from_lots.available,
-                   "/", b.from_lots.pending);
+        FAIL_CHECK("member ", b.member, " materialized ", b.materialized.available, "/",
+                   b.materialized.pending, " ledger ", b.from_ledger.available, "/",
+                   b.from_ledger.pending, " lots ", b.from_lots.available, "/",
+                   b.from_lots.pending);
     REQUIRE(bad.empty());
 }
 
-BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty, std::int64_t unit_price) {
+BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty,
+                std::int64_t unit_price) {
     return BasketLine{sku, category, qty, Money{unit_price}, Money{}};
 }
 

@@ -13,12 +13,12 @@ namespace loyalty::test {
 Timestamp test_epoch();
 
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -32,13 +32,14 @@ struct Fixture {
 
     explicit Fixture(ProgramConfig config = test_program(), Origin origin = {});
     MemberId enroll(const std::string& phone, int birthday_month = 1);
-    SaleResult sell(MemberId member, const std::string& receipt, std::vector<BasketLine> lines, Points points_to_pay = 0,
-                    std::vector<std::string> coupons = {});
+    SaleResult sell(MemberId member, const std::string& receipt, std::vector<BasketLine> lines,
+                    Points points_to_pay = 0, std::vector<std::string> coupons = {});
     void advance_days(int days) { clock.advance(Days{days}); }
     Balance balance(MemberId m) { return engine->ledger().balance(m); }
     void require_balances_agree();
 };
 
-BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty, std::int64_t unit_price);
+BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty,
+                std::int64_t unit_price);
 
 }  // namespace loyalty::test

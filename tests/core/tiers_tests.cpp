@@ -25,7 +25,9 @@ TEST_CASE("a member moves up the moment qualifying spend crosses the threshold")
     CHECK(progress->needed_for_next == 2000000 - 500000);
 }
 
-TEST_CASE("a member who stops qualifying keeps the tier until the review date, then through the grace period") {
+TEST_CASE(
+    "a member who stops qualifying keeps the tier until the review date, then through the grace "
+    "period") {
     Fixture f;
     const auto m = f.enroll("13800000031");
     f.sell(m, "T1", {line("TS-1", "apparel", 1, 600000)});
@@ -49,7 +51,8 @@ TEST_CASE("a member who stops qualifying keeps the tier until the review date, t
     CHECK(end->downgraded == 1);
     CHECK(f.engine->members().get(m)->tier_code == "silver");
     const auto events = f.engine->outbox().pending("S001", "T01", 0, 1000);
-    CHECK(std::any_of(events.begin(), events.end(), [](auto& e) { return e.type == "tier.downgrade_warning"; }));
+    CHECK(std::any_of(events.begin(), events.end(),
+                      [](auto& e) { return e.type == "tier.downgrade_warning"; }));
 }
 
 TEST_CASE("buying again during the grace period keeps the tier") {

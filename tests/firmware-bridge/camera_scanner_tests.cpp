@@ -48,15 +48,15 @@ TEST_CASE("the pacer keeps decoding within its CPU share and idles on empty scen
     FramePacer pacer({.cpu_share = 0.5, .idle_after = 3, .idle_interval = 100ms});
     TimePoint t{};
     CHECK(pacer.should_decode(t));
-    pacer.decoded(t, t + 10ms, false);            // 10 ms of work -> rest 10 ms
+    pacer.decoded(t, t + 10ms, false);  // 10 ms of work -> rest 10 ms
     CHECK_FALSE(pacer.should_decode(t + 15ms));
     CHECK(pacer.should_decode(t + 20ms));
     pacer.decoded(t + 20ms, t + 25ms, false);
-    pacer.decoded(t + 40ms, t + 45ms, false);     // third empty frame: idle now
+    pacer.decoded(t + 40ms, t + 45ms, false);  // third empty frame: idle now
     CHECK(pacer.idle());
     CHECK_FALSE(pacer.should_decode(t + 100ms));
     CHECK(pacer.should_decode(t + 145ms));
-    pacer.decoded(t + 145ms, t + 150ms, true);    // something code-like: full rate again
+    pacer.decoded(t + 145ms, t + 150ms, true);  // something code-like: full rate again
     CHECK_FALSE(pacer.idle());
     CHECK(pacer.should_decode(t + 155ms));
 }

@@ -71,19 +71,37 @@ TEST_CASE("QR codes decode at several sizes, positions, angles and blur") {
         int blur;
     };
     const Case cases[] = {
-        {1920, 1080, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 3.2}, 0},      // small, centre: full-res pass
-        {1920, 1080, {.centre_x = 0.6, .centre_y = 0.4, .module_px = 2.5}, 0},      // far away, off centre
+        {1920,
+         1080,
+         {.centre_x = 0.5, .centre_y = 0.5, .module_px = 3.2},
+         0},  // small, centre: full-res pass
+        {1920,
+         1080,
+         {.centre_x = 0.6, .centre_y = 0.4, .module_px = 2.5},
+         0},  // far away, off centre
         {1280, 720, {.centre_x = 0.3, .centre_y = 0.7, .module_px = 2.5}, 0},
-        {1920, 1080, {.centre_x = 0.2, .centre_y = 0.3, .module_px = 8}, 1},        // big, corner: half-res pass
+        {1920,
+         1080,
+         {.centre_x = 0.2, .centre_y = 0.3, .module_px = 8},
+         1},  // big, corner: half-res pass
         {1920, 1080, {.centre_x = 0.7, .centre_y = 0.6, .module_px = 6, .angle_deg = 17}, 1},
         {1280, 720, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 4, .angle_deg = 45}, 1},
         {1280, 720, {.centre_x = 0.35, .centre_y = 0.5, .module_px = 5, .angle_deg = 180}, 2},
         {640, 480, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 3, .angle_deg = -8}, 0},
         // photographed-style: a tilted phone (keystone), rotated, soft, in a corner
-        {1920, 1080, {.centre_x = 0.3, .centre_y = 0.65, .module_px = 6, .angle_deg = 12, .tilt = 0.15}, 2},
-        {1280, 720, {.centre_x = 0.6, .centre_y = 0.45, .module_px = 4.5, .angle_deg = -20, .tilt = 0.12}, 1},
+        {1920,
+         1080,
+         {.centre_x = 0.3, .centre_y = 0.65, .module_px = 6, .angle_deg = 12, .tilt = 0.15},
+         2},
+        {1280,
+         720,
+         {.centre_x = 0.6, .centre_y = 0.45, .module_px = 4.5, .angle_deg = -20, .tilt = 0.12},
+         1},
         // low contrast under poor light
-        {1280, 720, {.centre_x = 0.5, .centre_y = 0.5, .module_px = 5, .dark = 90, .light = 160}, 1},
+        {1280,
+         720,
+         {.centre_x = 0.5, .centre_y = 0.5, .module_px = 5, .dark = 90, .light = 160},
+         1},
     };
     int i = 0;
     for (const auto& c : cases) {
@@ -122,7 +140,8 @@ TEST_CASE("a garbled QR is reported as unreadable with a reason, not as a scan a
 }
 
 TEST_CASE("1-D codes are read only when asked for") {
-    auto frame = frame_with("6901234567892", 1280, 720, {.module_px = 3}, 0, test::Symbology::ean13);
+    auto frame =
+        frame_with("6901234567892", 1280, 720, {.module_px = 3}, 0, test::Symbology::ean13);
     FrameDecoder qr_only;
     CHECK(qr_only.decode(frame.view()).status == Status::none);
     FrameDecoder with_ean({.ean13 = true, .code128 = true});
@@ -131,7 +150,8 @@ TEST_CASE("1-D codes are read only when asked for") {
     CHECK(d.kind == ScanKind::barcode);
     CHECK(d.text == "6901234567892");
 
-    auto receipt = frame_with("R-20261130-0042", 1280, 720, {.module_px = 3}, 0, test::Symbology::code128);
+    auto receipt =
+        frame_with("R-20261130-0042", 1280, 720, {.module_px = 3}, 0, test::Symbology::code128);
     CHECK(with_ean.decode(receipt.view()).text == "R-20261130-0042");
 }
 
@@ -148,7 +168,8 @@ TEST_CASE("the luminance plane of a YUYV frame is read in place") {
 TEST_CASE("garbage frames of odd shapes are handled") {
     FrameDecoder decoder;
     std::vector<std::uint8_t> noise(1921 * 3, 0);
-    for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(i * 2654435761u >> 24);
+    for (std::size_t i = 0; i < noise.size(); ++i)
+        noise[i] = static_cast<std::uint8_t>(i * 2654435761u >> 24);
     CHECK(decoder.decode(GreyFrame{noise.data(), 1921, 3, 1921, 1}).status == Status::none);
     CHECK(decoder.decode(GreyFrame{noise.data(), 3, 1921, 3, 1}).status == Status::none);
     CHECK(decoder.decode(GreyFrame{noise.data(), 1001, 5, 1001, 1}).status == Status::none);
@@ -160,15 +181,16 @@ TEST_CASE("the same code held in view is one scan until it leaves for the deboun
     CHECK(debounce.accept("LM1.a", t0));
     CHECK_FALSE(debounce.accept("LM1.a", t0 + 500ms));
     CHECK_FALSE(debounce.accept("LM1.a", t0 + 2000ms));  // still in view: the window restarts
-    CHECK(debounce.accept("LM1.b", t0 + 2100ms));          // another code is reported at once
-    CHECK(debounce.accept("LM1.a", t0 + 4500ms));          // shown again after leaving
+    CHECK(debounce.accept("LM1.b", t0 + 2100ms));        // another code is reported at once
+    CHECK(debounce.accept("LM1.a", t0 + 4500ms));        // shown again after leaving
 }
 
 TEST_CASE("a member code shown to the camera a second time is refused as replayed by the engine") {
     auto key = loyalty::signing_key_from_seed_hex("hub-1", kSeed);
     REQUIRE(key);
     const auto issued = loyalty::from_unix(1'780'000'000);
-    const std::string code = loyalty::mint_member_code({"mall", "M000042", issued, "nonce-replay"}, *key);
+    const std::string code =
+        loyalty::mint_member_code({"mall", "M000042", issued, "nonce-replay"}, *key);
     auto frame = frame_with(code, 1280, 720, {.module_px = 5});
 
     test::TempDir dir;
@@ -183,12 +205,13 @@ TEST_CASE("a member code shown to the camera a second time is refused as replaye
     std::chrono::steady_clock::time_point t{};
     scanner.on_frame(frame.view(), t);
     scanner.on_frame(frame.view(), t + 5s);  // shown again after the debounce window: a second scan
-    std::vector<std::string> outcomes;  // "accepted" or the refusal's code
+    std::vector<std::string> outcomes;       // "accepted" or the refusal's code
     while (auto e = queue.try_pop()) {
         auto member = loyalty::verify_member_code(e->payload, keys, clock.now());
         REQUIRE(member);
         auto used = (*engine)->used_codes().consume_once("member_code", member->nonce);
         outcomes.push_back(used ? "accepted" : loyalty::to_string(used.error().code));
     }
-    CHECK(outcomes == std::vector<std::string>{"accepted", loyalty::to_string(loyalty::Errc::already_used)});
+    CHECK(outcomes ==
+          std::vector<std::string>{"accepted", loyalty::to_string(loyalty::Errc::already_used)});
 }

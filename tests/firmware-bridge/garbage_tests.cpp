@@ -19,7 +19,9 @@ std::vector<std::uint8_t> random_bytes(std::mt19937& rng, std::size_t max_len) {
     for (auto& x : b) x = static_cast<std::uint8_t>(rng());
     return b;
 }
-std::string as_text(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
+std::string as_text(const std::vector<std::uint8_t>& b) {
+    return {b.begin(), b.end()};
+}
 }  // namespace
 
 TEST_CASE("random bytes into every parser are refused or ignored, never a crash") {
@@ -30,7 +32,8 @@ TEST_CASE("random bytes into every parser are refused or ignored, never a crash"
     for (int i = 0; i < 3000; ++i) {
         const auto b = random_bytes(rng, 80);
         const auto text = as_text(b);
-        accepted_tracks += parse_track1(text).ok() + parse_track2(text).ok() + parse_swipe(text).ok();
+        accepted_tracks +=
+            parse_track1(text).ok() + parse_track2(text).ok() + parse_swipe(text).ok();
         (void)wedge.feed(b, {});
         (void)pos.feed(b);
         (void)ccid::parse_data_block(b, static_cast<std::uint8_t>(i));
@@ -43,8 +46,18 @@ TEST_CASE("random bytes into every parser are refused or ignored, never a crash"
 }
 
 TEST_CASE("tracks with sentinels but hostile contents are refused") {
-    const char* corpus[] = {";?", ";=?", ";==?", "%B^^?", "%B1^AB^?", ";1=1?", ";1=12345?",
-                            ";\x00" "1=2812101?", "%B1^\xFF\xFE^2812101?", ";6280=2812101??", "%%B1^AB^2812101?",
+    const char* corpus[] = {";?",
+                            ";=?",
+                            ";==?",
+                            "%B^^?",
+                            "%B1^AB^?",
+                            ";1=1?",
+                            ";1=12345?",
+                            ";\x00"
+                            "1=2812101?",
+                            "%B1^\xFF\xFE^2812101?",
+                            ";6280=2812101??",
+                            "%%B1^AB^2812101?",
                             ";12345678901234567890=2812101?"};
     for (const char* t : corpus) {
         CAPTURE(t);
@@ -76,6 +89,7 @@ TEST_CASE("random noise frames of many sizes decode to nothing") {
         const int w = 21 + static_cast<int>(rng() % 1400), h = 21 + static_cast<int>(rng() % 300);
         std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
         for (auto& p : px) p = static_cast<std::uint8_t>(rng());
-        CHECK(decoder.decode(GreyFrame{px.data(), w, h, w, 1}).status != FrameDecode::Status::decoded);
+        CHECK(decoder.decode(GreyFrame{px.data(), w, h, w, 1}).status !=
+              FrameDecode::Status::decoded);
     }
 }

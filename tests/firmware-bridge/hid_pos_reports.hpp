@@ -9,7 +9,8 @@
 
 namespace loyalty::devices::test {
 
-inline std::vector<std::array<std::uint8_t, 64>> hid_pos_reports(const std::string& aim, const std::string& data) {
+inline std::vector<std::array<std::uint8_t, 64>> hid_pos_reports(const std::string& aim,
+                                                                 const std::string& data) {
     std::vector<std::array<std::uint8_t, 64>> out;
     std::size_t at = 0;
     do {

@@ -58,7 +58,7 @@ TEST_CASE("binary or non-UTF-8 payloads are hex-encoded for the event; text stay
     CHECK(scan_payload("LM1.hub-1.abc") == "LM1.hub-1.abc");
     CHECK(scan_payload("会员 42") == "会员 42");
     CHECK(scan_payload(std::string("\x00\x01\xFF", 3)) == "0001FF");
-    CHECK(scan_payload("ok\xC0\xAF") == "6F6BC0AF");      // overlong encoding of '/'
+    CHECK(scan_payload("ok\xC0\xAF") == "6F6BC0AF");               // overlong encoding of '/'
     CHECK(scan_payload("line\nbreak") == "6C696E650A627265616B");  // control characters
-    CHECK(scan_payload("\xE4\xBC") == "E4BC");            // truncated sequence
+    CHECK(scan_payload("\xE4\xBC") == "E4BC");                     // truncated sequence
 }

@@ -16,20 +16,34 @@ inline std::pair<std::uint8_t, bool> usage_for(char c) {
     if (c >= 'A' && c <= 'Z') return {static_cast<std::uint8_t>(0x04 + (c - 'A')), true};
     if (c >= '1' && c <= '9') return {static_cast<std::uint8_t>(0x1E + (c - '1')), false};
     switch (c) {
-        case '0': return {0x27, false};
-        case '\n': return {0x28, false};
-        case '\t': return {0x2B, false};
-        case ' ': return {0x2C, false};
-        case '-': return {0x2D, false};
-        case '=': return {0x2E, false};
-        case ';': return {0x33, false};
-        case '.': return {0x37, false};
-        case '/': return {0x38, false};
-        case '?': return {0x38, true};
-        case '%': return {0x22, true};
-        case '^': return {0x23, true};
-        case ':': return {0x33, true};
-        default: throw std::invalid_argument("no key for character");
+        case '0':
+            return {0x27, false};
+        case '\n':
+            return {0x28, false};
+        case '\t':
+            return {0x2B, false};
+        case ' ':
+            return {0x2C, false};
+        case '-':
+            return {0x2D, false};
+        case '=':
+            return {0x2E, false};
+        case ';':
+            return {0x33, false};
+        case '.':
+            return {0x37, false};
+        case '/':
+            return {0x38, false};
+        case '?':
+            return {0x38, true};
+        case '%':
+            return {0x22, true};
+        case '^':
+            return {0x23, true};
+        case ':':
+            return {0x33, true};
+        default:
+            throw std::invalid_argument("no key for character");
     }
 }
 

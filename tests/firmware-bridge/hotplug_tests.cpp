@@ -3,10 +3,9 @@
 // DeviceManager is running.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
-#include <umockdev.h>
-
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <umockdev.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -39,7 +38,8 @@ bool accepts(const std::string& socket_path) {
     if (socket_path.size() >= sizeof addr.sun_path) return false;
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    const bool ok =
+        fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
     if (fd >= 0) ::close(fd);
     return ok;
 }
@@ -52,7 +52,10 @@ void plug(UMockdevTestbed* tb, const test::TempDir& dir, const std::string& type
     std::ofstream(path) << ioctl;
     GError* error = nullptr;
     REQUIRE(umockdev_testbed_add_from_string(
-        tb, test::umockdev_file(0xffff, 0x0035, test::wedge_descriptors(0xffff, 0x0035), devnum).c_str(), &error));
+        tb,
+        test::umockdev_file(0xffff, 0x0035, test::wedge_descriptors(0xffff, 0x0035), devnum)
+            .c_str(),
+        &error));
     REQUIRE(umockdev_testbed_load_ioctl(tb, node.c_str(), path.c_str(), &error));
     // The testbed starts serving the device's ioctls on a worker thread; announce the
     // device only once that socket answers, as a real device node is usable at "add".
@@ -70,7 +73,8 @@ void unplug(UMockdevTestbed* tb) {
 }  // namespace
 
 TEST_CASE("a reader plugged in while the terminal runs is claimed, and can leave and come back") {
-    // (umockdev_in_mock_environment() is unreliable across versions; the testbed checks the preload itself)
+    // (umockdev_in_mock_environment() is unreliable across versions; the testbed checks the preload
+    // itself)
     UMockdevTestbed* tb = umockdev_testbed_new();
     test::TempDir dir;
     std::mutex m;
@@ -105,6 +109,9 @@ TEST_CASE("a reader plugged in while the terminal runs is claimed, and can leave
     manager->reset();
     std::lock_guard lock(m);
     CAPTURE(logs);
-    CHECK(std::ranges::count_if(logs, [](const std::string& l) { return l.find("attached") != std::string::npos && l.find("detached") == std::string::npos; }) >= 2);
+    CHECK(std::ranges::count_if(logs, [](const std::string& l) {
+              return l.find("attached") != std::string::npos &&
+                     l.find("detached") == std::string::npos;
+          }) >= 2);
     g_object_unref(tb);
 }

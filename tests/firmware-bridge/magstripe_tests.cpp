@@ -16,7 +16,9 @@ char track1_lrc(std::string_view framed) {
     for (char c : framed) acc ^= static_cast<unsigned>(c - ' ') & 0x3F;
     return static_cast<char>(' ' + acc);
 }
-std::string refusal(const auto& r) { return r ? std::string("accepted") : r.error().message; }
+std::string refusal(const auto& r) {
+    return r ? std::string("accepted") : r.error().message;
+}
 }  // namespace
 
 TEST_CASE("a track 2 swipe yields account, expiry, service code and discretionary data") {
@@ -41,16 +43,21 @@ TEST_CASE("a track 2 LRC is checked when the reader passes it through") {
 TEST_CASE("malformed track 2 data is refused with the reason") {
     CHECK(refusal(parse_track2("")) == "track 2: empty");
     CHECK(refusal(parse_track2("6280001234=2812101?")) == "track 2: missing start sentinel ';'");
-    CHECK(refusal(parse_track2(";6280001234=2812")) == "track 2: missing end sentinel '?' (truncated swipe)");
+    CHECK(refusal(parse_track2(";6280001234=2812")) ==
+          "track 2: missing end sentinel '?' (truncated swipe)");
     CHECK(refusal(parse_track2(";62800012342812101?")) == "track 2: missing field separator '='");
     CHECK(refusal(parse_track2(";=2812101?")) == "track 2: empty account number");
-    CHECK(refusal(parse_track2(";62800012345678901234=2812101?")) == "track 2: account number longer than 19 digits");
-    CHECK(refusal(parse_track2(";62800A1234=2812101?")) == "track 2: character outside the track 2 set");
+    CHECK(refusal(parse_track2(";62800012345678901234=2812101?")) ==
+          "track 2: account number longer than 19 digits");
+    CHECK(refusal(parse_track2(";62800A1234=2812101?")) ==
+          "track 2: character outside the track 2 set");
     CHECK(refusal(parse_track2(";6280001234=28?")) ==
           "track 2: expiry (YYMM) and service code must follow the separator");
     CHECK(refusal(parse_track2(";6280001234=2813101?")) == "track 2: expiry month out of range");
-    CHECK(refusal(parse_track2(";6280001234=2812101=1?")) == "track 2: more than one field separator");
-    CHECK(refusal(parse_track2(";6280001234=2812101?77")) == "track 2: data after the end sentinel");
+    CHECK(refusal(parse_track2(";6280001234=2812101=1?")) ==
+          "track 2: more than one field separator");
+    CHECK(refusal(parse_track2(";6280001234=2812101?77")) ==
+          "track 2: data after the end sentinel");
 }
 
 TEST_CASE("a track 1 swipe yields account and the cardholder's name") {
@@ -65,13 +72,18 @@ TEST_CASE("a track 1 swipe yields account and the cardholder's name") {
 }
 
 TEST_CASE("malformed track 1 data is refused with the reason") {
-    CHECK(refusal(parse_track1("%A6280001234^WANG/X^2812101?")) == "track 1: format code must be 'B'");
+    CHECK(refusal(parse_track1("%A6280001234^WANG/X^2812101?")) ==
+          "track 1: format code must be 'B'");
     CHECK(refusal(parse_track1("%B6280001234WANG/X2812101?")) ==
           "track 1: missing field separator '^' after the account");
-    CHECK(refusal(parse_track1("%B6280001234^WANG/X2812101?")) == "track 1: missing field separator '^' after the name");
-    CHECK(refusal(parse_track1("%B6280001234^W^2812101?")) == "track 1: name must be 2 to 26 characters");
-    CHECK(refusal(parse_track1("%B6280001234^wang^2812101?")) == "track 1: character outside the track 1 set");
-    CHECK(refusal(parse_track1("%B6280001234^WANG/X^2812101")) == "track 1: missing end sentinel '?' (truncated swipe)");
+    CHECK(refusal(parse_track1("%B6280001234^WANG/X2812101?")) ==
+          "track 1: missing field separator '^' after the name");
+    CHECK(refusal(parse_track1("%B6280001234^W^2812101?")) ==
+          "track 1: name must be 2 to 26 characters");
+    CHECK(refusal(parse_track1("%B6280001234^wang^2812101?")) ==
+          "track 1: character outside the track 1 set");
+    CHECK(refusal(parse_track1("%B6280001234^WANG/X^2812101")) ==
+          "track 1: missing end sentinel '?' (truncated swipe)");
 }
 
 TEST_CASE("a whole swipe prefers track 2 and survives one damaged track") {

@@ -26,7 +26,7 @@ TEST_CASE("simulator lines become scan events of the right kind") {
 
 TEST_CASE("bad simulator lines are refused with a reason") {
     const std::chrono::system_clock::time_point at{};
-    CHECK_FALSE(parse_sim_line("card 04A1B2C", "sim", at));   // odd number of hex digits
+    CHECK_FALSE(parse_sim_line("card 04A1B2C", "sim", at));  // odd number of hex digits
     CHECK_FALSE(parse_sim_line("card 04G1", "sim", at));
     CHECK_FALSE(parse_sim_line("card", "sim", at));
     CHECK(parse_sim_line("tap 04A1", "sim", at).error().message == "unknown device verb 'tap'");

@@ -22,7 +22,10 @@ struct Modules {
     int width = 0;
     int height = 0;
     std::vector<bool> dark;
-    bool at(int x, int y) const { return dark[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)]; }
+    bool at(int x, int y) const {
+        return dark[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                    static_cast<std::size_t>(x)];
+    }
 };
 
 enum class Symbology { qr, ean13, code128 };
@@ -34,9 +37,10 @@ Frame textured_frame(int width, int height, std::uint32_t seed, int noise = 24);
 struct Placement {
     double centre_x = 0.5;  // fraction of the frame
     double centre_y = 0.5;
-    double module_px = 6;   // size of one module in pixels (bar height for 1-D: 60 modules)
+    double module_px = 6;  // size of one module in pixels (bar height for 1-D: 60 modules)
     double angle_deg = 0;
-    double tilt = 0;        // keystone (bilinear, not a true perspective: keep it under ~0.15): top edge = (1 - tilt) x bottom
+    double tilt = 0;  // keystone (bilinear, not a true perspective: keep it under ~0.15): top edge
+                      // = (1 - tilt) x bottom
     std::uint8_t dark = 35;
     std::uint8_t light = 215;
 };

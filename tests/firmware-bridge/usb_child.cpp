@@ -26,7 +26,9 @@ int usb_child(int argc, char** argv) {
         std::cout << (r ? std::string("PRINTED") : "PRINT_ERROR " + r.error().message) << std::endl;
         return 0;
     }
-    DeviceProfile p{.name = role, .vendor_id = static_cast<std::uint16_t>(vid), .product_id = static_cast<std::uint16_t>(pid)};
+    DeviceProfile p{.name = role,
+                    .vendor_id = static_cast<std::uint16_t>(vid),
+                    .product_id = static_cast<std::uint16_t>(pid)};
     p.role = role == "nfc"   ? DeviceRole::ccid_nfc
              : role == "pos" ? DeviceRole::hid_pos
                              : DeviceRole::keyboard_wedge;
@@ -50,7 +52,8 @@ int usb_child(int argc, char** argv) {
         auto e = queue.wait_pop(std::chrono::milliseconds(50));
         if (!e) continue;
         std::lock_guard lock(out);
-        std::cout << "EVENT " << to_string(e->kind) << ' ' << e->payload << ' ' << e->source << std::endl;
+        std::cout << "EVENT " << to_string(e->kind) << ' ' << e->payload << ' ' << e->source
+                  << std::endl;
         ++seen;
     }
     manager->reset();  // stop the device threads before the queue goes

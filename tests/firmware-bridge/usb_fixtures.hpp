@@ -17,7 +17,6 @@ namespace loyalty::devices::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
-
 inline std::string hex(const Bytes& b) {
     std::string s;
     char buf[3];
@@ -37,7 +36,8 @@ inline std::string self_exe() {
 // A .umockdev description of one USB device on bus 1 as device 2, with its raw
 // device + configuration descriptors (what libusb reads from sysfs).
 // Plugging a device back in gives it a new device number, as the kernel does.
-inline std::string umockdev_file(std::uint16_t vid, std::uint16_t pid, const Bytes& descriptors, int devnum = 2) {
+inline std::string umockdev_file(std::uint16_t vid, std::uint16_t pid, const Bytes& descriptors,
+                                 int devnum = 2) {
     char node[32];
     std::snprintf(node, sizeof node, "bus/usb/001/%03d", devnum);
     char ids[64];
@@ -73,19 +73,32 @@ inline std::string umockdev_file(std::uint16_t vid, std::uint16_t pid, const Byt
 }
 
 inline Bytes device_descriptor(std::uint16_t vid, std::uint16_t pid, std::uint8_t max_packet) {
-    return {0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, max_packet,
-            static_cast<std::uint8_t>(vid & 0xFF), static_cast<std::uint8_t>(vid >> 8),
-            static_cast<std::uint8_t>(pid & 0xFF), static_cast<std::uint8_t>(pid >> 8),
-            0x00, 0x01, 0x01, 0x02, 0x00, 0x01};
+    return {0x12,
+            0x01,
+            0x00,
+            0x02,
+            0x00,
+            0x00,
+            0x00,
+            max_packet,
+            static_cast<std::uint8_t>(vid & 0xFF),
+            static_cast<std::uint8_t>(vid >> 8),
+            static_cast<std::uint8_t>(pid & 0xFF),
+            static_cast<std::uint8_t>(pid >> 8),
+            0x00,
+            0x01,
+            0x01,
+            0x02,
+            0x00,
+            0x01};
 }
 
 // HID boot keyboard: one interface (class 3, subclass 1, protocol 1), interrupt IN 0x81.
 inline Bytes wedge_descriptors(std::uint16_t vid, std::uint16_t pid) {
     Bytes d = device_descriptor(vid, pid, 8);
-    const Bytes config{0x09, 0x02, 34, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32,
-                       0x09, 0x04, 0x00, 0x00, 0x01, 0x03, 0x01, 0x01, 0x00,
-                       0x09, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, 0x3F, 0x00,
-                       0x07, 0x05, 0x81, 0x03, 0x08, 0x00, 0x0A};
+    const Bytes config{0x09, 0x02, 34,   0x00, 0x01, 0x01, 0x00, 0x80, 0x32, 0x09, 0x04, 0x00,
+                       0x00, 0x01, 0x03, 0x01, 0x01, 0x00, 0x09, 0x21, 0x11, 0x01, 0x00, 0x01,
+                       0x22, 0x3F, 0x00, 0x07, 0x05, 0x81, 0x03, 0x08, 0x00, 0x0A};
     d.insert(d.end(), config.begin(), config.end());
     return d;
 }
@@ -93,10 +106,9 @@ inline Bytes wedge_descriptors(std::uint16_t vid, std::uint16_t pid) {
 // HID POS scanner: one HID interface (no boot protocol), interrupt IN 0x81 of 64 bytes.
 inline Bytes hid_pos_descriptors(std::uint16_t vid, std::uint16_t pid) {
     Bytes d = device_descriptor(vid, pid, 64);
-    const Bytes config{0x09, 0x02, 34, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32,
-                       0x09, 0x04, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00,
-                       0x09, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, 0x40, 0x00,
-                       0x07, 0x05, 0x81, 0x03, 0x40, 0x00, 0x01};
+    const Bytes config{0x09, 0x02, 34,   0x00, 0x01, 0x01, 0x00, 0x80, 0x32, 0x09, 0x04, 0x00,
+                       0x00, 0x01, 0x03, 0x00, 0x00, 0x00, 0x09, 0x21, 0x11, 0x01, 0x00, 0x01,
+                       0x22, 0x40, 0x00, 0x07, 0x05, 0x81, 0x03, 0x40, 0x00, 0x01};
     d.insert(d.end(), config.begin(), config.end());
     return d;
 }
@@ -104,11 +116,10 @@ inline Bytes hid_pos_descriptors(std::uint16_t vid, std::uint16_t pid) {
 // ACR122U: one CCID interface (class 0x0B): bulk OUT 0x02, bulk IN 0x82, interrupt IN 0x83.
 inline Bytes ccid_descriptors() {
     Bytes d = device_descriptor(0x072f, 0x2200, 64);
-    const Bytes config{0x09, 0x02, 39, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32,
-                       0x09, 0x04, 0x00, 0x00, 0x03, 0x0B, 0x00, 0x00, 0x00,
-                       0x07, 0x05, 0x02, 0x02, 0x40, 0x00, 0x00,
-                       0x07, 0x05, 0x82, 0x02, 0x40, 0x00, 0x00,
-                       0x07, 0x05, 0x83, 0x03, 0x08, 0x00, 0x0A};
+    const Bytes config{0x09, 0x02, 39,   0x00, 0x01, 0x01, 0x00, 0x80, 0x32, 0x09,
+                       0x04, 0x00, 0x00, 0x03, 0x0B, 0x00, 0x00, 0x00, 0x07, 0x05,
+                       0x02, 0x02, 0x40, 0x00, 0x00, 0x07, 0x05, 0x82, 0x02, 0x40,
+                       0x00, 0x00, 0x07, 0x05, 0x83, 0x03, 0x08, 0x00, 0x0A};
     d.insert(d.end(), config.begin(), config.end());
     return d;
 }
@@ -116,13 +127,19 @@ inline Bytes ccid_descriptors() {
 // One reaped URB: "type endpoint status flags buffer_length actual_length error_count data".
 inline std::string urb(int type, int endpoint, int buffer_length, const Bytes& data) {
     std::ostringstream o;
-    o << "USBDEVFS_REAPURBNDELAY 0 " << type << ' ' << endpoint << " 0 0 " << buffer_length << ' ' << data.size()
-      << " 0 " << hex(data) << "\n";
+    o << "USBDEVFS_REAPURBNDELAY 0 " << type << ' ' << endpoint << " 0 0 " << buffer_length << ' '
+      << data.size() << " 0 " << hex(data) << "\n";
     return o.str();
 }
-inline std::string interrupt_in(const test::Report& r) { return urb(1, 0x81, 8, Bytes(r.begin(), r.end())); }
-inline std::string bulk_out(const Bytes& b) { return urb(3, 0x02, static_cast<int>(b.size()), b); }
-inline std::string bulk_in(const Bytes& b) { return urb(3, 0x82, 272, b); }
+inline std::string interrupt_in(const test::Report& r) {
+    return urb(1, 0x81, 8, Bytes(r.begin(), r.end()));
+}
+inline std::string bulk_out(const Bytes& b) {
+    return urb(3, 0x02, static_cast<int>(b.size()), b);
+}
+inline std::string bulk_in(const Bytes& b) {
+    return urb(3, 0x82, 272, b);
+}
 
 inline Bytes data_block(std::uint8_t seq, const Bytes& data, std::uint8_t status = 0x00) {
     Bytes f{0x80, static_cast<std::uint8_t>(data.size()), 0, 0, 0, 0x00, seq, status, 0x00, 0x00};

@@ -9,7 +9,8 @@ using test::Report;
 
 namespace {
 std::vector<std::string> run(WedgeDecoder& d, const std::vector<Report>& reports,
-                             WedgeDecoder::TimePoint start = {}, std::chrono::milliseconds step = 2ms) {
+                             WedgeDecoder::TimePoint start = {},
+                             std::chrono::milliseconds step = 2ms) {
     std::vector<std::string> reads;
     auto t = start;
     for (const auto& r : reports) {

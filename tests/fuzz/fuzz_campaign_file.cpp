@@ -15,7 +15,8 @@ loyalty::Engine& engine() {
         auto opened = loyalty::Engine::open(loyalty::fuzz::scratch_dir() / "campaigns.db", clock,
                                             loyalty::EngineOptions{{}, options});
         auto engine = std::move(opened.value());
-        auto program = loyalty::load_program_config_file(LOYALTY_SOURCE_DIR "/assets/config/demo-program.toml");
+        auto program = loyalty::load_program_config_file(LOYALTY_SOURCE_DIR
+                                                         "/assets/config/demo-program.toml");
         (void)engine->programs().save(program.value(), "fuzz");
         return engine;
     }();
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const auto text = loyalty::fuzz::as_text(data + 1, size - 1);
     if (data[0] & 1)
-        (void)engine().campaigns().load_file(loyalty::fuzz::write_input("campaigns.toml", text), "fuzz", true);
+        (void)engine().campaigns().load_file(loyalty::fuzz::write_input("campaigns.toml", text),
+                                             "fuzz", true);
     else
         (void)engine().campaigns().check(std::string(text));
     return 0;

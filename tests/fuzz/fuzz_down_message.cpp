@@ -17,8 +17,8 @@ struct Terminal {
     Terminal() {
         loyalty::DatabaseOptions options;
         options.full_sync = false;
-        engine = std::move(loyalty::Engine::open(loyalty::fuzz::scratch_dir() / "terminal.db", clock,
-                                                 loyalty::EngineOptions{{}, options})
+        engine = std::move(loyalty::Engine::open(loyalty::fuzz::scratch_dir() / "terminal.db",
+                                                 clock, loyalty::EngineOptions{{}, options})
                                .value());
         down = std::make_unique<loyalty::sync::DownState>(loyalty::engine_database(*engine));
     }

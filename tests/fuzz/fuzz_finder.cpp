@@ -12,7 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int height = static_cast<int>(pixels / static_cast<std::size_t>(stride));
     if (height < 1) return 0;
     loyalty::devices::detail::FinderRegion region;
-    (void)loyalty::devices::detail::count_finder_patterns(data + 2, width, height, stride, 2, 2, 10, &region);
-    (void)loyalty::devices::detail::count_finder_patterns(data + 2, width, height, stride, 1, 1, 1, nullptr);
+    (void)loyalty::devices::detail::count_finder_patterns(data + 2, width, height, stride, 2, 2, 10,
+                                                          &region);
+    (void)loyalty::devices::detail::count_finder_patterns(data + 2, width, height, stride, 1, 1, 1,
+                                                          nullptr);
     return 0;
 }

@@ -20,7 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static std::unique_ptr<loyalty::sync::HubStore> hub = [] {
         loyalty::sync::HubStoreOptions options;
         options.full_sync = false;
-        return std::move(loyalty::sync::HubStore::open(loyalty::fuzz::scratch_dir() / "hub.db", options).value());
+        return std::move(
+            loyalty::sync::HubStore::open(loyalty::fuzz::scratch_dir() / "hub.db", options)
+                .value());
     }();
     if (size == 0) return 0;
     loyalty::sync::HubIncoming in;

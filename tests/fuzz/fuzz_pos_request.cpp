@@ -13,7 +13,8 @@ loyalty_pos_session* session() {
         const auto db = loyalty::fuzz::scratch_dir() / "store.db";
         const auto seeded = loyalty::pos_test::seed_store(db);
         loyalty_pos_session* opened = nullptr;
-        if (loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", seeded.config_json.c_str(), &opened) != LOYALTY_POS_OK)
+        if (loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", seeded.config_json.c_str(),
+                             &opened) != LOYALTY_POS_OK)
             std::abort();
         return opened;
     }();
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (loyalty_pos_quote(session(), request.c_str(), &out) == LOYALTY_POS_OK) {
         loyalty_pos_free(out);
         out = nullptr;
-        if (loyalty_pos_commit(session(), request.c_str(), &out) == LOYALTY_POS_OK) loyalty_pos_free(out);
+        if (loyalty_pos_commit(session(), request.c_str(), &out) == LOYALTY_POS_OK)
+            loyalty_pos_free(out);
     }
     return 0;
 }

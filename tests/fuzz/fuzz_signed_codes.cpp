@@ -15,9 +15,10 @@ const loyalty::SigningKey& test_key() {
 }
 
 std::string b64url(std::string_view bytes) {
-    std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    std::string out(
+        sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                      bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     out.resize(out.find('\0'));
     return out;
 }
@@ -26,8 +27,8 @@ std::string signed_code(const char* kind, std::string_view payload) {
     const auto& key = test_key();
     const auto text = std::string(kind) + "." + key.key_id + "." + b64url(payload);
     unsigned char sig[crypto_sign_BYTES];
-    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-                         key.secret.data());
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()),
+                         text.size(), key.secret.data());
     return text + "." + b64url({reinterpret_cast<const char*>(sig), sizeof sig});
 }
 

@@ -14,11 +14,12 @@ namespace loyalty::fuzz {
 
 // Removed when the process ends (after the targets' own statics, which were made later).
 class ScratchDir {
-public:
+  public:
     ScratchDir() {
         std::error_code ec;
-        const std::filesystem::path base =
-            std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm" : std::filesystem::temp_directory_path();
+        const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
+                                               ? "/dev/shm"
+                                               : std::filesystem::temp_directory_path();
         path_ = base / ("loyalty-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(path_);
     }
@@ -30,7 +31,7 @@ public:
     ScratchDir& operator=(const ScratchDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

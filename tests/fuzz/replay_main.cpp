@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
         if (!std::filesystem::is_directory(dir, ec)) continue;  // no saved crashes yet
         std::vector<std::filesystem::path> files;
         for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
-            if (entry.is_regular_file() && entry.path().filename() != "README.md") files.push_back(entry.path());
+            if (entry.is_regular_file() && entry.path().filename() != "README.md")
+                files.push_back(entry.path());
         for (const auto& file : files) {
             std::ifstream in(file, std::ios::binary);
-            std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                            std::istreambuf_iterator<char>());
             LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
             ++inputs;
         }

@@ -9,7 +9,8 @@ using namespace kiosk_test;
 
 namespace {
 
-const std::string kSorry = "抱歉让您失望了，店长会联系您 / Sorry we let you down: the manager will call you";
+const std::string kSorry =
+    "抱歉让您失望了，店长会联系您 / Sorry we let you down: the manager will call you";
 
 // A low rating leaves a message for the next visit; every rating earns 20 points.
 const std::string kCampaigns = R"({
@@ -21,7 +22,8 @@ const std::string kCampaigns = R"({
      "actions": [{"type": "bonus_points", "points": 20}]},
     {"code": "rating-sorry", "version": 1, "name": "差评回访 Low rating follow-up",
      "trigger": {"type": "rating_given", "max_score": 2},
-     "actions": [{"type": "kiosk_message", "text": ")" + kSorry + R"("}]}
+     "actions": [{"type": "kiosk_message", "text": ")" +
+                               kSorry + R"("}]}
   ]
 })";
 
@@ -35,11 +37,13 @@ void prepare(const std::filesystem::path& db) {
     REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
     REQUIRE(loaded->refused.empty());
     REQUIRE(loaded->installed.size() == 2);
-    engine_database(**engine).exec("UPDATE members SET consent_marketing_at = 1 WHERE consent_marketing_at IS NULL");
+    engine_database(**engine).exec(
+        "UPDATE members SET consent_marketing_at = 1 WHERE consent_marketing_at IS NULL");
 }
 
 // What the member said at the till's survey, as another terminal would record it.
-loyalty::Points rate_elsewhere(const std::filesystem::path& db, loyalty::MemberId member, int score) {
+loyalty::Points rate_elsewhere(const std::filesystem::path& db, loyalty::MemberId member,
+                               int score) {
     loyalty::SystemClock clock;
     auto engine = loyalty::Engine::open(db, clock);
     REQUIRE(engine);
@@ -80,7 +84,9 @@ void check_message_shown(Kiosk& k, const std::string& shot) {
 
 }  // namespace
 
-TEST_CASE("a campaign's kiosk message shows once on the member home; a kiosk rating fires rating campaigns") {
+TEST_CASE(
+    "a campaign's kiosk message shows once on the member home; a kiosk rating fires rating "
+    "campaigns") {
     Kiosk k(1080, 1920, 60, prepare);
     k.tap("demo.card.0");
     REQUIRE(k.screen() == "member_home");

@@ -28,7 +28,8 @@ bool any_text_contains(const std::vector<std::string>& texts, const std::string&
 
 }  // namespace
 
-TEST_CASE("a card tap shows the member's home with masked name, tier and points, in visible Chinese") {
+TEST_CASE(
+    "a card tap shows the member's home with masked name, tier and points, in visible Chinese") {
     Kiosk k;
     CHECK(k.screen() == "attract");
     k.tap("demo.card.0");
@@ -55,7 +56,9 @@ TEST_CASE("a card tap shows the member's home with masked name, tier and points,
     CHECK(pixels.ink(0, 0, 20, 20) == 0);
 }
 
-TEST_CASE("a member QR identifies once; a replayed, an expired and a garbled code each get a clear message") {
+TEST_CASE(
+    "a member QR identifies once; a replayed, an expired and a garbled code each get a clear "
+    "message") {
     Kiosk k;
     k.tap("demo.qr.1");
     REQUIRE(k.screen() == "member_home");
@@ -82,7 +85,8 @@ TEST_CASE("a member QR identifies once; a replayed, an expired and a garbled cod
     CHECK(uid.is_string());
 }
 
-TEST_CASE("an unknown card offers to enroll; enrolling needs privacy consent and leaves with a card") {
+TEST_CASE(
+    "an unknown card offers to enroll; enrolling needs privacy consent and leaves with a card") {
     Kiosk k;
     k.tap("demo.unknown");
     REQUIRE(k.screen() == "unknown_card");
@@ -143,9 +147,11 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
     for (const auto& w : shown["widgets"])
         if (w["id"] == "coupon.qr") {
             const int x = w["x"].get<int>(), y = w["y"].get<int>(), side = w["w"].get<int>();
-            const ZXing::ImageView view(pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
-                                        ZXing::ImageFormat::RGBX, pixels.w * 4);
-            const auto read = ZXing::ReadBarcode(view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
+            const ZXing::ImageView view(
+                pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
+                ZXing::ImageFormat::RGBX, pixels.w * 4);
+            const auto read = ZXing::ReadBarcode(
+                view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
             decoded = read.isValid() && read.text() == code;
         }
     CHECK(decoded);
@@ -160,7 +166,8 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
     CHECK(k.state()["notice"]["key"] == "notice.printed");
     {
         std::ifstream in(k.dir() / "receipt-printer.bin", std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
         CHECK(bytes.find(code) != std::string::npos);
         CHECK(bytes.find(std::string("\x1d(k", 3)) != std::string::npos);
     }
@@ -184,7 +191,8 @@ TEST_CASE("a receipt's points are claimed once, and only by an identified member
     k.tap("demo.replay");  // the receipt printed above
     REQUIRE(k.screen() == "member_home");
     CHECK(k.state()["notice"]["key"] == "notice.claimed");
-    // 199 + 599 CNY, shoes at 150%: 199 + 898 = 1097 points (tier multipliers on top), pending through the return window.
+    // 199 + 599 CNY, shoes at 150%: 199 + 898 = 1097 points (tier multipliers on top), pending
+    // through the return window.
     CHECK(k.state()["member"]["pending"].get<long long>() >= pending + 1097);
     k.tap("home.claim");
     k.tap("demo.replay");
@@ -199,7 +207,8 @@ TEST_CASE("phone number and PIN identify a member; a wrong PIN does not") {
     {
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        auto top = engine_database(**engine).prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        auto top = engine_database(**engine).prepare(
+            "SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
         REQUIRE(top.step());
         phone = (*engine)->members().phone_of(top.int64(0)).value().substr(3);
     }
@@ -246,7 +255,8 @@ TEST_CASE("an idle session clears itself and leaves nothing of the shopper on sc
     CHECK(s["member"].is_null());
     CHECK(s["rewards"].empty());
     for (const auto& t : k.texts()) {
-        if (t.rfind("刷卡：", 0) == 0 || t.rfind("会员码：", 0) == 0) continue;  // the demo reader's own buttons
+        if (t.rfind("刷卡：", 0) == 0 || t.rfind("会员码：", 0) == 0)
+            continue;  // the demo reader's own buttons
         CHECK(t.find(name) == std::string::npos);
         CHECK(t.find(points) == std::string::npos);
     }
@@ -264,7 +274,9 @@ TEST_CASE("a shopper who walks off at the rating screen leaves nothing for the n
     CHECK(k.state()["rating"] == 0);
 }
 
-TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, exports it, backs up and checks the database") {
+TEST_CASE(
+    "the manager signs in with a hashed PIN, sees the closing report, exports it, backs up and "
+    "checks the database") {
     Kiosk k;
     // A shopper rates the visit first: it shows up in the report.
     k.tap("demo.card.0");
@@ -300,9 +312,12 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     auto html_path = std::filesystem::path(csv).replace_extension(".html");
     REQUIRE(std::filesystem::exists(html_path));
     std::ifstream html_in(html_path);
-    const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
+    const std::string html((std::istreambuf_iterator<char>(html_in)),
+                           std::istreambuf_iterator<char>());
     std::size_t bars = 0;
-    for (auto at = html.find("class=\"bar\""); at != std::string::npos; at = html.find("class=\"bar\"", at + 1)) ++bars;
+    for (auto at = html.find("class=\"bar\""); at != std::string::npos;
+         at = html.find("class=\"bar\"", at + 1))
+        ++bars;
     CHECK(bars == 3);
     CHECK(html.find("白金卡 Platinum") != std::string::npos);
 
@@ -313,7 +328,7 @@ TEST_CASE("the manager signs in with a hashed PIN, sees the closing report, expo
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");
     CHECK(k.state()["health"]["devices"].get<int>() >= 1);  // the demo reader
-    CHECK(k.state()["health"]["last_hub_contact"] == "");     // no loyalty-link has run here
+    CHECK(k.state()["health"]["last_hub_contact"] == "");   // no loyalty-link has run here
     k.tap("health.backup");
     const auto backup = k.state()["health"]["last_backup"].get<std::string>();
     REQUIRE(std::filesystem::exists(backup));
@@ -356,7 +371,8 @@ TEST_CASE("an unknown card is linked to an existing account after phone and PIN"
     {
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        auto top = engine_database(**engine).prepare("SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
+        auto top = engine_database(**engine).prepare(
+            "SELECT id FROM members ORDER BY points_available DESC, id LIMIT 1");
         REQUIRE(top.step());
         member = top.int64(0);
         phone = (*engine)->members().phone_of(member).value().substr(3);
@@ -385,7 +401,8 @@ TEST_CASE("the health screen shows when the hub last acknowledged this terminal"
         loyalty::SystemClock clock;
         auto engine = loyalty::Engine::open(k.db(), clock);
         REQUIRE(engine);
-        loyalty::sync::DownState(engine_database(**engine)).set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
+        loyalty::sync::DownState(engine_database(**engine))
+            .set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
     }
     k.tap("manager.open");
     k.keys("manager", "246810");

@@ -18,10 +18,12 @@ namespace {
 // One demo database per run, copied for each test: histories take a moment to make.
 const std::filesystem::path& template_db() {
     static std::filesystem::path path = [] {
-        auto dir = std::filesystem::temp_directory_path() / ("kiosk-tests-" + std::to_string(::getpid()));
+        auto dir =
+            std::filesystem::temp_directory_path() / ("kiosk-tests-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir);
         auto db = dir / "template.db";
-        auto config = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
+        auto config = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                               "assets/config/demo-program.toml");
         REQUIRE(config);
         const auto end = SystemClock().now();
         ManualClock clock(end);
@@ -64,7 +66,9 @@ int Pixels::ink(float x, float y, float rw, float rh) const {
     int n = 0;
     for (int j = static_cast<int>(y); j < static_cast<int>(y + rh) && j < h; ++j)
         for (int i = static_cast<int>(x); i < static_cast<int>(x + rw) && i < w; ++i) {
-            const auto* p = &rgba[(static_cast<std::size_t>(j) * static_cast<std::size_t>(w) + static_cast<std::size_t>(i)) * 4];
+            const auto* p = &rgba[(static_cast<std::size_t>(j) * static_cast<std::size_t>(w) +
+                                   static_cast<std::size_t>(i)) *
+                                  4];
             if (std::abs(p[0] - 24) + std::abs(p[1] - 32) + std::abs(p[2] - 48) > 120) ++n;
         }
     return n;
@@ -164,7 +168,8 @@ std::vector<std::string> overlaps(const nlohmann::json& state) {
         const float ax = a["x"], ay = a["y"], aw = a["w"], ah = a["h"];
         if (aw <= 0 || ah <= 0) continue;
         if (ax < -0.5f || ay < -0.5f || ax + aw > width + 0.5f || ay + ah > height + 0.5f)
-            out.push_back(a["id"].get<std::string>() + " '" + a["text"].get<std::string>() + "' off screen");
+            out.push_back(a["id"].get<std::string>() + " '" + a["text"].get<std::string>() +
+                          "' off screen");
         for (std::size_t j = i + 1; j < ws.size(); ++j) {
             const auto& b = ws[j];
             const float bx = b["x"], by = b["y"], bw = b["w"], bh = b["h"];
@@ -172,8 +177,9 @@ std::vector<std::string> overlaps(const nlohmann::json& state) {
             const float ox = std::min(ax + aw, bx + bw) - std::max(ax, bx);
             const float oy = std::min(ay + ah, by + bh) - std::max(ay, by);
             if (ox > 1 && oy > 1)
-                out.push_back(a["id"].get<std::string>() + " '" + a["text"].get<std::string>() + "' / " +
-                              b["id"].get<std::string>() + " '" + b["text"].get<std::string>() + "'");
+                out.push_back(a["id"].get<std::string>() + " '" + a["text"].get<std::string>() +
+                              "' / " + b["id"].get<std::string>() + " '" +
+                              b["text"].get<std::string>() + "'");
         }
     }
     return out;

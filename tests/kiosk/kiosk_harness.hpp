@@ -22,7 +22,7 @@ struct Pixels {
 };
 
 class Kiosk {
-public:
+  public:
     // `before_start` sees the store database before the kiosk opens it (campaigns to load, ...).
     // `configure` changes the app's options before it starts (a locked kiosk, ...).
     explicit Kiosk(int width = 1080, int height = 1920, int idle_seconds = 60,
@@ -31,7 +31,8 @@ public:
     ~Kiosk();
 
     loyalty::kiosk::App& app() { return *app_; }
-    // The app goes away as a crashed process does (no session ended) and starts again on the same database.
+    // The app goes away as a crashed process does (no session ended) and starts again on the same
+    // database.
     void restart();
     nlohmann::json state() const { return nlohmann::json::parse(app_->state_json()); }
     std::string screen() const { return app_->screen_name(); }
@@ -43,7 +44,7 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
     const std::filesystem::path& db() const { return db_; }
 
-private:
+  private:
     std::filesystem::path dir_;
     std::filesystem::path db_;
     loyalty::kiosk::AppOptions options_;

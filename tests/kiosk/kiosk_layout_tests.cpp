@@ -26,7 +26,8 @@ void walk_every_screen(Kiosk& k, char variant) {
         check_layout(k, "phone");
         k.tap("phone.back");
         k.tap("attract.enroll");
-        k.keys("enroll", std::string("137123456") + (std::string(lang) == "en" ? "1" : "2") + variant);
+        k.keys("enroll",
+               std::string("137123456") + (std::string(lang) == "en" ? "1" : "2") + variant);
         k.tap("enroll.privacy");
         check_layout(k, "enroll");
         k.tap("enroll.submit");
@@ -106,8 +107,9 @@ TEST_CASE("scripted mode: the executable runs a script and writes screenshots an
     const auto db_copy = k.dir() / "script.db";
     std::filesystem::copy_file(k.db(), db_copy);
     const std::string cmd = std::string(LOYALTY_KIOSK_EXE) + " --config " + LOYALTY_SOURCE_DIR +
-                            "/assets/config/kiosk.toml --db " + db_copy.string() + " --demo --assets " +
-                            LOYALTY_SOURCE_DIR + "/assets --script " + script.string() + " --out " + out.string();
+                            "/assets/config/kiosk.toml --db " + db_copy.string() +
+                            " --demo --assets " + LOYALTY_SOURCE_DIR + "/assets --script " +
+                            script.string() + " --out " + out.string();
     REQUIRE(std::system(cmd.c_str()) == 0);
     CHECK(std::filesystem::file_size(out / "attract.png") > 10000);
     CHECK(std::filesystem::file_size(out / "rewards-landscape.png") > 10000);

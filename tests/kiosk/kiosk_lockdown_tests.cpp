@@ -1,6 +1,7 @@
 // The kiosk locked down on a desktop: the window manager cannot close it, only the manager
 // can (PIN, Close, confirm), and a restart after a crash shows nothing of the last shopper.
-// Real app under the offscreen driver; the desktop's requests are real SDL events through the real loop.
+// Real app under the offscreen driver; the desktop's requests are real SDL events through the real
+// loop.
 #include <SDL.h>
 
 #include <chrono>
@@ -12,7 +13,9 @@ using namespace kiosk_test;
 
 namespace {
 
-void lock(loyalty::kiosk::AppOptions& o) { o.locked = true; }
+void lock(loyalty::kiosk::AppOptions& o) {
+    o.locked = true;
+}
 
 // What a window manager sends when the user closes the window or presses Alt+F4.
 void desktop_close_requests() {
@@ -46,7 +49,8 @@ void manager_signs_in(Kiosk& k, const std::string& pin) {
 
 }  // namespace
 
-TEST_CASE("a locked kiosk ignores the desktop's close, Alt+F4 and quit, and keeps drawing and serving") {
+TEST_CASE(
+    "a locked kiosk ignores the desktop's close, Alt+F4 and quit, and keeps drawing and serving") {
     Kiosk k(1080, 1920, 60, {}, lock);
     auto& app = k.app();
     for (int round = 0; round < 3; ++round) {
@@ -116,7 +120,8 @@ TEST_CASE("after a crash the kiosk starts on the attract screen with nothing of 
     k.tap("demo.card.0");
     REQUIRE(k.screen() == "member_home");
     const auto before = k.state();
-    // (The demo reader's panel names its demo members on every screen; the phone and uid are the shopper's.)
+    // (The demo reader's panel names its demo members on every screen; the phone and uid are the
+    // shopper's.)
     const std::string phone = before["member"]["phone"];
     const std::string uid = before["member"]["uid"];
     REQUIRE_FALSE(phone.empty());
@@ -130,7 +135,9 @@ TEST_CASE("after a crash the kiosk starts on the attract screen with nothing of 
     CHECK(dump.find(uid) == std::string::npos);
     // The kiosk keeps nothing of its own beside the store database (the demo's printer file aside).
     std::set<std::string> files;
-    for (const auto& f : std::filesystem::directory_iterator(k.dir())) files.insert(f.path().filename().string());
+    for (const auto& f : std::filesystem::directory_iterator(k.dir()))
+        files.insert(f.path().filename().string());
     for (const auto& f : files)
-        CHECK_MESSAGE((f.rfind("store.db", 0) == 0 || f == "receipt-printer.bin"), "unexpected file " << f);
+        CHECK_MESSAGE((f.rfind("store.db", 0) == 0 || f == "receipt-printer.bin"),
+                      "unexpected file " << f);
 }

@@ -40,10 +40,11 @@ inline Outcome take(const std::function<int(char**)>& fn) {
 }
 
 class TempStore {
-public:
+  public:
     TempStore() {
         std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("loyalty-pos-" + std::to_string(rd()) + std::to_string(rd()));
+        dir_ = std::filesystem::temp_directory_path() /
+               ("loyalty-pos-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(dir_);
         seeded = seed_store(db());
     }
@@ -55,7 +56,7 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
     SeededStore seeded;
 
-private:
+  private:
     std::filesystem::path dir_;
 };
 
@@ -65,7 +66,8 @@ struct Till {
     loyalty_pos_session* session = nullptr;
 
     Till() {
-        const int rc = loyalty_pos_open(store.db().c_str(), "DEMO", "S001", "T01", store.seeded.config_json.c_str(), &session);
+        const int rc = loyalty_pos_open(store.db().c_str(), "DEMO", "S001", "T01",
+                                        store.seeded.config_json.c_str(), &session);
         REQUIRE_MESSAGE(rc == LOYALTY_POS_OK, loyalty_pos_last_error());
     }
     ~Till() { loyalty_pos_close(session); }
@@ -103,17 +105,19 @@ struct Till {
     }
 };
 
-inline nlohmann::json line(const std::string& sku, const std::string& category, std::int64_t qty, std::int64_t price) {
-    return nlohmann::json{{"sku", sku}, {"category", category}, {"quantity", qty}, {"unit_price", price}};
+inline nlohmann::json line(const std::string& sku, const std::string& category, std::int64_t qty,
+                           std::int64_t price) {
+    return nlohmann::json{
+        {"sku", sku}, {"category", category}, {"quantity", qty}, {"unit_price", price}};
 }
 
 // Runs a call that must fail with `status` and checks the database did not change.
-#define CHECK_REFUSED_UNCHANGED(till, expr, expected_status)                     \
-    do {                                                                         \
-        const auto before_ = (till).dump();                                      \
-        const auto outcome_ = (expr);                                            \
-        CHECK_MESSAGE(outcome_.status == (expected_status), outcome_.message);   \
-        CHECK((till).dump() == before_);                                         \
+#define CHECK_REFUSED_UNCHANGED(till, expr, expected_status)                   \
+    do {                                                                       \
+        const auto before_ = (till).dump();                                    \
+        const auto outcome_ = (expr);                                          \
+        CHECK_MESSAGE(outcome_.status == (expected_status), outcome_.message); \
+        CHECK((till).dump() == before_);                                       \
     } while (0)
 
 }  // namespace loyalty::pos_test

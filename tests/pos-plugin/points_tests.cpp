@@ -7,12 +7,14 @@ using nlohmann::json;
 TEST_CASE("redeeming a reward issues a coupon the member then uses at the till") {
     Till till;
     const auto& seed = till.store.seeded;
-    auto coupon = till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", "red-1"}});
+    auto coupon =
+        till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", "red-1"}});
     REQUIRE_MESSAGE(coupon.status == LOYALTY_POS_OK, coupon.message);
     CHECK(coupon.body["points_available"] == 48000);
     const auto code = coupon.body["coupon"]["code"].get<std::string>();
     CHECK(coupon.body["coupon"]["value"] == 2000);
-    auto again = till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", "red-1"}});
+    auto again =
+        till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", "red-1"}});
     CHECK(again.body["coupon"]["code"] == code);  // idempotent by request id
     CHECK(again.body["points_available"] == 48000);
 
@@ -20,7 +22,9 @@ TEST_CASE("redeeming a reward issues a coupon the member then uses at the till")
     REQUIRE(id.body["coupons"].size() == 1);
     CHECK(id.body["coupons"][0]["code"] == code);
 
-    json b{{"member", seed.rich_uid}, {"receipt", "R-C1"}, {"coupons", {code}},
+    json b{{"member", seed.rich_uid},
+           {"receipt", "R-C1"},
+           {"coupons", {code}},
            {"lines", json::array({line("JK-2040", "apparel", 1, 89900)})}};
     auto q = till.quote(b);
     REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);
@@ -38,28 +42,40 @@ TEST_CASE("redeeming a reward issues a coupon the member then uses at the till")
     CHECK_REFUSED_UNCHANGED(till, till.commit(b), LOYALTY_POS_E_ALREADY_USED);
 }
 
-TEST_CASE("redemption beyond the balance, unknown rewards and bad requests are refused and write nothing") {
+TEST_CASE(
+    "redemption beyond the balance, unknown rewards and bad requests are refused and write "
+    "nothing") {
     Till till;
     const auto& seed = till.store.seeded;
-    CHECK_REFUSED_UNCHANGED(till, till.redeem(json{{"member", seed.gold_uid}, {"reward", "CPN-100"}, {"request_id", "r1"}}),
-                            LOYALTY_POS_E_INSUFFICIENT_POINTS);
-    CHECK_REFUSED_UNCHANGED(till, till.redeem(json{{"member", seed.rich_uid}, {"reward", "NOPE"}, {"request_id", "r2"}}),
-                            LOYALTY_POS_E_NOT_FOUND);
-    CHECK_REFUSED_UNCHANGED(till, till.redeem(json{{"member", "ghost"}, {"reward", "CPN-20"}, {"request_id", "r3"}}),
-                            LOYALTY_POS_E_NOT_FOUND);
-    CHECK_REFUSED_UNCHANGED(till, till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}}), LOYALTY_POS_E_INVALID_JSON);
-    CHECK_REFUSED_UNCHANGED(till, till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", ""}}),
-                            LOYALTY_POS_E_INVALID_ARGUMENT);
+    CHECK_REFUSED_UNCHANGED(
+        till,
+        till.redeem(json{{"member", seed.gold_uid}, {"reward", "CPN-100"}, {"request_id", "r1"}}),
+        LOYALTY_POS_E_INSUFFICIENT_POINTS);
+    CHECK_REFUSED_UNCHANGED(
+        till,
+        till.redeem(json{{"member", seed.rich_uid}, {"reward", "NOPE"}, {"request_id", "r2"}}),
+        LOYALTY_POS_E_NOT_FOUND);
+    CHECK_REFUSED_UNCHANGED(
+        till, till.redeem(json{{"member", "ghost"}, {"reward", "CPN-20"}, {"request_id", "r3"}}),
+        LOYALTY_POS_E_NOT_FOUND);
+    CHECK_REFUSED_UNCHANGED(till,
+                            till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}}),
+                            LOYALTY_POS_E_INVALID_JSON);
+    CHECK_REFUSED_UNCHANGED(
+        till,
+        till.redeem(json{{"member", seed.rich_uid}, {"reward", "CPN-20"}, {"request_id", ""}}),
+        LOYALTY_POS_E_INVALID_ARGUMENT);
     CHECK(take([&](char** out) { return loyalty_pos_redeem(till.session, nullptr, out); }).status ==
           LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(take([&](char** out) { return loyalty_pos_redeem(nullptr, "{}", out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(take([&](char** out) { return loyalty_pos_redeem(nullptr, "{}", out); }).status ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
 }
 
 TEST_CASE("manual point adjustments need a manager and are audited") {
     Till till;
     const auto& seed = till.store.seeded;
-    json adjust{{"manager", kManager}, {"pin", kManagerPin}, {"member", seed.gold_uid},
-                {"points", 300}, {"reason", "complaint 17"}, {"request_id", "adj-1"}};
+    json adjust{{"manager", kManager}, {"pin", kManagerPin},       {"member", seed.gold_uid},
+                {"points", 300},       {"reason", "complaint 17"}, {"request_id", "adj-1"}};
     auto cashier = adjust;
     cashier["manager"] = kCashier;
     cashier["pin"] = kCashierPin;
@@ -73,7 +89,8 @@ TEST_CASE("manual point adjustments need a manager and are audited") {
     CHECK_REFUSED_UNCHANGED(till, till.adjust(overdraw), LOYALTY_POS_E_INSUFFICIENT_POINTS);
     auto wrong_pin = adjust;
     wrong_pin["pin"] = "000000";
-    CHECK(till.adjust(wrong_pin).status == LOYALTY_POS_E_UNAUTHORIZED);  // audited as a failed attempt
+    CHECK(till.adjust(wrong_pin).status ==
+          LOYALTY_POS_E_UNAUTHORIZED);  // audited as a failed attempt
 
     auto done = till.adjust(adjust);
     REQUIRE_MESSAGE(done.status == LOYALTY_POS_OK, done.message);
@@ -85,7 +102,10 @@ TEST_CASE("manual point adjustments need a manager and are audited") {
 TEST_CASE("a manager blocks a card and the till then refuses it") {
     Till till;
     const auto& seed = till.store.seeded;
-    json block{{"manager", kManager}, {"pin", kManagerPin}, {"card", seed.rich_card}, {"reason", "reported lost at till"}};
+    json block{{"manager", kManager},
+               {"pin", kManagerPin},
+               {"card", seed.rich_card},
+               {"reason", "reported lost at till"}};
     auto cashier = block;
     cashier["manager"] = kCashier;
     cashier["pin"] = kCashierPin;
@@ -93,14 +113,16 @@ TEST_CASE("a manager blocks a card and the till then refuses it") {
     auto unknown = block;
     unknown["card"] = "8000000000009999";
     CHECK_REFUSED_UNCHANGED(till, till.block(unknown), LOYALTY_POS_E_NOT_FOUND);
-    CHECK_REFUSED_UNCHANGED(till, till.block(json{{"manager", kManager}, {"card", seed.rich_card}}), LOYALTY_POS_E_INVALID_JSON);
+    CHECK_REFUSED_UNCHANGED(till, till.block(json{{"manager", kManager}, {"card", seed.rich_card}}),
+                            LOYALTY_POS_E_INVALID_JSON);
 
     REQUIRE(till.identify(seed.rich_card).status == LOYALTY_POS_OK);
     auto done = till.block(block);
     REQUIRE_MESSAGE(done.status == LOYALTY_POS_OK, done.message);
     CHECK(done.body["status"] == "blocked");
     CHECK(till.identify(seed.rich_card).status == LOYALTY_POS_E_BLOCKED);
-    CHECK(till.identify(seed.rich_phone).status == LOYALTY_POS_OK);  // the account and its points stay
+    CHECK(till.identify(seed.rich_phone).status ==
+          LOYALTY_POS_OK);  // the account and its points stay
     CHECK(till.dump().find("card.blocked") != std::string::npos);
     CHECK_REFUSED_UNCHANGED(till, till.block(block), LOYALTY_POS_E_CONFLICT);
 }

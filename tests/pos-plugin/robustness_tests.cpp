@@ -16,10 +16,18 @@ std::string mangle_bytes(std::string s, std::mt19937& rng) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
         const auto at = rng() % s.size();
         switch (op(rng)) {
-            case 0: s[at] = static_cast<char>(rng() % 256); break;
-            case 1: s.erase(at, 1 + rng() % 3); break;
-            case 2: s.insert(at, s.substr(at, 1 + rng() % 8)); break;
-            case 3: s.resize(at); break;
+            case 0:
+                s[at] = static_cast<char>(rng() % 256);
+                break;
+            case 1:
+                s.erase(at, 1 + rng() % 3);
+                break;
+            case 2:
+                s.insert(at, s.substr(at, 1 + rng() % 8));
+                break;
+            case 3:
+                s.resize(at);
+                break;
         }
     }
     return s;
@@ -27,21 +35,43 @@ std::string mangle_bytes(std::string s, std::mt19937& rng) {
 
 // Structure-level damage: a field replaced by a value of another type or range.
 json mangle_fields(json basket, std::mt19937& rng) {
-    const json odd[] = {nullptr, -1, 0, 1.5, "x", json::array(), json::object(), true,
-                        9223372036854775807LL, -9223372036854775807LL, "", std::string(300, 'z')};
+    const json odd[] = {nullptr,
+                        -1,
+                        0,
+                        1.5,
+                        "x",
+                        json::array(),
+                        json::object(),
+                        true,
+                        9223372036854775807LL,
+                        -9223372036854775807LL,
+                        "",
+                        std::string(300, 'z')};
     auto pick = [&] { return odd[rng() % std::size(odd)]; };
     auto& lines = basket["lines"];
     switch (rng() % 5) {
-        case 0: lines[rng() % lines.size()]["quantity"] = pick(); break;
-        case 1: lines[rng() % lines.size()]["unit_price"] = pick(); break;
-        case 2: lines[rng() % lines.size()]["category"] = pick(); break;
-        case 3: basket["points_to_pay"] = pick(); break;
-        case 4: basket["member"] = pick(); break;
+        case 0:
+            lines[rng() % lines.size()]["quantity"] = pick();
+            break;
+        case 1:
+            lines[rng() % lines.size()]["unit_price"] = pick();
+            break;
+        case 2:
+            lines[rng() % lines.size()]["category"] = pick();
+            break;
+        case 3:
+            basket["points_to_pay"] = pick();
+            break;
+        case 4:
+            basket["member"] = pick();
+            break;
     }
     return basket;
 }
 
-bool documented(int status) { return status >= LOYALTY_POS_OK && status < LOYALTY_POS_E_INTERNAL; }
+bool documented(int status) {
+    return status >= LOYALTY_POS_OK && status < LOYALTY_POS_E_INTERNAL;
+}
 
 }  // namespace
 
@@ -51,7 +81,8 @@ TEST_CASE("mangled baskets get a documented status and change nothing") {
                     {"receipt", "F-1"},
                     {"coupons", json::array()},
                     {"points_to_pay", 100},
-                    {"lines", json::array({line("CS-5001", "cosmetics", 1, 32000), line("FD-7001", "food", 3, 3500)})}};
+                    {"lines", json::array({line("CS-5001", "cosmetics", 1, 32000),
+                                           line("FD-7001", "food", 3, 3500)})}};
     std::mt19937 rng(20261130);
     const auto before = till.dump();
     int undocumented = 0, accepted = 0;
@@ -71,14 +102,19 @@ TEST_CASE("mangled baskets get a documented status and change nothing") {
     CHECK(till.dump() == before);
 }
 
-TEST_CASE("mangled refunds, redemptions and manager calls are refused with documented codes and write nothing") {
+TEST_CASE(
+    "mangled refunds, redemptions and manager calls are refused with documented codes and write "
+    "nothing") {
     Till till;
     const auto& seed = till.store.seeded;
-    REQUIRE(till.commit(json{{"member", seed.rich_uid}, {"receipt", "F-2"},
+    REQUIRE(till.commit(json{{"member", seed.rich_uid},
+                             {"receipt", "F-2"},
                              {"lines", json::array({line("CS-5001", "cosmetics", 2, 32000)})}})
                 .status == LOYALTY_POS_OK);
     const json requests[] = {
-        json{{"receipt", "F-2"}, {"refund_ref", "X"}, {"lines", {{{"line_no", 1}, {"quantity", 3}}}}},
+        json{{"receipt", "F-2"},
+             {"refund_ref", "X"},
+             {"lines", {{{"line_no", 1}, {"quantity", 3}}}}},
         json{{"member", seed.rich_uid}, {"reward", "CPN-100"}, {"request_id", "q"}},
         json{{"manager", kManager}, {"pin", "999999"}, {"card", seed.rich_card}, {"reason", "r"}},
     };
@@ -121,7 +157,8 @@ TEST_CASE("a request over 1 MiB is INVALID_JSON with the reason, and one just un
     };
     const auto over = request((std::size_t{1} << 20) + 1);
     CHECK(loyalty_pos_quote(till.session, over.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(std::string(loyalty_pos_last_error()).find("1048576 bytes is refused") != std::string::npos);
+    CHECK(std::string(loyalty_pos_last_error()).find("1048576 bytes is refused") !=
+          std::string::npos);
     const auto under = request(std::size_t{1} << 20);
     CHECK(loyalty_pos_quote(till.session, under.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
     CHECK(std::string(loyalty_pos_last_error()).find("bytes is refused") == std::string::npos);
@@ -131,7 +168,8 @@ TEST_CASE("a request over 1 MiB is INVALID_JSON with the reason, and one just un
 TEST_CASE("a request nested 100,000 deep is INVALID_JSON with the reason, not a crash") {
     Till till;
     const auto before = till.dump();
-    const std::string deep = R"({"receipt":"D-1","lines":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    const std::string deep =
+        R"({"receipt":"D-1","lines":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
     CHECK(loyalty_pos_quote(till.session, deep.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);
     CHECK(std::string(loyalty_pos_last_error()).find("deeper than") != std::string::npos);
     CHECK(loyalty_pos_commit(till.session, deep.c_str(), nullptr) == LOYALTY_POS_E_INVALID_JSON);

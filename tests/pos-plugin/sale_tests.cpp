@@ -23,7 +23,8 @@ using nlohmann::json;
 namespace {
 
 json basket(const std::string& member, const std::string& receipt = "") {
-    json b{{"lines", json::array({line("CS-5001", "cosmetics", 1, 32000), line("TS-1001", "apparel", 2, 19900),
+    json b{{"lines", json::array({line("CS-5001", "cosmetics", 1, 32000),
+                                  line("TS-1001", "apparel", 2, 19900),
                                   line("TB-9001", "tobacco", 1, 6500)})}};
     if (!member.empty()) b["member"] = member;
     if (!receipt.empty()) b["receipt"] = receipt;
@@ -60,21 +61,28 @@ TEST_CASE("a quote applies member prices and the tier discount and says what the
     CHECK(anonymous.body["points_earned"] == 0);
 }
 
-TEST_CASE("a quote refuses null pointers, invalid JSON, negative quantities and unknown categories") {
+TEST_CASE(
+    "a quote refuses null pointers, invalid JSON, negative quantities and unknown categories") {
     Till till;
-    CHECK(take([&](char** out) { return loyalty_pos_quote(nullptr, "{}", out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(take([&](char** out) { return loyalty_pos_quote(nullptr, "{}", out); }).status ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
     CHECK(take([&](char** out) { return loyalty_pos_quote(till.session, nullptr, out); }).status ==
           LOYALTY_POS_E_NULL_ARGUMENT);
     CHECK(till.quote_text("{\"lines\": [").status == LOYALTY_POS_E_INVALID_JSON);
     CHECK(till.quote_text("42").status == LOYALTY_POS_E_INVALID_JSON);
     CHECK(till.quote_text("{}").status == LOYALTY_POS_E_INVALID_JSON);  // lines missing
-    CHECK(till.quote(json{{"lines", json::array({json{{"sku", "A"}, {"category", "food"}, {"quantity", 1},
+    CHECK(till.quote(json{{"lines", json::array({json{{"sku", "A"},
+                                                      {"category", "food"},
+                                                      {"quantity", 1},
                                                       {"unit_price", 9.99}}})}})
               .status == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(till.quote(json{{"lines", json::array({json{{"sku", "A"}, {"category", "food"}, {"quantity", "2"},
+    CHECK(till.quote(json{{"lines", json::array({json{{"sku", "A"},
+                                                      {"category", "food"},
+                                                      {"quantity", "2"},
                                                       {"unit_price", 100}}})}})
               .status == LOYALTY_POS_E_INVALID_JSON);
-    auto typo = till.quote(json{{"lines", json::array({line("FD-7001", "food", 1, 3500)})}, {"coupon", "X"}});
+    auto typo = till.quote(
+        json{{"lines", json::array({line("FD-7001", "food", 1, 3500)})}, {"coupon", "X"}});
     CHECK(typo.status == LOYALTY_POS_E_INVALID_JSON);
     CHECK(typo.message.find("coupon") != std::string::npos);
     CHECK(till.quote(json{{"lines", json::array()}}).status == LOYALTY_POS_E_INVALID_ARGUMENT);
@@ -83,7 +91,8 @@ TEST_CASE("a quote refuses null pointers, invalid JSON, negative quantities and 
     CHECK(negative.message.find("quantity") != std::string::npos);
     CHECK(till.quote(json{{"lines", json::array({line("FD-7001", "food", 1, -3500)})}}).status ==
           LOYALTY_POS_E_INVALID_ARGUMENT);
-    auto unknown = till.quote(json{{"lines", json::array({line("FD-7001", "food", 1, 3500), line("X-1", "weapons", 1, 100)})}});
+    auto unknown = till.quote(json{{"lines", json::array({line("FD-7001", "food", 1, 3500),
+                                                          line("X-1", "weapons", 1, 100)})}});
     CHECK(unknown.status == LOYALTY_POS_E_UNKNOWN_CATEGORY);
     CHECK(unknown.message.find("line 2") != std::string::npos);
     CHECK(till.quote(basket("no-such-uid")).status == LOYALTY_POS_E_NOT_FOUND);
@@ -92,7 +101,8 @@ TEST_CASE("a quote refuses null pointers, invalid JSON, negative quantities and 
     CHECK(till.quote(anonymous_pay).status == LOYALTY_POS_E_INVALID_ARGUMENT);
 }
 
-TEST_CASE("a receipt committed twice changes nothing the second time; other content is a conflict") {
+TEST_CASE(
+    "a receipt committed twice changes nothing the second time; other content is a conflict") {
     Till till;
     const auto& seed = till.store.seeded;
     auto first = till.commit(basket(seed.rich_uid, "R-1"));
@@ -104,7 +114,8 @@ TEST_CASE("a receipt committed twice changes nothing the second time; other cont
     CHECK(first.body["receipt_lines"].size() >= 3);
     CHECK(first.body["receipt_qr"].is_null());  // a member sale: nothing to claim
     CHECK(first.body["cashier"] == "c-01");
-    CHECK(sale_field(till, "R-1", "cashier") == "c-01");  // and kept with the sale, for the store's own checks
+    CHECK(sale_field(till, "R-1", "cashier") ==
+          "c-01");  // and kept with the sale, for the store's own checks
 
     const auto after_first = till.dump();
     auto again = till.commit(basket(seed.rich_uid, "R-1"));
@@ -125,7 +136,8 @@ TEST_CASE("a commit refuses bad input and writes nothing") {
     CHECK(take([&](char** out) { return loyalty_pos_commit(till.session, nullptr, out); }).status ==
           LOYALTY_POS_E_NULL_ARGUMENT);
     CHECK_REFUSED_UNCHANGED(till, till.commit_text("not json"), LOYALTY_POS_E_INVALID_JSON);
-    CHECK_REFUSED_UNCHANGED(till, till.commit(basket(seed.rich_uid)), LOYALTY_POS_E_INVALID_ARGUMENT);  // no receipt
+    CHECK_REFUSED_UNCHANGED(till, till.commit(basket(seed.rich_uid)),
+                            LOYALTY_POS_E_INVALID_ARGUMENT);  // no receipt
     auto negative = basket(seed.rich_uid, "R-2");
     negative["lines"][1]["quantity"] = -1;
     CHECK_REFUSED_UNCHANGED(till, till.commit(negative), LOYALTY_POS_E_INVALID_ARGUMENT);
@@ -155,7 +167,8 @@ TEST_CASE("a member pays part of the basket with points and the receipt says so"
     CHECK(sale.body["to_pay"] == 32000 + 39800 + 6500 - 10000);
     CHECK(sale.body["points_available"] == 40000);
     bool mentions = false;
-    for (const auto& l : sale.body["receipt_lines"]) mentions = mentions || l.get<std::string>().find("10000") != std::string::npos;
+    for (const auto& l : sale.body["receipt_lines"])
+        mentions = mentions || l.get<std::string>().find("10000") != std::string::npos;
     CHECK(mentions);
 }
 
@@ -168,29 +181,42 @@ TEST_CASE("a non-member sale gets a signed receipt code the shopper can claim la
     CHECK(sale.body["points_earned"] == 0);
 }
 
-TEST_CASE("a partial refund takes back points in proportion; a refund larger than the sale is refused") {
+TEST_CASE(
+    "a partial refund takes back points in proportion; a refund larger than the sale is refused") {
     Till till;
     const auto& seed = till.store.seeded;
     REQUIRE(till.commit(basket(seed.rich_uid, "R-5")).status == LOYALTY_POS_OK);
-    auto part = till.refund(json{{"receipt", "R-5"}, {"refund_ref", "RF-1"}, {"lines", {{{"line_no", 2}, {"quantity", 1}}}}});
+    auto part = till.refund(json{{"receipt", "R-5"},
+                                 {"refund_ref", "RF-1"},
+                                 {"lines", {{{"line_no", 2}, {"quantity", 1}}}}});
     REQUIRE_MESSAGE(part.status == LOYALTY_POS_OK, part.message);
     CHECK(part.body["amount"] == 19900);
     CHECK(part.body["points_reversed"] == 199);  // 718 x 199.00 / 718.00
     CHECK(part.body["replayed"] == false);
-    auto replay = till.refund(json{{"receipt", "R-5"}, {"refund_ref", "RF-1"}, {"lines", {{{"line_no", 2}, {"quantity", 1}}}}});
+    auto replay = till.refund(json{{"receipt", "R-5"},
+                                   {"refund_ref", "RF-1"},
+                                   {"lines", {{{"line_no", 2}, {"quantity", 1}}}}});
     CHECK(replay.body["replayed"] == true);
 
-    CHECK_REFUSED_UNCHANGED(
-        till, till.refund(json{{"receipt", "R-5"}, {"refund_ref", "RF-2"}, {"lines", {{{"line_no", 2}, {"quantity", 2}}}}}),
-        LOYALTY_POS_E_REFUND_EXCEEDS_SALE);
-    CHECK_REFUSED_UNCHANGED(
-        till, till.refund(json{{"receipt", "R-5"}, {"refund_ref", "RF-2"}, {"lines", {{{"line_no", 1}, {"quantity", -1}}}}}),
-        LOYALTY_POS_E_INVALID_ARGUMENT);
-    CHECK_REFUSED_UNCHANGED(
-        till, till.refund(json{{"receipt", "R-5"}, {"refund_ref", "RF-2"}, {"lines", {{{"line_no", 9}, {"quantity", 1}}}}}),
-        LOYALTY_POS_E_INVALID_ARGUMENT);
-    CHECK_REFUSED_UNCHANGED(till, till.refund(json{{"receipt", "R-404"}, {"refund_ref", "RF-2"}}), LOYALTY_POS_E_NOT_FOUND);
-    CHECK_REFUSED_UNCHANGED(till, till.refund(json{{"receipt", "R-5"}}), LOYALTY_POS_E_INVALID_JSON);
+    CHECK_REFUSED_UNCHANGED(till,
+                            till.refund(json{{"receipt", "R-5"},
+                                             {"refund_ref", "RF-2"},
+                                             {"lines", {{{"line_no", 2}, {"quantity", 2}}}}}),
+                            LOYALTY_POS_E_REFUND_EXCEEDS_SALE);
+    CHECK_REFUSED_UNCHANGED(till,
+                            till.refund(json{{"receipt", "R-5"},
+                                             {"refund_ref", "RF-2"},
+                                             {"lines", {{{"line_no", 1}, {"quantity", -1}}}}}),
+                            LOYALTY_POS_E_INVALID_ARGUMENT);
+    CHECK_REFUSED_UNCHANGED(till,
+                            till.refund(json{{"receipt", "R-5"},
+                                             {"refund_ref", "RF-2"},
+                                             {"lines", {{{"line_no", 9}, {"quantity", 1}}}}}),
+                            LOYALTY_POS_E_INVALID_ARGUMENT);
+    CHECK_REFUSED_UNCHANGED(till, till.refund(json{{"receipt", "R-404"}, {"refund_ref", "RF-2"}}),
+                            LOYALTY_POS_E_NOT_FOUND);
+    CHECK_REFUSED_UNCHANGED(till, till.refund(json{{"receipt", "R-5"}}),
+                            LOYALTY_POS_E_INVALID_JSON);
     CHECK(take([&](char** out) { return loyalty_pos_refund(till.session, nullptr, out); }).status ==
           LOYALTY_POS_E_NULL_ARGUMENT);
 
@@ -214,7 +240,8 @@ TEST_CASE("void takes back the terminal's last sale only, and repeats safely") {
     REQUIRE_MESSAGE(voided.status == LOYALTY_POS_OK, voided.message);
     CHECK(voided.body["amount"] == 32000 + 39800 + 6500);
     CHECK(voided.body["points_reversed"] == 718);
-    CHECK(sale_field(till, "R-7", "status") == "voided");  // a void, not a refund: it leaves the day's sales
+    CHECK(sale_field(till, "R-7", "status") ==
+          "voided");  // a void, not a refund: it leaves the day's sales
     const auto after = till.dump();
     auto again = till.void_sale("R-7");
     CHECK(again.status == LOYALTY_POS_OK);
@@ -224,7 +251,9 @@ TEST_CASE("void takes back the terminal's last sale only, and repeats safely") {
     CHECK(id.body["points_pending"] == 718);  // R-6 stays
 
     REQUIRE(till.commit(basket(seed.rich_uid, "R-8")).status == LOYALTY_POS_OK);
-    REQUIRE(till.refund(json{{"receipt", "R-8"}, {"refund_ref", "RF-8"}, {"lines", {{{"line_no", 1}, {"quantity", 1}}}}})
+    REQUIRE(till.refund(json{{"receipt", "R-8"},
+                             {"refund_ref", "RF-8"},
+                             {"lines", {{{"line_no", 1}, {"quantity", 1}}}}})
                 .status == LOYALTY_POS_OK);
     CHECK_REFUSED_UNCHANGED(till, till.void_sale("R-8"), LOYALTY_POS_E_BAD_STATE);
 }
@@ -233,10 +262,12 @@ TEST_CASE("void works on the terminal's last sale after the till restarted") {
     Till till;
     REQUIRE(till.commit(basket("", "R-9")).status == LOYALTY_POS_OK);
     loyalty_pos_close(till.session);
-    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T01", till.store.seeded.config_json.c_str(),
+    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T01",
+                             till.store.seeded.config_json.c_str(),
                              &till.session) == LOYALTY_POS_OK);
     loyalty_pos_session* other_terminal = nullptr;
-    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T02", till.store.seeded.config_json.c_str(),
+    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T02",
+                             till.store.seeded.config_json.c_str(),
                              &other_terminal) == LOYALTY_POS_OK);
     CHECK(loyalty_pos_void(other_terminal, "R-9", nullptr) == LOYALTY_POS_E_BAD_STATE);
     loyalty_pos_close(other_terminal);
@@ -245,24 +276,30 @@ TEST_CASE("void works on the terminal's last sale after the till restarted") {
 
 TEST_CASE("every sale waits in the outbox until the link agent ships it") {
     Till till;
-    auto status = [&] { return take([&](char** out) { return loyalty_pos_sync_status(till.session, out); }); };
+    auto status = [&] {
+        return take([&](char** out) { return loyalty_pos_sync_status(till.session, out); });
+    };
     const auto before = status();
     REQUIRE(before.status == LOYALTY_POS_OK);
     REQUIRE(till.commit(basket(till.store.seeded.rich_uid, "R-S1")).status == LOYALTY_POS_OK);
     const auto after = status();
-    CHECK(after.body["backlog"].get<std::int64_t>() == before.body["backlog"].get<std::int64_t>() + 1);
+    CHECK(after.body["backlog"].get<std::int64_t>() ==
+          before.body["backlog"].get<std::int64_t>() + 1);
     CHECK(after.body["oldest_pending"].is_string());
-    CHECK(take([&](char** out) { return loyalty_pos_sync_status(nullptr, out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(take([&](char** out) { return loyalty_pos_sync_status(nullptr, out); }).status ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
 }
 
 TEST_CASE("text from the till comes back as valid JSON, whatever characters it holds") {
     Till till;
     const std::string sku = "A\"B\\C\n\t\x01/鑫-€";
-    auto q = till.quote(json{{"member", till.store.seeded.rich_uid},
-                             {"lines", json::array({line(sku, "food", 1, 1200), line("FD-7001", "food", 1, 3500)})}});
+    auto q = till.quote(json{
+        {"member", till.store.seeded.rich_uid},
+        {"lines", json::array({line(sku, "food", 1, 1200), line("FD-7001", "food", 1, 3500)})}});
     REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);  // take() parsed the result
     CHECK(q.body["lines"][0]["sku"] == sku);
-    auto sale = till.commit(json{{"receipt", "收据-1 \"x\""}, {"lines", json::array({line(sku, "food", 1, 1200)})}});
+    auto sale = till.commit(
+        json{{"receipt", "收据-1 \"x\""}, {"lines", json::array({line(sku, "food", 1, 1200)})}});
     REQUIRE(sale.status == LOYALTY_POS_OK);
     CHECK(sale.body["receipt"] == "收据-1 \"x\"");
 }

@@ -8,7 +8,8 @@ using namespace loyalty::pos_test;
 TEST_CASE("the library reports its version, ABI and status names") {
     CHECK(std::strcmp(loyalty_pos_version(), "1.0.0") == 0);
     CHECK(loyalty_pos_abi_version() == LOYALTY_POS_ABI_VERSION);
-    CHECK(std::strcmp(loyalty_pos_status_name(LOYALTY_POS_E_BLOCKED), "LOYALTY_POS_E_BLOCKED") == 0);
+    CHECK(std::strcmp(loyalty_pos_status_name(LOYALTY_POS_E_BLOCKED), "LOYALTY_POS_E_BLOCKED") ==
+          0);
     CHECK(std::strcmp(loyalty_pos_status_name(LOYALTY_POS_OK), "LOYALTY_POS_OK") == 0);
     CHECK(std::strcmp(loyalty_pos_status_name(999), "LOYALTY_POS_E_UNKNOWN") == 0);
     loyalty_pos_free(nullptr);
@@ -19,28 +20,42 @@ TEST_CASE("opening a session refuses null pointers, bad config and unknown progr
     TempStore store;
     const auto db = store.db().string();
     loyalty_pos_session* s = reinterpret_cast<loyalty_pos_session*>(0x1);
-    CHECK(loyalty_pos_open(nullptr, "DEMO", "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(loyalty_pos_open(nullptr, "DEMO", "S001", "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
     CHECK(s == nullptr);
     CHECK(std::string(loyalty_pos_last_error()).find("db_path") != std::string::npos);
-    CHECK(loyalty_pos_open(db.c_str(), nullptr, "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", nullptr, "T01", nullptr, &s) == LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", nullptr, nullptr, &s) == LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", nullptr, nullptr) == LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "{nope", &s) == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "[]", &s) == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"casheir":"x"})", &s) == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(std::string(loyalty_pos_last_error()).find("casheir") != std::string::npos);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"fixed_time": -5})", &s) == LOYALTY_POS_E_INVALID_JSON);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"member_code_validity_seconds": 1})", &s) ==
+    CHECK(loyalty_pos_open(db.c_str(), nullptr, "S001", "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", nullptr, "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", nullptr, nullptr, &s) ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", nullptr, nullptr) ==
+          LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "{nope", &s) ==
           LOYALTY_POS_E_INVALID_JSON);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"trusted_keys":{"k":"zz"}})", &s) ==
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "[]", &s) ==
+          LOYALTY_POS_E_INVALID_JSON);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"casheir":"x"})", &s) ==
+          LOYALTY_POS_E_INVALID_JSON);
+    CHECK(std::string(loyalty_pos_last_error()).find("casheir") != std::string::npos);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"fixed_time": -5})", &s) ==
+          LOYALTY_POS_E_INVALID_JSON);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01",
+                           R"({"member_code_validity_seconds": 1})",
+                           &s) == LOYALTY_POS_E_INVALID_JSON);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", R"({"trusted_keys":{"k":"zz"}})",
+                           &s) == LOYALTY_POS_E_INVALID_ARGUMENT);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "", "T01", nullptr, &s) ==
           LOYALTY_POS_E_INVALID_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "", "T01", nullptr, &s) == LOYALTY_POS_E_INVALID_ARGUMENT);
-    CHECK(loyalty_pos_open(db.c_str(), "NOPE", "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
-    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S999", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
+    CHECK(loyalty_pos_open(db.c_str(), "NOPE", "S001", "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NOT_FOUND);
+    CHECK(loyalty_pos_open(db.c_str(), "DEMO", "S999", "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NOT_FOUND);
     CHECK(s == nullptr);
     const auto missing = store.dir() / "typo.db";
-    CHECK(loyalty_pos_open(missing.c_str(), "DEMO", "S001", "T01", nullptr, &s) == LOYALTY_POS_E_NOT_FOUND);
+    CHECK(loyalty_pos_open(missing.c_str(), "DEMO", "S001", "T01", nullptr, &s) ==
+          LOYALTY_POS_E_NOT_FOUND);
     CHECK_FALSE(std::filesystem::exists(missing));
     REQUIRE(loyalty_pos_open(db.c_str(), "DEMO", "S001", "T01", "{}", &s) == LOYALTY_POS_OK);
     CHECK(s != nullptr);
@@ -82,9 +97,11 @@ TEST_CASE("identify finds members by phone and card, and refuses null, unknown a
     CHECK(by_card.body["tier"] == "gold");
     CHECK(by_card.body["via"] == "card_number");
 
-    CHECK(take([&](char** out) { return loyalty_pos_identify(nullptr, "x", out); }).status == LOYALTY_POS_E_NULL_ARGUMENT);
-    CHECK(take([&](char** out) { return loyalty_pos_identify(till.session, nullptr, out); }).status ==
+    CHECK(take([&](char** out) { return loyalty_pos_identify(nullptr, "x", out); }).status ==
           LOYALTY_POS_E_NULL_ARGUMENT);
+    CHECK(take([&](char** out) {
+              return loyalty_pos_identify(till.session, nullptr, out);
+          }).status == LOYALTY_POS_E_NULL_ARGUMENT);
     CHECK(till.identify("").status == LOYALTY_POS_E_INVALID_ARGUMENT);
     CHECK(till.identify("8899999999999999").status == LOYALTY_POS_E_NOT_FOUND);
     CHECK_REFUSED_UNCHANGED(till, till.identify(seed.blocked_card), LOYALTY_POS_E_BLOCKED);
@@ -92,7 +109,9 @@ TEST_CASE("identify finds members by phone and card, and refuses null, unknown a
     CHECK(loyalty_pos_identify(till.session, seed.rich_card.c_str(), nullptr) == LOYALTY_POS_OK);
 }
 
-TEST_CASE("a member code is accepted once; expired, replayed and forged codes are refused and write nothing") {
+TEST_CASE(
+    "a member code is accepted once; expired, replayed and forged codes are refused and write "
+    "nothing") {
     Till till;
     const auto& seed = till.store.seeded;
     CHECK_REFUSED_UNCHANGED(till, till.identify(seed.code_expired), LOYALTY_POS_E_EXPIRED);
@@ -107,19 +126,23 @@ TEST_CASE("a member code is accepted once; expired, replayed and forged codes ar
 
     // A second till (another session on the same store) refuses the replay too.
     loyalty_pos_session* other = nullptr;
-    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T02", seed.config_json.c_str(), &other) ==
-            LOYALTY_POS_OK);
-    CHECK(loyalty_pos_identify(other, seed.code_fresh.c_str(), nullptr) == LOYALTY_POS_E_ALREADY_USED);
+    REQUIRE(loyalty_pos_open(till.store.db().c_str(), "DEMO", "S001", "T02",
+                             seed.config_json.c_str(), &other) == LOYALTY_POS_OK);
+    CHECK(loyalty_pos_identify(other, seed.code_fresh.c_str(), nullptr) ==
+          LOYALTY_POS_E_ALREADY_USED);
     CHECK(loyalty_pos_identify(other, seed.code_fresh2.c_str(), nullptr) == LOYALTY_POS_OK);
     loyalty_pos_close(other);
 }
 
-TEST_CASE("a member code is refused when the terminal trusts no key, and a receipt code is not a member") {
+TEST_CASE(
+    "a member code is refused when the terminal trusts no key, and a receipt code is not a "
+    "member") {
     TempStore store;
     loyalty_pos_session* s = nullptr;
-    REQUIRE(loyalty_pos_open(store.db().c_str(), "DEMO", "S001", "T01", R"({"fixed_time": 1773115200})", &s) ==
-            LOYALTY_POS_OK);
-    CHECK(loyalty_pos_identify(s, store.seeded.code_fresh.c_str(), nullptr) == LOYALTY_POS_E_INVALID_ARGUMENT);
+    REQUIRE(loyalty_pos_open(store.db().c_str(), "DEMO", "S001", "T01",
+                             R"({"fixed_time": 1773115200})", &s) == LOYALTY_POS_OK);
+    CHECK(loyalty_pos_identify(s, store.seeded.code_fresh.c_str(), nullptr) ==
+          LOYALTY_POS_E_INVALID_ARGUMENT);
     CHECK(loyalty_pos_identify(s, "LR1.k.abc.def", nullptr) == LOYALTY_POS_E_INVALID_ARGUMENT);
     CHECK(std::string(loyalty_pos_last_error()).find("receipt") != std::string::npos);
     loyalty_pos_close(s);

@@ -2,8 +2,8 @@
 
 #include <sqlite3.h>
 
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -35,7 +35,8 @@ MemberId enroll(Engine& engine, const std::string& phone, const std::string& nam
 }
 
 void physical_card(Engine& engine, MemberId member, const std::string& number) {
-    must(engine.cards().issue(member, CardForm::physical, number, std::nullopt, "seed"), "issue card");
+    must(engine.cards().issue(member, CardForm::physical, number, std::nullopt, "seed"),
+         "issue card");
     must(engine.cards().activate("DEMO", number, "seed"), "activate card");
 }
 
@@ -45,7 +46,8 @@ SeededStore seed_store(const std::filesystem::path& db) {
     SeededStore s;
     ManualClock clock{from_unix(kNow)};
     auto engine = must(Engine::open(db, clock, EngineOptions{Origin{"S001", "T00"}, {}}), "open");
-    auto config = must(load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml"),
+    auto config = must(load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                                "assets/config/demo-program.toml"),
                        "program");
     must(engine->programs().save(config, "seed"), "save program");
 
@@ -63,36 +65,52 @@ SeededStore seed_store(const std::filesystem::path& db) {
     const auto blocked = enroll(*engine, "+8613900000002", "张三");
     physical_card(*engine, blocked, s.blocked_card);
     must(engine->cards().block("DEMO", s.blocked_card, "reported stolen", "seed"), "block");
-    must(engine->staff().set_pin(kManager, "Li Manager", StaffRole::manager, kManagerPin, "seed"), "manager");
-    must(engine->staff().set_pin(kCashier, "Wu Cashier", StaffRole::cashier, kCashierPin, "seed"), "cashier");
+    must(engine->staff().set_pin(kManager, "Li Manager", StaffRole::manager, kManagerPin, "seed"),
+         "manager");
+    must(engine->staff().set_pin(kCashier, "Wu Cashier", StaffRole::cashier, kCashierPin, "seed"),
+         "cashier");
 
     s.rich_uid = must(engine->members().get(rich), "get").uid;
     s.gold_uid = must(engine->members().get(gold), "get").uid;
     s.blocked_uid = must(engine->members().get(blocked), "get").uid;
     const auto hub = must(signing_key_from_seed_hex(kHubKeyId, kHubSeedHex), "hub key");
     s.hub_public_hex = public_key_hex(hub);
-    s.code_fresh = mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow), "nonce-1"}, hub);
-    s.code_fresh2 = mint_member_code(MemberCode{"DEMO", s.gold_uid, from_unix(kNow - 5), "nonce-2"}, hub);
-    s.code_expired = mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow - 600), "nonce-3"}, hub);
-    const auto rogue = must(signing_key_from_seed_hex(kHubKeyId, std::string(64, '7')), "rogue key");
-    s.code_forged = mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow), "nonce-4"}, rogue);
-    s.config_json = nlohmann::json{{"cashier", kCashier},
-                                   {"categories", {"apparel", "shoes", "cosmetics", "food", "tobacco", "gift-card", "bags", "accessories"}},
-                                   {"trusted_keys", {{kHubKeyId, s.hub_public_hex}}},
-                                   {"receipt_key", {{"id", "T01"}, {"seed_hex", std::string(64, '2')}}},
-                                   {"fixed_time", kNow}}
-                        .dump();
+    s.code_fresh =
+        mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow), "nonce-1"}, hub);
+    s.code_fresh2 =
+        mint_member_code(MemberCode{"DEMO", s.gold_uid, from_unix(kNow - 5), "nonce-2"}, hub);
+    s.code_expired =
+        mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow - 600), "nonce-3"}, hub);
+    const auto rogue =
+        must(signing_key_from_seed_hex(kHubKeyId, std::string(64, '7')), "rogue key");
+    s.code_forged =
+        mint_member_code(MemberCode{"DEMO", s.rich_uid, from_unix(kNow), "nonce-4"}, rogue);
+    s.config_json = nlohmann::json{
+        {"cashier", kCashier},
+        {"categories",
+         {"apparel", "shoes", "cosmetics", "food", "tobacco", "gift-card", "bags", "accessories"}},
+        {"trusted_keys", {{kHubKeyId, s.hub_public_hex}}},
+        {"receipt_key", {{"id", "T01"}, {"seed_hex", std::string(64, '2')}}},
+        {"fixed_time",
+         kNow}}.dump();
     return s;
 }
 
 std::string seeded_store_json(const SeededStore& s) {
-    return nlohmann::json{{"rich_uid", s.rich_uid},         {"rich_phone", s.rich_phone},
-                          {"rich_card", s.rich_card},       {"gold_uid", s.gold_uid},
-                          {"gold_card", s.gold_card},       {"blocked_uid", s.blocked_uid},
-                          {"blocked_card", s.blocked_card}, {"code_fresh", s.code_fresh},
-                          {"code_fresh2", s.code_fresh2},   {"code_expired", s.code_expired},
-                          {"code_forged", s.code_forged},   {"config", s.config_json},
-                          {"manager", kManager},            {"manager_pin", kManagerPin}}
+    return nlohmann::json{{"rich_uid", s.rich_uid},
+                          {"rich_phone", s.rich_phone},
+                          {"rich_card", s.rich_card},
+                          {"gold_uid", s.gold_uid},
+                          {"gold_card", s.gold_card},
+                          {"blocked_uid", s.blocked_uid},
+                          {"blocked_card", s.blocked_card},
+                          {"code_fresh", s.code_fresh},
+                          {"code_fresh2", s.code_fresh2},
+                          {"code_expired", s.code_expired},
+                          {"code_forged", s.code_forged},
+                          {"config", s.config_json},
+                          {"manager", kManager},
+                          {"manager_pin", kManagerPin}}
         .dump(2);
 }
 
@@ -121,7 +139,8 @@ std::string dump_database(const std::filesystem::path& db) {
         return out;
     };
     std::string dump;
-    for (const auto& t : rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+    for (const auto& t :
+         rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
         dump += "## " + t[0] + "\n";
         for (const auto& row : rows("SELECT * FROM \"" + t[0] + "\"")) {
             for (const auto& v : row) dump += v + "|";

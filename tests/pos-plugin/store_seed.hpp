@@ -11,17 +11,18 @@ namespace loyalty::pos_test {
 // 2026-03-10 12:00 at UTC+8, a Tuesday: no campaign window is open.
 constexpr std::int64_t kNow = 1773115200;
 constexpr const char* kHubKeyId = "hub-1";
-constexpr const char* kHubSeedHex = "0101010101010101010101010101010101010101010101010101010101010101";
+constexpr const char* kHubSeedHex =
+    "0101010101010101010101010101010101010101010101010101010101010101";
 constexpr const char* kManager = "m-01";
 constexpr const char* kManagerPin = "246810";
 constexpr const char* kCashier = "c-01";
 constexpr const char* kCashierPin = "135790";
 
 struct SeededStore {
-    std::string rich_uid;   // 50,000 points available, silver
+    std::string rich_uid;  // 50,000 points available, silver
     std::string rich_phone = "13900000001";
     std::string rich_card = "8800000000000001";
-    std::string gold_uid;   // gold after a 6,000.00 sale
+    std::string gold_uid;  // gold after a 6,000.00 sale
     std::string gold_card = "8800000000000003";
     std::string blocked_uid;
     std::string blocked_card = "8800000000000002";

@@ -21,14 +21,14 @@ struct AuditRecord {
 };
 
 class AuditLog {
-public:
+  public:
     explicit AuditLog(EngineContext& ctx) : ctx_(ctx) {}
     void record(const std::string& actor, const std::string& action, const std::string& subject,
                 const std::string& details_json);
     std::vector<AuditRecord> for_subject(const std::string& subject);
     std::vector<AuditRecord> recent(int limit);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -18,7 +18,8 @@ struct BackupPolicy {
 
 // Writes <directory>/loyalty-YYYYMMDD-HHMMSS.db, checks the copy's integrity, and only then
 // prunes old copies. Returns the new file.
-Result<std::filesystem::path> take_backup(Engine& engine, const BackupPolicy& policy, Timestamp now);
+Result<std::filesystem::path> take_backup(Engine& engine, const BackupPolicy& policy,
+                                          Timestamp now);
 
 // The backups in a directory, oldest first (only files this code names, nothing else there).
 std::vector<std::filesystem::path> list_backups(const std::filesystem::path& directory);

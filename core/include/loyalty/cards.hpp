@@ -29,25 +29,29 @@ struct Card {
 };
 
 class Cards {
-public:
+  public:
     explicit Cards(EngineContext& ctx) : ctx_(ctx) {}
 
     // An empty number asks for a generated one (electronic cards).
     Result<Card> issue(MemberId member, CardForm form, const std::string& number,
                        const std::optional<std::string>& uid, const std::string& actor);
-    Result<Card> activate(const std::string& program, const std::string& number, const std::string& actor);
-    Result<Card> report_lost(const std::string& program, const std::string& number, const std::string& actor);
-    Result<Card> block(const std::string& program, const std::string& number, const std::string& reason,
-                       const std::string& actor);
+    Result<Card> activate(const std::string& program, const std::string& number,
+                          const std::string& actor);
+    Result<Card> report_lost(const std::string& program, const std::string& number,
+                             const std::string& actor);
+    Result<Card> block(const std::string& program, const std::string& number,
+                       const std::string& reason, const std::string& actor);
     // The old card is closed as replaced; the new one is active on the same account.
-    Result<Card> replace(const std::string& program, const std::string& old_number, const std::string& new_number,
-                         const std::optional<std::string>& new_uid, const std::string& actor);
+    Result<Card> replace(const std::string& program, const std::string& old_number,
+                         const std::string& new_number, const std::optional<std::string>& new_uid,
+                         const std::string& actor);
     Result<Card> find(const std::string& program, const std::string& number);
     std::vector<Card> of_member(MemberId member);
 
-private:
+  private:
     Result<Card> transition(const std::string& program, const std::string& number, CardStatus to,
-                            const std::string& action, const std::string& reason, const std::string& actor);
+                            const std::string& action, const std::string& reason,
+                            const std::string& actor);
     EngineContext& ctx_;
 };
 

@@ -10,17 +10,21 @@ namespace loyalty {
 using Timestamp = std::chrono::sys_seconds;
 using Days = std::chrono::days;
 
-inline std::int64_t to_unix(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp from_unix(std::int64_t s) { return Timestamp{std::chrono::seconds{s}}; }
+inline std::int64_t to_unix(Timestamp t) {
+    return t.time_since_epoch().count();
+}
+inline Timestamp from_unix(std::int64_t s) {
+    return Timestamp{std::chrono::seconds{s}};
+}
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual Timestamp now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     Timestamp now() const override {
         return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     }
@@ -28,13 +32,13 @@ public:
 
 // A clock the test (or the demo generator) moves by hand.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(Timestamp start) : now_(start) {}
     Timestamp now() const override { return now_; }
     void set(Timestamp t) { now_ = t; }
     void advance(std::chrono::seconds by) { now_ += by; }
 
-private:
+  private:
     Timestamp now_;
 };
 

@@ -8,7 +8,9 @@
 namespace loyalty {
 
 std::string csv_field(const std::string& value);
-Result<std::int64_t> export_members_csv(Engine& engine, const std::string& program, std::ostream& out);
-Result<std::int64_t> export_ledger_csv(Engine& engine, const std::string& program, std::ostream& out);
+Result<std::int64_t> export_members_csv(Engine& engine, const std::string& program,
+                                        std::ostream& out);
+Result<std::int64_t> export_ledger_csv(Engine& engine, const std::string& program,
+                                       std::ostream& out);
 
 }  // namespace loyalty

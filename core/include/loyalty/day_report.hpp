@@ -15,7 +15,7 @@ class Engine;
 
 struct DayReport {
     std::string program;
-    std::string day;  // YYYY-MM-DD in the program's local time
+    std::string day;                           // YYYY-MM-DD in the program's local time
     std::int64_t sales = 0, member_sales = 0;  // voided sales left out
     Money sales_net, member_sales_net;
     std::int64_t voids = 0;  // sales the cashier voided (taken back whole at the till)

@@ -24,12 +24,13 @@ struct DemoSummary {
 
 // Walks `clock` back over the history and returns it to `end` afterwards.
 // The demo history is treated as already synced: its outbox is cleared.
-Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timestamp end, const std::string& program,
-                                     const DemoOptions& options);
+Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timestamp end,
+                                     const std::string& program, const DemoOptions& options);
 
 // Many members fast (rows straight into the tables, no history): for
 // benchmarks at a million members. Card numbers are "8" + 15-digit index.
-Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& program, std::int64_t count);
+Result<std::int64_t> create_bulk_members(Engine& engine, const std::string& program,
+                                         std::int64_t count);
 std::string bulk_card_number(std::int64_t index);
 
 // The members a demo terminal puts on its simulated reader: the program's active

@@ -28,7 +28,7 @@ struct PricedLine {
     Money net;                // what this line costs the member
     bool earns = true;        // false for excluded categories and SKUs
     int multiplier_percent = 100;
-    std::string reason;       // "member price", "Gold 5% off", "excluded: tobacco"...
+    std::string reason;  // "member price", "Gold 5% off", "excluded: tobacco"...
 };
 
 struct PricedBasket {
@@ -58,7 +58,7 @@ struct EarnResult {
 // The points multiplier of one line: a SKU's multiplier wins over its category's.
 int line_multiplier_percent(const EarningRules& rules, const BasketLine& line);
 
-EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier, const PricedBasket& basket,
-                        const EarnInputs& inputs);
+EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
+                        const PricedBasket& basket, const EarnInputs& inputs);
 
 }  // namespace loyalty

@@ -40,21 +40,21 @@ struct EngineOptions {
 };
 
 class Programs {
-public:
+  public:
     explicit Programs(EngineContext& ctx) : ctx_(ctx) {}
     // Creates or updates a program (new config version) and its stores.
     Result<void> save(const ProgramConfig& config, const std::string& actor);
     Result<const ProgramConfig*> get(const std::string& code);
     std::vector<std::string> codes();
 
-private:
+  private:
     EngineContext& ctx_;
 };
 
 class Engine {
-public:
-    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& path, const Clock& clock,
-                                                EngineOptions options = {});
+  public:
+    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& path,
+                                                const Clock& clock, EngineOptions options = {});
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -91,7 +91,7 @@ public:
     };
     Result<DailyReport> run_daily(Timestamp now);
 
-private:
+  private:
     friend Database& engine_database(Engine& engine);
     Engine() = default;
     std::unique_ptr<EngineContext> ctx_;

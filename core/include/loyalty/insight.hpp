@@ -24,8 +24,8 @@ struct MemberFacts {
     MemberId member = 0;
     std::string tier;
     std::set<std::string> tags;
-    Money spend;             // over the filter's window
-    std::int64_t visits = 0; // purchases over the window
+    Money spend;              // over the filter's window
+    std::int64_t visits = 0;  // purchases over the window
     std::optional<std::int64_t> days_since_visit;
     int rfm_score = 0;
     std::optional<std::string> home_store;
@@ -53,7 +53,7 @@ std::string member_filter_to_json(const MemberFilter& filter);
 bool matches(const MemberFilter& filter, const MemberFacts& facts);
 
 class Insight {
-public:
+  public:
     explicit Insight(EngineContext& ctx) : ctx_(ctx) {}
 
     Result<void> add_tag(MemberId member, const std::string& tag, const std::string& actor);
@@ -67,11 +67,14 @@ public:
     Result<std::int64_t> apply_tag_rule(const std::string& program, const std::string& tag,
                                         const MemberFilter& filter, Timestamp now);
 
-    Result<void> save_segment(const std::string& program, const std::string& name, const MemberFilter& filter);
-    Result<std::vector<MemberId>> segment_members(const std::string& program, const std::string& name, Timestamp now);
-    std::vector<MemberId> select(const std::string& program, const MemberFilter& filter, Timestamp now);
+    Result<void> save_segment(const std::string& program, const std::string& name,
+                              const MemberFilter& filter);
+    Result<std::vector<MemberId>> segment_members(const std::string& program,
+                                                  const std::string& name, Timestamp now);
+    std::vector<MemberId> select(const std::string& program, const MemberFilter& filter,
+                                 Timestamp now);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

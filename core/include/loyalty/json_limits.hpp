@@ -24,6 +24,7 @@ std::optional<std::string> size_refusal(std::size_t bytes, std::size_t max_bytes
 
 // Why the text may not be parsed (too deep), or nullopt. Brackets inside strings do not
 // count; the text need not be valid JSON (the parser says what else is wrong).
-std::optional<std::string> json_nesting_refusal(std::string_view text, int max_depth = kMaxJsonDepth);
+std::optional<std::string> json_nesting_refusal(std::string_view text,
+                                                int max_depth = kMaxJsonDepth);
 
 }  // namespace loyalty

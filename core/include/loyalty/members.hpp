@@ -31,8 +31,8 @@ struct RfmScore {
 };
 
 struct Member {
-    MemberId id = 0;        // this database's row id
-    std::string uid;        // the member everywhere: terminals, hub, app
+    MemberId id = 0;  // this database's row id
+    std::string uid;  // the member everywhere: terminals, hub, app
     std::string program;
     std::string display_name;
     std::optional<int> birthday_month;
@@ -73,13 +73,14 @@ struct Enrollment {
 
 // Normalises a phone number to E.164 ("+8613800138000"); national numbers get
 // the program's country code. Refuses anything that is not 8..15 digits.
-Result<std::string> normalize_phone(const std::string& raw, const std::string& default_country_code);
+Result<std::string> normalize_phone(const std::string& raw,
+                                    const std::string& default_country_code);
 // "张*明", "+86 138****8000": what a screen or receipt may show.
 std::string mask_name(const std::string& utf8_name);
 std::string mask_phone(const std::string& e164);
 
 class Members {
-public:
+  public:
     explicit Members(EngineContext& ctx) : ctx_(ctx) {}
 
     Result<Enrollment> enroll(const EnrollRequest& request);
@@ -87,24 +88,28 @@ public:
     Result<Member> get_by_uid(const std::string& uid);
     // Resolves an identity to its member. Merged accounts resolve to the survivor;
     // a card that is lost or blocked is refused with Errc::blocked.
-    Result<Member> identify(const std::string& program, IdentityKind kind, const std::string& value);
+    Result<Member> identify(const std::string& program, IdentityKind kind,
+                            const std::string& value);
     // Tries every identity kind (phone numbers normalised): for support staff.
     Result<Member> lookup_any(const std::string& program, const std::string& value);
     std::vector<Identity> identities(MemberId id);
     std::optional<std::string> phone_of(MemberId id);
 
-    Result<void> link_identity(MemberId id, IdentityKind kind, const std::string& value, const std::string& actor);
-    Result<void> unlink_identity(MemberId id, IdentityKind kind, const std::string& value, const std::string& actor);
+    Result<void> link_identity(MemberId id, IdentityKind kind, const std::string& value,
+                               const std::string& actor);
+    Result<void> unlink_identity(MemberId id, IdentityKind kind, const std::string& value,
+                                 const std::string& actor);
     // Folds `absorbed` into `survivor`: points (lots keep their dates), pending
     // points, identities, cards, sales history and tags move; absorbed is closed
     // as merged. Both must be active members of the same program.
-    Result<Member> merge(MemberId survivor, MemberId absorbed, const std::string& reason, const std::string& actor);
+    Result<Member> merge(MemberId survivor, MemberId absorbed, const std::string& reason,
+                         const std::string& actor);
 
     Result<void> set_consent(MemberId id, bool privacy, bool marketing, const std::string& actor);
     Result<void> set_pin(MemberId id, const std::string& pin);
     Result<void> verify_pin(MemberId id, const std::string& pin);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -17,8 +17,14 @@ struct Money {
 
     constexpr Money operator+(Money o) const { return Money{minor + o.minor}; }
     constexpr Money operator-(Money o) const { return Money{minor - o.minor}; }
-    constexpr Money& operator+=(Money o) { minor += o.minor; return *this; }
-    constexpr Money& operator-=(Money o) { minor -= o.minor; return *this; }
+    constexpr Money& operator+=(Money o) {
+        minor += o.minor;
+        return *this;
+    }
+    constexpr Money& operator-=(Money o) {
+        minor -= o.minor;
+        return *this;
+    }
     constexpr Money operator*(std::int64_t n) const { return Money{minor * n}; }
     constexpr auto operator<=>(const Money&) const = default;
 };

@@ -23,7 +23,7 @@ struct OutboxEvent {
     std::string terminal;
     std::int64_t seq = 0;  // per (store, terminal), contiguous from 1
     Timestamp occurred_at;
-    std::string payload;   // JSON object
+    std::string payload;  // JSON object
 };
 
 // A store and terminal that writes events to this database.
@@ -33,16 +33,18 @@ struct OutboxWriter {
 };
 
 class Outbox {
-public:
+  public:
     explicit Outbox(EngineContext& ctx) : ctx_(ctx) {}
 
     // Appends inside the caller's transaction; payload_json must be a JSON object.
-    void append(const std::string& type, const std::string& program, const std::string& payload_json);
+    void append(const std::string& type, const std::string& program,
+                const std::string& payload_json);
 
-    std::vector<OutboxEvent> pending(const std::string& store, const std::string& terminal, std::int64_t after_seq,
-                                     int limit);
+    std::vector<OutboxEvent> pending(const std::string& store, const std::string& terminal,
+                                     std::int64_t after_seq, int limit);
     // Deletes every event of the terminal up to and including seq (the hub's ack).
-    int acknowledge_through(const std::string& store, const std::string& terminal, std::int64_t seq);
+    int acknowledge_through(const std::string& store, const std::string& terminal,
+                            std::int64_t seq);
     // The terminal's history forked (its database restored from a backup): the
     // hub applied other events under sequences still waiting here. Moves every
     // waiting event of the terminal, in order, to just after `after` (the hub's
@@ -57,7 +59,7 @@ public:
     std::vector<OutboxWriter> writers();
     std::optional<Timestamp> oldest_pending();
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -41,7 +41,7 @@ struct Credit {
     MemberId member = 0;
     LedgerKind kind = LedgerKind::earn;
     Points points = 0;
-    bool pending = false;         // held until release_at (return window)
+    bool pending = false;  // held until release_at (return window)
     Timestamp release_at;
     Timestamp expires_at;
     std::string reason;
@@ -76,7 +76,7 @@ struct BalanceCheck {
 };
 
 class PointsLedger {
-public:
+  public:
     explicit PointsLedger(EngineContext& ctx) : ctx_(ctx) {}
 
     // Building blocks used inside other operations' transactions. They return
@@ -86,16 +86,18 @@ public:
     // Takes back up to `points` from one lot first (a refunded sale's own lot,
     // pending or not), then from the oldest available lots; returns what it could
     // not take because the member has spent it (the shortfall).
-    Points reverse_earn(MemberId member, std::int64_t source_entry_id, Points points, const std::string& reason,
-                        const std::string& reference, const std::string& idempotency_key);
+    Points reverse_earn(MemberId member, std::int64_t source_entry_id, Points points,
+                        const std::string& reason, const std::string& reference,
+                        const std::string& idempotency_key);
     // Gives back points a debit took, to the lots they came from, up to `points`.
-    Points restore_debit(MemberId member, std::int64_t debit_entry_id, Points points, const std::string& reason,
-                         const std::string& reference, const std::string& idempotency_key);
+    Points restore_debit(MemberId member, std::int64_t debit_entry_id, Points points,
+                         const std::string& reason, const std::string& reference,
+                         const std::string& idempotency_key);
 
     // A manager's correction: positive credits a lot with the program's expiry,
     // negative debits oldest-first. Audited; idempotent by key.
-    Result<LedgerEntry> adjust(MemberId member, Points delta, const std::string& reason, const std::string& actor,
-                               const std::string& idempotency_key);
+    Result<LedgerEntry> adjust(MemberId member, Points delta, const std::string& reason,
+                               const std::string& actor, const std::string& idempotency_key);
 
     // Releases pending lots whose return window has passed, and expires lots
     // past their date. Safe to run at any time, any number of times.
@@ -116,10 +118,11 @@ public:
     // Lot expiry for points earned at `at` under the member's program.
     Timestamp expiry_for(const std::string& program, Timestamp at);
 
-private:
-    std::int64_t insert_entry(MemberId member, LedgerKind kind, Points available_delta, Points pending_delta,
-                              const std::string& reason, const std::optional<std::string>& reference,
-                              const std::string& key, const std::optional<std::string>& actor);
+  private:
+    std::int64_t insert_entry(MemberId member, LedgerKind kind, Points available_delta,
+                              Points pending_delta, const std::string& reason,
+                              const std::optional<std::string>& reference, const std::string& key,
+                              const std::optional<std::string>& actor);
     void apply_to_member(MemberId member, Points available_delta, Points pending_delta);
     void release_lot(std::int64_t lot, MemberId member, Points remaining);
     EngineContext& ctx_;

@@ -127,7 +127,8 @@ struct ProgramConfig {
 };
 
 Result<ProgramConfig> parse_program_config_json(const std::string& json_text);
-Result<ProgramConfig> load_program_config_file(const std::filesystem::path& path);  // .toml or .json
+Result<ProgramConfig> load_program_config_file(
+    const std::filesystem::path& path);  // .toml or .json
 std::string program_config_to_json(const ProgramConfig& config);
 
 }  // namespace loyalty

@@ -13,7 +13,7 @@ namespace loyalty {
 struct EngineContext;
 
 class Ratings {
-public:
+  public:
     explicit Ratings(EngineContext& ctx) : ctx_(ctx) {}
 
     // Keeps the rating under this engine's store and terminal. With a member (an active
@@ -21,9 +21,10 @@ public:
     // rating campaigns, whose outcome is returned (empty for an anonymous rating).
     // Errc::invalid_argument for a score outside 1..5 or a member of another program,
     // Errc::not_found for an unknown program or no such active member.
-    Result<CampaignOutcome> record(const std::string& program, std::optional<MemberId> member, int score);
+    Result<CampaignOutcome> record(const std::string& program, std::optional<MemberId> member,
+                                   int score);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -9,10 +9,9 @@
 // caller deduplicates by event id (the hub's applied table does).
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "loyalty/clock.hpp"
 #include "loyalty/money.hpp"
@@ -40,12 +39,12 @@ struct ReplicationOutcome {
     // Points the event took that this database did not have (spent twice in two
     // stores while offline, or an event whose earlier history never arrived).
     Points shortfall = 0;
-    std::string note;  // why an event changed nothing, for the log ("" when applied)
+    std::string note;             // why an event changed nothing, for the log ("" when applied)
     bool tier_check_due = false;  // deferred: the member of members.front() needs check_tiers
 };
 
 class Replication {
-public:
+  public:
     explicit Replication(EngineContext& ctx) : ctx_(ctx) {}
 
     // Applies one event inside its own savepoint. The event's store and
@@ -64,7 +63,7 @@ public:
     // event. Returns the members whose tier moved.
     Result<std::vector<std::string>> check_tiers(const std::map<std::string, Timestamp>& due);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

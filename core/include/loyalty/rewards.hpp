@@ -47,12 +47,13 @@ struct CouponGrant {
 };
 
 class Rewards {
-public:
+  public:
     explicit Rewards(EngineContext& ctx) : ctx_(ctx) {}
 
     std::vector<Reward> catalog(const std::string& program);
     // Debits the points (oldest lots first) and issues the coupon, atomically.
-    Result<Coupon> redeem(MemberId member, const std::string& reward_code, const std::string& idempotency_key);
+    Result<Coupon> redeem(MemberId member, const std::string& reward_code,
+                          const std::string& idempotency_key);
     Result<Coupon> grant(const CouponGrant& grant);
     // A coupon issued elsewhere (the hub's), recorded under its own code so it
     // can be used here. A code already known changes nothing; the member must
@@ -65,7 +66,7 @@ public:
     // Birthday gifts of each tier, once per member per year, in the birthday month.
     Result<int> grant_birthday_gifts(const std::string& program, Timestamp now);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -20,8 +20,8 @@ struct SaleRequest {
     std::string receipt;
     std::optional<MemberId> member;  // none: a non-member sale (counted in reports)
     std::vector<BasketLine> lines;
-    Points points_to_pay = 0;          // pay part of the basket with points
-    std::vector<std::string> coupons;  // coupon codes to use
+    Points points_to_pay = 0;              // pay part of the basket with points
+    std::vector<std::string> coupons;      // coupon codes to use
     std::optional<std::string> cashier{};  // who rang it up: kept with the sale and in its event
 };
 
@@ -70,10 +70,10 @@ struct RefundRequest {
 
 struct RefundResult {
     bool replayed = false;
-    Money amount;             // net value of the returned goods
-    Points reversed = 0;      // earned points taken back
-    Points restored = 0;      // points paid with, given back
-    Points shortfall = 0;     // earned points already spent, could not be taken back
+    Money amount;                  // net value of the returned goods
+    Points reversed = 0;           // earned points taken back
+    Points restored = 0;           // points paid with, given back
+    Points shortfall = 0;          // earned points already spent, could not be taken back
     Points campaign_reversed = 0;  // campaign bonus points for the sale taken back
     Points available_after = 0;
 };
@@ -95,7 +95,7 @@ struct LastSale {
 };
 
 class Sales {
-public:
+  public:
     explicit Sales(EngineContext& ctx) : ctx_(ctx) {}
 
     Result<Quote> quote(const SaleRequest& request);
@@ -106,10 +106,11 @@ public:
     // at the time of the sale and the member's tier now.
     Result<SaleResult> claim(const ClaimRequest& request);
     // The last sale a terminal rang up under a program, whichever process wrote it.
-    Result<std::optional<LastSale>> last_of_terminal(const std::string& program, const std::string& store,
+    Result<std::optional<LastSale>> last_of_terminal(const std::string& program,
+                                                     const std::string& store,
                                                      const std::string& terminal);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

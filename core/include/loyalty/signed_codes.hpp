@@ -23,17 +23,18 @@ struct SigningKey {
 
 SigningKey generate_signing_key(const std::string& key_id);
 // Deterministic key from a 32-byte seed given as 64 hex chars (test keys, key files).
-Result<SigningKey> signing_key_from_seed_hex(const std::string& key_id, const std::string& seed_hex);
+Result<SigningKey> signing_key_from_seed_hex(const std::string& key_id,
+                                             const std::string& seed_hex);
 std::string public_key_hex(const SigningKey& key);
 
 // key id -> public key, as configured on a terminal.
 class TrustedKeys {
-public:
+  public:
     Result<void> add_hex(const std::string& key_id, const std::string& public_key_hex);
     void add(const SigningKey& key) { keys_[key.key_id] = key.public_key; }
     const std::array<unsigned char, 32>* find(const std::string& key_id) const;
 
-private:
+  private:
     std::map<std::string, std::array<unsigned char, 32>> keys_;
 };
 
@@ -58,8 +59,9 @@ std::string mint_receipt_code(const ReceiptCode& code, const SigningKey& key);
 // Verifies signature, kind and freshness. A member code is valid for
 // `validity_seconds` after issue (and not from the future beyond `skew_seconds`).
 // Single use is the caller's to enforce (see Engine::codes()).
-Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys& keys, Timestamp now,
-                                      int validity_seconds = 60, int skew_seconds = 30);
+Result<MemberCode> verify_member_code(const std::string& text, const TrustedKeys& keys,
+                                      Timestamp now, int validity_seconds = 60,
+                                      int skew_seconds = 30);
 Result<ReceiptCode> verify_receipt_code(const std::string& text, const TrustedKeys& keys);
 
 bool looks_like_member_code(const std::string& text);

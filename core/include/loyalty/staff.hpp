@@ -21,14 +21,14 @@ struct StaffMember {
 };
 
 class Staff {
-public:
+  public:
     static constexpr int kMaxFailures = 5;
     static constexpr int kLockoutMinutes = 15;
 
     explicit Staff(EngineContext& ctx) : ctx_(ctx) {}
     // Creates or updates a staff member's PIN (6 to 12 digits), audited.
-    Result<void> set_pin(const std::string& staff_id, const std::string& name, StaffRole role, const std::string& pin,
-                         const std::string& actor);
+    Result<void> set_pin(const std::string& staff_id, const std::string& name, StaffRole role,
+                         const std::string& pin, const std::string& actor);
     // Checks the PIN; after kMaxFailures wrong PINs in a row the account is
     // locked for kLockoutMinutes. Failures are audited.
     Result<StaffMember> authenticate(const std::string& staff_id, const std::string& pin);
@@ -36,12 +36,12 @@ public:
     // Who has this staff id (nullopt: nobody), without checking a PIN.
     std::optional<StaffMember> find(const std::string& staff_id);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 
 class UsedCodes {
-public:
+  public:
     explicit UsedCodes(EngineContext& ctx) : ctx_(ctx) {}
     // Records (kind, id) as used; Errc::already_used if it was before.
     Result<void> consume_once(const std::string& kind, const std::string& id);
@@ -49,7 +49,7 @@ public:
     // Forgets member-code nonces older than `before` (they have expired anyway).
     int forget_before(const std::string& kind, Timestamp before);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -38,7 +38,7 @@ struct TierReviewReport {
 };
 
 class Tiers {
-public:
+  public:
     explicit Tiers(EngineContext& ctx) : ctx_(ctx) {}
 
     std::int64_t qualifying(MemberId member, Timestamp now);
@@ -50,9 +50,10 @@ public:
     // The hub's decision, made over every store's sales: this terminal takes the
     // tier and its review date as they are (no event: the hub already knows).
     // nullopt when the member already had both.
-    Result<std::optional<TierChange>> adopt(MemberId member, const std::string& tier, Timestamp review_at);
+    Result<std::optional<TierChange>> adopt(MemberId member, const std::string& tier,
+                                            Timestamp review_at);
 
-private:
+  private:
     EngineContext& ctx_;
 };
 

@@ -51,7 +51,9 @@ void configure_sqlite_once() {
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), lent_flag_(std::exchange(other.lent_flag_, nullptr)) {}
+    : stmt_(std::exchange(other.stmt_, nullptr)),
+      db_(other.db_),
+      lent_flag_(std::exchange(other.lent_flag_, nullptr)) {}
 
 Statement::~Statement() {
     if (!stmt_) return;
@@ -72,13 +74,15 @@ void Statement::restart_if_stepped() {
 
 Statement& Statement::bind(int index, std::int64_t value) {
     restart_if_stepped();
-    if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK)
+        throw_sqlite(db_, rc, "bind");
     return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
     restart_if_stepped();
-    if (int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                   SQLITE_TRANSIENT);
         rc != SQLITE_OK)
         throw_sqlite(db_, rc, "bind");
     return *this;
@@ -110,14 +114,19 @@ void Statement::run() {
     sqlite3_reset(stmt_);  // a statement run twice in one lease starts again
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
 }
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 std::optional<std::int64_t> Statement::optional_int64(int column) const {
     if (is_null(column)) return std::nullopt;
@@ -129,7 +138,9 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+int Statement::column_count() const {
+    return sqlite3_column_count(stmt_);
+}
 
 std::string Statement::column_name(int column) const {
     const char* name = sqlite3_column_name(stmt_, column);
@@ -143,10 +154,12 @@ Database::~Database() {
     sqlite3_close_v2(db_);
 }
 
-Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, DatabaseOptions options) {
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
+                                                 DatabaseOptions options) {
     configure_sqlite_once();
     sqlite3* raw = nullptr;
-    int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags =
+        options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread, by design
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, wal_vfs_name());
     if (rc != SQLITE_OK) {
@@ -162,7 +175,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
             std::string verdict = db->integrity_check();
             if (verdict != "ok")
                 return make_error(Errc::corrupt_database,
-                                  "database " + path.string() + " failed its integrity check (" + verdict +
+                                  "database " + path.string() + " failed its integrity check (" +
+                                      verdict +
                                       "); refusing to run on it: restore the last backup");
         }
         db->exec("PRAGMA foreign_keys = ON");
@@ -170,18 +184,21 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
         db->exec("PRAGMA temp_store = MEMORY");
         if (!options.read_only) {
             enter_wal_mode(*db);
-            db->exec(options.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            db->exec(options.full_sync ? "PRAGMA synchronous = FULL"
+                                       : "PRAGMA synchronous = NORMAL");
             const int current = db->schema_version();
             const int known = static_cast<int>(schema_migrations().size());
             if (current > known)
-                return make_error(Errc::storage, "database schema version " + std::to_string(current) +
-                                                     " is newer than this program knows; upgrade the program");
+                return make_error(Errc::storage,
+                                  "database schema version " + std::to_string(current) +
+                                      " is newer than this program knows; upgrade the program");
             db->migrate(SchemaPart{kCorePart, schema_migrations()});
         }
     } catch (const StorageError& e) {
         // A file that is not a database at all lands here (SQLITE_NOTADB).
         if ((e.sqlite_code() & 0xff) == SQLITE_NOTADB || (e.sqlite_code() & 0xff) == SQLITE_CORRUPT)
-            return make_error(Errc::corrupt_database, "database " + path.string() + " is corrupt or not a database (" +
+            return make_error(Errc::corrupt_database, "database " + path.string() +
+                                                          " is corrupt or not a database (" +
                                                           e.what() + "); refusing to run on it");
         return make_error(Errc::storage, std::string("cannot prepare database: ") + e.what());
     }
@@ -202,7 +219,8 @@ void Database::exec(std::string_view sql) {
 namespace {
 sqlite3_stmt* compile(sqlite3* db, std::string_view sql, unsigned flags) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr);
+    int rc =
+        sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr);
     if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare [" + std::string(sql.substr(0, 80)) + "]");
     return stmt;
 }
@@ -212,31 +230,46 @@ Statement Database::prepare(std::string_view sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
         // Elements of an unordered_map keep their address, so the lease may point at the flag.
-        it = statements_.emplace(std::string(sql), Cached{compile(db_, sql, SQLITE_PREPARE_PERSISTENT), false}).first;
+        it = statements_
+                 .emplace(std::string(sql),
+                          Cached{compile(db_, sql, SQLITE_PREPARE_PERSISTENT), false})
+                 .first;
     }
     if (it->second.lent) return Statement(compile(db_, sql, 0), db_, nullptr);
     it->second.lent = true;
     return Statement(it->second.stmt, db_, &it->second.lent);
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
-bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+int Database::changes() const {
+    return sqlite3_changes(db_);
+}
+bool Database::in_transaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
+}
 
-std::int64_t Database::data_version() { return prepare("PRAGMA data_version").scalar().value_or(0); }
+std::int64_t Database::data_version() {
+    return prepare("PRAGMA data_version").scalar().value_or(0);
+}
 
 int Database::schema_version(std::string_view part) {
-    if (part == kCorePart) return static_cast<int>(prepare("PRAGMA user_version").scalar().value_or(0));
-    return static_cast<int>(
-        prepare("SELECT version FROM schema_versions WHERE part = ?").bind_all(part).scalar().value_or(0));
+    if (part == kCorePart)
+        return static_cast<int>(prepare("PRAGMA user_version").scalar().value_or(0));
+    return static_cast<int>(prepare("SELECT version FROM schema_versions WHERE part = ?")
+                                .bind_all(part)
+                                .scalar()
+                                .value_or(0));
 }
 
 void Database::migrate(const SchemaPart& part) {
     const int known = static_cast<int>(part.migrations.size());
     if (schema_version(part.name) > known)
-        throw StorageError(SQLITE_ERROR, std::string(part.name) + " schema version " +
-                                             std::to_string(schema_version(part.name)) +
-                                             " is newer than this program knows; upgrade the program");
+        throw StorageError(SQLITE_ERROR,
+                           std::string(part.name) + " schema version " +
+                               std::to_string(schema_version(part.name)) +
+                               " is newer than this program knows; upgrade the program");
     // The version is read again under the write lock: two processes opening a new file at
     // the same moment must not both apply a migration.
     while (schema_version(part.name) < known) {
@@ -247,8 +280,9 @@ void Database::migrate(const SchemaPart& part) {
         if (part.name == kCorePart)
             exec("PRAGMA user_version = " + std::to_string(v + 1));
         else
-            prepare("INSERT INTO schema_versions(part, version) VALUES (?, ?) "
-                    "ON CONFLICT(part) DO UPDATE SET version = excluded.version")
+            prepare(
+                "INSERT INTO schema_versions(part, version) VALUES (?, ?) "
+                "ON CONFLICT(part) DO UPDATE SET version = excluded.version")
                 .bind_all(part.name, v + 1)
                 .run();
         tx.commit();
@@ -268,10 +302,12 @@ std::string Database::integrity_check() {
 
 Result<void> Database::backup_to(const std::filesystem::path& target, bool single_file) {
     sqlite3* dest = nullptr;
-    if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
         std::string message = dest ? sqlite3_errmsg(dest) : "out of memory";
         sqlite3_close_v2(dest);
-        return make_error(Errc::storage, "cannot create backup " + target.string() + ": " + message);
+        return make_error(Errc::storage,
+                          "cannot create backup " + target.string() + ": " + message);
     }
     sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
     int rc = SQLITE_OK;
@@ -284,7 +320,8 @@ Result<void> Database::backup_to(const std::filesystem::path& target, bool singl
         sqlite3_backup_finish(backup);
         // The copy inherits WAL mode from its header; a backup file should stand alone,
         // with no -wal/-shm files appearing beside it when it is opened.
-        if (rc == SQLITE_DONE && single_file) sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_DONE && single_file)
+            sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
     }
     std::string message = sqlite3_errmsg(dest);
     sqlite3_close_v2(dest);
@@ -292,7 +329,8 @@ Result<void> Database::backup_to(const std::filesystem::path& target, bool singl
     return {};
 }
 
-Transaction::Transaction(Database& db) : db_(db), name_("sp" + std::to_string(db.savepoint_depth_)) {
+Transaction::Transaction(Database& db)
+    : db_(db), name_("sp" + std::to_string(db.savepoint_depth_)) {
     // The outermost transaction takes the write lock up front: a deferred one that
     // reads first and then writes fails with SQLITE_BUSY_SNAPSHOT, unrescued by the
     // busy timeout, when another process (the till beside the kiosk) wrote in between.

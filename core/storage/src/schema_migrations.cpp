@@ -450,8 +450,9 @@ DROP INDEX IF EXISTS firings_by_time;
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6,
-                                                  kMigration7, kMigration8, kMigration9};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3,
+                                           kMigration4, kMigration5, kMigration6,
+                                           kMigration7, kMigration8, kMigration9};
     return kAll;
 }
 

@@ -47,7 +47,8 @@ struct WalFile {
 
 int flush(WalFile* f) {
     if (f->length == 0) return SQLITE_OK;
-    const int rc = f->real->pMethods->xWrite(f->real, f->buffer, static_cast<int>(f->length), f->start);
+    const int rc =
+        f->real->pMethods->xWrite(f->real, f->buffer, static_cast<int>(f->length), f->start);
     f->length = 0;
     return rc;
 }
@@ -59,7 +60,8 @@ int gather(WalFile* f, const void* data, int amount, sqlite3_int64 offset) {
     if (f->length + amount > f->capacity) {
         std::int64_t grown = f->capacity ? f->capacity : 64 * 1024;
         while (grown < f->length + amount) grown *= 2;
-        auto* bigger = static_cast<unsigned char*>(sqlite3_realloc64(f->buffer, static_cast<sqlite3_uint64>(grown)));
+        auto* bigger = static_cast<unsigned char*>(
+            sqlite3_realloc64(f->buffer, static_cast<sqlite3_uint64>(grown)));
         if (!bigger) {
             // No memory to gather: write through.
             if (int rc = flush(f); rc != SQLITE_OK) return rc;
@@ -159,11 +161,17 @@ const sqlite3_io_methods kWalMethods = {
     wal_file_control,
     wal_sector_size,
     wal_device_characteristics,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
-    if (!(flags & SQLITE_OPEN_WAL)) return g_default->xOpen(g_default, name, file, flags, out_flags);
+    if (!(flags & SQLITE_OPEN_WAL))
+        return g_default->xOpen(g_default, name, file, flags, out_flags);
     auto* f = reinterpret_cast<WalFile*>(file);
     f->base.pMethods = nullptr;
     f->real = reinterpret_cast<sqlite3_file*>(f + 1);

@@ -13,7 +13,7 @@
 namespace loyalty::sync {
 
 class DownState {
-public:
+  public:
     // Brings the link_* tables up to date (the link part's numbered migrations).
     explicit DownState(Database& db);
 
@@ -31,7 +31,8 @@ public:
     // The member's points as the hub would count them now: the hub's snapshot
     // plus this terminal's own events the snapshot did not include yet (outbox
     // rows after its `through`). nullopt without a snapshot.
-    std::optional<std::int64_t> reconciled_points(const std::string& member_uid, const std::string& store,
+    std::optional<std::int64_t> reconciled_points(const std::string& member_uid,
+                                                  const std::string& store,
                                                   const std::string& terminal);
 
     void dead_letter(const std::string& topic, const std::string& why, const std::string& payload,
@@ -42,7 +43,7 @@ public:
     void set_status(const std::string& name, std::int64_t value);
     std::optional<std::int64_t> status(const std::string& name);
 
-private:
+  private:
     Database& db_;
 };
 

@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "loyalty/storage/database.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/result.hpp"
+#include "loyalty/storage/database.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/link_config.hpp"
 #include "loyalty/sync/messages.hpp"
-#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 
@@ -80,8 +80,9 @@ struct TerminalStatus {
 };
 
 class HubStore {
-public:
-    static Result<std::unique_ptr<HubStore>> open(const std::filesystem::path& path, HubStoreOptions options = {});
+  public:
+    static Result<std::unique_ptr<HubStore>> open(const std::filesystem::path& path,
+                                                  HubStoreOptions options = {});
     ~HubStore();
     HubStore(const HubStore&) = delete;
     HubStore& operator=(const HubStore&) = delete;
@@ -116,7 +117,7 @@ public:
     // The loyalty engine on the hub's database: the authoritative members.
     Engine& engine() { return *engine_; }
 
-private:
+  private:
     struct Pass;
     HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options);
     std::unique_ptr<Engine> engine_;
@@ -135,7 +136,7 @@ struct HubStats {
 };
 
 class HubWorker {
-public:
+  public:
     explicit HubWorker(HubConfig config);
     ~HubWorker();
     HubWorker(const HubWorker&) = delete;
@@ -145,7 +146,7 @@ public:
     Result<void> run(const std::atomic<bool>& stop);
     HubStats stats() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -28,14 +28,14 @@ struct AgentConfig {
     std::filesystem::path db;
     TerminalAddress address;
     BrokerConfig broker;
-    int batch_events = 500;      // events per MQTT message
-    int window_events = 5000;    // sent but not yet acknowledged by the hub
-    int ack_timeout_ms = 5000;   // no ack progress for this long: resend from the last ack
+    int batch_events = 500;     // events per MQTT message
+    int window_events = 5000;   // sent but not yet acknowledged by the hub
+    int ack_timeout_ms = 5000;  // no ack progress for this long: resend from the last ack
     int backoff_initial_ms = 200;
     int backoff_max_ms = 30000;
-    int poll_ms = 50;            // how often an idle agent looks for new outbox rows
-    bool full_sync = true;       // the terminal database's synchronous=FULL
-    std::string sign_key;        // 64 hex digits: sign each batch (optional)
+    int poll_ms = 50;                       // how often an idle agent looks for new outbox rows
+    bool full_sync = true;                  // the terminal database's synchronous=FULL
+    std::string sign_key;                   // 64 hex digits: sign each batch (optional)
     std::int64_t offline_redeem_limit = 0;  // points per member per day while offline; 0 = no limit
 };
 
@@ -45,7 +45,7 @@ struct HubConfig {
     BrokerConfig broker;
     int max_messages_per_txn = 256;  // incoming messages applied in one SQLite transaction
     bool full_sync = true;
-    bool require_signatures = false;      // refuse unsigned batches from stores without a key too
+    bool require_signatures = false;  // refuse unsigned batches from stores without a key too
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
 };
 

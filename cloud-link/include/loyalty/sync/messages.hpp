@@ -37,10 +37,13 @@ inline constexpr const char* unknown_schema = "unknown_schema";
 inline constexpr const char* out_of_window = "out_of_window";
 inline constexpr const char* unknown_program = "unknown_program";
 // One event of a batch, parked on its own (consumed, so the terminal goes on):
-inline constexpr const char* malformed_event = "malformed_event";      // a field missing, mistyped or out of range
-inline constexpr const char* foreign_reference = "foreign_reference";  // names another store's sale, card, member
-inline constexpr const char* unknown_receipt = "unknown_receipt";      // a refund of a sale the hub never booked
-inline constexpr const char* conflict = "conflict";                    // a receipt or key booked by another event
+inline constexpr const char* malformed_event =
+    "malformed_event";  // a field missing, mistyped or out of range
+inline constexpr const char* foreign_reference =
+    "foreign_reference";  // names another store's sale, card, member
+inline constexpr const char* unknown_receipt =
+    "unknown_receipt";                               // a refund of a sale the hub never booked
+inline constexpr const char* conflict = "conflict";  // a receipt or key booked by another event
 // A batch whose base would move the hub past events it never applied.
 inline constexpr const char* bad_base = "bad_base";
 }  // namespace reason
@@ -91,8 +94,8 @@ std::string encode_snapshots(const std::string& program, const std::vector<Membe
 
 // A `config` down message with one item: {"key":key, "version":version,
 // "body":<body_json>}. Fails when body_json is not a JSON object.
-Result<std::string> encode_config(const std::string& program, const std::string& key, std::int64_t version,
-                                  const std::string& body_json);
+Result<std::string> encode_config(const std::string& program, const std::string& key,
+                                  std::int64_t version, const std::string& body_json);
 
 // One versioned item of any down message kind, with its JSON kept whole.
 struct DownItem {

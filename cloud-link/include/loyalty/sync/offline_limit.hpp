@@ -5,21 +5,22 @@
 // caps what a member could spend twice in two stores on the same balance.
 // The kiosk and the POS ask before a redemption (paying with points, a reward):
 //
-//   OfflineRedemptionLimit limit(engine_database(engine), config.offline_redeem_limit, store, terminal);
-//   if (auto ok = limit.check(member.uid, points); !ok) refuse(ok.error().message);
+//   OfflineRedemptionLimit limit(engine_database(engine), config.offline_redeem_limit, store,
+//   terminal); if (auto ok = limit.check(member.uid, points); !ok) refuse(ok.error().message);
 #include <cstdint>
 #include <string>
 
-#include "loyalty/storage/database.hpp"
 #include "loyalty/result.hpp"
+#include "loyalty/storage/database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty::sync {
 
 class OfflineRedemptionLimit {
-public:
+  public:
     // limit_points <= 0: no limit.
-    OfflineRedemptionLimit(Database& db, std::int64_t limit_points, std::string store, std::string terminal);
+    OfflineRedemptionLimit(Database& db, std::int64_t limit_points, std::string store,
+                           std::string terminal);
 
     // Points this terminal has redeemed for the member that the hub has not
     // acknowledged (its events still in the outbox).
@@ -27,7 +28,7 @@ public:
     // Errc::limit_exceeded when redeeming `points` more would pass the limit.
     Result<void> check(const std::string& member_uid, std::int64_t points);
 
-private:
+  private:
     Database& db_;
     std::int64_t limit_;
     std::string store_, terminal_;

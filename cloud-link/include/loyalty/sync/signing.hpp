@@ -12,6 +12,7 @@ inline constexpr const char* signature_property = "sig";
 
 // nullopt when key_hex is not 64 hex digits.
 std::optional<std::string> sign_payload(const std::string& key_hex, std::string_view payload);
-bool signature_matches(const std::string& key_hex, std::string_view payload, const std::string& sig_hex);
+bool signature_matches(const std::string& key_hex, std::string_view payload,
+                       const std::string& sig_hex);
 
 }  // namespace loyalty::sync

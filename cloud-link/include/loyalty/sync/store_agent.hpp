@@ -17,28 +17,32 @@ namespace loyalty::sync {
 
 struct AgentStats {
     std::int64_t batches_sent = 0;
-    std::int64_t events_sent = 0;    // every terminal's
-    std::int64_t acked_through = 0;  // highest sequence of the agent's own terminal the hub has acknowledged
+    std::int64_t events_sent = 0;  // every terminal's
+    std::int64_t acked_through =
+        0;  // highest sequence of the agent's own terminal the hub has acknowledged
     std::int64_t events_deleted = 0;
-    std::int64_t resends = 0;        // go-back-N after an ack timeout or a reconnect
+    std::int64_t resends = 0;  // go-back-N after an ack timeout or a reconnect
     std::int64_t connects = 0;
     std::int64_t publish_refused = 0;  // PUBACK >= 0x80, e.g. 135 not authorised
     std::int64_t down_applied = 0;
     std::int64_t down_stale = 0;
     std::int64_t dead_letters = 0;
     std::int64_t campaigns_installed = 0;  // campaign definitions installed from hub `config` items
-    std::int64_t campaigns_refused = 0;    // definitions (or whole files) the engine refused, with a logged reason
-    std::int64_t programs_installed = 0;   // program rules and rewards from hub `config` items (key "program")
+    std::int64_t campaigns_refused =
+        0;  // definitions (or whole files) the engine refused, with a logged reason
+    std::int64_t programs_installed =
+        0;  // program rules and rewards from hub `config` items (key "program")
     std::int64_t programs_refused = 0;
-    std::int64_t tiers_adopted = 0;        // members moved to the tier the hub decided
-    std::int64_t coupons_accepted = 0;     // hub `coupon_issue` items recorded for this store's members
+    std::int64_t tiers_adopted = 0;  // members moved to the tier the hub decided
+    std::int64_t coupons_accepted =
+        0;  // hub `coupon_issue` items recorded for this store's members
     std::int64_t last_skew_ms = 0;
     std::int64_t backlog = 0;
     bool connected = false;
 };
 
 class StoreAgent {
-public:
+  public:
     // The terminal's wall clock in milliseconds (what it stamps on batches and
     // presence); injectable so a test can run a terminal whose clock is wrong.
     using WallClock = std::function<std::int64_t()>;
@@ -55,7 +59,7 @@ public:
     // Safe from any thread while run() is going.
     AgentStats stats() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -30,8 +30,10 @@ std::string terminal_down_topic(const TerminalAddress& a);
 std::string store_down_topic(const std::string& program, const std::string& store);
 // Versioned configuration (program rules and rewards, campaigns), one retained
 // message per key and store: a terminal that connects later still gets it.
-std::string store_config_topic(const std::string& program, const std::string& store, const std::string& key);
-std::string store_config_subscription(const std::string& program, const std::string& store);  // .../config/+
+std::string store_config_topic(const std::string& program, const std::string& store,
+                               const std::string& key);
+std::string store_config_subscription(const std::string& program,
+                                      const std::string& store);  // .../config/+
 
 // What the hub subscribes to.
 std::string hub_events_subscription();    // $share/hub/loyalty/v1/+/stores/+/terminals/+/events

@@ -44,11 +44,11 @@ struct FrameDecode {
 
 // Stateless per frame apart from a reusable scratch buffer: one per camera thread.
 class FrameDecoder {
-public:
+  public:
     explicit FrameDecoder(FrameDecoderOptions options = {}) : options_(options) {}
     FrameDecode decode(const GreyFrame& frame);
 
-private:
+  private:
     FrameDecoderOptions options_;
     std::vector<std::uint8_t> half_;
 };
@@ -56,12 +56,13 @@ private:
 // The same code shown for seconds is one scan: a code seen again within `window`
 // of when it was last seen is not reported again.
 class CodeDebouncer {
-public:
+  public:
     using TimePoint = std::chrono::steady_clock::time_point;
-    explicit CodeDebouncer(std::chrono::milliseconds window = std::chrono::milliseconds(2000)) : window_(window) {}
+    explicit CodeDebouncer(std::chrono::milliseconds window = std::chrono::milliseconds(2000))
+        : window_(window) {}
     bool accept(const std::string& text, TimePoint now);
 
-private:
+  private:
     std::chrono::milliseconds window_;
     std::map<std::string, TimePoint> last_seen_;
 };

@@ -17,7 +17,7 @@ namespace loyalty::devices {
 // frames without a code only one frame per `idle_interval` is looked at, until
 // something code-like shows up again.
 class FramePacer {
-public:
+  public:
     using TimePoint = std::chrono::steady_clock::time_point;
     struct Options {
         double cpu_share = 0.5;
@@ -30,25 +30,26 @@ public:
     void decoded(TimePoint started, TimePoint finished, bool something_seen);
     bool idle() const { return empty_frames_ >= o_.idle_after; }
 
-private:
+  private:
     Options o_;
     TimePoint next_{};
     int empty_frames_ = 0;
 };
 
 class CameraScanner {
-public:
+  public:
     struct Options {
         FrameDecoderOptions decoder{};
         std::chrono::milliseconds debounce{2000};
         FramePacer::Options pacing{};
     };
-    CameraScanner(std::string source, ScanQueue& queue, Options options, DeviceLog log = {}, EventClock clock = {});
+    CameraScanner(std::string source, ScanQueue& queue, Options options, DeviceLog log = {},
+                  EventClock clock = {});
 
     // Called on the capture thread for every frame. Returns true if the frame was decoded.
     bool on_frame(const GreyFrame& frame, std::chrono::steady_clock::time_point now);
 
-private:
+  private:
     std::string source_;
     ScanQueue& queue_;
     FrameDecoder decoder_;

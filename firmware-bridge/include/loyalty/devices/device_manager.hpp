@@ -19,7 +19,8 @@
 namespace loyalty::devices {
 
 enum class DeviceRole {
-    keyboard_wedge,  // HID boot keyboard; wedge.kind says what a read is (magstripe reads are parsed as tracks)
+    keyboard_wedge,  // HID boot keyboard; wedge.kind says what a read is (magstripe reads are
+                     // parsed as tracks)
     ccid_nfc,        // CCID reader answering the get-UID APDU (ACR122U)
     hid_pos,         // HID POS barcode scanner (usage page 0x8C): decoded bytes, no keystrokes
 };
@@ -29,10 +30,10 @@ struct DeviceProfile {
     std::uint16_t vendor_id = 0;
     std::uint16_t product_id = 0;
     DeviceRole role = DeviceRole::keyboard_wedge;
-    WedgeConfig wedge{};                                      // keyboard_wedge only
-    std::chrono::milliseconds poll_interval{200};             // ccid_nfc: how often to ask for a UID
-    bool acknowledge = true;                                  // ccid_nfc: LED + beep on a new card
-    std::chrono::milliseconds retry_after{2000};              // a failed device is reopened after this
+    WedgeConfig wedge{};                           // keyboard_wedge only
+    std::chrono::milliseconds poll_interval{200};  // ccid_nfc: how often to ask for a UID
+    bool acknowledge = true;                       // ccid_nfc: LED + beep on a new card
+    std::chrono::milliseconds retry_after{2000};   // a failed device is reopened after this
 };
 
 // Readers this terminal knows out of the box (ACR122U; common wedge readers).
@@ -43,11 +44,12 @@ std::vector<DeviceProfile> default_device_profiles();
 using DeviceLog = std::function<void(const std::string&)>;
 
 class DeviceManager {
-public:
+  public:
     // Starts watching USB (hot-plug where libusb supports it, enumeration polling
     // otherwise) on its own thread. Devices already plugged in are picked up at once.
-    static Result<std::unique_ptr<DeviceManager>> start(std::vector<DeviceProfile> profiles, ScanQueue& queue,
-                                                        DeviceLog log = {}, EventClock clock = {});
+    static Result<std::unique_ptr<DeviceManager>> start(std::vector<DeviceProfile> profiles,
+                                                        ScanQueue& queue, DeviceLog log = {},
+                                                        EventClock clock = {});
     ~DeviceManager();
     DeviceManager(const DeviceManager&) = delete;
     DeviceManager& operator=(const DeviceManager&) = delete;
@@ -57,7 +59,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit DeviceManager(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

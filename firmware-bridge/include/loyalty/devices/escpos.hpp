@@ -26,34 +26,34 @@ enum class QrErrorCorrection : std::uint8_t { L = 0x30, M = 0x31, Q = 0x32, H = 
 // Builds one print job. Text is UTF-8 in, GB18030 out; the printer is put in
 // Chinese character mode (FS &) by init() so double-byte characters print.
 class EscPosJob {
-public:
-    EscPosJob& init();                 // ESC @, then FS & (Chinese mode)
-    EscPosJob& align(Align a);         // ESC a n
-    EscPosJob& bold(bool on);          // ESC E n
-    EscPosJob& double_size(bool on);   // GS ! n
+  public:
+    EscPosJob& init();                         // ESC @, then FS & (Chinese mode)
+    EscPosJob& align(Align a);                 // ESC a n
+    EscPosJob& bold(bool on);                  // ESC E n
+    EscPosJob& double_size(bool on);           // GS ! n
     Result<void> text(std::string_view utf8);  // no newline
     Result<void> line(std::string_view utf8);  // text + LF
     // One line with `left` flush left and `right` flush right on paper `columns`
     // half-width cells wide (32 on 58 mm paper, 48 on 80 mm). Chinese characters take
     // two cells. A left part too long for the line is cut at a character boundary.
     Result<void> row(std::string_view left_utf8, std::string_view right_utf8, int columns = 32);
-    EscPosJob& feed(std::uint8_t lines);       // ESC d n
+    EscPosJob& feed(std::uint8_t lines);  // ESC d n
     // QR model 2 via GS ( k: model, module size, error correction, store, print.
     // Refuses payloads over the symbol's 7089-byte ceiling.
     Result<void> qr(std::string_view data, std::uint8_t module_size = 6,
                     QrErrorCorrection ec = QrErrorCorrection::M);
-    EscPosJob& cut();                  // GS V 66 3: feed to the cutter and cut
+    EscPosJob& cut();  // GS V 66 3: feed to the cutter and cut
 
     const std::vector<std::uint8_t>& bytes() const { return bytes_; }
 
-private:
+  private:
     EscPosJob& raw(std::initializer_list<std::uint8_t> b);
     std::vector<std::uint8_t> bytes_;
 };
 
 // Where print jobs go. Implementations must not throw; errors come back as values.
 class ReceiptPrinter {
-public:
+  public:
     virtual ~ReceiptPrinter() = default;
     virtual Result<void> print(std::span<const std::uint8_t> job) = 0;
 };
@@ -62,11 +62,11 @@ public:
 // file for tests and the demo. The path is opened per job so an unplugged printer
 // comes back without restarting the app.
 class PathPrinter final : public ReceiptPrinter {
-public:
+  public:
     explicit PathPrinter(std::string path) : path_(std::move(path)) {}
     Result<void> print(std::span<const std::uint8_t> job) override;
 
-private:
+  private:
     std::string path_;
 };
 

@@ -22,17 +22,17 @@ inline constexpr std::uint8_t kHidPosScannedDataReport = 0x02;
 struct HidPosScan {
     std::string aim_id;  // "]Q1"
     ScanKind kind = ScanKind::barcode;
-    std::string data;    // raw bytes as sent (not necessarily UTF-8)
+    std::string data;  // raw bytes as sent (not necessarily UTF-8)
 };
 
 // Joins continued reports into one scan. A malformed report drops what was pending
 // and says why; the next good report starts afresh.
 class HidPosAssembler {
-public:
+  public:
     // nullopt: more reports to come (or a report of another id, ignored).
     std::optional<Result<HidPosScan>> feed(std::span<const std::uint8_t> report);
 
-private:
+  private:
     std::string pending_;
     std::string aim_;
 };

@@ -15,7 +15,8 @@ enum class ScanKind {
 };
 
 struct ScanEvent {
-    std::string source;   // device that produced it, e.g. "usb:072f:2200@1-3" or "camera:/dev/video0" or "sim"
+    std::string source;  // device that produced it, e.g. "usb:072f:2200@1-3" or
+                         // "camera:/dev/video0" or "sim"
     ScanKind kind = ScanKind::barcode;
     std::string payload;  // decoded text; binary payloads are hex-encoded by the device adapter
     std::chrono::system_clock::time_point at{};
@@ -23,10 +24,14 @@ struct ScanEvent {
 
 constexpr std::string_view to_string(ScanKind kind) {
     switch (kind) {
-        case ScanKind::card_uid: return "card_uid";
-        case ScanKind::magstripe: return "magstripe";
-        case ScanKind::barcode: return "barcode";
-        case ScanKind::qr: return "qr";
+        case ScanKind::card_uid:
+            return "card_uid";
+        case ScanKind::magstripe:
+            return "magstripe";
+        case ScanKind::barcode:
+            return "barcode";
+        case ScanKind::qr:
+            return "qr";
     }
     return "unknown";
 }

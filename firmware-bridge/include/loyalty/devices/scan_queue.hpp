@@ -14,7 +14,7 @@
 namespace loyalty::devices {
 
 class ScanQueue {
-public:
+  public:
     explicit ScanQueue(std::size_t capacity = 64) : capacity_(capacity) {}
 
     void push(ScanEvent event) {
@@ -45,7 +45,7 @@ public:
         return dropped_;
     }
 
-private:
+  private:
     std::optional<ScanEvent> pop_locked() {
         if (events_.empty()) return std::nullopt;
         ScanEvent event = std::move(events_.front());

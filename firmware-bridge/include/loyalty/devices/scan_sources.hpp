@@ -18,17 +18,18 @@ struct ScanSourcesConfig {
     std::string sim_socket;  // empty: no simulator
     bool usb = false;
     std::vector<DeviceProfile> usb_profiles = default_device_profiles();
-    std::string camera;      // e.g. /dev/video0; empty: no camera
+    std::string camera;  // e.g. /dev/video0; empty: no camera
     int camera_width = 1280;
     int camera_height = 720;
     CameraScanner::Options camera_options{};
 };
 
 class ScanSources {
-public:
+  public:
     // Fails (and starts nothing) if a configured source cannot start.
-    static Result<std::unique_ptr<ScanSources>> start(const ScanSourcesConfig& config, ScanQueue& queue,
-                                                      DeviceLog log = {}, EventClock clock = {});
+    static Result<std::unique_ptr<ScanSources>> start(const ScanSourcesConfig& config,
+                                                      ScanQueue& queue, DeviceLog log = {},
+                                                      EventClock clock = {});
     ~ScanSources();
     ScanSources(const ScanSources&) = delete;
     ScanSources& operator=(const ScanSources&) = delete;
@@ -36,7 +37,7 @@ public:
     const std::string& sim_socket() const;
     std::vector<std::string> usb_devices() const;
 
-private:
+  private:
     ScanSources() = default;
     // Destroyed bottom-up: the camera stops before its scanner goes.
     std::unique_ptr<SimulatorSource> sim_;

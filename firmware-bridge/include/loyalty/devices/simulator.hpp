@@ -25,19 +25,20 @@ Result<ScanEvent> parse_sim_line(std::string_view line, std::string source,
                                  std::chrono::system_clock::time_point at);
 
 class SimulatorSource {
-public:
+  public:
     // Binds a unix stream socket at `socket_path` (a stale socket file is replaced)
     // and serves it on its own thread until destroyed.
-    static Result<std::unique_ptr<SimulatorSource>> listen(std::string socket_path, ScanQueue& queue,
-                                                           EventClock clock = {});
+    static Result<std::unique_ptr<SimulatorSource>> listen(std::string socket_path,
+                                                           ScanQueue& queue, EventClock clock = {});
     ~SimulatorSource();
     SimulatorSource(const SimulatorSource&) = delete;
     SimulatorSource& operator=(const SimulatorSource&) = delete;
 
     const std::string& path() const { return path_; }
 
-private:
-    SimulatorSource(std::string path, int listen_fd, int wake_read, int wake_write, ScanQueue& queue, EventClock clock);
+  private:
+    SimulatorSource(std::string path, int listen_fd, int wake_read, int wake_write,
+                    ScanQueue& queue, EventClock clock);
     void serve();
     std::string handle_line(std::string_view line);
 

@@ -15,7 +15,7 @@
 namespace loyalty::devices {
 
 class V4l2Camera {
-public:
+  public:
     using OnFrame = std::function<void(const GreyFrame&)>;
 
     // Opens `path` (e.g. /dev/video0) and asks for width x height in YUYV (or GREY).
@@ -29,7 +29,7 @@ public:
     int width() const { return width_; }
     int height() const { return height_; }
 
-private:
+  private:
     struct Buffer {
         void* start = nullptr;
         std::size_t length = 0;

@@ -19,14 +19,14 @@ struct WedgeConfig {
     // A read whose keystrokes stop for this long without a terminator is dropped:
     // a half swipe must not be glued to the next one.
     std::chrono::milliseconds partial_timeout{300};
-    bool tab_terminates = true;   // some scanners end with Tab instead of Enter
-    std::size_t max_length = 512; // garbage protection
+    bool tab_terminates = true;    // some scanners end with Tab instead of Enter
+    std::size_t max_length = 512;  // garbage protection
 };
 
 // Decodes 8-byte boot-keyboard reports: byte 0 modifiers, byte 1 reserved,
 // bytes 2..7 the keys held. A key counts once, when it first appears.
 class WedgeDecoder {
-public:
+  public:
     using TimePoint = std::chrono::steady_clock::time_point;
 
     explicit WedgeDecoder(WedgeConfig config = {}) : config_(config) {}
@@ -42,7 +42,7 @@ public:
     std::size_t dropped_partials() const { return dropped_; }
     const WedgeConfig& config() const { return config_; }
 
-private:
+  private:
     WedgeConfig config_;
     std::string buffer_;
     std::uint8_t held_[6] = {};

@@ -19,15 +19,16 @@ namespace loyalty::kiosk {
 
 struct AppOptions {
     std::filesystem::path db;
-    bool demo = false;               // the simulated reader and its demo buttons
-    int width = 1080, height = 1920; // portrait; 1920x1080 is landscape
-    bool fullscreen = false;         // full screen on the desktop's display (never under the offscreen driver)
+    bool demo = false;                // the simulated reader and its demo buttons
+    int width = 1080, height = 1920;  // portrait; 1920x1080 is landscape
+    bool fullscreen =
+        false;  // full screen on the desktop's display (never under the offscreen driver)
     // A store's kiosk: the window manager's close (SDL_QUIT, the window's close, Alt+F4) is ignored
     // and the keyboard is grabbed; only the manager's Close (behind the manager PIN) ends the loop.
     bool locked = false;
     // Set from outside (SIGTERM from systemd, Ctrl-C): ends run() within a second, locked or not.
     const std::atomic<bool>* stop = nullptr;
-    std::filesystem::path assets;    // holds i18n/
+    std::filesystem::path assets;  // holds i18n/
     std::filesystem::path font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
     // Who this kiosk is: the program it serves and the store and terminal its events are
     // booked under (the store's link agent ships them). Codes of 1 to 32 of A-Z a-z 0-9 _ -;
@@ -50,7 +51,7 @@ struct AppOptions {
 struct AppImpl;
 
 class App {
-public:
+  public:
     static Result<std::unique_ptr<App>> create(const AppOptions& options);
     ~App();
     App(const App&) = delete;
@@ -67,28 +68,30 @@ public:
     devices::ScanQueue& scans();
 
     // Script and test helpers.
-    void settle();                              // engine idle, results applied, frames redrawn
-    bool tap(const std::string& widget_id);     // press and release on a widget drawn last frame
+    void settle();                           // engine idle, results applied, frames redrawn
+    bool tap(const std::string& widget_id);  // press and release on a widget drawn last frame
     void tap_at(float x, float y);
-    void advance_idle(std::chrono::seconds by); // as if the shopper walked away this long
+    void advance_idle(std::chrono::seconds by);  // as if the shopper walked away this long
     Result<void> screenshot(const std::filesystem::path& png);
-    std::string state_json() const;             // screen, session, member, widgets, texts...
+    std::string state_json() const;  // screen, session, member, widgets, texts...
     std::string screen_name() const;
     std::uint64_t frames_presented() const;
-    // The loop has been asked to end (the manager's confirmed Close, or an unlocked window's close).
+    // The loop has been asked to end (the manager's confirmed Close, or an unlocked window's
+    // close).
     bool quit_requested() const;
     // Called after each present with the screen shown (benchmarks).
     void on_present(std::function<void(const std::string& screen)> hook);
     void end_session();
     void resize(int width, int height);
 
-private:
+  private:
     App() = default;
     std::unique_ptr<AppImpl> impl_;
 };
 
 // Runs a script of taps and scans (see kiosk/README.md); screenshots and state
 // dumps go to out_dir. Returns the first failing line as an error.
-Result<void> run_script(App& app, const std::filesystem::path& script, const std::filesystem::path& out_dir);
+Result<void> run_script(App& app, const std::filesystem::path& script,
+                        const std::filesystem::path& out_dir);
 
 }  // namespace loyalty::kiosk

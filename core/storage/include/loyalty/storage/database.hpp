@@ -29,12 +29,13 @@ namespace loyalty {
 // SQLite itself failed (I/O, disk full, constraint). Thrown inside the parts that own
 // storage only; their public calls turn it into Errc::storage (see guarded()).
 class StorageError : public std::runtime_error {
-public:
-    StorageError(int sqlite_code, const std::string& what) : std::runtime_error(what), sqlite_code_(sqlite_code) {}
+  public:
+    StorageError(int sqlite_code, const std::string& what)
+        : std::runtime_error(what), sqlite_code_(sqlite_code) {}
     int sqlite_code() const { return sqlite_code_; }
     bool is_constraint() const { return (sqlite_code_ & 0xff) == SQLITE_CONSTRAINT; }
 
-private:
+  private:
     int sqlite_code_;
 };
 
@@ -42,11 +43,12 @@ private:
 // lots that disagree with a balance): it aborts the whole transaction and reaches the
 // caller as its own Error, not dressed up as a SQLite code.
 class OperationAborted : public std::runtime_error {
-public:
-    explicit OperationAborted(Error error) : std::runtime_error(error.message), error_(std::move(error)) {}
+  public:
+    explicit OperationAborted(Error error)
+        : std::runtime_error(error.message), error_(std::move(error)) {}
     const Error& error() const { return error_; }
 
-private:
+  private:
     Error error_;
 };
 
@@ -55,7 +57,7 @@ private:
 // statement is reset, its bindings cleared and it goes back to the connection's cache.
 // A statement left on a row therefore never keeps an old read snapshot alive.
 class Statement {
-public:
+  public:
     Statement(Statement&& other) noexcept;
     Statement& operator=(Statement&&) = delete;
     Statement(const Statement&) = delete;
@@ -68,7 +70,9 @@ public:
     Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
-    Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, const std::string& value) {
+        return bind(index, std::string_view(value));
+    }
     Statement& bind(int index, std::nullopt_t);
     template <class T>
     Statement& bind(int index, const std::optional<T>& value) {
@@ -115,11 +119,12 @@ public:
     int column_count() const;
     std::string column_name(int column) const;
 
-private:
+  private:
     friend class Database;
     // lent_flag: the cache entry's "in use" flag, or nullptr for a one-off statement
     // this lease finalizes itself.
-    Statement(sqlite3_stmt* stmt, sqlite3* db, bool* lent_flag) : stmt_(stmt), db_(db), lent_flag_(lent_flag) {}
+    Statement(sqlite3_stmt* stmt, sqlite3* db, bool* lent_flag)
+        : stmt_(stmt), db_(db), lent_flag_(lent_flag) {}
     void restart_if_stepped();
     sqlite3_stmt* stmt_;
     sqlite3* db_;
@@ -135,10 +140,11 @@ struct SchemaPart {
 };
 
 class Database {
-public:
+  public:
     // Opens (creating if needed), applies pragmas, checks integrity and migrates the
     // engine's schema. A corrupt file is refused with Errc::corrupt_database.
-    static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path, DatabaseOptions options = {});
+    static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
+                                                  DatabaseOptions options = {});
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -164,7 +170,7 @@ public:
     Result<void> backup_to(const std::filesystem::path& target, bool single_file = true);
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     struct Cached {
         sqlite3_stmt* stmt = nullptr;
         bool lent = false;
@@ -175,7 +181,9 @@ private:
     // Looked up by the caller's string_view as it is: no key string built per prepare().
     struct SqlHash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+        std::size_t operator()(std::string_view sql) const noexcept {
+            return std::hash<std::string_view>{}(sql);
+        }
     };
     std::unordered_map<std::string, Cached, SqlHash, std::equal_to<>> statements_;
     friend class Transaction;
@@ -185,14 +193,14 @@ private:
 // A savepoint: commits on commit(), rolls back when destroyed uncommitted
 // (an exception or an early return with an error leaves nothing half-written).
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-private:
+  private:
     Database& db_;
     std::string name_;
     bool done_ = false;
