@@ -194,7 +194,7 @@ ProgramConfig parse(const json& j) {
         rd.code = r.at("code").get<std::string>();
         rd.name = r.value("name", rd.code);
         rd.points_cost = whole_number<Points>(r, "points_cost");
-        rd.value = Money{r.value("value_minor", std::int64_t{0})};
+        read(r, "value_minor", rd.value.minor);
         read(r, "valid_days", rd.valid_days);
         if (r.contains("stock")) rd.stock = whole_number<std::int64_t>(r, "stock");
         require(rd.points_cost > 0, "reward " + rd.code + ": points_cost must be positive");

@@ -105,6 +105,13 @@ TEST_CASE(
         auto parsed = parse_program_config_json(mangled.dump());
         REQUIRE_FALSE(parsed.ok());
         CHECK(parsed.error().message.find("daily_cap") != std::string::npos);
+        // Found by the long fuzz run: a reward's value was read with a plain cast.
+        mangled = j;
+        REQUIRE_FALSE(mangled["rewards"].empty());
+        mangled["rewards"][0]["value_minor"] = nlohmann::json::parse(bad);
+        parsed = parse_program_config_json(mangled.dump());
+        REQUIRE_FALSE(parsed.ok());
+        CHECK(parsed.error().message.find("value_minor") != std::string::npos);
         auto filter = parse_member_filter(std::string(R"({"rfm_min":)") + bad + "}");
         REQUIRE_FALSE(filter.ok());
         CHECK(filter.error().message.find("rfm_min") != std::string::npos);
