@@ -294,3 +294,44 @@ TEST_CASE(
         CHECK((*db)->prepare("SELECT count(*) FROM blobs").scalar() == rows);
     }
 }
+
+TEST_CASE(
+    "a large transaction that rolls back leaves nothing behind to land over another connection's "
+    "commit") {
+    // Found in review: with the cache allowed to spill, a transaction larger than the
+    // cache wrote WAL frames before its commit; the gathering VFS held them, the
+    // transaction rolled back, and the next read on that connection wrote them out over
+    // the frames another connection had committed meanwhile.
+    TempDir dir;
+    const auto path = dir.path() / "s.db";
+    auto db = Database::open(path);
+    REQUIRE(db.ok());
+    (*db)->exec("CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    CHECK((*db)->prepare("PRAGMA cache_spill").scalar() == 0);  // the guard itself
+    (*db)->exec("PRAGMA cache_size = 10");  // far smaller than the transaction below
+    {
+        Transaction tx(**db);
+        for (int i = 0; i < 400; ++i)
+            (*db)->prepare("INSERT INTO t(body) VALUES (?)").bind_all(std::string(3000, 'a')).run();
+    }  // rolled back
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &other, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    REQUIRE(
+        sqlite3_exec(
+            other,
+            "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 800) "
+            "INSERT INTO t(body) SELECT printf('%.*c', 3000, 'b') FROM n; COMMIT;",
+            nullptr, nullptr, nullptr) == SQLITE_OK);
+    // A read on the first connection, then every row as the other connection wrote it.
+    CHECK((*db)->prepare("SELECT count(*) FROM t").scalar() == 800);
+    CHECK(
+        (*db)->prepare("SELECT count(*) FROM t WHERE body = printf('%.*c', 3000, 'b')").scalar() ==
+        800);
+    sqlite3_close(other);
+    db = Database::open(path);
+    REQUIRE(db.ok());
+    CHECK((*db)->integrity_check() == "ok");
+    CHECK(
+        (*db)->prepare("SELECT count(*) FROM t WHERE body = printf('%.*c', 3000, 'b')").scalar() ==
+        800);
+}

@@ -186,6 +186,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
             enter_wal_mode(*db);
             db->exec(options.full_sync ? "PRAGMA synchronous = FULL"
                                        : "PRAGMA synchronous = NORMAL");
+            // No WAL frames before the commit: wal_vfs.cpp holds a transaction's frames in
+            // memory until its commit frame, and frames a transaction spilled before rolling
+            // back would otherwise be written later, over another connection's commit. The
+            // cost: a transaction keeps all its dirty pages in memory until it ends.
+            db->exec("PRAGMA cache_spill = OFF");
             const int current = db->schema_version();
             const int known = static_cast<int>(schema_migrations().size());
             if (current > known)
