@@ -260,10 +260,13 @@ struct CampaignRun {
     void record_firings(const std::string& program_code) {
         std::optional<std::int64_t> bonus_entry;
         if (bonus_points > 0) {
-            std::string codes, names;
+            // The key names each code with its length first: a code may itself hold ','
+            // or ':', and two different sets of offers must never make the same key.
+            std::string codes, names, keyed_codes;
             for (const auto* d : bonus_campaigns) {
                 codes += (codes.empty() ? "" : ",") + d->code;
                 names += (names.empty() ? "" : ", ") + d->name;
+                keyed_codes += std::to_string(d->code.size()) + "=" + d->code + ";";
             }
             // Points a purchase earned stay pending through the return window, like the
             // sale's own.
@@ -274,7 +277,7 @@ struct CampaignRun {
             bonus_entry = ctx.ledger.credit(
                 Credit{event.member, LedgerKind::bonus, bonus_points, hold > 0, now + Days{hold},
                        ctx.ledger.expiry_for(program_code, now), "campaign " + names, actor,
-                       "campaign:" + program_code + ":" + codes + ":" +
+                       "campaign:" + program_code + ":" + keyed_codes + ":" +
                            std::to_string(event.member) + ":" + event.reference,
                        actor});
         }

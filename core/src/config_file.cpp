@@ -12,17 +12,18 @@ namespace loyalty {
 Result<std::string> read_config_file_as_json(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) return make_error(Errc::not_found, "cannot read " + path.string());
-    std::error_code ec;
-    const auto bytes = std::filesystem::file_size(path, ec);
-    if (ec)
-        return make_error(Errc::not_found, "cannot read " + path.string() + ": " + ec.message());
-    if (auto refused = size_refusal(bytes, kMaxConfigFileBytes))
-        return make_error(Errc::invalid_argument, path.string() + ": " + *refused);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (path.extension() != ".toml") return text.str();
+    // At most one byte past the limit is read, from the stream itself, so a pipe or a
+    // file that grows while it is read is measured as well as a plain file.
+    std::string text(kMaxConfigFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigFileBytes)
+        return make_error(Errc::invalid_argument, path.string() + ": more than " +
+                                                      std::to_string(kMaxConfigFileBytes) +
+                                                      " bytes is refused");
+    if (path.extension() != ".toml") return text;
     try {
-        auto table = toml::parse(text.str(), path.string());
+        auto table = toml::parse(text, path.string());
         std::stringstream as_json;
         as_json << toml::json_formatter{table};
         return as_json.str();

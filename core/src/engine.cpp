@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cassert>
+
 #include "campaign_hooks.hpp"
 #include "engine_context.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -30,6 +32,7 @@ std::string random_code(int length, const char* alphabet) {
     // asks the kernel each time). A byte is used only below the largest multiple of
     // the alphabet's size, so every character stays equally likely.
     const auto n = static_cast<unsigned>(std::char_traits<char>::length(alphabet));
+    assert(n > 0 && n <= 256);  // one byte picks one character
     const unsigned limit = 256 - 256 % n;
     std::string out;
     out.reserve(static_cast<std::size_t>(length));

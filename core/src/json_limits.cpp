@@ -29,10 +29,4 @@ std::optional<std::string> json_nesting_refusal(std::string_view text, int max_d
     return std::nullopt;
 }
 
-std::optional<std::string> size_refusal(std::size_t bytes, std::size_t max_bytes) {
-    if (bytes <= max_bytes) return std::nullopt;
-    return std::to_string(bytes) + " bytes is more than the " + std::to_string(max_bytes) +
-           " bytes accepted";
-}
-
 }  // namespace loyalty

@@ -232,7 +232,18 @@ Points PointsLedger::reverse_earn(MemberId member, std::int64_t source_entry_id,
     for (const auto& t : plan) (t.pending ? pending_delta : available_delta) -= t.points;
     const auto entry = insert_entry(member, LedgerKind::reverse, available_delta, pending_delta,
                                     reason, reference, idempotency_key, std::nullopt);
-    for (const auto& t : plan) move_lot(ctx_, entry, t.lot, -t.points);
+    for (const auto& t : plan) {
+        move_lot(ctx_, entry, t.lot, -t.points);
+        // A pending lot reversed to nothing has nothing left to release: it leaves the
+        // pending state now (settle_member looks only at lots with points left, and the
+        // hub runs no release sweep).
+        if (t.pending)
+            ctx_.db
+                ->prepare(
+                    "UPDATE point_lots SET state = 'available' WHERE id = ? AND remaining = 0")
+                .bind(1, t.lot)
+                .run();
+    }
     apply_to_member(member, available_delta, pending_delta);
     return left;  // the shortfall
 }

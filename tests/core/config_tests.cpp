@@ -74,7 +74,7 @@ TEST_CASE("a program or campaign file over 4 MiB is refused before it is read, n
     auto program = load_program_config_file(path);
     REQUIRE_FALSE(program.ok());
     CHECK(program.error().message.find("huge.toml") != std::string::npos);
-    CHECK(program.error().message.find("bytes accepted") != std::string::npos);
+    CHECK(program.error().message.find("bytes is refused") != std::string::npos);
 }
 
 TEST_CASE(

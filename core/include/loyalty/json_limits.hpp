@@ -19,9 +19,6 @@ inline constexpr int kMaxJsonDepth = 32;
 inline constexpr std::size_t kMaxRequestBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{4} << 20;
 
-// Why a text of this many bytes is refused (over max_bytes), or nullopt.
-std::optional<std::string> size_refusal(std::size_t bytes, std::size_t max_bytes);
-
 // Why the text may not be parsed (too deep), or nullopt. Brackets inside strings do not
 // count; the text need not be valid JSON (the parser says what else is wrong).
 std::optional<std::string> json_nesting_refusal(std::string_view text,
