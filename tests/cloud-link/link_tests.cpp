@@ -13,40 +13,14 @@
 #include "raw_client.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
+#include "test_configs.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
 using namespace loyalty::sync::test;
 
-namespace {
-
-AgentConfig agent_config(Mosquitto& broker, const std::filesystem::path& db,
-                         const std::string& store, const std::string& terminal) {
-    AgentConfig c;
-    c.db = db;
-    c.address = {"TEST", store, terminal};
-    c.broker = broker.client(store, "link-" + store + "-" + terminal);
-    c.batch_events = 50;
-    c.window_events = 200;
-    c.full_sync = false;
-    c.ack_timeout_ms = 1000;
-    c.backoff_initial_ms = 50;
-    c.backoff_max_ms = 500;
-    return c;
-}
-
-HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db,
-                     const std::string& worker) {
-    HubConfig c;
-    c.db = db;
-    c.worker = worker;
-    c.broker = broker.client("hub", "hub-" + worker);
-    c.full_sync = false;
-    return c;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE(
     "signed sales reach the hub once, the outbox empties only on the hub's ack, and snapshots come "

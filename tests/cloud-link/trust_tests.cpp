@@ -16,6 +16,7 @@
 #include "raw_client.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
+#include "test_configs.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -25,28 +26,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-AgentConfig agent_for(Mosquitto& broker, const fs::path& db, const std::string& store) {
-    AgentConfig c;
-    c.db = db;
-    c.address = {"TEST", store, "T01"};
-    c.broker = broker.client(store, "link-" + store + "-T01");
-    c.batch_events = 50;
-    c.window_events = 200;
-    c.full_sync = false;
-    c.ack_timeout_ms = 1000;
-    c.backoff_initial_ms = 50;
-    c.backoff_max_ms = 500;
-    return c;
-}
-
-HubConfig hub_for(Mosquitto& broker, const fs::path& db) {
-    HubConfig c;
-    c.db = db;
-    c.broker = broker.client("hub", "hub-w1");
-    c.full_sync = false;
-    return c;
-}
 
 // The hub's database as an operator sees it, beside the running worker.
 std::unique_ptr<HubStore> hub_view(const fs::path& db) {
@@ -100,10 +79,10 @@ TEST_CASE(
     REQUIRE(
         victim.engine().ledger().adjust(victim.member_id(0), 1000, "welcome", "mgr", "w-1").ok());
     victim.sell(0);  // receipt T01-1
-    Running<HubWorker> worker(hub_for(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
-    Running<StoreAgent> a1(agent_for(broker, dir.path() / "s1.db", "S001"));
-    Running<StoreAgent> a2(agent_for(broker, dir.path() / "s2.db", "S002"));
+    Running<StoreAgent> a1(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
+    Running<StoreAgent> a2(agent_config(broker, dir.path() / "s2.db", "S002", "T01"));
     settle(own, victim);
     auto hub = hub_view(dir.path() / "hub.db");
     const auto points_before = hub->member("TEST", uid)->points;
@@ -166,9 +145,9 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "s1.db", "S001", "T01", 1);
     for (int i = 0; i < 3; ++i) t.sell(0);
-    Running<HubWorker> worker(hub_for(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
-    Running<StoreAgent> agent(agent_for(broker, dir.path() / "s1.db", "S001"));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
     auto hub = hub_view(dir.path() / "hub.db");
     const auto applied = hub->last_seq("S001", "T01");
@@ -216,9 +195,9 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "s1.db", "S001", "T01", 1);
     t.sell(0);  // receipt T01-1
-    Running<HubWorker> worker(hub_for(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
-    Running<StoreAgent> agent(agent_for(broker, dir.path() / "s1.db", "S001"));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
     auto hub = hub_view(dir.path() / "hub.db");
     const auto uid = member_uid(0);
@@ -280,7 +259,7 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     Terminal t(db, "S001", "T01", 2);
     t.sell(0);
     t.sell(1);
-    Running<HubWorker> worker(hub_for(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     auto admin = [&](std::vector<std::string> args) {
         std::vector<std::string> argv{LOYALTY_ADMIN_EXE, "--db",  db.string(), "--store", "S001",
@@ -290,7 +269,7 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     };
     auto hub = hub_view(dir.path() / "hub.db");
     {
-        Running<StoreAgent> agent(agent_for(broker, db, "S001"));
+        Running<StoreAgent> agent(agent_config(broker, db, "S001", "T01"));
         REQUIRE(eventually([&] { return t.backlog() == 0; }));
         REQUIRE(admin({"backup", "--dir", (dir.path() / "backups").string()}) == 0);
         for (int i = 0; i < 10; ++i) t.sell(i % 2);  // receipts T01-3 .. T01-12
@@ -320,7 +299,7 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
         static_cast<std::int64_t>(t.engine().outbox().pending("S001", "T01", 0, 100000).size());
     REQUIRE(waiting > 0);
 
-    Running<StoreAgent> agent(agent_for(broker, db, "S001"));
+    Running<StoreAgent> agent(agent_config(broker, db, "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));  // never stalled: sync-status reaches 0
     CHECK(hub->last_seq("S001", "T01") == t.last_seq());
     // Renumbered after the hub's last applied (the agent may have written an event of its own
@@ -374,9 +353,9 @@ TEST_CASE(
     REQUIRE(refunded.ok());
     REQUIRE(refunded->shortfall > 0);
 
-    Running<HubWorker> worker(hub_for(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
-    Running<StoreAgent> agent(agent_for(broker, dir.path() / "s1.db", "S001"));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
     auto hub = hub_view(dir.path() / "hub.db");
     const std::string columns =
