@@ -4,6 +4,7 @@
 
 #include "json_fields.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "member_mirror.hpp"
 #include "mqtt_session.hpp"
 
 namespace loyalty::sync {
@@ -49,14 +50,14 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
             // member's tier on its own partial view: the hub's tier stands.
             if (item.kind == "snapshots") {
                 const auto held = down_.snapshot(item.key);
-                if (held && held->snapshot.version == item.version) adopt_tier(item);
+                if (held && held->snapshot.version == item.version) adopt_snapshot(item, {});
             }
             ++stale;
             continue;
         }
         ++applied;
         if (item.kind == "snapshots")
-            adopt_tier(item);
+            adopt_snapshot(item, msg->through);
         else if (item.kind == "card_block")
             block_card(msg->program, item);
         else if (item.kind == "coupon_issue")
@@ -91,15 +92,21 @@ void DownApplier::block_card(const std::string& program, const DownItem& item) {
 }
 
 // The hub's tier for the member, decided over every store's sales: the till
-// and the kiosk here price with it from now on.
-void DownApplier::adopt_tier(const DownItem& item) {
+// and the kiosk here price with it from now on. A newer snapshot also brings
+// the member's points here to the program-wide balance (`through` given).
+void DownApplier::adopt_snapshot(
+    const DownItem& item, const std::optional<std::map<std::string, std::int64_t>>& through) {
     const auto j = nlohmann::json::parse(item.body, nullptr, false);
     if (!j.is_object()) return;
+    auto member = engine_.members().get_by_uid(item.key);
+    if (!member || member->status != "active") return;  // not a member this terminal knows
+    if (through && j.contains("points"))
+        if (align_member(engine_, config_.address.store, item.key, int_field(j, "points"),
+                         *through) != 0)
+            stats_.update([](AgentStats& s) { ++s.balances_aligned; });
     const auto tier = text_field(j, "tier");
     const auto review = int_field(j, "tier_review_at");
     if (tier.empty() || review <= 0) return;  // a hub that does not decide tiers
-    auto member = engine_.members().get_by_uid(item.key);
-    if (!member || member->status != "active") return;  // not a member this terminal knows
     auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review));
     if (!adopted) {
         log_line(who_,

@@ -23,7 +23,8 @@ class DownApplier {
 
   private:
     void block_card(const std::string& program, const DownItem& item);
-    void adopt_tier(const DownItem& item);
+    void adopt_snapshot(const DownItem& item,
+                        const std::optional<std::map<std::string, std::int64_t>>& through);
     void install_program(const std::string& program, std::int64_t version, const std::string& body);
     void accept_coupon(const std::string& program, const DownItem& item);
     void install_campaigns(std::int64_t version, const std::string& body);

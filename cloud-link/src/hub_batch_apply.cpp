@@ -4,6 +4,7 @@
 
 #include "event_effects.hpp"
 #include "hub_pass.hpp"
+#include "json_fields.hpp"
 #include "loyalty/checked_math.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/sync/signing.hpp"
@@ -213,6 +214,7 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
         auto& at = tier_checks[done->members.front()];
         at = std::max(at, from_unix(e.at));
     }
+    capture_hold(a, e);
     if (done->shortfall > 0 && !done->members.empty())
         db().prepare(
                 "INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, "
@@ -231,6 +233,25 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
                      {"from_store", a.store}});
     }
     return std::nullopt;
+}
+
+// A sale or redemption paid with points the hub authorized: its event captures
+// the hold under the id the terminal asked with ("sale/<terminal>/<receipt>",
+// "reward/<terminal>/<request>"), so the points stop being held twice (as a hold
+// and as the debit the event just booked). Only the sending store's holds.
+void HubStore::Pass::capture_hold(const TerminalAddress& a, const DecodedEvent& e) {
+    std::string auth;
+    if (e.type == "sale.committed")
+        auth = "sale/" + a.terminal + "/" + text_field(e.payload, "receipt");
+    else if (e.type == "reward.redeemed")
+        auth = "reward/" + a.terminal + "/" + text_field(e.payload, "request");
+    else
+        return;
+    db().prepare(
+            "UPDATE hub_holds SET state = 'captured', settled_at_ms = ?, event_id = ? "
+            "WHERE program = ? AND store = ? AND auth = ? AND state = 'held'")
+        .bind_all(now_ms, e.id, a.program, a.store, auth)
+        .run();
 }
 
 // Consumed at its sequence (the terminal is acknowledged past it) and listed

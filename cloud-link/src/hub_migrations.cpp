@@ -67,7 +67,23 @@ CREATE INDEX hub_dead_letters_by_event ON hub_dead_letters(event_id) WHERE event
 ALTER TABLE hub_terminals ADD COLUMN resequence_through INTEGER;
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1, kMigration2};
+// 3: points a terminal may spend now for a member of any store (an online
+// authorization): held against the member's balance until the sale's event
+// captures it, the terminal releases it, or it lapses at expires_at_ms. A store
+// names its holds; (program, store, auth) is the hold, so no store can capture or
+// release another's. Stores that asked about a member hear its snapshots too.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE hub_holds (
+  program TEXT NOT NULL, store TEXT NOT NULL, auth TEXT NOT NULL,
+  terminal TEXT NOT NULL, member_uid TEXT NOT NULL, points INTEGER NOT NULL CHECK (points > 0),
+  state TEXT NOT NULL CHECK (state IN ('held', 'captured', 'released')),
+  created_at_ms INTEGER NOT NULL, expires_at_ms INTEGER NOT NULL,
+  settled_at_ms INTEGER, event_id TEXT,
+  PRIMARY KEY (program, store, auth)) WITHOUT ROWID;
+CREATE INDEX hub_holds_open ON hub_holds(program, member_uid, expires_at_ms) WHERE state = 'held';
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

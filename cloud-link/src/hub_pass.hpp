@@ -63,6 +63,7 @@ struct HubStore::Pass {
     // whole transaction is rolled back and the stores resend.
     std::optional<Error> book(const TerminalAddress& a, const DecodedEvent& e);
     void park(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
+    void capture_hold(const TerminalAddress& a, const DecodedEvent& e);
     // True when the hub applied another event at e's sequence and never e.
     bool forked(const TerminalAddress& a, const DecodedEvent& e);
     // The sequence a forked terminal was asked to renumber after, until it has.

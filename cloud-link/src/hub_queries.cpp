@@ -6,12 +6,20 @@ namespace loyalty::sync {
 
 std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
     auto st = db().prepare(
-        "SELECT m.points_available + m.points_pending, m.tier_code, m.status, m.version, "
+        "SELECT m.points_available, m.points_pending, m.tier_code, m.status, m.version, "
         "m.tier_review_at "
         "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? AND m.uid = ?");
     st.bind_all(program, uid);
     if (!st.step()) return std::nullopt;
-    MemberSnapshot s{uid, st.int64(3), st.int64(0), st.text(1), st.text(2), st.int64(4)};
+    MemberSnapshot s;
+    s.uid = uid;
+    s.available = st.int64(0);
+    s.pending = st.int64(1);
+    s.points = s.available + s.pending;
+    s.tier = st.text(2);
+    s.status = st.text(3);
+    s.version = st.int64(4);
+    s.tier_review_at = st.int64(5);
     return s;
 }
 

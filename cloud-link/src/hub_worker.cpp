@@ -22,11 +22,19 @@ struct HubWorker::Impl {
     std::mutex queue_mutex;
     std::condition_variable wake;
     std::deque<HubIncoming> inbound;
+    // Requests skip the event queue: a terminal waits for each answer, and an
+    // event pass may take a while. Their own thread and database connection.
+    std::mutex request_mutex;
+    std::condition_variable request_wake;
+    std::deque<HubIncoming> requests;
+    std::unique_ptr<HubStore> request_store;
     std::atomic<bool> lost{false};
     static constexpr std::chrono::minutes tier_review_interval{15};
     std::chrono::steady_clock::time_point next_tier_review{};  // the first review runs at start
 
     std::unique_ptr<HubStore> store;
+    // Replaced by the worker thread, published on by it and the request thread.
+    std::mutex client_mutex;
     std::unique_ptr<mqtt::async_client> client;
 
     explicit Impl(HubConfig c) : config(std::move(c)), who("hub " + config.worker) {}
@@ -38,8 +46,8 @@ struct HubWorker::Impl {
     }
 
     bool connect() {
-        client = make_client(config.broker);
-        client->set_message_callback([this](mqtt::const_message_ptr m) {
+        auto fresh = make_client(config.broker);
+        fresh->set_message_callback([this](mqtt::const_message_ptr m) {
             HubIncoming in{m->get_topic(), m->get_payload_str(), {}};
             const auto& props = m->get_properties();
             for (std::size_t i = 0, n = props.count(mqtt::property::USER_PROPERTY); i < n; ++i) {
@@ -47,23 +55,41 @@ struct HubWorker::Impl {
                     mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
                 if (name == signature_property) in.signature = value;
             }
+            if (in.topic.ends_with("/requests")) {
+                if (props.contains(mqtt::property::RESPONSE_TOPIC))
+                    in.response_topic =
+                        mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC);
+                if (props.contains(mqtt::property::CORRELATION_DATA))
+                    in.correlation =
+                        mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA);
+                {
+                    std::lock_guard lock(request_mutex);
+                    requests.push_back(std::move(in));
+                }
+                request_wake.notify_one();
+                return;
+            }
             {
                 std::lock_guard lock(queue_mutex);
                 inbound.push_back(std::move(in));
             }
             wake.notify_one();
         });
-        on_connection_lost(*client, [this] {
+        on_connection_lost(*fresh, [this] {
             lost = true;
             wake.notify_one();
         });
         try {
-            connect_and_subscribe(*client, config.broker, std::nullopt, session_expiry_s,
-                                  {hub_events_subscription(), hub_presence_subscription()});
+            connect_and_subscribe(*fresh, config.broker, std::nullopt, session_expiry_s,
+                                  {hub_events_subscription(), hub_presence_subscription(),
+                                   hub_requests_subscription()});
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
-            client.reset();
             return false;
+        }
+        {
+            std::lock_guard lock(client_mutex);
+            client = std::move(fresh);
         }
         lost = false;
         update([](HubStats& s) {
@@ -75,12 +101,17 @@ struct HubWorker::Impl {
     }
 
     void drop_client() {
-        if (!client) return;
+        std::unique_ptr<mqtt::async_client> old;
+        {
+            std::lock_guard lock(client_mutex);
+            old = std::move(client);
+        }
+        if (!old) return;
         try {
-            if (client->is_connected()) client->disconnect()->wait_for(std::chrono::seconds(2));
+            if (old->is_connected()) old->disconnect()->wait_for(std::chrono::seconds(2));
         } catch (const mqtt::exception&) {
         }
-        client.reset();
+        old.reset();
         update([](HubStats& s) { s.connected = false; });
     }
 
@@ -126,10 +157,18 @@ struct HubWorker::Impl {
     }
 
     void publish(const std::vector<HubOutgoing>& messages) {
+        std::lock_guard lock(client_mutex);
         for (const auto& out : messages) {
             try {
-                if (client)
+                if (!client) break;
+                if (out.correlation.empty()) {
                     client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
+                } else {
+                    auto msg = mqtt::make_message(out.topic, out.payload, 1, false);
+                    msg->set_properties(
+                        mqtt::properties{{mqtt::property::CORRELATION_DATA, out.correlation}});
+                    client->publish(msg);
+                }
             } catch (const mqtt::exception& e) {
                 // A lost ack is repaired by the next one (acks are cumulative), a
                 // lost snapshot by the member's next change.
@@ -154,12 +193,47 @@ struct HubWorker::Impl {
         publish(report->publish);
     }
 
+    // The request thread: one answer at a time, each its own short transaction.
+    void answer_requests(const std::atomic<bool>& stop) {
+        while (!stop) {
+            HubIncoming in;
+            {
+                std::unique_lock lock(request_mutex);
+                request_wake.wait_for(lock, std::chrono::milliseconds(100),
+                                      [&] { return stop.load() || !requests.empty(); });
+                if (requests.empty()) continue;
+                in = std::move(requests.front());
+                requests.pop_front();
+            }
+            auto answer = request_store->answer(in, wall_ms());
+            if (!answer) {
+                // The terminal hears nothing and works on what it knows (its timeout).
+                log_line(who, "request on " + in.topic + " failed: " + answer.error().message);
+                continue;
+            }
+            if (!answer->has_value()) {
+                log_line(who,
+                         "request on " + in.topic + " dead-lettered: no reply topic of its store");
+                continue;
+            }
+            publish({**answer});
+        }
+    }
+
     Result<void> run(const std::atomic<bool>& stop) {
         HubStoreOptions options{config.worker, config.full_sync, config.require_signatures,
-                                config.store_keys};
+                                config.store_keys, config.hold_ttl_ms};
         auto opened = HubStore::open(config.db, options);
         if (!opened) return opened.error();
         store = std::move(opened.value());
+        auto second = HubStore::open(config.db, options);
+        if (!second) return second.error();
+        request_store = std::move(second.value());
+        std::thread responder([this, &stop] { answer_requests(stop); });
+        struct Join {
+            std::thread& t;
+            ~Join() { t.join(); }
+        } join{responder};
         Backoff backoff(200, 5000);
         while (!stop) {
             if (!client || lost) {

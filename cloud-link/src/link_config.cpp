@@ -72,6 +72,11 @@ Result<AgentConfig> load_agent_config(const std::filesystem::path& file) {
     c.full_sync = l["full_sync"].value_or(c.full_sync);
     c.sign_key = l["sign_key"].value_or(std::string{});
     c.offline_redeem_limit = l["offline_redeem_limit"].value_or(c.offline_redeem_limit);
+    c.hub_timeout_ms = l["hub_timeout_ms"].value_or(c.hub_timeout_ms);
+    if (c.offline_redeem_limit < 0 || c.hub_timeout_ms < 10 || c.hub_timeout_ms > 60000)
+        return make_error(
+            Errc::invalid_argument,
+            file.string() + ": need offline_redeem_limit >= 0 and hub_timeout_ms in 10..60000");
     if (c.batch_events < 1 || c.window_events < c.batch_events)
         return make_error(Errc::invalid_argument,
                           file.string() + ": need 1 <= batch_events <= window_events");
@@ -90,6 +95,10 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     c.max_messages_per_txn = t["hub"]["max_messages_per_txn"].value_or(c.max_messages_per_txn);
     c.full_sync = t["hub"]["full_sync"].value_or(c.full_sync);
     c.require_signatures = t["hub"]["require_signatures"].value_or(c.require_signatures);
+    c.hold_ttl_ms = t["hub"]["hold_ttl_ms"].value_or(c.hold_ttl_ms);
+    if (c.hold_ttl_ms < 1000 || c.hold_ttl_ms > 86400000)
+        return make_error(Errc::invalid_argument,
+                          file.string() + ": [hub] hold_ttl_ms must be 1000..86400000");
     c.broker = broker_from(t, file);
     if (c.broker.client_id.empty()) c.broker.client_id = "hub-" + c.worker;
     if (auto* stores = t["stores"].as_table())

@@ -17,7 +17,17 @@ CREATE TABLE IF NOT EXISTS link_dead_letters (
 CREATE TABLE IF NOT EXISTS link_status (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1};
+// 2: points a till or the kiosk let a member spend while the hub did not
+// answer, per member and local day: the offline limit's count. Keyed by the
+// spend's id, so a retried sale counts once.
+constexpr const char* kMigration2 = R"sql(
+CREATE TABLE link_offline_spends (
+  auth TEXT PRIMARY KEY, member_uid TEXT NOT NULL, points INTEGER NOT NULL CHECK (points > 0),
+  day INTEGER NOT NULL, at_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX link_offline_spends_by_member ON link_offline_spends(member_uid, day);
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2};
 
 }  // namespace
 

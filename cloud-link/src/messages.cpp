@@ -4,7 +4,7 @@
 
 #include "loyalty/event_fields.hpp"
 #include "loyalty/exact_integer.hpp"
-#include "loyalty/json_limits.hpp"
+#include "wire_envelope.hpp"
 
 namespace loyalty::sync {
 
@@ -14,47 +14,6 @@ std::string reason_of(const Error& error) {
     const auto colon = error.message.find(':');
     return colon == std::string::npos ? error.message : error.message.substr(0, colon);
 }
-
-namespace {
-
-Error bad(const char* why, const std::string& detail) {
-    return make_error(Errc::invalid_argument, std::string(why) + ": " + detail);
-}
-
-// Parses the common envelope: a JSON object of version 1 and the wanted kind.
-Result<json> envelope(std::string_view payload, const char* kind) {
-    if (payload.size() > max_payload_bytes)
-        return bad(reason::oversized, std::to_string(payload.size()) + " bytes");
-    if (auto refused = json_nesting_refusal(payload)) return bad(reason::malformed, *refused);
-    json j = json::parse(payload, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return bad(reason::malformed, "not a JSON object");
-    auto v = j.find("v");
-    if (v == j.end() || !v->is_number_integer()) return bad(reason::malformed, "no version");
-    if (v->get<std::int64_t>() != protocol_version) return bad(reason::wrong_version, v->dump());
-    auto k = j.find("kind");
-    if (k == j.end() || !k->is_string()) return bad(reason::malformed, "no kind");
-    if (kind && k->get<std::string>() != kind)
-        return bad(reason::unknown_kind, k->get<std::string>());
-    return j;
-}
-
-template <class T>
-bool field(const json& j, const char* name, T& out) {
-    auto it = j.find(name);
-    if (it == j.end()) return false;
-    if constexpr (std::is_same_v<T, std::string>) {
-        if (!it->is_string()) return false;
-        out = it->get<std::string>();
-    } else {
-        // Exactly a whole number (never a float cast, never a wrapped unsigned).
-        auto v = exact_integer<std::int64_t>(*it);
-        if (!v) return false;
-        out = *v;
-    }
-    return true;
-}
-
-}  // namespace
 
 std::string encode_batch(const TerminalAddress& from, std::int64_t base, std::int64_t sent_at_ms,
                          const std::vector<OutboxEvent>& events, std::size_t first,
@@ -132,16 +91,23 @@ Result<Presence> decode_presence(std::string_view payload) {
     return p;
 }
 
+namespace {
+json snapshot_json(const MemberSnapshot& s) {
+    return json{{"key", s.uid},         {"version", s.version},
+                {"points", s.points},   {"available", s.available},
+                {"pending", s.pending}, {"tier", s.tier},
+                {"status", s.status},   {"tier_review_at", s.tier_review_at}};
+}
+}  // namespace
+
+std::string snapshot_item(const MemberSnapshot& snapshot) {
+    return snapshot_json(snapshot).dump();
+}
+
 std::string encode_snapshots(const std::string& program, const std::vector<MemberSnapshot>& items,
                              const std::map<std::string, std::int64_t>& through) {
     json arr = json::array();
-    for (const auto& s : items)
-        arr.push_back(json{{"key", s.uid},
-                           {"version", s.version},
-                           {"points", s.points},
-                           {"tier", s.tier},
-                           {"status", s.status},
-                           {"tier_review_at", s.tier_review_at}});
+    for (const auto& s : items) arr.push_back(snapshot_json(s));
     return json{{"v", protocol_version},
                 {"kind", "snapshots"},
                 {"program", program},

@@ -61,9 +61,29 @@ std::string store_config_subscription(const std::string& program, const std::str
     return store_config_topic(program, store, "+");
 }
 
+std::string requests_topic(const TerminalAddress& a) {
+    return terminal_prefix(a) + "/requests";
+}
+std::string replies_topic(const TerminalAddress& a, const std::string& client) {
+    return terminal_prefix(a) + "/replies/" + client;
+}
+
+bool reply_topic_allowed(const std::string& reply_topic, const TerminalAddress& from) {
+    const auto store_prefix =
+        std::string(topic_root) + "/" + from.program + "/stores/" + from.store + "/";
+    return reply_topic.size() > store_prefix.size() && reply_topic.size() <= 256 &&
+           reply_topic.compare(0, store_prefix.size(), store_prefix) == 0 &&
+           reply_topic.find_first_of("+#") == std::string::npos &&
+           reply_topic.find('\0') == std::string::npos;
+}
+
 std::string hub_events_subscription() {
     return std::string("$share/") + hub_share_group + "/" + topic_root +
            "/+/stores/+/terminals/+/events";
+}
+std::string hub_requests_subscription() {
+    return std::string("$share/") + hub_share_group + "/" + topic_root +
+           "/+/stores/+/terminals/+/requests";
 }
 std::string hub_presence_subscription() {
     return std::string(topic_root) + "/+/stores/+/terminals/+/presence";
@@ -82,6 +102,7 @@ std::optional<ParsedTopic> parse_topic(const std::string& topic) {
     if (p[7] == "presence") return ParsedTopic{TopicKind::presence, a};
     if (p[7] == "acks") return ParsedTopic{TopicKind::acks, a};
     if (p[7] == "down") return ParsedTopic{TopicKind::terminal_down, a};
+    if (p[7] == "requests") return ParsedTopic{TopicKind::requests, a};
     return std::nullopt;
 }
 

@@ -41,6 +41,8 @@ const char* to_string(Errc code) {
             return "display";
         case Errc::file_io:
             return "file_io";
+        case Errc::unreachable:
+            return "unreachable";
     }
     return "unknown";
 }

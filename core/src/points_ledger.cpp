@@ -194,6 +194,35 @@ Result<std::int64_t> PointsLedger::debit(const Debit& d) {
     return entry;
 }
 
+namespace {
+// A lot the hub expires, not this terminal: 9999-12-31T23:59:59Z.
+const Timestamp kNeverExpires = from_unix(253402300799);
+}  // namespace
+
+Points PointsLedger::align_total(MemberId member, Points total, const std::string& reason) {
+    const auto now = balance(member);
+    const Points delta = total - (now.available + now.pending);
+    if (delta == 0) return 0;
+    // Unique for every booking: the member's ledger only grows.
+    const auto key =
+        "align:" + std::to_string(member) + ":" +
+        std::to_string(ctx_.db->prepare("SELECT coalesce(max(id), 0) FROM ledger_entries")
+                           .scalar<std::int64_t>()
+                           .value_or(0));
+    if (delta > 0) {
+        credit(Credit{member, LedgerKind::transfer, delta, false, ctx_.now(), kNeverExpires, reason,
+                      std::nullopt, key, std::string("hub")});
+        return delta;
+    }
+    const Points take = std::min(-delta, now.available);
+    if (take == 0) return 0;
+    if (auto taken =
+            debit(Debit{member, LedgerKind::transfer, take, reason, std::nullopt, key, "hub"});
+        !taken)
+        return 0;
+    return -take;
+}
+
 Points PointsLedger::reverse_earn(MemberId member, std::int64_t source_entry_id, Points points,
                                   const std::string& reason, const std::string& reference,
                                   const std::string& idempotency_key) {

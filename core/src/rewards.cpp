@@ -142,6 +142,9 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
                        {"reward", reward_code},
                        {"points", cost},
                        {"coupon", code},
+                       // The redemption's own reference: the hub finds the points hold a
+                       // terminal took for it under this request.
+                       {"request", idempotency_key},
                        {"available", balance.available}});
         tx.commit();
         return find(code);

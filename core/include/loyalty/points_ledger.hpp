@@ -107,6 +107,14 @@ class PointsLedger {
     // state the terminal had them in when its event happened. Returns the
     // points expired.
     Points settle_member(MemberId member, Timestamp at);
+    // A terminal's copy of a member whose points live in several stores: brings
+    // available + pending to `total` (the hub's figure plus what this database has
+    // not shipped yet) with one transfer entry, inside the caller's transaction and
+    // without an event (the points moved elsewhere, not here). A credit is a lot that
+    // never expires here: the hub expires points where they were earned, and its
+    // next figure says so. A debit takes at most what is available. Returns the
+    // change booked.
+    Points align_total(MemberId member, Points total, const std::string& reason);
 
     Balance balance(MemberId member);
     std::vector<LedgerEntry> history(MemberId member, int limit = 1000);

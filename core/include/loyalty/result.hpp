@@ -25,6 +25,7 @@ enum class Errc {
     device_gone,          // the device was unplugged (libusb reported LIBUSB_ERROR_NO_DEVICE)
     display,              // the window or renderer could not be created (SDL)
     file_io,              // a file (export, state, report) could not be written
+    unreachable,          // the member hub did not answer in time (the link is down)
 };
 
 const char* to_string(Errc code);

@@ -23,15 +23,22 @@
 
 namespace loyalty::sync {
 
+struct HubRequest;
+struct HubAnswer;
+
 struct HubIncoming {
     std::string topic;
     std::string payload;
     std::string signature;  // the "sig" user property, if any
+    // A request's MQTT 5 response topic and correlation data (empty otherwise).
+    std::string response_topic{};
+    std::string correlation{};
 };
 
 struct HubOutgoing {
     std::string topic;
     std::string payload;
+    std::string correlation{};  // an answer's: the request's correlation data
 };
 
 struct HubApplyReport {
@@ -49,6 +56,7 @@ struct HubStoreOptions {
     bool full_sync = true;
     bool require_signatures = false;
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
+    std::int64_t hold_ttl_ms = 300000;  // an authorized spend not captured by then lapses
 };
 
 struct DeadLetter {
@@ -92,6 +100,21 @@ class HubStore {
     // nothing is applied or acknowledged and the stores resend).
     Result<HubApplyReport> apply(const std::vector<HubIncoming>& messages, std::int64_t now_ms);
 
+    // Answers a terminal's request (identify, authorize, release) in a short
+    // transaction of its own. No answer (nullopt) when the request names no reply
+    // topic or one outside the asking store's tree: it is dead-lettered then.
+    Result<std::optional<HubOutgoing>> answer(const HubIncoming& request, std::int64_t now_ms);
+
+    // A points hold and its state now (held | captured | released | lapsed).
+    struct Hold {
+        std::string member_uid;
+        std::int64_t points = 0;
+        std::string state;
+        std::int64_t expires_at_ms = 0;
+    };
+    std::optional<Hold> hold(const std::string& program, const std::string& store,
+                             const std::string& auth, std::int64_t now_ms);
+
     // What the hub knows, for tests, the CLI and operators.
     std::optional<MemberSnapshot> member(const std::string& program, const std::string& uid);
     std::map<std::string, std::int64_t> balances(const std::string& program);  // uid -> points
@@ -120,6 +143,12 @@ class HubStore {
   private:
     struct Pass;
     HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options);
+    // The three requests: hub_requests.cpp
+    void identify(const HubRequest& r, const TerminalAddress& from, HubAnswer& a);
+    void authorize(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                   HubAnswer& a);
+    void release(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                 HubAnswer& a);
     std::unique_ptr<Engine> engine_;
     HubStoreOptions options_;
 };

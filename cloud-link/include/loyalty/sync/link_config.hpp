@@ -33,10 +33,14 @@ struct AgentConfig {
     int ack_timeout_ms = 5000;  // no ack progress for this long: resend from the last ack
     int backoff_initial_ms = 200;
     int backoff_max_ms = 30000;
-    int poll_ms = 50;                       // how often an idle agent looks for new outbox rows
-    bool full_sync = true;                  // the terminal database's synchronous=FULL
-    std::string sign_key;                   // 64 hex digits: sign each batch (optional)
-    std::int64_t offline_redeem_limit = 0;  // points per member per day while offline; 0 = no limit
+    int poll_ms = 50;       // how often an idle agent looks for new outbox rows
+    bool full_sync = true;  // the terminal database's synchronous=FULL
+    std::string sign_key;   // 64 hex digits: sign each batch (optional)
+    // Points a member may spend per day at this store's terminals while the hub
+    // does not answer (spent against the last balance the hub sent); 0: points are
+    // spent only with the hub's authorization.
+    std::int64_t offline_redeem_limit = 0;
+    int hub_timeout_ms = 800;  // how long a till or kiosk waits for the hub's answer
 };
 
 struct HubConfig {
@@ -47,6 +51,7 @@ struct HubConfig {
     bool full_sync = true;
     bool require_signatures = false;  // refuse unsigned batches from stores without a key too
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
+    std::int64_t hold_ttl_ms = 300000;  // an authorized spend not captured by then lapses
 };
 
 Result<AgentConfig> load_agent_config(const std::filesystem::path& file);

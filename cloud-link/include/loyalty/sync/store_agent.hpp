@@ -34,6 +34,8 @@ struct AgentStats {
         0;  // program rules and rewards from hub `config` items (key "program")
     std::int64_t programs_refused = 0;
     std::int64_t tiers_adopted = 0;  // members moved to the tier the hub decided
+    // members whose points here were brought to the program-wide balance
+    std::int64_t balances_aligned = 0;
     std::int64_t coupons_accepted =
         0;  // hub `coupon_issue` items recorded for this store's members
     std::int64_t last_skew_ms = 0;

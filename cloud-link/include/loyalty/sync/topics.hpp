@@ -35,11 +35,22 @@ std::string store_config_topic(const std::string& program, const std::string& st
 std::string store_config_subscription(const std::string& program,
                                       const std::string& store);  // .../config/+
 
+// Questions a terminal asks the hub and waits for (MQTT 5 request/response): the
+// request on the terminal's own `requests` topic, the answer on a reply topic
+// under the same terminal (`.../replies/{client}`), so the store ACL covers both.
+std::string requests_topic(const TerminalAddress& a);
+std::string replies_topic(const TerminalAddress& a, const std::string& client);
+// A reply topic the hub may answer on for a request from `from`: under the same
+// program and store, with no wildcard (a store must not have the hub write into
+// another store's tree).
+bool reply_topic_allowed(const std::string& reply_topic, const TerminalAddress& from);
+
 // What the hub subscribes to.
 std::string hub_events_subscription();    // $share/hub/loyalty/v1/+/stores/+/terminals/+/events
 std::string hub_presence_subscription();  // loyalty/v1/+/stores/+/terminals/+/presence
+std::string hub_requests_subscription();  // $share/hub/loyalty/v1/+/stores/+/terminals/+/requests
 
-enum class TopicKind { events, presence, acks, terminal_down, store_down };
+enum class TopicKind { events, presence, acks, terminal_down, store_down, requests };
 struct ParsedTopic {
     TopicKind kind;
     TerminalAddress address;  // terminal empty for store_down

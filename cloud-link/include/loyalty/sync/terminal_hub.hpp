@@ -1,0 +1,79 @@
+#pragma once
+// The member hub as a till or a kiosk sees it (PROTOCOL.md, "Requests"). A member
+// this store does not know is looked up at the hub and kept here (member,
+// identities, cards, tier, program-wide balance, coupons), so the next scan and
+// offline work use it. Points leave a balance only with the hub's authorization
+// (a hold the sale's event captures), or, when the hub does not answer in time,
+// within the store's offline limit per member and day.
+//
+// Used on the caller's thread with the caller's engine (the till's session, the
+// kiosk's engine worker); only the MQTT traffic runs on threads of its own.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "loyalty/engine.hpp"
+#include "loyalty/result.hpp"
+#include "loyalty/sync/link_config.hpp"
+#include "loyalty/sync/requests.hpp"
+
+namespace loyalty::sync {
+
+class HubRequester;
+class DownState;
+
+// Points a spend may take, and how that was decided.
+struct SpendClearance {
+    std::string auth;         // the spend's id at the hub ("sale/T01/R-1")
+    bool online = false;      // the hub authorized it; otherwise the offline limit did
+    std::int64_t points = 0;  // cleared to spend
+    std::int64_t offline_left = 0;  // offline: what the member may still spend here today
+};
+
+class TerminalHub {
+  public:
+    // `link` is the store's link configuration (broker, credentials, limits);
+    // `self` the terminal asking (its own code: the till's, the kiosk's).
+    TerminalHub(const AgentConfig& link, TerminalAddress self, Engine& engine);
+    ~TerminalHub();
+    TerminalHub(const TerminalHub&) = delete;
+    TerminalHub& operator=(const TerminalHub&) = delete;
+
+    // Who is this, at the hub: `by` is how the value was read ("uid" for a
+    // verified member QR code, "phone", "card_number", "card_uid", "barcode",
+    // "app_code" or "any"). A member found is kept in the engine and returned.
+    // not_found: nobody by that at the hub; blocked; unreachable: no answer in time.
+    Result<Member> find(const std::string& by, const std::string& value);
+
+    // Before `points` leave the member's balance. Online: the hub holds them for
+    // this spend and the engine's copy of the member is brought to the hub's
+    // balance first. No answer in time: cleared against the balance last known
+    // here, up to the offline limit per member per day, else refused with why.
+    // A retry with the same auth is the same spend, never a second one.
+    Result<SpendClearance> clear_spend(const Member& member, std::int64_t points,
+                                       const std::string& auth);
+    // The cleared spend did not happen (the sale failed, the shopper walked away):
+    // the hold goes back now instead of lapsing later; an offline clearance no
+    // longer counts towards the day's limit.
+    void release(const SpendClearance& clearance);
+
+    // When this terminal last heard the member's balance from the hub (unix ms), if ever.
+    std::optional<std::int64_t> balance_heard_at_ms(const std::string& member_uid);
+
+  private:
+    Result<HubAnswer> ask(const HubRequest& request);
+    // Keeps what the hub said about a member in the engine, in one transaction.
+    Result<Member> keep(const HubAnswer& answer);
+    Result<SpendClearance> clear_offline(const Member& member, std::int64_t points,
+                                         const std::string& auth, const Error& why);
+
+    AgentConfig link_;
+    TerminalAddress self_;
+    Engine& engine_;
+    std::unique_ptr<DownState> down_;  // the link_* tables, migrated once
+    std::unique_ptr<HubRequester> requester_;
+};
+
+}  // namespace loyalty::sync

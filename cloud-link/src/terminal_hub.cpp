@@ -1,0 +1,227 @@
+#include "loyalty/sync/terminal_hub.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "hub_requester.hpp"
+#include "json_fields.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/down_state.hpp"
+#include "member_mirror.hpp"
+
+namespace loyalty::sync {
+
+using nlohmann::json;
+
+namespace {
+
+// The day a spend counts towards, in the program's local time.
+std::int64_t local_day(Engine& engine, const std::string& program) {
+    const auto now = to_unix(engine.clock().now());
+    auto config = engine.programs().get(program);
+    const std::int64_t offset_s = config ? (*config)->utc_offset_minutes * 60 : 0;
+    return (now + offset_s) / 86400;
+}
+
+}  // namespace
+
+TerminalHub::TerminalHub(const AgentConfig& link, TerminalAddress self, Engine& engine)
+    : link_(link),
+      self_(std::move(self)),
+      engine_(engine),
+      down_(std::make_unique<DownState>(engine_database(engine))),
+      requester_(std::make_unique<HubRequester>(link.broker, self_)) {}
+
+TerminalHub::~TerminalHub() = default;
+
+Result<HubAnswer> TerminalHub::ask(const HubRequest& request) {
+    auto raw =
+        requester_->ask(encode_request(request), std::chrono::milliseconds(link_.hub_timeout_ms));
+    if (!raw) return raw.error();
+    auto answer = decode_answer(*raw);
+    if (!answer)
+        // A broken answer is no answer: the terminal works on what it knows.
+        return make_error(Errc::unreachable, "the hub's answer was unreadable (" +
+                                                 answer.error().message + ")");
+    if (answer->to != request.kind || answer->program != self_.program)
+        return make_error(Errc::unreachable, "the hub answered another question");
+    return answer;
+}
+
+Result<Member> TerminalHub::find(const std::string& by, const std::string& value) {
+    auto answer = ask(HubRequest{request_kind::identify, by, value, {}, {}, 0});
+    if (!answer) return answer.error();
+    if (answer->status == answer_status::not_found)
+        return make_error(Errc::not_found, "headquarters knows no member by that either");
+    if (answer->status == answer_status::blocked)
+        return make_error(Errc::blocked, answer->detail.empty() ? "blocked at headquarters"
+                                                                : answer->detail);
+    if (answer->status != answer_status::found || !answer->member || !answer->snapshot)
+        return make_error(Errc::invalid_argument, "headquarters refused the lookup: " +
+                                                      answer->detail);
+    return keep(*answer);
+}
+
+Result<Member> TerminalHub::keep(const HubAnswer& a) {
+    return guarded([&]() -> Result<Member> {
+        auto& db = engine_database(engine_);
+        Transaction tx(db);
+        const auto& m = *a.member;
+        // The member as the hub replicates a terminal's: the same engine code
+        // (Replication), no outbox events (the hub has them all already).
+        auto replay = [&](const char* type, const json& payload) -> Result<void> {
+            auto done = engine_.replication().apply(
+                ReplicatedEvent{"hub-answer", type, self_.program,
+                                m.home_store.empty() ? self_.store : m.home_store, "HUB",
+                                from_unix(m.enrolled_at), payload, true});
+            if (!done) return done.error();
+            return {};
+        };
+        std::string phone;
+        for (const auto& [kind, value] : m.identities)
+            if (kind == "phone") phone = value;
+        if (auto r = replay("member.enrolled", json{{"member_uid", m.uid},
+                                                     {"home_store", m.home_store},
+                                                     {"phone", phone},
+                                                     {"consent_marketing", m.consent_marketing}});
+            !r)
+            return r.error();
+        for (const auto& c : m.cards)
+            if (auto r = replay("card.issued", json{{"member_uid", m.uid},
+                                                    {"card", c.number},
+                                                    {"uid", c.uid},
+                                                    {"form", c.form},
+                                                    {"status", c.status}});
+                !r)
+                return r.error();
+        for (const auto& [kind, value] : m.identities)
+            if (kind != "phone" && kind != "card_number" && kind != "card_uid")
+                if (auto r = replay("identity.linked",
+                                    json{{"member_uid", m.uid}, {"kind", kind}, {"value", value}});
+                    !r)
+                    return r.error();
+        auto member = engine_.members().get_by_uid(m.uid);
+        if (!member) return member.error();
+        const auto& snap = *a.snapshot;
+        down_->apply(snap, a.through.count(self_.terminal) ? a.through.at(self_.terminal) : 0,
+                   a.hub_time_ms);
+        const auto body = json::parse(snap.body, nullptr, false);
+        const auto tier = text_field(body, "tier");
+        const auto review = int_field(body, "tier_review_at");
+        if (!tier.empty() && review > 0)
+            if (auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review));
+                !adopted)
+                return adopted.error();
+        align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
+        for (const auto& item : a.coupons) {
+            const auto c = json::parse(item.body, nullptr, false);
+            Coupon coupon;
+            coupon.code = item.key;
+            coupon.program = self_.program;
+            coupon.member = member->id;
+            coupon.source = text_field(c, "source", "hub");
+            coupon.title = text_field(c, "title");
+            coupon.value = Money{int_field(c, "value")};
+            coupon.min_spend = Money{int_field(c, "min_spend")};
+            coupon.issued_at = from_unix(int_field(c, "issued_at"));
+            coupon.expires_at = from_unix(int_field(c, "expires_at"));
+            // A coupon the terminal cannot take (used here already) stays as it is.
+            (void)engine_.rewards().accept_issued(coupon);
+        }
+        tx.commit();
+        return engine_.members().get_by_uid(m.uid);
+    });
+}
+
+Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64_t points,
+                                                const std::string& auth) {
+    if (points <= 0) return SpendClearance{auth, true, 0, 0};
+    auto answer = ask(HubRequest{request_kind::authorize, {}, {}, auth, member.uid, points});
+    if (!answer) return clear_offline(member, points, auth, answer.error());
+    if (answer->status == answer_status::approved) {
+        if (answer->snapshot)
+            if (auto kept = guarded([&]() -> Result<void> {
+                    auto& db = engine_database(engine_);
+                    Transaction tx(db);
+                    const auto own = answer->through.find(self_.terminal);
+                    down_->apply(*answer->snapshot,
+                                 own == answer->through.end() ? 0 : own->second,
+                                 answer->hub_time_ms);
+                    const auto body = json::parse(answer->snapshot->body, nullptr, false);
+                    align_member(engine_, self_.store, member.uid, int_field(body, "points"),
+                                 answer->through);
+                    tx.commit();
+                    return {};
+                });
+                !kept)
+                return kept.error();
+        return SpendClearance{auth, true, points, 0};
+    }
+    if (answer->status == answer_status::declined)
+        return make_error(Errc::insufficient_points,
+                          "headquarters declined: " + (answer->detail.empty()
+                                                           ? std::string("not enough points")
+                                                           : answer->detail));
+    return make_error(Errc::invalid_argument, "headquarters refused: " + answer->detail);
+}
+
+Result<SpendClearance> TerminalHub::clear_offline(const Member& member, std::int64_t points,
+                                                  const std::string& auth, const Error& why) {
+    const auto limit = link_.offline_redeem_limit;
+    if (limit <= 0)
+        return make_error(Errc::unreachable,
+                          "headquarters cannot be reached (" + why.message +
+                              "); points are spent here only with its authorization");
+    return guarded([&]() -> Result<SpendClearance> {
+        auto& db = engine_database(engine_);
+        Transaction tx(db);
+        const auto day = local_day(engine_, self_.program);
+        const auto spent = db.prepare(
+                                 "SELECT coalesce(sum(points), 0) FROM link_offline_spends "
+                                 "WHERE member_uid = ? AND day = ? AND auth <> ?")
+                               .bind_all(member.uid, day, auth)
+                               .scalar<std::int64_t>()
+                               .value_or(0);
+        if (spent + points > limit)
+            return make_error(Errc::limit_exceeded,
+                              "headquarters cannot be reached, and at most " +
+                                  std::to_string(limit) +
+                                  " points a day may be spent here without it (" +
+                                  std::to_string(spent) + " spent today)");
+        db.prepare(
+              "INSERT INTO link_offline_spends(auth, member_uid, points, day, at_ms) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT(auth) DO UPDATE SET points = excluded.points")
+            .bind_all(auth, member.uid, points, day, to_unix(engine_.clock().now()) * 1000)
+            .run();
+        tx.commit();
+        return SpendClearance{auth, false, points, limit - spent - points};
+    });
+}
+
+void TerminalHub::release(const SpendClearance& c) {
+    if (c.points <= 0) return;
+    if (!c.online) {
+        (void)guarded([&]() -> Result<void> {
+            engine_database(engine_)
+                .prepare("DELETE FROM link_offline_spends WHERE auth = ?")
+                .bind(1, c.auth)
+                .run();
+            return {};
+        });
+        return;
+    }
+    // No answer is fine: the hold lapses at the hub on its own.
+    (void)ask(HubRequest{request_kind::release, {}, {}, c.auth, {}, 0});
+}
+
+std::optional<std::int64_t> TerminalHub::balance_heard_at_ms(const std::string& member_uid) {
+    auto heard = guarded([&]() -> Result<std::optional<std::int64_t>> {
+        return engine_database(engine_)
+            .prepare(
+                "SELECT received_at_ms FROM link_down_items WHERE kind = 'snapshots' AND key = ?")
+            .bind(1, member_uid)
+            .scalar<std::int64_t>();
+    });
+    return heard ? *heard : std::nullopt;
+}
+
+}  // namespace loyalty::sync
