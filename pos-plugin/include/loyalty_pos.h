@@ -86,8 +86,12 @@ enum {
     LOYALTY_POS_E_STORAGE =
         15, /* the database failed (disk full, I/O error); retry or call support */
     LOYALTY_POS_E_CORRUPT_DATABASE =
-        16,                     /* the store database failed its integrity check: do not use it */
-    LOYALTY_POS_E_INTERNAL = 17 /* a bug: please report the message */
+        16,                      /* the store database failed its integrity check: do not use it */
+    LOYALTY_POS_E_INTERNAL = 17, /* a bug: please report the message */
+    LOYALTY_POS_E_HUB_UNREACHABLE =
+        18 /* headquarters (the member hub) did not answer in time: a member not known in
+              this store cannot be looked up, and points beyond the offline limit cannot be
+              spent, until the link is back */
 };
 
 /* An open terminal session: one database connection and the terminal's settings. */

@@ -69,6 +69,7 @@ std::optional<Reply> parse_config(const char* text, SessionConfig& out) {
             if (fixed < 0) return r.fail("\"fixed_time\" is seconds since 1970 and not negative");
             out.fixed_time = fixed;
         }
+        out.link_config = r.text("link_config", false);
     });
 }
 

@@ -19,6 +19,9 @@ struct SessionConfig {
     std::optional<std::pair<std::string, std::string>> receipt_key;  // id, seed hex
     int busy_timeout_ms = 5000;
     std::optional<std::int64_t> fixed_time;
+    // The store's link.toml: members of other stores are looked up at the member
+    // hub, and points are spent with its authorization (or within the offline limit).
+    std::string link_config;
 };
 
 struct BasketRequest {

@@ -75,6 +75,17 @@ Reply Session::open(const std::string& db_path, const std::string& program,
     if (!stores.empty() && std::find(stores.begin(), stores.end(), store) == stores.end())
         return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
                               "store " + store + " does not sell under program " + program);
+    if (!config.link_config.empty()) {
+        auto link = sync::load_agent_config(config.link_config);
+        if (!link) return failure(link.error());
+        if (link->address.program != program || link->address.store != store)
+            return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
+                                  config.link_config + " is the link of " + link->address.program +
+                                      "/" + link->address.store + ", not of " + program + "/" +
+                                      store);
+        s->hub_ = std::make_unique<sync::TerminalHub>(
+            *link, sync::TerminalAddress{program, store, terminal}, *s->engine_);
+    }
     out = std::move(s);
     return Reply::success(json{{"program", program}, {"store", store}, {"terminal", terminal}});
 }
@@ -115,6 +126,11 @@ Reply Session::identify(const std::string& scanned) {
             return Reply::failure(LOYALTY_POS_E_ALREADY_USED,
                                   "this member code was already shown; refresh it in the app");
         auto member = member_by_uid(code->member_uid);
+        if (!member && member.error().code == Errc::not_found && hub_) {
+            auto found = hub_->find("uid", code->member_uid);
+            if (!found) return failure(found.error());
+            member = std::move(found);
+        }
         if (!member) return failure(member.error());
         // Recorded only now, once everything else passed: a refused code stays unused.
         if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce);
@@ -140,8 +156,44 @@ Reply Session::identify(const std::string& scanned) {
             !(kind == IdentityKind::phone && found.error().code == Errc::invalid_argument))
             return failure(found.error());
     }
+    if (hub_) return identify_at_hub("any", scanned, "hub");
     return Reply::failure(LOYALTY_POS_E_NOT_FOUND,
                           "no member in " + program_ + " matches what was scanned");
+}
+
+Reply Session::identify_at_hub(const std::string& by, const std::string& value, const char* via) {
+    auto found = hub_->find(by, value);
+    if (!found) {
+        if (found.error().code == Errc::unreachable)
+            return Reply::failure(LOYALTY_POS_E_HUB_UNREACHABLE,
+                                  "not a member of this store, and headquarters cannot be reached "
+                                  "to look further (" +
+                                      found.error().message +
+                                      "): enroll the shopper, or scan again when the link is back");
+        if (found.error().code == Errc::not_found)
+            return Reply::failure(
+                LOYALTY_POS_E_NOT_FOUND,
+                "no member in " + program_ + " matches what was scanned, here or at headquarters");
+        return failure(found.error());
+    }
+    const auto* program = *engine_->programs().get(program_);
+    return Reply::success(
+        member_json(*found, *program, via, engine_->rewards().coupons_of(found->id, true)));
+}
+
+Result<std::optional<sync::SpendClearance>> Session::clear_spend(const Member& member,
+                                                                 Points points,
+                                                                 const std::string& auth) {
+    if (!hub_ || points <= 0) return std::optional<sync::SpendClearance>();
+    auto cleared = hub_->clear_spend(member, points, auth);
+    if (!cleared) return cleared.error();
+    return std::optional<sync::SpendClearance>(std::move(cleared.value()));
+}
+
+void Session::release_spend(const std::optional<sync::SpendClearance>& clearance,
+                            const Error& why) {
+    // A conflict means the id is another sale's or redemption's: its hold stays.
+    if (clearance && why.code != Errc::conflict) hub_->release(*clearance);
 }
 
 Reply Session::prepare(const BasketRequest& basket, SaleRequest& request,
@@ -189,8 +241,18 @@ Reply Session::commit(const BasketRequest& basket) {
     std::optional<Member> member;
     if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
     if (!config_.cashier.empty()) request.cashier = config_.cashier;
+    std::optional<sync::SpendClearance> clearance;
+    if (member && request.points_to_pay > 0) {
+        auto cleared =
+            clear_spend(*member, request.points_to_pay, "sale/" + terminal_ + "/" + basket.receipt);
+        if (!cleared) return failure(cleared.error());
+        clearance = std::move(cleared.value());
+    }
     auto sale = engine_->sales().commit(request);
-    if (!sale) return failure(sale.error());
+    if (!sale) {
+        release_spend(clearance, sale.error());
+        return failure(sale.error());
+    }
     const auto& program = **engine_->programs().get(program_);
     std::optional<TierProgress> progress;
     if (member)
@@ -245,8 +307,20 @@ Reply Session::void_sale(const std::string& receipt) {
 Reply Session::redeem(const RedeemCall& call) {
     auto member = member_by_uid(call.member);
     if (!member) return failure(member.error());
+    std::optional<sync::SpendClearance> clearance;
+    if (hub_ && !call.request_id.empty()) {
+        Points cost = 0;
+        for (const auto& r : engine_->rewards().catalog(program_))
+            if (r.code == call.reward) cost = r.points_cost;
+        auto cleared = clear_spend(*member, cost, "reward/" + terminal_ + "/" + call.request_id);
+        if (!cleared) return failure(cleared.error());
+        clearance = std::move(cleared.value());
+    }
     auto coupon = engine_->rewards().redeem(member->id, call.reward, call.request_id);
-    if (!coupon) return failure(coupon.error());
+    if (!coupon) {
+        release_spend(clearance, coupon.error());
+        return failure(coupon.error());
+    }
     return Reply::success(
         json{{"coupon", coupon_json(*coupon)},
              {"points_available", engine_->ledger().balance(member->id).available}});

@@ -7,6 +7,7 @@
 
 #include "loyalty/engine.hpp"
 #include "loyalty/signed_codes.hpp"
+#include "loyalty/sync/terminal_hub.hpp"
 #include "requests.hpp"
 
 namespace loyalty::pos {
@@ -39,10 +40,20 @@ class Session {
     Reply refund_of(const std::string& receipt, const std::string& refund_ref,
                     std::vector<RefundLine> lines, bool void_sale = false);
     Reply check_manager(const ManagerCredential& credential);
+    // A member this store does not know, asked at the member hub (when the session
+    // has a link configuration); `by` as TerminalHub::find takes it.
+    Reply identify_at_hub(const std::string& by, const std::string& value, const char* via);
+    // Points about to leave a member's balance: cleared with the hub (or within the
+    // offline limit) when the session has a link configuration.
+    Result<std::optional<sync::SpendClearance>> clear_spend(const Member& member, Points points,
+                                                            const std::string& auth);
+    // The spend failed: its hold goes back (not when the id is another sale's).
+    void release_spend(const std::optional<sync::SpendClearance>& clearance, const Error& why);
 
     std::mutex mutex_;
     std::unique_ptr<Clock> clock_;  // outlives engine_ (declared first)
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<sync::TerminalHub> hub_;  // after engine_: it uses the engine
     std::string program_, store_, terminal_;
     SessionConfig config_;
     TrustedKeys trusted_;

@@ -1,0 +1,166 @@
+// One member in every store (issue 15): a member who joined and earned at store A
+// is found, shown with the program-wide balance and spends at store B's till, the
+// till driven through its C ABI, with the real hub, real mosquitto (per-store
+// credentials and the example ACL) and each store's own loyalty-link agent.
+#include <doctest/doctest.h>
+#include <loyalty_pos.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "broker.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/store_agent.hpp"
+#include "running.hpp"
+#include "terminal.hpp"
+#include "test_configs.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::sync;
+using namespace loyalty::sync::test;
+using nlohmann::json;
+
+namespace {
+
+// The store's link.toml as the till reads it (its broker credentials and limits).
+std::filesystem::path write_link_toml(Mosquitto& broker, const std::filesystem::path& dir,
+                                      const std::filesystem::path& db, const std::string& store,
+                                      std::int64_t offline_limit) {
+    const auto b = broker.client(store, "unused");
+    const auto path = dir / ("link-" + store + ".toml");
+    std::ofstream out(path);
+    out << "[terminal]\ndb = \"" << db.string() << "\"\nprogram = \"TEST\"\nstore = \"" << store
+        << "\"\nterminal = \"T01\"\n[broker]\nuri = \"" << b.uri << "\"\nusername = \""
+        << b.username << "\"\npassword = \"" << b.password
+        << "\"\nconnect_timeout_ms = 500\n[link]\noffline_redeem_limit = " << offline_limit
+        << "\nhub_timeout_ms = 800\n";
+    return path;
+}
+
+// A till session through the C ABI; each call returns its status and result.
+class Till {
+  public:
+    Till(const std::filesystem::path& db, const std::string& store,
+         const std::filesystem::path& link_toml) {
+        const auto config = json{{"link_config", link_toml.string()}}.dump();
+        REQUIRE_MESSAGE(loyalty_pos_open(db.c_str(), "TEST", store.c_str(), "T02", config.c_str(),
+                                         &session_) == LOYALTY_POS_OK,
+                        loyalty_pos_last_error());
+    }
+    ~Till() { loyalty_pos_close(session_); }
+    Till(const Till&) = delete;
+    Till& operator=(const Till&) = delete;
+
+    struct Answer {
+        int status = 0;
+        json result;
+        std::string error;
+    };
+    Answer identify(const std::string& scanned) {
+        return take(loyalty_pos_identify(session_, scanned.c_str(), &out_));
+    }
+    Answer commit(const json& basket) {
+        return take(loyalty_pos_commit(session_, basket.dump().c_str(), &out_));
+    }
+
+  private:
+    Answer take(int status) {
+        Answer a{status, json(), status == LOYALTY_POS_OK ? "" : loyalty_pos_last_error()};
+        if (out_) a.result = json::parse(out_);
+        loyalty_pos_free(out_);
+        out_ = nullptr;
+        return a;
+    }
+    loyalty_pos_session* session_ = nullptr;
+    char* out_ = nullptr;
+};
+
+json basket(const std::string& uid, const std::string& receipt, std::int64_t points) {
+    return json{{"member", uid},
+                {"receipt", receipt},
+                {"lines", json::array({json{{"sku", "TS-1"},
+                                            {"category", "apparel"},
+                                            {"quantity", 1},
+                                            {"unit_price", 1000000}}})},
+                {"points_to_pay", points}};
+}
+
+std::int64_t scalar(HubStore& hub, const std::string& sql) {
+    return hub.db().prepare(sql).scalar<std::int64_t>().value_or(-1);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a member who joined and earned at store A is found, shown and spends at store B's till; "
+    "offline within the limit; every spend settles once") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal a(dir.path() / "a.db", "S001", "T01", 1);
+    Terminal b(dir.path() / "b.db", "S002", "T01", 0);  // has never seen the member
+    const auto uid = member_uid(0);
+    REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    REQUIRE(eventually([&] { return worker->stats().connected; }));
+    Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
+    Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
+    REQUIRE(eventually([&] { return a.backlog() == 0; }));
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = **opened;
+    const auto joined = hub.member("TEST", uid)->points;
+    REQUIRE(joined >= 10000);
+
+    const auto toml = write_link_toml(broker, dir.path(), dir.path() / "b.db", "S002", 2000);
+    Till till(dir.path() / "b.db", "S002", toml);
+
+    // Identify at B: not known there, found at the hub, shown with the program-wide balance.
+    auto who = till.identify("13910000000");
+    REQUIRE_MESSAGE(who.status == LOYALTY_POS_OK, who.error);
+    CHECK(who.result["member"] == uid);
+    CHECK(who.result["via"] == "hub");
+    CHECK(who.result["points_available"] == joined);
+    // Kept at B: the next scan is local, and so is offline work.
+    CHECK(b.engine().members().get_by_uid(uid).ok());
+
+    // Pay 5,000 points at B online: the hub authorizes, the sale's event captures the hold.
+    auto paid = till.commit(basket(uid, "R-1", 5000));
+    REQUIRE_MESSAGE(paid.status == LOYALTY_POS_OK, paid.error);
+    CHECK(paid.result["points_paid"] == 5000);
+    const auto earned = paid.result["points_earned"].get<std::int64_t>();
+    REQUIRE(eventually([&] {
+        return scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'captured'") == 1;
+    }));
+    const auto after_online = joined - 5000 + earned;
+    REQUIRE(eventually([&] { return hub.member("TEST", uid)->points == after_online; }));
+    // Store A shows the program-wide balance too, not its own ledger.
+    CHECK(eventually([&] { return a.ledger_points(uid) == after_online; }));
+    // The same sale again (a till retrying): replayed, nothing debited twice.
+    auto replay = till.commit(basket(uid, "R-1", 5000));
+    REQUIRE(replay.status == LOYALTY_POS_OK);
+    CHECK(replay.result["replayed"] == true);
+
+    // The broker goes down: B spends within the offline limit and is refused beyond it.
+    broker.stop();
+    auto offline = till.commit(basket(uid, "R-2", 1500));
+    REQUIRE_MESSAGE(offline.status == LOYALTY_POS_OK, offline.error);
+    auto beyond = till.commit(basket(uid, "R-3", 1000));
+    CHECK(beyond.status == LOYALTY_POS_E_LIMIT_EXCEEDED);
+    CHECK(beyond.error.find("cannot be reached") != std::string::npos);
+    auto stranger = till.identify("13999999999");
+    CHECK(stranger.status == LOYALTY_POS_E_HUB_UNREACHABLE);
+    CHECK(stranger.error.find("enroll") != std::string::npos);
+
+    // The link returns: the offline sale settles once, nothing short, every store agrees.
+    broker.start();
+    const auto settled = after_online - 1500 + offline.result["points_earned"].get<std::int64_t>();
+    REQUIRE(eventually([&] { return b.backlog() == 0; }, 30000));
+    CHECK(eventually([&] { return hub.member("TEST", uid)->points == settled; }));
+    CHECK(hub.shortfall_points("TEST") == 0);
+    CHECK(eventually([&] {
+        return a.ledger_points(uid) == settled && b.ledger_points(uid) == settled;
+    }));
+    CHECK(hub.engine().ledger().verify_all().empty());
+}
