@@ -63,6 +63,8 @@ Result<Enrollment> Members::enroll(const EnrollRequest& request) {
             return make_error(Errc::invalid_argument, "birthday month must be 1..12");
         if (request.birthday_day && (*request.birthday_day < 1 || *request.birthday_day > 31))
             return make_error(Errc::invalid_argument, "birthday day must be 1..31");
+        if (request.birthday_day && !request.birthday_month)
+            return make_error(Errc::invalid_argument, "a birthday day needs its month");
 
         auto& db = *ctx_.db;
         Transaction tx(db);

@@ -15,6 +15,9 @@ TEST_CASE("enrolling needs privacy consent and leaves the shopper with a working
                     false,  false, std::nullopt,    std::nullopt, ""};
     CHECK(f.engine->members().enroll(r).error().code == Errc::invalid_argument);
     r.consent_privacy = true;
+    r.birthday_month.reset();  // a day alone says nothing
+    CHECK(f.engine->members().enroll(r).error().code == Errc::invalid_argument);
+    r.birthday_month = 5;
     auto e = f.engine->members().enroll(r);
     REQUIRE(e.ok());
     CHECK(e->member.tier_code == "silver");
