@@ -2,6 +2,7 @@
 // and support staff. It uses only the public C ABI, like any till.
 //   loyalty-pos --db store.db identify 13900000001
 //   loyalty-pos --db store.db commit @basket.json
+//   loyalty-pos --db store.db enroll --phone 13800138000 --consent-privacy --card 8800...
 // Results are the ABI's JSON on stdout; a failure is one line on stderr and
 // the exit status is the ABI status code.
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -78,6 +80,24 @@ int main(int argc, char** argv) {
     for (const auto& c : calls)
         app.add_subcommand(c.name, c.help)->add_option("request", argument, c.what)->required();
 
+    // Enrollment takes flags rather than JSON: a support person types it at the counter. The
+    // library judges the values (no consent, a bad phone) so the rules live in one place.
+    auto* enroll = app.add_subcommand("enroll", "enroll a shopper as a member of the program");
+    std::string phone, shopper_name, card, request_id;
+    int birthday_month = 0, birthday_day = 0;
+    bool consent_privacy = false, consent_marketing = false;
+    enroll->add_option("--phone", phone, "the shopper's mobile number")->required();
+    auto* name_opt = enroll->add_option("--name", shopper_name, "the shopper's name");
+    enroll->add_flag("--consent-privacy", consent_privacy,
+                     "the shopper agreed to the privacy terms (required to enroll)");
+    enroll->add_flag("--consent-marketing", consent_marketing, "the shopper agreed to offers");
+    auto* month_opt = enroll->add_option("--birthday-month", birthday_month, "1..12");
+    auto* day_opt = enroll->add_option("--birthday-day", birthday_day, "1..31, with the month");
+    auto* card_opt =
+        enroll->add_option("--card", card, "printed number of a VIP card handed over now");
+    auto* id_opt = enroll->add_option("--request-id", request_id,
+                                      "idempotency: the same request again replays its result");
+
     CLI11_PARSE(app, argc, argv);
     if (version->parsed()) {
         std::printf("{\"version\":\"%s\",\"abi\":%d}\n", loyalty_pos_version(),
@@ -92,9 +112,20 @@ int main(int argc, char** argv) {
     const auto* sub = app.get_subcommands().front();
     const std::string name = sub->get_name();
     std::string request;
-    if (name == "identify" || name == "void" || name == "sync-status")
+    if (name == "identify" || name == "void" || name == "sync-status") {
         request = argument;
-    else if (!read_argument(argument, request)) {
+    } else if (name == "enroll") {
+        nlohmann::json r{{"phone", phone},
+                         {"consent_privacy", consent_privacy},
+                         {"consent_marketing", consent_marketing}};
+        if (name_opt->count()) r["name"] = shopper_name;
+        if (month_opt->count()) r["birthday_month"] = birthday_month;
+        if (day_opt->count()) r["birthday_day"] = birthday_day;
+        if (card_opt->count()) r["card"] = card;
+        if (id_opt->count()) r["request_id"] = request_id;
+        // Text that is not UTF-8 is replaced rather than thrown on; the library then judges it.
+        request = r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else if (!read_argument(argument, request)) {
         std::fprintf(stderr, "loyalty-pos: cannot read %s\n", argument.c_str());
         return LOYALTY_POS_E_INVALID_ARGUMENT;
     }
@@ -129,6 +160,8 @@ int main(int argc, char** argv) {
         status = loyalty_pos_adjust_points(session, r, &out);
     else if (name == "block-card")
         status = loyalty_pos_block_card(session, r, &out);
+    else if (name == "enroll")
+        status = loyalty_pos_enroll(session, r, &out);
     const int result = report(status, out);
     loyalty_pos_close(session);
     return result;

@@ -5,6 +5,7 @@
     pos = LoyaltyPos("/usr/lib/x86_64-linux-gnu/libloyalty_pos.so.1")
     with pos.open("store.db", "DEMO", "S001", "T01", {"cashier": "c-01"}) as till:
         member = till.identify("13900000001")
+        joined = till.enroll({"phone": "13800138000", "consent_privacy": True, "request_id": "P-E-1"})
         sale = till.commit({"member": member["member"], "receipt": "P-1", "lines": [...]})
 
 Run as a program it sells one basket:  till.py LIB DB SCANNED [CONFIG_JSON]
@@ -44,7 +45,8 @@ class LoyaltyPos:
         lib.loyalty_pos_open.restype = i
         lib.loyalty_pos_close.argtypes = [vp]
         lib.loyalty_pos_close.restype = None
-        for name in ("identify", "quote", "commit", "refund", "void", "redeem", "adjust_points", "block_card"):
+        for name in ("identify", "quote", "commit", "refund", "void", "redeem", "adjust_points", "block_card",
+                     "enroll"):
             f = getattr(lib, "loyalty_pos_" + name)
             f.argtypes = [vp, cp, ctypes.POINTER(vp)]
             f.restype = i
@@ -112,6 +114,9 @@ class Session:
 
     def block_card(self, request):
         return self._call("block_card", request)
+
+    def enroll(self, request):
+        return self._call("enroll", request)
 
     def close(self):
         if self.handle is not None:

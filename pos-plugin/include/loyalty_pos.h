@@ -251,6 +251,37 @@ LOYALTY_POS_API int loyalty_pos_block_card(loyalty_pos_session* session, const c
  */
 LOYALTY_POS_API int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json);
 
+/*
+ * Enrolls a shopper at the till as a member of the session's program, with the
+ * session's store as home store: the member, the phone, an electronic card and
+ * (when one is handed over) a physical card, written together or not at all.
+ * enroll_json: {"phone": "13800138000" (national numbers take the program's
+ *                 country code; stored in E.164),
+ *               "consent_privacy": true (must be true: absent or false is
+ *                 INVALID_ARGUMENT, nothing is enrolled without it),
+ *               "consent_marketing": false (optional, default false),
+ *               "name": "王小明" (optional),
+ *               "birthday_month": 5, "birthday_day": 20 (optional; a day needs its month),
+ *               "card": "8800..." (optional: the printed number of a physical
+ *                 VIP card handed over now; it is the member's at once),
+ *               "request_id": "..." (optional, idempotency: the same request
+ *                 again returns the first result with "replayed": true and
+ *                 changes nothing; another request under that id is CONFLICT.
+ *                 Without it a repeat finds the phone taken.)}
+ * Result: {"member": "<uid>", "name": "王*明", "phone": "+86 138****8000",
+ *          "card_number": "9..." (the electronic card), "card": "8800..." | null,
+ *          "tier", "tier_name", "points_available", "replayed",
+ *          "linked": false (true when an existing member of another store was
+ *          found through the member hub instead; not done yet)}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT (no privacy consent, not
+ * a phone number, birthday out of range, empty card number or request id),
+ * CONFLICT (the phone already belongs to a member of the program: identify
+ * them instead; the card is another member's; the request id was used for
+ * another enrollment), BLOCKED (the card is lost, blocked or replaced), STORAGE.
+ */
+LOYALTY_POS_API int loyalty_pos_enroll(loyalty_pos_session* session, const char* enroll_json,
+                                       char** out_json);
+
 #ifdef __cplusplus
 }
 #endif

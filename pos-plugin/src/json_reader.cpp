@@ -78,6 +78,24 @@ std::int64_t JsonReader::integer(const char* key, bool required, std::int64_t fa
     return fallback;
 }
 
+std::optional<std::int64_t> JsonReader::optional_integer(const char* key) {
+    if (!has(key)) {
+        field(key, false);  // known, so a null is not an unknown field
+        return std::nullopt;
+    }
+    return integer(key, true);
+}
+
+bool JsonReader::boolean(const char* key, bool fallback) {
+    const auto* v = field(key, false);
+    if (!v) return fallback;
+    if (!v->is_boolean()) {
+        fail(std::string("\"") + key + "\" must be true or false");
+        return fallback;
+    }
+    return v->get<bool>();
+}
+
 std::vector<std::string> JsonReader::texts(const char* key) {
     std::vector<std::string> out;
     const auto* v = field(key, false);

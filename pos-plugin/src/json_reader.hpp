@@ -24,7 +24,9 @@ class JsonReader {
     std::string text(const char* key, bool required);
     std::optional<std::string> optional_text(const char* key);  // absent or null: nullopt
     std::int64_t integer(const char* key, bool required, std::int64_t fallback = 0);
-    std::vector<std::string> texts(const char* key);  // optional array of strings
+    std::optional<std::int64_t> optional_integer(const char* key);  // absent or null: nullopt
+    bool boolean(const char* key, bool fallback);                   // optional true/false
+    std::vector<std::string> texts(const char* key);                // optional array of strings
     // An optional array (absent: nullptr); each element is checked by the caller.
     const nlohmann::json* array(const char* key, bool required);
     const nlohmann::json* object(const char* key);  // optional object

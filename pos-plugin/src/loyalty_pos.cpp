@@ -192,4 +192,10 @@ int loyalty_pos_sync_status(loyalty_pos_session* session, char** out_json) {
     });
 }
 
+int loyalty_pos_enroll(loyalty_pos_session* session, const char* enroll_json, char** out_json) {
+    return json_call<loyalty::pos::EnrollCall>(session, enroll_json, out_json, "enroll_json",
+                                               loyalty::pos::parse_enroll,
+                                               [](auto& s, const auto& r) { return s.enroll(r); });
+}
+
 }  // extern "C"

@@ -147,4 +147,17 @@ std::optional<Reply> parse_block(const char* text, BlockCall& out) {
     });
 }
 
+std::optional<Reply> parse_enroll(const char* text, EnrollCall& out) {
+    return read_object(text, "enrollment", [&](JsonReader& r) {
+        out.phone = r.text("phone", true);
+        out.name = r.text("name", false);
+        out.consent_privacy = r.boolean("consent_privacy", false);
+        out.consent_marketing = r.boolean("consent_marketing", false);
+        out.birthday_month = r.optional_integer("birthday_month");
+        out.birthday_day = r.optional_integer("birthday_day");
+        out.card = r.optional_text("card");
+        out.request_id = r.optional_text("request_id");
+    });
+}
+
 }  // namespace loyalty::pos

@@ -57,6 +57,17 @@ struct BlockCall {
     std::string card, reason;
 };
 
+// A shopper enrolled at the till. Consent is read as given (absent: false) and judged by the
+// engine, so a till that leaves it out hears why, not that a field is missing.
+struct EnrollCall {
+    std::string phone, name;
+    bool consent_privacy = false;
+    bool consent_marketing = false;
+    std::optional<std::int64_t> birthday_month, birthday_day;
+    std::optional<std::string> card;        // a physical card handed over
+    std::optional<std::string> request_id;  // idempotency
+};
+
 // Each returns a failure Reply (LOYALTY_POS_E_INVALID_JSON) or nullopt on success.
 std::optional<Reply> parse_config(const char* text, SessionConfig& out);
 std::optional<Reply> parse_basket(const char* text, BasketRequest& out);
@@ -64,5 +75,6 @@ std::optional<Reply> parse_refund(const char* text, RefundCall& out);
 std::optional<Reply> parse_redeem(const char* text, RedeemCall& out);
 std::optional<Reply> parse_adjust(const char* text, AdjustCall& out);
 std::optional<Reply> parse_block(const char* text, BlockCall& out);
+std::optional<Reply> parse_enroll(const char* text, EnrollCall& out);
 
 }  // namespace loyalty::pos

@@ -43,6 +43,21 @@ json member_json(const Member& m, const ProgramConfig& program, const std::strin
                 {"coupons", coupons_json(usable)}};
 }
 
+json enrollment_json(const Enrollment& e, const ProgramConfig& program,
+                     const std::optional<std::string>& phone, bool linked) {
+    const auto& m = e.member;
+    return json{{"member", m.uid},
+                {"name", mask_name(m.display_name)},
+                {"phone", phone ? json(mask_phone(*phone)) : json(nullptr)},
+                {"card_number", e.card_number},
+                {"card", e.physical_card ? json(*e.physical_card) : json(nullptr)},
+                {"tier", m.tier_code},
+                {"tier_name", tier_name(program, m.tier_code)},
+                {"points_available", m.points_available},
+                {"replayed", e.replayed},
+                {"linked", linked}};
+}
+
 namespace {
 
 void write_coupon(JsonWriter& w, const Coupon& c) {

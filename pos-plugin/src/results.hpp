@@ -22,6 +22,10 @@ std::string quote_text(const Quote& quote, const std::optional<Member>& member,
 std::string sale_text(const std::string& receipt, const SaleResult& sale,
                       const std::vector<std::string>& receipt_lines, const std::string& cashier,
                       const std::optional<std::string>& receipt_qr);
+// A new member as the till may show it: name and phone masked. `linked`: found in another
+// store through the member hub rather than enrolled here.
+nlohmann::json enrollment_json(const Enrollment& enrollment, const ProgramConfig& program,
+                               const std::optional<std::string>& phone, bool linked);
 nlohmann::json refund_json(const std::string& receipt, const std::string& refund_ref,
                            const RefundResult& refund);
 

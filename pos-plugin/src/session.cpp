@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "enrollment.hpp"
 #include "results.hpp"
 
 namespace loyalty::pos {
@@ -363,6 +364,12 @@ Reply Session::block_card(const BlockCall& call) {
         engine_->cards().block(program_, call.card, call.reason, call.credential.manager);
     if (!blocked) return failure(blocked.error());
     return Reply::success(json{{"card", blocked->number}, {"status", to_string(blocked->status)}});
+}
+
+Reply Session::enroll(const EnrollCall& call) {
+    // Store-local for now. The hub lookup (is this phone a member of another store? then link
+    // that member, "linked": true) goes before this step, which stays as it is.
+    return enroll_in_store(*engine_, program_, store_, call);
 }
 
 Reply Session::sync_status() {

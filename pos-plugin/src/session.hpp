@@ -26,6 +26,7 @@ class Session {
     Reply redeem(const RedeemCall& call);
     Reply adjust_points(const AdjustCall& call);
     Reply block_card(const BlockCall& call);
+    Reply enroll(const EnrollCall& call);
     Reply sync_status();
 
     // Calls on one session are serialised: the engine is one SQLite connection.

@@ -11,9 +11,13 @@ using namespace loyalty::test;
 
 TEST_CASE("enrolling needs privacy consent and leaves the shopper with a working electronic card") {
     Fixture f;
-    EnrollRequest r{"TEST", "", "138 0013 8000", "李雷", 5, 20, false, false, std::nullopt};
+    EnrollRequest r{"TEST", "",    "138 0013 8000", "李雷",       5, 20,
+                    false,  false, std::nullopt,    std::nullopt, ""};
     CHECK(f.engine->members().enroll(r).error().code == Errc::invalid_argument);
     r.consent_privacy = true;
+    r.birthday_month.reset();  // a day alone says nothing
+    CHECK(f.engine->members().enroll(r).error().code == Errc::invalid_argument);
+    r.birthday_month = 5;
     auto e = f.engine->members().enroll(r);
     REQUIRE(e.ok());
     CHECK(e->member.tier_code == "silver");
@@ -193,7 +197,8 @@ TEST_CASE("one person can be a member of the mall's program and the brand's at o
     mall.earning.points_per_unit = 2;  // the mall gives 2 points per yuan
     REQUIRE(f.engine->programs().save(mall, "setup").ok());
     const auto brand_member = f.enroll("13800000080");
-    EnrollRequest r{"MALL", "", "13800000080", "王小明", 1, 1, true, true, std::nullopt};
+    EnrollRequest r{"MALL", "",   "13800000080", "王小明",     1, 1,
+                    true,   true, std::nullopt,  std::nullopt, ""};
     auto mall_member = f.engine->members().enroll(r);
     REQUIRE(mall_member.ok());
     CHECK(mall_member->member.id != brand_member);
@@ -218,4 +223,83 @@ TEST_CASE("one person can be a member of the mall's program and the brand's at o
     CHECK(
         f.engine->members().merge(brand_member, mall_member->member.id, "x", "mgr").error().code ==
         Errc::invalid_argument);
+}
+
+TEST_CASE("a card handed over at enrollment is the new member's at once; a card on file is not") {
+    Fixture f;
+    auto& members = f.engine->members();
+    auto& cards = f.engine->cards();
+    EnrollRequest r;
+    r.program = "TEST";
+    r.phone = "13800000090";
+    r.consent_privacy = true;
+    r.physical_card = "6300001";
+    auto e = members.enroll(r);
+    REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().message));
+    CHECK(e->physical_card == "6300001");
+    CHECK(cards.find("TEST", "6300001")->status == CardStatus::active);
+    CHECK(members.identify("TEST", IdentityKind::card_number, "6300001")->id == e->member.id);
+    CHECK(members.identify("TEST", IdentityKind::card_number, e->card_number)->id == e->member.id);
+
+    // Someone's card (here the first member's electronic one), a blocked card, no number at all:
+    // refused, and the enrollment does not happen either.
+    const auto backlog = f.engine->outbox().backlog();
+    r.phone = "13800000091";
+    r.physical_card = e->card_number;
+    auto taken = members.enroll(r);
+    CHECK(taken.error().code == Errc::conflict);
+    CHECK(taken.error().message.find("another member") != std::string::npos);
+    const auto other = f.enroll("13800000092");
+    REQUIRE(cards.issue(other, CardForm::physical, "6300002", std::nullopt, "clerk").ok());
+    REQUIRE(cards.block("TEST", "6300002", "fraud suspected", "mgr").ok());
+    const auto after_setup = f.engine->outbox().backlog();
+    r.physical_card = "6300002";
+    auto blocked = members.enroll(r);
+    CHECK(blocked.error().code == Errc::blocked);
+    CHECK(blocked.error().message.find("blocked") != std::string::npos);
+    r.physical_card = "";
+    CHECK(members.enroll(r).error().code == Errc::invalid_argument);
+    CHECK(members.identify("TEST", IdentityKind::phone, "13800000091").error().code ==
+          Errc::not_found);
+    CHECK(f.engine->outbox().backlog() == after_setup);
+    CHECK(after_setup > backlog);
+}
+
+TEST_CASE("an enrollment repeated under its request id replays it; another phone is a conflict") {
+    Fixture f;
+    auto& members = f.engine->members();
+    EnrollRequest r;
+    r.program = "TEST";
+    r.phone = "13800000095";
+    r.display_name = "韩梅梅";
+    r.consent_privacy = true;
+    r.physical_card = "6300005";
+    r.idempotency_key = "till-7-0001";
+    auto first = members.enroll(r);
+    REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+    CHECK_FALSE(first->replayed);
+    const auto backlog = f.engine->outbox().backlog();
+    r.phone = "+86 138-0000-0095";  // the same number, written another way
+    auto again = members.enroll(r);
+    REQUIRE_MESSAGE(again.ok(), (again.ok() ? "" : again.error().message));
+    CHECK(again->replayed);
+    CHECK(again->member.uid == first->member.uid);
+    CHECK(again->card_number == first->card_number);
+    CHECK(again->physical_card == "6300005");
+    CHECK(f.engine->outbox().backlog() == backlog);
+
+    r.phone = "13800000096";
+    auto other = members.enroll(r);
+    CHECK(other.error().code == Errc::conflict);
+    CHECK(other.error().message.find("till-7-0001") != std::string::npos);
+    CHECK(members.identify("TEST", IdentityKind::phone, "13800000096").error().code ==
+          Errc::not_found);
+    // Without the id, the same phone again is simply taken, and the message masks it.
+    r.phone = "13800000095";
+    r.idempotency_key.clear();
+    r.physical_card.reset();
+    auto twice = members.enroll(r);
+    CHECK(twice.error().code == Errc::conflict);
+    CHECK(twice.error().message.find("+86 138****0095") != std::string::npos);
+    CHECK(twice.error().message.find("13800000095") == std::string::npos);
 }

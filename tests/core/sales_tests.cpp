@@ -290,9 +290,10 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
             auto engine = Engine::open(
                 path, clock, EngineOptions{Origin{"S001", "T" + std::to_string(round)}, {}});
             if (!engine) _exit(3);
-            EnrollRequest e{"TEST", "",    "1390000000" + std::to_string(round),
-                            "",     1,     1,
-                            true,   false, std::nullopt};
+            EnrollRequest e{"TEST",       "",    "1390000000" + std::to_string(round),
+                            "",           1,     1,
+                            true,         false, std::nullopt,
+                            std::nullopt, ""};
             auto member = (*engine)->members().enroll(e);
             if (!member) _exit(4);
             for (int i = 0;; ++i) {

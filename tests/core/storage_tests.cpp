@@ -73,8 +73,8 @@ TEST_CASE("an online backup holds the same members and opens cleanly") {
 
 TEST_CASE("an unknown program is a clear error, not a crash") {
     Fixture f;
-    EnrollRequest r{"NOPE",       "",   "13800000061", "",          std::nullopt,
-                    std::nullopt, true, false,         std::nullopt};
+    EnrollRequest r{"NOPE", "",           "13800000061", "", std::nullopt, std::nullopt, true,
+                    false,  std::nullopt, std::nullopt,  ""};
     CHECK(f.engine->members().enroll(r).error().code == Errc::not_found);
     SaleRequest s{"NOPE", "", "", "X1", std::nullopt, {line("A", "b", 1, 100)}, 0, {}};
     CHECK(f.engine->sales().commit(s).error().code == Errc::not_found);
@@ -122,7 +122,8 @@ TEST_CASE("two processes writing one store database at once lose nothing and nev
         auto engine = Engine::open(path, clock);
         REQUIRE(engine.ok());
         REQUIRE((*engine)->programs().save(test_program(), "test").ok());
-        EnrollRequest e{"TEST", "", "13800000070", "", 1, 1, true, false, std::nullopt};
+        EnrollRequest e{"TEST", "",    "13800000070", "",           1, 1,
+                        true,   false, std::nullopt,  std::nullopt, ""};
         shared_member = (*engine)->members().enroll(e)->member.id;
         REQUIRE((*engine)->ledger().adjust(shared_member, 100000, "float", "mgr", "float").ok());
     }

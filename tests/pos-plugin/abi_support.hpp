@@ -103,6 +103,10 @@ struct Till {
         const auto t = r.dump();
         return take([&](char** out) { return loyalty_pos_block_card(session, t.c_str(), out); });
     }
+    Outcome enroll(const nlohmann::json& r) {
+        const auto t = r.dump();
+        return take([&](char** out) { return loyalty_pos_enroll(session, t.c_str(), out); });
+    }
 };
 
 inline nlohmann::json line(const std::string& sku, const std::string& category, std::int64_t qty,

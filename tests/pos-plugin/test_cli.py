@@ -58,6 +58,26 @@ with tempfile.TemporaryDirectory() as tmp:
     other = subprocess.run([cli, "--db", db, "--program", "MALL", "identify", "x"], capture_output=True, text=True)
     check(other.returncode == 5 and "MALL" in other.stderr, "program not loaded")
 
+    # Enrollment from flags: consent is the library's rule, so its absence is exit 3 with the reason.
+    no_consent = pos("enroll", "--phone", "13800138020", "--name", "韩梅梅")
+    check(no_consent.returncode == 3 and "consent" in no_consent.stderr, "enroll without consent: " + no_consent.stderr)
+    enroll = ["enroll", "--phone", "13800138020", "--name", "韩梅梅", "--consent-privacy", "--consent-marketing",
+              "--birthday-month", "5", "--card", "8800000000000555", "--request-id", "CLI-ENR-1"]
+    joined = pos(*enroll)
+    check(joined.returncode == 0, "enroll: " + joined.stderr)
+    if joined.returncode == 0:
+        member = json.loads(joined.stdout)
+        check(member["phone"] == "+86 138****8020" and member["name"] == "韩*梅", "enroll masks name and phone")
+        check(member["card"] == "8800000000000555" and member["replayed"] is False, "enroll links the card")
+        replay = pos(*enroll)
+        check(replay.returncode == 0 and json.loads(replay.stdout)["replayed"] is True, "enroll again replays")
+        by_card = pos("identify", "8800000000000555")
+        check(by_card.returncode == 0 and json.loads(by_card.stdout)["member"] == member["member"],
+              "the card handed over identifies the new member")
+    taken = pos("enroll", "--phone", seed["rich_phone"], "--consent-privacy")
+    check(taken.returncode == 6 and "****" in taken.stderr and seed["rich_phone"] not in taken.stderr,
+          "an enrolled phone is a conflict, masked: " + taken.stderr)
+
 if failures:
     sys.exit(1)
 print("loyalty-pos CLI: all checks passed")

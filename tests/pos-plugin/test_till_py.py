@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real foreign caller: Debian's python3 drives libloyalty_pos through ctypes
-(examples/till.py) for a full sale, a partial refund and a coupon redemption,
-and checks refusals come back as the documented codes with nothing written."""
+(examples/till.py) for a full sale, a partial refund, a coupon redemption and
+an enrollment, and checks refusals come back as the documented codes with nothing written."""
 import json
 import os
 import subprocess
@@ -79,6 +79,18 @@ with tempfile.TemporaryDirectory() as tmp:
         expect_error(lambda: till.identify(seed["code_expired"]), "LOYALTY_POS_E_EXPIRED")
         check(till.identify(seed["code_fresh"])["member"] == uid, "fresh member code")
         expect_error(lambda: till.identify(seed["code_fresh"]), "LOYALTY_POS_E_ALREADY_USED")
+
+        # A shopper enrolls at the till and is then found by phone like any member.
+        shopper = {"phone": "13800138030", "name": "李雷", "consent_privacy": True, "request_id": "py-enr-1"}
+        joined = till.enroll(shopper)
+        check(joined["phone"] == "+86 138****8030" and joined["name"] == "李*", "enrollment masks phone and name")
+        check(joined["replayed"] is False and joined["linked"] is False, "a new, store-local enrollment")
+        found = till.identify("13800138030")
+        check(found["member"] == joined["member"] and found["via"] == "phone", "the new member is found by phone")
+        check(till.enroll(shopper)["replayed"] is True, "the same enrollment again is a replay")
+        expect_error(lambda: till.enroll({"phone": "138 0013 8030", "consent_privacy": True}), "LOYALTY_POS_E_CONFLICT")
+        expect_error(lambda: till.enroll({"phone": "13800138031"}), "LOYALTY_POS_E_INVALID_ARGUMENT")
+        expect_error(lambda: till.enroll(shopper | {"phone": "13800138032"}), "LOYALTY_POS_E_CONFLICT")
 
     # The example program itself runs too.
     run = subprocess.run([sys.executable, os.path.join(examples, "till.py"), library, db, seed["gold_card"], seed["config"]],

@@ -64,11 +64,19 @@ struct EnrollRequest {
     bool consent_privacy = false;    // required: no enrollment without it
     bool consent_marketing = false;  // separate, optional
     std::optional<std::string> home_store;
+    // A physical card handed over at enrollment, by its printed number: issued to the new member
+    // and active at once. A number already on file (anyone's card, or a closed one) is refused.
+    std::optional<std::string> physical_card;
+    // The caller's request id. The same id again returns the first enrollment (replayed); with
+    // another request it is Errc::conflict. Empty: no replay, a repeat finds the phone taken.
+    std::string idempotency_key;
 };
 
 struct Enrollment {
     Member member;
     std::string card_number;  // the electronic card the new member leaves with
+    std::optional<std::string> physical_card;
+    bool replayed = false;  // an earlier enrollment under the same idempotency key
 };
 
 // Normalises a phone number to E.164 ("+8613800138000"); national numbers get
