@@ -40,4 +40,31 @@ Reply enroll_in_store(Engine& engine, const std::string& program, const std::str
         enrollment_json(*enrolled, **engine.programs().get(program), phone, /*linked=*/false));
 }
 
+Reply link_hub_member(Engine& engine, const std::string& program, const Member& member,
+                      const EnrollCall& call) {
+    Enrollment linked;
+    linked.member = member;
+    for (const auto& card : engine.cards().of_member(member.id))
+        if (card.form == CardForm::electronic && linked.card_number.empty())
+            linked.card_number = card.number;
+    if (call.card) {
+        // The card handed over is the member's from now on, at every store (its event goes up).
+        auto existing = engine.cards().find(program, *call.card);
+        if (existing && existing->member != member.id)
+            return Reply::failure(LOYALTY_POS_E_CONFLICT,
+                                  "card " + *call.card + " already belongs to another member");
+        if (!existing) {
+            auto issued = engine.cards().issue(member.id, CardForm::physical, *call.card,
+                                               std::nullopt, "till");
+            if (!issued) return failure(issued.error());
+        }
+        linked.physical_card = call.card;
+    }
+    auto now = engine.members().get(member.id);
+    if (now) linked.member = std::move(now.value());
+    const auto phone = engine.members().phone_of(member.id);
+    return Reply::success(
+        enrollment_json(linked, **engine.programs().get(program), phone, /*linked=*/true));
+}
+
 }  // namespace loyalty::pos

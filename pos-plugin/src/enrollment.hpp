@@ -15,4 +15,10 @@ namespace loyalty::pos {
 Reply enroll_in_store(Engine& engine, const std::string& program, const std::string& store,
                       const EnrollCall& call);
 
+// The phone is a member of another store (the member hub found them and the
+// session kept them here): the shopper is that member, "linked": true, and a card
+// handed over becomes theirs. Nobody is enrolled twice.
+Reply link_hub_member(Engine& engine, const std::string& program, const Member& member,
+                      const EnrollCall& call);
+
 }  // namespace loyalty::pos

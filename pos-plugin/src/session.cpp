@@ -367,8 +367,19 @@ Reply Session::block_card(const BlockCall& call) {
 }
 
 Reply Session::enroll(const EnrollCall& call) {
-    // Store-local for now. The hub lookup (is this phone a member of another store? then link
-    // that member, "linked": true) goes before this step, which stays as it is.
+    // A phone this store knows goes to the local step (a replay, or the phone taken). One it
+    // does not is asked at the hub first: a member of another store is linked, not enrolled
+    // again. Unknown there, or no answer in time: a member of this store. (A phone enrolled
+    // offline that the hub knew already stays a second member for now: the hub keeps the
+    // phone with the first and does not merge the two yet.)
+    const bool known_here =
+        engine_->members().identify(program_, IdentityKind::phone, call.phone).ok();
+    if (hub_ && !known_here && call.consent_privacy) {
+        auto found = hub_->find("phone", call.phone);
+        if (found) return link_hub_member(*engine_, program_, *found, call);
+        if (found.error().code != Errc::not_found && found.error().code != Errc::unreachable)
+            return failure(found.error());
+    }
     return enroll_in_store(*engine_, program_, store_, call);
 }
 

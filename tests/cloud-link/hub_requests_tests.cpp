@@ -76,7 +76,8 @@ TEST_CASE("a member of one store is found at the hub by any store, with its bala
     Hub hub(dir.path() / "hub.db");
     hub.take(a);
 
-    auto found = hub.ask("S002", HubRequest{request_kind::identify, "phone", "13910000000", {}, {}, 0});
+    auto found =
+        hub.ask("S002", HubRequest{request_kind::identify, "phone", "13910000000", {}, {}, 0});
     REQUIRE(found);
     CHECK(found->status == answer_status::found);
     REQUIRE(found->member);
@@ -90,8 +91,9 @@ TEST_CASE("a member of one store is found at the hub by any store, with its bala
     // S002 hears the member's snapshots from now on.
     CHECK(hub.count("SELECT count(*) FROM hub_member_stores WHERE store = 'S002'") == 1);
 
-    auto by_card = hub.ask("S002", HubRequest{request_kind::identify, "any",
-                                              found->member->cards.front().number, {}, {}, 0});
+    auto by_card = hub.ask(
+        "S002",
+        HubRequest{request_kind::identify, "any", found->member->cards.front().number, {}, {}, 0});
     REQUIRE(by_card);
     CHECK(by_card->status == answer_status::found);
 
@@ -108,9 +110,10 @@ TEST_CASE("a request whose reply topic is in another store's tree is not answere
     Hub hub(dir.path() / "hub.db");
     hub.take(a);
     const auto request = HubRequest{request_kind::identify, "uid", member_uid(0), {}, {}, 0};
-    for (const std::string& reply : {std::string("loyalty/v1/TEST/stores/S001/terminals/T01/replies/x"),
-                                    std::string("loyalty/v1/TEST/stores/S002/terminals/+/replies/x"),
-                                    std::string("elsewhere/S002"), std::string()}) {
+    for (const std::string& reply :
+         {std::string("loyalty/v1/TEST/stores/S001/terminals/T01/replies/x"),
+          std::string("loyalty/v1/TEST/stores/S002/terminals/+/replies/x"),
+          std::string("elsewhere/S002"), std::string()}) {
         const TerminalAddress from{"TEST", "S002", "T02"};
         HubIncoming in{requests_topic(from), encode_request(request), {}, reply, "c"};
         CHECK_FALSE(hub.store_ask(in, 2000).has_value());
@@ -118,10 +121,12 @@ TEST_CASE("a request whose reply topic is in another store's tree is not answere
     CHECK(hub.count("SELECT count(*) FROM hub_dead_letters WHERE reason = 'topic_mismatch'") == 4);
     // A garbled request is answered "refused" (and dead-lettered): the till stops waiting.
     const TerminalAddress from{"TEST", "S002", "T02"};
-    auto out = hub.store_ask(
-        HubIncoming{requests_topic(from), "{\"v\":1,\"kind\":\"authorize\",\"points\":\"5\"}", {},
-                    replies_topic(from, "c"), "c"},
-        2000);
+    auto out = hub.store_ask(HubIncoming{requests_topic(from),
+                                         "{\"v\":1,\"kind\":\"authorize\",\"points\":\"5\"}",
+                                         {},
+                                         replies_topic(from, "c"),
+                                         "c"},
+                             2000);
     REQUIRE(out);
     auto refused = decode_answer(out->payload);
     REQUIRE(refused.ok());
@@ -152,7 +157,8 @@ TEST_CASE("ten copies of one authorization hold the points once; more than is le
     CHECK(hub.count("SELECT count(*) FROM hub_holds WHERE store = 'S003'") == 0);
 
     // Released, the points are spendable again; a second release changes nothing.
-    auto released = hub.ask("S002", HubRequest{request_kind::release, {}, {}, "sale/T02/R-1", {}, 0});
+    auto released =
+        hub.ask("S002", HubRequest{request_kind::release, {}, {}, "sale/T02/R-1", {}, 0});
     REQUIRE(released);
     CHECK(released->status == answer_status::released);
     CHECK(hub.store->hold("TEST", "S002", "sale/T02/R-1", 3000)->state == "released");

@@ -61,6 +61,9 @@ class Till {
     Answer identify(const std::string& scanned) {
         return take(loyalty_pos_identify(session_, scanned.c_str(), &out_));
     }
+    Answer enroll(const json& request) {
+        return take(loyalty_pos_enroll(session_, request.dump().c_str(), &out_));
+    }
     Answer commit(const json& basket) {
         return take(loyalty_pos_commit(session_, basket.dump().c_str(), &out_));
     }
@@ -78,13 +81,13 @@ class Till {
 };
 
 json basket(const std::string& uid, const std::string& receipt, std::int64_t points) {
-    return json{{"member", uid},
-                {"receipt", receipt},
-                {"lines", json::array({json{{"sku", "TS-1"},
-                                            {"category", "apparel"},
-                                            {"quantity", 1},
-                                            {"unit_price", 1000000}}})},
-                {"points_to_pay", points}};
+    return json{
+        {"member", uid},
+        {"receipt", receipt},
+        {"lines",
+         json::array({json{
+             {"sku", "TS-1"}, {"category", "apparel"}, {"quantity", 1}, {"unit_price", 1000000}}})},
+        {"points_to_pay", points}};
 }
 
 std::int64_t scalar(HubStore& hub, const std::string& sql) {
@@ -98,8 +101,8 @@ TEST_CASE(
     "offline within the limit; every spend settles once") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
-    Terminal a(dir.path() / "a.db", "S001", "T01", 1);
-    Terminal b(dir.path() / "b.db", "S002", "T01", 0);  // has never seen the member
+    Terminal a(dir.path() / "a.db", "S001", "T01", 2);
+    Terminal b(dir.path() / "b.db", "S002", "T01", 0);  // has never seen the members
     const auto uid = member_uid(0);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
     Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
@@ -124,6 +127,17 @@ TEST_CASE(
     CHECK(who.result["points_available"] == joined);
     // Kept at B: the next scan is local, and so is offline work.
     CHECK(b.engine().members().get_by_uid(uid).ok());
+
+    // Member 1 of A asks to join at B with the same phone: linked, not a second member.
+    auto joined_again = till.enroll(
+        json{{"phone", "13910000001"}, {"consent_privacy", true}, {"request_id", "e-1"}});
+    REQUIRE_MESSAGE(joined_again.status == LOYALTY_POS_OK, joined_again.error);
+    CHECK(joined_again.result["linked"] == true);
+    CHECK(joined_again.result["member"] == member_uid(1));
+    CHECK(scalar(hub, "SELECT count(*) FROM members") == 2);  // nobody enrolled twice
+    CHECK(engine_database(b.engine())
+              .prepare("SELECT count(*) FROM members")
+              .scalar<std::int64_t>() == 2);
 
     // Pay 5,000 points at B online: the hub authorizes, the sale's event captures the hold.
     auto paid = till.commit(basket(uid, "R-1", 5000));
@@ -159,8 +173,7 @@ TEST_CASE(
     REQUIRE(eventually([&] { return b.backlog() == 0; }, 30000));
     CHECK(eventually([&] { return hub.member("TEST", uid)->points == settled; }));
     CHECK(hub.shortfall_points("TEST") == 0);
-    CHECK(eventually([&] {
-        return a.ledger_points(uid) == settled && b.ledger_points(uid) == settled;
-    }));
+    CHECK(eventually(
+        [&] { return a.ledger_points(uid) == settled && b.ledger_points(uid) == settled; }));
     CHECK(hub.engine().ledger().verify_all().empty());
 }
