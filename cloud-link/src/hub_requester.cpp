@@ -118,7 +118,9 @@ Result<std::string> HubRequester::ask(const std::string& payload,
     const auto client = client_;
     lock.unlock();
     try {
-        auto msg = mqtt::make_message(requests_topic(self_), payload, 1, false);
+        // QoS 0: a lost request is a timeout (the caller works offline or asks again),
+        // and a QoS 1 PUBACK in each direction lets Nagle hold packets back for tens of ms.
+        auto msg = mqtt::make_message(requests_topic(self_), payload, 0, false);
         msg->set_properties(mqtt::properties{{mqtt::property::RESPONSE_TOPIC, reply_topic_},
                                              {mqtt::property::CORRELATION_DATA, id}});
         client->publish(msg);

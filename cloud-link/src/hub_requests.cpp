@@ -49,9 +49,9 @@ class MemberAnswer {
         for (const auto& id : engine.members().identities(m.id))
             am.identities.emplace_back(to_string(id.kind), id.value);
         for (const auto& c : engine.cards().of_member(m.id))
-            am.cards.push_back(AnsweredCard{c.number, c.uid.value_or(""),
-                                            c.form == CardForm::physical ? "physical" : "electronic",
-                                            to_string(c.status)});
+            am.cards.push_back(AnsweredCard{
+                c.number, c.uid.value_or(""),
+                c.form == CardForm::physical ? "physical" : "electronic", to_string(c.status)});
         a.member = std::move(am);
         for (const auto& c : engine.rewards().coupons_of(m.id, true))
             a.coupons.push_back(DownItem{"coupon_issue", c.code, 1, coupon_item(c, m.uid)});
@@ -70,7 +70,8 @@ class MemberAnswer {
         }
         // The store knows the member now: it hears the member's snapshots from here on.
         hub_.db()
-            .prepare("INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
+            .prepare(
+                "INSERT OR IGNORE INTO hub_member_stores(program, uid, store) VALUES (?, ?, ?)")
             .bind_all(from_.program, m.uid, from_.store)
             .run();
     }
@@ -138,18 +139,18 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
         Pass pass(*this, now_ms);
         const auto topic = parse_topic(in.topic);
         if (!topic || topic->kind != TopicKind::requests) {
-            pass.dead_letter(in, make_error(Errc::invalid_argument,
-                                            std::string(reason::malformed) + ": topic"));
+            pass.dead_letter(
+                in, make_error(Errc::invalid_argument, std::string(reason::malformed) + ": topic"));
             tx.commit();
             return std::optional<HubOutgoing>();
         }
         const auto& from = topic->address;
         if (!reply_topic_allowed(in.response_topic, from)) {
             // Answering would write into another store's tree (or nowhere).
-            pass.dead_letter(in, make_error(Errc::unauthorized,
-                                            std::string(reason::topic_mismatch) +
-                                                ": reply topic \"" +
-                                                in.response_topic.substr(0, 200) + "\""));
+            pass.dead_letter(
+                in, make_error(Errc::unauthorized, std::string(reason::topic_mismatch) +
+                                                       ": reply topic \"" +
+                                                       in.response_topic.substr(0, 200) + "\""));
             tx.commit();
             return std::optional<HubOutgoing>();
         }
@@ -180,8 +181,8 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
 void HubStore::identify(const HubRequest& r, const TerminalAddress& from, HubAnswer& a) {
     auto m = find_member(*engine_, from.program, r);
     if (!m) {
-        a.status = m.error().code == Errc::blocked ? answer_status::blocked
-                                                    : answer_status::not_found;
+        a.status =
+            m.error().code == Errc::blocked ? answer_status::blocked : answer_status::not_found;
         a.detail = m.error().message;
         return;
     }

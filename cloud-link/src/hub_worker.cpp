@@ -164,7 +164,9 @@ struct HubWorker::Impl {
                 if (out.correlation.empty()) {
                     client->publish(out.topic, out.payload.data(), out.payload.size(), 1, false);
                 } else {
-                    auto msg = mqtt::make_message(out.topic, out.payload, 1, false);
+                    // QoS 0 like the request: one TCP write each way, no PUBACK for
+                    // Nagle to hold the next packet behind (tens of ms on Linux).
+                    auto msg = mqtt::make_message(out.topic, out.payload, 0, false);
                     msg->set_properties(
                         mqtt::properties{{mqtt::property::CORRELATION_DATA, out.correlation}});
                     client->publish(msg);

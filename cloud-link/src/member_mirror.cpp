@@ -32,8 +32,8 @@ std::int64_t align_member(Engine& engine, const std::string& store, const std::s
                           const std::map<std::string, std::int64_t>& through) {
     auto member = engine.members().get_by_uid(member_uid);
     if (!member || member->status != "active") return 0;
-    const auto target = program_wide_points(engine_database(engine), store, member_uid,
-                                            snapshot_points, through);
+    const auto target =
+        program_wide_points(engine_database(engine), store, member_uid, snapshot_points, through);
     return engine.ledger().align_total(member->id, std::max<std::int64_t>(0, target),
                                        "balance at headquarters");
 }

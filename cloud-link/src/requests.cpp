@@ -46,8 +46,8 @@ Result<HubRequest> decode_request(std::string_view payload) {
             return bad(reason::malformed, "identify needs by and value");
         if (!known_identify_kind(r.by)) return bad(reason::malformed, "identify by " + r.by);
         if (r.value.empty() || r.value.size() > max_value_bytes)
-            return bad(reason::malformed, "identify value of " + std::to_string(r.value.size()) +
-                                              " bytes");
+            return bad(reason::malformed,
+                       "identify value of " + std::to_string(r.value.size()) + " bytes");
         return r;
     }
     if (r.kind != request_kind::authorize && r.kind != request_kind::release)
@@ -64,8 +64,8 @@ Result<HubRequest> decode_request(std::string_view payload) {
 }
 
 std::string encode_answer(const HubAnswer& a) {
-    json j{{"v", protocol_version}, {"kind", "answer"},        {"to", a.to},
-           {"status", a.status},    {"program", a.program},    {"hub_time_ms", a.hub_time_ms}};
+    json j{{"v", protocol_version}, {"kind", "answer"},     {"to", a.to},
+           {"status", a.status},    {"program", a.program}, {"hub_time_ms", a.hub_time_ms}};
     if (!a.detail.empty()) j["detail"] = a.detail;
     if (a.member) {
         const auto& m = *a.member;

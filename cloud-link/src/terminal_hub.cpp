@@ -40,8 +40,8 @@ Result<HubAnswer> TerminalHub::ask(const HubRequest& request) {
     auto answer = decode_answer(*raw);
     if (!answer)
         // A broken answer is no answer: the terminal works on what it knows.
-        return make_error(Errc::unreachable, "the hub's answer was unreadable (" +
-                                                 answer.error().message + ")");
+        return make_error(Errc::unreachable,
+                          "the hub's answer was unreadable (" + answer.error().message + ")");
     if (answer->to != request.kind || answer->program != self_.program)
         return make_error(Errc::unreachable, "the hub answered another question");
     return answer;
@@ -53,11 +53,11 @@ Result<Member> TerminalHub::find(const std::string& by, const std::string& value
     if (answer->status == answer_status::not_found)
         return make_error(Errc::not_found, "headquarters knows no member by that either");
     if (answer->status == answer_status::blocked)
-        return make_error(Errc::blocked, answer->detail.empty() ? "blocked at headquarters"
-                                                                : answer->detail);
+        return make_error(Errc::blocked,
+                          answer->detail.empty() ? "blocked at headquarters" : answer->detail);
     if (answer->status != answer_status::found || !answer->member || !answer->snapshot)
-        return make_error(Errc::invalid_argument, "headquarters refused the lookup: " +
-                                                      answer->detail);
+        return make_error(Errc::invalid_argument,
+                          "headquarters refused the lookup: " + answer->detail);
     return keep(*answer);
 }
 
@@ -80,9 +80,9 @@ Result<Member> TerminalHub::keep(const HubAnswer& a) {
         for (const auto& [kind, value] : m.identities)
             if (kind == "phone") phone = value;
         if (auto r = replay("member.enrolled", json{{"member_uid", m.uid},
-                                                     {"home_store", m.home_store},
-                                                     {"phone", phone},
-                                                     {"consent_marketing", m.consent_marketing}});
+                                                    {"home_store", m.home_store},
+                                                    {"phone", phone},
+                                                    {"consent_marketing", m.consent_marketing}});
             !r)
             return r.error();
         for (const auto& c : m.cards)
@@ -103,13 +103,12 @@ Result<Member> TerminalHub::keep(const HubAnswer& a) {
         if (!member) return member.error();
         const auto& snap = *a.snapshot;
         down_->apply(snap, a.through.count(self_.terminal) ? a.through.at(self_.terminal) : 0,
-                   a.hub_time_ms);
+                     a.hub_time_ms);
         const auto body = json::parse(snap.body, nullptr, false);
         const auto tier = text_field(body, "tier");
         const auto review = int_field(body, "tier_review_at");
         if (!tier.empty() && review > 0)
-            if (auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review));
-                !adopted)
+            if (auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review)); !adopted)
                 return adopted.error();
         align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
         for (const auto& item : a.coupons) {
@@ -143,8 +142,7 @@ Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64
                     auto& db = engine_database(engine_);
                     Transaction tx(db);
                     const auto own = answer->through.find(self_.terminal);
-                    down_->apply(*answer->snapshot,
-                                 own == answer->through.end() ? 0 : own->second,
+                    down_->apply(*answer->snapshot, own == answer->through.end() ? 0 : own->second,
                                  answer->hub_time_ms);
                     const auto body = json::parse(answer->snapshot->body, nullptr, false);
                     align_member(engine_, self_.store, member.uid, int_field(body, "points"),
@@ -157,10 +155,10 @@ Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64
         return SpendClearance{auth, true, points, 0};
     }
     if (answer->status == answer_status::declined)
-        return make_error(Errc::insufficient_points,
-                          "headquarters declined: " + (answer->detail.empty()
-                                                           ? std::string("not enough points")
-                                                           : answer->detail));
+        return make_error(
+            Errc::insufficient_points,
+            "headquarters declined: " +
+                (answer->detail.empty() ? std::string("not enough points") : answer->detail));
     return make_error(Errc::invalid_argument, "headquarters refused: " + answer->detail);
 }
 

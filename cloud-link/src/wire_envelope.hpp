@@ -50,5 +50,4 @@ bool field(const nlohmann::json& j, const char* name, T& out) {
     return true;
 }
 
-
 }  // namespace loyalty::sync

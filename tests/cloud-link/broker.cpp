@@ -80,6 +80,8 @@ Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
          << "acl_file " << (dir_ / "acl").string() << "\n"
          << "persistence true\npersistence_location " << (dir_ / "persist").string() << "/\n"
          << "max_queued_messages 200000\nmax_inflight_messages 100\n"
+         // As the example configs: a till waits for each answer, so no Nagle delay.
+         << "set_tcp_nodelay true\n"
          << "log_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\n"
          << "listener " << port_ << " 127.0.0.1\n";
     if (tls_) {

@@ -53,8 +53,8 @@ inline constexpr const char* refused = "refused";  // a malformed or foreign req
 
 struct AnsweredCard {
     std::string number;
-    std::string uid;    // NFC UID, may be empty
-    std::string form;   // physical | electronic
+    std::string uid;   // NFC UID, may be empty
+    std::string form;  // physical | electronic
     std::string status;
 };
 

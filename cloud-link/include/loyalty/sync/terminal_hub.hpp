@@ -26,9 +26,9 @@ class DownState;
 
 // Points a spend may take, and how that was decided.
 struct SpendClearance {
-    std::string auth;         // the spend's id at the hub ("sale/T01/R-1")
-    bool online = false;      // the hub authorized it; otherwise the offline limit did
-    std::int64_t points = 0;  // cleared to spend
+    std::string auth;               // the spend's id at the hub ("sale/T01/R-1")
+    bool online = false;            // the hub authorized it; otherwise the offline limit did
+    std::int64_t points = 0;        // cleared to spend
     std::int64_t offline_left = 0;  // offline: what the member may still spend here today
 };
 
