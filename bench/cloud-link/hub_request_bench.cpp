@@ -133,12 +133,12 @@ Figures raw_round_trip(test::Mosquitto& broker) {
     bool stop = false;
     responder.set_message_callback([&](mqtt::const_message_ptr m) {
         const auto& props = m->get_properties();
-        auto reply = mqtt::make_message(
-            mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC), m->get_payload_str(), 0,
-            false);
-        reply->set_properties(mqtt::properties{
-            {mqtt::property::CORRELATION_DATA,
-             mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA)}});
+        auto reply =
+            mqtt::make_message(mqtt::get<std::string>(props, mqtt::property::RESPONSE_TOPIC),
+                               m->get_payload_str(), 0, false);
+        reply->set_properties(
+            mqtt::properties{{mqtt::property::CORRELATION_DATA,
+                              mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA)}});
         std::lock_guard lock(queue_mutex);
         replies.push_back(std::move(reply));
         queued.notify_one();
@@ -173,7 +173,8 @@ Figures raw_round_trip(test::Mosquitto& broker) {
     requester.connect(options_of(qc))->wait();
     const auto reply_topic = replies_topic(a, "raw");
     requester.subscribe(reply_topic, 1)->wait();
-    const std::string payload = R"({"v":1,"kind":"identify","by":"phone","value":"+8613900000001"})";
+    const std::string payload =
+        R"({"v":1,"kind":"identify","by":"phone","value":"+8613900000001"})";
     auto result = timed([&](int i) {
         const auto id = std::to_string(i);
         auto msg = mqtt::make_message(requests_topic(a), payload, 0, false);
@@ -227,7 +228,8 @@ int main(int argc, char** argv) {
         hub.db = dir / "hub-1m.db";
         hub.broker = broker.client("hub", "hub-w1");
         test::Running<HubWorker> worker(hub);
-        while (!worker->stats().connected) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        while (!worker->stats().connected)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
 
         const auto raw = raw_round_trip(broker);
         std::printf("%-34s p50 %7.3f ms  p99 %7.3f ms\n", "raw MQTT 5 request/response", raw.p50_ms,
@@ -253,8 +255,8 @@ int main(int argc, char** argv) {
         if (failures > 0) std::printf("identify: %d of %d failed\n", failures, calls);
         std::vector<Member> known;
         for (std::size_t k = 0; k < 50; ++k)
-            if (auto m = engine->members().identify("BENCH", IdentityKind::phone,
-                                                    phone_of(picked[k])))
+            if (auto m =
+                    engine->members().identify("BENCH", IdentityKind::phone, phone_of(picked[k])))
                 known.push_back(*m);
         if (known.empty()) throw std::runtime_error("no member was kept by identify");
         const auto authorize = timed([&](int i) {
@@ -264,11 +266,12 @@ int main(int argc, char** argv) {
                 std::printf("authorize failed: %s\n", cleared.error().message.c_str());
         });
         print("authorize (a hold of 1 point)", authorize, raw);
-        std::printf("bars: p99 <= 100 ms both (%s); p50 <= 3x raw (identify %s, authorize %s); "
-                    "%d call(s) failed\n",
-                    identify.p99_ms <= 100 && authorize.p99_ms <= 100 ? "met" : "NOT met",
-                    identify.p50_ms <= 3 * raw.p50_ms ? "met" : "NOT met",
-                    authorize.p50_ms <= 3 * raw.p50_ms ? "met" : "NOT met", failures);
+        std::printf(
+            "bars: p99 <= 100 ms both (%s); p50 <= 3x raw (identify %s, authorize %s); "
+            "%d call(s) failed\n",
+            identify.p99_ms <= 100 && authorize.p99_ms <= 100 ? "met" : "NOT met",
+            identify.p50_ms <= 3 * raw.p50_ms ? "met" : "NOT met",
+            authorize.p50_ms <= 3 * raw.p50_ms ? "met" : "NOT met", failures);
         return failures == 0 ? 0 : 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hub_request_bench: %s\n", e.what());
