@@ -127,6 +127,11 @@ LOYALTY_POS_API void loyalty_pos_free(char* json);
  *     "receipt_key": {"id": "T01", "seed_hex": "<64 hex>"}  signs receipt QR codes
  *     "busy_timeout_ms": 5000            how long to wait for another writer
  *     "fixed_time": 1773115200           training/test mode: the session's clock stands still
+ *     "link_config": "/etc/loyalty/link.toml"  the store's link settings (broker, credentials,
+ *                                        offline_redeem_limit, hub_timeout_ms): members of other
+ *                                        stores are looked up at the member hub, and points are
+ *                                        spent with its authorization or, when it does not answer
+ *                                        in time, within the offline limit per member and day
  * On success *out_session is the new session. Errors: NULL_ARGUMENT,
  * INVALID_JSON (config not JSON, unknown field, wrong type or out of range),
  * INVALID_ARGUMENT (empty codes, bad key), NOT_FOUND (program not
@@ -147,8 +152,12 @@ LOYALTY_POS_API void loyalty_pos_close(loyalty_pos_session* session);
  * Result: {"member": "<uid>", "name": "王*明", "tier": "gold", "tier_name": "...",
  *          "points_available": 0, "points_pending": 0, "via": "member_code|card_number|phone|...",
  *          "coupons": [{"code", "title", "value", "min_spend", "expires_at"}]}
+ * With a link_config, a member this store does not know is asked at the member
+ * hub and kept here ("via": "hub"); points_available is then, as for every
+ * member the hub told this store about, the program-wide balance.
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (empty, a receipt code, bad signature),
- * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED.
+ * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, HUB_UNREACHABLE (not known here and
+ * the hub did not answer: offer enrollment).
  */
 LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const char* scanned,
                                          char** out_json);
@@ -183,7 +192,14 @@ LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* 
  *   "receipt_lines": ["...", ...] (print-ready), "cashier", "receipt_qr": "LR1...." | null
  *   (non-member sales, when a receipt key is configured: the shopper claims the
  *   points later by scanning it)}
- * Errors: as loyalty_pos_quote, plus CONFLICT.
+ * With a link_config, points_to_pay is first authorized by the member hub (a
+ * hold named "sale/<terminal>/<receipt>", captured when the sale's event reaches
+ * the hub; released if the sale fails); no answer in time: within the offline
+ * limit. loyalty_pos_redeem likewise ("reward/<terminal>/<request_id>").
+ * Errors: as loyalty_pos_quote, plus CONFLICT; INSUFFICIENT_POINTS also when the
+ * hub declines (the member spent the points elsewhere); LIMIT_EXCEEDED when the
+ * hub did not answer and the offline limit is reached; HUB_UNREACHABLE when it
+ * did not answer and the store spends points only online (limit 0).
  */
 LOYALTY_POS_API int loyalty_pos_commit(loyalty_pos_session* session, const char* basket_json,
                                        char** out_json);
@@ -271,8 +287,9 @@ LOYALTY_POS_API int loyalty_pos_sync_status(loyalty_pos_session* session, char**
  * Result: {"member": "<uid>", "name": "王*明", "phone": "+86 138****8000",
  *          "card_number": "9..." (the electronic card), "card": "8800..." | null,
  *          "tier", "tier_name", "points_available", "replayed",
- *          "linked": false (true when an existing member of another store was
- *          found through the member hub instead; not done yet)}
+ *          "linked": false (true when, with a link_config, the member hub knew the
+ *          phone as a member of another store: that member is kept here and
+ *          returned, and nobody is enrolled; a card handed over becomes theirs)}
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT (no privacy consent, not
  * a phone number, birthday out of range, empty card number or request id),
  * CONFLICT (the phone already belongs to a member of the program: identify
