@@ -47,7 +47,12 @@ HubRequester::~HubRequester() {
 }
 
 bool HubRequester::connect_once() {
-    std::shared_ptr<mqtt::async_client> client = make_client(broker_);
+    std::shared_ptr<mqtt::async_client> client;
+    try {
+        client = make_client(broker_);  // throws on a malformed broker URI
+    } catch (const mqtt::exception&) {
+        return false;
+    }
     client->set_message_callback([this](mqtt::const_message_ptr m) {
         const auto& props = m->get_properties();
         if (!props.contains(mqtt::property::CORRELATION_DATA)) return;
@@ -74,10 +79,12 @@ bool HubRequester::connect_once() {
         return false;
     }
     std::lock_guard lock(mutex_);
+    // The connection may have dropped already (its handler ran before this): then the
+    // loop connects again.
+    connected_ = client->is_connected();
     client_ = std::move(client);
-    connected_ = true;
     changed_.notify_all();
-    return true;
+    return connected_;
 }
 
 void HubRequester::keep_connected() {
@@ -127,6 +134,8 @@ Result<std::string> HubRequester::ask(const std::string& payload,
     } catch (const mqtt::exception& e) {
         lock.lock();
         waiting_.erase(id);
+        connected_ = false;  // the background thread connects again
+        changed_.notify_all();
         return make_error(Errc::unreachable,
                           std::string("the request could not be sent: ") + e.what());
     }

@@ -28,6 +28,7 @@ struct HubWorker::Impl {
     std::condition_variable request_wake;
     std::deque<HubIncoming> requests;
     std::unique_ptr<HubStore> request_store;
+    std::atomic<bool> responder_stop{false};
     std::atomic<bool> lost{false};
     static constexpr std::chrono::minutes tier_review_interval{15};
     std::chrono::steady_clock::time_point next_tier_review{};  // the first review runs at start
@@ -46,7 +47,13 @@ struct HubWorker::Impl {
     }
 
     bool connect() {
-        auto fresh = make_client(config.broker);
+        std::unique_ptr<mqtt::async_client> fresh;
+        try {
+            fresh = make_client(config.broker);
+        } catch (const mqtt::exception& e) {
+            log_line(who, std::string("broker ") + config.broker.uri + ": " + e.what());
+            return false;
+        }
         fresh->set_message_callback([this](mqtt::const_message_ptr m) {
             HubIncoming in{m->get_topic(), m->get_payload_str(), {}};
             const auto& props = m->get_properties();
@@ -197,12 +204,13 @@ struct HubWorker::Impl {
 
     // The request thread: one answer at a time, each its own short transaction.
     void answer_requests(const std::atomic<bool>& stop) {
-        while (!stop) {
+        while (!stop && !responder_stop) {
             HubIncoming in;
             {
                 std::unique_lock lock(request_mutex);
-                request_wake.wait_for(lock, std::chrono::milliseconds(100),
-                                      [&] { return stop.load() || !requests.empty(); });
+                request_wake.wait_for(lock, std::chrono::milliseconds(100), [&] {
+                    return stop.load() || responder_stop.load() || !requests.empty();
+                });
                 if (requests.empty()) continue;
                 in = std::move(requests.front());
                 requests.pop_front();
@@ -232,10 +240,15 @@ struct HubWorker::Impl {
         if (!second) return second.error();
         request_store = std::move(second.value());
         std::thread responder([this, &stop] { answer_requests(stop); });
+        // Stopped and joined however run() ends (also by an exception).
         struct Join {
             std::thread& t;
-            ~Join() { t.join(); }
-        } join{responder};
+            std::atomic<bool>& stop;
+            ~Join() {
+                stop = true;
+                t.join();
+            }
+        } join{responder, responder_stop};
         Backoff backoff(200, 5000);
         while (!stop) {
             if (!client || lost) {

@@ -11,7 +11,7 @@ namespace {
 
 // Identities, codes and ids a request may carry: short text, nothing a log or a
 // SQL LIKE could choke on.
-constexpr std::size_t max_value_bytes = 128;
+constexpr std::size_t max_value_bytes = 256;
 
 bool known_identify_kind(const std::string& by) {
     for (const char* k : {"uid", "phone", "card_number", "card_uid", "barcode", "app_code", "any"})
@@ -53,7 +53,7 @@ Result<HubRequest> decode_request(std::string_view payload) {
     if (r.kind != request_kind::authorize && r.kind != request_kind::release)
         return bad(reason::unknown_kind, r.kind);
     if (!field(*j, "auth", r.auth) || r.auth.empty() || r.auth.size() > max_value_bytes)
-        return bad(reason::malformed, r.kind + " needs an auth id of at most 128 bytes");
+        return bad(reason::malformed, r.kind + " needs an auth id of at most 256 bytes");
     if (r.kind == request_kind::release) return r;
     if (!field(*j, "member", r.member_uid) || r.member_uid.empty() ||
         r.member_uid.size() > max_value_bytes || !field(*j, "points", r.points))

@@ -42,6 +42,9 @@ Result<HubAnswer> TerminalHub::ask(const HubRequest& request) {
         // A broken answer is no answer: the terminal works on what it knows.
         return make_error(Errc::unreachable,
                           "the hub's answer was unreadable (" + answer.error().message + ")");
+    if (answer->status == answer_status::refused)
+        return make_error(Errc::invalid_argument,
+                          "headquarters refused the request: " + answer->detail);
     if (answer->to != request.kind || answer->program != self_.program)
         return make_error(Errc::unreachable, "the hub answered another question");
     return answer;
@@ -102,15 +105,21 @@ Result<Member> TerminalHub::keep(const HubAnswer& a) {
         auto member = engine_.members().get_by_uid(m.uid);
         if (!member) return member.error();
         const auto& snap = *a.snapshot;
-        down_->apply(snap, a.through.count(self_.terminal) ? a.through.at(self_.terminal) : 0,
-                     a.hub_time_ms);
+        const auto held_before = down_->snapshot(m.uid);
+        // Aligned only to a snapshot newer than the one held (the agent may have applied a
+        // later one, and deleted the outbox rows it covers), or to the same one.
+        const bool newer =
+            down_->apply(snap, a.through.count(self_.terminal) ? a.through.at(self_.terminal) : 0,
+                         a.hub_time_ms);
+        const bool same = held_before && held_before->snapshot.version == snap.version;
         const auto body = json::parse(snap.body, nullptr, false);
         const auto tier = text_field(body, "tier");
         const auto review = int_field(body, "tier_review_at");
         if (!tier.empty() && review > 0)
             if (auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review)); !adopted)
                 return adopted.error();
-        align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
+        if (newer || same)
+            align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
         for (const auto& item : a.coupons) {
             const auto c = json::parse(item.body, nullptr, false);
             Coupon coupon;
@@ -142,11 +151,16 @@ Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64
                     auto& db = engine_database(engine_);
                     Transaction tx(db);
                     const auto own = answer->through.find(self_.terminal);
-                    down_->apply(*answer->snapshot, own == answer->through.end() ? 0 : own->second,
-                                 answer->hub_time_ms);
-                    const auto body = json::parse(answer->snapshot->body, nullptr, false);
-                    align_member(engine_, self_.store, member.uid, int_field(body, "points"),
-                                 answer->through);
+                    // Only a newer snapshot of this very member (not a survivor's after a
+                    // merge): an older one would undo what the agent applied since.
+                    if (answer->snapshot->key == member.uid &&
+                        down_->apply(*answer->snapshot,
+                                     own == answer->through.end() ? 0 : own->second,
+                                     answer->hub_time_ms)) {
+                        const auto body = json::parse(answer->snapshot->body, nullptr, false);
+                        align_member(engine_, self_.store, member.uid, int_field(body, "points"),
+                                     answer->through);
+                    }
                     tx.commit();
                     return {};
                 });

@@ -130,6 +130,15 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
     });
 }
 
+Result<bool> Rewards::redeemed(const std::string& idempotency_key) {
+    return guarded([&]() -> Result<bool> {
+        bool conflict = false;
+        // Any request hash: a key used at all is a redemption made.
+        return recorded_result(ctx_, "redeem:" + idempotency_key, std::string(), conflict)
+            .has_value();
+    });
+}
+
 Result<Coupon> Rewards::grant(const CouponGrant& g) {
     return guarded([&]() -> Result<Coupon> {
         if (g.idempotency_key.empty())

@@ -611,6 +611,19 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
     });
 }
 
+Result<bool> Sales::booked(const std::string& program, const std::string& store,
+                           const std::string& terminal, const std::string& receipt) {
+    return guarded([&]() -> Result<bool> {
+        return ctx_.db
+            ->prepare(
+                "SELECT 1 FROM sales s JOIN programs p ON p.id = s.program_id "
+                "WHERE p.code = ? AND s.store = ? AND s.terminal = ? AND s.receipt = ?")
+            .bind_all(program, store, terminal, receipt)
+            .scalar<std::int64_t>()
+            .has_value();
+    });
+}
+
 Result<std::optional<LastSale>> Sales::last_of_terminal(const std::string& program,
                                                         const std::string& store,
                                                         const std::string& terminal) {

@@ -243,7 +243,11 @@ Reply Session::commit(const BasketRequest& basket) {
     if (auto prepared = prepare(basket, request, member); !prepared.ok()) return prepared;
     if (!config_.cashier.empty()) request.cashier = config_.cashier;
     std::optional<sync::SpendClearance> clearance;
-    if (member && request.points_to_pay > 0) {
+    // A receipt booked already is this sale again: the engine replays it, and the hub
+    // was asked (and captured its hold) the first time.
+    auto booked = engine_->sales().booked(program_, store_, terminal_, basket.receipt);
+    if (!booked) return failure(booked.error());
+    if (member && request.points_to_pay > 0 && !*booked) {
         auto cleared =
             clear_spend(*member, request.points_to_pay, "sale/" + terminal_ + "/" + basket.receipt);
         if (!cleared) return failure(cleared.error());
@@ -309,7 +313,9 @@ Reply Session::redeem(const RedeemCall& call) {
     auto member = member_by_uid(call.member);
     if (!member) return failure(member.error());
     std::optional<sync::SpendClearance> clearance;
-    if (hub_ && !call.request_id.empty()) {
+    auto redeemed = engine_->rewards().redeemed(call.request_id);  // a replay: cleared before
+    if (!redeemed) return failure(redeemed.error());
+    if (hub_ && !call.request_id.empty() && !*redeemed) {
         Points cost = 0;
         for (const auto& r : engine_->rewards().catalog(program_))
             if (r.code == call.reward) cost = r.points_cost;

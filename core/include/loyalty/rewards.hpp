@@ -54,6 +54,8 @@ class Rewards {
     // Debits the points (oldest lots first) and issues the coupon, atomically.
     Result<Coupon> redeem(MemberId member, const std::string& reward_code,
                           const std::string& idempotency_key);
+    // Whether a redemption was made under this idempotency key already.
+    Result<bool> redeemed(const std::string& idempotency_key);
     Result<Coupon> grant(const CouponGrant& grant);
     // A coupon issued elsewhere (the hub's), recorded under its own code so it
     // can be used here. A code already known changes nothing; the member must

@@ -106,6 +106,9 @@ class Sales {
     // at the time of the sale and the member's tier now.
     Result<SaleResult> claim(const ClaimRequest& request);
     // The last sale a terminal rang up under a program, whichever process wrote it.
+    // Whether a sale is booked under this receipt already (a commit again is its replay).
+    Result<bool> booked(const std::string& program, const std::string& store,
+                        const std::string& terminal, const std::string& receipt);
     Result<std::optional<LastSale>> last_of_terminal(const std::string& program,
                                                      const std::string& store,
                                                      const std::string& terminal);
