@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coupon_items.hpp"
 #include "json_fields.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "member_mirror.hpp"
@@ -147,17 +148,7 @@ void DownApplier::accept_coupon(const std::string& program, const DownItem& item
         log_line(who_, "coupon " + item.key + ": " + member.error().message);
         return;
     }
-    Coupon c;
-    c.code = item.key;
-    c.program = program;
-    c.member = member->id;
-    c.source = text_field(j, "source", "hub");
-    c.title = text_field(j, "title");
-    c.value = Money{int_field(j, "value")};
-    c.min_spend = Money{int_field(j, "min_spend")};
-    c.issued_at = from_unix(int_field(j, "issued_at"));
-    c.expires_at = from_unix(int_field(j, "expires_at"));
-    auto accepted = engine_.rewards().accept_issued(c);
+    auto accepted = engine_.rewards().accept_issued(coupon_of_item(item, program, member->id));
     if (!accepted) {
         log_line(who_, "coupon " + item.key + " refused: " + accepted.error().message);
         return;

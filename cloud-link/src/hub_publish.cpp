@@ -4,6 +4,7 @@
 // a higher version and a terminal never lets an older file replace a newer one.
 #include <set>
 
+#include "coupon_items.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/topics.hpp"
 #include "mqtt_session.hpp"
@@ -160,15 +161,7 @@ Result<CouponIssueReport> issue_coupon(const HubConfig& config, const CouponIssu
     CouponIssueReport report;
     report.code = coupon->code;
     report.stores = std::move(*stores);
-    const nlohmann::json item{{"key", coupon->code},
-                              {"version", 1},
-                              {"member_uid", what.member_uid},
-                              {"title", coupon->title},
-                              {"value", coupon->value.minor},
-                              {"min_spend", coupon->min_spend.minor},
-                              {"issued_at", to_unix(coupon->issued_at)},
-                              {"expires_at", to_unix(coupon->expires_at)},
-                              {"source", coupon->source}};
+    const auto item = coupon_item(*coupon, what.member_uid);
     const auto payload = nlohmann::json{{"v", protocol_version},
                                         {"kind", "coupon_issue"},
                                         {"program", what.program},

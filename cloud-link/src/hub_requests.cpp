@@ -4,6 +4,7 @@
 // transaction beside the event batches, so an answer never waits for a big apply.
 #include <nlohmann/json.hpp>
 
+#include "coupon_items.hpp"
 #include "hub_pass.hpp"
 #include "loyalty/sync/requests.hpp"
 
@@ -15,19 +16,6 @@ using nlohmann::json;
 
 std::optional<IdentityKind> kind_of(const std::string& by) {
     return identity_kind_from_string(by);
-}
-
-std::string coupon_item(const Coupon& c, const std::string& uid) {
-    return json{{"key", c.code},
-                {"version", 1},
-                {"member_uid", uid},
-                {"title", c.title},
-                {"value", c.value.minor},
-                {"min_spend", c.min_spend.minor},
-                {"issued_at", to_unix(c.issued_at)},
-                {"expires_at", to_unix(c.expires_at)},
-                {"source", c.source}}
-        .dump();
 }
 
 }  // namespace
@@ -54,7 +42,7 @@ class MemberAnswer {
                 c.form == CardForm::physical ? "physical" : "electronic", to_string(c.status)});
         a.member = std::move(am);
         for (const auto& c : engine.rewards().coupons_of(m.id, true))
-            a.coupons.push_back(DownItem{"coupon_issue", c.code, 1, coupon_item(c, m.uid)});
+            a.coupons.push_back(DownItem{"coupon_issue", c.code, 1, coupon_item(c, m.uid).dump()});
         fill_snapshot(m, a);
     }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coupon_items.hpp"
 #include "hub_requester.hpp"
 #include "json_fields.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -120,21 +121,9 @@ Result<Member> TerminalHub::keep(const HubAnswer& a) {
                 return adopted.error();
         if (newer || same)
             align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
-        for (const auto& item : a.coupons) {
-            const auto c = json::parse(item.body, nullptr, false);
-            Coupon coupon;
-            coupon.code = item.key;
-            coupon.program = self_.program;
-            coupon.member = member->id;
-            coupon.source = text_field(c, "source", "hub");
-            coupon.title = text_field(c, "title");
-            coupon.value = Money{int_field(c, "value")};
-            coupon.min_spend = Money{int_field(c, "min_spend")};
-            coupon.issued_at = from_unix(int_field(c, "issued_at"));
-            coupon.expires_at = from_unix(int_field(c, "expires_at"));
+        for (const auto& item : a.coupons)
             // A coupon the terminal cannot take (used here already) stays as it is.
-            (void)engine_.rewards().accept_issued(coupon);
-        }
+            (void)engine_.rewards().accept_issued(coupon_of_item(item, self_.program, member->id));
         tx.commit();
         return engine_.members().get_by_uid(m.uid);
     });
