@@ -63,6 +63,8 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
             block_card(msg->program, item);
         else if (item.kind == "coupon_issue")
             accept_coupon(msg->program, item);
+        else if (item.kind == "member_merged")
+            merge_member(msg->program, item);
         else if (installs && item.key == "campaigns")
             install_campaigns(item.version, body);
         else if (installs)
@@ -154,6 +156,34 @@ void DownApplier::accept_coupon(const std::string& program, const DownItem& item
         return;
     }
     stats_.update([](AgentStats& s) { ++s.coupons_accepted; });
+}
+
+// The hub merged a member enrolled twice (the same phone, one enrollment made
+// while this store could not reach it) into the member it knew first. A store
+// holding the absorbed member merges it the same way, through the engine's
+// Replication: its points, sales, cards, coupons and phone move to the survivor,
+// created here if this store never saw it, and no event goes back (the hub has
+// made the merge). The survivor's snapshot follows on the same topic and brings
+// its balance.
+void DownApplier::merge_member(const std::string& program, const DownItem& item) {
+    const auto j = nlohmann::json::parse(item.body, nullptr, false);
+    const auto survivor = text_field(j, "survivor_uid");
+    auto absorbed = engine_.members().get_by_uid(item.key);
+    if (survivor.empty() || survivor == item.key || !absorbed || absorbed->status != "active")
+        return;  // not a member this store holds, or merged here already
+    auto merged = engine_.replication().apply(ReplicatedEvent{
+        "hub-merge:" + item.key, "member.merged", program, config_.address.store, "HUB",
+        engine_.clock().now(),
+        nlohmann::json{{"survivor_uid", survivor},
+                       {"absorbed_uid", item.key},
+                       {"reason", "merged at headquarters: the same shopper enrolled twice"}},
+        true});
+    if (!merged) {
+        log_line(who_, "member " + item.key + " not merged into " + survivor + ": " +
+                           merged.error().message);
+        return;
+    }
+    stats_.update([](AgentStats& s) { ++s.members_merged; });
 }
 
 // A campaign file from the hub, already known to be newer than the last one

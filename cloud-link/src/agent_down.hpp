@@ -1,6 +1,6 @@
 #pragma once
 // The agent's down path: what the hub sends to the store (member snapshots, card
-// blocks, coupons, configuration) kept by DownState's version rule and applied
+// blocks, coupons, configuration, merges) kept by DownState's version rule and applied
 // through the engine, each message in one transaction. A bad message or item is a
 // dead letter, never an exception.
 #include <cstdint>
@@ -27,6 +27,7 @@ class DownApplier {
                         const std::optional<std::map<std::string, std::int64_t>>& through);
     void install_program(const std::string& program, std::int64_t version, const std::string& body);
     void accept_coupon(const std::string& program, const DownItem& item);
+    void merge_member(const std::string& program, const DownItem& item);
     void install_campaigns(std::int64_t version, const std::string& body);
 
     const AgentConfig& config_;

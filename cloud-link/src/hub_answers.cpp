@@ -50,6 +50,24 @@ void HubStore::Pass::answers() {
             while (st.step()) audience[{program, st.text(0)}].insert(uid);
         }
     }
+    // Before the snapshots: a store that holds the absorbed member merges it into
+    // the survivor, then the survivor's snapshot brings its balance.
+    for (const auto& [program, items] : merges) {
+        const auto payload = json{{"v", protocol_version},
+                                  {"kind", "member_merged"},
+                                  {"program", program},
+                                  {"items", items}}
+                                 .dump();
+        std::set<std::string> stores;
+        for (const auto& item : items) {
+            auto st =
+                db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
+            st.bind_all(program, item["survivor_uid"].get<std::string>());
+            while (st.step()) stores.insert(st.text(0));
+        }
+        for (const auto& store : stores)
+            report.publish.push_back({store_down_topic(program, store), payload});
+    }
     for (const auto& [where, uids] : audience) {
         const auto& [program, store] = where;
         std::map<std::string, std::int64_t> through;

@@ -215,6 +215,7 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
         at = std::max(at, from_unix(e.at));
     }
     capture_hold(a, e);
+    if (e.type == "member.enrolled") merge_duplicate(a, e, row);
     if (done->shortfall > 0 && !done->members.empty())
         db().prepare(
                 "INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, "

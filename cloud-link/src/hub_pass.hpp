@@ -39,6 +39,8 @@ struct HubStore::Pass {
     // Cards reported lost or blocked at one store, to block at every store.
     std::map<std::string, std::vector<json>> card_blocks;  // program -> items
     std::map<std::string, Timestamp> tier_checks;          // member uid -> its latest event
+    // Members merged into the one the hub knew first, to tell their stores.
+    std::map<std::string, std::vector<json>> merges;  // program -> items
 
     Database& db() { return engine_database(*hub.engine_); }
 
@@ -64,6 +66,9 @@ struct HubStore::Pass {
     std::optional<Error> book(const TerminalAddress& a, const DecodedEvent& e);
     void park(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
     void capture_hold(const TerminalAddress& a, const DecodedEvent& e);
+    // A member enrolled with a phone another member holds here: merged into that
+    // one (hub_merges.cpp). `version` orders the merge item the stores receive.
+    void merge_duplicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t version);
     // True when the hub applied another event at e's sequence and never e.
     bool forked(const TerminalAddress& a, const DecodedEvent& e);
     // The sequence a forked terminal was asked to renumber after, until it has.

@@ -150,7 +150,11 @@ struct HubWorker::Impl {
             ++s.transactions;
             s.apply_ms += took.count();
         });
-        if (report->dead_letters > 0 || report->resequences > 0) {
+        if (report->merges > 0)
+            log_line(who, std::to_string(report->merges) +
+                              " member(s) enrolled again with a known phone, merged into the first");
+        if (report->dead_letters > 0 || report->resequences > 0 ||
+            !report->dead_letter_notes.empty()) {
             if (report->dead_letters > 0)
                 log_line(who, std::to_string(report->dead_letters) +
                                   " message(s) or event(s) dead-lettered");

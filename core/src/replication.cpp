@@ -135,8 +135,14 @@ class Replay {
     // The member by uid; one this database never saw enroll (its terminal's
     // early outbox was cleared, or it enrolled before the hub existed) is
     // adopted with the entry tier, so its points still count.
+    // A member merged into another (the same shopper enrolled twice) stands for the
+    // one it was merged into: a late event about it books to the survivor.
     MemberId member(const std::string& uid) {
         if (auto id = member_id_by_uid(ctx_, uid)) {
+            if (auto survivor = merged_into(*id)) {
+                touched(survivor->second);
+                return survivor->first;
+            }
             touched(uid);
             return *id;
         }
@@ -150,6 +156,16 @@ class Replay {
             .run();
         touched(uid);
         return db_.last_insert_rowid();
+    }
+
+    // The member (id, uid) a merged member now stands for.
+    std::optional<std::pair<MemberId, std::string>> merged_into(MemberId id) {
+        auto st = db_.prepare(
+            "SELECT s.id, s.uid FROM members m JOIN members s ON s.id = m.merged_into "
+            "WHERE m.id = ? AND m.status = 'merged'");
+        st.bind(1, id);
+        if (!st.step()) return std::nullopt;
+        return std::pair<MemberId, std::string>{st.int64(0), st.text(1)};
     }
 
     void touched(const std::string& uid) {
@@ -464,11 +480,20 @@ class Replay {
         // the hub's applied table records them: in range or refused.
         f_.points("points_available", Need::optional);
         f_.points("points_pending", Need::optional);
+        const auto reason = f_.text("reason");
         if (auto bad = malformed()) return *bad;
+        // Merged here already (the hub merges a phone enrolled twice and tells the
+        // stores; a store's own echo of that merge comes back): nothing to do.
+        if (const auto was = member_id_by_uid(ctx_, *absorbed))
+            if (const auto into = merged_into(*was); into && into->second == *survivor) {
+                touched(*survivor);
+                out_.note = "merged already";
+                return {};
+            }
         const auto s = member(*survivor);
         const auto a = member(*absorbed);
-        auto done =
-            ctx_.members.merge(s, a, "merged at " + e_.store + "/" + e_.terminal, "replica");
+        auto done = ctx_.members.merge(
+            s, a, reason.empty() ? "merged at " + e_.store + "/" + e_.terminal : reason, "replica");
         if (!done) return done.error();
         return {};
     }

@@ -376,8 +376,8 @@ Reply Session::enroll(const EnrollCall& call) {
     // A phone this store knows goes to the local step (a replay, or the phone taken). One it
     // does not is asked at the hub first: a member of another store is linked, not enrolled
     // again. Unknown there, or no answer in time: a member of this store. (A phone enrolled
-    // offline that the hub knew already stays a second member for now: the hub keeps the
-    // phone with the first and does not merge the two yet.)
+    // offline that the hub knew already is merged by the hub into its first member when the
+    // enrollment arrives, and this store merges its copy when the hub says so.)
     const bool known_here =
         engine_->members().identify(program_, IdentityKind::phone, call.phone).ok();
     if (hub_ && !known_here && call.consent_privacy) {

@@ -27,8 +27,9 @@ namespace {
 // The store's link.toml as the till reads it (its broker credentials and limits).
 std::filesystem::path write_link_toml(Mosquitto& broker, const std::filesystem::path& dir,
                                       const std::filesystem::path& db, const std::string& store,
-                                      std::int64_t offline_limit) {
-    const auto b = broker.client(store, "unused");
+                                      std::int64_t offline_limit, const std::string& uri = "") {
+    auto b = broker.client(store, "unused");
+    if (!uri.empty()) b.uri = uri;  // a broker nobody listens on: the till is offline
     const auto path = dir / ("link-" + store + ".toml");
     std::ofstream out(path);
     out << "[terminal]\ndb = \"" << db.string() << "\"\nprogram = \"TEST\"\nstore = \"" << store
@@ -182,4 +183,74 @@ TEST_CASE(
     CHECK(eventually(
         [&] { return a.ledger_points(uid) == settled && b.ledger_points(uid) == settled; }));
     CHECK(hub.engine().ledger().verify_all().empty());
+}
+
+TEST_CASE(
+    "a phone enrolled at store B while B could not reach the hub is merged into the member A "
+    "enrolled: points, sale and phone move to one member, and no store keeps a duplicate") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal a(dir.path() / "a.db", "S001", "T01", 1);  // member 0, phone 13910000000
+    Terminal b(dir.path() / "b.db", "S002", "T01", 0);
+    const auto first = member_uid(0);
+    REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    REQUIRE(eventually([&] { return worker->stats().connected; }));
+    Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
+    REQUIRE(eventually([&] { return a.backlog() == 0; }));
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = **opened;
+    const auto joined = hub.member("TEST", first)->points;
+
+    // B's till cannot reach the hub: the shopper is enrolled there as a new member and buys.
+    std::string second;
+    std::int64_t earned = 0;
+    {
+        const auto toml = write_link_toml(broker, dir.path(), dir.path() / "b.db", "S002", 0,
+                                          "tcp://127.0.0.1:9");
+        Till till(dir.path() / "b.db", "S002", toml);
+        auto enrolled = till.enroll(
+            json{{"phone", "13910000000"}, {"consent_privacy", true}, {"request_id", "e-1"}});
+        REQUIRE_MESSAGE(enrolled.status == LOYALTY_POS_OK, enrolled.error);
+        second = enrolled.result["member"].get<std::string>();
+        REQUIRE(second != first);
+        auto sold = till.commit(basket(second, "R-1", 0));
+        REQUIRE_MESSAGE(sold.status == LOYALTY_POS_OK, sold.error);
+        earned = sold.result["points_earned"].get<std::int64_t>();
+        REQUIRE(earned > 0);
+    }
+
+    // B's link returns: the hub merges the second member into the first and tells B.
+    Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
+    REQUIRE(eventually([&] { return b.backlog() == 0; }, 30000));
+    REQUIRE(eventually([&] { return hub.member("TEST", first)->points == joined + earned; }));
+    auto absorbed = hub.engine().members().get_by_uid(second);
+    REQUIRE(absorbed.ok());
+    CHECK(absorbed->status == "merged");
+    CHECK(absorbed->merged_into == hub.engine().members().get_by_uid(first)->id);
+    CHECK(scalar(hub, "SELECT count(*) FROM members WHERE status = 'active'") == 1);
+    // The sale B booked for the second member is the first's at the hub.
+    CHECK(scalar(hub,
+                 "SELECT count(*) FROM sales s JOIN members m ON m.id = s.member_id WHERE m.uid = '" +
+                     first + "'") == 1);
+
+    // B merged its copy: the phone finds the first member, with the program-wide balance.
+    REQUIRE(eventually([&] {
+        auto m = b.engine().members().get_by_uid(second);
+        return m && m->status == "merged";
+    }));
+    auto found = b.engine().members().identify("TEST", IdentityKind::phone, "13910000000");
+    REQUIRE(found.ok());
+    CHECK(found->uid == first);
+    CHECK(eventually([&] { return b.ledger_points(first) == joined + earned; }));
+    CHECK(engine_database(b.engine())
+              .prepare("SELECT count(*) FROM members WHERE status = 'active'")
+              .scalar<std::int64_t>() == 1);
+    // A hears the first member's new balance; the merge is nobody's dead letter.
+    CHECK(eventually([&] { return a.ledger_points(first) == joined + earned; }));
+    CHECK(eventually([&] { return b.backlog() == 0; }));
+    CHECK(scalar(hub, "SELECT count(*) FROM hub_dead_letters") == 0);
+    CHECK(hub.engine().ledger().verify_all().empty());
+    CHECK(b.engine().ledger().verify_all().empty());
 }

@@ -354,3 +354,37 @@ TEST_CASE(
     CHECK(twice.error().code == Errc::conflict);
     CHECK(total(hub.member(uid)) == before);
 }
+
+TEST_CASE(
+    "a member merged at the hub stands for its survivor: a late sale books to the survivor, "
+    "and the same merge arriving again changes nothing") {
+    Fixture store;
+    Hub hub;
+    const auto kept = store.enroll("13800000710");
+    const auto dropped = store.enroll("13800000711");
+    hub.take_from(*store.engine);
+    const auto kept_uid = hub.member(store.engine->members().get(kept)->uid).uid;
+    const auto dropped_uid = store.engine->members().get(dropped)->uid;
+    auto merge = [&] {
+        return hub.engine->replication().apply(ReplicatedEvent{
+            "merge-1", "member.merged", "TEST", store.engine->origin().store, "HUB",
+            store.clock.now(),
+            nlohmann::json{{"survivor_uid", kept_uid}, {"absorbed_uid", dropped_uid}}});
+    };
+    REQUIRE(merge().ok());
+    CHECK(hub.member(dropped_uid).status == "merged");
+    // The store sold to the absorbed member before it heard of the merge.
+    const auto& o = store.engine->origin();
+    const auto after = store.engine->outbox().pending(o.store, o.terminal, 0, 100000).back().seq;
+    store.sell(dropped, "R1", {line("TS-1", "apparel", 1, 30000)});
+    hub.take_from(*store.engine, after);
+    CHECK(total(hub.member(kept_uid)) == total(*store.engine->members().get(dropped)));
+    CHECK(total(hub.member(dropped_uid)) == 0);
+    CHECK(hub.outcomes.back().members == std::vector<std::string>{kept_uid});
+    // The same merge again (a store's echo): merged already, nothing moves.
+    auto again = merge();
+    REQUIRE(again.ok());
+    CHECK(again->note == "merged already");
+    CHECK(hub.member(dropped_uid).merged_into == hub.member(kept_uid).id);
+    CHECK(hub.engine->ledger().verify_all().empty());
+}

@@ -1,5 +1,6 @@
-// What the hub sends down to a terminal (snapshots, card_block, coupon_issue, config):
-// decoded, and each item stored in a terminal's down state as the agent does.
+// What the hub sends down to a terminal (snapshots, card_block, coupon_issue,
+// member_merged, config): decoded, and each item stored in a terminal's down state
+// as the agent does.
 #include <memory>
 
 #include "fuzz_support.hpp"

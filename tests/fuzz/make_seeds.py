@@ -115,7 +115,7 @@ put("hub_message", "presence", b"\x02" + json.dumps(
     {"v": 1, "kind": "presence", "store": "S001", "terminal": "T01", "state": "online", "reason": "",
      "at_ms": 1764547200000, "backlog": 3}).encode())
 
-# Down messages: snapshots, a card block, a coupon and a config item, as the hub encodes them.
+# Down messages: snapshots, a card block, a coupon, a merge and a config item, as the hub encodes them.
 put("down_message", "snapshots", json.dumps({"v": 1, "kind": "snapshots", "program": "DEMO", "items": [
     {"key": rich, "version": 3, "points": 52000, "tier": "gold", "status": "active", "tier_review_at": 1790000000}],
     "through": {"T01": 12}}))
@@ -123,6 +123,8 @@ put("down_message", "card_block", json.dumps({"v": 1, "kind": "card_block", "pro
     {"key": seeded["rich_card"], "version": 2, "state": "lost", "from_store": "S002"}]}))
 put("down_message", "coupon_issue", json.dumps({"v": 1, "kind": "coupon_issue", "program": "DEMO", "items": [
     {"key": "HQ-COUPON-1", "version": 1, "member_uid": rich, "title": "50 off", "value": 5000}]}))
+put("down_message", "member_merged", json.dumps({"v": 1, "kind": "member_merged", "program": "DEMO", "items": [
+    {"key": "u-absorbed", "version": 9, "survivor_uid": rich}]}))
 put("down_message", "config", json.dumps({"v": 1, "kind": "config", "program": "DEMO", "items": [
     {"key": "offline_redeem_limit", "version": 4, "body": {"points": 2000}}]}))
 print("seeds written under", os.path.join(here, "corpus"))

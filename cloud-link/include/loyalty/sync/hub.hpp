@@ -48,6 +48,7 @@ struct HubApplyReport {
     std::int64_t held = 0;  // arrived ahead of a gap, kept until it fills
     std::int64_t dead_letters = 0;
     std::int64_t resequences = 0;  // terminals whose history forked, asked to renumber
+    std::int64_t merges = 0;       // members enrolled twice (one phone), merged into the first
     std::vector<std::string> dead_letter_notes;  // "topic: reason: detail", for the log
 };
 

@@ -38,6 +38,8 @@ struct AgentStats {
     std::int64_t balances_aligned = 0;
     std::int64_t coupons_accepted =
         0;  // hub `coupon_issue` items recorded for this store's members
+    // members enrolled here twice (one phone) that the hub merged, merged here too
+    std::int64_t members_merged = 0;
     std::int64_t last_skew_ms = 0;
     std::int64_t backlog = 0;
     bool connected = false;
