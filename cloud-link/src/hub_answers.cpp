@@ -53,11 +53,11 @@ void HubStore::Pass::answers() {
     // Before the snapshots: a store that holds the absorbed member merges it into
     // the survivor, then the survivor's snapshot brings its balance.
     for (const auto& [program, items] : merges) {
-        const auto payload = json{{"v", protocol_version},
-                                  {"kind", "member_merged"},
-                                  {"program", program},
-                                  {"items", items}}
-                                 .dump();
+        const auto payload = json{
+            {"v", protocol_version},
+            {"kind", "member_merged"},
+            {"program", program},
+            {"items", items}}.dump();
         std::set<std::string> stores;
         for (const auto& item : items) {
             auto st =

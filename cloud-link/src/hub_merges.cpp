@@ -37,8 +37,8 @@ void HubStore::Pass::merge_duplicate(const TerminalAddress& a, const DecodedEven
     if (!merged) {
         if (merged.error().code == Errc::storage) throw OperationAborted(merged.error());
         // Both stay members; the enrollment itself is booked. Logged for head office.
-        report.dead_letter_notes.push_back("member " + uid + " not merged into " + survivor +
-                                           ": " + merged.error().message);
+        report.dead_letter_notes.push_back("member " + uid + " not merged into " + survivor + ": " +
+                                           merged.error().message);
         return;
     }
     // Every store that knew the absorbed member now knows the survivor, and hears

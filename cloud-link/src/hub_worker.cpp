@@ -151,8 +151,9 @@ struct HubWorker::Impl {
             s.apply_ms += took.count();
         });
         if (report->merges > 0)
-            log_line(who, std::to_string(report->merges) +
-                              " member(s) enrolled again with a known phone, merged into the first");
+            log_line(who,
+                     std::to_string(report->merges) +
+                         " member(s) enrolled again with a known phone, merged into the first");
         if (report->dead_letters > 0 || report->resequences > 0 ||
             !report->dead_letter_notes.empty()) {
             if (report->dead_letters > 0)

@@ -231,9 +231,10 @@ TEST_CASE(
     CHECK(absorbed->merged_into == hub.engine().members().get_by_uid(first)->id);
     CHECK(scalar(hub, "SELECT count(*) FROM members WHERE status = 'active'") == 1);
     // The sale B booked for the second member is the first's at the hub.
-    CHECK(scalar(hub,
-                 "SELECT count(*) FROM sales s JOIN members m ON m.id = s.member_id WHERE m.uid = '" +
-                     first + "'") == 1);
+    CHECK(
+        scalar(hub,
+               "SELECT count(*) FROM sales s JOIN members m ON m.id = s.member_id WHERE m.uid = '" +
+                   first + "'") == 1);
 
     // B merged its copy: the phone finds the first member, with the program-wide balance.
     REQUIRE(eventually([&] {
