@@ -50,6 +50,14 @@ int print_status(const loyalty::sync::HubConfig& config) {
         if (const auto points = hub.shortfall_points(program); points > 0)
             std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n",
                         program.c_str(), ll(points));
+    // Coupons of the hub's spent in two stores while they could not reach it.
+    for (const auto& program : hub.engine().programs().codes())
+        for (const auto& c : hub.coupon_reuses(program))
+            std::printf(
+                "%s: coupon %s used again by %s (first used by %s) (table "
+                "hub_coupon_reuses)\n",
+                program.c_str(), c.code.c_str(), c.receipt_key.c_str(),
+                c.first_receipt_key.c_str());
     return 0;
 }
 

@@ -216,6 +216,19 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
     }
     capture_hold(a, e);
     if (e.type == "member.enrolled") merge_duplicate(a, e, row);
+    for (const auto& [code, first] : done->coupons_used_again)
+        db().prepare(
+                "INSERT OR IGNORE INTO hub_coupon_reuses(event_id, program, code, store, "
+                "terminal, receipt_key, first_receipt_key, member_uid, at_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(e.id, a.program, code, a.store, a.terminal,
+                      a.program + "/" + a.store + "/" + a.terminal + "/" +
+                          text_field(e.payload, "receipt"),
+                      first,
+                      effects.member_uid.empty() ? std::nullopt
+                                                 : std::optional<std::string>(effects.member_uid),
+                      now_ms)
+            .run();
     if (done->shortfall > 0 && !done->members.empty())
         db().prepare(
                 "INSERT OR IGNORE INTO hub_shortfalls(event_id, program, member_uid, points, "

@@ -71,6 +71,18 @@ std::int64_t HubStore::shortfall_points(const std::string& program) {
     return n;
 }
 
+std::vector<CouponReuse> HubStore::coupon_reuses(const std::string& program) {
+    std::vector<CouponReuse> out;
+    auto st = db().prepare(
+        "SELECT code, store, receipt_key, first_receipt_key, coalesce(member_uid, ''), at_ms "
+        "FROM hub_coupon_reuses WHERE program = ? ORDER BY at_ms, code");
+    st.bind(1, program);
+    while (st.step())
+        out.push_back(
+            CouponReuse{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5)});
+    return out;
+}
+
 std::int64_t HubStore::applied_count() {
     auto st = db().prepare("SELECT count(*) FROM hub_applied");
     st.step();

@@ -312,6 +312,7 @@ class Replay {
         const auto paid = f_.points("points_paid");
         const auto earned = f_.points("points_earned");
         const auto cashier = f_.text("cashier");
+        const auto coupons = coupon_codes();
         if (auto bad = malformed()) return *bad;
         std::optional<MemberId> id;
         if (!uid.empty()) id = member(uid);
@@ -330,6 +331,7 @@ class Replay {
         if (db_.changes() == 0)
             return make_error(Errc::conflict,
                               "receipt " + r.key + " is booked already by another event");
+        use_coupons(coupons, r.key);
         if (!id) return {};
         if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key);
             !t)
@@ -341,6 +343,44 @@ class Replay {
             .run();
         check_tier(*id);
         return {};
+    }
+
+    // The optional list of coupon codes a sale used.
+    std::vector<std::string> coupon_codes() {
+        std::vector<std::string> codes;
+        const auto c = p_.find("coupons");
+        if (c == p_.end() || c->is_null()) return codes;
+        if (!c->is_array()) {
+            f_.refuse("coupons: a list of coupon codes");
+            return codes;
+        }
+        for (const auto& code : *c) {
+            if (!code.is_string() || code.get_ref<const std::string&>().empty()) {
+                f_.refuse("coupons: a list of coupon codes");
+                return {};
+            }
+            codes.push_back(code.get<std::string>());
+        }
+        return codes;
+    }
+
+    // Coupons this database issued (the hub's own) are used by the sale; one used
+    // by another sale already was spent twice, and is reported. A store's own
+    // coupons are not known here and change nothing.
+    void use_coupons(const std::vector<std::string>& codes, const std::string& receipt_key) {
+        for (const auto& code : codes) {
+            db_.prepare(
+                   "UPDATE coupons SET status = 'used', used_at = ?, used_receipt = ? "
+                   "WHERE code = ? AND program_id = ? AND status = 'issued'")
+                .bind_all(to_unix(at_), receipt_key, code, program_.id)
+                .run();
+            if (db_.changes() == 1) continue;
+            auto first = db_.prepare(
+                "SELECT used_receipt FROM coupons WHERE code = ? AND program_id = ? AND status = "
+                "'used' AND used_receipt <> ?");
+            first.bind_all(code, program_.id, receipt_key);
+            if (first.step()) out_.coupons_used_again.emplace_back(code, first.text(0));
+        }
     }
 
     Result<void> sale_claimed() {

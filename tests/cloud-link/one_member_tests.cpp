@@ -255,3 +255,65 @@ TEST_CASE(
     CHECK(hub.engine().ledger().verify_all().empty());
     CHECK(b.engine().ledger().verify_all().empty());
 }
+
+TEST_CASE(
+    "a headquarters coupon used at two stores while both were offline is booked once and its "
+    "second use listed at the hub") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal a(dir.path() / "a.db", "S001", "T01", 1);
+    Terminal b(dir.path() / "b.db", "S002", "T01", 1);  // the same member shops at both
+    const auto uid = member_uid(0);
+    const auto hub_toml = hub_config(broker, dir.path() / "hub.db");
+    Running<HubWorker> worker(hub_toml);
+    REQUIRE(eventually([&] { return worker->stats().connected; }));
+    Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
+    Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
+    REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }));
+
+    CouponIssue coupon;
+    coupon.program = "TEST";
+    coupon.member_uid = uid;
+    coupon.title = "50 off";
+    coupon.value = Money{5000};
+    auto issued = issue_coupon(hub_toml, coupon);
+    REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().message));
+    const auto code = issued->code;
+    auto has_coupon = [&](Terminal& t) {
+        return engine_database(t.engine())
+                   .prepare("SELECT count(*) FROM coupons WHERE code = ? AND status = 'issued'")
+                   .bind(1, code)
+                   .scalar<std::int64_t>() == 1;
+    };
+    REQUIRE(eventually([&] { return has_coupon(a) && has_coupon(b); }));
+
+    // Both stores lose the hub, and the shopper spends the one coupon at each.
+    broker.stop();
+    for (auto* t : {&a, &b}) {
+        const auto store = t->store();
+        const auto toml = write_link_toml(broker, dir.path(), dir.path() / (store + ".db"), store,
+                                          0, "tcp://127.0.0.1:9");
+        Till till(t == &a ? dir.path() / "a.db" : dir.path() / "b.db", store, toml);
+        auto with_coupon = basket(uid, "C-" + store, 0);
+        with_coupon["coupons"] = json::array({code});
+        auto sold = till.commit(with_coupon);
+        REQUIRE_MESSAGE(sold.status == LOYALTY_POS_OK, sold.error);
+    }
+
+    broker.start();
+    REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }, 30000));
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = **opened;
+    const auto reuses = hub.coupon_reuses("TEST");
+    REQUIRE(reuses.size() == 1);
+    CHECK(reuses[0].code == code);
+    CHECK(reuses[0].member_uid == uid);
+    CHECK(reuses[0].receipt_key != reuses[0].first_receipt_key);
+    CHECK(reuses[0].receipt_key.ends_with("/C-" + reuses[0].store));
+    CHECK(scalar(hub, "SELECT count(*) FROM coupons WHERE status = 'used' AND code = '" + code +
+                          "'") == 1);
+    // Both sales are booked (the coupon was honoured at both tills); nothing was dead-lettered.
+    CHECK(scalar(hub, "SELECT count(*) FROM sales") == 2);
+    CHECK(scalar(hub, "SELECT count(*) FROM hub_dead_letters") == 0);
+}

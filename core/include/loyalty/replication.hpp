@@ -41,6 +41,9 @@ struct ReplicationOutcome {
     Points shortfall = 0;
     std::string note;             // why an event changed nothing, for the log ("" when applied)
     bool tier_check_due = false;  // deferred: the member of members.front() needs check_tiers
+    // Coupons of this database a sale used that another sale had used already (one
+    // coupon spent in two stores while they could not reach the hub): code, first receipt.
+    std::vector<std::pair<std::string, std::string>> coupons_used_again;
 };
 
 class Replication {

@@ -52,6 +52,16 @@ struct HubApplyReport {
     std::vector<std::string> dead_letter_notes;  // "topic: reason: detail", for the log
 };
 
+// A coupon used by a second sale after the first had used it.
+struct CouponReuse {
+    std::string code;
+    std::string store;              // where it was used again
+    std::string receipt_key;        // the second sale ("program/store/terminal/receipt")
+    std::string first_receipt_key;  // the sale that used it first
+    std::string member_uid;
+    std::int64_t at_ms = 0;  // when the hub saw the second use
+};
+
 struct HubStoreOptions {
     std::string worker = "w1";
     bool full_sync = true;
@@ -137,6 +147,8 @@ class HubStore {
     // Where a member shops: stores whose terminals sent events about them, and their home store.
     std::vector<std::string> member_stores(const std::string& uid);
     std::int64_t shortfall_points(const std::string& program);
+    // The hub's coupons a second sale used (spent twice while stores were offline).
+    std::vector<CouponReuse> coupon_reuses(const std::string& program);
     Database& db() { return engine_database(*engine_); }
     // The loyalty engine on the hub's database: the authoritative members.
     Engine& engine() { return *engine_; }
