@@ -10,6 +10,7 @@
 #include "kiosk_harness.hpp"
 #include "loyalty/signed_codes.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
 #include "running.hpp"
@@ -192,4 +193,48 @@ TEST_CASE(
     CHECK(eventually([&] { return hub.member("TEST", uid)->points == joined - 6000; }, 30000));
     CHECK(scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'captured'") == 1);
     CHECK(hub.shortfall_points("TEST") == 0);
+}
+
+TEST_CASE("the member home says since when the balance is headquarters', when not lately") {
+    loyalty::test::TempDir dir;
+    // A link to a broker that is not there: headquarters never answers.
+    const auto toml = dir.path() / "link.toml";
+    std::ofstream(toml) << "[terminal]\ndb = \"unused.db\"\nprogram = \"DEMO\"\nstore = "
+                           "\"S001\"\nterminal = \"T01\"\n[broker]\nuri = \"tcp://127.0.0.1:"
+                        << free_loopback_port()
+                        << "\"\n[link]\noffline_redeem_limit = 2000\nhub_timeout_ms = 300\n";
+    Kiosk k(1080, 1920, 600, {}, [&](kiosk::AppOptions& o) { o.link_config = toml; });
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    // Never heard from headquarters for this member.
+    CHECK(k.state()["member"]["balance_unconfirmed"] == true);
+    CHECK(k.state()["member"]["balance_as_of"] == "");
+    const auto uid = k.state()["member"]["uid"].get<std::string>();
+    k.app().end_session();
+    {
+        // What the link agent keeps when the hub sends the member's balance: two hours ago.
+        SystemClock clock;
+        auto engine = Engine::open(k.db(), clock);
+        REQUIRE(engine.ok());
+        const auto two_hours_ago = to_unix(clock.now()) * 1000 - 2 * 3600 * 1000;
+        DownState(engine_database(**engine))
+            .apply(DownItem{"snapshots", uid, 1, R"({"version":1,"points":0})"}, 0,
+                   two_hours_ago);
+    }
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    const auto as_of = k.state()["member"]["balance_as_of"].get<std::string>();
+    CHECK(as_of.size() == 16);  // "2026-12-04 14:05"
+    CHECK(k.state()["member"]["balance_unconfirmed"] == false);
+    bool chinese = false, english = false;
+    for (int i = 0; i < 2; ++i) {
+        for (const auto& t : k.texts()) {
+            chinese = chinese || t == "积分截至 " + as_of;
+            english = english || t == "Balance as of " + as_of;
+        }
+        CHECK(kiosk_test::overlaps(k.state()).empty());
+        k.tap("lang");
+    }
+    CHECK(chinese);
+    CHECK(english);
 }
