@@ -3,8 +3,7 @@
 namespace loyalty::sync {
 
 Result<std::optional<Member>> member_to_link(TerminalHub& hub, Engine& engine,
-                                             const std::string& program,
-                                             const std::string& phone) {
+                                             const std::string& program, const std::string& phone) {
     if (engine.members().identify(program, IdentityKind::phone, phone).ok())
         return std::optional<Member>();
     auto found = hub.find("phone", phone);

@@ -235,13 +235,16 @@ Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId mem
                                         "reward/" + config.origin.terminal + "/" + idempotency_key);
         if (!cleared) {
             const auto& e = cleared.error();
-            if (e.code == Errc::limit_exceeded && config.link)
-                out.refused = {"error.offline_limit",
-                               e.message,
-                               true,
-                               {std::to_string(config.link->offline_redeem_limit),
-                                std::to_string(hub->offline_left_today(who->uid))}};
-            else if (e.code == Errc::unreachable)
+            if (e.code == Errc::limit_exceeded && config.link) {
+                const auto limit = std::to_string(config.link->offline_redeem_limit);
+                const auto left = hub->offline_left_today(who->uid);
+                out.refused = left > 0
+                                  ? Notice{"error.offline_limit",
+                                           e.message,
+                                           true,
+                                           {limit, std::to_string(left)}}
+                                  : Notice{"error.offline_limit_used", e.message, true, {limit}};
+            } else if (e.code == Errc::unreachable)
                 out.refused = {"error.hub_spend_offline", e.message, true};
             else
                 out.refused = notice_for(e);

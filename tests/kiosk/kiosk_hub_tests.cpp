@@ -90,9 +90,8 @@ TEST_CASE(
     REQUIRE(key.ok());
     int nonce = 0;
     auto member_code = [&](const std::string& who) {
-        return mint_member_code(MemberCode{"TEST", who, SystemClock().now(),
-                                           "n-" + std::to_string(++nonce)},
-                                *key);
+        return mint_member_code(
+            MemberCode{"TEST", who, SystemClock().now(), "n-" + std::to_string(++nonce)}, *key);
     };
     constexpr std::int64_t limit = 5000;  // CPN-20 costs 2,000: two offline, not a third
     const auto toml = write_link_toml(broker, dir.path(), b_db, limit);
@@ -218,8 +217,7 @@ TEST_CASE("the member home says since when the balance is headquarters', when no
         REQUIRE(engine.ok());
         const auto two_hours_ago = to_unix(clock.now()) * 1000 - 2 * 3600 * 1000;
         DownState(engine_database(**engine))
-            .apply(DownItem{"snapshots", uid, 1, R"({"version":1,"points":0})"}, 0,
-                   two_hours_ago);
+            .apply(DownItem{"snapshots", uid, 1, R"({"version":1,"points":0})"}, 0, two_hours_ago);
     }
     k.tap("demo.card.0");
     REQUIRE(k.screen() == "member_home");
