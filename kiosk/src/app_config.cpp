@@ -48,6 +48,16 @@ Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
             return added.error();
     }
     if (options.demo) config.trusted_keys.add(demo_signing_key());
+    if (!options.link_config.empty()) {
+        auto link = sync::load_agent_config(options.link_config);
+        if (!link) return link.error();
+        if (link->address.program != options.program || link->address.store != options.store)
+            return make_error(Errc::invalid_argument,
+                              "link_config " + options.link_config.string() + " is the link of " +
+                                  link->address.program + "/" + link->address.store +
+                                  ", not of this kiosk's " + options.program + "/" + options.store);
+        config.link = std::move(link.value());
+    }
     return config;
 }
 

@@ -25,7 +25,10 @@ std::string App::state_json() const {
     j["lang"] = s.lang;
     j["session"] = s.session;
     j["busy"] = s.busy;
-    j["notice"] = {{"key", s.notice.key}, {"detail", s.notice.detail}, {"error", s.notice.error}};
+    j["notice"] = {{"key", s.notice.key},
+                   {"detail", s.notice.detail},
+                   {"error", s.notice.error},
+                   {"args", s.notice.args}};
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(a.renderer, &w, &h);
     j["width"] = w;
@@ -43,6 +46,8 @@ std::string App::state_json() const {
                        {"available", m.available},
                        {"pending", m.pending},
                        {"expiring_30d", m.expiring_30d},
+                       {"balance_as_of", m.balance_as_of},
+                       {"balance_unconfirmed", m.balance_unconfirmed},
                        {"coupons", coupons}};
     } else {
         j["member"] = nullptr;

@@ -2,8 +2,13 @@
 
 namespace loyalty::kiosk {
 
-EngineWorker::EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake)
-    : db_path_(std::move(db_path)), origin_(std::move(origin)), wake_(std::move(wake)) {
+EngineWorker::EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake,
+                           std::optional<sync::AgentConfig> link, std::string program)
+    : db_path_(std::move(db_path)),
+      origin_(std::move(origin)),
+      wake_(std::move(wake)),
+      link_(std::move(link)),
+      program_(std::move(program)) {
     // The thread starts holding a task: opening the engine. Until it has run,
     // wait_idle() waits, and later tasks queue behind it.
     running_task_ = true;
@@ -54,9 +59,17 @@ void EngineWorker::run() {
     options.integrity_check_on_open = false;
     auto opened = Engine::open(db_path_, clock_, EngineOptions{origin_, options});
     std::unique_ptr<Engine> engine;
+    std::unique_ptr<sync::TerminalHub> hub;  // after engine: destroyed first, it uses the engine
     if (opened) {
         engine = std::move(opened.value());
         engine_ok_ = true;
+        // Its MQTT connection comes up on its own threads; until it does, a question to the
+        // hub is unanswered (as when the link is down).
+        if (link_) {
+            hub = std::make_unique<sync::TerminalHub>(
+                *link_, sync::TerminalAddress{program_, origin_.store, origin_.terminal}, *engine);
+            hub_ = hub.get();
+        }
     } else {
         auto message = opened.error().message;
         post_update([message](UiState& s) { s.notice = Notice{"error.database", message, true}; });
@@ -89,6 +102,7 @@ void EngineWorker::run() {
         running_task_ = false;
         if (tasks_.empty()) idle_cv_.notify_all();
     }
+    hub_ = nullptr;
     idle_cv_.notify_all();
 }
 

@@ -8,11 +8,15 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "kiosk_state.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/sync/link_config.hpp"
+#include "loyalty/sync/terminal_hub.hpp"
 
 namespace loyalty::kiosk {
 
@@ -22,8 +26,10 @@ class EngineWorker {
     using Update = std::function<void(UiState&)>;
 
     // The engine writes as `origin`. `wake` is called from the worker after each posted
-    // update (SDL_PushEvent).
-    EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake);
+    // update (SDL_PushEvent). With `link` (the store's link settings) the worker also holds
+    // the member hub as terminal `origin.terminal` of `program`.
+    EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake,
+                 std::optional<sync::AgentConfig> link = std::nullopt, std::string program = {});
     ~EngineWorker();
     EngineWorker(const EngineWorker&) = delete;
     EngineWorker& operator=(const EngineWorker&) = delete;
@@ -35,6 +41,9 @@ class EngineWorker {
     // Blocks until every posted task has run (scripts and tests only).
     void wait_idle();
     bool engine_ok() const { return engine_ok_; }
+    // The member hub, or null without a link configuration. Only inside a task: it works
+    // with the worker's engine, on the worker's thread.
+    sync::TerminalHub* hub() const { return hub_; }
 
   private:
     void run();
@@ -42,6 +51,9 @@ class EngineWorker {
     std::filesystem::path db_path_;
     Origin origin_;
     std::function<void()> wake_;
+    std::optional<sync::AgentConfig> link_;
+    std::string program_;
+    sync::TerminalHub* hub_ = nullptr;  // owned by run(), beside the engine
     SystemClock clock_;
     std::mutex mutex_;
     std::condition_variable cv_;

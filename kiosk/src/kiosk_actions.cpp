@@ -1,16 +1,14 @@
 #include "kiosk_actions.hpp"
 
-#include "loyalty/backups.hpp"
-#include "loyalty/database_health.hpp"
-#include "loyalty/day_report.hpp"
-
-#ifdef LOYALTY_KIOSK_HAS_SYNC
-#include "loyalty/sync/hub_contact.hpp"
-#endif
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+
+#include "loyalty/backups.hpp"
+#include "loyalty/database_health.hpp"
+#include "loyalty/day_report.hpp"
+#include "loyalty/sync/hub_contact.hpp"
+#include "loyalty/sync/terminal_enrollment.hpp"
 
 namespace loyalty::kiosk {
 
@@ -28,13 +26,36 @@ int utc_offset_of(Engine& engine, const std::string& program) {
     return p ? (*p)->utc_offset_minutes : 0;
 }
 
-Identified from_member(Engine& engine, const std::string& program, Result<Member> member) {
+// How long a balance heard from headquarters is shown without its "as of" time.
+constexpr std::int64_t kBalanceFreshMs = 10 * 60 * 1000;
+
+// "2026-12-04 14:05" in the program's local time.
+std::string local_minute(std::int64_t unix_ms, int utc_offset) {
+    const auto seconds = unix_ms / 1000;
+    const auto local = seconds + std::int64_t{utc_offset} * 60;
+    const auto of_day = ((local % 86400) + 86400) % 86400;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%s %02d:%02d",
+                  local_day(from_unix(seconds), utc_offset).c_str(),
+                  static_cast<int>(of_day / 3600), static_cast<int>(of_day % 3600 / 60));
+    return buf;
+}
+
+// Not known at this store: asked at the member hub, when the kiosk has one.
+Result<Member> or_at_hub(Result<Member> local, sync::TerminalHub* hub, const char* by,
+                         const std::string& value) {
+    if (local || local.error().code != Errc::not_found || !hub) return local;
+    return hub->find(by, value);
+}
+
+Identified from_member(Engine& engine, const std::string& program, Result<Member> member,
+                       sync::TerminalHub* hub) {
     Identified out;
     if (!member) {
         out.notice = notice_for(member.error());
         return out;
     }
-    auto view = load_member_view(engine, program, member->id);
+    auto view = load_member_view(engine, program, member->id, hub);
     if (!view)
         out.notice = notice_for(view.error());
     else
@@ -65,12 +86,15 @@ Notice notice_for(const Error& error) {
             return {"error.conflict", error.message, true};
         case Errc::invalid_argument:
             return {"error.invalid", error.message, true};
+        case Errc::unreachable:
+            return {"error.hub_unreachable", error.message, true};
         default:
             return {"error.internal", error.message, true};
     }
 }
 
-Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id) {
+Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id,
+                                    sync::TerminalHub* hub) {
     auto member = engine.members().get(id);
     if (!member) return member.error();
     auto config = engine.programs().get(program);
@@ -88,6 +112,13 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     v.available = member->points_available;
     v.pending = member->points_pending;
     v.expiring_30d = engine.ledger().expiring_between(id, now, now + Days{30});
+    if (hub) {
+        const auto heard = hub->balance_heard_at_ms(member->uid);
+        if (!heard)
+            v.balance_unconfirmed = true;
+        else if (to_unix(now) * 1000 - *heard > kBalanceFreshMs)
+            v.balance_as_of = local_minute(*heard, p.utc_offset_minutes);
+    }
     if (auto progress = engine.tiers().progress(id, now)) {
         v.qualifying = progress->qualifying;
         if (progress->next_tier) {
@@ -106,18 +137,22 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     return v;
 }
 
-Identified identify_scan(Engine& engine, const KioskConfig& config,
-                         const devices::ScanEvent& scan) {
+Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan,
+                         sync::TerminalHub* hub) {
     auto& members = engine.members();
     const auto& text = scan.payload;
     if (scan.kind == devices::ScanKind::card_uid) {
-        auto m = members.identify(config.program, IdentityKind::card_uid, text);
-        if (!m && m.error().code == Errc::not_found) {
+        auto m = or_at_hub(members.identify(config.program, IdentityKind::card_uid, text), hub,
+                           "card_uid", text);
+        if (!m && (m.error().code == Errc::not_found || m.error().code == Errc::unreachable)) {
+            // A card no one owns here: join with it or link it. Headquarters may know it
+            // when it answers again: the shopper is told so.
             Identified out;
             out.unknown_card_uid = text;
+            if (m.error().code == Errc::unreachable) out.notice = notice_for(m.error());
             return out;
         }
-        return from_member(engine, config.program, std::move(m));
+        return from_member(engine, config.program, std::move(m), hub);
     }
     if (looks_like_member_code(text)) {
         auto code = verify_member_code(text, config.trusted_keys, engine.clock().now(),
@@ -134,7 +169,10 @@ Identified identify_scan(Engine& engine, const KioskConfig& config,
         // A screenshot of someone's code must not work twice.
         if (auto once = engine.used_codes().consume_once("member_code", code->nonce); !once)
             return Identified{{}, {}, {"error.code_replayed", once.error().message, true}};
-        return from_member(engine, config.program, members.get_by_uid(code->member_uid));
+        // The code is signed: its member uid is the member's everywhere.
+        return from_member(
+            engine, config.program,
+            or_at_hub(members.get_by_uid(code->member_uid), hub, "uid", code->member_uid), hub);
     }
     if (looks_like_receipt_code(text))
         return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
@@ -142,20 +180,26 @@ Identified identify_scan(Engine& engine, const KioskConfig& config,
         return Identified{{}, {}, {"error.code_invalid", "unreadable code", true}};
     // A printed card barcode or magstripe carries the card number.
     return from_member(engine, config.program,
-                       members.identify(config.program, IdentityKind::card_number, text));
+                       or_at_hub(members.identify(config.program, IdentityKind::card_number, text),
+                                 hub, "card_number", text),
+                       hub);
 }
 
 Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
-                              const std::string& pin) {
+                              const std::string& pin, sync::TerminalHub* hub) {
     auto p = engine.programs().get(config.program);
     if (!p) return Identified{{}, {}, notice_for(p.error())};
     auto e164 = normalize_phone(phone, (*p)->default_country_code);
     if (!e164) return Identified{{}, {}, {"error.phone_invalid", e164.error().message, true}};
-    auto m = engine.members().identify(config.program, IdentityKind::phone, *e164);
+    auto m = or_at_hub(engine.members().identify(config.program, IdentityKind::phone, *e164), hub,
+                       "phone", *e164);
     if (!m) return Identified{{}, {}, notice_for(m.error())};
+    // PINs stay in the store that set them: a member of another store signs in here with
+    // the app's member code or a card.
+    if (!m->has_pin) return Identified{{}, {}, {"error.pin_not_here", "", true}};
     if (auto ok = engine.members().verify_pin(m->id, pin); !ok)
         return Identified{{}, {}, {"error.pin_wrong", ok.error().message, true}};
-    return from_member(engine, config.program, std::move(m));
+    return from_member(engine, config.program, std::move(m), hub);
 }
 
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available) {
@@ -172,17 +216,70 @@ std::vector<RewardView> load_rewards(Engine& engine, const std::string& program,
     return out;
 }
 
-Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
-                                 const std::string& reward_code,
-                                 const std::string& idempotency_key) {
+Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId member,
+                         const std::string& reward_code, const std::string& idempotency_key,
+                         sync::TerminalHub* hub) {
+    Redemption out;
+    std::optional<sync::SpendClearance> clearance;
+    // A replay of a redemption booked already was cleared the first time.
+    auto replay = engine.rewards().redeemed(idempotency_key);
+    if (!replay) return Redemption{{}, notice_for(replay.error())};
+    if (hub && !*replay) {
+        auto who = engine.members().get(member);
+        if (!who) return Redemption{{}, notice_for(who.error())};
+        Points cost = 0;
+        for (const auto& r : engine.rewards().catalog(config.program))
+            if (r.code == reward_code) cost = r.points_cost;
+        // The hub captures the hold by the redemption's request id (its reward.redeemed event).
+        auto cleared = hub->clear_spend(*who, cost,
+                                        "reward/" + config.origin.terminal + "/" + idempotency_key);
+        if (!cleared) {
+            const auto& e = cleared.error();
+            if (e.code == Errc::limit_exceeded && config.link) {
+                const auto limit = std::to_string(config.link->offline_redeem_limit);
+                const auto left = hub->offline_left_today(who->uid);
+                out.refused = left > 0
+                                  ? Notice{"error.offline_limit",
+                                           e.message,
+                                           true,
+                                           {limit, std::to_string(left)}}
+                                  : Notice{"error.offline_limit_used", e.message, true, {limit}};
+            } else if (e.code == Errc::unreachable)
+                out.refused = {"error.hub_spend_offline", e.message, true};
+            else
+                out.refused = notice_for(e);
+            return out;
+        }
+        clearance = std::move(cleared.value());
+    }
     auto coupon = engine.rewards().redeem(member, reward_code, idempotency_key);
-    if (!coupon) return coupon.error();
-    return CouponView{coupon->code, coupon->title, coupon->value,
-                      local_day(coupon->expires_at, utc_offset_of(engine, program))};
+    if (!coupon) {
+        // A conflict: the key is another redemption's, whose hold stays.
+        if (clearance && coupon.error().code != Errc::conflict) hub->release(*clearance);
+        out.refused = notice_for(coupon.error());
+        return out;
+    }
+    out.coupon = CouponView{coupon->code, coupon->title, coupon->value,
+                            local_day(coupon->expires_at, utc_offset_of(engine, config.program))};
+    return out;
 }
 
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program,
-                               const EnrollInput& input) {
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input,
+                               sync::TerminalHub* hub) {
+    if (hub && input.consent_privacy) {
+        // A member of another store joins here once: linked, with any card tapped before.
+        auto elsewhere = sync::member_to_link(*hub, engine, program, input.phone);
+        if (!elsewhere) return elsewhere.error();
+        if (*elsewhere) {
+            const auto id = (*elsewhere)->id;
+            if (input.card_uid)
+                if (auto linked = link_card(engine, program, id, *input.card_uid); !linked)
+                    return linked.error();
+            auto view = load_member_view(engine, program, id, hub);
+            if (!view) return view.error();
+            return Enrolled{std::move(view.value()), sync::electronic_card_of(engine, id), true};
+        }
+    }
     EnrollRequest request;
     request.program = program;
     request.phone = input.phone;
@@ -195,7 +292,7 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program,
     if (input.card_uid)
         if (auto linked = link_card(engine, program, enrolled->member.id, *input.card_uid); !linked)
             return linked.error();
-    auto view = load_member_view(engine, program, enrolled->member.id);
+    auto view = load_member_view(engine, program, enrolled->member.id, hub);
     if (!view) return view.error();
     return Enrolled{std::move(view.value()), enrolled->card_number};
 }
@@ -267,10 +364,8 @@ HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) 
     // The newest backup on disk, made by this kiosk, an earlier run of it or the nightly backup.
     if (auto all = list_backups(backup_dir); !all.empty()) h.last_backup = all.back().string();
     h.outbox_backlog = engine.outbox().backlog();
-#ifdef LOYALTY_KIOSK_HAS_SYNC
     // loyalty-link records each hub acknowledgement in the same database.
     if (auto ack = sync::last_hub_ack(engine)) h.last_hub_contact = format_iso8601(*ack);
-#endif
     if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
     if (auto bytes = database_file_bytes(engine)) h.db_bytes = *bytes;
     return h;

@@ -10,6 +10,8 @@
 #include "loyalty/devices/scan_event.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/signed_codes.hpp"
+#include "loyalty/sync/link_config.hpp"
+#include "loyalty/sync/terminal_hub.hpp"
 
 namespace loyalty::kiosk {
 
@@ -21,6 +23,9 @@ struct KioskConfig {
     std::string manager_id = "M001";
     std::filesystem::path backup_dir;  // empty: beside the database
     std::filesystem::path export_dir;  // empty: beside the database
+    // The store's link settings (link_config): members unknown here are asked at the member
+    // hub, spends are cleared with it. None: this store's database alone.
+    std::optional<sync::AgentConfig> link;
 };
 
 // What a scan means on the identify path.
@@ -30,14 +35,28 @@ struct Identified {
     Notice notice;                                // set when neither
 };
 
-Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan);
+// `hub` (null without a link configuration): a card, code or phone unknown here is
+// looked up at the member hub, and the member it knows is kept here.
+Identified identify_scan(Engine& engine, const KioskConfig& config, const devices::ScanEvent& scan,
+                         sync::TerminalHub* hub);
 Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
-                              const std::string& pin);
-Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id);
+                              const std::string& pin, sync::TerminalHub* hub);
+// With `hub`, the view says when headquarters last sent the member's balance, if not lately.
+Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id,
+                                    sync::TerminalHub* hub);
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available);
-Result<CouponView> redeem_reward(Engine& engine, const std::string& program, MemberId member,
-                                 const std::string& reward_code,
-                                 const std::string& idempotency_key);
+
+// A redeemed reward's coupon, or why not (the notice the shopper reads).
+struct Redemption {
+    std::optional<CouponView> coupon;
+    Notice refused{};
+};
+// With `hub`, the points are cleared with headquarters first (a hold its event captures),
+// or, when it does not answer, within the store's offline limit; the hold goes back if the
+// redemption then fails.
+Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId member,
+                         const std::string& reward_code, const std::string& idempotency_key,
+                         sync::TerminalHub* hub);
 
 struct EnrollInput {
     std::string phone;
@@ -49,9 +68,12 @@ struct EnrollInput {
 struct Enrolled {
     MemberView member;
     std::string card_number;
+    bool linked = false;  // the phone was a member of another store: that member, not a new one
 };
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program,
-                               const EnrollInput& input);
+// With `hub`, a phone this store does not know but the hub does is that member, linked here
+// (a card tapped before becomes theirs); nobody is enrolled twice.
+Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input,
+                               sync::TerminalHub* hub);
 // A physical card (by its NFC UID) becomes this member's, active at once.
 Result<void> link_card(Engine& engine, const std::string& program, MemberId member,
                        const std::string& card_uid);

@@ -52,7 +52,8 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
                                  std::function<void()> wake, std::chrono::seconds idle_timeout)
     : config_(std::move(config)),
       db_path_(std::move(db_path)),
-      worker_(std::make_unique<EngineWorker>(db_path_, config_.origin, std::move(wake))),
+      worker_(std::make_unique<EngineWorker>(db_path_, config_.origin, std::move(wake),
+                                             config_.link, config_.program)),
       idle_timeout_(idle_timeout) {
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
@@ -83,7 +84,7 @@ void KioskController::identified(Engine& engine, Identified result, std::uint64_
                 s.screen = Screen::member_home;
             } else if (r.unknown_card_uid) {
                 s.pending_card_uid = r.unknown_card_uid;
-                s.notice = {};
+                s.notice = r.notice;  // headquarters could not be asked, if it says so
                 s.screen = Screen::unknown_card;
             } else {
                 s.notice = r.notice;
@@ -107,7 +108,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
         const auto member = state_.member->id;
         post([this, session, cfg, member, uid = scan.payload](Engine& e) {
             auto linked = link_card(e, cfg->program, member, uid);
-            auto view = load_member_view(e, cfg->program, member);
+            auto view = load_member_view(e, cfg->program, member, worker_->hub());
             worker_->post_update([session, linked, view](UiState& s) {
                 if (s.session != session) return;
                 s.busy = false;
@@ -130,7 +131,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
         const auto member = state_.member->id;
         post([this, session, cfg, member, code = scan.payload](Engine& e) {
             auto claimed = claim_receipt(e, *cfg, member, code);
-            auto view = load_member_view(e, cfg->program, member);
+            auto view = load_member_view(e, cfg->program, member, worker_->hub());
             worker_->post_update([session, claimed, view](UiState& s) {
                 if (s.session != session) return;
                 s.busy = false;
@@ -152,7 +153,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     if (state_.member && state_.screen != Screen::attract) end_session();
     const auto fresh = state_.session;
     post([this, fresh, cfg, scan](Engine& e) {
-        identified(e, identify_scan(e, *cfg, scan), fresh);
+        identified(e, identify_scan(e, *cfg, scan, worker_->hub()), fresh);
     });
 }
 
@@ -218,7 +219,7 @@ void KioskController::submit_pin() {
     state_.keypad.clear();
     const auto session = state_.session;
     post([this, cfg, phone, pin, session](Engine& e) {
-        identified(e, identify_phone_pin(e, *cfg, phone, pin), session);
+        identified(e, identify_phone_pin(e, *cfg, phone, pin, worker_->hub()), session);
     });
 }
 
@@ -245,7 +246,7 @@ void KioskController::submit_enroll() {
     const auto session = state_.session;
     const auto* cfg = &config_;
     post([this, session, cfg, input](Engine& e) {
-        auto r = enroll_member(e, cfg->program, input);
+        auto r = enroll_member(e, cfg->program, input, worker_->hub());
         // An enrollment campaign's welcome is shown on the new member's home.
         auto messages = r ? take_kiosk_messages(e, r->member.id) : std::vector<std::string>{};
         worker_->post_update([session, r, messages](UiState& s) {
@@ -262,7 +263,8 @@ void KioskController::submit_enroll() {
             s.kiosk_messages = messages;
             s.pending_card_uid.reset();
             s.keypad.clear();
-            s.notice = {};
+            // Already a member at another store: welcomed back, not enrolled twice.
+            s.notice = r->linked ? Notice{"notice.linked", "", false} : Notice{};
             s.screen = Screen::enroll_done;
         });
     });
@@ -301,29 +303,31 @@ void KioskController::confirm_redeem() {
     const auto* cfg = &config_;
     const auto member = state_.member->id;
     const auto code = state_.chosen_reward->code;
-    // One key per confirmation tap: a double tap or a retry after a timeout redeems once.
-    const auto key = "kiosk:" + state_.member->uid + ":" + std::to_string(state_.session) + ":" +
-                     std::to_string(++redeem_serial_);
+    // One key per confirmation tap: a double tap or a retry after a timeout redeems once. The
+    // start time keeps a restarted kiosk's keys (and the hub's hold ids) from repeating.
+    const auto key = "kiosk:" + state_.member->uid + ":" + std::to_string(started_ms_) + ":" +
+                     std::to_string(state_.session) + ":" + std::to_string(++redeem_serial_);
     auto printer = printer_;
     post([this, session, cfg, member, code, key, printer](Engine& e) {
-        auto coupon = redeem_reward(e, cfg->program, member, code, key);
-        auto view = load_member_view(e, cfg->program, member);
+        auto redeemed = redeem_reward(e, *cfg, member, code, key, worker_->hub());
+        auto view = load_member_view(e, cfg->program, member, worker_->hub());
+        const auto& coupon = redeemed.coupon;
         // The coupon is printed as it is shown; the screen offers a reprint.
         std::optional<Result<void>> printed;
         if (coupon && printer) {
             auto job = coupon_job(*coupon);
             printed = job ? printer->print(*job) : Result<void>(job.error());
         }
-        worker_->post_update([session, coupon, view, printed](UiState& s) {
+        worker_->post_update([session, redeemed, view, printed](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
             if (view) s.member = *view;
-            if (!coupon) {
-                s.notice = notice_for(coupon.error());
+            if (!redeemed.coupon) {
+                s.notice = redeemed.refused;
                 s.screen = Screen::rewards;
                 return;
             }
-            s.last_coupon = *coupon;
+            s.last_coupon = *redeemed.coupon;
             s.notice = {};
             if (printed)
                 s.notice = *printed ? Notice{"notice.printed", "", false}

@@ -104,6 +104,10 @@ class KioskController {
     bool manager_signed_in_ = false;
     bool quit_requested_ = false;
     int redeem_serial_ = 0;
+    // When this kiosk started (unix ms): part of each redemption's key.
+    std::int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
     // Who pressed Done, kept off the screen and out of the state until the rating
     // that follows (or its skip, or the idle timeout): rating campaigns need the member.
     MemberId rating_member_ = 0;

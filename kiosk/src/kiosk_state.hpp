@@ -50,6 +50,11 @@ struct MemberView {
     Points available = 0;
     Points pending = 0;
     Points expiring_30d = 0;
+    // The balance is the program's (every store's), as headquarters last sent it plus what
+    // this store did since. When that was over 10 minutes ago: its local time
+    // ("2026-12-04 14:05"); never, while the kiosk has a link: balance_unconfirmed.
+    std::string balance_as_of{};
+    bool balance_unconfirmed = false;
     std::optional<std::string> next_tier_name;
     std::int64_t qualifying = 0;      // minor units of spend (or points)
     std::int64_t next_threshold = 0;  // what the next tier needs in total
@@ -113,6 +118,7 @@ struct Notice {
     std::string key;
     std::string detail;
     bool error = false;
+    std::vector<std::string> args{};  // the translation's {0}, {1}... when it has any
 };
 
 struct UiState {

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
     cli.add_option("--terminal", options.terminal,
                    "this kiosk's terminal code, unique in the store (required)");
     cli.add_option("--trust", options.trusted_keys, "trusted signing key, key_id:hex (repeatable)");
+    cli.add_option("--link_config", options.link_config,
+                   "the store's link.toml: members of other stores are found at the member hub "
+                   "and spends cleared with it (default: none, this store's database alone)");
     cli.add_option("--manager", options.manager_id, "manager staff id")->capture_default_str();
     cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")
         ->capture_default_str();

@@ -35,7 +35,15 @@ void notice(ScreenContext& c) {
     const auto& n = c.k.state().notice;
     if (n.key.empty()) return;
     auto text = c.ui.tr(n.key);
-    if (n.key == "notice.claimed")
+    if (!n.args.empty()) {
+        // Whole numbers are points: shown as everywhere else, thousands separated.
+        std::vector<std::string> args;
+        for (const auto& a : n.args)
+            args.push_back(!a.empty() && a.find_first_not_of("0123456789") == std::string::npos
+                               ? points(std::stoll(a))
+                               : a);
+        text = c.ui.trf(n.key, args);
+    } else if (n.key == "notice.claimed")
         text = c.ui.trf(n.key, {n.detail});
     else if (n.key == "notice.exported" || n.key == "notice.backup_done")
         text = c.ui.trf(n.key, {n.detail});
@@ -197,6 +205,11 @@ void member_home(ScreenContext& c) {
     ui.spacing(ui.gap() / 2);
     ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
     ui.text(points(m.available), ui.atlas().title, colors::text);
+    // Every store's balance; when headquarters has not sent it lately, since when.
+    if (!m.balance_as_of.empty())
+        ui.text(ui.trf("home.as_of", {m.balance_as_of}), ui.atlas().body, colors::accent, col);
+    else if (m.balance_unconfirmed)
+        ui.text(ui.tr("home.unconfirmed"), ui.atlas().body, colors::accent, col);
     ui.text(ui.trf("home.pending", {points(m.pending)}), ui.atlas().body, colors::muted);
     if (m.expiring_30d > 0)
         ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);

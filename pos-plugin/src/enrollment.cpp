@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "loyalty/sync/terminal_enrollment.hpp"
 #include "results.hpp"
 
 namespace loyalty::pos {
@@ -44,9 +45,7 @@ Reply link_hub_member(Engine& engine, const std::string& program, const Member& 
                       const EnrollCall& call) {
     Enrollment linked;
     linked.member = member;
-    for (const auto& card : engine.cards().of_member(member.id))
-        if (card.form == CardForm::electronic && linked.card_number.empty())
-            linked.card_number = card.number;
+    linked.card_number = sync::electronic_card_of(engine, member.id);
     if (call.card) {
         // The card handed over is the member's from now on, at every store (its event goes up).
         auto existing = engine.cards().find(program, *call.card);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "enrollment.hpp"
+#include "loyalty/sync/terminal_enrollment.hpp"
 #include "results.hpp"
 
 namespace loyalty::pos {
@@ -378,13 +379,10 @@ Reply Session::enroll(const EnrollCall& call) {
     // again. Unknown there, or no answer in time: a member of this store. (A phone enrolled
     // offline that the hub knew already is merged by the hub into its first member when the
     // enrollment arrives, and this store merges its copy when the hub says so.)
-    const bool known_here =
-        engine_->members().identify(program_, IdentityKind::phone, call.phone).ok();
-    if (hub_ && !known_here && call.consent_privacy) {
-        auto found = hub_->find("phone", call.phone);
-        if (found) return link_hub_member(*engine_, program_, *found, call);
-        if (found.error().code != Errc::not_found && found.error().code != Errc::unreachable)
-            return failure(found.error());
+    if (hub_ && call.consent_privacy) {
+        auto elsewhere = sync::member_to_link(*hub_, *engine_, program_, call.phone);
+        if (!elsewhere) return failure(elsewhere.error());
+        if (*elsewhere) return link_hub_member(*engine_, program_, **elsewhere, call);
     }
     return enroll_in_store(*engine_, program_, store_, call);
 }

@@ -6,11 +6,9 @@
 
 #include "kiosk_harness.hpp"
 #include "loyalty/demo_data.hpp"
-#ifdef LOYALTY_KIOSK_HAS_SYNC
-#include "loyalty/sync/down_state.hpp"
-#endif
 #include "loyalty/engine.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/sync/down_state.hpp"
 
 using namespace kiosk_test;
 using loyalty::devices::ScanKind;
@@ -393,7 +391,6 @@ TEST_CASE("an unknown card is linked to an existing account after phone and PIN"
     CHECK(k.state()["member"]["id"].get<long long>() == member);
 }
 
-#ifdef LOYALTY_KIOSK_HAS_SYNC
 TEST_CASE("the health screen shows when the hub last acknowledged this terminal") {
     Kiosk k;
     {
@@ -411,4 +408,3 @@ TEST_CASE("the health screen shows when the hub last acknowledged this terminal"
     REQUIRE(k.screen() == "manager_health");
     CHECK(k.state()["health"]["last_hub_contact"] == "2025-12-01T00:00:00Z");
 }
-#endif

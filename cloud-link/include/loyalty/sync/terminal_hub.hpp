@@ -59,6 +59,11 @@ class TerminalHub {
     // longer counts towards the day's limit.
     void release(const SpendClearance& clearance);
 
+    // Points the member may still spend here today while the hub does not answer (the offline
+    // limit less today's offline clearances); 0 with no offline limit. For telling a shopper
+    // why a spend was refused.
+    std::int64_t offline_left_today(const std::string& member_uid);
+
     // When this terminal last heard the member's balance from the hub (unix ms), if ever.
     std::optional<std::int64_t> balance_heard_at_ms(const std::string& member_uid);
 

@@ -38,6 +38,10 @@ struct AppOptions {
     std::string terminal;
     std::vector<std::string> trusted_keys;  // "key_id:hex public key"
     std::string manager_id = "M001";
+    // The store's link.toml (loyalty-link's settings: broker, credentials, offline limit): with it
+    // the kiosk finds members of other stores at the member hub and clears spends with it. Empty:
+    // the store database alone.
+    std::filesystem::path link_config;
     int idle_seconds = 60;
     std::string lang = "zh-CN";
     bool software_renderer = false;  // always under the offscreen driver
