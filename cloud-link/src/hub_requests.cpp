@@ -3,6 +3,7 @@
 // the end of a hold the sale did not use. Each request is its own short
 // transaction beside the event batches, so an answer never waits for a big apply.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "coupon_items.hpp"
 #include "hub_pass.hpp"
@@ -123,6 +124,12 @@ std::int64_t spendable(Database& db, const std::string& program, const Member& m
 Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::int64_t now_ms) {
     return guarded([&]() -> Result<std::optional<HubOutgoing>> {
         auto& db = this->db();
+        auto request = decode_request(in.payload);
+        // An identify writes only that this store asked about the member
+        // (hub_member_stores): not synced on its own, off the path of a shopper's scan.
+        // A power cut may lose it; the store's next event about the member writes it again.
+        std::optional<UnsyncedCommits> unsynced;
+        if (request && request->kind == request_kind::identify) unsynced.emplace(db);
         Transaction tx(db);
         Pass pass(*this, now_ms);
         const auto topic = parse_topic(in.topic);
@@ -145,7 +152,6 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
         HubAnswer a;
         a.program = from.program;
         a.hub_time_ms = now_ms;
-        auto request = decode_request(in.payload);
         if (!request) {
             pass.dead_letter(in, request.error());
             a.to = "?";

@@ -68,6 +68,8 @@ Result<Member> TerminalHub::find(const std::string& by, const std::string& value
 Result<Member> TerminalHub::keep(const HubAnswer& a) {
     return guarded([&]() -> Result<Member> {
         auto& db = engine_database(engine_);
+        // A copy of what the hub holds: a power cut may lose it, and the next scan asks again.
+        UnsyncedCommits unsynced(db);
         Transaction tx(db);
         const auto& m = *a.member;
         // The member as the hub replicates a terminal's: the same engine code

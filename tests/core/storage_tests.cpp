@@ -336,3 +336,29 @@ TEST_CASE(
         (*db)->prepare("SELECT count(*) FROM t WHERE body = printf('%.*c', 3000, 'b')").scalar() ==
         800);
 }
+
+TEST_CASE("a copy's commits are unsynced only inside their scope, never inside a transaction") {
+    TempDir dir;
+    auto db = Database::open(dir.path() / "a.db");
+    REQUIRE(db.ok());
+    auto& d = **db;
+    auto level = [&] {
+        return d.prepare("PRAGMA synchronous").scalar<std::int64_t>().value_or(-1);
+    };
+    REQUIRE(level() == 2);  // FULL: every commit synced
+    {
+        UnsyncedCommits unsynced(d);
+        CHECK(level() == 1);  // NORMAL: synced at checkpoints
+        Transaction tx(d);
+        d.exec("CREATE TABLE kept(x)");
+        tx.commit();
+    }
+    CHECK(level() == 2);
+    {
+        Transaction outer(d);
+        UnsyncedCommits inside(d);  // would not cover the enclosing commit: no change
+        CHECK(level() == 2);
+        outer.commit();
+    }
+    CHECK(level() == 2);
+}

@@ -334,6 +334,23 @@ Result<void> Database::backup_to(const std::filesystem::path& target, bool singl
     return {};
 }
 
+UnsyncedCommits::UnsyncedCommits(Database& db) : db_(db) {
+    if (db_.in_transaction()) return;  // the setting would not cover the enclosing commit
+    const auto now = db_.prepare("PRAGMA synchronous").scalar<std::int64_t>().value_or(0);
+    if (now <= 1) return;  // NORMAL or OFF already
+    db_.exec("PRAGMA synchronous = NORMAL");
+    saved_ = now;
+}
+
+UnsyncedCommits::~UnsyncedCommits() {
+    if (saved_ == 0 || db_.in_transaction()) return;
+    try {
+        db_.exec(saved_ == 3 ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL");
+    } catch (const StorageError&) {
+        // A connection that cannot take a pragma cannot commit either.
+    }
+}
+
 Transaction::Transaction(Database& db)
     : db_(db), name_("sp" + std::to_string(db.savepoint_depth_)) {
     // The outermost transaction takes the write lock up front: a deferred one that

@@ -206,6 +206,24 @@ class Transaction {
     bool done_ = false;
 };
 
+// For a transaction that keeps a copy of what another system holds (a member the
+// hub described, the stores the hub told about a member): its commit is not synced to
+// disk on its own (WAL, PRAGMA synchronous = NORMAL, for this connection, in this
+// scope). A power cut may lose it, never corrupt the file, and the next synced commit
+// carries it to disk; what was lost is asked for again. Open it outside a transaction,
+// before the Transaction it covers.
+class UnsyncedCommits {
+  public:
+    explicit UnsyncedCommits(Database& db);
+    ~UnsyncedCommits();
+    UnsyncedCommits(const UnsyncedCommits&) = delete;
+    UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+  private:
+    Database& db_;
+    std::int64_t saved_ = 0;  // PRAGMA synchronous before, when this scope lowered it
+};
+
 // Runs fn and turns what aborted it into an Error value: the boundary of every public
 // call of a part that owns storage.
 template <class Fn>
