@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "broker.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -316,4 +317,56 @@ TEST_CASE(
     // Both sales are booked (the coupon was honoured at both tills); nothing was dead-lettered.
     CHECK(scalar(hub, "SELECT count(*) FROM sales") == 2);
     CHECK(scalar(hub, "SELECT count(*) FROM hub_dead_letters") == 0);
+}
+
+TEST_CASE(
+    "two stores paying with one balance at the same moment, online: the hub lets one through, "
+    "the other is declined, and the member is never overdrawn") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    Terminal a(dir.path() / "a.db", "S001", "T01", 1);
+    Terminal b(dir.path() / "b.db", "S002", "T01", 1);  // the same member shops at both
+    const auto uid = member_uid(0);
+    REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
+    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    REQUIRE(eventually([&] { return worker->stats().connected; }));
+    Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
+    Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
+    REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }));
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub = **opened;
+    const auto balance = hub.member("TEST", uid)->points;
+    REQUIRE(eventually([&] { return b.ledger_points(uid) == balance; }));  // B shows it too
+
+    // Each till may spend 8,000 of the member's (at least) 10,000: not both.
+    Till till_a(dir.path() / "a.db", "S001",
+                write_link_toml(broker, dir.path(), dir.path() / "a.db", "S001", 0));
+    Till till_b(dir.path() / "b.db", "S002",
+                write_link_toml(broker, dir.path(), dir.path() / "b.db", "S002", 0));
+    auto ready = [](Till& t) {  // each till's hub connection is up: a stranger is not found
+        return eventually(
+            [&] { return t.identify("13999999999").status == LOYALTY_POS_E_NOT_FOUND; });
+    };
+    REQUIRE(ready(till_a));
+    REQUIRE(ready(till_b));
+    Till::Answer at_a, at_b;
+    {
+        std::jthread ta([&] { at_a = till_a.commit(basket(uid, "R-A", balance - 2000)); });
+        std::jthread tb([&] { at_b = till_b.commit(basket(uid, "R-B", balance - 2000)); });
+    }
+    const int paid = (at_a.status == LOYALTY_POS_OK) + (at_b.status == LOYALTY_POS_OK);
+    CHECK_MESSAGE(paid == 1, "A: " << at_a.status << " " << at_a.error << "; B: " << at_b.status
+                                   << " " << at_b.error);
+    const auto& refused = at_a.status == LOYALTY_POS_OK ? at_b : at_a;
+    CHECK(refused.status == LOYALTY_POS_E_INSUFFICIENT_POINTS);
+    const auto& won = at_a.status == LOYALTY_POS_OK ? at_a : at_b;
+    REQUIRE(won.status == LOYALTY_POS_OK);
+    const auto settled =
+        balance - (balance - 2000) + won.result["points_earned"].get<std::int64_t>();
+    REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }, 30000));
+    CHECK(eventually([&] { return hub.member("TEST", uid)->points == settled; }));
+    CHECK(hub.shortfall_points("TEST") == 0);
+    CHECK(scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'captured'") == 1);
+    CHECK(scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'held'") == 0);
 }
