@@ -13,6 +13,7 @@
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
+#include "process.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
 #include "test_configs.hpp"
@@ -369,4 +370,58 @@ TEST_CASE(
     CHECK(hub.shortfall_points("TEST") == 0);
     CHECK(scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'captured'") == 1);
     CHECK(scalar(hub, "SELECT count(*) FROM hub_holds WHERE state = 'held'") == 0);
+}
+
+TEST_CASE(
+    "the hub and the store's link SIGKILLed between an authorization and its capture: the hold "
+    "survives, the sale captures it once, nothing is debited twice") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal a(dir.path() / "S001.db", "S001", "T01", 1);
+    const auto uid = member_uid(0);
+    REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
+    const auto hub_conf = hub_toml(dir.path(), broker).string();
+    const auto link_conf = agent_toml(dir.path(), broker, "S001").string();
+    auto hub_process = [&] {
+        return ChildProcess({LOYALTY_HUB_EXE, "-c", hub_conf}, dir.path() / "hub.log");
+    };
+    auto link_process = [&] {
+        return ChildProcess({LOYALTY_LINK_EXE, "-c", link_conf}, dir.path() / "link.log");
+    };
+    auto hub = hub_process();
+    auto link = link_process();
+    REQUIRE(eventually([&] { return a.backlog() == 0; }, 30000));
+    auto opened = HubStore::open(dir.path() / "hub.db");
+    REQUIRE(opened.ok());
+    auto& hub_db = **opened;
+    const auto balance = hub_db.member("TEST", uid)->points;
+
+    Till till(dir.path() / "S001.db", "S001",
+              write_link_toml(broker, dir.path(), dir.path() / "S001.db", "S001", 0));
+    REQUIRE(
+        eventually([&] { return till.identify("13999999999").status == LOYALTY_POS_E_NOT_FOUND; }));
+    // The link dies first, so the sale stays in the outbox; the hub holds the points for it.
+    link.kill_now();
+    auto paid = till.commit(basket(uid, "R-1", 6000));
+    REQUIRE_MESSAGE(paid.status == LOYALTY_POS_OK, paid.error);
+    CHECK(scalar(hub_db, "SELECT count(*) FROM hub_holds WHERE state = 'held'") == 1);
+    // The hub dies with the hold open, and comes back: the hold is a row, still held.
+    hub.kill_now();
+    hub = hub_process();
+    CHECK(scalar(hub_db, "SELECT count(*) FROM hub_holds WHERE state = 'held'") == 1);
+    // Spending the held points again in the meantime is declined by the restarted hub.
+    REQUIRE(eventually(
+        [&] { return till.identify("13999999999").status == LOYALTY_POS_E_NOT_FOUND; }));
+    auto again = till.commit(basket(uid, "R-2", balance - 5000));
+    CHECK(again.status == LOYALTY_POS_E_INSUFFICIENT_POINTS);
+    CHECK(again.error.find("headquarters") != std::string::npos);
+
+    link = link_process();
+    REQUIRE(eventually([&] { return a.backlog() == 0; }, 30000));
+    const auto settled = balance - 6000 + paid.result["points_earned"].get<std::int64_t>();
+    CHECK(eventually([&] { return hub_db.member("TEST", uid)->points == settled; }));
+    CHECK(scalar(hub_db, "SELECT count(*) FROM hub_holds WHERE state = 'captured'") == 1);
+    CHECK(scalar(hub_db, "SELECT count(*) FROM hub_holds WHERE state = 'held'") == 0);
+    CHECK(hub_db.shortfall_points("TEST") == 0);
+    CHECK(eventually([&] { return a.ledger_points(uid) == settled; }));
 }

@@ -16,6 +16,7 @@
 #include "loyalty/sync/hub.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
+#include "test_configs.hpp"
 #include "test_support.hpp"
 
 using namespace loyalty;
@@ -24,30 +25,6 @@ using namespace loyalty::sync::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_broker_section(std::ofstream& out, const BrokerConfig& b) {
-    out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \""
-        << b.password << "\"\nconnect_timeout_ms = 2000\n";
-}
-
-fs::path agent_toml(const fs::path& dir, Mosquitto& broker, const std::string& store) {
-    const auto file = dir / ("link-" + store + ".toml");
-    std::ofstream out(file);
-    out << "[terminal]\ndb = \"" << store << ".db\"\nprogram = \"TEST\"\nstore = \"" << store
-        << "\"\nterminal = \"T01\"\n\n";
-    write_broker_section(out, broker.client(store, ""));
-    out << "\n[link]\nbatch_events = 200\nwindow_events = 1000\nack_timeout_ms = 1500\n"
-        << "backoff_initial_ms = 50\nbackoff_max_ms = 1000\nfull_sync = false\n";
-    return file;
-}
-
-fs::path hub_toml(const fs::path& dir, Mosquitto& broker) {
-    const auto file = dir / "hub.toml";
-    std::ofstream out(file);
-    out << "[hub]\ndb = \"hub.db\"\nfull_sync = false\n\n";
-    write_broker_section(out, broker.client("hub", ""));
-    return file;
-}
 
 std::string tail_of(const fs::path& log) {
     std::ifstream in(log);

@@ -2,6 +2,7 @@
 // The agent and hub settings the cloud-link suites run with: short timeouts and
 // backoff so a test waits milliseconds, not the production seconds.
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "broker.hpp"
@@ -32,6 +33,33 @@ inline HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db,
     c.broker = broker.client("hub", "hub-" + worker);
     c.full_sync = false;
     return c;
+}
+
+// The same for the loyalty-link and loyalty-hub processes: their TOML files, each
+// database beside its file (<store>.db, hub.db).
+inline void write_broker_section(std::ofstream& out, const BrokerConfig& b) {
+    out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \""
+        << b.password << "\"\nconnect_timeout_ms = 2000\n";
+}
+
+inline std::filesystem::path agent_toml(const std::filesystem::path& dir, Mosquitto& broker,
+                                        const std::string& store) {
+    const auto file = dir / ("link-" + store + ".toml");
+    std::ofstream out(file);
+    out << "[terminal]\ndb = \"" << store << ".db\"\nprogram = \"TEST\"\nstore = \"" << store
+        << "\"\nterminal = \"T01\"\n\n";
+    write_broker_section(out, broker.client(store, ""));
+    out << "\n[link]\nbatch_events = 200\nwindow_events = 1000\nack_timeout_ms = 1500\n"
+        << "backoff_initial_ms = 50\nbackoff_max_ms = 1000\nfull_sync = false\n";
+    return file;
+}
+
+inline std::filesystem::path hub_toml(const std::filesystem::path& dir, Mosquitto& broker) {
+    const auto file = dir / "hub.toml";
+    std::ofstream out(file);
+    out << "[hub]\ndb = \"hub.db\"\nfull_sync = false\n\n";
+    write_broker_section(out, broker.client("hub", ""));
+    return file;
 }
 
 }  // namespace loyalty::sync::test
