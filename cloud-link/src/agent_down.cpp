@@ -176,8 +176,7 @@ void DownApplier::merge_member(const std::string& program, const DownItem& item)
         engine_.clock().now(),
         nlohmann::json{{"survivor_uid", survivor},
                        {"absorbed_uid", item.key},
-                       {"reason", "merged at headquarters: the same shopper enrolled twice"}},
-        true});
+                       {"reason", "merged at headquarters: the same shopper enrolled twice"}}});
     if (!merged) {
         log_line(who_, "member " + item.key + " not merged into " + survivor + ": " +
                            merged.error().message);

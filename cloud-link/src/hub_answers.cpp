@@ -52,19 +52,23 @@ void HubStore::Pass::answers() {
     }
     // Before the snapshots: a store that holds the absorbed member merges it into
     // the survivor, then the survivor's snapshot brings its balance.
-    for (const auto& [program, items] : merges) {
+    for (const auto& [program, merged] : merges) {
+        json items = json::array();
+        std::set<std::string> stores;
+        for (const auto& m : merged) {
+            items.push_back(json{
+                {"key", m.absorbed_uid}, {"version", m.version}, {"survivor_uid", m.survivor_uid}});
+            auto st =
+                db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
+            st.bind_all(program, m.survivor_uid);
+            while (st.step()) stores.insert(st.text(0));
+        }
         const auto payload = json{
             {"v", protocol_version},
             {"kind", "member_merged"},
             {"program", program},
-            {"items", items}}.dump();
-        std::set<std::string> stores;
-        for (const auto& item : items) {
-            auto st =
-                db().prepare("SELECT store FROM hub_member_stores WHERE program = ? AND uid = ?");
-            st.bind_all(program, item["survivor_uid"].get<std::string>());
-            while (st.step()) stores.insert(st.text(0));
-        }
+            {"items",
+             std::move(items)}}.dump();
         for (const auto& store : stores)
             report.publish.push_back({store_down_topic(program, store), payload});
     }

@@ -189,6 +189,11 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
                   hub.options_.worker)
         .run();
     const auto row = db().last_insert_rowid();
+    // Only an enrollment that creates its member may merge it into another: an
+    // event naming a member the hub knew (another store's) merges nothing.
+    const bool enrolls_new =
+        e.type == "member.enrolled" &&
+        !hub.engine_->members().get_by_uid(text_field(e.payload, "member_uid")).ok();
     auto done = hub.engine_->replication().apply(ReplicatedEvent{
         e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
     if (!done) {
@@ -215,19 +220,17 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
         at = std::max(at, from_unix(e.at));
     }
     capture_hold(a, e);
-    if (e.type == "member.enrolled") merge_duplicate(a, e, row);
+    if (enrolls_new) merge_duplicate(a, e, row);
     for (const auto& [code, first] : done->coupons_used_again)
         db().prepare(
                 "INSERT OR IGNORE INTO hub_coupon_reuses(event_id, program, code, store, "
                 "terminal, receipt_key, first_receipt_key, member_uid, at_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, m.uid, ?8 FROM coupons c "
+                "JOIN members m ON m.id = c.member_id WHERE c.code = ?3")
             .bind_all(e.id, a.program, code, a.store, a.terminal,
                       a.program + "/" + a.store + "/" + a.terminal + "/" +
                           text_field(e.payload, "receipt"),
-                      first,
-                      effects.member_uid.empty() ? std::nullopt
-                                                 : std::optional<std::string>(effects.member_uid),
-                      now_ms)
+                      first, now_ms)
             .run();
     if (done->shortfall > 0 && !done->members.empty())
         db().prepare(

@@ -32,8 +32,7 @@ void HubStore::Pass::merge_duplicate(const TerminalAddress& a, const DecodedEven
         json{{"survivor_uid", survivor},
              {"absorbed_uid", uid},
              {"reason", "same phone " + mask_phone(phone) + " enrolled at " + a.store + "/" +
-                            a.terminal + " while it could not reach headquarters"}},
-        true});
+                            a.terminal + " while it could not reach headquarters"}}});
     if (!merged) {
         if (merged.error().code == Errc::storage) throw OperationAborted(merged.error());
         // Both stay members; the enrollment itself is booked. Logged for head office.
@@ -49,8 +48,7 @@ void HubStore::Pass::merge_duplicate(const TerminalAddress& a, const DecodedEven
         .bind_all(survivor, a.program, uid)
         .run();
     members[{a.program, a.store}].insert(survivor);
-    merges[a.program].push_back(
-        json{{"key", uid}, {"version", version}, {"survivor_uid", survivor}});
+    merges[a.program].push_back(Merge{uid, survivor, version});
     ++report.merges;
 }
 

@@ -88,9 +88,10 @@ CREATE INDEX hub_holds_open ON hub_holds(program, member_uid, expires_at_ms) WHE
 // hub. Listed for head office (loyalty-hub --status), one row per second use.
 constexpr const char* kMigration4 = R"sql(
 CREATE TABLE hub_coupon_reuses (
-  event_id TEXT PRIMARY KEY, program TEXT NOT NULL, code TEXT NOT NULL,
+  event_id TEXT NOT NULL, program TEXT NOT NULL, code TEXT NOT NULL,
   store TEXT NOT NULL, terminal TEXT NOT NULL, receipt_key TEXT NOT NULL,
-  first_receipt_key TEXT NOT NULL, member_uid TEXT, at_ms INTEGER NOT NULL);
+  first_receipt_key TEXT NOT NULL, member_uid TEXT, at_ms INTEGER NOT NULL,
+  PRIMARY KEY (event_id, code));
 )sql";
 
 constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};

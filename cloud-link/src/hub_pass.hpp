@@ -40,7 +40,11 @@ struct HubStore::Pass {
     std::map<std::string, std::vector<json>> card_blocks;  // program -> items
     std::map<std::string, Timestamp> tier_checks;          // member uid -> its latest event
     // Members merged into the one the hub knew first, to tell their stores.
-    std::map<std::string, std::vector<json>> merges;  // program -> items
+    struct Merge {
+        std::string absorbed_uid, survivor_uid;
+        std::int64_t version = 0;  // the enrollment's hub_applied row
+    };
+    std::map<std::string, std::vector<Merge>> merges;  // program -> merges
 
     Database& db() { return engine_database(*hub.engine_); }
 

@@ -74,11 +74,9 @@ namespace {
 
 Result<Member> find_member(Engine& engine, const std::string& program, const HubRequest& r) {
     if (r.by == "uid") {
-        auto m = engine.members().get_by_uid(r.value);
-        if (!m) return m;
-        if (m->program != program)
+        auto m = engine.members().current_by_uid(r.value);
+        if (m && m->program != program)
             return make_error(Errc::not_found, "no member " + r.value + " in " + program);
-        if (m->status == "merged" && m->merged_into) return engine.members().get(*m->merged_into);
         return m;
     }
     if (r.by == "any") return engine.members().lookup_any(program, r.value);
@@ -127,7 +125,8 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
         auto request = decode_request(in.payload);
         // An identify writes only that this store asked about the member
         // (hub_member_stores): not synced on its own, off the path of a shopper's scan.
-        // A power cut may lose it; the store's next event about the member writes it again.
+        // A power cut at the hub may lose it; the store's next event about the member, or
+        // its next identify of the member after a restart, writes it again.
         std::optional<UnsyncedCommits> unsynced;
         if (request && request->kind == request_kind::identify) unsynced.emplace(db);
         Transaction tx(db);
@@ -194,8 +193,7 @@ void HubStore::authorize(const HubRequest& r, const TerminalAddress& from, std::
     auto& db = this->db();
     a.auth = r.auth;
     a.points = r.points;
-    auto m = engine_->members().get_by_uid(r.member_uid);
-    if (m && m->status == "merged" && m->merged_into) m = engine_->members().get(*m->merged_into);
+    auto m = engine_->members().current_by_uid(r.member_uid);
     if (!m || m->program != from.program || m->status != "active") {
         a.status = answer_status::declined;
         a.detail = m ? "member account is " + m->status : m.error().message;

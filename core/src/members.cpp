@@ -115,6 +115,12 @@ Result<Member> Members::get_by_uid(const std::string& uid) {
     });
 }
 
+Result<Member> Members::current_by_uid(const std::string& uid) {
+    auto m = get_by_uid(uid);
+    if (m && m->status == "merged" && m->merged_into) return get(*m->merged_into);
+    return m;
+}
+
 Result<Member> Members::identify(const std::string& program_code, IdentityKind kind,
                                  const std::string& raw_value) {
     return guarded([&]() -> Result<Member> {

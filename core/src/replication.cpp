@@ -158,6 +158,14 @@ class Replay {
         return db_.last_insert_rowid();
     }
 
+    // The uid a member now stands for: its own, or that of the member it was merged into.
+    std::string standing_uid(const std::string& uid) {
+        if (uid.empty()) return uid;
+        if (auto id = member_id_by_uid(ctx_, uid))
+            if (auto survivor = merged_into(*id)) return survivor->second;
+        return uid;
+    }
+
     // The member (id, uid) a merged member now stands for.
     std::optional<std::pair<MemberId, std::string>> merged_into(MemberId id) {
         auto st = db_.prepare(
@@ -243,14 +251,15 @@ class Replay {
                             "WHERE c.program_id = ? AND c.card_number = ?")
                          .bind_all(program_.id, number)
                          .scalar<std::string>();
-        if (owner && *owner != uid)
+        // A card of a member merged since moved with it to the survivor.
+        if (owner && *owner != standing_uid(uid))
             return make_error(Errc::unauthorized,
                               e_.type + " of card " + number + " names member " +
                                   (uid.empty() ? "(none)" : uid) + ", not its holder");
         db_.prepare("UPDATE cards SET status = ? WHERE program_id = ? AND card_number = ?")
             .bind_all(status, program_.id, number)
             .run();
-        if (!uid.empty()) touched(uid);
+        if (!uid.empty()) touched(standing_uid(uid));
         return {};
     }
 
@@ -331,8 +340,8 @@ class Replay {
         if (db_.changes() == 0)
             return make_error(Errc::conflict,
                               "receipt " + r.key + " is booked already by another event");
-        use_coupons(coupons, r.key);
         if (!id) return {};
+        use_coupons(coupons, *id, r.key);
         if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key);
             !t)
             return t;
@@ -364,21 +373,22 @@ class Replay {
         return codes;
     }
 
-    // Coupons this database issued (the hub's own) are used by the sale; one used
-    // by another sale already was spent twice, and is reported. A store's own
-    // coupons are not known here and change nothing.
-    void use_coupons(const std::vector<std::string>& codes, const std::string& receipt_key) {
+    // Coupons this database issued (the hub's own) to the sale's member are used by
+    // the sale; one used by another sale already was spent twice, and is reported. A
+    // store's own coupons, and codes of another member's, change nothing.
+    void use_coupons(const std::vector<std::string>& codes, MemberId member,
+                     const std::string& receipt_key) {
         for (const auto& code : codes) {
             db_.prepare(
                    "UPDATE coupons SET status = 'used', used_at = ?, used_receipt = ? "
-                   "WHERE code = ? AND program_id = ? AND status = 'issued'")
-                .bind_all(to_unix(at_), receipt_key, code, program_.id)
+                   "WHERE code = ? AND program_id = ? AND member_id = ? AND status = 'issued'")
+                .bind_all(to_unix(at_), receipt_key, code, program_.id, member)
                 .run();
             if (db_.changes() == 1) continue;
             auto first = db_.prepare(
-                "SELECT used_receipt FROM coupons WHERE code = ? AND program_id = ? AND status = "
-                "'used' AND used_receipt <> ?");
-            first.bind_all(code, program_.id, receipt_key);
+                "SELECT used_receipt FROM coupons WHERE code = ? AND program_id = ? AND "
+                "member_id = ? AND status = 'used' AND used_receipt <> ?");
+            first.bind_all(code, program_.id, member, receipt_key);
             if (first.step()) out_.coupons_used_again.emplace_back(code, first.text(0));
         }
     }
@@ -426,7 +436,8 @@ class Replay {
         if (!sale)
             return make_error(Errc::exceeds_sale,
                               "sale.refunded of receipt " + r.key + ", not booked here");
-        if (sale->second.value_or("") != uid)
+        // The sale of a member merged since belongs to the survivor now.
+        if (sale->second.value_or("") != standing_uid(uid))
             return make_error(Errc::unauthorized,
                               "sale.refunded of receipt " + r.key + " names member " +
                                   (uid.empty() ? "(none)" : uid) + ", not the sale's");
@@ -522,10 +533,13 @@ class Replay {
         f_.points("points_pending", Need::optional);
         const auto reason = f_.text("reason");
         if (auto bad = malformed()) return *bad;
-        // Merged here already (the hub merges a phone enrolled twice and tells the
-        // stores; a store's own echo of that merge comes back): nothing to do.
+        // Merged already (the same merge told twice): nothing to do. Merged into
+        // another member: refused, never a merge of a member the event did not name.
         if (const auto was = member_id_by_uid(ctx_, *absorbed))
-            if (const auto into = merged_into(*was); into && into->second == *survivor) {
+            if (const auto into = merged_into(*was)) {
+                if (into->second != *survivor)
+                    return make_error(Errc::conflict, "member " + *absorbed + " was merged into " +
+                                                          into->second + ", not " + *survivor);
                 touched(*survivor);
                 out_.note = "merged already";
                 return {};

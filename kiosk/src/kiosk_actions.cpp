@@ -172,7 +172,7 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
         // The code is signed: its member uid is the member's everywhere.
         return from_member(
             engine, config.program,
-            or_at_hub(members.get_by_uid(code->member_uid), hub, "uid", code->member_uid), hub);
+            or_at_hub(members.current_by_uid(code->member_uid), hub, "uid", code->member_uid), hub);
     }
     if (looks_like_receipt_code(text))
         return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
@@ -191,11 +191,12 @@ Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const s
     if (!p) return Identified{{}, {}, notice_for(p.error())};
     auto e164 = normalize_phone(phone, (*p)->default_country_code);
     if (!e164) return Identified{{}, {}, {"error.phone_invalid", e164.error().message, true}};
-    auto m = or_at_hub(engine.members().identify(config.program, IdentityKind::phone, *e164), hub,
-                       "phone", *e164);
+    // Not asked at the hub: a PIN stays in the store that set it, so a member of another
+    // store could not sign in here this way anyway, and typing phone numbers must not
+    // tell anyone who is a member somewhere, nor copy their account into this store.
+    auto m = engine.members().identify(config.program, IdentityKind::phone, *e164);
     if (!m) return Identified{{}, {}, notice_for(m.error())};
-    // PINs stay in the store that set them: a member of another store signs in here with
-    // the app's member code or a card.
+    // A member without a PIN here signs in with the app's member code or a card.
     if (!m->has_pin) return Identified{{}, {}, {"error.pin_not_here", "", true}};
     if (auto ok = engine.members().verify_pin(m->id, pin); !ok)
         return Identified{{}, {}, {"error.pin_wrong", ok.error().message, true}};

@@ -94,7 +94,7 @@ Reply Session::open(const std::string& db_path, const std::string& program,
 
 Result<Member> Session::member_by_uid(const std::string& uid) {
     if (uid.empty()) return make_error(Errc::invalid_argument, "member uid is empty");
-    auto m = engine_->members().get_by_uid(uid);
+    auto m = engine_->members().current_by_uid(uid);
     if (!m) return m;
     if (m->program != program_)
         return make_error(Errc::not_found, "member " + uid + " is not in program " + program_);

@@ -377,10 +377,17 @@ TEST_CASE(
     const auto& o = store.engine->origin();
     const auto after = store.engine->outbox().pending(o.store, o.terminal, 0, 100000).back().seq;
     store.sell(dropped, "R1", {line("TS-1", "apparel", 1, 30000)});
-    hub.take_from(*store.engine, after);
+    const auto sold_through = hub.take_from(*store.engine, after);
     CHECK(total(hub.member(kept_uid)) == total(*store.engine->members().get(dropped)));
     CHECK(total(hub.member(dropped_uid)) == 0);
     CHECK(hub.outcomes.back().members == std::vector<std::string>{kept_uid});
+    // Its refund, also late, is the survivor's too (not refused as another member's).
+    const auto before_refund = total(hub.member(kept_uid));
+    RefundRequest refund{store.program, "", "", "R1", "RF-1", {}};
+    REQUIRE(store.engine->sales().refund(refund).ok());
+    hub.take_from(*store.engine, sold_through);
+    CHECK(total(hub.member(kept_uid)) < before_refund);
+    CHECK(total(hub.member(kept_uid)) == total(*store.engine->members().get(dropped)));
     // The same merge again (a store's echo): merged already, nothing moves.
     auto again = merge();
     REQUIRE(again.ok());

@@ -282,9 +282,14 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
         REQUIRE((*engine)->programs().save(test_program(), "test").ok());
     }
     for (int round = 0; round < 4; ++round) {
+        // The till says when its first sale is in, so the cut falls among commits even
+        // on a machine slow enough (sanitizers, a loaded CI) to take long to open.
+        int first_sale[2];
+        REQUIRE(pipe(first_sale) == 0);
         const pid_t child = fork();
         REQUIRE(child >= 0);
         if (child == 0) {
+            close(first_sale[0]);
             // The till: commits sales as fast as it can until the power goes.
             ManualClock clock(test_epoch());
             auto engine = Engine::open(
@@ -306,9 +311,14 @@ TEST_CASE("a power cut mid-sale loses no committed sale and leaves no half-writt
                               0,
                               {}};
                 if (!(*engine)->sales().commit(s)) _exit(5);
+                if (i == 0 && write(first_sale[1], "1", 1) != 1) _exit(6);
             }
         }
-        usleep(static_cast<useconds_t>(120000 + round * 37000));
+        close(first_sale[1]);
+        char ready = 0;
+        REQUIRE(read(first_sale[0], &ready, 1) == 1);  // 0: the till died before its first sale
+        close(first_sale[0]);
+        usleep(static_cast<useconds_t>(20000 + round * 37000));
         kill(child, SIGKILL);
         int status = 0;
         waitpid(child, &status, 0);

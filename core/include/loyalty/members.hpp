@@ -94,6 +94,9 @@ class Members {
     Result<Enrollment> enroll(const EnrollRequest& request);
     Result<Member> get(MemberId id);
     Result<Member> get_by_uid(const std::string& uid);
+    // The member a uid stands for now: its own account, or, for one merged since (the
+    // same shopper enrolled twice), the survivor's. A signed code keeps working.
+    Result<Member> current_by_uid(const std::string& uid);
     // Resolves an identity to its member. Merged accounts resolve to the survivor;
     // a card that is lost or blocked is refused with Errc::blocked.
     Result<Member> identify(const std::string& program, IdentityKind kind,
