@@ -154,7 +154,9 @@ LOYALTY_POS_API void loyalty_pos_close(loyalty_pos_session* session);
  *          "coupons": [{"code", "title", "value", "min_spend", "expires_at"}]}
  * With a link_config, a member this store does not know is asked at the member
  * hub and kept here ("via": "hub"); points_available is then, as for every
- * member the hub told this store about, the program-wide balance.
+ * member the hub told this store about, the program-wide balance, and
+ * "balance_as_of" says when the hub last told it (ISO 8601; null: never heard,
+ * the figure is this store's own). Without a link_config the field is absent.
  * Errors: NULL_ARGUMENT, INVALID_ARGUMENT (empty, a receipt code, bad signature),
  * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, HUB_UNREACHABLE (not known here and
  * the hub did not answer: offer enrollment).

@@ -110,7 +110,6 @@ Reply Session::identify(const std::string& scanned) {
     if (looks_like_receipt_code(scanned))
         return Reply::failure(LOYALTY_POS_E_INVALID_ARGUMENT,
                               "this is a receipt code: the shopper claims its points at the kiosk");
-    auto usable = [&](const Member& m) { return engine.rewards().coupons_of(m.id, true); };
     if (looks_like_member_code(scanned)) {
         auto code = verify_member_code(scanned, trusted_, clock_->now(),
                                        config_.member_code_validity_seconds);
@@ -138,7 +137,7 @@ Reply Session::identify(const std::string& scanned) {
         if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce);
             !consumed)
             return failure(consumed.error());
-        return Reply::success(member_json(*member, *program, "member_code", usable(*member)));
+        return shown(*member, *program, "member_code");
     }
     std::vector<std::pair<IdentityKind, std::string>> attempts;
     const bool phone = phone_like(scanned);
@@ -152,7 +151,7 @@ Reply Session::identify(const std::string& scanned) {
         if (found) {
             if (found->status != "active")
                 return Reply::failure(LOYALTY_POS_E_BLOCKED, "member account is " + found->status);
-            return Reply::success(member_json(*found, *program, to_string(kind), usable(*found)));
+            return shown(*found, *program, to_string(kind));
         }
         if (found.error().code != Errc::not_found &&
             !(kind == IdentityKind::phone && found.error().code == Errc::invalid_argument))
@@ -178,9 +177,19 @@ Reply Session::identify_at_hub(const std::string& by, const std::string& value, 
                 "no member in " + program_ + " matches what was scanned, here or at headquarters");
         return failure(found.error());
     }
-    const auto* program = *engine_->programs().get(program_);
-    return Reply::success(
-        member_json(*found, *program, via, engine_->rewards().coupons_of(found->id, true)));
+    return shown(*found, **engine_->programs().get(program_), via);
+}
+
+// The member as the cashier sees it. With a link, also when the hub last told this
+// store the member's balance (null: never), so a figure heard long ago is not taken
+// for today's.
+Reply Session::shown(const Member& m, const ProgramConfig& program, const std::string& via) {
+    auto j = member_json(m, program, via, engine_->rewards().coupons_of(m.id, true));
+    if (hub_) {
+        const auto heard = hub_->balance_heard_at_ms(m.uid);
+        j["balance_as_of"] = heard ? json(format_iso8601(from_unix(*heard / 1000))) : json(nullptr);
+    }
+    return Reply::success(std::move(j));
 }
 
 Result<std::optional<sync::SpendClearance>> Session::clear_spend(const Member& member,

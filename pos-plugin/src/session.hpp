@@ -44,6 +44,7 @@ class Session {
     // A member this store does not know, asked at the member hub (when the session
     // has a link configuration); `by` as TerminalHub::find takes it.
     Reply identify_at_hub(const std::string& by, const std::string& value, const char* via);
+    Reply shown(const Member& member, const ProgramConfig& program, const std::string& via);
     // Points about to leave a member's balance: cleared with the hub (or within the
     // offline limit) when the session has a link configuration.
     Result<std::optional<sync::SpendClearance>> clear_spend(const Member& member, Points points,

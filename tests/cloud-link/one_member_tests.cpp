@@ -135,6 +135,7 @@ TEST_CASE(
     CHECK(who.result["member"] == uid);
     CHECK(who.result["via"] == "hub");
     CHECK(who.result["points_available"] == joined);
+    CHECK(who.result["balance_as_of"].is_string());  // heard from the hub just now
     // Kept at B: the next scan is local, and so is offline work.
     CHECK(b.engine().members().get_by_uid(uid).ok());
 
