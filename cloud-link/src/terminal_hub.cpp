@@ -1,5 +1,6 @@
 #include "loyalty/sync/terminal_hub.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "coupon_items.hpp"
@@ -225,6 +226,23 @@ std::optional<std::int64_t> TerminalHub::balance_heard_at_ms(const std::string& 
             .scalar<std::int64_t>();
     });
     return heard ? *heard : std::nullopt;
+}
+
+// What is left of the offline limit today, for the message a refused shopper reads
+// (the kiosk's "at most N points a day, M left").
+std::int64_t TerminalHub::offline_left_today(const std::string& member_uid) {
+    const auto limit = link_.offline_redeem_limit;
+    if (limit <= 0) return 0;
+    auto spent = guarded([&]() -> Result<std::int64_t> {
+        return engine_database(engine_)
+            .prepare(
+                "SELECT coalesce(sum(points), 0) FROM link_offline_spends "
+                "WHERE member_uid = ? AND day = ?")
+            .bind_all(member_uid, local_day(engine_, self_.program))
+            .scalar<std::int64_t>()
+            .value_or(0);
+    });
+    return spent ? std::max<std::int64_t>(0, limit - *spent) : 0;
 }
 
 }  // namespace loyalty::sync
