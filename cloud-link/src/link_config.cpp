@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <limits>
+#include <optional>
+
 namespace loyalty::sync {
 
 namespace {
@@ -25,7 +28,36 @@ std::string path_setting(const toml::node_view<toml::node>& node,
     return p.string();
 }
 
-BrokerConfig broker_from(toml::table& t, const std::filesystem::path& file) {
+// Whole-number settings. Only a TOML integer in the setting's range is taken: a
+// float, a string or a number out of range is refused with the setting's name, never
+// converted (toml++'s value<int>() casts an out-of-range float with undefined
+// behaviour, and "800" silently becoming the default hides a typo).
+class WholeNumbers {
+  public:
+    explicit WholeNumbers(const std::filesystem::path& file) : file_(file) {}
+
+    template <class T>
+    void read(toml::node_view<toml::node> node, const char* name, T& setting) {
+        if (!node) return;  // absent: the default stays
+        const auto v = node.value_exact<std::int64_t>();
+        if (!v || *v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+            *v > static_cast<std::int64_t>(std::numeric_limits<T>::max())) {
+            if (!problem_)
+                problem_ = make_error(Errc::invalid_argument,
+                                      file_.string() + ": " + name + " must be a whole number");
+            return;
+        }
+        setting = static_cast<T>(*v);
+    }
+    // The first setting refused, if any.
+    const std::optional<Error>& problem() const { return problem_; }
+
+  private:
+    const std::filesystem::path& file_;
+    std::optional<Error> problem_;
+};
+
+BrokerConfig broker_from(toml::table& t, const std::filesystem::path& file, WholeNumbers& numbers) {
     BrokerConfig b;
     auto n = t["broker"];
     b.uri = n["uri"].value_or(b.uri);
@@ -35,8 +67,8 @@ BrokerConfig broker_from(toml::table& t, const std::filesystem::path& file) {
     b.ca_file = path_setting(n["ca_file"], file);
     b.cert_file = path_setting(n["cert_file"], file);
     b.key_file = path_setting(n["key_file"], file);
-    b.keep_alive_s = n["keep_alive_s"].value_or(b.keep_alive_s);
-    b.connect_timeout_ms = n["connect_timeout_ms"].value_or(b.connect_timeout_ms);
+    numbers.read(n["keep_alive_s"], "[broker] keep_alive_s", b.keep_alive_s);
+    numbers.read(n["connect_timeout_ms"], "[broker] connect_timeout_ms", b.connect_timeout_ms);
     return b;
 }
 
@@ -59,20 +91,22 @@ Result<AgentConfig> load_agent_config(const std::filesystem::path& file) {
                 Errc::invalid_argument,
                 file.string() +
                     ": [terminal] program, store and terminal must be codes of [A-Za-z0-9_-]");
-    c.broker = broker_from(t, file);
+    WholeNumbers numbers(file);
+    c.broker = broker_from(t, file, numbers);
     if (c.broker.client_id.empty())
         c.broker.client_id = "link-" + c.address.store + "-" + c.address.terminal;
     auto l = t["link"];
-    c.batch_events = l["batch_events"].value_or(c.batch_events);
-    c.window_events = l["window_events"].value_or(c.window_events);
-    c.ack_timeout_ms = l["ack_timeout_ms"].value_or(c.ack_timeout_ms);
-    c.backoff_initial_ms = l["backoff_initial_ms"].value_or(c.backoff_initial_ms);
-    c.backoff_max_ms = l["backoff_max_ms"].value_or(c.backoff_max_ms);
-    c.poll_ms = l["poll_ms"].value_or(c.poll_ms);
+    numbers.read(l["batch_events"], "[link] batch_events", c.batch_events);
+    numbers.read(l["window_events"], "[link] window_events", c.window_events);
+    numbers.read(l["ack_timeout_ms"], "[link] ack_timeout_ms", c.ack_timeout_ms);
+    numbers.read(l["backoff_initial_ms"], "[link] backoff_initial_ms", c.backoff_initial_ms);
+    numbers.read(l["backoff_max_ms"], "[link] backoff_max_ms", c.backoff_max_ms);
+    numbers.read(l["poll_ms"], "[link] poll_ms", c.poll_ms);
     c.full_sync = l["full_sync"].value_or(c.full_sync);
     c.sign_key = l["sign_key"].value_or(std::string{});
-    c.offline_redeem_limit = l["offline_redeem_limit"].value_or(c.offline_redeem_limit);
-    c.hub_timeout_ms = l["hub_timeout_ms"].value_or(c.hub_timeout_ms);
+    numbers.read(l["offline_redeem_limit"], "[link] offline_redeem_limit", c.offline_redeem_limit);
+    numbers.read(l["hub_timeout_ms"], "[link] hub_timeout_ms", c.hub_timeout_ms);
+    if (numbers.problem()) return *numbers.problem();
     if (c.offline_redeem_limit < 0 || c.hub_timeout_ms < 10 || c.hub_timeout_ms > 60000)
         return make_error(
             Errc::invalid_argument,
@@ -91,15 +125,19 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     c.db = path_setting(t["hub"]["db"], file);
     if (c.db.empty())
         return make_error(Errc::invalid_argument, file.string() + ": [hub] db is required");
+    WholeNumbers numbers(file);
     c.worker = t["hub"]["worker"].value_or(c.worker);
-    c.max_messages_per_txn = t["hub"]["max_messages_per_txn"].value_or(c.max_messages_per_txn);
+    numbers.read(t["hub"]["max_messages_per_txn"], "[hub] max_messages_per_txn",
+                 c.max_messages_per_txn);
     c.full_sync = t["hub"]["full_sync"].value_or(c.full_sync);
     c.require_signatures = t["hub"]["require_signatures"].value_or(c.require_signatures);
-    c.hold_ttl_ms = t["hub"]["hold_ttl_ms"].value_or(c.hold_ttl_ms);
+    numbers.read(t["hub"]["hold_ttl_ms"], "[hub] hold_ttl_ms", c.hold_ttl_ms);
+    if (numbers.problem()) return *numbers.problem();
     if (c.hold_ttl_ms < 1000 || c.hold_ttl_ms > 86400000)
         return make_error(Errc::invalid_argument,
                           file.string() + ": [hub] hold_ttl_ms must be 1000..86400000");
-    c.broker = broker_from(t, file);
+    c.broker = broker_from(t, file, numbers);
+    if (numbers.problem()) return *numbers.problem();
     if (c.broker.client_id.empty()) c.broker.client_id = "hub-" + c.worker;
     if (auto* stores = t["stores"].as_table())
         for (auto& [store, node] : *stores)

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "loyalty/sync/link_config.hpp"
 #include "mqtt_session.hpp"
@@ -72,4 +73,36 @@ TEST_CASE("reconnect backoff grows to its cap with full jitter") {
     b.reset();
     CHECK(b.attempts() == 0);
     CHECK(b.next().count() <= 100);
+}
+
+TEST_CASE(
+    "a whole-number setting written as a float, a string or out of range is refused by name") {
+    loyalty::test::TempDir dir;
+    const auto file = dir.path() / "link.toml";
+    const std::string head =
+        "[terminal]\ndb = \"store.db\"\nprogram = \"DEMO\"\nstore = \"S001\"\nterminal = "
+        "\"T01\"\n[link]\n";
+    // Found by fuzzing: toml++ converted 5.9e19 to an integer with undefined behaviour.
+    for (const auto& [setting, name] : std::vector<std::pair<std::string, std::string>>{
+             {"window_events = 59223372036854775807.00", "window_events"},
+             {"batch_events = 1.5", "batch_events"},
+             {"hub_timeout_ms = \"800\"", "hub_timeout_ms"},
+             {"ack_timeout_ms = 9223372036854775807", "ack_timeout_ms"}}) {
+        std::ofstream(file) << head << setting << "\n";
+        auto c = load_agent_config(file);
+        REQUIRE_FALSE(c.ok());
+        CHECK_MESSAGE(c.error().message.find(name + " must be a whole number") != std::string::npos,
+                      c.error().message);
+    }
+    std::ofstream(file) << head << "hub_timeout_ms = 1500\noffline_redeem_limit = 3000\n";
+    auto fine = load_agent_config(file);
+    REQUIRE(fine.ok());
+    CHECK(fine->hub_timeout_ms == 1500);
+    CHECK(fine->offline_redeem_limit == 3000);
+
+    const auto hub_file = dir.path() / "hub.toml";
+    std::ofstream(hub_file) << "[hub]\ndb = \"hub.db\"\nhold_ttl_ms = 3e44\n";
+    auto hub = load_hub_config(hub_file);
+    REQUIRE_FALSE(hub.ok());
+    CHECK(hub.error().message.find("hold_ttl_ms must be a whole number") != std::string::npos);
 }
