@@ -26,23 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-// The store's link.toml as the till reads it (its broker credentials and limits).
-std::filesystem::path write_link_toml(Mosquitto& broker, const std::filesystem::path& dir,
-                                      const std::filesystem::path& db, const std::string& store,
-                                      std::int64_t offline_limit, const std::string& uri = "",
-                                      std::int64_t hub_timeout_ms = 800) {
-    auto b = broker.client(store, "unused");
-    if (!uri.empty()) b.uri = uri;  // a broker nobody listens on: the till is offline
-    const auto path = dir / ("link-" + store + ".toml");
-    std::ofstream out(path);
-    out << "[terminal]\ndb = \"" << db.string() << "\"\nprogram = \"TEST\"\nstore = \"" << store
-        << "\"\nterminal = \"T01\"\n[broker]\nuri = \"" << b.uri << "\"\nusername = \""
-        << b.username << "\"\npassword = \"" << b.password
-        << "\"\nconnect_timeout_ms = 2000\n[link]\noffline_redeem_limit = " << offline_limit
-        << "\nhub_timeout_ms = " << hub_timeout_ms << "\n";
-    return path;
-}
-
 // A till session through the C ABI; each call returns its status and result.
 class Till {
   public:

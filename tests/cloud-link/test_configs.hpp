@@ -1,6 +1,7 @@
 #pragma once
 // The agent and hub settings the cloud-link suites run with: short timeouts and
 // backoff so a test waits milliseconds, not the production seconds.
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -60,6 +61,25 @@ inline std::filesystem::path hub_toml(const std::filesystem::path& dir, Mosquitt
     out << "[hub]\ndb = \"hub.db\"\nfull_sync = false\n\n";
     write_broker_section(out, broker.client("hub", ""));
     return file;
+}
+
+// A store's link.toml as its till and kiosk read it (the broker credentials, the
+// offline limit, how long to wait for the hub); `uri` overrides the broker's.
+inline std::filesystem::path write_link_toml(Mosquitto& broker, const std::filesystem::path& dir,
+                                             const std::filesystem::path& db,
+                                             const std::string& store, std::int64_t offline_limit,
+                                             const std::string& uri = "",
+                                             std::int64_t hub_timeout_ms = 800) {
+    auto b = broker.client(store, "unused");
+    if (!uri.empty()) b.uri = uri;  // a broker nobody listens on: the till is offline
+    const auto path = dir / ("link-" + store + ".toml");
+    std::ofstream out(path);
+    out << "[terminal]\ndb = \"" << db.string() << "\"\nprogram = \"TEST\"\nstore = \"" << store
+        << "\"\nterminal = \"T01\"\n[broker]\nuri = \"" << b.uri << "\"\nusername = \""
+        << b.username << "\"\npassword = \"" << b.password
+        << "\"\nconnect_timeout_ms = 2000\n[link]\noffline_redeem_limit = " << offline_limit
+        << "\nhub_timeout_ms = " << hub_timeout_ms << "\n";
+    return path;
 }
 
 }  // namespace loyalty::sync::test

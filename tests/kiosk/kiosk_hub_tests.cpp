@@ -26,20 +26,6 @@ using kiosk_test::Kiosk;
 
 namespace {
 
-// Store B's link.toml as its agent and kiosk read it.
-std::filesystem::path write_link_toml(Mosquitto& broker, const std::filesystem::path& dir,
-                                      const std::filesystem::path& db, std::int64_t offline_limit) {
-    const auto b = broker.client("S002", "unused");
-    const auto path = dir / "link-S002.toml";
-    std::ofstream out(path);
-    out << "[terminal]\ndb = \"" << db.string()
-        << "\"\nprogram = \"TEST\"\nstore = \"S002\"\nterminal = \"T01\"\n[broker]\nuri = \""
-        << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \"" << b.password
-        << "\"\nconnect_timeout_ms = 2000\n[link]\noffline_redeem_limit = " << offline_limit
-        << "\nhub_timeout_ms = 800\n";
-    return path;
-}
-
 std::int64_t scalar(HubStore& hub, const std::string& sql) {
     return hub.db().prepare(sql).scalar<std::int64_t>().value_or(-1);
 }
@@ -94,7 +80,7 @@ TEST_CASE(
             MemberCode{"TEST", who, SystemClock().now(), "n-" + std::to_string(++nonce)}, *key);
     };
     constexpr std::int64_t limit = 5000;  // CPN-20 costs 2,000: two offline, not a third
-    const auto toml = write_link_toml(broker, dir.path(), b_db, limit);
+    const auto toml = write_link_toml(broker, dir.path(), b_db, "S002", limit);
     Kiosk k(1080, 1920, 600, {}, [&](kiosk::AppOptions& o) {
         o.db = b_db;
         o.program = "TEST";
