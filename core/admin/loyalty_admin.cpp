@@ -181,6 +181,13 @@ int main(int argc, char** argv) {
     adjust->add_option("--actor", actor, "manager making the change")->required();
     adjust->add_option("--key", key, "idempotency key (default: generated)");
 
+    std::string coupon_code;
+    auto* cancel_coupon = app.add_subcommand(
+        "cancel-coupon", "cancel an issued, unused coupon; a reward's points come back (audited)");
+    cancel_coupon->add_option("code", coupon_code, "the coupon's code")->required();
+    cancel_coupon->add_option("--reason", reason, "why (kept in the audit trail)")->required();
+    cancel_coupon->add_option("--actor", actor, "manager making the change")->required();
+
     std::string what, out_path;
     auto* export_cmd = app.add_subcommand("export", "export members or ledger as CSV");
     export_cmd->add_option("what", what, "members | ledger")
@@ -328,6 +335,17 @@ int main(int argc, char** argv) {
         std::printf("adjusted member %lld by %+lld points; %lld available\n",
                     static_cast<long long>(member->id), static_cast<long long>(delta),
                     static_cast<long long>(engine->ledger().balance(member->id).available));
+        return 0;
+    }
+    if (*cancel_coupon) {
+        auto cancelled = engine->rewards().cancel({coupon_code, reason, actor});
+        if (!cancelled) return fail(cancelled.error());
+        std::printf(
+            "coupon %s (%s) cancelled; %lld points back to member %lld, %lld available\n",
+            coupon_code.c_str(), cancelled->coupon.title.c_str(),
+            static_cast<long long>(cancelled->points_returned),
+            static_cast<long long>(cancelled->coupon.member),
+            static_cast<long long>(engine->ledger().balance(cancelled->coupon.member).available));
         return 0;
     }
     if (*export_cmd) {

@@ -117,7 +117,7 @@ void parse_trigger(const json& t, CampaignDefinition& c, const ProgramConfig& co
         case CampaignTrigger::purchase:
             only_known(t, "trigger",
                        {"type", "min_spend_minor", "categories", "category", "skus", "sku",
-                        "in_birthday_month"});
+                        "in_birthday_month", "stack_with_birthday_percent"});
             c.min_spend = Money{integer(t, "min_spend_minor", 0, 0, kBig, "trigger")};
             c.categories = strings(t, "categories", "trigger");
             for (auto& s : strings(t, "category", "trigger")) c.categories.push_back(s);
@@ -126,6 +126,8 @@ void parse_trigger(const json& t, CampaignDefinition& c, const ProgramConfig& co
             std::sort(c.categories.begin(), c.categories.end());
             std::sort(c.skus.begin(), c.skus.end());
             c.in_birthday_month = flag(t, "in_birthday_month", false, "trigger");
+            c.stack_with_birthday_percent =
+                flag(t, "stack_with_birthday_percent", false, "trigger");
             break;
         case CampaignTrigger::visit_after_absence:
             only_known(t, "trigger", {"type", "days", "min_spend_minor"});
@@ -361,6 +363,17 @@ Result<CampaignDefinition> parse_campaign_definition(const json& j, const Progra
         if (share_of_earned && c.trigger != CampaignTrigger::purchase &&
             c.trigger != CampaignTrigger::visit_after_absence)
             throw Invalid{"campaign: percent_of_earned needs a purchase trigger"};
+        // The sale's earned points already carry the program's birthday multiplier; a
+        // campaign giving a share of them in the birthday month would apply the same
+        // benefit twice (double points becoming quadruple).
+        if (share_of_earned && c.in_birthday_month && !c.stack_with_birthday_percent &&
+            config.earning.birthday_month_percent != 100)
+            throw Invalid{
+                "campaign: a birthday-month share of earned points, while the program already "
+                "multiplies birthday-month points (birthday_month_percent = " +
+                std::to_string(config.earning.birthday_month_percent) +
+                "): the member would get both. Drop one, or set the trigger's "
+                "\"stack_with_birthday_percent\": true to give both"};
         if (j.contains("limits")) parse_limits(j.at("limits"), c);
         return c;
     } catch (const Invalid& e) {

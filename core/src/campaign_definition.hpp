@@ -70,12 +70,15 @@ struct CampaignDefinition {
     std::vector<std::string> categories;  // any of; sorted
     std::vector<std::string> skus;        // any of; sorted
     bool in_birthday_month = false;       // purchase
-    int absent_days = 0;                  // visit_after_absence
-    std::vector<std::string> to_tiers;    // tier_upgraded / downgrade warning: any of
-    bool birthday_on_day = false;         // birthday: the day (true) or the month
-    int days_before = 30;                 // points_expiring
-    Points min_points = 1;                // points_expiring
-    int rating_min = 1, rating_max = 5;   // rating_given
+    // A birthday-month share of earned points on top of the program's own birthday
+    // multiplier: refused unless the merchant says both are meant (two named benefits).
+    bool stack_with_birthday_percent = false;
+    int absent_days = 0;                 // visit_after_absence
+    std::vector<std::string> to_tiers;   // tier_upgraded / downgrade warning: any of
+    bool birthday_on_day = false;        // birthday: the day (true) or the month
+    int days_before = 30;                // points_expiring
+    Points min_points = 1;               // points_expiring
+    int rating_min = 1, rating_max = 5;  // rating_given
 
     MemberFilter filter;
     std::optional<std::string> segment;  // a saved segment the member must also match

@@ -301,6 +301,7 @@ struct CampaignRun {
         const auto& d = c.def;
         CampaignFiring f;
         f.campaign = d.code;
+        f.name = d.name;
         f.version = d.version;
         f.member = event.member;
         f.trigger = to_string(event.trigger);

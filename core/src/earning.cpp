@@ -30,7 +30,8 @@ Points round_points(Wide numerator, Wide denominator, Rounding rounding) {
 }
 
 // The highest-percent window open at `at`; windows do not stack.
-const EarnWindow* open_window(const ProgramConfig& program, Timestamp at) {
+const EarnWindow* open_window(const ProgramConfig& program, Timestamp at,
+                              const std::string& store) {
     using namespace std::chrono;
     const auto offset = program.utc_offset_minutes;
     const auto local = at + minutes{offset};
@@ -39,6 +40,7 @@ const EarnWindow* open_window(const ProgramConfig& program, Timestamp at) {
     const unsigned iso_weekday = weekday{day}.iso_encoding();
     const EarnWindow* best = nullptr;
     for (const auto& w : program.earning.windows) {
+        if (!w.stores.empty() && !contains(w.stores, store)) continue;
         if (w.from_date && at < parse_local_date(w.from_date->c_str(), offset)) continue;
         if (w.to_date && at >= parse_local_date(w.to_date->c_str(), offset) + days{1}) continue;
         if (!w.weekdays.empty() &&
@@ -48,6 +50,12 @@ const EarnWindow* open_window(const ProgramConfig& program, Timestamp at) {
         if (!best || w.percent > best->percent) best = &w;
     }
     return best;
+}
+
+// "¥1" for a whole yuan, otherwise the amount and currency ("0.50 CNY", "1.00 EUR").
+std::string rate_unit(Money unit, const std::string& currency) {
+    if (currency == "CNY" && unit.minor % 100 == 0) return "¥" + std::to_string(unit.minor / 100);
+    return format_money(unit) + " " + currency;
 }
 
 }  // namespace
@@ -93,36 +101,55 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
         priced.line = line;
         priced.member_unit_price = line.unit_price;
         std::vector<std::string> reasons;
-        if (tier) {
-            if (auto it = tier->member_prices.find(line.sku);
-                it != tier->member_prices.end() && it->second < line.unit_price.minor) {
-                priced.member_unit_price = Money{it->second};
-                reasons.push_back(tier->name + " member price");
-            }
-        }
         const Money shelf = line.unit_price * line.quantity;
-        const Money after_member_price = priced.member_unit_price * line.quantity;
-        if (line.discount > after_member_price)
+        if (line.discount > shelf)
             return make_error(Errc::invalid_argument, where + "discount is larger than the line");
-        Money subtotal = after_member_price - line.discount;
-        if (tier && tier->discount_percent > 0 && priced.member_unit_price == line.unit_price) {
-            // The tier discount does not stack on a member price; half-up to the minor unit.
-            priced.member_discount = Money{(subtotal.minor * tier->discount_percent + 50) / 100};
+        // The tier's discount on what the till left after its own discount, half up to the fen.
+        const auto tier_off = [&](Money before) {
+            return Money{(before.minor * tier->discount_percent + 50) / 100};
+        };
+        Money subtotal = shelf - line.discount;
+        std::optional<Money> member_price;
+        if (tier)
+            if (auto it = tier->member_prices.find(line.sku);
+                it != tier->member_prices.end() && it->second < line.unit_price.minor)
+                member_price = Money{it->second};
+        const bool has_discount = tier && tier->discount_percent > 0;
+        // A member price and the tier discount never stack; the member pays the lower of the
+        // two unless the program keeps the member price always.
+        const Money with_discount = has_discount ? subtotal - tier_off(subtotal) : subtotal;
+        const bool member_price_wins =
+            member_price && *member_price * line.quantity >= line.discount &&
+            (program.tiers.member_price_always || !has_discount ||
+             *member_price * line.quantity - line.discount <= with_discount);
+        if (member_price_wins) {
+            priced.member_unit_price = *member_price;
+            subtotal = *member_price * line.quantity - line.discount;
+            reasons.push_back(tier->name + " member price");
+        } else if (has_discount) {
+            priced.member_discount = tier_off(subtotal);
             subtotal -= priced.member_discount;
-            reasons.push_back(tier->name + " " + std::to_string(tier->discount_percent) + "% off");
+            reasons.push_back(tier->name + " " + std::to_string(tier->discount_percent) + "% off" +
+                              (member_price ? " (better than the member price)" : ""));
         }
         priced.net = subtotal;
         const auto& rules = program.earning;
+        const bool included = (rules.included_categories.empty() && rules.included_skus.empty()) ||
+                              contains(rules.included_categories, line.category) ||
+                              contains(rules.included_skus, line.sku);
         if (contains(rules.excluded_categories, line.category) ||
             contains(rules.excluded_skus, line.sku)) {
             priced.earns = false;
             reasons.push_back("earns no points (" +
                               (contains(rules.excluded_skus, line.sku) ? line.sku : line.category) +
                               ")");
+        } else if (!included) {
+            priced.earns = false;
+            reasons.push_back("earns no points (not on the earning list)");
         } else {
             priced.multiplier_percent = line_multiplier_percent(rules, line);
             if (priced.multiplier_percent != 100)
-                reasons.push_back("points x" + std::to_string(priced.multiplier_percent) + "%");
+                reasons.push_back("points " + times(priced.multiplier_percent));
         }
         for (std::size_t i = 0; i < reasons.size(); ++i)
             priced.reason += (i ? "; " : "") + reasons[i];
@@ -132,6 +159,22 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
         basket.lines.push_back(std::move(priced));
     }
     return basket;
+}
+
+std::string EarnResult::summary() const {
+    std::string out;
+    for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
+    return out;
+}
+
+std::string times(int percent) {
+    std::string s = "×" + std::to_string(percent / 100);
+    if (const int rest = percent % 100; rest != 0) {
+        auto decimals = std::to_string(100 + rest).substr(1);  // "05", "50"
+        if (decimals.back() == '0') decimals.pop_back();
+        s += "." + decimals;
+    }
+    return s;
 }
 
 EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
@@ -146,42 +189,97 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
         result.reasons.push_back("below the minimum spend of " + format_money(rules.min_spend));
         return result;
     }
-    // Points = sum(line net x line %) x cash share x tier % x window % x birthday % x rate,
-    // computed exactly and rounded once for the whole sale.
+    result.reasons.push_back(std::to_string(rules.points_per_unit) + " pt per " +
+                             rate_unit(Money{rules.unit_minor}, program.currency));
+    // The sale-wide multipliers, each named.
+    struct Named {
+        std::string name;
+        int percent;
+    };
+    std::vector<Named> sale_wide;
+    if (tier.multiplier_percent != 100) sale_wide.push_back({tier.name, tier.multiplier_percent});
+    if (const auto* w = open_window(program, inputs.at, inputs.store))
+        if (w->percent != 100) sale_wide.push_back({w->name, w->percent});
+    if (inputs.birthday_month && rules.birthday_month_percent != 100)
+        sale_wide.push_back({"birthday month", rules.birthday_month_percent});
+
+    // Points = sum(line net x line %) x cash share x sale-wide % x rate, computed exactly and
+    // rounded once for the whole sale. Under "highest" each line takes the highest of its own
+    // and the sale-wide multipliers instead of their product.
+    const bool highest = rules.multiplier_mode == MultiplierMode::highest;
+    int best_sale_wide = 100;
+    const Named* winner = nullptr;
+    for (const auto& m : sale_wide)
+        if (m.percent > best_sale_wide) {
+            best_sale_wide = m.percent;
+            winner = &m;
+        }
     Wide weighted = 0;
     for (const auto& line : basket.lines)
-        if (line.earns) weighted += static_cast<Wide>(line.net.minor) * line.multiplier_percent;
+        if (line.earns)
+            weighted += static_cast<Wide>(line.net.minor) *
+                        (highest ? std::max(line.multiplier_percent, best_sale_wide)
+                                 : line.multiplier_percent);
     Wide numerator = weighted;
     Wide denominator = 100;
     if (inputs.non_cash.minor > 0 && basket.net.minor > 0) {
         const auto cash = std::max<std::int64_t>(0, basket.net.minor - inputs.non_cash.minor);
         numerator = numerator * cash / basket.net.minor;  // coupons and points earn nothing
-        result.reasons.push_back("paid " + format_money(inputs.non_cash) +
-                                 " with coupons or points: no points on it");
     }
-    numerator *= tier.multiplier_percent;
-    denominator *= 100;
-    if (tier.multiplier_percent != 100)
-        result.reasons.push_back(tier.name + " x" + std::to_string(tier.multiplier_percent) + "%");
-    int window_percent = 100;
-    if (const auto* w = open_window(program, inputs.at)) {
-        window_percent = w->percent;
-        result.reasons.push_back(w->name + " x" + std::to_string(w->percent) + "%");
+    if (highest) {
+        if (winner)
+            result.reasons.push_back(winner->name + " " + times(winner->percent) +
+                                     " (the highest multiplier applies)");
+    } else {
+        for (const auto& m : sale_wide) {
+            numerator *= m.percent;
+            denominator *= 100;
+            result.reasons.push_back(m.name + " " + times(m.percent));
+        }
     }
-    numerator *= window_percent;
-    denominator *= 100;
-    const int birthday_percent = inputs.birthday_month ? rules.birthday_month_percent : 100;
-    if (birthday_percent != 100)
-        result.reasons.push_back("birthday month x" + std::to_string(birthday_percent) + "%");
-    numerator *= birthday_percent;
-    denominator *= 100;
+    if (inputs.non_cash.minor > 0 && basket.net.minor > 0)
+        result.reasons.push_back("none on " + format_money(inputs.non_cash) +
+                                 " paid with coupons or points");
     numerator *= rules.points_per_unit;
     denominator *= rules.unit_minor;
-    result.before_cap = round_points(numerator, denominator, rules.rounding);
-    result.points = result.before_cap;
-    result.reasons.insert(result.reasons.begin(),
-                          std::to_string(rules.points_per_unit) + " pt per " +
-                              format_money(Money{rules.unit_minor}) + " " + program.currency);
+    Points from_rate = round_points(numerator, denominator, rules.rounding);
+    result.before_cap = from_rate;
+    if (rules.bill_cap > 0 && from_rate > rules.bill_cap) {
+        from_rate = rules.bill_cap;
+        result.reasons.push_back("capped at " + std::to_string(rules.bill_cap) + " points a bill");
+    }
+    result.points = from_rate;
+    for (const auto& x : rules.extras) {
+        if (!x.stores.empty() && !contains(x.stores, inputs.store)) continue;
+        if (program.extra_needs_code(x.name) && !contains(inputs.enabled_extras, x.name)) continue;
+        if (basket.eligible < x.min_spend) continue;
+        Points points = 0;
+        switch (x.kind) {
+            case ExtraKind::per_order:
+                points = x.points;
+                break;
+            case ExtraKind::per_visit:
+                if (inputs.first_visit_today) points = x.points;
+                break;
+            case ExtraKind::first_purchase:
+                if (inputs.first_purchase) points = x.points;
+                break;
+            case ExtraKind::per_item: {
+                std::int64_t units = 0;
+                for (const auto& l : basket.lines)
+                    if (l.earns && ((x.sku && l.line.sku == *x.sku) ||
+                                    (x.category && l.line.category == *x.category)))
+                        units += l.line.quantity;
+                points = units * x.points;  // <= 10^3 lines x 10^5 units x 10^6 points
+                break;
+            }
+        }
+        if (points <= 0) continue;
+        result.extras.push_back({x.name, points});
+        result.points += points;
+        result.before_cap += points;
+        result.reasons.push_back(x.name + " +" + std::to_string(points));
+    }
     if (rules.daily_cap > 0) {
         const Points room = std::max<Points>(0, rules.daily_cap - inputs.earned_today);
         if (result.points > room) {

@@ -1,6 +1,8 @@
 #include "loyalty/program_config.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "config_file.hpp"
@@ -50,8 +52,69 @@ const char* rounding_name(Rounding r) {
     return "floor";
 }
 
+std::string upper(std::string s) {
+    for (auto& ch : s)
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    return s;
+}
+
+bool valid_date(const std::string& text) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    char tail = 0;
+    return std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3 &&
+           std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                       std::chrono::day{d}}
+               .ok();
+}
+
 void require(bool condition, const std::string& message) {
     if (!condition) throw std::invalid_argument(message);
+}
+
+ExtraKind parse_extra_kind(const std::string& s) {
+    if (s == "per_order") return ExtraKind::per_order;
+    if (s == "per_visit") return ExtraKind::per_visit;
+    if (s == "per_item") return ExtraKind::per_item;
+    if (s == "first_purchase") return ExtraKind::first_purchase;
+    throw std::invalid_argument(
+        "earning.extras: kind must be per_order, per_visit, per_item or first_purchase, not '" + s +
+        "'");
+}
+
+const char* extra_kind_name(ExtraKind k) {
+    switch (k) {
+        case ExtraKind::per_order:
+            return "per_order";
+        case ExtraKind::per_visit:
+            return "per_visit";
+        case ExtraKind::per_item:
+            return "per_item";
+        case ExtraKind::first_purchase:
+            return "first_purchase";
+    }
+    return "per_order";
+}
+
+EarnExtra parse_extra(const json& x) {
+    EarnExtra e;
+    e.kind = parse_extra_kind(x.at("kind").get<std::string>());
+    e.name = x.value("name", std::string(extra_kind_name(e.kind)));
+    e.points = whole_number<Points>(x, "points");
+    std::int64_t min_spend = 0;
+    read(x, "min_spend_minor", min_spend);
+    e.min_spend = Money{min_spend};
+    if (x.contains("category")) e.category = x.at("category").get<std::string>();
+    if (x.contains("sku")) e.sku = x.at("sku").get<std::string>();
+    read(x, "stores", e.stores);
+    const auto where = "earning.extras " + e.name + ": ";
+    require(e.points > 0 && e.points <= 1'000'000, where + "points must be 1..1000000");
+    require(min_spend >= 0, where + "min_spend_minor must not be negative");
+    require((e.kind == ExtraKind::per_item) == (e.category || e.sku),
+            where + (e.kind == ExtraKind::per_item ? "per_item names a category or a sku"
+                                                   : "only per_item takes a category or sku"));
+    require(!(e.category && e.sku), where + "name a category or a sku, not both");
+    return e;
 }
 
 EarningRules parse_earning(const json& j) {
@@ -64,8 +127,18 @@ EarningRules parse_earning(const json& j) {
     read(j, "min_spend_minor", min_spend);
     e.min_spend = Money{min_spend};
     read(j, "daily_cap", e.daily_cap);
+    read(j, "bill_cap", e.bill_cap);
     read(j, "excluded_categories", e.excluded_categories);
     read(j, "excluded_skus", e.excluded_skus);
+    read(j, "included_categories", e.included_categories);
+    read(j, "included_skus", e.included_skus);
+    if (auto it = j.find("multipliers_combine"); it != j.end()) {
+        const auto mode = it->get<std::string>();
+        require(mode == "multiply" || mode == "highest",
+                "earning.multipliers_combine must be multiply or highest, not '" + mode + "'");
+        e.multiplier_mode = mode == "highest" ? MultiplierMode::highest : MultiplierMode::multiply;
+    }
+    for (const auto& x : j.value("extras", json::array())) e.extras.push_back(parse_extra(x));
     read(j, "birthday_month_percent", e.birthday_month_percent);
     read(j, "return_window_days", e.return_window_days);
     read(j, "expiry_months", e.expiry_months);
@@ -84,6 +157,7 @@ EarningRules parse_earning(const json& j) {
     for (const auto& w : j.value("windows", json::array())) {
         EarnWindow ew;
         ew.name = w.value("name", std::string("window"));
+        read(w, "stores", ew.stores);
         if (w.contains("from")) ew.from_date = w.at("from").get<std::string>();
         if (w.contains("to")) ew.to_date = w.at("to").get<std::string>();
         read(w, "weekdays", ew.weekdays);
@@ -101,6 +175,7 @@ EarningRules parse_earning(const json& j) {
     require(e.points_per_unit >= 0, "earning.points_per_unit must not be negative");
     require(e.unit_minor > 0, "earning.unit_minor must be positive");
     require(e.daily_cap >= 0, "earning.daily_cap must not be negative");
+    require(e.bill_cap >= 0, "earning.bill_cap must not be negative");
     require(e.return_window_days >= 0, "earning.return_window_days must not be negative");
     require(e.expiry_months > 0, "earning.expiry_months must be positive");
     require(e.claim_window_days >= 0, "earning.claim_window_days must not be negative");
@@ -116,6 +191,12 @@ TierPolicy parse_tiers(const json& j) {
     t.basis = basis == "spend" ? TierBasis::spend : TierBasis::points;
     read(j, "window_days", t.window_days);
     read(j, "grace_days", t.grace_days);
+    if (auto it = j.find("member_price"); it != j.end()) {
+        const auto policy = it->get<std::string>();
+        require(policy == "better" || policy == "always",
+                "tiers.member_price must be better or always, not '" + policy + "'");
+        t.member_price_always = policy == "always";
+    }
     for (const auto& l : j.at("levels")) {
         TierLevel level;
         level.code = l.at("code").get<std::string>();
@@ -183,6 +264,18 @@ ProgramConfig parse(const json& j) {
         read(p, "value_minor", value);
         c.points_payment.value = Money{value};
         read(p, "max_percent_of_basket", c.points_payment.max_percent_of_basket);
+        std::int64_t min_bill = 0;
+        read(p, "min_bill_minor", min_bill);
+        c.points_payment.min_bill = Money{min_bill};
+        read(p, "max_points_per_bill", c.points_payment.max_points_per_bill);
+        require(min_bill >= 0 && c.points_payment.max_points_per_bill >= 0,
+                "points_payment: min_bill_minor and max_points_per_bill must not be negative");
+        require(c.points_payment.max_points_per_bill == 0 ||
+                    c.points_payment.max_points_per_bill >= c.points_payment.points,
+                "points_payment.max_points_per_bill (" +
+                    std::to_string(c.points_payment.max_points_per_bill) +
+                    ") is below one redemption step of " + std::to_string(c.points_payment.points) +
+                    " points: no bill could ever be paid with points");
         require(c.points_payment.points > 0 && value > 0,
                 "points_payment needs positive points and value_minor");
         require(c.points_payment.max_percent_of_basket >= 0 &&
@@ -197,6 +290,13 @@ ProgramConfig parse(const json& j) {
         read(r, "value_minor", rd.value.minor);
         read(r, "valid_days", rd.valid_days);
         if (r.contains("stock")) rd.stock = whole_number<std::int64_t>(r, "stock");
+        rd.benefit = parse_coupon_benefit(r, "reward " + rd.code);
+        rd.value = rd.benefit.value;
+        read(r, "per_member_limit", rd.per_member_limit);
+        read(r, "per_member_days", rd.per_member_days);
+        require(
+            rd.per_member_limit >= 0 && rd.per_member_days >= 0,
+            "reward " + rd.code + ": per_member_limit and per_member_days must not be negative");
         require(rd.points_cost > 0, "reward " + rd.code + ": points_cost must be positive");
         require(rd.valid_days > 0, "reward " + rd.code + ": valid_days must be positive");
         c.rewards.push_back(std::move(rd));
@@ -207,6 +307,32 @@ ProgramConfig parse(const json& j) {
         require(filter.ok(),
                 "tag rule " + rule.tag + ": " + (filter.ok() ? "" : filter.error().message));
         c.tag_rules.push_back(std::move(rule));
+    }
+    for (const auto& pc : j.value("promo_codes", json::array())) {
+        PromoCode promo;
+        promo.code = upper(pc.at("code").get<std::string>());
+        if (pc.contains("reward")) promo.reward = pc.at("reward").get<std::string>();
+        if (pc.contains("extra")) promo.extra = pc.at("extra").get<std::string>();
+        read(pc, "max_uses", promo.max_uses);
+        read(pc, "per_member_limit", promo.per_member_limit);
+        if (pc.contains("from")) promo.from_date = pc.at("from").get<std::string>();
+        if (pc.contains("to")) promo.to_date = pc.at("to").get<std::string>();
+        const auto where = "promo code " + promo.code + ": ";
+        require(!promo.code.empty() && promo.code.size() <= 32, "a promo code is 1..32 characters");
+        require(promo.reward.has_value() != promo.extra.has_value(),
+                where + "names exactly one of reward or extra");
+        require(!promo.reward || c.reward(*promo.reward),
+                where + "names unknown reward " + promo.reward.value_or(""));
+        require(
+            !promo.extra || std::any_of(c.earning.extras.begin(), c.earning.extras.end(),
+                                        [&](const EarnExtra& x) { return x.name == *promo.extra; }),
+            where + "names unknown earning extra " + promo.extra.value_or(""));
+        require(promo.max_uses >= 0 && promo.per_member_limit >= 0,
+                where + "max_uses and per_member_limit must not be negative");
+        for (const auto* d : {&promo.from_date, &promo.to_date})
+            require(!*d || valid_date(**d), where + "dates are YYYY-MM-DD");
+        require(!c.promo_code(promo.code), where + "is listed twice");
+        c.promo_codes.push_back(std::move(promo));
     }
     for (const auto& level : c.tiers.levels)
         if (level.birthday_gift) {
@@ -220,6 +346,24 @@ ProgramConfig parse(const json& j) {
 }
 
 }  // namespace
+
+const RewardDefinition* ProgramConfig::reward(const std::string& reward_code) const {
+    for (const auto& r : rewards)
+        if (r.code == reward_code) return &r;
+    return nullptr;
+}
+
+const PromoCode* ProgramConfig::promo_code(const std::string& typed) const {
+    const auto wanted = upper(typed);
+    for (const auto& p : promo_codes)
+        if (p.code == wanted) return &p;
+    return nullptr;
+}
+
+bool ProgramConfig::extra_needs_code(const std::string& extra_name) const {
+    return std::any_of(promo_codes.begin(), promo_codes.end(),
+                       [&](const PromoCode& p) { return p.extra == extra_name; });
+}
 
 const TierLevel* ProgramConfig::tier(const std::string& tier_code) const {
     for (const auto& level : tiers.levels)
@@ -269,17 +413,35 @@ std::string program_config_to_json(const ProgramConfig& c) {
                 {"from_hour", w.from_hour},
                 {"to_hour", w.to_hour},
                 {"percent", w.percent}};
+        if (!w.stores.empty()) wj["stores"] = w.stores;
         if (w.from_date) wj["from"] = *w.from_date;
         if (w.to_date) wj["to"] = *w.to_date;
         windows.push_back(wj);
+    }
+    json extras = json::array();
+    for (const auto& x : e.extras) {
+        json xj{{"name", x.name},
+                {"kind", extra_kind_name(x.kind)},
+                {"points", x.points},
+                {"min_spend_minor", x.min_spend.minor}};
+        if (x.category) xj["category"] = *x.category;
+        if (x.sku) xj["sku"] = *x.sku;
+        if (!x.stores.empty()) xj["stores"] = x.stores;
+        extras.push_back(xj);
     }
     j["earning"] = {{"points_per_unit", e.points_per_unit},
                     {"unit_minor", e.unit_minor},
                     {"rounding", rounding_name(e.rounding)},
                     {"min_spend_minor", e.min_spend.minor},
                     {"daily_cap", e.daily_cap},
+                    {"bill_cap", e.bill_cap},
                     {"excluded_categories", e.excluded_categories},
                     {"excluded_skus", e.excluded_skus},
+                    {"included_categories", e.included_categories},
+                    {"included_skus", e.included_skus},
+                    {"multipliers_combine",
+                     e.multiplier_mode == MultiplierMode::highest ? "highest" : "multiply"},
+                    {"extras", extras},
                     {"multipliers", multipliers},
                     {"windows", windows},
                     {"birthday_month_percent", e.birthday_month_percent},
@@ -301,15 +463,19 @@ std::string program_config_to_json(const ProgramConfig& c) {
     j["tiers"] = {{"basis", c.tiers.basis == TierBasis::spend ? "spend" : "points"},
                   {"window_days", c.tiers.window_days},
                   {"grace_days", c.tiers.grace_days},
+                  {"member_price", c.tiers.member_price_always ? "always" : "better"},
                   {"levels", levels}};
     json rewards = json::array();
     for (const auto& r : c.rewards) {
-        json rj{{"code", r.code},
-                {"name", r.name},
-                {"points_cost", r.points_cost},
-                {"value_minor", r.value.minor},
-                {"valid_days", r.valid_days}};
+        json rj = coupon_benefit_json(r.benefit);
+        rj["code"] = r.code;
+        rj["name"] = r.name;
+        rj["points_cost"] = r.points_cost;
+        rj["value_minor"] = r.value.minor;
+        rj["valid_days"] = r.valid_days;
         if (r.stock) rj["stock"] = *r.stock;
+        if (r.per_member_limit) rj["per_member_limit"] = r.per_member_limit;
+        if (r.per_member_days) rj["per_member_days"] = r.per_member_days;
         rewards.push_back(rj);
     }
     j["rewards"] = rewards;
@@ -317,9 +483,22 @@ std::string program_config_to_json(const ProgramConfig& c) {
     for (const auto& r : c.tag_rules)
         tag_rules.push_back({{"tag", r.tag}, {"filter", json::parse(r.filter_json)}});
     j["tag_rules"] = tag_rules;
+    json promos = json::array();
+    for (const auto& p : c.promo_codes) {
+        json pj{
+            {"code", p.code}, {"max_uses", p.max_uses}, {"per_member_limit", p.per_member_limit}};
+        if (p.reward) pj["reward"] = *p.reward;
+        if (p.extra) pj["extra"] = *p.extra;
+        if (p.from_date) pj["from"] = *p.from_date;
+        if (p.to_date) pj["to"] = *p.to_date;
+        promos.push_back(pj);
+    }
+    j["promo_codes"] = promos;
     j["points_payment"] = {{"points", c.points_payment.points},
                            {"value_minor", c.points_payment.value.minor},
-                           {"max_percent_of_basket", c.points_payment.max_percent_of_basket}};
+                           {"max_percent_of_basket", c.points_payment.max_percent_of_basket},
+                           {"min_bill_minor", c.points_payment.min_bill.minor},
+                           {"max_points_per_bill", c.points_payment.max_points_per_bill}};
     j["rfm"] = {{"recency_days", c.rfm.recency_days},
                 {"frequency", c.rfm.frequency},
                 {"monetary_minor", c.rfm.monetary_minor},

@@ -1,5 +1,7 @@
 #include "loyalty/rewards.hpp"
 
+#include <limits>
+
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 #include "operations.hpp"
@@ -13,25 +15,38 @@ namespace {
 constexpr const char* kCouponColumns =
     "SELECT c.code, p.code, c.member_id, c.source, c.title, c.value_minor, c.min_spend_minor, "
     "c.issued_at, "
-    "c.expires_at, c.status, c.used_receipt FROM coupons c JOIN programs p ON p.id = c.program_id ";
+    "c.expires_at, c.status, c.used_receipt, c.benefit_json FROM coupons c JOIN programs p ON "
+    "p.id = c.program_id ";
 
 Coupon read_coupon(Statement& st) {
-    return Coupon{st.text(0),
-                  st.text(1),
-                  st.int64(2),
-                  st.text(3),
-                  st.text(4),
-                  Money{st.int64(5)},
-                  Money{st.int64(6)},
-                  from_unix(st.int64(7)),
-                  from_unix(st.int64(8)),
-                  st.text(9),
-                  st.optional_text(10)};
+    Coupon c{st.text(0),
+             st.text(1),
+             st.int64(2),
+             st.text(3),
+             st.text(4),
+             Money{st.int64(5)},
+             Money{st.int64(6)},
+             from_unix(st.int64(7)),
+             from_unix(st.int64(8)),
+             st.text(9),
+             st.optional_text(10)};
+    // Written by this engine from a validated benefit; text that no longer reads leaves
+    // an amount coupon of its stored value rather than a coupon nobody can look at.
+    if (const auto text = st.optional_text(11))
+        if (auto benefit = coupon_benefit_from_json(*text)) c.benefit = std::move(benefit.value());
+    if (c.benefit.kind == BenefitKind::amount) c.benefit.value = c.value;
+    c.benefit.min_spend = c.min_spend;
+    return c;
+}
+
+std::optional<std::string> stored_benefit(const CouponBenefit& b) {
+    if (b.kind == BenefitKind::amount) return std::nullopt;
+    return coupon_benefit_json(b).dump();
 }
 
 std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId member,
-                          const std::string& source, const std::string& title, Money value,
-                          Money min_spend, int valid_days,
+                          const std::string& source, const std::string& title,
+                          const CouponBenefit& benefit, int valid_days,
                           std::optional<std::int64_t> redeem_entry) {
     const auto now = ctx.now();
     const auto code = random_code(12);
@@ -39,11 +54,19 @@ std::string insert_coupon(EngineContext& ctx, std::int64_t program_id, MemberId 
         ->prepare(
             "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, "
             "min_spend_minor, issued_at, "
-            "expires_at, redeem_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(code, program_id, member, source, title, value.minor, min_spend.minor,
-                  to_unix(now), to_unix(now + Days{valid_days}), redeem_entry)
+            "expires_at, redeem_entry_id, benefit_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(code, program_id, member, source, title, benefit.value.minor,
+                  benefit.min_spend.minor, to_unix(now), to_unix(now + Days{valid_days}),
+                  redeem_entry, stored_benefit(benefit))
         .run();
     return code;
+}
+
+CouponBenefit amount_off(Money value, Money min_spend) {
+    CouponBenefit b;
+    b.value = value;
+    b.min_spend = min_spend;
+    return b;
 }
 
 }  // namespace
@@ -105,6 +128,32 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
         const auto stock = rs.optional_int64(4);
         if (stock && *stock <= 0)
             return make_error(Errc::limit_exceeded, "reward " + name + " is out of stock");
+        // The catalogue row carries the price; what the coupon does is the program's.
+        const RewardDefinition* definition = nullptr;
+        for (const auto& r : program->config.rewards)
+            if (r.code == reward_code) definition = &r;
+        CouponBenefit benefit = definition ? definition->benefit : amount_off(value, Money{0});
+        benefit.value = value;
+        if (definition && definition->per_member_limit > 0) {
+            const auto since = definition->per_member_days > 0
+                                   ? to_unix(ctx_.now() - Days{definition->per_member_days})
+                                   : std::numeric_limits<std::int64_t>::min();
+            const auto taken =
+                db.prepare(
+                      "SELECT count(*) FROM coupons WHERE member_id = ? AND source = ? AND "
+                      "status != 'cancelled' AND issued_at > ?")
+                    .bind_all(member_id, "reward:" + reward_code, since)
+                    .scalar<std::int64_t>()
+                    .value_or(0);
+            if (taken >= definition->per_member_limit)
+                return make_error(
+                    Errc::limit_exceeded,
+                    "reward " + name + " is limited to " +
+                        std::to_string(definition->per_member_limit) + " per member" +
+                        (definition->per_member_days > 0
+                             ? " every " + std::to_string(definition->per_member_days) + " days"
+                             : std::string()));
+        }
         auto entry = ctx_.ledger.debit(Debit{member_id, LedgerKind::redeem, cost, "reward " + name,
                                              "reward:" + reward_code, key, std::nullopt});
         if (!entry) return entry.error();
@@ -113,7 +162,7 @@ Result<Coupon> Rewards::redeem(MemberId member_id, const std::string& reward_cod
                 .bind_all(program->id, reward_code)
                 .run();
         const auto code = insert_coupon(ctx_, program->id, member_id, "reward:" + reward_code, name,
-                                        value, Money{0}, valid_days, *entry);
+                                        benefit, valid_days, *entry);
         record_result(ctx_, key, "redeem", request_hash, json{{"coupon", code}}.dump());
         const auto balance = ctx_.ledger.balance(member_id);
         ctx_.emit("reward.redeemed", member->program,
@@ -160,8 +209,9 @@ Result<Coupon> Rewards::grant(const CouponGrant& g) {
         if (!member || member->status != "active")
             return make_error(Errc::not_found, "no active member " + std::to_string(g.member));
         const auto* program = ctx_.program(member->program);
-        const auto code = insert_coupon(ctx_, program->id, g.member, g.source, g.title, g.value,
-                                        g.min_spend, g.valid_days, std::nullopt);
+        const auto code =
+            insert_coupon(ctx_, program->id, g.member, g.source, g.title,
+                          amount_off(g.value, g.min_spend), g.valid_days, std::nullopt);
         record_result(ctx_, key, "grant", request_hash, json{{"coupon", code}}.dump());
         ctx_.emit("coupon.issued", member->program,
                   json{{"member", g.member},
@@ -186,11 +236,63 @@ Result<Coupon> Rewards::accept_issued(const Coupon& c) {
             ->prepare(
                 "INSERT INTO coupons(code, program_id, member_id, source, title, value_minor, "
                 "min_spend_minor, issued_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING")
+                "expires_at, benefit_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) "
+                "DO NOTHING")
             .bind_all(c.code, ctx_.program(c.program)->id, c.member, c.source, c.title,
-                      c.value.minor, c.min_spend.minor, to_unix(c.issued_at), to_unix(c.expires_at))
+                      c.value.minor, c.min_spend.minor, to_unix(c.issued_at), to_unix(c.expires_at),
+                      stored_benefit(c.benefit))
             .run();
         return find(c.code);
+    });
+}
+
+Result<CancelledCoupon> Rewards::cancel(const CouponCancellation& request) {
+    return guarded([&]() -> Result<CancelledCoupon> {
+        if (request.reason.empty())
+            return make_error(Errc::invalid_argument,
+                              "a cancellation needs a reason for the audit trail");
+        if (request.actor.empty())
+            return make_error(Errc::unauthorized, "a cancellation needs the manager who made it");
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto coupon = find(request.code);
+        if (!coupon) return coupon.error();
+        const auto key = "coupon-cancel:" + request.code;
+        const auto points_back = [&]() -> Points {
+            auto st = db.prepare(
+                "SELECT -e.available_delta FROM coupons c JOIN ledger_entries e ON e.id = "
+                "c.redeem_entry_id WHERE c.code = ?");
+            st.bind(1, request.code);
+            return st.step() ? st.int64(0) : 0;
+        };
+        if (coupon->status == "cancelled")  // a repeat: the first answer again
+            return CancelledCoupon{*coupon,
+                                   ctx_.ledger.find_by_key("adjust:" + key) ? points_back() : 0};
+        if (coupon->status != "issued")
+            return make_error(Errc::already_used,
+                              "coupon " + request.code + " was already " + coupon->status);
+        db.prepare(
+              "UPDATE coupons SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? "
+              "WHERE code = ? AND status = 'issued'")
+            .bind_all(to_unix(ctx_.now()), request.reason, request.code)
+            .run();
+        CancelledCoupon out{*coupon, points_back()};
+        out.coupon.status = "cancelled";
+        if (out.points_returned > 0) {
+            // Given back as an audited adjustment: the hub books it like any other, so the
+            // member's balance agrees everywhere.
+            auto back = ctx_.ledger.adjust(
+                coupon->member, out.points_returned,
+                "coupon " + request.code + " cancelled: " + request.reason, request.actor, key);
+            if (!back) return back.error();
+        }
+        ctx_.audit.record(request.actor, "coupon.cancelled", "coupon:" + request.code,
+                          json{{"member", coupon->member},
+                               {"reason", request.reason},
+                               {"points_returned", out.points_returned}}
+                              .dump());
+        tx.commit();
+        return out;
     });
 }
 

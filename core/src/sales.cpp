@@ -7,6 +7,7 @@
 #include "engine_context.hpp"
 #include "json_text.hpp"
 #include "loyalty/checked_math.hpp"
+#include "loyalty/coupon_benefits.hpp"
 #include "member_rows.hpp"
 #include "tier_upgrade.hpp"
 
@@ -45,6 +46,84 @@ Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& co
     return points;
 }
 
+bool has_sale_since(EngineContext& ctx, MemberId member, Timestamp since) {
+    return ctx.db
+        ->prepare(
+            "SELECT 1 FROM sales WHERE member_id = ? AND occurred_at >= ? AND status != 'voided' "
+            "LIMIT 1")
+        .bind_all(member, to_unix(since))
+        .scalar<std::int64_t>()
+        .has_value();
+}
+
+// The sale's promo codes: each known, in its dates and limits; a reward's benefit goes
+// with the coupons (it earns nothing), an extra's name is turned on for compute_earn.
+Result<void> apply_promo_codes(EngineContext& ctx, const CachedProgram& program,
+                               const SaleRequest& request, Quote& q,
+                               std::vector<std::string>& enabled_extras) {
+    const auto& config = program.config;
+    std::vector<const PromoCode*> seen;
+    for (const auto& typed : request.promo_codes) {
+        const auto* promo = config.promo_code(typed);
+        if (!promo) return make_error(Errc::not_found, "unknown promo code " + typed);
+        if (std::find(seen.begin(), seen.end(), promo) != seen.end())
+            return make_error(Errc::invalid_argument,
+                              "promo code " + promo->code + " is listed twice");
+        seen.push_back(promo);
+        const auto now = ctx.now();
+        const auto offset = config.utc_offset_minutes;
+        if ((promo->from_date && now < parse_local_date(promo->from_date->c_str(), offset)) ||
+            (promo->to_date && now >= parse_local_date(promo->to_date->c_str(), offset) + Days{1}))
+            return make_error(Errc::expired, "promo code " + promo->code + " is valid " +
+                                                 promo->from_date.value_or("") + " to " +
+                                                 promo->to_date.value_or(""));
+        if (promo->per_member_limit > 0 && !request.member)
+            return make_error(Errc::invalid_argument,
+                              "promo code " + promo->code + " needs an identified member");
+        if (promo->max_uses > 0) {
+            const auto used = ctx.db
+                                  ->prepare(
+                                      "SELECT count(*) FROM promo_code_uses WHERE program_id = ? "
+                                      "AND code = ?")
+                                  .bind_all(program.id, promo->code)
+                                  .scalar<std::int64_t>()
+                                  .value_or(0);
+            if (used >= promo->max_uses)
+                return make_error(Errc::limit_exceeded,
+                                  "promo code " + promo->code + " is used up (" +
+                                      std::to_string(promo->max_uses) + " uses)");
+        }
+        if (promo->per_member_limit > 0) {
+            const auto used = ctx.db
+                                  ->prepare(
+                                      "SELECT count(*) FROM promo_code_uses WHERE program_id = ? "
+                                      "AND code = ? AND member_id = ?")
+                                  .bind_all(program.id, promo->code, *request.member)
+                                  .scalar<std::int64_t>()
+                                  .value_or(0);
+            if (used >= promo->per_member_limit)
+                return make_error(Errc::limit_exceeded,
+                                  "promo code " + promo->code + " may be used " +
+                                      std::to_string(promo->per_member_limit) +
+                                      " times per member; this member has used it up");
+        }
+        if (promo->reward) {
+            auto off = benefit_off(config.reward(*promo->reward)->benefit, q.basket);
+            if (!off)
+                return make_error(off.error().code,
+                                  "promo code " + promo->code + " " + off.error().message);
+            q.coupon_value += off->off;
+            q.notes.push_back("promo code " + promo->code + ": " + off->reason + " -" +
+                              format_money(off->off));
+        }
+        if (promo->extra) {
+            enabled_extras.push_back(*promo->extra);
+            q.notes.push_back("promo code " + promo->code + ": " + *promo->extra);
+        }
+    }
+    return {};
+}
+
 Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
     Priced p;
     p.program = ctx.program(request.program);
@@ -75,9 +154,14 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         seen.push_back(code);
         auto coupon = ctx.rewards.validate(code, *request.member, q.basket.net);
         if (!coupon) return coupon.error();
-        q.coupon_value += coupon->value;
-        q.notes.push_back("coupon " + code + ": -" + format_money(coupon->value));
+        auto off = benefit_off(coupon->benefit, q.basket);
+        if (!off) return make_error(off.error().code, "coupon " + code + " " + off.error().message);
+        q.coupon_value += off->off;
+        q.notes.push_back("coupon " + code + ": " + off->reason + " -" + format_money(off->off));
     }
+    std::vector<std::string> enabled_extras;
+    if (auto promos = apply_promo_codes(ctx, *p.program, request, q, enabled_extras); !promos)
+        return promos.error();
     q.coupon_value = std::min(q.coupon_value, q.basket.net);
     const Money after_coupons = q.basket.net - q.coupon_value;
 
@@ -90,6 +174,10 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
                                          .value_or(std::numeric_limits<Points>::max());
         const Points max_by_balance = q.available / rate.points * rate.points;
         q.max_points_payable = std::min(max_by_basket, max_by_balance);
+        if (rate.max_points_per_bill > 0)
+            q.max_points_payable = std::min(q.max_points_payable,
+                                            rate.max_points_per_bill / rate.points * rate.points);
+        if (after_coupons < rate.min_bill) q.max_points_payable = 0;
         if (request.points_to_pay < 0)
             return make_error(Errc::invalid_argument, "points to pay must not be negative");
         if (request.points_to_pay % rate.points != 0)
@@ -99,6 +187,9 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
             return make_error(Errc::insufficient_points,
                               "wants to pay " + std::to_string(request.points_to_pay) +
                                   " points, " + std::to_string(q.available) + " available");
+        if (request.points_to_pay > 0 && after_coupons < rate.min_bill)
+            return make_error(Errc::limit_exceeded, "points pay only bills of " +
+                                                        format_money(rate.min_bill) + " or more");
         if (request.points_to_pay > q.max_points_payable)
             return make_error(Errc::limit_exceeded, "at most " +
                                                         std::to_string(q.max_points_payable) +
@@ -116,11 +207,28 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         // member's visits of the day, so it is not read when there is no cap.
         if (config.earning.daily_cap > 0)
             inputs.earned_today = earned_today(ctx, p.member->id, config, now);
+        inputs.store = request.store.empty() ? ctx.origin.store : request.store;
+        inputs.enabled_extras = std::move(enabled_extras);
+        // Read only when a rule asks: each is a query per sale.
+        for (const auto& x : config.earning.extras) {
+            if (x.kind == ExtraKind::first_purchase)
+                inputs.first_purchase = !has_sale_since(ctx, p.member->id, Timestamp{});
+            if (x.kind == ExtraKind::per_visit)
+                inputs.first_visit_today = !has_sale_since(
+                    ctx, p.member->id, local_midnight(now, config.utc_offset_minutes));
+        }
         inputs.non_cash = q.coupon_value + q.points_value;
         q.earn = compute_earn(config, *tier, q.basket, inputs);
     }
     q.to_pay = after_coupons - q.points_value;
     return p;
+}
+
+std::vector<EarnedExtra> bonuses_of(const CampaignOutcome& offers) {
+    std::vector<EarnedExtra> out;
+    for (const auto& f : offers.fired)
+        if (f.points > 0) out.push_back({f.name, f.points});
+    return out;
 }
 
 // The hash of what was asked, to tell a replay from another sale under the same
@@ -137,7 +245,9 @@ std::string fingerprint(const SaleRequest& r) {
             .value(l.unit_price.minor)
             .value(l.discount.minor)
             .end_array();
-    t.end_array().field("m", r.member ? *r.member : 0).field("p", r.points_to_pay).end_object();
+    t.end_array().field("m", r.member ? *r.member : 0).field("p", r.points_to_pay);
+    if (!r.promo_codes.empty()) t.field("pc", r.promo_codes);  // absent before promo codes
+    t.end_object();
     return hex_digest(t.str());
 }
 
@@ -270,6 +380,13 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
                           (l.line.discount + l.member_discount).minor, l.net.minor, l.earns ? 1 : 0)
                 .run();
 
+        for (const auto& typed : request.promo_codes)
+            db.prepare(
+                  "INSERT INTO promo_code_uses(program_id, code, member_id, sale_id, used_at) "
+                  "VALUES (?, ?, ?, ?, ?)")
+                .bind_all(program->id, program->config.promo_code(typed)->code, request.member,
+                          sale_id, to_unix(now))
+                .run();
         SaleResult result;
         result.sale_id = sale_id;
         result.gross = q.basket.gross;
@@ -299,11 +416,11 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             }
             if (q.earn.points > 0) {
                 const auto& rules = program->config.earning;
-                ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, q.earn.points,
-                                          rules.return_window_days > 0,
-                                          now + Days{rules.return_window_days},
-                                          ctx_.ledger.expiry_for(request.program, now), "purchase",
-                                          ref, "sale-earn:" + key.text(), std::nullopt});
+                ctx_.ledger.credit(Credit{
+                    member->id, LedgerKind::earn, q.earn.points, rules.return_window_days > 0,
+                    now + Days{rules.return_window_days},
+                    ctx_.ledger.expiry_for(request.program, now), "purchase: " + q.earn.summary(),
+                    ref, "sale-earn:" + key.text(), std::nullopt});
             }
             db.prepare("UPDATE members SET last_visit_at = ? WHERE id = ?")
                 .bind_all(to_unix(now), member->id)
@@ -314,6 +431,8 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
                                       q.basket, q.earn.points, member->last_visit_at);
             result.campaign_points = offers.bonus_points;
             result.receipt_lines = std::move(offers.receipt_lines);
+            result.earn_summary = q.earn.summary();
+            result.campaign_bonuses = bonuses_of(offers);
             const auto balance = ctx_.ledger.balance(member->id);
             result.available_after = balance.available;
             result.pending_after = balance.pending;
@@ -565,6 +684,7 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         const auto* tier = config.tier(member->tier_code);
         EarnInputs inputs;
         inputs.at = sold_at;
+        inputs.store = key.store;
         inputs.birthday_month =
             member->birthday_month && static_cast<unsigned>(*member->birthday_month) ==
                                           local_date(sold_at, config.utc_offset_minutes).month;
@@ -576,8 +696,8 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
             const auto release = sold_at + Days{config.earning.return_window_days};
             ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, earn.points, release > now,
                                       release, ctx_.ledger.expiry_for(request.program, now),
-                                      "receipt claimed", ref, "sale-earn:" + key.text(),
-                                      std::nullopt});
+                                      "receipt claimed: " + earn.summary(), ref,
+                                      "sale-earn:" + key.text(), std::nullopt});
         }
         db.prepare("UPDATE sales SET member_id = ?, points_earned = ? WHERE id = ?")
             .bind_all(member->id, earn.points, sale_id)
@@ -595,6 +715,8 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         result.earned = earn.points;
         result.campaign_points = offers.bonus_points;
         result.receipt_lines = std::move(offers.receipt_lines);
+        result.earn_summary = earn.summary();
+        result.campaign_bonuses = bonuses_of(offers);
         result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
         if (result.tier_change) result.tier = result.tier_change->to;
         ctx_.emit("sale.claimed", request.program,

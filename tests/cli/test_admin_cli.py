@@ -78,6 +78,26 @@ class AdminCli(unittest.TestCase):
         self.assertIn("insufficient_points", r.stderr)
         self.assertNotEqual(before, "")
 
+    def test_cancel_coupon_gives_the_points_back_once_and_is_audited(self):
+        import sqlite3
+        with sqlite3.connect(self.db) as con:
+            row = con.execute(
+                "SELECT c.code, -e.available_delta, c.member_id FROM coupons c JOIN ledger_entries e "
+                "ON e.id = c.redeem_entry_id WHERE c.status = 'issued' AND e.available_delta < 0 LIMIT 1").fetchone()
+        self.assertIsNotNone(row, "the demo history redeems rewards")
+        code, points, member = row
+        r = admin(self.db, "cancel-coupon", code, "--reason", "changed her mind", "--actor", "mgr-li")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"{points} points back to member {member}", r.stdout)
+        again = admin(self.db, "cancel-coupon", code, "--reason", "changed her mind", "--actor", "mgr-li")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        ledger = admin(self.db, "ledger", str(member))
+        self.assertEqual(ledger.stdout.count(f"coupon {code} cancelled"), 1)
+        missing = admin(self.db, "cancel-coupon", code)
+        self.assertNotEqual(missing.returncode, 0)  # a reason and a manager are required
+        self.assertEqual(admin(self.db, "cancel-coupon", "NO-SUCH", "--reason", "x", "--actor", "m").returncode, 1)
+        self.assertEqual(admin(self.db, "verify").returncode, 0)
+
     def test_export_members_and_ledger_as_csv(self):
         out = os.path.join(self.tmp.name, "members.csv")
         r = admin(self.db, "export", "members", "--out", out)

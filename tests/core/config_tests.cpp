@@ -23,7 +23,7 @@ TEST_CASE("the demo program loads from TOML with its tiers, rules and rewards") 
     CHECK(c->tier("platinum")->member_prices.at("SH-3388") == 109900);
     CHECK(c->earning.excluded_categories.size() == 2);
     CHECK(c->earning.windows.size() == 1);
-    CHECK(c->rewards.size() == 5);
+    CHECK(c->rewards.size() == 7);
     CHECK(c->rfm.weight_f == 8);
 }
 

@@ -72,6 +72,7 @@ struct CampaignFiring {
     std::vector<std::string> coupons;
     std::vector<std::string> receipt_lines;
     std::vector<std::string> problems;  // actions that could not be carried out
+    std::string name{};                 // the campaign's name, for receipts
 };
 
 // What an event earned the member: for the till's receipt and screen.

@@ -45,15 +45,30 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
 struct EarnInputs {
     Timestamp at;
     bool birthday_month = false;
-    Points earned_today = 0;  // for the daily cap
-    Money non_cash;           // coupon value + points payment: earns nothing
+    Points earned_today = 0;                    // for the daily cap
+    Money non_cash;                             // coupon value + points payment: earns nothing
+    std::string store{};                        // for store-scoped windows and extras
+    bool first_purchase = false;                // the member has never bought before
+    bool first_visit_today = false;             // the member's first sale of the local day
+    std::vector<std::string> enabled_extras{};  // extras turned on by the sale's promo codes
+};
+
+struct EarnedExtra {
+    std::string name;
+    Points points = 0;
 };
 
 struct EarnResult {
-    Points points = 0;
-    Points before_cap = 0;
+    Points points = 0;      // what the sale earns: rate and multipliers, plus extras, capped
+    Points before_cap = 0;  // rate and multipliers plus extras before any cap
     std::vector<std::string> reasons;
+    std::vector<EarnedExtra> extras{};
+    // The reasons as one line, for the ledger entry: "1 pt per ¥1; Gold ×1.5; Weekend ×2".
+    std::string summary() const;
 };
+
+// A percentage multiplier as people say it: 150 -> "×1.5", 200 -> "×2".
+std::string times(int percent);
 
 // The points multiplier of one line: a SKU's multiplier wins over its category's.
 int line_multiplier_percent(const EarningRules& rules, const BasketLine& line);

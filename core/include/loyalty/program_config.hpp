@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loyalty/coupon_benefits.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/result.hpp"
 
@@ -32,7 +33,27 @@ struct EarnWindow {
     int from_hour = 0;
     int to_hour = 24;
     int percent = 100;
+    std::vector<std::string> stores{};  // empty: every store
 };
+
+// Fixed points beside the rate: per qualifying order, per visit (a member's first
+// qualifying sale of the local day), per item of a SKU or category, or on a member's
+// first purchase ever. Named, so the ledger and the receipt can say which gave what.
+enum class ExtraKind { per_order, per_visit, per_item, first_purchase };
+
+struct EarnExtra {
+    std::string name;
+    ExtraKind kind = ExtraKind::per_order;
+    Points points = 0;
+    Money min_spend{};                      // eligible spend the sale must reach
+    std::optional<std::string> category{};  // per_item: the units that count
+    std::optional<std::string> sku{};
+    std::vector<std::string> stores{};  // empty: every store
+};
+
+// How the tier's, a window's, the birthday month's and a line's multipliers combine:
+// all multiply (Gold 150% x weekend 200% = 300%), or only the highest applies.
+enum class MultiplierMode { multiply, highest };
 
 struct EarningRules {
     // points_per_unit points for every unit_minor of eligible spend.
@@ -41,8 +62,14 @@ struct EarningRules {
     Rounding rounding = Rounding::floor;  // applied once, to the sale's total
     Money min_spend{0};
     Points daily_cap = 0;  // 0 = no cap; per member per local day, over sales
+    Points bill_cap = 0;   // 0 = no cap; points from one sale's rate and multipliers
     std::vector<std::string> excluded_categories;
     std::vector<std::string> excluded_skus;
+    // Include-only lists: when either is set, only these categories and SKUs earn.
+    std::vector<std::string> included_categories{};
+    std::vector<std::string> included_skus{};
+    MultiplierMode multiplier_mode = MultiplierMode::multiply;
+    std::vector<EarnExtra> extras{};
     std::vector<LineMultiplier> multipliers;
     std::vector<EarnWindow> windows;
     int birthday_month_percent = 100;
@@ -66,6 +93,9 @@ enum class TierBasis { spend, points };
 
 struct TierPolicy {
     TierBasis basis = TierBasis::spend;
+    // A SKU's member price and the tier's discount never stack: by default the member
+    // pays the lower of the two; "always" keeps the member price even when dearer.
+    bool member_price_always = false;
     int window_days = 365;
     int grace_days = 30;
     std::vector<TierLevel> levels;  // ascending thresholds; levels[0].threshold == 0
@@ -75,9 +105,12 @@ struct RewardDefinition {
     std::string code;
     std::string name;
     Points points_cost = 0;
-    Money value{0};  // amount off when the coupon is used
+    Money value{0};  // amount off when the coupon is used (kind "amount")
     int valid_days = 30;
     std::optional<std::int64_t> stock;
+    CouponBenefit benefit{};   // what the coupon takes off (value is benefit.value)
+    int per_member_limit = 0;  // 0: no limit; coupons of this reward one member may get...
+    int per_member_days = 0;   // ...within this many days (0: ever)
 };
 
 // Paying part of a basket with points: `points` points are worth `value`.
@@ -85,6 +118,22 @@ struct PointsPayment {
     Points points = 100;
     Money value{100};
     int max_percent_of_basket = 50;
+    Money min_bill{};                // bills below this cannot be paid with points
+    Points max_points_per_bill = 0;  // 0: only the percentage caps it
+};
+
+// A code typed or scanned at the till (a flyer's "SPRING10"): it applies a reward's
+// benefit to the sale without points, or turns on an earning extra that only counts
+// with its code. Single-use (max_uses = 1) or multi-use with a total and a per-member
+// limit, within optional dates.
+struct PromoCode {
+    std::string code;                        // matched without regard to letter case
+    std::optional<std::string> reward{};     // a reward code: its benefit, free
+    std::optional<std::string> extra{};      // an earning extra's name: on with this code only
+    std::int64_t max_uses = 0;               // 0: no total limit
+    int per_member_limit = 0;                // 0: no limit; > 0 needs an identified member
+    std::optional<std::string> from_date{};  // "YYYY-MM-DD", local, inclusive
+    std::optional<std::string> to_date{};
 };
 
 // Bins are thresholds, ascending; a value reaching bin i scores i + 2 (so
@@ -121,8 +170,14 @@ struct ProgramConfig {
     RfmConfig rfm;
     std::vector<TagRule> tag_rules;
     std::vector<std::string> stores;
+    std::vector<PromoCode> promo_codes{};
 
     const TierLevel* tier(const std::string& code) const;
+    const RewardDefinition* reward(const std::string& code) const;
+    // The promo code typed, in any letter case; nullptr when the program has none such.
+    const PromoCode* promo_code(const std::string& typed) const;
+    // Whether an earning extra only counts with a promo code naming it.
+    bool extra_needs_code(const std::string& extra_name) const;
     const TierLevel& entry_tier() const { return tiers.levels.front(); }
 };
 

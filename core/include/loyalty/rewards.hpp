@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "loyalty/clock.hpp"
+#include "loyalty/coupon_benefits.hpp"
 #include "loyalty/members.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/result.hpp"
@@ -34,6 +35,7 @@ struct Coupon {
     Timestamp expires_at;
     std::string status;  // issued | used | cancelled
     std::optional<std::string> used_receipt;
+    CouponBenefit benefit{};  // what it takes off; an amount coupon's value is `value`
 };
 
 struct CouponGrant {
@@ -44,6 +46,17 @@ struct CouponGrant {
     Money min_spend;
     int valid_days = 30;
     std::string idempotency_key;
+};
+
+struct CouponCancellation {
+    std::string code;
+    std::string reason;  // kept in the audit trail
+    std::string actor;   // the manager
+};
+
+struct CancelledCoupon {
+    Coupon coupon;
+    Points points_returned = 0;  // the reward's points, back on the member's balance
 };
 
 class Rewards {
@@ -61,6 +74,9 @@ class Rewards {
     // can be used here. A code already known changes nothing; the member must
     // be an active member of the coupon's program.
     Result<Coupon> accept_issued(const Coupon& issued);
+    // Cancels an issued, unused coupon; a reward's coupon gives its points back.
+    // Audited; cancelling again answers the first result.
+    Result<CancelledCoupon> cancel(const CouponCancellation& request);
     // Checks a coupon can be used now by this member on a basket of `net`.
     Result<Coupon> validate(const std::string& code, MemberId member, Money net);
     std::vector<Coupon> coupons_of(MemberId member, bool usable_only);

@@ -20,9 +20,10 @@ struct SaleRequest {
     std::string receipt;
     std::optional<MemberId> member;  // none: a non-member sale (counted in reports)
     std::vector<BasketLine> lines;
-    Points points_to_pay = 0;              // pay part of the basket with points
-    std::vector<std::string> coupons;      // coupon codes to use
-    std::optional<std::string> cashier{};  // who rang it up: kept with the sale and in its event
+    Points points_to_pay = 0;                // pay part of the basket with points
+    std::vector<std::string> coupons;        // coupon codes to use
+    std::optional<std::string> cashier{};    // who rang it up: kept with the sale and in its event
+    std::vector<std::string> promo_codes{};  // codes typed or scanned at the till
 };
 
 struct Quote {
@@ -49,6 +50,10 @@ struct SaleResult {
     std::optional<TierChange> tier_change;
     Points campaign_points = 0;              // bonus points campaigns awarded on this sale
     std::vector<std::string> receipt_lines;  // campaign lines to print on the receipt
+    // Every point of the sale by reason: how `earned` was made ("1 pt per ¥1; Gold ×1.5")
+    // and each campaign's bonus by name (they add up to campaign_points).
+    std::string earn_summary{};
+    std::vector<EarnedExtra> campaign_bonuses{};
 };
 
 struct RefundLine {

@@ -447,12 +447,32 @@ CREATE INDEX IF NOT EXISTS lots_by_member ON point_lots(member_id, state, expire
 DROP INDEX IF EXISTS firings_by_time;
 )sql";
 
+// Coupons that are more than an amount off (percent, gift, buy X get Y, threshold):
+// the benefit as JSON (coupon_benefits.hpp); NULL is an amount coupon of value_minor.
+// A cancelled coupon keeps why it was cancelled (the audit log keeps who).
+constexpr const char* kMigration10 = R"sql(
+ALTER TABLE coupons ADD COLUMN benefit_json TEXT;
+ALTER TABLE coupons ADD COLUMN cancelled_at INTEGER;
+ALTER TABLE coupons ADD COLUMN cancel_reason TEXT;
+
+-- Each use of a promo code at a till, for its total and per-member limits.
+CREATE TABLE promo_code_uses (
+    program_id  INTEGER NOT NULL REFERENCES programs(id),
+    code        TEXT NOT NULL,
+    member_id   INTEGER REFERENCES members(id),
+    sale_id     INTEGER NOT NULL REFERENCES sales(id),
+    used_at     INTEGER NOT NULL,
+    PRIMARY KEY (program_id, code, sale_id)
+) WITHOUT ROWID;
+CREATE INDEX promo_code_uses_by_member ON promo_code_uses(program_id, code, member_id);
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3,
-                                           kMigration4, kMigration5, kMigration6,
-                                           kMigration7, kMigration8, kMigration9};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                           kMigration5, kMigration6, kMigration7, kMigration8,
+                                           kMigration9, kMigration10};
     return kAll;
 }
 
