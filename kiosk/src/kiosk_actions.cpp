@@ -132,8 +132,8 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
         }
     }
     for (const auto& c : engine.rewards().coupons_of(id, true))
-        v.coupons.push_back(
-            CouponView{c.code, c.title, c.value, local_day(c.expires_at, p.utc_offset_minutes)});
+        v.coupons.push_back(CouponView{c.code, c.title, c.value,
+                                       local_day(c.expires_at, p.utc_offset_minutes), c.benefit});
     return v;
 }
 
@@ -261,7 +261,8 @@ Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId mem
         return out;
     }
     out.coupon = CouponView{coupon->code, coupon->title, coupon->value,
-                            local_day(coupon->expires_at, utc_offset_of(engine, config.program))};
+                            local_day(coupon->expires_at, utc_offset_of(engine, config.program)),
+                            coupon->benefit};
     return out;
 }
 

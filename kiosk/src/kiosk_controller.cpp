@@ -143,8 +143,17 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
                                    : notice_for(claimed.error());
                     return;
                 }
-                s.last_claimed = claimed->earned;
-                s.notice = {"notice.claimed", std::to_string(claimed->earned), false};
+                // What the balance gained: the receipt's own points and any campaign bonus.
+                const Points credited = claimed->earned + claimed->campaign_points;
+                s.last_claimed = credited;
+                if (claimed->campaign_points > 0)
+                    s.notice = {"notice.claimed_bonus",
+                                {},
+                                false,
+                                {std::to_string(credited), std::to_string(claimed->earned),
+                                 std::to_string(claimed->campaign_points)}};
+                else
+                    s.notice = {"notice.claimed", {}, false, {std::to_string(credited)}};
             });
         });
         return;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "loyalty/coupon_benefits.hpp"
 #include "loyalty/members.hpp"
 #include "loyalty/money.hpp"
 
@@ -37,7 +38,8 @@ struct CouponView {
     std::string code;
     std::string title;
     Money value;
-    std::string expires;  // local date, "2026-12-31"
+    std::string expires;      // local date, "2026-12-31"
+    CouponBenefit benefit{};  // shown as "9折", "满300减50" beside the title
 };
 
 struct MemberView {

@@ -242,9 +242,15 @@ void member_home(ScreenContext& c) {
     }
     ui.spacing(ui.gap() / 2);
     ui.text(ui.trf("home.coupons", {std::to_string(m.coupons.size())}), ui.atlas().body);
-    for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), 3); ++i)
-        ui.text("• " + m.coupons[i].title + "  " + ui.trf("home.until", {m.coupons[i].expires}),
+    for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), 3); ++i) {
+        const auto& coupon = m.coupons[i];
+        // An amount coupon's title says its value; other kinds say what they do (9折, 满300减50).
+        const auto label = coupon.benefit.kind == BenefitKind::amount
+                               ? std::string()
+                               : " · " + benefit_label(coupon.benefit, ui.language());
+        ui.text("• " + coupon.title + label + "  " + ui.trf("home.until", {coupon.expires}),
                 ui.atlas().small, colors::muted, col);
+    }
     ImGui::EndGroup();
 
     // The actions keep to the right-hand column; SameLine counts from the window's
@@ -287,9 +293,17 @@ void rewards(ScreenContext& c) {
                 colors::muted);
     ui.spacing(ui.gap() / 2);
     const auto list = s.rewards;  // a tap may change the state while we draw
-    for (const auto& r : list) {
+    // One column while the list fits above the back button, two when it would not (a
+    // landscape screen holds four full-width rows).
+    const float row = ui.touch() + ImGui::GetStyle().ItemSpacing.y;
+    const float room = ImGui::GetContentRegionAvail().y - 2 * row - ui.gap();
+    const int columns = static_cast<float>(list.size()) * row > room ? 2 : 1;
+    const float w = columns == 1 ? c.width : (c.width - ui.gap()) / 2;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& r = list[i];
+        if (columns == 2 && i % 2 == 1) ImGui::SameLine(0, ui.gap());
         const auto label = r.name + "   " + ui.trf("rewards.cost", {points(r.cost)});
-        if (ui.button("rewards." + r.code, label, ImVec2(c.width, ui.touch()), false, r.affordable))
+        if (ui.button("rewards." + r.code, label, ImVec2(w, ui.touch()), false, r.affordable))
             c.k.choose_reward(r);
     }
     if (list.empty()) ui.text(ui.tr("rewards.none"), ui.atlas().body, colors::muted);

@@ -43,6 +43,7 @@ class Ui {
     float gap() const { return 24.0f * unit_; }
 
     std::string tr(const std::string& key) const { return tr_.get(lang_, key); }
+    const std::string& language() const { return lang_; }
     std::string trf(const std::string& key, const std::vector<std::string>& args) const {
         return tr_.format(lang_, key, args);
     }

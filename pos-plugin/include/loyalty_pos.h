@@ -151,7 +151,9 @@ LOYALTY_POS_API void loyalty_pos_close(loyalty_pos_session* session);
  * recorded as used (the only write of this call).
  * Result: {"member": "<uid>", "name": "王*明", "tier": "gold", "tier_name": "...",
  *          "points_available": 0, "points_pending": 0, "via": "member_code|card_number|phone|...",
- *          "coupons": [{"code", "title", "value", "min_spend", "expires_at"}]}
+ *          "coupons": [{"code", "title", "value", "min_spend", "kind" (amount | percent |
+ *          gift | buy_get | threshold), "label_zh" ("9折"), "label_en" ("10% off"),
+ *          "expires_at"}]}
  * With a link_config, a member this store does not know is asked at the member
  * hub and kept here ("via": "hub"); points_available is then, as for every
  * member the hub told this store about, the program-wide balance, and
@@ -169,7 +171,9 @@ LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const cha
  * basket_json: {"member": "<uid>" (optional), "receipt": "..." (ignored here),
  *   "lines": [{"sku": "TS-1001", "category": "apparel", "quantity": 2,
  *              "unit_price": 19900, "discount": 0 (optional, given by the till)}],
- *   "points_to_pay": 0 (optional), "coupons": ["CODE", ...] (optional)}
+ *   "points_to_pay": 0 (optional), "coupons": ["CODE", ...] (optional),
+ *   "promo_codes": ["SPRING10", ...] (optional: codes typed or scanned at the till; an
+ *   unknown, expired or used-up code is refused by name)}
  * Result: {"member", "tier", "lines": [{"line_no", "sku", "category", "quantity",
  *   "unit_price", "member_unit_price", "member_discount", "net", "earns",
  *   "multiplier_percent", "reason"}], "gross", "net", "eligible", "coupon_value",
@@ -189,7 +193,9 @@ LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* 
  * basket again returns the first result with "replayed": true and changes
  * nothing; another basket under that receipt is LOYALTY_POS_E_CONFLICT.
  * Result: {"receipt", "sale_id", "replayed", "gross", "net", "coupon_value",
- *   "points_paid", "points_value", "to_pay", "points_earned", "points_available",
+ *   "points_paid", "points_value", "to_pay", "points_earned" (rate and multipliers,
+ *   extras), "points_campaign" (campaign bonuses), "earn_summary" ("1 pt per ¥1; Gold
+ *   ×1.5"), "campaign_bonuses": [{"name", "points"}], "points_available",
  *   "points_pending", "tier", "tier_change": {"from", "to", "upgrade"} | null,
  *   "receipt_lines": ["...", ...] (print-ready), "cashier", "receipt_qr": "LR1...." | null
  *   (non-member sales, when a receipt key is configured: the shopper claims the

@@ -79,6 +79,7 @@ std::optional<Reply> parse_basket(const char* text, BasketRequest& out) {
         out.receipt = r.text("receipt", false);
         out.points_to_pay = r.integer("points_to_pay", false, 0);
         out.coupons = r.texts("coupons");
+        out.promo_codes = r.texts("promo_codes");
         const auto* lines = r.array("lines", true);
         if (!lines) return;
         int n = 0;

@@ -30,6 +30,7 @@ struct BasketRequest {
     std::vector<BasketLine> lines;
     Points points_to_pay = 0;
     std::vector<std::string> coupons;
+    std::vector<std::string> promo_codes{};
 };
 
 struct RefundCall {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "json_writer.hpp"
+#include "loyalty/coupon_benefits.hpp"
 
 namespace loyalty::pos {
 
@@ -65,6 +66,9 @@ void write_coupon(JsonWriter& w, const Coupon& c) {
         .field("title", c.title)
         .field("value", c.value.minor)
         .field("min_spend", c.min_spend.minor)
+        .field("kind", benefit_kind_name(c.benefit.kind))
+        .field("label_zh", benefit_label(c.benefit, "zh"))
+        .field("label_en", benefit_label(c.benefit, "en"))
         .field("expires_at", format_iso8601(c.expires_at));
 }
 
@@ -122,13 +126,14 @@ std::string quote_text(const Quote& q, const std::optional<Member>& member,
     w.key("coupons_usable").begin_array();
     for (const auto& c : usable) {
         const bool in_basket = std::find(applied.begin(), applied.end(), c.code) != applied.end();
-        const bool fits = q.basket.net >= c.min_spend;
+        const auto off = benefit_off(c.benefit, q.basket);
         w.begin_object();
         write_coupon(w, c);
-        w.field("applies", fits)
-            .field("reason", in_basket ? std::string("applied to this basket")
-                             : fits    ? std::string("can be used on this basket")
-                                       : "needs a spend of " + format_money(c.min_spend))
+        w.field("applies", off.ok())
+            .field("reason", in_basket  ? std::string("applied to this basket")
+                             : off.ok() ? "can be used on this basket: " + off->reason + " -" +
+                                              format_money(off->off)
+                                        : off.error().message)
             .end_object();
     }
     w.end_array().strings("notes", q.notes).end_object();
@@ -150,6 +155,12 @@ std::string sale_text(const std::string& receipt, const SaleResult& s,
         .field("points_value", s.points_value.minor)
         .field("to_pay", s.to_pay.minor)
         .field("points_earned", s.earned)
+        .field("points_campaign", s.campaign_points)
+        .field("earn_summary", s.earn_summary);
+    w.key("campaign_bonuses").begin_array();
+    for (const auto& b : s.campaign_bonuses)
+        w.begin_object().field("name", b.name).field("points", b.points).end_object();
+    w.end_array()
         .field("points_available", s.available_after)
         .field("points_pending", s.pending_after);
     if (s.tier.empty())
@@ -201,10 +212,20 @@ std::vector<std::string> receipt_lines(const SaleResult& sale, const std::option
     if (sale.points_paid > 0)
         out.push_back("积分抵扣 Paid with points: " + std::to_string(sale.points_paid) + " = " +
                       format_money(sale.points_value));
+    // Every point of the sale by reason: the rate and its multipliers, each campaign's bonus,
+    // and their total when there is more than one part.
     std::string earned = "本次积分 Points earned: " + std::to_string(sale.earned);
-    if (sale.earned > 0 && program.earning.return_window_days > 0)
-        earned += " (available in " + std::to_string(program.earning.return_window_days) + " days)";
+    if (sale.earned > 0 && !sale.earn_summary.empty()) earned += " (" + sale.earn_summary + ")";
     out.push_back(earned);
+    for (const auto& bonus : sale.campaign_bonuses)
+        out.push_back("活动积分 Bonus: +" + std::to_string(bonus.points) + " " + bonus.name);
+    const Points total = sale.earned + sale.campaign_points;
+    if (!sale.campaign_bonuses.empty())
+        out.push_back("合计 Total points: " + std::to_string(total));
+    if (total > 0 && program.earning.return_window_days > 0)
+        out.push_back("积分" + std::to_string(program.earning.return_window_days) +
+                      "天后可用 Available in " +
+                      std::to_string(program.earning.return_window_days) + " days");
     out.push_back("积分余额 Balance: " + std::to_string(sale.available_after) + " available, " +
                   std::to_string(sale.pending_after) + " pending");
     if (sale.tier_change && sale.tier_change->upgrade)

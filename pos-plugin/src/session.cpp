@@ -224,6 +224,7 @@ Reply Session::prepare(const BasketRequest& basket, SaleRequest& request,
     request.lines = basket.lines;
     request.points_to_pay = basket.points_to_pay;
     request.coupons = basket.coupons;
+    request.promo_codes = basket.promo_codes;
     if (basket.member) {
         auto m = member_by_uid(*basket.member);
         if (!m) return failure(m.error());

@@ -303,3 +303,33 @@ TEST_CASE("text from the till comes back as valid JSON, whatever characters it h
     REQUIRE(sale.status == LOYALTY_POS_OK);
     CHECK(sale.body["receipt"] == "收据-1 \"x\"");
 }
+
+TEST_CASE(
+    "a promo code at the till takes its benefit off once per member, and the receipt names "
+    "every point") {
+    Till till;
+    const auto& seed = till.store.seeded;
+    auto b = basket(seed.gold_uid, "PROMO-1");
+    b["promo_codes"] = json::array({"joyclub"});  // the demo flyer's code, in any case
+    auto q = till.quote(b);
+    REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);
+    // 满300减50 every 300.00 of the order: net 727.85 is two steps.
+    CHECK(q.body["coupon_value"] == 10000);
+    auto sale = till.commit(b);
+    REQUIRE_MESSAGE(sale.status == LOYALTY_POS_OK, sale.message);
+    INFO(sale.body.dump());
+    CHECK(sale.body["earn_summary"].get<std::string>().find("1 pt per ¥1; 金卡 Gold ×1.5") == 0);
+    bool named = false;
+    for (const auto& l : sale.body["receipt_lines"])
+        named |= l.get<std::string>().find(
+                     "Points earned: " + std::to_string(sale.body["points_earned"].get<int>()) +
+                     " (1 pt per ¥1; 金卡 Gold ×1.5") != std::string::npos;
+    CHECK(named);
+    auto again = basket(seed.gold_uid, "PROMO-2");
+    again["promo_codes"] = json::array({"JOYCLUB"});
+    auto refused = till.commit(again);
+    CHECK(refused.status == LOYALTY_POS_E_LIMIT_EXCEEDED);
+    CHECK(refused.message.find("JOYCLUB") != std::string::npos);
+    again["promo_codes"] = json::array({"NO-SUCH-CODE"});
+    CHECK(till.commit(again).status == LOYALTY_POS_E_NOT_FOUND);
+}
