@@ -122,6 +122,17 @@ void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
     ctx.campaigns.on_event(program, e);
 }
 
+namespace {
+
+// The distinct look-aheads of a daily-run expiry trigger's campaigns.
+std::set<int> horizons(const std::vector<CompiledCampaign>& campaigns) {
+    std::set<int> out;
+    for (const auto& c : campaigns) out.insert(c.def.days_before);
+    return out;
+}
+
+}  // namespace
+
 Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timestamp now) {
     return guarded([&]() -> Result<std::int64_t> {
         const auto* p = ctx_.program(program);
@@ -154,10 +165,9 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
             }
         }
-        if (!compiled.for_trigger(CampaignTrigger::points_expiring).empty()) {
-            int horizon = 0;
-            for (const auto& c : compiled.for_trigger(CampaignTrigger::points_expiring))
-                horizon = std::max(horizon, c.def.days_before);
+        // Each campaign looks ahead its own days_before: one pass per distinct horizon,
+        // heard only by the campaigns with that horizon.
+        for (const int horizon : horizons(compiled.for_trigger(CampaignTrigger::points_expiring))) {
             std::vector<std::tuple<MemberId, Points, std::int64_t>> due;
             auto st = db.prepare(
                 "SELECT l.member_id, sum(l.remaining), min(l.expires_at) FROM point_lots l JOIN "
@@ -172,6 +182,7 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 e.trigger = CampaignTrigger::points_expiring;
                 e.member = id;
                 e.expiring = points;
+                e.within_days = horizon;
                 e.reference = "expiring:" + std::to_string(first_expiry);
                 fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
             }

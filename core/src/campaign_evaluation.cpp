@@ -142,7 +142,7 @@ struct CampaignRun {
             case CampaignTrigger::rating_given:
                 return event.rating >= c.rating_min && event.rating <= c.rating_max;
             case CampaignTrigger::points_expiring:
-                return event.expiring >= c.min_points;
+                return event.within_days == c.days_before && event.expiring >= c.min_points;
             case CampaignTrigger::birthday: {
                 // The daily run offers every member born this month; a day campaign
                 // waits for the day itself.

@@ -157,6 +157,34 @@ TEST_CASE("the daily run fires birthday-day and points-expiring campaigns once e
     CHECK(messages[1].text == "Points expire soon");
 }
 
+TEST_CASE("each points-expiring campaign looks only as far ahead as its own days_before") {
+    Fixture f;
+    load_one(*f.engine, campaign("month-ahead", {{"type", "points_expiring"}, {"days_before", 30}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "30 days"}}})));
+    load_one(*f.engine, campaign("ten-days", {{"type", "points_expiring"}, {"days_before", 10}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "10 days"}}})));
+    const auto m = f.enroll("13800000215");
+    REQUIRE(f.engine->ledger().adjust(m, 300, "welcome", "mgr", "adj-1").ok());
+    const auto expiry = f.engine->ledger().expiry_for("TEST", f.clock.now());
+    const auto texts = [&] {
+        std::vector<std::string> out;
+        for (const auto& msg : f.engine->campaigns().kiosk_messages(m, true))
+            out.push_back(msg.text);
+        return out;
+    };
+    f.clock.set(expiry - Days{25});  // inside 30 days, not inside 10
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"30 days"});
+    f.clock.set(expiry - Days{5});
+    day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"10 days"});
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+}
+
 TEST_CASE("N per member per period and active dates bound a campaign in time") {
     Fixture f;
     auto c = campaign("weekly", {{"type", "purchase"}}, bonus(10));

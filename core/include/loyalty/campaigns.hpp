@@ -59,6 +59,9 @@ struct CampaignEvent {
     int rating = 0;
     // points_expiring
     Points expiring = 0;
+    // The daily run's look-ahead this event was gathered for: only the expiry
+    // campaigns whose days_before is this many days hear it.
+    int within_days = 0;
 };
 
 // One campaign acting for one member, as recorded.
