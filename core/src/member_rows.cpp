@@ -12,14 +12,14 @@ std::optional<MemberId> member_id_by_uid(EngineContext& ctx, const std::string& 
 
 std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     auto st = ctx.db->prepare(
-        "SELECT id, program_id, display_name, birthday_month, birthday_day, enrolled_at, "
-        "home_store, status, "
-        "merged_into, consent_privacy_at, consent_marketing_at, pin_hash IS NOT NULL, tier_code, "
-        "tier_since, "
-        "tier_review_at, tier_grace_until, points_available, points_pending, last_visit_at, rfm_r, "
-        "rfm_f, rfm_m, "
-        "rfm_score, uid FROM members WHERE id = ?");
-    st.bind(1, id);
+        std::string("SELECT id, program_id, display_name, birthday_month, birthday_day, "
+                    "enrolled_at, home_store, status, merged_into, consent_privacy_at, "
+                    "consent_marketing_at, pin_hash IS NOT NULL, tier_code, tier_since, "
+                    "tier_review_at, tier_grace_until, ") +
+        kSpendablePointsSql +
+        ", points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, rfm_score, uid FROM members m "
+        "WHERE id = ?1");
+    st.bind_all(id, to_unix(ctx.now()));
     if (!st.step()) return std::nullopt;
     Member m;
     m.id = st.int64(0);

@@ -486,6 +486,15 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
 }
 
 Balance PointsLedger::balance(MemberId member) {
+    auto st = ctx_.db->prepare(std::string("SELECT ") + kSpendablePointsSql +
+                               ", m.points_pending FROM members m WHERE m.id = ?1");
+    st.bind_all(member, to_unix(ctx_.now()));
+    Balance b;
+    if (st.step()) b = Balance{st.int64(0), st.int64(1)};
+    return b;
+}
+
+Balance PointsLedger::materialized(MemberId member) {
     auto st = ctx_.db->prepare("SELECT points_available, points_pending FROM members WHERE id = ?");
     st.bind(1, member);
     Balance b;
@@ -523,7 +532,7 @@ Points PointsLedger::expiring_between(MemberId member, Timestamp from, Timestamp
 BalanceCheck PointsLedger::verify(MemberId member) {
     BalanceCheck check;
     check.member = member;
-    check.materialized = balance(member);
+    check.materialized = materialized(member);
     auto ledger = ctx_.db->prepare(
         "SELECT coalesce(sum(available_delta), 0), coalesce(sum(pending_delta), 0) FROM "
         "ledger_entries WHERE member_id = ?");
