@@ -68,6 +68,27 @@ TEST_CASE("a lot expires at the end of the month, expiry_months after it was ear
     f.require_balances_agree();
 }
 
+TEST_CASE("with expiry_days a lot expires at the local midnight after that many days") {
+    auto config = test_program();
+    config.earning.expiry_days = 90;
+    Fixture f(config);
+    const auto m = f.enroll("13800000008");
+    auto& ledger = f.engine->ledger();
+    REQUIRE(ledger.adjust(m, 250, "welcome", "mgr", "k1").ok());
+    using namespace std::chrono;
+    // Earned 2026-03-10 12:00 local; 90 days on is 2026-06-08, valid through that local
+    // day: gone at 2026-06-09 00:00 local (UTC+8).
+    const auto expiry = time_point_cast<seconds>(sys_days{year{2026} / June / 9}) - hours{8};
+    CHECK(ledger.expiry_for("TEST", f.clock.now()) == expiry);
+    f.clock.set(expiry - seconds{1});
+    CHECK(f.balance(m).available == 250);
+    CHECK(ledger.run_due(f.clock.now())->points_expired == 0);
+    f.clock.set(expiry);
+    CHECK(f.balance(m).available == 0);
+    CHECK(ledger.run_due(f.clock.now())->points_expired == 250);
+    f.require_balances_agree();
+}
+
 TEST_CASE("a debit never takes points that expired but were not swept yet") {
     Fixture f;
     const auto m = f.enroll("13800000004");
