@@ -17,7 +17,8 @@ std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
                     "consent_marketing_at, pin_hash IS NOT NULL, tier_code, tier_since, "
                     "tier_review_at, tier_grace_until, ") +
         kSpendablePointsSql +
-        ", points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, rfm_score, uid FROM members m "
+        ", points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, rfm_score, uid, tier_floor FROM "
+        "members m "
         "WHERE id = ?1");
     st.bind_all(id, to_unix(ctx.now()));
     if (!st.step()) return std::nullopt;
@@ -44,6 +45,7 @@ std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     m.rfm = RfmScore{static_cast<int>(st.int64(19)), static_cast<int>(st.int64(20)),
                      static_cast<int>(st.int64(21)), static_cast<int>(st.int64(22))};
     m.uid = st.text(23);
+    m.tier_floor = st.optional_text(24);
     if (const auto* program = ctx.program_by_id(program_id)) m.program = program->config.code;
     return m;
 }

@@ -116,6 +116,7 @@ void back_to_schema_7(Engine& engine, bool with_kiosk_table) {
             "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT "
             "NULL, "
             "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
+    db.exec("ALTER TABLE members DROP COLUMN tier_floor");  // migration 10's, not 7's
     db.exec("PRAGMA user_version = 7");
 }
 
@@ -177,7 +178,7 @@ TEST_CASE(
     auto reopened = Engine::open(path, f.clock);
     REQUIRE(reopened.ok());
     auto& engine = **reopened;
-    CHECK(engine_database(engine).schema_version() == 9);
+    CHECK(engine_database(engine).schema_version() == 10);
     CHECK(ratings_rows(engine) == std::vector<Row>{
                                       {"TEST", m, 4, "S001", t},
                                       {"TEST", std::nullopt, 2, std::nullopt, t + 100},

@@ -54,6 +54,7 @@ struct Member {
     Points points_pending = 0;
     std::optional<Timestamp> last_visit_at;
     RfmScore rfm;
+    std::optional<std::string> tier_floor{};  // a manager's floor: never moved below it
 };
 
 struct EnrollRequest {

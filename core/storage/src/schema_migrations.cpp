@@ -447,12 +447,18 @@ CREATE INDEX IF NOT EXISTS lots_by_member ON point_lots(member_id, state, expire
 DROP INDEX IF EXISTS firings_by_time;
 )sql";
 
+// A manager's tier floor (loyalty-admin set-tier --floor): a tier code that reviews
+// and immediate downgrades never take the member below. NULL: no floor.
+constexpr const char* kMigration10 = R"sql(
+ALTER TABLE members ADD COLUMN tier_floor TEXT;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3,
-                                           kMigration4, kMigration5, kMigration6,
-                                           kMigration7, kMigration8, kMigration9};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                           kMigration5, kMigration6, kMigration7, kMigration8,
+                                           kMigration9, kMigration10};
     return kAll;
 }
 
