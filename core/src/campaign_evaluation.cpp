@@ -143,6 +143,9 @@ struct CampaignRun {
                 return event.rating >= c.rating_min && event.rating <= c.rating_max;
             case CampaignTrigger::points_expiring:
                 return event.within_days == c.days_before && event.expiring >= c.min_points;
+            case CampaignTrigger::coupon_expiring:
+            case CampaignTrigger::tier_expiring:
+                return event.within_days == c.days_before;
             case CampaignTrigger::birthday: {
                 // The daily run offers every member born this month; a day campaign
                 // waits for the day itself.

@@ -239,6 +239,16 @@ Result<std::optional<TierChange>> Tiers::adopt(MemberId member_id, const std::st
     });
 }
 
+std::optional<std::string> Tiers::downgrade_at(MemberId member_id, Timestamp at) {
+    auto member = load_member(ctx_, member_id);
+    if (!member) return std::nullopt;
+    const auto& config = ctx_.program(member->program)->config;
+    const auto reached =
+        std::max(qualified_index(config, qualifying(member_id, at)), floor_index(config, *member));
+    if (reached >= level_index(config, member->tier_code)) return std::nullopt;
+    return config.tiers.levels[reached].code;
+}
+
 Result<TierChange> Tiers::set_by_manager(const ManualTier& r) {
     return guarded([&]() -> Result<TierChange> {
         if (r.reason.empty())

@@ -58,6 +58,9 @@ class Tiers {
     // Reviews every member whose review date has come.
     Result<TierReviewReport> review_due(Timestamp now);
     Result<TierProgress> progress(MemberId member, Timestamp now);
+    // The tier a review at `at` would move the member down to, on the sales known now
+    // (a floor respected); nullopt when it would keep the tier.
+    std::optional<std::string> downgrade_at(MemberId member, Timestamp at);
     // Moves the member to the tier at once (a new review period starts; tier.changed
     // as for any move) and sets or lifts the floor. from == to: the tier stayed.
     Result<TierChange> set_by_manager(const ManualTier& request);
