@@ -94,7 +94,9 @@ void print_member(Engine& engine, const Member& m) {
     std::printf(
         "  tier     %s since %s, review %s%s\n", tier ? tier->name.c_str() : m.tier_code.c_str(),
         date_of(m.tier_since).c_str(), date_of(m.tier_review_at).c_str(),
-        m.tier_grace_until ? (", grace until " + date_of(*m.tier_grace_until)).c_str() : "");
+        (std::string(m.tier_grace_until ? ", grace until " + date_of(*m.tier_grace_until) : "") +
+         (m.tier_floor ? ", floor " + *m.tier_floor : ""))
+            .c_str());
     if (auto progress = engine.tiers().progress(m.id, now); progress && progress->next_tier)
         std::printf("  progress %s spent in %d days; %s more for %s\n",
                     format_money(Money{progress->qualifying}).c_str(), program->tiers.window_days,
@@ -122,6 +124,19 @@ void print_member(Engine& engine, const Member& m) {
 
 Result<Member> find_member(Engine& engine, const std::string& program, const std::string& who) {
     return engine.members().lookup_any(program, who);
+}
+
+// CLI11 check for a calendar date written YYYY-MM-DD.
+std::string check_calendar_date(const std::string& text) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    char tail = 0;
+    const bool parsed = std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3;
+    if (parsed && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                              std::chrono::day{d}}
+                      .ok())
+        return {};
+    return "expected a calendar date as YYYY-MM-DD, got '" + text + "'";
 }
 
 }  // namespace
@@ -212,22 +227,33 @@ int main(int argc, char** argv) {
     report_cmd
         ->add_option("--date", report_date,
                      "YYYY-MM-DD in the program's local time (default: today)")
-        ->check([](const std::string& text) -> std::string {
-            int y = 0;
-            unsigned m = 0, d = 0;
-            char tail = 0;
-            const bool parsed = std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3;
-            if (parsed && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
-                                                      std::chrono::day{d}}
-                              .ok())
-                return {};
-            return "expected a calendar date as YYYY-MM-DD, got '" + text + "'";
-        });
+        ->check(check_calendar_date);
 
     auto* verify = app.add_subcommand(
         "verify", "check database integrity and that every balance agrees with its ledger");
     auto* daily =
         app.add_subcommand("run-daily", "release pending points, expire lots, review tiers");
+    std::string as_of;
+    bool force_future = false;
+    daily
+        ->add_option("--as-of", as_of,
+                     "run as of the start (local midnight, --program's time) of this day, "
+                     "YYYY-MM-DD: lots that expire at that midnight or before are expired, "
+                     "reviews due by then are made (default: now)")
+        ->check(check_calendar_date);
+    daily->add_flag("--force", force_future, "allow an --as-of date after today (for tests)");
+
+    std::string tier_member, tier_code, tier_reason, tier_actor = "loyalty-admin";
+    bool tier_floor = false;
+    auto* set_tier = app.add_subcommand(
+        "set-tier", "set a member's tier by hand (audited; a new review period starts)");
+    set_tier->add_option("--member", tier_member, "member id or any identity")->required();
+    set_tier->add_option("--tier", tier_code, "tier code, as in the program file")->required();
+    set_tier->add_option("--reason", tier_reason, "why (kept in the audit trail)")->required();
+    set_tier->add_option("--actor", tier_actor, "manager making the change")->capture_default_str();
+    set_tier->add_flag("--floor", tier_floor,
+                       "the tier is also a floor no review goes below (without it, a floor the "
+                       "member had is lifted)");
     auto* walkthrough =
         app.add_subcommand("walkthrough", "a tour of the demo program and a few members");
 
@@ -298,6 +324,23 @@ int main(int argc, char** argv) {
         return 0;
     }
     auto engine = open_engine(g, system_clock);
+    // run-daily --as-of: the whole run (ledger entries, events, reviews) is stamped
+    // with that moment, so the engine runs on a clock standing there.
+    ManualClock as_of_clock(system_clock.now());
+    if (*daily && !as_of.empty()) {
+        auto program = engine->programs().get(g.program);
+        if (!program) return fail(program.error());
+        const int offset = (*program)->utc_offset_minutes;
+        const auto at = parse_local_date(as_of.c_str(), offset);
+        if (at > local_midnight(system_clock.now(), offset) && !force_future)
+            return fail(Error{Errc::invalid_argument,
+                              "--as-of " + as_of + " is after today (" +
+                                  date_of(system_clock.now() + std::chrono::minutes{offset}) +
+                                  " local); give --force to run a day that has not come"});
+        as_of_clock.set(at);
+        engine.reset();
+        engine = open_engine(g, as_of_clock);
+    }
     if (*backup) {
         auto file = take_backup(*engine, backup_policy, system_clock.now());
         if (!file) return fail(file.error());
@@ -445,8 +488,20 @@ int main(int argc, char** argv) {
         std::printf("integrity %s; %zu balance disagreements\n", verdict.c_str(), bad.size());
         return verdict == "ok" && bad.empty() ? 0 : 1;
     }
+    if (*set_tier) {
+        auto member = find_member(*engine, g.program, tier_member);
+        if (!member) return fail(member.error());
+        auto change = engine->tiers().set_by_manager(
+            ManualTier{member->id, tier_code, tier_reason, tier_actor, tier_floor});
+        if (!change) return fail(change.error());
+        std::printf("member %lld: tier %s%s%s; %s; audited\n", static_cast<long long>(member->id),
+                    change->from.c_str(), change->from == change->to ? " kept" : " -> ",
+                    change->from == change->to ? "" : change->to.c_str(),
+                    tier_floor ? ("floor " + tier_code).c_str() : "no floor");
+        return 0;
+    }
     if (*daily) {
-        auto report = engine->run_daily(system_clock.now());
+        auto report = engine->run_daily(engine->clock().now());
         if (!report) return fail(report.error());
         std::printf(
             "released %lld points in %lld lots; expired %lld points in %lld lots; %d tiers "
@@ -469,10 +524,12 @@ int main(int argc, char** argv) {
         std::printf("== %s (%s, %s) ==\n", p->name.c_str(), p->code.c_str(), p->currency.c_str());
         std::printf(
             "Earning: %lld point per %s %s, rounded %s once per sale; pending %d days; expiry %d "
-            "months\n",
+            "%s\n",
             static_cast<long long>(p->earning.points_per_unit),
             format_money(Money{p->earning.unit_minor}).c_str(), p->currency.c_str(), "down",
-            p->earning.return_window_days, p->earning.expiry_months);
+            p->earning.return_window_days,
+            p->earning.expiry_days > 0 ? p->earning.expiry_days : p->earning.expiry_months,
+            p->earning.expiry_days > 0 ? "days" : "months");
         std::printf("\nTiers (qualifying spend over %d days, %d days' grace):\n",
                     p->tiers.window_days, p->tiers.grace_days);
         for (const auto& t : p->tiers.levels) {

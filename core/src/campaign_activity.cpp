@@ -122,6 +122,17 @@ void campaigns_on_domain_event(EngineContext& ctx, const std::string& type,
     ctx.campaigns.on_event(program, e);
 }
 
+namespace {
+
+// The distinct look-aheads of a daily-run expiry trigger's campaigns.
+std::set<int> horizons(const std::vector<CompiledCampaign>& campaigns) {
+    std::set<int> out;
+    for (const auto& c : campaigns) out.insert(c.def.days_before);
+    return out;
+}
+
+}  // namespace
+
 Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timestamp now) {
     return guarded([&]() -> Result<std::int64_t> {
         const auto* p = ctx_.program(program);
@@ -154,10 +165,9 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
             }
         }
-        if (!compiled.for_trigger(CampaignTrigger::points_expiring).empty()) {
-            int horizon = 0;
-            for (const auto& c : compiled.for_trigger(CampaignTrigger::points_expiring))
-                horizon = std::max(horizon, c.def.days_before);
+        // Each campaign looks ahead its own days_before: one pass per distinct horizon,
+        // heard only by the campaigns with that horizon.
+        for (const int horizon : horizons(compiled.for_trigger(CampaignTrigger::points_expiring))) {
             std::vector<std::tuple<MemberId, Points, std::int64_t>> due;
             auto st = db.prepare(
                 "SELECT l.member_id, sum(l.remaining), min(l.expires_at) FROM point_lots l JOIN "
@@ -172,10 +182,57 @@ Result<std::int64_t> Campaigns::run_scheduled(const std::string& program, Timest
                 e.trigger = CampaignTrigger::points_expiring;
                 e.member = id;
                 e.expiring = points;
+                e.within_days = horizon;
                 e.reference = "expiring:" + std::to_string(first_expiry);
                 fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
             }
         }
+        for (const int horizon : horizons(compiled.for_trigger(CampaignTrigger::coupon_expiring))) {
+            // Once per coupon: its code is the reference.
+            std::vector<std::pair<MemberId, std::string>> due;
+            auto st = db.prepare(
+                "SELECT c.member_id, c.code FROM coupons c JOIN members m ON m.id = c.member_id "
+                "WHERE c.program_id = ? AND c.status = 'issued' AND m.status = 'active' AND "
+                "c.expires_at > ? AND c.expires_at <= ? ORDER BY c.expires_at, c.code");
+            st.bind_all(p->id, to_unix(now), to_unix(now + Days{horizon}));
+            while (st.step()) due.emplace_back(st.int64(0), st.text(1));
+            for (const auto& [id, code] : due) {
+                CampaignEvent e;
+                e.trigger = CampaignTrigger::coupon_expiring;
+                e.member = id;
+                e.coupon = code;
+                e.within_days = horizon;
+                e.reference = "coupon-expiring:" + code;
+                fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
+            }
+        }
+        // Only reviews move members down on a date (downgrade = "review"): the date is the
+        // end of the grace period, already set or still to come after the review.
+        const auto& tiers = p->config.tiers;
+        if (tiers.downgrade == TierDowngrade::review)
+            for (const int horizon :
+                 horizons(compiled.for_trigger(CampaignTrigger::tier_expiring))) {
+                std::vector<std::tuple<MemberId, std::int64_t, std::int64_t>> due;
+                auto st = db.prepare(
+                    "SELECT id, tier_review_at, coalesce(tier_grace_until, tier_review_at + ?4) AS "
+                    "down FROM members WHERE program_id = ?1 AND status = 'active' AND tier_code "
+                    "!= ?5 AND down > ?2 AND down <= ?3");
+                st.bind_all(p->id, to_unix(now), to_unix(now + Days{horizon}),
+                            std::int64_t{tiers.grace_days} * 86400, p->config.entry_tier().code);
+                while (st.step()) due.emplace_back(st.int64(0), st.int64(1), st.int64(2));
+                for (const auto& [id, review_at, down] : due) {
+                    const auto to = ctx_.tiers.downgrade_at(id, from_unix(down));
+                    if (!to) continue;  // qualifies to keep the tier
+                    CampaignEvent e;
+                    e.trigger = CampaignTrigger::tier_expiring;
+                    e.member = id;
+                    e.tier_to = *to;
+                    e.within_days = horizon;
+                    // Once per review period: the period's review date names it.
+                    e.reference = "tier-expiring:" + std::to_string(review_at);
+                    fired += static_cast<std::int64_t>(on_event(program, e).fired.size());
+                }
+            }
         tx.commit();
         return fired;
     });

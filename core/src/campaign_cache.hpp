@@ -24,7 +24,7 @@ struct CompiledCampaign {
     std::vector<std::uint32_t> category_ids, sku_ids;
 };
 
-inline constexpr std::size_t kTriggerCount = 9;
+inline constexpr std::size_t kTriggerCount = 11;
 
 struct CompiledProgram {
     std::int64_t program_id = 0;

@@ -155,6 +155,11 @@ void parse_trigger(const json& t, CampaignDefinition& c, const ProgramConfig& co
             c.days_before = static_cast<int>(integer(t, "days_before", 30, 1, 366, "trigger"));
             c.min_points = integer(t, "min_points", 1, 1, kBig, "trigger");
             break;
+        case CampaignTrigger::coupon_expiring:
+        case CampaignTrigger::tier_expiring:
+            only_known(t, "trigger", {"type", "days_before"});
+            c.days_before = static_cast<int>(integer(t, "days_before", 30, 1, 366, "trigger"));
+            break;
         case CampaignTrigger::rating_given:
             only_known(t, "trigger", {"type", "min_score", "max_score"});
             c.rating_min = static_cast<int>(integer(t, "min_score", 1, 1, 5, "trigger"));

@@ -76,7 +76,7 @@ struct CampaignDefinition {
     int absent_days = 0;                 // visit_after_absence
     std::vector<std::string> to_tiers;   // tier_upgraded / downgrade warning: any of
     bool birthday_on_day = false;        // birthday: the day (true) or the month
-    int days_before = 30;                // points_expiring
+    int days_before = 30;                // points_, coupon_ and tier_expiring
     Points min_points = 1;               // points_expiring
     int rating_min = 1, rating_max = 5;  // rating_given
 

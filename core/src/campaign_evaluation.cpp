@@ -142,7 +142,10 @@ struct CampaignRun {
             case CampaignTrigger::rating_given:
                 return event.rating >= c.rating_min && event.rating <= c.rating_max;
             case CampaignTrigger::points_expiring:
-                return event.expiring >= c.min_points;
+                return event.within_days == c.days_before && event.expiring >= c.min_points;
+            case CampaignTrigger::coupon_expiring:
+            case CampaignTrigger::tier_expiring:
+                return event.within_days == c.days_before;
             case CampaignTrigger::birthday: {
                 // The daily run offers every member born this month; a day campaign
                 // waits for the day itself.

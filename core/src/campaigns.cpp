@@ -16,9 +16,9 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kTriggerNames[kTriggerCount] = {
-    "purchase",    "enrollment",      "tier_upgraded",       "tier_downgrade_warning",
-    "birthday",    "points_expiring", "visit_after_absence", "card_linked",
-    "rating_given"};
+    "purchase",     "enrollment",      "tier_upgraded",       "tier_downgrade_warning",
+    "birthday",     "points_expiring", "visit_after_absence", "card_linked",
+    "rating_given", "coupon_expiring", "tier_expiring"};
 
 std::optional<MemberFilter> saved_segment(EngineContext& ctx, std::int64_t program_id,
                                           const std::string& name) {

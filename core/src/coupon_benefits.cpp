@@ -21,8 +21,8 @@ BenefitKind kind_named(const std::string& name, const std::string& what) {
     if (name == "gift") return BenefitKind::gift;
     if (name == "buy_get") return BenefitKind::buy_get;
     if (name == "threshold") return BenefitKind::threshold;
-    throw std::invalid_argument(what + ": kind must be amount, percent, gift, buy_get or threshold, not '" +
-                                name + "'");
+    throw std::invalid_argument(
+        what + ": kind must be amount, percent, gift, buy_get or threshold, not '" + name + "'");
 }
 
 Money money_field(const json& j, const char* key, const std::string& what) {
@@ -118,7 +118,8 @@ CouponBenefit parse_coupon_benefit(const json& j, const std::string& what) {
         case BenefitKind::buy_get:
             b.buy = small_field(j, "buy", 1, 1000, what);
             b.get = small_field(j, "get", 1, 1000, what);
-            require(b.buy > 0 && b.get > 0, "buy_get needs buy and get (buy 2 get 1: buy = 2, get = 1)");
+            require(b.buy > 0 && b.get > 0,
+                    "buy_get needs buy and get (buy 2 get 1: buy = 2, get = 1)");
             break;
         case BenefitKind::threshold:
             b.threshold = money_field(j, "threshold_minor", what);
@@ -150,7 +151,8 @@ json coupon_benefit_json(const CouponBenefit& b) {
 Result<CouponBenefit> coupon_benefit_from_json(const std::string& text) {
     try {
         const auto j = json::parse(text);
-        if (!j.is_object()) return make_error(Errc::invalid_argument, "coupon benefit: not an object");
+        if (!j.is_object())
+            return make_error(Errc::invalid_argument, "coupon benefit: not an object");
         return parse_coupon_benefit(j, "coupon benefit");
     } catch (const std::exception& e) {
         return make_error(Errc::invalid_argument, std::string("coupon benefit: ") + e.what());
@@ -171,8 +173,8 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
             break;
         case BenefitKind::percent: {
             if (scope_net.minor <= 0)
-                return make_error(Errc::limit_exceeded, "is for " + scope_text(b) +
-                                                            ", which is not in the basket");
+                return make_error(Errc::limit_exceeded,
+                                  "is for " + scope_text(b) + ", which is not in the basket");
             out.off = Money{(scope_net.minor * b.percent_off + 50) / 100};  // half up to the fen
             if (b.max_off.minor > 0 && out.off > b.max_off) out.off = b.max_off;
             out.reason = std::to_string(b.percent_off) + "% off " + scope_text(b);
@@ -180,11 +182,13 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
         }
         case BenefitKind::gift: {
             // One unit free, at what the member pays for it on this basket.
-            const auto it = std::find_if(basket.lines.begin(), basket.lines.end(),
-                                         [&](const PricedLine& l) { return l.line.sku == b.gift_sku; });
+            const auto it =
+                std::find_if(basket.lines.begin(), basket.lines.end(),
+                             [&](const PricedLine& l) { return l.line.sku == b.gift_sku; });
             if (it == basket.lines.end())
-                return make_error(Errc::limit_exceeded,
-                                  "is a free " + b.gift_sku + ": ring up one " + b.gift_sku + " first");
+                return make_error(
+                    Errc::limit_exceeded,
+                    "is a free " + b.gift_sku + ": ring up one " + b.gift_sku + " first");
             out.off = Money{it->net.minor / it->line.quantity};
             out.reason = "free " + b.gift_sku;
             break;
@@ -197,9 +201,9 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
                 if (in_scope(b, l.line)) count += l.line.quantity;
             const std::int64_t free_units = count / (b.buy + b.get) * b.get;
             if (free_units == 0)
-                return make_error(Errc::limit_exceeded,
-                                  "needs " + std::to_string(b.buy + b.get) + " items of " +
-                                      scope_text(b) + " in the basket");
+                return make_error(Errc::limit_exceeded, "needs " + std::to_string(b.buy + b.get) +
+                                                            " items of " + scope_text(b) +
+                                                            " in the basket");
             std::vector<std::pair<std::int64_t, const PricedLine*>> by_price;
             for (const auto& l : basket.lines)
                 if (in_scope(b, l.line)) by_price.emplace_back(l.net.minor / l.line.quantity, &l);
@@ -218,8 +222,8 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
         }
         case BenefitKind::threshold: {
             if (scope_net < b.threshold)
-                return make_error(Errc::limit_exceeded, "needs " + format_money(b.threshold) +
-                                                            " of " + scope_text(b));
+                return make_error(Errc::limit_exceeded,
+                                  "needs " + format_money(b.threshold) + " of " + scope_text(b));
             const std::int64_t steps = b.every ? scope_net.minor / b.threshold.minor : 1;
             out.off = Money{steps * b.value.minor};  // steps <= 10^18 / threshold: no overflow
             out.reason = format_money(b.value) + (b.every ? " off every " : " off ") +

@@ -12,14 +12,15 @@ std::optional<MemberId> member_id_by_uid(EngineContext& ctx, const std::string& 
 
 std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     auto st = ctx.db->prepare(
-        "SELECT id, program_id, display_name, birthday_month, birthday_day, enrolled_at, "
-        "home_store, status, "
-        "merged_into, consent_privacy_at, consent_marketing_at, pin_hash IS NOT NULL, tier_code, "
-        "tier_since, "
-        "tier_review_at, tier_grace_until, points_available, points_pending, last_visit_at, rfm_r, "
-        "rfm_f, rfm_m, "
-        "rfm_score, uid FROM members WHERE id = ?");
-    st.bind(1, id);
+        std::string("SELECT id, program_id, display_name, birthday_month, birthday_day, "
+                    "enrolled_at, home_store, status, merged_into, consent_privacy_at, "
+                    "consent_marketing_at, pin_hash IS NOT NULL, tier_code, tier_since, "
+                    "tier_review_at, tier_grace_until, ") +
+        kSpendablePointsSql +
+        ", points_pending, last_visit_at, rfm_r, rfm_f, rfm_m, rfm_score, uid, tier_floor FROM "
+        "members m "
+        "WHERE id = ?1");
+    st.bind_all(id, to_unix(ctx.now()));
     if (!st.step()) return std::nullopt;
     Member m;
     m.id = st.int64(0);
@@ -44,6 +45,7 @@ std::optional<Member> load_member(EngineContext& ctx, MemberId id) {
     m.rfm = RfmScore{static_cast<int>(st.int64(19)), static_cast<int>(st.int64(20)),
                      static_cast<int>(st.int64(21)), static_cast<int>(st.int64(22))};
     m.uid = st.text(23);
+    m.tier_floor = st.optional_text(24);
     if (const auto* program = ctx.program_by_id(program_id)) m.program = program->config.code;
     return m;
 }

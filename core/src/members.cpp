@@ -294,7 +294,7 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
         auto& db = *ctx_.db;
         Transaction tx(db);
         const auto key = "merge:" + std::to_string(absorbed_id) + ">" + std::to_string(survivor_id);
-        const auto moved = ctx_.ledger.balance(absorbed_id);
+        const auto moved = ctx_.ledger.materialized(absorbed_id);  // every lot travels
         // Points travel as a transfer pair; the lots keep their own expiry dates.
         if (moved.available != 0 || moved.pending != 0) {
             auto out = db.prepare(

@@ -103,13 +103,18 @@ void PointsLedger::apply_to_member(MemberId member, Points available_delta, Poin
 
 Timestamp PointsLedger::expiry_for(const std::string& program, Timestamp at) {
     const auto& config = ctx_.program(program)->config;
+    using namespace std::chrono;
+    if (config.earning.expiry_days > 0) {
+        // Valid through the local day expiry_days after the day earned: expires at the
+        // local midnight that ends it (earned Monday with 1 day: gone at Wednesday 00:00).
+        return local_midnight(at, config.utc_offset_minutes) + Days{config.earning.expiry_days + 1};
+    }
     const auto d = local_date(at, config.utc_offset_minutes);
     // Valid through the end of the month expiry_months on: expires at the next month's first local
     // midnight.
     const int months = static_cast<int>(d.month) - 1 + config.earning.expiry_months + 1;
     const int year = d.year + months / 12;
     const unsigned month = static_cast<unsigned>(months % 12) + 1;
-    using namespace std::chrono;
     const sys_days first{std::chrono::year{year} / std::chrono::month{month} / 1};
     return time_point_cast<seconds>(first) - minutes{config.utc_offset_minutes};
 }
@@ -486,6 +491,15 @@ Result<MaintenanceReport> PointsLedger::run_due(Timestamp now) {
 }
 
 Balance PointsLedger::balance(MemberId member) {
+    auto st = ctx_.db->prepare(std::string("SELECT ") + kSpendablePointsSql +
+                               ", m.points_pending FROM members m WHERE m.id = ?1");
+    st.bind_all(member, to_unix(ctx_.now()));
+    Balance b;
+    if (st.step()) b = Balance{st.int64(0), st.int64(1)};
+    return b;
+}
+
+Balance PointsLedger::materialized(MemberId member) {
     auto st = ctx_.db->prepare("SELECT points_available, points_pending FROM members WHERE id = ?");
     st.bind(1, member);
     Balance b;
@@ -523,7 +537,7 @@ Points PointsLedger::expiring_between(MemberId member, Timestamp from, Timestamp
 BalanceCheck PointsLedger::verify(MemberId member) {
     BalanceCheck check;
     check.member = member;
-    check.materialized = balance(member);
+    check.materialized = materialized(member);
     auto ledger = ctx_.db->prepare(
         "SELECT coalesce(sum(available_delta), 0), coalesce(sum(pending_delta), 0) FROM "
         "ledger_entries WHERE member_id = ?");

@@ -142,6 +142,9 @@ EarningRules parse_earning(const json& j) {
     read(j, "birthday_month_percent", e.birthday_month_percent);
     read(j, "return_window_days", e.return_window_days);
     read(j, "expiry_months", e.expiry_months);
+    read(j, "expiry_days", e.expiry_days);
+    require(!(j.contains("expiry_months") && j.contains("expiry_days")),
+            "earning: give expiry_months or expiry_days, not both");
     read(j, "claim_window_days", e.claim_window_days);
     for (const auto& m : j.value("multipliers", json::array())) {
         LineMultiplier lm;
@@ -178,6 +181,8 @@ EarningRules parse_earning(const json& j) {
     require(e.bill_cap >= 0, "earning.bill_cap must not be negative");
     require(e.return_window_days >= 0, "earning.return_window_days must not be negative");
     require(e.expiry_months > 0, "earning.expiry_months must be positive");
+    require(!j.contains("expiry_days") || (e.expiry_days > 0 && e.expiry_days <= 36600),
+            "earning.expiry_days must be 1..36600");
     require(e.claim_window_days >= 0, "earning.claim_window_days must not be negative");
     require(e.birthday_month_percent >= 0 && e.birthday_month_percent <= 10000,
             "earning.birthday_month_percent must be 0..10000");
@@ -197,6 +202,12 @@ TierPolicy parse_tiers(const json& j) {
                 "tiers.member_price must be better or always, not '" + policy + "'");
         t.member_price_always = policy == "always";
     }
+    const std::string downgrade = j.value("downgrade", std::string("review"));
+    require(downgrade == "review" || downgrade == "immediate" || downgrade == "never",
+            "tiers.downgrade must be review, immediate or never, not '" + downgrade + "'");
+    t.downgrade = downgrade == "review"      ? TierDowngrade::review
+                  : downgrade == "immediate" ? TierDowngrade::immediate
+                                             : TierDowngrade::never;
     for (const auto& l : j.at("levels")) {
         TierLevel level;
         level.code = l.at("code").get<std::string>();
@@ -446,8 +457,11 @@ std::string program_config_to_json(const ProgramConfig& c) {
                     {"windows", windows},
                     {"birthday_month_percent", e.birthday_month_percent},
                     {"return_window_days", e.return_window_days},
-                    {"expiry_months", e.expiry_months},
                     {"claim_window_days", e.claim_window_days}};
+    if (e.expiry_days > 0)  // one of the two: the file may not give both
+        j["earning"]["expiry_days"] = e.expiry_days;
+    else
+        j["earning"]["expiry_months"] = e.expiry_months;
     json levels = json::array();
     for (const auto& l : c.tiers.levels) {
         json lj{{"code", l.code},
@@ -464,6 +478,9 @@ std::string program_config_to_json(const ProgramConfig& c) {
                   {"window_days", c.tiers.window_days},
                   {"grace_days", c.tiers.grace_days},
                   {"member_price", c.tiers.member_price_always ? "always" : "better"},
+                  {"downgrade", c.tiers.downgrade == TierDowngrade::review      ? "review"
+                                : c.tiers.downgrade == TierDowngrade::immediate ? "immediate"
+                                                                                : "never"},
                   {"levels", levels}};
     json rewards = json::array();
     for (const auto& r : c.rewards) {

@@ -601,6 +601,7 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                       fully ? (request.void_sale ? "voided" : "refunded") : "partially_refunded",
                       sale_id)
             .run();
+        if (member) follow_qualifying_down(ctx_, *member, ctx_.now());  // downgrade = immediate
         db.prepare(
               "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, "
               "points_reversed, points_restored, "

@@ -13,4 +13,9 @@ namespace loyalty {
 std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member& member,
                                                Timestamp now);
 
+// After a refund: with tiers.downgrade = "immediate" the member moves to the tier the
+// lowered qualifying value reaches (never below a manager's floor); nothing otherwise.
+std::optional<TierChange> follow_qualifying_down(EngineContext& ctx, MemberId member,
+                                                 Timestamp now);
+
 }  // namespace loyalty

@@ -23,9 +23,17 @@ std::size_t qualified_index(const ProgramConfig& config, std::int64_t qualifying
     return best;
 }
 
-// Moves a member to another tier, starting a new review period.
+// The lowest tier the member may be moved to: the manager's floor, or the entry tier.
+std::size_t floor_index(const ProgramConfig& config, const Member& member) {
+    return member.tier_floor && config.tier(*member.tier_floor)
+               ? level_index(config, *member.tier_floor)
+               : 0;
+}
+
+// Moves a member to another tier, starting a new review period. `extra` adds fields
+// to the tier.changed event (a manager's move says who and why).
 TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::string& to,
-                        bool upgrade, Timestamp now) {
+                        bool upgrade, Timestamp now, const json& extra = json::object()) {
     const auto review = to_unix(now + Days{ctx.program(member.program)->config.tiers.window_days});
     ctx.db
         ->prepare(
@@ -35,12 +43,13 @@ TierChange move_to_tier(EngineContext& ctx, const Member& member, const std::str
         .bind_all(to, to_unix(now), review, member.id)
         .run();
     TierChange change{member.id, member.tier_code, to, upgrade, now};
-    ctx.emit("tier.changed", member.program,
-             json{{"member", member.id},
-                  {"from", change.from},
-                  {"to", change.to},
-                  {"upgrade", upgrade},
-                  {"review_at", review}});
+    json payload{{"member", member.id},
+                 {"from", change.from},
+                 {"to", change.to},
+                 {"upgrade", upgrade},
+                 {"review_at", review}};
+    payload.update(extra);
+    ctx.emit("tier.changed", member.program, std::move(payload));
     return change;
 }
 
@@ -81,11 +90,19 @@ std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member&
     if (member.status != "active") return std::nullopt;
     const auto& config = ctx.program(member.program)->config;
     const auto current = level_index(config, member.tier_code);
-    // The top tier outside grace has nowhere to go: skip the window's spend sum, which
+    const bool immediate = config.tiers.downgrade == TierDowngrade::immediate;
+    // The top tier outside grace has nowhere to go up: skip the window's spend sum, which
     // grows with the history of exactly the members who buy most often.
-    if (current + 1 == config.tiers.levels.size() && !member.tier_grace_until) return std::nullopt;
-    const auto reached = qualified_index(config, qualifying_in(ctx, member.id, config, now));
-    if (reached < current) return std::nullopt;
+    if (!immediate && current + 1 == config.tiers.levels.size() && !member.tier_grace_until)
+        return std::nullopt;
+    const auto reached =
+        std::max(qualified_index(config, qualifying_in(ctx, member.id, config, now)),
+                 floor_index(config, member));
+    if (reached < current) {
+        // downgrade = "immediate": the tier follows the qualifying value down as well.
+        if (!immediate) return std::nullopt;
+        return move_to_tier(ctx, member, config.tiers.levels[reached].code, false, now);
+    }
     const auto review = to_unix(now + Days{config.tiers.window_days});
     if (reached == current) {
         if (member.tier_grace_until) {  // qualifies again during grace: keeps the tier
@@ -100,10 +117,43 @@ std::optional<TierChange> upgrade_if_qualified(EngineContext& ctx, const Member&
     return move_to_tier(ctx, member, config.tiers.levels[reached].code, true, now);
 }
 
+std::optional<TierChange> follow_qualifying_down(EngineContext& ctx, MemberId member_id,
+                                                 Timestamp now) {
+    if (ctx.program_of(member_id).config.tiers.downgrade != TierDowngrade::immediate)
+        return std::nullopt;
+    auto member = load_member(ctx, member_id);
+    if (!member) return std::nullopt;
+    return upgrade_if_qualified(ctx, *member, now);
+}
+
 Result<TierReviewReport> Tiers::review_due(Timestamp now) {
     return guarded([&]() -> Result<TierReviewReport> {
         TierReviewReport report;
         auto& db = *ctx_.db;
+        // downgrade = "immediate": every member above the entry tier follows the
+        // qualifying value, which falls as the window moves on without new sales.
+        for (const auto& code : ctx_.programs.codes()) {
+            const auto* program = ctx_.program(code);
+            if (!program || program->config.tiers.downgrade != TierDowngrade::immediate) continue;
+            std::int64_t after_id = 0;
+            for (;;) {
+                auto st = db.prepare(
+                    "SELECT id FROM members WHERE program_id = ? AND status = 'active' AND "
+                    "tier_code != ? AND id > ? ORDER BY id LIMIT 500");
+                st.bind_all(program->id, program->config.entry_tier().code, after_id);
+                std::vector<MemberId> members;
+                while (st.step()) members.push_back(st.int64(0));
+                if (members.empty()) break;
+                after_id = members.back();
+                Transaction tx(db);
+                for (const auto id : members)
+                    if (auto change = follow_qualifying_down(ctx_, id, now)) {
+                        if (!change->upgrade) ++report.downgraded;
+                        report.changes.push_back(*change);
+                    }
+                tx.commit();
+            }
+        }
         std::int64_t after_id = 0;
         for (;;) {
             auto st = db.prepare(
@@ -119,10 +169,12 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
                 auto member = load_member(ctx_, id);
                 const auto& config = ctx_.program(member->program)->config;
                 const auto current = level_index(config, member->tier_code);
-                const auto reached = qualified_index(config, qualifying(id, now));
+                const auto reached = std::max(qualified_index(config, qualifying(id, now)),
+                                              floor_index(config, *member));
                 const auto next_review = to_unix(now + Days{config.tiers.window_days});
                 ++report.reviewed;
-                if (reached >= current) {
+                // downgrade = "never": a review only ever keeps or raises the tier.
+                if (reached >= current || config.tiers.downgrade == TierDowngrade::never) {
                     if (auto change = upgrade_if_qualified(id, now))
                         report.changes.push_back(*change);
                     db.prepare(
@@ -133,7 +185,8 @@ Result<TierReviewReport> Tiers::review_due(Timestamp now) {
                     ++report.kept;
                     continue;
                 }
-                if (!member->tier_grace_until && config.tiers.grace_days > 0) {
+                if (!member->tier_grace_until && config.tiers.grace_days > 0 &&
+                    config.tiers.downgrade == TierDowngrade::review) {
                     const auto grace_until = member->tier_review_at + Days{config.tiers.grace_days};
                     db.prepare("UPDATE members SET tier_grace_until = ? WHERE id = ?")
                         .bind_all(to_unix(grace_until), id)
@@ -183,6 +236,55 @@ Result<std::optional<TierChange>> Tiers::adopt(MemberId member_id, const std::st
         return std::optional<TierChange>{
             TierChange{member_id, member->tier_code, tier,
                        level_index(config, tier) > level_index(config, member->tier_code), now}};
+    });
+}
+
+std::optional<std::string> Tiers::downgrade_at(MemberId member_id, Timestamp at) {
+    auto member = load_member(ctx_, member_id);
+    if (!member) return std::nullopt;
+    const auto& config = ctx_.program(member->program)->config;
+    const auto reached =
+        std::max(qualified_index(config, qualifying(member_id, at)), floor_index(config, *member));
+    if (reached >= level_index(config, member->tier_code)) return std::nullopt;
+    return config.tiers.levels[reached].code;
+}
+
+Result<TierChange> Tiers::set_by_manager(const ManualTier& r) {
+    return guarded([&]() -> Result<TierChange> {
+        if (r.reason.empty())
+            return make_error(Errc::invalid_argument,
+                              "setting a tier by hand needs a reason for the audit trail");
+        if (r.actor.empty())
+            return make_error(Errc::unauthorized, "setting a tier needs the manager who made it");
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto member = load_member(ctx_, r.member);
+        if (!member || member->status != "active")
+            return make_error(Errc::not_found, "no active member " + std::to_string(r.member));
+        const auto& config = ctx_.program(member->program)->config;
+        if (!config.tier(r.tier))
+            return make_error(Errc::invalid_argument,
+                              "program " + member->program + " has no tier " + r.tier);
+        const auto now = ctx_.now();
+        TierChange change{member->id, member->tier_code, r.tier, false, now};
+        if (member->tier_code != r.tier)
+            change =
+                move_to_tier(ctx_, *member, r.tier,
+                             level_index(config, r.tier) > level_index(config, member->tier_code),
+                             now, json{{"manual", true}, {"reason", r.reason}, {"actor", r.actor}});
+        const std::optional<std::string> floor =
+            r.floor ? std::optional<std::string>(r.tier) : std::nullopt;
+        db.prepare("UPDATE members SET tier_floor = ?, version = version + 1 WHERE id = ?")
+            .bind_all(floor, member->id)
+            .run();
+        ctx_.audit.record(
+            r.actor, "tier.set", "member:" + std::to_string(member->id),
+            json{{"reason", r.reason},
+                 {"before", {{"tier", member->tier_code}, {"floor", member->tier_floor}}},
+                 {"after", {{"tier", r.tier}, {"floor", floor}}}}
+                .dump());
+        tx.commit();
+        return change;
     });
 }
 

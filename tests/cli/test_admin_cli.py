@@ -257,5 +257,59 @@ class AdminWritesAsItsOwnTerminal(unittest.TestCase):
         self.assertFalse(os.path.exists(db))
 
 
+class TiersAndTheDailyRun(unittest.TestCase):
+    """set-tier and run-daily --as-of, on a small demo database of their own."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.db = os.path.join(self.tmp.name, "store.db")
+        r = admin(self.db, "demo", "--program-file", PROGRAM, "--members", "5")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_set_tier_moves_the_member_keeps_a_floor_and_is_audited(self):
+        r = admin(self.db, "set-tier", "--member", "13900000001", "--tier", "platinum", "--reason",
+                  "VIP guest", "--actor", "mgr-li", "--floor")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("floor platinum", r.stdout)
+        shown = admin(self.db, "lookup", "13900000001").stdout
+        self.assertIn("白金卡 Platinum", shown)
+        self.assertIn("floor platinum", shown)
+        with sqlite3.connect(self.db) as c:
+            actor, details = c.execute(
+                "SELECT actor, details FROM audit_log WHERE action = 'tier.set'").fetchone()
+        self.assertEqual(actor, "mgr-li")
+        self.assertIn("VIP guest", details)
+        no_reason = admin(self.db, "set-tier", "--member", "13900000001", "--tier", "gold")
+        self.assertNotEqual(no_reason.returncode, 0)
+        self.assertIn("--reason", no_reason.stderr)
+        unknown = admin(self.db, "set-tier", "--member", "13900000001", "--tier", "diamond", "--reason", "x")
+        self.assertEqual(unknown.returncode, 1)
+        self.assertIn("no tier diamond", unknown.stderr)
+
+    def test_run_daily_as_of_a_day_refuses_the_future_unless_forced(self):
+        past = admin(self.db, "run-daily", "--as-of", "2020-01-01")
+        self.assertEqual(past.returncode, 0, past.stderr)
+        future = admin(self.db, "run-daily", "--as-of", "2099-01-01")
+        self.assertEqual(future.returncode, 1)
+        self.assertIn("after today", future.stderr)
+        self.assertIn("--force", future.stderr)
+        self.assertNotEqual(admin(self.db, "run-daily", "--as-of", "2099-02-30").returncode, 0)
+        # Every demo lot has expired by 2099: the forced run books them all out.
+        forced = admin(self.db, "run-daily", "--as-of", "2099-01-01", "--force")
+        self.assertEqual(forced.returncode, 0, forced.stderr)
+        expired = int(forced.stdout.split("expired ")[1].split()[0])
+        self.assertGreater(expired, 0)
+        with sqlite3.connect(self.db) as c:
+            left = c.execute("SELECT sum(points_available) FROM members").fetchone()[0]
+            stamped = c.execute("SELECT max(occurred_at) FROM ledger_entries WHERE kind = 'expire'").fetchone()[0]
+        self.assertEqual(left, 0)
+        self.assertEqual(stamped, 4070908800 - 8 * 3600)  # 2099-01-01 00:00 local (UTC+8)
+        verify = admin(self.db, "verify")
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)

@@ -157,6 +157,114 @@ TEST_CASE("the daily run fires birthday-day and points-expiring campaigns once e
     CHECK(messages[1].text == "Points expire soon");
 }
 
+TEST_CASE("each points-expiring campaign looks only as far ahead as its own days_before") {
+    Fixture f;
+    load_one(*f.engine, campaign("month-ahead", {{"type", "points_expiring"}, {"days_before", 30}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "30 days"}}})));
+    load_one(*f.engine, campaign("ten-days", {{"type", "points_expiring"}, {"days_before", 10}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "10 days"}}})));
+    const auto m = f.enroll("13800000215");
+    REQUIRE(f.engine->ledger().adjust(m, 300, "welcome", "mgr", "adj-1").ok());
+    const auto expiry = f.engine->ledger().expiry_for("TEST", f.clock.now());
+    const auto texts = [&] {
+        std::vector<std::string> out;
+        for (const auto& msg : f.engine->campaigns().kiosk_messages(m, true))
+            out.push_back(msg.text);
+        return out;
+    };
+    f.clock.set(expiry - Days{25});  // inside 30 days, not inside 10
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"30 days"});
+    f.clock.set(expiry - Days{5});
+    day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"10 days"});
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+}
+
+TEST_CASE("a coupon-expiring campaign fires once per unused coupon, inside its own days_before") {
+    Fixture f;
+    load_one(*f.engine, campaign("coupon-week", {{"type", "coupon_expiring"}, {"days_before", 7}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "7 days"}}})));
+    load_one(*f.engine, campaign("coupon-20", {{"type", "coupon_expiring"}, {"days_before", 20}},
+                                 json::array({{{"type", "kiosk_message"}, {"text", "20 days"}}})));
+    const auto m = f.enroll("13800000216");
+    REQUIRE(f.engine->ledger().adjust(m, 5000, "welcome", "mgr", "adj-1").ok());
+    const auto kept = f.engine->rewards().redeem(m, "CPN-20", "r1");  // 30 days
+    const auto used = f.engine->rewards().redeem(m, "CPN-20", "r2");
+    REQUIRE(kept.ok());
+    REQUIRE(used.ok());
+    f.sell(m, "C1", {line("TS-1", "apparel", 1, 10000)}, 0, {used->code});
+    const auto texts = [&] {
+        std::vector<std::string> out;
+        for (const auto& msg : f.engine->campaigns().kiosk_messages(m, true))
+            out.push_back(msg.text);
+        return out;
+    };
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    f.advance_days(12);  // the unused coupon expires in 18 days
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"20 days"});
+    f.advance_days(12);  // in 6 days
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
+    CHECK(texts() == std::vector<std::string>{"7 days"});
+    f.advance_days(3);
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    const auto report = f.engine->campaigns().report("TEST");
+    REQUIRE(report.ok());
+    for (const auto& r : *report) CHECK(r.firings == 1);
+}
+
+TEST_CASE("a tier-expiring campaign warns a member the review will move down, once a period") {
+    Fixture f;
+    load_one(*f.engine,
+             campaign("tier-fortnight", {{"type", "tier_expiring"}, {"days_before", 14}},
+                      json::array({{{"type", "kiosk_message"}, {"text", "Keep your tier"}}})));
+    const auto lapsing = f.enroll("13800000217");
+    const auto loyal = f.enroll("13800000218");
+    f.sell(lapsing, "L1", {line("TS-1", "apparel", 1, 600000)});
+    f.sell(loyal, "K1", {line("TS-1", "apparel", 1, 600000)});
+    const auto review = f.engine->members().get(lapsing)->tier_review_at;
+    f.clock.set(review - Days{20});
+    f.sell(loyal, "K2", {line("TS-1", "apparel", 1, 600000)});  // still qualifies at the review
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    // Grace runs 30 days after the review: the move down is 44 days off, then 30, then 14.
+    f.clock.set(review - Days{14});
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    f.clock.set(review + Days{1});
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->tiers.entered_grace == 1);
+    CHECK(day->campaign_firings == 0);
+    f.clock.set(review + Days{16});
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 1);
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    f.advance_days(5);
+    CHECK(f.engine->run_daily(f.clock.now())->campaign_firings == 0);
+    const auto messages = f.engine->campaigns().kiosk_messages(lapsing, true);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].text == "Keep your tier");
+    CHECK(f.engine->campaigns().kiosk_messages(loyal, true).empty());
+}
+
+TEST_CASE("expiry triggers take only days_before, 1 to 366") {
+    Fixture f;
+    for (const auto* type : {"coupon_expiring", "tier_expiring"}) {
+        const json doc{
+            {"schema", 1},
+            {"program", "TEST"},
+            {"campaigns",
+             json::array({campaign("bad", {{"type", type}, {"days_before", 0}}, bonus(1)),
+                          campaign("odd", {{"type", type}, {"min_points", 5}}, bonus(1))})}};
+        auto r = f.engine->campaigns().load(doc.dump(), "test");
+        REQUIRE(r.ok());
+        CHECK(r->refused.size() == 2);
+    }
+}
+
 TEST_CASE("N per member per period and active dates bound a campaign in time") {
     Fixture f;
     auto c = campaign("weekly", {{"type", "purchase"}}, bonus(10));

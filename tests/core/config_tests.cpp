@@ -53,6 +53,34 @@ TEST_CASE("invalid program configs are refused with the reason") {
            "unit_minor");
     refuse(R"({"code":"X","tiers":{"levels":[{"code":"a","birthday_gift":"NOPE"}]}})", "NOPE");
     refuse("not json", "program config");
+    refuse(
+        R"({"code":"X","earning":{"expiry_months":12,"expiry_days":90},"tiers":{"levels":[{"code":"a"}]}})",
+        "expiry_months or expiry_days, not both");
+    refuse(R"({"code":"X","earning":{"expiry_days":0},"tiers":{"levels":[{"code":"a"}]}})",
+           "expiry_days must be");
+    refuse(R"({"code":"X","tiers":{"downgrade":"sometimes","levels":[{"code":"a"}]}})",
+           "tiers.downgrade must be review, immediate or never, not 'sometimes'");
+}
+
+TEST_CASE("expiry in days and the tier downgrade mode are read and kept through a round trip") {
+    auto c = parse_program_config_json(
+        R"({"code":"X","earning":{"expiry_days":90},"tiers":{"downgrade":"immediate","levels":[{"code":"a"}]}})");
+    REQUIRE(c.ok());
+    CHECK(c->earning.expiry_days == 90);
+    CHECK(c->tiers.downgrade == TierDowngrade::immediate);
+    auto again = parse_program_config_json(program_config_to_json(*c));
+    REQUIRE(again.ok());
+    CHECK(again->earning.expiry_days == 90);
+    CHECK(again->tiers.downgrade == TierDowngrade::immediate);
+    auto plain = parse_program_config_json(R"({"code":"X","tiers":{"levels":[{"code":"a"}]}})");
+    REQUIRE(plain.ok());
+    CHECK(plain->earning.expiry_days == 0);  // today's behaviour: whole months
+    CHECK(plain->earning.expiry_months == 24);
+    CHECK(plain->tiers.downgrade == TierDowngrade::review);
+    auto never = parse_program_config_json(
+        R"({"code":"X","tiers":{"downgrade":"never","levels":[{"code":"a"}]}})");
+    REQUIRE(never.ok());
+    CHECK(never->tiers.downgrade == TierDowngrade::never);
 }
 
 TEST_CASE("a TOML syntax error names the file and line") {

@@ -68,6 +68,27 @@ TEST_CASE("a lot expires at the end of the month, expiry_months after it was ear
     f.require_balances_agree();
 }
 
+TEST_CASE("with expiry_days a lot expires at the local midnight after that many days") {
+    auto config = test_program();
+    config.earning.expiry_days = 90;
+    Fixture f(config);
+    const auto m = f.enroll("13800000008");
+    auto& ledger = f.engine->ledger();
+    REQUIRE(ledger.adjust(m, 250, "welcome", "mgr", "k1").ok());
+    using namespace std::chrono;
+    // Earned 2026-03-10 12:00 local; 90 days on is 2026-06-08, valid through that local
+    // day: gone at 2026-06-09 00:00 local (UTC+8).
+    const auto expiry = time_point_cast<seconds>(sys_days{year{2026} / June / 9}) - hours{8};
+    CHECK(ledger.expiry_for("TEST", f.clock.now()) == expiry);
+    f.clock.set(expiry - seconds{1});
+    CHECK(f.balance(m).available == 250);
+    CHECK(ledger.run_due(f.clock.now())->points_expired == 0);
+    f.clock.set(expiry);
+    CHECK(f.balance(m).available == 0);
+    CHECK(ledger.run_due(f.clock.now())->points_expired == 250);
+    f.require_balances_agree();
+}
+
 TEST_CASE("a debit never takes points that expired but were not swept yet") {
     Fixture f;
     const auto m = f.enroll("13800000004");
@@ -76,6 +97,59 @@ TEST_CASE("a debit never takes points that expired but were not swept yet") {
     auto spend = f.engine->ledger().adjust(m, -50, "spend", "mgr", "k2");
     REQUIRE_FALSE(spend.ok());
     CHECK(spend.error().code == Errc::insufficient_points);
+    f.require_balances_agree();
+}
+
+TEST_CASE(
+    "points past their expiry are not shown as available by identify or quote before the nightly "
+    "run") {
+    Fixture f;
+    const auto m = f.enroll("13800000006");
+    REQUIRE(f.engine->ledger().adjust(m, 300, "old", "mgr", "k1").ok());
+    f.advance_days(1);
+    REQUIRE(f.engine->ledger().adjust(m, 200, "newer", "mgr", "k2").ok());
+    // The first lot's date has passed; nothing has swept it yet.
+    const auto expiry = f.engine->ledger().expiry_for("TEST", f.clock.now() - Days{1});
+    f.clock.set(expiry);
+    auto shown = f.engine->members().lookup_any("TEST", "13800000006");
+    REQUIRE(shown.ok());
+    // Both lots were earned in March 2026 and expire together at the start of April 2028.
+    CHECK(shown->points_available == 0);
+    CHECK(f.balance(m).available == 0);
+    SaleRequest s;
+    s.program = "TEST";
+    s.receipt = "X1";
+    s.member = m;
+    s.lines = {line("TS-1", "apparel", 1, 100000)};
+    auto q = f.engine->sales().quote(s);
+    REQUIRE(q.ok());
+    CHECK(q->available == 0);
+    CHECK(q->max_points_payable == 0);
+    f.require_balances_agree();  // the row still holds the points until they are booked out
+}
+
+TEST_CASE("what is shown as available is what a commit can spend now") {
+    Fixture f;
+    const auto m = f.enroll("13800000007");
+    REQUIRE(f.engine->ledger().adjust(m, 300, "old", "mgr", "k1").ok());
+    const auto expiry = f.engine->ledger().expiry_for("TEST", f.clock.now());
+    f.clock.set(expiry - Days{40});
+    REQUIRE(f.engine->ledger().adjust(m, 200, "newer", "mgr", "k2").ok());  // a later month
+    f.clock.set(expiry);
+    SaleRequest s;
+    s.program = "TEST";
+    s.receipt = "X2";
+    s.member = m;
+    s.lines = {line("TS-1", "apparel", 1, 100000)};
+    auto q = f.engine->sales().quote(s);
+    REQUIRE(q.ok());
+    CHECK(q->available == 200);
+    CHECK(f.engine->members().get(m)->points_available == 200);
+    s.points_to_pay = q->max_points_payable;
+    REQUIRE(s.points_to_pay == 200);
+    auto sale = f.engine->sales().commit(s);
+    REQUIRE_MESSAGE(sale.ok(), (sale.ok() ? "" : sale.error().message));
+    CHECK(sale->points_paid == 200);
     f.require_balances_agree();
 }
 

@@ -116,10 +116,11 @@ void back_to_schema_7(Engine& engine, bool with_kiosk_table) {
             "CREATE TABLE IF NOT EXISTS kiosk_ratings (id INTEGER PRIMARY KEY, program TEXT NOT "
             "NULL, "
             "rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), rated_at INTEGER NOT NULL)");
-    // What later migrations added, taken away again (migration 10's coupon columns).
+    // What migration 10 added, taken away again: the schema as version 7 had it.
     db.exec(
         "ALTER TABLE coupons DROP COLUMN benefit_json; ALTER TABLE coupons DROP COLUMN "
-        "cancelled_at; ALTER TABLE coupons DROP COLUMN cancel_reason; DROP TABLE promo_code_uses;");
+        "cancelled_at; ALTER TABLE coupons DROP COLUMN cancel_reason; DROP TABLE promo_code_uses; "
+        "ALTER TABLE members DROP COLUMN tier_floor;");
     db.exec("PRAGMA user_version = 7");
 }
 

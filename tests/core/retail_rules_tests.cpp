@@ -71,8 +71,9 @@ void make_gold(Fixture& f, MemberId m) {
 
 }  // namespace
 
-TEST_CASE("fault 1: the better of member price and tier discount wins, unless the program says "
-          "member price always") {
+TEST_CASE(
+    "fault 1: the better of member price and tier discount wins, unless the program says "
+    "member price always") {
     auto c = test_program();
     c.tiers.levels[1].member_prices["WT-899"] = 88000;
     Fixture f(c);
@@ -96,8 +97,9 @@ TEST_CASE("fault 1: the better of member price and tier discount wins, unless th
     CHECK(quote(g, n, {line("WT-899", "watches", 1, 89900)}).basket.net == Money{88000});
 }
 
-TEST_CASE("fault 4: a birthday-month campaign doubling points next to the program's birthday "
-          "multiplier is refused by name, and allowed only when configured as two") {
+TEST_CASE(
+    "fault 4: a birthday-month campaign doubling points next to the program's birthday "
+    "multiplier is refused by name, and allowed only when configured as two") {
     Fixture f;  // the test program doubles birthday-month points itself
     const auto doc = [](bool stack) {
         json trigger{{"type", "purchase"}, {"in_birthday_month", true}};
@@ -225,7 +227,8 @@ TEST_CASE("满减: 50 off every 300, or 50 off once, of the scope's spend") {
                                 {"threshold_minor", 30000},
                                 {"value_minor", 5000},
                                 {"every", true}});
-    const auto once = benefit({{"kind", "threshold"}, {"threshold_minor", 30000}, {"value_minor", 5000}});
+    const auto once =
+        benefit({{"kind", "threshold"}, {"threshold_minor", 30000}, {"value_minor", 5000}});
     auto basket = price_basket(c, nullptr, {line("TS-1", "apparel", 1, 65000)});
     REQUIRE(basket.ok());
     CHECK(benefit_off(every, *basket)->off == Money{10000});
@@ -305,16 +308,20 @@ TEST_CASE("earning extras: per order, per visit, per item, first purchase, store
     c.earning.extras = {
         EarnExtra{"Order bonus", ExtraKind::per_order, 10, Money{5000}, {}, {}, {}},
         EarnExtra{"Visit bonus", ExtraKind::per_visit, 5, Money{0}, {}, {}, {}},
-        EarnExtra{"Coffee beans", ExtraKind::per_item, 20, Money{0}, std::nullopt,
-                  std::string("CB-1"), {}},
+        EarnExtra{"Coffee beans",
+                  ExtraKind::per_item,
+                  20,
+                  Money{0},
+                  std::nullopt,
+                  std::string("CB-1"),
+                  {}},
         EarnExtra{"Welcome purchase", ExtraKind::first_purchase, 100, Money{0}, {}, {}, {}},
         EarnExtra{"Flagship", ExtraKind::per_order, 7, Money{0}, {}, {}, {"S002"}},
     };
     Fixture f(c);  // the engine's own store is not S002
     const auto m = f.enroll("13800001608");
     // 60.00 apparel + 2 bags of beans at 20.00: rate 100 points.
-    auto first =
-        f.sell(m, "E1", {line("TS-1", "apparel", 1, 6000), line("CB-1", "food", 2, 2000)});
+    auto first = f.sell(m, "E1", {line("TS-1", "apparel", 1, 6000), line("CB-1", "food", 2, 2000)});
     CHECK(first.earned == 100 + 10 + 5 + 40 + 100);
     CHECK(first.earn_summary ==
           "1 pt per ¥1; Order bonus +10; Visit bonus +5; Coffee beans +40; Welcome purchase +100");
@@ -360,7 +367,7 @@ TEST_CASE("include-only lists, a per-bill cap, and the highest multiplier instea
     highest.earning.multiplier_mode = MultiplierMode::highest;
     Fixture h(highest);
     const auto p = h.enroll("13800001611", 3);  // birthday month: x2
-    make_gold(h, p);                           // Gold: x1.5
+    make_gold(h, p);                            // Gold: x1.5
     // Shoes x1.5, Gold x1.5, birthday x2: the highest, x2, on 100.00 (not x4.5).
     auto hq = quote(h, p, {line("SH-1", "shoes", 1, 10000)});
     // Gold's 5% off: 95.00 x2 = 190.
@@ -425,12 +432,15 @@ TEST_CASE("program files: the new rule kinds load, round-trip, and nonsense is r
         auto r = parse_program_config_json(t.dump());
         return r.ok() ? std::string() : r.error().message;
     };
-    CHECK(refusal([](json& t) { t["points_payment"]["max_points_per_bill"] = 50; })
-              .find("below one redemption step of 100") != std::string::npos);
-    CHECK(refusal([](json& t) { t["earning"]["multipliers_combine"] = "max"; })
-              .find("multiply or highest") != std::string::npos);
-    CHECK(refusal([](json& t) { t["tiers"]["member_price"] = "cheapest"; })
-              .find("better or always") != std::string::npos);
+    CHECK(refusal([](json& t) {
+              t["points_payment"]["max_points_per_bill"] = 50;
+          }).find("below one redemption step of 100") != std::string::npos);
+    CHECK(refusal([](json& t) {
+              t["earning"]["multipliers_combine"] = "max";
+          }).find("multiply or highest") != std::string::npos);
+    CHECK(refusal([](json& t) {
+              t["tiers"]["member_price"] = "cheapest";
+          }).find("better or always") != std::string::npos);
     CHECK(refusal([](json& t) {
               t["earning"]["extras"] = {{{"kind", "per_item"}, {"points", 5}}};
           }).find("per_item names a category or a sku") != std::string::npos);
@@ -445,7 +455,12 @@ TEST_CASE("promo codes: a reward's benefit or an extra turned on by a code, with
     c.earning.extras.push_back(
         EarnExtra{"Flyer bonus", ExtraKind::per_order, 50, Money{0}, {}, {}, {}});
     c.promo_codes = {
-        PromoCode{"SPRING15", std::string("OFF-15"), {}, 2, 1, std::string("2026-03-01"),
+        PromoCode{"SPRING15",
+                  std::string("OFF-15"),
+                  {},
+                  2,
+                  1,
+                  std::string("2026-03-01"),
                   std::string("2026-03-31")},
         PromoCode{"FLYER", {}, std::string("Flyer bonus"), 0, 0, {}, {}},
     };

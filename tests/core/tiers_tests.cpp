@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
 
@@ -115,4 +116,147 @@ TEST_CASE("a terminal adopts the hub's tier and review date, and the till prices
     // The local review waits for the hub's date: nothing is due the next day.
     f.advance_days(1);
     REQUIRE(f.engine->tiers().review_due(f.clock.now())->reviewed == 0);
+}
+
+namespace {
+
+std::vector<OutboxEvent> events_of(Fixture& f, const std::string& type) {
+    std::vector<OutboxEvent> out;
+    for (auto& e : f.engine->outbox().pending("S001", "T01", 0, 100000))
+        if (e.type == type) out.push_back(e);
+    return out;
+}
+
+ManualTier by_hand(MemberId m, const std::string& tier, bool floor,
+                   const std::string& reason = "complaint resolved") {
+    return ManualTier{m, tier, reason, "mgr-li", floor};
+}
+
+}  // namespace
+
+TEST_CASE("a manager sets a tier by hand: audited with the reason, announced as a tier move") {
+    Fixture f;
+    const auto m = f.enroll("13800000040");
+    auto no_reason = f.engine->tiers().set_by_manager(by_hand(m, "gold", false, ""));
+    REQUIRE_FALSE(no_reason.ok());
+    CHECK(no_reason.error().code == Errc::invalid_argument);
+    auto unknown = f.engine->tiers().set_by_manager(by_hand(m, "diamond", false));
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::invalid_argument);
+    CHECK(f.engine->members().get(m)->tier_code == "silver");
+
+    auto set = f.engine->tiers().set_by_manager(by_hand(m, "gold", false));
+    REQUIRE(set.ok());
+    CHECK(set->from == "silver");
+    CHECK(set->to == "gold");
+    CHECK(set->upgrade);
+    const auto member = f.engine->members().get(m);
+    CHECK(member->tier_code == "gold");
+    CHECK_FALSE(member->tier_floor.has_value());
+    CHECK(member->tier_review_at == f.clock.now() + Days{365});
+    const auto changed = events_of(f, "tier.changed");
+    REQUIRE(changed.size() == 1);
+    const auto payload = nlohmann::json::parse(changed[0].payload);
+    CHECK(payload["manual"] == true);
+    CHECK(payload["reason"] == "complaint resolved");
+    CHECK(payload["actor"] == "mgr-li");
+    const auto audit = f.engine->audit().for_subject("member:" + std::to_string(m));
+    REQUIRE(audit.size() == 1);
+    CHECK(audit[0].actor == "mgr-li");
+    CHECK(audit[0].action == "tier.set");
+    const auto details = nlohmann::json::parse(audit[0].details);
+    CHECK(details["reason"] == "complaint resolved");
+    CHECK(details["before"]["tier"] == "silver");
+    CHECK(details["after"]["tier"] == "gold");
+
+    // Without a floor the review treats it like any tier: no spend, down after grace.
+    const auto review = member->tier_review_at;
+    f.clock.set(review + Days{1});
+    REQUIRE(f.engine->run_daily(f.clock.now())->tiers.entered_grace == 1);
+    f.clock.set(review + Days{31});
+    REQUIRE(f.engine->run_daily(f.clock.now())->tiers.downgraded == 1);
+    CHECK(f.engine->members().get(m)->tier_code == "silver");
+}
+
+TEST_CASE("a tier set with --floor is never reviewed away, and setting again lifts the floor") {
+    Fixture f;
+    const auto m = f.enroll("13800000041");
+    f.sell(m, "F1", {line("TS-1", "apparel", 1, 2500000)});  // platinum by spend
+    REQUIRE(f.engine->members().get(m)->tier_code == "platinum");
+    auto set = f.engine->tiers().set_by_manager(by_hand(m, "gold", true));
+    REQUIRE(set.ok());
+    CHECK_FALSE(set->upgrade);  // a manager may move a member down too
+    CHECK(f.engine->members().get(m)->tier_floor == std::optional<std::string>("gold"));
+    const auto review = f.engine->members().get(m)->tier_review_at;
+    f.clock.set(review + Days{1});  // the sale has left the window: qualifies for nothing
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->tiers.kept == 1);
+    CHECK(day->tiers.entered_grace == 0);
+    CHECK(f.engine->members().get(m)->tier_code == "gold");
+    f.clock.set(review + Days{400});
+    REQUIRE(f.engine->run_daily(f.clock.now()).ok());
+    CHECK(f.engine->members().get(m)->tier_code == "gold");
+
+    // The same tier again without --floor: the tier stays, the floor goes (audited).
+    auto lift = f.engine->tiers().set_by_manager(by_hand(m, "gold", false, "floor ends"));
+    REQUIRE(lift.ok());
+    CHECK(lift->from == lift->to);
+    CHECK_FALSE(f.engine->members().get(m)->tier_floor.has_value());
+    const auto audit = f.engine->audit().for_subject("member:" + std::to_string(m));
+    REQUIRE(audit.size() == 2);
+    CHECK(nlohmann::json::parse(audit[1].details)["before"]["floor"] == "gold");
+    CHECK(nlohmann::json::parse(audit[1].details)["after"]["floor"].is_null());
+}
+
+TEST_CASE("with downgrade = immediate the tier follows a refund and the window down at once") {
+    auto config = test_program();
+    config.tiers.downgrade = TierDowngrade::immediate;
+    Fixture f(config);
+    const auto m = f.enroll("13800000042");
+    f.sell(m, "I1", {line("TS-1", "apparel", 1, 600000)});
+    REQUIRE(f.engine->members().get(m)->tier_code == "gold");
+    REQUIRE(f.engine->sales().refund(RefundRequest{"TEST", "", "", "I1", "RF1", {}}).ok());
+    CHECK(f.engine->members().get(m)->tier_code == "silver");  // no review date, no grace
+    const auto changed = events_of(f, "tier.changed");
+    REQUIRE(changed.size() == 2);
+    CHECK(nlohmann::json::parse(changed[1].payload)["upgrade"] == false);
+
+    // Up again, then the daily run moves the member down the day the sale leaves the window.
+    f.sell(m, "I2", {line("TS-1", "apparel", 1, 2500000)});
+    REQUIRE(f.engine->members().get(m)->tier_code == "platinum");
+    f.advance_days(364);
+    REQUIRE(f.engine->run_daily(f.clock.now())->tiers.downgraded == 0);
+    f.advance_days(2);
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->tiers.downgraded == 1);
+    CHECK(f.engine->members().get(m)->tier_code == "silver");
+
+    // A floor holds here too.
+    REQUIRE(f.engine->tiers().set_by_manager(by_hand(m, "gold", true)).ok());
+    f.sell(m, "I3", {line("TS-1", "apparel", 1, 2500000)});
+    REQUIRE(f.engine->members().get(m)->tier_code == "platinum");
+    REQUIRE(f.engine->sales().refund(RefundRequest{"TEST", "", "", "I3", "RF3", {}}).ok());
+    CHECK(f.engine->members().get(m)->tier_code == "gold");
+}
+
+TEST_CASE("with downgrade = never a review keeps the tier however little was spent") {
+    auto config = test_program();
+    config.tiers.downgrade = TierDowngrade::never;
+    Fixture f(config);
+    const auto m = f.enroll("13800000043");
+    f.sell(m, "N1", {line("TS-1", "apparel", 1, 600000)});
+    const auto review = f.engine->members().get(m)->tier_review_at;
+    f.clock.set(review + Days{1});
+    auto day = f.engine->run_daily(f.clock.now());
+    REQUIRE(day.ok());
+    CHECK(day->tiers.reviewed == 1);
+    CHECK(day->tiers.entered_grace == 0);
+    f.clock.set(review + Days{100});
+    REQUIRE(f.engine->run_daily(f.clock.now()).ok());
+    const auto member = f.engine->members().get(m);
+    CHECK(member->tier_code == "gold");
+    CHECK_FALSE(member->tier_grace_until.has_value());
+    CHECK(events_of(f, "tier.downgrade_warning").empty());
 }

@@ -1,5 +1,6 @@
 // Rewards, coupons at the till, and the manager's calls.
 #include "abi_support.hpp"
+#include "loyalty/storage/database.hpp"
 
 using namespace loyalty::pos_test;
 using nlohmann::json;
@@ -125,4 +126,33 @@ TEST_CASE("a manager blocks a card and the till then refuses it") {
           LOYALTY_POS_OK);  // the account and its points stay
     CHECK(till.dump().find("card.blocked") != std::string::npos);
     CHECK_REFUSED_UNCHANGED(till, till.block(block), LOYALTY_POS_E_CONFLICT);
+}
+
+TEST_CASE("points past their expiry are not offered at the till before the nightly run") {
+    Till till;
+    const auto& seed = till.store.seeded;
+    {  // The rich member's points expired an hour before the till's clock (the seed's
+       // config stands it at kNow); no run has booked them out.
+        auto db = loyalty::Database::open(till.store.db(), {});
+        REQUIRE(db.ok());
+        const auto hour_ago = kNow - 3600;
+        (*db)
+            ->prepare(
+                "UPDATE point_lots SET expires_at = ? WHERE member_id = (SELECT id FROM members "
+                "WHERE uid = ?)")
+            .bind_all(hour_ago, seed.rich_uid)
+            .run();
+    }
+    auto id = till.identify(seed.rich_phone);
+    REQUIRE_MESSAGE(id.status == LOYALTY_POS_OK, id.message);
+    CHECK(id.body["points_available"] == 0);
+    json b{{"member", seed.rich_uid},
+           {"receipt", "R-X1"},
+           {"lines", json::array({line("JK-2040", "apparel", 1, 89900)})}};
+    auto q = till.quote(b);
+    REQUIRE_MESSAGE(q.status == LOYALTY_POS_OK, q.message);
+    CHECK(q.body["points_available"] == 0);
+    CHECK(q.body["max_points_payable"] == 0);
+    b["points_to_pay"] = 100;
+    CHECK(till.quote(b).status == LOYALTY_POS_E_INSUFFICIENT_POINTS);  // at the quote, not later
 }

@@ -29,6 +29,8 @@ enum class CampaignTrigger {
     visit_after_absence,     // a purchase after at least N days without one
     card_linked,             // a physical card issued or a card identity linked
     rating_given,            // a satisfaction rating (optionally within a score range)
+    coupon_expiring,         // an issued, unused coupon expires within N days (daily run)
+    tier_expiring,           // the review would move the member down within N days (daily run)
 };
 const char* to_string(CampaignTrigger trigger);
 std::optional<CampaignTrigger> campaign_trigger_from_string(const std::string& s);
@@ -59,6 +61,11 @@ struct CampaignEvent {
     int rating = 0;
     // points_expiring
     Points expiring = 0;
+    // coupon_expiring: the coupon's code
+    std::string coupon;
+    // The daily run's look-ahead this event was gathered for: only the expiry
+    // campaigns whose days_before is this many days hear it.
+    int within_days = 0;
 };
 
 // One campaign acting for one member, as recorded.
@@ -142,7 +149,8 @@ class Campaigns {
     // The campaigns that would fire, in firing order, without acting: a preview.
     std::vector<std::string> matching(const std::string& program, const CampaignEvent& event);
 
-    // Birthday and points-expiring campaigns: the daily run. Returns the firings.
+    // Birthday and points-, coupon- and tier-expiring campaigns: the daily run. Returns
+    // the firings.
     Result<std::int64_t> run_scheduled(const std::string& program, Timestamp now);
 
     // Messages waiting for the member's next kiosk visit; marks them shown when asked.

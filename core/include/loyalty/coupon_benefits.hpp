@@ -18,15 +18,15 @@ enum class BenefitKind { amount, percent, gift, buy_get, threshold };
 
 struct CouponBenefit {
     BenefitKind kind = BenefitKind::amount;
-    Money value{};            // amount: off the order; threshold: off per step
-    int percent_off = 0;      // percent: 10 = 10% off (shown as 9折 in Chinese)
-    Money max_off{};          // percent: at most this much off (0: no cap)
-    std::string gift_sku{};   // gift: one unit of this SKU free
-    int buy = 0;              // buy_get: for every `buy` units bought...
-    int get = 0;              // ...the cheapest `get` further units are free
-    Money threshold{};        // threshold: off `value` once the scope reaches this...
-    bool every = false;       // ...or for every full `threshold` of it (50 off every 300)
-    Money min_spend{};        // the order must reach this (all kinds)
+    Money value{};           // amount: off the order; threshold: off per step
+    int percent_off = 0;     // percent: 10 = 10% off (shown as 9折 in Chinese)
+    Money max_off{};         // percent: at most this much off (0: no cap)
+    std::string gift_sku{};  // gift: one unit of this SKU free
+    int buy = 0;             // buy_get: for every `buy` units bought...
+    int get = 0;             // ...the cheapest `get` further units are free
+    Money threshold{};       // threshold: off `value` once the scope reaches this...
+    bool every = false;      // ...or for every full `threshold` of it (50 off every 300)
+    Money min_spend{};       // the order must reach this (all kinds)
     // Which lines the benefit looks at; both empty: the whole order.
     std::vector<std::string> categories{};
     std::vector<std::string> skus{};

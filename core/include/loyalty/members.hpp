@@ -48,10 +48,13 @@ struct Member {
     Timestamp tier_since;
     Timestamp tier_review_at;
     std::optional<Timestamp> tier_grace_until;
+    // Spendable now: lots past their expiry are left out even before the daily
+    // run books them out (the member row still holds them until then).
     Points points_available = 0;
     Points points_pending = 0;
     std::optional<Timestamp> last_visit_at;
     RfmScore rfm;
+    std::optional<std::string> tier_floor{};  // a manager's floor: never moved below it
 };
 
 struct EnrollRequest {

@@ -116,7 +116,12 @@ class PointsLedger {
     // change booked.
     Points align_total(MemberId member, Points total, const std::string& reason);
 
+    // What can be spent now: lots past their expiry are left out even before
+    // run_due (or the next debit) books them out. What identify, quote and every
+    // screen show.
     Balance balance(MemberId member);
+    // The member row's figures as booked (what verify compares with the ledger).
+    Balance materialized(MemberId member);
     std::vector<LedgerEntry> history(MemberId member, int limit = 1000);
     std::optional<LedgerEntry> find_by_key(const std::string& idempotency_key);
     Points expiring_between(MemberId member, Timestamp from, Timestamp to);

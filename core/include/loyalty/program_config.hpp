@@ -75,6 +75,9 @@ struct EarningRules {
     int birthday_month_percent = 100;
     int return_window_days = 7;  // earned points stay pending this long
     int expiry_months = 24;      // a lot expires at the end of the month this many months on
+    // Instead of expiry_months when positive: a lot earned on local day D expires at the
+    // local midnight that ends day D + expiry_days (usable for expiry_days whole days).
+    int expiry_days = 0;
     int claim_window_days = 30;  // a receipt's points can be claimed this long after the sale
 };
 
@@ -91,6 +94,11 @@ struct TierLevel {
 
 enum class TierBasis { spend, points };
 
+// How a member who no longer qualifies moves down: at the review date after the
+// grace period (review), at once with the qualifying value on each sale, refund and
+// daily run (immediate), or not at all (never). A manager's floor holds in every mode.
+enum class TierDowngrade { review, immediate, never };
+
 struct TierPolicy {
     TierBasis basis = TierBasis::spend;
     // A SKU's member price and the tier's discount never stack: by default the member
@@ -98,6 +106,7 @@ struct TierPolicy {
     bool member_price_always = false;
     int window_days = 365;
     int grace_days = 30;
+    TierDowngrade downgrade = TierDowngrade::review;
     std::vector<TierLevel> levels;  // ascending thresholds; levels[0].threshold == 0
 };
 

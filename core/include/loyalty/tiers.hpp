@@ -37,6 +37,17 @@ struct TierReviewReport {
     std::vector<TierChange> changes;
 };
 
+// A manager setting a member's tier by hand (loyalty-admin set-tier), audited with
+// the reason. With `floor` the tier is also a floor that no review or immediate
+// downgrade goes below; without it, a floor the member had is lifted.
+struct ManualTier {
+    MemberId member = 0;
+    std::string tier;
+    std::string reason;
+    std::string actor;
+    bool floor = false;
+};
+
 class Tiers {
   public:
     explicit Tiers(EngineContext& ctx) : ctx_(ctx) {}
@@ -47,6 +58,12 @@ class Tiers {
     // Reviews every member whose review date has come.
     Result<TierReviewReport> review_due(Timestamp now);
     Result<TierProgress> progress(MemberId member, Timestamp now);
+    // The tier a review at `at` would move the member down to, on the sales known now
+    // (a floor respected); nullopt when it would keep the tier.
+    std::optional<std::string> downgrade_at(MemberId member, Timestamp at);
+    // Moves the member to the tier at once (a new review period starts; tier.changed
+    // as for any move) and sets or lifts the floor. from == to: the tier stayed.
+    Result<TierChange> set_by_manager(const ManualTier& request);
     // The hub's decision, made over every store's sales: this terminal takes the
     // tier and its review date as they are (no event: the hub already knows).
     // nullopt when the member already had both.

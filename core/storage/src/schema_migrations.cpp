@@ -449,11 +449,14 @@ DROP INDEX IF EXISTS firings_by_time;
 
 // Coupons that are more than an amount off (percent, gift, buy X get Y, threshold):
 // the benefit as JSON (coupon_benefits.hpp); NULL is an amount coupon of value_minor.
-// A cancelled coupon keeps why it was cancelled (the audit log keeps who).
+// A cancelled coupon keeps why it was cancelled (the audit log keeps who). A manager's
+// tier floor (loyalty-admin set-tier --floor): a tier code that reviews and immediate
+// downgrades never take the member below; NULL: no floor.
 constexpr const char* kMigration10 = R"sql(
 ALTER TABLE coupons ADD COLUMN benefit_json TEXT;
 ALTER TABLE coupons ADD COLUMN cancelled_at INTEGER;
 ALTER TABLE coupons ADD COLUMN cancel_reason TEXT;
+ALTER TABLE members ADD COLUMN tier_floor TEXT;
 
 -- Each use of a promo code at a till, for its total and per-member limits.
 CREATE TABLE promo_code_uses (
