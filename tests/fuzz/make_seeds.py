@@ -80,6 +80,28 @@ with open(os.path.join(src, "assets/config/demo-program.toml"), "rb") as f:
     put("program_file", "demo_toml", b"\x01" + f.read())
 with open(os.path.join(src, "assets/config/demo-campaigns.json"), "rb") as f:
     put("campaign_file", "demo_json", b"\x00" + f.read())
+# Every rule kind of docs/rules.md in one program (JSON text).
+put("program_file", "rule_kinds_json", b"\x00" + json.dumps({
+    "code": "RULES", "tiers": {"levels": [{"code": "base", "threshold": 0},
+                                          {"code": "gold", "threshold": 100, "member_prices": {"A": 90}}],
+                               "member_price": "better", "downgrade": "immediate"},
+    "earning": {"expiry_days": 90, "bill_cap": 500, "multipliers_combine": "highest",
+                "included_categories": ["shoes"],
+                "windows": [{"name": "w", "percent": 200, "stores": ["S1"]}],
+                "extras": [{"kind": "per_order", "name": "o", "points": 5, "min_spend_minor": 100},
+                           {"kind": "per_item", "name": "i", "points": 2, "sku": "A"},
+                           {"kind": "per_visit", "name": "v", "points": 1},
+                           {"kind": "first_purchase", "name": "f", "points": 9, "stores": ["S1"]}]},
+    "points_payment": {"points": 100, "value_minor": 100, "min_bill_minor": 1000, "max_points_per_bill": 3000},
+    "rewards": [{"code": "P", "points_cost": 10, "kind": "percent", "percent_off": 10, "categories": ["shoes"],
+                 "max_off_minor": 500, "per_member_limit": 1, "per_member_days": 30},
+                {"code": "G", "points_cost": 10, "kind": "gift", "gift_sku": "A"},
+                {"code": "B", "points_cost": 10, "kind": "buy_get", "buy": 2, "get": 1},
+                {"code": "T", "points_cost": 10, "kind": "threshold", "threshold_minor": 30000,
+                 "value_minor": 5000, "every": True}],
+    "promo_codes": [{"code": "x1", "reward": "T", "max_uses": 1},
+                    {"code": "x2", "extra": "o", "per_member_limit": 2, "from": "2026-01-01", "to": "2026-12-31"}],
+}).encode())
 
 # Link and hub configuration: the sample files the README documents.
 for name in sorted(os.listdir(os.path.join(src, "cloud-link/examples"))) if os.path.isdir(
