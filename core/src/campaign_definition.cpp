@@ -368,17 +368,6 @@ Result<CampaignDefinition> parse_campaign_definition(const json& j, const Progra
         if (share_of_earned && c.trigger != CampaignTrigger::purchase &&
             c.trigger != CampaignTrigger::visit_after_absence)
             throw Invalid{"campaign: percent_of_earned needs a purchase trigger"};
-        // The sale's earned points already carry the program's birthday multiplier; a
-        // campaign giving a share of them in the birthday month would apply the same
-        // benefit twice (double points becoming quadruple).
-        if (share_of_earned && c.in_birthday_month && !c.stack_with_birthday_percent &&
-            config.earning.birthday_month_percent != 100)
-            throw Invalid{
-                "campaign: a birthday-month share of earned points, while the program already "
-                "multiplies birthday-month points (birthday_month_percent = " +
-                std::to_string(config.earning.birthday_month_percent) +
-                "): the member would get both. Drop one, or set the trigger's "
-                "\"stack_with_birthday_percent\": true to give both"};
         if (j.contains("limits")) parse_limits(j.at("limits"), c);
         return c;
     } catch (const Invalid& e) {
@@ -386,6 +375,21 @@ Result<CampaignDefinition> parse_campaign_definition(const json& j, const Progra
     } catch (const json::exception& e) {
         return make_error(Errc::invalid_argument, std::string("campaign: ") + e.what());
     }
+}
+
+std::optional<std::string> duplicate_birthday_benefit(const CampaignDefinition& c,
+                                                      const ProgramConfig& config) {
+    const bool share_of_earned =
+        std::any_of(c.actions.begin(), c.actions.end(),
+                    [](const CampaignAction& a) { return a.percent_of_earned > 0; });
+    if (!share_of_earned || !c.in_birthday_month || c.stack_with_birthday_percent ||
+        config.earning.birthday_month_percent == 100)
+        return std::nullopt;
+    return "campaign: a birthday-month share of earned points, while the program already "
+           "multiplies birthday-month points (birthday_month_percent = " +
+           std::to_string(config.earning.birthday_month_percent) +
+           "): the member would get both. Drop one, or set the trigger's "
+           "\"stack_with_birthday_percent\": true to give both";
 }
 
 }  // namespace loyalty

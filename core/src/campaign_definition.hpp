@@ -103,6 +103,13 @@ struct CampaignDocument {
 Result<CampaignDocument> parse_campaign_document(const std::string& json_text);
 // Validates one campaign against its program (reward codes, tier codes) and
 // compiles it; the error message is the reason a manager reads.
+// The sale's earned points already carry the program's birthday multiplier; a campaign
+// giving a share of them in the birthday month applies the same benefit twice (double
+// points becoming quadruple). Refused when a campaign file is loaded; a definition stored
+// before keeps running as it was loaded (nothing stops without a word).
+std::optional<std::string> duplicate_birthday_benefit(const CampaignDefinition& c,
+                                                      const ProgramConfig& config);
+
 Result<CampaignDefinition> parse_campaign_definition(const nlohmann::json& j,
                                                      const ProgramConfig& config);
 

@@ -138,6 +138,10 @@ Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const s
                 report.refused.push_back({label, def.error().message});
                 continue;
             }
+            if (auto twice = duplicate_birthday_benefit(*def, program->config)) {
+                report.refused.push_back({label, *twice});
+                continue;
+            }
             if (!seen.insert(def->code).second) {
                 report.refused.push_back(
                     {label, "the file lists campaign " + def->code + " twice"});

@@ -13,6 +13,8 @@ using nlohmann::json;
 
 namespace {
 
+__extension__ using Wide = __int128;
+
 constexpr std::int64_t kMaxMoney = 100'000'000'00;  // what a basket line may cost at most
 
 BenefitKind kind_named(const std::string& name, const std::string& what) {
@@ -47,8 +49,11 @@ std::vector<std::string> names(const json& j, const char* key) {
     return j.at(key).get<std::vector<std::string>>();
 }
 
-bool in_scope(const CouponBenefit& b, const BasketLine& line) {
-    if (b.categories.empty() && b.skus.empty()) return true;
+// A benefit for the whole order leaves out what earns no points either (gift cards,
+// tobacco): a 9折 code must not sell gift cards at 90% of their face value.
+bool in_scope(const CouponBenefit& b, const PricedLine& priced) {
+    const auto& line = priced.line;
+    if (b.categories.empty() && b.skus.empty()) return priced.earns;
     return std::find(b.categories.begin(), b.categories.end(), line.category) !=
                b.categories.end() ||
            std::find(b.skus.begin(), b.skus.end(), line.sku) != b.skus.end();
@@ -164,7 +169,7 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
         return make_error(Errc::limit_exceeded, "needs a spend of " + format_money(b.min_spend));
     Money scope_net;
     for (const auto& l : basket.lines)
-        if (in_scope(b, l.line)) scope_net += l.net;
+        if (in_scope(b, l)) scope_net += l.net;
     BenefitOff out;
     switch (b.kind) {
         case BenefitKind::amount:
@@ -175,7 +180,9 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
             if (scope_net.minor <= 0)
                 return make_error(Errc::limit_exceeded,
                                   "is for " + scope_text(b) + ", which is not in the basket");
-            out.off = Money{(scope_net.minor * b.percent_off + 50) / 100};  // half up to the fen
+            // Half up to the fen; wide, since a scope may reach 10^18 fen.
+            out.off = Money{static_cast<std::int64_t>(
+                (static_cast<Wide>(scope_net.minor) * b.percent_off + 50) / 100)};
             if (b.max_off.minor > 0 && out.off > b.max_off) out.off = b.max_off;
             out.reason = std::to_string(b.percent_off) + "% off " + scope_text(b);
             break;
@@ -198,7 +205,7 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
             // buy + get units the cheapest `get` are free, which is what a shopper expects.
             std::int64_t count = 0;
             for (const auto& l : basket.lines)
-                if (in_scope(b, l.line)) count += l.line.quantity;
+                if (in_scope(b, l)) count += l.line.quantity;
             const std::int64_t free_units = count / (b.buy + b.get) * b.get;
             if (free_units == 0)
                 return make_error(Errc::limit_exceeded, "needs " + std::to_string(b.buy + b.get) +
@@ -206,7 +213,7 @@ Result<BenefitOff> benefit_off(const CouponBenefit& b, const PricedBasket& baske
                                                             " in the basket");
             std::vector<std::pair<std::int64_t, const PricedLine*>> by_price;
             for (const auto& l : basket.lines)
-                if (in_scope(b, l.line)) by_price.emplace_back(l.net.minor / l.line.quantity, &l);
+                if (in_scope(b, l)) by_price.emplace_back(l.net.minor / l.line.quantity, &l);
             std::sort(by_price.begin(), by_price.end(),
                       [](const auto& x, const auto& y) { return x.first < y.first; });
             std::int64_t left = free_units;

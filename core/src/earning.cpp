@@ -205,7 +205,8 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
 
     // Points = sum(line net x line %) x cash share x sale-wide % x rate, computed exactly and
     // rounded once for the whole sale. Under "highest" each line takes the highest of its own
-    // and the sale-wide multipliers instead of their product.
+    // and the sale-wide boosts instead of their product; a multiplier below x1 (a clearance
+    // line at 50%, a line at 0%) is a reduction, not a boost, and applies in either mode.
     const bool highest = rules.multiplier_mode == MultiplierMode::highest;
     int best_sale_wide = 100;
     const Named* winner = nullptr;
@@ -218,8 +219,9 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
     for (const auto& line : basket.lines)
         if (line.earns)
             weighted += static_cast<Wide>(line.net.minor) *
-                        (highest ? std::max(line.multiplier_percent, best_sale_wide)
-                                 : line.multiplier_percent);
+                        (highest && line.multiplier_percent >= 100
+                             ? std::max(line.multiplier_percent, best_sale_wide)
+                             : line.multiplier_percent);
     Wide numerator = weighted;
     Wide denominator = 100;
     if (inputs.non_cash.minor > 0 && basket.net.minor > 0) {
@@ -230,6 +232,12 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
         if (winner)
             result.reasons.push_back(winner->name + " " + times(winner->percent) +
                                      " (the highest multiplier applies)");
+        for (const auto& m : sale_wide)
+            if (m.percent < 100) {
+                numerator *= m.percent;
+                denominator *= 100;
+                result.reasons.push_back(m.name + " " + times(m.percent));
+            }
     } else {
         for (const auto& m : sale_wide) {
             numerator *= m.percent;

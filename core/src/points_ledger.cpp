@@ -205,7 +205,10 @@ const Timestamp kNeverExpires = from_unix(253402300799);
 }  // namespace
 
 Points PointsLedger::align_total(MemberId member, Points total, const std::string& reason) {
-    const auto now = balance(member);
+    // Compared as booked: the hub's total still holds lots past their expiry until a
+    // store's nightly run books them out, and so does the booked figure here. Against the
+    // spendable-now figure the difference would come back as points that never expire.
+    const auto now = materialized(member);
     const Points delta = total - (now.available + now.pending);
     if (delta == 0) return 0;
     // Unique for every booking: the member's ledger only grows.
@@ -219,8 +222,8 @@ Points PointsLedger::align_total(MemberId member, Points total, const std::strin
                       std::nullopt, key, std::string("hub")});
         return delta;
     }
-    const Points take = std::min(-delta, now.available);
-    if (take == 0) return 0;
+    const Points take = std::min(-delta, balance(member).available);
+    if (take <= 0) return 0;
     if (auto taken =
             debit(Debit{member, LedgerKind::transfer, take, reason, std::nullopt, key, "hub"});
         !taken)

@@ -352,6 +352,9 @@ ProgramConfig parse(const json& j) {
             });
             require(known, "tier " + level.code + ": birthday_gift names unknown reward " +
                                *level.birthday_gift);
+            require(c.reward(*level.birthday_gift)->benefit.kind == BenefitKind::amount,
+                    "tier " + level.code + ": birthday_gift " + *level.birthday_gift +
+                        " must be an amount-off reward (a birthday coupon is an amount)");
         }
     return c;
 }

@@ -258,16 +258,10 @@ Result<CancelledCoupon> Rewards::cancel(const CouponCancellation& request) {
         auto coupon = find(request.code);
         if (!coupon) return coupon.error();
         const auto key = "coupon-cancel:" + request.code;
-        const auto points_back = [&]() -> Points {
-            auto st = db.prepare(
-                "SELECT -e.available_delta FROM coupons c JOIN ledger_entries e ON e.id = "
-                "c.redeem_entry_id WHERE c.code = ?");
-            st.bind(1, request.code);
-            return st.step() ? st.int64(0) : 0;
-        };
-        if (coupon->status == "cancelled")  // a repeat: the first answer again
-            return CancelledCoupon{*coupon,
-                                   ctx_.ledger.find_by_key("adjust:" + key) ? points_back() : 0};
+        if (coupon->status == "cancelled") {  // a repeat: the first answer again
+            const auto back = ctx_.ledger.find_by_key(key);
+            return CancelledCoupon{*coupon, back ? back->available_delta : 0};
+        }
         if (coupon->status != "issued")
             return make_error(Errc::already_used,
                               "coupon " + request.code + " was already " + coupon->status);
@@ -276,16 +270,38 @@ Result<CancelledCoupon> Rewards::cancel(const CouponCancellation& request) {
               "WHERE code = ? AND status = 'issued'")
             .bind_all(to_unix(ctx_.now()), request.reason, request.code)
             .run();
-        CancelledCoupon out{*coupon, points_back()};
+        CancelledCoupon out{*coupon, 0};
         out.coupon.status = "cancelled";
-        if (out.points_returned > 0) {
-            // Given back as an audited adjustment: the hub books it like any other, so the
-            // member's balance agrees everywhere.
-            auto back = ctx_.ledger.adjust(
-                coupon->member, out.points_returned,
-                "coupon " + request.code + " cancelled: " + request.reason, request.actor, key);
-            if (!back) return back.error();
+        const auto reason = "coupon " + request.code + " cancelled: " + request.reason;
+        const auto redeemed = db.prepare(
+                                    "SELECT e.id, -e.available_delta FROM coupons c JOIN "
+                                    "ledger_entries e ON e.id = c.redeem_entry_id WHERE c.code = ?")
+                                  .bind_all(request.code)
+                                  .one([](const Statement& row) {
+                                      return std::pair{row.int64(0), row.int64(1)};
+                                  });
+        if (redeemed && redeemed->second > 0) {
+            // Back into the lots the redemption took them from, with their own expiry: a
+            // cancellation must not renew points that were about to expire.
+            out.points_returned =
+                ctx_.ledger.restore_debit(coupon->member, redeemed->first, redeemed->second, reason,
+                                          "coupon:" + request.code, key);
+            const auto after = ctx_.ledger.balance(coupon->member);
+            // Told as an adjustment, which the hub books like any other.
+            ctx_.emit("points.adjusted", coupon->program,
+                      json{{"member", coupon->member},
+                           {"delta", out.points_returned},
+                           {"reason", reason},
+                           {"actor", request.actor},
+                           {"available", after.available},
+                           {"pending", after.pending}});
         }
+        if (coupon->source.rfind("reward:", 0) == 0)  // the unit goes back on the shelf
+            db.prepare(
+                  "UPDATE rewards SET stock = stock + 1 WHERE program_id = ? AND code = ? AND "
+                  "stock IS NOT NULL")
+                .bind_all(ctx_.program(coupon->program)->id, coupon->source.substr(7))
+                .run();
         ctx_.audit.record(request.actor, "coupon.cancelled", "coupon:" + request.code,
                           json{{"member", coupon->member},
                                {"reason", request.reason},

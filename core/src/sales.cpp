@@ -56,6 +56,20 @@ bool has_sale_since(EngineContext& ctx, MemberId member, Timestamp since) {
         .has_value();
 }
 
+// Amount-off coupons add up; a percent, gift, buy X get Y or threshold benefit is worked
+// out on the whole basket, so two of them would give the same goods away twice (two 9折
+// coupons taking 20%, two gift coupons freeing one gift): one per order.
+Result<void> only_one_special(Quote& q, const CouponBenefit& b, const std::string& what) {
+    if (b.kind == BenefitKind::amount) return {};
+    if (!q.special_benefit.empty())
+        return make_error(Errc::invalid_argument, what + " cannot be combined with " +
+                                                      q.special_benefit +
+                                                      ": one discount other than an amount off "
+                                                      "per order");
+    q.special_benefit = what;
+    return {};
+}
+
 // The sale's promo codes: each known, in its dates and limits; a reward's benefit goes
 // with the coupons (it earns nothing), an extra's name is turned on for compute_earn.
 Result<void> apply_promo_codes(EngineContext& ctx, const CachedProgram& program,
@@ -108,11 +122,14 @@ Result<void> apply_promo_codes(EngineContext& ctx, const CachedProgram& program,
                                       " times per member; this member has used it up");
         }
         if (promo->reward) {
-            auto off = benefit_off(config.reward(*promo->reward)->benefit, q.basket);
+            const auto& benefit = config.reward(*promo->reward)->benefit;
+            if (auto one = only_one_special(q, benefit, "promo code " + promo->code); !one)
+                return one.error();
+            auto off = benefit_off(benefit, q.basket);
             if (!off)
                 return make_error(off.error().code,
                                   "promo code " + promo->code + " " + off.error().message);
-            q.coupon_value += off->off;
+            q.coupon_value = std::min(q.coupon_value + off->off, q.basket.net);
             q.notes.push_back("promo code " + promo->code + ": " + off->reason + " -" +
                               format_money(off->off));
         }
@@ -154,9 +171,11 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         seen.push_back(code);
         auto coupon = ctx.rewards.validate(code, *request.member, q.basket.net);
         if (!coupon) return coupon.error();
+        if (auto one = only_one_special(q, coupon->benefit, "coupon " + code); !one)
+            return one.error();
         auto off = benefit_off(coupon->benefit, q.basket);
         if (!off) return make_error(off.error().code, "coupon " + code + " " + off.error().message);
-        q.coupon_value += off->off;
+        q.coupon_value = std::min(q.coupon_value + off->off, q.basket.net);
         q.notes.push_back("coupon " + code + ": " + off->reason + " -" + format_money(off->off));
     }
     std::vector<std::string> enabled_extras;
@@ -246,7 +265,15 @@ std::string fingerprint(const SaleRequest& r) {
             .value(l.discount.minor)
             .end_array();
     t.end_array().field("m", r.member ? *r.member : 0).field("p", r.points_to_pay);
-    if (!r.promo_codes.empty()) t.field("pc", r.promo_codes);  // absent before promo codes
+    if (!r.promo_codes.empty()) {  // absent before promo codes; "spring15" is SPRING15
+        std::vector<std::string> codes;
+        for (auto code : r.promo_codes) {
+            for (auto& ch : code)
+                if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+            codes.push_back(std::move(code));
+        }
+        t.field("pc", codes);
+    }
     t.end_object();
     return hex_digest(t.str());
 }

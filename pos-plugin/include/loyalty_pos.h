@@ -179,8 +179,11 @@ LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const cha
  *   "multiplier_percent", "reason"}], "gross", "net", "eligible", "coupon_value",
  *   "points_to_pay", "points_value", "to_pay", "points_earned", "earn_reasons",
  *   "points_available", "max_points_payable", "points_note" (why that maximum),
- *   "coupons_usable": [{"code", "title", "value", "min_spend", "expires_at",
- *   "applies", "reason"}], "notes"}
+ *   "coupons_usable": [{"code", "title", "value", "min_spend", "kind", "label_zh",
+ *   "label_en", "expires_at", "applies", "reason" (what it takes off, or why not)}],
+ *   "notes"}
+ * "coupon_value" is everything coupons and promo codes take off; amount-off coupons add
+ * up, but only one other benefit (percent, gift, buy X get Y, threshold) per order.
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNKNOWN_CATEGORY,
  * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, INSUFFICIENT_POINTS, LIMIT_EXCEEDED.
  */
@@ -239,9 +242,11 @@ LOYALTY_POS_API int loyalty_pos_void(loyalty_pos_session* session, const char* r
 /*
  * Redeems a reward for points: the points are taken and a coupon issued.
  * redeem_json: {"member": "<uid>", "reward": "CPN-20", "request_id": "..." (idempotency)}
- * Result: {"coupon": {"code", "title", "value", "min_spend", "expires_at"}, "points_available"}
+ * Result: {"coupon": {"code", "title", "value", "min_spend", "kind", "label_zh", "label_en",
+ *   "expires_at"}, "points_available"}
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, NOT_FOUND, BLOCKED,
- * INSUFFICIENT_POINTS, LIMIT_EXCEEDED (out of stock), CONFLICT (request id reused).
+ * INSUFFICIENT_POINTS, LIMIT_EXCEEDED (out of stock, or the reward's per-member limit),
+ * CONFLICT (request id reused).
  */
 LOYALTY_POS_API int loyalty_pos_redeem(loyalty_pos_session* session, const char* redeem_json,
                                        char** out_json);

@@ -153,6 +153,12 @@ TEST_CASE("every ledger entry of a sale names the rules that made it") {
         return e.reason == "purchase: 1 pt per ¥1; 金卡 Gold ×1.5; Weekday lunch ×2";
     });
     CHECK(named);
+    // A window scoped to another store does not open here.
+    auto elsewhere = c;
+    elsewhere.earning.windows[0].stores = {"S009"};
+    Fixture g(elsewhere);
+    const auto n = g.enroll("13800001617");
+    CHECK(g.sell(n, "N2", {line("TS-1", "apparel", 1, 10000)}).earned == 100);
     CHECK(times(125) == "×1.25");
     CHECK(times(105) == "×1.05");
     CHECK(times(300) == "×3");
@@ -510,4 +516,73 @@ TEST_CASE("promo codes: a reward's benefit or an extra turned on by a code, with
     s.member = f.enroll("13800001616");
     s.promo_codes = {"SPRING15"};
     CHECK(f.engine->sales().quote(s).error().code == Errc::expired);
+}
+
+TEST_CASE(
+    "one benefit other than an amount off per order; whole-order benefits skip what earns "
+    "nothing") {
+    auto c = test_program();
+    c.rewards.push_back(reward("OFF-10", {{"kind", "percent"}, {"percent_off", 10}}));
+    c.rewards.push_back(reward("SOCKS", {{"kind", "gift"}, {"gift_sku", "SK-1"}}));
+    Fixture f(c);
+    const auto m = rich_member(f, "13800001618");
+    auto a = f.engine->rewards().redeem(m, "OFF-10", "r1");
+    auto b = f.engine->rewards().redeem(m, "OFF-10", "r2");
+    auto g = f.engine->rewards().redeem(m, "SOCKS", "r3");
+    auto cash = f.engine->rewards().redeem(m, "CPN-20", "r4");
+    REQUIRE((a.ok() && b.ok() && g.ok() && cash.ok()));
+    const std::vector<BasketLine> lines{line("SK-1", "apparel", 1, 3900),
+                                        line("TS-1", "apparel", 1, 20000)};
+    auto twice = quote_error(f, m, lines, {a->code, b->code});
+    CHECK(twice.code == Errc::invalid_argument);
+    CHECK(twice.message.find("cannot be combined") != std::string::npos);
+    CHECK(quote_error(f, m, lines, {a->code, g->code}).code == Errc::invalid_argument);
+    // An amount coupon goes with either: 10% of 239.00 = 23.90, plus 20.00.
+    CHECK(quote(f, m, lines, {a->code, cash->code}).coupon_value == Money{4390});
+    // 9折 on the whole order leaves the gift card (earns no points in this program) at face value.
+    CHECK(quote(f, m, {line("TS-1", "apparel", 1, 20000), line("GC-100", "gift-card", 1, 100000)},
+                {a->code})
+              .coupon_value == Money{2000});
+}
+
+TEST_CASE("under \"highest\" a multiplier below x1 still reduces its line") {
+    auto c = test_program();
+    c.earning.multiplier_mode = MultiplierMode::highest;
+    c.earning.multipliers.push_back(LineMultiplier{std::string("clearance"), {}, 50});
+    Fixture f(c);
+    const auto m = f.enroll("13800001619", 3);  // birthday month x2
+    auto q = quote(f, m, {line("CL-1", "clearance", 1, 10000), line("TS-1", "apparel", 1, 10000)});
+    // clearance 100.00 x0.5 = 50, apparel 100.00 x2 = 200.
+    CHECK(q.earn.points == 250);
+}
+
+TEST_CASE(
+    "a cancelled reward coupon puts its unit back in stock and its points in their own lots") {
+    auto c = test_program();
+    c.rewards[2].stock = 1;  // GIFT-BAG
+    Fixture f(c);
+    const auto m = rich_member(f, "13800001620", 5000);
+    auto bag = f.engine->rewards().redeem(m, "GIFT-BAG", "r1");
+    REQUIRE(bag.ok());
+    CHECK(f.engine->rewards().redeem(m, "GIFT-BAG", "r2").error().code == Errc::limit_exceeded);
+    REQUIRE(f.engine->rewards().cancel({bag->code, "wrong colour", "mgr-li"}).ok());
+    CHECK(f.engine->rewards().redeem(m, "GIFT-BAG", "r3").ok());
+    // The points went back to the lot they came from: no new lot with a fresh expiry.
+    const auto history = f.engine->ledger().history(m);
+    CHECK(std::none_of(history.begin(), history.end(), [](const LedgerEntry& e) {
+        return e.kind == LedgerKind::adjust && e.reason.find("cancelled") != std::string::npos;
+    }));
+    f.require_balances_agree();
+}
+
+TEST_CASE("a birthday gift must be an amount-off reward") {
+    auto t = json::parse(program_config_to_json(test_program()));
+    for (auto& r : t["rewards"])
+        if (r["code"] == "BDAY-GOLD") {
+            r["kind"] = "percent";
+            r["percent_off"] = 10;
+        }
+    auto refused = parse_program_config_json(t.dump());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("must be an amount-off reward") != std::string::npos);
 }

@@ -36,6 +36,7 @@ struct Quote {
     Points available = 0;
     Points max_points_payable = 0;
     std::vector<std::string> notes;
+    std::string special_benefit{};  // the coupon or promo code giving a non-amount benefit
 };
 
 struct SaleResult {
