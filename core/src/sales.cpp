@@ -278,7 +278,9 @@ std::string fingerprint(const SaleRequest& r) {
     return hex_digest(t.str());
 }
 
-SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
+// A sale as committed, for a replay: the same figures, and (with its key) the same
+// reasons and campaign bonuses, so a till reprinting after a crash prints the same receipt.
+SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id, const SaleKey* key) {
     auto st = ctx.db->prepare(
         "SELECT member_id, gross_minor, net_minor, coupon_minor, points_paid, points_paid_minor, "
         "points_earned "
@@ -301,6 +303,27 @@ SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id) {
         r.available_after = m->points_available;
         r.pending_after = m->points_pending;
         r.tier = m->tier_code;
+    }
+    if (member && key) {
+        const auto text = key->text();
+        const auto reason =
+            ctx.db->prepare("SELECT reason FROM ledger_entries WHERE idempotency_key = ?")
+                .bind_all("sale-earn:" + text)
+                .one([](const Statement& row) { return row.text(0); });
+        constexpr std::string_view kPurchase = "purchase: ";
+        if (reason)
+            r.earn_summary =
+                reason->rfind(kPurchase, 0) == 0 ? reason->substr(kPurchase.size()) : *reason;
+        auto fired = ctx.db->prepare(
+            "SELECT coalesce((SELECT json_extract(c.definition_json, '$.name') FROM campaigns c "
+            "WHERE c.program_id = f.program_id AND c.code = f.campaign_code AND c.version = "
+            "f.campaign_version), f.campaign_code), f.points FROM campaign_firings f "
+            "WHERE f.member_id = ? AND f.event_ref = ? AND f.points > 0 ORDER BY f.id");
+        fired.bind_all(*member, "sale:" + text);
+        while (fired.step()) {
+            r.campaign_bonuses.push_back({fired.text(0), fired.int64(1)});
+            r.campaign_points += fired.int64(1);
+        }
     }
     return r;
 }
@@ -381,7 +404,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             if (!same)
                 return make_error(Errc::conflict, "receipt " + key.receipt +
                                                       " was already committed with other content");
-            return result_from_row(ctx_, id);  // the same sale again: nothing changes
+            return result_from_row(ctx_, id, &key);  // the same sale again: nothing changes
         }
         auto priced = price(ctx_, request);
         if (!priced) return priced.error();
@@ -738,7 +761,7 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         // as at the till).
         auto offers = campaigns_on_purchase(ctx_, request.program, member->id, key.text(),
                                             key.store, basket, earn.points, member->last_visit_at);
-        SaleResult result = result_from_row(ctx_, sale_id);
+        SaleResult result = result_from_row(ctx_, sale_id, nullptr);
         result.replayed = false;
         result.earned = earn.points;
         result.campaign_points = offers.bonus_points;

@@ -138,6 +138,19 @@ TEST_CASE(
     CHECK(twice.campaign_bonuses[0].points == 246);
     const auto after = f.balance(m);
     CHECK(after.pending - before.pending == twice.earned + twice.campaign_points);
+    // The same receipt again (a till reprinting after a crash) gives the same lines.
+    SaleRequest replay;
+    replay.program = f.program;
+    replay.receipt = "B2";
+    replay.member = m;
+    replay.lines = {line("TS-1", "apparel", 1, 12300)};
+    auto again = f.engine->sales().commit(replay);
+    REQUIRE(again.ok());
+    CHECK(again->replayed);
+    CHECK(again->earn_summary == twice.earn_summary);
+    CHECK(again->campaign_points == twice.campaign_points);
+    REQUIRE(again->campaign_bonuses.size() == 1);
+    CHECK(again->campaign_bonuses[0].name == "Birthday campaign");
 }
 
 TEST_CASE("every ledger entry of a sale names the rules that made it") {
