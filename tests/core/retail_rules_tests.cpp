@@ -31,28 +31,27 @@ RewardDefinition reward(const std::string& code, const json& fields, Points cost
     return r;
 }
 
-Quote quote(Fixture& f, MemberId m, std::vector<BasketLine> lines,
-            std::vector<std::string> coupons = {}, Points points = 0) {
+SaleRequest request(Fixture& f, MemberId m, std::vector<BasketLine> lines,
+                    std::vector<std::string> coupons, Points points) {
     SaleRequest s;
     s.program = f.program;
     s.member = m;
     s.lines = std::move(lines);
     s.coupons = std::move(coupons);
     s.points_to_pay = points;
-    auto q = f.engine->sales().quote(s);
+    return s;
+}
+
+Quote quote(Fixture& f, MemberId m, std::vector<BasketLine> lines,
+            std::vector<std::string> coupons = {}, Points points = 0) {
+    auto q = f.engine->sales().quote(request(f, m, std::move(lines), std::move(coupons), points));
     REQUIRE_MESSAGE(q.ok(), (q.ok() ? "" : q.error().message));
     return q.value();
 }
 
 Error quote_error(Fixture& f, MemberId m, std::vector<BasketLine> lines,
                   std::vector<std::string> coupons, Points points = 0) {
-    SaleRequest s;
-    s.program = f.program;
-    s.member = m;
-    s.lines = std::move(lines);
-    s.coupons = std::move(coupons);
-    s.points_to_pay = points;
-    auto q = f.engine->sales().quote(s);
+    auto q = f.engine->sales().quote(request(f, m, std::move(lines), std::move(coupons), points));
     REQUIRE_FALSE(q.ok());
     return q.error();
 }
