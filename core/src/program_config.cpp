@@ -52,12 +52,6 @@ const char* rounding_name(Rounding r) {
     return "floor";
 }
 
-std::string upper(std::string s) {
-    for (auto& ch : s)
-        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    return s;
-}
-
 bool valid_date(const std::string& text) {
     int y = 0;
     unsigned m = 0, d = 0;
@@ -321,7 +315,7 @@ ProgramConfig parse(const json& j) {
     }
     for (const auto& pc : j.value("promo_codes", json::array())) {
         PromoCode promo;
-        promo.code = upper(pc.at("code").get<std::string>());
+        promo.code = promo_code_key(pc.at("code").get<std::string>());
         if (pc.contains("reward")) promo.reward = pc.at("reward").get<std::string>();
         if (pc.contains("extra")) promo.extra = pc.at("extra").get<std::string>();
         read(pc, "max_uses", promo.max_uses);
@@ -361,6 +355,12 @@ ProgramConfig parse(const json& j) {
 
 }  // namespace
 
+std::string promo_code_key(std::string typed) {
+    for (auto& ch : typed)
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    return typed;
+}
+
 const RewardDefinition* ProgramConfig::reward(const std::string& reward_code) const {
     for (const auto& r : rewards)
         if (r.code == reward_code) return &r;
@@ -368,7 +368,7 @@ const RewardDefinition* ProgramConfig::reward(const std::string& reward_code) co
 }
 
 const PromoCode* ProgramConfig::promo_code(const std::string& typed) const {
-    const auto wanted = upper(typed);
+    const auto wanted = promo_code_key(typed);
     for (const auto& p : promo_codes)
         if (p.code == wanted) return &p;
     return nullptr;

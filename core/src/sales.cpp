@@ -267,11 +267,7 @@ std::string fingerprint(const SaleRequest& r) {
     t.end_array().field("m", r.member ? *r.member : 0).field("p", r.points_to_pay);
     if (!r.promo_codes.empty()) {  // absent before promo codes; "spring15" is SPRING15
         std::vector<std::string> codes;
-        for (auto code : r.promo_codes) {
-            for (auto& ch : code)
-                if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-            codes.push_back(std::move(code));
-        }
+        for (const auto& code : r.promo_codes) codes.push_back(promo_code_key(code));
         t.field("pc", codes);
     }
     t.end_object();

@@ -145,6 +145,9 @@ struct PromoCode {
     std::optional<std::string> to_date{};
 };
 
+// A promo code as it is stored and counted: letters upper-cased ("spring15" is SPRING15).
+std::string promo_code_key(std::string typed);
+
 // Bins are thresholds, ascending; a value reaching bin i scores i + 2 (so
 // reaching none scores 1 and reaching all four scores 5). Recency is the other
 // way round: within recency_days[0] scores 5.
