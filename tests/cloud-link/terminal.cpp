@@ -60,9 +60,13 @@ void Terminal::sell(int member_index) {
             s.points_to_pay = q->max_points_payable;
         }
         auto r = engine_->sales().commit(s);
-        // The agent may bring the member's balance down to the program-wide one
-        // (points spent at the other store) between the quote and the sale: quote again.
-        if (!r && r.error().code == Errc::insufficient_points && attempt < 5) continue;
+        // Between the quote and the sale the agent may bring the member's balance
+        // down to the program-wide one (points spent at the other store), or apply
+        // a tier change that alters the basket's member discount and so its points
+        // cap: quote again, as a till would.
+        const bool stale_quote = !r && (r.error().code == Errc::insufficient_points ||
+                                        r.error().code == Errc::limit_exceeded);
+        if (stale_quote && pays_with_points && attempt < 5) continue;
         REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
         break;
     }
