@@ -43,6 +43,8 @@ const char* to_string(Errc code) {
             return "file_io";
         case Errc::unreachable:
             return "unreachable";
+        case Errc::insufficient_funds:
+            return "insufficient_funds";
     }
     return "unknown";
 }

@@ -272,6 +272,9 @@ UsedCodes& Engine::used_codes() {
 Campaigns& Engine::campaigns() {
     return ctx_->campaigns;
 }
+StoredValue& Engine::stored_value() {
+    return ctx_->stored_value;
+}
 Ratings& Engine::ratings() {
     return ctx_->ratings;
 }

@@ -59,6 +59,7 @@ struct EngineContext {
     UsedCodes used_codes{*this};
     Campaigns campaigns{*this};
     Ratings ratings{*this};
+    StoredValue stored_value{*this};
     Replication replication{*this};
 
     Timestamp now() const { return clock->now(); }

@@ -5,33 +5,18 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "config_fields.hpp"
 #include "config_file.hpp"
 #include "json_numbers.hpp"
 #include "loyalty/insight.hpp"
 #include "loyalty/json_limits.hpp"
+#include "stored_value_config.hpp"
 
 namespace loyalty {
 
 using nlohmann::json;
 
 namespace {
-
-// Reads an optional field, keeping the default when absent; a wrong type is an
-// error naming the field.
-template <class T>
-void read(const json& obj, const char* key, T& out) {
-    if (auto it = obj.find(key); it != obj.end() && !it->is_null()) {
-        try {
-            if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-                out = whole_number<T>(obj, key);
-            else
-                out = it->get<T>();
-        } catch (const json::type_error& e) {
-            throw std::invalid_argument(std::string(key) + " has the wrong type (" + e.what() +
-                                        ")");
-        }
-    }
-}
 
 Rounding parse_rounding(const std::string& s) {
     if (s == "floor") return Rounding::floor;
@@ -50,20 +35,6 @@ const char* rounding_name(Rounding r) {
             return "ceil";
     }
     return "floor";
-}
-
-bool valid_date(const std::string& text) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    char tail = 0;
-    return std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3 &&
-           std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
-                                       std::chrono::day{d}}
-               .ok();
-}
-
-void require(bool condition, const std::string& message) {
-    if (!condition) throw std::invalid_argument(message);
 }
 
 ExtraKind parse_extra_kind(const std::string& s) {
@@ -350,6 +321,7 @@ ProgramConfig parse(const json& j) {
                     "tier " + level.code + ": birthday_gift " + *level.birthday_gift +
                         " must be an amount-off reward (a birthday coupon is an amount)");
         }
+    if (j.contains("stored_value")) parse_stored_value(j.at("stored_value"), c);
     return c;
 }
 
@@ -514,6 +486,7 @@ std::string program_config_to_json(const ProgramConfig& c) {
         promos.push_back(pj);
     }
     j["promo_codes"] = promos;
+    if (c.stored_value.enabled) j["stored_value"] = stored_value_json(c.stored_value);
     j["points_payment"] = {{"points", c.points_payment.points},
                            {"value_minor", c.points_payment.value.minor},
                            {"max_percent_of_basket", c.points_payment.max_percent_of_basket},

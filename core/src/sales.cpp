@@ -9,6 +9,7 @@
 #include "loyalty/checked_math.hpp"
 #include "loyalty/coupon_benefits.hpp"
 #include "member_rows.hpp"
+#include "sale_stored_value.hpp"
 #include "tier_upgrade.hpp"
 
 namespace loyalty {
@@ -33,6 +34,7 @@ struct Priced {
     const CachedProgram* program = nullptr;
     std::optional<Member> member;
     Quote quote;
+    std::vector<PlannedSvPayment> sv{};
 };
 
 Points earned_today(EngineContext& ctx, MemberId member, const ProgramConfig& config,
@@ -215,7 +217,18 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
                                                         " points may pay for this basket");
         q.points_to_pay = request.points_to_pay;
         q.points_value = Money{request.points_to_pay / rate.points * rate.value.minor};
+    }
+    auto sv = plan_sv_payments(ctx, *p.program, request, p.member, q.basket,
+                               after_coupons - q.points_value);
+    if (!sv) return sv.error();
+    p.sv = std::move(sv.value());
+    for (const auto& pay : p.sv) {
+        q.sv_value += pay.line.principal + pay.line.bonus;
+        q.sv_bonus += pay.line.bonus;
+        q.sv_payments.push_back(pay.line);
+    }
 
+    if (p.member) {
         const auto now = ctx.now();
         const auto today = local_date(now, config.utc_offset_minutes);
         EarnInputs inputs;
@@ -236,10 +249,12 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
                 inputs.first_visit_today = !has_sale_since(
                     ctx, p.member->id, local_midnight(now, config.utc_offset_minutes));
         }
-        inputs.non_cash = q.coupon_value + q.points_value;
+        // Points are earned on real tender and stored value's principal: never on coupons,
+        // points or bonus money.
+        inputs.non_cash = q.coupon_value + q.points_value + q.sv_bonus;
         q.earn = compute_earn(config, *tier, q.basket, inputs);
     }
-    q.to_pay = after_coupons - q.points_value;
+    q.to_pay = after_coupons - q.points_value - q.sv_value;
     return p;
 }
 
@@ -270,6 +285,12 @@ std::string fingerprint(const SaleRequest& r) {
         for (const auto& code : r.promo_codes) codes.push_back(promo_code_key(code));
         t.field("pc", codes);
     }
+    if (!r.stored_value.empty()) {  // absent before stored value
+        t.key("sv").begin_array();
+        for (const auto& tender : r.stored_value)
+            t.begin_array().value(tender.card.value_or("")).value(tender.amount.minor).end_array();
+        t.end_array();
+    }
     t.end_object();
     return hex_digest(t.str());
 }
@@ -293,7 +314,9 @@ SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id, const SaleK
     r.points_paid = st.int64(4);
     r.points_value = Money{st.int64(5)};
     r.earned = st.int64(6);
-    r.to_pay = r.net - r.coupon_value - r.points_value;
+    r.sv_payments = sv_payments_of(ctx, sale_id);
+    for (const auto& pay : r.sv_payments) r.sv_value += pay.principal + pay.bonus;
+    r.to_pay = r.net - r.coupon_value - r.points_value - r.sv_value;
     if (member) {
         const auto m = load_member(ctx, *member);
         r.available_after = m->points_available;
@@ -362,8 +385,17 @@ std::string sale_event_json(const SaleEvent& e) {
         .field("points_paid", q.points_to_pay)
         .field("receipt", e.key->receipt)
         .field("sale_id", e.sale_id)
-        .field("store", e.key->store)
-        .field("terminal", e.key->terminal);
+        .field("store", e.key->store);
+    if (!q.sv_payments.empty()) {  // absent without stored value, as before it existed
+        t.key("stored_value").begin_array();
+        for (const auto& pay : q.sv_payments) {
+            t.begin_object().field("bonus", pay.bonus.minor);
+            if (pay.source != "member") t.field("card", pay.source);
+            t.field("principal", pay.principal.minor).end_object();
+        }
+        t.end_array();
+    }
+    t.field("terminal", e.key->terminal);
     if (e.member) t.field("tier", e.tier);
     t.end_object();
     return t.take();
@@ -409,13 +441,17 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         db.prepare(
               "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, "
               "gross_minor, net_minor, "
-              "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint, cashier) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "coupon_minor, points_paid, points_paid_minor, points_earned, fingerprint, cashier, "
+              "sv_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(program->id, key.store, key.terminal, key.receipt, request.member,
                       to_unix(now), q.basket.gross.minor, q.basket.net.minor, q.coupon_value.minor,
-                      q.points_to_pay, q.points_value.minor, q.earn.points, print, request.cashier)
+                      q.points_to_pay, q.points_value.minor, q.earn.points, print, request.cashier,
+                      q.sv_value.minor)
             .run();
         const auto sale_id = db.last_insert_rowid();
+        book_sv_payments(ctx_,
+                         SvBooking{sale_id, key.text(), key.store, key.terminal, request.cashier},
+                         priced->sv);
         for (const auto& l : q.basket.lines)
             db.prepare(
                   "INSERT INTO sale_lines(sale_id, line_no, sku, category, quantity, unit_price, "
@@ -442,6 +478,8 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
         result.to_pay = q.to_pay;
         result.points_paid = q.points_to_pay;
         result.earned = q.earn.points;
+        result.sv_value = q.sv_value;
+        for (const auto& pay : priced->sv) result.sv_payments.push_back(pay.line);
         SaleEvent event{sale_id, &key, &request, &q, nullptr, {}, {}};
         if (const auto& member = priced->member) {
             const auto ref = "receipt:" + key.text();
@@ -521,12 +559,20 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                               "a void takes back the whole sale, not lines of it");
 
         auto prior = db.prepare(
-            "SELECT amount_minor, points_reversed, points_restored, points_shortfall FROM refunds "
+            "SELECT amount_minor, points_reversed, points_restored, points_shortfall, "
+            "sv_principal_restored, sv_bonus_restored FROM refunds "
             "WHERE sale_id = ? AND refund_ref = ?");
         prior.bind_all(sale_id, request.refund_ref);
         if (prior.step()) {
-            RefundResult r{true,           Money{prior.int64(0)}, prior.int64(1),
-                           prior.int64(2), prior.int64(3),        0};
+            RefundResult r{true,
+                           Money{prior.int64(0)},
+                           prior.int64(1),
+                           prior.int64(2),
+                           prior.int64(3),
+                           0,
+                           0,
+                           Money{prior.int64(4)},
+                           Money{prior.int64(5)}};
             if (member) r.available_after = ctx_.ledger.balance(*member).available;
             return r;
         }
@@ -633,6 +679,11 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                 campaigns_on_refund(ctx_, *member, key.text(), refunded_after, net, refund_key);
             result.available_after = ctx_.ledger.balance(*member).available;
         }
+        const auto sv_back = restore_sv_payments(
+            ctx_, SvBooking{sale_id, key.text(), key.store, key.terminal, std::nullopt},
+            request.refund_ref, refunded_after, net);
+        result.sv_principal_restored = sv_back.principal;
+        result.sv_bonus_restored = sv_back.bonus;
         bool fully = true;
         for (const auto& l : lines) {
             db.prepare("UPDATE sale_lines SET refunded_qty = ? WHERE sale_id = ? AND line_no = ?")
@@ -651,9 +702,11 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
         db.prepare(
               "INSERT INTO refunds(sale_id, refund_ref, occurred_at, amount_minor, "
               "points_reversed, points_restored, "
-              "points_shortfall) VALUES (?, ?, ?, ?, ?, ?, ?)")
+              "points_shortfall, sv_principal_restored, sv_bonus_restored) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(sale_id, request.refund_ref, to_unix(ctx_.now()), amount.minor,
-                      result.reversed, result.restored, result.shortfall)
+                      result.reversed, result.restored, result.shortfall,
+                      result.sv_principal_restored.minor, result.sv_bonus_restored.minor)
             .run();
         json event{{"sale_id", sale_id},
                    {"store", key.store},
@@ -666,6 +719,9 @@ Result<RefundResult> Sales::refund(const RefundRequest& request) {
                    {"points_shortfall", result.shortfall},
                    {"campaign_points_reversed", result.campaign_reversed},
                    {"voided", request.void_sale}};
+        if (sv_back.principal.minor > 0 || sv_back.bonus.minor > 0)
+            event["stored_value"] = {{"principal", sv_back.principal.minor},
+                                     {"bonus", sv_back.bonus.minor}};
         if (member) {
             event["member"] = *member;
             event["available"] = result.available_after;

@@ -92,6 +92,10 @@ enum {
         18 /* headquarters (the member hub) did not answer in time: a member not known in
               this store cannot be looked up, and points beyond the offline limit cannot be
               spent, until the link is back */
+    ,
+    LOYALTY_POS_E_INSUFFICIENT_FUNDS =
+        19 /* a stored-value payment (member balance or gift card) larger than what it may
+              draw on: the balance, the bonus cap, or the offline limit */
 };
 
 /* An open terminal session: one database connection and the terminal's settings. */

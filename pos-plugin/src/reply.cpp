@@ -30,6 +30,8 @@ int status_of(Errc code) {
             return LOYALTY_POS_E_STORAGE;
         case Errc::unreachable:
             return LOYALTY_POS_E_HUB_UNREACHABLE;
+        case Errc::insufficient_funds:
+            return LOYALTY_POS_E_INSUFFICIENT_FUNDS;
         // The POS session touches no device, window or export file: reaching one is a bug.
         case Errc::device:
         case Errc::device_gone:
@@ -52,6 +54,8 @@ const char* status_name(int status) {
             return "LOYALTY_POS_E_INVALID_ARGUMENT";
         case LOYALTY_POS_E_HUB_UNREACHABLE:
             return "LOYALTY_POS_E_HUB_UNREACHABLE";
+        case LOYALTY_POS_E_INSUFFICIENT_FUNDS:
+            return "LOYALTY_POS_E_INSUFFICIENT_FUNDS";
         case LOYALTY_POS_E_UNKNOWN_CATEGORY:
             return "LOYALTY_POS_E_UNKNOWN_CATEGORY";
         case LOYALTY_POS_E_NOT_FOUND:

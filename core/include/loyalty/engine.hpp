@@ -22,6 +22,7 @@
 #include "loyalty/rewards.hpp"
 #include "loyalty/sales.hpp"
 #include "loyalty/staff.hpp"
+#include "loyalty/stored_value.hpp"
 #include "loyalty/tiers.hpp"
 
 namespace loyalty {
@@ -76,6 +77,7 @@ class Engine {
     UsedCodes& used_codes();
     Campaigns& campaigns();
     Ratings& ratings();
+    StoredValue& stored_value();
     Replication& replication();  // the hub: applies other terminals' events
 
     // The nightly run: releases pending points, expires lots, reviews tiers due

@@ -148,6 +148,41 @@ struct PromoCode {
 // A promo code as it is stored and counted: letters upper-cased ("spring15" is SPRING15).
 std::string promo_code_key(std::string typed);
 
+// Stored value (stored_value.hpp). A top-up rule: top up at least `min_amount` and get
+// bonus money, points, a coupon (a reward's, free) and/or a tier; the best rule the
+// amount reaches applies, once per top-up.
+struct TopUpRule {
+    std::string name;
+    Money min_amount{};
+    Money bonus{};
+    Points points = 0;
+    std::optional<std::string> coupon{};  // a reward code
+    std::optional<std::string> tier{};    // lifted to at least this tier
+    std::optional<std::string> from_date{};
+    std::optional<std::string> to_date{};
+    std::vector<std::string> stores{};  // empty: every store
+};
+
+// The order in which a payment draws on principal (money paid in) and bonus.
+enum class DeductionOrder { bonus_first, principal_first, proportional };
+
+// Defaults are the limits for single-purpose prepaid value in China (单用途商业预付卡):
+// a registered balance at most 5,000 yuan, a bearer card at most 1,000 yuan and valid
+// at least 3 years; registered balances never expire.
+struct StoredValueRules {
+    bool enabled = false;
+    DeductionOrder order = DeductionOrder::bonus_first;
+    Money max_bonus_per_bill{};                   // 0: no cap on a bill's bonus part
+    std::vector<std::string> bonus_categories{};  // empty: bonus pays for every category
+    Money member_balance_limit{500000};
+    Money bearer_card_limit{100000};
+    int bearer_valid_years = 3;
+    Money offline_limit{};  // per member and day while the hub does not answer; 0: none
+    Money pin_above{};      // a registered payment above this needs PIN or fresh QR; 0: never
+    std::vector<std::string> tenders{"cash", "wechat", "alipay", "bank_card"};
+    std::vector<TopUpRule> top_ups{};
+};
+
 // Bins are thresholds, ascending; a value reaching bin i scores i + 2 (so
 // reaching none scores 1 and reaching all four scores 5). Recency is the other
 // way round: within recency_days[0] scores 5.
@@ -183,6 +218,7 @@ struct ProgramConfig {
     std::vector<TagRule> tag_rules;
     std::vector<std::string> stores;
     std::vector<PromoCode> promo_codes{};
+    StoredValueRules stored_value{};
 
     const TierLevel* tier(const std::string& code) const;
     const RewardDefinition* reward(const std::string& code) const;

@@ -26,6 +26,7 @@ enum class Errc {
     display,              // the window or renderer could not be created (SDL)
     file_io,              // a file (export, state, report) could not be written
     unreachable,          // the member hub did not answer in time (the link is down)
+    insufficient_funds,   // a stored-value payment larger than the balance it may draw on
 };
 
 const char* to_string(Errc code);

@@ -13,6 +13,21 @@
 
 namespace loyalty {
 
+// Part of a bill paid from stored value: the member's own balance (no card) or a
+// bearer gift card. Several gift cards may pay one bill.
+struct StoredValueTender {
+    std::optional<std::string> card{};
+    Money amount{};
+};
+
+// What one stored-value tender drew, principal and bonus apart (stored_value.hpp).
+struct SvPaymentLine {
+    std::string source;  // "member" or the gift card's number
+    Money principal{};
+    Money bonus{};
+    Money balance_after{};  // the account's total after the sale (commit only)
+};
+
 struct SaleRequest {
     std::string program;
     std::string store;     // empty: the engine's own store
@@ -24,6 +39,10 @@ struct SaleRequest {
     std::vector<std::string> coupons;        // coupon codes to use
     std::optional<std::string> cashier{};    // who rang it up: kept with the sale and in its event
     std::vector<std::string> promo_codes{};  // codes typed or scanned at the till
+    std::vector<StoredValueTender> stored_value{};
+    // The member proved it is them (PIN, or a member QR code fresh from their phone):
+    // needed to pay from a registered balance above the program's pin_above amount.
+    bool member_verified = false;
 };
 
 struct Quote {
@@ -37,6 +56,9 @@ struct Quote {
     Points max_points_payable = 0;
     std::vector<std::string> notes;
     std::string special_benefit{};  // the coupon or promo code giving a non-amount benefit
+    Money sv_value{};               // paid from stored value (principal + bonus)
+    Money sv_bonus{};               // of which bonus money: earns no points
+    std::vector<SvPaymentLine> sv_payments{};
 };
 
 struct SaleResult {
@@ -55,6 +77,8 @@ struct SaleResult {
     // and each campaign's bonus by name (they add up to campaign_points).
     std::string earn_summary{};
     std::vector<EarnedExtra> campaign_bonuses{};
+    Money sv_value{};  // paid from stored value
+    std::vector<SvPaymentLine> sv_payments{};
 };
 
 struct RefundLine {
@@ -82,6 +106,8 @@ struct RefundResult {
     Points shortfall = 0;          // earned points already spent, could not be taken back
     Points campaign_reversed = 0;  // campaign bonus points for the sale taken back
     Points available_after = 0;
+    Money sv_principal_restored{};  // stored value paid with, back where it came from
+    Money sv_bonus_restored{};
 };
 
 // A shopper who was not identified at the till claims the sale's points later

@@ -470,12 +470,87 @@ CREATE TABLE promo_code_uses (
 CREATE INDEX promo_code_uses_by_member ON promo_code_uses(program_id, code, member_id);
 )sql";
 
+// Stored value (stored_value.hpp): an account per registered member and program, or per
+// bearer gift card; balances in fen, principal and bonus apart, moved only by entries of
+// an append-only ledger. Each top-up keeps what its rule gave, so its refund can take it
+// back; each sale keeps what it drew from which account, so its refund can return it.
+constexpr const char* kMigration11 = R"sql(
+CREATE TABLE sv_accounts (
+    id              INTEGER PRIMARY KEY,
+    program_id      INTEGER NOT NULL REFERENCES programs(id),
+    member_id       INTEGER REFERENCES members(id),
+    card            TEXT,
+    principal_minor INTEGER NOT NULL DEFAULT 0 CHECK (principal_minor >= 0),
+    bonus_minor     INTEGER NOT NULL DEFAULT 0 CHECK (bonus_minor >= 0),
+    status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'blocked')),
+    opened_at       INTEGER NOT NULL,
+    expires_at      INTEGER,
+    CHECK ((member_id IS NULL) <> (card IS NULL)),
+    UNIQUE (program_id, member_id),
+    UNIQUE (program_id, card)
+);
+
+CREATE TABLE sv_entries (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES sv_accounts(id),
+    kind            TEXT NOT NULL CHECK (kind IN ('top_up', 'spend', 'refund', 'top_up_refund', 'adjust')),
+    principal_delta INTEGER NOT NULL,
+    bonus_delta     INTEGER NOT NULL,
+    occurred_at     INTEGER NOT NULL,
+    tender          TEXT,
+    reference       TEXT,
+    reason          TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT NOT NULL UNIQUE,
+    store           TEXT,
+    terminal        TEXT,
+    actor           TEXT
+);
+CREATE INDEX sv_entries_by_account ON sv_entries(account_id, occurred_at);
+CREATE INDEX sv_entries_by_time ON sv_entries(occurred_at);
+CREATE TRIGGER sv_entries_no_update BEFORE UPDATE ON sv_entries
+BEGIN SELECT RAISE(ABORT, 'sv_entries is append-only'); END;
+CREATE TRIGGER sv_entries_no_delete BEFORE DELETE ON sv_entries
+BEGIN SELECT RAISE(ABORT, 'sv_entries is append-only'); END;
+
+CREATE TABLE sv_top_ups (
+    id                INTEGER PRIMARY KEY,
+    program_id        INTEGER NOT NULL REFERENCES programs(id),
+    request_id        TEXT NOT NULL,
+    account_id        INTEGER NOT NULL REFERENCES sv_accounts(id),
+    amount_minor      INTEGER NOT NULL CHECK (amount_minor > 0),
+    bonus_minor       INTEGER NOT NULL DEFAULT 0,
+    points            INTEGER NOT NULL DEFAULT 0,
+    rule              TEXT NOT NULL DEFAULT '',
+    tender            TEXT NOT NULL,
+    store             TEXT NOT NULL,
+    terminal          TEXT NOT NULL,
+    occurred_at       INTEGER NOT NULL,
+    result_json       TEXT NOT NULL,
+    refund_request_id TEXT,
+    refund_json       TEXT,
+    UNIQUE (program_id, request_id)
+);
+
+CREATE TABLE sale_sv_payments (
+    sale_id            INTEGER NOT NULL REFERENCES sales(id),
+    account_id         INTEGER NOT NULL REFERENCES sv_accounts(id),
+    principal_minor    INTEGER NOT NULL,
+    bonus_minor        INTEGER NOT NULL,
+    restored_principal INTEGER NOT NULL DEFAULT 0,
+    restored_bonus     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sale_id, account_id)
+) WITHOUT ROWID;
+ALTER TABLE sales ADD COLUMN sv_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN sv_principal_restored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN sv_bonus_restored INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                           kMigration5, kMigration6, kMigration7, kMigration8,
-                                           kMigration9, kMigration10};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2,  kMigration3, kMigration4,
+                                           kMigration5, kMigration6,  kMigration7, kMigration8,
+                                           kMigration9, kMigration10, kMigration11};
     return kAll;
 }
 

@@ -1,0 +1,78 @@
+#include "sv_accounts.hpp"
+
+namespace loyalty {
+
+namespace {
+
+constexpr const char* kAccountColumns =
+    "SELECT id, member_id, card, principal_minor, bonus_minor, status, expires_at "
+    "FROM sv_accounts ";
+
+SvAccount account_from(const Statement& st) {
+    SvAccount a;
+    a.id = st.int64(0);
+    a.member = st.optional_int64(1);
+    a.card = st.optional_text(2);
+    a.balance.principal = Money{st.int64(3)};
+    a.balance.bonus = Money{st.int64(4)};
+    a.balance.status = st.text(5);
+    if (auto expires = st.optional_int64(6)) a.balance.expires_at = from_unix(*expires);
+    return a;
+}
+
+}  // namespace
+
+std::string SvAccount::holder() const {
+    return card ? "gift card " + *card : "member " + std::to_string(member.value_or(0));
+}
+
+std::optional<SvAccount> find_member_account(EngineContext& ctx, std::int64_t program_id,
+                                             MemberId member) {
+    return ctx.db->prepare(std::string(kAccountColumns) + "WHERE program_id = ? AND member_id = ?")
+        .bind_all(program_id, member)
+        .one(account_from);
+}
+
+std::optional<SvAccount> find_card_account(EngineContext& ctx, std::int64_t program_id,
+                                           const std::string& card) {
+    return ctx.db->prepare(std::string(kAccountColumns) + "WHERE program_id = ? AND card = ?")
+        .bind_all(program_id, card)
+        .one(account_from);
+}
+
+SvAccount member_account(EngineContext& ctx, std::int64_t program_id, MemberId member) {
+    if (auto found = find_member_account(ctx, program_id, member)) return *found;
+    ctx.db
+        ->prepare("INSERT INTO sv_accounts(program_id, member_id, opened_at) VALUES (?, ?, ?)")
+        .bind_all(program_id, member, to_unix(ctx.now()))
+        .run();
+    return *find_member_account(ctx, program_id, member);
+}
+
+std::int64_t post_sv_entry(EngineContext& ctx, const SvPosting& p) {
+    auto& db = *ctx.db;
+    db.prepare(
+          "INSERT INTO sv_entries(account_id, kind, principal_delta, bonus_delta, occurred_at, "
+          "tender, reference, reason, idempotency_key, store, terminal, actor) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(p.account, p.kind, p.principal_delta.minor, p.bonus_delta.minor,
+                  to_unix(ctx.now()),
+                  p.tender.empty() ? std::nullopt : std::optional<std::string>(p.tender),
+                  p.reference, p.reason, p.idempotency_key, p.store, p.terminal, p.actor)
+        .run();
+    const auto entry = db.last_insert_rowid();
+    db.prepare(
+          "UPDATE sv_accounts SET principal_minor = principal_minor + ?, bonus_minor = "
+          "bonus_minor + ? WHERE id = ?")
+        .bind_all(p.principal_delta.minor, p.bonus_delta.minor, p.account)
+        .run();
+    return entry;
+}
+
+bool sv_entry_exists(EngineContext& ctx, const std::string& idempotency_key) {
+    return ctx.db->prepare("SELECT 1 FROM sv_entries WHERE idempotency_key = ?")
+        .bind_all(idempotency_key)
+        .step();
+}
+
+}  // namespace loyalty
