@@ -462,6 +462,24 @@ int main(int argc, char** argv) {
         std::printf("  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld\n",
                     static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
                     static_cast<long long>(r->expired), static_cast<long long>(r->liability));
+        const auto& sv = r->stored_value;
+        std::string tenders;
+        for (const auto& [tender, amount] : sv.top_ups_by_tender)
+            tenders += " " + tender + " " + format_money(amount);
+        std::printf(
+            "  top-ups      %lld,%s; bonus given %s\n", static_cast<long long>(sv.top_up_count),
+            tenders.empty() ? " none" : tenders.c_str(), format_money(sv.bonus_given).c_str());
+        std::printf(
+            "  stored value spent %s (principal %s, bonus %s); refunded to balances %s; "
+            "top-ups refunded %s\n",
+            format_money(sv.spent_principal + sv.spent_bonus).c_str(),
+            format_money(sv.spent_principal).c_str(), format_money(sv.spent_bonus).c_str(),
+            format_money(sv.refunded_to_balance).c_str(),
+            format_money(sv.top_ups_refunded).c_str());
+        std::printf("  stored value outstanding %s (principal %s, bonus %s)\n",
+                    format_money(sv.liability_principal + sv.liability_bonus).c_str(),
+                    format_money(sv.liability_principal).c_str(),
+                    format_money(sv.liability_bonus).c_str());
         std::printf("  enrollments  %lld\n", static_cast<long long>(r->enrollments));
         std::printf("  ratings      %lld, average %.1f\n", static_cast<long long>(r->ratings),
                     r->average_rating);
@@ -485,8 +503,17 @@ int main(int argc, char** argv) {
                         static_cast<long long>(b.from_ledger.pending),
                         static_cast<long long>(b.from_lots.available),
                         static_cast<long long>(b.from_lots.pending));
-        std::printf("integrity %s; %zu balance disagreements\n", verdict.c_str(), bad.size());
-        return verdict == "ok" && bad.empty() ? 0 : 1;
+        auto sv_bad = engine->stored_value().verify_all();
+        if (!sv_bad) return fail(sv_bad.error());
+        for (const auto& b : *sv_bad)
+            std::printf("stored value %s: balance %s/%s, ledger %s/%s (principal/bonus)\n",
+                        b.holder.c_str(), format_money(b.materialized.principal).c_str(),
+                        format_money(b.materialized.bonus).c_str(),
+                        format_money(b.from_ledger.principal).c_str(),
+                        format_money(b.from_ledger.bonus).c_str());
+        std::printf("integrity %s; %zu balance disagreements; %zu stored-value disagreements\n",
+                    verdict.c_str(), bad.size(), sv_bad->size());
+        return verdict == "ok" && bad.empty() && sv_bad->empty() ? 0 : 1;
     }
     if (*set_tier) {
         auto member = find_member(*engine, g.program, tier_member);

@@ -65,6 +65,10 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
         liability.bind(1, p);
         if (liability.step()) r.liability = liability.int64(0);
 
+        auto sv = engine.stored_value().day_summary(program, "", from_unix(from), from_unix(to));
+        if (!sv) return sv.error();
+        r.stored_value = std::move(sv.value());
+
         auto enrolled = db.prepare(
             "SELECT count(*) FROM members WHERE program_id = ? AND enrolled_at >= ? AND "
             "enrolled_at < ?");

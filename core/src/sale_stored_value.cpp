@@ -46,7 +46,8 @@ Result<std::vector<PlannedSvPayment>> plan_sv_payments(EngineContext& ctx,
                                                               " is not valid (check digit)");
             account = find_card_account(ctx, program.id, *tender.card);
             if (!account)
-                return make_error(Errc::not_found, "gift card " + *tender.card + " is not activated");
+                return make_error(Errc::not_found,
+                                  "gift card " + *tender.card + " is not activated");
             if (account->balance.expires_at && now >= *account->balance.expires_at)
                 return make_error(Errc::expired, "gift card " + *tender.card + " has expired");
         } else {
@@ -93,11 +94,12 @@ void book_sv_payments(EngineContext& ctx, const SvBooking& sale,
     for (auto& p : payments) {
         if (p.account.id == 0)  // a member paying 0 from an account never opened: nothing to do
             continue;
-        post_sv_entry(ctx, SvPosting{p.account.id, "spend", Money{} - p.line.principal,
-                                     Money{} - p.line.bonus, "", "receipt:" + sale.sale_key,
-                                     "paid with stored value",
-                                     "sale-sv:" + sale.sale_key + ":" + std::to_string(p.account.id),
-                                     sale.store, sale.terminal, sale.cashier});
+        post_sv_entry(
+            ctx,
+            SvPosting{p.account.id, "spend", Money{} - p.line.principal, Money{} - p.line.bonus, "",
+                      "receipt:" + sale.sale_key, "paid with stored value",
+                      "sale-sv:" + sale.sale_key + ":" + std::to_string(p.account.id), sale.store,
+                      sale.terminal, sale.cashier});
         ctx.db
             ->prepare(
                 "INSERT INTO sale_sv_payments(sale_id, account_id, principal_minor, bonus_minor) "

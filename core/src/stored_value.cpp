@@ -22,9 +22,9 @@ Result<SvSplit> split_payment(DeductionOrder order, const SvBalance& held, Money
                               format_money(held.principal + usable_bonus) + " may pay (principal " +
                               format_money(held.principal) + ", bonus " +
                               format_money(usable_bonus) +
-                              (usable_bonus < held.bonus ? " of " + format_money(held.bonus) +
-                                                               " usable on this bill"
-                                                         : std::string()) +
+                              (usable_bonus < held.bonus
+                                   ? " of " + format_money(held.bonus) + " usable on this bill"
+                                   : std::string()) +
                               ")");
     SvSplit s;
     switch (order) {
@@ -83,8 +83,12 @@ SvBalance balance_from(const json& j) {
 }
 
 json top_up_json(const TopUpResult& r) {
-    json j{{"request_id", r.request_id}, {"amount", r.amount.minor}, {"bonus", r.bonus.minor},
-           {"points", r.points},         {"coupons", r.coupons},     {"rule", r.rule},
+    json j{{"request_id", r.request_id},
+           {"amount", r.amount.minor},
+           {"bonus", r.bonus.minor},
+           {"points", r.points},
+           {"coupons", r.coupons},
+           {"rule", r.rule},
            {"balance", balance_json(r.balance)}};
     if (r.tier) j["tier"] = *r.tier;
     return j;
@@ -136,7 +140,8 @@ const TopUpRule* applicable_rule(const ProgramConfig& config, Money amount, Time
         if (amount < r.min_amount) continue;
         if (r.from_date && now < parse_local_date(r.from_date->c_str(), offset)) continue;
         if (r.to_date && now >= parse_local_date(r.to_date->c_str(), offset) + Days{1}) continue;
-        if (!r.stores.empty() && std::find(r.stores.begin(), r.stores.end(), store) == r.stores.end())
+        if (!r.stores.empty() &&
+            std::find(r.stores.begin(), r.stores.end(), store) == r.stores.end())
             continue;
         if (!best || r.min_amount > best->min_amount) best = &r;
     }
@@ -149,7 +154,8 @@ Timestamp bearer_expiry(Timestamp at, int years, int offset) {
     const auto d = local_date(at, offset);
     using namespace std::chrono;
     year_month_day until{year{d.year + years}, month{d.month}, day{d.day}};
-    if (!until.ok()) until = year_month_day{year_month_day_last{until.year(), month_day_last{until.month()}}};
+    if (!until.ok())
+        until = year_month_day{year_month_day_last{until.year(), month_day_last{until.month()}}};
     char text[16];
     std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(until.year()),
                   static_cast<unsigned>(until.month()), static_cast<unsigned>(until.day()));
@@ -175,8 +181,8 @@ void give_rule_extras(EngineContext& ctx, const TopUpRule& rule, const Member& m
     const auto now = ctx.now();
     if (rule.points > 0) {
         ctx.ledger.credit(Credit{member.id, LedgerKind::bonus, rule.points, false, now,
-                                 ctx.ledger.expiry_for(member.program, now),
-                                 "top-up: " + rule.name, key, key + ":points", actor});
+                                 ctx.ledger.expiry_for(member.program, now), "top-up: " + rule.name,
+                                 key, key + ":points", actor});
         result.points = rule.points;
     }
     if (rule.coupon) {
@@ -214,8 +220,8 @@ Result<TopUpResult> StoredValue::top_up(const TopUpRequest& request) {
             return make_error(Errc::invalid_argument, "a top-up amount must be positive");
         if (std::find(rules.tenders.begin(), rules.tenders.end(), request.tender) ==
             rules.tenders.end())
-            return make_error(Errc::invalid_argument, "tender '" + request.tender +
-                                                          "' is not taken for top-ups here");
+            return make_error(Errc::invalid_argument,
+                              "tender '" + request.tender + "' is not taken for top-ups here");
         if (request.card && !gift_card_number_valid(*request.card))
             return make_error(Errc::invalid_argument,
                               "gift card number " + *request.card + " is not valid (check digit)");
@@ -231,9 +237,9 @@ Result<TopUpResult> StoredValue::top_up(const TopUpRequest& request) {
         if (prior.step()) {
             auto replay = top_up_from(json::parse(prior.text(0)));
             const auto account = prior.int64(3);
-            const auto same_holder =
-                request.member ? find_member_account(ctx_, program->id, *request.member)
-                               : find_card_account(ctx_, program->id, *request.card);
+            const auto same_holder = request.member
+                                         ? find_member_account(ctx_, program->id, *request.member)
+                                         : find_card_account(ctx_, program->id, *request.card);
             if (prior.text(1) != request.tender || prior.int64(2) != request.amount.minor ||
                 !same_holder || same_holder->id != account)
                 return make_error(Errc::conflict, "top-up request " + request.request_id +
@@ -305,10 +311,14 @@ Result<TopUpResult> StoredValue::top_up(const TopUpRequest& request) {
                       result.bonus.minor, result.points, result.rule, request.tender, store,
                       terminal, to_unix(now), top_up_json(result).dump())
             .run();
-        json event{{"request", request.request_id}, {"amount", request.amount.minor},
-                   {"bonus", result.bonus.minor},   {"points", result.points},
-                   {"tender", request.tender},      {"rule", result.rule},
-                   {"store", store},                {"terminal", terminal},
+        json event{{"request", request.request_id},
+                   {"amount", request.amount.minor},
+                   {"bonus", result.bonus.minor},
+                   {"points", result.points},
+                   {"tender", request.tender},
+                   {"rule", result.rule},
+                   {"store", store},
+                   {"terminal", terminal},
                    {"principal", result.balance.principal.minor},
                    {"bonus_balance", result.balance.bonus.minor}};
         if (member)
@@ -343,13 +353,14 @@ Result<TopUpRefundResult> StoredValue::refund_top_up(const TopUpRefundRequest& r
         if (auto done = st.optional_text(4)) {
             if (*done != request.refund_request_id)
                 return make_error(Errc::already_used, "top-up " + request.top_up_request_id +
-                                                          " was refunded already (refund " +
-                                                          *done + ")");
+                                                          " was refunded already (refund " + *done +
+                                                          ")");
             return refund_from(json::parse(*st.optional_text(5)));
         }
-        const auto held = ctx_.db->prepare(
-                                     "SELECT principal_minor, bonus_minor FROM sv_accounts WHERE "
-                                     "id = ?")
+        const auto held = ctx_.db
+                              ->prepare(
+                                  "SELECT principal_minor, bonus_minor FROM sv_accounts WHERE "
+                                  "id = ?")
                               .bind_all(account_id)
                               .one([](const Statement& row) {
                                   return SvBalance{Money{row.int64(0)}, Money{row.int64(1)}};
@@ -366,17 +377,16 @@ Result<TopUpRefundResult> StoredValue::refund_top_up(const TopUpRefundRequest& r
             r.points_taken_back = std::min(points_given, available);
             r.points_short = points_given - r.points_taken_back;
         }
-        r.balance = SvBalance{held.principal - r.principal_debited,
-                              held.bonus - r.bonus_taken_back};
+        r.balance =
+            SvBalance{held.principal - r.principal_debited, held.bonus - r.bonus_taken_back};
         if (request.dry_run) return r;
 
         const auto refund_key = key + ":refund";
-        post_sv_entry(ctx_, SvPosting{account_id, "top_up_refund", Money{} - r.principal_debited,
-                                      Money{} - r.bonus_taken_back, "",
-                                      "top-up:" + request.top_up_request_id,
-                                      "top-up refunded: " + format_money(r.cash_out) + " paid out",
-                                      refund_key, ctx_.origin.store, ctx_.origin.terminal,
-                                      request.cashier});
+        post_sv_entry(
+            ctx_, SvPosting{account_id, "top_up_refund", Money{} - r.principal_debited,
+                            Money{} - r.bonus_taken_back, "", "top-up:" + request.top_up_request_id,
+                            "top-up refunded: " + format_money(r.cash_out) + " paid out",
+                            refund_key, ctx_.origin.store, ctx_.origin.terminal, request.cashier});
         if (member && r.points_taken_back > 0) {
             const auto credited = ctx_.ledger.find_by_key(key + ":points");
             ctx_.ledger.reverse_earn(*member, credited ? credited->id : 0, r.points_taken_back,
@@ -389,13 +399,11 @@ Result<TopUpRefundResult> StoredValue::refund_top_up(const TopUpRefundRequest& r
             .bind_all(request.refund_request_id, refund_json(r).dump(), program->id,
                       request.top_up_request_id)
             .run();
-        json event{{"request", request.top_up_request_id},
-                   {"refund_request", request.refund_request_id},
-                   {"principal", r.principal_debited.minor},
-                   {"bonus", r.bonus_taken_back.minor},
-                   {"bonus_short", r.bonus_short.minor},
-                   {"cash_out", r.cash_out.minor},
-                   {"points", r.points_taken_back}};
+        json event{
+            {"request", request.top_up_request_id},   {"refund_request", request.refund_request_id},
+            {"principal", r.principal_debited.minor}, {"bonus", r.bonus_taken_back.minor},
+            {"bonus_short", r.bonus_short.minor},     {"cash_out", r.cash_out.minor},
+            {"points", r.points_taken_back}};
         if (member) event["member"] = *member;
         ctx_.emit("stored_value.top_up_refunded", request.program, event);
         tx.commit();
@@ -422,8 +430,7 @@ Result<SvBalance> StoredValue::card_balance(const std::string& program_code,
             return make_error(Errc::invalid_argument,
                               "gift card number " + card + " is not valid (check digit)");
         auto account = find_card_account(ctx_, program->id, card);
-        if (!account)
-            return make_error(Errc::not_found, "gift card " + card + " is not activated");
+        if (!account) return make_error(Errc::not_found, "gift card " + card + " is not activated");
         return account->balance;
     });
 }
@@ -450,8 +457,9 @@ Result<std::vector<SvEntry>> StoredValue::history(MemberId member, int limit) {
 Result<SvBalance> StoredValue::adjust(const SvAdjustment& a) {
     return guarded([&]() -> Result<SvBalance> {
         if (a.reason.empty() || a.actor.empty() || a.request_id.empty())
-            return make_error(Errc::invalid_argument,
-                              "a stored-value adjustment needs a reason, a manager and a request id");
+            return make_error(
+                Errc::invalid_argument,
+                "a stored-value adjustment needs a reason, a manager and a request id");
         if (a.principal_delta.minor == 0 && a.bonus_delta.minor == 0)
             return make_error(Errc::invalid_argument, "the adjustment changes nothing");
         const auto m = load_member(ctx_, a.member);
@@ -522,9 +530,9 @@ Result<SvDaySummary> StoredValue::day_summary(const std::string& program_code,
             ->prepare(
                 "SELECT e.kind, coalesce(e.tender, ''), count(*), sum(e.principal_delta), "
                 "sum(e.bonus_delta) FROM sv_entries e JOIN sv_accounts a ON a.id = e.account_id "
-                "WHERE a.program_id = ? AND e.store = ? AND e.occurred_at >= ? AND "
+                "WHERE a.program_id = ? AND (? = '' OR e.store = ?) AND e.occurred_at >= ? AND "
                 "e.occurred_at < ? GROUP BY e.kind, e.tender ORDER BY e.kind, e.tender")
-            .bind_all(program->id, store, to_unix(from), to_unix(to))
+            .bind_all(program->id, store, store, to_unix(from), to_unix(to))
             .each([&](const Statement& row) {
                 const auto kind = row.text(0);
                 const Money principal{row.int64(3)}, bonus{row.int64(4)};

@@ -42,8 +42,7 @@ std::optional<SvAccount> find_card_account(EngineContext& ctx, std::int64_t prog
 
 SvAccount member_account(EngineContext& ctx, std::int64_t program_id, MemberId member) {
     if (auto found = find_member_account(ctx, program_id, member)) return *found;
-    ctx.db
-        ->prepare("INSERT INTO sv_accounts(program_id, member_id, opened_at) VALUES (?, ?, ?)")
+    ctx.db->prepare("INSERT INTO sv_accounts(program_id, member_id, opened_at) VALUES (?, ?, ?)")
         .bind_all(program_id, member, to_unix(ctx.now()))
         .run();
     return *find_member_account(ctx, program_id, member);

@@ -73,6 +73,16 @@ Result<std::filesystem::path> export_closing_csv(const ClosingReport& r,
         << "enrollments," << r.enrollments << "\n"
         << "ratings," << r.ratings << "\n"
         << "average_rating," << rating(r) << "\n";
+    const auto& sv = r.stored_value;
+    for (const auto& [tender, amount] : sv.top_ups_by_tender)
+        out << "sv_top_ups_" << tender << "," << format_money(amount) << "\n";
+    out << "sv_bonus_given," << format_money(sv.bonus_given) << "\n"
+        << "sv_spent_principal," << format_money(sv.spent_principal) << "\n"
+        << "sv_spent_bonus," << format_money(sv.spent_bonus) << "\n"
+        << "sv_refunded_to_balances," << format_money(sv.refunded_to_balance) << "\n"
+        << "sv_top_ups_refunded," << format_money(sv.top_ups_refunded) << "\n"
+        << "sv_liability_principal," << format_money(sv.liability_principal) << "\n"
+        << "sv_liability_bonus," << format_money(sv.liability_bonus) << "\n";
     for (const auto& t : r.tiers) out << "\"tier:" << t.name << "\"," << t.members << "\n";
     return write_atomically(dir / ("closing-" + r.day + ".csv"), out.str());
 }
@@ -96,6 +106,14 @@ Result<std::filesystem::path> export_closing_html(const ClosingReport& r,
     row("兑换积分 Points redeemed", std::to_string(r.redeemed));
     row("过期积分 Points expired", std::to_string(r.expired));
     row("积分负债 Points outstanding", std::to_string(r.liability));
+    const auto& sv = r.stored_value;
+    for (const auto& [tender, amount] : sv.top_ups_by_tender)
+        out << "<tr><td>储值充值 Top-ups " << html_escape(tender) << "</td><td>"
+            << format_money(amount) << "</td></tr>\n";
+    row("储值消费 Stored value spent (本金 principal / 赠送 bonus)",
+        format_money(sv.spent_principal) + " / " + format_money(sv.spent_bonus));
+    row("储值负债 Stored value outstanding (本金 / 赠送)",
+        format_money(sv.liability_principal) + " / " + format_money(sv.liability_bonus));
     row("新入会 New members", std::to_string(r.enrollments));
     row("平均满意度 Average rating", rating(r) + " (" + std::to_string(r.ratings) + ")");
     out << "</table>\n<h2>会员等级分布 Members by tier</h2>\n";

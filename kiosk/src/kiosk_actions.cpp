@@ -112,6 +112,8 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     v.available = member->points_available;
     v.pending = member->points_pending;
     v.expiring_30d = engine.ledger().expiring_between(id, now, now + Days{30});
+    if (p.stored_value.enabled)
+        if (auto sv = engine.stored_value().member_balance(id)) v.stored_value = *sv;
     if (hub) {
         const auto heard = hub->balance_heard_at_ms(member->uid);
         if (!heard)
@@ -178,6 +180,18 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
         return Identified{{}, {}, {"error.receipt_needs_member", "", true}};
     if (text.rfind("LM", 0) == 0 || text.rfind("LR", 0) == 0 || text.empty())
         return Identified{{}, {}, {"error.code_invalid", "unreadable code", true}};
+    // A bearer gift card's number: its balance, the one thing a kiosk tells about it.
+    if (gift_card_number_valid(text))
+        if (auto card = engine.stored_value().card_balance(config.program, text)) {
+            const auto program = engine.programs().get(config.program);
+            const int offset = program ? (*program)->utc_offset_minutes : 480;
+            Notice n{"notice.gift_card",
+                     "",
+                     false,
+                     {"¥" + format_money(card->total()),
+                      card->expires_at ? local_day(*card->expires_at - Days{1}, offset) : ""}};
+            return Identified{{}, {}, n};
+        }
     // A printed card barcode or magstripe carries the card number.
     return from_member(engine, config.program,
                        or_at_hub(members.identify(config.program, IdentityKind::card_number, text),
@@ -357,6 +371,7 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         r.average_rating = day->average_rating;
         for (const auto& t : day->tiers) r.tiers.push_back(TierCount{t.name, t.members});
         for (const auto& t : day->top) r.top.push_back(TopMember{t.masked_name, t.spend});
+        r.stored_value = day->stored_value;
     }
     return r;
 }

@@ -9,6 +9,7 @@
 #include "loyalty/coupon_benefits.hpp"
 #include "loyalty/members.hpp"
 #include "loyalty/money.hpp"
+#include "loyalty/stored_value.hpp"
 
 namespace loyalty::kiosk {
 
@@ -64,6 +65,9 @@ struct MemberView {
     int next_discount_percent = 0;
     int next_parking_minutes = 0;
     std::vector<CouponView> coupons;
+    // Stored value (储值), shown when the program takes it: what the member may pay
+    // with at any till, bonus money included.
+    std::optional<SvBalance> stored_value{};
 };
 
 struct RewardView {
@@ -96,6 +100,7 @@ struct ClosingReport {
     double average_rating = 0;  // a display figure, not money
     std::vector<TopMember> top;
     std::string exported_to;  // CSV path after an export
+    SvDaySummary stored_value{};
 };
 
 struct DeviceHealth {

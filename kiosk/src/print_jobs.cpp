@@ -51,6 +51,16 @@ Result<std::vector<std::uint8_t>> z_report_job(const ClosingReport& r) {
     j.row("兑换积分 Redeemed", std::to_string(r.redeemed));
     j.row("过期积分 Expired", std::to_string(r.expired));
     j.row("积分负债 Outstanding", std::to_string(r.liability));
+    const auto& sv = r.stored_value;
+    for (const auto& [tender, amount] : sv.top_ups_by_tender)
+        j.row("储值充值 Top-up " + tender, format_money(amount));
+    j.row("赠送金额 Bonus given", format_money(sv.bonus_given));
+    j.row("储值消费 SV spent", format_money(sv.spent_principal + sv.spent_bonus));
+    j.row("  本金 Principal", format_money(sv.spent_principal));
+    j.row("  赠送 Bonus", format_money(sv.spent_bonus));
+    j.row("储值退回 SV refunded", format_money(sv.refunded_to_balance));
+    j.row("充值退款 Top-ups refunded", format_money(sv.top_ups_refunded));
+    j.row("储值负债 SV outstanding", format_money(sv.liability_principal + sv.liability_bonus));
     j.row("新入会 New members", std::to_string(r.enrollments));
     char avg[32];
     std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,

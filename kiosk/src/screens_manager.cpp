@@ -87,6 +87,17 @@ void closing(ScreenContext& c) {
     row(half, ui.tr("closing.redeemed"), num(r.redeemed), font);
     row(half, ui.tr("closing.expired"), num(r.expired), font);
     row(half, ui.tr("closing.liability"), num(r.liability), font);
+    const auto& sv = r.stored_value;
+    if (sv.top_up_count > 0 || sv.spent_principal.minor + sv.spent_bonus.minor > 0 ||
+        sv.liability_principal.minor + sv.liability_bonus.minor > 0) {
+        Money topped;
+        for (const auto& [tender, amount] : sv.top_ups_by_tender) topped += amount;
+        row(half, ui.tr("closing.sv_top_ups"), yuan(topped) + " (" + num(sv.top_up_count) + ")",
+            font);
+        row(half, ui.tr("closing.sv_spent"), yuan(sv.spent_principal + sv.spent_bonus), font);
+        row(half, ui.tr("closing.sv_liability"), yuan(sv.liability_principal + sv.liability_bonus),
+            font);
+    }
     row(half, ui.tr("closing.enrollments"), num(r.enrollments), font);
     row(half, ui.tr("closing.rating"), avg, font);
     ImGui::EndGroup();

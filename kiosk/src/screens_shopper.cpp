@@ -213,6 +213,12 @@ void member_home(ScreenContext& c) {
     ui.text(ui.trf("home.pending", {points(m.pending)}), ui.atlas().body, colors::muted);
     if (m.expiring_30d > 0)
         ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);
+    if (m.stored_value && m.stored_value->total().minor > 0)
+        ui.text(m.stored_value->bonus.minor > 0
+                    ? ui.trf("home.stored_value_bonus",
+                             {yuan(m.stored_value->total()), yuan(m.stored_value->bonus)})
+                    : ui.trf("home.stored_value", {yuan(m.stored_value->total())}),
+                ui.atlas().body, colors::text, col);
     ui.spacing(ui.gap() / 2);
     if (m.next_tier_name) {
         const float fraction = m.next_threshold > 0

@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
         {"redeem", "redeem a reward for points", "redemption JSON, @file or -"},
         {"adjust", "manager's manual points adjustment", "adjustment JSON, @file or -"},
         {"block-card", "manager blocks a card", "block JSON, @file or -"},
+        {"top-up", "record money taken onto a member's balance or a gift card (idempotent)",
+         "top-up JSON, @file or -"},
+        {"balance", "stored-value balance of a member or a gift card", "enquiry JSON, @file or -"},
+        {"refund-top-up", "a top-up refunded as cash (dry_run: what the member would receive)",
+         "top-up refund JSON, @file or -"},
+        {"adjust-balance", "manager's correction of a stored-value balance",
+         "adjustment JSON, @file or -"},
     };
     for (const auto& c : calls)
         app.add_subcommand(c.name, c.help)->add_option("request", argument, c.what)->required();
@@ -162,6 +169,14 @@ int main(int argc, char** argv) {
         status = loyalty_pos_block_card(session, r, &out);
     else if (name == "enroll")
         status = loyalty_pos_enroll(session, r, &out);
+    else if (name == "top-up")
+        status = loyalty_pos_top_up(session, r, &out);
+    else if (name == "balance")
+        status = loyalty_pos_stored_value(session, r, &out);
+    else if (name == "refund-top-up")
+        status = loyalty_pos_refund_top_up(session, r, &out);
+    else if (name == "adjust-balance")
+        status = loyalty_pos_adjust_stored_value(session, r, &out);
     const int result = report(status, out);
     loyalty_pos_close(session);
     return result;

@@ -46,7 +46,7 @@ class LoyaltyPos:
         lib.loyalty_pos_close.argtypes = [vp]
         lib.loyalty_pos_close.restype = None
         for name in ("identify", "quote", "commit", "refund", "void", "redeem", "adjust_points", "block_card",
-                     "enroll"):
+                     "enroll", "top_up", "stored_value", "refund_top_up", "adjust_stored_value"):
             f = getattr(lib, "loyalty_pos_" + name)
             f.argtypes = [vp, cp, ctypes.POINTER(vp)]
             f.restype = i
@@ -117,6 +117,19 @@ class Session:
 
     def enroll(self, request):
         return self._call("enroll", request)
+
+    # Stored value: the till takes the money, these record it (idempotent by request id).
+    def top_up(self, request):
+        return self._call("top_up", request)
+
+    def stored_value(self, request):
+        return self._call("stored_value", request)
+
+    def refund_top_up(self, request):
+        return self._call("refund_top_up", request)
+
+    def adjust_stored_value(self, request):
+        return self._call("adjust_stored_value", request)
 
     def close(self):
         if self.handle is not None:

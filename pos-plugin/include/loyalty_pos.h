@@ -185,11 +185,21 @@ LOYALTY_POS_API int loyalty_pos_identify(loyalty_pos_session* session, const cha
  *   "points_available", "max_points_payable", "points_note" (why that maximum),
  *   "coupons_usable": [{"code", "title", "value", "min_spend", "kind", "label_zh",
  *   "label_en", "expires_at", "applies", "reason" (what it takes off, or why not)}],
- *   "notes"}
+ *   "sv_value", "sv_bonus" (paid from stored value, of which bonus money),
+ *   "stored_value": [{"source" ("member" or the gift card), "principal", "bonus"}],
+ *   "stored_value_balance": {"principal", "bonus"} | null (the member's), "notes"}
+ * Stored value pays part of the bill: "stored_value": [{"amount": 5000} (the member's
+ * balance), {"card": "6000...", "amount": 2000} (a bearer gift card)], split over
+ * principal and bonus in the program's deduction order; bonus money only for its
+ * categories and up to its per-bill cap. Points are earned on cash, card and principal,
+ * never on bonus money. A member paying more than the program's pin_above amount from
+ * their balance gives "member_pin" with the basket, or showed their member QR code to
+ * this till within the last 5 minutes (else UNAUTHORIZED).
  * "coupon_value" is everything coupons and promo codes take off; amount-off coupons add
  * up, but only one other benefit (percent, gift, buy X get Y, threshold) per order.
  * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNKNOWN_CATEGORY,
- * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, INSUFFICIENT_POINTS, LIMIT_EXCEEDED.
+ * NOT_FOUND, BLOCKED, EXPIRED, ALREADY_USED, INSUFFICIENT_POINTS, LIMIT_EXCEEDED,
+ * INSUFFICIENT_FUNDS (stored value), UNAUTHORIZED (member PIN wrong or needed).
  */
 LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* basket_json,
                                       char** out_json);
@@ -204,6 +214,7 @@ LOYALTY_POS_API int loyalty_pos_quote(loyalty_pos_session* session, const char* 
  *   extras), "points_campaign" (campaign bonuses), "earn_summary" ("1 pt per ¥1; Gold
  *   ×1.5"), "campaign_bonuses": [{"name", "points"}], "points_available",
  *   "points_pending", "tier", "tier_change": {"from", "to", "upgrade"} | null,
+ *   "sv_value", "stored_value": [{"source", "principal", "bonus", "balance_after"}],
  *   "receipt_lines": ["...", ...] (print-ready), "cashier", "receipt_qr": "LR1...." | null
  *   (non-member sales, when a receipt key is configured: the shopper claims the
  *   points later by scanning it)}
@@ -225,8 +236,9 @@ LOYALTY_POS_API int loyalty_pos_commit(loyalty_pos_session* session, const char*
  *               "lines": [{"line_no": 1, "quantity": 1}] (optional; absent or empty: everything
  * left)} Earned points are taken back in proportion; points paid with are given back. Result:
  * {"receipt", "refund_ref", "replayed", "amount", "points_reversed", "points_restored",
- * "points_shortfall", "points_available"} Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT,
- * NOT_FOUND, REFUND_EXCEEDS_SALE.
+ * "points_shortfall", "points_available", "sv_principal_restored", "sv_bonus_restored"
+ * (stored value paid with, back on the balances it came from, in proportion)} Errors:
+ * NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, NOT_FOUND, REFUND_EXCEEDS_SALE.
  */
 LOYALTY_POS_API int loyalty_pos_refund(loyalty_pos_session* session, const char* refund_json,
                                        char** out_json);
@@ -315,6 +327,65 @@ LOYALTY_POS_API int loyalty_pos_sync_status(loyalty_pos_session* session, char**
  */
 LOYALTY_POS_API int loyalty_pos_enroll(loyalty_pos_session* session, const char* enroll_json,
                                        char** out_json);
+
+/*
+ * Stored value (储值). The till takes the money; these calls record it. Every call is
+ * idempotent by its request id: the same request again (also ten at once) answers the
+ * first result with "replayed": true and credits nothing more; another request under
+ * that id is CONFLICT. Amounts are integer fen.
+ *
+ * loyalty_pos_top_up: money taken at the till onto a member's balance, or a bearer
+ * gift card sold and activated (its first top-up) or reloaded.
+ * top_up_json: {"member": "<uid>" | "card": "6000..." (16-19 digits, Luhn check digit),
+ *               "amount": 100000, "tender": "cash" | "wechat" | "alipay" | "bank_card",
+ *               "request_id": "..."}
+ * The best top-up rule the amount reaches applies to a member (bonus money, points, a
+ * coupon, a tier); a gift card gets none.
+ * Result: {"request_id", "replayed", "amount", "bonus_given", "points_given", "coupons",
+ *   "rule", "tier" | null, "member" | null, "card" | null, "principal", "bonus", "balance",
+ *   "status", "expires_at" (gift cards: unix seconds; null for members, whose balance
+ *   never expires)}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT (amount, tender, card number),
+ * NOT_FOUND, BLOCKED, EXPIRED (gift card), LIMIT_EXCEEDED (the registered balance limit,
+ * 5,000.00 by default, or the bearer card limit, 1,000.00: the message names it), CONFLICT.
+ */
+LOYALTY_POS_API int loyalty_pos_top_up(loyalty_pos_session* session, const char* top_up_json,
+                                       char** out_json);
+
+/*
+ * Balance enquiry: balance_json {"member": "<uid>"} or {"card": "6000..."}.
+ * Result: {"principal", "bonus", "balance", "status", "expires_at" | null,
+ *   "member" + "history": [{"kind", "principal", "bonus", "at", "tender", "reference",
+ *   "reason", "store"}] (the last 20, newest first) | "card"}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, NOT_FOUND (card not activated).
+ */
+LOYALTY_POS_API int loyalty_pos_stored_value(loyalty_pos_session* session, const char* balance_json,
+                                             char** out_json);
+
+/*
+ * A top-up refunded as cash: its principal leaves the balance and its bonus (and points)
+ * come back. When the bonus was spent already, "bonus_short" says by how much, and
+ * "cash_out" (principal debited less the shortfall) is what the member receives.
+ * refund_json: {"request_id": "<the top-up's>", "refund_request_id": "...",
+ *               "dry_run": true (optional: say what would happen, change nothing)}
+ * Result: {"request_id", "refund_request_id", "replayed", "dry_run", "principal_debited",
+ *   "bonus_taken_back", "bonus_short", "cash_out", "points_taken_back", "points_short",
+ *   "principal", "bonus", "balance", ...}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, NOT_FOUND, ALREADY_USED (refunded under another id).
+ */
+LOYALTY_POS_API int loyalty_pos_refund_top_up(loyalty_pos_session* session, const char* refund_json,
+                                              char** out_json);
+
+/*
+ * A manager's correction of a member's balance (audited with the manager as actor).
+ * adjust_json: {"manager": "m-01", "pin": "123456", "member": "<uid>", "principal": 100,
+ *               "bonus": -50 (either may be 0 or absent), "reason": "...", "request_id": "..."}
+ * Result: {"member", "principal", "bonus", "balance", ...}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, INVALID_ARGUMENT, UNAUTHORIZED, NOT_FOUND,
+ * INSUFFICIENT_FUNDS (below zero), LIMIT_EXCEEDED.
+ */
+LOYALTY_POS_API int loyalty_pos_adjust_stored_value(loyalty_pos_session* session,
+                                                    const char* adjust_json, char** out_json);
 
 #ifdef __cplusplus
 }

@@ -198,4 +198,31 @@ int loyalty_pos_enroll(loyalty_pos_session* session, const char* enroll_json, ch
                                                [](auto& s, const auto& r) { return s.enroll(r); });
 }
 
+int loyalty_pos_top_up(loyalty_pos_session* session, const char* top_up_json, char** out_json) {
+    return json_call<loyalty::pos::TopUpCall>(session, top_up_json, out_json, "top_up_json",
+                                              loyalty::pos::parse_top_up,
+                                              [](auto& s, const auto& r) { return s.top_up(r); });
+}
+
+int loyalty_pos_stored_value(loyalty_pos_session* session, const char* balance_json,
+                             char** out_json) {
+    return json_call<loyalty::pos::BalanceCall>(
+        session, balance_json, out_json, "balance_json", loyalty::pos::parse_balance,
+        [](auto& s, const auto& r) { return s.stored_value_balance(r); });
+}
+
+int loyalty_pos_refund_top_up(loyalty_pos_session* session, const char* refund_json,
+                              char** out_json) {
+    return json_call<loyalty::pos::TopUpRefundCall>(
+        session, refund_json, out_json, "refund_json", loyalty::pos::parse_top_up_refund,
+        [](auto& s, const auto& r) { return s.refund_top_up(r); });
+}
+
+int loyalty_pos_adjust_stored_value(loyalty_pos_session* session, const char* adjust_json,
+                                    char** out_json) {
+    return json_call<loyalty::pos::SvAdjustCall>(
+        session, adjust_json, out_json, "adjust_json", loyalty::pos::parse_sv_adjust,
+        [](auto& s, const auto& r) { return s.adjust_stored_value(r); });
+}
+
 }  // extern "C"

@@ -80,6 +80,20 @@ std::optional<Reply> parse_basket(const char* text, BasketRequest& out) {
         out.points_to_pay = r.integer("points_to_pay", false, 0);
         out.coupons = r.texts("coupons");
         out.promo_codes = r.texts("promo_codes");
+        out.member_pin = r.optional_text("member_pin");
+        if (const auto* tenders = r.array("stored_value", false)) {
+            int n = 0;
+            for (const auto& t : *tenders) {
+                const auto where = "stored_value tender " + std::to_string(++n);
+                if (!t.is_object()) return r.fail(where + " must be an object");
+                JsonReader tr(t, where);
+                StoredValueTender tender;
+                tender.card = tr.optional_text("card");
+                tender.amount = Money{tr.integer("amount", true)};
+                if (!tr.finish()) return r.fail(tr.error());
+                out.stored_value.push_back(std::move(tender));
+            }
+        }
         const auto* lines = r.array("lines", true);
         if (!lines) return;
         int n = 0;
@@ -158,6 +172,42 @@ std::optional<Reply> parse_enroll(const char* text, EnrollCall& out) {
         out.birthday_day = r.optional_integer("birthday_day");
         out.card = r.optional_text("card");
         out.request_id = r.optional_text("request_id");
+    });
+}
+
+std::optional<Reply> parse_top_up(const char* text, TopUpCall& out) {
+    return read_object(text, "top-up", [&](JsonReader& r) {
+        out.member = r.optional_text("member");
+        out.card = r.optional_text("card");
+        out.amount = Money{r.integer("amount", true)};
+        out.tender = r.text("tender", true);
+        out.request_id = r.text("request_id", true);
+    });
+}
+
+std::optional<Reply> parse_balance(const char* text, BalanceCall& out) {
+    return read_object(text, "balance enquiry", [&](JsonReader& r) {
+        out.member = r.optional_text("member");
+        out.card = r.optional_text("card");
+    });
+}
+
+std::optional<Reply> parse_top_up_refund(const char* text, TopUpRefundCall& out) {
+    return read_object(text, "top-up refund", [&](JsonReader& r) {
+        out.request_id = r.text("request_id", true);
+        out.refund_request_id = r.text("refund_request_id", true);
+        out.dry_run = r.boolean("dry_run", false);
+    });
+}
+
+std::optional<Reply> parse_sv_adjust(const char* text, SvAdjustCall& out) {
+    return read_object(text, "stored-value adjustment", [&](JsonReader& r) {
+        read_credential(r, out.credential);
+        out.member = r.text("member", true);
+        out.principal = Money{r.integer("principal", false, 0)};
+        out.bonus = Money{r.integer("bonus", false, 0)};
+        out.reason = r.text("reason", true);
+        out.request_id = r.text("request_id", true);
     });
 }
 

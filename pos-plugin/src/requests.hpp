@@ -31,6 +31,8 @@ struct BasketRequest {
     Points points_to_pay = 0;
     std::vector<std::string> coupons;
     std::vector<std::string> promo_codes{};
+    std::vector<StoredValueTender> stored_value{};  // member balance / gift cards
+    std::optional<std::string> member_pin{};        // for a large balance payment
 };
 
 struct RefundCall {
@@ -69,6 +71,29 @@ struct EnrollCall {
     std::optional<std::string> request_id;  // idempotency
 };
 
+// Stored value (stored_value.hpp): a top-up taken at the till, a balance enquiry, a
+// top-up refunded as cash, a manager's correction.
+struct TopUpCall {
+    std::optional<std::string> member, card;
+    Money amount;
+    std::string tender, request_id;
+};
+
+struct BalanceCall {
+    std::optional<std::string> member, card;
+};
+
+struct TopUpRefundCall {
+    std::string request_id, refund_request_id;
+    bool dry_run = false;
+};
+
+struct SvAdjustCall {
+    ManagerCredential credential;
+    std::string member, reason, request_id;
+    Money principal, bonus;
+};
+
 // Each returns a failure Reply (LOYALTY_POS_E_INVALID_JSON) or nullopt on success.
 std::optional<Reply> parse_config(const char* text, SessionConfig& out);
 std::optional<Reply> parse_basket(const char* text, BasketRequest& out);
@@ -77,5 +102,9 @@ std::optional<Reply> parse_redeem(const char* text, RedeemCall& out);
 std::optional<Reply> parse_adjust(const char* text, AdjustCall& out);
 std::optional<Reply> parse_block(const char* text, BlockCall& out);
 std::optional<Reply> parse_enroll(const char* text, EnrollCall& out);
+std::optional<Reply> parse_top_up(const char* text, TopUpCall& out);
+std::optional<Reply> parse_balance(const char* text, BalanceCall& out);
+std::optional<Reply> parse_top_up_refund(const char* text, TopUpRefundCall& out);
+std::optional<Reply> parse_sv_adjust(const char* text, SvAdjustCall& out);
 
 }  // namespace loyalty::pos

@@ -85,9 +85,23 @@ std::string points_note(const Quote& q, const std::optional<Member>& member,
 
 }  // namespace
 
+void write_sv_payments(JsonWriter& w, const std::vector<SvPaymentLine>& payments,
+                       bool with_balance) {
+    w.key("stored_value").begin_array();
+    for (const auto& p : payments) {
+        w.begin_object()
+            .field("source", p.source)
+            .field("principal", p.principal.minor)
+            .field("bonus", p.bonus.minor);
+        if (with_balance) w.field("balance_after", p.balance_after.minor);
+        w.end_object();
+    }
+    w.end_array();
+}
+
 std::string quote_text(const Quote& q, const std::optional<Member>& member,
                        const std::vector<Coupon>& usable, const std::vector<std::string>& applied,
-                       const ProgramConfig& program) {
+                       const ProgramConfig& program, const std::optional<SvBalance>& sv_balance) {
     JsonWriter w;
     w.begin_object();
     if (member) {
@@ -122,7 +136,18 @@ std::string quote_text(const Quote& q, const std::optional<Member>& member,
         .strings("earn_reasons", q.earn.reasons)
         .field("points_available", q.available)
         .field("max_points_payable", q.max_points_payable)
-        .field("points_note", points_note(q, member, program));
+        .field("points_note", points_note(q, member, program))
+        .field("sv_value", q.sv_value.minor)
+        .field("sv_bonus", q.sv_bonus.minor);
+    write_sv_payments(w, q.sv_payments, false);
+    if (sv_balance)
+        w.key("stored_value_balance")
+            .begin_object()
+            .field("principal", sv_balance->principal.minor)
+            .field("bonus", sv_balance->bonus.minor)
+            .end_object();
+    else
+        w.key("stored_value_balance").null();
     w.key("coupons_usable").begin_array();
     for (const auto& c : usable) {
         const bool in_basket = std::find(applied.begin(), applied.end(), c.code) != applied.end();
@@ -153,10 +178,12 @@ std::string sale_text(const std::string& receipt, const SaleResult& s,
         .field("coupon_value", s.coupon_value.minor)
         .field("points_paid", s.points_paid)
         .field("points_value", s.points_value.minor)
+        .field("sv_value", s.sv_value.minor)
         .field("to_pay", s.to_pay.minor)
         .field("points_earned", s.earned)
         .field("points_campaign", s.campaign_points)
         .field("earn_summary", s.earn_summary);
+    write_sv_payments(w, s.sv_payments, true);
     w.key("campaign_bonuses").begin_array();
     for (const auto& b : s.campaign_bonuses)
         w.begin_object().field("name", b.name).field("points", b.points).end_object();
@@ -192,14 +219,31 @@ json refund_json(const std::string& receipt, const std::string& refund_ref, cons
                 {"points_reversed", r.reversed},
                 {"points_restored", r.restored},
                 {"points_shortfall", r.shortfall},
-                {"points_available", r.available_after}};
+                {"points_available", r.available_after},
+                {"sv_principal_restored", r.sv_principal_restored.minor},
+                {"sv_bonus_restored", r.sv_bonus_restored.minor}};
 }
+
+namespace {
+
+// A gift card on a receipt: its last four digits, the rest starred (a bearer card is cash).
+std::string mask_card(const std::string& number) {
+    return number.size() <= 4 ? number : "****" + number.substr(number.size() - 4);
+}
+
+}  // namespace
 
 std::vector<std::string> receipt_lines(const SaleResult& sale, const std::optional<Member>& member,
                                        const ProgramConfig& program,
                                        const std::optional<TierProgress>& progress,
                                        bool has_claim_code) {
     std::vector<std::string> out;
+    for (const auto& p : sale.sv_payments)
+        out.push_back((p.source == "member" ? std::string("储值支付 Paid from balance: ")
+                                            : "礼品卡 Gift card " + mask_card(p.source) + ": ") +
+                      format_money(p.principal + p.bonus) +
+                      (p.bonus.minor > 0 ? " (赠送 bonus " + format_money(p.bonus) + ")" : "") +
+                      " · 余额 left " + format_money(p.balance_after));
     if (!member) {
         if (has_claim_code)
             out.push_back("扫码领取本单积分 Scan to claim this sale's points within " +

@@ -18,7 +18,7 @@ nlohmann::json member_json(const Member& member, const ProgramConfig& program,
 // quote and commit are the till's hot path.
 std::string quote_text(const Quote& quote, const std::optional<Member>& member,
                        const std::vector<Coupon>& usable, const std::vector<std::string>& applied,
-                       const ProgramConfig& program);
+                       const ProgramConfig& program, const std::optional<SvBalance>& sv_balance);
 std::string sale_text(const std::string& receipt, const SaleResult& sale,
                       const std::vector<std::string>& receipt_lines, const std::string& cashier,
                       const std::optional<std::string>& receipt_qr);

@@ -137,6 +137,7 @@ Reply Session::identify(const std::string& scanned) {
         if (auto consumed = engine.used_codes().consume_once(kMemberCodeKind, code->nonce);
             !consumed)
             return failure(consumed.error());
+        code_shown_at_[member->uid] = clock_->now();
         return shown(*member, *program, "member_code");
     }
     std::vector<std::pair<IdentityKind, std::string>> attempts;
@@ -225,10 +226,14 @@ Reply Session::prepare(const BasketRequest& basket, SaleRequest& request,
     request.points_to_pay = basket.points_to_pay;
     request.coupons = basket.coupons;
     request.promo_codes = basket.promo_codes;
+    request.stored_value = basket.stored_value;
     if (basket.member) {
         auto m = member_by_uid(*basket.member);
         if (!m) return failure(m.error());
         request.member = m->id;
+        auto verified = member_verified(*m, basket);
+        if (!verified) return failure(verified.error());
+        request.member_verified = *verified;
         member = std::move(m.value());
     }
     return Reply::success(nullptr);
@@ -241,9 +246,13 @@ Reply Session::quote(const BasketRequest& basket) {
     auto q = engine_->sales().quote(request);
     if (!q) return failure(q.error());
     std::vector<Coupon> usable;
-    if (member) usable = engine_->rewards().coupons_of(member->id, true);
-    return Reply::success_text(
-        quote_text(*q, member, usable, basket.coupons, **engine_->programs().get(program_)));
+    std::optional<SvBalance> sv_balance;
+    if (member) {
+        usable = engine_->rewards().coupons_of(member->id, true);
+        if (auto b = engine_->stored_value().member_balance(member->id)) sv_balance = *b;
+    }
+    return Reply::success_text(quote_text(*q, member, usable, basket.coupons,
+                                          **engine_->programs().get(program_), sv_balance));
 }
 
 Reply Session::commit(const BasketRequest& basket) {

@@ -1,6 +1,7 @@
 #pragma once
 // One till's session: an engine on the store database, the terminal's settings. Every operation
 // returns a Reply; the C entry points only translate pointers and strings.
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,11 @@ class Session {
     Reply block_card(const BlockCall& call);
     Reply enroll(const EnrollCall& call);
     Reply sync_status();
+    // Stored value (stored_value_calls.cpp).
+    Reply top_up(const TopUpCall& call);
+    Reply stored_value_balance(const BalanceCall& call);
+    Reply refund_top_up(const TopUpRefundCall& call);
+    Reply adjust_stored_value(const SvAdjustCall& call);
 
     // Calls on one session are serialised: the engine is one SQLite connection.
     [[nodiscard]] std::unique_lock<std::mutex> begin_call() { return std::unique_lock(mutex_); }
@@ -51,6 +57,9 @@ class Session {
                                                             const std::string& auth);
     // The spend failed: its hold goes back (not when the id is another sale's).
     void release_spend(const std::optional<sync::SpendClearance>& clearance, const Error& why);
+    // Whether the basket's member proved it is them: the PIN given with the basket, or a
+    // member QR code verified here within the last few minutes.
+    Result<bool> member_verified(const Member& member, const BasketRequest& basket);
 
     std::mutex mutex_;
     std::unique_ptr<Clock> clock_;  // outlives engine_ (declared first)
@@ -60,6 +69,7 @@ class Session {
     SessionConfig config_;
     TrustedKeys trusted_;
     std::optional<SigningKey> receipt_key_;
+    std::map<std::string, Timestamp> code_shown_at_;  // member uid -> last verified member QR
 };
 
 }  // namespace loyalty::pos

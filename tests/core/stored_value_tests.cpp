@@ -227,7 +227,8 @@ TEST_CASE("a top-up retried with its request id is credited once; ten at once, o
     for (int i = 0; i < 10; ++i)
         answers.push_back(std::async(std::launch::async, [&, i] {
             ManualClock clock{test_epoch()};
-            auto engine = Engine::open(path, clock, EngineOptions{{"S001", "T0" + std::to_string(i)}, {}});
+            auto engine =
+                Engine::open(path, clock, EngineOptions{{"S001", "T0" + std::to_string(i)}, {}});
             REQUIRE(engine.ok());
             auto r = (*engine)->stored_value().top_up(top_up_of(m, 100000, "TU-10"));
             REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
@@ -249,7 +250,8 @@ TEST_CASE("two tills spending one balance at once never take it below zero") {
     for (int i = 0; i < 2; ++i)
         tills.push_back(std::async(std::launch::async, [&, i] {
             ManualClock clock{test_epoch()};
-            auto engine = Engine::open(path, clock, EngineOptions{{"S001", "T0" + std::to_string(i + 1)}, {}});
+            auto engine = Engine::open(path, clock,
+                                       EngineOptions{{"S001", "T0" + std::to_string(i + 1)}, {}});
             REQUIRE(engine.ok());
             auto r = (*engine)->sales().commit(paying(m, "R-" + std::to_string(i), 40000, 40000));
             if (!r) CHECK(r.error().code == Errc::insufficient_funds);
@@ -350,4 +352,22 @@ TEST_CASE("verify finds a balance that disagrees with its ledger") {
     REQUIRE(bad->size() == 1);
     CHECK(bad->front().materialized.principal == Money{50001});
     CHECK(bad->front().from_ledger.principal == Money{50000});
+}
+
+TEST_CASE("a lost card replaced: the new card finds the member and the whole balance") {
+    Fixture f;
+    const auto m = f.enroll("13800000012");
+    REQUIRE(
+        f.engine->cards().issue(m, CardForm::physical, "8800000000000100", std::nullopt, "t").ok());
+    REQUIRE(f.engine->cards().activate("TEST", "8800000000000100", "t").ok());
+    REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 100000, "TU-1")).ok());
+    REQUIRE(f.engine->cards().report_lost("TEST", "8800000000000100", "t").ok());
+    REQUIRE(f.engine->cards()
+                .replace("TEST", "8800000000000100", "8800000000000101", std::nullopt, "t")
+                .ok());
+    auto found =
+        f.engine->members().identify("TEST", IdentityKind::card_number, "8800000000000101");
+    REQUIRE(found.ok());
+    CHECK(found->id == m);
+    CHECK(balance_of(f, found->id).total() == Money{110000});
 }

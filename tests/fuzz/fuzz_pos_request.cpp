@@ -1,5 +1,7 @@
-// A till's basket JSON through the C ABI: quoted, then committed, on a seeded store
-// database. Receipts repeat across inputs, so replays and conflicts are exercised too.
+// A till's request JSON through the C ABI on a seeded store database: quoted, then
+// committed as a basket, and read by each stored-value call (top-up, balance enquiry,
+// top-up refund). Receipts and request ids repeat across inputs, so replays and
+// conflicts are exercised too.
 #include <cstdlib>
 
 #include "fuzz_support.hpp"
@@ -31,6 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         out = nullptr;
         if (loyalty_pos_commit(session(), request.c_str(), &out) == LOYALTY_POS_OK)
             loyalty_pos_free(out);
+    }
+    for (auto* call : {loyalty_pos_top_up, loyalty_pos_stored_value, loyalty_pos_refund_top_up}) {
+        out = nullptr;
+        if (call(session(), request.c_str(), &out) == LOYALTY_POS_OK) loyalty_pos_free(out);
     }
     return 0;
 }

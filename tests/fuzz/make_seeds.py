@@ -120,6 +120,18 @@ put("pos_request", "points_payment", json.dumps({
     "lines": [{"sku": "CS-5001", "category": "cosmetics", "quantity": 1, "unit_price": 32000}]}))
 put("pos_request", "guest", json.dumps({
     "receipt": "FZ-3", "lines": [{"sku": "FD-7001", "category": "food", "quantity": 3, "unit_price": 3500}]}))
+# Stored value: a top-up (and a balance enquiry) of the member, a gift card sale, a basket
+# paid from the balance and a gift card, a top-up refund. Every input goes to every call.
+put("pos_request", "top_up", json.dumps({
+    "member": rich, "amount": 100000, "tender": "wechat", "request_id": "FZ-TU-1"}))
+put("pos_request", "gift_card", json.dumps({
+    "card": "6000000000000015", "amount": 50000, "tender": "cash", "request_id": "FZ-GC-1"}))
+put("pos_request", "stored_value_basket", json.dumps({
+    "receipt": "FZ-4", "member": rich, "member_pin": "8642",
+    "stored_value": [{"amount": 20000}, {"card": "6000000000000015", "amount": 5000}],
+    "lines": [{"sku": "JK-2040", "category": "apparel", "quantity": 1, "unit_price": 89900}]}))
+put("pos_request", "top_up_refund", json.dumps({
+    "request_id": "FZ-TU-1", "refund_request_id": "FZ-TR-1", "dry_run": True}))
 
 # Hub messages: a batch of the seeded store's real outbox events (first byte 0 = S001/T01
 # events topic), a presence (2), and the same batch on a foreign topic (1).

@@ -413,3 +413,26 @@ TEST_CASE("the health screen shows when the hub last acknowledged this terminal"
     REQUIRE(k.screen() == "manager_health");
     CHECK(k.state()["health"]["last_hub_contact"] == "2025-12-01T00:00:00Z");
 }
+
+TEST_CASE("a gift card scanned at the kiosk shows its balance and validity and signs nobody in") {
+    const std::string card = "6000000000000015";
+    Kiosk k(1080, 1920, 60, [&](const std::filesystem::path& db) {
+        loyalty::SystemClock clock;
+        auto engine = loyalty::Engine::open(db, clock, loyalty::EngineOptions{{"S001", "T01"}, {}});
+        REQUIRE(engine.ok());
+        loyalty::TopUpRequest sell;
+        sell.program = "DEMO";
+        sell.card = card;
+        sell.amount = loyalty::Money{50000};
+        sell.tender = "cash";
+        sell.request_id = "GC-1";
+        REQUIRE((*engine)->stored_value().top_up(sell).ok());
+    });
+    k.scan(ScanKind::barcode, card);
+    const auto notice = k.state()["notice"];
+    CHECK(notice["key"] == "notice.gift_card");
+    REQUIRE(notice["args"].size() == 2);
+    CHECK(notice["args"][0] == "¥500.00");
+    CHECK(k.state()["member"].is_null());
+    CHECK(any_text_contains(k.texts(), "¥500.00"));
+}

@@ -54,6 +54,7 @@ SeededStore seed_store(const std::filesystem::path& db) {
     const auto rich = enroll(*engine, "+86" + s.rich_phone, "王小明");
     physical_card(*engine, rich, s.rich_card);
     must(engine->ledger().adjust(rich, 50000, "opening balance", "seed", "seed-rich"), "adjust");
+    must(engine->members().set_pin(rich, kRichMemberPin), "member PIN");
     const auto gold = enroll(*engine, "+8613900000003", "李金");
     physical_card(*engine, gold, s.gold_card);
     SaleRequest big;

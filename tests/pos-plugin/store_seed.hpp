@@ -17,6 +17,7 @@ constexpr const char* kManager = "m-01";
 constexpr const char* kManagerPin = "246810";
 constexpr const char* kCashier = "c-01";
 constexpr const char* kCashierPin = "135790";
+constexpr const char* kRichMemberPin = "8642";  // the rich member's own PIN
 
 struct SeededStore {
     std::string rich_uid;  // 50,000 points available, silver

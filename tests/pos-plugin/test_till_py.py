@@ -92,6 +92,33 @@ with tempfile.TemporaryDirectory() as tmp:
         expect_error(lambda: till.enroll({"phone": "13800138031"}), "LOYALTY_POS_E_INVALID_ARGUMENT")
         expect_error(lambda: till.enroll(shopper | {"phone": "13800138032"}), "LOYALTY_POS_E_CONFLICT")
 
+        # Stored value: a top-up at the till with the demo's 1000-gets-100 rule, a payment
+        # from the balance (bonus first) with the fresh QR code shown above, and its refund.
+        topped = till.top_up({"member": uid, "amount": 100000, "tender": "wechat", "request_id": "py-tu-1"})
+        check(topped["bonus_given"] == 10000 and topped["balance"] == 110000, "top-up 1000 gets 100 bonus")
+        check(till.top_up({"member": uid, "amount": 100000, "tender": "wechat", "request_id": "py-tu-1"})["replayed"],
+              "the same top-up again is a replay")
+        sv_basket = {"member": uid, "receipt": "PY-SV", "stored_value": [{"amount": 30000}],
+                     "lines": [{"sku": "AP-1", "category": "apparel", "quantity": 1, "unit_price": 30000}]}
+        paid = till.commit(sv_basket)
+        check(paid["to_pay"] == 0 and paid["stored_value"][0]["bonus"] == 10000, "bonus first pays 100 of 300")
+        check(paid["stored_value"][0]["balance_after"] == 80000, "800 left on the balance")
+        check(any("储值" in line for line in paid["receipt_lines"]), "receipt shows the balance payment")
+        back = till.refund({"receipt": "PY-SV", "refund_ref": "PY-SV-RF"})
+        check(back["sv_principal_restored"] == 20000 and back["sv_bonus_restored"] == 10000, "refund restores each part")
+        enquiry = till.stored_value({"member": uid})
+        check(enquiry["principal"] == 100000 and enquiry["bonus"] == 10000, "balance enquiry")
+        check([e["kind"] for e in enquiry["history"][:3]] == ["refund", "spend", "top_up"], "history newest first")
+        preview = till.refund_top_up({"request_id": "py-tu-1", "refund_request_id": "py-tr-1", "dry_run": True})
+        check(preview["cash_out"] == 100000 and preview["bonus_taken_back"] == 10000, "top-up refund preview")
+        expect_error(lambda: till.top_up({"member": uid, "amount": 400001, "tender": "cash", "request_id": "py-tu-2"}),
+                     "LOYALTY_POS_E_LIMIT_EXCEEDED")
+        expect_error(lambda: till.commit(sv_basket | {"receipt": "PY-SV2", "stored_value": [{"amount": 200000}],
+                                                      "lines": [{"sku": "AP-2", "category": "apparel", "quantity": 1,
+                                                                 "unit_price": 300000}]}),
+                     "LOYALTY_POS_E_INSUFFICIENT_FUNDS")
+        expect_error(lambda: till.stored_value({"card": "6000000000000000"}), "LOYALTY_POS_E_INVALID_ARGUMENT")
+
     # The example program itself runs too.
     run = subprocess.run([sys.executable, os.path.join(examples, "till.py"), library, db, seed["gold_card"], seed["config"]],
                          capture_output=True, text=True)

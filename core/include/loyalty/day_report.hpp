@@ -8,6 +8,7 @@
 #include "loyalty/clock.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/result.hpp"
+#include "loyalty/stored_value.hpp"
 
 namespace loyalty {
 
@@ -36,7 +37,8 @@ struct DayReport {
         std::string masked_name;  // a report may be printed or mailed: never the full name
         Money spend;
     };
-    std::vector<TopMember> top;  // the day's five biggest spenders
+    std::vector<TopMember> top;   // the day's five biggest spenders
+    SvDaySummary stored_value{};  // top-ups by tender, spent, refunded, liability in money
 };
 
 // The report for the local day that contains `within_day`.

@@ -22,7 +22,7 @@ struct EngineContext;
 struct SvBalance {
     Money principal;
     Money bonus;
-    std::string status = "active";        // active | blocked
+    std::string status = "active";          // active | blocked
     std::optional<Timestamp> expires_at{};  // bearer cards only: registered balances never expire
     Money total() const { return principal + bonus; }
 };
@@ -146,6 +146,7 @@ class StoredValue {
     Result<SvBalance> adjust(const SvAdjustment& adjustment);
     // Accounts whose balances differ from the sum of their ledger.
     Result<std::vector<SvMismatch>> verify_all();
+    // Entries of [from, to) booked by `store` (empty: every store in this database).
     Result<SvDaySummary> day_summary(const std::string& program, const std::string& store,
                                      Timestamp from, Timestamp to);
 
