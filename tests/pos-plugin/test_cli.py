@@ -78,6 +78,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check(taken.returncode == 6 and "****" in taken.stderr and seed["rich_phone"] not in taken.stderr,
           "an enrolled phone is a conflict, masked: " + taken.stderr)
 
+    # Stored value from the counter: a gift card sold (cash), its balance, a payment with it.
+    card = "6000000000000015"
+    sold = pos("top-up", json.dumps({"card": card, "amount": 30000, "tender": "cash", "request_id": "CLI-GC-1"}))
+    check(sold.returncode == 0 and json.loads(sold.stdout)["balance"] == 30000, "gift card sold: " + sold.stderr)
+    check(json.loads(sold.stdout)["expires_at"] is not None, "a bearer card has a validity")
+    paid = pos("commit", json.dumps({"receipt": "CLI-GC-SALE", "stored_value": [{"card": card, "amount": 10000}],
+                                     "lines": [{"sku": "FD-7001", "category": "food", "quantity": 4, "unit_price": 3500}]}))
+    check(paid.returncode == 0 and json.loads(paid.stdout)["to_pay"] == 4000, "gift card pays a guest sale: " + paid.stderr)
+    left = pos("balance", json.dumps({"card": card}))
+    check(left.returncode == 0 and json.loads(left.stdout)["balance"] == 20000, "card balance after the sale")
+    over = pos("top-up", json.dumps({"card": card, "amount": 80001, "tender": "cash", "request_id": "CLI-GC-2"}))
+    check(over.returncode == 8 and "1000.01" in over.stderr, "a bearer card over 1,000.00 is refused: " + over.stderr)
+    typo = pos("balance", json.dumps({"card": "6000000000000016"}))
+    check(typo.returncode == 3 and "check digit" in typo.stderr, "a mistyped card number: " + typo.stderr)
+
 if failures:
     sys.exit(1)
 print("loyalty-pos CLI: all checks passed")
