@@ -310,10 +310,11 @@ int main(int argc, char** argv) {
         auto made = create_demo_data(*engine, clock, end, config->code, demo_options);
         if (!made) return fail(made.error());
         std::printf(
-            "demo program %s: %lld members, %lld sales, %lld refunds, %lld rewards redeemed\n",
+            "demo program %s: %lld members, %lld sales, %lld refunds, %lld rewards redeemed, "
+            "%lld top-ups\n",
             config->code.c_str(), static_cast<long long>(made->members),
             static_cast<long long>(made->sales), static_cast<long long>(made->refunds),
-            static_cast<long long>(made->redemptions));
+            static_cast<long long>(made->redemptions), static_cast<long long>(made->top_ups));
         return 0;
     }
     if (*restore) {

@@ -39,6 +39,9 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
     auto config = engine.programs().get(program);
     if (!config) return config.error();
     std::mt19937 rng(options.seed);
+    // Top-ups draw from their own generator, so the sales history stays what it was.
+    std::mt19937 top_up_rng(options.seed + 1);
+    constexpr const char* kTenders[] = {"cash", "wechat", "alipay", "bank_card"};
     auto uniform = [&](std::int64_t lo, std::int64_t hi) {
         return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
     };
@@ -73,6 +76,21 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
             if (!enrolled_member) return enrolled_member.error();
             const auto member = enrolled_member->member.id;
             ++summary.members;
+            // One member in five tops up 500 or 1000 at the counter on joining (no tier rule:
+            // the sales below are priced as before).
+            if ((*config)->stored_value.enabled &&
+                std::uniform_int_distribution<int>(0, 4)(top_up_rng) == 0) {
+                TopUpRequest top_up;
+                top_up.program = program;
+                top_up.member = member;
+                top_up.amount =
+                    Money{std::uniform_int_distribution<int>(0, 1)(top_up_rng) ? 100000 : 50000};
+                top_up.tender = kTenders[std::uniform_int_distribution<int>(0, 3)(top_up_rng)];
+                top_up.request_id = "demo-top-up-" + std::to_string(i);
+                auto topped = engine.stored_value().top_up(top_up);
+                if (!topped) return topped.error();
+                ++summary.top_ups;
+            }
 
             const auto span = std::max<std::int64_t>(1, (end - enrolled).count() - 3600);
             std::vector<std::int64_t> offsets(

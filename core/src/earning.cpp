@@ -247,7 +247,7 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
     }
     if (inputs.non_cash.minor > 0 && basket.net.minor > 0)
         result.reasons.push_back("none on " + format_money(inputs.non_cash) +
-                                 " paid with coupons or points");
+                                 " paid with coupons, points or bonus money");
     numerator *= rules.points_per_unit;
     denominator *= rules.unit_minor;
     Points from_rate = round_points(numerator, denominator, rules.rounding);

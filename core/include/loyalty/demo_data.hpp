@@ -20,6 +20,7 @@ struct DemoSummary {
     std::int64_t sales = 0;
     std::int64_t refunds = 0;
     std::int64_t redemptions = 0;
+    std::int64_t top_ups = 0;  // stored value, when the program takes it
 };
 
 // Walks `clock` back over the history and returns it to `end` afterwards.

@@ -46,7 +46,7 @@ struct EarnInputs {
     Timestamp at;
     bool birthday_month = false;
     Points earned_today = 0;                    // for the daily cap
-    Money non_cash;                             // coupon value + points payment: earns nothing
+    Money non_cash;                             // coupons + points + stored-value bonus: earn nothing
     std::string store{};                        // for store-scoped windows and extras
     bool first_purchase = false;                // the member has never bought before
     bool first_visit_today = false;             // the member's first sale of the local day
