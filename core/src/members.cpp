@@ -5,6 +5,7 @@
 #include "engine_context.hpp"
 #include "member_rows.hpp"
 #include "pin_hash.hpp"
+#include "sv_accounts.hpp"
 
 namespace loyalty {
 
@@ -319,6 +320,7 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
                 .bind_all(moved.available, moved.pending, survivor_id)
                 .run();
         }
+        merge_sv_accounts(ctx_, absorbed_id, survivor_id, key, actor);
         for (const char* sql :
              {"UPDATE identities SET member_id = ?1 WHERE member_id = ?2",
               "UPDATE cards SET member_id = ?1 WHERE member_id = ?2",
@@ -405,14 +407,41 @@ Result<void> Members::set_pin(MemberId id, const std::string& pin) {
     });
 }
 
+// Five wrong PINs in a row lock the member's PIN for 15 minutes, as for staff: a PIN
+// lets money leave a balance, and four or six digits are quickly guessed otherwise.
 Result<void> Members::verify_pin(MemberId id, const std::string& pin) {
+    constexpr int kMaxFailures = Staff::kMaxFailures;
+    constexpr int kLockoutMinutes = Staff::kLockoutMinutes;
     return guarded([&]() -> Result<void> {
-        auto st = ctx_.db->prepare("SELECT pin_hash FROM members WHERE id = ?");
+        auto st = ctx_.db->prepare(
+            "SELECT pin_hash, pin_failures, pin_locked_until FROM members WHERE id = ?");
         st.bind(1, id);
         if (!st.step() || st.is_null(0))
             return make_error(Errc::unauthorized, "the member has no PIN set");
         const auto hash = st.text(0);
-        if (!pin_matches(hash, pin)) return make_error(Errc::unauthorized, "wrong PIN");
+        const auto failures = st.int64(1);
+        const auto locked_until = st.optional_int64(2);
+        const auto now = to_unix(ctx_.now());
+        if (locked_until && *locked_until > now)
+            return make_error(Errc::unauthorized,
+                              "too many wrong PINs; locked for " +
+                                  std::to_string((*locked_until - now + 59) / 60) + " min");
+        Transaction tx(*ctx_.db);
+        const bool right = pin_matches(hash, pin);
+        const bool lock = !right && failures + 1 >= kMaxFailures;
+        std::optional<std::int64_t> until;
+        if (lock) until = now + kLockoutMinutes * 60;
+        ctx_.db->prepare("UPDATE members SET pin_failures = ?, pin_locked_until = ? WHERE id = ?")
+            .bind_all(right || lock ? 0 : failures + 1, until, id)
+            .run();
+        if (lock)
+            ctx_.audit.record("member", "member.pin_locked", "member:" + ctx_.member_uid(id),
+                              "{\"failures\":" + std::to_string(failures + 1) + "}");
+        tx.commit();
+        if (lock)
+            return make_error(Errc::unauthorized, "too many wrong PINs; locked for " +
+                                                      std::to_string(kLockoutMinutes) + " min");
+        if (!right) return make_error(Errc::unauthorized, "wrong PIN");
         return {};
     });
 }

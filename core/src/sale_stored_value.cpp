@@ -91,9 +91,11 @@ Result<std::vector<PlannedSvPayment>> plan_sv_payments(EngineContext& ctx,
 
 void book_sv_payments(EngineContext& ctx, const SvBooking& sale,
                       std::vector<PlannedSvPayment>& payments) {
+    int line_no = 0;
     for (auto& p : payments) {
-        if (p.account.id == 0)  // a member paying 0 from an account never opened: nothing to do
-            continue;
+        // Planning refused any amount an account cannot cover, so a member paying here has an
+        // account: one never opened holds nothing.
+        p.line.balance_after = p.account.balance.total() - p.line.principal - p.line.bonus;
         post_sv_entry(
             ctx,
             SvPosting{p.account.id, "spend", Money{} - p.line.principal, Money{} - p.line.bonus, "",
@@ -102,11 +104,11 @@ void book_sv_payments(EngineContext& ctx, const SvBooking& sale,
                       sale.terminal, sale.cashier});
         ctx.db
             ->prepare(
-                "INSERT INTO sale_sv_payments(sale_id, account_id, principal_minor, bonus_minor) "
-                "VALUES (?, ?, ?, ?)")
-            .bind_all(sale.sale_id, p.account.id, p.line.principal.minor, p.line.bonus.minor)
+                "INSERT INTO sale_sv_payments(sale_id, account_id, line_no, principal_minor, "
+                "bonus_minor, balance_after) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(sale.sale_id, p.account.id, ++line_no, p.line.principal.minor,
+                      p.line.bonus.minor, p.line.balance_after.minor)
             .run();
-        p.line.balance_after = p.account.balance.total() - p.line.principal - p.line.bonus;
     }
 }
 
@@ -134,7 +136,7 @@ SvRestored restore_sv_payments(EngineContext& ctx, const SvBooking& sale,
         const Money principal = principal_target - p.restored_principal;
         const Money bonus = bonus_target - p.restored_bonus;
         if (principal.minor <= 0 && bonus.minor <= 0) continue;
-        post_sv_entry(ctx, SvPosting{p.account, "refund", principal, bonus, "",
+        post_sv_entry(ctx, SvPosting{live_account(ctx, p.account), "refund", principal, bonus, "",
                                      "receipt:" + sale.sale_key, "refund " + refund_ref,
                                      "refund-sv:" + sale.sale_key + "/" + refund_ref + ":" +
                                          std::to_string(p.account),
@@ -155,9 +157,9 @@ std::vector<SvPaymentLine> sv_payments_of(EngineContext& ctx, std::int64_t sale_
     std::vector<SvPaymentLine> out;
     ctx.db
         ->prepare(
-            "SELECT coalesce(a.card, 'member'), p.principal_minor, p.bonus_minor, "
-            "a.principal_minor + a.bonus_minor FROM sale_sv_payments p JOIN sv_accounts a ON "
-            "a.id = p.account_id WHERE p.sale_id = ? ORDER BY a.card IS NOT NULL, a.card")
+            "SELECT coalesce(a.card, 'member'), p.principal_minor, p.bonus_minor, p.balance_after "
+            "FROM sale_sv_payments p JOIN sv_accounts a ON a.id = p.account_id "
+            "WHERE p.sale_id = ? ORDER BY p.line_no")
         .bind_all(sale_id)
         .each([&](const Statement& row) {
             out.push_back(SvPaymentLine{row.text(0), Money{row.int64(1)}, Money{row.int64(2)},

@@ -68,10 +68,45 @@ std::int64_t post_sv_entry(EngineContext& ctx, const SvPosting& p) {
     return entry;
 }
 
-bool sv_entry_exists(EngineContext& ctx, const std::string& idempotency_key) {
-    return ctx.db->prepare("SELECT 1 FROM sv_entries WHERE idempotency_key = ?")
-        .bind_all(idempotency_key)
-        .step();
+std::int64_t live_account(EngineContext& ctx, std::int64_t account) {
+    auto row =
+        ctx.db->prepare("SELECT program_id, member_id FROM sv_accounts WHERE id = ?")
+            .bind_all(account)
+            .one([](const Statement& r) { return std::pair(r.int64(0), r.optional_int64(1)); });
+    if (!row || !row->second) return account;
+    MemberId member = *row->second;
+    // Merges are refused into a merged member, so the chain is short; bounded all the same.
+    for (int hops = 0; hops < 16; ++hops) {
+        auto next = ctx.db->prepare("SELECT merged_into FROM members WHERE id = ?")
+                        .bind_all(member)
+                        .one([](const Statement& r) { return r.optional_int64(0); });
+        if (!next || !*next) break;
+        member = **next;
+    }
+    if (member == *row->second) return account;
+    return member_account(ctx, row->first, member).id;
+}
+
+void merge_sv_accounts(EngineContext& ctx, MemberId absorbed, MemberId survivor,
+                       const std::string& key, const std::string& actor) {
+    const auto program_id = ctx.program_of(absorbed).id;
+    const auto from = find_member_account(ctx, program_id, absorbed);
+    if (!from || from->balance.total().minor == 0) return;
+    const auto to = member_account(ctx, program_id, survivor);
+    post_sv_entry(ctx,
+                  SvPosting{from->id, "transfer", Money{} - from->balance.principal,
+                            Money{} - from->balance.bonus, "", "member:" + std::to_string(survivor),
+                            "merged into member " + std::to_string(survivor), key + ":sv-out",
+                            ctx.origin.store, ctx.origin.terminal, actor});
+    post_sv_entry(ctx, SvPosting{to.id, "transfer", from->balance.principal, from->balance.bonus,
+                                 "", "member:" + std::to_string(absorbed),
+                                 "merged from member " + std::to_string(absorbed), key + ":sv-in",
+                                 ctx.origin.store, ctx.origin.terminal, actor});
+}
+
+std::string limit_refusal(const std::string& what, Money would_be, Money limit) {
+    return what + " would be " + format_money(would_be) + ", above its limit of " +
+           format_money(limit) + " (single-purpose prepaid value)";
 }
 
 }  // namespace loyalty

@@ -42,6 +42,16 @@ struct SvPosting {
 // Appends the entry and moves the account's balances by it. A balance that would go
 // below zero aborts the caller's transaction (the table's CHECK), so callers test first.
 std::int64_t post_sv_entry(EngineContext& ctx, const SvPosting& posting);
-bool sv_entry_exists(EngineContext& ctx, const std::string& idempotency_key);
+
+// The account money for `account` goes to now: a member's account, or, when that member was
+// merged into another since, the survivor's (a late refund never lands on a closed account).
+std::int64_t live_account(EngineContext& ctx, std::int64_t account);
+
+// A merge moves the absorbed member's balance to the survivor as a transfer pair.
+void merge_sv_accounts(EngineContext& ctx, MemberId absorbed, MemberId survivor,
+                       const std::string& key, const std::string& actor);
+
+// "the member's balance would be 5000.01, above its limit of 5000.00 (...)"; `what` names it.
+std::string limit_refusal(const std::string& what, Money would_be, Money limit);
 
 }  // namespace loyalty

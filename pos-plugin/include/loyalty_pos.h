@@ -366,12 +366,17 @@ LOYALTY_POS_API int loyalty_pos_stored_value(loyalty_pos_session* session, const
  * A top-up refunded as cash: its principal leaves the balance and its bonus (and points)
  * come back. When the bonus was spent already, "bonus_short" says by how much, and
  * "cash_out" (principal debited less the shortfall) is what the member receives.
+ * The rule's unused coupons are cancelled and a tier it gave is taken back. Money leaves the
+ * store, so a manager allows it (audited); a dry run needs nobody.
  * refund_json: {"request_id": "<the top-up's>", "refund_request_id": "...",
+ *               "manager": "m-01", "pin": "123456" (unless dry_run),
  *               "dry_run": true (optional: say what would happen, change nothing)}
  * Result: {"request_id", "refund_request_id", "replayed", "dry_run", "principal_debited",
- *   "bonus_taken_back", "bonus_short", "cash_out", "points_taken_back", "points_short",
- *   "principal", "bonus", "balance", ...}
- * Errors: NULL_ARGUMENT, INVALID_JSON, NOT_FOUND, ALREADY_USED (refunded under another id).
+ *   "bonus_taken_back", "bonus_short", "cash_out", "bonus_uncovered" (spent bonus beyond the
+ *   principal left: owed by the member, not collected), "points_taken_back", "points_short",
+ *   "coupons_cancelled", "tier_reverted", "principal", "bonus", "balance", ...}
+ * Errors: NULL_ARGUMENT, INVALID_JSON, NOT_FOUND, UNAUTHORIZED, ALREADY_USED (refunded under
+ * another id).
  */
 LOYALTY_POS_API int loyalty_pos_refund_top_up(loyalty_pos_session* session, const char* refund_json,
                                               char** out_json);

@@ -197,6 +197,8 @@ std::optional<Reply> parse_top_up_refund(const char* text, TopUpRefundCall& out)
         out.request_id = r.text("request_id", true);
         out.refund_request_id = r.text("refund_request_id", true);
         out.dry_run = r.boolean("dry_run", false);
+        out.credential.manager = r.text("manager", false);
+        out.credential.pin = r.text("pin", false);
     });
 }
 

@@ -84,6 +84,7 @@ struct BalanceCall {
 };
 
 struct TopUpRefundCall {
+    ManagerCredential credential;  // required unless dry_run
     std::string request_id, refund_request_id;
     bool dry_run = false;
 };

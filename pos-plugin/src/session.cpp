@@ -278,6 +278,8 @@ Reply Session::commit(const BasketRequest& basket) {
         release_spend(clearance, sale.error());
         return failure(sale.error());
     }
+    // A member QR code consents to one payment from the balance, not to five minutes of them.
+    if (member && request.member_verified) code_shown_at_.erase(member->uid);
     const auto& program = **engine_->programs().get(program_);
     std::optional<TierProgress> progress;
     if (member)

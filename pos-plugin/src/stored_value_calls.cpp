@@ -1,6 +1,7 @@
 // The till's stored-value calls (loyalty_pos.h, "Stored value"): the till takes the
 // money; the session records it with its tender and request id, and the engine keeps
 // every call idempotent by that id.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "session.hpp"
@@ -27,6 +28,11 @@ json balance_json(const SvBalance& b) {
 }  // namespace
 
 Result<bool> Session::member_verified(const Member& member, const BasketRequest& basket) {
+    // Asked only when the basket pays from the member's balance: a PIN is not tried (and
+    // counted towards its lockout) for anything else.
+    const bool from_balance = std::any_of(basket.stored_value.begin(), basket.stored_value.end(),
+                                          [](const StoredValueTender& t) { return !t.card; });
+    if (!from_balance) return false;
     if (basket.member_pin) {
         auto ok = engine_->members().verify_pin(member.id, *basket.member_pin);
         if (!ok) return ok.error();
@@ -103,9 +109,12 @@ Reply Session::stored_value_balance(const BalanceCall& call) {
 }
 
 Reply Session::refund_top_up(const TopUpRefundCall& call) {
-    TopUpRefundRequest request{program_, call.request_id, call.refund_request_id, call.dry_run,
-                               std::nullopt};
-    if (!config_.cashier.empty()) request.cashier = config_.cashier;
+    // Money leaves the store: a manager allows it (asking what would happen needs nobody).
+    TopUpRefundRequest request{program_, call.request_id, call.refund_request_id, call.dry_run, ""};
+    if (!call.dry_run) {
+        if (auto ok = check_manager(call.credential); !ok.ok()) return ok;
+        request.actor = call.credential.manager;
+    }
     auto r = engine_->stored_value().refund_top_up(request);
     if (!r) return failure(r.error());
     json out = balance_json(r->balance);
@@ -117,6 +126,9 @@ Reply Session::refund_top_up(const TopUpRefundCall& call) {
                     {"bonus_taken_back", r->bonus_taken_back.minor},
                     {"bonus_short", r->bonus_short.minor},
                     {"cash_out", r->cash_out.minor},
+                    {"bonus_uncovered", r->bonus_uncovered.minor},
+                    {"coupons_cancelled", r->coupons_cancelled},
+                    {"tier_reverted", r->tier_reverted},
                     {"points_taken_back", r->points_taken_back},
                     {"points_short", r->points_short}});
     return Reply::success(out);

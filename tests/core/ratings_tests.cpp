@@ -120,7 +120,8 @@ void back_to_schema_7(Engine& engine, bool with_kiosk_table) {
     db.exec(
         "DROP TABLE sale_sv_payments; DROP TABLE sv_top_ups; DROP TABLE sv_entries; DROP TABLE "
         "sv_accounts; ALTER TABLE sales DROP COLUMN sv_minor; ALTER TABLE refunds DROP COLUMN "
-        "sv_principal_restored; ALTER TABLE refunds DROP COLUMN sv_bonus_restored;");
+        "sv_principal_restored; ALTER TABLE refunds DROP COLUMN sv_bonus_restored; ALTER TABLE "
+        "members DROP COLUMN pin_failures; ALTER TABLE members DROP COLUMN pin_locked_until;");
     db.exec(
         "ALTER TABLE coupons DROP COLUMN benefit_json; ALTER TABLE coupons DROP COLUMN "
         "cancelled_at; ALTER TABLE coupons DROP COLUMN cancel_reason; DROP TABLE promo_code_uses; "

@@ -134,7 +134,7 @@ TEST_CASE("a top-up refunded as cash: principal out, bonus back; short when the 
         const auto m = f.enroll("13800000003");
         REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 100000, "TU-1", "cash")).ok());
         auto r = f.engine->stored_value().refund_top_up(
-            TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, std::nullopt});
+            TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, "manager"});
         REQUIRE(r.ok());
         CHECK(r->cash_out == Money{100000});
         CHECK(r->bonus_taken_back == Money{10000});
@@ -147,19 +147,19 @@ TEST_CASE("a top-up refunded as cash: principal out, bonus back; short when the 
         REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 100000, "TU-1", "cash")).ok());
         REQUIRE(f.engine->sales().commit(paying(m, "R-1", 30000, 30000)).ok());
         auto preview = f.engine->stored_value().refund_top_up(
-            TopUpRefundRequest{"TEST", "TU-1", "TR-1", true, std::nullopt});
+            TopUpRefundRequest{"TEST", "TU-1", "TR-1", true, "manager"});
         REQUIRE(preview.ok());
         CHECK(preview->bonus_short == Money{10000});
         CHECK(preview->principal_debited == Money{80000});
         CHECK(preview->cash_out == Money{70000});
         CHECK(balance_of(f, m).principal == Money{80000});  // a dry run changes nothing
         auto r = f.engine->stored_value().refund_top_up(
-            TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, std::nullopt});
+            TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, "manager"});
         REQUIRE(r.ok());
         CHECK(r->cash_out == Money{70000});
         CHECK(balance_of(f, m).total() == Money{0});
         auto twice = f.engine->stored_value().refund_top_up(
-            TopUpRefundRequest{"TEST", "TU-1", "TR-2", false, std::nullopt});
+            TopUpRefundRequest{"TEST", "TU-1", "TR-2", false, "manager"});
         REQUIRE_FALSE(twice.ok());
         CHECK(twice.error().code == Errc::already_used);
     }
@@ -370,4 +370,138 @@ TEST_CASE("a lost card replaced: the new card finds the member and the whole bal
     REQUIRE(found.ok());
     CHECK(found->id == m);
     CHECK(balance_of(f, found->id).total() == Money{110000});
+}
+
+TEST_CASE("a sale paid from the balance, committed again, answers the first figures") {
+    Fixture f;
+    const auto m = f.enroll("13800000013");
+    REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 100000, "TU-1")).ok());
+    const auto first = f.engine->sales().commit(paying(m, "R-1", 30000, 30000));
+    REQUIRE(first.ok());
+    REQUIRE(f.engine->sales().commit(paying(m, "R-2", 10000, 10000)).ok());  // moves the balance
+    const auto again = f.engine->sales().commit(paying(m, "R-1", 30000, 30000));
+    REQUIRE(again.ok());
+    CHECK(again->replayed);
+    REQUIRE(again->sv_payments.size() == 1);
+    CHECK(again->sv_payments[0].balance_after == first->sv_payments[0].balance_after);
+    CHECK(again->sv_value == Money{30000});
+    CHECK(balance_of(f, m).total() == Money{70000});
+}
+
+TEST_CASE("a top-up rule's points, coupon and tier; its refund takes them back") {
+    auto c = test_program();
+    c.stored_value.top_ups.back().coupon = c.rewards.front().code;  // the 2,000 rule: + a coupon
+    Fixture f(c);
+    const auto m = f.enroll("13800000014");
+    auto topped = f.engine->stored_value().top_up(top_up_of(m, 200000, "TU-1"));
+    REQUIRE_MESSAGE(topped.ok(), (topped.ok() ? "" : topped.error().message));
+    CHECK(topped->bonus == Money{30000});
+    CHECK(topped->points == 500);
+    CHECK(topped->tier == std::optional<std::string>("gold"));
+    REQUIRE(topped->coupons.size() == 1);
+    CHECK(f.engine->members().get(m)->tier_code == "gold");
+    CHECK(f.balance(m).available == 500);
+    auto refunded = f.engine->stored_value().refund_top_up(
+        TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, "manager"});
+    REQUIRE(refunded.ok());
+    CHECK(refunded->cash_out == Money{200000});
+    CHECK(refunded->points_taken_back == 500);
+    CHECK(refunded->coupons_cancelled == 1);
+    CHECK(refunded->tier_reverted);
+    CHECK(f.engine->members().get(m)->tier_code != "gold");
+    CHECK(f.balance(m).available == 0);
+    CHECK(f.engine->rewards().coupons_of(m, true).empty());
+    const auto uid = f.engine->members().get(m)->uid;
+    bool audited = false;
+    for (const auto& a : f.engine->audit().for_subject("member:" + uid))
+        audited = audited || a.action == "stored_value.top_up_refunded";
+    CHECK(audited);
+    auto unmanaged = f.engine->stored_value().refund_top_up(
+        TopUpRefundRequest{"TEST", "TU-1", "TR-9", false, ""});
+    REQUIRE_FALSE(unmanaged.ok());
+    CHECK(unmanaged.error().code == Errc::unauthorized);
+}
+
+TEST_CASE("a top-up refund whose spent bonus passes the principal left says what is owed") {
+    auto c = test_program();
+    c.stored_value.top_ups = {TopUpRule{"half back", Money{10000}, Money{5000}}};
+    Fixture f(c);
+    const auto m = f.enroll("13800000015");
+    REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 10000, "TU-1")).ok());  // 100 + 50
+    REQUIRE(f.engine->sales().commit(paying(m, "R-1", 12000, 12000)).ok());      // 50 bonus + 70
+    auto r = f.engine->stored_value().refund_top_up(
+        TopUpRefundRequest{"TEST", "TU-1", "TR-1", false, "manager"});
+    REQUIRE(r.ok());
+    CHECK(r->principal_debited == Money{3000});
+    CHECK(r->bonus_short == Money{5000});
+    CHECK(r->cash_out == Money{0});
+    CHECK(r->bonus_uncovered == Money{2000});
+    CHECK(balance_of(f, m).total() == Money{0});
+}
+
+TEST_CASE("amounts near the limits of 64 bits are refused, never wrapped") {
+    Fixture f;
+    const auto m = f.enroll("13800000016");
+    REQUIRE(f.engine->stored_value().top_up(top_up_of(m, 1, "TU-1")).ok());
+    auto huge = f.engine->stored_value().top_up(
+        top_up_of(m, std::numeric_limits<std::int64_t>::max(), "TU-2"));
+    REQUIRE_FALSE(huge.ok());
+    CHECK(huge.error().code == Errc::limit_exceeded);
+    auto adjust = f.engine->stored_value().adjust(SvAdjustment{
+        m, Money{std::numeric_limits<std::int64_t>::max()}, Money{1}, "x", "manager", "ADJ-1"});
+    REQUIRE_FALSE(adjust.ok());
+    CHECK(balance_of(f, m).total() == Money{1});
+    CHECK(split_payment(DeductionOrder::proportional, SvBalance{}, Money{0}, Money{0})->principal ==
+          Money{0});
+}
+
+TEST_CASE("an adjustment's request id answers its first result, and refuses another") {
+    Fixture f;
+    const auto m = f.enroll("13800000017");
+    auto first = f.engine->stored_value().adjust(
+        SvAdjustment{m, Money{1000}, Money{0}, "goodwill", "manager", "ADJ-1"});
+    REQUIRE(first.ok());
+    auto again = f.engine->stored_value().adjust(
+        SvAdjustment{m, Money{1000}, Money{0}, "goodwill", "manager", "ADJ-1"});
+    REQUIRE(again.ok());
+    CHECK(again->principal == Money{1000});
+    auto other = f.engine->stored_value().adjust(
+        SvAdjustment{m, Money{5000}, Money{0}, "goodwill", "manager", "ADJ-1"});
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.error().code == Errc::conflict);
+    CHECK(balance_of(f, m).total() == Money{1000});
+}
+
+TEST_CASE("proportional ties round half up, and a bonus cap moves the rest onto principal") {
+    // 1.00 from 1.00 + 1.00: the principal part is exactly 0.50.
+    auto tie = split_payment(DeductionOrder::proportional, SvBalance{Money{100}, Money{100}},
+                             Money{1000}, Money{1});
+    REQUIRE(tie.ok());
+    CHECK(tie->principal == Money{1});  // 0.5 fen rounds up
+    CHECK(tie->bonus == Money{0});
+    auto capped = split_payment(DeductionOrder::proportional,
+                                SvBalance{Money{100000}, Money{100000}}, Money{1000}, Money{10000});
+    REQUIRE(capped.ok());
+    CHECK(capped->bonus == Money{1000});
+    CHECK(capped->principal == Money{9000});
+}
+
+TEST_CASE(
+    "a merge moves the balance, and a later refund of the absorbed member's sale follows it") {
+    Fixture f;
+    const auto a = f.enroll("13800000018");
+    const auto b = f.enroll("13800000019");
+    REQUIRE(f.engine->stored_value().top_up(top_up_of(a, 50000, "TU-A")).ok());  // 530.00
+    REQUIRE(f.engine->sales().commit(paying(a, "R-A", 10000, 10000)).ok());
+    REQUIRE(f.engine->members().merge(b, a, "same person", "manager").ok());
+    CHECK(balance_of(f, b).total() == Money{43000});
+    RefundRequest back;
+    back.program = "TEST";
+    back.receipt = "R-A";
+    back.refund_ref = "RF-A";
+    REQUIRE(f.engine->sales().refund(back).ok());
+    CHECK(balance_of(f, b).total() == Money{53000});
+    auto bad = f.engine->stored_value().verify_all();
+    REQUIRE(bad.ok());
+    CHECK(bad->empty());
 }

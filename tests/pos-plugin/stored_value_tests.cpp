@@ -63,7 +63,9 @@ TEST_CASE("paying more than pin_above from the balance needs the member's PIN") 
     Till till;
     const auto& store = till.store;
     REQUIRE(call(till.session, loyalty_pos_top_up,
-                 {{"member", store.seeded.rich_uid}, {"amount", 100000}, {"tender", "cash"},
+                 {{"member", store.seeded.rich_uid},
+                  {"amount", 100000},
+                  {"tender", "cash"},
                   {"request_id", "tu-1"}})
                 .status == LOYALTY_POS_OK);
     json basket{{"member", store.seeded.rich_uid},

@@ -113,7 +113,13 @@ with tempfile.TemporaryDirectory() as tmp:
         check(preview["cash_out"] == 100000 and preview["bonus_taken_back"] == 10000, "top-up refund preview")
         expect_error(lambda: till.top_up({"member": uid, "amount": 400001, "tender": "cash", "request_id": "py-tu-2"}),
                      "LOYALTY_POS_E_LIMIT_EXCEEDED")
+        # The QR code shown above consented to one payment; a large one now needs the PIN.
+        expect_error(lambda: till.commit(sv_basket | {"receipt": "PY-SV2", "stored_value": [{"amount": 60000}],
+                                                      "lines": [{"sku": "AP-2", "category": "apparel", "quantity": 1,
+                                                                 "unit_price": 300000}]}),
+                     "LOYALTY_POS_E_UNAUTHORIZED")
         expect_error(lambda: till.commit(sv_basket | {"receipt": "PY-SV2", "stored_value": [{"amount": 200000}],
+                                                      "member_pin": "8642",
                                                       "lines": [{"sku": "AP-2", "category": "apparel", "quantity": 1,
                                                                  "unit_price": 300000}]}),
                      "LOYALTY_POS_E_INSUFFICIENT_FUNDS")

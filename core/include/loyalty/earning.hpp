@@ -45,11 +45,11 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
 struct EarnInputs {
     Timestamp at;
     bool birthday_month = false;
-    Points earned_today = 0;                    // for the daily cap
-    Money non_cash;                             // coupons + points + stored-value bonus: earn nothing
-    std::string store{};                        // for store-scoped windows and extras
-    bool first_purchase = false;                // the member has never bought before
-    bool first_visit_today = false;             // the member's first sale of the local day
+    Points earned_today = 0;         // for the daily cap
+    Money non_cash;                  // coupons + points + stored-value bonus: earn nothing
+    std::string store{};             // for store-scoped windows and extras
+    bool first_purchase = false;     // the member has never bought before
+    bool first_visit_today = false;  // the member's first sale of the local day
     std::vector<std::string> enabled_extras{};  // extras turned on by the sale's promo codes
 };
 

@@ -69,13 +69,14 @@ struct TopUpResult {
     SvBalance balance;                 // after the top-up
 };
 
-// A top-up taken back as cash: its principal goes out, its bonus and points come back.
+// A top-up taken back as cash: its principal goes out; its bonus, points, unused coupons
+// and the tier it gave come back. Audited under the manager who allowed it.
 struct TopUpRefundRequest {
     std::string program;
     std::string top_up_request_id;
     std::string refund_request_id;  // idempotency
-    bool dry_run = false;           // say what would happen, change nothing
-    std::optional<std::string> cashier{};
+    bool dry_run = false;           // say what would happen, change nothing (no manager needed)
+    std::string actor{};            // the manager
 };
 
 struct TopUpRefundResult {
@@ -83,10 +84,13 @@ struct TopUpRefundResult {
     Money principal_debited;  // leaves the balance
     Money bonus_taken_back;
     Money bonus_short;  // bonus already spent, made good from the principal
-    Money cash_out;     // what the member receives: principal_debited - bonus_short
+    Money cash_out;     // what the member receives: principal_debited - bonus_short, at least 0
+    Money bonus_uncovered{};  // spent bonus beyond the principal left: owed, not collected here
     Points points_taken_back = 0;
     Points points_short = 0;
-    SvBalance balance;  // after
+    int coupons_cancelled = 0;   // the rule's coupons not used yet
+    bool tier_reverted = false;  // the rule's tier taken back
+    SvBalance balance;           // after
 };
 
 // A manager's correction of a balance; audited, needs a reason.
@@ -126,7 +130,7 @@ struct SvDaySummary {
     Money spent_principal;
     Money spent_bonus;
     Money refunded_to_balance;  // sale refunds put back on balances
-    Money top_ups_refunded;     // cash given back for refunded top-ups
+    Money top_ups_refunded;     // cash paid out for refunded top-ups (cash_out)
     Money liability_principal;  // every balance now: what the chain owes its members
     Money liability_bonus;
 };

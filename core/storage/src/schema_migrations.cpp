@@ -473,7 +473,8 @@ CREATE INDEX promo_code_uses_by_member ON promo_code_uses(program_id, code, memb
 // Stored value (stored_value.hpp): an account per registered member and program, or per
 // bearer gift card; balances in fen, principal and bonus apart, moved only by entries of
 // an append-only ledger. Each top-up keeps what its rule gave, so its refund can take it
-// back; each sale keeps what it drew from which account, so its refund can return it.
+// back; each sale keeps what it drew from which account, so its refund can return it
+// and its replay can print the same receipt.
 constexpr const char* kMigration11 = R"sql(
 CREATE TABLE sv_accounts (
     id              INTEGER PRIMARY KEY,
@@ -493,7 +494,7 @@ CREATE TABLE sv_accounts (
 CREATE TABLE sv_entries (
     id              INTEGER PRIMARY KEY,
     account_id      INTEGER NOT NULL REFERENCES sv_accounts(id),
-    kind            TEXT NOT NULL CHECK (kind IN ('top_up', 'spend', 'refund', 'top_up_refund', 'adjust')),
+    kind            TEXT NOT NULL CHECK (kind IN ('top_up', 'spend', 'refund', 'top_up_refund', 'adjust', 'transfer')),
     principal_delta INTEGER NOT NULL,
     bonus_delta     INTEGER NOT NULL,
     occurred_at     INTEGER NOT NULL,
@@ -528,14 +529,20 @@ CREATE TABLE sv_top_ups (
     result_json       TEXT NOT NULL,
     refund_request_id TEXT,
     refund_json       TEXT,
+    refunded_at       INTEGER,
+    refund_store      TEXT,
     UNIQUE (program_id, request_id)
 );
+CREATE UNIQUE INDEX sv_top_up_refunds ON sv_top_ups(program_id, refund_request_id)
+    WHERE refund_request_id IS NOT NULL;
 
 CREATE TABLE sale_sv_payments (
     sale_id            INTEGER NOT NULL REFERENCES sales(id),
     account_id         INTEGER NOT NULL REFERENCES sv_accounts(id),
+    line_no            INTEGER NOT NULL,
     principal_minor    INTEGER NOT NULL,
     bonus_minor        INTEGER NOT NULL,
+    balance_after      INTEGER NOT NULL,
     restored_principal INTEGER NOT NULL DEFAULT 0,
     restored_bonus     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (sale_id, account_id)
@@ -543,6 +550,10 @@ CREATE TABLE sale_sv_payments (
 ALTER TABLE sales ADD COLUMN sv_minor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE refunds ADD COLUMN sv_principal_restored INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE refunds ADD COLUMN sv_bonus_restored INTEGER NOT NULL DEFAULT 0;
+
+-- Member PINs lock like staff PINs: five wrong in a row, then 15 minutes of refusals.
+ALTER TABLE members ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN pin_locked_until INTEGER;
 )sql";
 
 }  // namespace
