@@ -271,7 +271,8 @@ Result<TopUpResult> StoredValue::top_up(const TopUpRequest& request) {
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all(program->id, request.request_id, account.id, request.amount.minor,
                       result.bonus.minor, result.points, result.rule, request.tender, store,
-                      terminal, to_unix(now), [&] {
+                      terminal, to_unix(now),
+                      [&] {
                           auto kept = top_up_json(result);
                           if (extras.tier_before) kept["tier_before"] = *extras.tier_before;
                           return kept.dump();
@@ -371,10 +372,9 @@ Result<TopUpRefundResult> StoredValue::refund_top_up(const TopUpRefundRequest& r
         if (member && given.contains("tier_before")) {
             const auto m = load_member(ctx_, *member);
             if (m && m->tier_code == given.at("tier").get<std::string>()) {
-                auto back = ctx_.tiers.set_by_manager(
-                    ManualTier{*member, given.at("tier_before").get<std::string>(),
-                               "top-up " + request.top_up_request_id + " refunded", request.actor,
-                               false});
+                auto back = ctx_.tiers.set_by_manager(ManualTier{
+                    *member, given.at("tier_before").get<std::string>(),
+                    "top-up " + request.top_up_request_id + " refunded", request.actor, false});
                 if (!back) return back.error();
                 r.tier_reverted = true;
             }
@@ -391,10 +391,10 @@ Result<TopUpRefundResult> StoredValue::refund_top_up(const TopUpRefundRequest& r
             .bind_all(request.refund_request_id, refund_json(r).dump(), to_unix(ctx_.now()),
                       ctx_.origin.store, program->id, request.top_up_request_id)
             .run();
-        ctx_.audit.record(request.actor, "stored_value.top_up_refunded",
-                          member ? "member:" + ctx_.member_uid(*member)
-                                 : "top-up:" + request.top_up_request_id,
-                          refund_json(r).dump());
+        ctx_.audit.record(
+            request.actor, "stored_value.top_up_refunded",
+            member ? "member:" + ctx_.member_uid(*member) : "top-up:" + request.top_up_request_id,
+            refund_json(r).dump());
         json event{
             {"request", request.top_up_request_id},   {"refund_request", request.refund_request_id},
             {"principal", r.principal_debited.minor}, {"bonus", r.bonus_taken_back.minor},

@@ -78,6 +78,23 @@ void closing(ScreenContext& c) {
     char avg[32];
     std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,
                   static_cast<long long>(r.ratings));
+    // Stored value: three rows, in the left column upright and under the chart when wide
+    // (the left column is full there); the right column's rows are then in the small font,
+    // so the buttons stay on a 1080-pixel screen.
+    ImFont* side_font = wide ? ui.atlas().small : font;
+    const auto stored_value_rows = [&, font = side_font] {
+        const auto& sv = r.stored_value;
+        if (sv.top_up_count > 0 || sv.spent_principal.minor + sv.spent_bonus.minor > 0 ||
+            sv.liability_principal.minor + sv.liability_bonus.minor > 0) {
+            Money topped;
+            for (const auto& [tender, amount] : sv.top_ups_by_tender) topped += amount;
+            row(half, ui.tr("closing.sv_top_ups"), yuan(topped) + " (" + num(sv.top_up_count) + ")",
+                font);
+            row(half, ui.tr("closing.sv_spent"), yuan(sv.spent_principal + sv.spent_bonus), font);
+            row(half, ui.tr("closing.sv_liability"),
+                yuan(sv.liability_principal + sv.liability_bonus), font);
+        }
+    };
     ImGui::BeginGroup();
     row(half, ui.tr("closing.member_sales"),
         yuan(r.member_sales_net) + " (" + num(r.member_sales) + ")", font);
@@ -87,17 +104,7 @@ void closing(ScreenContext& c) {
     row(half, ui.tr("closing.redeemed"), num(r.redeemed), font);
     row(half, ui.tr("closing.expired"), num(r.expired), font);
     row(half, ui.tr("closing.liability"), num(r.liability), font);
-    const auto& sv = r.stored_value;
-    if (sv.top_up_count > 0 || sv.spent_principal.minor + sv.spent_bonus.minor > 0 ||
-        sv.liability_principal.minor + sv.liability_bonus.minor > 0) {
-        Money topped;
-        for (const auto& [tender, amount] : sv.top_ups_by_tender) topped += amount;
-        row(half, ui.tr("closing.sv_top_ups"), yuan(topped) + " (" + num(sv.top_up_count) + ")",
-            font);
-        row(half, ui.tr("closing.sv_spent"), yuan(sv.spent_principal + sv.spent_bonus), font);
-        row(half, ui.tr("closing.sv_liability"), yuan(sv.liability_principal + sv.liability_bonus),
-            font);
-    }
+    if (!wide) stored_value_rows();
     row(half, ui.tr("closing.enrollments"), num(r.enrollments), font);
     row(half, ui.tr("closing.rating"), avg, font);
     ImGui::EndGroup();
@@ -108,8 +115,9 @@ void closing(ScreenContext& c) {
     if (!r.top.empty()) {
         ui.text(ui.tr("closing.top"), ui.atlas().body);
         for (std::size_t i = 0; i < std::min<std::size_t>(r.top.size(), 3); ++i)
-            row(half, r.top[i].masked_name, yuan(r.top[i].spend), font);
+            row(half, r.top[i].masked_name, yuan(r.top[i].spend), side_font);
     }
+    if (wide) stored_value_rows();
     ImGui::EndGroup();
     ui.spacing(ui.gap() / 2);
     draw_notice(c);
