@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "loyalty/csv_export.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "signals.hpp"
 
@@ -50,6 +51,12 @@ int print_status(const loyalty::sync::HubConfig& config) {
         if (const auto points = hub.shortfall_points(program); points > 0)
             std::printf("%s: %lld points spent beyond the hub's balance (table hub_shortfalls)\n",
                         program.c_str(), ll(points));
+    for (const auto& program : hub.engine().programs().codes())
+        if (const auto fen = hub.shortfall_stored_value(program); fen > 0)
+            std::printf(
+                "%s: %s of stored value spent beyond the hub's balances (table "
+                "hub_sv_shortfalls)\n",
+                program.c_str(), loyalty::format_money(loyalty::Money{fen}).c_str());
     // Coupons of the hub's spent in two stores while they could not reach it.
     for (const auto& program : hub.engine().programs().codes())
         for (const auto& c : hub.coupon_reuses(program))
@@ -171,6 +178,85 @@ int run_issue_coupon(const loyalty::sync::HubConfig& config,
     return 0;
 }
 
+// A day as YYYY-MM-DD: checked whole, so a typo is refused rather than read as another day.
+bool valid_day(const std::string& text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9')) return false;
+    return true;
+}
+
+std::string yuan(loyalty::Money m) {
+    return loyalty::format_money(m);
+}
+
+// Per store: stored value taken in against stored value spent there, and the net, from
+// the first day to the last (both included, in each program's local time).
+int print_clearing(const loyalty::sync::HubConfig& config, const std::string& program,
+                   const std::string& from, const std::string& to, const std::string& csv) {
+    if (!valid_day(from) || !valid_day(to)) {
+        std::fprintf(stderr, "loyalty-hub: --clearing needs --from and --to as YYYY-MM-DD\n");
+        return 2;
+    }
+    auto opened = loyalty::sync::HubStore::open(config.db);
+    if (!opened) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", opened.error().message.c_str());
+        return 1;
+    }
+    auto& hub = *opened.value();
+    std::vector<loyalty::sync::ClearingRow> rows;
+    auto programs =
+        program.empty() ? hub.engine().programs().codes() : std::vector<std::string>{program};
+    for (const auto& code : programs) {
+        auto found = hub.engine().programs().get(code);
+        if (!found) {
+            std::fprintf(stderr, "loyalty-hub: %s\n", found.error().message.c_str());
+            return 2;
+        }
+        const int offset = (*found)->utc_offset_minutes;
+        const auto first = loyalty::parse_local_date(from.c_str(), offset);
+        const auto last = loyalty::parse_local_date(to.c_str(), offset) + loyalty::Days{1};
+        if (last <= first) {
+            std::fprintf(stderr, "loyalty-hub: --to is before --from\n");
+            return 2;
+        }
+        for (auto& r : hub.clearing(code, first, last)) rows.push_back(std::move(r));
+    }
+    std::printf(
+        "stored value from %s to %s (yuan; net > 0: the store holds money spent in other "
+        "stores and owes it; net < 0: it is owed)\n",
+        from.c_str(), to.c_str());
+    std::printf("%-8s %-8s %12s %12s %12s %12s %12s %12s %12s %12s\n", "program", "store",
+                "topped_up", "bonus_given", "spent", "spent_bonus", "net", "net_bonus", "adjusted",
+                "adj_bonus");
+    for (const auto& r : rows)
+        std::printf("%-8s %-8s %12s %12s %12s %12s %12s %12s %12s %12s\n", r.program.c_str(),
+                    r.store.c_str(), yuan(r.topped_up).c_str(), yuan(r.bonus_given).c_str(),
+                    yuan(r.spent_principal).c_str(), yuan(r.spent_bonus).c_str(),
+                    yuan(r.net_principal()).c_str(), yuan(r.net_bonus()).c_str(),
+                    yuan(r.adjusted_principal).c_str(), yuan(r.adjusted_bonus).c_str());
+    if (csv.empty()) return 0;
+    std::ofstream out(csv, std::ios::binary | std::ios::trunc);
+    // A UTF-8 byte order mark: spreadsheet programs in China open the file as UTF-8 then.
+    out << "\xEF\xBB\xBF"
+        << "program,store,from,to,topped_up_minor,bonus_given_minor,spent_principal_minor,"
+           "spent_bonus_minor,net_principal_minor,net_bonus_minor,adjusted_principal_minor,"
+           "adjusted_bonus_minor\r\n";
+    for (const auto& r : rows)
+        out << loyalty::csv_field(r.program) << ',' << loyalty::csv_field(r.store) << ',' << from
+            << ',' << to << ',' << r.topped_up.minor << ',' << r.bonus_given.minor << ','
+            << r.spent_principal.minor << ',' << r.spent_bonus.minor << ','
+            << r.net_principal().minor << ',' << r.net_bonus().minor << ','
+            << r.adjusted_principal.minor << ',' << r.adjusted_bonus.minor << "\r\n";
+    out.close();
+    if (!out) {
+        std::fprintf(stderr, "loyalty-hub: cannot write %s\n", csv.c_str());
+        return 1;
+    }
+    std::printf("%zu rows written to %s\n", rows.size(), csv.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -215,6 +301,17 @@ int main(int argc, char** argv) {
     app.add_option("--stores", stores,
                    "store codes (default: every store the hub has seen in the program)")
         ->delimiter(',');
+    bool clearing = false;
+    std::string clearing_from, clearing_to, clearing_csv;
+    auto* clearing_flag = app.add_flag(
+        "--clearing", clearing,
+        "print stored value per store (top-ups against spending, and the net), and exit");
+    app.add_option("--from", clearing_from, "the first day of the clearing (YYYY-MM-DD)")
+        ->needs(clearing_flag);
+    app.add_option("--to", clearing_to, "the last day of the clearing (YYYY-MM-DD, included)")
+        ->needs(clearing_flag);
+    app.add_option("--csv", clearing_csv, "also write the clearing to this CSV file (UTF-8)")
+        ->needs(clearing_flag);
     // One action a run: a worker, --status, or one of the operator's commands.
     campaigns_option->excludes(program_option)->excludes(issue);
     program_option->excludes(issue);
@@ -236,6 +333,8 @@ int main(int argc, char** argv) {
     try {
         if (list_dead_letters) return print_dead_letters(*config);
         if (replay_id > 0) return replay_dead_letter(*config, replay_id);
+        if (clearing)
+            return print_clearing(*config, program, clearing_from, clearing_to, clearing_csv);
     } catch (const loyalty::StorageError& e) {
         std::fprintf(stderr, "loyalty-hub: %s\n", e.what());
         return 1;

@@ -107,6 +107,8 @@ void DownApplier::adopt_snapshot(
         if (align_member(engine_, config_.address.store, item.key, int_field(j, "points"),
                          *through) != 0)
             stats_.update([](AgentStats& s) { ++s.balances_aligned; });
+    if (through && align_member_stored_value(engine_, config_.address.store, item.key, j, *through))
+        stats_.update([](AgentStats& s) { ++s.balances_aligned; });
     const auto tier = text_field(j, "tier");
     const auto review = int_field(j, "tier_review_at");
     if (tier.empty() || review <= 0) return;  // a hub that does not decide tiers

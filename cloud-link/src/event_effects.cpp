@@ -49,6 +49,10 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
         add(str_of(p, "survivor_uid"), moved);
         add(str_of(p, "absorbed_uid"), moved ? checked_sub(0, *moved) : std::nullopt);
         e.member_uid = str_of(p, "survivor_uid");
+    } else if (type == "stored_value.topped_up") {
+        add(uid, int_of(p, "points"));  // a top-up rule's points, credited with the top-up
+    } else if (type == "stored_value.top_up_refunded") {
+        add(uid, checked_sub(0, int_of(p, "points")));
     } else if (type == "tier.changed") {
         if (auto t = str_of(p, "to"); !t.empty()) e.tier = t;
     } else if (type == "member.enrolled") {

@@ -238,6 +238,12 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
                 "at_ms) VALUES (?, ?, ?, ?, ?)")
             .bind_all(e.id, a.program, done->members.front(), done->shortfall, now_ms)
             .run();
+    if (done->sv_shortfall.minor > 0)
+        db().prepare(
+                "INSERT OR IGNORE INTO hub_sv_shortfalls(event_id, program, store, amount_minor, "
+                "detail, at_ms) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(e.id, a.program, a.store, done->sv_shortfall.minor, done->note, now_ms)
+            .run();
     if (e.type == "card.lost" || e.type == "card.blocked") {
         auto number = e.payload.find("card");
         if (number != e.payload.end() && number->is_string())
@@ -269,6 +275,12 @@ void HubStore::Pass::capture_hold(const TerminalAddress& a, const DecodedEvent& 
             "WHERE program = ? AND store = ? AND auth = ? AND state = 'held'")
         .bind_all(now_ms, e.id, a.program, a.store, auth)
         .run();
+    if (e.type == "sale.committed")  // every holder the sale paid from
+        db().prepare(
+                "UPDATE hub_sv_holds SET state = 'captured', settled_at_ms = ?, event_id = ? "
+                "WHERE program = ? AND store = ? AND auth = ? AND state = 'held'")
+            .bind_all(now_ms, e.id, a.program, a.store, auth)
+            .run();
 }
 
 // Consumed at its sequence (the terminal is acknowledged past it) and listed

@@ -94,7 +94,31 @@ CREATE TABLE hub_coupon_reuses (
   PRIMARY KEY (event_id, code));
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
+// 5: stored value (fen) a terminal may spend now from a member's balance or a gift
+// card, whichever store sold it: held like points (hub_holds) until the sale's event
+// captures it, the terminal releases it, or it lapses. One sale may pay from several
+// holders (the member's balance and gift cards), so the holder is part of the hold.
+// What a stored-value event took beyond the hub's balance is listed apart.
+constexpr const char* kMigration5 = R"sql(
+CREATE TABLE hub_sv_holds (
+  program TEXT NOT NULL, store TEXT NOT NULL, auth TEXT NOT NULL,
+  holder TEXT NOT NULL,                     -- "member:<uid>" | "card:<number>"
+  terminal TEXT NOT NULL, amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+  state TEXT NOT NULL CHECK (state IN ('held', 'captured', 'released')),
+  created_at_ms INTEGER NOT NULL, expires_at_ms INTEGER NOT NULL,
+  settled_at_ms INTEGER, event_id TEXT,
+  PRIMARY KEY (program, store, auth, holder)) WITHOUT ROWID;
+CREATE INDEX hub_sv_holds_open ON hub_sv_holds(program, holder, expires_at_ms) WHERE state = 'held';
+-- Stored value an event took that the hub's copy of the balance did not hold (spent
+-- in two stores within their offline limits, a card whose top-up has not arrived):
+-- booked as far as it went, listed for head office with the engine's note.
+CREATE TABLE hub_sv_shortfalls (
+  event_id TEXT PRIMARY KEY, program TEXT NOT NULL, store TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL, detail TEXT NOT NULL, at_ms INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                             kMigration5};
 
 }  // namespace
 

@@ -7,8 +7,10 @@ namespace loyalty::sync {
 std::optional<MemberSnapshot> HubStore::member(const std::string& program, const std::string& uid) {
     auto st = db().prepare(
         "SELECT m.points_available, m.points_pending, m.tier_code, m.status, m.version, "
-        "m.tier_review_at "
-        "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? AND m.uid = ?");
+        "m.tier_review_at, coalesce(a.principal_minor, 0), coalesce(a.bonus_minor, 0) "
+        "FROM members m JOIN programs p ON p.id = m.program_id "
+        "LEFT JOIN sv_accounts a ON a.program_id = m.program_id AND a.member_id = m.id "
+        "WHERE p.code = ? AND m.uid = ?");
     st.bind_all(program, uid);
     if (!st.step()) return std::nullopt;
     MemberSnapshot s;
@@ -20,6 +22,8 @@ std::optional<MemberSnapshot> HubStore::member(const std::string& program, const
     s.status = st.text(3);
     s.version = st.int64(4);
     s.tier_review_at = st.int64(5);
+    s.sv_principal = st.int64(6);
+    s.sv_bonus = st.int64(7);
     return s;
 }
 

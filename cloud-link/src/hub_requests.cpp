@@ -162,6 +162,8 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
                 identify(*request, from, a);
             else if (request->kind == request_kind::authorize)
                 authorize(*request, from, now_ms, a);
+            else if (request->kind == request_kind::authorize_sv)
+                authorize_sv(*request, from, now_ms, a);
             else
                 release(*request, from, now_ms, a);
         }
@@ -239,6 +241,12 @@ void HubStore::release(const HubRequest& r, const TerminalAddress& from, std::in
             "WHERE program = ? AND store = ? AND auth = ? AND state = 'held'")
         .bind_all(now_ms, from.program, from.store, r.auth)
         .run();
+    // The spend did not happen: its stored value goes back too, every holder's.
+    db().prepare(
+            "UPDATE hub_sv_holds SET state = 'released', settled_at_ms = ? "
+            "WHERE program = ? AND store = ? AND auth = ? AND state = 'held'")
+        .bind_all(now_ms, from.program, from.store, r.auth)
+        .run();
     const auto now = hold(from.program, from.store, r.auth, now_ms);
     a.status = answer_status::released;
     if (now) {
@@ -247,6 +255,117 @@ void HubStore::release(const HubRequest& r, const TerminalAddress& from, std::in
     } else {
         a.detail = "no such authorization";
     }
+}
+
+std::optional<HubStore::Hold> HubStore::sv_hold(const std::string& program,
+                                                const std::string& store, const std::string& auth,
+                                                const std::string& holder, std::int64_t now_ms) {
+    return db()
+        .prepare(
+            "SELECT amount_minor, state, expires_at_ms FROM hub_sv_holds "
+            "WHERE program = ? AND store = ? AND auth = ? AND holder = ?")
+        .bind_all(program, store, auth, holder)
+        .one([&](const Statement& row) {
+            Hold h{holder, row.int64(0), row.text(1), row.int64(2)};
+            if (h.state == "held" && h.expires_at_ms <= now_ms) h.state = "lapsed";
+            return h;
+        });
+}
+
+// Stored value leaves a balance (a member's, or a gift card's, whichever store sold
+// it) only when the hub's copy, less every live hold of that holder but this one,
+// covers it: two tills spending one balance at once cannot both win (one
+// BEGIN IMMEDIATE transaction). The hub checks the total only; the till splits it
+// into principal and bonus by the program's rules, over the balance this answer
+// brings it to.
+void HubStore::authorize_sv(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                            HubAnswer& a) {
+    auto& db = this->db();
+    a.auth = r.auth;
+    a.amount = r.amount;
+    const auto program_id = db.prepare("SELECT id FROM programs WHERE code = ?")
+                                .bind_all(from.program)
+                                .scalar<std::int64_t>();
+    auto decline = [&](const std::string& why) {
+        a.status = answer_status::declined;
+        a.detail = why;
+    };
+    if (!program_id) return decline("program " + from.program + " is not known at headquarters");
+    std::optional<Member> member;
+    std::string holder;
+    std::int64_t balance = 0;
+    if (!r.member_uid.empty()) {
+        auto m = engine_->members().current_by_uid(r.member_uid);
+        if (!m || m->program != from.program || m->status != "active")
+            return decline(m ? "member account is " + m->status : m.error().message);
+        member = *m;
+        holder = "member:" + m->uid;
+        balance = db.prepare(
+                        "SELECT principal_minor + bonus_minor FROM sv_accounts WHERE program_id = "
+                        "? AND member_id = ?")
+                      .bind_all(*program_id, m->id)
+                      .scalar<std::int64_t>()
+                      .value_or(0);
+    } else {
+        holder = "card:" + r.card;
+        struct Card {
+            std::int64_t principal, bonus;
+            std::string status;
+            std::optional<std::int64_t> expires_at;
+        };
+        const auto card =
+            db.prepare(
+                  "SELECT principal_minor, bonus_minor, status, expires_at FROM sv_accounts "
+                  "WHERE program_id = ? AND card = ?")
+                .bind_all(*program_id, r.card)
+                .one([](const Statement& row) {
+                    return Card{row.int64(0), row.int64(1), row.text(2), row.optional_int64(3)};
+                });
+        if (!card) return decline("gift card " + r.card + " is not activated");
+        if (card->status != "active") return decline("gift card " + r.card + " is blocked");
+        if (card->expires_at && *card->expires_at * 1000 <= now_ms)
+            return decline("gift card " + r.card + " has expired");
+        balance = card->principal + card->bonus;
+        a.card_balance = std::pair(card->principal, card->bonus);
+        a.card_expires_at = card->expires_at.value_or(0);
+        // Where this store's terminals stand, so the till adds only what the hub lacks.
+        auto th = db.prepare(
+            "SELECT terminal, last_seq FROM hub_terminals WHERE store = ? AND program = ?");
+        th.bind_all(from.store, from.program);
+        while (th.step()) a.through[th.text(0)] = th.int64(1);
+    }
+    const auto before = sv_hold(from.program, from.store, r.auth, holder, now_ms);
+    const auto held = db.prepare(
+                            "SELECT coalesce(sum(amount_minor), 0) FROM hub_sv_holds WHERE "
+                            "program = ? AND holder = ? AND state = 'held' AND expires_at_ms > ? "
+                            "AND NOT (store = ? AND auth = ?)")
+                          .bind_all(from.program, holder, now_ms, from.store, r.auth)
+                          .scalar<std::int64_t>()
+                          .value_or(0);
+    const auto available = std::max<std::int64_t>(0, balance - held);
+    a.available = available;
+    if (before && before->state == "captured") {
+        // The sale is booked already: the same spend asked again is the same answer.
+        if (before->points == r.amount)
+            a.status = answer_status::approved;
+        else
+            decline("authorization " + r.auth + " was used for another spend");
+        return;
+    }
+    if (r.amount > available)
+        return decline("the stored value has " + format_money(Money{available}) + " to spend");
+    a.expires_at_ms = now_ms + options_.hold_ttl_ms;
+    db.prepare(
+          "INSERT INTO hub_sv_holds(program, store, auth, holder, terminal, amount_minor, state, "
+          "created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?) "
+          "ON CONFLICT(program, store, auth, holder) DO UPDATE SET amount_minor = "
+          "excluded.amount_minor, state = 'held', expires_at_ms = excluded.expires_at_ms")
+        .bind_all(from.program, from.store, r.auth, holder, from.terminal, r.amount, now_ms,
+                  a.expires_at_ms)
+        .run();
+    a.status = answer_status::approved;
+    a.available = available - r.amount;
+    if (member) MemberAnswer(*this, from).fill_snapshot(*member, a);
 }
 
 }  // namespace loyalty::sync

@@ -27,7 +27,17 @@ CREATE TABLE link_offline_spends (
 CREATE INDEX link_offline_spends_by_member ON link_offline_spends(member_uid, day);
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1, kMigration2};
+// 3: stored value (fen) a till let a member's balance or a gift card spend while the
+// hub did not answer, per holder and local day: the program's stored-value offline
+// limit. Keyed by the spend and its holder, so a retried sale counts once.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE link_offline_sv_spends (
+  auth TEXT NOT NULL, holder TEXT NOT NULL, amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+  day INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (auth, holder)) WITHOUT ROWID;
+CREATE INDEX link_offline_sv_spends_by_holder ON link_offline_sv_spends(holder, day);
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

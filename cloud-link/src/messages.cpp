@@ -93,10 +93,15 @@ Result<Presence> decode_presence(std::string_view payload) {
 
 namespace {
 json snapshot_json(const MemberSnapshot& s) {
-    return json{{"key", s.uid},         {"version", s.version},
-                {"points", s.points},   {"available", s.available},
-                {"pending", s.pending}, {"tier", s.tier},
-                {"status", s.status},   {"tier_review_at", s.tier_review_at}};
+    return json{{"key", s.uid},
+                {"version", s.version},
+                {"points", s.points},
+                {"available", s.available},
+                {"pending", s.pending},
+                {"tier", s.tier},
+                {"status", s.status},
+                {"tier_review_at", s.tier_review_at},
+                {"stored_value", json{{"principal", s.sv_principal}, {"bonus", s.sv_bonus}}}};
 }
 }  // namespace
 

@@ -31,6 +31,12 @@ std::string encode_request(const HubRequest& r) {
         if (r.kind == request_kind::authorize) {
             j["member"] = r.member_uid;
             j["points"] = r.points;
+        } else if (r.kind == request_kind::authorize_sv) {
+            if (r.card.empty())
+                j["member"] = r.member_uid;
+            else
+                j["card"] = r.card;
+            j["amount"] = r.amount;
         }
     }
     return j.dump();
@@ -50,11 +56,25 @@ Result<HubRequest> decode_request(std::string_view payload) {
                        "identify value of " + std::to_string(r.value.size()) + " bytes");
         return r;
     }
-    if (r.kind != request_kind::authorize && r.kind != request_kind::release)
+    if (r.kind != request_kind::authorize && r.kind != request_kind::release &&
+        r.kind != request_kind::authorize_sv)
         return bad(reason::unknown_kind, r.kind);
     if (!field(*j, "auth", r.auth) || r.auth.empty() || r.auth.size() > max_value_bytes)
         return bad(reason::malformed, r.kind + " needs an auth id of at most 256 bytes");
     if (r.kind == request_kind::release) return r;
+    if (r.kind == request_kind::authorize_sv) {
+        const bool by_member = j->contains("member");
+        const bool by_card = j->contains("card");
+        if (by_member == by_card)
+            return bad(reason::malformed, "authorize_sv names a member or a card, exactly one");
+        auto& holder = by_member ? r.member_uid : r.card;
+        if (!field(*j, by_member ? "member" : "card", holder) || holder.empty() ||
+            holder.size() > max_value_bytes)
+            return bad(reason::malformed, "authorize_sv needs its member or card as text");
+        if (!field(*j, "amount", r.amount) || r.amount <= 0 || r.amount > max_event_amount)
+            return bad(reason::malformed, "amount must be fen in [1, 10^15]");
+        return r;
+    }
     if (!field(*j, "member", r.member_uid) || r.member_uid.empty() ||
         r.member_uid.size() > max_value_bytes || !field(*j, "points", r.points))
         return bad(reason::malformed, "authorize needs member and points");
@@ -84,10 +104,8 @@ std::string encode_answer(const HubAnswer& a) {
                            {"identities", std::move(ids)},
                            {"cards", std::move(cards)}};
     }
-    if (a.snapshot) {
-        j["snapshot"] = json::parse(a.snapshot->body, nullptr, false);
-        j["through"] = a.through;
-    }
+    if (a.snapshot) j["snapshot"] = json::parse(a.snapshot->body, nullptr, false);
+    if (a.snapshot || !a.through.empty()) j["through"] = a.through;
     if (!a.coupons.empty()) {
         json arr = json::array();
         for (const auto& c : a.coupons) arr.push_back(json::parse(c.body, nullptr, false));
@@ -98,6 +116,11 @@ std::string encode_answer(const HubAnswer& a) {
         j["points"] = a.points;
         j["available"] = a.available;
         j["expires_at_ms"] = a.expires_at_ms;
+        if (a.to == request_kind::authorize_sv) j["amount"] = a.amount;
+        if (a.card_balance)
+            j["card_balance"] = json{{"principal", a.card_balance->first},
+                                     {"bonus", a.card_balance->second},
+                                     {"expires_at", a.card_expires_at}};
     }
     return j.dump();
 }
@@ -175,6 +198,16 @@ Result<HubAnswer> decode_answer(std::string_view payload) {
     field(*j, "points", a.points);
     field(*j, "available", a.available);
     field(*j, "expires_at_ms", a.expires_at_ms);
+    field(*j, "amount", a.amount);
+    if (auto cb = j->find("card_balance"); cb != j->end()) {
+        std::int64_t principal = -1, bonus = -1;
+        if (!cb->is_object() || !field(*cb, "principal", principal) ||
+            !field(*cb, "bonus", bonus) || principal < 0 || bonus < 0 ||
+            principal > max_event_amount || bonus > max_event_amount)
+            return bad(reason::malformed, "card_balance needs principal and bonus in fen");
+        a.card_balance = std::pair(principal, bonus);
+        field(*cb, "expires_at", a.card_expires_at);
+    }
     return a;
 }
 

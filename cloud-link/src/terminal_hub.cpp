@@ -122,8 +122,10 @@ Result<Member> TerminalHub::keep(const HubAnswer& a) {
         if (!tier.empty() && review > 0)
             if (auto adopted = engine_.tiers().adopt(member->id, tier, from_unix(review)); !adopted)
                 return adopted.error();
-        if (newer || same)
+        if (newer || same) {
             align_member(engine_, self_.store, m.uid, int_field(body, "points"), a.through);
+            align_member_stored_value(engine_, self_.store, m.uid, body, a.through);
+        }
         for (const auto& item : a.coupons)
             // A coupon the terminal cannot take (used here already) stays as it is.
             (void)engine_.rewards().accept_issued(coupon_of_item(item, self_.program, member->id));
@@ -138,26 +140,7 @@ Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64
     auto answer = ask(HubRequest{request_kind::authorize, {}, {}, auth, member.uid, points});
     if (!answer) return clear_offline(member, points, auth, answer.error());
     if (answer->status == answer_status::approved) {
-        if (answer->snapshot)
-            if (auto kept = guarded([&]() -> Result<void> {
-                    auto& db = engine_database(engine_);
-                    Transaction tx(db);
-                    const auto own = answer->through.find(self_.terminal);
-                    // Only a newer snapshot of this very member (not a survivor's after a
-                    // merge): an older one would undo what the agent applied since.
-                    if (answer->snapshot->key == member.uid &&
-                        down_->apply(*answer->snapshot,
-                                     own == answer->through.end() ? 0 : own->second,
-                                     answer->hub_time_ms)) {
-                        const auto body = json::parse(answer->snapshot->body, nullptr, false);
-                        align_member(engine_, self_.store, member.uid, int_field(body, "points"),
-                                     answer->through);
-                    }
-                    tx.commit();
-                    return {};
-                });
-                !kept)
-                return kept.error();
+        if (auto kept = keep_snapshot(member.uid, *answer); !kept) return kept.error();
         return SpendClearance{auth, true, points, 0};
     }
     if (answer->status == answer_status::declined)
@@ -166,6 +149,139 @@ Result<SpendClearance> TerminalHub::clear_spend(const Member& member, std::int64
             "headquarters declined: " +
                 (answer->detail.empty() ? std::string("not enough points") : answer->detail));
     return make_error(Errc::invalid_argument, "headquarters refused: " + answer->detail);
+}
+
+Result<void> TerminalHub::keep_snapshot(const std::string& member_uid, const HubAnswer& answer) {
+    if (!answer.snapshot) return {};
+    return guarded([&]() -> Result<void> {
+        auto& db = engine_database(engine_);
+        Transaction tx(db);
+        const auto own = answer.through.find(self_.terminal);
+        // Only a newer snapshot of this very member (not a survivor's after a
+        // merge): an older one would undo what the agent applied since.
+        if (answer.snapshot->key == member_uid &&
+            down_->apply(*answer.snapshot, own == answer.through.end() ? 0 : own->second,
+                         answer.hub_time_ms)) {
+            const auto body = json::parse(answer.snapshot->body, nullptr, false);
+            align_member(engine_, self_.store, member_uid, int_field(body, "points"),
+                         answer.through);
+            align_member_stored_value(engine_, self_.store, member_uid, body, answer.through);
+        }
+        tx.commit();
+        return {};
+    });
+}
+
+Result<SvClearance> TerminalHub::clear_stored_value(const Member* member, const std::string& card,
+                                                    std::int64_t amount, const std::string& auth) {
+    const auto holder =
+        card.empty() ? "member:" + (member ? member->uid : std::string()) : "card:" + card;
+    if (amount <= 0) return SvClearance{auth, holder, true, 0, 0};
+    if (card.empty() && !member)
+        return make_error(Errc::invalid_argument,
+                          "paying from a member's balance needs an identified member");
+    HubRequest request{request_kind::authorize_sv, {}, {}, auth, {}, 0, amount, card};
+    if (card.empty()) request.member_uid = member->uid;
+    auto answer = ask(request);
+    // Only no answer is offline; a refusal (a hub that does not know the request) is not.
+    if (!answer && answer.error().code == Errc::unreachable)
+        return clear_sv_offline(holder, amount, auth, answer.error());
+    if (!answer) return answer.error();
+    if (answer->status == answer_status::declined)
+        return make_error(
+            Errc::insufficient_funds,
+            "headquarters declined: " +
+                (answer->detail.empty() ? std::string("not enough stored value") : answer->detail));
+    if (answer->status != answer_status::approved)
+        return make_error(Errc::invalid_argument, "headquarters refused: " + answer->detail);
+    if (card.empty()) {
+        if (auto kept = keep_snapshot(member->uid, *answer); !kept) return kept.error();
+    } else if (answer->card_balance) {
+        // The card may have been sold in another store: this copy is opened or brought
+        // to the hub's balance, plus what this store did with it that the hub lacks.
+        if (auto kept = guarded([&]() -> Result<void> {
+                auto& db = engine_database(engine_);
+                Transaction tx(db);
+                auto done = align_card_stored_value(
+                    engine_, self_.program, self_.store, card,
+                    SvFigure{answer->card_balance->first, answer->card_balance->second},
+                    answer->card_expires_at, answer->through);
+                if (!done) return done.error();
+                tx.commit();
+                return {};
+            });
+            !kept)
+            return kept.error();
+    }
+    return SvClearance{auth, holder, true, amount, 0};
+}
+
+Result<std::vector<SvClearance>> TerminalHub::clear_sale_stored_value(
+    const SaleRequest& sale, const std::optional<Member>& member, const std::string& auth) {
+    std::vector<SvClearance> cleared;
+    for (const auto& tender : sale.stored_value) {
+        auto one = clear_stored_value(member ? &*member : nullptr, tender.card.value_or(""),
+                                      tender.amount.minor, auth);
+        if (!one) {
+            for (const auto& c : cleared) release(c);
+            return one.error();
+        }
+        cleared.push_back(std::move(one.value()));
+    }
+    return cleared;
+}
+
+Result<SvClearance> TerminalHub::clear_sv_offline(const std::string& holder, std::int64_t amount,
+                                                  const std::string& auth, const Error& why) {
+    auto config = engine_.programs().get(self_.program);
+    const auto limit = config ? (*config)->stored_value.offline_limit.minor : 0;
+    if (limit <= 0)
+        return make_error(Errc::unreachable,
+                          "headquarters cannot be reached (" + why.message +
+                              "); stored value is not spent while headquarters cannot be reached");
+    return guarded([&]() -> Result<SvClearance> {
+        auto& db = engine_database(engine_);
+        Transaction tx(db);
+        const auto day = local_day(engine_, self_.program);
+        const auto spent = db.prepare(
+                                 "SELECT coalesce(sum(amount_minor), 0) FROM "
+                                 "link_offline_sv_spends WHERE holder = ? AND day = ? AND "
+                                 "auth <> ?")
+                               .bind_all(holder, day, auth)
+                               .scalar<std::int64_t>()
+                               .value_or(0);
+        if (spent + amount > limit)
+            return make_error(Errc::limit_exceeded,
+                              "headquarters cannot be reached, and at most " +
+                                  format_money(Money{limit}) +
+                                  " of stored value a day may be spent here without it (" +
+                                  format_money(Money{spent}) + " spent today)");
+        db.prepare(
+              "INSERT INTO link_offline_sv_spends(auth, holder, amount_minor, day, at_ms) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT(auth, holder) DO UPDATE SET amount_minor = "
+              "excluded.amount_minor")
+            .bind_all(auth, holder, amount, day, to_unix(engine_.clock().now()) * 1000)
+            .run();
+        tx.commit();
+        return SvClearance{auth, holder, false, amount, limit - spent - amount};
+    });
+}
+
+void TerminalHub::release(const SvClearance& c) {
+    if (c.amount <= 0) return;
+    if (!c.online) {
+        (void)guarded([&]() -> Result<void> {
+            engine_database(engine_)
+                .prepare("DELETE FROM link_offline_sv_spends WHERE auth = ? AND holder = ?")
+                .bind_all(c.auth, c.holder)
+                .run();
+            return {};
+        });
+        return;
+    }
+    // Releases every hold of the sale (points too): the sale did not happen. No answer
+    // is fine: the holds lapse at the hub on their own.
+    (void)ask(HubRequest{request_kind::release, {}, {}, c.auth, {}, 0});
 }
 
 Result<SpendClearance> TerminalHub::clear_offline(const Member& member, std::int64_t points,

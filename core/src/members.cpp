@@ -320,7 +320,9 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
                 .bind_all(moved.available, moved.pending, survivor_id)
                 .run();
         }
-        merge_sv_accounts(ctx_, absorbed_id, survivor_id, key, actor);
+        // Stored value is the shopper's money: it travels too.
+        const auto sv_moved = move_member_sv(ctx_, ctx_.program(survivor->program)->id, survivor_id,
+                                             absorbed_id, key, actor);
         for (const char* sql :
              {"UPDATE identities SET member_id = ?1 WHERE member_id = ?2",
               "UPDATE cards SET member_id = ?1 WHERE member_id = ?2",
@@ -355,11 +357,15 @@ Result<Member> Members::merge(MemberId survivor_id, MemberId absorbed_id, const 
                                {"points_available", moved.available},
                                {"points_pending", moved.pending}}
                               .dump());
-        ctx_.emit("member.merged", survivor->program,
-                  json{{"survivor", survivor_id},
-                       {"absorbed", absorbed_id},
-                       {"points_available", moved.available},
-                       {"points_pending", moved.pending}});
+        json event{{"survivor", survivor_id},
+                   {"absorbed", absorbed_id},
+                   {"points_available", moved.available},
+                   {"points_pending", moved.pending}};
+        if (sv_moved.principal.minor != 0 ||
+            sv_moved.bonus.minor != 0)  // absent before stored value
+            event["stored_value"] = {{"principal", sv_moved.principal.minor},
+                                     {"bonus", sv_moved.bonus.minor}};
+        ctx_.emit("member.merged", survivor->program, event);
         auto merged = load_member(ctx_, survivor_id);
         tx.commit();
         return std::move(*merged);

@@ -3,6 +3,7 @@
 #include "engine_context.hpp"
 #include "loyalty/event_fields.hpp"
 #include "member_rows.hpp"
+#include "sv_replication.hpp"
 
 namespace loyalty {
 
@@ -96,6 +97,12 @@ class Replay {
             done = redeemed();
         else if (t == "member.merged")
             done = merged();
+        else if (t == "stored_value.topped_up")
+            done = stored_value().topped_up();
+        else if (t == "stored_value.top_up_refunded")
+            done = stored_value().top_up_refunded();
+        else if (t == "stored_value.adjusted")
+            done = stored_value().adjusted();
         else if (t == "tag.added" || t == "tag.removed")
             done = tag(t == "tag.added");
         else if (t == "tier.changed" || t == "tier.downgrade_warning") {
@@ -124,6 +131,16 @@ class Replay {
         if (store.empty() || store == e_.store) return std::nullopt;
         return make_error(Errc::unauthorized,
                           e_.type + " sent by store " + e_.store + " names store " + store);
+    }
+
+    SvReplay stored_value() {
+        return SvReplay{ctx_,
+                        program_,
+                        e_,
+                        f_,
+                        out_,
+                        [this](const std::string& uid) { return member(uid); },
+                        [this](const std::string& uid) { return standing_uid(uid); }};
     }
 
     Result<std::string> required_uid(const char* field = "member_uid") {
@@ -322,24 +339,29 @@ class Replay {
         const auto earned = f_.points("points_earned");
         const auto cashier = f_.text("cashier");
         const auto coupons = coupon_codes();
+        const auto sv_paid = read_sv_paid(p_, f_, !uid.empty());
         if (auto bad = malformed()) return *bad;
+        Money sv_total;
+        for (const auto& pay : sv_paid) sv_total += pay.principal + pay.bonus;
         std::optional<MemberId> id;
         if (!uid.empty()) id = member(uid);
         db_.prepare(
                "INSERT INTO sales(program_id, store, terminal, receipt, member_id, occurred_at, "
                "gross_minor, net_minor, "
-               "points_paid, points_earned, fingerprint, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?) "
+               "points_paid, points_earned, fingerprint, cashier, sv_minor) VALUES (?, ?, ?, ?, ?, "
+               "?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT(program_id, store, terminal, receipt) DO NOTHING")
             .bind_all(program_.id, e_.store, r.terminal, r.number, id, to_unix(at_), gross, net,
                       paid, earned, e_.event_id,
-                      cashier.empty() ? std::nullopt : std::optional<std::string>(cashier))
+                      cashier.empty() ? std::nullopt : std::optional<std::string>(cashier),
+                      sv_total.minor)
             .run();
         // The receipt was booked by another event (a restored terminal reusing its
         // numbers): refused whole, never a second earn under the first one's keys.
         if (db_.changes() == 0)
             return make_error(Errc::conflict,
                               "receipt " + r.key + " is booked already by another event");
+        stored_value().sale_paid(db_.last_insert_rowid(), r.key, id, sv_paid);
         if (!id) return {};
         use_coupons(coupons, *id, r.key);
         if (auto t = take(*id, paid, LedgerKind::redeem, "paid with points", "sale-pay:" + r.key);
@@ -424,6 +446,8 @@ class Replay {
         const auto campaign = f_.points("campaign_points_reversed", Need::optional);
         const bool voided = f_.flag("voided");
         const auto uid = f_.text("member_uid");
+        const auto refund_ref = f_.text("refund_ref");
+        const auto sv_back = read_sv_given_back(p_, f_);
         if (auto bad = malformed()) return *bad;
         auto sale =
             db_.prepare(
@@ -451,6 +475,15 @@ class Replay {
             .bind_all(amount, reversed + shortfall, restored, amount, std::int64_t{voided ? 1 : 0},
                       sale->first)
             .run();
+        // Stored value goes back to the accounts the sale took it from, as at the till.
+        const auto [refunded_after, net] =
+            db_.prepare("SELECT refunded_minor, net_minor FROM sales WHERE id = ?")
+                .bind_all(sale->first)
+                .one([](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); })
+                .value();
+        stored_value().sale_refunded(sale->first, r.key,
+                                     refund_ref.empty() ? e_.event_id : refund_ref,
+                                     Money{refunded_after}, Money{net}, sv_back);
         if (uid.empty()) return {};
         const auto id = member(uid);
         const auto ref = "receipt:" + r.key;

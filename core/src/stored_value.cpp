@@ -68,6 +68,26 @@ bool gift_card_number_valid(const std::string& number) {
     return sum % 10 == 0;
 }
 
+namespace {
+
+// Brings an account to `target` (never below zero) with one adjust entry and no event.
+SvSplit align_sv_account(EngineContext& ctx, const SvAccount& account, SvSplit target,
+                         const std::string& reason, const std::string& holder) {
+    const SvSplit change{std::max(target.principal, Money{}) - account.balance.principal,
+                         std::max(target.bonus, Money{}) - account.balance.bonus};
+    if (change.principal.minor == 0 && change.bonus.minor == 0) return change;
+    // Unique per entry: the next entry id of this database.
+    const auto next = ctx.db->prepare("SELECT coalesce(max(id), 0) + 1 FROM sv_entries")
+                          .scalar<std::int64_t>()
+                          .value_or(1);
+    post_sv_entry(ctx, SvPosting{account.id, "adjust", change.principal, change.bonus, "", "hub",
+                                 reason, "sv-align:" + holder + ":" + std::to_string(next),
+                                 ctx.origin.store, ctx.origin.terminal, std::nullopt});
+    return change;
+}
+
+}  // namespace
+
 Result<SvBalance> StoredValue::member_balance(MemberId member) {
     return guarded([&]() -> Result<SvBalance> {
         const auto m = load_member(ctx_, member);
@@ -174,6 +194,52 @@ Result<SvBalance> StoredValue::adjust(const SvAdjustment& a) {
                        {"request", a.request_id}});
         tx.commit();
         return after;
+    });
+}
+
+Result<SvSplit> StoredValue::align_member_balance(MemberId member, SvSplit target,
+                                                  const std::string& reason) {
+    return guarded([&]() -> Result<SvSplit> {
+        const auto m = load_member(ctx_, member);
+        if (!m) return make_error(Errc::not_found, "no member " + std::to_string(member));
+        const auto* program = ctx_.program(m->program);
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto account = find_member_account(ctx_, program->id, member);
+        if (!account && target.principal.minor <= 0 && target.bonus.minor <= 0)
+            return SvSplit{};  // nothing held anywhere: no account to open
+        if (!account) account = member_account(ctx_, program->id, member);
+        const auto change = align_sv_account(ctx_, *account, target, reason, m->uid);
+        tx.commit();
+        return change;
+    });
+}
+
+Result<SvSplit> StoredValue::align_card_balance(const std::string& program_code,
+                                                const std::string& card, SvSplit target,
+                                                std::int64_t expires_at,
+                                                const std::string& reason) {
+    return guarded([&]() -> Result<SvSplit> {
+        const auto* program = ctx_.program(program_code);
+        if (!program) return make_error(Errc::not_found, "unknown program " + program_code);
+        if (!gift_card_number_valid(card))
+            return make_error(Errc::invalid_argument,
+                              "gift card number " + card + " is not valid (check digit)");
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        auto account = find_card_account(ctx_, program->id, card);
+        if (!account) {
+            db.prepare(
+                  "INSERT INTO sv_accounts(program_id, card, opened_at, expires_at) VALUES (?, ?, "
+                  "?, ?)")
+                .bind_all(program->id, card, to_unix(ctx_.now()),
+                          expires_at > 0 ? std::optional<std::int64_t>(expires_at) : std::nullopt)
+                .run();
+            account = find_card_account(ctx_, program->id, card);
+        }
+        const auto change = align_sv_account(ctx_, *account, target, reason, card);
+        tx.commit();
+        return change;
     });
 }
 

@@ -1,5 +1,8 @@
 #include "sv_accounts.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace loyalty {
 
 namespace {
@@ -87,26 +90,80 @@ std::int64_t live_account(EngineContext& ctx, std::int64_t account) {
     return member_account(ctx, row->first, member).id;
 }
 
-void merge_sv_accounts(EngineContext& ctx, MemberId absorbed, MemberId survivor,
-                       const std::string& key, const std::string& actor) {
-    const auto program_id = ctx.program_of(absorbed).id;
-    const auto from = find_member_account(ctx, program_id, absorbed);
-    if (!from || from->balance.total().minor == 0) return;
-    const auto to = member_account(ctx, program_id, survivor);
-    post_sv_entry(ctx,
-                  SvPosting{from->id, "transfer", Money{} - from->balance.principal,
-                            Money{} - from->balance.bonus, "", "member:" + std::to_string(survivor),
-                            "merged into member " + std::to_string(survivor), key + ":sv-out",
-                            ctx.origin.store, ctx.origin.terminal, actor});
-    post_sv_entry(ctx, SvPosting{to.id, "transfer", from->balance.principal, from->balance.bonus,
-                                 "", "member:" + std::to_string(absorbed),
-                                 "merged from member " + std::to_string(absorbed), key + ":sv-in",
-                                 ctx.origin.store, ctx.origin.terminal, actor});
-}
-
 std::string limit_refusal(const std::string& what, Money would_be, Money limit) {
     return what + " would be " + format_money(would_be) + ", above its limit of " +
            format_money(limit) + " (single-purpose prepaid value)";
+}
+
+Timestamp bearer_expiry(Timestamp at, int years, int offset) {
+    const auto d = local_date(at, offset);
+    using namespace std::chrono;
+    year_month_day until{year{d.year + years}, month{d.month}, day{d.day}};
+    if (!until.ok())
+        until = year_month_day{year_month_day_last{until.year(), month_day_last{until.month()}}};
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(until.year()),
+                  static_cast<unsigned>(until.month()), static_cast<unsigned>(until.day()));
+    return parse_local_date(text, offset) + Days{1};
+}
+
+SvAccount card_account(EngineContext& ctx, const CachedProgram& program, const std::string& card) {
+    if (auto found = find_card_account(ctx, program.id, card)) return *found;
+    const auto now = ctx.now();
+    const auto expires = bearer_expiry(now, program.config.stored_value.bearer_valid_years,
+                                       program.config.utc_offset_minutes);
+    ctx.db
+        ->prepare(
+            "INSERT INTO sv_accounts(program_id, card, opened_at, expires_at) VALUES (?, ?, ?, ?)")
+        .bind_all(program.id, card, to_unix(now), to_unix(expires))
+        .run();
+    return *find_card_account(ctx, program.id, card);
+}
+
+SvSplit post_sv_entry_as_far_as_held(EngineContext& ctx, SvPosting posting) {
+    const auto held =
+        ctx.db->prepare("SELECT principal_minor, bonus_minor FROM sv_accounts WHERE id = ?")
+            .bind_all(posting.account)
+            .one([](const Statement& row) {
+                return SvBalance{Money{row.int64(0)}, Money{row.int64(1)}};
+            })
+            .value();
+    auto clamp = [](Money delta, Money balance) {
+        return delta.minor < 0 ? Money{std::max(delta.minor, -balance.minor)} : delta;
+    };
+    posting.principal_delta = clamp(posting.principal_delta, held.principal);
+    posting.bonus_delta = clamp(posting.bonus_delta, held.bonus);
+    if (posting.principal_delta.minor != 0 || posting.bonus_delta.minor != 0)
+        post_sv_entry(ctx, posting);
+    return SvSplit{posting.principal_delta, posting.bonus_delta};
+}
+
+SvSplit move_member_sv(EngineContext& ctx, std::int64_t program_id, MemberId survivor,
+                       MemberId absorbed, const std::string& key, const std::string& actor) {
+    const auto from = find_member_account(ctx, program_id, absorbed);
+    if (!from || (from->balance.principal.minor == 0 && from->balance.bonus.minor == 0))
+        return SvSplit{};
+    const SvSplit moved{from->balance.principal, from->balance.bonus};
+    const auto to = member_account(ctx, program_id, survivor);
+    post_sv_entry(ctx, SvPosting{from->id, "transfer", Money{} - moved.principal,
+                                 Money{} - moved.bonus, "", "member:" + std::to_string(survivor),
+                                 "merged into member " + std::to_string(survivor), key + ":sv-out",
+                                 ctx.origin.store, ctx.origin.terminal, actor});
+    post_sv_entry(ctx, SvPosting{to.id, "transfer", moved.principal, moved.bonus, "",
+                                 "member:" + std::to_string(absorbed),
+                                 "merged from member " + std::to_string(absorbed), key + ":sv-in",
+                                 ctx.origin.store, ctx.origin.terminal, actor});
+    return moved;
+}
+
+void sv_member_changed(EngineContext& ctx, MemberId member) {
+    ctx.db->prepare("UPDATE members SET version = version + 1 WHERE id = ?").bind_all(member).run();
+}
+
+bool sv_entry_exists(EngineContext& ctx, const std::string& idempotency_key) {
+    return ctx.db->prepare("SELECT 1 FROM sv_entries WHERE idempotency_key = ?")
+        .bind_all(idempotency_key)
+        .step();
 }
 
 }  // namespace loyalty

@@ -107,20 +107,6 @@ const TopUpRule* applicable_rule(const ProgramConfig& config, Money amount, Time
     return best;
 }
 
-// The local midnight ending the day `years` after `at`: a bearer card bought today is
-// valid through the same date that many years on (29 February: through 28 February).
-Timestamp bearer_expiry(Timestamp at, int years, int offset) {
-    const auto d = local_date(at, offset);
-    using namespace std::chrono;
-    year_month_day until{year{d.year + years}, month{d.month}, day{d.day}};
-    if (!until.ok())
-        until = year_month_day{year_month_day_last{until.year(), month_day_last{until.month()}}};
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(until.year()),
-                  static_cast<unsigned>(until.month()), static_cast<unsigned>(until.day()));
-    return parse_local_date(text, offset) + Days{1};
-}
-
 int level_of(const ProgramConfig& config, const std::string& tier) {
     for (std::size_t i = 0; i < config.tiers.levels.size(); ++i)
         if (config.tiers.levels[i].code == tier) return static_cast<int>(i);
@@ -219,20 +205,9 @@ Result<TopUpResult> StoredValue::top_up(const TopUpRequest& request) {
         } else {
             limit = rules.bearer_card_limit;
             limited = "gift card " + *request.card;
-            if (auto found = find_card_account(ctx_, program->id, *request.card)) {
-                account = *found;
-                if (account.balance.expires_at && now >= *account.balance.expires_at)
-                    return make_error(Errc::expired, "gift card " + *request.card + " has expired");
-            } else {
-                const auto expires = bearer_expiry(now, rules.bearer_valid_years,
-                                                   program->config.utc_offset_minutes);
-                db.prepare(
-                      "INSERT INTO sv_accounts(program_id, card, opened_at, expires_at) "
-                      "VALUES (?, ?, ?, ?)")
-                    .bind_all(program->id, *request.card, to_unix(now), to_unix(expires))
-                    .run();
-                account = *find_card_account(ctx_, program->id, *request.card);
-            }
+            account = card_account(ctx_, *program, *request.card);
+            if (account.balance.expires_at && now >= *account.balance.expires_at)
+                return make_error(Errc::expired, "gift card " + *request.card + " has expired");
         }
         if (account.balance.status != "active")
             return make_error(Errc::blocked, account.holder() + " is blocked");

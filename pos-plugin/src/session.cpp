@@ -273,9 +273,22 @@ Reply Session::commit(const BasketRequest& basket) {
         if (!cleared) return failure(cleared.error());
         clearance = std::move(cleared.value());
     }
+    // Stored value too leaves a balance only with the hub's authorization (or its offline limit).
+    std::vector<sync::SvClearance> sv_cleared;
+    if (hub_ && !*booked) {
+        auto sv = hub_->clear_sale_stored_value(request, member,
+                                                "sale/" + terminal_ + "/" + basket.receipt);
+        if (!sv) {
+            release_spend(clearance, sv.error());
+            return failure(sv.error());
+        }
+        sv_cleared = std::move(sv.value());
+    }
     auto sale = engine_->sales().commit(request);
     if (!sale) {
         release_spend(clearance, sale.error());
+        if (sale.error().code != Errc::conflict)
+            for (const auto& c : sv_cleared) hub_->release(c);
         return failure(sale.error());
     }
     // A member QR code consents to one payment from the balance, not to five minutes of them.

@@ -39,6 +39,10 @@ struct ReplicationOutcome {
     // Points the event took that this database did not have (spent twice in two
     // stores while offline, or an event whose earlier history never arrived).
     Points shortfall = 0;
+    // Stored value (fen) a debit took that this database's copy of the account did not
+    // hold (spent twice in two stores, or a top-up not arrived yet): booked as far as
+    // it went, never refused.
+    Money sv_shortfall{};
     std::string note;             // why an event changed nothing, for the log ("" when applied)
     bool tier_check_due = false;  // deferred: the member of members.front() needs check_tiers
     // Coupons of this database a sale used that another sale had used already (one

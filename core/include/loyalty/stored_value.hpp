@@ -148,6 +148,17 @@ class StoredValue {
     Result<SvBalance> card_balance(const std::string& program, const std::string& card);
     Result<std::vector<SvEntry>> history(MemberId member, int limit = 20);
     Result<SvBalance> adjust(const SvAdjustment& adjustment);
+    // A terminal's copy of a member's balance brought to the program-wide figure (the
+    // hub's snapshot plus what this database has not shipped yet): one entry of kind
+    // adjust, with no event (the money moved in other stores, whose own events carry
+    // it). A balance is never taken below zero. Returns the change booked.
+    Result<SvSplit> align_member_balance(MemberId member, SvSplit target,
+                                         const std::string& reason);
+    // The same for a bearer gift card sold in another store: its account is opened here
+    // (with the hub's expiry, unix seconds; 0: none) when this database has none.
+    Result<SvSplit> align_card_balance(const std::string& program, const std::string& card,
+                                       SvSplit target, std::int64_t expires_at,
+                                       const std::string& reason);
     // Accounts whose balances differ from the sum of their ledger.
     Result<std::vector<SvMismatch>> verify_all();
     // Entries of [from, to) booked by `store` (empty: every store in this database).

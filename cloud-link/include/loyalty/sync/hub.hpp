@@ -62,6 +62,26 @@ struct CouponReuse {
     std::int64_t at_ms = 0;  // when the hub saw the second use
 };
 
+// Stored value between stores over a period (loyalty-hub --clearing): what members
+// topped up at a store against what they spent there from their balances and gift
+// cards, principal and bonus apart. A store that took in more principal than was spent
+// in it holds money spent elsewhere (it owes the others: net > 0); one where more was
+// spent than taken in is owed (net < 0). The same for bonus, the promotion's cost.
+// Top-ups refunded as cash are taken off the top-ups; sale refunds put back on a
+// balance are taken off the spending. Managers' adjustments are listed apart.
+struct ClearingRow {
+    std::string program;
+    std::string store;
+    Money topped_up;    // principal taken in, less top-ups refunded
+    Money bonus_given;  // bonus given with them, less bonus taken back
+    Money spent_principal;
+    Money spent_bonus;
+    Money adjusted_principal;
+    Money adjusted_bonus;
+    Money net_principal() const { return topped_up - spent_principal; }
+    Money net_bonus() const { return bonus_given - spent_bonus; }
+};
+
 struct HubStoreOptions {
     std::string worker = "w1";
     bool full_sync = true;
@@ -125,6 +145,11 @@ class HubStore {
     };
     std::optional<Hold> hold(const std::string& program, const std::string& store,
                              const std::string& auth, std::int64_t now_ms);
+    // A stored-value hold (fen) of one holder ("member:<uid>", "card:<number>"); its
+    // amount is in `points`.
+    std::optional<Hold> sv_hold(const std::string& program, const std::string& store,
+                                const std::string& auth, const std::string& holder,
+                                std::int64_t now_ms);
 
     // What the hub knows, for tests, the CLI and operators.
     std::optional<MemberSnapshot> member(const std::string& program, const std::string& uid);
@@ -147,8 +172,13 @@ class HubStore {
     // Where a member shops: stores whose terminals sent events about them, and their home store.
     std::vector<std::string> member_stores(const std::string& uid);
     std::int64_t shortfall_points(const std::string& program);
+    // Stored value (fen) spent beyond the hub's balances (table hub_sv_shortfalls).
+    std::int64_t shortfall_stored_value(const std::string& program);
     // The hub's coupons a second sale used (spent twice while stores were offline).
     std::vector<CouponReuse> coupon_reuses(const std::string& program);
+    // Stored value per store booked from `from` to `to` (unix seconds, to excluded);
+    // program empty: every program. hub_clearing.cpp.
+    std::vector<ClearingRow> clearing(const std::string& program, Timestamp from, Timestamp to);
     Database& db() { return engine_database(*engine_); }
     // The loyalty engine on the hub's database: the authoritative members.
     Engine& engine() { return *engine_; }
@@ -162,6 +192,8 @@ class HubStore {
                    HubAnswer& a);
     void release(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
                  HubAnswer& a);
+    void authorize_sv(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                      HubAnswer& a);  // stored value, in fen
     std::unique_ptr<Engine> engine_;
     HubStoreOptions options_;
 };

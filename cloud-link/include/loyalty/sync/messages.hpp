@@ -88,11 +88,14 @@ struct MemberSnapshot {
     std::int64_t tier_review_at = 0;  // unix seconds: when the hub next reviews the tier
     std::int64_t available = 0;       // of points: spendable now
     std::int64_t pending = 0;         // of points: in a return window somewhere
+    // The member's stored value (fen) at the hub, every store's top-ups and spends.
+    std::int64_t sv_principal = 0;
+    std::int64_t sv_bonus = 0;
 };
 // through: the hub's applied-through sequence of each terminal of the store at
 // snapshot time, so a terminal adds only its own events the snapshot lacks.
 // One `snapshots` item: {"key":uid, "version", "points", "available", "pending", "tier",
-// "status", "tier_review_at"}.
+// "status", "tier_review_at", "stored_value":{"principal", "bonus"}}.
 std::string snapshot_item(const MemberSnapshot& snapshot);
 std::string encode_snapshots(const std::string& program, const std::vector<MemberSnapshot>& items,
                              const std::map<std::string, std::int64_t>& through);

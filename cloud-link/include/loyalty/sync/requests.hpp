@@ -21,6 +21,8 @@ namespace request_kind {
 inline constexpr const char* identify = "identify";
 inline constexpr const char* authorize = "authorize";
 inline constexpr const char* release = "release";
+// May this stored value (fen) leave the member's balance, or a gift card's, now.
+inline constexpr const char* authorize_sv = "authorize_sv";
 }  // namespace request_kind
 
 struct HubRequest {
@@ -36,6 +38,9 @@ struct HubRequest {
     std::string auth;
     std::string member_uid;
     std::int64_t points = 0;
+    // authorize_sv: fen from the member's balance (member_uid), or from a gift card.
+    std::int64_t amount = 0;
+    std::string card{};
 };
 std::string encode_request(const HubRequest& request);
 Result<HubRequest> decode_request(std::string_view payload);
@@ -82,9 +87,14 @@ struct HubAnswer {
     // authorize / release:
     std::string auth;
     std::int64_t points = 0;         // held
-    std::int64_t available = 0;      // what the member may still spend now
+    std::int64_t amount = 0;         // authorize_sv: fen held
+    std::int64_t available = 0;      // what the member may still spend now (fen for authorize_sv)
     std::int64_t expires_at_ms = 0;  // when an unused hold lapses
     std::int64_t hub_time_ms = 0;
+    // authorize_sv of a gift card: the card's balance at the hub (fen) and when it
+    // expires (unix s, 0: never), so a store that never sold it can take it.
+    std::optional<std::pair<std::int64_t, std::int64_t>> card_balance{};
+    std::int64_t card_expires_at = 0;
 };
 std::string encode_answer(const HubAnswer& answer);
 Result<HubAnswer> decode_answer(std::string_view payload);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "loyalty/engine.hpp"
 #include "loyalty/result.hpp"
@@ -30,6 +31,16 @@ struct SpendClearance {
     bool online = false;            // the hub authorized it; otherwise the offline limit did
     std::int64_t points = 0;        // cleared to spend
     std::int64_t offline_left = 0;  // offline: what the member may still spend here today
+};
+
+// Stored value (fen) a sale may take from one holder: the member's own balance, or a
+// bearer gift card, and how that was decided.
+struct SvClearance {
+    std::string auth;    // the sale's id at the hub ("sale/T01/R-1")
+    std::string holder;  // "member:<uid>" | "card:<number>"
+    bool online = false;
+    std::int64_t amount = 0;        // fen cleared
+    std::int64_t offline_left = 0;  // offline: what the holder may still spend here today
 };
 
 class TerminalHub {
@@ -59,6 +70,22 @@ class TerminalHub {
     // longer counts towards the day's limit.
     void release(const SpendClearance& clearance);
 
+    // Before `amount` fen leave a member's own balance (card empty) or a gift card,
+    // whichever store took the money in. Online: the hub holds it for this sale (less
+    // every other live hold of that balance) and this database's copy of the balance is
+    // brought to the hub's first (a card sold elsewhere is opened here). No answer in
+    // time: refused, unless the program's stored_value offline limit (fen per holder per
+    // local day) covers it. declined: insufficient_funds, with the hub's why.
+    Result<SvClearance> clear_stored_value(const Member* member, const std::string& card,
+                                           std::int64_t amount, const std::string& auth);
+    void release(const SvClearance& clearance);
+    // Every stored-value tender of a sale (the member's balance, each gift card) cleared
+    // under the sale's auth; on the first refusal the ones cleared go back and the
+    // refusal is returned.
+    Result<std::vector<SvClearance>> clear_sale_stored_value(const SaleRequest& sale,
+                                                             const std::optional<Member>& member,
+                                                             const std::string& auth);
+
     // Points the member may still spend here today while the hub does not answer (the offline
     // limit less today's offline clearances); 0 with no offline limit. For telling a shopper
     // why a spend was refused.
@@ -73,6 +100,10 @@ class TerminalHub {
     Result<Member> keep(const HubAnswer& answer);
     Result<SpendClearance> clear_offline(const Member& member, std::int64_t points,
                                          const std::string& auth, const Error& why);
+    Result<SvClearance> clear_sv_offline(const std::string& holder, std::int64_t amount,
+                                         const std::string& auth, const Error& why);
+    // A newer snapshot of this very member from an approval: adopted and aligned.
+    Result<void> keep_snapshot(const std::string& member_uid, const HubAnswer& answer);
 
     AgentConfig link_;
     TerminalAddress self_;
