@@ -1,7 +1,7 @@
 // A till's request JSON through the C ABI on a seeded store database: quoted, then
 // committed as a basket, and read by each stored-value call (top-up, balance enquiry,
-// top-up refund). Receipts and request ids repeat across inputs, so replays and
-// conflicts are exercised too.
+// top-up refund, a manager's balance adjustment). Receipts and request ids repeat across inputs, so
+// replays and conflicts are exercised too.
 #include <cstdlib>
 
 #include "fuzz_support.hpp"
@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (loyalty_pos_commit(session(), request.c_str(), &out) == LOYALTY_POS_OK)
             loyalty_pos_free(out);
     }
-    for (auto* call : {loyalty_pos_top_up, loyalty_pos_stored_value, loyalty_pos_refund_top_up}) {
+    for (auto* call : {loyalty_pos_top_up, loyalty_pos_stored_value, loyalty_pos_refund_top_up,
+                       loyalty_pos_adjust_stored_value}) {
         out = nullptr;
         if (call(session(), request.c_str(), &out) == LOYALTY_POS_OK) loyalty_pos_free(out);
     }
