@@ -1,5 +1,6 @@
 // Small shared definitions: error names, money formatting, civil-date helpers.
 #include <cstdio>
+#include <string>
 
 #include "loyalty/clock.hpp"
 #include "loyalty/money.hpp"
@@ -58,6 +59,36 @@ std::string format_money(Money m) {
     return buf;
 }
 
+namespace {
+
+std::string grouped_digits(std::uint64_t magnitude) {
+    const auto digits = std::to_string(magnitude);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+// |n| without overflow for the smallest int64.
+std::uint64_t magnitude(std::int64_t n) {
+    return n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+}
+
+}  // namespace
+
+std::string group_thousands(std::int64_t n) {
+    return (n < 0 ? "-" : "") + grouped_digits(magnitude(n));
+}
+
+std::string format_money_grouped(Money m) {
+    const auto abs = magnitude(m.minor);
+    char cents[4];
+    std::snprintf(cents, sizeof cents, ".%02u", static_cast<unsigned>(abs % 100));
+    return (m.minor < 0 ? "-" : "") + grouped_digits(abs / 100) + cents;
+}
+
 std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c) {
     __extension__ using Wide = __int128;
     return static_cast<std::int64_t>(static_cast<Wide>(a) * b / c);
@@ -97,6 +128,13 @@ std::string format_iso8601(Timestamp t) {
                   static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                   static_cast<int>(hms.seconds().count()));
     return buf;
+}
+
+std::string format_local_time(Timestamp t, int utc_offset_minutes) {
+    // The ISO form of the shifted instant, cut to the minute, without its T and Z.
+    auto iso = format_iso8601(t + std::chrono::minutes{utc_offset_minutes});
+    iso[10] = ' ';
+    return iso.substr(0, 16);
 }
 
 }  // namespace loyalty

@@ -59,11 +59,16 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.expired = points.int64(2);
         }
 
+        // From the ledger, so a past day shows what was owed then rather than today's balance.
         auto liability = db.prepare(
-            "SELECT coalesce(sum(points_available + points_pending), 0) FROM members "
-            "WHERE program_id = ? AND status = 'active'");
-        liability.bind(1, p);
+            "SELECT coalesce(sum(e.available_delta + e.pending_delta), 0) "
+            "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
+            "WHERE m.program_id = ? AND m.status = 'active' AND e.occurred_at < ?");
+        liability.bind_all(p, to);
         if (liability.step()) r.liability = liability.int64(0);
+        const auto& rate = (*config)->points_payment;
+        if (rate.points > 0)
+            r.liability_value = Money{mul_div(r.liability, rate.value.minor, rate.points)};
 
         auto sv = engine.stored_value().day_summary(program, "", from_unix(from), from_unix(to));
         if (!sv) return sv.error();

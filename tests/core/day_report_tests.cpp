@@ -57,3 +57,44 @@ TEST_CASE("the day report counts the local day's sales and points, and masks the
     CHECK(next->liability == r->liability);
     CHECK_FALSE(day_report(*f.engine, "NOPE", f.clock.now()).ok());
 }
+
+TEST_CASE(
+    "a past day's report shows the points owed at its end, and their worth in money (issue 19)") {
+    Fixture f;
+    const auto a = f.enroll("13800000811");
+    f.sell(a, "L1", {line("TS-1", "apparel", 1, 30000)});
+    const auto first_day = f.clock.now();
+    const auto owed_then = f.balance(a).available + f.balance(a).pending;
+    REQUIRE(owed_then > 0);
+
+    f.advance_days(1);
+    REQUIRE(f.engine->ledger().adjust(a, 500, "goodwill", "mgr-1", "adj-l").ok());
+    auto past = day_report(*f.engine, f.program, first_day);
+    REQUIRE(past.ok());
+    CHECK(past->liability == owed_then);
+    auto today = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(today.ok());
+    CHECK(today->liability == owed_then + 500);
+
+    // At the program's point value (points paying a bill): `points` points are worth `value`.
+    const auto& rate = (*f.engine->programs().get(f.program))->points_payment;
+    CHECK(today->liability_value.minor == (owed_then + 500) * rate.value.minor / rate.points);
+}
+
+TEST_CASE("amounts and counts for people are grouped by thousands") {
+    CHECK(format_money_grouped(Money{23664860}) == "236,648.60");
+    CHECK(format_money_grouped(Money{-100}) == "-1.00");
+    CHECK(format_money_grouped(Money{99999}) == "999.99");
+    CHECK(format_money_grouped(Money{100000}) == "1,000.00");
+    CHECK(group_thousands(181022016) == "181,022,016");
+    CHECK(group_thousands(0) == "0");
+    CHECK(group_thousands(-1000) == "-1,000");
+    CHECK(group_thousands(INT64_MIN) == "-9,223,372,036,854,775,808");
+}
+
+TEST_CASE("times for people are in the program's local time, to the minute") {
+    const auto t = from_unix(1764936000);  // 2025-12-05T12:00:00Z
+    CHECK(format_local_time(t, 480) == "2025-12-05 20:00");
+    CHECK(format_local_time(t, 720) == "2025-12-06 00:00");
+    CHECK(format_local_time(t, -300) == "2025-12-05 07:00");
+}

@@ -53,5 +53,7 @@ LocalDate local_date(Timestamp t, int utc_offset_minutes);
 Timestamp local_midnight(Timestamp t, int utc_offset_minutes);  // start of t's local day
 Timestamp parse_local_date(const char* yyyy_mm_dd, int utc_offset_minutes);  // local midnight
 std::string format_iso8601(Timestamp t);
+// "2026-12-05 14:03" in the program's local time: for people (screens, receipts, reports).
+std::string format_local_time(Timestamp t, int utc_offset_minutes);
 
 }  // namespace loyalty

@@ -24,7 +24,10 @@ struct DayReport {
     Points issued = 0;    // earned, bonuses and positive adjustments (pending included)
     Points redeemed = 0;  // paid with points and rewards
     Points expired = 0;
-    Points liability = 0;  // available + pending over all active members, now
+    // available + pending over all active members at the end of the day (now for today),
+    // and what it is worth in money at the program's point value (points paying a bill).
+    Points liability = 0;
+    Money liability_value{};
     std::int64_t enrollments = 0;
     std::int64_t ratings = 0;   // satisfaction ratings given (anonymous and members')
     double average_rating = 0;  // their mean score, 1 to 5 (0 without ratings): a display figure

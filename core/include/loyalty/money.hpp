@@ -33,7 +33,11 @@ struct Money {
 // of large amounts (points x refunded / sold) cannot overflow. c > 0.
 std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c);
 
-// "1234.50" for 123450 minor units with two decimals.
+// "1234.50" for 123450 minor units with two decimals: for files and messages machines read.
 std::string format_money(Money m);
+// "1,234.50" and "181,022,016": for people (screens, receipts, reports). Chinese
+// and English both group by thousands with a comma.
+std::string format_money_grouped(Money m);
+std::string group_thousands(std::int64_t n);
 
 }  // namespace loyalty
