@@ -324,6 +324,12 @@ int main(int argc, char** argv) {
         std::printf("restored %s from %s\n", g.db_path.c_str(), restore_from.c_str());
         return 0;
     }
+    // Only init, demo, load-program and restore create a database: a mistyped --db for anything
+    // else would otherwise open a new, empty one and answer from it as if the store had no members.
+    if (std::error_code ec; !std::filesystem::exists(g.db_path, ec))
+        return fail(Error{Errc::not_found, "no database at " + g.db_path +
+                                               " (check --db; 'loyalty-admin --db " + g.db_path +
+                                               " init' creates one)"});
     auto engine = open_engine(g, system_clock);
     // run-daily --as-of: the whole run (ledger entries, events, reviews) is stamped
     // with that moment, so the engine runs on a clock standing there.

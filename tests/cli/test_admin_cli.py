@@ -57,6 +57,19 @@ class AdminCli(unittest.TestCase):
         self.assertIn("YYYY-MM-DD", bad.stderr)
         self.assertEqual(admin(self.db, "--program", "NOPE", "day-report").returncode, 1)
 
+    def test_a_mistyped_db_is_refused_not_created(self):
+        # Issue 19: a lookup on a --db that does not exist used to answer from a new, empty database.
+        typo = os.path.join(self.tmp.name, "stroe.db")
+        for args in (["lookup", "13900000007"], ["day-report"], ["verify"]):
+            r = admin(typo, *args)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn("no database at " + typo, r.stderr)
+            self.assertIn("init", r.stderr)
+            self.assertFalse(os.path.exists(typo), args)
+        r = admin(typo, "init")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(admin(typo, "verify").returncode, 0)
+
     def test_unknown_member_is_one_clear_line_and_exit_1(self):
         r = admin(self.db, "lookup", "no-such-card")
         self.assertEqual(r.returncode, 1)
