@@ -13,6 +13,14 @@ fi
 kiosk="$build_dir/kiosk/loyalty-kiosk"
 if [ -x "$kiosk" ]; then
   # The demo kiosk serves the demo program as terminal K01 of store S001 (assets/config/kiosk.toml).
+  cat <<'HINT'
+The demo kiosk opens in its own window.
+  - The panel beside the kiosk screen stands in for the devices: tap a demo member's card, show
+    a member QR code (fresh, expired or garbled), tap an unknown card, print a receipt to claim.
+  - Demo members' phone PIN: 1234. The manager (店长) PIN: 246810.
+  - "English" / "中文" at the top switches the language.
+  - To stop: close the window, or press Ctrl-C here.
+HINT
   exec "$kiosk" --config assets/config/kiosk.toml --db "$db" --demo
 fi
 # No kiosk in this build yet: a tour of the demo data with the manager's tool.

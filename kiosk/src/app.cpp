@@ -53,7 +53,8 @@ devices::ScanQueue& App::scans() {
 }
 
 std::string App::screen_name() const {
-    return to_string(impl_->controller->state().screen);
+    const auto& s = impl_->controller->state();
+    return s.out_of_service.empty() ? to_string(s.screen) : "out_of_service";
 }
 std::uint64_t App::frames_presented() const {
     return impl_->frames;

@@ -39,6 +39,8 @@ Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
     config.program = options.program;
     config.origin = Origin{options.store, options.terminal};
     config.manager_id = options.manager_id;
+    config.mounts_table = options.mounts_table;
+    config.removable_media_roots = options.removable_media_roots;
     for (const auto& k : options.trusted_keys) {
         const auto colon = k.find(':');
         if (colon == std::string::npos)

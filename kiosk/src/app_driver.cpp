@@ -34,6 +34,27 @@ bool App::tap(const std::string& widget_id) {
     return false;
 }
 
+bool App::hold(const std::string& widget_id, std::chrono::seconds held) {
+    auto& a = *impl_;
+    for (const auto& w : a.ui.widgets())
+        if (w.id == widget_id && w.interactive) {
+            auto& io = ImGui::GetIO();
+            a.controller->touched(a.now());
+            io.MousePos = ImVec2(w.x + w.w / 2, w.y + w.h / 2);
+            a.mouse_down = true;
+            a.pressed_latch = true;
+            a.render(nullptr);  // press
+            a.idle_offset += held;
+            a.render(nullptr);  // still down, later
+            a.mouse_down = false;
+            a.render(nullptr);  // release
+            io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+            settle();
+            return true;
+        }
+    return false;
+}
+
 void App::tap_at(float x, float y) {
     auto& a = *impl_;
     auto& io = ImGui::GetIO();

@@ -112,9 +112,13 @@ void AppImpl::draw(float w, float h) {
         options.animate
             ? std::fmod(std::chrono::duration<float>(steady_now() - started).count() / 3.0f, 1.0f)
             : 0.25f};
-    draw_top_bar(context);
-    ImGui::Dummy(ImVec2(1, 12 * u));
-    draw_screen(context);
+    if (!controller->state().out_of_service.empty()) {
+        draw_out_of_service(context);
+    } else {
+        draw_top_bar(context);
+        ImGui::Dummy(ImVec2(1, 12 * u));
+        draw_screen(context);
+    }
     ImGui::EndChild();
     if (demo) {
         if (!portrait) ImGui::SameLine(0, 0);

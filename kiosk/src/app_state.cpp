@@ -21,7 +21,8 @@ std::string App::state_json() const {
     const auto& a = *impl_;
     const auto& s = a.controller->state();
     json j;
-    j["screen"] = to_string(s.screen);
+    j["screen"] = s.out_of_service.empty() ? to_string(s.screen) : "out_of_service";
+    j["out_of_service"] = s.out_of_service;
     j["lang"] = s.lang;
     j["session"] = s.session;
     j["busy"] = s.busy;
@@ -70,6 +71,7 @@ std::string App::state_json() const {
                        {"issued", r.issued},
                        {"redeemed", r.redeemed},
                        {"liability", r.liability},
+                       {"liability_value", r.liability_value.minor},
                        {"enrollments", r.enrollments},
                        {"ratings", r.ratings},
                        {"average_rating", r.average_rating},
@@ -82,6 +84,7 @@ std::string App::state_json() const {
                        {"last_hub_contact", h2.last_hub_contact},
                        {"db_bytes", h2.db_bytes},
                        {"last_backup", h2.last_backup},
+                       {"last_backup_time", h2.last_backup_time},
                        {"integrity", h2.integrity},
                        {"devices", h2.devices.size()}};
     }

@@ -10,10 +10,11 @@ namespace loyalty::kiosk {
 
 void start_kiosk(AppImpl& a, KioskConfig config) {
     const auto& options = a.options;
+    config.default_lang = options.lang;
     a.controller = std::make_unique<KioskController>(
         std::move(config), options.db, [&a] { a.wake(); },
         std::chrono::seconds{options.idle_seconds});
-    a.controller->state().lang = options.lang;
+    a.controller->set_clock([&a] { return a.now(); });
     if (options.demo) {
         a.demo = std::make_unique<DemoReader>(a.scans, *a.controller);
         a.demo->set_up();

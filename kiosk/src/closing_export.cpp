@@ -60,7 +60,9 @@ std::string rating(const ClosingReport& r) {
 Result<std::filesystem::path> export_closing_csv(const ClosingReport& r,
                                                  const std::filesystem::path& dir) {
     std::ostringstream out;
-    out << "figure,value\n"
+    // The byte order mark tells Excel the file is UTF-8; without it the tier names are garbled.
+    out << "\xEF\xBB\xBF"
+        << "figure,value\n"
         << "day," << r.day << "\n"
         << "sales," << r.sales << "\n"
         << "sales_net," << format_money(r.sales_net) << "\n"
@@ -70,6 +72,7 @@ Result<std::filesystem::path> export_closing_csv(const ClosingReport& r,
         << "points_redeemed," << r.redeemed << "\n"
         << "points_expired," << r.expired << "\n"
         << "points_liability," << r.liability << "\n"
+        << "points_liability_value," << format_money(r.liability_value) << "\n"
         << "enrollments," << r.enrollments << "\n"
         << "ratings," << r.ratings << "\n"
         << "average_rating," << rating(r) << "\n";
@@ -100,22 +103,25 @@ Result<std::filesystem::path> export_closing_html(const ClosingReport& r,
         out << "<tr><td>" << label << "</td><td>" << html_escape(value) << "</td></tr>\n";
     };
     row("会员销售额 Member sales",
-        format_money(r.member_sales_net) + " (" + std::to_string(r.member_sales) + ")");
-    row("全部销售额 All sales", format_money(r.sales_net) + " (" + std::to_string(r.sales) + ")");
-    row("发放积分 Points issued", std::to_string(r.issued));
-    row("兑换积分 Points redeemed", std::to_string(r.redeemed));
-    row("过期积分 Points expired", std::to_string(r.expired));
-    row("积分负债 Points outstanding", std::to_string(r.liability));
+        format_money_grouped(r.member_sales_net) + " (" + group_thousands(r.member_sales) + ")");
+    row("全部销售额 All sales",
+        format_money_grouped(r.sales_net) + " (" + group_thousands(r.sales) + ")");
+    row("发放积分 Points issued", group_thousands(r.issued));
+    row("兑换积分 Points redeemed", group_thousands(r.redeemed));
+    row("过期积分 Points expired", group_thousands(r.expired));
+    row("积分负债 Points outstanding",
+        group_thousands(r.liability) + " (¥" + format_money_grouped(r.liability_value) + ")");
     const auto& sv = r.stored_value;
     for (const auto& [tender, amount] : sv.top_ups_by_tender)
         out << "<tr><td>储值充值 Top-ups " << html_escape(tender) << "</td><td>"
-            << format_money(amount) << "</td></tr>\n";
+            << format_money_grouped(amount) << "</td></tr>\n";
     row("储值消费 Stored value spent (本金 principal / 赠送 bonus)",
-        format_money(sv.spent_principal) + " / " + format_money(sv.spent_bonus));
+        format_money_grouped(sv.spent_principal) + " / " + format_money_grouped(sv.spent_bonus));
     row("储值负债 Stored value outstanding (本金 / 赠送)",
-        format_money(sv.liability_principal) + " / " + format_money(sv.liability_bonus));
-    row("新入会 New members", std::to_string(r.enrollments));
-    row("平均满意度 Average rating", rating(r) + " (" + std::to_string(r.ratings) + ")");
+        format_money_grouped(sv.liability_principal) + " / " +
+            format_money_grouped(sv.liability_bonus));
+    row("新入会 New members", group_thousands(r.enrollments));
+    row("平均满意度 Average rating", rating(r) + " (" + group_thousands(r.ratings) + ")");
     out << "</table>\n<h2>会员等级分布 Members by tier</h2>\n";
     // The same horizontal bars as on the kiosk, as inline SVG: no scripts, prints anywhere.
     std::int64_t most = 1;
@@ -130,16 +136,16 @@ Result<std::filesystem::path> export_closing_html(const ClosingReport& r,
         out << "<text x=\"0\" y=\"" << y + 20 << "\">" << html_escape(t.name)
             << "</text><rect class=\"bar\" x=\"" << label_w << "\" y=\"" << y << "\" width=\""
             << std::max(2, w) << "\" height=\"" << bar_h << "\" fill=\"#d6aa46\"/><text x=\""
-            << label_w + std::max(2, w) + 8 << "\" y=\"" << y + 20 << "\">" << t.members
-            << "</text>\n";
+            << label_w + std::max(2, w) + 8 << "\" y=\"" << y + 20 << "\">"
+            << group_thousands(t.members) << "</text>\n";
         y += bar_h + 10;
     }
     out << "</svg>\n";
     if (!r.top.empty()) {
         out << "<h2>今日消费最多的会员 Top members today</h2>\n<table>\n";
         for (const auto& t : r.top)
-            out << "<tr><td>" << html_escape(t.masked_name) << "</td><td>" << format_money(t.spend)
-                << "</td></tr>\n";
+            out << "<tr><td>" << html_escape(t.masked_name) << "</td><td>"
+                << format_money_grouped(t.spend) << "</td></tr>\n";
         out << "</table>\n";
     }
     out << "</body></html>\n";

@@ -1,5 +1,7 @@
 #include "engine_worker.hpp"
 
+#include <cstdio>
+
 namespace loyalty::kiosk {
 
 EngineWorker::EngineWorker(std::filesystem::path db_path, Origin origin, std::function<void()> wake,
@@ -57,9 +59,21 @@ void EngineWorker::run() {
     // A kiosk may start on a large store database: the integrity check runs from
     // the manager's health screen instead of delaying the attract screen.
     options.integrity_check_on_open = false;
-    auto opened = Engine::open(db_path_, clock_, EngineOptions{origin_, options});
     std::unique_ptr<Engine> engine;
     std::unique_ptr<sync::TerminalHub> hub;  // after engine: destroyed first, it uses the engine
+    // The kiosk never creates the store database (loyalty-admin does): a missing file is a
+    // wrong path or a lost disk, and a new empty database would greet members as strangers.
+    auto opened = [&]() -> Result<std::unique_ptr<Engine>> {
+        if (std::error_code ec; !std::filesystem::exists(db_path_, ec))
+            return make_error(Errc::not_found, "no database at " + db_path_.string());
+        auto e = Engine::open(db_path_, clock_, EngineOptions{origin_, options});
+        if (!e) return e;
+        if (auto program = (*e)->programs().get(program_); !program)
+            return make_error(Errc::not_found, "program " + program_ + " is not in " +
+                                                   db_path_.string() +
+                                                   " (loyalty-admin load-program loads it)");
+        return e;
+    }();
     if (opened) {
         engine = std::move(opened.value());
         engine_ok_ = true;
@@ -71,8 +85,11 @@ void EngineWorker::run() {
             hub_ = hub.get();
         }
     } else {
+        // Out of service until it is fixed and the kiosk restarted; the reason goes to the
+        // journal for whoever is called, the screen says it in both languages.
         auto message = opened.error().message;
-        post_update([message](UiState& s) { s.notice = Notice{"error.database", message, true}; });
+        std::fprintf(stderr, "loyalty-kiosk: out of service: %s\n", message.c_str());
+        post_update([message](UiState& s) { s.out_of_service = message; });
     }
     std::unique_lock lock(mutex_);
     running_task_ = false;

@@ -366,6 +366,7 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         r.redeemed = day->redeemed;
         r.expired = day->expired;
         r.liability = day->liability;
+        r.liability_value = day->liability_value;
         r.enrollments = day->enrollments;
         r.ratings = day->ratings;
         r.average_rating = day->average_rating;
@@ -376,14 +377,34 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
     return r;
 }
 
-HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir) {
+std::string file_time_local(const std::filesystem::path& file, int utc_offset_minutes) {
+    std::error_code ec;
+    const auto written = std::filesystem::last_write_time(file, ec);
+    if (ec) return "";
+    return format_local_time(std::chrono::time_point_cast<std::chrono::seconds>(
+                                 std::chrono::file_clock::to_sys(written)),
+                             utc_offset_minutes);
+}
+
+int program_utc_offset(Engine& engine, const std::string& program) {
+    auto p = engine.programs().get(program);
+    return p ? (*p)->utc_offset_minutes : 0;
+}
+
+HealthView health_view(Engine& engine, const std::string& program,
+                       const std::filesystem::path& backup_dir) {
     HealthView h;
+    const int offset = program_utc_offset(engine, program);
     // The newest backup on disk, made by this kiosk, an earlier run of it or the nightly backup.
-    if (auto all = list_backups(backup_dir); !all.empty()) h.last_backup = all.back().string();
+    if (auto all = list_backups(backup_dir); !all.empty()) {
+        h.last_backup = all.back().string();
+        h.last_backup_time = file_time_local(all.back(), offset);
+    }
     h.outbox_backlog = engine.outbox().backlog();
     // loyalty-link records each hub acknowledgement in the same database.
-    if (auto ack = sync::last_hub_ack(engine)) h.last_hub_contact = format_iso8601(*ack);
-    if (auto oldest = engine.outbox().oldest_pending()) h.oldest_pending = format_iso8601(*oldest);
+    if (auto ack = sync::last_hub_ack(engine)) h.last_hub_contact = format_local_time(*ack, offset);
+    if (auto oldest = engine.outbox().oldest_pending())
+        h.oldest_pending = format_local_time(*oldest, offset);
     if (auto bytes = database_file_bytes(engine)) h.db_bytes = *bytes;
     return h;
 }

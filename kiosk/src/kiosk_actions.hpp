@@ -21,8 +21,12 @@ struct KioskConfig {
     TrustedKeys trusted_keys;
     int member_code_validity_seconds = 60;
     std::string manager_id = "M001";
-    std::filesystem::path backup_dir;  // empty: beside the database
-    std::filesystem::path export_dir;  // empty: beside the database
+    // The language each shopper's session starts in; the last shopper's choice does not stay.
+    std::string default_lang = "zh-CN";
+    std::filesystem::path backup_dir;    // empty: beside the database
+    std::filesystem::path export_dir;    // empty: beside the database
+    std::filesystem::path mounts_table;  // where a plugged-in USB stick shows up (see AppOptions)
+    std::vector<std::filesystem::path> removable_media_roots;
     // The store's link settings (link_config): members unknown here are asked at the member
     // hub, spends are cleared with it. None: this store's database alone.
     std::optional<sync::AgentConfig> link;
@@ -96,7 +100,12 @@ Result<std::filesystem::path> export_closing_csv(const ClosingReport& report,
                                                  const std::filesystem::path& dir);
 Result<std::filesystem::path> export_closing_html(const ClosingReport& report,
                                                   const std::filesystem::path& dir);
-HealthView health_view(Engine& engine, const std::filesystem::path& backup_dir);
+// A file's modification time in local time ("" when it cannot be read).
+std::string file_time_local(const std::filesystem::path& file, int utc_offset_minutes);
+// The program's offset from UTC in minutes (0 for an unknown program).
+int program_utc_offset(Engine& engine, const std::string& program);
+HealthView health_view(Engine& engine, const std::string& program,
+                       const std::filesystem::path& backup_dir);
 // A checked copy of the store database into dir (the nightly backup's naming and pruning).
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);
 // SQLite's integrity check of the store database: "ok" or its first complaints.

@@ -24,6 +24,8 @@ const char* to_string(Screen s) {
             return "redeem_confirm";
         case Screen::coupon:
             return "coupon";
+        case Screen::wallet:
+            return "wallet";
         case Screen::enroll:
             return "enroll";
         case Screen::enroll_done:
@@ -57,6 +59,7 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
       idle_timeout_(idle_timeout) {
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
+    state_.lang = config_.default_lang;
 }
 
 void KioskController::post(std::function<void(Engine&)> task) {
@@ -95,8 +98,9 @@ void KioskController::identified(Engine& engine, Identified result, std::uint64_
 void KioskController::on_scan(const devices::ScanEvent& scan) {
     auto& d = devices_[scan.source];
     d.source = scan.source;
-    d.last_seen = format_iso8601(std::chrono::time_point_cast<std::chrono::seconds>(scan.at));
+    d.seen_at = std::chrono::time_point_cast<std::chrono::seconds>(scan.at);
     ++d.scans;
+    if (!state_.out_of_service.empty()) return;  // nothing to look a card up in
     const auto session = state_.session;
     const auto* cfg = &config_;
     // Manager screens ignore shoppers' scans.
@@ -241,6 +245,15 @@ void KioskController::start_enroll() {
     state_.screen = Screen::enroll;
 }
 
+void KioskController::toggle_privacy_consent() {
+    state_.consent_privacy = !state_.consent_privacy;
+    if (state_.consent_privacy && state_.notice.key == "error.consent_required") state_.notice = {};
+}
+
+void KioskController::toggle_marketing_consent() {
+    state_.consent_marketing = !state_.consent_marketing;
+}
+
 void KioskController::submit_enroll() {
     if (!state_.consent_privacy) {
         state_.notice = {"error.consent_required", "", true};
@@ -296,6 +309,22 @@ void KioskController::open_rewards() {
     });
 }
 
+void KioskController::open_wallet() {
+    if (!state_.member) return;
+    state_.notice = {};
+    // One coupon: straight to its QR, the till's scanner is what the shopper came for.
+    if (state_.member->coupons.size() == 1) return show_coupon(state_.member->coupons.front());
+    state_.screen = Screen::wallet;
+}
+
+void KioskController::show_coupon(const CouponView& coupon) {
+    if (!state_.member) return;
+    state_.last_coupon = coupon;
+    state_.coupon_from_wallet = true;
+    state_.notice = {};
+    state_.screen = Screen::coupon;
+}
+
 void KioskController::choose_reward(const RewardView& reward) {
     if (!reward.affordable) {
         state_.notice = {"error.insufficient_points", "", true};
@@ -337,6 +366,7 @@ void KioskController::confirm_redeem() {
                 return;
             }
             s.last_coupon = *redeemed.coupon;
+            s.coupon_from_wallet = false;
             s.notice = {};
             if (printed)
                 s.notice = *printed ? Notice{"notice.printed", "", false}
@@ -365,7 +395,7 @@ void KioskController::done() {
     // "Done" clears the shopper from the screen at once; only the member's id is
     // kept, privately, so the rating that follows can run rating campaigns.
     const MemberId who = state_.member ? state_.member->id : 0;
-    end_session();
+    clear_shopper();  // still at the kiosk, in their language, for the rating
     rating_member_ = who;
     state_.screen = Screen::rating;
 }
@@ -373,7 +403,7 @@ void KioskController::done() {
 void KioskController::rate(int stars) {
     const auto* cfg = &config_;
     const MemberId member = rating_member_;
-    end_session();
+    clear_shopper();  // still at the kiosk, in their language, for the rating
     state_.rating = stars;
     state_.screen = Screen::thanks;
     const auto session = state_.session;
@@ -391,11 +421,18 @@ void KioskController::rate(int stars) {
 }
 
 void KioskController::end_session() {
-    const auto lang = state_.lang;
+    clear_shopper();
+    state_.lang = config_.default_lang;  // the next person starts in the kiosk's language
+}
+
+void KioskController::clear_shopper() {
     const auto next = state_.session + 1;
     const auto busy = state_.busy;
+    const auto lang = state_.lang;
+    auto out_of_service = std::move(state_.out_of_service);
     state_ = UiState{};
     state_.session = next;
+    state_.out_of_service = std::move(out_of_service);
     state_.lang = lang;
     state_.busy = busy;
     manager_signed_in_ = false;

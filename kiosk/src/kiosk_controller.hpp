@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine_worker.hpp"
@@ -14,6 +15,7 @@
 #include "loyalty/devices/escpos.hpp"
 #include "loyalty/devices/scan_event.hpp"
 #include "loyalty/devices/scan_queue.hpp"
+#include "loyalty/kiosk/app.hpp"
 
 namespace loyalty::kiosk {
 
@@ -47,7 +49,11 @@ class KioskController {
     void submit_pin();
     void start_enroll();
     void submit_enroll();
+    void toggle_privacy_consent();  // ticking it clears the "please agree" error
+    void toggle_marketing_consent();
     void open_rewards();
+    void open_wallet();
+    void show_coupon(const CouponView& coupon);  // one of the wallet's, with its QR
     void choose_reward(const RewardView& reward);
     void confirm_redeem();
     void start_link_card();
@@ -55,8 +61,13 @@ class KioskController {
     void start_claim();
     void done();  // the shopper is finished: ask for a rating
     void rate(int stars);
-    void end_session();  // clears everything the shopper left
+    void end_session();  // clears everything the shopper left, the language too
     void start_manager();
+    // The manager's entry is no public button: a finger held on the kiosk's name for
+    // kManagerHold (app.hpp) opens the PIN screen; a shopper's tap there does nothing.
+    void manager_corner_pressed();
+    void manager_corner_released();
+    void set_clock(std::function<SteadyTime()> now) { now_ = std::move(now); }
     void submit_manager_pin();
     void refresh_closing();
     void export_closing();
@@ -83,6 +94,8 @@ class KioskController {
     bool manager_signed_in() const { return manager_signed_in_; }
 
   private:
+    // The shopper's member, screens and answers gone; the language stays (rating, thanks).
+    void clear_shopper();
     void post(std::function<void(Engine&)> task);
     std::chrono::seconds timeout() const;
     // Called on the worker: the session is the one the request was made in.
@@ -94,6 +107,8 @@ class KioskController {
     UiState state_;
     std::unique_ptr<EngineWorker> worker_;
     std::chrono::seconds idle_timeout_;
+    std::function<SteadyTime()> now_ = [] { return std::chrono::steady_clock::now(); };
+    std::optional<SteadyTime> corner_down_;
     SteadyTime last_activity_ = std::chrono::steady_clock::now();
     std::map<std::string, DeviceHealth> devices_;
     std::size_t scans_dropped_ = 0;

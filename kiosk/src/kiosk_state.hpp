@@ -21,7 +21,8 @@ enum class Screen {
     member_home,
     rewards,
     redeem_confirm,
-    coupon,  // a redeemed reward's coupon code
+    coupon,  // a coupon's QR and code: just redeemed, or chosen in the wallet
+    wallet,  // the member's unused coupons
     enroll,
     enroll_done,
     link_card,  // waiting for the card to link to the member
@@ -93,7 +94,8 @@ struct ClosingReport {
     std::int64_t sales = 0, member_sales = 0;
     Money sales_net, member_sales_net;
     Points issued = 0, redeemed = 0, expired = 0;
-    Points liability = 0;  // available + pending over all active members
+    Points liability = 0;     // available + pending over all active members
+    Money liability_value{};  // the same at the program's point value
     std::int64_t enrollments = 0;
     std::vector<TierCount> tiers;
     std::int64_t ratings = 0;
@@ -105,17 +107,20 @@ struct ClosingReport {
 
 struct DeviceHealth {
     std::string source;
-    std::string last_seen;  // ISO time of its last scan
+    std::optional<Timestamp> seen_at;  // its last scan; none: attached, nothing scanned yet
     std::int64_t scans = 0;
+    std::string last_seen{};  // seen_at in the program's local time, for the screen
 };
 
 struct HealthView {
     std::int64_t outbox_backlog = 0;
+    // Local times ("2026-12-05 14:03"), as the manager reads them.
     std::string oldest_pending;    // empty: nothing waiting
     std::string last_hub_contact;  // the hub's time of its last acknowledgement; empty: never
     std::int64_t db_bytes = 0;
-    std::string last_backup;  // path, or empty
-    std::string integrity;    // "ok" or SQLite's complaint, empty until run
+    std::string last_backup;       // path, or empty
+    std::string last_backup_time;  // when it was written, local time
+    std::string integrity;         // "ok" or SQLite's complaint, empty until run
     std::size_t scans_dropped = 0;
     std::vector<DeviceHealth> devices;
 };
@@ -131,6 +136,8 @@ struct Notice {
 struct UiState {
     // Bumped when a session ends, so a late engine result for the last shopper is dropped.
     std::uint64_t session = 1;
+    // Why the kiosk cannot serve (its database is missing or broken); empty when it can.
+    std::string out_of_service;
     Screen screen = Screen::attract;
     std::string lang = "zh-CN";
     bool busy = false;  // an intent is with the engine worker
@@ -138,6 +145,7 @@ struct UiState {
     std::vector<RewardView> rewards;
     std::optional<RewardView> chosen_reward;
     std::optional<CouponView> last_coupon;
+    bool coupon_from_wallet = false;  // the coupon screen goes back to the wallet, not home
     std::optional<std::string>
         pending_card_uid;     // an unknown card waiting to be enrolled or linked
     std::string keypad;       // digits typed on the keypad

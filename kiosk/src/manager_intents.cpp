@@ -1,9 +1,21 @@
 // The manager's intents: sign-in, closing report, export, printing, health,
 // backup and integrity check. Like the shopper's, they only post work.
+#include <utility>
+
 #include "kiosk_controller.hpp"
 #include "print_jobs.hpp"
+#include "removable_media.hpp"
 
 namespace loyalty::kiosk {
+
+void KioskController::manager_corner_pressed() {
+    corner_down_ = now_();
+}
+
+void KioskController::manager_corner_released() {
+    const auto down = std::exchange(corner_down_, std::nullopt);
+    if (down && state_.screen == Screen::attract && now_() - *down >= kManagerHold) start_manager();
+}
 
 void KioskController::start_manager() {
     end_session();
@@ -71,19 +83,27 @@ void KioskController::refresh_closing() {
 void KioskController::export_closing() {
     if (!manager_signed_in_ || !state_.report) return;
     auto report = *state_.report;
-    const auto dir = config_.export_dir;
-    post([this, report, dir](Engine&) {
+    const auto* cfg = &config_;
+    post([this, report, cfg](Engine&) {
+        // Onto the manager's USB stick when one is plugged in: a folder on the kiosk is out of
+        // the manager's reach. Without one, the screen names the folder and how to get a stick.
+        const auto stick = removable_media(cfg->mounts_table, cfg->removable_media_roots);
+        const auto dir = stick ? *stick : cfg->export_dir;
         auto path = export_closing_csv(report, dir);
         auto html = export_closing_html(report, dir);
         if (path && !html) path = html.error();
-        worker_->post_update([path](UiState& s) {
+        worker_->post_update([path, stick](UiState& s) {
             s.busy = false;
             if (!path) {
                 s.notice = notice_for(path.error());
                 return;
             }
             if (s.report) s.report->exported_to = path->string();
-            s.notice = {"notice.exported", path->string(), false};
+            s.notice = stick ? Notice{"notice.exported_usb",
+                                      {},
+                                      false,
+                                      {stick->filename().string(), path->filename().string()}}
+                             : Notice{"notice.exported", path->parent_path().string(), false};
         });
     });
 }
@@ -121,13 +141,17 @@ void KioskController::refresh_health() {
     if (attached_)
         for (const auto& source : attached_())
             if (!devices.count(source))
-                devices[source] = DeviceHealth{source, "", 0};  // attached, no scan yet
+                devices[source] = DeviceHealth{source, std::nullopt, 0};  // attached, no scan yet
     const auto dropped = scans_dropped_;
-    const auto backup_dir = config_.backup_dir;
-    post([this, devices, dropped, backup_dir](Engine& e) {
-        auto h = health_view(e, backup_dir);
+    const auto* cfg = &config_;
+    post([this, devices, dropped, cfg](Engine& e) {
+        auto h = health_view(e, cfg->program, cfg->backup_dir);
         h.scans_dropped = dropped;
-        for (const auto& [source, d] : devices) h.devices.push_back(d);
+        const int offset = program_utc_offset(e, cfg->program);
+        for (auto [source, d] : devices) {
+            if (d.seen_at) d.last_seen = format_local_time(*d.seen_at, offset);
+            h.devices.push_back(std::move(d));
+        }
         worker_->post_update([h](UiState& s) {
             s.busy = false;
             auto integrity = s.health ? s.health->integrity : std::string{};
@@ -140,17 +164,22 @@ void KioskController::refresh_health() {
 
 void KioskController::run_backup_now() {
     if (!manager_signed_in_) return;
-    const auto dir = config_.backup_dir;
-    post([this, dir](Engine& e) {
-        auto path = run_backup(e, dir);
-        worker_->post_update([this, path](UiState& s) {
+    const auto* cfg = &config_;
+    post([this, cfg](Engine& e) {
+        auto path = run_backup(e, cfg->backup_dir);
+        const auto written =
+            path ? file_time_local(*path, program_utc_offset(e, cfg->program)) : std::string();
+        worker_->post_update([this, path, written](UiState& s) {
             s.busy = false;
             if (!path) {
                 s.notice = notice_for(path.error());
                 return;
             }
             last_backup_ = path->string();
-            if (s.health) s.health->last_backup = last_backup_;
+            if (s.health) {
+                s.health->last_backup = last_backup_;
+                s.health->last_backup_time = written;
+            }
             s.notice = {"notice.backup_done", last_backup_, false};
         });
     });

@@ -44,29 +44,31 @@ Result<std::vector<std::uint8_t>> z_report_job(const ClosingReport& r) {
     j.job.double_size(false).bold(false);
     j.line(r.day);
     j.job.align(devices::Align::left);
-    j.row("会员销售 Members", format_money(r.member_sales_net));
-    j.row("全部销售 All", format_money(r.sales_net));
-    j.row("笔数 Receipts", std::to_string(r.member_sales) + "/" + std::to_string(r.sales));
-    j.row("发放积分 Issued", std::to_string(r.issued));
-    j.row("兑换积分 Redeemed", std::to_string(r.redeemed));
-    j.row("过期积分 Expired", std::to_string(r.expired));
-    j.row("积分负债 Outstanding", std::to_string(r.liability));
+    j.row("会员销售 Members", format_money_grouped(r.member_sales_net));
+    j.row("全部销售 All", format_money_grouped(r.sales_net));
+    j.row("笔数 Receipts", group_thousands(r.member_sales) + "/" + group_thousands(r.sales));
+    j.row("发放积分 Issued", group_thousands(r.issued));
+    j.row("兑换积分 Redeemed", group_thousands(r.redeemed));
+    j.row("过期积分 Expired", group_thousands(r.expired));
+    j.row("积分负债 Outstanding", group_thousands(r.liability));
+    j.row("  折合 Worth", format_money_grouped(r.liability_value));
     const auto& sv = r.stored_value;
     for (const auto& [tender, amount] : sv.top_ups_by_tender)
-        j.row("储值充值 Top-up " + tender, format_money(amount));
-    j.row("赠送金额 Bonus given", format_money(sv.bonus_given));
-    j.row("储值消费 SV spent", format_money(sv.spent_principal + sv.spent_bonus));
-    j.row("  本金 Principal", format_money(sv.spent_principal));
-    j.row("  赠送 Bonus", format_money(sv.spent_bonus));
-    j.row("储值退回 SV refunded", format_money(sv.refunded_to_balance));
-    j.row("充值退款 Top-ups refunded", format_money(sv.top_ups_refunded));
-    j.row("储值负债 SV outstanding", format_money(sv.liability_principal + sv.liability_bonus));
-    j.row("新入会 New members", std::to_string(r.enrollments));
+        j.row("储值充值 Top-up " + tender, format_money_grouped(amount));
+    j.row("赠送金额 Bonus given", format_money_grouped(sv.bonus_given));
+    j.row("储值消费 SV spent", format_money_grouped(sv.spent_principal + sv.spent_bonus));
+    j.row("  本金 Principal", format_money_grouped(sv.spent_principal));
+    j.row("  赠送 Bonus", format_money_grouped(sv.spent_bonus));
+    j.row("储值退回 SV refunded", format_money_grouped(sv.refunded_to_balance));
+    j.row("充值退款 Top-ups refunded", format_money_grouped(sv.top_ups_refunded));
+    j.row("储值负债 SV outstanding",
+          format_money_grouped(sv.liability_principal + sv.liability_bonus));
+    j.row("新入会 New members", group_thousands(r.enrollments));
     char avg[32];
     std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,
                   static_cast<long long>(r.ratings));
     j.row("满意度 Rating", avg);
-    for (const auto& t : r.tiers) j.row(t.name, std::to_string(t.members));
+    for (const auto& t : r.tiers) j.row(t.name, group_thousands(t.members));
     j.job.feed(3).cut();
     if (!j.status) return j.status.error();
     return j.job.bytes();

@@ -15,6 +15,17 @@ struct ScreenContext {
 };
 
 void draw_top_bar(ScreenContext& c);
+
+// Amounts and counts as a shopper or manager reads them: "¥1,234.50", "12,345".
+inline std::string yuan(Money m) {
+    return "¥" + format_money_grouped(m);
+}
+inline std::string grouped(std::int64_t n) {
+    return group_thousands(n);
+}
+
 void draw_screen(ScreenContext& c);
+// Instead of every other screen while the kiosk cannot serve (UiState::out_of_service).
+void draw_out_of_service(ScreenContext& c);
 
 }  // namespace loyalty::kiosk

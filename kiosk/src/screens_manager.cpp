@@ -11,15 +11,17 @@ void draw_notice(ScreenContext& c);
 
 namespace {
 
-std::string num(std::int64_t n) {
-    return std::to_string(n);
-}
-std::string yuan(Money m) {
-    return "¥" + format_money(m);
+// One decimal, rounded down: 108 of 109 is 99.0%, never 100%.
+std::string percent(std::int64_t part, std::int64_t whole) {
+    const std::int64_t tenths = whole > 0 ? mul_div(part, 1000, whole) : 0;
+    char out[32];
+    std::snprintf(out, sizeof out, "%lld.%lld%%", static_cast<long long>(tenths / 10),
+                  static_cast<long long>(tenths % 10));
+    return out;
 }
 
 void row(ScreenContext& c, const std::string& label, const std::string& value,
-         ImFont* font = nullptr) {
+         ImFont* font = nullptr, ImU32 value_color = colors::text) {
     auto& ui = c.ui;
     if (!font) font = ui.atlas().body;
     ImGui::BeginGroup();
@@ -27,8 +29,20 @@ void row(ScreenContext& c, const std::string& label, const std::string& value,
     ImGui::EndGroup();
     ImGui::SameLine(c.width * 0.6f);
     ImGui::BeginGroup();
-    ui.text(value, font, colors::text);
+    ui.text(value, font, value_color);
     ImGui::EndGroup();
+}
+
+// "812 KB", "1.4 MB", "2.1 GB": one decimal from megabytes on.
+std::string human_size(std::int64_t bytes) {
+    if (bytes < 1000 * 1000) return grouped((bytes + 999) / 1000) + " KB";
+    const char* units[] = {"MB", "GB", "TB"};
+    double value = static_cast<double>(bytes) / 1e6;
+    int unit = 0;
+    for (; value >= 1000 && unit < 2; ++unit) value /= 1000;
+    char out[32];
+    std::snprintf(out, sizeof out, "%.1f %s", value, units[unit]);
+    return out;
 }
 
 // Horizontal bars, one per tier, drawn straight into the window.
@@ -47,13 +61,13 @@ void bar_chart(ScreenContext& c, const std::vector<TierCount>& tiers) {
         const float w = (c.width - label_w - 200 * ui.unit()) * static_cast<float>(t.members) /
                         static_cast<float>(most);
         ImGui::Dummy(ImVec2(c.width - label_w, bar_h));
-        ui.record("chart.bar", num(t.members), false);
+        ui.record("chart.bar", grouped(t.members), false);
         auto* dl = ImGui::GetWindowDrawList();
         fast_rect(dl, at, ImVec2(at.x + std::max(2.0f, w), at.y + bar_h), colors::accent,
                   6 * ui.unit());
         ImGui::PushFont(ui.atlas().small);
         dl->AddText(ImVec2(at.x + std::max(2.0f, w) + 12 * ui.unit(), at.y + 4 * ui.unit()),
-                    colors::text, num(t.members).c_str());
+                    colors::text, grouped(t.members).c_str());
         ImGui::PopFont();
     }
 }
@@ -70,11 +84,7 @@ void closing(ScreenContext& c) {
     const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
     ScreenContext half{c.ui, c.k, col, c.height, c.anim};
     ImFont* font = wide ? ui.atlas().body : ui.atlas().small;
-    char share[32];
-    std::snprintf(share, sizeof share, "%.0f%%",
-                  r.sales_net.minor > 0 ? 100.0 * static_cast<double>(r.member_sales_net.minor) /
-                                              static_cast<double>(r.sales_net.minor)
-                                        : 0.0);
+    const auto share = percent(r.member_sales_net.minor, r.sales_net.minor);
     char avg[32];
     std::snprintf(avg, sizeof avg, "%.1f (%lld)", r.average_rating,
                   static_cast<long long>(r.ratings));
@@ -88,8 +98,8 @@ void closing(ScreenContext& c) {
             sv.liability_principal.minor + sv.liability_bonus.minor > 0) {
             Money topped;
             for (const auto& [tender, amount] : sv.top_ups_by_tender) topped += amount;
-            row(half, ui.tr("closing.sv_top_ups"), yuan(topped) + " (" + num(sv.top_up_count) + ")",
-                font);
+            row(half, ui.tr("closing.sv_top_ups"),
+                yuan(topped) + " (" + grouped(sv.top_up_count) + ")", font);
             row(half, ui.tr("closing.sv_spent"), yuan(sv.spent_principal + sv.spent_bonus), font);
             row(half, ui.tr("closing.sv_liability"),
                 yuan(sv.liability_principal + sv.liability_bonus), font);
@@ -97,15 +107,16 @@ void closing(ScreenContext& c) {
     };
     ImGui::BeginGroup();
     row(half, ui.tr("closing.member_sales"),
-        yuan(r.member_sales_net) + " (" + num(r.member_sales) + ")", font);
-    row(half, ui.tr("closing.all_sales"), yuan(r.sales_net) + " (" + num(r.sales) + ")", font);
+        yuan(r.member_sales_net) + " (" + grouped(r.member_sales) + ")", font);
+    row(half, ui.tr("closing.all_sales"), yuan(r.sales_net) + " (" + grouped(r.sales) + ")", font);
     row(half, ui.tr("closing.member_share"), share, font);
-    row(half, ui.tr("closing.issued"), num(r.issued), font);
-    row(half, ui.tr("closing.redeemed"), num(r.redeemed), font);
-    row(half, ui.tr("closing.expired"), num(r.expired), font);
-    row(half, ui.tr("closing.liability"), num(r.liability), font);
+    row(half, ui.tr("closing.issued"), grouped(r.issued), font);
+    row(half, ui.tr("closing.redeemed"), grouped(r.redeemed), font);
+    row(half, ui.tr("closing.expired"), grouped(r.expired), font);
+    row(half, ui.tr("closing.liability"),
+        grouped(r.liability) + " (" + yuan(r.liability_value) + ")", font);
     if (!wide) stored_value_rows();
-    row(half, ui.tr("closing.enrollments"), num(r.enrollments), font);
+    row(half, ui.tr("closing.enrollments"), grouped(r.enrollments), font);
     row(half, ui.tr("closing.rating"), avg, font);
     ImGui::EndGroup();
     if (wide) ImGui::SameLine(0, ui.gap());
@@ -146,24 +157,26 @@ void health(ScreenContext& c) {
     ui.text(ui.tr("health.title"), ui.atlas().large);
     if (s.health) {
         const auto& h = *s.health;
-        row(c, ui.tr("health.backlog"), num(h.outbox_backlog));
+        row(c, ui.tr("health.backlog"), grouped(h.outbox_backlog));
         row(c, ui.tr("health.oldest"),
             h.oldest_pending.empty() ? ui.tr("health.none") : h.oldest_pending);
+        // Never reached the hub, or never backed up: the rows a manager must not miss.
         row(c, ui.tr("health.hub"),
-            h.last_hub_contact.empty() ? ui.tr("health.never") : h.last_hub_contact);
-        row(c, ui.tr("health.db_size"), num(h.db_bytes / 1024) + " KiB");
+            h.last_hub_contact.empty() ? ui.tr("health.never") : h.last_hub_contact, nullptr,
+            h.last_hub_contact.empty() ? colors::error : colors::text);
+        row(c, ui.tr("health.db_size"), human_size(h.db_bytes));
         row(c, ui.tr("health.last_backup"),
-            h.last_backup.empty() ? ui.tr("health.none")
-                                  : std::filesystem::path(h.last_backup).filename().string());
+            h.last_backup.empty() ? ui.tr("health.none") : h.last_backup_time, nullptr,
+            h.last_backup.empty() ? colors::error : colors::text);
         row(c, ui.tr("health.integrity"),
             h.integrity.empty() ? ui.tr("health.not_run") : h.integrity);
-        row(c, ui.tr("health.dropped"), num(static_cast<std::int64_t>(h.scans_dropped)));
+        row(c, ui.tr("health.dropped"), grouped(static_cast<std::int64_t>(h.scans_dropped)));
         ui.text(ui.tr("health.devices"), ui.atlas().body);
         if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
         for (const auto& d : h.devices)
             row(c, d.source,
                 d.last_seen.empty() ? ui.tr("health.attached")
-                                    : d.last_seen.substr(11, 8) + "  x" + num(d.scans));
+                                    : d.last_seen + "  x" + grouped(d.scans));
     }
     ui.spacing(ui.gap() / 2);
     draw_notice(c);

@@ -12,18 +12,6 @@ namespace loyalty::kiosk {
 
 namespace {
 
-std::string points(Points p) {
-    // Thousands separated, as on a receipt.
-    auto s = std::to_string(p < 0 ? -p : p);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-        s.insert(static_cast<std::size_t>(i), ",");
-    return p < 0 ? "-" + s : s;
-}
-
-std::string yuan(Money m) {
-    return "¥" + format_money(m);
-}
-
 void press_digit(void* k, char d) {
     static_cast<KioskController*>(k)->keypad_press(d);
 }
@@ -31,7 +19,17 @@ void erase_digit(void* k) {
     static_cast<KioskController*>(k)->keypad_erase();
 }
 
-void notice(ScreenContext& c) {
+// The current message; with `reserve_lines`, always that much height, so what follows
+// does not jump when a message appears.
+void notice(ScreenContext& c, int reserve_lines = 0) {
+    const float top = ImGui::GetCursorPosY();
+    const float reserved = static_cast<float>(reserve_lines) * c.ui.atlas().body->FontSize * 1.25f;
+    struct Keep {
+        float top, reserved;
+        ~Keep() {
+            if (ImGui::GetCursorPosY() < top + reserved) ImGui::SetCursorPosY(top + reserved);
+        }
+    } keep{top, reserved};
     const auto& n = c.k.state().notice;
     if (n.key.empty()) return;
     auto text = c.ui.tr(n.key);
@@ -40,7 +38,7 @@ void notice(ScreenContext& c) {
         std::vector<std::string> args;
         for (const auto& a : n.args)
             args.push_back(!a.empty() && a.find_first_not_of("0123456789") == std::string::npos
-                               ? points(std::stoll(a))
+                               ? grouped(std::stoll(a))
                                : a);
         text = c.ui.trf(n.key, args);
     } else if (n.key == "notice.claimed")
@@ -204,15 +202,15 @@ void member_home(ScreenContext& c) {
     ui.text(ui.trf("home.tier", {m.tier_name}), ui.atlas().large, colors::accent);
     ui.spacing(ui.gap() / 2);
     ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
-    ui.text(points(m.available), ui.atlas().title, colors::text);
+    ui.text(grouped(m.available), ui.atlas().title, colors::text);
     // Every store's balance; when headquarters has not sent it lately, since when.
     if (!m.balance_as_of.empty())
         ui.text(ui.trf("home.as_of", {m.balance_as_of}), ui.atlas().body, colors::accent, col);
     else if (m.balance_unconfirmed)
         ui.text(ui.tr("home.unconfirmed"), ui.atlas().body, colors::accent, col);
-    ui.text(ui.trf("home.pending", {points(m.pending)}), ui.atlas().body, colors::muted);
+    ui.text(ui.trf("home.pending", {grouped(m.pending)}), ui.atlas().body, colors::muted);
     if (m.expiring_30d > 0)
-        ui.text(ui.trf("home.expiring", {points(m.expiring_30d)}), ui.atlas().body, colors::error);
+        ui.text(ui.trf("home.expiring", {grouped(m.expiring_30d)}), ui.atlas().body, colors::error);
     if (m.stored_value && m.stored_value->total().minor > 0)
         ui.text(m.stored_value->bonus.minor > 0
                     ? ui.trf("home.stored_value_bonus",
@@ -247,8 +245,18 @@ void member_home(ScreenContext& c) {
         ui.text(ui.tr("home.top_tier"), ui.atlas().body, colors::accent, col);
     }
     ui.spacing(ui.gap() / 2);
-    ui.text(ui.trf("home.coupons", {std::to_string(m.coupons.size())}), ui.atlas().body);
-    for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), 3); ++i) {
+    // The wallet: each coupon with its QR for the till, two taps from the card.
+    if (m.coupons.empty())
+        ui.text(ui.trf("home.coupons", {"0"}), ui.atlas().body);
+    else if (ui.button(
+                 "home.wallet",
+                 ui.trf("home.coupons", {grouped(static_cast<std::int64_t>(m.coupons.size()))}) +
+                     "  ›",
+                 ImVec2(col, ui.touch() * 0.8f)))
+        c.k.open_wallet();
+    // Under it the first coupons at a glance; landscape has room for two.
+    const std::size_t glance = wide ? 2 : 3;
+    for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), glance); ++i) {
         const auto& coupon = m.coupons[i];
         // An amount coupon's title says its value; other kinds say what they do (9折, 满300减50).
         const auto label = coupon.benefit.kind == BenefitKind::amount
@@ -295,7 +303,7 @@ void rewards(ScreenContext& c) {
     const auto& s = c.k.state();
     ui.text(ui.tr("rewards.title"), ui.atlas().large);
     if (s.member)
-        ui.text(ui.trf("rewards.balance", {points(s.member->available)}), ui.atlas().body,
+        ui.text(ui.trf("rewards.balance", {grouped(s.member->available)}), ui.atlas().body,
                 colors::muted);
     ui.spacing(ui.gap() / 2);
     const auto list = s.rewards;  // a tap may change the state while we draw
@@ -308,7 +316,12 @@ void rewards(ScreenContext& c) {
     for (std::size_t i = 0; i < list.size(); ++i) {
         const auto& r = list[i];
         if (columns == 2 && i % 2 == 1) ImGui::SameLine(0, ui.gap());
-        const auto label = r.name + "   " + ui.trf("rewards.cost", {points(r.cost)});
+        // One the member cannot afford says how far away it is, not just greyed out.
+        const Points short_by = s.member ? r.cost - s.member->available : 0;
+        const auto label =
+            r.name + "   " +
+            (!r.affordable && short_by > 0 ? ui.trf("rewards.short_by", {grouped(short_by)})
+                                           : ui.trf("rewards.cost", {grouped(r.cost)}));
         if (ui.button("rewards." + r.code, label, ImVec2(w, ui.touch()), false, r.affordable))
             c.k.choose_reward(r);
     }
@@ -326,8 +339,8 @@ void redeem_confirm(ScreenContext& c) {
     ui.text(ui.tr("redeem.title"), ui.atlas().large);
     ui.spacing(ui.gap());
     ui.text(s.chosen_reward->name, ui.atlas().large, colors::accent, c.width);
-    ui.text(ui.trf("redeem.cost", {points(s.chosen_reward->cost),
-                                   points(s.member->available - s.chosen_reward->cost)}),
+    ui.text(ui.trf("redeem.cost", {grouped(s.chosen_reward->cost),
+                                   grouped(s.member->available - s.chosen_reward->cost)}),
             ui.atlas().body, colors::text, c.width);
     ui.spacing(ui.gap());
     notice(c);
@@ -344,41 +357,87 @@ void redeem_confirm(ScreenContext& c) {
     }
 }
 
+// What a coupon does and asks, in one line: "9折 · 满¥300.00可用 · 有效期至 2026-12-31".
+std::string coupon_terms(Ui& ui, const CouponView& coupon) {
+    std::string terms = coupon.benefit.kind == BenefitKind::amount
+                            ? yuan(coupon.value)
+                            : benefit_label(coupon.benefit, ui.language());
+    if (coupon.benefit.min_spend.minor > 0)
+        terms += " · " + ui.trf("coupon.min_spend", {yuan(coupon.benefit.min_spend)});
+    return terms + " · " + ui.trf("home.until", {coupon.expires});
+}
+
 void coupon(ScreenContext& c) {
     auto& ui = c.ui;
     const auto& s = c.k.state();
     if (!s.last_coupon) return;
+    const auto& shown = *s.last_coupon;
     // Landscape: the QR on the left, the words and buttons beside it.
     const bool wide = !ui.portrait();
     const float side = (wide ? 400.0f : 420.0f) * ui.unit();
     const float col = wide ? c.width - side - ui.gap() : c.width;
     ScreenContext right{c.ui, c.k, col, c.height, c.anim};
-    ui.text(ui.tr("coupon.title"), ui.atlas().large);
-    ui.text(s.last_coupon->title, ui.atlas().large, colors::accent, c.width);
-    // The till scans the coupon off the screen; the code beside it can be typed in.
-    draw_qr(ui, "coupon.qr", s.last_coupon->code, side);
+    ui.text(ui.tr(s.coupon_from_wallet ? "wallet.title" : "coupon.title"), ui.atlas().large);
+    ui.text(shown.title, ui.atlas().large, colors::accent, c.width);
+    // The till scans the coupon off the screen; the code beside it can be typed in. Upright,
+    // the QR sits in the middle of the screen.
+    if (!wide) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (c.width - side) / 2);
+    draw_qr(ui, "coupon.qr", shown.code, side);
     if (wide) ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
-    ui.text(s.last_coupon->code, ui.atlas().large, colors::text);
-    ui.text(ui.trf("home.until", {s.last_coupon->expires}), ui.atlas().body, colors::muted);
+    ui.text(shown.code, ui.atlas().large, colors::text);
+    ui.text(coupon_terms(ui, shown), ui.atlas().body, colors::muted, col);
     ui.text(ui.tr("coupon.hint"), ui.atlas().body, colors::muted, col);
     notice(right);
+    const auto back_id = s.coupon_from_wallet ? "coupon.wallet" : "coupon.home";
+    const auto back_label = ui.tr(s.coupon_from_wallet ? "button.back" : "button.home");
+    const auto back = [&] {
+        if (s.coupon_from_wallet && s.member && s.member->coupons.size() > 1)
+            c.k.go(Screen::wallet);
+        else
+            c.k.go(Screen::member_home);
+    };
     if (c.k.has_printer()) {
-        switch (two_buttons(right, "coupon.print", ui.tr("coupon.print"), "coupon.home",
-                            ui.tr("button.home"))) {
+        switch (two_buttons(right, "coupon.print", ui.tr("coupon.print"), back_id, back_label)) {
             case 0:
                 c.k.print_coupon();
                 break;
             case 1:
-                c.k.go(Screen::member_home);
+                back();
                 break;
             default:
                 break;
         }
-    } else if (ui.button("coupon.home", ui.tr("button.home"), ImVec2(col, ui.touch()), true)) {
-        c.k.go(Screen::member_home);
+    } else if (ui.button(back_id, back_label, ImVec2(col, ui.touch()), true)) {
+        back();
     }
     ImGui::EndGroup();
+}
+
+void wallet(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    if (!s.member) return;
+    ui.text(ui.tr("wallet.title"), ui.atlas().large);
+    ui.text(ui.tr("wallet.hint"), ui.atlas().body, colors::muted, c.width);
+    ui.spacing(ui.gap() / 2);
+    const auto coupons = s.member->coupons;  // a tap may change the state while we draw
+    // As many rows as fit above the back button; the soonest to expire come first.
+    const float row = ui.touch() + ImGui::GetStyle().ItemSpacing.y;
+    const float room = ImGui::GetContentRegionAvail().y - row - ui.gap();
+    const auto fits = static_cast<std::size_t>(std::max(1.0f, room / row));
+    for (std::size_t i = 0; i < std::min(coupons.size(), fits); ++i) {
+        const auto& coupon = coupons[i];
+        if (ui.button("wallet." + std::to_string(i),
+                      coupon.title + "   " + coupon_terms(ui, coupon), ImVec2(c.width, ui.touch())))
+            c.k.show_coupon(coupon);
+    }
+    if (coupons.size() > fits)
+        ui.text(ui.trf("wallet.more", {grouped(static_cast<std::int64_t>(coupons.size() - fits))}),
+                ui.atlas().small, colors::muted, c.width);
+    ui.spacing(ui.gap() / 2);
+    if (ui.button("wallet.back", ui.tr("button.back"), ImVec2(c.width, ui.touch())))
+        c.k.go(Screen::member_home);
 }
 
 void unknown_card(ScreenContext& c) {
@@ -414,14 +473,12 @@ void enroll(ScreenContext& c) {
     ImGui::EndGroup();
     if (wide) ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
-    const auto check = [&](const std::string& id, const std::string& label, bool on) {
-        return ui.button(id, std::string(on ? "[x] " : "[  ] ") + label, ImVec2(col, ui.touch()),
-                         on);
-    };
-    if (check("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy))
-        s.consent_privacy = !s.consent_privacy;
-    if (check("enroll.marketing", ui.tr("enroll.marketing"), s.consent_marketing))
-        s.consent_marketing = !s.consent_marketing;
+    if (ui.checkbox("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy,
+                    ImVec2(col, ui.touch())))
+        c.k.toggle_privacy_consent();
+    if (ui.checkbox("enroll.marketing", ui.tr("enroll.marketing"), s.consent_marketing,
+                    ImVec2(col, ui.touch())))
+        c.k.toggle_marketing_consent();
     // Birthday month, optional: a stepper rather than twelve buttons.
     const float step_w = ui.touch() * 1.2f;
     if (ui.button("enroll.month_down", "-", ImVec2(step_w, ui.touch())))
@@ -435,7 +492,8 @@ void enroll(ScreenContext& c) {
                                   : ui.trf("enroll.birthday", {std::to_string(s.birthday_month)}),
             ui.atlas().body, colors::text, col - 2 * step_w - 2 * ui.gap());
     ImGui::EndGroup();
-    notice(c);
+    // Room for a two-line message whether or not there is one: the buttons stay put.
+    notice(c, 2);
     const float w = (col - ui.gap()) / 2;
     if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch())))
         c.k.end_session();
@@ -497,7 +555,7 @@ void thanks(ScreenContext& c) {
     // Points a rating campaign gave arrive from the engine a moment later.
     if (c.k.state().rating_points > 0) {
         ui.spacing(ui.gap());
-        ui.text_centered(ui.trf("thanks.points", {points(c.k.state().rating_points)}),
+        ui.text_centered(ui.trf("thanks.points", {grouped(c.k.state().rating_points)}),
                          ui.atlas().large, c.width, colors::ok);
     }
     ui.spacing(ui.gap());
@@ -518,16 +576,28 @@ void draw_top_bar(ScreenContext& c) {
     auto& ui = c.ui;
     const float lang_w = 260 * ui.unit();
     const float manager_w = 200 * ui.unit();
+    const auto screen = c.k.state().screen;
     ImGui::BeginGroup();
-    ui.text(ui.tr("app.name"), ui.atlas().large, colors::accent);
+    if (screen == Screen::attract) {
+        // The manager holds a finger on the kiosk's name (kManagerHold): no button for a
+        // shopper to find, and so no wrong PINs from shoppers locking the manager out.
+        auto* font = ui.atlas().large;
+        const auto name = ui.tr("app.name");
+        ui.atlas().require(name, font);
+        const auto at = ImGui::GetCursorScreenPos();
+        const auto size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, name.c_str());
+        ImGui::InvisibleButton("manager.open", ImVec2(size.x, std::max(size.y, ui.touch() * 0.8f)));
+        if (ImGui::IsItemActivated()) c.k.manager_corner_pressed();
+        if (ImGui::IsItemDeactivated()) c.k.manager_corner_released();
+        ui.record("manager.open", name, true);
+        ImGui::GetWindowDrawList()->AddText(font, font->FontSize, at, colors::accent, name.c_str());
+    } else {
+        ui.text(ui.tr("app.name"), ui.atlas().large, colors::accent);
+    }
     ImGui::EndGroup();
     ImGui::SameLine(c.width - lang_w - manager_w - ui.gap() + ImGui::GetStyle().WindowPadding.x);
-    const auto screen = c.k.state().screen;
-    if (screen == Screen::attract) {
-        if (ui.button("manager.open", ui.tr("manager.open"), ImVec2(manager_w, ui.touch() * 0.8f)))
-            c.k.start_manager();
-    } else if (c.k.manager_signed_in() &&
-               (screen == Screen::manager_closing || screen == Screen::manager_health)) {
+    if (c.k.manager_signed_in() &&
+        (screen == Screen::manager_closing || screen == Screen::manager_health)) {
         // Where the manager came in: the way to close the kiosk, behind the manager's PIN
         // (confirmed next).
         if (ui.button("manager.quit", ui.tr("manager.quit"), ImVec2(manager_w, ui.touch() * 0.8f)))
@@ -538,6 +608,19 @@ void draw_top_bar(ScreenContext& c) {
     ImGui::SameLine(0, ui.gap());
     if (ui.button("lang", ui.tr("lang.other"), ImVec2(lang_w, ui.touch() * 0.8f)))
         c.k.toggle_language();
+}
+
+void draw_out_of_service(ScreenContext& c) {
+    auto& ui = c.ui;
+    ui.spacing(c.height * 0.25f);
+    for (const auto* lang : {"zh-CN", "en"}) {
+        ui.text_centered(ui.tr_in(lang, "out_of_service.title"), ui.atlas().title, c.width,
+                         colors::error);
+        ui.text_centered(ui.tr_in(lang, "out_of_service.ask_staff"), ui.atlas().large, c.width);
+        ui.spacing(ui.gap() * 2);
+    }
+    // For the staff member called over: what is wrong, as the journal has it.
+    ui.text(c.k.state().out_of_service, ui.atlas().small, colors::muted, c.width);
 }
 
 void draw_screen(ScreenContext& c) {
@@ -565,6 +648,9 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::coupon:
             coupon(c);
+            break;
+        case Screen::wallet:
+            wallet(c);
             break;
         case Screen::enroll:
             enroll(c);

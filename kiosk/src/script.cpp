@@ -2,6 +2,7 @@
 //   size W H                 resize the window (1080 1920 portrait, 1920 1080 landscape)
 //   tap WIDGET_ID            press and release on a widget drawn in the last frame
 //   tap_at X Y               press and release at a point
+//   hold WIDGET_ID SECONDS   press, keep the finger down that long, release (the manager's entry)
 //   keys DIGITS              tap keypad keys: "keys 13900000000" (KEYPAD.key.N)
 //   scan KIND PAYLOAD        push a ScanEvent: card_uid | magstripe | barcode | qr
 //   idle SECONDS             let time pass without a touch
@@ -55,6 +56,12 @@ Result<void> run_script(App& app, const std::filesystem::path& script,
             std::string id;
             words >> id;
             if (!app.tap(id)) return fail("no widget " + id + " on screen " + app.screen_name());
+        } else if (cmd == "hold") {
+            std::string id;
+            int seconds = 0;
+            if (!(words >> id >> seconds)) return fail("hold WIDGET_ID SECONDS");
+            if (!app.hold(id, std::chrono::seconds{seconds}))
+                return fail("no widget " + id + " on screen " + app.screen_name());
         } else if (cmd == "tap_at") {
             float x = 0, y = 0;
             words >> x >> y;

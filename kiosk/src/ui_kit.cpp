@@ -56,6 +56,37 @@ bool Ui::button(const std::string& id, const std::string& label, ImVec2 size, bo
     return pressed;
 }
 
+bool Ui::checkbox(const std::string& id, const std::string& label, bool on, ImVec2 size) {
+    // A button with no text of its own, then a drawn box (and tick) and the label beside it:
+    // glyphs like "[x]" or U+2611 read as code or are missing from the font.
+    const auto at = ImGui::GetCursorScreenPos();
+    const bool tapped = button(id, "", size, false);
+    widgets_.back().text = (on ? "[x] " : "[ ] ") + label;  // the state dump says which
+    auto* dl = ImGui::GetWindowDrawList();
+    const float box = std::min(size.y * 0.5f, 56.0f * unit_);
+    const ImVec2 b0(at.x + 24.0f * unit_, at.y + (size.y - box) / 2);
+    const ImVec2 b1(b0.x + box, b0.y + box);
+    if (on) {
+        fast_rect(dl, b0, b1, IM_COL32(214, 170, 70, 255), 8.0f * unit_);
+        const ImVec2 tick[3] = {ImVec2(b0.x + box * 0.22f, b0.y + box * 0.52f),
+                                ImVec2(b0.x + box * 0.43f, b0.y + box * 0.74f),
+                                ImVec2(b0.x + box * 0.80f, b0.y + box * 0.28f)};
+        dl->AddPolyline(tick, 3, IM_COL32(20, 26, 40, 255), 0, 6.0f * unit_);
+    } else {
+        dl->AddRect(b0, b1, colors::text, 8.0f * unit_, 0, 3.0f * unit_);
+    }
+    auto* font = ImGui::GetFont();
+    atlas_.require(label, font);
+    const float px = ImGui::GetFontSize();
+    const float left = b1.x + 24.0f * unit_;
+    const float wrap = at.x + size.x - left - 12.0f * unit_;
+    const auto text_size = font->CalcTextSizeA(px, FLT_MAX, wrap, label.c_str());
+    const ImVec4 clip(at.x, at.y, at.x + size.x, at.y + size.y);
+    dl->AddText(font, px, ImVec2(left, at.y + (size.y - text_size.y) / 2), colors::text,
+                label.c_str(), nullptr, wrap, &clip);
+    return tapped;
+}
+
 void Ui::text(const std::string& s, ImFont* font, ImU32 color, float wrap_width) {
     atlas_.require(s, font);
     ImGui::PushFont(font);

@@ -43,6 +43,10 @@ class Ui {
     float gap() const { return 24.0f * unit_; }
 
     std::string tr(const std::string& key) const { return tr_.get(lang_, key); }
+    // In a given language: screens no one can switch (out of service) say it in both.
+    std::string tr_in(const std::string& lang, const std::string& key) const {
+        return tr_.get(lang, key);
+    }
     const std::string& language() const { return lang_; }
     std::string trf(const std::string& key, const std::vector<std::string>& args) const {
         return tr_.format(lang_, key, args);
@@ -51,6 +55,8 @@ class Ui {
     // A button of the given size at the cursor; returns true when tapped.
     bool button(const std::string& id, const std::string& label, ImVec2 size, bool primary = false,
                 bool enabled = true);
+    // A tick box with its label, the whole row a touch target; true when tapped.
+    bool checkbox(const std::string& id, const std::string& label, bool on, ImVec2 size);
     // Text at the cursor in a font and colour, optionally wrapped to a width, or centred in it.
     void text(const std::string& s, ImFont* font, ImU32 color = colors::text, float wrap_width = 0);
     void text_centered(const std::string& s, ImFont* font, float width, ImU32 color = colors::text);

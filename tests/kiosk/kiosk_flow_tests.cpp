@@ -1,7 +1,9 @@
 // End-to-end flows through the real app: taps and scans in, state and pixels out.
 #define ZX_USE_UTF8 1
 #include <ZXing/ReadBarcode.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "kiosk_harness.hpp"
@@ -122,6 +124,27 @@ TEST_CASE(
     CHECK(m->birthday_month == 2);
 }
 
+namespace {
+
+// What a till's scanner reads off the coupon QR on screen now ("" when none can be read).
+std::string qr_on_screen(Kiosk& k, const std::string& shot_name) {
+    const auto shown = k.state();
+    const auto pixels = k.shot(shot_name);
+    for (const auto& w : shown["widgets"])
+        if (w["id"] == "coupon.qr") {
+            const int x = w["x"].get<int>(), y = w["y"].get<int>(), side = w["w"].get<int>();
+            const ZXing::ImageView view(
+                pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
+                ZXing::ImageFormat::RGBX, pixels.w * 4);
+            const auto read = ZXing::ReadBarcode(
+                view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
+            if (read.isValid()) return read.text();
+        }
+    return "";
+}
+
+}  // namespace
+
 TEST_CASE("redeeming a reward asks for confirmation, debits the points once and shows the coupon") {
     Kiosk k;
     k.tap("demo.card.0");
@@ -140,19 +163,7 @@ TEST_CASE("redeeming a reward asks for confirmation, debits the points once and 
     const auto code = shown["coupon"]["code"].get<std::string>();
     CHECK(code.size() > 4);
     // The till could scan it off the screen: ZXing reads the QR in the screenshot.
-    const auto pixels = k.shot("coupon.png");
-    bool decoded = false;
-    for (const auto& w : shown["widgets"])
-        if (w["id"] == "coupon.qr") {
-            const int x = w["x"].get<int>(), y = w["y"].get<int>(), side = w["w"].get<int>();
-            const ZXing::ImageView view(
-                pixels.rgba.data() + (static_cast<std::size_t>(y) * pixels.w + x) * 4, side, side,
-                ZXing::ImageFormat::RGBX, pixels.w * 4);
-            const auto read = ZXing::ReadBarcode(
-                view, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
-            decoded = read.isValid() && read.text() == code;
-        }
-    CHECK(decoded);
+    CHECK(qr_on_screen(k, "coupon.png") == code);
     CHECK(k.state()["member"]["available"].get<long long>() == before - 2000);
     // Printed as it is shown, and again on request: ESC/POS with the code as text and as a
     // QR (GS ( k), on the demo's file printer.
@@ -265,6 +276,201 @@ TEST_CASE("an idle session clears itself and leaves nothing of the shopper on sc
     }
 }
 
+TEST_CASE(
+    "the closing report goes onto the manager's USB stick when one is plugged in (issue 19)") {
+    const auto media =
+        std::filesystem::temp_directory_path() / ("kiosk-media-" + std::to_string(::getpid()));
+    const auto stick = media / "kiosk" / "MY STICK";  // udisks mounts at /media/<user>/<label>
+    std::filesystem::create_directories(stick);
+    const auto mounts = media / "mounts";
+    Kiosk k(1080, 1920, 60, {}, [&](loyalty::kiosk::AppOptions& o) {
+        o.mounts_table = mounts;
+        o.removable_media_roots = {media};
+    });
+    // Nothing mounted: the report stays on the kiosk, and the screen says where and what to do.
+    std::ofstream(mounts) << "proc /proc proc rw 0 0\n/dev/sda1 / ext4 rw 0 0\n";
+    k.hold("manager.open");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    REQUIRE(k.screen() == "manager_closing");
+    k.tap("closing.export");
+    CHECK(k.state()["notice"]["key"] == "notice.exported");
+    CHECK(std::filesystem::path(k.state()["report"]["exported_to"].get<std::string>())
+              .parent_path() == k.dir() / "exports");
+
+    // The stick is mounted (its label's space escaped as the kernel writes it): the report goes
+    // there.
+    std::ofstream(mounts) << "proc /proc proc rw 0 0\n/dev/sdb1 " << (media / "kiosk").string()
+                          << "/MY\\040STICK vfat rw,nosuid 0 0\n";
+    k.tap("closing.export");
+    const auto notice = k.state()["notice"];
+    CHECK(notice["key"] == "notice.exported_usb");
+    REQUIRE(notice["args"].size() == 2);
+    CHECK(notice["args"][0] == "MY STICK");
+    const auto csv = stick / notice["args"][1].get<std::string>();
+    CHECK(std::filesystem::exists(csv));
+    CHECK(std::filesystem::exists(std::filesystem::path(csv).replace_extension(".html")));
+    CHECK(std::filesystem::path(k.state()["report"]["exported_to"].get<std::string>()) == csv);
+    std::filesystem::remove_all(media);
+}
+
+TEST_CASE(
+    "a missing or broken database puts the kiosk out of service, in both languages (issue 19)") {
+    const auto check_out_of_service = [](Kiosk& k, const std::string& reason) {
+        REQUIRE(k.screen() == "out_of_service");
+        CHECK(k.state()["out_of_service"].get<std::string>().find(reason) != std::string::npos);
+        const auto texts = k.texts();
+        const auto shown = [&](const std::string& t) {
+            return std::find(texts.begin(), texts.end(), t) != texts.end();
+        };
+        CHECK(shown("暂停服务"));
+        CHECK(shown("Out of service"));
+        // Nothing to tap, and a card changes nothing.
+        const auto widgets_now = k.state()["widgets"];
+        for (const auto& w : widgets_now)  // the demo panel's buttons only, none of ours
+            if (w["interactive"].get<bool>())
+                CHECK(w["id"].get<std::string>().rfind("demo.", 0) == 0);
+        k.scan(ScanKind::card_uid, "04D3E000000001");
+        CHECK(k.screen() == "out_of_service");
+        k.app().advance_idle(std::chrono::seconds{120});
+        CHECK(k.screen() == "out_of_service");
+    };
+    SUBCASE("the database file is missing: it is not created") {
+        std::filesystem::path missing;
+        Kiosk k(1080, 1920, 60, {}, [&](loyalty::kiosk::AppOptions& o) {
+            missing = o.db.parent_path() / "no-such.db";
+            o.db = missing;
+        });
+        check_out_of_service(k, "no database at");
+        CHECK_FALSE(std::filesystem::exists(missing));
+    }
+    SUBCASE("the file is not a database") {
+        Kiosk k(1080, 1920, 60, [](const std::filesystem::path& db) {
+            std::ofstream(db, std::ios::trunc) << std::string(8192, 'x');
+        });
+        check_out_of_service(k, "");
+    }
+    SUBCASE("the database holds no program for this kiosk") {
+        Kiosk k(1080, 1920, 60, {}, [](loyalty::kiosk::AppOptions& o) { o.program = "OTHER"; });
+        check_out_of_service(k, "program OTHER is not in");
+    }
+}
+
+TEST_CASE("a reward the member cannot afford says how many points are missing (issue 19)") {
+    Kiosk k;
+    k.tap("attract.enroll");
+    k.keys("enroll", "13712340019");
+    k.tap("enroll.privacy");
+    k.tap("enroll.submit");
+    k.tap("enroll.continue");
+    REQUIRE(k.screen() == "member_home");
+    const auto available = k.state()["member"]["available"].get<long long>();
+    k.tap("home.rewards");
+    int short_rewards = 0;
+    const auto rewards_now = k.state()["rewards"];
+    for (const auto& r : rewards_now) {
+        if (r["affordable"].get<bool>()) continue;
+        ++short_rewards;
+        const auto missing = r["cost"].get<long long>() - available;
+        const auto label = "还差 " + loyalty::group_thousands(missing) + " 积分";
+        bool found = false;
+        const auto widgets_now = k.state()["widgets"];
+        for (const auto& w : widgets_now)
+            if (w["id"] == "rewards." + r["code"].get<std::string>())
+                found = w["text"].get<std::string>().find(label) != std::string::npos;
+        CHECK_MESSAGE(found, r["code"].get<std::string>() << " should say " << label);
+    }
+    CHECK(short_rewards > 0);
+}
+
+TEST_CASE(
+    "the coupon wallet: every coupon's terms, and its QR two taps from a card tap (issue 19)") {
+    for (const auto& size : {std::pair{1080, 1920}, std::pair{1920, 1080}}) {
+        Kiosk k(size.first, size.second);
+        INFO(size.first << "x" << size.second);
+        // The member redeems two coupons first (the demo members start without any).
+        k.tap("demo.card.0");
+        const auto had = k.state()["member"]["coupons"].size();
+        for (int i = 0; i < 2; ++i) {
+            k.tap("home.rewards");
+            k.tap("rewards.CPN-20");
+            k.tap("redeem.confirm");
+            REQUIRE(k.screen() == "coupon");
+            k.tap("coupon.home");
+        }
+        k.tap("home.done");
+        k.tap("rating.skip");
+
+        // A card tap, then two taps: the wallet, a coupon.
+        k.tap("demo.card.0");
+        const auto coupons = k.state()["member"]["coupons"];
+        REQUIRE(coupons.size() == had + 2);
+        k.tap("home.wallet");
+        REQUIRE(k.screen() == "wallet");
+        const auto texts = k.texts();
+        bool terms = false;
+        for (const auto& t : texts)
+            terms = terms || (t.find("有效期至") != std::string::npos &&
+                              t.find("¥20.00") != std::string::npos);
+        CHECK(terms);
+        k.tap("wallet.1");
+        REQUIRE(k.screen() == "coupon");
+        CHECK(qr_on_screen(k, "wallet-coupon.png") == coupons[1]["code"].get<std::string>());
+        // Back goes to the wallet, not to the start.
+        k.tap("coupon.wallet");
+        CHECK(k.screen() == "wallet");
+        k.tap("wallet.back");
+        CHECK(k.screen() == "member_home");
+        CHECK(overlaps(k.state()).empty());
+    }
+}
+
+TEST_CASE("joining: ticking the terms clears their error, and the buttons never jump (issue 19)") {
+    Kiosk k;
+    const auto y_of = [&](const std::string& id) {
+        const auto widgets_now = k.state()["widgets"];
+        for (const auto& w : widgets_now)
+            if (w["id"] == id) return w["y"].get<double>();
+        return -1.0;
+    };
+    k.tap("attract.enroll");
+    k.keys("enroll", "13712340029");
+    const auto submit_y = y_of("enroll.submit");
+    REQUIRE(submit_y > 0);
+    k.tap("enroll.submit");  // the privacy terms not accepted
+    CHECK(k.state()["notice"]["key"] == "error.consent_required");
+    CHECK(y_of("enroll.submit") == submit_y);
+    k.tap("enroll.privacy");
+    CHECK(k.state()["notice"]["key"] == "");
+    CHECK(y_of("enroll.submit") == submit_y);
+    bool ticked = false;
+    const auto widgets_now = k.state()["widgets"];
+    for (const auto& w : widgets_now)
+        if (w["id"] == "enroll.privacy")
+            ticked = w["text"].get<std::string>().rfind("[x] ", 0) == 0;
+    CHECK(ticked);
+    k.tap("enroll.submit");
+    CHECK(k.screen() == "enroll_done");
+}
+
+TEST_CASE("the next shopper starts in the kiosk's language, not the last shopper's (issue 19)") {
+    Kiosk k(1080, 1920, 30);
+    REQUIRE(k.state()["lang"] == "zh-CN");
+    k.tap("lang");
+    k.tap("demo.card.0");
+    REQUIRE(k.state()["lang"] == "en");
+    k.tap("home.done");
+    k.tap("rating.skip");
+    REQUIRE(k.screen() == "attract");
+    CHECK(k.state()["lang"] == "zh-CN");
+    // The same when the shopper just walks away.
+    k.tap("lang");
+    k.tap("demo.card.0");
+    k.app().advance_idle(std::chrono::seconds{35});
+    REQUIRE(k.screen() == "attract");
+    CHECK(k.state()["lang"] == "zh-CN");
+}
+
 TEST_CASE("a shopper who walks off at the rating screen leaves nothing for the next person's tap") {
     Kiosk k(1080, 1920, 60);
     k.tap("demo.card.0");
@@ -289,7 +495,7 @@ TEST_CASE(
     k.app().advance_idle(std::chrono::seconds{5});
     REQUIRE(k.screen() == "attract");
 
-    k.tap("manager.open");
+    k.hold("manager.open");
     REQUIRE(k.screen() == "manager_pin");
     k.keys("manager", "111111");
     k.tap("manager.ok");
@@ -310,7 +516,11 @@ TEST_CASE(
     std::ifstream in(csv);
     std::string first;
     std::getline(in, first);
-    CHECK(first == "figure,value");
+    // A UTF-8 byte order mark first, so Excel shows the Chinese tier names (issue 19).
+    CHECK(first ==
+          "\xEF\xBB\xBF"
+          "figure,value");
+    CHECK(report["liability_value"].get<long long>() > 0);
     // The HTML page for head office carries the same tier chart: one bar per tier.
     auto html_path = std::filesystem::path(csv).replace_extension(".html");
     REQUIRE(std::filesystem::exists(html_path));
@@ -336,16 +546,24 @@ TEST_CASE(
     const auto backup = k.state()["health"]["last_backup"].get<std::string>();
     REQUIRE(std::filesystem::exists(backup));
     CHECK(std::filesystem::file_size(backup) > 0);
+    CHECK(k.state()["health"]["last_backup_time"].get<std::string>().size() == 16);
     k.tap("health.integrity");
     CHECK(k.state()["health"]["integrity"] == "ok");
     k.tap("manager.exit");
     CHECK(k.screen() == "attract");
     CHECK(k.state()["report"].is_null());
+    // Back later: the health screen still knows the backup (issue 19 saw "none" every time).
+    k.hold("manager.open");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    k.tap("closing.health");
+    CHECK(k.state()["health"]["last_backup"] == backup);
+    CHECK(k.state()["health"]["last_backup_time"].get<std::string>().size() == 16);
 }
 
 TEST_CASE("shoppers' scans do not reach the manager screens") {
     Kiosk k;
-    k.tap("manager.open");
+    k.hold("manager.open");
     k.tap("demo.card.0");
     CHECK(k.screen() == "manager_pin");
     CHECK(k.state()["member"].is_null());
@@ -353,7 +571,7 @@ TEST_CASE("shoppers' scans do not reach the manager screens") {
 
 TEST_CASE("five wrong manager PINs lock the manager out, even for the right PIN") {
     Kiosk k;
-    k.tap("manager.open");
+    k.hold("manager.open");
     for (int i = 0; i < 5; ++i) {
         k.keys("manager", "000000");
         k.tap("manager.ok");
@@ -406,12 +624,13 @@ TEST_CASE("the health screen shows when the hub last acknowledged this terminal"
         loyalty::sync::DownState(engine_database(**engine))
             .set_status("last_ack_ms", 1764547200000);  // 2025-12-01T00:00:00Z
     }
-    k.tap("manager.open");
+    k.hold("manager.open");
     k.keys("manager", "246810");
     k.tap("manager.ok");
     k.tap("closing.health");
     REQUIRE(k.screen() == "manager_health");
-    CHECK(k.state()["health"]["last_hub_contact"] == "2025-12-01T00:00:00Z");
+    // In the program's local time (UTC+8), as the manager reads a clock.
+    CHECK(k.state()["health"]["last_hub_contact"] == "2025-12-01 08:00");
 }
 
 TEST_CASE("a gift card scanned at the kiosk shows its balance and validity and signs nobody in") {

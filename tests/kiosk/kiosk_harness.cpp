@@ -96,6 +96,8 @@ Kiosk::Kiosk(int width, int height, int idle_seconds,
     options.assets = std::filesystem::path(LOYALTY_SOURCE_DIR) / "assets";
     options.idle_seconds = idle_seconds;
     options.animate = false;
+    // No USB stick unless a test plugs one in: the machine's own mounts stay out of the tests.
+    options.mounts_table = dir_ / "no-mounts";
     if (configure) configure(options);
     options_ = options;
     auto app = kiosk::App::create(options);
@@ -121,6 +123,11 @@ Kiosk::~Kiosk() {
 void Kiosk::tap(const std::string& id) {
     INFO("screen " << screen() << ", tapping " << id);
     REQUIRE(app_->tap(id));
+}
+
+void Kiosk::hold(const std::string& id, std::chrono::seconds held) {
+    INFO("screen " << screen() << ", holding " << id);
+    REQUIRE(app_->hold(id, held));
 }
 
 void Kiosk::keys(const std::string& keypad, const std::string& digits) {

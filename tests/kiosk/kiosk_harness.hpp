@@ -37,6 +37,8 @@ class Kiosk {
     nlohmann::json state() const { return nlohmann::json::parse(app_->state_json()); }
     std::string screen() const { return app_->screen_name(); }
     void tap(const std::string& id);
+    // A finger held down on a widget (the manager's entry on the kiosk's name).
+    void hold(const std::string& id, std::chrono::seconds held = loyalty::kiosk::kManagerHold);
     void keys(const std::string& keypad, const std::string& digits);
     void scan(loyalty::devices::ScanKind kind, const std::string& payload);
     Pixels shot(const std::string& name);

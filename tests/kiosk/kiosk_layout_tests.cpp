@@ -19,7 +19,11 @@ void check_layout(Kiosk& k, const std::string& label) {
 
 void walk_every_screen(Kiosk& k, char variant) {
     for (const auto* lang : {"zh-CN", "en"}) {
-        if (k.state()["lang"] != lang) k.tap("lang");
+        // Each new shopper starts in the kiosk's language: choose it again after a session ends.
+        const auto in_lang = [&] {
+            if (k.state()["lang"] != lang) k.tap("lang");
+        };
+        in_lang();
         check_layout(k, "attract");
         k.tap("attract.phone");
         k.keys("phone", "13900000001");
@@ -35,9 +39,11 @@ void walk_every_screen(Kiosk& k, char variant) {
         k.tap("enroll.continue");
         k.tap("home.done");
         k.tap("rating.skip");
+        in_lang();
         k.tap("demo.unknown");
         check_layout(k, "unknown card");
         k.tap("unknown.back");
+        in_lang();
         k.tap("demo.card.0");
         check_layout(k, "member home");
         k.tap("home.rewards");
@@ -53,7 +59,8 @@ void walk_every_screen(Kiosk& k, char variant) {
         k.tap("home.done");
         check_layout(k, "rating");
         k.tap("rating.skip");
-        k.tap("manager.open");
+        in_lang();
+        k.hold("manager.open");
         k.keys("manager", "246810");
         check_layout(k, "manager pin");
         k.tap("manager.ok");

@@ -41,7 +41,7 @@ bool has_widget(Kiosk& k, const std::string& id) {
 }
 
 void manager_signs_in(Kiosk& k, const std::string& pin) {
-    k.tap("manager.open");
+    k.hold("manager.open");
     REQUIRE(k.screen() == "manager_pin");
     k.keys("manager", pin);
     k.tap("manager.ok");
@@ -140,4 +140,24 @@ TEST_CASE("after a crash the kiosk starts on the attract screen with nothing of 
     for (const auto& f : files)
         CHECK_MESSAGE((f.rfind("store.db", 0) == 0 || f == "receipt-printer.bin"),
                       "unexpected file " << f);
+}
+
+TEST_CASE(
+    "the manager's entry is a long press on the kiosk's name, not a button shoppers tap (issue "
+    "19)") {
+    Kiosk k;
+    // No button on the attract screen leads there: the entry is the kiosk's name itself.
+    const auto widgets_now = k.state()["widgets"];
+    for (const auto& w : widgets_now) {
+        const auto id = w["id"].get<std::string>();
+        if (!w["interactive"].get<bool>() || id.rfind("demo.", 0) == 0) continue;
+        CHECK((id == "manager.open" || id.rfind("attract.", 0) == 0 || id == "lang"));
+        if (id == "manager.open") CHECK(w["text"] == "悦享会 会员自助");
+    }
+    k.tap("manager.open");  // a shopper's tap on the name
+    CHECK(k.screen() == "attract");
+    k.hold("manager.open", std::chrono::seconds{1});  // too short
+    CHECK(k.screen() == "attract");
+    k.hold("manager.open");
+    CHECK(k.screen() == "manager_pin");
 }

@@ -17,6 +17,9 @@
 
 namespace loyalty::kiosk {
 
+// How long the manager holds a finger on the kiosk's name to reach the PIN screen.
+inline constexpr std::chrono::seconds kManagerHold{3};
+
 struct AppOptions {
     std::filesystem::path db;
     bool demo = false;                // the simulated reader and its demo buttons
@@ -50,6 +53,10 @@ struct AppOptions {
     // USB printer-class device, anything else a path (/dev/usb/lp0, a tty, a file).
     std::string printer;
     bool devices = false;  // claim USB card readers and barcode scanners (firmware-bridge)
+    // Where the closing report goes: a USB stick mounted under one of these roots when there is
+    // one (the kernel's mounts table says), else the export folder beside the database.
+    std::filesystem::path mounts_table = "/proc/self/mounts";
+    std::vector<std::filesystem::path> removable_media_roots = {"/media", "/run/media"};
 };
 
 struct AppImpl;
@@ -74,6 +81,8 @@ class App {
     // Script and test helpers.
     void settle();                           // engine idle, results applied, frames redrawn
     bool tap(const std::string& widget_id);  // press and release on a widget drawn last frame
+    // Press, keep the finger down for `held` (the kiosk's clock moves on), release.
+    bool hold(const std::string& widget_id, std::chrono::seconds held);
     void tap_at(float x, float y);
     void advance_idle(std::chrono::seconds by);  // as if the shopper walked away this long
     Result<void> screenshot(const std::filesystem::path& png);
