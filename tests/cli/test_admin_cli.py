@@ -48,6 +48,7 @@ class AdminCli(unittest.TestCase):
         r = admin(self.db, "day-report")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("outstanding", r.stdout)
+        self.assertRegex(r.stdout, r"outstanding \d+ \(worth \d+\.\d\d\)")  # points and their money value
         self.assertIn("ratings      0, average 0.0", r.stdout)  # the demo history has no kiosk ratings
         self.assertEqual(sum(1 for line in r.stdout.splitlines() if line.strip().startswith("tier ")), 3)
         tiers = sum(int(line.split()[2]) for line in r.stdout.splitlines() if line.strip().startswith("tier "))
