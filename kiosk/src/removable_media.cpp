@@ -14,9 +14,9 @@ namespace {
 std::string unescape_mount_point(const std::string& field) {
     std::string out;
     for (std::size_t i = 0; i < field.size(); ++i) {
-        const bool octal_escape = field[i] == '\\' && i + 3 < field.size() &&
-                                  field.substr(i + 1, 3).find_first_not_of("01234567") ==
-                                      std::string::npos;
+        const bool octal_escape =
+            field[i] == '\\' && i + 3 < field.size() &&
+            field.substr(i + 1, 3).find_first_not_of("01234567") == std::string::npos;
         if (octal_escape) {
             out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
             i += 3;

@@ -82,10 +82,11 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
     ui.text(masked_digits(c.k.state().keypad, hide), ui.atlas().title, colors::accent);
     ui.spacing(ui.gap());
     if (!wide) {
+        ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (col - pad_w) / 2);  // centred upright
         draw_keypad(ui, id, pad_w, key_h, press_digit, erase_digit, &c.k);
         ui.spacing(ui.gap());
     }
-    notice(left);
+    notice(left, 2);  // "wrong PIN" appears without moving the buttons
     switch (two_buttons(left, id + ".back", ui.tr("button.back"), id + ".ok", ui.tr("button.ok"))) {
         case 0:
             c.k.end_session();
@@ -468,8 +469,10 @@ void enroll(ScreenContext& c) {
     ui.text(ui.tr("enroll.title"), ui.atlas().large, colors::text, col);
     ui.text(ui.tr("enroll.phone"), ui.atlas().body, colors::muted);
     ui.text(masked_digits(s.keypad, false), ui.atlas().large, colors::accent);
-    draw_keypad(ui, "enroll", std::min(col, 820.0f * ui.unit()),
-                (wide ? 120.0f : 100.0f) * ui.unit(), press_digit, erase_digit, &c.k);
+    const float enroll_pad_w = std::min(col, 820.0f * ui.unit());
+    if (!wide) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (col - enroll_pad_w) / 2);
+    draw_keypad(ui, "enroll", enroll_pad_w, (wide ? 120.0f : 100.0f) * ui.unit(), press_digit,
+                erase_digit, &c.k);
     ImGui::EndGroup();
     if (wide) ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();

@@ -128,7 +128,9 @@ void draw_keypad(Ui& ui, const std::string& id, float width, float key_height,
         } else {
             const std::string key_id =
                 id + ".key." + (keys[i][0] == '<' ? std::string("erase") : keys[i]);
-            if (ui.button(key_id, keys[i][0] == '<' ? "<-" : keys[i], ImVec2(key_w, key_h))) {
+            // The erase key says what it does ("<-" read as code to shoppers).
+            if (ui.button(key_id, keys[i][0] == '<' ? ui.tr("keypad.erase") : keys[i],
+                          ImVec2(key_w, key_h))) {
                 if (keys[i][0] == '<')
                     erase(user);
                 else
