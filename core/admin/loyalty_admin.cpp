@@ -467,7 +467,8 @@ int main(int argc, char** argv) {
             std::printf("  voids        %lld, %s\n", static_cast<long long>(r->voids),
                         format_money(r->voided_net).c_str());
         std::printf(
-            "  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld (worth %s)\n",
+            "  points       issued %lld, redeemed %lld, expired %lld; outstanding %lld (worth "
+            "%s)\n",
             static_cast<long long>(r->issued), static_cast<long long>(r->redeemed),
             static_cast<long long>(r->expired), static_cast<long long>(r->liability),
             format_money(r->liability_value).c_str());
