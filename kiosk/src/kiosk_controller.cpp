@@ -1,6 +1,7 @@
 #include "kiosk_controller.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "print_jobs.hpp"
 
@@ -26,6 +27,8 @@ const char* to_string(Screen s) {
             return "coupon";
         case Screen::wallet:
             return "wallet";
+        case Screen::set_pin:
+            return "set_pin";
         case Screen::enroll:
             return "enroll";
         case Screen::enroll_done:
@@ -205,8 +208,9 @@ void KioskController::toggle_language() {
 }
 
 void KioskController::keypad_press(char digit) {
-    const std::size_t max =
-        state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ? 12 : 15;
+    const bool pin = state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ||
+                     state_.screen == Screen::set_pin;
+    const std::size_t max = pin ? 12 : 15;
     if (state_.keypad.size() < max) state_.keypad.push_back(digit);
 }
 
@@ -305,6 +309,48 @@ void KioskController::open_rewards() {
             s.rewards = list;
             s.notice = {};
             s.screen = Screen::rewards;
+        });
+    });
+}
+
+void KioskController::start_set_pin() {
+    if (!state_.member) return;
+    state_.keypad.clear();
+    state_.first_pin.clear();
+    state_.notice = {};
+    state_.screen = Screen::set_pin;
+}
+
+void KioskController::submit_new_pin() {
+    if (!state_.member || state_.busy) return;
+    const auto typed = std::exchange(state_.keypad, {});
+    if (typed.size() < 4 || typed.size() > 8) {
+        state_.first_pin.clear();
+        state_.notice = {"error.pin_length", "", true};
+        return;
+    }
+    if (state_.first_pin.empty()) {  // now the same again
+        state_.first_pin = typed;
+        state_.notice = {};
+        return;
+    }
+    if (typed != std::exchange(state_.first_pin, {})) {
+        state_.notice = {"error.pin_mismatch", "", true};
+        return;
+    }
+    const auto session = state_.session;
+    const auto member = state_.member->id;
+    post([this, session, member, typed](Engine& e) {
+        auto set = e.members().set_pin(member, typed);
+        worker_->post_update([session, set](UiState& s) {
+            s.busy = false;
+            if (s.session != session) return;
+            if (!set) {
+                s.notice = notice_for(set.error());
+                return;
+            }
+            s.notice = {"notice.pin_set", "", false};
+            s.screen = Screen::member_home;
         });
     });
 }

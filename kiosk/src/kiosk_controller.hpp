@@ -53,6 +53,9 @@ class KioskController {
     void toggle_marketing_consent();
     void open_rewards();
     void open_wallet();
+    // A PIN for signing in by phone next time, typed twice (4 to 8 digits).
+    void start_set_pin();
+    void submit_new_pin();
     void show_coupon(const CouponView& coupon);  // one of the wallet's, with its QR
     void choose_reward(const RewardView& reward);
     void confirm_redeem();

@@ -21,8 +21,9 @@ enum class Screen {
     member_home,
     rewards,
     redeem_confirm,
-    coupon,  // a coupon's QR and code: just redeemed, or chosen in the wallet
-    wallet,  // the member's unused coupons
+    coupon,   // a coupon's QR and code: just redeemed, or chosen in the wallet
+    wallet,   // the member's unused coupons
+    set_pin,  // a new member chooses a PIN for phone sign-in: typed, then again
     enroll,
     enroll_done,
     link_card,  // waiting for the card to link to the member
@@ -146,6 +147,7 @@ struct UiState {
     std::optional<RewardView> chosen_reward;
     std::optional<CouponView> last_coupon;
     bool coupon_from_wallet = false;  // the coupon screen goes back to the wallet, not home
+    std::string first_pin;            // set_pin: the first entry, until it is typed again
     std::optional<std::string>
         pending_card_uid;     // an unknown card waiting to be enrolled or linked
     std::string keypad;       // digits typed on the keypad

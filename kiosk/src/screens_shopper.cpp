@@ -68,8 +68,9 @@ std::string masked_digits(const std::string& typed, bool hide) {
     return dots;
 }
 
+// `back` (none: the session ends, as on the sign-in keypads).
 void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, const std::string& id,
-                   void (KioskController::*submit)()) {
+                   void (KioskController::*submit)(), Screen back = Screen::attract) {
     auto& ui = c.ui;
     const bool wide = !ui.portrait();  // landscape: the keypad goes to the right
     const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
@@ -89,7 +90,10 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
     notice(left, 2);  // "wrong PIN" appears without moving the buttons
     switch (two_buttons(left, id + ".back", ui.tr("button.back"), id + ".ok", ui.tr("button.ok"))) {
         case 0:
-            c.k.end_session();
+            if (back == Screen::attract)
+                c.k.end_session();
+            else
+                c.k.go(back);
             break;
         case 1:
             (c.k.*submit)();
@@ -516,8 +520,18 @@ void enroll_done(ScreenContext& c) {
     ui.text(s.new_card_number, ui.atlas().large, colors::text);
     ui.text(ui.tr("enroll.card_hint"), ui.atlas().body, colors::muted, c.width);
     ui.spacing(ui.gap());
-    if (ui.button("enroll.continue", ui.tr("button.continue"), ImVec2(c.width, ui.touch()), true))
-        c.k.go(Screen::member_home);
+    // Phone sign-in next time needs a PIN: offered here, never required.
+    switch (two_buttons(c, "enroll.set_pin", ui.tr("pin_set.offer"), "enroll.continue",
+                        ui.tr("button.continue"))) {
+        case 0:
+            c.k.start_set_pin();
+            break;
+        case 1:
+            c.k.go(Screen::member_home);
+            break;
+        default:
+            break;
+    }
 }
 
 void waiting(ScreenContext& c, const std::string& title, const std::string& body,
@@ -636,6 +650,10 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::pin_entry:
             keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin);
+            break;
+        case Screen::set_pin:
+            keypad_screen(c, c.k.state().first_pin.empty() ? "pin_set.title" : "pin_set.again",
+                          true, "set_pin", &KioskController::submit_new_pin, Screen::member_home);
             break;
         case Screen::unknown_card:
             unknown_card(c);

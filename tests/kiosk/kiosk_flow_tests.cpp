@@ -453,6 +453,48 @@ TEST_CASE("joining: ticking the terms clears their error, and the buttons never 
     CHECK(k.screen() == "enroll_done");
 }
 
+TEST_CASE(
+    "a new member sets a PIN, typed twice, and signs in by phone with it next time (issue 19)") {
+    Kiosk k;
+    k.tap("attract.enroll");
+    k.keys("enroll", "13712340039");
+    k.tap("enroll.privacy");
+    k.tap("enroll.submit");
+    REQUIRE(k.screen() == "enroll_done");
+    k.tap("enroll.set_pin");
+    REQUIRE(k.screen() == "set_pin");
+    k.keys("set_pin", "123");  // too short
+    k.tap("set_pin.ok");
+    CHECK(k.state()["notice"]["key"] == "error.pin_length");
+    k.keys("set_pin", "2468");
+    k.tap("set_pin.ok");
+    k.keys("set_pin", "2469");  // not the same
+    k.tap("set_pin.ok");
+    CHECK(k.state()["notice"]["key"] == "error.pin_mismatch");
+    CHECK(k.screen() == "set_pin");
+    k.keys("set_pin", "2468");
+    k.tap("set_pin.ok");
+    k.keys("set_pin", "2468");
+    k.tap("set_pin.ok");
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["notice"]["key"] == "notice.pin_set");
+    const auto member = k.state()["member"]["id"].get<long long>();
+    k.tap("home.done");
+    k.tap("rating.skip");
+
+    k.tap("attract.phone");
+    k.keys("phone", "13712340039");
+    k.tap("phone.ok");
+    REQUIRE(k.screen() == "pin_entry");
+    k.keys("pin", "2469");
+    k.tap("pin.ok");
+    CHECK(k.state()["notice"]["key"] == "error.pin_wrong");
+    k.keys("pin", "2468");
+    k.tap("pin.ok");
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["member"]["id"].get<long long>() == member);
+}
+
 TEST_CASE("the next shopper starts in the kiosk's language, not the last shopper's (issue 19)") {
     Kiosk k(1080, 1920, 30);
     REQUIRE(k.state()["lang"] == "zh-CN");

@@ -36,7 +36,10 @@ void walk_every_screen(Kiosk& k, char variant) {
         check_layout(k, "enroll");
         k.tap("enroll.submit");
         check_layout(k, "enroll done");
-        k.tap("enroll.continue");
+        k.tap("enroll.set_pin");
+        check_layout(k, "set pin");
+        k.tap("set_pin.back");  // to the member's home
+        check_layout(k, "new member home");
         k.tap("home.done");
         k.tap("rating.skip");
         in_lang();
