@@ -183,7 +183,12 @@ bool valid_day(const std::string& text) {
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
     for (std::size_t i = 0; i < text.size(); ++i)
         if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9')) return false;
-    return true;
+    // A real day too: 2026-02-30 and 2026-13-01 are typos, not some other day.
+    const std::chrono::year_month_day day{
+        std::chrono::year{std::stoi(text.substr(0, 4))},
+        std::chrono::month{static_cast<unsigned>(std::stoi(text.substr(5, 2)))},
+        std::chrono::day{static_cast<unsigned>(std::stoi(text.substr(8, 2)))}};
+    return day.ok();
 }
 
 std::string yuan(loyalty::Money m) {

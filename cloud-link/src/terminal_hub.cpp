@@ -194,8 +194,15 @@ Result<SvClearance> TerminalHub::clear_stored_value(const Member* member, const 
                 (answer->detail.empty() ? std::string("not enough stored value") : answer->detail));
     if (answer->status != answer_status::approved)
         return make_error(Errc::invalid_argument, "headquarters refused: " + answer->detail);
+    // Approved: the hub holds the amount. Should this copy fail to take the hub's balance,
+    // the hold goes back at once rather than block the balance everywhere for its TTL.
+    const SvClearance cleared{auth, holder, true, amount, 0};
+    const auto let_go = [&](Error e) {
+        release(cleared);
+        return e;
+    };
     if (card.empty()) {
-        if (auto kept = keep_snapshot(member->uid, *answer); !kept) return kept.error();
+        if (auto kept = keep_snapshot(member->uid, *answer); !kept) return let_go(kept.error());
     } else if (answer->card_balance) {
         // The card may have been sold in another store: this copy is opened or brought
         // to the hub's balance, plus what this store did with it that the hub lacks.
@@ -211,9 +218,9 @@ Result<SvClearance> TerminalHub::clear_stored_value(const Member* member, const 
                 return {};
             });
             !kept)
-            return kept.error();
+            return let_go(kept.error());
     }
-    return SvClearance{auth, holder, true, amount, 0};
+    return cleared;
 }
 
 Result<std::vector<SvClearance>> TerminalHub::clear_sale_stored_value(

@@ -59,12 +59,22 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.expired = points.int64(2);
         }
 
-        // From the ledger, so a past day shows what was owed then rather than today's balance.
-        auto liability = db.prepare(
-            "SELECT coalesce(sum(e.available_delta + e.pending_delta), 0) "
-            "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
-            "WHERE m.program_id = ? AND m.status = 'active' AND e.occurred_at < ?");
-        liability.bind_all(p, to);
+        // Today: the members' balances as they stand. A past day: its end from the ledger, over
+        // every member (status is today's: a member merged or blocked since still owed points
+        // then, and a merge's transfer entries cancel out).
+        const bool today = to_unix(engine.clock().now()) < to;
+        auto liability =
+            today ? db.prepare(
+                        "SELECT coalesce(sum(points_available + points_pending), 0) FROM members "
+                        "WHERE program_id = ? AND status = 'active'")
+                  : db.prepare(
+                        "SELECT coalesce(sum(e.available_delta + e.pending_delta), 0) "
+                        "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
+                        "WHERE m.program_id = ? AND e.occurred_at < ?");
+        if (today)
+            liability.bind(1, p);
+        else
+            liability.bind_all(p, to);
         if (liability.step()) r.liability = liability.int64(0);
         const auto& rate = (*config)->points_payment;
         if (rate.points > 0)

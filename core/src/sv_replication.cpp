@@ -142,15 +142,17 @@ Result<void> SvReplay::top_up_refunded() {
         return make_error(Errc::exceeds_sale, "stored_value.top_up_refunded of top-up " + request +
                                                   " of store " + e.store + ", not booked here");
     const auto& [account, holder, member_id] = *topped;
-    if (holder.value_or("") != standing_uid(uid))
+    // Both sides as they stand now: either member may have been merged at the hub since.
+    if (standing_uid(holder.value_or("")) != standing_uid(uid))
         return make_error(Errc::unauthorized,
                           "stored_value.top_up_refunded of top-up " + request + " names member " +
                               (uid.empty() ? "(none)" : uid) + ", not the top-up's");
     const SvSplit wanted{principal, bonus};
+    // From the account the balance lives in now (a merge moved it to the survivor's).
     const auto taken = post_sv_entry_as_far_as_held(
-        ctx, SvPosting{account, "top_up_refund", Money{} - principal, Money{} - bonus, "",
-                       "top-up:" + request, "top-up refunded", k + ":refund", e.store, e.terminal,
-                       std::nullopt});
+        ctx, SvPosting{live_account(ctx, account), "top_up_refund", Money{} - principal,
+                       Money{} - bonus, "", "top-up:" + request, "top-up refunded", k + ":refund",
+                       e.store, e.terminal, std::nullopt});
     shortfall(wanted, SvSplit{Money{} - taken.principal, Money{} - taken.bonus},
               holder ? "member " + *holder : "the gift card");
     if (member_id) {

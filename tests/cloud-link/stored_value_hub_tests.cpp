@@ -327,7 +327,7 @@ TEST_CASE(
     CHECK(offline.error().message.find("stored value is not spent") != std::string::npos);
     broker.start();
 
-    // Clearing: S001 took in 1,000.00 (+100.00 bonus); 900.00 principal and 100.00 bonus
+    // Clearing: S001 took in 1,000.00 (+100.00 bonus); 800.00 principal and 100.00 bonus
     // were spent at S002 and S003.
     const auto rows = hub.clearing("TEST", from_unix(0), from_unix(4102444800));
     std::map<std::string, ClearingRow> by_store;

@@ -309,3 +309,35 @@ TEST_CASE(
     REQUIRE(at_hub.ok());
     CHECK(at_hub->empty());
 }
+
+TEST_CASE(
+    "a top-up refunded after the hub merged its member takes the money from the survivor's "
+    "balance (review of issue 17)") {
+    Fixture store;
+    SvHub hub;
+    const auto kept = store.enroll("13800000817");
+    const auto dropped = store.enroll("13800000818");
+    auto& sv = store.engine->stored_value();
+    REQUIRE(sv.top_up(top_up_of(dropped, 50000, "TU-D")).ok());  // + 30.00 bonus
+    hub.take_from(*store.engine);
+    const auto kept_uid = store.engine->members().get(kept)->uid;
+    const auto dropped_uid = store.engine->members().get(dropped)->uid;
+    // Headquarters merges the two; the store has not heard of it when it refunds the top-up.
+    REQUIRE(hub.engine->replication()
+                .apply(ReplicatedEvent{
+                    "merge-1", "member.merged", "TEST", "HUB", "H1", store.clock.now(),
+                    nlohmann::json{{"survivor_uid", kept_uid}, {"absorbed_uid", dropped_uid}}})
+                .ok());
+    CHECK(hub.member_balance(kept_uid).total() == Money{53000});
+    REQUIRE(sv.refund_top_up(TopUpRefundRequest{"TEST", "TU-D", "TR-D", false, "manager"}).ok());
+    const auto outcomes = hub.take_from(*store.engine);
+    for (const auto& o : outcomes) {
+        CHECK_MESSAGE(o.note.empty(), o.note);
+        CHECK(o.sv_shortfall == Money{});
+    }
+    // Principal and bonus both left the survivor's balance: nothing stays spendable.
+    CHECK(hub.member_balance(kept_uid).total() == Money{0});
+    auto at_hub = hub.engine->stored_value().verify_all();
+    REQUIRE(at_hub.ok());
+    CHECK(at_hub->empty());
+}
