@@ -1,5 +1,8 @@
 // The closing report as files for head office: CSV figures and an HTML page
 // with the same tier chart, written beside the target and renamed into place.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -16,13 +19,29 @@ Result<std::filesystem::path> write_atomically(const std::filesystem::path& path
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     const auto tmp = path.string() + ".partial";
+    // Written, flushed to the device (a USB stick is pulled out right after), then renamed:
+    // a full or removed stick is an error on screen, never "exported" over a cut file.
+    const auto failed = [&](const std::string& why) {
+        std::filesystem::remove(tmp, ec);
+        return make_error(Errc::file_io, "cannot write " + path.string() + ": " + why);
+    };
     {
         std::ofstream out(tmp, std::ios::binary);
         out << content;
-        if (!out) return make_error(Errc::file_io, "cannot write " + tmp);
+        out.close();
+        if (!out) return failed("write failed");
+    }
+    if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+        const bool synced = ::fsync(fd) == 0;
+        ::close(fd);
+        if (!synced) return failed("the device did not take the data");
     }
     std::filesystem::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::file_io, ec.message());
+    if (ec) return failed(ec.message());
+    if (const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+        (void)::fsync(dir);  // the rename itself on the device
+        ::close(dir);
+    }
     return path;
 }
 

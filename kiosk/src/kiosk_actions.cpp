@@ -193,10 +193,15 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
             return Identified{{}, {}, n};
         }
     // A printed card barcode or magstripe carries the card number.
-    return from_member(engine, config.program,
-                       or_at_hub(members.identify(config.program, IdentityKind::card_number, text),
-                                 hub, "card_number", text),
-                       hub);
+    auto by_number =
+        from_member(engine, config.program,
+                    or_at_hub(members.identify(config.program, IdentityKind::card_number, text),
+                              hub, "card_number", text),
+                    hub);
+    // A number no one has: the way forward is the phone or joining, both on the screen.
+    if (!by_number.member && by_number.notice.key == "error.not_found")
+        by_number.notice = {"error.card_unknown", text, true};
+    return by_number;
 }
 
 Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,

@@ -120,7 +120,10 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
                 if (s.session != session) return;
                 s.busy = false;
                 if (!linked) {
-                    s.notice = notice_for(linked.error());
+                    // Another member's card: say so, and what to do, not "conflict".
+                    s.notice = linked.error().code == Errc::conflict
+                                   ? Notice{"error.card_taken", linked.error().message, true}
+                                   : notice_for(linked.error());
                     return;
                 }
                 if (view) s.member = *view;
@@ -174,7 +177,9 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
 }
 
 bool KioskController::check_idle(SteadyTime now) {
-    if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty())
+    // Nothing to clear at attract, unless a shopper switched the language and walked away.
+    if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty() &&
+        state_.lang == config_.default_lang)
         return false;
     if (now - last_activity_ < timeout()) return false;
     end_session();
@@ -247,6 +252,13 @@ void KioskController::start_enroll() {
     state_.birthday_month = 0;
     state_.notice = {};
     state_.screen = Screen::enroll;
+}
+
+void KioskController::login_instead() {
+    if (state_.screen != Screen::enroll || state_.keypad.empty()) return;
+    state_.notice = {};
+    state_.screen = Screen::phone_entry;
+    submit_phone();  // the number typed to join: straight on to its PIN
 }
 
 void KioskController::toggle_privacy_consent() {

@@ -49,6 +49,7 @@ class KioskController {
     void submit_pin();
     void start_enroll();
     void submit_enroll();
+    void login_instead();  // joining with a phone that is already a member's: sign in with it
     void toggle_privacy_consent();  // ticking it clears the "please agree" error
     void toggle_marketing_consent();
     void open_rewards();

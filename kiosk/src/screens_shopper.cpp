@@ -34,10 +34,13 @@ void notice(ScreenContext& c, int reserve_lines = 0) {
     if (n.key.empty()) return;
     auto text = c.ui.tr(n.key);
     if (!n.args.empty()) {
-        // Whole numbers are points: shown as everywhere else, thousands separated.
+        // Whole numbers are points: shown as everywhere else, thousands separated. A USB
+        // stick's label or a file name is shown as it is, digits or not.
+        const bool verbatim = n.key == "notice.exported_usb";
         std::vector<std::string> args;
         for (const auto& a : n.args)
-            args.push_back(!a.empty() && a.find_first_not_of("0123456789") == std::string::npos
+            args.push_back(!verbatim && !a.empty() && a.size() <= 18 &&
+                                   a.find_first_not_of("0123456789") == std::string::npos
                                ? grouped(std::stoll(a))
                                : a);
         text = c.ui.trf(n.key, args);
@@ -429,7 +432,9 @@ void wallet(ScreenContext& c) {
     const auto coupons = s.member->coupons;  // a tap may change the state while we draw
     // As many rows as fit above the back button; the soonest to expire come first.
     const float row = ui.touch() + ImGui::GetStyle().ItemSpacing.y;
-    const float room = ImGui::GetContentRegionAvail().y - row - ui.gap();
+    float room = ImGui::GetContentRegionAvail().y - row - ui.gap();
+    // When they do not all fit, the "N more" line below them needs its room too.
+    if (static_cast<float>(coupons.size()) * row > room) room -= ui.atlas().small->FontSize * 1.5f;
     const auto fits = static_cast<std::size_t>(std::max(1.0f, room / row));
     for (std::size_t i = 0; i < std::min(coupons.size(), fits); ++i) {
         const auto& coupon = coupons[i];
@@ -505,8 +510,13 @@ void enroll(ScreenContext& c) {
     if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch())))
         c.k.end_session();
     ImGui::SameLine(0, ui.gap());
-    if (ui.button("enroll.submit", ui.tr("enroll.submit"), ImVec2(w, ui.touch()), true))
+    // The phone is already a member's: the same place offers signing in with it instead.
+    if (s.notice.key == "error.phone_taken") {
+        if (ui.button("enroll.login", ui.tr("enroll.login_instead"), ImVec2(w, ui.touch()), true))
+            c.k.login_instead();
+    } else if (ui.button("enroll.submit", ui.tr("enroll.submit"), ImVec2(w, ui.touch()), true)) {
         c.k.submit_enroll();
+    }
     ImGui::EndGroup();
 }
 

@@ -495,6 +495,43 @@ TEST_CASE(
     CHECK(k.state()["member"]["id"].get<long long>() == member);
 }
 
+TEST_CASE(
+    "errors say what to do next: an unknown printed card, a taken phone, another's card (issue "
+    "19)") {
+    Kiosk k;
+    // A printed card number no one has: phone sign-in or joining, both on the attract screen.
+    k.scan(ScanKind::barcode, "600000000001");
+    CHECK(k.screen() == "attract");
+    CHECK(k.state()["notice"]["key"] == "error.card_unknown");
+
+    // Joining with a member's phone: the submit button becomes "sign in with this number".
+    std::string phone;  // a member's, read from the store database (the screen masks it)
+    {
+        loyalty::SystemClock clock;
+        auto engine = loyalty::Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        auto& db = engine_database(**engine);
+        auto row = db.prepare("SELECT value FROM identities WHERE kind = 'phone' LIMIT 1");
+        REQUIRE(row.step());
+        phone = row.text(0).substr(3);  // +86...
+    }
+    k.tap("attract.enroll");
+    k.keys("enroll", phone);
+    k.tap("enroll.privacy");
+    k.tap("enroll.submit");
+    CHECK(k.state()["notice"]["key"] == "error.phone_taken");
+    k.tap("enroll.login");
+    CHECK(k.screen() == "pin_entry");
+    k.tap("pin.back");
+
+    // Linking a card another member owns: said plainly, not "conflict".
+    k.tap("demo.card.0");
+    k.tap("home.link");
+    REQUIRE(k.screen() == "link_card");
+    k.scan(ScanKind::card_uid, "04D3E000000002");  // the second demo member's card
+    CHECK(k.state()["notice"]["key"] == "error.card_taken");
+}
+
 TEST_CASE("the next shopper starts in the kiosk's language, not the last shopper's (issue 19)") {
     Kiosk k(1080, 1920, 30);
     REQUIRE(k.state()["lang"] == "zh-CN");
@@ -510,6 +547,10 @@ TEST_CASE("the next shopper starts in the kiosk's language, not the last shopper
     k.tap("demo.card.0");
     k.app().advance_idle(std::chrono::seconds{35});
     REQUIRE(k.screen() == "attract");
+    CHECK(k.state()["lang"] == "zh-CN");
+    // And when they only switched the language at the attract screen.
+    k.tap("lang");
+    k.app().advance_idle(std::chrono::seconds{35});
     CHECK(k.state()["lang"] == "zh-CN");
 }
 
