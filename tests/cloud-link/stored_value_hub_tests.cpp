@@ -32,16 +32,6 @@ namespace {
 
 constexpr std::int64_t kTtl = 60000;
 
-TopUpRequest top_up(MemberId member, std::int64_t amount, const std::string& request_id) {
-    TopUpRequest r;
-    r.program = "TEST";
-    r.member = member;
-    r.amount = Money{amount};
-    r.tender = "wechat";
-    r.request_id = request_id;
-    return r;
-}
-
 SaleRequest paid_from_balance(MemberId member, const std::string& receipt, std::int64_t price,
                               std::int64_t from_balance) {
     SaleRequest s;
@@ -125,7 +115,10 @@ TEST_CASE("the hub holds stored value for one sale at a time and the sale's even
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     Terminal b(dir.path() / "b.db", "S002", "T02", 1);  // knows the member, holds nothing
-    REQUIRE(a.engine().stored_value().top_up(top_up(a.member_id(0), 100000, "TU-1")).ok());
+    REQUIRE(a.engine()
+                .stored_value()
+                .top_up(loyalty::test::top_up_of(a.member_id(0), 100000, "TU-1"))
+                .ok());
     Hub hub(dir.path() / "hub.db");
     hub.take(a);
     hub.take(b);
@@ -229,7 +222,10 @@ TEST_CASE(
     Terminal b(dir.path() / "b.db", "S002", "T02", 0);  // has never seen the member
     Terminal c(dir.path() / "c.db", "S003", "T02", 0);
     const auto uid = member_uid(0);
-    REQUIRE(a.engine().stored_value().top_up(top_up(a.member_id(0), 100000, "TU-1")).ok());
+    REQUIRE(a.engine()
+                .stored_value()
+                .top_up(loyalty::test::top_up_of(a.member_id(0), 100000, "TU-1"))
+                .ok());
     Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
@@ -353,7 +349,10 @@ TEST_CASE("loyalty-hub --clearing prints each store's net and writes a CSV with 
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     Terminal b(dir.path() / "b.db", "S002", "T02", 1);
-    REQUIRE(a.engine().stored_value().top_up(top_up(a.member_id(0), 50000, "TU-1")).ok());
+    REQUIRE(a.engine()
+                .stored_value()
+                .top_up(loyalty::test::top_up_of(a.member_id(0), 50000, "TU-1"))
+                .ok());
     {
         Hub hub(dir.path() / "hub.db");
         hub.take(a);
@@ -402,7 +401,7 @@ TEST_CASE("a store's own stored-value events the hub lacks count once in the mir
     const auto m = a.member_id(0);
     const auto card = card_number("600000000000951");
     auto& sv = a.engine().stored_value();
-    REQUIRE(sv.top_up(top_up(m, 100000, "TU-1")).ok());
+    REQUIRE(sv.top_up(loyalty::test::top_up_of(m, 100000, "TU-1")).ok());
     TopUpRequest sell;
     sell.program = "TEST";
     sell.card = card;
@@ -545,9 +544,10 @@ TEST_CASE("a member merged here brings its stored value to the survivor's figure
     const auto survivor = member_uid(0);
     const auto absorbed = member_uid(1);
     auto& sv = t.engine().stored_value();
-    REQUIRE(sv.top_up(top_up(t.member_id(0), 10000, "TU-S")).ok());
+    REQUIRE(sv.top_up(loyalty::test::top_up_of(t.member_id(0), 10000, "TU-S")).ok());
     const auto before_top_up = t.last_seq();
-    REQUIRE(sv.top_up(top_up(t.member_id(1), 50000, "TU-A")).ok());  // + 30.00 bonus
+    REQUIRE(
+        sv.top_up(loyalty::test::top_up_of(t.member_id(1), 50000, "TU-A")).ok());  // + 30.00 bonus
     auto& db = engine_database(t.engine());
     const auto figure = [&](SvFigure hub, std::int64_t through) {
         return program_wide_stored_value(db, "S001", SvHolder{survivor, {}}, hub,

@@ -19,17 +19,6 @@ ProgramConfig program_with(DeductionOrder order) {
     return c;
 }
 
-TopUpRequest top_up_of(MemberId member, std::int64_t amount, const std::string& request_id,
-                       const std::string& tender = "wechat") {
-    TopUpRequest r;
-    r.program = "TEST";
-    r.member = member;
-    r.amount = Money{amount};
-    r.tender = tender;
-    r.request_id = request_id;
-    return r;
-}
-
 SaleRequest paying(MemberId member, const std::string& receipt, std::int64_t price,
                    std::int64_t from_balance) {
     SaleRequest s;

@@ -56,16 +56,6 @@ struct SvHub {
     }
 };
 
-TopUpRequest top_up_of(MemberId member, std::int64_t amount, const std::string& request_id) {
-    TopUpRequest r;
-    r.program = "TEST";
-    r.member = member;
-    r.amount = Money{amount};
-    r.tender = "wechat";
-    r.request_id = request_id;
-    return r;
-}
-
 TopUpRequest card_top_up(const std::string& card, std::int64_t amount,
                          const std::string& request_id) {
     TopUpRequest r;

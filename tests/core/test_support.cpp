@@ -87,4 +87,15 @@ BasketLine line(const std::string& sku, const std::string& category, std::int64_
     return BasketLine{sku, category, qty, Money{unit_price}, Money{}};
 }
 
+TopUpRequest top_up_of(MemberId member, std::int64_t amount, const std::string& request_id,
+                       const std::string& tender) {
+    TopUpRequest r;
+    r.program = "TEST";
+    r.member = member;
+    r.amount = Money{amount};
+    r.tender = tender;
+    r.request_id = request_id;
+    return r;
+}
+
 }  // namespace loyalty::test

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "loyalty/engine.hpp"
+#include "loyalty/stored_value.hpp"
 
 namespace loyalty::test {
 
@@ -41,5 +42,9 @@ struct Fixture {
 
 BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty,
                 std::int64_t unit_price);
+
+// A registered member's top-up of `amount` fen in program TEST, as a till sends it.
+TopUpRequest top_up_of(MemberId member, std::int64_t amount, const std::string& request_id,
+                       const std::string& tender = "wechat");
 
 }  // namespace loyalty::test
