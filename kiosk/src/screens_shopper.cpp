@@ -504,8 +504,10 @@ void enroll(ScreenContext& c) {
                                   : ui.trf("enroll.birthday", {std::to_string(s.birthday_month)}),
             ui.atlas().body, colors::text, col - 2 * step_w - 2 * ui.gap());
     ImGui::EndGroup();
-    // Room for a two-line message whether or not there is one: the buttons stay put.
-    notice(c, 2);
+    // Room for a two-line message whether or not there is one: the buttons stay put. Wrapped
+    // to this column (landscape cut it at the screen's edge).
+    ScreenContext column{c.ui, c.k, col, c.height, c.anim};
+    notice(column, 2);
     const float w = (col - ui.gap()) / 2;
     if (ui.button("enroll.cancel", ui.tr("button.cancel"), ImVec2(w, ui.touch())))
         c.k.end_session();
