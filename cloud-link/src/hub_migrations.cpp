@@ -117,8 +117,30 @@ CREATE TABLE hub_sv_shortfalls (
   amount_minor INTEGER NOT NULL, detail TEXT NOT NULL, at_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                             kMigration5};
+// 6: one-time codes sent by SMS (a shopper proves the phone is theirs before joining with
+// it or resetting its PIN) and the messages waiting for the SMS gateway. A code is kept as a
+// salted hash, one per phone and purpose; the messages are an outbox the hub's sender
+// drains, so a slow gateway never holds up an answer.
+constexpr const char* kMigration6 = R"sql(
+CREATE TABLE hub_sms_codes (
+  program TEXT NOT NULL, phone TEXT NOT NULL, purpose TEXT NOT NULL,
+  salt TEXT NOT NULL, code_hash TEXT NOT NULL,   -- hex
+  store TEXT NOT NULL, terminal TEXT NOT NULL,
+  sent_at_ms INTEGER NOT NULL, expires_at_ms INTEGER NOT NULL,
+  wrong_tries INTEGER NOT NULL DEFAULT 0, verified_at_ms INTEGER,
+  PRIMARY KEY (program, phone, purpose)) WITHOUT ROWID;
+CREATE TABLE hub_sms_outbox (
+  id INTEGER PRIMARY KEY, program TEXT NOT NULL, phone TEXT NOT NULL, text TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
+  tries INTEGER NOT NULL DEFAULT 0, next_try_ms INTEGER NOT NULL,
+  sent_at_ms INTEGER, last_error TEXT);
+CREATE INDEX hub_sms_outbox_due ON hub_sms_outbox(next_try_ms) WHERE state = 'queued';
+CREATE INDEX hub_sms_outbox_phone ON hub_sms_outbox(phone, created_at_ms);
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3,
+                                             kMigration4, kMigration5, kMigration6};
 
 }  // namespace
 

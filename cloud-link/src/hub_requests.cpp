@@ -164,6 +164,10 @@ Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::
                 authorize(*request, from, now_ms, a);
             else if (request->kind == request_kind::authorize_sv)
                 authorize_sv(*request, from, now_ms, a);
+            else if (request->kind == request_kind::sms_code)
+                sms_code(*request, from, now_ms, a);
+            else if (request->kind == request_kind::sms_check)
+                sms_check(*request, from, now_ms, a);
             else
                 release(*request, from, now_ms, a);
         }

@@ -6,6 +6,7 @@
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
 #include "mqtt_session.hpp"
+#include "sms_gateway.hpp"
 
 namespace loyalty::sync {
 
@@ -238,22 +239,46 @@ struct HubWorker::Impl {
     Result<void> run(const std::atomic<bool>& stop) {
         HubStoreOptions options{config.worker, config.full_sync, config.require_signatures,
                                 config.store_keys, config.hold_ttl_ms};
+        if (config.sms) {
+            options.sms.enabled = true;
+            options.sms.code_ttl_ms = config.sms->code_ttl_ms;
+            if (!config.sms->text_template.empty())
+                options.sms.text_template = config.sms->text_template;
+        }
         auto opened = HubStore::open(config.db, options);
         if (!opened) return opened.error();
         store = std::move(opened.value());
         auto second = HubStore::open(config.db, options);
         if (!second) return second.error();
         request_store = std::move(second.value());
+        std::unique_ptr<HubStore> sms_store;
+        if (config.sms) {
+            auto third = HubStore::open(config.db, options);
+            if (!third) return third.error();
+            sms_store = std::move(third.value());
+        }
         std::thread responder([this, &stop] { answer_requests(stop); });
+        // The SMS sender: texts the request thread queued, to the gateway, off its path.
+        std::thread sms_sender;
+        if (sms_store)
+            sms_sender = std::thread([this, &stop, hub = sms_store.get()] {
+                SmsGateway gateway(*config.sms);
+                while (!stop && !responder_stop) {
+                    drain_sms_outbox(*hub, gateway, wall_ms());
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                }
+            });
         // Stopped and joined however run() ends (also by an exception).
         struct Join {
             std::thread& t;
+            std::thread& sms;
             std::atomic<bool>& stop;
             ~Join() {
                 stop = true;
                 t.join();
+                if (sms.joinable()) sms.join();
             }
-        } join{responder, responder_stop};
+        } join{responder, sms_sender, responder_stop};
         Backoff backoff(200, 5000);
         while (!stop) {
             if (!client || lost) {

@@ -139,6 +139,29 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     c.broker = broker_from(t, file, numbers);
     if (numbers.problem()) return *numbers.problem();
     if (c.broker.client_id.empty()) c.broker.client_id = "hub-" + c.worker;
+    if (auto* sms = t["sms"].as_table()) {
+        SmsGatewayConfig g;
+        g.url = (*sms)["url"].value_or(std::string{});
+        g.token = (*sms)["token"].value_or(std::string{});
+        g.text_template = (*sms)["text"].value_or(std::string{});
+        numbers.read((*sms)["timeout_ms"], "[sms] timeout_ms", g.timeout_ms);
+        std::int64_t ttl_s = g.code_ttl_ms / 1000;
+        numbers.read((*sms)["code_ttl_s"], "[sms] code_ttl_s", ttl_s);
+        if (numbers.problem()) return *numbers.problem();
+        g.code_ttl_ms = ttl_s * 1000;
+        if (!g.url.starts_with("http://") && !g.url.starts_with("https://"))
+            return make_error(Errc::invalid_argument,
+                              file.string() + ": [sms] url must be http:// or https://");
+        if (g.timeout_ms < 100 || g.timeout_ms > 60000 || ttl_s < 60 || ttl_s > 3600)
+            return make_error(
+                Errc::invalid_argument,
+                file.string() +
+                    ": [sms] needs timeout_ms in 100..60000 and code_ttl_s in 60..3600");
+        if (!g.text_template.empty() && g.text_template.find("{code}") == std::string::npos)
+            return make_error(Errc::invalid_argument,
+                              file.string() + ": [sms] text must contain {code}");
+        c.sms = std::move(g);
+    }
     if (auto* stores = t["stores"].as_table())
         for (auto& [store, node] : *stores)
             if (auto* st = node.as_table())

@@ -19,11 +19,27 @@ bool known_identify_kind(const std::string& by) {
     return false;
 }
 
+bool known_sms_purpose(const std::string& purpose) {
+    return purpose == sms_purpose::enroll || purpose == sms_purpose::pin_reset;
+}
+
+// E.164 as the terminal's engine normalises it: "+", then 8 to 15 digits.
+bool e164(const std::string& phone) {
+    if (phone.size() < 9 || phone.size() > 16 || phone[0] != '+') return false;
+    for (std::size_t i = 1; i < phone.size(); ++i)
+        if (phone[i] < '0' || phone[i] > '9') return false;
+    return true;
+}
+
 }  // namespace
 
 std::string encode_request(const HubRequest& r) {
     json j{{"v", protocol_version}, {"kind", r.kind}};
-    if (r.kind == request_kind::identify) {
+    if (r.kind == request_kind::sms_code || r.kind == request_kind::sms_check) {
+        j["phone"] = r.value;
+        j["purpose"] = r.purpose;
+        if (r.kind == request_kind::sms_check) j["code"] = r.code;
+    } else if (r.kind == request_kind::identify) {
         j["by"] = r.by;
         j["value"] = r.value;
     } else {
@@ -54,6 +70,16 @@ Result<HubRequest> decode_request(std::string_view payload) {
         if (r.value.empty() || r.value.size() > max_value_bytes)
             return bad(reason::malformed,
                        "identify value of " + std::to_string(r.value.size()) + " bytes");
+        return r;
+    }
+    if (r.kind == request_kind::sms_code || r.kind == request_kind::sms_check) {
+        if (!field(*j, "phone", r.value) || !e164(r.value))
+            return bad(reason::malformed, r.kind + " needs a phone in E.164 (+8613800138000)");
+        if (!field(*j, "purpose", r.purpose) || !known_sms_purpose(r.purpose))
+            return bad(reason::malformed, r.kind + " purpose must be enroll or pin_reset");
+        if (r.kind == request_kind::sms_check &&
+            (!field(*j, "code", r.code) || r.code.empty() || r.code.size() > 12))
+            return bad(reason::malformed, "sms_check needs the code typed");
         return r;
     }
     if (r.kind != request_kind::authorize && r.kind != request_kind::release &&
@@ -87,6 +113,10 @@ std::string encode_answer(const HubAnswer& a) {
     json j{{"v", protocol_version}, {"kind", "answer"},     {"to", a.to},
            {"status", a.status},    {"program", a.program}, {"hub_time_ms", a.hub_time_ms}};
     if (!a.detail.empty()) j["detail"] = a.detail;
+    if (!a.reason.empty()) j["reason"] = a.reason;
+    if (a.to == request_kind::sms_code && a.status == answer_status::sent)
+        j["expires_at_ms"] = a.expires_at_ms;
+    if (a.retry_after_ms > 0) j["retry_after_ms"] = a.retry_after_ms;
     if (a.member) {
         const auto& m = *a.member;
         json ids = json::array();
@@ -175,6 +205,8 @@ Result<HubAnswer> decode_answer(std::string_view payload) {
     if (!field(*j, "to", a.to) || !field(*j, "status", a.status))
         return bad(reason::malformed, "an answer needs to and status");
     field(*j, "detail", a.detail);
+    field(*j, "reason", a.reason);
+    field(*j, "retry_after_ms", a.retry_after_ms);
     field(*j, "program", a.program);
     field(*j, "hub_time_ms", a.hub_time_ms);
     if (auto m = j->find("member"); m != j->end()) {

@@ -369,3 +369,39 @@ std::int64_t TerminalHub::offline_left_today(const std::string& member_uid) {
 }
 
 }  // namespace loyalty::sync
+
+namespace loyalty::sync {
+
+namespace {
+
+Result<SmsOutcome> sms_outcome(const Result<HubAnswer>& answer) {
+    if (!answer) return answer.error();
+    if (answer->status == answer_status::sent) return SmsOutcome::sent;
+    if (answer->status == answer_status::verified) return SmsOutcome::verified;
+    const auto& why = answer->reason;
+    if (why == sms_reason::no_gateway) return SmsOutcome::no_gateway;
+    if (why == sms_reason::too_soon) return SmsOutcome::too_soon;
+    if (why == sms_reason::too_many) return SmsOutcome::too_many;
+    if (why == sms_reason::wrong_code) return SmsOutcome::wrong_code;
+    if (why == sms_reason::expired) return SmsOutcome::expired;
+    return make_error(Errc::invalid_argument, "headquarters declined the code: " + answer->detail);
+}
+
+}  // namespace
+
+Result<SmsOutcome> TerminalHub::send_sms_code(const std::string& phone,
+                                              const std::string& purpose) {
+    HubRequest r{request_kind::sms_code, {}, phone, {}, {}, 0};
+    r.purpose = purpose;
+    return sms_outcome(ask(r));
+}
+
+Result<SmsOutcome> TerminalHub::check_sms_code(const std::string& phone, const std::string& purpose,
+                                               const std::string& code) {
+    HubRequest r{request_kind::sms_check, {}, phone, {}, {}, 0};
+    r.purpose = purpose;
+    r.code = code;
+    return sms_outcome(ask(r));
+}
+
+}  // namespace loyalty::sync

@@ -1,4 +1,4 @@
-// A terminal's question at the hub (identify, authorize, release) on one of a few
+// A terminal's question at the hub (identify, authorize, release, SMS codes) on one of a few
 // request and reply topics (the first byte picks them), answered by the real hub
 // store on a real database; and the same bytes read as the hub's answer, as the
 // terminal's TerminalHub reads one.
@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static std::unique_ptr<loyalty::sync::HubStore> hub = [] {
         loyalty::sync::HubStoreOptions options;
         options.full_sync = false;
+        options.sms.enabled = true;  // codes queued for a gateway nobody drains here
         return std::move(
             loyalty::sync::HubStore::open(loyalty::fuzz::scratch_dir() / "hub.db", options)
                 .value());

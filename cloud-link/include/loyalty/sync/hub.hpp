@@ -82,12 +82,25 @@ struct ClearingRow {
     Money net_bonus() const { return bonus_given - spent_bonus; }
 };
 
+// One-time codes by SMS (hub.toml [sms]): off unless a gateway is configured.
+struct SmsOptions {
+    bool enabled = false;
+    std::int64_t code_ttl_ms = 300'000;
+    // {program}: the program's name; {code}; {minutes}: how long the code lives.
+    std::string text_template =
+        "【{program}】验证码 {code}，{minutes}分钟内有效。Your code is {code}.";
+};
+// The text of one code's SMS.
+std::string sms_text(const std::string& text_template, const std::string& program_name,
+                     const std::string& code, std::int64_t ttl_ms);
+
 struct HubStoreOptions {
     std::string worker = "w1";
     bool full_sync = true;
     bool require_signatures = false;
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
     std::int64_t hold_ttl_ms = 300000;  // an authorized spend not captured by then lapses
+    SmsOptions sms{};
 };
 
 struct DeadLetter {
@@ -194,6 +207,11 @@ class HubStore {
                  HubAnswer& a);
     void authorize_sv(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
                       HubAnswer& a);  // stored value, in fen
+    // One-time codes by SMS: hub_sms.cpp
+    void sms_code(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                  HubAnswer& a);
+    void sms_check(const HubRequest& r, const TerminalAddress& from, std::int64_t now_ms,
+                   HubAnswer& a);
     std::unique_ptr<Engine> engine_;
     HubStoreOptions options_;
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "loyalty/result.hpp"
@@ -43,6 +44,16 @@ struct AgentConfig {
     int hub_timeout_ms = 800;  // how long a till or kiosk waits for the hub's answer
 };
 
+// The SMS provider the hub sends one-time codes through (hub.toml [sms]; see
+// cloud-link/src/sms_gateway.hpp for the HTTP interface).
+struct SmsGatewayConfig {
+    std::string url;    // http(s)://...: the provider's send endpoint
+    std::string token;  // sent as "Authorization: Bearer <token>"; empty: none
+    int timeout_ms = 3000;
+    std::int64_t code_ttl_ms = 300'000;
+    std::string text_template;  // empty: the hub's bilingual default
+};
+
 struct HubConfig {
     std::filesystem::path db;
     std::string worker = "w1";
@@ -51,7 +62,8 @@ struct HubConfig {
     bool full_sync = true;
     bool require_signatures = false;  // refuse unsigned batches from stores without a key too
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
-    std::int64_t hold_ttl_ms = 300000;  // an authorized spend not captured by then lapses
+    std::int64_t hold_ttl_ms = 300000;    // an authorized spend not captured by then lapses
+    std::optional<SmsGatewayConfig> sms;  // none: the hub sends no SMS codes
 };
 
 Result<AgentConfig> load_agent_config(const std::filesystem::path& file);

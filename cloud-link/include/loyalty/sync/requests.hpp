@@ -23,7 +23,17 @@ inline constexpr const char* authorize = "authorize";
 inline constexpr const char* release = "release";
 // May this stored value (fen) leave the member's balance, or a gift card's, now.
 inline constexpr const char* authorize_sv = "authorize_sv";
+// A one-time code by SMS to the phone (`value`), for `purpose`; then whether the code a
+// shopper typed is the one sent. The hub sends it through its SMS gateway (hub.toml [sms]).
+inline constexpr const char* sms_code = "sms_code";
+inline constexpr const char* sms_check = "sms_check";
 }  // namespace request_kind
+
+// What an SMS code proves ownership of the phone for.
+namespace sms_purpose {
+inline constexpr const char* enroll = "enroll";        // joining with this phone
+inline constexpr const char* pin_reset = "pin_reset";  // a new PIN for the phone's member
+}  // namespace sms_purpose
 
 struct HubRequest {
     std::string kind;  // identify | authorize | release
@@ -41,6 +51,9 @@ struct HubRequest {
     // authorize_sv: fen from the member's balance (member_uid), or from a gift card.
     std::int64_t amount = 0;
     std::string card{};
+    // sms_code / sms_check: the phone is `value` (E.164, "+8613800138000").
+    std::string purpose{};  // sms_purpose
+    std::string code{};     // sms_check: the digits the shopper typed
 };
 std::string encode_request(const HubRequest& request);
 Result<HubRequest> decode_request(std::string_view payload);
@@ -53,8 +66,19 @@ inline constexpr const char* blocked = "blocked";
 inline constexpr const char* approved = "approved";
 inline constexpr const char* declined = "declined";
 inline constexpr const char* released = "released";
-inline constexpr const char* refused = "refused";  // a malformed or foreign request
+inline constexpr const char* refused = "refused";    // a malformed or foreign request
+inline constexpr const char* sent = "sent";          // sms_code: queued to the gateway
+inline constexpr const char* verified = "verified";  // sms_check: the code was right
 }  // namespace answer_status
+
+// Why an sms_code or sms_check was declined (HubAnswer::reason), for the screen to say.
+namespace sms_reason {
+inline constexpr const char* no_gateway = "no_gateway";  // the hub sends no SMS: go on without
+inline constexpr const char* too_soon = "too_soon";      // a code went out under a minute ago
+inline constexpr const char* too_many = "too_many";      // the hour's codes for this phone used
+inline constexpr const char* wrong_code = "wrong_code";
+inline constexpr const char* expired = "expired";  // too old, or too many wrong tries: ask anew
+}  // namespace sms_reason
 
 struct AnsweredCard {
     std::string number;
@@ -95,6 +119,10 @@ struct HubAnswer {
     // expires (unix s, 0: never), so a store that never sold it can take it.
     std::optional<std::pair<std::int64_t, std::int64_t>> card_balance{};
     std::int64_t card_expires_at = 0;
+    // sms_code / sms_check declined: sms_reason; sms_code sent: the code's expiry is
+    // expires_at_ms, and a new one may be asked after retry_after_ms.
+    std::string reason{};
+    std::int64_t retry_after_ms = 0;
 };
 std::string encode_answer(const HubAnswer& answer);
 Result<HubAnswer> decode_answer(std::string_view payload);

@@ -43,6 +43,17 @@ struct SvClearance {
     std::int64_t offline_left = 0;  // offline: what the holder may still spend here today
 };
 
+// What the hub said to an SMS code request or check.
+enum class SmsOutcome {
+    sent,        // a code is on its way to the phone
+    verified,    // the code typed is the one sent: the phone is the shopper's
+    no_gateway,  // headquarters sends no SMS: go on without a code
+    too_soon,    // a code went out under a minute ago
+    too_many,    // this phone's codes for the hour are used
+    wrong_code,
+    expired,  // no live code (too old, or too many wrong tries): ask for a new one
+};
+
 class TerminalHub {
   public:
     // `link` is the store's link configuration (broker, credentials, limits);
@@ -90,6 +101,12 @@ class TerminalHub {
     // limit less today's offline clearances); 0 with no offline limit. For telling a shopper
     // why a spend was refused.
     std::int64_t offline_left_today(const std::string& member_uid);
+
+    // A one-time code by SMS to `phone` (E.164) for `purpose` (sms_purpose), and whether the
+    // code the shopper typed is it. unreachable: the hub did not answer (no code offline).
+    Result<SmsOutcome> send_sms_code(const std::string& phone, const std::string& purpose);
+    Result<SmsOutcome> check_sms_code(const std::string& phone, const std::string& purpose,
+                                      const std::string& code);
 
     // When this terminal last heard the member's balance from the hub (unix ms), if ever.
     std::optional<std::int64_t> balance_heard_at_ms(const std::string& member_uid);
