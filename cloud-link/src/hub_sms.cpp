@@ -13,9 +13,9 @@ namespace loyalty::sync {
 
 namespace {
 
-constexpr std::int64_t kResendAfterMs = 60'000;   // one code per phone and purpose a minute
-constexpr std::int64_t kPerHourPerPhone = 5;      // texts to one phone in an hour
-constexpr std::int64_t kWrongTriesAllowed = 5;    // then the code is dead: ask for a new one
+constexpr std::int64_t kResendAfterMs = 60'000;  // one code per phone and purpose a minute
+constexpr std::int64_t kPerHourPerPhone = 5;     // texts to one phone in an hour
+constexpr std::int64_t kWrongTriesAllowed = 5;   // then the code is dead: ask for a new one
 
 std::string hex(const unsigned char* bytes, std::size_t n) {
     std::string out(n * 2 + 1, '\0');
@@ -58,11 +58,11 @@ void HubStore::sms_code(const HubRequest& r, const TerminalAddress& from, std::i
     };
     if (!options_.sms.enabled)
         return decline(sms_reason::no_gateway, "headquarters sends no SMS codes");
-    const auto last_sent =
-        db.prepare(
-              "SELECT sent_at_ms FROM hub_sms_codes WHERE program = ? AND phone = ? AND purpose = ?")
-            .bind_all(from.program, r.value, r.purpose)
-            .scalar<std::int64_t>();
+    const auto last_sent = db.prepare(
+                                 "SELECT sent_at_ms FROM hub_sms_codes WHERE program = ? AND phone "
+                                 "= ? AND purpose = ?")
+                               .bind_all(from.program, r.value, r.purpose)
+                               .scalar<std::int64_t>();
     if (last_sent && now_ms - *last_sent < kResendAfterMs) {
         a.retry_after_ms = *last_sent + kResendAfterMs - now_ms;
         return decline(sms_reason::too_soon, "a code was sent under a minute ago");
@@ -92,8 +92,8 @@ void HubStore::sms_code(const HubRequest& r, const TerminalAddress& from, std::i
           "excluded.code_hash, store = excluded.store, terminal = excluded.terminal, sent_at_ms = "
           "excluded.sent_at_ms, expires_at_ms = excluded.expires_at_ms, wrong_tries = 0, "
           "verified_at_ms = NULL")
-        .bind_all(from.program, r.value, r.purpose, salt, hash, from.store, from.terminal,
-                  now_ms, a.expires_at_ms)
+        .bind_all(from.program, r.value, r.purpose, salt, hash, from.store, from.terminal, now_ms,
+                  a.expires_at_ms)
         .run();
     const auto program_name = db.prepare("SELECT name FROM programs WHERE code = ?")
                                   .bind_all(from.program)
@@ -102,10 +102,10 @@ void HubStore::sms_code(const HubRequest& r, const TerminalAddress& from, std::i
     db.prepare(
           "INSERT INTO hub_sms_outbox(program, phone, text, created_at_ms, next_try_ms) "
           "VALUES (?, ?, ?, ?, ?)")
-        .bind_all(from.program, r.value,
-                  sms_text(options_.sms.text_template, program_name, code,
-                           options_.sms.code_ttl_ms),
-                  now_ms, now_ms)
+        .bind_all(
+            from.program, r.value,
+            sms_text(options_.sms.text_template, program_name, code, options_.sms.code_ttl_ms),
+            now_ms, now_ms)
         .run();
     a.status = answer_status::sent;
     a.retry_after_ms = kResendAfterMs;
@@ -118,14 +118,13 @@ void HubStore::sms_check(const HubRequest& r, const TerminalAddress& from, std::
         std::string salt, hash;
         std::int64_t expires_at_ms = 0, wrong_tries = 0;
     };
-    const auto sent =
-        db.prepare(
-              "SELECT salt, code_hash, expires_at_ms, wrong_tries FROM hub_sms_codes "
-              "WHERE program = ? AND phone = ? AND purpose = ?")
-            .bind_all(from.program, r.value, r.purpose)
-            .one([](const Statement& row) {
-                return Sent{row.text(0), row.text(1), row.int64(2), row.int64(3)};
-            });
+    const auto sent = db.prepare(
+                            "SELECT salt, code_hash, expires_at_ms, wrong_tries FROM hub_sms_codes "
+                            "WHERE program = ? AND phone = ? AND purpose = ?")
+                          .bind_all(from.program, r.value, r.purpose)
+                          .one([](const Statement& row) {
+                              return Sent{row.text(0), row.text(1), row.int64(2), row.int64(3)};
+                          });
     a.status = answer_status::declined;
     if (!sent || sent->expires_at_ms <= now_ms || sent->wrong_tries >= kWrongTriesAllowed) {
         a.reason = sms_reason::expired;

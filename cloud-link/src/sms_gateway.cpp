@@ -65,8 +65,7 @@ Result<void> SmsGateway::send(const std::string& id, const std::string& to,
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     if (rc != CURLE_OK)
-        return make_error(Errc::unreachable,
-                          std::string("SMS gateway: ") + curl_easy_strerror(rc));
+        return make_error(Errc::unreachable, std::string("SMS gateway: ") + curl_easy_strerror(rc));
     if (status >= 200 && status < 300) return {};
     if (status >= 400 && status < 500)
         return make_error(Errc::invalid_argument,
@@ -114,8 +113,7 @@ std::int64_t drain_sms_outbox(HubStore& hub, SmsGateway& gateway, std::int64_t n
             } else {
                 // 1 s, 2 s, 4 s ...: a code lives minutes, so later tries are worth little.
                 const std::int64_t backoff = 1000LL << std::min<std::int64_t>(tries - 1, 5);
-                db.prepare(
-                      "UPDATE hub_sms_outbox SET next_try_ms = ?, last_error = ? WHERE id = ?")
+                db.prepare("UPDATE hub_sms_outbox SET next_try_ms = ?, last_error = ? WHERE id = ?")
                     .bind_all(now_ms + backoff, sent.error().message, d.id)
                     .run();
             }

@@ -403,8 +403,8 @@ Result<void> Members::set_pin(MemberId id, const std::string& pin) {
         if (!hash) return hash.error();
         ctx_.db
             ->prepare(
-                "UPDATE members SET pin_hash = ?, version = version + 1 WHERE id = ? AND status = "
-                "'active'")
+                "UPDATE members SET pin_hash = ?, pin_failures = 0, pin_locked_until = NULL, "
+                "version = version + 1 WHERE id = ? AND status = 'active'")
             .bind_all(*hash, id)
             .run();
         if (ctx_.db->changes() == 0)

@@ -45,6 +45,23 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
                          sync::TerminalHub* hub);
 Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const std::string& phone,
                               const std::string& pin, sync::TerminalHub* hub);
+// Phone ownership by a one-time SMS code, through the member hub (which sends it). The
+// outcome, or a notice: no hub configured or reachable (offline: no code), a malformed phone.
+struct PhoneCodeStep {
+    std::optional<sync::SmsOutcome> outcome;
+    Notice notice{};
+};
+PhoneCodeStep send_phone_code(Engine& engine, const KioskConfig& config, const std::string& phone,
+                              const std::string& purpose, sync::TerminalHub* hub);
+PhoneCodeStep check_phone_code(Engine& engine, const KioskConfig& config, const std::string& phone,
+                               const std::string& purpose, const std::string& code,
+                               sync::TerminalHub* hub);
+// The member of this store with the phone, once an SMS code proved it is the shopper's
+// (a PIN reset signs them in to choose the new PIN).
+Identified identify_verified_phone(Engine& engine, const KioskConfig& config,
+                                   const std::string& phone, sync::TerminalHub* hub);
+// Before a PIN reset: whether this store has a member with the phone (no code otherwise).
+Notice phone_member_here(Engine& engine, const KioskConfig& config, const std::string& phone);
 // With `hub`, the view says when headquarters last sent the member's balance, if not lately.
 Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id,
                                     sync::TerminalHub* hub);

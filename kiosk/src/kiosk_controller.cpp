@@ -3,9 +3,20 @@
 #include <chrono>
 #include <utility>
 
+#include "loyalty/sync/requests.hpp"
 #include "print_jobs.hpp"
 
 namespace loyalty::kiosk {
+
+namespace {
+
+// The number as typed, for "a code was sent to 139****5678" (the shopper knows it).
+std::string mask_phone_typed(const std::string& typed) {
+    if (typed.size() < 8) return typed;
+    return typed.substr(0, 3) + std::string(typed.size() - 7, '*') + typed.substr(typed.size() - 4);
+}
+
+}  // namespace
 
 const char* to_string(Screen s) {
     switch (s) {
@@ -27,6 +38,8 @@ const char* to_string(Screen s) {
             return "coupon";
         case Screen::wallet:
             return "wallet";
+        case Screen::sms_code:
+            return "sms_code";
         case Screen::set_pin:
             return "set_pin";
         case Screen::enroll:
@@ -214,7 +227,7 @@ void KioskController::toggle_language() {
 
 void KioskController::keypad_press(char digit) {
     const bool pin = state_.screen == Screen::pin_entry || state_.screen == Screen::manager_pin ||
-                     state_.screen == Screen::set_pin;
+                     state_.screen == Screen::set_pin || state_.screen == Screen::sms_code;
     const std::size_t max = pin ? 12 : 15;
     if (state_.keypad.size() < max) state_.keypad.push_back(digit);
 }
@@ -279,7 +292,15 @@ void KioskController::submit_enroll() {
         state_.notice = {"error.phone_invalid", "", true};
         return;
     }
-    EnrollInput input{state_.keypad, state_.birthday_month, state_.consent_privacy,
+    state_.phone_typed = state_.keypad;
+    // With a member hub, the phone is proved by an SMS code first (when the hub sends them):
+    // nobody joins, or takes over a member of another store, with someone else's number.
+    if (worker_->hub() && hub_sends_sms_ != false) return send_code(sync::sms_purpose::enroll);
+    enroll_now(state_.phone_typed);
+}
+
+void KioskController::enroll_now(const std::string& phone) {
+    EnrollInput input{phone, state_.birthday_month, state_.consent_privacy,
                       state_.consent_marketing, state_.pending_card_uid};
     const auto session = state_.session;
     const auto* cfg = &config_;
@@ -290,10 +311,16 @@ void KioskController::submit_enroll() {
         worker_->post_update([session, r, messages](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
+            s.sms_purpose.clear();
             if (!r) {
                 s.notice = r.error().code == Errc::conflict
                                ? Notice{"error.phone_taken", r.error().message, true}
                                : notice_for(r.error());
+                // Back on the form, its number still typed (log in instead, or another).
+                if (s.screen == Screen::sms_code) {
+                    s.screen = Screen::enroll;
+                    s.keypad = s.phone_typed;
+                }
                 return;
             }
             s.member = r->member;
@@ -304,6 +331,134 @@ void KioskController::submit_enroll() {
             // Already a member at another store: welcomed back, not enrolled twice.
             s.notice = r->linked ? Notice{"notice.linked", "", false} : Notice{};
             s.screen = Screen::enroll_done;
+        });
+    });
+}
+
+void KioskController::forgot_pin() {
+    if (state_.phone_typed.empty()) return;
+    state_.keypad.clear();
+    if (!worker_->hub()) {  // no member hub, no SMS: only the staff can help
+        state_.notice = {"error.sms_unavailable", "", true};
+        return;
+    }
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto phone = state_.phone_typed;
+    post([this, session, cfg, phone](Engine& e) {
+        // No code for a number that has no member here: a PIN is this store's.
+        auto here = phone_member_here(e, *cfg, phone);
+        if (!here.key.empty()) {
+            worker_->post_update([session, here](UiState& s) {
+                if (s.session != session) return;
+                s.busy = false;
+                s.notice = here;
+            });
+            return;
+        }
+        worker_->post_update([this, session](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            send_code(sync::sms_purpose::pin_reset);
+        });
+    });
+}
+
+void KioskController::resend_sms_code() {
+    if (state_.screen != Screen::sms_code || state_.sms_purpose.empty()) return;
+    send_code(state_.sms_purpose);
+}
+
+void KioskController::send_code(const std::string& purpose) {
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto phone = state_.phone_typed;
+    post([this, session, cfg, phone, purpose](Engine& e) {
+        auto step = send_phone_code(e, *cfg, phone, purpose, worker_->hub());
+        worker_->post_update([this, session, step, purpose, phone](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            using sync::SmsOutcome;
+            if (step.outcome) hub_sends_sms_ = *step.outcome != SmsOutcome::no_gateway;
+            const bool joining = purpose == sync::sms_purpose::enroll;
+            if (!step.outcome) {
+                // Offline: a join goes ahead unless the hub is known to check phones.
+                if (joining && step.notice.key == "error.sms_offline" && hub_sends_sms_ != true)
+                    return enroll_now(phone);
+                s.notice = step.notice;
+                return;
+            }
+            switch (*step.outcome) {
+                case SmsOutcome::no_gateway:
+                    if (joining) return enroll_now(phone);
+                    s.notice = {"error.sms_unavailable", "", true};
+                    return;
+                case SmsOutcome::sent:
+                case SmsOutcome::too_soon:  // the code sent a moment ago still works
+                    s.sms_purpose = purpose;
+                    s.keypad.clear();
+                    s.screen = Screen::sms_code;
+                    s.notice = {
+                        *step.outcome == SmsOutcome::sent ? "notice.sms_sent" : "notice.sms_recent",
+                        "",
+                        false,
+                        {mask_phone_typed(phone)}};
+                    return;
+                case SmsOutcome::too_many:
+                    s.notice = {"error.sms_too_many", "", true};
+                    return;
+                default:
+                    s.notice = {"error.sms_expired", "", true};
+                    return;
+            }
+        });
+    });
+}
+
+void KioskController::submit_sms_code() {
+    if (state_.screen != Screen::sms_code || state_.sms_purpose.empty() || state_.busy) return;
+    const auto code = std::exchange(state_.keypad, {});
+    if (code.size() != 6) {
+        state_.notice = {"error.sms_wrong", "", true};
+        return;
+    }
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto phone = state_.phone_typed;
+    const auto purpose = state_.sms_purpose;
+    post([this, session, cfg, phone, purpose, code](Engine& e) {
+        auto step = check_phone_code(e, *cfg, phone, purpose, code, worker_->hub());
+        const bool verified = step.outcome == sync::SmsOutcome::verified;
+        std::optional<Identified> who;
+        if (verified && purpose == sync::sms_purpose::pin_reset)
+            who = identify_verified_phone(e, *cfg, phone, worker_->hub());
+        worker_->post_update([this, session, step, purpose, phone, who](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (!step.outcome) {
+                s.notice = step.notice;
+                return;
+            }
+            if (*step.outcome == sync::SmsOutcome::wrong_code) {
+                s.notice = {"error.sms_wrong", "", true};
+                return;
+            }
+            if (*step.outcome != sync::SmsOutcome::verified) {
+                s.notice = {"error.sms_expired", "", true};
+                return;
+            }
+            if (purpose == sync::sms_purpose::enroll) return enroll_now(phone);
+            s.sms_purpose.clear();
+            if (!who || !who->member) {
+                s.notice = who ? who->notice : Notice{"error.internal", "", true};
+                return;
+            }
+            // Proved: signed in, and straight on to the new PIN.
+            s.member = who->member;
+            s.keypad.clear();
+            s.first_pin.clear();
+            s.screen = Screen::set_pin;
+            s.notice = {"notice.phone_verified", "", false};
         });
     });
 }

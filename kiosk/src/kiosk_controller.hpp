@@ -49,7 +49,11 @@ class KioskController {
     void submit_pin();
     void start_enroll();
     void submit_enroll();
-    void login_instead();  // joining with a phone that is already a member's: sign in with it
+    void login_instead();
+    // Phone sign-in without the PIN: a code by SMS to the phone proves it, then a new PIN.
+    void forgot_pin();
+    void submit_sms_code();
+    void resend_sms_code();  // joining with a phone that is already a member's: sign in with it
     void toggle_privacy_consent();  // ticking it clears the "please agree" error
     void toggle_marketing_consent();
     void open_rewards();
@@ -105,6 +109,13 @@ class KioskController {
     // Called on the worker: the session is the one the request was made in.
     // Also takes the member's pending kiosk messages, still on the worker.
     void identified(Engine& engine, Identified result, std::uint64_t session);
+    // Joins with what the enroll screen holds (the phone in phone_typed once a code was asked).
+    void enroll_now(const std::string& phone);
+    // Asks the hub to text a code to phone_typed for the purpose; the code screen follows.
+    void send_code(const std::string& purpose);
+    // What the hub last said about SMS codes: none sent (no gateway) or some; unknown at start.
+    // An enrollment the hub cannot check while it does send codes waits for the link.
+    std::optional<bool> hub_sends_sms_;
 
     KioskConfig config_;
     std::filesystem::path db_path_;

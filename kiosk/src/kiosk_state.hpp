@@ -21,9 +21,10 @@ enum class Screen {
     member_home,
     rewards,
     redeem_confirm,
-    coupon,   // a coupon's QR and code: just redeemed, or chosen in the wallet
-    wallet,   // the member's unused coupons
-    set_pin,  // a new member chooses a PIN for phone sign-in: typed, then again
+    coupon,    // a coupon's QR and code: just redeemed, or chosen in the wallet
+    wallet,    // the member's unused coupons
+    set_pin,   // a new member chooses a PIN for phone sign-in: typed, then again
+    sms_code,  // the one-time code sent by SMS to the phone typed (joining, a PIN reset)
     enroll,
     enroll_done,
     link_card,  // waiting for the card to link to the member
@@ -151,7 +152,9 @@ struct UiState {
     std::optional<std::string>
         pending_card_uid;     // an unknown card waiting to be enrolled or linked
     std::string keypad;       // digits typed on the keypad
-    std::string phone_typed;  // the phone number while the PIN is asked
+    std::string phone_typed;  // the phone number while the PIN or an SMS code is asked
+    // What the SMS code on Screen::sms_code proves the phone for (sync::sms_purpose).
+    std::string sms_purpose;
     bool consent_privacy = false;
     bool consent_marketing = false;
     int birthday_month = 0;  // 0: not given

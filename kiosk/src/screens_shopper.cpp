@@ -71,9 +71,17 @@ std::string masked_digits(const std::string& typed, bool hide) {
     return dots;
 }
 
+// A secondary way on from a keypad screen ("forgot your PIN?", "send the code again").
+struct KeypadExtra {
+    const char* id = nullptr;
+    const char* label_key = nullptr;
+    void (KioskController::*action)() = nullptr;
+};
+
 // `back` (none: the session ends, as on the sign-in keypads).
 void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, const std::string& id,
-                   void (KioskController::*submit)(), Screen back = Screen::attract) {
+                   void (KioskController::*submit)(), Screen back = Screen::attract,
+                   KeypadExtra extra = {}) {
     auto& ui = c.ui;
     const bool wide = !ui.portrait();  // landscape: the keypad goes to the right
     const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
@@ -103,6 +111,11 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
             break;
         default:
             break;
+    }
+    if (extra.id) {
+        ui.spacing(ui.gap());
+        if (ui.button(extra.id, ui.tr(extra.label_key), ImVec2(col, ui.touch())))
+            (c.k.*extra.action)();
     }
     ImGui::EndGroup();
     if (wide) {
@@ -661,7 +674,15 @@ void draw_screen(ScreenContext& c) {
             keypad_screen(c, "phone.title", false, "phone", &KioskController::submit_phone);
             break;
         case Screen::pin_entry:
-            keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin);
+            keypad_screen(c, "pin.title", true, "pin", &KioskController::submit_pin,
+                          Screen::attract,
+                          KeypadExtra{"pin.forgot", "pin.forgot", &KioskController::forgot_pin});
+            break;
+        case Screen::sms_code:
+            keypad_screen(
+                c, "sms.title", false, "sms", &KioskController::submit_sms_code,
+                c.k.state().sms_purpose == "enroll" ? Screen::enroll : Screen::pin_entry,
+                KeypadExtra{"sms.resend", "sms.resend", &KioskController::resend_sms_code});
             break;
         case Screen::set_pin:
             keypad_screen(c, c.k.state().first_pin.empty() ? "pin_set.title" : "pin_set.again",

@@ -97,13 +97,11 @@ TEST_CASE("an SMS code reaches the phone once a minute and proves it only with t
         CHECK(hub.count("SELECT count(*) FROM hub_sms_outbox") == 1);
     }
     SUBCASE("the right code is verified, and again when the answer was lost") {
-        auto wrong = hub.ask(request_kind::sms_check, *code == "000000" ? "111111" : "000000",
-                             1'010'000);
+        auto wrong =
+            hub.ask(request_kind::sms_check, *code == "000000" ? "111111" : "000000", 1'010'000);
         CHECK(wrong.reason == sms_reason::wrong_code);
-        CHECK(hub.ask(request_kind::sms_check, *code, 1'020'000).status ==
-              answer_status::verified);
-        CHECK(hub.ask(request_kind::sms_check, *code, 1'021'000).status ==
-              answer_status::verified);
+        CHECK(hub.ask(request_kind::sms_check, *code, 1'020'000).status == answer_status::verified);
+        CHECK(hub.ask(request_kind::sms_check, *code, 1'021'000).status == answer_status::verified);
         // A code is for one purpose: the same digits do not enroll.
         CHECK(hub.ask(request_kind::sms_check, *code, 1'022'000, sms_purpose::enroll).reason ==
               sms_reason::expired);
@@ -130,7 +128,8 @@ TEST_CASE("an SMS code reaches the phone once a minute and proves it only with t
     }
 }
 
-TEST_CASE("a provider having a bad minute gets the text again under the same id until it takes it") {
+TEST_CASE(
+    "a provider having a bad minute gets the text again under the same id until it takes it") {
     loyalty::test::TempDir dir;
     SmsHub hub(dir.path() / "hub.db");
     SmsStandIn provider(dir.path() / "sms", "tok-2", 2);
@@ -167,10 +166,12 @@ TEST_CASE("a hub without an SMS gateway says so, and a malformed phone is refuse
     auto a = hub.ask(request_kind::sms_code, "", 1000);
     CHECK(a.status == answer_status::declined);
     CHECK(a.reason == sms_reason::no_gateway);
-    CHECK_FALSE(decode_request(R"({"v":1,"kind":"sms_code","phone":"13912345678","purpose":"enroll"})"));
-    CHECK_FALSE(decode_request(R"({"v":1,"kind":"sms_code","phone":"+8613912345678","purpose":"x"})"));
     CHECK_FALSE(
-        decode_request(R"({"v":1,"kind":"sms_check","phone":"+8613912345678","purpose":"enroll"})"));
+        decode_request(R"({"v":1,"kind":"sms_code","phone":"13912345678","purpose":"enroll"})"));
+    CHECK_FALSE(
+        decode_request(R"({"v":1,"kind":"sms_code","phone":"+8613912345678","purpose":"x"})"));
+    CHECK_FALSE(decode_request(
+        R"({"v":1,"kind":"sms_check","phone":"+8613912345678","purpose":"enroll"})"));
 }
 
 TEST_CASE("a till asks the hub for a code over the broker, the phone gets it, the till checks it") {
@@ -207,7 +208,8 @@ TEST_CASE("hub.toml [sms]: the gateway's url, token and code lifetime, checked")
     auto none = write("");
     REQUIRE(none.ok());
     CHECK_FALSE(none->sms);
-    auto good = write("[sms]\nurl = \"https://sms.example.com/send\"\ntoken = \"t\"\ncode_ttl_s = 600\n");
+    auto good =
+        write("[sms]\nurl = \"https://sms.example.com/send\"\ntoken = \"t\"\ncode_ttl_s = 600\n");
     REQUIRE(good.ok());
     REQUIRE(good->sms);
     CHECK(good->sms->code_ttl_ms == 600'000);

@@ -11,10 +11,11 @@ namespace loyalty::sync::test {
 SmsStandIn::SmsStandIn(const std::filesystem::path& dir, std::string token, int fail_first)
     : log_(dir / "sms.jsonl"), token_(std::move(token)), port_(free_loopback_port()) {
     std::filesystem::create_directories(dir);
-    server_ = ChildProcess({"/usr/bin/env", "python3", LOYALTY_SOURCE_DIR "/tests/support/sms_gateway_stand_in.py",
-                            "--port", std::to_string(port_), "--log", log_.string(), "--token",
-                            token_, "--fail-first", std::to_string(fail_first)},
-                           dir / "sms-stand-in.log");
+    server_ = ChildProcess(
+        {"/usr/bin/env", "python3", LOYALTY_SOURCE_DIR "/tests/support/sms_gateway_stand_in.py",
+         "--port", std::to_string(port_), "--log", log_.string(), "--token", token_, "--fail-first",
+         std::to_string(fail_first)},
+        dir / "sms-stand-in.log");
     REQUIRE_MESSAGE(wait_for_port(port_, 10000), "the SMS stand-in did not start");
 }
 

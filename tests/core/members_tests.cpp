@@ -164,6 +164,20 @@ TEST_CASE("a member PIN is stored hashed and checked") {
     CHECK(st.text(0).rfind("$argon2id$", 0) == 0);
 }
 
+TEST_CASE("five wrong member PINs lock the PIN; a new PIN (after an SMS code) ends the lockout") {
+    Fixture f;
+    const auto m = f.enroll("13800000028");
+    REQUIRE(f.engine->members().set_pin(m, "2580").ok());
+    for (int i = 0; i < Staff::kMaxFailures; ++i)
+        CHECK_FALSE(f.engine->members().verify_pin(m, "0000").ok());
+    auto locked = f.engine->members().verify_pin(m, "2580");
+    REQUIRE_FALSE(locked.ok());
+    CHECK(locked.error().message.find("locked") != std::string::npos);
+    REQUIRE(f.engine->members().set_pin(m, "3691").ok());
+    CHECK(f.engine->members().verify_pin(m, "3691").ok());
+    CHECK_FALSE(f.engine->members().verify_pin(m, "2580").ok());
+}
+
 TEST_CASE("support staff can look a member up by any identity") {
     Fixture f;
     const auto m = f.enroll("13800000027");

@@ -120,6 +120,8 @@ class Members {
                          const std::string& actor);
 
     Result<void> set_consent(MemberId id, bool privacy, bool marketing, const std::string& actor);
+    // A new PIN (4 to 8 digits) also ends a lockout: it is set by a member who proved the
+    // phone (an SMS code) or signed in another way.
     Result<void> set_pin(MemberId id, const std::string& pin);
     Result<void> verify_pin(MemberId id, const std::string& pin);
 
