@@ -201,13 +201,23 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         if (after_coupons < rate.min_bill) q.max_points_payable = 0;
         if (request.points_to_pay < 0)
             return make_error(Errc::invalid_argument, "points to pay must not be negative");
-        if (request.points_to_pay % rate.points != 0)
-            return make_error(Errc::invalid_argument,
-                              "points are spent in steps of " + std::to_string(rate.points));
+        // The balance is judged before the step: a member with 50 points asking to pay 50
+        // is short of points, and being told about steps of 100 sends the cashier astray.
         if (request.points_to_pay > q.available)
             return make_error(Errc::insufficient_points,
-                              "wants to pay " + std::to_string(request.points_to_pay) +
-                                  " points, " + std::to_string(q.available) + " available");
+                              points_short(q.available, request.points_to_pay));
+        if (request.points_to_pay % rate.points != 0) {
+            if (q.available < rate.points)
+                return make_error(Errc::insufficient_points,
+                                  points_short(q.available, rate.points) +
+                                      " (points are spent in steps of " +
+                                      std::to_string(rate.points) + ")");
+            return make_error(Errc::invalid_argument, "points are spent in steps of " +
+                                                          std::to_string(rate.points) + ": " +
+                                                          std::to_string(request.points_to_pay) +
+                                                          " is not one (the member has " +
+                                                          std::to_string(q.available) + ")");
+        }
         if (request.points_to_pay > 0 && after_coupons < rate.min_bill)
             return make_error(Errc::limit_exceeded, "points pay only bills of " +
                                                         format_money(rate.min_bill) + " or more");
