@@ -122,6 +122,15 @@ void print_member(Engine& engine, const Member& m) {
     }
 }
 
+// The demo members to try, one per state, as the demo user types them at the kiosk or till.
+void print_named_demo_members(const std::vector<NamedDemoMember>& named) {
+    if (named.empty()) return;
+    std::printf("Demo members to try (phone, card; PIN %s unless said):\n", kNamedDemoPin);
+    for (const auto& m : named)
+        std::printf("  %s  %s  %s  %s\n", m.phone.c_str(), m.card.c_str(),
+                    mask_name(m.name).c_str(), m.state.c_str());
+}
+
 Result<Member> find_member(Engine& engine, const std::string& program, const std::string& who) {
     return engine.members().lookup_any(program, who);
 }
@@ -315,6 +324,12 @@ int main(int argc, char** argv) {
             config->code.c_str(), static_cast<long long>(made->members),
             static_cast<long long>(made->sales), static_cast<long long>(made->refunds),
             static_cast<long long>(made->redemptions), static_cast<long long>(made->top_ups));
+        auto named = create_named_demo_members(*engine, clock, end, config->code);
+        if (!named) return fail(named.error());
+        print_named_demo_members(*named);
+        if (auto staff = create_demo_staff(*engine); !staff) return fail(staff.error());
+        std::printf("Demo staff: manager %s (PIN %s), cashier %s (PIN %s)\n", kDemoStaffManager,
+                    kDemoStaffManagerPin, kDemoStaffCashier, kDemoStaffCashierPin);
         return 0;
     }
     if (*restore) {
@@ -593,6 +608,7 @@ int main(int argc, char** argv) {
             print_member(*engine, *engine->members().get(id));
             std::printf("\n");
         }
+        print_named_demo_members(find_named_demo_members(*engine, g.program));
         std::printf("Try: loyalty-admin --db %s lookup +8613900000042\n", g.db_path.c_str());
         return 0;
     }
