@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
@@ -218,6 +219,12 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"members", "ledger"}));
     export_cmd->add_option("--out", out_path, "output file")->required();
+    bool unmasked = false;
+    std::string export_staff, export_pin;
+    export_cmd->add_flag("--unmasked", unmasked,
+                         "full names and phone numbers (a manager's --staff and --pin; audited)");
+    export_cmd->add_option("--staff", export_staff, "the manager's staff id, with --unmasked");
+    export_cmd->add_option("--pin", export_pin, "the manager's PIN, with --unmasked");
 
     std::string campaign_file;
     auto* load_campaigns =
@@ -414,11 +421,24 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (*export_cmd) {
+        // Real names and phones leave the store only with a manager who says so: the PIN is
+        // checked (a wrong one counts towards the lockout) before any file is opened.
+        std::string manager_name;
+        if (unmasked) {
+            if (export_staff.empty() || export_pin.empty())
+                return fail(Error{Errc::unauthorized,
+                                  "--unmasked needs a manager: give --staff and --pin"});
+            auto manager = engine->staff().require_manager(export_staff, export_pin);
+            if (!manager)
+                return fail(
+                    Error{manager.error().code, "--unmasked refused: " + manager.error().message});
+            manager_name = manager->name;
+        }
         // Write beside the target and rename, so a failed export leaves no half file.
         const auto tmp = out_path + ".partial";
         std::ofstream out(tmp, std::ios::binary);
         if (!out) return fail(Error{Errc::storage, "cannot write " + tmp});
-        auto rows = what == "members" ? export_members_csv(*engine, g.program, out)
+        auto rows = what == "members" ? export_members_csv(*engine, g.program, out, unmasked)
                                       : export_ledger_csv(*engine, g.program, out);
         out.close();
         if (!rows || !out) {
@@ -426,8 +446,19 @@ int main(int argc, char** argv) {
             return fail(rows ? Error{Errc::storage, "writing " + tmp + " failed"} : rows.error());
         }
         std::rename(tmp.c_str(), out_path.c_str());
-        std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(),
-                    out_path.c_str());
+        if (unmasked) {
+            const auto file = std::filesystem::absolute(out_path).string();
+            engine->audit().record(export_staff, "export.unmasked", file,
+                                   nlohmann::json{{"what", what},
+                                                  {"file", file},
+                                                  {"rows", *rows},
+                                                  {"staff", export_staff},
+                                                  {"staff_name", manager_name}}
+                                       .dump());
+        }
+        std::printf("exported %lld %s rows to %s%s\n", static_cast<long long>(*rows), what.c_str(),
+                    out_path.c_str(),
+                    unmasked ? " (unmasked; audited)" : " (names and phones masked)");
         return 0;
     }
     if (*load_campaigns) {
