@@ -285,6 +285,41 @@ int main(int argc, char** argv) {
         "restore", "replace the database with a backup that passes its integrity check");
     restore->add_option("backup", restore_from, "backup file")->required();
 
+    // Every command's --help ends with a call to copy (tests/cli runs each one's --help).
+    const std::pair<CLI::App*, const char*> examples[] = {
+        {init, "loyalty-admin --db store.db init"},
+        {load, "loyalty-admin --db store.db load-program assets/config/demo-program.toml"},
+        {demo,
+         "loyalty-admin --db demo.db demo --program-file assets/config/demo-program.toml "
+         "--members 200"},
+        {lookup, "loyalty-admin --db store.db lookup 13900000042"},
+        {ledger, "loyalty-admin --db store.db ledger 13900000042 --limit 20"},
+        {adjust,
+         "loyalty-admin --db store.db adjust 13900000042 500 --reason \"complaint 7\" --actor "
+         "mgr-li"},
+        {cancel_coupon,
+         "loyalty-admin --db store.db cancel-coupon CPN-XXXX --reason \"issued by mistake\" "
+         "--actor mgr-li"},
+        {export_cmd,
+         "loyalty-admin --db store.db export members --out members.csv\n"
+         "  loyalty-admin --db store.db export members --out members.csv --unmasked --staff M001 "
+         "--pin 246810"},
+        {load_campaigns,
+         "loyalty-admin --db store.db load-campaigns assets/config/demo-campaigns.json --check"},
+        {campaigns, "loyalty-admin --db store.db campaigns"},
+        {report_cmd, "loyalty-admin --db store.db day-report --date 2026-03-10"},
+        {verify, "loyalty-admin --db store.db verify"},
+        {daily, "loyalty-admin --db store.db run-daily --as-of 2026-03-10"},
+        {set_tier,
+         "loyalty-admin --db store.db set-tier --member 13900000042 --tier gold --reason "
+         "\"VIP guest\" --actor mgr-li --floor"},
+        {walkthrough, "loyalty-admin --db demo.db walkthrough"},
+        {backup, "loyalty-admin --db store.db backup --dir backups --keep 14"},
+        {restore, "loyalty-admin --db store.db restore backups/loyalty-20260310-030000.db"},
+    };
+    for (const auto& [command, example] : examples)
+        command->footer(std::string("\nExample:\n  ") + example);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
