@@ -18,6 +18,8 @@ The demo kiosk opens in its own window.
   - The panel beside the kiosk screen stands in for the devices: tap a demo member's card, show
     a member QR code (fresh, expired or garbled), tap an unknown card, print a receipt to claim.
   - Demo members' phone PIN: 1234. Manager (店长): hold the kiosk's name, top left, for 3 s; PIN 246810.
+  - A member in each state to try (near the next tier, two coupons, points expiring this month,
+    no PIN, joined today) signs in by phone: 13800009001 to 13800009005 (walkthrough lists them).
   - "English" / "中文" at the top switches the language.
   - To stop: close the window, or press Ctrl-C here.
 HINT

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
@@ -122,6 +123,15 @@ void print_member(Engine& engine, const Member& m) {
     }
 }
 
+// The demo members to try, one per state, as the demo user types them at the kiosk or till.
+void print_named_demo_members(const std::vector<NamedDemoMember>& named) {
+    if (named.empty()) return;
+    std::printf("Demo members to try (phone, card; PIN %s unless said):\n", kNamedDemoPin);
+    for (const auto& m : named)
+        std::printf("  %s  %s  %s  %s\n", m.phone.c_str(), m.card.c_str(),
+                    mask_name(m.name).c_str(), m.state.c_str());
+}
+
 Result<Member> find_member(Engine& engine, const std::string& program, const std::string& who) {
     return engine.members().lookup_any(program, who);
 }
@@ -209,6 +219,12 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"members", "ledger"}));
     export_cmd->add_option("--out", out_path, "output file")->required();
+    bool unmasked = false;
+    std::string export_staff, export_pin;
+    export_cmd->add_flag("--unmasked", unmasked,
+                         "full names and phone numbers (a manager's --staff and --pin; audited)");
+    export_cmd->add_option("--staff", export_staff, "the manager's staff id, with --unmasked");
+    export_cmd->add_option("--pin", export_pin, "the manager's PIN, with --unmasked");
 
     std::string campaign_file;
     auto* load_campaigns =
@@ -269,6 +285,41 @@ int main(int argc, char** argv) {
         "restore", "replace the database with a backup that passes its integrity check");
     restore->add_option("backup", restore_from, "backup file")->required();
 
+    // Every command's --help ends with a call to copy (tests/cli runs each one's --help).
+    const std::pair<CLI::App*, const char*> examples[] = {
+        {init, "loyalty-admin --db store.db init"},
+        {load, "loyalty-admin --db store.db load-program assets/config/demo-program.toml"},
+        {demo,
+         "loyalty-admin --db demo.db demo --program-file assets/config/demo-program.toml "
+         "--members 200"},
+        {lookup, "loyalty-admin --db store.db lookup 13900000042"},
+        {ledger, "loyalty-admin --db store.db ledger 13900000042 --limit 20"},
+        {adjust,
+         "loyalty-admin --db store.db adjust 13900000042 500 --reason \"complaint 7\" --actor "
+         "mgr-li"},
+        {cancel_coupon,
+         "loyalty-admin --db store.db cancel-coupon CPN-XXXX --reason \"issued by mistake\" "
+         "--actor mgr-li"},
+        {export_cmd,
+         "loyalty-admin --db store.db export members --out members.csv\n"
+         "  loyalty-admin --db store.db export members --out members.csv --unmasked --staff M001 "
+         "--pin 246810"},
+        {load_campaigns,
+         "loyalty-admin --db store.db load-campaigns assets/config/demo-campaigns.json --check"},
+        {campaigns, "loyalty-admin --db store.db campaigns"},
+        {report_cmd, "loyalty-admin --db store.db day-report --date 2026-03-10"},
+        {verify, "loyalty-admin --db store.db verify"},
+        {daily, "loyalty-admin --db store.db run-daily --as-of 2026-03-10"},
+        {set_tier,
+         "loyalty-admin --db store.db set-tier --member 13900000042 --tier gold --reason "
+         "\"VIP guest\" --actor mgr-li --floor"},
+        {walkthrough, "loyalty-admin --db demo.db walkthrough"},
+        {backup, "loyalty-admin --db store.db backup --dir backups --keep 14"},
+        {restore, "loyalty-admin --db store.db restore backups/loyalty-20260310-030000.db"},
+    };
+    for (const auto& [command, example] : examples)
+        command->footer(std::string("\nExample:\n  ") + example);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -315,6 +366,12 @@ int main(int argc, char** argv) {
             config->code.c_str(), static_cast<long long>(made->members),
             static_cast<long long>(made->sales), static_cast<long long>(made->refunds),
             static_cast<long long>(made->redemptions), static_cast<long long>(made->top_ups));
+        auto named = create_named_demo_members(*engine, clock, end, config->code);
+        if (!named) return fail(named.error());
+        print_named_demo_members(*named);
+        if (auto staff = create_demo_staff(*engine); !staff) return fail(staff.error());
+        std::printf("Demo staff: manager %s (PIN %s), cashier %s (PIN %s)\n", kDemoStaffManager,
+                    kDemoStaffManagerPin, kDemoStaffCashier, kDemoStaffCashierPin);
         return 0;
     }
     if (*restore) {
@@ -399,11 +456,24 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (*export_cmd) {
+        // Real names and phones leave the store only with a manager who says so: the PIN is
+        // checked (a wrong one counts towards the lockout) before any file is opened.
+        std::string manager_name;
+        if (unmasked) {
+            if (export_staff.empty() || export_pin.empty())
+                return fail(Error{Errc::unauthorized,
+                                  "--unmasked needs a manager: give --staff and --pin"});
+            auto manager = engine->staff().require_manager(export_staff, export_pin);
+            if (!manager)
+                return fail(
+                    Error{manager.error().code, "--unmasked refused: " + manager.error().message});
+            manager_name = manager->name;
+        }
         // Write beside the target and rename, so a failed export leaves no half file.
         const auto tmp = out_path + ".partial";
         std::ofstream out(tmp, std::ios::binary);
         if (!out) return fail(Error{Errc::storage, "cannot write " + tmp});
-        auto rows = what == "members" ? export_members_csv(*engine, g.program, out)
+        auto rows = what == "members" ? export_members_csv(*engine, g.program, out, unmasked)
                                       : export_ledger_csv(*engine, g.program, out);
         out.close();
         if (!rows || !out) {
@@ -411,8 +481,19 @@ int main(int argc, char** argv) {
             return fail(rows ? Error{Errc::storage, "writing " + tmp + " failed"} : rows.error());
         }
         std::rename(tmp.c_str(), out_path.c_str());
-        std::printf("exported %lld %s rows to %s\n", static_cast<long long>(*rows), what.c_str(),
-                    out_path.c_str());
+        if (unmasked) {
+            const auto file = std::filesystem::absolute(out_path).string();
+            engine->audit().record(export_staff, "export.unmasked", file,
+                                   nlohmann::json{{"what", what},
+                                                  {"file", file},
+                                                  {"rows", *rows},
+                                                  {"staff", export_staff},
+                                                  {"staff_name", manager_name}}
+                                       .dump());
+        }
+        std::printf("exported %lld %s rows to %s%s\n", static_cast<long long>(*rows), what.c_str(),
+                    out_path.c_str(),
+                    unmasked ? " (unmasked; audited)" : " (names and phones masked)");
         return 0;
     }
     if (*load_campaigns) {
@@ -593,6 +674,7 @@ int main(int argc, char** argv) {
             print_member(*engine, *engine->members().get(id));
             std::printf("\n");
         }
+        print_named_demo_members(find_named_demo_members(*engine, g.program));
         std::printf("Try: loyalty-admin --db %s lookup +8613900000042\n", g.db_path.c_str());
         return 0;
     }

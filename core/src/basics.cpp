@@ -89,6 +89,13 @@ std::string format_money_grouped(Money m) {
     return (m.minor < 0 ? "-" : "") + grouped_digits(abs / 100) + cents;
 }
 
+std::string format_money_for_people(Money m, const std::string& currency) {
+    if (currency == "CNY")
+        return m.minor < 0 ? "-¥" + format_money_grouped(Money{0 - m.minor})
+                           : "¥" + format_money_grouped(m);
+    return format_money_grouped(m) + " " + currency;
+}
+
 std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t c) {
     __extension__ using Wide = __int128;
     return static_cast<std::int64_t>(static_cast<Wide>(a) * b / c);

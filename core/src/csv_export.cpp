@@ -1,5 +1,7 @@
 #include "loyalty/csv_export.hpp"
 
+#include <functional>
+
 #include "engine_context.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 
@@ -17,10 +19,13 @@ std::string csv_field(const std::string& value) {
 
 namespace {
 
+// Column i's text as it goes into the file (a mask, or as it is).
+using ColumnFilter = std::function<std::string(int column, std::string text)>;
+
 // Streams every row of a query as CSV; columns are read as text.
 Result<std::int64_t> stream_csv(Engine& engine, const std::string& program,
                                 const std::string& header, const char* sql, int columns,
-                                std::ostream& out) {
+                                std::ostream& out, const ColumnFilter& filter = {}) {
     return guarded([&]() -> Result<std::int64_t> {
         auto p = engine.programs().get(program);
         if (!p) return p.error();
@@ -29,7 +34,8 @@ Result<std::int64_t> stream_csv(Engine& engine, const std::string& program,
         st.bind(1, program);
         std::int64_t rows = 0;
         while (st.step()) {
-            for (int c = 0; c < columns; ++c) out << (c ? "," : "") << csv_field(st.text(c));
+            for (int c = 0; c < columns; ++c)
+                out << (c ? "," : "") << csv_field(filter ? filter(c, st.text(c)) : st.text(c));
             out << "\r\n";
             ++rows;
         }
@@ -41,7 +47,13 @@ Result<std::int64_t> stream_csv(Engine& engine, const std::string& program,
 }  // namespace
 
 Result<std::int64_t> export_members_csv(Engine& engine, const std::string& program,
-                                        std::ostream& out) {
+                                        std::ostream& out, bool unmasked) {
+    constexpr int kName = 1, kPhone = 2;
+    const ColumnFilter masked = [](int column, std::string text) {
+        if (column == kName) return mask_name(text);
+        if (column == kPhone && !text.empty()) return mask_phone(text);
+        return text;
+    };
     return stream_csv(
         engine, program,
         "member_id,name,phone,tier,status,points_available,points_pending,enrolled_at,last_visit_"
@@ -53,7 +65,7 @@ Result<std::int64_t> export_members_csv(Engine& engine, const std::string& progr
         "strftime('%Y-%m-%dT%H:%M:%SZ', m.last_visit_at, 'unixepoch'), m.rfm_score, "
         "CASE WHEN m.consent_marketing_at IS NULL THEN 'no' ELSE 'yes' END "
         "FROM members m JOIN programs p ON p.id = m.program_id WHERE p.code = ? ORDER BY m.id",
-        11, out);
+        11, out, unmasked ? ColumnFilter{} : masked);
 }
 
 Result<std::int64_t> export_ledger_csv(Engine& engine, const std::string& program,

@@ -177,6 +177,18 @@ std::string times(int percent) {
     return s;
 }
 
+Points base_points(const EarningRules& rules, Money eligible, Money net, Money non_cash) {
+    if (eligible.minor <= 0 || eligible < rules.min_spend) return 0;
+    // The same steps as compute_earn with every multiplier at x1, so the two agree.
+    Wide numerator = static_cast<Wide>(eligible.minor) * 100;
+    if (non_cash.minor > 0 && net.minor > 0) {
+        const auto cash = std::max<std::int64_t>(0, net.minor - non_cash.minor);
+        numerator = numerator * cash / net.minor;
+    }
+    return round_points(numerator * rules.points_per_unit,
+                        static_cast<Wide>(100) * rules.unit_minor, rules.rounding);
+}
+
 EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
                         const PricedBasket& basket, const EarnInputs& inputs) {
     EarnResult result;
@@ -191,6 +203,7 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
     }
     result.reasons.push_back(std::to_string(rules.points_per_unit) + " pt per " +
                              rate_unit(Money{rules.unit_minor}, program.currency));
+    result.base = base_points(rules, basket.eligible, basket.net, inputs.non_cash);
     // The sale-wide multipliers, each named.
     struct Named {
         std::string name;

@@ -7,6 +7,10 @@ namespace loyalty {
 
 using nlohmann::json;
 
+std::string points_short(Points has, Points needs) {
+    return "the member has " + std::to_string(has) + " points; this needs " + std::to_string(needs);
+}
+
 const char* to_string(LedgerKind kind) {
     switch (kind) {
         case LedgerKind::earn:
@@ -179,9 +183,7 @@ Result<std::int64_t> PointsLedger::debit(const Debit& d) {
     expire_member_lots(ctx_, d.member, ctx_.now());
     const auto balance_now = balance(d.member);
     if (balance_now.available < d.points)
-        return make_error(Errc::insufficient_points,
-                          "needs " + std::to_string(d.points) + " points, " +
-                              std::to_string(balance_now.available) + " available");
+        return make_error(Errc::insufficient_points, points_short(balance_now.available, d.points));
     const auto entry = insert_entry(d.member, d.kind, -d.points, 0, d.reason, d.reference,
                                     d.idempotency_key, d.actor);
     Points left = d.points;

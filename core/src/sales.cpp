@@ -201,13 +201,23 @@ Result<Priced> price(EngineContext& ctx, const SaleRequest& request) {
         if (after_coupons < rate.min_bill) q.max_points_payable = 0;
         if (request.points_to_pay < 0)
             return make_error(Errc::invalid_argument, "points to pay must not be negative");
-        if (request.points_to_pay % rate.points != 0)
-            return make_error(Errc::invalid_argument,
-                              "points are spent in steps of " + std::to_string(rate.points));
+        // The balance is judged before the step: a member with 50 points asking to pay 50
+        // is short of points, and being told about steps of 100 sends the cashier astray.
         if (request.points_to_pay > q.available)
             return make_error(Errc::insufficient_points,
-                              "wants to pay " + std::to_string(request.points_to_pay) +
-                                  " points, " + std::to_string(q.available) + " available");
+                              points_short(q.available, request.points_to_pay));
+        if (request.points_to_pay % rate.points != 0) {
+            if (q.available < rate.points)
+                return make_error(Errc::insufficient_points,
+                                  points_short(q.available, rate.points) +
+                                      " (points are spent in steps of " +
+                                      std::to_string(rate.points) + ")");
+            return make_error(Errc::invalid_argument, "points are spent in steps of " +
+                                                          std::to_string(rate.points) + ": " +
+                                                          std::to_string(request.points_to_pay) +
+                                                          " is not one (the member has " +
+                                                          std::to_string(q.available) + ")");
+        }
         if (request.points_to_pay > 0 && after_coupons < rate.min_bill)
             return make_error(Errc::limit_exceeded, "points pay only bills of " +
                                                         format_money(rate.min_bill) + " or more");
@@ -333,6 +343,24 @@ SaleResult result_from_row(EngineContext& ctx, std::int64_t sale_id, const SaleK
         if (reason)
             r.earn_summary =
                 reason->rfind(kPurchase, 0) == 0 ? reason->substr(kPurchase.size()) : *reason;
+        // The plain rate's part again from the sale's own lines, as the commit worked it out.
+        if (r.earned > 0)
+            if (const auto* program =
+                    ctx.program_by_id(ctx.db->prepare("SELECT program_id FROM sales WHERE id = ?")
+                                          .bind_all(sale_id)
+                                          .scalar<std::int64_t>()
+                                          .value_or(0))) {
+                const Money eligible{
+                    ctx.db
+                        ->prepare("SELECT coalesce(sum(net_minor), 0) FROM sale_lines "
+                                  "WHERE sale_id = ? AND eligible != 0")
+                        .bind_all(sale_id)
+                        .scalar<std::int64_t>()
+                        .value_or(0)};
+                Money non_cash = r.coupon_value + r.points_value;
+                for (const auto& pay : r.sv_payments) non_cash += pay.bonus;
+                r.earned_base = base_points(program->config.earning, eligible, r.net, non_cash);
+            }
         auto fired = ctx.db->prepare(
             "SELECT coalesce((SELECT json_extract(c.definition_json, '$.name') FROM campaigns c "
             "WHERE c.program_id = f.program_id AND c.code = f.campaign_code AND c.version = "
@@ -516,6 +544,7 @@ Result<SaleResult> Sales::commit(const SaleRequest& request) {
             result.campaign_points = offers.bonus_points;
             result.receipt_lines = std::move(offers.receipt_lines);
             result.earn_summary = q.earn.summary();
+            result.earned_base = q.earn.base;
             result.campaign_bonuses = bonuses_of(offers);
             const auto balance = ctx_.ledger.balance(member->id);
             result.available_after = balance.available;
@@ -819,6 +848,7 @@ Result<SaleResult> Sales::claim(const ClaimRequest& request) {
         result.campaign_points = offers.bonus_points;
         result.receipt_lines = std::move(offers.receipt_lines);
         result.earn_summary = earn.summary();
+        result.earned_base = earn.base;
         result.campaign_bonuses = bonuses_of(offers);
         result.tier_change = ctx_.tiers.upgrade_if_qualified(member->id, now);
         if (result.tier_change) result.tier = result.tier_change->to;

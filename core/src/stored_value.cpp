@@ -302,11 +302,14 @@ Result<SvDaySummary> StoredValue::day_summary(const std::string& program_code,
                 s.top_ups_refunded = Money{row.int64(0)};
                 return 0;
             });
+        // Outstanding at the end of the period, from the ledger (verify_all holds the balances
+        // to it): a report for a past day must not show today's balances.
         ctx_.db
             ->prepare(
-                "SELECT coalesce(sum(principal_minor), 0), coalesce(sum(bonus_minor), 0) FROM "
-                "sv_accounts WHERE program_id = ?")
-            .bind_all(program->id)
+                "SELECT coalesce(sum(e.principal_delta), 0), coalesce(sum(e.bonus_delta), 0) FROM "
+                "sv_entries e JOIN sv_accounts a ON a.id = e.account_id WHERE a.program_id = ? "
+                "AND e.occurred_at < ?")
+            .bind_all(program->id, to_unix(to))
             .one([&](const Statement& row) {
                 s.liability_principal = Money{row.int64(0)};
                 s.liability_bonus = Money{row.int64(1)};

@@ -238,12 +238,14 @@ std::vector<std::string> receipt_lines(const SaleResult& sale, const std::option
                                        const std::optional<TierProgress>& progress,
                                        bool has_claim_code) {
     std::vector<std::string> out;
+    // Amounts as the shopper reads them: "¥1,234.50", not the machines' "1234.50".
+    const auto money = [&](Money m) { return format_money_for_people(m, program.currency); };
     for (const auto& p : sale.sv_payments)
         out.push_back((p.source == "member" ? std::string("储值支付 Paid from balance: ")
                                             : "礼品卡 Gift card " + mask_card(p.source) + ": ") +
-                      format_money(p.principal + p.bonus) +
-                      (p.bonus.minor > 0 ? " (赠送 bonus " + format_money(p.bonus) + ")" : "") +
-                      " · 余额 left " + format_money(p.balance_after));
+                      money(p.principal + p.bonus) +
+                      (p.bonus.minor > 0 ? " (赠送 bonus " + money(p.bonus) + ")" : "") +
+                      " · 余额 left " + money(p.balance_after));
     if (!member) {
         if (has_claim_code)
             out.push_back("扫码领取本单积分 Scan to claim this sale's points within " +
@@ -253,32 +255,42 @@ std::vector<std::string> receipt_lines(const SaleResult& sale, const std::option
     const auto tier = sale.tier.empty() ? member->tier_code : sale.tier;
     out.push_back("会员 Member: " + mask_name(member->display_name) + " · " +
                   tier_name(program, tier));
+    const auto points = [](Points n) { return group_thousands(n); };
     if (sale.points_paid > 0)
-        out.push_back("积分抵扣 Paid with points: " + std::to_string(sale.points_paid) + " = " +
-                      format_money(sale.points_value));
-    // Every point of the sale by reason: the rate and its multipliers, each campaign's bonus,
-    // and their total when there is more than one part.
-    std::string earned = "本次积分 Points earned: " + std::to_string(sale.earned);
+        out.push_back("积分抵扣 Paid with points: " + points(sale.points_paid) + " = " +
+                      money(sale.points_value));
+    // Every point of the sale by reason: the earning line names the rate and its multipliers,
+    // then the plain rate's part and what multipliers, extras and caps added (or took), then
+    // each campaign's bonus, and their total when there is more than one part.
+    std::string earned = "本次积分 Points earned: " + points(sale.earned);
     if (sale.earned > 0 && !sale.earn_summary.empty()) earned += " (" + sale.earn_summary + ")";
     out.push_back(earned);
+    // The plain rate's part, where something changed it (a sale capped to nothing has none).
+    const Points base = sale.earned > 0 ? sale.earned_base : 0;
+    if (base > 0 && base != sale.earned) {
+        out.push_back("  基础积分 Base rate: " + points(base));
+        const Points more = sale.earned - base;
+        out.push_back("  倍数与加赠 Multipliers and extras: " + std::string(more > 0 ? "+" : "") +
+                      points(more));
+    }
     for (const auto& bonus : sale.campaign_bonuses)
-        out.push_back("活动积分 Bonus: +" + std::to_string(bonus.points) + " " + bonus.name);
+        out.push_back("活动积分 Bonus: +" + points(bonus.points) + " " + bonus.name);
     const Points total = sale.earned + sale.campaign_points;
-    if (!sale.campaign_bonuses.empty())
-        out.push_back("合计 Total points: " + std::to_string(total));
+    if (!sale.campaign_bonuses.empty() || (base > 0 && base != sale.earned))
+        out.push_back("合计 Total points: " + points(total));
     if (total > 0 && program.earning.return_window_days > 0)
         out.push_back("积分" + std::to_string(program.earning.return_window_days) +
                       "天后可用 Available in " +
                       std::to_string(program.earning.return_window_days) + " days");
-    out.push_back("积分余额 Balance: " + std::to_string(sale.available_after) + " available, " +
-                  std::to_string(sale.pending_after) + " pending");
+    out.push_back("积分余额 Balance: " + points(sale.available_after) + " available, " +
+                  points(sale.pending_after) + " pending");
     if (sale.tier_change && sale.tier_change->upgrade)
         out.push_back("恭喜升级 Welcome to " + tier_name(program, sale.tier_change->to) + "!");
     if (progress && progress->next_tier && progress->needed_for_next > 0)
         out.push_back("距 " + tier_name(program, *progress->next_tier) + " 还差 To go: " +
                       (program.tiers.basis == TierBasis::spend
-                           ? format_money(Money{progress->needed_for_next})
-                           : std::to_string(progress->needed_for_next) + " points"));
+                           ? money(Money{progress->needed_for_next})
+                           : points(progress->needed_for_next) + " points"));
     return out;
 }
 

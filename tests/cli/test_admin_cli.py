@@ -5,6 +5,7 @@ usage: test_admin_cli.py LOYALTY_ADMIN DEMO_PROGRAM_TOML
 """
 import csv
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -52,7 +53,7 @@ class AdminCli(unittest.TestCase):
         self.assertIn("ratings      0, average 0.0", r.stdout)  # the demo history has no kiosk ratings
         self.assertEqual(sum(1 for line in r.stdout.splitlines() if line.strip().startswith("tier ")), 3)
         tiers = sum(int(line.split()[2]) for line in r.stdout.splitlines() if line.strip().startswith("tier "))
-        self.assertEqual(tiers, 60)  # every demo member is in one tier
+        self.assertEqual(tiers, 65)  # every demo member (60 drawn, 5 named) is in one tier
         bad = admin(self.db, "day-report", "--date", "2026-02-30")
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("YYYY-MM-DD", bad.stderr)
@@ -119,12 +120,85 @@ class AdminCli(unittest.TestCase):
         with open(out, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
         self.assertEqual(rows[0][0], "member_id")
-        self.assertEqual(len(rows), 61)
+        self.assertEqual(len(rows), 66)  # 60 drawn demo members, 5 named ones
+        # Masked by default: no full name or phone number leaves the store in a file.
+        header = rows[0]
+        for row in rows[1:]:
+            self.assertIn("****", row[header.index("phone")])
+            self.assertIn("*", row[header.index("name")])
+        self.assertIn("masked", r.stdout)
         ledger = os.path.join(self.tmp.name, "ledger.csv")
         self.assertEqual(admin(self.db, "export", "ledger", "--out", ledger).returncode, 0)
         with open(ledger, newline="", encoding="utf-8") as f:
             kinds = {row[2] for row in list(csv.reader(f))[1:]}
         self.assertIn("earn", kinds)
+
+    def test_an_unmasked_export_needs_a_manager_and_is_audited(self):
+        out = os.path.join(self.tmp.name, "unmasked.csv")
+
+        def refused(*extra):
+            r = admin(self.db, "export", "members", "--out", out, "--unmasked", *extra)
+            self.assertNotEqual(r.returncode, 0, extra)
+            self.assertIn("unmasked", r.stderr)
+            self.assertIn("unauthorized", r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+            self.assertFalse(os.path.exists(out), extra)
+            self.assertFalse(os.path.exists(out + ".partial"), extra)
+            return r
+
+        self.assertIn("--staff and --pin", refused().stderr)
+        refused("--staff", "M001")
+        refused("--staff", "C001", "--pin", "135790")  # a cashier is not enough
+        with sqlite3.connect(self.db) as c:
+            failed_before = c.execute("SELECT count(*) FROM audit_log WHERE action = 'staff.pin_failed'").fetchone()[0]
+        refused("--staff", "M001", "--pin", "000000")
+        with sqlite3.connect(self.db) as c:
+            failed_after = c.execute("SELECT count(*) FROM audit_log WHERE action = 'staff.pin_failed'").fetchone()[0]
+            attempts = c.execute("SELECT failed_attempts FROM staff WHERE staff_id = 'M001'").fetchone()[0]
+        self.assertEqual(failed_after, failed_before + 1)  # a wrong PIN counts towards the lockout
+        self.assertEqual(attempts, 1)
+
+        r = admin(self.db, "export", "members", "--out", out, "--unmasked", "--staff", "M001", "--pin", "246810")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("audited", r.stdout)
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        phones = [row[rows[0].index("phone")] for row in rows[1:]]
+        self.assertIn("+8613900000007", phones)
+        self.assertNotIn("*", rows[1][rows[0].index("name")])
+        with sqlite3.connect(self.db) as c:
+            actor, subject, details = c.execute(
+                "SELECT actor, subject, details FROM audit_log WHERE action = 'export.unmasked'").fetchone()
+        self.assertEqual(actor, "M001")
+        self.assertEqual(subject, os.path.abspath(out))
+        self.assertIn(os.path.abspath(out), details)
+
+    def test_every_command_help_ends_with_an_example(self):
+        top = subprocess.run([*EMULATOR, ADMIN, "--help"], capture_output=True, text=True).stdout
+        names = [line.split()[0] for line in re.split(r"(?i)subcommands:", top)[-1].splitlines()
+                 if line.startswith("  ") and line.split()]
+        self.assertGreaterEqual(len(names), 17, names)
+        for name in names:
+            r = subprocess.run([*EMULATOR, ADMIN, name, "--help"], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, name)
+            example = r.stdout.split("Example:")[-1].strip()
+            self.assertIn("Example:", r.stdout, name)
+            self.assertTrue(example.startswith("loyalty-admin "), name)
+            self.assertIn(" " + name + " ", example + " ", name)
+
+    def test_demo_names_a_member_in_every_state(self):
+        walk = admin(self.db, "walkthrough")
+        self.assertEqual(walk.returncode, 0, walk.stderr)
+        for output in (self.demo_output, walk.stdout):
+            for phone, state in (("13800009001", "near the next tier"), ("13800009002", "unused coupons"),
+                                 ("13800009003", "expiring"), ("13800009004", "no PIN"),
+                                 ("13800009005", "brand new")):
+                line = next((l for l in output.splitlines() if phone in l), "")
+                self.assertIn(state, line, phone)
+        self.assertIn("manager M001 (PIN 246810)", self.demo_output)
+        near = admin(self.db, "lookup", "13800009001").stdout
+        self.assertIn("more for 金卡 Gold", near)
+        self.assertEqual(admin(self.db, "lookup", "13800009002").stdout.count("  coupon "), 2)
 
     def test_export_to_an_unwritable_place_fails_cleanly(self):
         r = admin(self.db, "export", "members", "--out", "/nonexistent-dir/members.csv")

@@ -81,6 +81,39 @@ TEST_CASE(
     CHECK(today->liability_value.minor == (owed_then + 500) * rate.value.minor / rate.points);
 }
 
+TEST_CASE("a past day's report shows the stored value owed at its end, not today's balances") {
+    Fixture f;
+    const auto a = f.enroll("13800000821");
+    auto first = f.engine->stored_value().top_up(top_up_of(a, 20000, "TU-1"));
+    REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+    const auto first_day = f.clock.now();
+    auto then = day_report(*f.engine, f.program, first_day);
+    REQUIRE(then.ok());
+    const auto owed_then =
+        then->stored_value.liability_principal + then->stored_value.liability_bonus;
+    CHECK(then->stored_value.liability_principal.minor == 20000);
+
+    f.advance_days(1);
+    auto second = f.engine->stored_value().top_up(top_up_of(a, 30000, "TU-2"));
+    REQUIRE_MESSAGE(second.ok(), (second.ok() ? "" : second.error().message));
+    auto past = day_report(*f.engine, f.program, first_day);
+    REQUIRE(past.ok());
+    CHECK(past->stored_value.liability_principal.minor == 20000);
+    CHECK(past->stored_value.liability_principal + past->stored_value.liability_bonus == owed_then);
+    auto today = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(today.ok());
+    CHECK(today->stored_value.liability_principal.minor == 50000);
+    // The points side too: the past day does not see today's points.
+    CHECK(past->liability == then->liability);
+}
+
+TEST_CASE("money on a receipt is in yuan with the sign, grouped by thousands") {
+    CHECK(format_money_for_people(Money{123450}, "CNY") == "¥1,234.50");
+    CHECK(format_money_for_people(Money{-5000}, "CNY") == "-¥50.00");
+    CHECK(format_money_for_people(Money{99}, "CNY") == "¥0.99");
+    CHECK(format_money_for_people(Money{100000000}, "EUR") == "1,000,000.00 EUR");
+}
+
 TEST_CASE("amounts and counts for people are grouped by thousands") {
     CHECK(format_money_grouped(Money{23664860}) == "236,648.60");
     CHECK(format_money_grouped(Money{-100}) == "-1.00");

@@ -105,6 +105,39 @@ TEST_CASE("paying part of a basket with points: steps, limits and earning on the
     f.require_balances_agree();
 }
 
+TEST_CASE("too few points is said as the balance and the need, not as the step of 100") {
+    Fixture f;
+    const auto m = f.enroll("13800000016");
+    REQUIRE(f.engine->ledger().adjust(m, 50, "welcome", "mgr", "k").ok());
+    SaleRequest s{"TEST", "", "", "R115", m, {line("TS-1", "apparel", 1, 10000)}, 50, {}};
+    // The whole balance of 50 is offered: the step is not the cause, the balance is.
+    auto all = f.engine->sales().quote(s);
+    REQUIRE_FALSE(all.ok());
+    CHECK(all.error().code == Errc::insufficient_points);
+    CHECK(all.error().message.rfind("the member has 50 points; this needs 100", 0) == 0);
+    s.points_to_pay = 100;
+    auto more = f.engine->sales().quote(s);
+    REQUIRE_FALSE(more.ok());
+    CHECK(more.error().code == Errc::insufficient_points);
+    CHECK(more.error().message == "the member has 50 points; this needs 100");
+    // With enough points an odd amount is the step's fault, and the message says so.
+    REQUIRE(f.engine->ledger().adjust(m, 250, "welcome", "mgr", "k2").ok());
+    s.points_to_pay = 150;
+    auto odd = f.engine->sales().quote(s);
+    REQUIRE_FALSE(odd.ok());
+    CHECK(odd.error().code == Errc::invalid_argument);
+    CHECK(odd.error().message.find("steps of 100") != std::string::npos);
+    s.points_to_pay = 350;  // beyond the balance and not a step: the balance comes first
+    auto both = f.engine->sales().quote(s);
+    REQUIRE_FALSE(both.ok());
+    CHECK(both.error().message == "the member has 300 points; this needs 350");
+    // A reward beyond the balance names both numbers too.
+    auto reward = f.engine->rewards().redeem(m, "CPN-20", "kiosk-short");
+    REQUIRE_FALSE(reward.ok());
+    CHECK(reward.error().code == Errc::insufficient_points);
+    CHECK(reward.error().message == "the member has 300 points; this needs 2000");
+}
+
 TEST_CASE("a partial refund reverses earned points in proportion to the eligible amount returned") {
     Fixture f;
     const auto m = f.enroll("13800000014");

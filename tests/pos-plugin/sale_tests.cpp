@@ -1,5 +1,6 @@
 // Quotes, commits, refunds and voids through the C ABI.
 #include "abi_support.hpp"
+#include "loyalty/money.hpp"
 #include "loyalty/storage/database.hpp"
 
 using namespace loyalty::pos_test;
@@ -168,8 +169,38 @@ TEST_CASE("a member pays part of the basket with points and the receipt says so"
     CHECK(sale.body["points_available"] == 40000);
     bool mentions = false;
     for (const auto& l : sale.body["receipt_lines"])
-        mentions = mentions || l.get<std::string>().find("10000") != std::string::npos;
+        mentions = mentions || l.get<std::string>().find("Paid with points: 10,000 = ¥100.00") !=
+                                   std::string::npos;
     CHECK(mentions);
+}
+
+TEST_CASE("the receipt shows money in yuan grouped by thousands and every point by its reason") {
+    Till till;
+    const auto& seed = till.store.seeded;
+    // Gold earns x1.5: 999 points, of which 666 from the plain rate on 666.10 of eligible goods.
+    auto sale = till.commit(basket(seed.gold_uid, "R-LINES"));
+    REQUIRE_MESSAGE(sale.status == LOYALTY_POS_OK, sale.message);
+    INFO(sale.body.dump());
+    std::vector<std::string> lines;
+    for (const auto& l : sale.body["receipt_lines"]) lines.push_back(l.get<std::string>());
+    const auto has = [&](const std::string& text) {
+        for (const auto& l : lines)
+            if (l.find(text) != std::string::npos) return true;
+        return false;
+    };
+    CHECK(sale.body["points_earned"] == 999);
+    CHECK(has("Points earned: 999 (1 pt per ¥1; 金卡 Gold ×1.5)"));
+    CHECK(has("Base rate: 666"));
+    CHECK(has("Multipliers and extras: +333"));
+    CHECK(has("Total points: 999"));
+    // The gold member's way to the next tier is money, in yuan and grouped.
+    CHECK(has("To go: ¥"));
+
+    // The same receipt again (a reprint after a crash) prints the same lines.
+    auto again = till.commit(basket(seed.gold_uid, "R-LINES"));
+    REQUIRE(again.status == LOYALTY_POS_OK);
+    CHECK(again.body["replayed"] == true);
+    CHECK(again.body["receipt_lines"] == sale.body["receipt_lines"]);
 }
 
 TEST_CASE("a non-member sale gets a signed receipt code the shopper can claim later") {
@@ -322,7 +353,8 @@ TEST_CASE(
     bool named = false;
     for (const auto& l : sale.body["receipt_lines"])
         named |= l.get<std::string>().find(
-                     "Points earned: " + std::to_string(sale.body["points_earned"].get<int>()) +
+                     "Points earned: " +
+                     loyalty::group_thousands(sale.body["points_earned"].get<int>()) +
                      " (1 pt per ¥1; 金卡 Gold ×1.5") != std::string::npos;
     CHECK(named);
     auto again = basket(seed.gold_uid, "PROMO-2");

@@ -3,6 +3,8 @@
 stderr and the ABI status as exit code on failure."""
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -92,6 +94,55 @@ with tempfile.TemporaryDirectory() as tmp:
     check(over.returncode == 8 and "1000.01" in over.stderr, "a bearer card over 1,000.00 is refused: " + over.stderr)
     typo = pos("balance", json.dumps({"card": "6000000000000016"}))
     check(typo.returncode == 3 and "check digit" in typo.stderr, "a mistyped card number: " + typo.stderr)
+
+# Every subcommand's --help ends with an example; the JSON calls list their request's fields.
+# Each example is run as printed (the member's <uid> filled in) on a fresh seeded store and must
+# be accepted, so the help cannot drift from what the library reads.
+top = subprocess.run([cli, "--help"], capture_output=True, text=True).stdout
+names = []
+for line in re.split(r"(?i)subcommands:", top)[-1].splitlines():
+    if line.startswith("  ") and line.split():
+        names.append(line.split()[0])
+check(len(names) >= 15, "the top --help lists the subcommands: " + repr(names))
+examples = {}
+for name in names:
+    shown = subprocess.run([cli, name, "--help"], capture_output=True, text=True)
+    check(shown.returncode == 0 and "Example:" in shown.stdout, name + " --help has an example")
+    if name not in ("version", "sync-status", "enroll", "identify", "void"):
+        check("Request:" in shown.stdout, name + " --help lists the request's fields")
+    after = shown.stdout.split("Example:")[-1].strip().splitlines()
+    if after:
+        args = shlex.split(after[0])
+        check(args[0] == "loyalty-pos", name + " example starts with loyalty-pos: " + after[0])
+        if args[1:3] == ["--db", "store.db"]:
+            args = args[3:]
+        else:
+            args = args[1:]
+        check(args and args[0] == name, name + " example calls " + name + ": " + after[0])
+        examples[name] = args
+
+
+def run_examples(order):
+    with tempfile.TemporaryDirectory() as tmp2:
+        db2 = os.path.join(tmp2, "store.db")
+        seeded = json.loads(subprocess.run([seed_tool, db2], check=True, capture_output=True, text=True).stdout)
+        config2 = os.path.join(tmp2, "till.json")
+        with open(config2, "w") as f:
+            f.write(seeded["config"])
+        for name in order:
+            if name not in examples:
+                check(False, "an example for " + name)
+                continue
+            args = [a.replace("<uid>", seeded["rich_uid"]) for a in examples[name]]
+            r = subprocess.run([cli, "--db", db2, "--config", "@" + config2, *args], capture_output=True, text=True)
+            check(r.returncode == 0, "the help's example of " + name + " is accepted: " + r.stderr.strip())
+
+
+run_examples(["version", "sync-status", "identify", "quote", "commit", "refund", "redeem", "adjust", "top-up",
+              "balance", "refund-top-up", "adjust-balance", "enroll", "block-card"])
+run_examples(["commit", "void"])  # a void takes back a sale not refunded yet
+check(set(examples) >= {"quote", "commit", "refund", "void", "redeem", "adjust", "block-card", "top-up", "balance",
+                        "refund-top-up", "adjust-balance", "enroll", "identify"}, "every call has an example")
 
 if failures:
     sys.exit(1)

@@ -60,6 +60,8 @@ struct EarnedExtra {
 
 struct EarnResult {
     Points points = 0;      // what the sale earns: rate and multipliers, plus extras, capped
+    Points base = 0;        // of which the plain rate alone (x1, on the cash share): a receipt
+                            // shows it apart from what multipliers, extras and caps made of it
     Points before_cap = 0;  // rate and multipliers plus extras before any cap
     std::vector<std::string> reasons;
     std::vector<EarnedExtra> extras{};
@@ -72,6 +74,11 @@ std::string times(int percent);
 
 // The points multiplier of one line: a SKU's multiplier wins over its category's.
 int line_multiplier_percent(const EarningRules& rules, const BasketLine& line);
+
+// The points of the plain rate on `eligible` of a basket of `net`, `non_cash` of it paid with
+// coupons, points or bonus money: no multiplier, extra or cap, rounded as compute_earn rounds.
+// 0 where compute_earn earns nothing (nothing eligible, below the minimum spend).
+Points base_points(const EarningRules& rules, Money eligible, Money net, Money non_cash);
 
 EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
                         const PricedBasket& basket, const EarnInputs& inputs);

@@ -39,5 +39,8 @@ std::string format_money(Money m);
 // and English both group by thousands with a comma.
 std::string format_money_grouped(Money m);
 std::string group_thousands(std::int64_t n);
+// "¥1,234.50" in yuan, "1,234.50 EUR" in any other currency: an amount on a receipt, where
+// the shopper reads it without knowing the program's currency.
+std::string format_money_for_people(Money m, const std::string& currency);
 
 }  // namespace loyalty

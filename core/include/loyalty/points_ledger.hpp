@@ -36,6 +36,10 @@ struct Balance {
     Points pending = 0;
 };
 
+// "the member has 50 points; this needs 100": every refusal for too few points says
+// both numbers, so the cashier sees the balance is the cause (not a step or a cap).
+std::string points_short(Points has, Points needs);
+
 // What a credit carries beyond its amount.
 struct Credit {
     MemberId member = 0;

@@ -76,6 +76,7 @@ struct SaleResult {
     // Every point of the sale by reason: how `earned` was made ("1 pt per ¥1; Gold ×1.5")
     // and each campaign's bonus by name (they add up to campaign_points).
     std::string earn_summary{};
+    Points earned_base = 0;  // of `earned`, the plain rate alone (EarnResult::base)
     std::vector<EarnedExtra> campaign_bonuses{};
     Money sv_value{};  // paid from stored value
     std::vector<SvPaymentLine> sv_payments{};

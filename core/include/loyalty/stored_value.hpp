@@ -131,7 +131,8 @@ struct SvDaySummary {
     Money spent_bonus;
     Money refunded_to_balance;  // sale refunds put back on balances
     Money top_ups_refunded;     // cash paid out for refunded top-ups (cash_out)
-    Money liability_principal;  // every balance now: what the chain owes its members
+    // Every balance at the end of the period (from the ledger): what the chain owes its members.
+    Money liability_principal;
     Money liability_bonus;
 };
 
