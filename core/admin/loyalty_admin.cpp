@@ -90,10 +90,12 @@ void print_member(Engine& engine, const Member& m) {
     const auto phone = engine.members().phone_of(m.id);
     std::printf("Member %lld  %s  %s\n", static_cast<long long>(m.id),
                 mask_name(m.display_name).c_str(), phone ? mask_phone(*phone).c_str() : "-");
-    std::printf("  program  %s (%s), enrolled %s, status %s\n", program->name.c_str(),
-                m.program.c_str(), date_of(m.enrolled_at).c_str(), m.status.c_str());
+    std::printf("  program  %s (%s), enrolled %s, status %s\n",
+                all_names(program->name, program->names).c_str(), m.program.c_str(),
+                date_of(m.enrolled_at).c_str(), m.status.c_str());
     std::printf(
-        "  tier     %s since %s, review %s%s\n", tier ? tier->name.c_str() : m.tier_code.c_str(),
+        "  tier     %s since %s, review %s%s\n",
+        tier ? all_names(tier->name, tier->names).c_str() : m.tier_code.c_str(),
         date_of(m.tier_since).c_str(), date_of(m.tier_review_at).c_str(),
         (std::string(m.tier_grace_until ? ", grace until " + date_of(*m.tier_grace_until) : "") +
          (m.tier_floor ? ", floor " + *m.tier_floor : ""))
@@ -102,7 +104,9 @@ void print_member(Engine& engine, const Member& m) {
         std::printf("  progress %s spent in %d days; %s more for %s\n",
                     format_money(Money{progress->qualifying}).c_str(), program->tiers.window_days,
                     format_money(Money{progress->needed_for_next}).c_str(),
-                    program->tier(*progress->next_tier)->name.c_str());
+                    all_names(program->tier(*progress->next_tier)->name,
+                              program->tier(*progress->next_tier)->names)
+                        .c_str());
     std::printf(
         "  points   %lld available, %lld pending, %lld expiring in 30 days\n",
         static_cast<long long>(m.points_available), static_cast<long long>(m.points_pending),
@@ -639,7 +643,8 @@ int main(int argc, char** argv) {
         auto program = engine->programs().get(g.program);
         if (!program) return fail(program.error());
         const auto* p = *program;
-        std::printf("== %s (%s, %s) ==\n", p->name.c_str(), p->code.c_str(), p->currency.c_str());
+        std::printf("== %s (%s, %s) ==\n", all_names(p->name, p->names).c_str(), p->code.c_str(),
+                    p->currency.c_str());
         std::printf(
             "Earning: %lld point per %s %s, rounded %s once per sale; pending %d days; expiry %d "
             "%s\n",
@@ -656,14 +661,16 @@ int main(int argc, char** argv) {
             st.bind(1, t.code);
             st.step();
             std::printf("  %-22s from %10s  points x%d%%  %d%% off  parking %d min  members %lld\n",
-                        t.name.c_str(), format_money(Money{t.threshold}).c_str(),
-                        t.multiplier_percent, t.discount_percent, t.parking_minutes,
-                        static_cast<long long>(st.int64(0)));
+                        all_names(t.name, t.names).c_str(),
+                        format_money(Money{t.threshold}).c_str(), t.multiplier_percent,
+                        t.discount_percent, t.parking_minutes, static_cast<long long>(st.int64(0)));
         }
         std::printf("\nRewards:\n");
         for (const auto& r : engine->rewards().catalog(g.program))
-            std::printf("  %-10s %-32s %6lld points\n", r.code.c_str(), r.name.c_str(),
-                        static_cast<long long>(r.points_cost));
+            std::printf(
+                "  %-10s %-32s %6lld points\n", r.code.c_str(),
+                (p->reward(r.code) ? all_names(r.name, p->reward(r.code)->names) : r.name).c_str(),
+                static_cast<long long>(r.points_cost));
         std::printf("\nTop members by RFM score:\n");
         auto top = engine_database(*engine).prepare(
             "SELECT id FROM members WHERE status = 'active' ORDER BY rfm_score DESC, "

@@ -125,11 +125,12 @@ Result<PricedBasket> price_basket(const ProgramConfig& program, const TierLevel*
         if (member_price_wins) {
             priced.member_unit_price = *member_price;
             subtotal = *member_price * line.quantity - line.discount;
-            reasons.push_back(tier->name + " member price");
+            reasons.push_back(all_names(tier->name, tier->names) + " member price");
         } else if (has_discount) {
             priced.member_discount = tier_off(subtotal);
             subtotal -= priced.member_discount;
-            reasons.push_back(tier->name + " " + std::to_string(tier->discount_percent) + "% off" +
+            reasons.push_back(all_names(tier->name, tier->names) + " " +
+                              std::to_string(tier->discount_percent) + "% off" +
                               (member_price ? " (better than the member price)" : ""));
         }
         priced.net = subtotal;
@@ -210,7 +211,8 @@ EarnResult compute_earn(const ProgramConfig& program, const TierLevel& tier,
         int percent;
     };
     std::vector<Named> sale_wide;
-    if (tier.multiplier_percent != 100) sale_wide.push_back({tier.name, tier.multiplier_percent});
+    if (tier.multiplier_percent != 100)
+        sale_wide.push_back({all_names(tier.name, tier.names), tier.multiplier_percent});
     if (const auto* w = open_window(program, inputs.at, inputs.store))
         if (w->percent != 100) sale_wide.push_back({w->name, w->percent});
     if (inputs.birthday_month && rules.birthday_month_percent != 100)

@@ -18,6 +18,38 @@ using nlohmann::json;
 
 namespace {
 
+// A name (or a text such as the join terms) given as one string, or per language
+// ({"zh-CN": "金卡", "en": "Gold"}): `text` gets the program's own language, zh-CN when
+// there, else the first given.
+void read_local(const json& j, const char* key, std::string& text, LocalNames& by_lang,
+                const std::string& fallback) {
+    const auto it = j.find(key);
+    if (it == j.end()) {
+        text = fallback;
+        return;
+    }
+    if (it->is_string()) {
+        text = it->get<std::string>();
+        return;
+    }
+    require(it->is_object() && !it->empty(),
+            std::string(key) + " must be a text or a table of texts by language");
+    for (const auto& [lang, value] : it->items()) {
+        require(value.is_string() && !lang.empty() && lang.size() <= 16,
+                std::string(key) + "." + lang + " must be a text");
+        by_lang[lang] = value.get<std::string>();
+    }
+    const auto own = by_lang.find("zh-CN");
+    text = own != by_lang.end() ? own->second : by_lang.begin()->second;
+}
+
+json local_json(const std::string& text, const LocalNames& by_lang) {
+    if (by_lang.empty()) return text;
+    json j = json::object();
+    for (const auto& [lang, value] : by_lang) j[lang] = value;
+    return j;
+}
+
 Rounding parse_rounding(const std::string& s) {
     if (s == "floor") return Rounding::floor;
     if (s == "nearest") return Rounding::nearest;
@@ -176,7 +208,7 @@ TierPolicy parse_tiers(const json& j) {
     for (const auto& l : j.at("levels")) {
         TierLevel level;
         level.code = l.at("code").get<std::string>();
-        level.name = l.value("name", level.code);
+        read_local(l, "name", level.name, level.names, level.code);
         read(l, "threshold", level.threshold);
         read(l, "multiplier_percent", level.multiplier_percent);
         read(l, "discount_percent", level.discount_percent);
@@ -222,7 +254,12 @@ RfmConfig parse_rfm(const json& j) {
 ProgramConfig parse(const json& j) {
     ProgramConfig c;
     c.code = j.at("code").get<std::string>();
-    c.name = j.value("name", c.code);
+    read_local(j, "name", c.name, c.names, c.code);
+    if (const auto t = j.find("terms"); t != j.end()) {
+        require(t->is_object(), "terms must be a table (privacy, marketing)");
+        read_local(*t, "privacy", c.terms.privacy, c.terms.privacy_by_lang, "");
+        read_local(*t, "marketing", c.terms.marketing, c.terms.marketing_by_lang, "");
+    }
     read(j, "kind", c.kind);
     read(j, "currency", c.currency);
     read(j, "default_country_code", c.default_country_code);
@@ -261,7 +298,7 @@ ProgramConfig parse(const json& j) {
     for (const auto& r : j.value("rewards", json::array())) {
         RewardDefinition rd;
         rd.code = r.at("code").get<std::string>();
-        rd.name = r.value("name", rd.code);
+        read_local(r, "name", rd.name, rd.names, rd.code);
         rd.points_cost = whole_number<Points>(r, "points_cost");
         read(r, "value_minor", rd.value.minor);
         read(r, "valid_days", rd.valid_days);
@@ -378,7 +415,10 @@ Result<ProgramConfig> load_program_config_file(const std::filesystem::path& path
 std::string program_config_to_json(const ProgramConfig& c) {
     json j;
     j["code"] = c.code;
-    j["name"] = c.name;
+    j["name"] = local_json(c.name, c.names);
+    if (!c.terms.privacy.empty() || !c.terms.marketing.empty())
+        j["terms"] = {{"privacy", local_json(c.terms.privacy, c.terms.privacy_by_lang)},
+                      {"marketing", local_json(c.terms.marketing, c.terms.marketing_by_lang)}};
     j["kind"] = c.kind;
     j["currency"] = c.currency;
     j["default_country_code"] = c.default_country_code;
@@ -440,7 +480,7 @@ std::string program_config_to_json(const ProgramConfig& c) {
     json levels = json::array();
     for (const auto& l : c.tiers.levels) {
         json lj{{"code", l.code},
-                {"name", l.name},
+                {"name", local_json(l.name, l.names)},
                 {"threshold", l.threshold},
                 {"multiplier_percent", l.multiplier_percent},
                 {"discount_percent", l.discount_percent},
@@ -461,7 +501,7 @@ std::string program_config_to_json(const ProgramConfig& c) {
     for (const auto& r : c.rewards) {
         json rj = coupon_benefit_json(r.benefit);
         rj["code"] = r.code;
-        rj["name"] = r.name;
+        rj["name"] = local_json(r.name, r.names);
         rj["points_cost"] = r.points_cost;
         rj["value_minor"] = r.value.minor;
         rj["valid_days"] = r.valid_days;

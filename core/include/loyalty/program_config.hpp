@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loyalty/coupon_benefits.hpp"
+#include "loyalty/local_names.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/result.hpp"
 
@@ -83,13 +84,14 @@ struct EarningRules {
 
 struct TierLevel {
     std::string code;
-    std::string name;
+    std::string name;            // in the program's own language; every language's in `names`
     std::int64_t threshold = 0;  // qualifying spend (minor units) or points over the window
     int multiplier_percent = 100;
     int discount_percent = 0;
     std::map<std::string, std::int64_t> member_prices;  // sku -> member price in minor units
     std::optional<std::string> birthday_gift;           // reward code given in the birthday month
     int parking_minutes = 0;
+    LocalNames names{};
 };
 
 enum class TierBasis { spend, points };
@@ -112,7 +114,7 @@ struct TierPolicy {
 
 struct RewardDefinition {
     std::string code;
-    std::string name;
+    std::string name;  // in the program's own language; every language's in `names`
     Points points_cost = 0;
     Money value{0};  // amount off when the coupon is used (kind "amount")
     int valid_days = 30;
@@ -120,6 +122,7 @@ struct RewardDefinition {
     CouponBenefit benefit{};   // what the coupon takes off (value is benefit.value)
     int per_member_limit = 0;  // 0: no limit; coupons of this reward one member may get...
     int per_member_days = 0;   // ...within this many days (0: ever)
+    LocalNames names{};
 };
 
 // Paying part of a basket with points: `points` points are worth `value`.
@@ -203,9 +206,19 @@ struct TagRule {
     std::string filter_json;
 };
 
+// What a shopper agrees to when joining, to read on screen before ticking the boxes:
+// per language, as names are (local_names.hpp).
+struct JoinTerms {
+    std::string privacy;
+    LocalNames privacy_by_lang{};
+    std::string marketing;
+    LocalNames marketing_by_lang{};
+};
+
 struct ProgramConfig {
     std::string code;
     std::string name;
+    LocalNames names{};
     std::string kind = "brand";  // mall | brand
     std::string currency = "CNY";
     std::string default_country_code = "86";
@@ -219,6 +232,7 @@ struct ProgramConfig {
     std::vector<std::string> stores;
     std::vector<PromoCode> promo_codes{};
     StoredValueRules stored_value{};
+    JoinTerms terms{};
 
     const TierLevel* tier(const std::string& code) const;
     const RewardDefinition* reward(const std::string& code) const;
