@@ -38,6 +38,18 @@ TEST_CASE("the day report counts the local day's sales and points, and masks the
     for (const auto& t : r->tiers) members += t.members;
     CHECK(members == 2);
 
+    // By local hour: everything so far fell in the clock's hour, the rest of the day is empty.
+    const auto hour = static_cast<std::size_t>(
+        ((to_unix(f.clock.now()) + test_program().utc_offset_minutes * 60) % 86400) / 3600);
+    CHECK(r->hours.size() == 24);
+    CHECK(r->hours[hour].sales == 3);
+    CHECK(r->hours[hour].member_sales == 2);
+    CHECK(r->hours[hour].sales_net.minor == 55000);
+    CHECK(r->hours[hour].issued == r->issued);
+    std::int64_t elsewhere = 0;
+    for (std::size_t h = 0; h < 24; ++h)
+        if (h != hour) elsewhere += r->hours[h].sales + r->hours[h].issued;
+    CHECK(elsewhere == 0);
     // A sale the cashier voids leaves the day's sales and is counted as a void.
     f.sell(b, "D4", {line("TS-1", "apparel", 1, 7000)});
     RefundRequest void_d4{f.program, "", "", "D4", "void", {}, true};
@@ -79,6 +91,29 @@ TEST_CASE(
     // At the program's point value (points paying a bill): `points` points are worth `value`.
     const auto& rate = (*f.engine->programs().get(f.program))->points_payment;
     CHECK(today->liability_value.minor == (owed_then + 500) * rate.value.minor / rate.points);
+}
+
+TEST_CASE("the day's trade by hour: each sale in its local hour") {
+    Fixture f;
+    const auto a = f.enroll("13800000803");
+    const auto hour_now = [&] {
+        return static_cast<std::size_t>(
+            ((to_unix(f.clock.now()) + test_program().utc_offset_minutes * 60) % 86400) / 3600);
+    };
+    const auto first = hour_now();
+    REQUIRE(first < 21);  // the test epoch leaves room in its day
+    f.sell(a, "H1", {line("TS-1", "apparel", 1, 30000)});
+    f.clock.advance(std::chrono::hours{2});
+    f.sell(a, "H2", {line("TS-1", "apparel", 1, 10000)});
+    f.sell(a, "H3", {line("TS-1", "apparel", 1, 10000)});
+    auto r = day_report(*f.engine, f.program, f.clock.now());
+    REQUIRE(r.ok());
+    CHECK(r->hours[first].sales == 1);
+    CHECK(r->hours[first].sales_net.minor == 30000);
+    CHECK(r->hours[first + 1].sales == 0);
+    CHECK(r->hours[first + 2].sales == 2);
+    CHECK(r->hours[first + 2].member_sales == 2);
+    CHECK(r->hours[first].issued + r->hours[first + 2].issued == r->issued);
 }
 
 TEST_CASE("a past day's report shows the stored value owed at its end, not today's balances") {

@@ -40,7 +40,14 @@ struct DayReport {
         std::string masked_name;  // a report may be printed or mailed: never the full name
         Money spend;
     };
-    std::vector<TopMember> top;   // the day's five biggest spenders
+    std::vector<TopMember> top;  // the day's five biggest spenders
+    // The day's trade by local hour (index 0 = 00:00-00:59): for the closing report's charts.
+    struct Hour {
+        std::int64_t sales = 0, member_sales = 0;
+        Money sales_net{};
+        Points issued = 0, redeemed = 0;
+    };
+    std::vector<Hour> hours = std::vector<Hour>(24);
     SvDaySummary stored_value{};  // top-ups by tender, spent, refunded, liability in money
 };
 
