@@ -114,6 +114,11 @@ void HubRequester::keep_connected() {
     }
 }
 
+bool HubRequester::connected() {
+    std::lock_guard lock(mutex_);
+    return connected_;
+}
+
 Result<std::string> HubRequester::ask(const std::string& payload,
                                       std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -34,6 +34,8 @@ class HubRequester {
     // (no broker connection, the hub away, an answer lost): the caller then
     // works on what the terminal knows.
     Result<std::string> ask(const std::string& payload, std::chrono::milliseconds timeout);
+    // Whether the connection to the broker is up now.
+    bool connected();
 
   private:
     void keep_connected();

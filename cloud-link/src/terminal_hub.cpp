@@ -35,10 +35,26 @@ TerminalHub::TerminalHub(const AgentConfig& link, TerminalAddress self, Engine& 
 
 TerminalHub::~TerminalHub() = default;
 
+std::optional<std::int64_t> TerminalHub::unreachable_since_ms() {
+    if (requester_->connected())
+        disconnected_since_ms_.reset();
+    else if (!disconnected_since_ms_)
+        disconnected_since_ms_ = to_unix(engine_.clock().now()) * 1000;
+    if (unanswered_since_ms_ && disconnected_since_ms_)
+        return std::min(*unanswered_since_ms_, *disconnected_since_ms_);
+    return unanswered_since_ms_ ? unanswered_since_ms_ : disconnected_since_ms_;
+}
+
 Result<HubAnswer> TerminalHub::ask(const HubRequest& request) {
     auto raw =
         requester_->ask(encode_request(request), std::chrono::milliseconds(link_.hub_timeout_ms));
-    if (!raw) return raw.error();
+    const auto now_ms = to_unix(engine_.clock().now()) * 1000;
+    if (!raw) {
+        if (!unanswered_since_ms_) unanswered_since_ms_ = now_ms;
+        return raw.error();
+    }
+    last_answer_ms_ = now_ms;
+    unanswered_since_ms_.reset();
     auto answer = decode_answer(*raw);
     if (!answer)
         // A broken answer is no answer: the terminal works on what it knows.

@@ -108,6 +108,13 @@ class TerminalHub {
     Result<SmsOutcome> check_sms_code(const std::string& phone, const std::string& purpose,
                                       const std::string& code);
 
+    // Since when headquarters has been out of reach (unix ms, this terminal's clock), as
+    // first noticed: a question left unanswered, or the broker connection found down by
+    // this call. nullopt while it answers. For the shoppers' offline banner.
+    std::optional<std::int64_t> unreachable_since_ms();
+    // When headquarters last answered this terminal (unix ms), if it has since it started.
+    std::optional<std::int64_t> last_answer_ms() const { return last_answer_ms_; }
+
     // When this terminal last heard the member's balance from the hub (unix ms), if ever.
     std::optional<std::int64_t> balance_heard_at_ms(const std::string& member_uid);
 
@@ -127,6 +134,9 @@ class TerminalHub {
     Engine& engine_;
     std::unique_ptr<DownState> down_;  // the link_* tables, migrated once
     std::unique_ptr<HubRequester> requester_;
+    std::optional<std::int64_t> last_answer_ms_;
+    std::optional<std::int64_t> unanswered_since_ms_;    // a question went unanswered
+    std::optional<std::int64_t> disconnected_since_ms_;  // the broker connection was down
 };
 
 }  // namespace loyalty::sync
