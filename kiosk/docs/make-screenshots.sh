@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 printf '[terminal]\ndb = "%s"\nprogram = "DEMO"\nstore = "S001"\nterminal = "T01"\n[broker]\nuri = "tcp://127.0.0.1:%s"\n[link]\noffline_redeem_limit = 2000\n' \
   "$work/hub.db" "$port" > "$work/link.toml"
-"$build_dir/kiosk/loyalty-kiosk" --config assets/config/kiosk.toml --db "$work/hub.db" --demo --link_config "$work/link.toml" \
+"$build_dir/kiosk/loyalty-kiosk" --config assets/config/kiosk.toml --db "$work/hub.db" --demo --link_config "$work/link.toml" --offline_banner 0 \
   --script kiosk/docs/hub-screenshots.script --out "$work/shots"
 mkdir -p docs/screenshots
 for f in "$work"/shots/*.png; do cp "$f" "docs/screenshots/kiosk-$(basename "$f")"; done

@@ -109,6 +109,7 @@ bool AppImpl::drain_inputs() {
     controller->set_scans_dropped(scans.dropped());
     if (controller->apply_updates()) changed = true;
     if (controller->check_idle(now())) changed = true;
+    controller->check_link(now());
     return changed;
 }
 

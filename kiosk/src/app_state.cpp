@@ -26,6 +26,12 @@ std::string App::state_json() const {
     j["lang"] = s.lang;
     j["session"] = s.session;
     j["busy"] = s.busy;
+    // What the keypad holds, PINs as stars: a dump may be kept as a file.
+    const bool secret = s.screen == Screen::pin_entry || s.screen == Screen::set_pin ||
+                        s.screen == Screen::manager_pin;
+    j["keypad"] = secret ? std::string(s.keypad.size(), '*') : s.keypad;
+    j["offline"] = s.offline;
+    j["offline_as_of"] = s.offline_as_of;
     j["notice"] = {{"key", s.notice.key},
                    {"detail", s.notice.detail},
                    {"error", s.notice.error},
@@ -76,6 +82,11 @@ std::string App::state_json() const {
                        {"ratings", r.ratings},
                        {"average_rating", r.average_rating},
                        {"exported_to", r.exported_to}};
+        for (const auto& hour : r.hours)
+            j["report"]["hours"].push_back({{"sales", hour.sales},
+                                            {"member_sales", hour.member_sales},
+                                            {"issued", hour.issued},
+                                            {"redeemed", hour.redeemed}});
     }
     if (s.health) {
         const auto& h2 = *s.health;

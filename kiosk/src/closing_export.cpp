@@ -106,6 +106,18 @@ Result<std::filesystem::path> export_closing_csv(const ClosingReport& r,
         << "sv_liability_principal," << format_money(sv.liability_principal) << "\n"
         << "sv_liability_bonus," << format_money(sv.liability_bonus) << "\n";
     for (const auto& t : r.tiers) out << "\"tier:" << t.name << "\"," << t.members << "\n";
+    // The day's trade by local hour, for head office's own charts.
+    for (std::size_t h = 0; h < r.hours.size(); ++h) {
+        const auto& x = r.hours[h];
+        if (x.sales == 0 && x.issued == 0 && x.redeemed == 0) continue;
+        char label[32];
+        std::snprintf(label, sizeof label, "hour_%02zu", h);
+        out << label << "_sales," << x.sales << "\n"
+            << label << "_member_sales," << x.member_sales << "\n"
+            << label << "_sales_net," << format_money(x.sales_net) << "\n"
+            << label << "_points_issued," << x.issued << "\n"
+            << label << "_points_redeemed," << x.redeemed << "\n";
+    }
     return write_atomically(dir / ("closing-" + r.day + ".csv"), out.str());
 }
 

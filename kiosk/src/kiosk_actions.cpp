@@ -14,6 +14,17 @@ namespace loyalty::kiosk {
 
 namespace {
 
+// A reward's coupon ("reward:<code>", or a birthday gift titled with its reward's name) is
+// titled in each language its reward is named in.
+LocalNames reward_titles(const ProgramConfig& p, const std::string& source,
+                         const std::string& title) {
+    if (source.starts_with("reward:"))
+        if (const auto* r = p.reward(source.substr(7))) return r->names;
+    for (const auto& r : p.rewards)
+        if (r.name == title) return r.names;
+    return {};
+}
+
 std::string local_day(Timestamp t, int utc_offset) {
     const auto d = local_date(t, utc_offset);
     char buf[16];
@@ -109,6 +120,7 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     v.tier_code = member->tier_code;
     const auto* tier = p.tier(member->tier_code);
     v.tier_name = tier ? tier->name : member->tier_code;
+    if (tier) v.tier_names = tier->names;
     v.available = member->points_available;
     v.pending = member->points_pending;
     v.expiring_30d = engine.ledger().expiring_between(id, now, now + Days{30});
@@ -126,6 +138,7 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
         if (progress->next_tier) {
             if (const auto* next = p.tier(*progress->next_tier)) {
                 v.next_tier_name = next->name;
+                v.next_tier_names = next->names;
                 v.next_threshold = next->threshold;
                 v.next_multiplier_percent = next->multiplier_percent;
                 v.next_discount_percent = next->discount_percent;
@@ -135,7 +148,8 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     }
     for (const auto& c : engine.rewards().coupons_of(id, true))
         v.coupons.push_back(CouponView{c.code, c.title, c.value,
-                                       local_day(c.expires_at, p.utc_offset_minutes), c.benefit});
+                                       local_day(c.expires_at, p.utc_offset_minutes), c.benefit,
+                                       reward_titles(p, c.source, c.title)});
     return v;
 }
 
@@ -224,9 +238,12 @@ Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const s
 
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available) {
     std::vector<RewardView> out;
+    auto config = engine.programs().get(program);
     for (const auto& r : engine.rewards().catalog(program)) {
         if (r.stock && *r.stock <= 0) continue;  // sold out or granted only (birthday gifts)
-        out.push_back(RewardView{r.code, r.name, r.points_cost, r.points_cost <= available});
+        const auto* defined = config ? (*config)->reward(r.code) : nullptr;
+        out.push_back(RewardView{r.code, r.name, r.points_cost, r.points_cost <= available,
+                                 defined ? defined->names : LocalNames{}});
     }
     // What the member can afford first, cheapest first within each group.
     std::stable_sort(out.begin(), out.end(), [](const RewardView& a, const RewardView& b) {
@@ -282,6 +299,8 @@ Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId mem
     out.coupon = CouponView{coupon->code, coupon->title, coupon->value,
                             local_day(coupon->expires_at, utc_offset_of(engine, config.program)),
                             coupon->benefit};
+    if (auto p = engine.programs().get(config.program))
+        out.coupon->titles = reward_titles(**p, coupon->source, coupon->title);
     return out;
 }
 
@@ -375,7 +394,12 @@ ClosingReport closing_report(Engine& engine, const std::string& program) {
         r.enrollments = day->enrollments;
         r.ratings = day->ratings;
         r.average_rating = day->average_rating;
-        for (const auto& t : day->tiers) r.tiers.push_back(TierCount{t.name, t.members});
+        r.hours = day->hours;
+        auto config = engine.programs().get(program);
+        for (const auto& t : day->tiers) {
+            const auto* level = config ? (*config)->tier(t.code) : nullptr;
+            r.tiers.push_back(TierCount{t.name, t.members, level ? level->names : LocalNames{}});
+        }
         for (const auto& t : day->top) r.top.push_back(TopMember{t.masked_name, t.spend});
         r.stored_value = day->stored_value;
     }
@@ -422,6 +446,27 @@ Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::
 
 Result<std::string> check_integrity(Engine& engine) {
     return check_database_integrity(engine);
+}
+
+}  // namespace loyalty::kiosk
+
+namespace loyalty::kiosk {
+
+LinkStatus link_status(Engine& engine, const KioskConfig& config, sync::TerminalHub* hub) {
+    LinkStatus status;
+    if (!hub) return status;  // a store on its own: there is no headquarters to miss
+    const auto since = hub->unreachable_since_ms();
+    const auto now_ms = to_unix(engine.clock().now()) * 1000;
+    if (!since || now_ms - *since < config.offline_banner_after.count() * 1000) return status;
+    status.offline = true;
+    // The newest word from headquarters: this kiosk's last answer, or the agent's last ack.
+    std::optional<std::int64_t> heard = hub->last_answer_ms();
+    if (auto ack = sync::last_hub_ack(engine)) {
+        const auto ack_ms = to_unix(*ack) * 1000;
+        if (!heard || ack_ms > *heard) heard = ack_ms;
+    }
+    if (heard) status.as_of = local_minute(*heard, program_utc_offset(engine, config.program));
+    return status;
 }
 
 }  // namespace loyalty::kiosk

@@ -1,6 +1,7 @@
 #pragma once
 // The kiosk's engine-side work, run on the engine worker: each function reads
 // or changes the store database and returns plain values for the screens.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ struct KioskConfig {
     std::filesystem::path export_dir;    // empty: beside the database
     std::filesystem::path mounts_table;  // where a plugged-in USB stick shows up (see AppOptions)
     std::vector<std::filesystem::path> removable_media_roots;
+    // Shoppers are told the kiosk is offline once headquarters has been out of reach this long.
+    std::chrono::seconds offline_banner_after{60};
     // The store's link settings (link_config): members unknown here are asked at the member
     // hub, spends are cleared with it. None: this store's database alone.
     std::optional<sync::AgentConfig> link;
@@ -127,6 +130,14 @@ HealthView health_view(Engine& engine, const std::string& program,
 Result<std::filesystem::path> run_backup(Engine& engine, const std::filesystem::path& dir);
 // SQLite's integrity check of the store database: "ok" or its first complaints.
 Result<std::string> check_integrity(Engine& engine);
+
+// Whether shoppers should be told the kiosk works offline: headquarters out of reach for
+// config.offline_banner_after. `as_of`: local time of the last word from it ("" never).
+struct LinkStatus {
+    bool offline = false;
+    std::string as_of;
+};
+LinkStatus link_status(Engine& engine, const KioskConfig& config, sync::TerminalHub* hub);
 
 // Turns an engine error into a message key the translations know.
 Notice notice_for(const Error& error);

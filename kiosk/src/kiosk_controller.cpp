@@ -40,6 +40,8 @@ const char* to_string(Screen s) {
             return "wallet";
         case Screen::sms_code:
             return "sms_code";
+        case Screen::terms:
+            return "terms";
         case Screen::set_pin:
             return "set_pin";
         case Screen::enroll:
@@ -189,6 +191,20 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     });
 }
 
+void KioskController::check_link(SteadyTime now) {
+    if (!config_.link || (next_link_check_ && now < *next_link_check_)) return;
+    next_link_check_ = now + std::chrono::seconds{5};
+    const auto* cfg = &config_;
+    // Not post(): nothing the shopper waits for, so the screen is not busy meanwhile.
+    worker_->post([this, cfg](Engine& e) {
+        auto status = link_status(e, *cfg, worker_->hub());
+        worker_->post_update([status](UiState& s) {
+            s.offline = status.offline;
+            s.offline_as_of = status.as_of;
+        });
+    });
+}
+
 bool KioskController::check_idle(SteadyTime now) {
     // Nothing to clear at attract, unless a shopper switched the language and walked away.
     if (state_.screen == Screen::attract && !state_.member && state_.notice.key.empty() &&
@@ -272,6 +288,27 @@ void KioskController::login_instead() {
     state_.notice = {};
     state_.screen = Screen::phone_entry;
     submit_phone();  // the number typed to join: straight on to its PIN
+}
+
+void KioskController::open_terms() {
+    if (state_.screen != Screen::enroll) return;
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    post([this, session, cfg](Engine& e) {
+        auto p = e.programs().get(cfg->program);
+        std::optional<JoinTerms> terms;
+        if (p) terms = (*p)->terms;
+        worker_->post_update([session, terms](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            s.terms = terms;
+            if (s.screen == Screen::enroll) s.screen = Screen::terms;
+        });
+    });
+}
+
+void KioskController::close_terms() {
+    if (state_.screen == Screen::terms) state_.screen = Screen::enroll;  // the form as it was
 }
 
 void KioskController::toggle_privacy_consent() {

@@ -38,6 +38,8 @@ class KioskController {
     void touched(SteadyTime now) { last_activity_ = now; }
     // Back to attract, nothing of the shopper left, once the idle time has passed.
     bool check_idle(SteadyTime now);
+    // Every few seconds: whether headquarters is out of reach (the shoppers' offline banner).
+    void check_link(SteadyTime now);
     std::chrono::milliseconds until_idle(SteadyTime now) const;
 
     // Intents.
@@ -54,6 +56,10 @@ class KioskController {
     void forgot_pin();
     void submit_sms_code();
     void resend_sms_code();  // joining with a phone that is already a member's: sign in with it
+    // The program's privacy and marketing terms, in the shopper's language; back to the form
+    // as it was left.
+    void open_terms();
+    void close_terms();
     void toggle_privacy_consent();  // ticking it clears the "please agree" error
     void toggle_marketing_consent();
     void open_rewards();
@@ -124,6 +130,7 @@ class KioskController {
     std::chrono::seconds idle_timeout_;
     std::function<SteadyTime()> now_ = [] { return std::chrono::steady_clock::now(); };
     std::optional<SteadyTime> corner_down_;
+    std::optional<SteadyTime> next_link_check_;
     SteadyTime last_activity_ = std::chrono::steady_clock::now();
     std::map<std::string, DeviceHealth> devices_;
     std::size_t scans_dropped_ = 0;

@@ -7,8 +7,11 @@
 #include <vector>
 
 #include "loyalty/coupon_benefits.hpp"
+#include "loyalty/day_report.hpp"
+#include "loyalty/local_names.hpp"
 #include "loyalty/members.hpp"
 #include "loyalty/money.hpp"
+#include "loyalty/program_config.hpp"
 #include "loyalty/stored_value.hpp"
 
 namespace loyalty::kiosk {
@@ -26,6 +29,7 @@ enum class Screen {
     set_pin,   // a new member chooses a PIN for phone sign-in: typed, then again
     sms_code,  // the one-time code sent by SMS to the phone typed (joining, a PIN reset)
     enroll,
+    terms,  // the privacy and marketing terms, read from the join form
     enroll_done,
     link_card,  // waiting for the card to link to the member
     claim,      // waiting for a receipt's QR
@@ -44,6 +48,7 @@ struct CouponView {
     Money value;
     std::string expires;      // local date, "2026-12-31"
     CouponBenefit benefit{};  // shown as "9折", "满300减50" beside the title
+    LocalNames titles{};      // a reward's coupon: its name in each language
 };
 
 struct MemberView {
@@ -67,6 +72,9 @@ struct MemberView {
     int next_multiplier_percent = 0;  // what the next tier unlocks
     int next_discount_percent = 0;
     int next_parking_minutes = 0;
+    // The tiers' names in each language the program gives (tier_name: its own).
+    LocalNames tier_names{};
+    LocalNames next_tier_names{};
     std::vector<CouponView> coupons;
     // Stored value (储值), shown when the program takes it: what the member may pay
     // with at any till, bonus money included.
@@ -78,11 +86,13 @@ struct RewardView {
     std::string name;
     Points cost = 0;
     bool affordable = false;
+    LocalNames names{};
 };
 
 struct TierCount {
     std::string name;
     std::int64_t members = 0;
+    LocalNames names{};
 };
 
 struct TopMember {
@@ -103,7 +113,8 @@ struct ClosingReport {
     std::int64_t ratings = 0;
     double average_rating = 0;  // a display figure, not money
     std::vector<TopMember> top;
-    std::string exported_to;  // CSV path after an export
+    std::vector<DayReport::Hour> hours;  // the day's trade by local hour (24)
+    std::string exported_to;             // CSV path after an export
     SvDaySummary stored_value{};
 };
 
@@ -141,6 +152,9 @@ struct UiState {
     // Why the kiosk cannot serve (its database is missing or broken); empty when it can.
     std::string out_of_service;
     Screen screen = Screen::attract;
+    // Headquarters out of reach for a while: shoppers see a banner, balances "as of" then.
+    bool offline = false;
+    std::string offline_as_of;  // local time of the last word from headquarters; "" never
     std::string lang = "zh-CN";
     bool busy = false;  // an intent is with the engine worker
     std::optional<MemberView> member;
@@ -155,6 +169,7 @@ struct UiState {
     std::string phone_typed;  // the phone number while the PIN or an SMS code is asked
     // What the SMS code on Screen::sms_code proves the phone for (sync::sms_purpose).
     std::string sms_purpose;
+    std::optional<JoinTerms> terms;  // the program's, once opened from the join form
     bool consent_privacy = false;
     bool consent_marketing = false;
     int birthday_month = 0;  // 0: not given
@@ -166,6 +181,7 @@ struct UiState {
     int rating = 0;
     Points rating_points = 0;  // what rating-triggered campaigns awarded, for the thank-you screen
     std::optional<ClosingReport> report;
+    bool closing_shows_tiers = false;  // the report's chart: today by hour, or the tier mix
     std::optional<HealthView> health;
     Notice notice;
 };

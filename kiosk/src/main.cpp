@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
                    "the store's link.toml: members of other stores are found at the member hub "
                    "and spends cleared with it (default: none, this store's database alone)");
     cli.add_option("--manager", options.manager_id, "manager staff id")->capture_default_str();
+    cli.add_option("--offline_banner", options.offline_banner_seconds,
+                   "with --link_config: seconds headquarters may be out of reach before shoppers "
+                   "see the offline banner")
+        ->default_val(60)
+        ->check(CLI::Range(0, 86400));
     cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")
         ->capture_default_str();
     cli.add_option("--lang", options.lang, "zh-CN or en")->capture_default_str();

@@ -27,16 +27,18 @@ PhoneCodeStep send_phone_code(Engine& engine, const KioskConfig& config, const s
                               const std::string& purpose, sync::TerminalHub* hub) {
     if (!hub) return PhoneCodeStep{std::nullopt, {"error.sms_unavailable", "", true}};
     auto e164 = e164_of(engine, config, phone);
-    if (!e164) return PhoneCodeStep{std::nullopt, {"error.phone_invalid", e164.error().message, true}};
+    if (!e164)
+        return PhoneCodeStep{std::nullopt, {"error.phone_invalid", e164.error().message, true}};
     return step_of(hub->send_sms_code(*e164, purpose));
 }
 
-PhoneCodeStep check_phone_code(Engine& engine, const KioskConfig& config,
-                               const std::string& phone, const std::string& purpose,
-                               const std::string& code, sync::TerminalHub* hub) {
+PhoneCodeStep check_phone_code(Engine& engine, const KioskConfig& config, const std::string& phone,
+                               const std::string& purpose, const std::string& code,
+                               sync::TerminalHub* hub) {
     if (!hub) return PhoneCodeStep{std::nullopt, {"error.sms_unavailable", "", true}};
     auto e164 = e164_of(engine, config, phone);
-    if (!e164) return PhoneCodeStep{std::nullopt, {"error.phone_invalid", e164.error().message, true}};
+    if (!e164)
+        return PhoneCodeStep{std::nullopt, {"error.phone_invalid", e164.error().message, true}};
     return step_of(hub->check_sms_code(*e164, purpose, code));
 }
 
@@ -44,8 +46,9 @@ Notice phone_member_here(Engine& engine, const KioskConfig& config, const std::s
     auto e164 = e164_of(engine, config, phone);
     if (!e164) return {"error.phone_invalid", e164.error().message, true};
     auto m = engine.members().identify(config.program, IdentityKind::phone, *e164);
-    if (!m) return m.error().code == Errc::not_found ? Notice{"error.phone_unknown", "", true}
-                                                     : notice_for(m.error());
+    if (!m)
+        return m.error().code == Errc::not_found ? Notice{"error.phone_unknown", "", true}
+                                                 : notice_for(m.error());
     return {};
 }
 

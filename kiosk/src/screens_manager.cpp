@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "device_names.hpp"
 #include "fast_fill.hpp"
 #include "screens.hpp"
 
@@ -54,7 +55,7 @@ void bar_chart(ScreenContext& c, const std::vector<TierCount>& tiers) {
     const float bar_h = 44 * ui.unit();
     for (const auto& t : tiers) {
         ImGui::BeginGroup();
-        ui.text(t.name, ui.atlas().small, colors::muted);
+        ui.text(name_in(t.name, t.names, ui.language()), ui.atlas().small, colors::muted);
         ImGui::EndGroup();
         ImGui::SameLine(label_w);
         const auto at = ImGui::GetCursorScreenPos();
@@ -70,6 +71,87 @@ void bar_chart(ScreenContext& c, const std::vector<TierCount>& tiers) {
                     colors::text, grouped(t.members).c_str());
         ImGui::PopFont();
     }
+}
+
+// The day's trade by local hour, two column charts side by side over the hours with trade
+// (at least 09:00-21:00): sales with the members' part in the accent colour, and points
+// issued (green) beside points redeemed (red).
+void hour_charts(ScreenContext& c, const std::vector<DayReport::Hour>& hours) {
+    auto& ui = c.ui;
+    if (hours.size() != 24) return;
+    std::size_t lo = 9, hi = 21;
+    for (std::size_t h = 0; h < 24; ++h)
+        if (hours[h].sales > 0 || hours[h].issued > 0 || hours[h].redeemed > 0) {
+            lo = std::min(lo, h);
+            hi = std::max(hi, h);
+        }
+    std::int64_t most_sales = 1, most_points = 1;
+    for (const auto& h : hours) {
+        most_sales = std::max(most_sales, h.sales);
+        most_points = std::max({most_points, h.issued, h.redeemed});
+    }
+    const float chart_w = (c.width - ui.gap()) / 2;
+    const float chart_h = (ui.portrait() ? 130.0f : 90.0f) * ui.unit();
+    const float slot = chart_w / static_cast<float>(hi - lo + 1);
+    auto* small = ui.atlas().small;
+    auto* dl = ImGui::GetWindowDrawList();
+    const auto height_of = [&](std::int64_t v, std::int64_t most) {
+        return chart_h * static_cast<float>(v) / static_cast<float>(most);
+    };
+    // One chart: its title, its columns (draw(hour, left, base) per hour, which says what it
+    // drew), the hours below; recorded as `id` with every hour's figures.
+    const auto chart = [&](const std::string& id, const std::string& title, auto&& draw) {
+        ImGui::BeginGroup();
+        ui.text(title, small, colors::muted, chart_w);
+        const auto at = ImGui::GetCursorScreenPos();
+        std::string figures;
+        for (std::size_t h = lo; h <= hi; ++h) {
+            const auto drawn = draw(h, at.x + slot * static_cast<float>(h - lo), at.y + chart_h);
+            if (!drawn.empty()) figures += (figures.empty() ? "" : " ") + drawn;
+        }
+        // Every third hour, or every sixth where three would crowd the labels.
+        const float label_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, "00:00").x;
+        const std::size_t step = slot * 3 >= label_w * 1.4f ? 3 : 6;
+        for (std::size_t h = lo; h <= hi; h += step) {
+            const auto label = std::to_string(h) + ":00";
+            const float x = slot * static_cast<float>(h - lo);
+            // Within the chart only: the next chart's hours start right after it.
+            if (x + small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label.c_str()).x > chart_w)
+                break;
+            dl->AddText(small, small->FontSize, ImVec2(at.x + x, at.y + chart_h + 2), colors::muted,
+                        label.c_str());
+        }
+        ImGui::Dummy(ImVec2(chart_w, chart_h + small->FontSize + 4));
+        ui.record(id, figures, false);
+        ImGui::EndGroup();
+    };
+    chart("chart.hour_sales", ui.tr("closing.by_hour_sales"),
+          [&](std::size_t h, float left, float base) -> std::string {
+              const auto& x = hours[h];
+              if (x.sales == 0) return {};
+              const float l = left + slot * 0.15f, r = left + slot * 0.85f;
+              fast_rect(dl, ImVec2(l, base - height_of(x.sales, most_sales)), ImVec2(r, base),
+                        colors::muted, 0);
+              fast_rect(dl, ImVec2(l, base - height_of(x.member_sales, most_sales)),
+                        ImVec2(r, base), colors::accent, 0);
+              return std::to_string(h) + ":" + std::to_string(x.sales) + "/" +
+                     std::to_string(x.member_sales);
+          });
+    ImGui::SameLine(0, ui.gap());
+    chart("chart.hour_points", ui.tr("closing.by_hour_points"),
+          [&](std::size_t h, float left, float base) -> std::string {
+              const auto& x = hours[h];
+              if (x.issued == 0 && x.redeemed == 0) return {};
+              const float l = left + slot * 0.1f, mid = left + slot * 0.5f;
+              if (x.issued > 0)
+                  fast_rect(dl, ImVec2(l, base - height_of(x.issued, most_points)),
+                            ImVec2(mid, base), colors::ok, 0);
+              if (x.redeemed > 0)
+                  fast_rect(dl, ImVec2(mid, base - height_of(x.redeemed, most_points)),
+                            ImVec2(mid + slot * 0.4f, base), colors::error, 0);
+              return std::to_string(h) + ":" + std::to_string(x.issued) + "/" +
+                     std::to_string(x.redeemed);
+          });
 }
 
 void closing(ScreenContext& c) {
@@ -119,10 +201,30 @@ void closing(ScreenContext& c) {
     row(half, ui.tr("closing.enrollments"), grouped(r.enrollments), font);
     row(half, ui.tr("closing.rating"), avg, font);
     ImGui::EndGroup();
-    if (wide) ImGui::SameLine(0, ui.gap());
+    if (wide) {
+        ImGui::SameLine(0, ui.gap());
+        // The figures may run wider than half: the right column takes what is left.
+        half.width =
+            std::min(col, c.width + ImGui::GetStyle().WindowPadding.x - ImGui::GetCursorPosX());
+    }
     ImGui::BeginGroup();
-    ui.text(ui.tr("closing.tiers"), ui.atlas().body);
-    bar_chart(half, r.tiers);
+    // One chart at a time (a 1080-pixel landscape screen has room for one): today's trade by
+    // hour first, the tier mix a tap away.
+    {
+        const float tab_w = (half.width - ui.gap()) / 2;
+        auto& state = c.k.state();
+        if (ui.button("closing.chart_hours", ui.tr("closing.chart_hours"),
+                      ImVec2(tab_w, ui.touch() * 0.6f), !state.closing_shows_tiers))
+            state.closing_shows_tiers = false;
+        ImGui::SameLine(0, ui.gap());
+        if (ui.button("closing.chart_tiers", ui.tr("closing.chart_tiers"),
+                      ImVec2(tab_w, ui.touch() * 0.6f), state.closing_shows_tiers))
+            state.closing_shows_tiers = true;
+    }
+    if (s.closing_shows_tiers)
+        bar_chart(half, r.tiers);
+    else
+        hour_charts(half, r.hours);
     if (!r.top.empty()) {
         ui.text(ui.tr("closing.top"), ui.atlas().body);
         for (std::size_t i = 0; i < std::min<std::size_t>(r.top.size(), 3); ++i)
@@ -174,7 +276,7 @@ void health(ScreenContext& c) {
         ui.text(ui.tr("health.devices"), ui.atlas().body);
         if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
         for (const auto& d : h.devices)
-            row(c, d.source,
+            row(c, device_name(d.source, ui.language()),
                 d.last_seen.empty() ? ui.tr("health.attached")
                                     : d.last_seen + "  x" + grouped(d.scans));
     }

@@ -220,7 +220,8 @@ void member_home(ScreenContext& c) {
     ui.text(ui.trf("home.hello", {m.masked_name.empty() ? ui.tr("home.member") : m.masked_name}),
             ui.atlas().large);
     ui.text(m.masked_phone, ui.atlas().body, colors::muted);
-    ui.text(ui.trf("home.tier", {m.tier_name}), ui.atlas().large, colors::accent);
+    ui.text(ui.trf("home.tier", {name_in(m.tier_name, m.tier_names, ui.language())}),
+            ui.atlas().large, colors::accent);
     ui.spacing(ui.gap() / 2);
     ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
     ui.text(grouped(m.available), ui.atlas().title, colors::text);
@@ -255,7 +256,7 @@ void member_home(ScreenContext& c) {
                       colors::accent, 18 * u);
         ui.text(ui.trf("home.next_tier",
                        {yuan(Money{std::max<std::int64_t>(0, m.next_threshold - m.qualifying)}),
-                        *m.next_tier_name}),
+                        name_in(*m.next_tier_name, m.next_tier_names, ui.language())}),
                 ui.atlas().body, colors::text, col);
         ui.text(
             ui.trf("home.unlocks", {std::to_string(m.next_multiplier_percent / 100.0).substr(0, 3),
@@ -283,7 +284,8 @@ void member_home(ScreenContext& c) {
         const auto label = coupon.benefit.kind == BenefitKind::amount
                                ? std::string()
                                : " · " + benefit_label(coupon.benefit, ui.language());
-        ui.text("• " + coupon.title + label + "  " + ui.trf("home.until", {coupon.expires}),
+        ui.text("• " + name_in(coupon.title, coupon.titles, ui.language()) + label + "  " +
+                    ui.trf("home.until", {coupon.expires}),
                 ui.atlas().small, colors::muted, col);
     }
     ImGui::EndGroup();
@@ -340,7 +342,7 @@ void rewards(ScreenContext& c) {
         // One the member cannot afford says how far away it is, not just greyed out.
         const Points short_by = s.member ? r.cost - s.member->available : 0;
         const auto label =
-            r.name + "   " +
+            name_in(r.name, r.names, ui.language()) + "   " +
             (!r.affordable && short_by > 0 ? ui.trf("rewards.short_by", {grouped(short_by)})
                                            : ui.trf("rewards.cost", {grouped(r.cost)}));
         if (ui.button("rewards." + r.code, label, ImVec2(w, ui.touch()), false, r.affordable))
@@ -359,7 +361,8 @@ void redeem_confirm(ScreenContext& c) {
     if (!s.chosen_reward || !s.member) return;
     ui.text(ui.tr("redeem.title"), ui.atlas().large);
     ui.spacing(ui.gap());
-    ui.text(s.chosen_reward->name, ui.atlas().large, colors::accent, c.width);
+    ui.text(name_in(s.chosen_reward->name, s.chosen_reward->names, ui.language()), ui.atlas().large,
+            colors::accent, c.width);
     ui.text(ui.trf("redeem.cost", {grouped(s.chosen_reward->cost),
                                    grouped(s.member->available - s.chosen_reward->cost)}),
             ui.atlas().body, colors::text, c.width);
@@ -399,7 +402,8 @@ void coupon(ScreenContext& c) {
     const float col = wide ? c.width - side - ui.gap() : c.width;
     ScreenContext right{c.ui, c.k, col, c.height, c.anim};
     ui.text(ui.tr(s.coupon_from_wallet ? "wallet.title" : "coupon.title"), ui.atlas().large);
-    ui.text(shown.title, ui.atlas().large, colors::accent, c.width);
+    ui.text(name_in(shown.title, shown.titles, ui.language()), ui.atlas().large, colors::accent,
+            c.width);
     // The till scans the coupon off the screen; the code beside it can be typed in. Upright,
     // the QR sits in the middle of the screen.
     if (!wide) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (c.width - side) / 2);
@@ -452,7 +456,9 @@ void wallet(ScreenContext& c) {
     for (std::size_t i = 0; i < std::min(coupons.size(), fits); ++i) {
         const auto& coupon = coupons[i];
         if (ui.button("wallet." + std::to_string(i),
-                      coupon.title + "   " + coupon_terms(ui, coupon), ImVec2(c.width, ui.touch())))
+                      name_in(coupon.title, coupon.titles, ui.language()) + "   " +
+                          coupon_terms(ui, coupon),
+                      ImVec2(c.width, ui.touch())))
             c.k.show_coupon(coupon);
     }
     if (coupons.size() > fits)
@@ -498,12 +504,21 @@ void enroll(ScreenContext& c) {
     ImGui::EndGroup();
     if (wide) ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
+    // The terms to read sit beside the boxes that accept them, as tall as both.
+    const float terms_w = col * 0.28f;
+    const float box_w = col - terms_w - ui.gap();
+    ImGui::BeginGroup();
     if (ui.checkbox("enroll.privacy", ui.tr("enroll.privacy"), s.consent_privacy,
-                    ImVec2(col, ui.touch())))
+                    ImVec2(box_w, ui.touch())))
         c.k.toggle_privacy_consent();
     if (ui.checkbox("enroll.marketing", ui.tr("enroll.marketing"), s.consent_marketing,
-                    ImVec2(col, ui.touch())))
+                    ImVec2(box_w, ui.touch())))
         c.k.toggle_marketing_consent();
+    ImGui::EndGroup();
+    const float boxes_h = ImGui::GetItemRectSize().y;
+    ImGui::SameLine(0, ui.gap());
+    if (ui.button("enroll.terms", ui.tr("enroll.read_terms"), ImVec2(terms_w, boxes_h)))
+        c.k.open_terms();
     // Birthday month, optional: a stepper rather than twelve buttons.
     const float step_w = ui.touch() * 1.2f;
     if (ui.button("enroll.month_down", "-", ImVec2(step_w, ui.touch())))
@@ -533,6 +548,27 @@ void enroll(ScreenContext& c) {
         c.k.submit_enroll();
     }
     ImGui::EndGroup();
+}
+
+// The terms a shopper agrees to by joining, from the program file, in their language.
+void terms(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    const auto lang = ui.language();
+    const auto privacy =
+        s.terms ? name_in(s.terms->privacy, s.terms->privacy_by_lang, lang) : std::string();
+    const auto marketing =
+        s.terms ? name_in(s.terms->marketing, s.terms->marketing_by_lang, lang) : std::string();
+    ui.text(ui.tr("terms.privacy"), ui.atlas().large, colors::text, c.width);
+    ui.text(privacy.empty() ? ui.tr("terms.none") : privacy, ui.atlas().body, colors::text,
+            c.width);
+    ui.spacing(ui.gap());
+    ui.text(ui.tr("terms.marketing"), ui.atlas().large, colors::text, c.width);
+    ui.text(marketing.empty() ? ui.tr("terms.none") : marketing, ui.atlas().body, colors::text,
+            c.width);
+    ui.spacing(ui.gap());
+    if (ui.button("terms.back", ui.tr("button.back"), ImVec2(c.width, ui.touch()), true))
+        c.k.close_terms();
 }
 
 void enroll_done(ScreenContext& c) {
@@ -650,6 +686,15 @@ void draw_top_bar(ScreenContext& c) {
     ImGui::SameLine(0, ui.gap());
     if (ui.button("lang", ui.tr("lang.other"), ImVec2(lang_w, ui.touch() * 0.8f)))
         c.k.toggle_language();
+    // Shoppers are told when headquarters is out of reach: what they see is this store's word.
+    const auto& s = c.k.state();
+    const bool manager = screen == Screen::manager_pin || screen == Screen::manager_closing ||
+                         screen == Screen::manager_health || screen == Screen::manager_quit_confirm;
+    if (s.offline && !manager)
+        ui.banner("offline.banner",
+                  s.offline_as_of.empty() ? ui.tr("offline.banner_never")
+                                          : ui.trf("offline.banner", {s.offline_as_of}),
+                  c.width);
 }
 
 void draw_out_of_service(ScreenContext& c) {
@@ -708,6 +753,9 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::enroll:
             enroll(c);
+            break;
+        case Screen::terms:
+            terms(c);
             break;
         case Screen::enroll_done:
             enroll_done(c);

@@ -109,6 +109,20 @@ void Ui::text_centered(const std::string& s, ImFont* font, float width, ImU32 co
     text(s, font, color, w < width ? 0 : width);
 }
 
+void Ui::banner(const std::string& id, const std::string& s, float width) {
+    auto* font = atlas_.body;
+    atlas_.require(s, font);
+    const float pad = gap() / 2;
+    const auto size = font->CalcTextSizeA(font->FontSize, FLT_MAX, width - 2 * pad, s.c_str());
+    const auto at = ImGui::GetCursorScreenPos();
+    ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + width, at.y + size.y + 2 * pad),
+                                              IM_COL32(150, 90, 20, 255), 8.0f);
+    ImGui::GetWindowDrawList()->AddText(font, font->FontSize, ImVec2(at.x + pad, at.y + pad),
+                                        colors::text, s.c_str(), nullptr, width - 2 * pad);
+    ImGui::Dummy(ImVec2(width, size.y + 2 * pad));
+    record(id, s, false);
+}
+
 void draw_keypad(Ui& ui, const std::string& id, float width, float key_height,
                  void (*press)(void*, char), void (*erase)(void*), void* user) {
     static const char* keys[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "<"};

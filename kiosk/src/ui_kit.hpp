@@ -60,6 +60,8 @@ class Ui {
     // Text at the cursor in a font and colour, optionally wrapped to a width, or centred in it.
     void text(const std::string& s, ImFont* font, ImU32 color = colors::text, float wrap_width = 0);
     void text_centered(const std::string& s, ImFont* font, float width, ImU32 color = colors::text);
+    // A full-width strip of body text on a warning colour (the offline notice), recorded as `id`.
+    void banner(const std::string& id, const std::string& s, float width);
     // Vertical space between blocks.
     void spacing(float h) { ImGui::Dummy(ImVec2(1, h)); }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "kiosk_harness.hpp"
 #include "loyalty/demo_data.hpp"
@@ -615,7 +616,7 @@ TEST_CASE(
          at = html.find("class=\"bar\"", at + 1))
         ++bars;
     CHECK(bars == 3);
-    CHECK(html.find("白金卡 Platinum") != std::string::npos);
+    CHECK(html.find("白金卡") != std::string::npos);
 
     k.tap("closing.print");
     CHECK(k.state()["notice"]["key"] == "notice.printed");
@@ -737,4 +738,91 @@ TEST_CASE("a gift card scanned at the kiosk shows its balance and validity and s
     CHECK(notice["args"][0] == "¥500.00");
     CHECK(k.state()["member"].is_null());
     CHECK(any_text_contains(k.texts(), "¥500.00"));
+}
+
+TEST_CASE("tier and reward names are in the shopper's language, from the program file (issue 19)") {
+    Kiosk k;
+    k.tap("demo.card.0");  // the richest demo member: the top tier
+    REQUIRE(k.screen() == "member_home");
+    const auto has = [&](const std::string& part) {
+        const auto texts = k.texts();
+        return std::any_of(texts.begin(), texts.end(),
+                           [&](const std::string& t) { return t.find(part) != std::string::npos; });
+    };
+    CHECK(has("白金卡"));
+    CHECK_FALSE(has("Platinum"));
+    k.tap("home.rewards");
+    CHECK(has("20元代金券"));
+    CHECK_FALSE(has("CNY voucher"));
+    k.tap("lang");
+    CHECK(has("20 CNY voucher"));
+    CHECK_FALSE(has("代金券"));
+    k.tap("rewards.back");
+    CHECK(has("Platinum"));
+    CHECK_FALSE(has("白金卡"));
+}
+
+TEST_CASE(
+    "the privacy and offer terms can be read from the join form, in both languages "
+    "(issue 19)") {
+    Kiosk k;
+    k.tap("attract.enroll");
+    k.keys("enroll", "13712340021");
+    k.tap("enroll.terms");
+    REQUIRE(k.screen() == "terms");
+    const auto has = [&](const std::string& part) {
+        const auto texts = k.texts();
+        return std::any_of(texts.begin(), texts.end(),
+                           [&](const std::string& t) { return t.find(part) != std::string::npos; });
+    };
+    CHECK(has("隐私政策（摘要）"));
+    CHECK(has("不会出售给任何第三方"));
+    k.tap("lang");
+    CHECK(has("it is never sold"));
+    k.tap("terms.back");
+    // Back on the form as it was left: the number still typed.
+    REQUIRE(k.screen() == "enroll");
+    CHECK(k.state()["keypad"] == "13712340021");
+}
+
+TEST_CASE("the closing report charts today's trade by hour, the tier mix a tap away (issue 19)") {
+    Kiosk k;
+    k.tap("demo.card.0");
+    k.tap("home.rewards");
+    k.tap("rewards.CPN-20");
+    k.tap("redeem.confirm");
+    REQUIRE(k.screen() == "coupon");
+    k.app().end_session();
+    k.app().settle();
+    k.hold("manager.open");
+    k.keys("manager", "246810");
+    k.tap("manager.ok");
+    REQUIRE(k.screen() == "manager_closing");
+    // The redemption shows in this hour's points chart, as redeemed.
+    const auto widgets = k.state()["widgets"];
+    bool redeemed_bar = false;  // "HH:issued/redeemed", one per hour with points
+    for (const auto& w : widgets)
+        if (w["id"] == "chart.hour_points") {
+            std::istringstream hours_shown(w["text"].get<std::string>());
+            for (std::string hour; hours_shown >> hour;)
+                redeemed_bar = redeemed_bar || hour.substr(hour.find('/') + 1) != "0";
+        }
+    CHECK(redeemed_bar);
+    const auto hours = k.state()["report"]["hours"];
+    REQUIRE(hours.size() == 24);
+    std::int64_t redeemed = 0;
+    for (const auto& h : hours) redeemed += h["redeemed"].get<std::int64_t>();
+    CHECK(redeemed >= 2000);
+    k.tap("closing.chart_tiers");
+    const auto after = k.state()["widgets"];
+    CHECK(std::any_of(after.begin(), after.end(),
+                      [](const auto& w) { return w["id"] == "chart.bar"; }));
+    CHECK(std::none_of(after.begin(), after.end(),
+                       [](const auto& w) { return w["id"] == "chart.hour_points"; }));
+    // The health screen names the reader the card was tapped on as a manager knows it.
+    k.tap("closing.health");
+    REQUIRE(k.screen() == "manager_health");
+    const auto texts = k.texts();
+    CHECK(std::find(texts.begin(), texts.end(), "模拟读卡器（演示）") != texts.end());
+    CHECK(std::find(texts.begin(), texts.end(), "sim") == texts.end());
 }

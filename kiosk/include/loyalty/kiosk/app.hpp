@@ -45,6 +45,8 @@ struct AppOptions {
     // the kiosk finds members of other stores at the member hub and clears spends with it. Empty:
     // the store database alone.
     std::filesystem::path link_config;
+    // With a link: shoppers see the offline banner once headquarters is out of reach this long.
+    int offline_banner_seconds = 60;
     int idle_seconds = 60;
     std::string lang = "zh-CN";
     bool software_renderer = false;  // always under the offscreen driver
