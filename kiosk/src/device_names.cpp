@@ -10,8 +10,7 @@ std::string device_name(const std::string& source, const std::string& lang) {
     const bool zh = lang.starts_with("zh");
     if (source == "sim" || source == "script")
         return zh ? "模拟读卡器（演示）" : "Simulated reader (demo)";
-    if (source.starts_with("camera:"))
-        return (zh ? "摄像头 " : "Camera ") + source.substr(7);
+    if (source.starts_with("camera:")) return (zh ? "摄像头 " : "Camera ") + source.substr(7);
     unsigned vid = 0, pid = 0;
     char port[32] = {};
     if (std::sscanf(source.c_str(), "usb:%4x:%4x@%31s", &vid, &pid, port) == 3) {
