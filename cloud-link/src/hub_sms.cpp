@@ -117,16 +117,22 @@ void HubStore::sms_check(const HubRequest& r, const TerminalAddress& from, std::
     struct Sent {
         std::string salt, hash;
         std::int64_t expires_at_ms = 0, wrong_tries = 0;
+        std::string store, terminal;
     };
-    const auto sent = db.prepare(
-                            "SELECT salt, code_hash, expires_at_ms, wrong_tries FROM hub_sms_codes "
-                            "WHERE program = ? AND phone = ? AND purpose = ?")
-                          .bind_all(from.program, r.value, r.purpose)
-                          .one([](const Statement& row) {
-                              return Sent{row.text(0), row.text(1), row.int64(2), row.int64(3)};
-                          });
+    const auto sent =
+        db.prepare(
+              "SELECT salt, code_hash, expires_at_ms, wrong_tries, store, terminal FROM "
+              "hub_sms_codes WHERE program = ? AND phone = ? AND purpose = ?")
+            .bind_all(from.program, r.value, r.purpose)
+            .one([](const Statement& row) {
+                return Sent{row.text(0),  row.text(1), row.int64(2),
+                            row.int64(3), row.text(4), row.text(5)};
+            });
     a.status = answer_status::declined;
-    if (!sent || sent->expires_at_ms <= now_ms || sent->wrong_tries >= kWrongTriesAllowed) {
+    // A code proves the phone to the terminal that asked for it, nowhere else: one read over
+    // a shopper's shoulder cannot be typed in at another kiosk.
+    if (!sent || sent->store != from.store || sent->terminal != from.terminal ||
+        sent->expires_at_ms <= now_ms || sent->wrong_tries >= kWrongTriesAllowed) {
         a.reason = sms_reason::expired;
         a.detail = "no live code for this phone: ask for a new one";
         return;

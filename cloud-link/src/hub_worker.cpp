@@ -264,7 +264,11 @@ struct HubWorker::Impl {
             sms_sender = std::thread([this, &stop, hub = sms_store.get()] {
                 SmsGateway gateway(*config.sms);
                 while (!stop && !responder_stop) {
-                    drain_sms_outbox(*hub, gateway, wall_ms());
+                    try {
+                        drain_sms_outbox(*hub, gateway, wall_ms());
+                    } catch (const std::exception& e) {  // the database busy: the next round
+                        log_line(who, std::string("SMS sender: ") + e.what());
+                    }
                     std::this_thread::sleep_for(std::chrono::milliseconds(100));
                 }
             });

@@ -67,7 +67,8 @@ Result<void> SmsGateway::send(const std::string& id, const std::string& to,
     if (rc != CURLE_OK)
         return make_error(Errc::unreachable, std::string("SMS gateway: ") + curl_easy_strerror(rc));
     if (status >= 200 && status < 300) return {};
-    if (status >= 400 && status < 500)
+    // A refusal for good, but for a timeout or a rate limit (408, 429): those pass.
+    if (status >= 400 && status < 500 && status != 408 && status != 429)
         return make_error(Errc::invalid_argument,
                           "SMS gateway refused the text: HTTP " + std::to_string(status));
     return make_error(Errc::unreachable, "SMS gateway: HTTP " + std::to_string(status));
@@ -102,12 +103,16 @@ std::int64_t drain_sms_outbox(HubStore& hub, SmsGateway& gateway, std::int64_t n
         const auto tries = d.tries + 1;
         (void)guarded([&]() -> Result<void> {
             if (sent) {
-                db.prepare("UPDATE hub_sms_outbox SET state = 'sent', sent_at_ms = ? WHERE id = ?")
+                // The text holds the code: gone once the provider has it.
+                db.prepare(
+                      "UPDATE hub_sms_outbox SET state = 'sent', sent_at_ms = ?, text = '' "
+                      "WHERE id = ?")
                     .bind_all(now_ms, d.id)
                     .run();
             } else if (sent.error().code == Errc::invalid_argument || tries >= kMaxTries) {
                 db.prepare(
-                      "UPDATE hub_sms_outbox SET state = 'failed', last_error = ? WHERE id = ?")
+                      "UPDATE hub_sms_outbox SET state = 'failed', last_error = ?, text = '' "
+                      "WHERE id = ?")
                     .bind_all(sent.error().message, d.id)
                     .run();
             } else {

@@ -36,9 +36,11 @@ TerminalHub::TerminalHub(const AgentConfig& link, TerminalAddress self, Engine& 
 TerminalHub::~TerminalHub() = default;
 
 std::optional<std::int64_t> TerminalHub::unreachable_since_ms() {
-    if (requester_->connected())
+    if (requester_->connected()) {
+        // Back after the broker was away: what went unanswered then was the broker's doing.
+        if (disconnected_since_ms_) unanswered_since_ms_.reset();
         disconnected_since_ms_.reset();
-    else if (!disconnected_since_ms_)
+    } else if (!disconnected_since_ms_)
         disconnected_since_ms_ = to_unix(engine_.clock().now()) * 1000;
     if (unanswered_since_ms_ && disconnected_since_ms_)
         return std::min(*unanswered_since_ms_, *disconnected_since_ms_);

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "loyalty/demo_data.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 namespace loyalty {
 
@@ -142,6 +143,13 @@ Result<std::vector<NamedDemoMember>> create_named_demo_members(Engine& engine, M
         if (m.has_pin)
             if (auto pinned = engine.members().set_pin(m.id, kNamedDemoPin); !pinned)
                 return pinned.error();
+    // Made-up history, like create_demo_data's: nothing of it is for headquarters.
+    if (auto cleared = guarded([&]() -> Result<void> {
+            engine_database(engine).exec("DELETE FROM outbox");
+            return {};
+        });
+        !cleared)
+        return cleared.error();
     return out;
 }
 

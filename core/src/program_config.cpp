@@ -20,7 +20,7 @@ namespace {
 
 // A name (or a text such as the join terms) given as one string, or per language
 // ({"zh-CN": "金卡", "en": "Gold"}): `text` gets the program's own language, zh-CN when
-// there, else the first given.
+// there, else the first by language code.
 void read_local(const json& j, const char* key, std::string& text, LocalNames& by_lang,
                 const std::string& fallback) {
     const auto it = j.find(key);
@@ -43,10 +43,13 @@ void read_local(const json& j, const char* key, std::string& text, LocalNames& b
     text = own != by_lang.end() ? own->second : by_lang.begin()->second;
 }
 
+// `text` is the program's own language's (it may have been changed after parsing): it
+// replaces that language's entry, so what is written reads back the same.
 json local_json(const std::string& text, const LocalNames& by_lang) {
     if (by_lang.empty()) return text;
     json j = json::object();
     for (const auto& [lang, value] : by_lang) j[lang] = value;
+    j[by_lang.contains("zh-CN") ? std::string("zh-CN") : by_lang.begin()->first] = text;
     return j;
 }
 

@@ -28,7 +28,7 @@ std::string App::state_json() const {
     j["busy"] = s.busy;
     // What the keypad holds, PINs as stars: a dump may be kept as a file.
     const bool secret = s.screen == Screen::pin_entry || s.screen == Screen::set_pin ||
-                        s.screen == Screen::manager_pin;
+                        s.screen == Screen::manager_pin || s.screen == Screen::sms_code;
     j["keypad"] = secret ? std::string(s.keypad.size(), '*') : s.keypad;
     j["offline"] = s.offline;
     j["offline_as_of"] = s.offline_as_of;

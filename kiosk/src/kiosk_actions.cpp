@@ -20,8 +20,9 @@ LocalNames reward_titles(const ProgramConfig& p, const std::string& source,
                          const std::string& title) {
     if (source.starts_with("reward:"))
         if (const auto* r = p.reward(source.substr(7))) return r->names;
-    for (const auto& r : p.rewards)
-        if (r.name == title) return r.names;
+    if (source == "birthday")
+        for (const auto& r : p.rewards)
+            if (r.name == title) return r.names;
     return {};
 }
 

@@ -332,7 +332,7 @@ void KioskController::submit_enroll() {
     state_.phone_typed = state_.keypad;
     // With a member hub, the phone is proved by an SMS code first (when the hub sends them):
     // nobody joins, or takes over a member of another store, with someone else's number.
-    if (worker_->hub() && hub_sends_sms_ != false) return send_code(sync::sms_purpose::enroll);
+    if (config_.link) return send_code(sync::sms_purpose::enroll);
     enroll_now(state_.phone_typed);
 }
 
@@ -375,7 +375,7 @@ void KioskController::enroll_now(const std::string& phone) {
 void KioskController::forgot_pin() {
     if (state_.phone_typed.empty()) return;
     state_.keypad.clear();
-    if (!worker_->hub()) {  // no member hub, no SMS: only the staff can help
+    if (!config_.link) {  // no member hub, no SMS: only the staff can help
         state_.notice = {"error.sms_unavailable", "", true};
         return;
     }
@@ -416,12 +416,11 @@ void KioskController::send_code(const std::string& purpose) {
             if (s.session != session) return;
             s.busy = false;
             using sync::SmsOutcome;
-            if (step.outcome) hub_sends_sms_ = *step.outcome != SmsOutcome::no_gateway;
             const bool joining = purpose == sync::sms_purpose::enroll;
             if (!step.outcome) {
-                // Offline: a join goes ahead unless the hub is known to check phones.
-                if (joining && step.notice.key == "error.sms_offline" && hub_sends_sms_ != true)
-                    return enroll_now(phone);
+                // No answer: no code, so no join here either. Self-service cannot tell whose
+                // phone it is, and a join by a number headquarters knows would hand its member
+                // to whoever typed it. The till (a cashier sees the shopper) enrolls offline.
                 s.notice = step.notice;
                 return;
             }
@@ -680,9 +679,13 @@ void KioskController::clear_shopper() {
     const auto busy = state_.busy;
     const auto lang = state_.lang;
     auto out_of_service = std::move(state_.out_of_service);
+    const auto offline = state_.offline;  // the link's state, not the shopper's
+    auto offline_as_of = std::move(state_.offline_as_of);
     state_ = UiState{};
     state_.session = next;
     state_.out_of_service = std::move(out_of_service);
+    state_.offline = offline;
+    state_.offline_as_of = std::move(offline_as_of);
     state_.lang = lang;
     state_.busy = busy;
     manager_signed_in_ = false;

@@ -119,9 +119,6 @@ class KioskController {
     void enroll_now(const std::string& phone);
     // Asks the hub to text a code to phone_typed for the purpose; the code screen follows.
     void send_code(const std::string& purpose);
-    // What the hub last said about SMS codes: none sent (no gateway) or some; unknown at start.
-    // An enrollment the hub cannot check while it does send codes waits for the link.
-    std::optional<bool> hub_sends_sms_;
 
     KioskConfig config_;
     std::filesystem::path db_path_;

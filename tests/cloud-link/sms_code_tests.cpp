@@ -37,8 +37,9 @@ struct SmsHub {
         REQUIRE(store->engine().programs().save(program, "test").ok());
     }
     HubAnswer ask(const std::string& kind, const std::string& code, std::int64_t now_ms,
-                  const std::string& purpose = sms_purpose::pin_reset) {
-        const TerminalAddress from{"TEST", "S001", "K01"};
+                  const std::string& purpose = sms_purpose::pin_reset,
+                  const std::string& terminal = "K01") {
+        const TerminalAddress from{"TEST", "S001", terminal};
         HubRequest r{kind, {}, kPhone, {}, {}, 0};
         r.purpose = purpose;
         r.code = code;
@@ -83,9 +84,11 @@ TEST_CASE("an SMS code reaches the phone once a minute and proves it only with t
     CHECK(posted[0].text.find("【测试会员】") != std::string::npos);
     const auto code = provider.last_code(kPhone);
     REQUIRE(code);
-    // Only a hash is kept: the digits are nowhere in the hub's tables.
+    // Only a hash is kept, and the text leaves the outbox once sent: the digits are nowhere in
+    // the hub's tables.
     CHECK(hub.count("SELECT count(*) FROM hub_sms_codes WHERE code_hash LIKE '%" + *code + "%'") ==
           0);
+    CHECK(hub.count("SELECT count(*) FROM hub_sms_outbox WHERE text LIKE '%" + *code + "%'") == 0);
     // Drained already: nothing goes twice.
     CHECK(drain_sms_outbox(*hub.store, gateway, 1'001'000) == 0);
 
@@ -102,6 +105,9 @@ TEST_CASE("an SMS code reaches the phone once a minute and proves it only with t
         CHECK(wrong.reason == sms_reason::wrong_code);
         CHECK(hub.ask(request_kind::sms_check, *code, 1'020'000).status == answer_status::verified);
         CHECK(hub.ask(request_kind::sms_check, *code, 1'021'000).status == answer_status::verified);
+        // A code proves the phone to the kiosk that asked for it only.
+        CHECK(hub.ask(request_kind::sms_check, *code, 1'021'500, sms_purpose::pin_reset, "K02")
+                  .reason == sms_reason::expired);
         // A code is for one purpose: the same digits do not enroll.
         CHECK(hub.ask(request_kind::sms_check, *code, 1'022'000, sms_purpose::enroll).reason ==
               sms_reason::expired);

@@ -339,7 +339,8 @@ TEST_CASE(
     k.app().settle();
 
     CHECK(k.state()["offline"] == false);
-    // Offline: no code, said on the screen; and no join either, since this hub checks phones.
+    // Offline: no code, said on the screen; and no join at the kiosk either (nobody can prove
+    // the phone is theirs), the way to the counter said instead.
     broker.stop();
     k.tap("attract.phone");
     k.keys("phone", phone);
