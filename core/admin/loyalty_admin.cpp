@@ -484,17 +484,25 @@ int main(int argc, char** argv) {
             std::remove(tmp.c_str());
             return fail(rows ? Error{Errc::storage, "writing " + tmp + " failed"} : rows.error());
         }
-        std::rename(tmp.c_str(), out_path.c_str());
+        // The audit first: an unmasked file that is not in the audit trail must not exist.
         if (unmasked) {
             const auto file = std::filesystem::absolute(out_path).string();
-            engine->audit().record(export_staff, "export.unmasked", file,
-                                   nlohmann::json{{"what", what},
-                                                  {"file", file},
-                                                  {"rows", *rows},
-                                                  {"staff", export_staff},
-                                                  {"staff_name", manager_name}}
-                                       .dump());
+            auto audited = guarded([&]() -> Result<void> {
+                engine->audit().record(export_staff, "export.unmasked", file,
+                                       nlohmann::json{{"what", what},
+                                                      {"file", file},
+                                                      {"rows", *rows},
+                                                      {"staff", export_staff},
+                                                      {"staff_name", manager_name}}
+                                           .dump());
+                return {};
+            });
+            if (!audited) {
+                std::remove(tmp.c_str());
+                return fail(audited.error());
+            }
         }
+        std::rename(tmp.c_str(), out_path.c_str());
         std::printf("exported %lld %s rows to %s%s\n", static_cast<long long>(*rows), what.c_str(),
                     out_path.c_str(),
                     unmasked ? " (unmasked; audited)" : " (names and phones masked)");
