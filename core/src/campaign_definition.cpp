@@ -241,8 +241,25 @@ CampaignAction parse_action(const json& a, const ProgramConfig& config, std::siz
         only_known(a, what, {"type", "text"});
         action.kind = type == "kiosk_message" ? CampaignActionKind::kiosk_message
                                               : CampaignActionKind::receipt_line;
-        action.text = text(a, "text", what);
-        if (action.text.size() > 400) throw Invalid{where + ": the text is at most 400 bytes"};
+        // One text, or one per language ({"zh-CN": "...", "en": "..."}): a kiosk message keeps
+        // them all and the kiosk shows the shopper's (local_text_in); a receipt prints them all.
+        if (const auto t = a.find("text"); t != a.end() && t->is_object()) {
+            if (t->empty()) throw Invalid{where + ": text needs at least one language"};
+            std::string all;
+            for (const auto& [lang, value] : t->items()) {
+                if (!value.is_string() || value.get<std::string>().empty() || lang.size() > 16)
+                    throw Invalid{where + ": text." + lang + " must be a non-empty string"};
+                if (value.get<std::string>().size() > 400)
+                    throw Invalid{where + ": each text is at most 400 bytes"};
+                all += (all.empty() ? "" : " / ") + value.get<std::string>();
+            }
+            action.text =
+                action.kind == CampaignActionKind::kiosk_message ? t->dump() : std::move(all);
+            if (t->size() > 4) throw Invalid{where + ": text in at most 4 languages"};
+        } else {
+            action.text = text(a, "text", what);
+            if (action.text.size() > 400) throw Invalid{where + ": the text is at most 400 bytes"};
+        }
     } else if (type == "hub_event") {
         only_known(a, what, {"type", "channel", "template"});
         action.kind = CampaignActionKind::hub_event;

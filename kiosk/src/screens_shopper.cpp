@@ -183,6 +183,8 @@ void messages_card(ScreenContext& c, float width) {
     const float inner = width - 2 * pad;
     const auto title = ui.tr("home.messages");
     const std::size_t shown = std::min<std::size_t>(list.size(), 3);  // the actions stay on screen
+    std::vector<std::string> texts;  // each in the shopper's language, when given per language
+    for (std::size_t i = 0; i < shown; ++i) texts.push_back(local_text_in(list[i], ui.language()));
     // Measure first so the panel can go under the text (ImGui draws in order).
     auto height = [&](const std::string& t, ImFont* f) {
         ui.atlas().require(t, f);
@@ -190,7 +192,7 @@ void messages_card(ScreenContext& c, float width) {
     };
     float h = 2 * pad + height(title, ui.atlas().small);
     for (std::size_t i = 0; i < shown; ++i)
-        h += ImGui::GetStyle().ItemSpacing.y + height(list[i], ui.atlas().body);
+        h += ImGui::GetStyle().ItemSpacing.y + height(texts[i], ui.atlas().body);
     const auto at = ImGui::GetCursorScreenPos();
     auto* dl = ImGui::GetWindowDrawList();
     fast_rect(dl, at, ImVec2(at.x + width, at.y + h), colors::accent, 18 * u);
@@ -201,7 +203,7 @@ void messages_card(ScreenContext& c, float width) {
     ui.text(title, ui.atlas().small, colors::accent, inner);
     for (std::size_t i = 0; i < shown; ++i) {
         ImGui::SetCursorPosX(x + pad);
-        ui.text(list[i], ui.atlas().body, colors::text, inner);
+        ui.text(texts[i], ui.atlas().body, colors::text, inner);
     }
     ImGui::SetCursorScreenPos(ImVec2(at.x, at.y + h));
     ImGui::Dummy(ImVec2(width, 1));

@@ -144,3 +144,34 @@ TEST_CASE("the kiosk message card fits the landscape member home") {
     k.tap("lang");
     check_message_shown(k, "message-landscape-en.png");
 }
+
+TEST_CASE("a campaign message given per language is shown in the shopper's (issue 19)") {
+    const auto prepare_bilingual = [](const std::filesystem::path& db) {
+        loyalty::SystemClock clock;
+        auto engine = loyalty::Engine::open(db, clock);
+        REQUIRE(engine);
+        auto loaded = (*engine)->campaigns().load(R"({"schema": 1, "program": "DEMO",
+          "campaigns": [{"code": "sorry-2", "version": 1, "name": "回访",
+            "trigger": {"type": "rating_given", "max_score": 2},
+            "actions": [{"type": "kiosk_message",
+                         "text": {"zh-CN": "店长会联系您", "en": "The manager will call you"}}]}]})",
+                                                  "test");
+        REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().message));
+        REQUIRE(loaded->refused.empty());
+        engine_database(**engine).exec(
+            "UPDATE members SET consent_marketing_at = 1 WHERE consent_marketing_at IS NULL");
+    };
+    Kiosk k(1080, 1920, 60, prepare_bilingual);
+    k.tap("demo.card.0");
+    const auto member = k.state()["member"]["id"].get<loyalty::MemberId>();
+    k.tap("home.done");
+    k.tap("rating.skip");
+    rate_elsewhere(k.db(), member, 1);
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    CHECK(contains(k.texts(), "店长会联系您"));
+    CHECK_FALSE(contains(k.texts(), "The manager will call you"));
+    k.tap("lang");
+    CHECK(contains(k.texts(), "The manager will call you"));
+    CHECK_FALSE(contains(k.texts(), "店长会联系您"));
+}

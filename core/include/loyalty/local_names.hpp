@@ -30,4 +30,8 @@ inline std::string all_names(const std::string& name, const LocalNames& names) {
     return out;
 }
 
+// A text stored as given in a campaign file: one text, or a JSON object of texts by language
+// ({"zh-CN": "...", "en": "..."}); the one for `lang`, else the zh-CN one, else the first.
+std::string local_text_in(const std::string& stored, std::string_view lang);
+
 }  // namespace loyalty
