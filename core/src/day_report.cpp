@@ -44,22 +44,7 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             r.voided_net = Money{sales.int64(5)};
         }
 
-        auto points = db.prepare(
-            "SELECT coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND "
-            "e.available_delta > 0) "
-            "THEN e.available_delta + e.pending_delta END), 0), "
-            "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
-            "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
-            "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
-            "WHERE m.program_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?");
-        points.bind_all(p, from, to);
-        if (points.step()) {
-            r.issued = points.int64(0);
-            r.redeemed = points.int64(1);
-            r.expired = points.int64(2);
-        }
-
-        // The same by local hour, for the charts: sales and member share, points in and out.
+        // The day's sales by local hour, for the charts (voided ones left out, as above).
         auto by_hour = db.prepare(
             "SELECT (occurred_at - ?) / 3600, count(*), count(member_id), sum(net_minor) "
             "FROM sales WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ? AND "
@@ -71,18 +56,23 @@ Result<DayReport> day_report(Engine& engine, const std::string& program, Timesta
             h.member_sales = by_hour.int64(2);
             h.sales_net = Money{by_hour.int64(3)};
         }
-        auto points_by_hour = db.prepare(
+        // Points in and out by local hour; the day's figures are their sums.
+        auto points = db.prepare(
             "SELECT (e.occurred_at - ?) / 3600, "
             "coalesce(sum(CASE WHEN e.kind IN ('earn', 'bonus') OR (e.kind = 'adjust' AND "
             "e.available_delta > 0) THEN e.available_delta + e.pending_delta END), 0), "
-            "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0) "
+            "coalesce(-sum(CASE WHEN e.kind = 'redeem' THEN e.available_delta END), 0), "
+            "coalesce(-sum(CASE WHEN e.kind = 'expire' THEN e.available_delta END), 0) "
             "FROM ledger_entries e JOIN members m ON m.id = e.member_id "
             "WHERE m.program_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? GROUP BY 1");
-        points_by_hour.bind_all(from, p, from, to);
-        while (points_by_hour.step()) {
-            auto& h = r.hours.at(static_cast<std::size_t>(points_by_hour.int64(0)));
-            h.issued = points_by_hour.int64(1);
-            h.redeemed = points_by_hour.int64(2);
+        points.bind_all(from, p, from, to);
+        while (points.step()) {
+            auto& h = r.hours.at(static_cast<std::size_t>(points.int64(0)));
+            h.issued = points.int64(1);
+            h.redeemed = points.int64(2);
+            r.issued += h.issued;
+            r.redeemed += h.redeemed;
+            r.expired += points.int64(3);
         }
 
         // Today: the members' balances as they stand. A past day: its end from the ledger, over

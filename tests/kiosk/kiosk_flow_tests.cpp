@@ -740,15 +740,20 @@ TEST_CASE("a gift card scanned at the kiosk shows its balance and validity and s
     CHECK(any_text_contains(k.texts(), "¥500.00"));
 }
 
+namespace {
+// Whether any text on the kiosk's screen contains `part`.
+bool shows(const Kiosk& k, const std::string& part) {
+    const auto texts = k.texts();
+    return std::any_of(texts.begin(), texts.end(),
+                       [&](const std::string& t) { return t.find(part) != std::string::npos; });
+}
+}  // namespace
+
 TEST_CASE("tier and reward names are in the shopper's language, from the program file (issue 19)") {
     Kiosk k;
     k.tap("demo.card.0");  // the richest demo member: the top tier
     REQUIRE(k.screen() == "member_home");
-    const auto has = [&](const std::string& part) {
-        const auto texts = k.texts();
-        return std::any_of(texts.begin(), texts.end(),
-                           [&](const std::string& t) { return t.find(part) != std::string::npos; });
-    };
+    const auto has = [&](const std::string& part) { return shows(k, part); };
     CHECK(has("白金卡"));
     CHECK_FALSE(has("Platinum"));
     k.tap("home.rewards");
@@ -770,11 +775,7 @@ TEST_CASE(
     k.keys("enroll", "13712340021");
     k.tap("enroll.terms");
     REQUIRE(k.screen() == "terms");
-    const auto has = [&](const std::string& part) {
-        const auto texts = k.texts();
-        return std::any_of(texts.begin(), texts.end(),
-                           [&](const std::string& t) { return t.find(part) != std::string::npos; });
-    };
+    const auto has = [&](const std::string& part) { return shows(k, part); };
     CHECK(has("隐私政策（摘要）"));
     CHECK(has("不会出售给任何第三方"));
     k.tap("lang");

@@ -44,6 +44,17 @@ void redeem_cpn20(Kiosk& k) {
     k.tap("redeem.confirm");
 }
 
+// Store B's kiosk K01 on its own database, linked to the hub by `link_toml`.
+void store_b_kiosk(kiosk::AppOptions& o, const std::filesystem::path& db,
+                   const std::filesystem::path& link_toml) {
+    o.db = db;
+    o.program = "TEST";
+    o.store = "S002";
+    o.terminal = "K01";
+    o.demo = false;
+    o.link_config = link_toml;
+}
+
 void leave(Kiosk& k) {
     k.tap("home.done");
     k.tap("rating.skip");
@@ -83,13 +94,8 @@ TEST_CASE(
     constexpr std::int64_t limit = 5000;  // CPN-20 costs 2,000: two offline, not a third
     const auto toml = write_link_toml(broker, dir.path(), b_db, "S002", limit);
     Kiosk k(1080, 1920, 600, {}, [&](kiosk::AppOptions& o) {
-        o.db = b_db;
-        o.program = "TEST";
-        o.store = "S002";
-        o.terminal = "K01";
-        o.demo = false;
+        store_b_kiosk(o, b_db, toml);
         o.trusted_keys = {"hub-1:" + public_key_hex(*key)};
-        o.link_config = toml;
     });
 
     // Not known at B: found at the hub by the code's member uid, shown with every store's
@@ -240,12 +246,7 @@ TEST_CASE(
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     const auto toml = write_link_toml(broker, dir.path(), b_db, "S002", 0, "", 3000);
     Kiosk k(1080, 1920, 600, {}, [&](kiosk::AppOptions& o) {
-        o.db = b_db;
-        o.program = "TEST";
-        o.store = "S002";
-        o.terminal = "K01";
-        o.demo = false;
-        o.link_config = toml;
+        store_b_kiosk(o, b_db, toml);
         o.offline_banner_seconds = 1;
     });
     const std::string phone = "13955550001", e164 = "+86" + phone;
