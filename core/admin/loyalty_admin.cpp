@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "claims_command.hpp"
 #include "loyalty/backups.hpp"
 #include "loyalty/csv_export.hpp"
 #include "loyalty/day_report.hpp"
@@ -289,6 +290,9 @@ int main(int argc, char** argv) {
         "restore", "replace the database with a backup that passes its integrity check");
     restore->add_option("backup", restore_from, "backup file")->required();
 
+    admin::ClaimsCommand claims_cmd;
+    admin::add_claims_command(app, claims_cmd);
+
     // Every command's --help ends with a call to copy (tests/cli runs each one's --help).
     const std::pair<CLI::App*, const char*> examples[] = {
         {init, "loyalty-admin --db store.db init"},
@@ -409,6 +413,7 @@ int main(int argc, char** argv) {
         engine.reset();
         engine = open_engine(g, as_of_clock);
     }
+    if (*claims_cmd.command) return admin::run_claims_command(*engine, g.program, claims_cmd);
     if (*backup) {
         auto file = take_backup(*engine, backup_policy, system_clock.now());
         if (!file) return fail(file.error());

@@ -279,6 +279,10 @@ Ratings& Engine::ratings() {
     return ctx_->ratings;
 }
 
+ReceiptClaims& Engine::receipt_claims() {
+    return ctx_->receipt_claims;
+}
+
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;
     auto points = ctx_->ledger.run_due(now);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loyalty/engine.hpp"
+#include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/database.hpp"
 
 // Optional fields serialise as JSON null.
@@ -59,6 +60,7 @@ struct EngineContext {
     UsedCodes used_codes{*this};
     Campaigns campaigns{*this};
     Ratings ratings{*this};
+    ReceiptClaims receipt_claims{*this};
     StoredValue stored_value{*this};
     Replication replication{*this};
 

@@ -10,6 +10,7 @@
 #include "json_numbers.hpp"
 #include "loyalty/insight.hpp"
 #include "loyalty/json_limits.hpp"
+#include "mall_rules_config.hpp"
 #include "stored_value_config.hpp"
 
 namespace loyalty {
@@ -17,41 +18,6 @@ namespace loyalty {
 using nlohmann::json;
 
 namespace {
-
-// A name (or a text such as the join terms) given as one string, or per language
-// ({"zh-CN": "金卡", "en": "Gold"}): `text` gets the program's own language, zh-CN when
-// there, else the first by language code.
-void read_local(const json& j, const char* key, std::string& text, LocalNames& by_lang,
-                const std::string& fallback) {
-    const auto it = j.find(key);
-    if (it == j.end()) {
-        text = fallback;
-        return;
-    }
-    if (it->is_string()) {
-        text = it->get<std::string>();
-        return;
-    }
-    require(it->is_object() && !it->empty(),
-            std::string(key) + " must be a text or a table of texts by language");
-    for (const auto& [lang, value] : it->items()) {
-        require(value.is_string() && !lang.empty() && lang.size() <= 16,
-                std::string(key) + "." + lang + " must be a text");
-        by_lang[lang] = value.get<std::string>();
-    }
-    const auto own = by_lang.find("zh-CN");
-    text = own != by_lang.end() ? own->second : by_lang.begin()->second;
-}
-
-// `text` is the program's own language's (it may have been changed after parsing): it
-// replaces that language's entry, so what is written reads back the same.
-json local_json(const std::string& text, const LocalNames& by_lang) {
-    if (by_lang.empty()) return text;
-    json j = json::object();
-    for (const auto& [lang, value] : by_lang) j[lang] = value;
-    j[by_lang.contains("zh-CN") ? std::string("zh-CN") : by_lang.begin()->first] = text;
-    return j;
-}
 
 Rounding parse_rounding(const std::string& s) {
     if (s == "floor") return Rounding::floor;
@@ -362,6 +328,7 @@ ProgramConfig parse(const json& j) {
                         " must be an amount-off reward (a birthday coupon is an amount)");
         }
     if (j.contains("stored_value")) parse_stored_value(j.at("stored_value"), c);
+    parse_mall_rules(j, c);
     return c;
 }
 
@@ -530,6 +497,7 @@ std::string program_config_to_json(const ProgramConfig& c) {
     }
     j["promo_codes"] = promos;
     if (c.stored_value.enabled) j["stored_value"] = stored_value_json(c.stored_value);
+    write_mall_rules(c, j);
     j["points_payment"] = {{"points", c.points_payment.points},
                            {"value_minor", c.points_payment.value.minor},
                            {"max_percent_of_basket", c.points_payment.max_percent_of_basket},

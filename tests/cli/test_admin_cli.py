@@ -173,6 +173,49 @@ class AdminCli(unittest.TestCase):
         self.assertEqual(subject, os.path.abspath(out))
         self.assertIn(os.path.abspath(out), details)
 
+    def test_claims_queue_is_worked_with_a_managers_pin_and_audited(self):
+        with sqlite3.connect(self.db) as c:
+            program_id, member_id = c.execute(
+                "SELECT p.id, m.id FROM members m JOIN programs p ON p.id = m.program_id "
+                "WHERE p.code = 'DEMO' LIMIT 1").fetchone()
+            for n in (1, 2):
+                c.execute(
+                    "INSERT INTO receipt_claims(program_id, member_id, shop, receipt, amount_minor, "
+                    "purchase_date, source, claim_key, status, points, review, store, terminal, "
+                    "request_id, uid, claimed_at, claim_day) VALUES (?, ?, '1023', ?, 650000, "
+                    "'2026-03-09', 'keyed', ?, 'pending', 650, 'amount above ¥5000.00', 'S001', "
+                    "'K01', ?, ?, 1773000000, '2026-03-09')",
+                    (program_id, member_id, "R%d" % n, "shop:1023:R%d" % n, "q%d" % n, "S001/K01/q%d" % n))
+            first, second = [r[0] for r in c.execute(
+                "SELECT id FROM receipt_claims WHERE request_id IN ('q1', 'q2') ORDER BY id")]
+        listed = admin(self.db, "claims", "list")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("R1", listed.stdout)
+        self.assertIn("6500.00", listed.stdout)
+        self.assertIn("amount above", listed.stdout)
+        wrong = admin(self.db, "claims", "approve", str(first), "--staff", "M001", "--pin", "000000")
+        self.assertEqual(wrong.returncode, 1)
+        ok = admin(self.db, "claims", "approve", str(first), "--staff", "M001", "--pin", "246810")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("650 points credited", ok.stdout)
+        again = admin(self.db, "claims", "approve", str(first), "--staff", "M001", "--pin", "246810")
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("already", again.stderr)
+        no = admin(self.db, "claims", "reject", str(second), "--reason", "小票金额与照片不符",
+                   "--staff", "M001", "--pin", "246810")
+        self.assertEqual(no.returncode, 0, no.stderr)
+        self.assertNotIn("R2", admin(self.db, "claims", "list").stdout)  # the queue is empty again
+        every = admin(self.db, "claims", "list", "--status", "all").stdout
+        self.assertIn("rejected", every)
+        self.assertIn("小票金额与照片不符", every)
+        with sqlite3.connect(self.db) as c:
+            actions = sorted(r[0] for r in c.execute(
+                "SELECT action FROM audit_log WHERE action LIKE 'receipt_claim.%'"))
+            credited = c.execute("SELECT count(*) FROM ledger_entries WHERE reference = 'claim:S001/K01/q1'"
+                                 ).fetchone()[0]
+        self.assertEqual(actions, ["receipt_claim.approve", "receipt_claim.reject"])
+        self.assertEqual(credited, 1)
+
     def test_every_command_help_ends_with_an_example(self):
         top = subprocess.run([*EMULATOR, ADMIN, "--help"], capture_output=True, text=True).stdout
         names = [line.split()[0] for line in re.split(r"(?i)subcommands:", top)[-1].splitlines()

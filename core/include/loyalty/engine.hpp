@@ -28,6 +28,10 @@
 namespace loyalty {
 
 class Database;
+// Declared here, defined in their own headers (receipt_claims.hpp, parking.hpp): only what uses
+// them includes them.
+class ReceiptClaims;
+class Parking;
 
 // Who is writing: the store and terminal events are numbered under.
 struct Origin {
@@ -78,7 +82,9 @@ class Engine {
     Campaigns& campaigns();
     Ratings& ratings();
     StoredValue& stored_value();
-    Replication& replication();  // the hub: applies other terminals' events
+    Replication& replication();       // the hub: applies other terminals' events
+    ReceiptClaims& receipt_claims();  // a mall's receipts of any shop, claimed at the kiosk
+    Parking& parking();               // plates, free minutes, hours bought with points
 
     // The nightly run: releases pending points, expires lots, reviews tiers due
     // now, then per program rescores RFM, refreshes rule tags and grants birthday

@@ -10,6 +10,7 @@
 
 #include "loyalty/coupon_benefits.hpp"
 #include "loyalty/local_names.hpp"
+#include "loyalty/mall_rules.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/result.hpp"
 
@@ -233,6 +234,8 @@ struct ProgramConfig {
     std::vector<PromoCode> promo_codes{};
     StoredValueRules stored_value{};
     JoinTerms terms{};
+    ReceiptClaimRules receipt_claims{};  // a mall's: receipts of its shops (mall_rules.hpp)
+    ParkingRules parking{};
 
     const TierLevel* tier(const std::string& code) const;
     const RewardDefinition* reward(const std::string& code) const;

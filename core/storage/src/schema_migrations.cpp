@@ -556,12 +556,49 @@ ALTER TABLE members ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE members ADD COLUMN pin_locked_until INTEGER;
 )sql";
 
+// A mall's receipt claims: one row per claim, whatever became of it. claim_key is the receipt
+// (an e-invoice's number, or shop + receipt number + date): one live claim each, so a receipt
+// claimed twice is refused; a claim the hub reversed as the later of two keeps its row.
+constexpr const char* kMigration12 = R"sql(
+CREATE TABLE receipt_claims (
+    id            INTEGER PRIMARY KEY,
+    program_id    INTEGER NOT NULL REFERENCES programs(id),
+    member_id     INTEGER NOT NULL REFERENCES members(id),
+    shop          TEXT NOT NULL,
+    receipt       TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    purchase_date TEXT NOT NULL,
+    source        TEXT NOT NULL CHECK (source IN ('e_invoice', 'shop_code', 'keyed')),
+    claim_key     TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('credited', 'pending', 'rejected', 'reversed')),
+    points        INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0),
+    review        TEXT NOT NULL DEFAULT '',
+    note          TEXT NOT NULL DEFAULT '',
+    photo         TEXT NOT NULL DEFAULT '',
+    ocr_note      TEXT NOT NULL DEFAULT '',
+    store         TEXT NOT NULL,
+    terminal      TEXT NOT NULL,
+    request_id    TEXT NOT NULL,
+    uid           TEXT NOT NULL UNIQUE,
+    claimed_at    INTEGER NOT NULL,
+    claim_day     TEXT NOT NULL,
+    decided_at    INTEGER,
+    decided_by    TEXT,
+    shown_at      INTEGER,
+    UNIQUE (program_id, store, terminal, request_id)
+);
+CREATE UNIQUE INDEX receipt_claims_live ON receipt_claims(program_id, claim_key)
+    WHERE status != 'reversed';
+CREATE INDEX receipt_claims_by_member ON receipt_claims(member_id, claim_day);
+CREATE INDEX receipt_claims_by_status ON receipt_claims(program_id, status, id);
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
-    static constexpr const char* kAll[] = {kMigration1, kMigration2,  kMigration3, kMigration4,
-                                           kMigration5, kMigration6,  kMigration7, kMigration8,
-                                           kMigration9, kMigration10, kMigration11};
+    static constexpr const char* kAll[] = {kMigration1, kMigration2,  kMigration3,  kMigration4,
+                                           kMigration5, kMigration6,  kMigration7,  kMigration8,
+                                           kMigration9, kMigration10, kMigration11, kMigration12};
     return kAll;
 }
 

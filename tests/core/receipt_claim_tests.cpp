@@ -1,0 +1,271 @@
+// A mall's receipt claims: codes read (e-invoice, a shop's format), every rule refusing with
+// its reason, the review queue, and one claim per receipt.
+#include <doctest/doctest.h>
+
+#include "loyalty/receipt_claims.hpp"
+#include "loyalty/storage/engine_storage.hpp"
+#include "test_support.hpp"
+
+using namespace loyalty;
+using namespace loyalty::test;
+
+namespace {
+
+ProgramConfig mall_program() {
+    auto c = test_program();
+    c.kind = "mall";
+    auto& r = c.receipt_claims;
+    r.window_days = 7;
+    r.daily_claims = 3;
+    r.daily_points = 3000;
+    r.review_above = Money{200000};  // ¥2,000
+    MallShop fashion;
+    fashion.code = "1023";
+    fashion.name = "优衣库";
+    fashion.category = "apparel";
+    fashion.min_amount = Money{1000};
+    fashion.max_amount = Money{500000};
+    fashion.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
+    MallShop shoes;
+    shoes.code = "2001";
+    shoes.name = "百丽";
+    shoes.category = "shoes";  // the test program's shoes earn x1.5
+    shoes.receipt_formats = {"BL{date}-{receipt}*{amount_fen}"};
+    r.shops = {fashion, shoes};
+    return c;
+}
+
+ReceiptClaimRequest claim_of(MemberId m, const std::string& shop, const std::string& receipt,
+                             std::int64_t fen, const std::string& date, const std::string& id) {
+    ReceiptClaimRequest r;
+    r.program = "TEST";
+    r.member = m;
+    r.shop = shop;
+    r.receipt = receipt;
+    r.amount = Money{fen};
+    r.date = date;
+    r.request_id = id;
+    return r;
+}
+
+std::int64_t outbox_count(Engine& engine, const std::string& type) {
+    std::int64_t n = 0;
+    for (const auto& e :
+         engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
+        n += e.type == type;
+    return n;
+}
+
+std::int64_t count_rows(Engine& engine, const std::string& where = "1") {
+    return engine_database(engine)
+        .prepare("SELECT count(*) FROM receipt_claims WHERE " + where)
+        .scalar()
+        .value_or(-1);
+}
+
+}  // namespace
+
+TEST_CASE("an e-invoice QR is read field by field, and a wrong field says which") {
+    auto v = read_e_invoice("01,10,044031900111,12345678,128.50,20260308,12345678901234567890,A1B2,");
+    REQUIRE(v);
+    REQUIRE(v->ok());
+    CHECK(v->value().receipt == "04403190011112345678");
+    CHECK(v->value().amount.minor == 12850);
+    CHECK(v->value().date == "2026-03-08");
+    CHECK(v->value().source == ReceiptSource::e_invoice);
+    // A fully digitized invoice (数电票): no code, a 20-digit number.
+    auto digital = read_e_invoice("01,32,,26312000000012345678,99.00,20260309,,C3D4");
+    REQUIRE(digital);
+    REQUIRE(digital->ok());
+    CHECK(digital->value().receipt == "26312000000012345678");
+    CHECK(digital->value().amount.minor == 9900);
+
+    CHECK_FALSE(read_e_invoice("https://example.com/?a=1,2,3"));  // not shaped like one
+    auto bad_date = read_e_invoice("01,10,044031900111,12345678,128.50,20260231,x,");
+    REQUIRE(bad_date);
+    REQUIRE_FALSE(bad_date->ok());
+    CHECK(bad_date->error().message.find("date") != std::string::npos);
+    auto bad_amount = read_e_invoice("01,10,044031900111,12345678,12.345,20260308,x,");
+    REQUIRE(bad_amount);
+    CHECK_FALSE(bad_amount->ok());
+    auto short_number = read_e_invoice("01,32,,2631200000,99.00,20260309,,");
+    REQUIRE(short_number);
+    CHECK_FALSE(short_number->ok());
+}
+
+TEST_CASE("a shop's receipt format gives its fields, and a malformed format is refused") {
+    auto r = match_receipt_format("UQ|{receipt}|{amount}|{date}", "UQ|A0017|1,280.00|2026-03-09");
+    REQUIRE(r);
+    CHECK(r->receipt == "A0017");
+    CHECK(r->amount.minor == 128000);
+    CHECK(r->date == "2026-03-09");
+    auto fen = match_receipt_format("BL{date}-{receipt}*{amount_fen}", "BL20260309-88*45900");
+    REQUIRE(fen);
+    CHECK(fen->amount.minor == 45900);
+    CHECK_FALSE(match_receipt_format("UQ|{receipt}|{amount}|{date}", "UQ|A0017|12x|20260309"));
+    CHECK_FALSE(match_receipt_format("UQ|{receipt}|{amount}|{date}", "XX|A0017|12|20260309"));
+    CHECK(check_receipt_format("{receipt}{amount}").has_value());  // fields touching
+    CHECK(check_receipt_format("A{nope}").has_value());
+    CHECK(check_receipt_format("A{amount}B").has_value());  // no {receipt}
+    CHECK_FALSE(check_receipt_format("A{receipt}B{*}C{date}").has_value());
+
+    const auto rules = mall_program().receipt_claims;
+    auto found = read_receipt_code(rules, "BL20260309-88*45900");
+    REQUIRE(found.ok());
+    CHECK(found->shop == "2001");
+    auto unknown = read_receipt_code(rules, "hello");
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code == Errc::invalid_argument);
+}
+
+TEST_CASE("a claim earns the mall's points by the shop's category, once per receipt") {
+    Fixture f(mall_program());
+    const auto m = f.enroll("13800001001");
+    const auto before = f.balance(m).available;
+    // ¥459 at the shoe shop: 1 point per yuan, shoes x1.5.
+    auto shoes = f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
+    REQUIRE_MESSAGE(shoes.ok(), (shoes.ok() ? "" : shoes.error().message));
+    CHECK(shoes->claim.status == ClaimStatus::credited);
+    CHECK(shoes->claim.points == 688);
+    CHECK(f.balance(m).available == before + 688);
+    CHECK(outbox_count(*f.engine, "receipt.claimed") == 1);
+
+    // The same request again (a double tap): the same answer, nothing booked twice.
+    auto again = f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
+    REQUIRE(again.ok());
+    CHECK(again->replayed);
+    CHECK(f.balance(m).available == before + 688);
+
+    // The same receipt by another request, another member, another kiosk's database row: no.
+    const auto other = f.enroll("13800001002");
+    auto dup = f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-09", "k2"));
+    REQUIRE_FALSE(dup.ok());
+    CHECK(dup.error().code == Errc::already_used);
+    // The same number on another day is another receipt of that shop.
+    CHECK(f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-08", "k3")).ok());
+    f.require_balances_agree();
+}
+
+TEST_CASE("every claim rule refuses with its reason and books nothing") {
+    Fixture f(mall_program());  // the clock: 2026-03-10 local
+    const auto m = f.enroll("13800001003");
+    auto& claims = f.engine->receipt_claims();
+    auto refused = [&](ReceiptClaimRequest r, Errc code, const std::string& says) {
+        auto out = claims.submit(r);
+        REQUIRE_FALSE(out.ok());
+        CHECK(out.error().code == code);
+        CHECK_MESSAGE(out.error().message.find(says) != std::string::npos, out.error().message);
+    };
+    refused(claim_of(m, "1023", "A1", 500, "2026-03-09", "r1"), Errc::invalid_argument, "range");
+    refused(claim_of(m, "1023", "A1", 600000, "2026-03-09", "r2"), Errc::invalid_argument, "range");
+    refused(claim_of(m, "1023", "A1", 5000, "2026-03-02", "r3"), Errc::expired, "7 days");
+    refused(claim_of(m, "1023", "A1", 5000, "2026-03-11", "r4"), Errc::invalid_argument, "after today");
+    refused(claim_of(m, "9999", "A1", 5000, "2026-03-09", "r5"), Errc::not_found, "no shop");
+    refused(claim_of(m, "1023", "A1", 5000, "2026-02-30", "r6"), Errc::invalid_argument, "not a date");
+    // Seven days back is still inside the window.
+    CHECK(claims.submit(claim_of(m, "1023", "A1", 5000, "2026-03-03", "r7")).ok());
+    CHECK(claims.submit(claim_of(m, "1023", "A2", 5000, "2026-03-09", "r8")).ok());
+    CHECK(claims.submit(claim_of(m, "1023", "A3", 5000, "2026-03-09", "r9")).ok());
+    // A fourth claim today: over the daily count.
+    refused(claim_of(m, "1023", "A4", 5000, "2026-03-09", "r10"), Errc::limit_exceeded, "limit");
+    CHECK(count_rows(*f.engine) == 3);
+    // Tomorrow the count starts again.
+    f.advance_days(1);
+    CHECK(claims.submit(claim_of(m, "1023", "A4", 5000, "2026-03-09", "r11")).ok());
+}
+
+TEST_CASE("the daily points cap trims the claim that reaches it and refuses the next") {
+    auto config = mall_program();
+    config.receipt_claims.daily_claims = 0;
+    Fixture f(config);
+    const auto m = f.enroll("13800001004");
+    auto& claims = f.engine->receipt_claims();
+    auto first = claims.submit(claim_of(m, "1023", "B1", 199999, "2026-03-09", "p1"));
+    REQUIRE(first.ok());  // ¥1,999.99: under the review amount, 1,999 points
+    CHECK(first->claim.points == 1999);
+    auto second = claims.submit(claim_of(m, "1023", "B2", 150000, "2026-03-09", "p2"));
+    REQUIRE(second.ok());
+    CHECK(second->claim.points == 3000 - 1999);  // trimmed to the day's 3,000
+    auto third = claims.submit(claim_of(m, "1023", "B3", 5000, "2026-03-09", "p3"));
+    REQUIRE_FALSE(third.ok());
+    CHECK(third.error().code == Errc::limit_exceeded);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a claim above the review amount or with OCR disagreeing waits for a manager") {
+    Fixture f(mall_program());
+    const auto m = f.enroll("13800001005");
+    const auto before = f.balance(m).available;
+    auto& claims = f.engine->receipt_claims();
+    auto big = claims.submit(claim_of(m, "1023", "C1", 300000, "2026-03-09", "q1"));
+    REQUIRE(big.ok());
+    CHECK(big->claim.status == ClaimStatus::pending);
+    CHECK(big->claim.review.find("2000.00") != std::string::npos);
+    CHECK(f.balance(m).available == before);  // nothing until a manager says so
+    auto photo = claim_of(m, "1023", "C2", 8000, "2026-03-09", "q2");
+    photo.photo = "claims/q2.png";
+    photo.ocr_note = "amount: photo ¥18.00";
+    auto doubted = claims.submit(photo);
+    REQUIRE(doubted.ok());
+    CHECK(doubted->claim.status == ClaimStatus::pending);
+    CHECK(doubted->claim.photo == "claims/q2.png");
+    auto queue = claims.list("TEST", ClaimStatus::pending);
+    REQUIRE(queue.ok());
+    CHECK(queue->size() == 2);
+    REQUIRE(claims.pending_of(m).ok());
+    CHECK(claims.pending_of(m)->size() == 2);
+
+    auto approved = claims.approve(big->claim.id, "M001");
+    REQUIRE(approved.ok());
+    CHECK(approved->claim.status == ClaimStatus::credited);
+    CHECK(approved->claim.points == 3000);  // ¥3,000 = 3,000 points, the day's cap
+    CHECK(approved->claim.decided_by == "M001");
+    CHECK(f.balance(m).available == before + 3000);
+    auto twice = claims.approve(big->claim.id, "M001");
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == Errc::conflict);
+
+    REQUIRE_FALSE(claims.reject(doubted->claim.id, "M001", "").ok());  // a reason is needed
+    auto rejected = claims.reject(doubted->claim.id, "M001", "小票金额与照片不符");
+    REQUIRE(rejected.ok());
+    CHECK(rejected->status == ClaimStatus::rejected);
+    CHECK(f.balance(m).available == before + 3000);
+    // The member hears about it once.
+    auto told = claims.unseen_refusals(m, true);
+    REQUIRE(told.ok());
+    REQUIRE(told->size() == 1);
+    CHECK(told->front().note == "小票金额与照片不符");
+    CHECK(claims.unseen_refusals(m, true)->empty());
+    // Both decisions are in the audit trail and the outbox.
+    CHECK(engine_database(*f.engine)
+              .prepare("SELECT count(*) FROM audit_log WHERE action LIKE 'receipt_claim.%'")
+              .scalar()
+              .value_or(0) == 2);
+    CHECK(outbox_count(*f.engine, "receipt.claim_decided") == 2);
+    f.require_balances_agree();
+}
+
+TEST_CASE("a mall's shops and claim rules round-trip through the program's JSON and are checked") {
+    const auto config = mall_program();
+    auto back = parse_program_config_json(program_config_to_json(config));
+    REQUIRE(back.ok());
+    REQUIRE(back->receipt_claims.shops.size() == 2);
+    CHECK(back->receipt_claims.shops[1].receipt_formats == config.receipt_claims.shops[1].receipt_formats);
+    CHECK(back->receipt_claims.review_above.minor == 200000);
+    CHECK(back->receipt_claims.daily_points == 3000);
+
+    auto json_of = [&](const std::string& shops) {
+        return R"({"code":"M","name":"M","tiers":{"levels":[{"code":"std","name":"S","threshold":0}]},)"
+               R"("receipt_claims":{"shops":[)" + shops + "]}}";
+    };
+    auto bad_format = parse_program_config_json(
+        json_of(R"({"code":"1","name":"A","category":"x","receipt_formats":["{receipt}{date}"]})"));
+    REQUIRE_FALSE(bad_format.ok());
+    CHECK(bad_format.error().message.find("touch") != std::string::npos);
+    auto letters = parse_program_config_json(json_of(R"({"code":"A1","name":"A","category":"x"})"));
+    REQUIRE_FALSE(letters.ok());
+    CHECK(letters.error().message.find("digits") != std::string::npos);
+    auto twice = parse_program_config_json(json_of(
+        R"({"code":"1","name":"A","category":"x"},{"code":"1","name":"B","category":"y"})"));
+    REQUIRE_FALSE(twice.ok());
+}
