@@ -6,140 +6,17 @@
 #include <algorithm>
 #include <array>
 
+#include "receipt_text.hpp"
+
 namespace loyalty::devices {
 
 namespace {
 
+using namespace receipt_text;
+
 // Bounds that keep a hostile or garbage text cheap: a receipt has tens of lines.
 constexpr std::size_t kMaxLines = 400;
-constexpr std::size_t kMaxLineChars = 512;
 constexpr std::size_t kShopNameLines = 5;  // the shop's name is printed at the top
-
-constexpr char32_t kReplacement = 0xFFFD;
-constexpr char32_t kYen = 0x00A5;  // ¥; ￥ (U+FFE5) is folded into it
-
-std::u32string decode_utf8(std::string_view in) {
-    std::u32string out;
-    out.reserve(in.size());
-    std::size_t i = 0;
-    while (i < in.size()) {
-        const auto b0 = static_cast<unsigned char>(in[i]);
-        int extra = 0;
-        char32_t cp = 0;
-        char32_t min = 0;
-        if (b0 < 0x80) {
-            out.push_back(b0);
-            ++i;
-            continue;
-        } else if ((b0 & 0xE0) == 0xC0) {
-            extra = 1, cp = b0 & 0x1Fu, min = 0x80;
-        } else if ((b0 & 0xF0) == 0xE0) {
-            extra = 2, cp = b0 & 0x0Fu, min = 0x800;
-        } else if ((b0 & 0xF8) == 0xF0) {
-            extra = 3, cp = b0 & 0x07u, min = 0x10000;
-        } else {
-            out.push_back(kReplacement);
-            ++i;
-            continue;
-        }
-        if (i + static_cast<std::size_t>(extra) >= in.size()) {  // cut short
-            out.push_back(kReplacement);
-            break;
-        }
-        bool ok = true;
-        for (int k = 1; k <= extra; ++k) {
-            const auto b = static_cast<unsigned char>(in[i + static_cast<std::size_t>(k)]);
-            if ((b & 0xC0) != 0x80) {
-                ok = false;
-                break;
-            }
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if (!ok) {
-            out.push_back(kReplacement);
-            ++i;  // resynchronise on the next byte
-            continue;
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = kReplacement;
-        out.push_back(cp);
-        i += static_cast<std::size_t>(extra) + 1;
-    }
-    return out;
-}
-
-std::string encode_utf8(std::u32string_view in) {
-    std::string out;
-    out.reserve(in.size() * 3);
-    for (char32_t cp : in) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
-    }
-    return out;
-}
-
-bool is_space(char32_t c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == 0x3000 ||
-           c == 0x00A0;
-}
-bool is_digit(char32_t c) {
-    return c >= '0' && c <= '9';
-}
-bool is_ascii_letter(char32_t c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-bool is_ideograph(char32_t c) {
-    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-           (c >= 0xF900 && c <= 0xFAFF);
-}
-// Ideographs and the CJK punctuation printed between them.
-bool is_cjk(char32_t c) {
-    return is_ideograph(c) || (c >= 0x3001 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF);
-}
-
-char32_t fold(char32_t c) {
-    if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFF01 + 0x21;  // full-width ASCII
-    if (c == 0xFFE5) return kYen;
-    if (c == 0x3002) return '.';  // 。 read where a decimal point was printed
-    if (c == 0x3001) return ',';  // 、
-    if (c == 0x2014 || c == 0x2013 || c == 0x2212) return '-';
-    if (c == 0) return kReplacement;
-    return c;
-}
-
-std::u32string normalize(std::u32string_view raw) {
-    std::u32string folded;
-    folded.reserve(std::min(raw.size(), kMaxLineChars));
-    for (char32_t c : raw) {
-        if (folded.size() >= kMaxLineChars) break;
-        c = fold(c);
-        if (is_space(c)) c = ' ';
-        if (c == ' ' && (folded.empty() || folded.back() == ' ')) continue;
-        folded.push_back(c);
-    }
-    while (!folded.empty() && folded.back() == ' ') folded.pop_back();
-    std::u32string out;
-    out.reserve(folded.size());
-    for (std::size_t i = 0; i < folded.size(); ++i) {
-        if (folded[i] == ' ' && i > 0 && i + 1 < folded.size() &&
-            (is_cjk(folded[i - 1]) || is_cjk(folded[i + 1])))
-            continue;
-        out.push_back(folded[i]);
-    }
-    return out;
-}
 
 struct Line {
     std::u32string text;  // normalised
