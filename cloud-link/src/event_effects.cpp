@@ -38,7 +38,8 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
             for (const auto& f : *c)
                 if (bonus && f.is_object()) bonus = checked_add(*bonus, int_of(f, "points"));
         add(uid, bonus);
-    } else if (type == "sale.claimed") {
+    } else if (type == "sale.claimed" || type == "receipt.claimed" ||
+               type == "receipt.claim_decided") {
         add(uid, int_of(p, "points_earned"));
     } else if (type == "points.adjusted") {
         add(uid, int_of(p, "delta"));

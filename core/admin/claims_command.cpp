@@ -25,7 +25,8 @@ std::string yuan(Money m) {
 void add_claims_command(CLI::App& app, ClaimsCommand& c) {
     c.command = app.add_subcommand("claims", "a mall's receipt claims: the review queue");
     c.command->require_subcommand(1);
-    c.list = c.command->add_subcommand("list", "claims, newest first (default: waiting for review)");
+    c.list =
+        c.command->add_subcommand("list", "claims, newest first (default: waiting for review)");
     c.list->add_option("--status", c.status, "pending | credited | rejected | reversed | all")
         ->capture_default_str()
         ->check(CLI::IsMember({"pending", "credited", "rejected", "reversed", "all"}));
@@ -38,11 +39,13 @@ void add_claims_command(CLI::App& app, ClaimsCommand& c) {
         decide->add_option("--pin", c.pin, "the manager's PIN")->required();
     }
     c.reject->add_option("--reason", c.reason, "why, as the member will read it")->required();
-    c.list->footer("\nExample:\n  loyalty-admin --db store.db --program MALL claims list --status all");
+    c.list->footer(
+        "\nExample:\n  loyalty-admin --db store.db --program MALL claims list --status all");
     c.approve->footer(
         "\nExample:\n  loyalty-admin --db store.db claims approve 17 --staff M001 --pin 246810");
     c.reject->footer(
-        "\nExample:\n  loyalty-admin --db store.db claims reject 17 --reason \"小票金额与照片不符\" "
+        "\nExample:\n  loyalty-admin --db store.db claims reject 17 --reason "
+        "\"小票金额与照片不符\" "
         "--staff M001 --pin 246810");
     c.command->footer("\nExample:\n  loyalty-admin --db store.db claims list");
 }
@@ -50,8 +53,8 @@ void add_claims_command(CLI::App& app, ClaimsCommand& c) {
 int run_claims_command(Engine& engine, const std::string& program, const ClaimsCommand& c) {
     auto& claims = engine.receipt_claims();
     if (*c.list) {
-        auto rows = claims.list(program, c.status == "all" ? std::nullopt : claim_status_from(c.status),
-                                c.limit);
+        auto rows = claims.list(
+            program, c.status == "all" ? std::nullopt : claim_status_from(c.status), c.limit);
         if (!rows) return refused(rows.error());
         if (rows->empty()) {
             std::printf("no %sreceipt claims in %s\n",

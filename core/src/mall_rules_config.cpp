@@ -96,12 +96,10 @@ void write_mall_rules(const ProgramConfig& c, json& j) {
                              {"min_amount_minor", s.min_amount.minor},
                              {"max_amount_minor", s.max_amount.minor},
                              {"receipt_formats", s.receipt_formats}});
-        j["receipt_claims"] = {{"window_days", r.window_days},
-                               {"daily_claims", r.daily_claims},
-                               {"daily_points", r.daily_points},
-                               {"review_above_minor", r.review_above.minor},
-                               {"e_invoices", r.e_invoices},
-                               {"shops", shops}};
+        j["receipt_claims"] = {
+            {"window_days", r.window_days},   {"daily_claims", r.daily_claims},
+            {"daily_points", r.daily_points}, {"review_above_minor", r.review_above.minor},
+            {"e_invoices", r.e_invoices},     {"shops", shops}};
     }
     if (c.parking.points_per_hour || c.parking.max_bought_hours)
         j["parking"] = {{"points_per_hour", c.parking.points_per_hour},

@@ -1,6 +1,7 @@
 #include "loyalty/receipt_claims.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "engine_context.hpp"
 #include "loyalty/earning.hpp"
@@ -17,12 +18,6 @@ constexpr const char* kClaimColumns =
     "c.status, c.points, c.review, c.note, c.photo, c.ocr_note, c.store, c.terminal, "
     "c.claimed_at, c.decided_at, coalesce(c.decided_by, '')";
 
-ReceiptSource source_from(const std::string& text) {
-    if (text == "e_invoice") return ReceiptSource::e_invoice;
-    if (text == "shop_code") return ReceiptSource::shop_code;
-    return ReceiptSource::keyed;
-}
-
 ReceiptClaim claim_from_row(const Statement& row) {
     ReceiptClaim c;
     c.id = row.int64(0);
@@ -32,7 +27,7 @@ ReceiptClaim claim_from_row(const Statement& row) {
     c.receipt = row.text(4);
     c.amount = Money{row.int64(5)};
     c.date = row.text(6);
-    c.source = source_from(row.text(7));
+    c.source = receipt_source_from(row.text(7));
     c.status = claim_status_from(row.text(8)).value_or(ClaimStatus::pending);
     c.points = row.int64(9);
     c.review = row.text(10);
@@ -47,28 +42,31 @@ ReceiptClaim claim_from_row(const Statement& row) {
     return c;
 }
 
-std::string local_day(Timestamp t, int utc_offset_minutes) {
-    const auto d = local_date(t, utc_offset_minutes);
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", d.year, d.month, d.day);
-    return text;
-}
-
-// One receipt, whichever kiosk takes it: an e-invoice's code and number are unique in the
-// country (the shop the shopper picks does not make it another receipt); a shop's own receipt
-// numbers are unique only within the shop and, for many tills, within the day.
-std::string claim_key(ReceiptSource source, const std::string& shop, const std::string& receipt,
-                      const std::string& date) {
-    if (source == ReceiptSource::e_invoice) return "fp:" + receipt;
-    return "shop:" + shop + ":" + receipt + ":" + date;
-}
-
 std::string yuan(Money m) {
     return std::to_string(m.minor / 100) + "." + (m.minor % 100 < 10 ? "0" : "") +
            std::to_string(m.minor % 100);
 }
 
 }  // namespace
+
+std::string receipt_claim_key(ReceiptSource source, const std::string& shop,
+                              const std::string& receipt, const std::string& date) {
+    if (source == ReceiptSource::e_invoice) return "fp:" + receipt;
+    return "shop:" + shop + ":" + receipt + ":" + date;
+}
+
+std::string claim_day_of(Timestamp at, int utc_offset_minutes) {
+    const auto d = local_date(at, utc_offset_minutes);
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", d.year, d.month, d.day);
+    return text;
+}
+
+ReceiptSource receipt_source_from(std::string_view text) {
+    if (text == "e_invoice") return ReceiptSource::e_invoice;
+    if (text == "shop_code") return ReceiptSource::shop_code;
+    return ReceiptSource::keyed;
+}
 
 const char* to_string(ClaimStatus status) {
     switch (status) {
@@ -110,8 +108,8 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                               .bind_all(program->id, origin.store, origin.terminal, r.request_id)
                               .one(claim_from_row)) {
             if (before->member != r.member || before->receipt != r.receipt)
-                return make_error(Errc::conflict, "request " + r.request_id +
-                                                      " was used for another claim");
+                return make_error(Errc::conflict,
+                                  "request " + r.request_id + " was used for another claim");
             ClaimOutcome again{*before, true, ctx_.ledger.balance(r.member).available, ""};
             return again;
         }
@@ -119,51 +117,52 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
         if (!shop) return make_error(Errc::not_found, "no shop " + r.shop + " in this mall");
         auto member = load_member(ctx_, r.member);
         if (!member || member->status != "active" || member->program != r.program)
-            return make_error(Errc::not_found, "no active member " + std::to_string(r.member) +
-                                                   " in " + r.program);
+            return make_error(Errc::not_found,
+                              "no active member " + std::to_string(r.member) + " in " + r.program);
         if (r.receipt.empty() || r.receipt.size() > 40)
             return make_error(Errc::invalid_argument, "a receipt number is 1 to 40 characters");
         const auto date = parse_receipt_date(r.date);
         if (!date) return make_error(Errc::invalid_argument, "the purchase date is not a date");
         if (r.amount.minor < shop->min_amount.minor ||
             (shop->max_amount.minor > 0 && r.amount.minor > shop->max_amount.minor))
-            return make_error(Errc::invalid_argument,
-                              "¥" + yuan(r.amount) + " is outside " + shop->name + "'s range (¥" +
-                                  yuan(shop->min_amount) +
-                                  (shop->max_amount.minor > 0 ? " to ¥" + yuan(shop->max_amount)
-                                                              : " or more") +
-                                  ")");
+            return make_error(
+                Errc::invalid_argument,
+                "¥" + yuan(r.amount) + " is outside " + shop->name + "'s range (¥" +
+                    yuan(shop->min_amount) +
+                    (shop->max_amount.minor > 0 ? " to ¥" + yuan(shop->max_amount) : " or more") +
+                    ")");
         const auto now = ctx_.now();
-        const auto today = local_day(now, config.utc_offset_minutes);
+        const auto today = claim_day_of(now, config.utc_offset_minutes);
         if (*date > today)
-            return make_error(Errc::invalid_argument, "the purchase date " + *date +
-                                                          " is after today");
+            return make_error(Errc::invalid_argument,
+                              "the purchase date " + *date + " is after today");
         const auto bought = parse_local_date(date->c_str(), config.utc_offset_minutes);
         if (local_midnight(now, config.utc_offset_minutes) - bought > Days{rules.window_days})
             return make_error(Errc::expired, "receipts can be claimed for " +
                                                  std::to_string(rules.window_days) +
                                                  " days after the purchase");
-        const auto key = claim_key(r.source, shop->code, r.receipt, *date);
+        const auto key = receipt_claim_key(r.source, shop->code, r.receipt, *date);
         if (auto taken = db.prepare("SELECT status FROM receipt_claims WHERE program_id = ? AND "
                                     "claim_key = ? AND status != 'reversed'")
                              .bind_all(program->id, key)
                              .scalar<std::string>())
-            return make_error(Errc::already_used, "receipt " + r.receipt + " was claimed before (" +
-                                                      *taken + ")");
+            return make_error(Errc::already_used,
+                              "receipt " + r.receipt + " was claimed before (" + *taken + ")");
         const auto [claims_today, points_today] =
-            *db.prepare("SELECT count(*), coalesce(sum(CASE WHEN status = 'credited' THEN "
-                        "points ELSE 0 END), 0) FROM receipt_claims WHERE member_id = ? AND "
-                        "claim_day = ? AND status IN ('credited', 'pending')")
+            *db.prepare(
+                   "SELECT count(*), coalesce(sum(CASE WHEN status = 'credited' THEN "
+                   "points ELSE 0 END), 0) FROM receipt_claims WHERE member_id = ? AND "
+                   "claim_day = ? AND status IN ('credited', 'pending')")
                  .bind_all(member->id, today)
                  .one([](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); });
         if (rules.daily_claims > 0 && claims_today >= rules.daily_claims)
-            return make_error(Errc::limit_exceeded,
-                              "today's limit of " + std::to_string(rules.daily_claims) +
-                                  " receipt claims is reached");
+            return make_error(Errc::limit_exceeded, "today's limit of " +
+                                                        std::to_string(rules.daily_claims) +
+                                                        " receipt claims is reached");
         if (rules.daily_points > 0 && points_today >= rules.daily_points)
-            return make_error(Errc::limit_exceeded,
-                              "today's limit of " + std::to_string(rules.daily_points) +
-                                  " points from receipts is reached");
+            return make_error(Errc::limit_exceeded, "today's limit of " +
+                                                        std::to_string(rules.daily_points) +
+                                                        " points from receipts is reached");
         // The purchase as one line of the shop's category, earned like a till sale of the
         // mall's: the program's rate, the member's tier, the category's multiplier.
         auto basket = price_basket(
@@ -174,8 +173,8 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
         inputs.at = bought;
         inputs.store = shop->code;
         inputs.birthday_month =
-            member->birthday_month &&
-            static_cast<unsigned>(*member->birthday_month) == local_date(bought, config.utc_offset_minutes).month;
+            member->birthday_month && static_cast<unsigned>(*member->birthday_month) ==
+                                          local_date(bought, config.utc_offset_minutes).month;
         const auto earn = compute_earn(config, tier ? *tier : config.entry_tier(), *basket, inputs);
         auto points = earn.points;
         if (rules.daily_points > 0) points = std::min(points, rules.daily_points - points_today);
@@ -198,11 +197,11 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
             .run();
         const auto id = db.last_insert_rowid();
         if (status == ClaimStatus::credited && points > 0)
-            ctx_.ledger.credit(Credit{member->id, LedgerKind::earn, points, false, now,
-                                      ctx_.ledger.expiry_for(r.program, now),
-                                      "receipt claim " + shop->name + " " + r.receipt + ": " +
-                                          earn.summary(),
-                                      "claim:" + uid, "claim-earn:" + uid, std::nullopt});
+            ctx_.ledger.credit(
+                Credit{member->id, LedgerKind::earn, points, false, now,
+                       ctx_.ledger.expiry_for(r.program, now),
+                       "receipt claim " + shop->name + " " + r.receipt + ": " + earn.summary(),
+                       "claim:" + uid, "claim-earn:" + uid, std::nullopt});
         ctx_.emit("receipt.claimed", r.program,
                   json{{"claim", uid},
                        {"member", member->id},
@@ -216,8 +215,8 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                        {"store", origin.store}});
         auto claim = get(id);
         if (!claim) return claim.error();
-        ClaimOutcome out{std::move(claim.value()), false,
-                         ctx_.ledger.balance(member->id).available, earn.summary()};
+        ClaimOutcome out{std::move(claim.value()), false, ctx_.ledger.balance(member->id).available,
+                         earn.summary()};
         tx.commit();
         return out;
     });
@@ -232,8 +231,8 @@ Result<std::vector<ReceiptClaim>> ReceiptClaims::list(const std::string& program
             ->prepare(std::string("SELECT ") + kClaimColumns +
                       " FROM receipt_claims c JOIN programs p ON p.id = c.program_id WHERE "
                       "p.code = ? AND (?2 IS NULL OR c.status = ?2) ORDER BY c.id DESC LIMIT ?")
-            .bind_all(program, status ? std::optional<std::string>(to_string(*status))
-                                      : std::nullopt,
+            .bind_all(program,
+                      status ? std::optional<std::string>(to_string(*status)) : std::nullopt,
                       std::clamp(limit, 1, 10000))
             .each([&](const Statement& row) { out.push_back(claim_from_row(row)); });
         return out;
@@ -265,15 +264,15 @@ Result<ClaimOutcome> ReceiptClaims::approve(std::int64_t id, const std::string& 
         const auto* program = ctx_.program(claim->program);
         if (!program) return make_error(Errc::not_found, "unknown program " + claim->program);
         const auto& rules = program->config.receipt_claims;
-        const auto uid = db.prepare("SELECT uid, claim_day FROM receipt_claims WHERE id = ?")
-                             .bind(1, id)
-                             .one([](const Statement& row) {
-                                 return std::pair(row.text(0), row.text(1));
-                             });
+        const auto uid =
+            db.prepare("SELECT uid, claim_day FROM receipt_claims WHERE id = ?")
+                .bind(1, id)
+                .one([](const Statement& row) { return std::pair(row.text(0), row.text(1)); });
         // The day's cap as it stands now: approvals of that day count like credits.
         const auto credited_that_day =
-            db.prepare("SELECT coalesce(sum(points), 0) FROM receipt_claims WHERE member_id = ? "
-                       "AND claim_day = ? AND status = 'credited'")
+            db.prepare(
+                  "SELECT coalesce(sum(points), 0) FROM receipt_claims WHERE member_id = ? "
+                  "AND claim_day = ? AND status = 'credited'")
                 .bind_all(claim->member, uid->second)
                 .scalar()
                 .value_or(0);
@@ -281,16 +280,17 @@ Result<ClaimOutcome> ReceiptClaims::approve(std::int64_t id, const std::string& 
         if (rules.daily_points > 0)
             points = std::max<Points>(0, std::min(points, rules.daily_points - credited_that_day));
         const auto now = ctx_.now();
-        db.prepare("UPDATE receipt_claims SET status = 'credited', points = ?, decided_at = ?, "
-                   "decided_by = ? WHERE id = ?")
+        db.prepare(
+              "UPDATE receipt_claims SET status = 'credited', points = ?, decided_at = ?, "
+              "decided_by = ? WHERE id = ?")
             .bind_all(points, to_unix(now), staff, id)
             .run();
         if (points > 0)
-            ctx_.ledger.credit(Credit{claim->member, LedgerKind::earn, points, false, now,
-                                      ctx_.ledger.expiry_for(claim->program, now),
-                                      "receipt claim approved: " + claim->shop + " " +
-                                          claim->receipt,
-                                      "claim:" + uid->first, "claim-earn:" + uid->first, staff});
+            ctx_.ledger.credit(
+                Credit{claim->member, LedgerKind::earn, points, false, now,
+                       ctx_.ledger.expiry_for(claim->program, now),
+                       "receipt claim approved: " + claim->shop + " " + claim->receipt,
+                       "claim:" + uid->first, "claim-earn:" + uid->first, staff});
         ctx_.audit.record(staff, "receipt_claim.approve", "claim:" + uid->first,
                           json{{"points", points}, {"amount", claim->amount.minor}}.dump());
         ctx_.emit("receipt.claim_decided", claim->program,
@@ -323,8 +323,9 @@ Result<ReceiptClaim> ReceiptClaims::reject(std::int64_t id, const std::string& s
         const auto uid = *db.prepare("SELECT uid FROM receipt_claims WHERE id = ?")
                               .bind(1, id)
                               .scalar<std::string>();
-        db.prepare("UPDATE receipt_claims SET status = 'rejected', points = 0, note = ?, "
-                   "decided_at = ?, decided_by = ? WHERE id = ?")
+        db.prepare(
+              "UPDATE receipt_claims SET status = 'rejected', points = 0, note = ?, "
+              "decided_at = ?, decided_by = ? WHERE id = ?")
             .bind_all(reason, to_unix(ctx_.now()), staff, id)
             .run();
         ctx_.audit.record(staff, "receipt_claim.reject", "claim:" + uid,
@@ -343,8 +344,7 @@ Result<ReceiptClaim> ReceiptClaims::reject(std::int64_t id, const std::string& s
     });
 }
 
-Result<std::vector<ReceiptClaim>> ReceiptClaims::unseen_refusals(MemberId member,
-                                                                bool mark_shown) {
+Result<std::vector<ReceiptClaim>> ReceiptClaims::unseen_refusals(MemberId member, bool mark_shown) {
     return guarded([&]() -> Result<std::vector<ReceiptClaim>> {
         auto& db = *ctx_.db;
         Transaction tx(db);
@@ -356,8 +356,9 @@ Result<std::vector<ReceiptClaim>> ReceiptClaims::unseen_refusals(MemberId member
             .bind(1, member)
             .each([&](const Statement& row) { out.push_back(claim_from_row(row)); });
         if (mark_shown && !out.empty()) {
-            db.prepare("UPDATE receipt_claims SET shown_at = ? WHERE member_id = ? AND status IN "
-                       "('rejected', 'reversed') AND shown_at IS NULL")
+            db.prepare(
+                  "UPDATE receipt_claims SET shown_at = ? WHERE member_id = ? AND status IN "
+                  "('rejected', 'reversed') AND shown_at IS NULL")
                 .bind_all(to_unix(ctx_.now()), member)
                 .run();
             tx.commit();

@@ -9,11 +9,12 @@ namespace loyalty {
 
 namespace {
 
-constexpr std::size_t kMaxCodeLength = 512;     // a receipt QR is short; longer is not one
+constexpr std::size_t kMaxCodeLength = 512;       // a receipt QR is short; longer is not one
 constexpr std::int64_t kMaxFen = 100'000'000'00;  // 100 million yuan: no receipt says more
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -28,8 +29,8 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
 }
 
 bool receipt_number_char(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           c == '-' || c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '_';
 }
 
 bool valid_receipt_number(std::string_view s) {
@@ -80,9 +81,10 @@ std::optional<std::vector<FormatPart>> parse_format(std::string_view format,
         return p.field && p.text == "receipt";
     });
     if (!has_receipt) return fail("a format needs {receipt}");
-    if (std::any_of(parts.begin(), parts.end(), [](const FormatPart& p) {
-            return p.field && (p.text == "amount" || p.text == "amount_fen");
-        }) &&
+    if (std::any_of(parts.begin(), parts.end(),
+                    [](const FormatPart& p) {
+                        return p.field && (p.text == "amount" || p.text == "amount_fen");
+                    }) &&
         std::count_if(parts.begin(), parts.end(), [](const FormatPart& p) {
             return p.field && (p.text == "amount" || p.text == "amount_fen");
         }) > 1)

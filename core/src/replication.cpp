@@ -2,6 +2,7 @@
 
 #include "engine_context.hpp"
 #include "loyalty/event_fields.hpp"
+#include "loyalty/receipt_claims.hpp"
 #include "member_rows.hpp"
 #include "sv_replication.hpp"
 
@@ -87,6 +88,10 @@ class Replay {
             done = sale_claimed();
         else if (t == "sale.refunded")
             done = sale_refunded();
+        else if (t == "receipt.claimed")
+            done = receipt_claimed();
+        else if (t == "receipt.claim_decided")
+            done = receipt_claim_decided();
         else if (t == "campaign.fired")
             done = campaign_fired();
         else if (t == "points.adjusted")
@@ -431,6 +436,87 @@ class Replay {
              "receipt:" + r.key);
         check_tier(id);
         return {};
+    }
+
+    // A mall receipt claimed at a kiosk. Every kiosk of the mall books here, so this is where
+    // two kiosks that took the same receipt while offline meet: the first claim applied keeps
+    // it; a later one is kept as reversed and earns nothing here, and the member's next
+    // snapshot takes its points back at the kiosk that credited them.
+    Result<void> receipt_claimed() {
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto claim = f_.text("claim", Need::required);
+        const auto shop = f_.text("shop", Need::required);
+        const auto number = f_.text("receipt", Need::required);
+        const auto date = f_.text("date", Need::required);
+        const auto source = receipt_source_from(f_.text("source", Need::required));
+        const auto status = claim_status_from(f_.text("status", Need::required));
+        const auto amount = f_.amount("amount");
+        const auto points = f_.points("points_earned");
+        if (auto bad = malformed()) return *bad;
+        if (!status || *status == ClaimStatus::reversed || amount <= 0 || !parse_receipt_date(date))
+            return make_error(Errc::invalid_argument,
+                              "receipt.claimed: bad status, amount or date");
+        const auto id = member(*uid);
+        const auto key = receipt_claim_key(source, shop, number, date);
+        const auto first = db_.prepare(
+                                  "SELECT uid FROM receipt_claims WHERE program_id = ? AND "
+                                  "claim_key = ? AND status != 'reversed'")
+                               .bind_all(program_.id, key)
+                               .scalar<std::string>();
+        if (first && *first == claim) return {};  // this very claim, applied before
+        const auto kept = first ? ClaimStatus::reversed : *status;
+        db_.prepare(
+               "INSERT INTO receipt_claims(program_id, member_id, shop, receipt, amount_minor, "
+               "purchase_date, source, claim_key, status, points, note, store, terminal, "
+               "request_id, uid, claimed_at, claim_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING")
+            .bind_all(program_.id, id, shop, number, amount, date, to_string(source), key,
+                      to_string(kept), first ? 0 : points,
+                      first ? "claimed before at another kiosk (" + *first + ")" : std::string(),
+                      e_.store, e_.terminal, claim, claim, to_unix(at_),
+                      claim_day_of(at_, program_.config.utc_offset_minutes))
+            .run();
+        if (first) {
+            out_.note = "receipt claimed before at another kiosk (" + *first + "): reversed";
+            return {};
+        }
+        if (kept == ClaimStatus::credited) credit_claim(id, points, claim);
+        return {};
+    }
+
+    // A manager's decision on a claim that waited for review; nothing for a claim this
+    // database reversed as a duplicate (its points never counted here).
+    Result<void> receipt_claim_decided() {
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto claim = f_.text("claim", Need::required);
+        const auto status = claim_status_from(f_.text("status", Need::required));
+        const auto points = f_.points("points_earned");
+        if (auto bad = malformed()) return *bad;
+        if (!status || (*status != ClaimStatus::credited && *status != ClaimStatus::rejected))
+            return make_error(Errc::invalid_argument, "receipt.claim_decided: bad status");
+        const auto was = db_.prepare("SELECT status FROM receipt_claims WHERE uid = ?")
+                             .bind(1, claim)
+                             .scalar<std::string>();
+        if (!was) return make_error(Errc::not_found, "no receipt claim " + claim);
+        if (*was != "pending") return {};
+        db_.prepare(
+               "UPDATE receipt_claims SET status = ?, points = ?, decided_at = ? WHERE uid = ?")
+            .bind_all(to_string(*status), *status == ClaimStatus::credited ? points : 0,
+                      to_unix(at_), claim)
+            .run();
+        if (*status == ClaimStatus::credited) credit_claim(member(*uid), points, claim);
+        return {};
+    }
+
+    // As the kiosk credits a claim: available at once (a tenant's returns never reach us).
+    void credit_claim(MemberId id, Points points, const std::string& claim) {
+        if (points <= 0) return;
+        settle(id);
+        ctx_.ledger.credit(Credit{id, LedgerKind::earn, points, false, at_,
+                                  ctx_.ledger.expiry_for(e_.program, at_), "receipt claim",
+                                  "claim:" + claim, "claim-earn:" + claim, std::nullopt});
     }
 
     // A refund of one of the sending store's own sales, booked here before: its

@@ -66,7 +66,8 @@ std::int64_t count_rows(Engine& engine, const std::string& where = "1") {
 }  // namespace
 
 TEST_CASE("an e-invoice QR is read field by field, and a wrong field says which") {
-    auto v = read_e_invoice("01,10,044031900111,12345678,128.50,20260308,12345678901234567890,A1B2,");
+    auto v =
+        read_e_invoice("01,10,044031900111,12345678,128.50,20260308,12345678901234567890,A1B2,");
     REQUIRE(v);
     REQUIRE(v->ok());
     CHECK(v->value().receipt == "04403190011112345678");
@@ -123,7 +124,8 @@ TEST_CASE("a claim earns the mall's points by the shop's category, once per rece
     const auto m = f.enroll("13800001001");
     const auto before = f.balance(m).available;
     // ¥459 at the shoe shop: 1 point per yuan, shoes x1.5.
-    auto shoes = f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
+    auto shoes =
+        f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
     REQUIRE_MESSAGE(shoes.ok(), (shoes.ok() ? "" : shoes.error().message));
     CHECK(shoes->claim.status == ClaimStatus::credited);
     CHECK(shoes->claim.points == 688);
@@ -131,18 +133,22 @@ TEST_CASE("a claim earns the mall's points by the shop's category, once per rece
     CHECK(outbox_count(*f.engine, "receipt.claimed") == 1);
 
     // The same request again (a double tap): the same answer, nothing booked twice.
-    auto again = f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
+    auto again =
+        f.engine->receipt_claims().submit(claim_of(m, "2001", "88", 45900, "2026-03-09", "k1"));
     REQUIRE(again.ok());
     CHECK(again->replayed);
     CHECK(f.balance(m).available == before + 688);
 
     // The same receipt by another request, another member, another kiosk's database row: no.
     const auto other = f.enroll("13800001002");
-    auto dup = f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-09", "k2"));
+    auto dup =
+        f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-09", "k2"));
     REQUIRE_FALSE(dup.ok());
     CHECK(dup.error().code == Errc::already_used);
     // The same number on another day is another receipt of that shop.
-    CHECK(f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-08", "k3")).ok());
+    CHECK(f.engine->receipt_claims()
+              .submit(claim_of(other, "2001", "88", 45900, "2026-03-08", "k3"))
+              .ok());
     f.require_balances_agree();
 }
 
@@ -159,9 +165,11 @@ TEST_CASE("every claim rule refuses with its reason and books nothing") {
     refused(claim_of(m, "1023", "A1", 500, "2026-03-09", "r1"), Errc::invalid_argument, "range");
     refused(claim_of(m, "1023", "A1", 600000, "2026-03-09", "r2"), Errc::invalid_argument, "range");
     refused(claim_of(m, "1023", "A1", 5000, "2026-03-02", "r3"), Errc::expired, "7 days");
-    refused(claim_of(m, "1023", "A1", 5000, "2026-03-11", "r4"), Errc::invalid_argument, "after today");
+    refused(claim_of(m, "1023", "A1", 5000, "2026-03-11", "r4"), Errc::invalid_argument,
+            "after today");
     refused(claim_of(m, "9999", "A1", 5000, "2026-03-09", "r5"), Errc::not_found, "no shop");
-    refused(claim_of(m, "1023", "A1", 5000, "2026-02-30", "r6"), Errc::invalid_argument, "not a date");
+    refused(claim_of(m, "1023", "A1", 5000, "2026-02-30", "r6"), Errc::invalid_argument,
+            "not a date");
     // Seven days back is still inside the window.
     CHECK(claims.submit(claim_of(m, "1023", "A1", 5000, "2026-03-03", "r7")).ok());
     CHECK(claims.submit(claim_of(m, "1023", "A2", 5000, "2026-03-09", "r8")).ok());
@@ -250,13 +258,15 @@ TEST_CASE("a mall's shops and claim rules round-trip through the program's JSON 
     auto back = parse_program_config_json(program_config_to_json(config));
     REQUIRE(back.ok());
     REQUIRE(back->receipt_claims.shops.size() == 2);
-    CHECK(back->receipt_claims.shops[1].receipt_formats == config.receipt_claims.shops[1].receipt_formats);
+    CHECK(back->receipt_claims.shops[1].receipt_formats ==
+          config.receipt_claims.shops[1].receipt_formats);
     CHECK(back->receipt_claims.review_above.minor == 200000);
     CHECK(back->receipt_claims.daily_points == 3000);
 
     auto json_of = [&](const std::string& shops) {
         return R"({"code":"M","name":"M","tiers":{"levels":[{"code":"std","name":"S","threshold":0}]},)"
-               R"("receipt_claims":{"shops":[)" + shops + "]}}";
+               R"("receipt_claims":{"shops":[)" +
+               shops + "]}}";
     };
     auto bad_format = parse_program_config_json(
         json_of(R"({"code":"1","name":"A","category":"x","receipt_formats":["{receipt}{date}"]})"));
@@ -268,4 +278,74 @@ TEST_CASE("a mall's shops and claim rules round-trip through the program's JSON 
     auto twice = parse_program_config_json(json_of(
         R"({"code":"1","name":"A","category":"x"},{"code":"1","name":"B","category":"y"})"));
     REQUIRE_FALSE(twice.ok());
+}
+
+TEST_CASE(
+    "two kiosks that took the same receipt offline: the hub credits the first, reverses the "
+    "later") {
+    Fixture a(mall_program(), Origin{"MALL", "K1"});
+    Fixture b(mall_program(), Origin{"MALL", "K2"});
+    TempDir hub_dir;
+    ManualClock hub_clock{test_epoch()};
+    auto hub = std::move(
+        Engine::open(hub_dir.path() / "hub.db", hub_clock, EngineOptions{Origin{"HUB", "H1"}, {}})
+            .value());
+    auto take = [&](Engine& from, bool program_too) {
+        const auto& o = from.origin();
+        for (const auto& e : from.outbox().pending(o.store, o.terminal, 0, 100000)) {
+            if (e.type == "program.updated" && !program_too) continue;
+            auto done = hub->replication().apply(ReplicatedEvent{e.event_id, e.type, e.program,
+                                                                 e.store, e.terminal, e.occurred_at,
+                                                                 nlohmann::json::parse(e.payload)});
+            REQUIRE_MESSAGE(done.ok(), e.type << ": " << (done.ok() ? "" : done.error().message));
+        }
+    };
+    const auto m = a.enroll("13800001010");
+    const auto uid = a.engine->members().get(m)->uid;
+    // Kiosk B knows the member as the hub would tell it: A's enrollment replayed.
+    for (const auto& e : a.engine->outbox().pending("MALL", "K1", 0, 1000))
+        if (e.type == "member.enrolled")
+            REQUIRE(b.engine->replication()
+                        .apply(ReplicatedEvent{e.event_id, e.type, e.program, e.store, e.terminal,
+                                               e.occurred_at, nlohmann::json::parse(e.payload)})
+                        .ok());
+    const auto m_at_b = b.engine->members().get_by_uid(uid)->id;
+    auto invoice = read_e_invoice("01,10,044031900111,12345678,300.00,20260309,1,A,");
+    REQUIRE(invoice);
+    auto at_a = claim_of(m, "1023", invoice->value().receipt, 30000, "2026-03-09", "a1");
+    at_a.source = ReceiptSource::e_invoice;
+    auto at_b = at_a;
+    at_b.member = m_at_b;
+    at_b.shop = "2001";  // the shopper picked another shop: still the same invoice
+    at_b.request_id = "b1";
+    REQUIRE(a.engine->receipt_claims().submit(at_a).ok());
+    REQUIRE(b.engine->receipt_claims().submit(at_b).ok());  // offline: B cannot know
+    // A pending claim at B, approved later: its decision follows it to the hub.
+    auto big = claim_of(m_at_b, "1023", "BIG1", 300000, "2026-03-09", "b2");
+    auto queued = b.engine->receipt_claims().submit(big);
+    REQUIRE(queued.ok());
+    REQUIRE(b.engine->receipt_claims().approve(queued->claim.id, "M001").ok());
+
+    take(*a.engine, true);
+    take(*b.engine, false);
+    take(*b.engine, false);  // every event again: nothing changes twice
+    auto& db = engine_database(*hub);
+    auto status_count = [&](const std::string& status) {
+        return db.prepare("SELECT count(*) FROM receipt_claims WHERE status = ?")
+            .bind(1, status)
+            .scalar()
+            .value_or(-1);
+    };
+    CHECK(status_count("credited") == 2);  // A's invoice, B's approved big one
+    CHECK(status_count("reversed") == 1);  // B's copy of the invoice
+    CHECK(db.prepare("SELECT note FROM receipt_claims WHERE status = 'reversed'")
+              .scalar<std::string>()
+              .value_or("")
+              .find("MALL/K1/a1") != std::string::npos);
+    const auto at_hub = hub->members().get_by_uid(uid);
+    REQUIRE(at_hub.ok());
+    // A's 300 for the invoice; B's big claim was trimmed at B to the day's cap less the 450 B
+    // credited for its copy of the invoice (shoes x1.5), and arrives as that.
+    CHECK(at_hub->points_available + at_hub->points_pending == 300 + 2550);
+    CHECK(hub->ledger().verify_all().empty());
 }

@@ -28,11 +28,11 @@ struct MallShop {
 };
 
 struct ReceiptClaimRules {
-    int window_days = 7;     // a receipt is claimable this many days after its date
-    int daily_claims = 0;    // claims per member per local day; 0: no cap
-    Points daily_points = 0; // points per member per local day from claims; 0: no cap
-    Money review_above{};    // a claim above this amount waits for a manager; 0: never
-    bool e_invoices = true;  // the national e-invoice QR (电子发票 / 数电票) is accepted
+    int window_days = 7;      // a receipt is claimable this many days after its date
+    int daily_claims = 0;     // claims per member per local day; 0: no cap
+    Points daily_points = 0;  // points per member per local day from claims; 0: no cap
+    Money review_above{};     // a claim above this amount waits for a manager; 0: never
+    bool e_invoices = true;   // the national e-invoice QR (电子发票 / 数电票) is accepted
     std::vector<MallShop> shops{};
 
     const MallShop* shop(const std::string& code) const {

@@ -21,6 +21,15 @@ enum class ClaimStatus { credited, pending, rejected, reversed };
 const char* to_string(ClaimStatus status);
 std::optional<ClaimStatus> claim_status_from(std::string_view text);
 
+// One receipt, whichever kiosk takes it: an e-invoice's code and number are unique in the
+// country (the shop the shopper picks does not make it another receipt); a shop's own receipt
+// numbers are unique only within the shop and, for many tills, within the day.
+std::string receipt_claim_key(ReceiptSource source, const std::string& shop,
+                              const std::string& receipt, const std::string& date);
+ReceiptSource receipt_source_from(std::string_view text);
+// The local day a claim counts towards the daily caps: "YYYY-MM-DD".
+std::string claim_day_of(Timestamp at, int utc_offset_minutes);
+
 struct ReceiptClaimRequest {
     std::string program;
     MemberId member = 0;
@@ -47,9 +56,9 @@ struct ReceiptClaim {
     std::string date;
     ReceiptSource source = ReceiptSource::keyed;
     ClaimStatus status = ClaimStatus::pending;
-    Points points = 0;       // credited (or, pending, what approval will credit at most)
-    std::string review;      // why it waits for review ("" when it did not)
-    std::string note;        // a manager's reason to reject, the reason of a reversal
+    Points points = 0;   // credited (or, pending, what approval will credit at most)
+    std::string review;  // why it waits for review ("" when it did not)
+    std::string note;    // a manager's reason to reject, the reason of a reversal
     std::string photo;
     std::string ocr_note;
     std::string store;
