@@ -30,6 +30,14 @@ std::string App::state_json() const {
     const bool secret = s.screen == Screen::pin_entry || s.screen == Screen::set_pin ||
                         s.screen == Screen::manager_pin || s.screen == Screen::sms_code;
     j["keypad"] = secret ? std::string(s.keypad.size(), '*') : s.keypad;
+    if (s.claim_draft) {
+        const auto& r = s.claim_draft->receipt;
+        j["claim"] = {{"shop", r.shop.value_or("")},
+                      {"receipt", r.receipt},
+                      {"amount", r.amount.minor},
+                      {"date", r.date},
+                      {"source", to_string(r.source)}};
+    }
     j["offline"] = s.offline;
     j["offline_as_of"] = s.offline_as_of;
     j["notice"] = {{"key", s.notice.key},

@@ -348,6 +348,44 @@ Result<void> link_card(Engine& engine, const std::string& program, MemberId memb
     return {};
 }
 
+std::optional<ReceiptClaimRules> mall_claim_rules(Engine& engine, const std::string& program) {
+    auto config = engine.programs().get(program);
+    if (!config || (*config)->receipt_claims.shops.empty()) return std::nullopt;
+    return (*config)->receipt_claims;
+}
+
+Result<ClaimOutcome> submit_receipt_claim(Engine& engine, const std::string& program,
+                                          MemberId member, const ClaimDraft& draft) {
+    ReceiptClaimRequest r;
+    r.program = program;
+    r.member = member;
+    r.shop = draft.receipt.shop.value_or("");
+    r.receipt = draft.receipt.receipt;
+    r.amount = draft.receipt.amount;
+    r.date = draft.receipt.date;
+    r.source = draft.receipt.source;
+    r.request_id = draft.request_id;
+    return engine.receipt_claims().submit(r);
+}
+
+Notice claim_refusal_notice(const Error& error) {
+    const auto& m = error.message;
+    switch (error.code) {
+        case Errc::already_used:
+            return {"error.receipt_claimed", m, true};
+        case Errc::limit_exceeded:
+            return {"error.claim_limit", m, true};
+        case Errc::expired:
+            return {"error.claim_too_old", m, true};
+        case Errc::invalid_argument:
+            if (m.find("range") != std::string::npos) return {"error.claim_amount", m, true};
+            if (m.find("after today") != std::string::npos) return {"error.claim_future", m, true};
+            return {"error.claim_unreadable", m, true};
+        default:
+            return notice_for(error);
+    }
+}
+
 Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member,
                                  const std::string& code) {
     auto receipt = verify_receipt_code(code, config.trusted_keys);

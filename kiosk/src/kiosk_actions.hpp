@@ -10,6 +10,7 @@
 #include "kiosk_state.hpp"
 #include "loyalty/devices/scan_event.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/receipt_claims.hpp"
 #include "loyalty/signed_codes.hpp"
 #include "loyalty/sync/link_config.hpp"
 #include "loyalty/sync/terminal_hub.hpp"
@@ -102,6 +103,13 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const
 Result<void> link_card(Engine& engine, const std::string& program, MemberId member,
                        const std::string& card_uid);
 // A receipt's signed code gives its sale's points to the member, once.
+// The program's receipt-claim rules when it has shops to claim for (a mall's); nothing otherwise.
+std::optional<ReceiptClaimRules> mall_claim_rules(Engine& engine, const std::string& program);
+Result<ClaimOutcome> submit_receipt_claim(Engine& engine, const std::string& program,
+                                          MemberId member, const ClaimDraft& draft);
+// What the shopper reads when a claim is refused: the rule that refused it.
+Notice claim_refusal_notice(const Error& error);
+
 Result<SaleResult> claim_receipt(Engine& engine, const KioskConfig& config, MemberId member,
                                  const std::string& code);
 // A rating after the visit, anonymous or the member's who just pressed Done (their

@@ -1,6 +1,8 @@
 #include "kiosk_controller.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <utility>
 
 #include "loyalty/sync/requests.hpp"
@@ -52,6 +54,8 @@ const char* to_string(Screen s) {
             return "link_card";
         case Screen::claim:
             return "claim";
+        case Screen::claim_confirm:
+            return "claim_confirm";
         case Screen::rating:
             return "rating";
         case Screen::thanks:
@@ -93,24 +97,29 @@ bool KioskController::apply_updates() {
 
 void KioskController::identified(Engine& engine, Identified result, std::uint64_t session) {
     std::vector<std::string> messages;
-    if (result.member) messages = take_kiosk_messages(engine, result.member->id);
-    worker_->post_update(
-        [session, r = std::move(result), messages = std::move(messages)](UiState& s) {
-            if (s.session != session) return;
-            s.busy = false;
-            if (r.member) {
-                s.member = r.member;
-                s.kiosk_messages = messages;
-                s.notice = {};
-                s.screen = Screen::member_home;
-            } else if (r.unknown_card_uid) {
-                s.pending_card_uid = r.unknown_card_uid;
-                s.notice = r.notice;  // headquarters could not be asked, if it says so
-                s.screen = Screen::unknown_card;
-            } else {
-                s.notice = r.notice;
-            }
-        });
+    std::optional<ReceiptClaimRules> mall;
+    if (result.member) {
+        messages = take_kiosk_messages(engine, result.member->id);
+        mall = mall_claim_rules(engine, config_.program);
+    }
+    worker_->post_update([session, r = std::move(result), messages = std::move(messages),
+                          mall = std::move(mall)](UiState& s) {
+        if (s.session != session) return;
+        s.busy = false;
+        if (r.member) {
+            s.member = r.member;
+            s.mall_claims = mall;
+            s.kiosk_messages = messages;
+            s.notice = {};
+            s.screen = Screen::member_home;
+        } else if (r.unknown_card_uid) {
+            s.pending_card_uid = r.unknown_card_uid;
+            s.notice = r.notice;  // headquarters could not be asked, if it says so
+            s.screen = Screen::unknown_card;
+        } else {
+            s.notice = r.notice;
+        }
+    });
 }
 
 void KioskController::on_scan(const devices::ScanEvent& scan) {
@@ -147,6 +156,18 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
             });
         });
         return;
+    }
+    // A mall's receipt of any shop: an e-invoice QR or a shop's own format.
+    if (state_.member && state_.mall_claims) {
+        auto read = read_receipt_code(*state_.mall_claims, scan.payload);
+        if (read) {
+            open_claim(std::move(read.value()));
+            return;
+        }
+        if (read_e_invoice(scan.payload)) {  // shaped like one, a field garbled
+            state_.notice = {"error.claim_unreadable", read.error().message, true};
+            return;
+        }
     }
     if (looks_like_receipt_code(scan.payload)) {
         if (!state_.member) {
@@ -634,6 +655,63 @@ void KioskController::link_pending_card() {
     state_.pending_card_uid.reset();
     state_.screen = Screen::link_card;
     on_scan(scan);
+}
+
+void KioskController::open_claim(ReadReceipt receipt) {
+    std::random_device random;
+    char id[24];
+    std::snprintf(id, sizeof id, "c%08x%08x", random(), random());
+    state_.claim_draft = ClaimDraft{std::move(receipt), id};
+    state_.notice = {};
+    go(Screen::claim_confirm);
+}
+
+void KioskController::pick_claim_shop(const std::string& shop_code) {
+    if (state_.claim_draft) state_.claim_draft->receipt.shop = shop_code;
+    state_.notice = {};
+}
+
+void KioskController::cancel_claim() {
+    state_.claim_draft.reset();
+    state_.notice = {};
+    go(Screen::member_home);
+}
+
+void KioskController::submit_claim() {
+    if (!state_.member || !state_.claim_draft) return;
+    if (!state_.claim_draft->receipt.shop) {
+        state_.notice = {"error.claim_pick_shop", "", true};
+        return;
+    }
+    const auto session = state_.session;
+    const auto* cfg = &config_;
+    const auto member = state_.member->id;
+    post([this, session, cfg, member, draft = *state_.claim_draft](Engine& e) {
+        auto claimed = submit_receipt_claim(e, cfg->program, member, draft);
+        auto view = load_member_view(e, cfg->program, member, worker_->hub());
+        worker_->post_update([session, claimed, view](UiState& s) {
+            if (s.session != session) return;
+            s.busy = false;
+            if (view) s.member = *view;
+            if (!claimed) {
+                s.notice = claim_refusal_notice(claimed.error());
+                // A refusal the shopper cannot fix here ends the claim; a missing shop does not.
+                if (claimed.error().code != Errc::not_found) {
+                    s.claim_draft.reset();
+                    s.screen = Screen::member_home;
+                }
+                return;
+            }
+            s.claim_draft.reset();
+            s.screen = Screen::member_home;
+            if (claimed->claim.status == ClaimStatus::pending)
+                s.notice = {"notice.claim_pending", "", false};
+            else {
+                s.last_claimed = claimed->claim.points;
+                s.notice = {"notice.claimed", {}, false, {std::to_string(claimed->claim.points)}};
+            }
+        });
+    });
 }
 
 void KioskController::start_claim() {

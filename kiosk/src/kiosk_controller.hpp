@@ -73,6 +73,11 @@ class KioskController {
     void start_link_card();
     void link_pending_card();  // an unknown card tapped before identifying
     void start_claim();
+    // A mall receipt read from its QR: confirm it (picking the shop when the code does not say)
+    // and submit it as a claim.
+    void pick_claim_shop(const std::string& shop_code);
+    void submit_claim();
+    void cancel_claim();
     void done();  // the shopper is finished: ask for a rating
     void rate(int stars);
     void end_session();  // clears everything the shopper left, the language too
@@ -115,6 +120,7 @@ class KioskController {
     // Called on the worker: the session is the one the request was made in.
     // Also takes the member's pending kiosk messages, still on the worker.
     void identified(Engine& engine, Identified result, std::uint64_t session);
+    void open_claim(ReadReceipt receipt);
     // Joins with what the enroll screen holds (the phone in phone_typed once a code was asked).
     void enroll_now(const std::string& phone);
     // Asks the hub to text a code to phone_typed for the purpose; the code screen follows.

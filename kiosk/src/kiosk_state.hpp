@@ -12,6 +12,7 @@
 #include "loyalty/members.hpp"
 #include "loyalty/money.hpp"
 #include "loyalty/program_config.hpp"
+#include "loyalty/receipt_codes.hpp"
 #include "loyalty/stored_value.hpp"
 
 namespace loyalty::kiosk {
@@ -31,8 +32,10 @@ enum class Screen {
     enroll,
     terms,  // the privacy and marketing terms, read from the join form
     enroll_done,
-    link_card,  // waiting for the card to link to the member
-    claim,      // waiting for a receipt's QR
+    link_card,      // waiting for the card to link to the member
+    claim,          // waiting for a receipt's QR
+    claim_confirm,  // a mall receipt read from its QR: the shop to pick if it did not say, then
+                    // submit
     rating,
     thanks,
     manager_pin,
@@ -41,6 +44,13 @@ enum class Screen {
     manager_quit_confirm,  // the manager asked to close the kiosk: confirm or go back
 };
 const char* to_string(Screen s);
+
+// A mall receipt on its way to becoming a claim: what its QR said, and the id its submission
+// goes under (the same id again is answered, never booked twice).
+struct ClaimDraft {
+    ReadReceipt receipt;
+    std::string request_id;
+};
 
 struct CouponView {
     std::string code;
@@ -175,6 +185,10 @@ struct UiState {
     int birthday_month = 0;  // 0: not given
     std::string new_card_number;
     Points last_claimed = 0;
+    // The program's receipt rules when it is a mall's (shops to claim for), learned with the
+    // member; a receipt read from a QR waiting for the shopper's confirmation.
+    std::optional<ReceiptClaimRules> mall_claims;
+    std::optional<ClaimDraft> claim_draft;
     // What campaigns left for this member's visit (kiosk_message actions), fetched
     // once when the member is identified; the engine marks them shown then.
     std::vector<std::string> kiosk_messages;

@@ -609,6 +609,53 @@ void waiting(ScreenContext& c, const std::string& title, const std::string& body
         c.k.go(Screen::member_home);
 }
 
+// A mall receipt read from its QR: what it says, the shop to pick when it did not say (an
+// e-invoice names no shop), then submit.
+void claim_confirm(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    if (!s.claim_draft || !s.mall_claims) return;
+    const auto& r = s.claim_draft->receipt;
+    const auto* shop = r.shop ? s.mall_claims->shop(*r.shop) : nullptr;
+    ui.text(ui.tr("claim.confirm_title"), ui.atlas().large, colors::text, c.width);
+    ui.spacing(ui.gap());
+    const std::pair<const char*, std::string> rows[] = {
+        {"claim.shop",
+         shop ? name_in(shop->name, shop->names, ui.language()) : ui.tr("claim.shop_none")},
+        {"claim.receipt", r.receipt},
+        {"claim.amount", yuan(r.amount)},
+        {"claim.date", r.date.empty() ? "-" : r.date},
+    };
+    for (const auto& [label, value] : rows)
+        ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, c.width);
+    ui.spacing(ui.gap());
+    if (!shop) {
+        // Two shops a row: the mall's tenants, by name in the shopper's language.
+        ui.text(ui.tr("claim.pick_shop"), ui.atlas().body, colors::muted, c.width);
+        const float w = (c.width - ui.gap()) / 2;
+        int i = 0;
+        for (const auto& choice : s.mall_claims->shops) {
+            if (i++ % 2) ImGui::SameLine(0, ui.gap());
+            if (ui.button("claim.shop." + choice.code,
+                          name_in(choice.name, choice.names, ui.language()), ImVec2(w, ui.touch())))
+                c.k.pick_claim_shop(choice.code);
+        }
+        ui.spacing(ui.gap());
+    }
+    notice(c, 2);
+    switch (two_buttons(c, "claim.cancel_form", ui.tr("button.cancel"), "claim.submit",
+                        ui.tr("claim.submit"))) {
+        case 0:
+            c.k.cancel_claim();
+            break;
+        case 1:
+            c.k.submit_claim();
+            break;
+        default:
+            break;
+    }
+}
+
 void rating(ScreenContext& c) {
     auto& ui = c.ui;
     ui.text_centered(ui.tr("rating.title"), ui.atlas().large, c.width);
@@ -767,6 +814,9 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::claim:
             waiting(c, "claim.title", "claim.body", "claim.cancel");
+            break;
+        case Screen::claim_confirm:
+            claim_confirm(c);
             break;
         case Screen::rating:
             rating(c);

@@ -1,0 +1,127 @@
+// The mall's points kiosk: a receipt of any shop, read from its QR (an e-invoice, a shop's own
+// format), confirmed by the shopper and claimed once; every refusal says why.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "kiosk_harness.hpp"
+#include "loyalty/engine.hpp"
+
+using namespace loyalty;
+using kiosk_test::Kiosk;
+
+namespace {
+
+// Today in the program's local time (UTC+8), as receipts print it: the kiosk runs on the real clock.
+std::string today_digits() {
+    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
+                                                             std::chrono::hours{8});
+    const std::chrono::year_month_day d{local};
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d%02u%02u", static_cast<int>(d.year()),
+                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    return text;
+}
+
+// The demo program with two of a mall's shops, saved in the store database before the kiosk opens.
+void with_mall_shops(const std::filesystem::path& db) {
+    SystemClock clock;
+    auto engine = Engine::open(db, clock);
+    REQUIRE(engine.ok());
+    auto program = (*engine)->programs().get("DEMO");
+    REQUIRE(program.ok());
+    auto config = **program;
+    MallShop uniqlo;
+    uniqlo.code = "1023";
+    uniqlo.name = "优衣库";
+    uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
+    uniqlo.category = "apparel";
+    uniqlo.min_amount = Money{1000};
+    uniqlo.max_amount = Money{500000};
+    uniqlo.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
+    MallShop cafe;
+    cafe.code = "3001";
+    cafe.name = "星巴克";
+    cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
+    cafe.category = "dining";
+    config.receipt_claims.shops = {uniqlo, cafe};
+    REQUIRE((*engine)->programs().save(config, "test").ok());
+}
+
+long long available(const Kiosk& k) {
+    return k.state()["member"]["available"].get<long long>();
+}
+
+}  // namespace
+
+TEST_CASE("an e-invoice of any shop is confirmed, its shop picked, and claimed once") {
+    Kiosk k(1080, 1920, 60, with_mall_shops);
+    const auto invoice = "01,10,044031900111,12345678,128.50," + today_digits() + ",1234,A1B2,";
+    k.scan(devices::ScanKind::qr, invoice);  // nobody signed in: not a claim yet
+    CHECK(k.screen() != "claim_confirm");
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    const auto before = available(k);
+    k.scan(devices::ScanKind::qr, invoice);
+    REQUIRE(k.screen() == "claim_confirm");
+    auto s = k.state();
+    CHECK(s["claim"]["receipt"] == "04403190011112345678");
+    CHECK(s["claim"]["amount"] == 12850);
+    CHECK(s["claim"]["shop"] == "");  // an e-invoice names no shop
+    k.tap("claim.submit");
+    CHECK(k.state()["notice"]["key"] == "error.claim_pick_shop");
+    CHECK(k.screen() == "claim_confirm");
+    k.shot("claim-confirm-zh.png");
+    CHECK(kiosk_test::overlaps(k.state()).empty());
+    k.tap("claim.shop.1023");
+    k.tap("claim.submit");
+    k.app().settle();
+    REQUIRE(k.screen() == "member_home");
+    s = k.state();
+    REQUIRE(s["notice"]["key"] == "notice.claimed");
+    const auto credited = std::stoll(s["notice"]["args"][0].get<std::string>());
+    CHECK(credited >= 128);  // ¥128.50 at 1 point per yuan, times the member's tier
+    CHECK(available(k) == before + credited);
+
+    // The same invoice again, even under another shop: refused, and said so.
+    k.scan(devices::ScanKind::qr, invoice);
+    REQUIRE(k.screen() == "claim_confirm");
+    k.tap("claim.shop.3001");
+    k.tap("claim.submit");
+    k.app().settle();
+    CHECK(k.screen() == "member_home");
+    CHECK(k.state()["notice"]["key"] == "error.receipt_claimed");
+    CHECK(available(k) == before + credited);
+
+    // A shop's own receipt QR names its shop: straight to submit.
+    k.scan(devices::ScanKind::qr, "UQ|A0017|99.00|" + today_digits());
+    REQUIRE(k.screen() == "claim_confirm");
+    CHECK(k.state()["claim"]["shop"] == "1023");
+    k.tap("claim.submit");
+    k.app().settle();
+    CHECK(k.state()["notice"]["key"] == "notice.claimed");
+
+    // Below the shop's range, and a garbled e-invoice: refused with the reason.
+    k.scan(devices::ScanKind::qr, "UQ|A0018|5.00|" + today_digits());
+    k.tap("claim.submit");
+    k.app().settle();
+    CHECK(k.state()["notice"]["key"] == "error.claim_amount");
+    k.scan(devices::ScanKind::qr, "01,10,0440319,12345678,12.3.4,20261301,,");
+    CHECK(k.state()["notice"]["key"] == "error.claim_unreadable");
+    CHECK(k.screen() == "member_home");
+}
+
+TEST_CASE("the receipt confirmation reads in English too, without overlaps, upright and sideways") {
+    for (const auto& [w, h] : {std::pair{1080, 1920}, std::pair{1920, 1080}}) {
+        Kiosk k(w, h, 60, with_mall_shops);
+        k.tap("demo.card.0");
+        k.tap("lang");
+        k.scan(devices::ScanKind::qr,
+               "01,32,,26312000000012345678,99.00," + today_digits() + ",,C3D4");
+        REQUIRE(k.screen() == "claim_confirm");
+        const auto texts = k.texts();
+        CHECK(std::find(texts.begin(), texts.end(), "UNIQLO") != texts.end());
+        CHECK(kiosk_test::overlaps(k.state()).empty());
+        k.shot("claim-confirm-en-" + std::to_string(w) + ".png");
+    }
+}
