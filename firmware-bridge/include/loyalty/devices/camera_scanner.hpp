@@ -1,7 +1,9 @@
 #pragma once
 // Camera frames -> ScanEvents: decodes (FrameDecoder), reports a code held in view
 // once (CodeDebouncer), and paces itself so decoding never starves the kiosk UI.
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,6 +51,15 @@ class CameraScanner {
     // Called on the capture thread for every frame. Returns true if the frame was decoded.
     bool on_frame(const GreyFrame& frame, std::chrono::steady_clock::time_point now);
 
+    // Since construction: frames handed in, frames decoded (the rest were skipped by the
+    // pacer), codes reported (debounced). Safe to read from any thread.
+    struct Counts {
+        std::uint64_t frames = 0;
+        std::uint64_t decoded = 0;
+        std::uint64_t codes = 0;
+    };
+    Counts counts() const { return {frames_.load(), decoded_.load(), codes_.load()}; }
+
   private:
     std::string source_;
     ScanQueue& queue_;
@@ -58,6 +69,7 @@ class CameraScanner {
     DeviceLog log_;
     EventClock clock_;
     std::optional<std::chrono::steady_clock::time_point> last_unreadable_log_;
+    std::atomic<std::uint64_t> frames_{0}, decoded_{0}, codes_{0};
 };
 
 }  // namespace loyalty::devices
