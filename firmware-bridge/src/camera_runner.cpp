@@ -117,8 +117,9 @@ void CameraRunner::supervise() {
         source_ended_ = false;
         source_error_.reset();
         lock.unlock();
-        auto source = open ? open() : Result<std::unique_ptr<FrameSource>>(make_error(
-                                          Errc::invalid_argument, "no camera configured"));
+        auto source = open ? open()
+                           : Result<std::unique_ptr<FrameSource>>(
+                                 make_error(Errc::invalid_argument, "no camera configured"));
         Result<void> started = source ? Result<void>{} : Result<void>(source.error());
         if (source)
             started = (*source)->start(

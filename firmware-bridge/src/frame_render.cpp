@@ -18,8 +18,12 @@ void fill(GreyImage& image, int x0, int y0, int x1, int y1, int radius, std::uin
     for (int y = std::max(y0, 0); y < std::min(y1, image.height); ++y)
         for (int x = std::max(x0, 0); x < std::min(x1, image.width); ++x) {
             // Rounded corners: outside the quarter circle of a corner stays as it was.
-            const int dx = x < x0 + radius ? x0 + radius - x : x >= x1 - radius ? x - (x1 - radius - 1) : 0;
-            const int dy = y < y0 + radius ? y0 + radius - y : y >= y1 - radius ? y - (y1 - radius - 1) : 0;
+            const int dx = x < x0 + radius    ? x0 + radius - x
+                           : x >= x1 - radius ? x - (x1 - radius - 1)
+                                              : 0;
+            const int dy = y < y0 + radius    ? y0 + radius - y
+                           : y >= y1 - radius ? y - (y1 - radius - 1)
+                                              : 0;
             if (dx * dx + dy * dy > radius * radius) continue;
             image.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(image.width) +
                          static_cast<std::size_t>(x)] = value;
@@ -40,8 +44,8 @@ GreyImage render_blank_frame(int width, int height, std::uint32_t seed) {
             s ^= s << 5;
             // Light falls off to one side; a soft counter-top grain; noise of +-6.
             const double light = 40.0 * x / width + 20.0 * y / height;
-            const double grain = 10 * std::sin(x * 0.05 + 2 * std::sin(y * 0.01)) *
-                                 std::cos(y * 0.03 + x * 0.002);
+            const double grain =
+                10 * std::sin(x * 0.05 + 2 * std::sin(y * 0.01)) * std::cos(y * 0.03 + x * 0.002);
             image.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
                          static_cast<std::size_t>(x)] =
                 clamp8(static_cast<int>(100 + light + grain) + static_cast<int>(s % 13) - 6);
@@ -58,7 +62,8 @@ Result<GreyImage> render_phone_qr_frame(const std::string& text, int width, int 
         writer.setEccLevel(2);
         bits = writer.encode(text, 1, 1);  // one pixel per module
     } catch (const std::exception& e) {
-        return make_error(Errc::invalid_argument, std::string("cannot encode a QR code: ") + e.what());
+        return make_error(Errc::invalid_argument,
+                          std::string("cannot encode a QR code: ") + e.what());
     }
     auto image = render_blank_frame(width, height, seed);
     const int side = bits.width() * module_px;
@@ -70,8 +75,8 @@ Result<GreyImage> render_phone_qr_frame(const std::string& text, int width, int 
     const int bezel = std::max(8, screen_w / 14);
     fill(image, cx - screen_w / 2 - bezel, cy - screen_h / 2 - 2 * bezel, cx + screen_w / 2 + bezel,
          cy + screen_h / 2 + 2 * bezel, 3 * bezel, 28);
-    fill(image, cx - screen_w / 2, cy - screen_h / 2, cx + screen_w / 2, cy + screen_h / 2,
-         bezel, 225);
+    fill(image, cx - screen_w / 2, cy - screen_h / 2, cx + screen_w / 2, cy + screen_h / 2, bezel,
+         225);
     const int qx = cx - side / 2, qy = cy - side / 2;
     for (int y = 0; y < bits.height(); ++y)
         for (int x = 0; x < bits.width(); ++x)
@@ -79,8 +84,10 @@ Result<GreyImage> render_phone_qr_frame(const std::string& text, int width, int 
                 fill(image, qx + x * module_px, qy + y * module_px, qx + (x + 1) * module_px,
                      qy + (y + 1) * module_px, 0, 30);
     // A soft lens: a 3x3 box blur over the phone only (the background is soft already).
-    const int x0 = std::max(1, cx - screen_w / 2 - bezel), x1 = std::min(width - 1, cx + screen_w / 2 + bezel);
-    const int y0 = std::max(1, cy - screen_h / 2 - 2 * bezel), y1 = std::min(height - 1, cy + screen_h / 2 + 2 * bezel);
+    const int x0 = std::max(1, cx - screen_w / 2 - bezel),
+              x1 = std::min(width - 1, cx + screen_w / 2 + bezel);
+    const int y0 = std::max(1, cy - screen_h / 2 - 2 * bezel),
+              y1 = std::min(height - 1, cy + screen_h / 2 + 2 * bezel);
     const auto src = image.pixels;
     for (int y = y0; y < y1; ++y)
         for (int x = x0; x < x1; ++x) {

@@ -54,8 +54,8 @@ Result<GreyImage> read_grey_image(const std::filesystem::path& path) {
     int w = 0, h = 0, channels = 0;
     stbi_uc* data = stbi_load(path.c_str(), &w, &h, &channels, 1);
     if (!data)
-        return file_error(path, std::string("cannot read the image (") + stbi_failure_reason() +
-                                    ")");
+        return file_error(path,
+                          std::string("cannot read the image (") + stbi_failure_reason() + ")");
     GreyImage image{w, h, std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(w) * h)};
     stbi_image_free(data);
     return image;
@@ -84,7 +84,8 @@ Result<void> write_y4m(const std::filesystem::path& path, const std::vector<Grey
         std::fwrite(frame.pixels.data(), 1, frame.pixels.size(), f.get());
         std::fwrite(chroma.data(), 1, chroma.size(), f.get());
     }
-    if (std::fflush(f.get()) != 0) return make_error(Errc::file_io, "cannot write " + path.string());
+    if (std::fflush(f.get()) != 0)
+        return make_error(Errc::file_io, "cannot write " + path.string());
     return {};
 }
 
@@ -106,8 +107,8 @@ Result<std::unique_ptr<RecordedFrames>> RecordedFrames::open(const std::filesyst
         for (const auto& file : files) {
             auto image = read_grey_image(file);
             if (!image) return image.error();
-            if (!r->frames_.empty() && (image->width != r->frames_[0].width ||
-                                        image->height != r->frames_[0].height))
+            if (!r->frames_.empty() &&
+                (image->width != r->frames_[0].width || image->height != r->frames_[0].height))
                 return file_error(file, "its size differs from the folder's first image");
             r->frames_.push_back(std::move(*image));
         }
@@ -144,8 +145,8 @@ Result<std::unique_ptr<RecordedFrames>> RecordedFrames::open(const std::filesyst
         return file_error(path, "the Y4M header has no valid size");
     r->y4m_frame_bytes_ = y4m_frame_bytes(colour, r->width_, r->height_);
     if (r->y4m_frame_bytes_ == 0)
-        return file_error(path, "colour space C" + colour +
-                                    " is not read (8-bit 420, 422, 444 or mono only)");
+        return file_error(
+            path, "colour space C" + colour + " is not read (8-bit 420, 422, 444 or mono only)");
     r->fps_ = options.fps > 0 ? options.fps : file_fps > 0 ? file_fps : 30;
     r->y4m_first_frame_ = std::ftell(f);
     r->y4m_frame_.resize(r->y4m_frame_bytes_);

@@ -23,7 +23,8 @@ std::vector<GreyImage> numbered_frames(int n, int w = 64, int h = 48) {
     std::vector<GreyImage> frames;
     for (int i = 0; i < n; ++i) {
         GreyImage f{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w * h), 90)};
-        for (int x = 0; x < 8; ++x) f.pixels[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(i);
+        for (int x = 0; x < 8; ++x)
+            f.pixels[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(i);
         f.pixels.back() = static_cast<std::uint8_t>(200 + i);
         frames.push_back(std::move(f));
     }
@@ -73,8 +74,8 @@ bool eventually(Pred pred, std::chrono::milliseconds within = 5000ms) {
 void write_y4m_by_hand(const std::filesystem::path& path, const std::string& colour, int w, int h,
                        int frames, std::size_t chroma_bytes) {
     std::ofstream out(path, std::ios::binary);
-    out << "YUV4MPEG2 W" << w << " H" << h << " F25:1 Ip A0:0" << (colour.empty() ? "" : " C" + colour)
-        << " XYSCSS=TEST\n";
+    out << "YUV4MPEG2 W" << w << " H" << h << " F25:1 Ip A0:0"
+        << (colour.empty() ? "" : " C" + colour) << " XYSCSS=TEST\n";
     for (int i = 0; i < frames; ++i) {
         out << (i == 1 ? "FRAME Ixyz\n" : "FRAME\n");  // frame parameters are allowed
         out << std::string(static_cast<std::size_t>(w * h), static_cast<char>(i + 1));
@@ -97,7 +98,9 @@ TEST_CASE("a Y4M recording plays every frame's luma plane once, in order, then s
     REQUIRE(eventually([&] { return got.stopped.load(); }));
     CHECK_FALSE(got.error);
     REQUIRE(got.count() == 5);
-    for (int i = 0; i < 5; ++i) CHECK(got.frames[static_cast<std::size_t>(i)].pixels == frames[static_cast<std::size_t>(i)].pixels);
+    for (int i = 0; i < 5; ++i)
+        CHECK(got.frames[static_cast<std::size_t>(i)].pixels ==
+              frames[static_cast<std::size_t>(i)].pixels);
 }
 
 TEST_CASE("Y4M files in 4:2:0, 4:2:2, mono and the default layout give their luma plane") {
@@ -184,7 +187,10 @@ TEST_CASE("a folder of PNG and PGM images plays in name order as grey frames, lo
 
 TEST_CASE("a rendered phone showing a member code, played from a folder, is read by the scanner") {
     test::TempDir dir;
-    const std::string code = "LM1.demo-1.eyJtIjoiMDFKM0VYQU1QTEUiLCJuIjoiMTIzNDU2Nzg5IiwicCI6IkRFTU8iLCJ0IjoxNzY0OTAwMDAwfQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJlLXNpZ25hdHVyZQ";
+    const std::string code =
+        "LM1.demo-1."
+        "eyJtIjoiMDFKM0VYQU1QTEUiLCJuIjoiMTIzNDU2Nzg5IiwicCI6IkRFTU8iLCJ0IjoxNzY0OTAwMDAwfQ."
+        "c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJlLXNpZ25hdHVyZQ";
     const auto blank = render_blank_frame(1280, 720, 3);
     auto phone = render_phone_qr_frame(code, 1280, 720, 3);
     REQUIRE(phone);
@@ -227,12 +233,12 @@ TEST_CASE("a camera whose recording is missing is retried and streams once it ap
     ScanQueue queue;
     std::mutex log_mutex;
     std::vector<std::string> logs;
-    CameraRunner runner({"camera:" + folder.string(), choose_camera({folder.string(), 60}).open,
-                         50ms, {}},
-                        queue, [&](const std::string& line) {
-                            std::lock_guard lock(log_mutex);
-                            logs.push_back(line);
-                        });
+    CameraRunner runner(
+        {"camera:" + folder.string(), choose_camera({folder.string(), 60}).open, 50ms, {}}, queue,
+        [&](const std::string& line) {
+            std::lock_guard lock(log_mutex);
+            logs.push_back(line);
+        });
     REQUIRE(eventually([&] { return runner.health().state == CameraState::failed; }));
     CHECK(runner.health().last_error.find("camera") != std::string::npos);
     CHECK(runner.health().frames_seen == 0);
@@ -268,9 +274,8 @@ TEST_CASE("a camera that breaks while streaming is disconnected, then reopened w
     const auto frames = numbered_frames(20);
     REQUIRE(write_y4m(path, frames, 30));
     ScanQueue queue;
-    CameraRunner runner({"camera:" + path.string(), choose_camera({path.string(), 400}).open, 50ms,
-                         {}},
-                        queue);
+    CameraRunner runner(
+        {"camera:" + path.string(), choose_camera({path.string(), 400}).open, 50ms, {}}, queue);
     REQUIRE(eventually([&] { return runner.health().state == CameraState::streaming; }));
     // The file shrinks under the player: the next pass cannot read its frames.
     std::filesystem::resize_file(path, 100);
@@ -282,13 +287,15 @@ TEST_CASE("a camera that breaks while streaming is disconnected, then reopened w
     REQUIRE(eventually([&] { return runner.health().frames_seen > seen; }));
 }
 
-TEST_CASE("a recording played once in place of the camera goes through the scanner, then the camera is back") {
+TEST_CASE(
+    "a recording played once in place of the camera goes through the scanner, then the camera is "
+    "back") {
     test::TempDir dir;
     REQUIRE(write_y4m(dir.path() / "idle.y4m", {render_blank_frame(640, 360, 9)}, 30));
     ScanQueue queue;
-    CameraRunner runner({"camera:idle", choose_camera({(dir.path() / "idle.y4m").string(), 100}).open,
-                         50ms, {}},
-                        queue);
+    CameraRunner runner(
+        {"camera:idle", choose_camera({(dir.path() / "idle.y4m").string(), 100}).open, 50ms, {}},
+        queue);
     REQUIRE(eventually([&] { return runner.health().state == CameraState::streaming; }));
     auto phone = render_phone_qr_frame("LM1.once.shown", 640, 360, 9, 5);
     REQUIRE(phone);
