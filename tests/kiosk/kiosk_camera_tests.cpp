@@ -47,7 +47,8 @@ TEST_CASE("a phone's member code filmed by the camera signs the member in") {
             uid = (*engine)->members().get(ids[1])->uid;
             // The shopper's app shows a fresh code; the camera films counter, phone, counter.
             const auto code = mint_member_code(
-                MemberCode{"DEMO", uid, std::chrono::time_point_cast<std::chrono::seconds>(clock.now()),
+                MemberCode{"DEMO", uid,
+                           std::chrono::time_point_cast<std::chrono::seconds>(clock.now()),
                            "camera-test-1"},
                 *key);
             const auto blank = devices::render_blank_frame(1280, 720, 21);
@@ -82,8 +83,7 @@ TEST_CASE("a phone's member code filmed by the camera signs the member in") {
 }
 
 TEST_CASE("a kiosk whose camera is missing keeps working and says so on the health screen") {
-    Kiosk k(1080, 1920, 600, {},
-            [](kiosk::AppOptions& o) { o.camera = "/dev/video-none-here"; });
+    Kiosk k(1080, 1920, 600, {}, [](kiosk::AppOptions& o) { o.camera = "/dev/video-none-here"; });
     k.tap("demo.card.0");  // the other readers still work
     REQUIRE(k.screen() == "member_home");
     k.app().end_session();
