@@ -181,10 +181,9 @@ int main(int argc, char** argv) {
             "camera.idle_cpu_raw_every_frame_percent %.1f (raw ZXing on all 30 frames/s, %.2f ms "
             "CPU each); ratio %.2f\n",
             ungated, percentile(raw, 0.5), cam.cpu_percent / ungated);
-        std::printf(
-            "camera.gating cpu_share %.2f, after %d empty frames one frame per %lld ms\n",
-            pacing.cpu_share, pacing.idle_after,
-            static_cast<long long>(pacing.idle_interval.count()));
+        std::printf("camera.gating cpu_share %.2f, after %d empty frames one frame per %lld ms\n",
+                    pacing.cpu_share, pacing.idle_after,
+                    static_cast<long long>(pacing.idle_interval.count()));
     }
 
     // --- Camera frame -> screen change.
@@ -198,7 +197,9 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng{std::random_device{}()};  // nonces: the store remembers used codes
     int nonce = 0;
     std::vector<Scenario> scenarios{
-        {"member_home", "member_home", {},
+        {"member_home",
+         "member_home",
+         {},
          [&] {
              const auto& uid = uids[static_cast<std::size_t>(nonce) % uids.size()];
              return mint_member_code(
@@ -255,7 +256,8 @@ int main(int argc, char** argv) {
             raw.push_back(thread_cpu_ms() - t);
             devices::FrameDecoder ours;
             const double t2 = thread_cpu_ms();
-            const bool ours_ok = ours.decode(phone->view()).status == devices::FrameDecode::Status::decoded;
+            const bool ours_ok =
+                ours.decode(phone->view()).status == devices::FrameDecode::Status::decoded;
             decoded_ms.push_back(thread_cpu_ms() - t2);
             if (!ok || !ours_ok) {
                 std::fprintf(stderr, "camera_bench: the phone frame does not decode\n");
@@ -286,9 +288,10 @@ int main(int argc, char** argv) {
     stop = true;
     camera.join();
     const double p99 = percentile(latencies, 0.99);
-    std::printf("camera.to_%s_samples %zu (1280x720 at 30 fps, phone code after >= 1.1 s of empty "
-                "counter)\n",
-                scenario->name.c_str(), latencies.size());
+    std::printf(
+        "camera.to_%s_samples %zu (1280x720 at 30 fps, phone code after >= 1.1 s of empty "
+        "counter)\n",
+        scenario->name.c_str(), latencies.size());
     std::printf("camera.to_%s_p50_ms %.1f\n", scenario->name.c_str(), percentile(latencies, 0.5));
     std::printf("camera.to_%s_p99_ms %.1f (max %.1f; target <= 100)\n", scenario->name.c_str(), p99,
                 *std::max_element(latencies.begin(), latencies.end()));

@@ -97,3 +97,22 @@ TEST_CASE("a kiosk whose camera is missing keeps working and says so on the heal
     CHECK(shows(texts, "摄像头 /dev/video-none-here · 无法打开，每 3 秒重试"));
     CHECK(shows(texts, "/dev/video-none-here"));
 }
+
+TEST_CASE("the demo's camera button films a fresh member code that signs the member in") {
+    std::filesystem::path idle;
+    Kiosk k(
+        1080, 1920, 600,
+        [&](const std::filesystem::path& db) {
+            idle = db.parent_path() / "idle.y4m";
+            REQUIRE(devices::write_y4m(idle, {devices::render_blank_frame(1280, 720, 4)}, 30));
+        },
+        [&](kiosk::AppOptions& o) { o.camera = idle.string(); });
+    k.tap("demo.camera.0");
+    REQUIRE(wait_for_screen(k, "member_home", std::chrono::seconds{10}));
+    // Played once: back on the empty counter, the kiosk does not sign the member in again.
+    k.app().end_session();
+    k.app().settle();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{2500};
+    while (std::chrono::steady_clock::now() < until) k.app().step(std::chrono::milliseconds{20});
+    CHECK(k.screen() == "attract");
+}
