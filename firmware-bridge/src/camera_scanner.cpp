@@ -24,14 +24,18 @@ CameraScanner::CameraScanner(std::string source, ScanQueue& queue, Options optio
 }
 
 bool CameraScanner::on_frame(const GreyFrame& frame, std::chrono::steady_clock::time_point now) {
+    ++frames_;
     if (!pacer_.should_decode(now)) return false;
+    ++decoded_;
     const auto started = std::chrono::steady_clock::now();
     const auto d = decoder_.decode(frame);
     pacer_.decoded(now, now + (std::chrono::steady_clock::now() - started),
                    d.status != FrameDecode::Status::none);
     if (d.status == FrameDecode::Status::decoded) {
-        if (debounce_.accept(d.text, now))
+        if (debounce_.accept(d.text, now)) {
+            ++codes_;
             queue_.push(ScanEvent{source_, d.kind, d.text, clock_()});
+        }
     } else if (d.status == FrameDecode::Status::unreadable && log_ &&
                (!last_unreadable_log_ || now - *last_unreadable_log_ > std::chrono::seconds(2))) {
         // A torn or blurred code: worth telling the operator, not every frame.

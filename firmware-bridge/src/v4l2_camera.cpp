@@ -53,7 +53,7 @@ Result<std::unique_ptr<V4l2Camera>> V4l2Camera::open(const std::string& path, in
     }
     const int pixel_stride = fmt.fmt.pix.pixelformat == V4L2_PIX_FMT_YUYV ? 2 : 1;
     std::unique_ptr<V4l2Camera> cam(new V4l2Camera(
-        fd, static_cast<int>(fmt.fmt.pix.width), static_cast<int>(fmt.fmt.pix.height),
+        path, fd, static_cast<int>(fmt.fmt.pix.width), static_cast<int>(fmt.fmt.pix.height),
         static_cast<int>(fmt.fmt.pix.bytesperline), pixel_stride));
     v4l2_requestbuffers req{};
     req.count = 4;
@@ -76,8 +76,14 @@ Result<std::unique_ptr<V4l2Camera>> V4l2Camera::open(const std::string& path, in
     return cam;
 }
 
-V4l2Camera::V4l2Camera(int fd, int width, int height, int stride, int pixel_stride)
-    : fd_(fd), width_(width), height_(height), stride_(stride), pixel_stride_(pixel_stride) {}
+V4l2Camera::V4l2Camera(std::string path, int fd, int width, int height, int stride,
+                       int pixel_stride)
+    : path_(std::move(path)),
+      fd_(fd),
+      width_(width),
+      height_(height),
+      stride_(stride),
+      pixel_stride_(pixel_stride) {}
 
 V4l2Camera::~V4l2Camera() {
     stop_ = true;
@@ -90,7 +96,7 @@ V4l2Camera::~V4l2Camera() {
     ::close(fd_);
 }
 
-Result<void> V4l2Camera::start(OnFrame on_frame) {
+Result<void> V4l2Camera::start(OnFrame on_frame, OnStop on_stop) {
     if (streaming_) return make_error(Errc::conflict, "camera already streaming");
     for (__u32 i = 0; i < buffers_.size(); ++i) {
         v4l2_buffer buf{};
@@ -103,6 +109,7 @@ Result<void> V4l2Camera::start(OnFrame on_frame) {
     if (xioctl(fd_, VIDIOC_STREAMON, &type) != 0) return v4l2_error("camera: stream on");
     streaming_ = true;
     on_frame_ = std::move(on_frame);
+    on_stop_ = std::move(on_stop);
     thread_ = std::thread([this] { capture_loop(); });
     return {};
 }
@@ -110,21 +117,27 @@ Result<void> V4l2Camera::start(OnFrame on_frame) {
 void V4l2Camera::capture_loop() {
     while (!stop_) {
         pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
+        const int ready = ::poll(&p, 1, 100);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
         v4l2_buffer buf{};
         buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
         buf.memory = V4L2_MEMORY_MMAP;
         if (xioctl(fd_, VIDIOC_DQBUF, &buf) != 0) {
-            if (errno == EAGAIN) continue;
-            return;  // unplugged: the owner sees no more frames and may reopen
+            if (errno == EAGAIN || errno == EINTR) continue;
+            break;  // unplugged (ENODEV) or broken: the owner is told below and may reopen
         }
         // The driver keeps filling the other buffers while we decode this one; when
         // decoding is slower than the camera, frames are dropped there, not queued.
         const GreyFrame frame{static_cast<const std::uint8_t*>(buffers_[buf.index].start), width_,
                               height_, stride_, pixel_stride_};
         on_frame_(frame);
-        xioctl(fd_, VIDIOC_QBUF, &buf);
+        if (xioctl(fd_, VIDIOC_QBUF, &buf) != 0) break;
     }
+    if (stop_) return;  // the owner stopped us: nothing to report
+    const auto code = errno == ENODEV ? Errc::device_gone : Errc::device;
+    const auto error = make_error(code, "camera " + path_ + ": " + std::strerror(errno));
+    if (on_stop_) on_stop_(error);
 }
 
 }  // namespace loyalty::devices

@@ -13,7 +13,8 @@ namespace loyalty::kiosk {
 AppImpl::~AppImpl() {
     stop_pump = true;
     if (pump.joinable()) pump.join();
-    device_manager.reset();  // no more scans
+    camera.reset();  // no more scans
+    device_manager.reset();
     // The engine worker first: a task still running may hold the demo reader.
     controller.reset();
     demo.reset();

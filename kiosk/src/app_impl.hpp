@@ -20,6 +20,7 @@
 #include "glyph_atlas.hpp"
 #include "i18n.hpp"
 #include "kiosk_controller.hpp"
+#include "loyalty/devices/camera_runner.hpp"
 #include "loyalty/devices/device_manager.hpp"
 #include "loyalty/kiosk/app.hpp"
 #include "screens.hpp"
@@ -45,6 +46,7 @@ struct AppImpl {
     void render(std::vector<unsigned char>* capture, int* w = nullptr, int* h = nullptr);
     void draw(float w, float h);
     void draw_demo_panel(float width, bool portrait);
+    void show_to_camera(std::size_t member);  // the demo camera films a phone showing its code
 
     AppOptions options;
     Translations translations;
@@ -54,6 +56,7 @@ struct AppImpl {
     std::unique_ptr<KioskController> controller;
     std::unique_ptr<DemoReader> demo;
     std::unique_ptr<devices::DeviceManager> device_manager;
+    std::unique_ptr<devices::CameraRunner> camera;
 
     SDL_Window* window = nullptr;
     SDL_Renderer* renderer = nullptr;

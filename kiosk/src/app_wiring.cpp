@@ -1,6 +1,6 @@
 // The kiosk behind the display: the controller and its engine worker, the demo reader,
-// the receipt printer, the real card readers and scanners, and the pump that hands
-// their scans to the UI loop.
+// the receipt printer, the real card readers and scanners, the camera, and the pump that
+// hands their scans to the UI loop.
 #include <SDL.h>
 
 #include "app_impl.hpp"
@@ -37,6 +37,24 @@ void start_kiosk(AppImpl& a, KioskConfig config) {
         } else {
             SDL_Log("devices: %s", manager.error().message.c_str());
         }
+    }
+    // The camera feeds the same queue. One that cannot open, or is unplugged, is retried by its
+    // runner while the kiosk goes on with its other readers; the health screen shows its state.
+    auto camera = devices::choose_camera({options.camera, options.camera_fps});
+    if (!camera.source.empty()) {
+        a.camera = std::make_unique<devices::CameraRunner>(
+            devices::CameraRunner::Options{
+                camera.source, std::move(camera.open), std::chrono::milliseconds{3000}, {}},
+            a.scans, [](const std::string& line) { SDL_Log("camera: %s", line.c_str()); });
+        a.controller->set_device_states([&a] {
+            const auto h = a.camera->health();
+            DeviceHealth d{h.source, std::nullopt, 0};
+            d.state = devices::to_string(h.state);
+            d.error = h.last_error;
+            d.frames = static_cast<std::int64_t>(h.frames_seen);
+            d.decoded = static_cast<std::int64_t>(h.frames_decoded);
+            return std::vector<DeviceHealth>{d};
+        });
     }
     // Devices push from their own threads; this pump hands their scans to the UI loop.
     a.pump = std::thread([&a] {

@@ -1,10 +1,12 @@
 // The demo reader's panel and keys (--demo): buttons and keys that tap demo cards,
-// show member and receipt codes, and switch language.
+// show member and receipt codes (straight into the queue, or filmed by the demo camera),
+// and switch language.
 #include <imgui.h>
 
 #include <algorithm>
 
 #include "app_impl.hpp"
+#include "loyalty/devices/frame_render.hpp"
 
 namespace loyalty::kiosk {
 
@@ -27,6 +29,12 @@ void AppImpl::draw_demo_panel(float width, bool portrait) {
         items.push_back({"demo.qr." + std::to_string(i),
                          ui.trf("demo.qr", {members[i].masked_name}),
                          [this, i] { demo->show_member_code(i); }});
+    // The camera path: a fresh code filmed on a phone (rendered now, played once through the real
+    // camera's decoder); the rest of the time the demo camera shows an empty counter. One button
+    // (the first member's), so the panel keeps its rows.
+    if (camera && shown > 0)
+        items.push_back({"demo.camera.0", ui.trf("demo.camera", {members[0].masked_name}),
+                         [this] { show_to_camera(0); }});
     items.push_back({"demo.unknown", ui.tr("demo.unknown"), [this] { demo->tap_unknown_card(); }});
     items.push_back({"demo.receipt", ui.tr("demo.receipt"), [this] { demo->show_new_receipt(); }});
     items.push_back({"demo.replay", ui.tr("demo.replay"), [this] { demo->replay_last_code(); }});
@@ -44,6 +52,22 @@ void AppImpl::draw_demo_panel(float width, bool portrait) {
     }
     ImGui::PopStyleVar();
     ImGui::PopFont();
+}
+
+void AppImpl::show_to_camera(std::size_t member) {
+    const auto code = demo->fresh_member_code(member);
+    if (code.empty() || !camera) return;
+    // Rendered on the camera's thread, not the UI's: two 1280x720 frames, about 30 ms.
+    camera->play_once([code]() -> Result<std::unique_ptr<devices::FrameSource>> {
+        const auto blank = devices::render_blank_frame(1280, 720, 7);
+        auto phone = devices::render_phone_qr_frame(code, 1280, 720, 7);
+        if (!phone) return phone.error();
+        std::vector<devices::GreyImage> recording(2, blank);
+        recording.insert(recording.end(), 15, *phone);  // half a second in view at 30 fps
+        recording.insert(recording.end(), 2, blank);
+        return std::unique_ptr<devices::FrameSource>(
+            devices::RecordedFrames::from_frames(std::move(recording), {30, false}));
+    });
 }
 
 bool AppImpl::demo_key(SDL_Keycode key) {
@@ -85,6 +109,9 @@ bool AppImpl::demo_key(SDL_Keycode key) {
             break;
         case SDLK_g:
             demo->show_garbled_code();
+            break;
+        case SDLK_c:
+            show_to_camera(0);
             break;
         case SDLK_l:
             controller->toggle_language();

@@ -62,8 +62,13 @@ void DemoReader::tap_card(std::size_t i) {
 }
 
 void DemoReader::show_member_code(std::size_t i, int age_seconds) {
+    auto text = fresh_member_code(i, age_seconds);
+    if (!text.empty()) push(devices::ScanKind::qr, text);
+}
+
+std::string DemoReader::fresh_member_code(std::size_t i, int age_seconds) {
     auto all = members();
-    if (i >= all.size()) return;
+    if (i >= all.size()) return {};
     static std::mt19937_64 rng{std::random_device{}()};
     MemberCode code{
         kiosk_.config().program, all[i].uid,
@@ -75,7 +80,7 @@ void DemoReader::show_member_code(std::size_t i, int age_seconds) {
         std::lock_guard lock(mutex_);
         last_code_ = text;
     }
-    push(devices::ScanKind::qr, text);
+    return text;
 }
 
 void DemoReader::tap_unknown_card() {

@@ -37,6 +37,9 @@ class DemoReader {
 
     void tap_card(std::size_t i);
     void show_member_code(std::size_t i, int age_seconds = 0);
+    // A fresh signed member code for demo member i (empty if there is none), as the shopper's
+    // app shows it: the demo camera films a phone showing it.
+    std::string fresh_member_code(std::size_t i, int age_seconds = 0);
     void tap_unknown_card();
     void show_garbled_code();
     void replay_last_code();

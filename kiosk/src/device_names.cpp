@@ -1,6 +1,7 @@
 #include "device_names.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "loyalty/devices/device_manager.hpp"
 
@@ -10,7 +11,15 @@ std::string device_name(const std::string& source, const std::string& lang) {
     const bool zh = lang.starts_with("zh");
     if (source == "sim" || source == "script")
         return zh ? "模拟读卡器（演示）" : "Simulated reader (demo)";
-    if (source.starts_with("camera:")) return (zh ? "摄像头 " : "Camera ") + source.substr(7);
+    if (source.starts_with("camera:")) {
+        const auto path = source.substr(7);
+        if (path.starts_with("/dev/")) return (zh ? "摄像头 " : "Camera ") + path;
+        // A recording played as the camera (the demo, a test): its file or folder name.
+        auto trimmed = path;
+        while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+        const auto name = std::filesystem::path(trimmed).filename().string();
+        return zh ? "摄像头（录像 " + name + "）" : "Camera (recording " + name + ")";
+    }
     unsigned vid = 0, pid = 0;
     char port[32] = {};
     if (std::sscanf(source.c_str(), "usb:%4x:%4x@%31s", &vid, &pid, port) == 3) {

@@ -108,6 +108,10 @@ class KioskController {
     void set_attached_devices(std::function<std::vector<std::string>()> attached) {
         attached_ = std::move(attached);
     }
+    // Devices that report a state of their own (the camera): shown on the health screen with it.
+    void set_device_states(std::function<std::vector<DeviceHealth>()> states) {
+        device_states_ = std::move(states);
+    }
     void print_coupon();
     void print_closing();
     bool manager_signed_in() const { return manager_signed_in_; }
@@ -140,6 +144,7 @@ class KioskController {
     std::string last_backup_;
     std::shared_ptr<devices::ReceiptPrinter> printer_;
     std::function<std::vector<std::string>()> attached_;
+    std::function<std::vector<DeviceHealth>()> device_states_;
     void print(std::function<Result<std::vector<std::uint8_t>>()> make_job);
     bool manager_signed_in_ = false;
     bool quit_requested_ = false;

@@ -133,6 +133,12 @@ struct DeviceHealth {
     std::optional<Timestamp> seen_at;  // its last scan; none: attached, nothing scanned yet
     std::int64_t scans = 0;
     std::string last_seen{};  // seen_at in the program's local time, for the screen
+    // A camera's: off, starting, streaming, failed or disconnected (empty for a reader), the
+    // latest failure, frames it delivered and frames decoded (the pacer skips the rest).
+    std::string state{};
+    std::string error{};
+    std::int64_t frames = 0;
+    std::int64_t decoded = 0;
 };
 
 struct HealthView {

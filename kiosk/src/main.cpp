@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
     cli.allow_config_extras(
         CLI::config_extras_mode::error);  // a misspelt setting is an error, not ignored
     cli.add_option("--db", options.db, "store database")->required();
-    cli.add_flag("--demo", options.demo,
-                 "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g)");
+    cli.add_flag(
+        "--demo", options.demo,
+        "simulated card reader, camera and app (demo buttons, keys 1-3 q w e u r p x g c)");
     cli.add_option("--size", size, "window size, WxH (1080x1920 portrait, 1920x1080 landscape)")
         ->capture_default_str();
     cli.add_flag("--fullscreen", options.fullscreen,
@@ -76,7 +77,18 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cli.add_option("--printer", options.printer,
                    "receipt printer: usb, or a path (/dev/usb/lp0); --demo prints to a file");
-    cli.add_flag("--no-devices", no_devices, "do not claim USB card readers and scanners");
+    cli.add_flag("--no-devices", no_devices,
+                 "do not claim USB card readers and scanners (nor the camera, unless --camera "
+                 "names one)");
+    std::string camera = "auto";
+    cli.add_option("--camera", camera,
+                   "QR camera: auto (/dev/video0 if present), none, a V4L2 device, or recorded "
+                   "frames (a .y4m file or a folder of PNG/PGM images)")
+        ->capture_default_str();
+    cli.add_option("--camera_fps", options.camera_fps,
+                   "recorded frames: frames per second (0: the file's own rate, 30 for a folder)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 240.0));
     cli.add_flag("--first-frame-exit", first_frame_exit,
                  "exit after the first frame (cold-start measurement)");
     CLI11_PARSE(cli, argc, argv);
@@ -85,6 +97,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     options.devices = !no_devices && script.empty() && !first_frame_exit;
+    // "auto" only where the kiosk claims devices; a camera named outright is opened anyway (a
+    // script may play recorded frames).
+    options.camera = camera == "auto" && !options.devices ? "none" : camera;
     // A store's kiosk is full screen and locked: no way out from the touch screen or the keyboard
     // but the manager's Close. --demo and --windowed keep a plain window (make demo, development).
     const bool interactive = script.empty() && !first_frame_exit;

@@ -142,6 +142,13 @@ void KioskController::refresh_health() {
         for (const auto& source : attached_())
             if (!devices.count(source))
                 devices[source] = DeviceHealth{source, std::nullopt, 0};  // attached, no scan yet
+    if (device_states_)
+        for (auto d : device_states_()) {
+            auto& known = devices[d.source];
+            d.seen_at = known.seen_at;
+            d.scans = known.scans;
+            known = std::move(d);
+        }
     const auto dropped = scans_dropped_;
     const auto* cfg = &config_;
     post([this, devices, dropped, cfg](Engine& e) {

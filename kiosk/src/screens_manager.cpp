@@ -275,10 +275,23 @@ void health(ScreenContext& c) {
         row(c, ui.tr("health.dropped"), grouped(static_cast<std::int64_t>(h.scans_dropped)));
         ui.text(ui.tr("health.devices"), ui.atlas().body);
         if (h.devices.empty()) ui.text(ui.tr("health.no_devices"), ui.atlas().small, colors::muted);
-        for (const auto& d : h.devices)
-            row(c, device_name(d.source, ui.language()),
-                d.last_seen.empty() ? ui.tr("health.attached")
-                                    : d.last_seen + "  x" + grouped(d.scans));
+        for (const auto& d : h.devices) {
+            const auto scanned =
+                d.last_seen.empty() ? std::string{} : d.last_seen + "  x" + grouped(d.scans);
+            if (d.state.empty()) {
+                row(c, device_name(d.source, ui.language()),
+                    scanned.empty() ? ui.tr("health.attached") : scanned);
+                continue;
+            }
+            // A camera: its state first ("摄像头 /dev/video0 · 已连接"), then what it has seen.
+            const bool down = d.state == "failed" || d.state == "disconnected";
+            row(c, device_name(d.source, ui.language()) + " · " + ui.tr("health.camera." + d.state),
+                scanned.empty() ? ui.tr("health.camera.no_scan") : scanned, nullptr,
+                down ? colors::error : colors::text);
+            ui.text(ui.trf("health.camera.frames", {grouped(d.frames), grouped(d.decoded)}) +
+                        (d.error.empty() ? "" : "  " + ui.tr("health.camera.last_error") + d.error),
+                    ui.atlas().small, colors::muted, c.width);
+        }
     }
     ui.spacing(ui.gap() / 2);
     draw_notice(c);

@@ -10,22 +10,20 @@
 #include <vector>
 
 #include "loyalty/devices/camera_decoder.hpp"
+#include "loyalty/devices/frame_source.hpp"
 #include "loyalty/result.hpp"
 
 namespace loyalty::devices {
 
-class V4l2Camera {
+class V4l2Camera : public FrameSource {
   public:
-    using OnFrame = std::function<void(const GreyFrame&)>;
-
     // Opens `path` (e.g. /dev/video0) and asks for width x height in YUYV (or GREY).
     static Result<std::unique_ptr<V4l2Camera>> open(const std::string& path, int width, int height);
-    ~V4l2Camera();
-    V4l2Camera(const V4l2Camera&) = delete;
-    V4l2Camera& operator=(const V4l2Camera&) = delete;
+    ~V4l2Camera() override;
 
-    // Starts streaming; `on_frame` runs on the capture thread for every frame.
-    Result<void> start(OnFrame on_frame);
+    // Starts streaming; `on_frame` runs on the capture thread for every frame. A read that
+    // fails (ENODEV: unplugged) ends the thread and is handed to `on_stop`.
+    Result<void> start(OnFrame on_frame, OnStop on_stop = {}) override;
     int width() const { return width_; }
     int height() const { return height_; }
 
@@ -34,13 +32,15 @@ class V4l2Camera {
         void* start = nullptr;
         std::size_t length = 0;
     };
-    V4l2Camera(int fd, int width, int height, int stride, int pixel_stride);
+    V4l2Camera(std::string path, int fd, int width, int height, int stride, int pixel_stride);
     void capture_loop();
 
+    std::string path_;
     int fd_;
     int width_, height_, stride_, pixel_stride_;
     std::vector<Buffer> buffers_;
     OnFrame on_frame_;
+    OnStop on_stop_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
     bool streaming_ = false;

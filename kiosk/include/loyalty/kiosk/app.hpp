@@ -55,6 +55,12 @@ struct AppOptions {
     // USB printer-class device, anything else a path (/dev/usb/lp0, a tty, a file).
     std::string printer;
     bool devices = false;  // claim USB card readers and barcode scanners (firmware-bridge)
+    // The camera that reads member and receipt QR codes: "none" (also "off"), "auto" (/dev/video0
+    // when it exists), a V4L2 device path, or a recording played as a camera (a .y4m file or a
+    // folder of images, at camera_fps; 0 = the file's rate, 30 for a folder). loyalty-kiosk's
+    // --camera defaults to "auto"; here, for tests and benchmarks, to none.
+    std::string camera = "none";
+    double camera_fps = 0;
     // Where the closing report goes: a USB stick mounted under one of these roots when there is
     // one (the kernel's mounts table says), else the export folder beside the database.
     std::filesystem::path mounts_table = "/proc/self/mounts";
