@@ -72,8 +72,13 @@ bool make_store(const std::filesystem::path& db, std::vector<std::string>& uids)
         std::fprintf(stderr, "camera_bench: %s\n", engine.error().message.c_str());
         return false;
     }
+    // The demo mall's shops, so a filmed e-invoice opens the receipt-claim confirmation.
+    auto mall = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                         "assets/config/demo-mall.toml");
+    if (!mall) return false;
+    config->receipt_claims = mall->receipt_claims;
+    if (!(*engine)->programs().save(*config, "bench")) return false;
     if (fresh) {
-        if (!(*engine)->programs().save(*config, "bench")) return false;
         DemoOptions options;
         options.members = 200;
         if (!create_demo_data(**engine, clock, end, config->code, options)) return false;
@@ -130,11 +135,14 @@ IdleFigures idle_cpu(kiosk::AppOptions options, int seconds) {
     return {100.0 * (cpu_seconds() - cpu0) / wall, wall};
 }
 
+int film(kiosk::App& a, const Scenario& scenario, const devices::GreyImage& blank, int samples,
+         std::mt19937_64& rng);
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::filesystem::path dir = argc > 1 ? argv[1] : "build/bench-data";
-    const std::string scenario_name = argc > 2 ? argv[2] : "member_home";
+    const std::string scenario_name = argc > 2 ? argv[2] : "all";
     const int samples = argc > 3 ? std::atoi(argv[3]) : 60;
     std::filesystem::create_directories(dir);
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
@@ -196,29 +204,60 @@ int main(int argc, char** argv) {
     a.settle();
     std::mt19937_64 rng{std::random_device{}()};  // nonces: the store remembers used codes
     int nonce = 0;
-    std::vector<Scenario> scenarios{
-        {"member_home",
-         "member_home",
-         {},
-         [&] {
-             const auto& uid = uids[static_cast<std::size_t>(nonce) % uids.size()];
-             return mint_member_code(
-                 MemberCode{"DEMO", uid,
-                            std::chrono::time_point_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now()),
-                            "bench-" + std::to_string(++nonce) + "-" + std::to_string(rng())},
-                 key);
-         }},
-        // The receipt-claim confirmation: a member signed in first (a card tap), then the
-        // receipt's code filmed; add it here with its `before` and a receipt code minted for a
-        // sale the store has committed (mint_receipt_code).
+    auto member_code = [&] {
+        const auto& uid = uids[static_cast<std::size_t>(nonce) % uids.size()];
+        return mint_member_code(
+            MemberCode{"DEMO", uid,
+                       std::chrono::time_point_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now()),
+                       "bench-" + std::to_string(++nonce) + "-" + std::to_string(rng())},
+            key);
     };
-    const auto scenario = std::find_if(scenarios.begin(), scenarios.end(),
-                                       [&](const Scenario& s) { return s.name == scenario_name; });
-    if (scenario == scenarios.end()) {
+    // Today as an e-invoice prints it (the program's UTC+8), for receipts inside the window.
+    const auto today = [] {
+        const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(
+            std::chrono::system_clock::now() + std::chrono::hours{8})};
+        char text[16];
+        std::snprintf(text, sizeof text, "%04d%02u%02u", static_cast<int>(d.year()),
+                      static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+        return std::string(text);
+    }();
+    std::vector<Scenario> scenarios{
+        {"member_home", "member_home", {}, member_code},
+        // A member signed in first, then a receipt's e-invoice QR filmed: the confirmation
+        // screen, its fields read from the code.
+        {"claim_confirm",
+         "claim_confirm",
+         [&](kiosk::App& kiosk) {
+             kiosk.scans().push(devices::ScanEvent{"bench", devices::ScanKind::qr, member_code(),
+                                                   std::chrono::system_clock::now()});
+             kiosk.settle();
+         },
+         [&] {
+             char number[16];
+             std::snprintf(number, sizeof number, "%08d", ++nonce % 100000000);
+             return "01,10,044031900111," + std::string(number) + ",128.50," + today + ",1,A,";
+         }},
+    };
+    std::vector<const Scenario*> chosen;
+    for (const auto& s : scenarios)
+        if (scenario_name == "all" || s.name == scenario_name) chosen.push_back(&s);
+    if (chosen.empty()) {
         std::fprintf(stderr, "camera_bench: no scenario %s\n", scenario_name.c_str());
         return 1;
     }
+    for (const auto* scenario : chosen)
+        if (const int failed = film(a, *scenario, blank, samples, rng)) return failed;
+    return 0;
+}
+
+namespace {
+
+// Films the scenario's code `samples` times (after a few to warm up) and prints its figures.
+int film(kiosk::App& a, const Scenario& scenario_, const devices::GreyImage& blank, int samples,
+         std::mt19937_64& rng) {
+    constexpr int kW = 1280, kH = 720;
+    const auto* scenario = &scenario_;
     // The camera: a thread handing the scanner 30 frames/s, as V4l2Camera does.
     devices::CameraScanner scanner("camera:bench", a.scans(), {});
     std::atomic<const devices::GreyImage*> showing{&blank};
@@ -301,3 +340,5 @@ int main(int argc, char** argv) {
         percentile(decoded_ms, 0.5), percentile(raw, 0.5), p99 / percentile(raw, 0.5));
     return 0;
 }
+
+}  // namespace
