@@ -26,7 +26,11 @@ constexpr int kMaxHoursPerCredit = 24;
 // One UTF-8 code point from `s` at `i` (advancing it); U+FFFD for a malformed sequence.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
     const auto b = static_cast<unsigned char>(s[i]);
-    const int n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    const int n = b < 0x80           ? 1
+                  : (b >> 5) == 0x6  ? 2
+                  : (b >> 4) == 0xE  ? 3
+                  : (b >> 3) == 0x1E ? 4
+                                     : 0;
     if (n == 0 || i + static_cast<std::size_t>(n) > s.size()) {
         ++i;
         return 0xFFFD;
@@ -110,8 +114,8 @@ std::optional<std::string> normalize_plate(std::string_view typed) {
         const auto start = i;
         char32_t c = next_code_point(typed, i);
         // Separators people type or plates print: space, ideographic space, middle dots, dashes.
-        if (c == U' ' || c == U'\t' || c == 0x3000 || c == 0x00B7 || c == 0x2022 ||
-            c == 0x30FB || c == 0xFF0E || c == U'-' || c == U'.' || c == 0xFF0D)
+        if (c == U' ' || c == U'\t' || c == 0x3000 || c == 0x00B7 || c == 0x2022 || c == 0x30FB ||
+            c == 0xFF0E || c == U'-' || c == U'.' || c == 0xFF0D)
             continue;
         if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII
         if (c >= U'a' && c <= U'z') c -= 0x20;
@@ -160,9 +164,9 @@ Result<std::vector<std::string>> Parking::add_plate(MemberId member, std::string
         auto saved = plates_of(db, member);
         if (std::find(saved.begin(), saved.end(), *plate) != saved.end()) return saved;
         if (static_cast<int>(saved.size()) >= kMaxPlatesPerMember)
-            return make_error(Errc::limit_exceeded,
-                              "a member keeps at most " + std::to_string(kMaxPlatesPerMember) +
-                                  " plates: remove one first");
+            return make_error(Errc::limit_exceeded, "a member keeps at most " +
+                                                        std::to_string(kMaxPlatesPerMember) +
+                                                        " plates: remove one first");
         db.prepare("INSERT INTO member_plates(member_id, plate, added_at) VALUES (?, ?, ?)")
             .bind_all(member, *plate, to_unix(ctx_.now()))
             .run();
@@ -185,8 +189,8 @@ Result<std::vector<std::string>> Parking::remove_plate(MemberId member, std::str
                 .bind_all(member, *plate)
                 .run();
         if (!plate || db.changes() == 0)
-            return make_error(Errc::not_found,
-                              std::string(typed.substr(0, 64)) + " is not one of the member's plates");
+            return make_error(Errc::not_found, std::string(typed.substr(0, 64)) +
+                                                   " is not one of the member's plates");
         ctx_.emit("parking.plate_removed", m->program, json{{"member", member}, {"plate", *plate}});
         auto left = plates_of(db, member);
         tx.commit();
@@ -208,8 +212,9 @@ Result<ParkingToday> Parking::today(const std::string& program_code, MemberId me
         t.tier = m->tier_code;
         t.tier_free_minutes = tier ? tier->parking_minutes : 0;
         const auto [free, hours] =
-            *db.prepare("SELECT coalesce(sum(free_minutes), 0), coalesce(sum(bought_hours), 0) "
-                        "FROM parking_credits WHERE member_id = ? AND credit_day = ?")
+            *db.prepare(
+                   "SELECT coalesce(sum(free_minutes), 0), coalesce(sum(bought_hours), 0) "
+                   "FROM parking_credits WHERE member_id = ? AND credit_day = ?")
                  .bind_all(member, t.date)
                  .one([](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); });
         t.free_minutes_credited = static_cast<int>(free);
@@ -220,8 +225,8 @@ Result<ParkingToday> Parking::today(const std::string& program_code, MemberId me
         if (config.parking.max_bought_hours > 0)
             t.hours_cap_left = std::max(0, config.parking.max_bought_hours - t.hours_bought);
         if (t.points_per_hour > 0) {
-            const auto affordable = std::min<Points>(t.available / t.points_per_hour,
-                                                     kMaxHoursPerCredit);
+            const auto affordable =
+                std::min<Points>(t.available / t.points_per_hour, kMaxHoursPerCredit);
             t.hours_buyable = static_cast<int>(
                 std::min<Points>(affordable, t.hours_cap_left.value_or(kMaxHoursPerCredit)));
         }
@@ -240,8 +245,8 @@ Result<ParkingOutcome> Parking::credit(const ParkingCreditRequest& r) {
         const auto& config = program->config;
         const auto plate = normalize_plate(r.plate);
         if (!plate)
-            return make_error(Errc::invalid_argument, "\"" + r.plate.substr(0, 64) +
-                                                          "\" is not a plate");
+            return make_error(Errc::invalid_argument,
+                              "\"" + r.plate.substr(0, 64) + "\" is not a plate");
         auto& db = *ctx_.db;
         const auto& origin = ctx_.origin;
         // The id is looked up under the write lock: of ten copies at once, one books and nine
@@ -276,8 +281,9 @@ Result<ParkingOutcome> Parking::credit(const ParkingCreditRequest& r) {
         const auto now = ctx_.now();
         const auto today = local_day(now, config.utc_offset_minutes);
         const auto [free_today, hours_today] =
-            *db.prepare("SELECT coalesce(sum(free_minutes), 0), coalesce(sum(bought_hours), 0) "
-                        "FROM parking_credits WHERE member_id = ? AND credit_day = ?")
+            *db.prepare(
+                   "SELECT coalesce(sum(free_minutes), 0), coalesce(sum(bought_hours), 0) "
+                   "FROM parking_credits WHERE member_id = ? AND credit_day = ?")
                  .bind_all(r.member, today)
                  .one([](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); });
         int free_minutes = 0;
@@ -285,13 +291,12 @@ Result<ParkingOutcome> Parking::credit(const ParkingCreditRequest& r) {
             const auto* tier = config.tier(m->tier_code);
             free_minutes = tier ? tier->parking_minutes : 0;
             if (free_minutes <= 0)
-                return make_error(Errc::invalid_argument,
-                                  "tier " + (tier ? tier->name : m->tier_code) +
-                                      " has no free parking");
+                return make_error(
+                    Errc::invalid_argument,
+                    "tier " + (tier ? tier->name : m->tier_code) + " has no free parking");
             if (free_today > 0)
-                return make_error(Errc::already_used,
-                                  "today's " + std::to_string(free_today) +
-                                      " free minutes were credited already");
+                return make_error(Errc::already_used, "today's " + std::to_string(free_today) +
+                                                          " free minutes were credited already");
         }
         Points points = 0;
         if (r.hours > 0) {
@@ -300,13 +305,12 @@ Result<ParkingOutcome> Parking::credit(const ParkingCreditRequest& r) {
                 return make_error(Errc::invalid_argument,
                                   "parking hours are not sold for points here");
             if (rules.max_bought_hours > 0 && hours_today + r.hours > rules.max_bought_hours)
-                return make_error(
-                    Errc::limit_exceeded,
-                    "at most " + std::to_string(rules.max_bought_hours) +
-                        " hours a day may be bought with points; " +
-                        std::to_string(std::max<std::int64_t>(0, rules.max_bought_hours -
-                                                                     hours_today)) +
-                        " left today");
+                return make_error(Errc::limit_exceeded,
+                                  "at most " + std::to_string(rules.max_bought_hours) +
+                                      " hours a day may be bought with points; " +
+                                      std::to_string(std::max<std::int64_t>(
+                                          0, rules.max_bought_hours - hours_today)) +
+                                      " left today");
             const auto cost = checked_mul(rules.points_per_hour, r.hours);
             if (!cost || *cost > max_event_points)
                 return make_error(Errc::invalid_argument, "the hours cost too many points");
@@ -324,8 +328,8 @@ Result<ParkingOutcome> Parking::credit(const ParkingCreditRequest& r) {
         if (points > 0) {
             auto debit = ctx_.ledger.debit(
                 Debit{r.member, LedgerKind::redeem, points,
-                      "parking " + *plate + ": " + std::to_string(r.hours) + " h",
-                      "parking:" + uid, "parking:" + r.program + "/" + uid, std::nullopt});
+                      "parking " + *plate + ": " + std::to_string(r.hours) + " h", "parking:" + uid,
+                      "parking:" + r.program + "/" + uid, std::nullopt});
             if (!debit) return debit.error();
         }
         const auto available = ctx_.ledger.balance(r.member).available;

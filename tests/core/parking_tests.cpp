@@ -52,7 +52,9 @@ std::int64_t credit_rows(Engine& engine) {
 }
 
 void give_points(Fixture& f, MemberId m, Points points) {
-    REQUIRE(f.engine->ledger().adjust(m, points, "parking test", "mgr", "give-" + std::to_string(m)).ok());
+    REQUIRE(f.engine->ledger()
+                .adjust(m, points, "parking test", "mgr", "give-" + std::to_string(m))
+                .ok());
 }
 
 }  // namespace
@@ -62,7 +64,7 @@ TEST_CASE("a plate is normalized however it is typed, and a malformed one is ref
     CHECK(normalize_plate("粤B D12345") == "粤BD12345");
     CHECK(normalize_plate("粤b·d12345") == "粤BD12345");
     CHECK(normalize_plate(" 京Ａ－１２３４５ ") == "京A12345");  // full-width, a dash
-    CHECK(normalize_plate("浙A12345F") == "浙A12345F");         // a large new-energy plate
+    CHECK(normalize_plate("浙A12345F") == "浙A12345F");          // a large new-energy plate
     CHECK(normalize_plate("川A 1B2C3") == "川A1B2C3");
     CHECK_FALSE(normalize_plate(""));
     CHECK_FALSE(normalize_plate("沪A1234"));     // too short

@@ -30,13 +30,13 @@ std::optional<std::string> normalize_plate(std::string_view typed);
 
 // What a member may still have today (the program's local day).
 struct ParkingToday {
-    std::string date;               // "YYYY-MM-DD", local
-    std::string tier;               // the member's tier code
-    int tier_free_minutes = 0;      // TierLevel::parking_minutes
-    int free_minutes_credited = 0;  // of today's free minutes, already credited (0 or all)
-    bool free_minutes_left = false; // tier minutes > 0 and not credited today
-    int hours_bought = 0;           // today
-    Points points_per_hour = 0;     // 0: hours are not sold for points
+    std::string date;                   // "YYYY-MM-DD", local
+    std::string tier;                   // the member's tier code
+    int tier_free_minutes = 0;          // TierLevel::parking_minutes
+    int free_minutes_credited = 0;      // of today's free minutes, already credited (0 or all)
+    bool free_minutes_left = false;     // tier minutes > 0 and not credited today
+    int hours_bought = 0;               // today
+    Points points_per_hour = 0;         // 0: hours are not sold for points
     std::optional<int> hours_cap_left;  // today's cap less what was bought; none: no cap
     int hours_buyable = 0;  // what may be bought now: the cap left and the points both allow
     Points available = 0;   // the member's points that can be spent now
@@ -46,7 +46,7 @@ struct ParkingToday {
 struct ParkingCreditRequest {
     std::string program;
     MemberId member = 0;
-    std::string plate;  // one of the member's plates, as typed (normalized here)
+    std::string plate;          // one of the member's plates, as typed (normalized here)
     bool free_minutes = false;  // credit today's free minutes of the member's tier
     int hours = 0;              // hours to buy with points (0: none)
     // The kiosk's id for this credit (1-64 of [A-Za-z0-9_-]): the same id again is answered
