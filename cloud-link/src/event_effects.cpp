@@ -43,7 +43,8 @@ EventEffects effects_of(const std::string& type, const nlohmann::json& p) {
         add(uid, int_of(p, "points_earned"));
     } else if (type == "points.adjusted") {
         add(uid, int_of(p, "delta"));
-    } else if (type == "points.expired" || type == "reward.redeemed") {
+    } else if (type == "points.expired" || type == "reward.redeemed" ||
+               type == "parking.credited") {
         add(uid, checked_sub(0, int_of(p, "points")));
     } else if (type == "member.merged") {
         const auto moved = checked_add(int_of(p, "points_available"), int_of(p, "points_pending"));
@@ -66,7 +67,7 @@ std::int64_t redeemed_by(const std::string& type, const nlohmann::json& p,
                          const std::string& member_uid) {
     if (!p.is_object() || str_of(p, "member_uid") != member_uid) return 0;
     if (type == "sale.committed") return int_of(p, "points_paid");
-    if (type == "reward.redeemed") return int_of(p, "points");
+    if (type == "reward.redeemed" || type == "parking.credited") return int_of(p, "points");
     if (type == "points.adjusted")
         return std::max<std::int64_t>(0, checked_sub(0, int_of(p, "delta")).value_or(0));
     return 0;

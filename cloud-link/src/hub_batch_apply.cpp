@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "event_effects.hpp"
+#include "hub_carpark.hpp"
 #include "hub_pass.hpp"
 #include "json_fields.hpp"
 #include "loyalty/checked_math.hpp"
@@ -244,6 +245,8 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
                 "detail, at_ms) VALUES (?, ?, ?, ?, ?, ?)")
             .bind_all(e.id, a.program, a.store, done->sv_shortfall.minor, done->note, now_ms)
             .run();
+    // A mall's parking credit goes on to its car park once it is committed (hub_carpark.cpp).
+    if (e.type == "parking.credited") queue_carpark_credit(db(), a, e.id, e.at, e.payload, now_ms);
     if (e.type == "card.lost" || e.type == "card.blocked") {
         auto number = e.payload.find("card");
         if (number != e.payload.end() && number->is_string())
@@ -258,17 +261,24 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
     return std::nullopt;
 }
 
-// A sale or redemption paid with points the hub authorized: its event captures
-// the hold under the id the terminal asked with ("sale/<terminal>/<receipt>",
-// "reward/<terminal>/<request>"), so the points stop being held twice (as a hold
-// and as the debit the event just booked). Only the sending store's holds.
+// A sale, redemption or parking credit paid with points the hub authorized: its event
+// captures the hold under the id the terminal asked with ("sale/<terminal>/<receipt>",
+// "reward/<terminal>/<request>", "parking/<terminal>/<credit id>"), so the points stop
+// being held twice (as a hold and as the debit the event just booked). Only the sending
+// store's holds.
 void HubStore::Pass::capture_hold(const TerminalAddress& a, const DecodedEvent& e) {
     std::string auth;
     if (e.type == "sale.committed")
         auth = "sale/" + a.terminal + "/" + text_field(e.payload, "receipt");
     else if (e.type == "reward.redeemed")
         auth = "reward/" + a.terminal + "/" + text_field(e.payload, "request");
-    else
+    else if (e.type == "parking.credited") {
+        // Hours bought with points: the kiosk asked under its own credit id.
+        const auto credit = text_field(e.payload, "credit");
+        const auto prefix = a.store + "/" + a.terminal + "/";
+        if (!credit.starts_with(prefix)) return;
+        auth = "parking/" + a.terminal + "/" + credit.substr(prefix.size());
+    } else
         return;
     db().prepare(
             "UPDATE hub_holds SET state = 'captured', settled_at_ms = ?, event_id = ? "

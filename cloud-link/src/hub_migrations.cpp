@@ -139,8 +139,25 @@ CREATE INDEX hub_sms_outbox_due ON hub_sms_outbox(next_try_ms) WHERE state = 'qu
 CREATE INDEX hub_sms_outbox_phone ON hub_sms_outbox(phone, created_at_ms);
 )sql";
 
-constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3,
-                                             kMigration4, kMigration5, kMigration6};
+// 7: a mall's parking credits for its car park system: queued once by credit id when the
+// hub applies the terminal's parking.credited (the same transaction), published on
+// loyalty/v1/{p}/carpark/credits by a worker and marked once the broker accepted it; a lease
+// (next_try_ms) keeps two workers from sending one at once, and a refusal is tried again.
+constexpr const char* kMigration7 = R"sql(
+CREATE TABLE hub_carpark_credits (
+  id INTEGER PRIMARY KEY, program TEXT NOT NULL, credit_id TEXT NOT NULL,
+  event_id TEXT NOT NULL, store TEXT NOT NULL, terminal TEXT NOT NULL,
+  payload TEXT NOT NULL,                    -- the car park's message, the same on every try
+  created_at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'published')),
+  tries INTEGER NOT NULL DEFAULT 0, next_try_ms INTEGER NOT NULL,
+  published_at_ms INTEGER, last_error TEXT,
+  UNIQUE (program, credit_id));
+CREATE INDEX hub_carpark_credits_due ON hub_carpark_credits(next_try_ms) WHERE state = 'queued';
+)sql";
+
+constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                             kMigration5, kMigration6, kMigration7};
 
 }  // namespace
 

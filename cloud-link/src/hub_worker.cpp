@@ -3,6 +3,7 @@
 #include <mutex>
 #include <thread>
 
+#include "hub_carpark.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
 #include "mqtt_session.hpp"
@@ -194,6 +195,38 @@ struct HubWorker::Impl {
         }
     }
 
+    // Parking credits the hub applied, to the car park (hub_carpark.cpp): every QoS 1 publish
+    // started, then every PUBACK awaited off the client lock; one not accepted is tried again.
+    void publish_parking_credits() {
+        const CarparkSend send = [this](const std::string& topic,
+                                        const std::string& payload) -> std::function<bool()> {
+            mqtt::delivery_token_ptr token;
+            try {
+                std::lock_guard lock(client_mutex);
+                if (!client) return [] { return false; };
+                token = client->publish(topic, payload.data(), payload.size(), 1, false);
+            } catch (const mqtt::exception& e) {
+                log_line(who, std::string("car park publish failed: ") + e.what());
+                return [] { return false; };
+            }
+            return [this, token] {
+                try {
+                    // MQTT 5: a PUBACK reason of 0x80 or more is a refusal (135: not authorized).
+                    return token->wait_for(std::chrono::seconds(5)) &&
+                           token->get_reason_code() < 0x80;
+                } catch (const mqtt::exception& e) {
+                    log_line(who, std::string("car park publish refused: ") + e.what());
+                    return false;
+                }
+            };
+        };
+        try {
+            drain_carpark_outbox(*store, send, wall_ms());
+        } catch (const std::exception& e) {  // the database busy: the next round
+            log_line(who, std::string("car park credits: ") + e.what());
+        }
+    }
+
     // Tiers whose review date has come are judged here, on every store's sales;
     // the members who moved get their snapshot. Idempotent, so every worker may run it.
     void review_tiers_when_due() {
@@ -299,6 +332,7 @@ struct HubWorker::Impl {
                 backoff.reset();
             }
             apply_pending();
+            publish_parking_credits();
             review_tiers_when_due();
             std::unique_lock lock(queue_mutex);
             wake.wait_for(lock, std::chrono::milliseconds(100),

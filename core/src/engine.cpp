@@ -283,6 +283,10 @@ ReceiptClaims& Engine::receipt_claims() {
     return ctx_->receipt_claims;
 }
 
+Parking& Engine::parking() {
+    return ctx_->parking;
+}
+
 Result<Engine::DailyReport> Engine::run_daily(Timestamp now) {
     DailyReport report;
     auto points = ctx_->ledger.run_due(now);

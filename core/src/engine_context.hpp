@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loyalty/engine.hpp"
+#include "loyalty/parking.hpp"
 #include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/database.hpp"
 
@@ -61,6 +62,7 @@ struct EngineContext {
     Campaigns campaigns{*this};
     Ratings ratings{*this};
     ReceiptClaims receipt_claims{*this};
+    Parking parking{*this};
     StoredValue stored_value{*this};
     Replication replication{*this};
 

@@ -100,6 +100,10 @@ class Replay {
             done = expired();
         else if (t == "reward.redeemed")
             done = redeemed();
+        else if (t == "parking.credited")
+            done = parking_credited();
+        else if (t == "parking.plate_added" || t == "parking.plate_removed")
+            done = plate(t == "parking.plate_added");
         else if (t == "member.merged")
             done = merged();
         else if (t == "stored_value.topped_up")
@@ -625,6 +629,58 @@ class Replay {
         if (auto bad = malformed()) return *bad;
         return take(member(*uid), points, LedgerKind::redeem, "reward " + reward,
                     next_key(to_string(LedgerKind::redeem)));
+    }
+
+    // A mall's parking credit: booked once by its credit ("<store>/<terminal>/<id>", which
+    // must be the sending terminal's), the points bought hours cost taken like a redemption.
+    Result<void> parking_credited() {
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto credit = f_.text("credit", Need::required);
+        const auto plate = f_.text("plate", Need::required);
+        const auto free_minutes = f_.integer("free_minutes", 0, 24 * 60);
+        const auto hours = f_.integer("bought_hours", 0, 24);
+        const auto points = f_.points("points");
+        const auto date = f_.text("date", Need::required);
+        if (auto bad = malformed()) return *bad;
+        const auto prefix = e_.store + "/" + e_.terminal + "/";
+        if (!credit.starts_with(prefix) || credit.size() == prefix.size())
+            return make_error(Errc::unauthorized,
+                              "parking credit " + credit + " is not one of " + prefix + "*");
+        if (free_minutes == 0 && hours == 0)
+            return make_error(Errc::invalid_argument, "parking.credited: nothing credited");
+        const auto id = member(*uid);
+        db_.prepare(
+               "INSERT INTO parking_credits(program_id, member_id, plate, free_minutes, "
+               "bought_hours, points, store, terminal, credit_id, uid, credited_at, credit_day) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind_all(program_.id, id, plate, free_minutes, hours, points, e_.store, e_.terminal,
+                      credit.substr(prefix.size()), credit, to_unix(at_), date)
+            .run();
+        if (db_.changes() == 0)
+            return make_error(Errc::conflict,
+                              "parking credit " + credit + " is booked already by another event");
+        return take(id, points, LedgerKind::redeem, "parking " + plate,
+                    "parking:" + program_.config.code + "/" + credit);
+    }
+
+    Result<void> plate(bool added) {
+        auto uid = required_uid();
+        if (!uid) return uid.error();
+        const auto plate = f_.text("plate", Need::required);
+        if (auto bad = malformed()) return *bad;
+        const auto id = member(*uid);
+        if (added)
+            db_.prepare(
+                   "INSERT OR IGNORE INTO member_plates(member_id, plate, added_at) VALUES (?, ?, "
+                   "?)")
+                .bind_all(id, plate, to_unix(at_))
+                .run();
+        else
+            db_.prepare("DELETE FROM member_plates WHERE member_id = ? AND plate = ?")
+                .bind_all(id, plate)
+                .run();
+        return {};
     }
 
     // The terminal expired lots past their date: the same lots are past it here.

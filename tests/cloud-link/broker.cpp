@@ -72,7 +72,9 @@ void give_to_mosquitto(const fs::path& dir) {
 Mosquitto::Mosquitto(fs::path dir, std::vector<std::string> users, bool tls)
     : dir_(std::move(dir)), users_(std::move(users)), tls_(tls), port_(free_loopback_port()) {
     fs::create_directories(dir_ / "persist");
+    // As cloud-link/examples/central.acl: the car park reads the parking credits only.
     std::ofstream(dir_ / "acl") << "user hub\ntopic readwrite loyalty/v1/#\n\n"
+                                << "user carpark\ntopic read loyalty/v1/+/carpark/#\n\n"
                                 << "pattern write loyalty/v1/+/stores/%u/#\n"
                                 << "pattern read loyalty/v1/+/stores/%u/#\n";
     std::ofstream conf(dir_ / "mosquitto.conf");

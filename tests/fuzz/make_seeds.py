@@ -161,4 +161,29 @@ put("down_message", "member_merged", json.dumps({"v": 1, "kind": "member_merged"
     {"key": "u-absorbed", "version": 9, "survivor_uid": rich}]}))
 put("down_message", "config", json.dumps({"v": 1, "kind": "config", "program": "DEMO", "items": [
     {"key": "offline_redeem_limit", "version": 4, "body": {"points": 2000}}]}))
+
+# Parking at a mall (S002's kiosk K01, topic byte 1): a plate saved, credits of free minutes and
+# hours bought with points, one naming another terminal's credit id, one with points as text.
+uid = "381ba449-5543-4f16-a75f-f2689a5ad8be"
+def parking_event(seq, type_, payload):
+    return {"id": "5f0c0000-0000-4000-8000-0000000001%02d" % seq, "seq": seq, "type": type_,
+            "schema": 1, "at": 1773115201 + seq, "payload": dict(payload, member_uid=uid)}
+def credit(seq, credit_id, free, hours, points):
+    return parking_event(seq, "parking.credited", {
+        "credit": credit_id, "member": 7, "plate": "粤BD12345", "free_minutes": free,
+        "bought_hours": hours, "points": points, "date": "2026-03-10", "store": "S002",
+        "available": 800})
+def kiosk_batch(evs):
+    return json.dumps({"v": 1, "kind": "events", "program": "DEMO", "store": "S002", "terminal": "K01",
+                       "base": 0, "sent_at_ms": 1764547200123, "events": evs}, ensure_ascii=False)
+put("hub_message", "events_parking", b"\x01" + kiosk_batch([
+    parking_event(1, "parking.plate_added", {"member": 7, "plate": "粤BD12345"}),
+    credit(2, "S002/K01/c-1", 120, 0, 0),
+    credit(3, "S002/K01/c-2", 0, 2, 400),
+    credit(4, "S002/K01/c-2", 0, 2, 400),
+    parking_event(5, "parking.plate_removed", {"member": 7, "plate": "粤BD12345"})]).encode())
+put("hub_message", "events_parking_hostile", b"\x01" + kiosk_batch([
+    credit(1, "S001/T01/c-1", 120, 0, 0),
+    dict(credit(2, "S002/K01/c-3", 0, 1, 200), payload={"credit": "S002/K01/c-3", "points": "200"}),
+    credit(3, "S002/K01/c-4", 0, 0, 0)]).encode())
 print("seeds written under", os.path.join(here, "corpus"))

@@ -593,12 +593,45 @@ CREATE INDEX receipt_claims_by_member ON receipt_claims(member_id, claim_day);
 CREATE INDEX receipt_claims_by_status ON receipt_claims(program_id, status, id);
 )sql";
 
+// Parking at a mall: the plates a member saved, and each credit of free minutes and hours bought
+// with points, once per (program, store, terminal, credit id); uid is the credit everywhere
+// ("store/terminal/credit id"), what the hub forwards to the car park.
+constexpr const char* kMigration13 = R"sql(
+CREATE TABLE member_plates (
+    member_id INTEGER NOT NULL REFERENCES members(id),
+    plate     TEXT NOT NULL,
+    added_at  INTEGER NOT NULL,
+    PRIMARY KEY (member_id, plate)
+);
+CREATE INDEX member_plates_by_plate ON member_plates(plate);
+CREATE TABLE parking_credits (
+    id           INTEGER PRIMARY KEY,
+    program_id   INTEGER NOT NULL REFERENCES programs(id),
+    member_id    INTEGER NOT NULL REFERENCES members(id),
+    plate        TEXT NOT NULL,
+    free_minutes INTEGER NOT NULL CHECK (free_minutes >= 0),
+    bought_hours INTEGER NOT NULL CHECK (bought_hours >= 0),
+    points       INTEGER NOT NULL CHECK (points >= 0),
+    store        TEXT NOT NULL,
+    terminal     TEXT NOT NULL,
+    credit_id    TEXT NOT NULL,
+    uid          TEXT NOT NULL,
+    credited_at  INTEGER NOT NULL,
+    credit_day   TEXT NOT NULL,
+    CHECK (free_minutes > 0 OR bought_hours > 0),
+    UNIQUE (program_id, store, terminal, credit_id),
+    UNIQUE (program_id, uid)
+);
+CREATE INDEX parking_credits_by_member ON parking_credits(member_id, credit_day);
+)sql";
+
 }  // namespace
 
 std::span<const char* const> schema_migrations() {
     static constexpr const char* kAll[] = {kMigration1, kMigration2,  kMigration3,  kMigration4,
                                            kMigration5, kMigration6,  kMigration7,  kMigration8,
-                                           kMigration9, kMigration10, kMigration11, kMigration12};
+                                           kMigration9, kMigration10, kMigration11, kMigration12,
+                                           kMigration13};
     return kAll;
 }
 
