@@ -226,8 +226,7 @@ int main(int argc, char** argv) {
         {"member_home", "member_home", {}, member_code},
         // A member signed in first, then a receipt's e-invoice QR filmed: the confirmation
         // screen, its fields read from the code.
-        {"claim_confirm",
-         "claim_confirm",
+        {"claim_confirm", "claim_confirm",
          [&](kiosk::App& kiosk) {
              kiosk.scans().push(devices::ScanEvent{"bench", devices::ScanKind::qr, member_code(),
                                                    std::chrono::system_clock::now()});

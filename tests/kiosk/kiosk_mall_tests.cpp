@@ -12,7 +12,8 @@ using kiosk_test::Kiosk;
 
 namespace {
 
-// Today in the program's local time (UTC+8), as receipts print it: the kiosk runs on the real clock.
+// Today in the program's local time (UTC+8), as receipts print it: the kiosk runs on the real
+// clock.
 std::string today_digits() {
     const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
                                                              std::chrono::hours{8});
