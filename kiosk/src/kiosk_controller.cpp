@@ -56,6 +56,8 @@ const char* to_string(Screen s) {
             return "claim";
         case Screen::claim_confirm:
             return "claim_confirm";
+        case Screen::claim_entry:
+            return "claim_entry";
         case Screen::rating:
             return "rating";
         case Screen::thanks:
@@ -664,6 +666,69 @@ void KioskController::open_claim(ReadReceipt receipt) {
     state_.claim_draft = ClaimDraft{std::move(receipt), id};
     state_.notice = {};
     go(Screen::claim_confirm);
+}
+
+void KioskController::start_typed_claim() {
+    if (!state_.member || !state_.mall_claims) return;
+    ReadReceipt typed;
+    typed.source = ReceiptSource::keyed;
+    open_claim(std::move(typed));
+    state_.claim_step = 0;
+    go(Screen::claim_entry);
+}
+
+void KioskController::submit_claim_step() {
+    if (!state_.claim_draft || !state_.mall_claims) return;
+    auto& r = state_.claim_draft->receipt;
+    const auto typed = state_.keypad;
+    switch (state_.claim_step) {
+        case 0:
+            if (!state_.mall_claims->shop(typed)) {
+                state_.notice = {"error.claim_shop_unknown", typed, true};
+                return;
+            }
+            r.shop = typed;
+            break;
+        case 1:
+            if (typed.empty()) {
+                state_.notice = {"error.claim_receipt_empty", "", true};
+                return;
+            }
+            r.receipt = typed;
+            break;
+        case 2:
+            // Typed as a card terminal takes it: the last two digits are jiao and fen.
+            if (typed.empty() || typed.size() > 10 || std::stoll(typed) <= 0) {
+                state_.notice = {"error.claim_amount_empty", "", true};
+                return;
+            }
+            r.amount = Money{std::stoll(typed)};
+            break;
+        default: {
+            const auto date = parse_receipt_date(typed);
+            if (!date) {
+                state_.notice = {"error.claim_date", "", true};
+                return;
+            }
+            r.date = *date;
+            go(Screen::claim_confirm);
+            return;
+        }
+    }
+    ++state_.claim_step;
+    state_.keypad.clear();
+    state_.notice = {};
+}
+
+void KioskController::back_claim_step() {
+    state_.keypad.clear();
+    state_.notice = {};
+    if (state_.claim_step == 0) {
+        state_.claim_draft.reset();
+        go(Screen::claim);
+        return;
+    }
+    --state_.claim_step;
 }
 
 void KioskController::pick_claim_shop(const std::string& shop_code) {

@@ -76,6 +76,11 @@ class KioskController {
     // A mall receipt read from its QR: confirm it (picking the shop when the code does not say)
     // and submit it as a claim.
     void pick_claim_shop(const std::string& shop_code);
+    // The receipt typed instead: shop code, receipt number, amount, date, one keypad step each;
+    // then the same confirmation.
+    void start_typed_claim();
+    void submit_claim_step();
+    void back_claim_step();
     void submit_claim();
     void cancel_claim();
     void done();  // the shopper is finished: ask for a rating

@@ -34,8 +34,9 @@ enum class Screen {
     enroll_done,
     link_card,      // waiting for the card to link to the member
     claim,          // waiting for a receipt's QR
-    claim_confirm,  // a mall receipt read from its QR: the shop to pick if it did not say, then
+    claim_confirm,  // a mall receipt, read or typed: the shop to pick if it did not say, then
                     // submit
+    claim_entry,    // a mall receipt typed on the keypad: shop code, number, amount, date
     rating,
     thanks,
     manager_pin,
@@ -195,6 +196,7 @@ struct UiState {
     // member; a receipt read from a QR waiting for the shopper's confirmation.
     std::optional<ReceiptClaimRules> mall_claims;
     std::optional<ClaimDraft> claim_draft;
+    int claim_step = 0;  // claim_entry: 0 shop code, 1 receipt number, 2 amount in fen, 3 date
     // What campaigns left for this member's visit (kiosk_message actions), fetched
     // once when the member is identified; the engine marks them shown then.
     std::vector<std::string> kiosk_messages;

@@ -78,10 +78,17 @@ struct KeypadExtra {
     void (KioskController::*action)() = nullptr;
 };
 
+// What a keypad screen's Back does and shows when it is not the plain one: a step back, and
+// the typed digits as what they mean ("¥128.50" for 12850).
+struct KeypadCustom {
+    void (KioskController::*back)() = nullptr;
+    std::string shown;
+};
+
 // `back` (none: the session ends, as on the sign-in keypads).
 void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, const std::string& id,
                    void (KioskController::*submit)(), Screen back = Screen::attract,
-                   KeypadExtra extra = {}) {
+                   KeypadExtra extra = {}, const KeypadCustom& custom = {}) {
     auto& ui = c.ui;
     const bool wide = !ui.portrait();  // landscape: the keypad goes to the right
     const float col = wide ? (c.width - ui.gap()) / 2 : c.width;
@@ -91,7 +98,8 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
     ImGui::BeginGroup();
     ui.text(ui.tr(title_key), ui.atlas().large, colors::text, col);
     ui.spacing(ui.gap());
-    ui.text(masked_digits(c.k.state().keypad, hide), ui.atlas().title, colors::accent);
+    ui.text(custom.shown.empty() ? masked_digits(c.k.state().keypad, hide) : custom.shown,
+            ui.atlas().title, colors::accent);
     ui.spacing(ui.gap());
     if (!wide) {
         ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (col - pad_w) / 2);  // centred upright
@@ -101,7 +109,9 @@ void keypad_screen(ScreenContext& c, const std::string& title_key, bool hide, co
     notice(left, 2);  // "wrong PIN" appears without moving the buttons
     switch (two_buttons(left, id + ".back", ui.tr("button.back"), id + ".ok", ui.tr("button.ok"))) {
         case 0:
-            if (back == Screen::attract)
+            if (custom.back)
+                (c.k.*custom.back)();
+            else if (back == Screen::attract)
                 c.k.end_session();
             else
                 c.k.go(back);
@@ -656,6 +666,26 @@ void claim_confirm(ScreenContext& c) {
     }
 }
 
+// The receipt typed, a keypad step a field; the figures shown as they will be read.
+void claim_entry(ScreenContext& c) {
+    const auto& s = c.k.state();
+    static const char* titles[] = {"claim.type_shop", "claim.type_receipt", "claim.type_amount",
+                                   "claim.type_date"};
+    const int step = std::clamp(s.claim_step, 0, 3);
+    KeypadCustom custom{&KioskController::back_claim_step, {}};
+    const auto& typed = s.keypad;
+    if (step == 0 && s.mall_claims && !typed.empty())
+        if (const auto* shop = s.mall_claims->shop(typed))
+            custom.shown = typed + "  " + name_in(shop->name, shop->names, c.ui.language());
+    if (step == 2)  // as a card terminal shows it: the last two digits are jiao and fen
+        custom.shown = yuan(Money{typed.empty() || typed.size() > 12 ? 0 : std::stoll(typed)});
+    if (step == 3 && typed.size() > 4)
+        custom.shown = typed.substr(0, 4) + "-" + typed.substr(4, 2) +
+                       (typed.size() > 6 ? "-" + typed.substr(6) : "");
+    keypad_screen(c, titles[step], false, "claim_entry", &KioskController::submit_claim_step,
+                  Screen::claim, {}, custom);
+}
+
 void rating(ScreenContext& c) {
     auto& ui = c.ui;
     ui.text_centered(ui.tr("rating.title"), ui.atlas().large, c.width);
@@ -814,9 +844,16 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::claim:
             waiting(c, "claim.title", "claim.body", "claim.cancel");
+            // A mall takes receipts of any shop: one without a QR code is typed in.
+            if (c.k.state().mall_claims &&
+                c.ui.button("claim.type", c.ui.tr("claim.type"), ImVec2(c.width, c.ui.touch())))
+                c.k.start_typed_claim();
             break;
         case Screen::claim_confirm:
             claim_confirm(c);
+            break;
+        case Screen::claim_entry:
+            claim_entry(c);
             break;
         case Screen::rating:
             rating(c);

@@ -126,3 +126,48 @@ TEST_CASE("the receipt confirmation reads in English too, without overlaps, upri
         k.shot("claim-confirm-en-" + std::to_string(w) + ".png");
     }
 }
+
+TEST_CASE("a receipt without a QR code is typed on the keypad, step by step, then confirmed") {
+    Kiosk k(1080, 1920, 60, with_mall_shops);
+    k.tap("demo.card.0");
+    const auto before = available(k);
+    k.tap("home.claim");
+    REQUIRE(k.screen() == "claim");
+    k.tap("claim.type");
+    REQUIRE(k.screen() == "claim_entry");
+    k.keys("claim_entry", "9999");  // no such shop
+    k.tap("claim_entry.ok");
+    CHECK(k.state()["notice"]["key"] == "error.claim_shop_unknown");
+    for (int i = 0; i < 4; ++i) k.tap("claim_entry.key.erase");
+    k.keys("claim_entry", "3001");
+    k.tap("claim_entry.ok");
+    k.keys("claim_entry", "880017");
+    k.tap("claim_entry.ok");
+    k.keys("claim_entry", "4550");  // ¥45.50
+    k.shot("claim-entry-amount.png");
+    CHECK(kiosk_test::overlaps(k.state()).empty());
+    const auto shown = k.texts();
+    CHECK(std::find(shown.begin(), shown.end(), "¥45.50") != shown.end());
+    k.tap("claim_entry.ok");
+    k.keys("claim_entry", "20261301");  // month 13
+    k.tap("claim_entry.ok");
+    CHECK(k.state()["notice"]["key"] == "error.claim_date");
+    for (int i = 0; i < 8; ++i) k.tap("claim_entry.key.erase");
+    // Back goes a step back, keeping what the earlier steps took.
+    k.tap("claim_entry.back");
+    CHECK(k.state()["claim"]["amount"] == 4550);
+    k.keys("claim_entry", "4560");
+    k.tap("claim_entry.ok");
+    k.keys("claim_entry", today_digits());
+    k.tap("claim_entry.ok");
+    REQUIRE(k.screen() == "claim_confirm");
+    auto s = k.state();
+    CHECK(s["claim"]["shop"] == "3001");
+    CHECK(s["claim"]["receipt"] == "880017");
+    CHECK(s["claim"]["amount"] == 4560);
+    CHECK(s["claim"]["source"] == "keyed");
+    k.tap("claim.submit");
+    k.app().settle();
+    REQUIRE(k.state()["notice"]["key"] == "notice.claimed");
+    CHECK(available(k) > before);
+}
