@@ -81,6 +81,13 @@ int run_claims_command(Engine& engine, const std::string& program, const ClaimsC
     }
     auto manager = engine.staff().require_manager(c.staff, c.pin);
     if (!manager) return refused(manager.error());
+    // A claim of another program is not this command's to decide (--program says which).
+    auto claim = claims.get(c.id);
+    if (!claim) return refused(claim.error());
+    if (claim->program != program)
+        return refused(Error{Errc::not_found, "claim " + std::to_string(c.id) + " is not in " +
+                                                  program + " (give --program " + claim->program +
+                                                  ")"});
     if (*c.approve) {
         auto done = claims.approve(c.id, c.staff);
         if (!done) return refused(done.error());

@@ -42,6 +42,8 @@ ReceiptClaim claim_from_row(const Statement& row) {
     return c;
 }
 
+constexpr std::int64_t kMaxClaimFen = 100'000'000'00;  // no receipt says more than 100 million yuan
+
 std::string yuan(Money m) {
     return std::to_string(m.minor / 100) + "." + (m.minor % 100 < 10 ? "0" : "") +
            std::to_string(m.minor % 100);
@@ -49,10 +51,25 @@ std::string yuan(Money m) {
 
 }  // namespace
 
+namespace {
+
+// A receipt number as the duplicate checks compare it: upper case, no leading zeros ("0088" and
+// "88" are one receipt). SQL compares the stored numbers the same way: ltrim(upper(receipt), '0').
+std::string comparable_receipt(const std::string& receipt) {
+    std::string out;
+    for (const char c : receipt) {
+        if (out.empty() && c == '0') continue;
+        out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string receipt_claim_key(ReceiptSource source, const std::string& shop,
                               const std::string& receipt, const std::string& date) {
-    if (source == ReceiptSource::e_invoice) return "fp:" + receipt;
-    return "shop:" + shop + ":" + receipt + ":" + date;
+    if (source == ReceiptSource::e_invoice) return "fp:" + comparable_receipt(receipt);
+    return "shop:" + shop + ":" + comparable_receipt(receipt) + ":" + date;
 }
 
 std::string claim_day_of(Timestamp at, int utc_offset_minutes) {
@@ -121,6 +138,9 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                               "no active member " + std::to_string(r.member) + " in " + r.program);
         if (r.receipt.empty() || r.receipt.size() > 40)
             return make_error(Errc::invalid_argument, "a receipt number is 1 to 40 characters");
+        if (r.amount.minor > kMaxClaimFen)
+            return make_error(Errc::invalid_argument,
+                              "¥" + yuan(r.amount) + " is outside any range");
         const auto date = parse_receipt_date(r.date);
         if (!date) return make_error(Errc::invalid_argument, "the purchase date is not a date");
         if (r.amount.minor < shop->min_amount.minor ||
@@ -148,6 +168,25 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                              .scalar<std::string>())
             return make_error(Errc::already_used,
                               "receipt " + r.receipt + " was claimed before (" + *taken + ")");
+        // The same receipt under another key: the shop's number typed with another date (same
+        // amount), or an invoice's number typed by hand after its QR was claimed, or before it
+        // (one number ends the other; at least the 8 digits of an invoice number).
+        const auto number = comparable_receipt(r.receipt);
+        const auto window = Days{rules.window_days};
+        if (auto seen =
+                db.prepare(
+                      "SELECT uid FROM receipt_claims WHERE program_id = ?1 AND status IN "
+                      "('credited', 'pending') AND purchase_date BETWEEN ?2 AND ?3 AND ((shop = ?4 "
+                      "AND ltrim(upper(receipt), '0') = ?5 AND amount_minor = ?6) OR (length(?5) "
+                      ">= 8 AND length(ltrim(upper(receipt), '0')) >= 8 AND (substr(ltrim(upper("
+                      "receipt), '0'), -length(?5)) = ?5 OR substr(?5, -length(ltrim(upper("
+                      "receipt), '0'))) = ltrim(upper(receipt), '0')))) LIMIT 1")
+                    .bind_all(program->id, claim_day_of(bought - window, config.utc_offset_minutes),
+                              claim_day_of(bought + window, config.utc_offset_minutes), shop->code,
+                              number, r.amount.minor)
+                    .scalar<std::string>())
+            return make_error(Errc::already_used,
+                              "receipt " + r.receipt + " was claimed before (" + *seen + ")");
         const auto [claims_today, points_today] =
             *db.prepare(
                    "SELECT count(*), coalesce(sum(CASE WHEN status = 'credited' THEN "
@@ -165,8 +204,11 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                                                         " points from receipts is reached");
         // The purchase as one line of the shop's category, earned like a till sale of the
         // mall's: the program's rate, the member's tier, the category's multiplier.
-        auto basket = price_basket(
-            config, nullptr, {BasketLine{"shop-" + shop->code, shop->category, 1, r.amount, {}}});
+        // An e-invoice names no shop: the one the shopper picks must not choose the multiplier,
+        // so it earns at the program's plain rate and the member's tier.
+        const auto category = r.source == ReceiptSource::e_invoice ? std::string() : shop->category;
+        auto basket = price_basket(config, nullptr,
+                                   {BasketLine{"shop-" + shop->code, category, 1, r.amount, {}}});
         if (!basket) return basket.error();
         const auto* tier = config.tier(member->tier_code);
         EarnInputs inputs;
@@ -212,6 +254,7 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                        {"source", to_string(r.source)},
                        {"status", to_string(status)},
                        {"points_earned", status == ClaimStatus::credited ? points : 0},
+                       {"points", points},  // what an approval may credit at most
                        {"store", origin.store}});
         auto claim = get(id);
         if (!claim) return claim.error();

@@ -81,14 +81,14 @@ std::optional<std::vector<FormatPart>> parse_format(std::string_view format,
         return p.field && p.text == "receipt";
     });
     if (!has_receipt) return fail("a format needs {receipt}");
-    if (std::any_of(parts.begin(), parts.end(),
-                    [](const FormatPart& p) {
-                        return p.field && (p.text == "amount" || p.text == "amount_fen");
-                    }) &&
-        std::count_if(parts.begin(), parts.end(), [](const FormatPart& p) {
-            return p.field && (p.text == "amount" || p.text == "amount_fen");
-        }) > 1)
-        return fail("{amount} and {amount_fen} together");
+    // A code without its amount or date could never be claimed: every claim needs both.
+    const auto amounts = std::count_if(parts.begin(), parts.end(), [](const FormatPart& p) {
+        return p.field && (p.text == "amount" || p.text == "amount_fen");
+    });
+    if (amounts != 1) return fail("a format needs one of {amount} or {amount_fen}");
+    if (std::none_of(parts.begin(), parts.end(),
+                     [](const FormatPart& p) { return p.field && p.text == "date"; }))
+        return fail("a format needs {date}");
     return parts;
 }
 
@@ -110,8 +110,19 @@ std::optional<Money> parse_yuan(std::string_view text) {
     std::string digits;
     std::size_t decimals = 0;
     bool point = false;
+    // Thousands separators only where they belong: "1,280.00", never "12,34".
+    std::size_t since_comma = 0;
+    bool grouped = false;
     for (const char c : text) {
-        if (c == ',' && !point && !digits.empty()) continue;  // thousands separators
+        if (c == ',' && !point) {
+            if (digits.empty() || (grouped && since_comma != 3) || (!grouped && digits.size() > 3))
+                return std::nullopt;
+            grouped = true;
+            since_comma = 0;
+            continue;
+        }
+        if (c == '.' && grouped && since_comma != 3) return std::nullopt;
+        if (c >= '0' && c <= '9' && !point) ++since_comma;
         if (c == '.' && !point) {
             point = true;
             continue;
@@ -123,6 +134,7 @@ std::optional<Money> parse_yuan(std::string_view text) {
     }
     if (digits.empty() || digits.size() == decimals) return std::nullopt;  // "" or ".5"
     if (point && decimals == 0) return std::nullopt;                       // "128."
+    if (grouped && !point && since_comma != 3) return std::nullopt;        // "1,28"
     std::int64_t fen = std::stoll(digits);
     for (auto d = decimals; d < 2; ++d) fen *= 10;
     if (fen > kMaxFen) return std::nullopt;
@@ -177,7 +189,9 @@ std::optional<Result<ReadReceipt>> read_e_invoice(std::string_view text) {
     if (!date) return bad("the date is not YYYYMMDD");
     ReadReceipt r;
     r.source = ReceiptSource::e_invoice;
-    r.receipt = std::string(code) + std::string(number);
+    // Code and number apart: a 12-digit code + 8-digit number never reads as a 20-digit 数电
+    // number.
+    r.receipt = code.empty() ? std::string(number) : std::string(code) + "-" + std::string(number);
     r.amount = *amount;
     r.date = *date;
     return Result<ReadReceipt>(std::move(r));
@@ -222,6 +236,7 @@ std::optional<ReadReceipt> match_receipt_format(std::string_view format, std::st
         } else if (part.text == "amount_fen") {
             if (!all_digits(value) || value.size() > 12) return std::nullopt;
             r.amount = Money{std::stoll(std::string(value))};
+            if (r.amount.minor > kMaxFen) return std::nullopt;
         } else if (part.text == "date") {
             const auto d = parse_receipt_date(value);
             if (!d) return std::nullopt;

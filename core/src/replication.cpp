@@ -457,12 +457,30 @@ class Replay {
         const auto status = claim_status_from(f_.text("status", Need::required));
         const auto amount = f_.amount("amount");
         const auto points = f_.points("points_earned");
+        // A claim waiting for review earns nothing yet; `points` is what approval may credit.
+        const auto ceiling = std::max(points, f_.points("points", Need::optional));
         if (auto bad = malformed()) return *bad;
-        if (!status || *status == ClaimStatus::reversed || amount <= 0 || !parse_receipt_date(date))
+        const auto day = parse_receipt_date(date);
+        if (!status || *status == ClaimStatus::reversed || amount <= 0 || !day || number.empty() ||
+            number.size() > 40 || !program_.config.receipt_claims.shop(shop))
             return make_error(Errc::invalid_argument,
-                              "receipt.claimed: bad status, amount or date");
+                              "receipt.claimed: bad status, amount, date, receipt or shop");
+        // A claim is named by the kiosk that took it: never another's.
+        if (!claim.starts_with(e_.store + "/" + e_.terminal + "/"))
+            return make_error(Errc::unauthorized,
+                              "receipt.claimed: claim " + claim + " is not this terminal's");
         const auto id = member(*uid);
-        const auto key = receipt_claim_key(source, shop, number, date);
+        // This claim again (a resend): nothing more. Its id on another claim: refused.
+        if (auto before = db_.prepare("SELECT member_id, shop, receipt FROM receipt_claims WHERE "
+                                      "uid = ?")
+                              .bind(1, claim)
+                              .one([](const Statement& r) {
+                                  return std::tuple(r.int64(0), r.text(1), r.text(2));
+                              })) {
+            if (*before == std::tuple(id, shop, number)) return {};
+            return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
+        }
+        const auto key = receipt_claim_key(source, shop, number, *day);
         const auto first = db_.prepare(
                                   "SELECT uid FROM receipt_claims WHERE program_id = ? AND "
                                   "claim_key = ? AND status != 'reversed'")
@@ -475,12 +493,14 @@ class Replay {
                "purchase_date, source, claim_key, status, points, note, store, terminal, "
                "request_id, uid, claimed_at, claim_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                "?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING")
-            .bind_all(program_.id, id, shop, number, amount, date, to_string(source), key,
-                      to_string(kept), first ? 0 : points,
+            .bind_all(program_.id, id, shop, number, amount, *day, to_string(source), key,
+                      to_string(kept), first ? 0 : ceiling,
                       first ? "claimed before at another kiosk (" + *first + ")" : std::string(),
                       e_.store, e_.terminal, claim, claim, to_unix(at_),
                       claim_day_of(at_, program_.config.utc_offset_minutes))
             .run();
+        if (db_.changes() == 0)  // the claim's id was used before, by another claim
+            return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
         if (first) {
             out_.note = "receipt claimed before at another kiosk (" + *first + "): reversed";
             return {};
@@ -500,17 +520,38 @@ class Replay {
         if (auto bad = malformed()) return *bad;
         if (!status || (*status != ClaimStatus::credited && *status != ClaimStatus::rejected))
             return make_error(Errc::invalid_argument, "receipt.claim_decided: bad status");
-        const auto was = db_.prepare("SELECT status FROM receipt_claims WHERE uid = ?")
-                             .bind(1, claim)
-                             .scalar<std::string>();
-        if (!was) return make_error(Errc::not_found, "no receipt claim " + claim);
-        if (*was != "pending") return {};
+        struct Row {
+            std::string status, store;
+            MemberId member;
+            Points points;
+        };
+        const auto row =
+            db_.prepare(
+                   "SELECT status, store, member_id, points FROM receipt_claims WHERE uid = ? AND "
+                   "program_id = ?")
+                .bind_all(claim, program_.id)
+                .one([](const Statement& r) {
+                    return Row{r.text(0), r.text(1), r.int64(2), r.int64(3)};
+                });
+        if (!row) return make_error(Errc::not_found, "no receipt claim " + claim);
+        // Only the store that took the claim decides it, for the claim's own member, and for at
+        // most the points the claim was taken for.
+        if (row->store != e_.store)
+            return make_error(Errc::unauthorized,
+                              "receipt.claim_decided: claim " + claim + " is another store's");
+        const auto id = member(*uid);
+        const auto owner = merged_into(row->member);
+        if (id != (owner ? owner->first : row->member))
+            return make_error(Errc::unauthorized,
+                              "receipt.claim_decided: claim " + claim + " is another member's");
+        if (row->status != "pending") return {};
+        const auto credited = std::min(points, row->points);
         db_.prepare(
                "UPDATE receipt_claims SET status = ?, points = ?, decided_at = ? WHERE uid = ?")
-            .bind_all(to_string(*status), *status == ClaimStatus::credited ? points : 0,
+            .bind_all(to_string(*status), *status == ClaimStatus::credited ? credited : 0,
                       to_unix(at_), claim)
             .run();
-        if (*status == ClaimStatus::credited) credit_claim(member(*uid), points, claim);
+        if (*status == ClaimStatus::credited) credit_claim(id, credited, claim);
         return {};
     }
 

@@ -84,6 +84,12 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
     state_.lang = config_.default_lang;
+    // The program's receipt rules, for whoever signs in however (card, phone, joining, SMS);
+    // refreshed at every identification, as head office may change them.
+    worker_->post([this](Engine& e) {
+        auto mall = mall_claim_rules(e, config_.program);
+        worker_->post_update([mall = std::move(mall)](UiState& s) { s.mall_claims = mall; });
+    });
 }
 
 void KioskController::post(std::function<void(Engine&)> task) {
@@ -159,8 +165,9 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
         });
         return;
     }
-    // A mall's receipt of any shop: an e-invoice QR or a shop's own format.
-    if (state_.member && state_.mall_claims) {
+    // A mall's receipt of any shop: an e-invoice QR or a shop's own format. Not while a claim
+    // is with the engine: its answer would close the new one.
+    if (state_.member && state_.mall_claims && !state_.busy) {
         auto read = read_receipt_code(*state_.mall_claims, scan.payload);
         if (read) {
             open_claim(std::move(read.value()));
@@ -824,7 +831,9 @@ void KioskController::clear_shopper() {
     auto out_of_service = std::move(state_.out_of_service);
     const auto offline = state_.offline;  // the link's state, not the shopper's
     auto offline_as_of = std::move(state_.offline_as_of);
+    auto mall_claims = std::move(state_.mall_claims);  // the program's, not the shopper's
     state_ = UiState{};
+    state_.mall_claims = std::move(mall_claims);
     state_.session = next;
     state_.out_of_service = std::move(out_of_service);
     state_.offline = offline;

@@ -70,7 +70,7 @@ TEST_CASE("an e-invoice QR is read field by field, and a wrong field says which"
         read_e_invoice("01,10,044031900111,12345678,128.50,20260308,12345678901234567890,A1B2,");
     REQUIRE(v);
     REQUIRE(v->ok());
-    CHECK(v->value().receipt == "04403190011112345678");
+    CHECK(v->value().receipt == "044031900111-12345678");
     CHECK(v->value().amount.minor == 12850);
     CHECK(v->value().date == "2026-03-08");
     CHECK(v->value().source == ReceiptSource::e_invoice);
@@ -108,7 +108,12 @@ TEST_CASE("a shop's receipt format gives its fields, and a malformed format is r
     CHECK(check_receipt_format("{receipt}{amount}").has_value());  // fields touching
     CHECK(check_receipt_format("A{nope}").has_value());
     CHECK(check_receipt_format("A{amount}B").has_value());  // no {receipt}
-    CHECK_FALSE(check_receipt_format("A{receipt}B{*}C{date}").has_value());
+    CHECK_FALSE(check_receipt_format("A{receipt}B{*}C{date}D{amount}").has_value());
+    CHECK(check_receipt_format("A{receipt}B{amount}").has_value());  // no {date}: never claimable
+    CHECK(parse_yuan("1,280.00")->minor == 128000);
+    CHECK_FALSE(parse_yuan("12,34"));
+    CHECK_FALSE(parse_yuan("1,2"));
+    CHECK_FALSE(parse_yuan("1,2345"));
 
     const auto rules = mall_program().receipt_claims;
     auto found = read_receipt_code(rules, "BL20260309-88*45900");
@@ -145,10 +150,23 @@ TEST_CASE("a claim earns the mall's points by the shop's category, once per rece
         f.engine->receipt_claims().submit(claim_of(other, "2001", "88", 45900, "2026-03-09", "k2"));
     REQUIRE_FALSE(dup.ok());
     CHECK(dup.error().code == Errc::already_used);
-    // The same number on another day is another receipt of that shop.
+    // The same number typed with another date and the same amount: the same receipt.
+    auto other_day = f.engine->receipt_claims().submit(
+        claim_of(other, "2001", "0088", 45900, "2026-03-08", "k3"));
+    REQUIRE_FALSE(other_day.ok());
+    CHECK(other_day.error().code == Errc::already_used);
+    // A shop whose numbers restart every day: the same number another day, another amount.
     CHECK(f.engine->receipt_claims()
-              .submit(claim_of(other, "2001", "88", 45900, "2026-03-08", "k3"))
+              .submit(claim_of(other, "2001", "88", 12000, "2026-03-08", "k4"))
               .ok());
+    // An e-invoice claimed by its QR, then its number typed by hand under some shop: refused.
+    auto invoice = claim_of(m, "1023", "044031900111-12345678", 30000, "2026-03-09", "k5");
+    invoice.source = ReceiptSource::e_invoice;
+    REQUIRE(f.engine->receipt_claims().submit(invoice).ok());
+    auto typed = f.engine->receipt_claims().submit(
+        claim_of(other, "2001", "12345678", 32000, "2026-03-07", "k6"));
+    REQUIRE_FALSE(typed.ok());
+    CHECK(typed.error().code == Errc::already_used);
     f.require_balances_agree();
 }
 
@@ -344,8 +362,39 @@ TEST_CASE(
               .find("MALL/K1/a1") != std::string::npos);
     const auto at_hub = hub->members().get_by_uid(uid);
     REQUIRE(at_hub.ok());
-    // A's 300 for the invoice; B's big claim was trimmed at B to the day's cap less the 450 B
-    // credited for its copy of the invoice (shoes x1.5), and arrives as that.
-    CHECK(at_hub->points_available + at_hub->points_pending == 300 + 2550);
+    // A's 300 for the invoice (an e-invoice earns the plain rate, whichever shop was picked); B's
+    // big claim was trimmed at B to the day's cap less the 300 B credited for its copy.
+    CHECK(at_hub->points_available + at_hub->points_pending == 300 + 2700);
+    CHECK(hub->ledger().verify_all().empty());
+
+    // Hostile copies: a decision naming another store's claim, and a claim under another
+    // terminal's id, are refused and change nothing.
+    const auto a_claim = db.prepare(
+                               "SELECT uid FROM receipt_claims WHERE store = 'MALL' AND "
+                               "terminal = 'K1'")
+                             .scalar<std::string>()
+                             .value_or("");
+    REQUIRE_FALSE(a_claim.empty());
+    auto forged = hub->replication().apply(ReplicatedEvent{
+        "ev-forged-1", "receipt.claim_decided", "TEST", "OTHER", "K9", a.clock.now(),
+        nlohmann::json{{"member_uid", uid},
+                       {"claim", a_claim},
+                       {"status", "credited"},
+                       {"points_earned", 99999}}});
+    REQUIRE_FALSE(forged.ok());
+    auto stolen_id = hub->replication().apply(
+        ReplicatedEvent{"ev-forged-2", "receipt.claimed", "TEST", "MALL", "K2", a.clock.now(),
+                        nlohmann::json{{"member_uid", uid},
+                                       {"claim", a_claim},
+                                       {"shop", "1023"},
+                                       {"receipt", "X1"},
+                                       {"amount", 1000},
+                                       {"date", "2026-03-09"},
+                                       {"source", "keyed"},
+                                       {"status", "credited"},
+                                       {"points_earned", 10}}});
+    REQUIRE_FALSE(stolen_id.ok());
+    const auto after = hub->members().get_by_uid(uid);
+    CHECK(after->points_available + after->points_pending == 300 + 2700);
     CHECK(hub->ledger().verify_all().empty());
 }

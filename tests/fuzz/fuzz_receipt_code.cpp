@@ -4,6 +4,18 @@
 #include "fuzz_support.hpp"
 #include "loyalty/receipt_codes.hpp"
 
+namespace {
+
+// What every code read must satisfy: an amount a claim can hold, a date that reads again, a
+// receipt number a claim can store.
+void check(const loyalty::ReadReceipt& r) {
+    if (r.amount.minor < 0 || r.amount.minor > 100'000'000'00) __builtin_trap();
+    if (!r.date.empty() && loyalty::parse_receipt_date(r.date) != r.date) __builtin_trap();
+    if (r.receipt.empty() || r.receipt.size() > 41) __builtin_trap();
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace loyalty;
     static const ReceiptClaimRules rules = [] {
@@ -27,9 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto matched = match_receipt_format(format, text);
         // A format refused by the check never matches anything.
         if (!usable && matched) __builtin_trap();
-        if (matched && (matched->amount.minor < 0 || matched->receipt.empty())) __builtin_trap();
+        if (matched) check(*matched);
     }
-    if (auto r = read_receipt_code(rules, text); r.ok() && r->amount.minor < 0) __builtin_trap();
+    if (auto r = read_receipt_code(rules, text); r.ok()) check(*r);
     (void)parse_yuan(text);
     (void)parse_receipt_date(text);
     return 0;

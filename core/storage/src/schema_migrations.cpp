@@ -591,6 +591,7 @@ CREATE UNIQUE INDEX receipt_claims_live ON receipt_claims(program_id, claim_key)
     WHERE status != 'reversed';
 CREATE INDEX receipt_claims_by_member ON receipt_claims(member_id, claim_day);
 CREATE INDEX receipt_claims_by_status ON receipt_claims(program_id, status, id);
+CREATE INDEX receipt_claims_by_date ON receipt_claims(program_id, purchase_date);
 )sql";
 
 // Parking at a mall: the plates a member saved, and each credit of free minutes and hours bought
