@@ -276,7 +276,7 @@ TEST_CASE("a credit id asked again gets the first answer and books nothing") {
     CHECK(outbox_count(*f.engine, "parking.credited") == 1);
 }
 
-TEST_CASE("ten copies of one parking credit at once book it once") {
+TEST_CASE("one parking credit sent ten at once is booked once") {
     Fixture f(parking_program(), Origin{"MALL1", "K01"});
     const auto m = f.enroll("13800000107");
     REQUIRE(f.engine->parking().add_plate(m, "沪A12345").ok());
