@@ -42,6 +42,29 @@ ReceiptClaim claim_from_row(const Statement& row) {
     return c;
 }
 
+// A claim a manager is about to decide: still pending, with its id across databases and the day
+// its caps count on. One read for approve and reject alike.
+struct PendingClaim {
+    ReceiptClaim claim;
+    std::string uid;
+    std::string day;
+};
+
+Result<PendingClaim> pending_claim(Database& db, std::int64_t id) {
+    auto found = db.prepare(std::string("SELECT ") + kClaimColumns +
+                            ", c.uid, c.claim_day FROM receipt_claims c JOIN programs p ON p.id = "
+                            "c.program_id WHERE c.id = ?")
+                     .bind(1, id)
+                     .one([](const Statement& row) {
+                         return PendingClaim{claim_from_row(row), row.text(19), row.text(20)};
+                     });
+    if (!found) return make_error(Errc::not_found, "no receipt claim " + std::to_string(id));
+    if (found->claim.status != ClaimStatus::pending)
+        return make_error(Errc::conflict, "claim " + std::to_string(id) + " is " +
+                                              to_string(found->claim.status) + " already");
+    return std::move(*found);
+}
+
 constexpr std::int64_t kMaxClaimFen = 100'000'000'00;  // no receipt says more than 100 million yuan
 
 std::string yuan(Money m) {
@@ -299,24 +322,18 @@ Result<ClaimOutcome> ReceiptClaims::approve(std::int64_t id, const std::string& 
     return guarded([&]() -> Result<ClaimOutcome> {
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto claim = get(id);
-        if (!claim) return claim.error();
-        if (claim->status != ClaimStatus::pending)
-            return make_error(Errc::conflict, "claim " + std::to_string(id) + " is " +
-                                                  to_string(claim->status) + " already");
+        auto pending = pending_claim(db, id);
+        if (!pending) return pending.error();
+        const auto* claim = &pending->claim;
         const auto* program = ctx_.program(claim->program);
         if (!program) return make_error(Errc::not_found, "unknown program " + claim->program);
         const auto& rules = program->config.receipt_claims;
-        const auto uid =
-            db.prepare("SELECT uid, claim_day FROM receipt_claims WHERE id = ?")
-                .bind(1, id)
-                .one([](const Statement& row) { return std::pair(row.text(0), row.text(1)); });
         // The day's cap as it stands now: approvals of that day count like credits.
         const auto credited_that_day =
             db.prepare(
                   "SELECT coalesce(sum(points), 0) FROM receipt_claims WHERE member_id = ? "
                   "AND claim_day = ? AND status = 'credited'")
-                .bind_all(claim->member, uid->second)
+                .bind_all(claim->member, pending->day)
                 .scalar()
                 .value_or(0);
         auto points = claim->points;
@@ -333,11 +350,11 @@ Result<ClaimOutcome> ReceiptClaims::approve(std::int64_t id, const std::string& 
                 Credit{claim->member, LedgerKind::earn, points, false, now,
                        ctx_.ledger.expiry_for(claim->program, now),
                        "receipt claim approved: " + claim->shop + " " + claim->receipt,
-                       "claim:" + uid->first, "claim-earn:" + uid->first, staff});
-        ctx_.audit.record(staff, "receipt_claim.approve", "claim:" + uid->first,
+                       "claim:" + pending->uid, "claim-earn:" + pending->uid, staff});
+        ctx_.audit.record(staff, "receipt_claim.approve", "claim:" + pending->uid,
                           json{{"points", points}, {"amount", claim->amount.minor}}.dump());
         ctx_.emit("receipt.claim_decided", claim->program,
-                  json{{"claim", uid->first},
+                  json{{"claim", pending->uid},
                        {"member", claim->member},
                        {"status", "credited"},
                        {"points_earned", points},
@@ -358,14 +375,10 @@ Result<ReceiptClaim> ReceiptClaims::reject(std::int64_t id, const std::string& s
             return make_error(Errc::invalid_argument, "say why (1-200 characters)");
         auto& db = *ctx_.db;
         Transaction tx(db);
-        auto claim = get(id);
-        if (!claim) return claim.error();
-        if (claim->status != ClaimStatus::pending)
-            return make_error(Errc::conflict, "claim " + std::to_string(id) + " is " +
-                                                  to_string(claim->status) + " already");
-        const auto uid = *db.prepare("SELECT uid FROM receipt_claims WHERE id = ?")
-                              .bind(1, id)
-                              .scalar<std::string>();
+        auto pending = pending_claim(db, id);
+        if (!pending) return pending.error();
+        const auto* claim = &pending->claim;
+        const auto& uid = pending->uid;
         db.prepare(
               "UPDATE receipt_claims SET status = 'rejected', points = 0, note = ?, "
               "decided_at = ?, decided_by = ? WHERE id = ?")

@@ -36,14 +36,6 @@ ParkingCreditRequest credit_of(MemberId m, const std::string& plate, bool free_m
     return r;
 }
 
-std::int64_t outbox_count(Engine& engine, const std::string& type) {
-    std::int64_t n = 0;
-    for (const auto& e :
-         engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
-        n += e.type == type;
-    return n;
-}
-
 std::int64_t credit_rows(Engine& engine) {
     return engine_database(engine)
         .prepare("SELECT count(*) FROM parking_credits")

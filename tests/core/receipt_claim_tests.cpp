@@ -48,14 +48,6 @@ ReceiptClaimRequest claim_of(MemberId m, const std::string& shop, const std::str
     return r;
 }
 
-std::int64_t outbox_count(Engine& engine, const std::string& type) {
-    std::int64_t n = 0;
-    for (const auto& e :
-         engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
-        n += e.type == type;
-    return n;
-}
-
 std::int64_t count_rows(Engine& engine, const std::string& where = "1") {
     return engine_database(engine)
         .prepare("SELECT count(*) FROM receipt_claims WHERE " + where)

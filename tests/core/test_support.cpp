@@ -24,6 +24,14 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
+std::int64_t outbox_count(Engine& engine, const std::string& type) {
+    std::int64_t n = 0;
+    for (const auto& e :
+         engine.outbox().pending(engine.origin().store, engine.origin().terminal, 0, 100000))
+        n += e.type == type;
+    return n;
+}
+
 ProgramConfig test_program() {
     auto config = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
                                            "assets/config/demo-program.toml");

@@ -40,6 +40,9 @@ struct Fixture {
     void require_balances_agree();
 };
 
+// Events of `type` this engine's terminal has in its outbox, not yet shipped.
+std::int64_t outbox_count(Engine& engine, const std::string& type);
+
 BasketLine line(const std::string& sku, const std::string& category, std::int64_t qty,
                 std::int64_t unit_price);
 
