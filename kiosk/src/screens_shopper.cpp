@@ -640,12 +640,15 @@ void claim_confirm(ScreenContext& c) {
         ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, c.width);
     ui.spacing(ui.gap());
     if (!shop) {
-        // Two shops a row: the mall's tenants, by name in the shopper's language.
+        // The mall's tenants by name in the shopper's language: two a row upright, four on a
+        // landscape screen, so Cancel and Submit stay on screen below them.
         ui.text(ui.tr("claim.pick_shop"), ui.atlas().body, colors::muted, c.width);
-        const float w = (c.width - ui.gap()) / 2;
+        const int per_row = ui.portrait() ? 2 : 4;
+        const float w =
+            (c.width - static_cast<float>(per_row - 1) * ui.gap()) / static_cast<float>(per_row);
         int i = 0;
         for (const auto& choice : s.mall_claims->shops) {
-            if (i++ % 2) ImGui::SameLine(0, ui.gap());
+            if (i++ % per_row) ImGui::SameLine(0, ui.gap());
             if (ui.button("claim.shop." + choice.code,
                           name_in(choice.name, choice.names, ui.language()), ImVec2(w, ui.touch())))
                 c.k.pick_claim_shop(choice.code);
