@@ -1,7 +1,7 @@
 # The two commands a new user needs: `make demo` and `make test`. Both install what they need.
 PRESET ?= dev
 BUILD_DIR := build/$(PRESET)
-DEMO_DB ?= build/demo/loyalty-demo.db
+DEMO_DB ?= build/demo/mall-demo.db
 
 .PHONY: demo test bench fuzz deps configure build clean
 

@@ -86,7 +86,7 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
                 top_up.amount =
                     Money{std::uniform_int_distribution<int>(0, 1)(top_up_rng) ? 100000 : 50000};
                 top_up.tender = kTenders[std::uniform_int_distribution<int>(0, 3)(top_up_rng)];
-                top_up.request_id = "demo-top-up-" + std::to_string(i);
+                top_up.request_id = "demo-top-up-" + program + "-" + std::to_string(i);
                 auto topped = engine.stored_value().top_up(top_up);
                 if (!topped) return topped.error();
                 ++summary.top_ups;
@@ -125,8 +125,8 @@ Result<DemoSummary> create_demo_data(Engine& engine, ManualClock& clock, Timesta
                     const auto& reward =
                         rewards[static_cast<std::size_t>(uniform(0, rewards.size() - 1))];
                     if (engine.ledger().balance(member).available >= reward.points_cost) {
-                        auto coupon =
-                            engine.rewards().redeem(member, reward.code, sale.receipt + "-reward");
+                        auto coupon = engine.rewards().redeem(
+                            member, reward.code, program + "-" + sale.receipt + "-reward");
                         // A limited reward runs out part-way through the history, as it would in a
                         // store.
                         if (!coupon && coupon.error().code != Errc::limit_exceeded)

@@ -54,6 +54,29 @@ Result<void> sell(Engine& engine, const std::string& program, MemberId member,
     return {};
 }
 
+// The wallet's two coupons, from the program's own rewards: the cheapest amount voucher and the
+// cheapest coupon of another kind (a percent off), or the two cheapest when it has no other
+// kind. Rewards out of stock or at a token cost (birthday gifts) are left out.
+std::vector<const RewardDefinition*> wallet_rewards(const ProgramConfig& config) {
+    std::vector<const RewardDefinition*> open;
+    for (const auto& r : config.rewards)
+        if (r.points_cost > 1 && r.stock.value_or(1) > 0) open.push_back(&r);
+    std::stable_sort(open.begin(), open.end(),
+                     [](auto* a, auto* b) { return a->points_cost < b->points_cost; });
+    const auto amount = [](const RewardDefinition* r) {
+        return r->benefit.kind == BenefitKind::amount && r->value.minor > 0;
+    };
+    std::vector<const RewardDefinition*> out;
+    auto voucher = std::find_if(open.begin(), open.end(), amount);
+    auto other = std::find_if(open.begin(), open.end(),
+                              [](auto* r) { return r->benefit.kind != BenefitKind::amount; });
+    if (voucher != open.end()) out.push_back(*voucher);
+    if (other != open.end()) out.push_back(*other);
+    for (auto* r : open)
+        if (out.size() < 2 && std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+    return out;
+}
+
 }  // namespace
 
 Result<std::vector<NamedDemoMember>> create_named_demo_members(Engine& engine, ManualClock& clock,
@@ -83,13 +106,16 @@ Result<std::vector<NamedDemoMember>> create_named_demo_members(Engine& engine, M
     clock.set(end - Days{1});
     auto coupons = enroll_named(engine, program, kNamed[1]);
     if (!coupons) return coupons.error();
-    if (auto given = engine.ledger().adjust(*coupons, 4500, "demo: points to try the rewards",
-                                            "demo", "demo-named-coupons");
+    const auto wallet = wallet_rewards(**config);
+    Points cost = 1000;  // and some left over to try a reward at the kiosk
+    for (const auto* reward : wallet) cost += reward->points_cost;
+    if (auto given = engine.ledger().adjust(*coupons, cost, "demo: points to try the rewards",
+                                            "demo", "demo-named-coupons-" + program);
         !given)
         return given.error();
-    for (const char* reward : {"CPN-20", "SHOES-9"})
-        if (auto redeemed =
-                engine.rewards().redeem(*coupons, reward, std::string("demo-named-") + reward);
+    for (const auto* reward : wallet)
+        if (auto redeemed = engine.rewards().redeem(*coupons, reward->code,
+                                                    "demo-named-" + program + "-" + reward->code);
             !redeemed)
             return redeemed.error();
     add(kNamed[1], *coupons);

@@ -37,6 +37,13 @@ Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
         if (auto ok = check_code(what, *value); !ok) return ok.error();
     KioskConfig config;
     config.program = options.program;
+    for (const auto& other : options.also_programs) {
+        if (auto ok = check_code("also_programs", other); !ok) return ok.error();
+        if (other == options.program)
+            return make_error(Errc::invalid_argument,
+                              "also_programs names the kiosk's own program " + other);
+        config.also_programs.push_back(other);
+    }
     config.origin = Origin{options.store, options.terminal};
     config.manager_id = options.manager_id;
     config.mounts_table = options.mounts_table;

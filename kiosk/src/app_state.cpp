@@ -64,6 +64,10 @@ std::string App::state_json() const {
                        {"balance_as_of", m.balance_as_of},
                        {"balance_unconfirmed", m.balance_unconfirmed},
                        {"coupons", coupons}};
+        for (const auto& card : m.other_cards)
+            j["member"]["other_cards"].push_back({{"program", card.program},
+                                                  {"tier", card.tier_name},
+                                                  {"available", card.available}});
     } else {
         j["member"] = nullptr;
     }

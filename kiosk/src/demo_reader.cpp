@@ -109,6 +109,25 @@ void DemoReader::show_new_receipt() {
     kiosk_.worker().post([this, program](Engine& e) {
         static int serial = 0;
         const auto now = e.clock().now();
+        // A mall's kiosk takes the receipts of its shops' own tills: the demo prints a national
+        // e-invoice of today (a random number, 50 to 800 yuan), whose shop the shopper picks.
+        if (auto config = e.programs().get(program);
+            config && !(*config)->receipt_claims.shops.empty()) {
+            static std::mt19937 rng{std::random_device{}()};
+            const auto day = local_date(now, (*config)->utc_offset_minutes);
+            const int fen = std::uniform_int_distribution<int>(5000, 80000)(rng);
+            char text[96];
+            std::snprintf(text, sizeof text, "01,10,044031900111,%08u,%d.%02d,%04d%02u%02u,%05u,",
+                          std::uniform_int_distribution<unsigned>(0, 99999999)(rng), fen / 100,
+                          fen % 100, day.year, day.month, day.day,
+                          std::uniform_int_distribution<unsigned>(0, 99999)(rng));
+            {
+                std::lock_guard lock(mutex_);
+                last_code_ = text;
+            }
+            push(devices::ScanKind::qr, text);
+            return;
+        }
         SaleRequest sale;
         sale.program = program;
         sale.receipt = "DEMO-" + std::to_string(to_unix(now)) + "-" + std::to_string(++serial);

@@ -60,19 +60,76 @@ Result<Member> or_at_hub(Result<Member> local, sync::TerminalHub* hub, const cha
     return hub->find(by, value);
 }
 
-Identified from_member(Engine& engine, const std::string& program, Result<Member> member,
+// One shopper, several programs: the same phone is the same person in each (a mall's card and
+// a brand's club card). Programs this database does not hold, or where the phone has no active
+// member, add nothing.
+std::vector<OtherCard> other_cards_of(Engine& engine, const std::vector<std::string>& programs,
+                                      const std::string& phone) {
+    std::vector<OtherCard> out;
+    const auto now = engine.clock().now();
+    for (const auto& code : programs) {
+        auto config = engine.programs().get(code);
+        if (!config) continue;
+        auto member = engine.members().identify(code, IdentityKind::phone, phone);
+        if (!member || member->status != "active") continue;
+        const auto& p = **config;
+        OtherCard card;
+        card.program = code;
+        card.program_name = p.name.empty() ? code : p.name;
+        card.program_names = p.names;
+        const auto* tier = p.tier(member->tier_code);
+        card.tier_name = tier ? tier->name : member->tier_code;
+        if (tier) card.tier_names = tier->names;
+        card.available = member->points_available;
+        card.expiring_30d = engine.ledger().expiring_between(member->id, now, now + Days{30});
+        out.push_back(std::move(card));
+    }
+    return out;
+}
+
+Identified from_member(Engine& engine, const KioskConfig& config, Result<Member> member,
                        sync::TerminalHub* hub) {
     Identified out;
     if (!member) {
         out.notice = notice_for(member.error());
         return out;
     }
-    auto view = load_member_view(engine, program, member->id, hub);
+    auto view = load_member_view(engine, config, member->id, hub);
     if (!view)
         out.notice = notice_for(view.error());
     else
         out.member = std::move(view.value());
     return out;
+}
+
+bool knows_program(const KioskConfig& config, const std::string& program) {
+    return std::find(config.also_programs.begin(), config.also_programs.end(), program) !=
+           config.also_programs.end();
+}
+
+// A card or code of another program the kiosk knows (a brand's club card at the mall's kiosk):
+// the shopper is this program's member with the same phone. Without one they are asked to join
+// here, by the program's name; nothing of the other program is booked at this kiosk.
+Identified from_other_program(Engine& engine, const KioskConfig& config, Result<Member> other,
+                              sync::TerminalHub* hub) {
+    if (!other || other->status != "active")
+        return from_member(engine, config, std::move(other), hub);
+    if (!knows_program(config, other->program))
+        return Identified{{}, {}, {"error.code_invalid", "other program", true}};
+    const auto phone = engine.members().phone_of(other->id);
+    auto here =
+        phone ? or_at_hub(engine.members().identify(config.program, IdentityKind::phone, *phone),
+                          hub, "phone", *phone)
+              : Result<Member>(Error{Errc::not_found, "no phone"});
+    if (!here && here.error().code == Errc::not_found) {
+        std::string name = config.program;
+        if (auto p = engine.programs().get(config.program); p && !(*p)->name.empty())
+            name = (*p)->name;
+        Identified out;
+        out.notice = Notice{"error.join_this_program", other->program, true, {name}};
+        return out;
+    }
+    return from_member(engine, config, std::move(here), hub);
 }
 
 }  // namespace
@@ -105,8 +162,9 @@ Notice notice_for(const Error& error) {
     }
 }
 
-Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id,
+Result<MemberView> load_member_view(Engine& engine, const KioskConfig& kiosk, MemberId id,
                                     sync::TerminalHub* hub) {
+    const auto& program = kiosk.program;
     auto member = engine.members().get(id);
     if (!member) return member.error();
     auto config = engine.programs().get(program);
@@ -117,7 +175,12 @@ Result<MemberView> load_member_view(Engine& engine, const std::string& program, 
     v.id = member->id;
     v.uid = member->uid;
     v.masked_name = mask_name(member->display_name);
-    if (auto phone = engine.members().phone_of(id)) v.masked_phone = mask_phone(*phone);
+    if (auto phone = engine.members().phone_of(id)) {
+        v.masked_phone = mask_phone(*phone);
+        v.other_cards = other_cards_of(engine, kiosk.also_programs, *phone);
+    }
+    v.program_name = p.name.empty() ? p.code : p.name;
+    v.program_names = p.names;
     v.tier_code = member->tier_code;
     const auto* tier = p.tier(member->tier_code);
     v.tier_name = tier ? tier->name : member->tier_code;
@@ -161,6 +224,10 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
     if (scan.kind == devices::ScanKind::card_uid) {
         auto m = or_at_hub(members.identify(config.program, IdentityKind::card_uid, text), hub,
                            "card_uid", text);
+        if (!m && m.error().code == Errc::not_found)
+            for (const auto& other : config.also_programs)
+                if (auto there = members.identify(other, IdentityKind::card_uid, text); there)
+                    return from_other_program(engine, config, std::move(there), hub);
         if (!m && (m.error().code == Errc::not_found || m.error().code == Errc::unreachable)) {
             // A card no one owns here: join with it or link it. Headquarters may know it
             // when it answers again: the shopper is told so.
@@ -169,7 +236,7 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
             if (m.error().code == Errc::unreachable) out.notice = notice_for(m.error());
             return out;
         }
-        return from_member(engine, config.program, std::move(m), hub);
+        return from_member(engine, config, std::move(m), hub);
     }
     if (looks_like_member_code(text)) {
         auto code = verify_member_code(text, config.trusted_keys, engine.clock().now(),
@@ -181,14 +248,17 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
                              : Notice{"error.code_invalid", code.error().message, true};
             return out;
         }
-        if (code->program != config.program)
+        if (code->program != config.program && !knows_program(config, code->program))
             return Identified{{}, {}, {"error.code_invalid", "other program", true}};
         // A screenshot of someone's code must not work twice.
         if (auto once = engine.used_codes().consume_once("member_code", code->nonce); !once)
             return Identified{{}, {}, {"error.code_replayed", once.error().message, true}};
         // The code is signed: its member uid is the member's everywhere.
+        if (code->program != config.program)
+            return from_other_program(engine, config, members.current_by_uid(code->member_uid),
+                                      hub);
         return from_member(
-            engine, config.program,
+            engine, config,
             or_at_hub(members.current_by_uid(code->member_uid), hub, "uid", code->member_uid), hub);
     }
     if (looks_like_receipt_code(text))
@@ -209,7 +279,7 @@ Identified identify_scan(Engine& engine, const KioskConfig& config, const device
         }
     // A printed card barcode or magstripe carries the card number.
     auto by_number =
-        from_member(engine, config.program,
+        from_member(engine, config,
                     or_at_hub(members.identify(config.program, IdentityKind::card_number, text),
                               hub, "card_number", text),
                     hub);
@@ -234,7 +304,7 @@ Identified identify_phone_pin(Engine& engine, const KioskConfig& config, const s
     if (!m->has_pin) return Identified{{}, {}, {"error.pin_not_here", "", true}};
     if (auto ok = engine.members().verify_pin(m->id, pin); !ok)
         return Identified{{}, {}, {"error.pin_wrong", ok.error().message, true}};
-    return from_member(engine, config.program, std::move(m), hub);
+    return from_member(engine, config, std::move(m), hub);
 }
 
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available) {
@@ -305,8 +375,9 @@ Redemption redeem_reward(Engine& engine, const KioskConfig& config, MemberId mem
     return out;
 }
 
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input,
+Result<Enrolled> enroll_member(Engine& engine, const KioskConfig& config, const EnrollInput& input,
                                sync::TerminalHub* hub) {
+    const auto& program = config.program;
     if (hub && input.consent_privacy) {
         // A member of another store joins here once: linked, with any card tapped before.
         auto elsewhere = sync::member_to_link(*hub, engine, program, input.phone);
@@ -316,7 +387,7 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const
             if (input.card_uid)
                 if (auto linked = link_card(engine, program, id, *input.card_uid); !linked)
                     return linked.error();
-            auto view = load_member_view(engine, program, id, hub);
+            auto view = load_member_view(engine, config, id, hub);
             if (!view) return view.error();
             return Enrolled{std::move(view.value()), sync::electronic_card_of(engine, id), true};
         }
@@ -333,7 +404,7 @@ Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const
     if (input.card_uid)
         if (auto linked = link_card(engine, program, enrolled->member.id, *input.card_uid); !linked)
             return linked.error();
-    auto view = load_member_view(engine, program, enrolled->member.id, hub);
+    auto view = load_member_view(engine, config, enrolled->member.id, hub);
     if (!view) return view.error();
     return Enrolled{std::move(view.value()), enrolled->card_number};
 }

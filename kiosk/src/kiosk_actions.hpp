@@ -19,6 +19,9 @@ namespace loyalty::kiosk {
 
 struct KioskConfig {
     std::string program = "DEMO";
+    // Other programs the same shopper may belong to (found by their phone): their balances show
+    // on the member home, and their member codes sign the shopper in to `program`.
+    std::vector<std::string> also_programs;
     Origin origin;  // the store and terminal this kiosk's events are booked under
     TrustedKeys trusted_keys;
     int member_code_validity_seconds = 60;
@@ -67,7 +70,8 @@ Identified identify_verified_phone(Engine& engine, const KioskConfig& config,
 // Before a PIN reset: whether this store has a member with the phone (no code otherwise).
 Notice phone_member_here(Engine& engine, const KioskConfig& config, const std::string& phone);
 // With `hub`, the view says when headquarters last sent the member's balance, if not lately.
-Result<MemberView> load_member_view(Engine& engine, const std::string& program, MemberId id,
+// The shopper's cards in the kiosk's also_programs (found by the member's phone) come with it.
+Result<MemberView> load_member_view(Engine& engine, const KioskConfig& kiosk, MemberId id,
                                     sync::TerminalHub* hub);
 std::vector<RewardView> load_rewards(Engine& engine, const std::string& program, Points available);
 
@@ -97,7 +101,7 @@ struct Enrolled {
 };
 // With `hub`, a phone this store does not know but the hub does is that member, linked here
 // (a card tapped before becomes theirs); nobody is enrolled twice.
-Result<Enrolled> enroll_member(Engine& engine, const std::string& program, const EnrollInput& input,
+Result<Enrolled> enroll_member(Engine& engine, const KioskConfig& config, const EnrollInput& input,
                                sync::TerminalHub* hub);
 // A physical card (by its NFC UID) becomes this member's, active at once.
 Result<void> link_card(Engine& engine, const std::string& program, MemberId member,

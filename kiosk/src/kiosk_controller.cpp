@@ -147,7 +147,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
         const auto member = state_.member->id;
         post([this, session, cfg, member, uid = scan.payload](Engine& e) {
             auto linked = link_card(e, cfg->program, member, uid);
-            auto view = load_member_view(e, cfg->program, member, worker_->hub());
+            auto view = load_member_view(e, *cfg, member, worker_->hub());
             worker_->post_update([session, linked, view](UiState& s) {
                 if (s.session != session) return;
                 s.busy = false;
@@ -186,7 +186,7 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
         const auto member = state_.member->id;
         post([this, session, cfg, member, code = scan.payload](Engine& e) {
             auto claimed = claim_receipt(e, *cfg, member, code);
-            auto view = load_member_view(e, cfg->program, member, worker_->hub());
+            auto view = load_member_view(e, *cfg, member, worker_->hub());
             worker_->post_update([session, claimed, view](UiState& s) {
                 if (s.session != session) return;
                 s.busy = false;
@@ -372,7 +372,7 @@ void KioskController::enroll_now(const std::string& phone) {
     const auto session = state_.session;
     const auto* cfg = &config_;
     post([this, session, cfg, input](Engine& e) {
-        auto r = enroll_member(e, cfg->program, input, worker_->hub());
+        auto r = enroll_member(e, *cfg, input, worker_->hub());
         // An enrollment campaign's welcome is shown on the new member's home.
         auto messages = r ? take_kiosk_messages(e, r->member.id) : std::vector<std::string>{};
         worker_->post_update([session, r, messages](UiState& s) {
@@ -627,7 +627,7 @@ void KioskController::confirm_redeem() {
     auto printer = printer_;
     post([this, session, cfg, member, code, key, printer](Engine& e) {
         auto redeemed = redeem_reward(e, *cfg, member, code, key, worker_->hub());
-        auto view = load_member_view(e, cfg->program, member, worker_->hub());
+        auto view = load_member_view(e, *cfg, member, worker_->hub());
         const auto& coupon = redeemed.coupon;
         // The coupon is printed as it is shown; the screen offers a reprint.
         std::optional<Result<void>> printed;
@@ -760,7 +760,7 @@ void KioskController::submit_claim() {
     const auto member = state_.member->id;
     post([this, session, cfg, member, draft = *state_.claim_draft](Engine& e) {
         auto claimed = submit_receipt_claim(e, cfg->program, member, draft);
-        auto view = load_member_view(e, cfg->program, member, worker_->hub());
+        auto view = load_member_view(e, *cfg, member, worker_->hub());
         worker_->post_update([session, claimed, view](UiState& s) {
             if (s.session != session) return;
             s.busy = false;

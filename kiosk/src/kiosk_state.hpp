@@ -62,6 +62,18 @@ struct CouponView {
     LocalNames titles{};      // a reward's coupon: its name in each language
 };
 
+// The same shopper's card in another program the kiosk knows (a brand's club at a mall's
+// kiosk): its balance and tier as this store's database has them.
+struct OtherCard {
+    std::string program;
+    LocalNames program_names{};  // the program's name in each language
+    std::string program_name;    // in its own language
+    std::string tier_name;
+    LocalNames tier_names{};
+    Points available = 0;
+    Points expiring_30d = 0;
+};
+
 struct MemberView {
     MemberId id = 0;
     std::string uid;
@@ -90,6 +102,9 @@ struct MemberView {
     // Stored value (储值), shown when the program takes it: what the member may pay
     // with at any till, bonus money included.
     std::optional<SvBalance> stored_value{};
+    std::vector<OtherCard> other_cards{};  // KioskConfig::also_programs the shopper belongs to
+    std::string program_name{};            // this program's, to tell its balance from theirs
+    LocalNames program_names{};
 };
 
 struct RewardView {

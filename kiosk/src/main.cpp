@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
                    "this store's code: its events are booked and shipped under it (required)");
     cli.add_option("--terminal", options.terminal,
                    "this kiosk's terminal code, unique in the store (required)");
+    cli.add_option("--also_programs", options.also_programs,
+                   "other programs' cards a member may hold, shown beside this program's "
+                   "(a brand's club at a mall's kiosk; repeatable)");
     cli.add_option("--trust", options.trusted_keys, "trusted signing key, key_id:hex (repeatable)");
     cli.add_option("--link_config", options.link_config,
                    "the store's link.toml: members of other stores are found at the member hub "

@@ -58,7 +58,7 @@ Identified identify_verified_phone(Engine& engine, const KioskConfig& config,
     if (!e164) return Identified{{}, {}, {"error.phone_invalid", e164.error().message, true}};
     auto m = engine.members().identify(config.program, IdentityKind::phone, *e164);
     if (!m) return Identified{{}, {}, notice_for(m.error())};
-    auto view = load_member_view(engine, config.program, m->id, hub);
+    auto view = load_member_view(engine, config, m->id, hub);
     if (!view) return Identified{{}, {}, notice_for(view.error())};
     return Identified{std::move(view.value()), {}, {}};
 }

@@ -235,7 +235,12 @@ void member_home(ScreenContext& c) {
     ui.text(ui.trf("home.tier", {name_in(m.tier_name, m.tier_names, ui.language())}),
             ui.atlas().large, colors::accent);
     ui.spacing(ui.gap() / 2);
-    ui.text(ui.tr("home.available"), ui.atlas().body, colors::muted);
+    // A member of several programs the kiosk knows: whose points are whose.
+    ui.text(m.other_cards.empty()
+                ? ui.tr("home.available")
+                : ui.trf("home.available_in",
+                         {name_in(m.program_name, m.program_names, ui.language())}),
+            ui.atlas().body, colors::muted);
     ui.text(grouped(m.available), ui.atlas().title, colors::text);
     // Every store's balance; when headquarters has not sent it lately, since when.
     if (!m.balance_as_of.empty())
@@ -251,6 +256,12 @@ void member_home(ScreenContext& c) {
                              {yuan(m.stored_value->total()), yuan(m.stored_value->bonus)})
                     : ui.trf("home.stored_value", {yuan(m.stored_value->total())}),
                 ui.atlas().body, colors::text, col);
+    for (const auto& card : m.other_cards)
+        ui.text(ui.trf("home.other_card",
+                       {name_in(card.program_name, card.program_names, ui.language()),
+                        name_in(card.tier_name, card.tier_names, ui.language()),
+                        grouped(card.available)}),
+                ui.atlas().body, colors::accent, col);
     ui.spacing(ui.gap() / 2);
     if (m.next_tier_name) {
         const float fraction = m.next_threshold > 0

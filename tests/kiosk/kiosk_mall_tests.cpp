@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "kiosk_harness.hpp"
+#include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/signed_codes.hpp"
 
 using namespace loyalty;
 using kiosk_test::Kiosk;
@@ -170,4 +172,106 @@ TEST_CASE("a receipt without a QR code is typed on the keypad, step by step, the
     k.app().settle();
     REQUIRE(k.state()["notice"]["key"] == "notice.claimed");
     CHECK(available(k) > before);
+}
+
+namespace {
+
+// The store database of a mall's kiosk that also knows a brand's club (DEMO): the mall program,
+// and the DEMO showcase's first member also a mall member with 3,210 points. The second is the
+// brand's only, and carries a brand card (uid 04AB0000000002).
+struct TwoPrograms {
+    std::string both_uid, brand_only_uid;
+};
+
+TwoPrograms with_mall_and_brand(const std::filesystem::path& db) {
+    SystemClock clock;
+    auto engine = Engine::open(db, clock);
+    REQUIRE(engine.ok());
+    auto mall = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                         "assets/config/demo-mall.toml");
+    REQUIRE(mall.ok());
+    REQUIRE((*engine)->programs().save(*mall, "test").ok());
+    const auto ids = demo_showcase_members(**engine, "DEMO", 2);
+    REQUIRE(ids.size() == 2);
+    auto& members = (*engine)->members();
+    EnrollRequest join;
+    join.program = "MALL";
+    join.phone = *members.phone_of(ids[0]);
+    join.display_name = "商场会员";
+    join.consent_privacy = true;
+    auto joined = members.enroll(join);
+    REQUIRE(joined.ok());
+    REQUIRE((*engine)->ledger().adjust(joined->member.id, 3210, "test", "test", "mall-pts").ok());
+    REQUIRE(members.link_identity(ids[1], IdentityKind::card_uid, "04AB0000000002", "test").ok());
+    return {members.get(ids[0])->uid, members.get(ids[1])->uid};
+}
+
+}  // namespace
+
+TEST_CASE("a member of the mall and of a brand sees both cards' balances on the member home") {
+    TwoPrograms who;
+    Kiosk k(
+        1080, 1920, 60, [&](const auto& db) { who = with_mall_and_brand(db); },
+        [](kiosk::AppOptions& o) { o.also_programs = {"MALL"}; });
+    k.tap("demo.card.0");  // the brand's (DEMO's) first showcase member, a mall member too
+    REQUIRE(k.screen() == "member_home");
+    auto s = k.state();
+    REQUIRE(s["member"]["other_cards"].size() == 1);
+    CHECK(s["member"]["other_cards"][0]["program"] == "MALL");
+    CHECK(s["member"]["other_cards"][0]["available"] == 3210);
+    const auto shown = k.texts();
+    CHECK(std::find(shown.begin(), shown.end(), "悦城购物中心 · 普卡：3,210 积分") != shown.end());
+    CHECK(std::find(shown.begin(), shown.end(), "悦享会 可用积分") != shown.end());
+    CHECK(kiosk_test::overlaps(k.state()).empty());
+    k.shot("two-cards-zh.png");
+    k.tap("home.done");
+    // The brand's second member has no mall card: one balance, labelled as before.
+    k.tap("demo.card.1");
+    REQUIRE(k.screen() == "member_home");
+    CHECK(k.state()["member"]["other_cards"].is_null());
+    const auto alone = k.texts();
+    CHECK(std::find(alone.begin(), alone.end(), "可用积分") != alone.end());
+}
+
+TEST_CASE(
+    "at the mall's kiosk a brand's card or code signs in the same shopper's mall membership") {
+    auto key = signing_key_from_seed_hex("app-1", std::string(64, '6'));
+    REQUIRE(key.ok());
+    TwoPrograms who;
+    Kiosk k(
+        1920, 1080, 60, [&](const auto& db) { who = with_mall_and_brand(db); },
+        [&](kiosk::AppOptions& o) {
+            o.program = "MALL";
+            o.also_programs = {"DEMO"};
+            o.trusted_keys = {"app-1:" + public_key_hex(*key)};
+        });
+    const auto code = [&](const std::string& uid, const std::string& nonce) {
+        return mint_member_code(MemberCode{"DEMO", uid, SystemClock().now(), nonce}, *key);
+    };
+    // The brand app's code of a shopper in both: the mall member is signed in, the brand card
+    // shown beside.
+    k.scan(devices::ScanKind::qr, code(who.both_uid, "n1"));
+    REQUIRE(k.screen() == "member_home");
+    auto s = k.state();
+    CHECK(s["member"]["available"] == 3210);
+    REQUIRE(s["member"]["other_cards"].size() == 1);
+    CHECK(s["member"]["other_cards"][0]["program"] == "DEMO");
+    CHECK(s["member"]["other_cards"][0]["available"].get<long long>() > 0);
+    CHECK(kiosk_test::overlaps(k.state()).empty());
+    k.shot("two-cards-landscape.png");
+    // The same code again is refused as any replayed code.
+    k.tap("home.done");
+    k.scan(devices::ScanKind::qr, code(who.both_uid, "n1"));
+    CHECK(k.state()["notice"]["key"] == "error.code_replayed");
+    // The brand's member without a mall card, by code or by the brand's card: asked to join.
+    k.scan(devices::ScanKind::qr, code(who.brand_only_uid, "n2"));
+    CHECK(k.screen() != "member_home");
+    CHECK(k.state()["notice"]["key"] == "error.join_this_program");
+    k.scan(devices::ScanKind::card_uid, "04AB0000000002");
+    CHECK(k.state()["notice"]["key"] == "error.join_this_program");
+    CHECK(k.state()["pending_card"].is_null());
+    // A code of a program the kiosk does not know stays unreadable.
+    k.scan(devices::ScanKind::qr,
+           mint_member_code(MemberCode{"OTHER", who.both_uid, SystemClock().now(), "n3"}, *key));
+    CHECK(k.state()["notice"]["key"] == "error.code_invalid");
 }

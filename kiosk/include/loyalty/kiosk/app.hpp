@@ -39,6 +39,9 @@ struct AppOptions {
     std::string program;
     std::string store;
     std::string terminal;
+    // Other programs whose card a member of `program` may also hold (a brand's club at a mall's
+    // kiosk): the member home shows each one's balance, and their member codes sign in too.
+    std::vector<std::string> also_programs;
     std::vector<std::string> trusted_keys;  // "key_id:hex public key"
     std::string manager_id = "M001";
     // The store's link.toml (loyalty-link's settings: broker, credentials, offline limit): with it
