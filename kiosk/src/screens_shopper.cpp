@@ -326,6 +326,11 @@ void member_home(ScreenContext& c) {
         c.k.open_rewards();
     next();
     if (ui.button("home.claim", ui.tr("home.claim"), ImVec2(bw, ui.touch()))) c.k.start_claim();
+    if (s.parking_offered) {  // a mall's car park: free minutes by tier, hours for points
+        next();
+        if (ui.button("home.parking", ui.tr("home.parking"), ImVec2(bw, ui.touch())))
+            c.k.open_parking();
+    }
     next();
     if (ui.button("home.link", ui.tr("home.link"), ImVec2(bw, ui.touch()))) c.k.start_link_card();
     next();
@@ -725,6 +730,7 @@ void thanks(ScreenContext& c) {
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c);
+void draw_parking_screen(ScreenContext& c);
 void draw_manager_pin(ScreenContext& c) {
     keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin);
 }
@@ -871,6 +877,11 @@ void draw_screen(ScreenContext& c) {
         case Screen::manager_health:
         case Screen::manager_quit_confirm:
             draw_manager_screen(c);
+            break;
+        case Screen::parking:
+        case Screen::parking_plate:
+        case Screen::parking_done:
+            draw_parking_screen(c);
             break;
     }
 }
