@@ -118,17 +118,21 @@ void hours_block(ScreenContext& c, float width) {
     const float step_w = ui.touch() * 1.2f;
     const float h = ui.touch();
     const int hours = enabled ? p.hours : 0;
+    ImGui::PushFont(ui.atlas().title);  // the signs big enough to read from a step back
     if (ui.button("parking.hours.less", "-", ImVec2(step_w, h), false, enabled && hours > 0))
         c.k.parking_hours(-1);
+    ImGui::PopFont();
     ImGui::SameLine(0, ui.gap());
     ImGui::BeginGroup();
     centred_label(ui, ui.trf("parking.hours", {std::to_string(hours)}), ui.atlas().large,
                   width - 2 * step_w - 2 * ui.gap(), h, enabled ? colors::text : colors::muted);
     ImGui::EndGroup();
     ImGui::SameLine(0, ui.gap());
+    ImGui::PushFont(ui.atlas().title);
     if (ui.button("parking.hours.more", "+", ImVec2(step_w, h), false,
                   enabled && hours < t.hours_buyable))
         c.k.parking_hours(1);
+    ImGui::PopFont();
     if (enabled) {
         const Points cost = t.points_per_hour * hours;
         ui.text(ui.trf("parking.cost", {grouped(cost), grouped(t.available - cost)}),
@@ -202,14 +206,14 @@ void plate_keyboard(ScreenContext& c, float width, float key_h) {
     ImGui::PushFont(ui.atlas().large);
     const float x0 = ImGui::GetCursorPosX();
     std::vector<std::string> common(std::begin(kCommonProvinces), std::end(kCommonProvinces));
-    // Ten provinces and the "more" key share the row: a little narrower than the letters.
-    const float prov_w = (width - 10 * gap) / 11;
+    // Ten provinces and the "more" key (as wide as two, so its word fits) share the row.
+    const float prov_w = (width - 10 * gap) / 12;
     key_row(ui, "plate.prov.", common, prov_w, key_h, gap,
             [&](const std::string& k) { c.k.plate_province(k); });
     ImGui::SameLine(0, gap);
     ImGui::PushFont(ui.atlas().body);
     if (ui.button("plate.more", ui.tr(p.all_provinces ? "plate.letters" : "plate.more"),
-                  ImVec2(prov_w, key_h), p.all_provinces))
+                  ImVec2(width - 10 * (prov_w + gap), key_h), p.all_provinces))
         c.k.toggle_all_provinces();
     ImGui::PopFont();
     ui.spacing(gap / 2);
