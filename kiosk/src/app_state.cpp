@@ -38,6 +38,30 @@ std::string App::state_json() const {
                       {"date", r.date},
                       {"source", to_string(r.source)}};
     }
+    j["parking_offered"] = s.parking_offered;
+    if (s.parking) {
+        const auto& p = *s.parking;
+        const auto& t = p.today;
+        j["parking"] = {{"plates", t.plates},
+                        {"plate", p.plate},
+                        {"hours", p.hours},
+                        {"offline", p.offline},
+                        {"typed", p.typed_province + p.typed_rest},
+                        {"credit_id", p.credit_id},
+                        {"tier_free_minutes", t.tier_free_minutes},
+                        {"free_minutes_left", t.free_minutes_left},
+                        {"hours_bought", t.hours_bought},
+                        {"hours_buyable", t.hours_buyable},
+                        {"points_per_hour", t.points_per_hour}};
+        if (p.last)
+            j["parking"]["last"] = {{"credit_id", p.last->credit.credit_id},
+                                    {"plate", p.last->credit.plate},
+                                    {"free_minutes", p.last->credit.free_minutes},
+                                    {"bought_hours", p.last->credit.bought_hours},
+                                    {"points", p.last->credit.points},
+                                    {"minutes", p.last->credit.minutes()},
+                                    {"replayed", p.last->replayed}};
+    }
     j["offline"] = s.offline;
     j["offline_as_of"] = s.offline_as_of;
     j["notice"] = {{"key", s.notice.key},

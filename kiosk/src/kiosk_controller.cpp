@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "loyalty/sync/requests.hpp"
+#include "parking_actions.hpp"
 #include "print_jobs.hpp"
 
 namespace loyalty::kiosk {
@@ -70,6 +71,12 @@ const char* to_string(Screen s) {
             return "manager_health";
         case Screen::manager_quit_confirm:
             return "manager_quit_confirm";
+        case Screen::parking:
+            return "parking";
+        case Screen::parking_plate:
+            return "parking_plate";
+        case Screen::parking_done:
+            return "parking_done";
     }
     return "?";
 }
@@ -88,7 +95,11 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
     // refreshed at every identification, as head office may change them.
     worker_->post([this](Engine& e) {
         auto mall = mall_claim_rules(e, config_.program);
-        worker_->post_update([mall = std::move(mall)](UiState& s) { s.mall_claims = mall; });
+        const bool parking = parking_offered(e, config_.program);
+        worker_->post_update([mall = std::move(mall), parking](UiState& s) {
+            s.mall_claims = mall;
+            s.parking_offered = parking;
+        });
     });
 }
 
@@ -832,8 +843,10 @@ void KioskController::clear_shopper() {
     const auto offline = state_.offline;  // the link's state, not the shopper's
     auto offline_as_of = std::move(state_.offline_as_of);
     auto mall_claims = std::move(state_.mall_claims);  // the program's, not the shopper's
+    const bool parking_offered = state_.parking_offered;
     state_ = UiState{};
     state_.mall_claims = std::move(mall_claims);
+    state_.parking_offered = parking_offered;
     state_.session = next;
     state_.out_of_service = std::move(out_of_service);
     state_.offline = offline;

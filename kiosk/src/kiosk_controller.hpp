@@ -83,6 +83,22 @@ class KioskController {
     void back_claim_step();
     void submit_claim();
     void cancel_claim();
+    // Parking (停车缴费, parking_intents.cpp): a saved plate chosen or a new one typed (province,
+    // then letters and digits) and saved on the member, or one removed; today's free minutes
+    // and hours bought with points credited to it (one credit id per choice, so a second tap or
+    // a retry books once), then what it got.
+    void open_parking();
+    void choose_plate(const std::string& plate);
+    void start_plate_entry();
+    void plate_province(const std::string& province);
+    void plate_key(char c);
+    void plate_erase();
+    void toggle_all_provinces();
+    void save_plate();
+    void cancel_plate_entry();
+    void remove_plate();
+    void parking_hours(int delta);
+    void confirm_parking();
     void done();  // the shopper is finished: ask for a rating
     void rate(int stars);
     void end_session();  // clears everything the shopper left, the language too

@@ -14,6 +14,7 @@
 #include "loyalty/program_config.hpp"
 #include "loyalty/receipt_codes.hpp"
 #include "loyalty/stored_value.hpp"
+#include "parking_view.hpp"
 
 namespace loyalty::kiosk {
 
@@ -43,6 +44,9 @@ enum class Screen {
     manager_closing,
     manager_health,
     manager_quit_confirm,  // the manager asked to close the kiosk: confirm or go back
+    parking,               // 停车缴费: the member's plates, today's free minutes, hours to buy
+    parking_plate,         // a new plate typed: its province, then letters and digits
+    parking_done,          // what was credited to which plate
 };
 const char* to_string(Screen s);
 
@@ -211,6 +215,10 @@ struct UiState {
     // member; a receipt read from a QR waiting for the shopper's confirmation.
     std::optional<ReceiptClaimRules> mall_claims;
     std::optional<ClaimDraft> claim_draft;
+    // Whether the program offers parking (hours for points or a tier's free minutes): the
+    // member home's Parking button; the parking screens' state while they are open.
+    bool parking_offered = false;
+    std::optional<ParkingView> parking;
     int claim_step = 0;  // claim_entry: 0 shop code, 1 receipt number, 2 amount in fen, 3 date
     // What campaigns left for this member's visit (kiosk_message actions), fetched
     // once when the member is identified; the engine marks them shown then.

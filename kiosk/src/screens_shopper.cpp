@@ -320,10 +320,17 @@ void member_home(ScreenContext& c) {
     else
         ui.spacing(ui.gap());
     ImGui::BeginGroup();
-    const float bw = wide ? c.width - col - ui.gap() : (c.width - ui.gap()) / 2;
+    // A mall's Parking is a fifth action: upright three a row, sideways Link and Done share the
+    // last row, so the actions keep their two (four) rows under a message card.
+    const int per_row = s.parking_offered ? 3 : 2;
+    const float bw =
+        wide ? c.width - col - ui.gap()
+             : (c.width - static_cast<float>(per_row - 1) * ui.gap()) / static_cast<float>(per_row);
+    const bool pair = wide && s.parking_offered;
+    const float last_w = pair ? (bw - ui.gap()) / 2 : bw;
     int n = 0;
     auto next = [&] {
-        if (!wide && (n++ % 2) == 1) ImGui::SameLine(0, ui.gap());
+        if (!wide && (n++ % per_row) != 0) ImGui::SameLine(0, ui.gap());
     };
     messages_card(c, wide ? bw : c.width);
     notice(c);
@@ -337,10 +344,19 @@ void member_home(ScreenContext& c) {
         c.k.open_rewards();
     next();
     if (ui.button("home.claim", ui.tr("home.claim"), ImVec2(bw, ui.touch()))) c.k.start_claim();
+    if (s.parking_offered) {  // a mall's car park: free minutes by tier, hours for points
+        next();
+        if (ui.button("home.parking", ui.tr("home.parking"), ImVec2(bw, ui.touch())))
+            c.k.open_parking();
+    }
     next();
-    if (ui.button("home.link", ui.tr("home.link"), ImVec2(bw, ui.touch()))) c.k.start_link_card();
-    next();
-    if (ui.button("home.done", ui.tr("button.done"), ImVec2(bw, ui.touch()))) c.k.done();
+    if (ui.button("home.link", ui.tr("home.link"), ImVec2(last_w, ui.touch())))
+        c.k.start_link_card();
+    if (pair)
+        ImGui::SameLine(0, ui.gap());
+    else
+        next();
+    if (ui.button("home.done", ui.tr("button.done"), ImVec2(last_w, ui.touch()))) c.k.done();
     ImGui::EndGroup();
 }
 
@@ -736,6 +752,7 @@ void thanks(ScreenContext& c) {
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c);
+void draw_parking_screen(ScreenContext& c);
 void draw_manager_pin(ScreenContext& c) {
     keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin);
 }
@@ -882,6 +899,11 @@ void draw_screen(ScreenContext& c) {
         case Screen::manager_health:
         case Screen::manager_quit_confirm:
             draw_manager_screen(c);
+            break;
+        case Screen::parking:
+        case Screen::parking_plate:
+        case Screen::parking_done:
+            draw_parking_screen(c);
             break;
     }
 }
