@@ -197,6 +197,7 @@ Result<MemberView> load_member_view(Engine& engine, const KioskConfig& kiosk, Me
         else if (to_unix(now) * 1000 - *heard > kBalanceFreshMs)
             v.balance_as_of = local_minute(*heard, p.utc_offset_minutes);
     }
+    v.tier_by_points = p.tiers.basis == TierBasis::points;
     if (auto progress = engine.tiers().progress(id, now)) {
         v.qualifying = progress->qualifying;
         if (progress->next_tier) {

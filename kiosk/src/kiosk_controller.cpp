@@ -96,9 +96,19 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
     worker_->post([this](Engine& e) {
         auto mall = mall_claim_rules(e, config_.program);
         const bool parking = parking_offered(e, config_.program);
-        worker_->post_update([mall = std::move(mall), parking](UiState& s) {
+        // The kiosk's name on every screen is its program's ("悦城购物中心 会员自助").
+        LocalNames names;
+        std::string name = config_.program;
+        if (auto p = e.programs().get(config_.program)) {
+            if (!(*p)->name.empty()) name = (*p)->name;
+            names = (*p)->names;
+        }
+        worker_->post_update([mall = std::move(mall), parking, name = std::move(name),
+                              names = std::move(names)](UiState& s) {
             s.mall_claims = mall;
             s.parking_offered = parking;
+            s.program_name = name;
+            s.program_names = names;
         });
     });
 }
@@ -844,7 +854,11 @@ void KioskController::clear_shopper() {
     auto offline_as_of = std::move(state_.offline_as_of);
     auto mall_claims = std::move(state_.mall_claims);  // the program's, not the shopper's
     const bool parking_offered = state_.parking_offered;
+    auto program_name = std::move(state_.program_name);
+    auto program_names = std::move(state_.program_names);
     state_ = UiState{};
+    state_.program_name = std::move(program_name);
+    state_.program_names = std::move(program_names);
     state_.mall_claims = std::move(mall_claims);
     state_.parking_offered = parking_offered;
     state_.session = next;

@@ -94,6 +94,7 @@ struct MemberView {
     std::string balance_as_of{};
     bool balance_unconfirmed = false;
     std::optional<std::string> next_tier_name;
+    bool tier_by_points = false;      // the tiers count points earned, not spend
     std::int64_t qualifying = 0;      // minor units of spend (or points)
     std::int64_t next_threshold = 0;  // what the next tier needs in total
     int next_multiplier_percent = 0;  // what the next tier unlocks
@@ -192,6 +193,10 @@ struct UiState {
     bool offline = false;
     std::string offline_as_of;  // local time of the last word from headquarters; "" never
     std::string lang = "zh-CN";
+    // The kiosk's program's name (its own language; every language's in program_names), read
+    // at start: the kiosk is named for it.
+    std::string program_name;
+    LocalNames program_names{};
     bool busy = false;  // an intent is with the engine worker
     std::optional<MemberView> member;
     std::vector<RewardView> rewards;

@@ -195,7 +195,7 @@ void KioskController::confirm_parking() {
     post([this, session, cfg, request](Engine& e) {
         auto booking = credit_parking(e, *cfg, request, worker_->hub());
         auto load = load_parking(e, *cfg, request.member, worker_->hub());
-        auto member = load_member_view(e, cfg->program, request.member, worker_->hub());
+        auto member = load_member_view(e, *cfg, request.member, worker_->hub());
         worker_->post_update([session, booking = std::move(booking), load = std::move(load),
                               member = std::move(member)](UiState& s) {
             if (s.session != session) return;

@@ -277,8 +277,9 @@ void member_home(ScreenContext& c) {
         if (fraction > 0)
             fast_rect(dl, at, ImVec2(at.x + std::max(36 * u, col * fraction), at.y + 36 * u),
                       colors::accent, 18 * u);
-        ui.text(ui.trf("home.next_tier",
-                       {yuan(Money{std::max<std::int64_t>(0, m.next_threshold - m.qualifying)}),
+        const auto to_go = std::max<std::int64_t>(0, m.next_threshold - m.qualifying);
+        ui.text(ui.trf(m.tier_by_points ? "home.next_tier_points" : "home.next_tier",
+                       {m.tier_by_points ? grouped(to_go) : yuan(Money{to_go}),
                         name_in(*m.next_tier_name, m.next_tier_names, ui.language())}),
                 ui.atlas().body, colors::text, col);
         ui.text(
@@ -299,8 +300,9 @@ void member_home(ScreenContext& c) {
                      "  ›",
                  ImVec2(col, ui.touch() * 0.8f)))
         c.k.open_wallet();
-    // Under it the first coupons at a glance; landscape has room for two.
-    const std::size_t glance = wide ? 2 : 3;
+    // Under it the first coupons at a glance; landscape has room for two (one beside another
+    // program's card).
+    const std::size_t glance = wide ? (m.other_cards.empty() ? 2 : 1) : 3;
     for (std::size_t i = 0; i < std::min<std::size_t>(m.coupons.size(), glance); ++i) {
         const auto& coupon = m.coupons[i];
         // An amount coupon's title says its value; other kinds say what they do (9折, 满300减50).
@@ -749,6 +751,12 @@ void thanks(ScreenContext& c) {
     if (ui.button("thanks.ok", ui.tr("button.ok"), ImVec2(c.width, ui.touch()))) c.k.end_session();
 }
 
+// The kiosk's name: its program's, in the shopper's language ("悦城购物中心 会员自助").
+std::string kiosk_name(ScreenContext& c) {
+    const auto& s = c.k.state();
+    return c.ui.trf("app.name", {name_in(s.program_name, s.program_names, c.ui.language())});
+}
+
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c);
@@ -770,7 +778,7 @@ void draw_top_bar(ScreenContext& c) {
         // The manager holds a finger on the kiosk's name (kManagerHold): no button for a
         // shopper to find, and so no wrong PINs from shoppers locking the manager out.
         auto* font = ui.atlas().large;
-        const auto name = ui.tr("app.name");
+        const auto name = kiosk_name(c);
         ui.atlas().require(name, font);
         const auto at = ImGui::GetCursorScreenPos();
         const auto size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, name.c_str());
@@ -780,7 +788,7 @@ void draw_top_bar(ScreenContext& c) {
         ui.record("manager.open", name, true);
         ImGui::GetWindowDrawList()->AddText(font, font->FontSize, at, colors::accent, name.c_str());
     } else {
-        ui.text(ui.tr("app.name"), ui.atlas().large, colors::accent);
+        ui.text(kiosk_name(c), ui.atlas().large, colors::accent);
     }
     ImGui::EndGroup();
     ImGui::SameLine(c.width - lang_w - manager_w - ui.gap() + ImGui::GetStyle().WindowPadding.x);
