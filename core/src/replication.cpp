@@ -471,14 +471,20 @@ class Replay {
                               "receipt.claimed: claim " + claim + " is not this terminal's");
         const auto id = member(*uid);
         // This claim again (a resend): nothing more. Its id on another claim: refused.
-        if (auto before = db_.prepare("SELECT member_id, shop, receipt FROM receipt_claims WHERE "
-                                      "uid = ?")
+        if (auto before = db_.prepare("SELECT member_id, shop, receipt, status, note FROM "
+                                      "receipt_claims WHERE uid = ?")
                               .bind(1, claim)
                               .one([](const Statement& r) {
-                                  return std::tuple(r.int64(0), r.text(1), r.text(2));
+                                  return std::tuple(r.int64(0), r.text(1), r.text(2), r.text(3),
+                                                    r.text(4));
                               })) {
-            if (*before == std::tuple(id, shop, number)) return {};
-            return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
+            const auto& [was_member, was_shop, was_number, was_status, was_note] = *before;
+            if (std::tie(was_member, was_shop, was_number) != std::tie(id, shop, number))
+                return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
+            // Told again under another event id: the store hears of its reversal again.
+            if (was_status == "reversed")
+                out_.reversed_claim = ReplicationOutcome::ReversedClaim{claim, *uid, was_note};
+            return {};
         }
         const auto key = receipt_claim_key(source, shop, number, *day);
         const auto first = db_.prepare(
@@ -488,21 +494,22 @@ class Replay {
                                .scalar<std::string>();
         if (first && *first == claim) return {};  // this very claim, applied before
         const auto kept = first ? ClaimStatus::reversed : *status;
+        const auto note =
+            first ? "claimed before at another kiosk (" + *first + ")" : std::string();
         db_.prepare(
                "INSERT INTO receipt_claims(program_id, member_id, shop, receipt, amount_minor, "
                "purchase_date, source, claim_key, status, points, note, store, terminal, "
                "request_id, uid, claimed_at, claim_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                "?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING")
             .bind_all(program_.id, id, shop, number, amount, *day, to_string(source), key,
-                      to_string(kept), first ? 0 : ceiling,
-                      first ? "claimed before at another kiosk (" + *first + ")" : std::string(),
-                      e_.store, e_.terminal, claim, claim, to_unix(at_),
-                      claim_day_of(at_, program_.config.utc_offset_minutes))
+                      to_string(kept), first ? 0 : ceiling, note, e_.store, e_.terminal, claim,
+                      claim, to_unix(at_), claim_day_of(at_, program_.config.utc_offset_minutes))
             .run();
         if (db_.changes() == 0)  // the claim's id was used before, by another claim
             return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
         if (first) {
-            out_.note = "receipt claimed before at another kiosk (" + *first + "): reversed";
+            out_.note = "receipt " + note + ": reversed";
+            out_.reversed_claim = ReplicationOutcome::ReversedClaim{claim, *uid, note};
             return {};
         }
         if (kept == ClaimStatus::credited) credit_claim(id, points, claim);
