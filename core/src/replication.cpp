@@ -1,6 +1,7 @@
 #include "loyalty/replication.hpp"
 
 #include "engine_context.hpp"
+#include "loyalty/checked_math.hpp"
 #include "loyalty/event_fields.hpp"
 #include "loyalty/receipt_claims.hpp"
 #include "member_rows.hpp"
@@ -698,6 +699,7 @@ class Replay {
         if (free_minutes == 0 && hours == 0)
             return make_error(Errc::invalid_argument, "parking.credited: nothing credited");
         const auto id = member(*uid);
+        if (auto beyond = beyond_parking_rules(id, free_minutes, hours, points)) return *beyond;
         db_.prepare(
                "INSERT INTO parking_credits(program_id, member_id, plate, free_minutes, "
                "bought_hours, points, store, terminal, credit_id, uid, credited_at, credit_day) "
@@ -710,6 +712,41 @@ class Replay {
                               "parking credit " + credit + " is booked already by another event");
         return take(id, points, LedgerKind::redeem, "parking " + plate,
                     "parking:" + program_.config.code + "/" + credit);
+    }
+
+    // What a kiosk may credit (Parking::credit), checked again here: the car park takes what
+    // the hub forwards. Hours are paid at the program's rate and within its cap, and the free
+    // minutes are at most the member's tier's (the tier the hub holds). Beyond them the event is
+    // forged, or from a kiosk with other rules: refused, and nothing goes to the car park.
+    std::optional<Error> beyond_parking_rules(MemberId id, std::int64_t free_minutes,
+                                              std::int64_t hours, Points points) {
+        const auto& config = program_.config;
+        const auto& rules = config.parking;
+        const auto cost = checked_mul(hours, rules.points_per_hour);
+        if (hours > 0 && rules.points_per_hour <= 0)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: hours are not sold for points in " + config.code);
+        if (!cost || points != *cost)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: " + std::to_string(hours) + " h cost " +
+                                  (cost ? std::to_string(*cost) : std::string("too many")) +
+                                  " points at " + std::to_string(rules.points_per_hour) +
+                                  " an hour, not " + std::to_string(points));
+        if (rules.max_bought_hours > 0 && hours > rules.max_bought_hours)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: " + std::to_string(hours) + " h, more than the " +
+                                  std::to_string(rules.max_bought_hours) + " a day allowed");
+        if (free_minutes > 0) {
+            const auto m = load_member(ctx_, id);
+            const auto* tier = m ? config.tier(m->tier_code) : nullptr;
+            const int allowed = tier ? tier->parking_minutes : 0;
+            if (free_minutes > allowed)
+                return make_error(Errc::invalid_argument,
+                                  "parking.credited: " + std::to_string(free_minutes) +
+                                      " free minutes, tier " + (m ? m->tier_code : "?") +
+                                      " gives " + std::to_string(allowed));
+        }
+        return std::nullopt;
     }
 
     Result<void> plate(bool added) {
