@@ -4,6 +4,7 @@
 
 #include "coupon_items.hpp"
 #include "json_fields.hpp"
+#include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "member_mirror.hpp"
 #include "mqtt_session.hpp"
@@ -28,6 +29,17 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
     Transaction tx(engine_database(engine_));
     std::int64_t applied = 0, stale = 0;
     for (const auto& item : msg->items) {
+        if (item.kind == "claim_reversed") {
+            // Checked before the version rule: an item naming a claim that is not this store's
+            // (forged on the store's own topic) must not take the version of the real one.
+            if (reverse_claim(item)) {
+                down_.apply(item, through, now);
+                ++applied;
+            } else {
+                ++stale;
+            }
+            continue;
+        }
         // Config the engine installs (campaign files, program rules and rewards) must carry a body
         // object.
         const bool installs =
@@ -185,6 +197,26 @@ void DownApplier::merge_member(const std::string& program, const DownItem& item)
         return;
     }
     stats_.update([](AgentStats& s) { ++s.members_merged; });
+}
+
+// The hub kept another kiosk's claim of the same receipt and reversed this store's (two
+// kiosks took it while they could not reach each other). The claim is marked reversed with
+// the hub's note, once, so the kiosk tells the member at their next visit; no points move
+// here (the member's snapshot, which no longer counts the claim, aligns the balance). Only a
+// claim taken at this agent's store, of the member the item names: anything else changes
+// nothing and is logged.
+bool DownApplier::reverse_claim(const DownItem& item) {
+    const auto j = nlohmann::json::parse(item.body, nullptr, false);
+    auto done = engine_.receipt_claims().reverse_from_hub(
+        item.key, config_.address.store, text_field(j, "member_uid"), text_field(j, "note"));
+    if (!done) {
+        log_line(who_, "claim_reversed " + item.key + " ignored: " + done.error().message);
+        return false;
+    }
+    if (!*done) return false;  // reversed before (a copy of the message), or decided here
+    log_line(who_, "receipt claim " + item.key + " reversed by the hub");
+    stats_.update([](AgentStats& s) { ++s.claims_reversed; });
+    return true;
 }
 
 // A campaign file from the hub, already known to be newer than the last one

@@ -1,8 +1,8 @@
 #pragma once
 // The agent's down path: what the hub sends to the store (member snapshots, card
-// blocks, coupons, configuration, merges) kept by DownState's version rule and applied
-// through the engine, each message in one transaction. A bad message or item is a
-// dead letter, never an exception.
+// blocks, coupons, configuration, merges, reversed receipt claims) kept by DownState's version rule
+// and applied through the engine, each message in one transaction. A bad message or item is a dead
+// letter, never an exception.
 #include <cstdint>
 #include <string>
 
@@ -28,6 +28,8 @@ class DownApplier {
     void install_program(const std::string& program, std::int64_t version, const std::string& body);
     void accept_coupon(const std::string& program, const DownItem& item);
     void merge_member(const std::string& program, const DownItem& item);
+    // True when the item marked one of this store's claims reversed.
+    bool reverse_claim(const DownItem& item);
     void install_campaigns(std::int64_t version, const std::string& body);
 
     const AgentConfig& config_;

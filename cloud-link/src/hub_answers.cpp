@@ -1,5 +1,6 @@
 // What the hub sends once a pass has committed: an ack per terminal touched, the
-// snapshots of the members it changed to every store that knows them, card blocks.
+// snapshots of the members it changed to every store that knows them, card blocks, and the
+// receipt claims it reversed to the stores that took them.
 #include "hub_pass.hpp"
 
 namespace loyalty::sync {
@@ -11,6 +12,16 @@ constexpr std::size_t snapshot_items_per_message = 1000;
 }  // namespace
 
 void HubStore::Pass::answers() {
+    // Before the acks: a hub that stops between the two has not acknowledged the claim's
+    // event, so the store sends it again and hears of the reversal then (tell_reversal_again).
+    for (const auto& [where, items] : claim_reversals) {
+        const auto& [program, store] = where;
+        report.publish.push_back({store_down_topic(program, store), json{{"v", protocol_version},
+                                                                         {"kind", "claim_reversed"},
+                                                                         {"program", program},
+                                                                         {"items", items}}
+                                                                        .dump()});
+    }
     for (const auto& [key, t] : terminals) {
         if (t.forked_at) {
             // No ack: it would delete the terminal's new events under numbers the

@@ -71,6 +71,7 @@ std::optional<Error> HubStore::Pass::events(const HubIncoming& in, const Termina
             }
             ++report.duplicates;
             ++touch.duplicates;
+            tell_reversal_again(a, e);
         } else if (e.seq == last + 1) {
             if (apply_event(a, e))
                 ++report.applied;
@@ -215,6 +216,7 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
                   own_delta, row)
         .run();
     for (const auto& uid : done->members) members[{a.program, a.store}].insert(uid);
+    if (done->reversed_claim) tell_reversal(a, *done->reversed_claim, row);
     if (done->tier_check_due) {
         // Once per member per transaction, as of its latest event, not after every sale.
         auto& at = tier_checks[done->members.front()];

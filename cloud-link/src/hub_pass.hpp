@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "batch_codec.hpp"
+#include "loyalty/replication.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 
@@ -45,6 +46,9 @@ struct HubStore::Pass {
         std::int64_t version = 0;  // the enrollment's hub_applied row
     };
     std::map<std::string, std::vector<Merge>> merges;  // program -> merges
+    // Receipt claims the hub kept as reversed (claimed first at another kiosk), to tell the
+    // store that sent each one: (program, store of the event's topic) -> claim_reversed items.
+    std::map<std::pair<std::string, std::string>, std::vector<json>> claim_reversals;
 
     Database& db() { return engine_database(*hub.engine_); }
 
@@ -70,6 +74,13 @@ struct HubStore::Pass {
     std::optional<Error> book(const TerminalAddress& a, const DecodedEvent& e);
     void park(const TerminalAddress& a, const DecodedEvent& e, const Error& why);
     void capture_hold(const TerminalAddress& a, const DecodedEvent& e);
+    // A receipt claim the hub reversed, to send down to the store that took it
+    // (hub_claim_reversals.cpp). `version` is the hub_applied row of the claim's event.
+    void tell_reversal(const TerminalAddress& a, const ReplicationOutcome::ReversedClaim& r,
+                       std::int64_t version);
+    // A copy of an event applied before: when it is a receipt claim the hub reversed, its
+    // store hears of the reversal again (the first message may have been lost with its ack).
+    void tell_reversal_again(const TerminalAddress& a, const DecodedEvent& e);
     // A member enrolled with a phone another member holds here: merged into that
     // one (hub_merges.cpp). `version` orders the merge item the stores receive.
     void merge_duplicate(const TerminalAddress& a, const DecodedEvent& e, std::int64_t version);

@@ -139,7 +139,7 @@ Result<DownMessage> decode_down(std::string_view payload) {
     DownMessage m;
     field(*j, "kind", m.kind);
     if (m.kind != "snapshots" && m.kind != "card_block" && m.kind != "coupon_issue" &&
-        m.kind != "config" && m.kind != "member_merged")
+        m.kind != "config" && m.kind != "member_merged" && m.kind != "claim_reversed")
         return bad(reason::unknown_kind, m.kind);
     field(*j, "program", m.program);
     if (auto th = j->find("through"); th != j->end() && th->is_object())

@@ -185,8 +185,9 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
                                                  std::to_string(rules.window_days) +
                                                  " days after the purchase");
         const auto key = receipt_claim_key(r.source, shop->code, r.receipt, *date);
+        // A claim the hub reversed still counts: it was claimed first at another kiosk.
         if (auto taken = db.prepare("SELECT status FROM receipt_claims WHERE program_id = ? AND "
-                                    "claim_key = ? AND status != 'reversed'")
+                                    "claim_key = ? ORDER BY status = 'reversed' LIMIT 1")
                              .bind_all(program->id, key)
                              .scalar<std::string>())
             return make_error(Errc::already_used,
@@ -199,7 +200,8 @@ Result<ClaimOutcome> ReceiptClaims::submit(const ReceiptClaimRequest& r) {
         if (auto seen =
                 db.prepare(
                       "SELECT uid FROM receipt_claims WHERE program_id = ?1 AND status IN "
-                      "('credited', 'pending') AND purchase_date BETWEEN ?2 AND ?3 AND ((shop = ?4 "
+                      "('credited', 'pending', 'reversed') AND purchase_date BETWEEN ?2 AND ?3 AND "
+                      "((shop = ?4 "
                       "AND ltrim(upper(receipt), '0') = ?5 AND amount_minor = ?6) OR (length(?5) "
                       ">= 8 AND length(ltrim(upper(receipt), '0')) >= 8 AND (substr(ltrim(upper("
                       "receipt), '0'), -length(?5)) = ?5 OR substr(?5, -length(ltrim(upper("
@@ -420,6 +422,41 @@ Result<std::vector<ReceiptClaim>> ReceiptClaims::unseen_refusals(MemberId member
             tx.commit();
         }
         return out;
+    });
+}
+
+Result<bool> ReceiptClaims::reverse_from_hub(const std::string& uid, const std::string& store,
+                                             const std::string& member_uid,
+                                             const std::string& note) {
+    return guarded([&]() -> Result<bool> {
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        // The claim's member, or the member it was merged into: the hub books a merged member's
+        // claims to the survivor.
+        const auto status =
+            db.prepare(
+                  "SELECT c.status FROM receipt_claims c JOIN members m ON m.id = c.member_id "
+                  "LEFT JOIN members s ON s.id = m.merged_into AND m.status = 'merged' "
+                  "WHERE c.uid = ?1 AND c.store = ?2 AND (m.uid = ?3 OR s.uid = ?3)")
+                .bind_all(uid, store, member_uid)
+                .scalar<std::string>();
+        if (!status)
+            return make_error(Errc::not_found, "no receipt claim " + uid + " of store " + store +
+                                                   " and member " + member_uid);
+        if (*status != "credited" && *status != "pending") return false;
+        // Points stay as they are: the hub's snapshot aligns the balance (see the header).
+        const auto kept = note.substr(0, 200);
+        db.prepare(
+              "UPDATE receipt_claims SET status = 'reversed', points = 0, note = ?, "
+              "decided_at = ?, decided_by = 'hub', shown_at = NULL WHERE uid = ? AND status IN "
+              "('credited', 'pending')")
+            .bind_all(kept, to_unix(ctx_.now()), uid)
+            .run();
+        if (db.changes() == 0) return false;
+        ctx_.audit.record("hub", "receipt_claim.reversed", "claim:" + uid,
+                          json{{"note", kept}, {"previous", *status}}.dump());
+        tx.commit();
+        return true;
     });
 }
 

@@ -1,6 +1,7 @@
 #include "loyalty/replication.hpp"
 
 #include "engine_context.hpp"
+#include "loyalty/checked_math.hpp"
 #include "loyalty/event_fields.hpp"
 #include "loyalty/receipt_claims.hpp"
 #include "member_rows.hpp"
@@ -471,14 +472,20 @@ class Replay {
                               "receipt.claimed: claim " + claim + " is not this terminal's");
         const auto id = member(*uid);
         // This claim again (a resend): nothing more. Its id on another claim: refused.
-        if (auto before = db_.prepare("SELECT member_id, shop, receipt FROM receipt_claims WHERE "
-                                      "uid = ?")
+        if (auto before = db_.prepare("SELECT member_id, shop, receipt, status, note FROM "
+                                      "receipt_claims WHERE uid = ?")
                               .bind(1, claim)
                               .one([](const Statement& r) {
-                                  return std::tuple(r.int64(0), r.text(1), r.text(2));
+                                  return std::tuple(r.int64(0), r.text(1), r.text(2), r.text(3),
+                                                    r.text(4));
                               })) {
-            if (*before == std::tuple(id, shop, number)) return {};
-            return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
+            const auto& [was_member, was_shop, was_number, was_status, was_note] = *before;
+            if (std::tie(was_member, was_shop, was_number) != std::tie(id, shop, number))
+                return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
+            // Told again under another event id: the store hears of its reversal again.
+            if (was_status == "reversed")
+                out_.reversed_claim = ReplicationOutcome::ReversedClaim{claim, *uid, was_note};
+            return {};
         }
         const auto key = receipt_claim_key(source, shop, number, *day);
         const auto first = db_.prepare(
@@ -488,21 +495,22 @@ class Replay {
                                .scalar<std::string>();
         if (first && *first == claim) return {};  // this very claim, applied before
         const auto kept = first ? ClaimStatus::reversed : *status;
+        const auto note =
+            first ? "claimed before at another kiosk (" + *first + ")" : std::string();
         db_.prepare(
                "INSERT INTO receipt_claims(program_id, member_id, shop, receipt, amount_minor, "
                "purchase_date, source, claim_key, status, points, note, store, terminal, "
                "request_id, uid, claimed_at, claim_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                "?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING")
             .bind_all(program_.id, id, shop, number, amount, *day, to_string(source), key,
-                      to_string(kept), first ? 0 : ceiling,
-                      first ? "claimed before at another kiosk (" + *first + ")" : std::string(),
-                      e_.store, e_.terminal, claim, claim, to_unix(at_),
-                      claim_day_of(at_, program_.config.utc_offset_minutes))
+                      to_string(kept), first ? 0 : ceiling, note, e_.store, e_.terminal, claim,
+                      claim, to_unix(at_), claim_day_of(at_, program_.config.utc_offset_minutes))
             .run();
         if (db_.changes() == 0)  // the claim's id was used before, by another claim
             return make_error(Errc::conflict, "receipt.claimed: claim " + claim + " exists");
         if (first) {
-            out_.note = "receipt claimed before at another kiosk (" + *first + "): reversed";
+            out_.note = "receipt " + note + ": reversed";
+            out_.reversed_claim = ReplicationOutcome::ReversedClaim{claim, *uid, note};
             return {};
         }
         if (kept == ClaimStatus::credited) credit_claim(id, points, claim);
@@ -691,6 +699,7 @@ class Replay {
         if (free_minutes == 0 && hours == 0)
             return make_error(Errc::invalid_argument, "parking.credited: nothing credited");
         const auto id = member(*uid);
+        if (auto beyond = beyond_parking_rules(id, free_minutes, hours, points)) return *beyond;
         db_.prepare(
                "INSERT INTO parking_credits(program_id, member_id, plate, free_minutes, "
                "bought_hours, points, store, terminal, credit_id, uid, credited_at, credit_day) "
@@ -703,6 +712,41 @@ class Replay {
                               "parking credit " + credit + " is booked already by another event");
         return take(id, points, LedgerKind::redeem, "parking " + plate,
                     "parking:" + program_.config.code + "/" + credit);
+    }
+
+    // What a kiosk may credit (Parking::credit), checked again here: the car park takes what
+    // the hub forwards. Hours are paid at the program's rate and within its cap, and the free
+    // minutes are at most the member's tier's (the tier the hub holds). Beyond them the event is
+    // forged, or from a kiosk with other rules: refused, and nothing goes to the car park.
+    std::optional<Error> beyond_parking_rules(MemberId id, std::int64_t free_minutes,
+                                              std::int64_t hours, Points points) {
+        const auto& config = program_.config;
+        const auto& rules = config.parking;
+        const auto cost = checked_mul(hours, rules.points_per_hour);
+        if (hours > 0 && rules.points_per_hour <= 0)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: hours are not sold for points in " + config.code);
+        if (!cost || points != *cost)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: " + std::to_string(hours) + " h cost " +
+                                  (cost ? std::to_string(*cost) : std::string("too many")) +
+                                  " points at " + std::to_string(rules.points_per_hour) +
+                                  " an hour, not " + std::to_string(points));
+        if (rules.max_bought_hours > 0 && hours > rules.max_bought_hours)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: " + std::to_string(hours) + " h, more than the " +
+                                  std::to_string(rules.max_bought_hours) + " a day allowed");
+        if (free_minutes > 0) {
+            const auto m = load_member(ctx_, id);
+            const auto* tier = m ? config.tier(m->tier_code) : nullptr;
+            const int allowed = tier ? tier->parking_minutes : 0;
+            if (free_minutes > allowed)
+                return make_error(Errc::invalid_argument,
+                                  "parking.credited: " + std::to_string(free_minutes) +
+                                      " free minutes, tier " + (m ? m->tier_code : "?") +
+                                      " gives " + std::to_string(allowed));
+        }
+        return std::nullopt;
     }
 
     Result<void> plate(bool added) {

@@ -69,10 +69,7 @@ class CarparkStandIn {
 // A kiosk of mall store S001 selling parking: silver parks 60 minutes free, an hour costs 100.
 struct Kiosk {
     explicit Kiosk(const std::filesystem::path& db) : terminal(db, "S001", "K01", 1) {
-        auto config = link_program();
-        config.parking.points_per_hour = 100;
-        config.parking.max_bought_hours = 5;
-        REQUIRE(terminal.engine().programs().save(config, "test").ok());
+        REQUIRE((*terminal.engine().programs().get("TEST"))->parking.points_per_hour == 100);
         REQUIRE(terminal.engine().parking().add_plate(member(), "粤B·D12345").ok());
         REQUIRE(terminal.engine().ledger().adjust(member(), 1000, "welcome", "mgr", "gift").ok());
     }
@@ -270,6 +267,59 @@ TEST_CASE("the hub refuses a parking credit naming another terminal's id or book
     CHECK((*hub)->db().prepare("SELECT count(*) FROM hub_carpark_credits").scalar() == 1);
     // Points taken once: 1000 given, 100 spent.
     CHECK((*hub)->member("TEST", member_uid(0))->points == 900);
+}
+
+TEST_CASE(
+    "the hub refuses a parking credit beyond the program's rules, and the car park hears nothing "
+    "of it") {
+    loyalty::test::TempDir dir;
+    Kiosk kiosk(dir.path() / "s001.db");
+    const auto real = kiosk.credit("park-6", true, 1);  // 60 free minutes, an hour for 100
+    auto hub = HubStore::open(dir.path() / "hub.db", HubStoreOptions{"w1", false, false, {}});
+    REQUIRE(hub.ok());
+    const TerminalAddress a{"TEST", "S001", "K01"};
+    auto events = kiosk.terminal.engine().outbox().pending("S001", "K01", 0, 1000);
+    REQUIRE(events.back().type == "parking.credited");
+    // Forged from the real one, each under its own credit id: too few points for the hours,
+    // more free minutes than silver's 60, more hours than the 5 a day (paid in full), points
+    // with no hours bought.
+    const std::vector<std::pair<std::string, nlohmann::json>> forged = {
+        {"cheap", {{"bought_hours", 3}, {"points", 100}}},
+        {"long", {{"free_minutes", 480}, {"bought_hours", 0}, {"points", 0}}},
+        {"many", {{"bought_hours", 6}, {"points", 600}}},
+        {"free-points", {{"bought_hours", 0}, {"points", 50}}},
+    };
+    auto next = events.back();
+    for (const auto& [id, changes] : forged) {
+        next.event_id = "forged-" + id;
+        ++next.seq;
+        auto p = nlohmann::json::parse(events.back().payload);
+        p["credit"] = "S001/K01/" + id;
+        p.update(changes);
+        next.payload = p.dump();
+        events.push_back(next);
+    }
+    REQUIRE((*hub)
+                ->apply({HubIncoming{events_topic(a), encode_batch(a, 0, 0, events), {}}}, 1000)
+                .ok());
+    const auto letters = (*hub)->dead_letters();
+    REQUIRE(letters.size() == forged.size());
+    for (const auto& l : letters) CHECK(l.reason == "malformed_event");
+    CHECK(letters[0].detail.find("3 h cost 300 points at 100 an hour, not 100") !=
+          std::string::npos);
+    CHECK(letters[1].detail.find("480 free minutes, tier silver gives 60") != std::string::npos);
+    CHECK(letters[2].detail.find("more than the 5 a day") != std::string::npos);
+    // Only the real credit is booked, charged and sent on to the car park.
+    CHECK((*hub)->db().prepare("SELECT count(*) FROM parking_credits").scalar() == 1);
+    CHECK((*hub)->member("TEST", member_uid(0))->points == 900);
+    std::vector<std::string> sent;
+    const CarparkSend send = [&](const std::string&, const std::string& payload) {
+        sent.push_back(payload);
+        return std::function<bool()>([] { return true; });
+    };
+    CHECK(drain_carpark_outbox(**hub, send, 2000) == 1);
+    REQUIRE(sent.size() == 1);
+    CHECK(nlohmann::json::parse(sent[0]).at("credit_id") == real.uid);
 }
 
 TEST_CASE("a store's credentials may not publish a parking credit to the car park") {

@@ -12,6 +12,10 @@ namespace loyalty::sync::test {
 ProgramConfig link_program() {
     auto c = loyalty::test::test_program();
     c.earning.return_window_days = 0;
+    // A mall's parking, as the hub checks every credit against it: an hour for 100 points,
+    // 5 a day (the tiers' free minutes are the demo program's: silver 60, gold 120).
+    c.parking.points_per_hour = 100;
+    c.parking.max_bought_hours = 5;
     return c;
 }
 

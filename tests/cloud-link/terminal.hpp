@@ -12,7 +12,7 @@
 
 namespace loyalty::sync::test {
 
-ProgramConfig link_program();   // code "TEST", stores S001..S003, no return window
+ProgramConfig link_program();   // code "TEST", stores S001..S003, no return window, parking
 std::string member_uid(int i);  // the same member on every terminal
 
 class Terminal {

@@ -2,6 +2,8 @@
 // its reason, the review queue, and one claim per receipt.
 #include <doctest/doctest.h>
 
+#include <future>
+
 #include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "test_support.hpp"
@@ -300,6 +302,7 @@ TEST_CASE(
     auto hub = std::move(
         Engine::open(hub_dir.path() / "hub.db", hub_clock, EngineOptions{Origin{"HUB", "H1"}, {}})
             .value());
+    std::vector<ReplicationOutcome::ReversedClaim> reversals;  // what the hub tells the stores
     auto take = [&](Engine& from, bool program_too) {
         const auto& o = from.origin();
         for (const auto& e : from.outbox().pending(o.store, o.terminal, 0, 100000)) {
@@ -308,6 +311,7 @@ TEST_CASE(
                                                                  e.store, e.terminal, e.occurred_at,
                                                                  nlohmann::json::parse(e.payload)});
             REQUIRE_MESSAGE(done.ok(), e.type << ": " << (done.ok() ? "" : done.error().message));
+            if (done->reversed_claim) reversals.push_back(*done->reversed_claim);
         }
     };
     const auto m = a.enroll("13800001010");
@@ -348,6 +352,12 @@ TEST_CASE(
     };
     CHECK(status_count("credited") == 2);  // A's invoice, B's approved big one
     CHECK(status_count("reversed") == 1);  // B's copy of the invoice
+    // B is told of its copy: once as applied, once more when B sent it again.
+    REQUIRE(reversals.size() == 2);
+    CHECK(reversals[0].claim == "MALL/K2/b1");
+    CHECK(reversals[0].member_uid == uid);
+    CHECK(reversals[0].note == "claimed before at another kiosk (MALL/K1/a1)");
+    CHECK(reversals[1].claim == reversals[0].claim);
     CHECK(db.prepare("SELECT note FROM receipt_claims WHERE status = 'reversed'")
               .scalar<std::string>()
               .value_or("")
@@ -389,4 +399,92 @@ TEST_CASE(
     const auto after = hub->members().get_by_uid(uid);
     CHECK(after->points_available + after->points_pending == 300 + 2700);
     CHECK(hub->ledger().verify_all().empty());
+}
+
+TEST_CASE(
+    "a claim the hub reversed is marked at its kiosk once, only for its store and member, told "
+    "once, and moves no points") {
+    Fixture f(mall_program(), Origin{"MALL", "K2"});
+    const auto m = f.enroll("13800001020");
+    const auto uid = f.engine->members().get(m)->uid;
+    auto& claims = f.engine->receipt_claims();
+    auto later = claims.submit(claim_of(m, "1023", "R-9", 30000, "2026-03-09", "b1"));
+    REQUIRE(later.ok());
+    auto big = claims.submit(claim_of(m, "1023", "BIG9", 300000, "2026-03-09", "b2"));
+    REQUIRE(big.ok());
+    REQUIRE(big->claim.status == ClaimStatus::pending);
+    const auto before = f.balance(m);
+    const auto events = outbox_count(*f.engine, "receipt.claimed");
+    const std::string note = "claimed before at another kiosk (S001/K01/a1)";
+
+    // Not this store's claim, not this member's, or no such claim: nothing changes.
+    for (const auto& [claim, store, member] :
+         {std::tuple{std::string("MALL/K2/nope"), std::string("MALL"), uid},
+          std::tuple{std::string("MALL/K2/b1"), std::string("OTHER"), uid},
+          std::tuple{std::string("MALL/K2/b1"), std::string("MALL"), std::string("someone")}}) {
+        auto refused = claims.reverse_from_hub(claim, store, member, note);
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().code == Errc::not_found);
+    }
+    CHECK(claims.get(later->claim.id)->status == ClaimStatus::credited);
+    CHECK(claims.unseen_refusals(m, false)->empty());
+
+    auto reversed = claims.reverse_from_hub("MALL/K2/b1", "MALL", uid, note);
+    REQUIRE(reversed.ok());
+    CHECK(*reversed);
+    CHECK(*claims.reverse_from_hub("MALL/K2/b1", "MALL", uid, note) == false);  // again
+    // A claim waiting for review is reversed too: no manager can credit it afterwards.
+    REQUIRE(*claims.reverse_from_hub("MALL/K2/b2", "MALL", uid, note));
+    CHECK_FALSE(claims.approve(big->claim.id, "M001").ok());
+    const auto after = claims.get(later->claim.id);
+    CHECK(after->status == ClaimStatus::reversed);
+    CHECK(after->note == note);
+    CHECK(after->points == 0);
+    CHECK(after->decided_by == "hub");
+    // No points move and no event goes up: the hub's snapshot aligns the balance.
+    CHECK(f.balance(m).available == before.available);
+    CHECK(f.balance(m).pending == before.pending);
+    CHECK(outbox_count(*f.engine, "receipt.claimed") == events);
+    CHECK(outbox_count(*f.engine, "receipt.claim_decided") == 0);
+    auto told = claims.unseen_refusals(m, true);
+    REQUIRE(told.ok());
+    REQUIRE(told->size() == 2);
+    CHECK(told->front().note == note);
+    CHECK(claims.unseen_refusals(m, true)->empty());
+    CHECK(*claims.reverse_from_hub("MALL/K2/b1", "MALL", uid, note) == false);
+    CHECK(claims.unseen_refusals(m, true)->empty());  // told once
+    // The receipt stays claimed here: it was claimed at another kiosk.
+    auto again = claims.submit(claim_of(m, "1023", "R-9", 30000, "2026-03-09", "b3"));
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code == Errc::already_used);
+    f.require_balances_agree();
+}
+
+TEST_CASE("one claim reversal from the hub sent ten at once marks the claim once") {
+    Fixture f(mall_program(), Origin{"MALL", "K2"});
+    const auto m = f.enroll("13800001021");
+    const auto uid = f.engine->members().get(m)->uid;
+    REQUIRE(f.engine->receipt_claims()
+                .submit(claim_of(m, "1023", "R-10", 30000, "2026-03-09", "b1"))
+                .ok());
+    const auto path = f.dir.path() / "store.db";
+    std::vector<std::future<bool>> answers;
+    for (int i = 0; i < 10; ++i)
+        answers.push_back(std::async(std::launch::async, [&] {
+            ManualClock clock{test_epoch()};
+            auto engine = Engine::open(path, clock, EngineOptions{{"MALL", "K2"}, {}});
+            REQUIRE(engine.ok());
+            auto r = (*engine)->receipt_claims().reverse_from_hub("MALL/K2/b1", "MALL", uid,
+                                                                  "claimed before elsewhere");
+            REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+            return *r;
+        }));
+    int changed = 0;
+    for (auto& a : answers) changed += a.get() ? 1 : 0;
+    CHECK(changed == 1);
+    CHECK(engine_database(*f.engine)
+              .prepare("SELECT count(*) FROM audit_log WHERE action = 'receipt_claim.reversed'")
+              .scalar()
+              .value_or(0) == 1);
+    CHECK(f.engine->receipt_claims().unseen_refusals(m, true)->size() == 1);
 }

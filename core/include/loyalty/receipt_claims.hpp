@@ -106,6 +106,19 @@ class ReceiptClaims {
     // The member's claims still waiting for review.
     Result<std::vector<ReceiptClaim>> pending_of(MemberId member);
 
+    // The hub's word that it kept another kiosk's claim of the same receipt and reversed this
+    // one (two kiosks took it while they could not reach each other): the claim `uid` becomes
+    // reversed with the hub's note (at most 200 bytes kept), so unseen_refusals tells the member
+    // at their next visit. Only a claim taken at `store` (the store the hub's message came to),
+    // of the member the hub names (`member_uid`, or the member that one was merged into), still
+    // credited or waiting for review. No points move and no event is written: the member's
+    // snapshot from the hub, which no longer counts the claim, takes its points back when the
+    // terminal aligns its balance, whichever of the two arrives first. Returns true when the
+    // claim changed, false when it was reversed before or decided (rejected) here;
+    // Errc::not_found for no such claim of that store and member.
+    Result<bool> reverse_from_hub(const std::string& uid, const std::string& store,
+                                  const std::string& member_uid, const std::string& note);
+
   private:
     EngineContext& ctx_;
 };

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ struct ReplicationOutcome {
     // Coupons of this database a sale used that another sale had used already (one
     // coupon spent in two stores while they could not reach the hub): code, first receipt.
     std::vector<std::pair<std::string, std::string>> coupons_used_again;
+    // A receipt claim kept here as reversed, the receipt claimed before at another kiosk:
+    // the hub tells the store that took it (a `claim_reversed` down item), so its kiosk can
+    // tell the member. `member_uid` is the event's own (the member as that store knows it).
+    struct ReversedClaim {
+        std::string claim, member_uid, note;
+    };
+    std::optional<ReversedClaim> reversed_claim;
 };
 
 class Replication {

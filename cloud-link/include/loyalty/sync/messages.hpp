@@ -107,7 +107,8 @@ Result<std::string> encode_config(const std::string& program, const std::string&
 
 // One versioned item of any down message kind, with its JSON kept whole.
 struct DownItem {
-    std::string kind;  // snapshots | card_block | coupon_issue | config
+    std::string kind;  // snapshots | card_block | coupon_issue | config | member_merged |
+                       // claim_reversed
     std::string key;
     std::int64_t version = 0;
     std::string body;  // the item's JSON

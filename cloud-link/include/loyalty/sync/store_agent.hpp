@@ -40,6 +40,9 @@ struct AgentStats {
         0;  // hub `coupon_issue` items recorded for this store's members
     // members enrolled here twice (one phone) that the hub merged, merged here too
     std::int64_t members_merged = 0;
+    // receipt claims of this store the hub reversed (the receipt claimed first elsewhere),
+    // marked reversed here so the kiosk tells the member
+    std::int64_t claims_reversed = 0;
     std::int64_t last_skew_ms = 0;
     std::int64_t backlog = 0;
     bool connected = false;
