@@ -13,6 +13,11 @@ printf '[terminal]\ndb = "%s"\nprogram = "DEMO"\nstore = "S001"\nterminal = "T01
   "$work/hub.db" "$port" > "$work/link.toml"
 "$build_dir/kiosk/loyalty-kiosk" --config assets/config/kiosk.toml --db "$work/hub.db" --demo --link_config "$work/link.toml" --offline_banner 0 \
   --script kiosk/docs/hub-screenshots.script --out "$work/shots"
+# The mall's points kiosk, as make demo runs it: the mall (MALL) with the brand club (DEMO).
+"$build_dir/core/loyalty-admin" --db "$work/mall.db" demo --program-file assets/config/demo-mall.toml --members 2000 >/dev/null
+"$build_dir/core/loyalty-admin" --db "$work/mall.db" demo --program-file assets/config/demo-program.toml --members 800 >/dev/null
+"$build_dir/kiosk/loyalty-kiosk" --config assets/config/kiosk.toml --db "$work/mall.db" --demo --program MALL --also_programs DEMO \
+  --script kiosk/docs/mall-screenshots.script --out "$work/shots"
 mkdir -p docs/screenshots
 for f in "$work"/shots/*.png; do cp "$f" "docs/screenshots/kiosk-$(basename "$f")"; done
 ls docs/screenshots/kiosk-*.png
