@@ -68,6 +68,27 @@ std::string App::state_json() const {
         j["member"] = nullptr;
     }
     j["kiosk_messages"] = s.kiosk_messages;
+    j["claim_refusals"] = json::array();
+    for (const auto& r : s.claim_refusals)
+        j["claim_refusals"].push_back(
+            {{"shop", r.shop_name}, {"receipt", r.receipt}, {"note", r.note}});
+    if (s.review) {
+        json claims = json::array();
+        for (const auto& c : s.review->claims)
+            claims.push_back({{"id", c.id},
+                              {"receipt", c.receipt},
+                              {"amount", c.amount.minor},
+                              {"points", c.points},
+                              {"member", c.member},
+                              {"review_above", c.review_above.minor},
+                              {"ocr_note", c.ocr_note},
+                              {"photo", c.photo},
+                              {"photo_shown", c.photo_pixels != nullptr}});
+        j["review"] = {{"claims", claims},
+                       {"page", s.review->page},
+                       {"rejecting", s.review->rejecting},
+                       {"enlarged", s.review->enlarged}};
+    }
     j["rating"] = s.rating;
     j["rating_points"] = s.rating_points;
     if (s.last_coupon)

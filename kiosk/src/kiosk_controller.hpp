@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine_worker.hpp"
@@ -98,6 +99,17 @@ class KioskController {
     void refresh_health();
     void run_backup_now();
     void run_integrity_check();
+    // The receipt claims waiting for review (manager only), decided under the kiosk's manager
+    // id: the list, a page on or back, a claim's photo large, approval, and rejection with a
+    // reason picked from a short list (`reason`: its text in each language, as stored).
+    void open_claim_review();
+    void review_page(std::size_t page);
+    void enlarge_review_photo(std::int64_t id);  // 0: back to the list
+    void approve_claim(std::int64_t id);
+    void ask_reject_claim(std::int64_t id);  // 0: back to the list
+    void reject_claim(std::int64_t id, const std::string& reason);
+    // The review list draws a claim's photo: decoded on the worker, once per claim.
+    void want_review_photo(std::int64_t id);
     // The manager closes the kiosk: asks to confirm, then the app's loop ends (exit code 0).
     // The only way out of a locked kiosk; nothing happens unless the manager is signed in.
     void ask_quit();
@@ -134,6 +146,8 @@ class KioskController {
     void enroll_now(const std::string& phone);
     // Asks the hub to text a code to phone_typed for the purpose; the code screen follows.
     void send_code(const std::string& purpose);
+    // After a decision: the queue read again (photos already decoded kept), the notice set.
+    void decided(Engine& engine, std::uint64_t session, Notice notice);
 
     KioskConfig config_;
     std::filesystem::path db_path_;
@@ -145,6 +159,7 @@ class KioskController {
     std::optional<SteadyTime> next_link_check_;
     SteadyTime last_activity_ = std::chrono::steady_clock::now();
     std::map<std::string, DeviceHealth> devices_;
+    std::set<std::int64_t> photos_requested_;  // review photos asked of the worker
     std::size_t scans_dropped_ = 0;
     std::string last_backup_;
     std::shared_ptr<devices::ReceiptPrinter> printer_;

@@ -187,14 +187,20 @@ void attract(ScreenContext& c) {
 void messages_card(ScreenContext& c, float width) {
     auto& ui = c.ui;
     const auto& list = c.k.state().kiosk_messages;
-    if (list.empty()) return;
+    const auto& refusals = c.k.state().claim_refusals;
+    if (list.empty() && refusals.empty()) return;
     const float u = ui.unit();
     const float pad = 24 * u;
     const float inner = width - 2 * pad;
     const auto title = ui.tr("home.messages");
-    const std::size_t shown = std::min<std::size_t>(list.size(), 3);  // the actions stay on screen
     std::vector<std::string> texts;  // each in the shopper's language, when given per language
-    for (std::size_t i = 0; i < shown; ++i) texts.push_back(local_text_in(list[i], ui.language()));
+    // A receipt claim a manager turned down comes first, with the reason: the shopper's points.
+    for (const auto& r : refusals)
+        texts.push_back(ui.trf("home.claim_refused",
+                               {name_in(r.shop_name, r.shop_names, ui.language()), r.receipt,
+                                yuan(r.amount), local_text_in(r.note, ui.language())}));
+    for (const auto& m : list) texts.push_back(local_text_in(m, ui.language()));
+    const std::size_t shown = std::min<std::size_t>(texts.size(), 3);  // the actions stay on screen
     // Measure first so the panel can go under the text (ImGui draws in order).
     auto height = [&](const std::string& t, ImFont* f) {
         ui.atlas().require(t, f);
@@ -771,7 +777,8 @@ void draw_top_bar(ScreenContext& c) {
     // Shoppers are told when headquarters is out of reach: what they see is this store's word.
     const auto& s = c.k.state();
     const bool manager = screen == Screen::manager_pin || screen == Screen::manager_closing ||
-                         screen == Screen::manager_health || screen == Screen::manager_quit_confirm;
+                         screen == Screen::manager_health || screen == Screen::manager_claims ||
+                         screen == Screen::manager_quit_confirm;
     if (s.offline && !manager)
         ui.banner("offline.banner",
                   s.offline_as_of.empty() ? ui.tr("offline.banner_never")
@@ -869,6 +876,7 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::manager_closing:
         case Screen::manager_health:
+        case Screen::manager_claims:
         case Screen::manager_quit_confirm:
             draw_manager_screen(c);
             break;
