@@ -26,17 +26,17 @@ std::string App::state_json() const {
     j["lang"] = s.lang;
     j["session"] = s.session;
     j["busy"] = s.busy;
+    j["reading_photo"] = s.reading_photo;
     // What the keypad holds, PINs as stars: a dump may be kept as a file.
     const bool secret = s.screen == Screen::pin_entry || s.screen == Screen::set_pin ||
                         s.screen == Screen::manager_pin || s.screen == Screen::sms_code;
     j["keypad"] = secret ? std::string(s.keypad.size(), '*') : s.keypad;
     if (s.claim_draft) {
         const auto& r = s.claim_draft->receipt;
-        j["claim"] = {{"shop", r.shop.value_or("")},
-                      {"receipt", r.receipt},
-                      {"amount", r.amount.minor},
-                      {"date", r.date},
-                      {"source", to_string(r.source)}};
+        j["claim"] = {{"shop", r.shop.value_or("")},   {"receipt", r.receipt},
+                      {"amount", r.amount.minor},      {"date", r.date},
+                      {"source", to_string(r.source)}, {"request_id", s.claim_draft->request_id},
+                      {"photo", s.claim_draft->photo}};
     }
     j["offline"] = s.offline;
     j["offline_as_of"] = s.offline_as_of;

@@ -733,17 +733,20 @@ void KioskController::submit_claim_step() {
     ++state_.claim_step;
     state_.keypad.clear();
     state_.notice = {};
+    prefill_claim_step();
 }
 
 void KioskController::back_claim_step() {
     state_.keypad.clear();
     state_.notice = {};
     if (state_.claim_step == 0) {
+        discard_photo(state_.claim_draft);
         state_.claim_draft.reset();
         go(Screen::claim);
         return;
     }
     --state_.claim_step;
+    prefill_claim_step();
 }
 
 void KioskController::pick_claim_shop(const std::string& shop_code) {
@@ -752,6 +755,7 @@ void KioskController::pick_claim_shop(const std::string& shop_code) {
 }
 
 void KioskController::cancel_claim() {
+    discard_photo(state_.claim_draft);
     state_.claim_draft.reset();
     state_.notice = {};
     go(Screen::member_home);

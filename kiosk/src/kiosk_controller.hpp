@@ -13,10 +13,12 @@
 #include "engine_worker.hpp"
 #include "kiosk_actions.hpp"
 #include "kiosk_state.hpp"
+#include "loyalty/devices/camera_runner.hpp"
 #include "loyalty/devices/escpos.hpp"
 #include "loyalty/devices/scan_event.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 #include "loyalty/kiosk/app.hpp"
+#include "receipt_photo.hpp"
 
 namespace loyalty::kiosk {
 
@@ -84,6 +86,19 @@ class KioskController {
     void back_claim_step();
     void submit_claim();
     void cancel_claim();
+    // The receipt photographed instead: the camera's current frame is saved as the claim's photo
+    // and read by OCR on the engine worker; the typed steps come back pre-filled to check.
+    void photograph_receipt();
+    // Why the photo button cannot be used (a translation key: no camera, OCR not installed, the
+    // camera down); "" when it can. No camera at all: the button is not shown.
+    std::string photo_problem() const;
+    bool has_camera() const { return static_cast<bool>(capture_); }
+    void set_camera(
+        std::function<Result<devices::CapturedFrame>(std::chrono::milliseconds)> capture,
+        std::function<bool()> streaming) {
+        capture_ = std::move(capture);
+        camera_streaming_ = std::move(streaming);
+    }
     void done();  // the shopper is finished: ask for a rating
     void rate(int stars);
     void end_session();  // clears everything the shopper left, the language too
@@ -152,6 +167,8 @@ class KioskController {
     KioskConfig config_;
     std::filesystem::path db_path_;
     UiState state_;
+    // Used by the worker's tasks only, so destroyed after the worker (declared before it).
+    std::unique_ptr<ReceiptPhotoReader> photo_reader_ = std::make_unique<ReceiptPhotoReader>();
     std::unique_ptr<EngineWorker> worker_;
     std::chrono::seconds idle_timeout_;
     std::function<SteadyTime()> now_ = [] { return std::chrono::steady_clock::now(); };
@@ -160,6 +177,11 @@ class KioskController {
     SteadyTime last_activity_ = std::chrono::steady_clock::now();
     std::map<std::string, DeviceHealth> devices_;
     std::set<std::int64_t> photos_requested_;  // review photos asked of the worker
+    std::function<Result<devices::CapturedFrame>(std::chrono::milliseconds)> capture_;
+    std::function<bool()> camera_streaming_;
+    std::string ocr_unavailable_;  // why OCR could not be opened, once it was tried
+    // The keypad of claim_entry's step, from a photographed draft (its pre-filled fields).
+    void prefill_claim_step();
     std::size_t scans_dropped_ = 0;
     std::string last_backup_;
     std::shared_ptr<devices::ReceiptPrinter> printer_;

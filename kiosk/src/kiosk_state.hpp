@@ -55,11 +55,24 @@ struct PhotoPixels {
     std::vector<unsigned char> rgba;
 };
 
+// What OCR read off a receipt photo (each field when it read one). What the shopper finally
+// submits is compared with it: a claim that disagrees waits for a manager's review.
+struct OcrRead {
+    std::string shop_name;  // as printed ("" when none)
+    std::optional<std::string> receipt;
+    std::optional<Money> amount;
+    std::optional<std::string> date;  // YYYY-MM-DD
+};
+
 // A mall receipt on its way to becoming a claim: what its QR said, and the id its submission
-// goes under (the same id again is answered, never booked twice).
+// goes under (the same id again is answered, never booked twice). A photographed receipt also
+// has its photo (saved as claim-photos/<request_id>.png beside the database) and what OCR read.
 struct ClaimDraft {
     ReadReceipt receipt;
     std::string request_id;
+    std::string photo{};
+    std::optional<OcrRead> ocr{};
+    std::shared_ptr<const PhotoPixels> photo_pixels{};  // the photo, for the confirmation
 };
 
 struct CouponView {
@@ -241,6 +254,7 @@ struct UiState {
     std::optional<ReceiptClaimRules> mall_claims;
     std::optional<ClaimDraft> claim_draft;
     int claim_step = 0;  // claim_entry: 0 shop code, 1 receipt number, 2 amount in fen, 3 date
+    bool reading_photo = false;  // the camera's frame is being read (OCR, about a second)
     // What campaigns left for this member's visit (kiosk_message actions), fetched
     // once when the member is identified; the engine marks them shown then.
     std::vector<std::string> kiosk_messages;

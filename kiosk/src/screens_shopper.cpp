@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "fast_fill.hpp"
+#include "photo_view.hpp"
 #include "qr_view.hpp"
+#include "receipt_photo.hpp"
 #include "screens.hpp"
 
 namespace loyalty::kiosk {
@@ -642,8 +644,23 @@ void claim_confirm(ScreenContext& c) {
         {"claim.amount", yuan(r.amount)},
         {"claim.date", r.date.empty() ? "-" : r.date},
     };
+    // A photographed receipt: its photo beside the figures, so the shopper can compare them.
+    const auto& draft = *s.claim_draft;
+    const bool photo = draft.photo_pixels != nullptr;
+    const float rows_w = photo ? c.width * 0.6f : c.width;
+    ImGui::BeginGroup();
     for (const auto& [label, value] : rows)
-        ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, c.width);
+        ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, rows_w);
+    ImGui::EndGroup();
+    if (photo) {
+        ImGui::SameLine(0, ui.gap());
+        const float side = c.width - rows_w - ui.gap();
+        draw_photo(ui, "claim.photo_preview", draft.photo_pixels,
+                   ImVec2(side, side * (ui.portrait() ? 1.2f : 0.6f)));
+    }
+    // What the shopper changed from what the photo reads: said now, not after submitting.
+    if (draft.ocr && !ocr_disagreement(r, *draft.ocr).empty())
+        ui.text(ui.tr("claim.photo_differs"), ui.atlas().small, colors::accent, c.width);
     ui.spacing(ui.gap());
     if (!shop) {
         // The mall's tenants by name in the shopper's language: two a row upright, four on a
@@ -731,6 +748,8 @@ void thanks(ScreenContext& c) {
 }  // namespace
 
 void draw_manager_screen(ScreenContext& c);
+void draw_claim_photo_button(ScreenContext& c);
+void draw_photo_reading(ScreenContext& c);
 void draw_manager_pin(ScreenContext& c) {
     keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin);
 }
@@ -853,11 +872,17 @@ void draw_screen(ScreenContext& c) {
             waiting(c, "link.title", "link.body", "link.cancel");
             break;
         case Screen::claim:
+            if (c.k.state().reading_photo) {
+                draw_photo_reading(c);
+                break;
+            }
             waiting(c, "claim.title", "claim.body", "claim.cancel");
-            // A mall takes receipts of any shop: one without a QR code is typed in.
+            // A mall takes receipts of any shop: one without a QR code is typed in, or
+            // photographed and read.
             if (c.k.state().mall_claims &&
                 c.ui.button("claim.type", c.ui.tr("claim.type"), ImVec2(c.width, c.ui.touch())))
                 c.k.start_typed_claim();
+            draw_claim_photo_button(c);
             break;
         case Screen::claim_confirm:
             claim_confirm(c);
