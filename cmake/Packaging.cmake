@@ -63,6 +63,8 @@ endif()
 if(TARGET loyalty-kiosk)
   loyalty_package(kiosk "OMO loyalty self-service touchscreen kiosk" /etc/loyalty/kiosk.toml)
   set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "omo-loyalty-admin, fonts-wqy-microhei")
+  # Reading receipt photos; without it the kiosk's photo button says OCR is not installed.
+  set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "tesseract-ocr-chi-sim")
   install(TARGETS loyalty-kiosk RUNTIME DESTINATION bin COMPONENT kiosk)
   install(FILES kiosk/systemd/loyalty-kiosk.service DESTINATION lib/systemd/system COMPONENT kiosk)
   install(FILES assets/config/kiosk.toml DESTINATION /etc/loyalty COMPONENT kiosk)

@@ -1,5 +1,6 @@
 #include "loyalty/devices/camera_runner.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "loyalty/devices/recorded_frames.hpp"
@@ -84,6 +85,52 @@ void CameraRunner::play_once(FrameSourceFactory open) {
     wake_.notify_all();
 }
 
+Result<CapturedFrame> CameraRunner::capture(std::chrono::milliseconds within) {
+    std::lock_guard one_at_a_time(capture_call_);
+    {
+        std::lock_guard lock(mutex_);
+        if (state_ != CameraState::streaming)
+            return make_error(Errc::device_gone,
+                              options_.source + " is " + to_string(state_) +
+                                  (last_error_.empty() ? "" : ": " + last_error_));
+    }
+    std::unique_lock lock(capture_mutex_);
+    captured_.reset();
+    capture_wanted_.store(true);
+    const bool got = captured_cv_.wait_for(lock, within, [&] { return captured_.has_value(); });
+    capture_wanted_.store(false);
+    if (!got)
+        return make_error(Errc::device, options_.source + " gave no frame within " +
+                                            std::to_string(within.count()) + " ms");
+    auto frame = std::move(*captured_);
+    captured_.reset();
+    return frame;
+}
+
+void CameraRunner::offer_frame(const GreyFrame& frame) {
+    if (!capture_wanted_.load(std::memory_order_relaxed)) return;
+    CapturedFrame copy;
+    copy.width = frame.width;
+    copy.height = frame.height;
+    copy.pixels.resize(static_cast<std::size_t>(frame.width) *
+                       static_cast<std::size_t>(frame.height));
+    for (int y = 0; y < frame.height; ++y) {
+        const auto* row = frame.data + static_cast<std::ptrdiff_t>(y) * frame.stride;
+        auto* out = copy.pixels.data() + static_cast<std::ptrdiff_t>(y) * frame.width;
+        if (frame.pixel_stride == 1)
+            std::copy(row, row + frame.width, out);
+        else
+            for (int x = 0; x < frame.width; ++x)
+                out[x] = row[static_cast<std::ptrdiff_t>(x) * frame.pixel_stride];
+    }
+    {
+        std::lock_guard lock(capture_mutex_);
+        if (!capture_wanted_.load() || captured_) return;
+        captured_ = std::move(copy);
+    }
+    captured_cv_.notify_all();
+}
+
 void CameraRunner::set_state(CameraState state, const std::string& error) {
     const bool changed = state != state_ || (!error.empty() && error != last_error_);
     state_ = state;
@@ -123,7 +170,10 @@ void CameraRunner::supervise() {
         Result<void> started = source ? Result<void>{} : Result<void>(source.error());
         if (source)
             started = (*source)->start(
-                [this](const GreyFrame& frame) { scanner_.on_frame(frame, Clock::now()); },
+                [this](const GreyFrame& frame) {
+                    offer_frame(frame);
+                    scanner_.on_frame(frame, Clock::now());
+                },
                 [this](std::optional<Error> error) {
                     {
                         std::lock_guard stopped(mutex_);

@@ -7,6 +7,7 @@
 #include <imgui_impl_sdlrenderer.h>
 
 #include "app_impl.hpp"
+#include "photo_view.hpp"
 
 namespace loyalty::kiosk {
 
@@ -22,6 +23,7 @@ AppImpl::~AppImpl() {
         ImGui_ImplSDLRenderer_Shutdown();
         ImGui::DestroyContext();
     }
+    photo_view_release();  // its textures are the renderer's
     if (renderer) SDL_DestroyRenderer(renderer);
     if (window) SDL_DestroyWindow(window);
     if (sdl_ready) SDL_Quit();

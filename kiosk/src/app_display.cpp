@@ -9,6 +9,7 @@
 
 #include "app_impl.hpp"
 #include "fast_fill.hpp"
+#include "photo_view.hpp"
 
 namespace loyalty::kiosk {
 
@@ -79,6 +80,7 @@ Result<void> open_display(AppImpl& a) {
     io.LogFilename = nullptr;
     ImGui_ImplSDLRenderer_Init(a.renderer);
     fast_fill_use_renderer(a.renderer);
+    photo_view_use_renderer(a.renderer);
     a.imgui_ready = true;
     a.atlas.seed(a.translations.all_text());
     return {};

@@ -9,6 +9,7 @@
 
 #include "app_impl.hpp"
 #include "fast_fill.hpp"
+#include "photo_view.hpp"
 
 namespace loyalty::kiosk {
 
@@ -56,6 +57,7 @@ void AppImpl::render(std::vector<unsigned char>* capture, int* cw, int* ch) {
         io.MouseDown[0] = mouse_down || pressed_latch;
         ImGui_ImplSDLRenderer_NewFrame();
         fast_fill_begin_frame();
+        photo_view_begin_frame();
         ImGui::NewFrame();
         draw(static_cast<float>(w), static_cast<float>(h));
         ImGui::Render();

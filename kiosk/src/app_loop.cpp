@@ -15,6 +15,7 @@ namespace {
 // The attract screen's ring breathes over three seconds, drawn twice a second:
 // slow enough to cost about one percent of a core on the software renderer.
 constexpr int kAnimationFrameMs = 500;
+constexpr int kSpinnerFrameMs = 100;  // the second or so a receipt photo takes to read
 
 }  // namespace
 
@@ -114,7 +115,9 @@ bool AppImpl::drain_inputs() {
 }
 
 bool AppImpl::animating() const {
-    return options.animate && controller->state().screen == Screen::attract;
+    // The attract ring, and the spinner while a receipt photo is read.
+    return options.animate &&
+           (controller->state().screen == Screen::attract || controller->state().reading_photo);
 }
 
 bool AppImpl::scans_pending() {
@@ -126,7 +129,8 @@ bool App::step(std::chrono::milliseconds max_wait) {
     auto& a = *impl_;
     bool dirty = a.needs_frame;
     int wait = static_cast<int>(max_wait.count());
-    if (a.animating()) wait = std::min(wait, kAnimationFrameMs);
+    const int frame_ms = a.controller->state().reading_photo ? kSpinnerFrameMs : kAnimationFrameMs;
+    if (a.animating()) wait = std::min(wait, frame_ms);
     if (a.controller->state().screen != Screen::attract || a.controller->state().member)
         wait = std::min<int>(wait, static_cast<int>(a.controller->until_idle(a.now()).count()) + 1);
     if (dirty || a.pressed_latch) wait = 0;
@@ -137,8 +141,7 @@ bool App::step(std::chrono::milliseconds max_wait) {
     }
     dirty |= a.drain_inputs();
     if (a.controller->quit_requested()) a.quit = true;
-    if (a.animating() &&
-        steady_now() - a.last_frame_at >= std::chrono::milliseconds{kAnimationFrameMs - 10})
+    if (a.animating() && steady_now() - a.last_frame_at >= std::chrono::milliseconds{frame_ms - 10})
         dirty = true;
     if (!dirty) return false;
     a.needs_frame = false;

@@ -26,17 +26,17 @@ std::string App::state_json() const {
     j["lang"] = s.lang;
     j["session"] = s.session;
     j["busy"] = s.busy;
+    j["reading_photo"] = s.reading_photo;
     // What the keypad holds, PINs as stars: a dump may be kept as a file.
     const bool secret = s.screen == Screen::pin_entry || s.screen == Screen::set_pin ||
                         s.screen == Screen::manager_pin || s.screen == Screen::sms_code;
     j["keypad"] = secret ? std::string(s.keypad.size(), '*') : s.keypad;
     if (s.claim_draft) {
         const auto& r = s.claim_draft->receipt;
-        j["claim"] = {{"shop", r.shop.value_or("")},
-                      {"receipt", r.receipt},
-                      {"amount", r.amount.minor},
-                      {"date", r.date},
-                      {"source", to_string(r.source)}};
+        j["claim"] = {{"shop", r.shop.value_or("")},   {"receipt", r.receipt},
+                      {"amount", r.amount.minor},      {"date", r.date},
+                      {"source", to_string(r.source)}, {"request_id", s.claim_draft->request_id},
+                      {"photo", s.claim_draft->photo}};
     }
     j["parking_offered"] = s.parking_offered;
     if (s.parking) {
@@ -96,6 +96,27 @@ std::string App::state_json() const {
         j["member"] = nullptr;
     }
     j["kiosk_messages"] = s.kiosk_messages;
+    j["claim_refusals"] = json::array();
+    for (const auto& r : s.claim_refusals)
+        j["claim_refusals"].push_back(
+            {{"shop", r.shop_name}, {"receipt", r.receipt}, {"note", r.note}});
+    if (s.review) {
+        json claims = json::array();
+        for (const auto& c : s.review->claims)
+            claims.push_back({{"id", c.id},
+                              {"receipt", c.receipt},
+                              {"amount", c.amount.minor},
+                              {"points", c.points},
+                              {"member", c.member},
+                              {"review_above", c.review_above.minor},
+                              {"ocr_note", c.ocr_note},
+                              {"photo", c.photo},
+                              {"photo_shown", c.photo_pixels != nullptr}});
+        j["review"] = {{"claims", claims},
+                       {"page", s.review->page},
+                       {"rejecting", s.review->rejecting},
+                       {"enlarged", s.review->enlarged}};
+    }
     j["rating"] = s.rating;
     j["rating_points"] = s.rating_points;
     if (s.last_coupon)

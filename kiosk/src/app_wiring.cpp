@@ -55,6 +55,10 @@ void start_kiosk(AppImpl& a, KioskConfig config) {
             d.decoded = static_cast<std::int64_t>(h.frames_decoded);
             return std::vector<DeviceHealth>{d};
         });
+        // A receipt photographed for a claim: the camera's next frame, taken on the worker.
+        a.controller->set_camera(
+            [&a](std::chrono::milliseconds within) { return a.camera->capture(within); },
+            [&a] { return a.camera->health().state == devices::CameraState::streaming; });
     }
     // Devices push from their own threads; this pump hands their scans to the UI loop.
     a.pump = std::thread([&a] {

@@ -9,6 +9,7 @@
 #include "loyalty/day_report.hpp"
 #include "loyalty/sync/hub_contact.hpp"
 #include "loyalty/sync/terminal_enrollment.hpp"
+#include "receipt_photo.hpp"
 
 namespace loyalty::kiosk {
 
@@ -437,6 +438,10 @@ Result<ClaimOutcome> submit_receipt_claim(Engine& engine, const std::string& pro
     r.date = draft.receipt.date;
     r.source = draft.receipt.source;
     r.request_id = draft.request_id;
+    // A photographed receipt: its photo for the manager, and what OCR read where the shopper
+    // submitted otherwise (core then keeps the claim for review).
+    r.photo = draft.photo;
+    if (draft.ocr) r.ocr_note = ocr_disagreement(draft.receipt, *draft.ocr);
     return engine.receipt_claims().submit(r);
 }
 

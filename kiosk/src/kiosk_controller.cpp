@@ -5,6 +5,7 @@
 #include <random>
 #include <utility>
 
+#include "claim_review.hpp"
 #include "loyalty/sync/requests.hpp"
 #include "parking_actions.hpp"
 #include "print_jobs.hpp"
@@ -69,6 +70,8 @@ const char* to_string(Screen s) {
             return "manager_closing";
         case Screen::manager_health:
             return "manager_health";
+        case Screen::manager_claims:
+            return "manager_claims";
         case Screen::manager_quit_confirm:
             return "manager_quit_confirm";
         case Screen::parking:
@@ -126,19 +129,23 @@ bool KioskController::apply_updates() {
 
 void KioskController::identified(Engine& engine, Identified result, std::uint64_t session) {
     std::vector<std::string> messages;
+    std::vector<ClaimRefusalView> refusals;
     std::optional<ReceiptClaimRules> mall;
     if (result.member) {
         messages = take_kiosk_messages(engine, result.member->id);
+        // Claims a manager rejected since the last visit: told once, with the reason.
+        refusals = take_claim_refusals(engine, config_.program, result.member->id);
         mall = mall_claim_rules(engine, config_.program);
     }
     worker_->post_update([session, r = std::move(result), messages = std::move(messages),
-                          mall = std::move(mall)](UiState& s) {
+                          refusals = std::move(refusals), mall = std::move(mall)](UiState& s) {
         if (s.session != session) return;
         s.busy = false;
         if (r.member) {
             s.member = r.member;
             s.mall_claims = mall;
             s.kiosk_messages = messages;
+            s.claim_refusals = refusals;
             s.notice = {};
             s.screen = Screen::member_home;
         } else if (r.unknown_card_uid) {
@@ -161,7 +168,8 @@ void KioskController::on_scan(const devices::ScanEvent& scan) {
     const auto* cfg = &config_;
     // Manager screens ignore shoppers' scans.
     if (state_.screen == Screen::manager_pin || state_.screen == Screen::manager_closing ||
-        state_.screen == Screen::manager_health || state_.screen == Screen::manager_quit_confirm)
+        state_.screen == Screen::manager_health || state_.screen == Screen::manager_claims ||
+        state_.screen == Screen::manager_quit_confirm)
         return;
     if (state_.member && state_.screen == Screen::link_card &&
         scan.kind == devices::ScanKind::card_uid) {
@@ -746,17 +754,20 @@ void KioskController::submit_claim_step() {
     ++state_.claim_step;
     state_.keypad.clear();
     state_.notice = {};
+    prefill_claim_step();
 }
 
 void KioskController::back_claim_step() {
     state_.keypad.clear();
     state_.notice = {};
     if (state_.claim_step == 0) {
+        discard_photo(state_.claim_draft);
         state_.claim_draft.reset();
         go(Screen::claim);
         return;
     }
     --state_.claim_step;
+    prefill_claim_step();
 }
 
 void KioskController::pick_claim_shop(const std::string& shop_code) {
@@ -765,6 +776,7 @@ void KioskController::pick_claim_shop(const std::string& shop_code) {
 }
 
 void KioskController::cancel_claim() {
+    discard_photo(state_.claim_draft);
     state_.claim_draft.reset();
     state_.notice = {};
     go(Screen::member_home);

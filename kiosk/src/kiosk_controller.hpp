@@ -7,15 +7,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine_worker.hpp"
 #include "kiosk_actions.hpp"
 #include "kiosk_state.hpp"
+#include "loyalty/devices/camera_runner.hpp"
 #include "loyalty/devices/escpos.hpp"
 #include "loyalty/devices/scan_event.hpp"
 #include "loyalty/devices/scan_queue.hpp"
 #include "loyalty/kiosk/app.hpp"
+#include "receipt_photo.hpp"
 
 namespace loyalty::kiosk {
 
@@ -99,6 +102,19 @@ class KioskController {
     void remove_plate();
     void parking_hours(int delta);
     void confirm_parking();
+    // The receipt photographed instead: the camera's current frame is saved as the claim's photo
+    // and read by OCR on the engine worker; the typed steps come back pre-filled to check.
+    void photograph_receipt();
+    // Why the photo button cannot be used (a translation key: no camera, OCR not installed, the
+    // camera down); "" when it can. No camera at all: the button is not shown.
+    std::string photo_problem() const;
+    bool has_camera() const { return static_cast<bool>(capture_); }
+    void set_camera(
+        std::function<Result<devices::CapturedFrame>(std::chrono::milliseconds)> capture,
+        std::function<bool()> streaming) {
+        capture_ = std::move(capture);
+        camera_streaming_ = std::move(streaming);
+    }
     void done();  // the shopper is finished: ask for a rating
     void rate(int stars);
     void end_session();  // clears everything the shopper left, the language too
@@ -114,6 +130,17 @@ class KioskController {
     void refresh_health();
     void run_backup_now();
     void run_integrity_check();
+    // The receipt claims waiting for review (manager only), decided under the kiosk's manager
+    // id: the list, a page on or back, a claim's photo large, approval, and rejection with a
+    // reason picked from a short list (`reason`: its text in each language, as stored).
+    void open_claim_review();
+    void review_page(std::size_t page);
+    void enlarge_review_photo(std::int64_t id);  // 0: back to the list
+    void approve_claim(std::int64_t id);
+    void ask_reject_claim(std::int64_t id);  // 0: back to the list
+    void reject_claim(std::int64_t id, const std::string& reason);
+    // The review list draws a claim's photo: decoded on the worker, once per claim.
+    void want_review_photo(std::int64_t id);
     // The manager closes the kiosk: asks to confirm, then the app's loop ends (exit code 0).
     // The only way out of a locked kiosk; nothing happens unless the manager is signed in.
     void ask_quit();
@@ -150,10 +177,14 @@ class KioskController {
     void enroll_now(const std::string& phone);
     // Asks the hub to text a code to phone_typed for the purpose; the code screen follows.
     void send_code(const std::string& purpose);
+    // After a decision: the queue read again (photos already decoded kept), the notice set.
+    void decided(Engine& engine, std::uint64_t session, Notice notice);
 
     KioskConfig config_;
     std::filesystem::path db_path_;
     UiState state_;
+    // Used by the worker's tasks only, so destroyed after the worker (declared before it).
+    std::unique_ptr<ReceiptPhotoReader> photo_reader_ = std::make_unique<ReceiptPhotoReader>();
     std::unique_ptr<EngineWorker> worker_;
     std::chrono::seconds idle_timeout_;
     std::function<SteadyTime()> now_ = [] { return std::chrono::steady_clock::now(); };
@@ -161,6 +192,12 @@ class KioskController {
     std::optional<SteadyTime> next_link_check_;
     SteadyTime last_activity_ = std::chrono::steady_clock::now();
     std::map<std::string, DeviceHealth> devices_;
+    std::set<std::int64_t> photos_requested_;  // review photos asked of the worker
+    std::function<Result<devices::CapturedFrame>(std::chrono::milliseconds)> capture_;
+    std::function<bool()> camera_streaming_;
+    std::string ocr_unavailable_;  // why OCR could not be opened, once it was tried
+    // The keypad of claim_entry's step, from a photographed draft (its pre-filled fields).
+    void prefill_claim_step();
     std::size_t scans_dropped_ = 0;
     std::string last_backup_;
     std::shared_ptr<devices::ReceiptPrinter> printer_;

@@ -2,6 +2,7 @@
 // What the screens draw: plain values the engine worker fills in and the UI
 // thread owns. Nothing here touches SQLite; the UI never waits on the engine.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,7 @@ enum class Screen {
     manager_pin,
     manager_closing,
     manager_health,
+    manager_claims,  // the receipt claims waiting for review: approve, or reject with a reason
     manager_quit_confirm,  // the manager asked to close the kiosk: confirm or go back
     parking,               // 停车缴费: the member's plates, today's free minutes, hours to buy
     parking_plate,         // a new plate typed: its province, then letters and digits
@@ -50,11 +52,31 @@ enum class Screen {
 };
 const char* to_string(Screen s);
 
+// A receipt photo decoded off the UI thread (RGBA, scaled down to what a screen shows); the
+// screen turns it into a texture when it first draws it.
+struct PhotoPixels {
+    int width = 0, height = 0;
+    std::vector<unsigned char> rgba;
+};
+
+// What OCR read off a receipt photo (each field when it read one). What the shopper finally
+// submits is compared with it: a claim that disagrees waits for a manager's review.
+struct OcrRead {
+    std::string shop_name;  // as printed ("" when none)
+    std::optional<std::string> receipt;
+    std::optional<Money> amount;
+    std::optional<std::string> date;  // YYYY-MM-DD
+};
+
 // A mall receipt on its way to becoming a claim: what its QR said, and the id its submission
-// goes under (the same id again is answered, never booked twice).
+// goes under (the same id again is answered, never booked twice). A photographed receipt also
+// has its photo (saved as claim-photos/<request_id>.png beside the database) and what OCR read.
 struct ClaimDraft {
     ReadReceipt receipt;
     std::string request_id;
+    std::string photo{};
+    std::optional<OcrRead> ocr{};
+    std::shared_ptr<const PhotoPixels> photo_pixels{};  // the photo, for the confirmation
 };
 
 struct CouponView {
@@ -175,6 +197,41 @@ struct HealthView {
     std::vector<DeviceHealth> devices;
 };
 
+// A receipt claim waiting for the manager's review, as the review list shows it.
+struct ReviewClaimView {
+    std::int64_t id = 0;
+    std::string shop_name;  // the program's own; shop_names: per language
+    LocalNames shop_names{};
+    std::string receipt;
+    Money amount{};
+    std::string date;
+    std::string member;    // masked name and phone: the manager needs no more to decide
+    Points points = 0;     // what approval credits at most
+    Money review_above{};  // above the program's review amount (zero: not why it waits)
+    std::string ocr_note;  // what the photo's OCR read that the claim disagrees with
+    std::string photo;     // its path; "" when none was taken
+    std::shared_ptr<const PhotoPixels> photo_pixels;  // null: none, or it cannot be read
+};
+
+// The manager's review queue: the claims waiting, the page shown, the claim whose rejection
+// reason is being picked and the claim whose photo is shown large (0: none).
+struct ClaimReview {
+    std::vector<ReviewClaimView> claims;
+    std::size_t page = 0;
+    std::int64_t rejecting = 0;
+    std::int64_t enlarged = 0;
+};
+
+// A claim of the member's that a manager rejected (or the hub reversed), told at the
+// member's next visit, once.
+struct ClaimRefusalView {
+    std::string shop_name;
+    LocalNames shop_names{};
+    std::string receipt;
+    Money amount{};
+    std::string note;  // the reason; a JSON object of texts by language when the kiosk wrote it
+};
+
 // A message on the current screen: a translation key plus an optional detail.
 struct Notice {
     std::string key;
@@ -225,14 +282,17 @@ struct UiState {
     bool parking_offered = false;
     std::optional<ParkingView> parking;
     int claim_step = 0;  // claim_entry: 0 shop code, 1 receipt number, 2 amount in fen, 3 date
+    bool reading_photo = false;  // the camera's frame is being read (OCR, about a second)
     // What campaigns left for this member's visit (kiosk_message actions), fetched
     // once when the member is identified; the engine marks them shown then.
     std::vector<std::string> kiosk_messages;
+    std::vector<ClaimRefusalView> claim_refusals;  // shown with the messages, once
     int rating = 0;
     Points rating_points = 0;  // what rating-triggered campaigns awarded, for the thank-you screen
     std::optional<ClosingReport> report;
     bool closing_shows_tiers = false;  // the report's chart: today by hour, or the tier mix
     std::optional<HealthView> health;
+    std::optional<ClaimReview> review;  // loaded at the manager's sign-in, after each decision
     Notice notice;
 };
 

@@ -27,6 +27,11 @@ extern "C" void on_stop_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Receipt photos are read by Tesseract, whose OpenMP threads spin against the UI on a 2-core
+    // board (5x the CPU per receipt, measured): one thread. libgomp reads the limit only as the
+    // process starts, so the kiosk sets it and starts itself again (the service also sets it).
+    if (std::getenv("OMP_THREAD_LIMIT") == nullptr && ::setenv("OMP_THREAD_LIMIT", "1", 1) == 0)
+        ::execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
     using namespace loyalty::kiosk;
     const auto started = std::chrono::steady_clock::now();
     AppOptions options;

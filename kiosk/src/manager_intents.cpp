@@ -2,6 +2,7 @@
 // backup and integrity check. Like the shopper's, they only post work.
 #include <utility>
 
+#include "claim_review.hpp"
 #include "kiosk_controller.hpp"
 #include "print_jobs.hpp"
 #include "removable_media.hpp"
@@ -30,8 +31,15 @@ void KioskController::submit_manager_pin() {
     post([this, session, cfg, pin](Engine& e) {
         auto who = manager_login(e, *cfg, pin);
         std::optional<ClosingReport> report;
-        if (who) report = closing_report(e, cfg->program);
-        worker_->post_update([this, session, who, report](UiState& s) {
+        std::optional<ClaimReview> review;  // its count is on the closing report's entry
+        if (who) {
+            report = closing_report(e, cfg->program);
+            if (auto claims = load_claim_review(e, cfg->program)) {
+                review.emplace();
+                review->claims = std::move(claims.value());
+            }
+        }
+        worker_->post_update([this, session, who, report, review](UiState& s) {
             if (s.session != session) return;
             s.busy = false;
             if (!who) {
@@ -43,6 +51,7 @@ void KioskController::submit_manager_pin() {
             }
             manager_signed_in_ = true;
             s.report = report;
+            s.review = review;
             s.notice = {};
             s.screen = Screen::manager_closing;
         });

@@ -9,6 +9,7 @@
 namespace loyalty::kiosk {
 
 void draw_notice(ScreenContext& c);
+void draw_claim_review(ScreenContext& c);
 
 namespace {
 
@@ -154,10 +155,26 @@ void hour_charts(ScreenContext& c, const std::vector<DayReport::Hour>& hours) {
           });
 }
 
+// A mall's receipt claims waiting for the manager, with how many: the way to the queue, right
+// of the report's title (the report fills a landscape screen to its last row).
+void claims_entry(ScreenContext& c) {
+    auto& ui = c.ui;
+    const auto& s = c.k.state();
+    const auto waiting = s.review ? s.review->claims.size() : 0;
+    if (!s.mall_claims && waiting == 0) return;
+    const float w = std::min(c.width * 0.5f, 560 * ui.unit());
+    ImGui::SameLine(ImGui::GetStyle().WindowPadding.x + c.width - w);
+    if (ui.button("closing.claims",
+                  ui.trf("review.title", {grouped(static_cast<std::int64_t>(waiting))}),
+                  ImVec2(w, ui.touch() * 0.6f), waiting > 0))
+        c.k.open_claim_review();
+}
+
 void closing(ScreenContext& c) {
     auto& ui = c.ui;
     const auto& s = c.k.state();
     ui.text(ui.tr("closing.title"), ui.atlas().large);
+    claims_entry(c);
     if (!s.report) return;
     const auto& r = *s.report;
     ui.text(r.day, ui.atlas().body, colors::muted);
@@ -330,6 +347,9 @@ void draw_manager_screen(ScreenContext& c) {
             break;
         case Screen::manager_quit_confirm:
             quit_confirm(c);
+            break;
+        case Screen::manager_claims:
+            draw_claim_review(c);
             break;
         default:
             closing(c);

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "fast_fill.hpp"
+#include "photo_view.hpp"
 #include "qr_view.hpp"
+#include "receipt_photo.hpp"
 #include "screens.hpp"
 
 namespace loyalty::kiosk {
@@ -187,14 +189,20 @@ void attract(ScreenContext& c) {
 void messages_card(ScreenContext& c, float width) {
     auto& ui = c.ui;
     const auto& list = c.k.state().kiosk_messages;
-    if (list.empty()) return;
+    const auto& refusals = c.k.state().claim_refusals;
+    if (list.empty() && refusals.empty()) return;
     const float u = ui.unit();
     const float pad = 24 * u;
     const float inner = width - 2 * pad;
     const auto title = ui.tr("home.messages");
-    const std::size_t shown = std::min<std::size_t>(list.size(), 3);  // the actions stay on screen
     std::vector<std::string> texts;  // each in the shopper's language, when given per language
-    for (std::size_t i = 0; i < shown; ++i) texts.push_back(local_text_in(list[i], ui.language()));
+    // A receipt claim a manager turned down comes first, with the reason: the shopper's points.
+    for (const auto& r : refusals)
+        texts.push_back(ui.trf("home.claim_refused",
+                               {name_in(r.shop_name, r.shop_names, ui.language()), r.receipt,
+                                yuan(r.amount), local_text_in(r.note, ui.language())}));
+    for (const auto& m : list) texts.push_back(local_text_in(m, ui.language()));
+    const std::size_t shown = std::min<std::size_t>(texts.size(), 3);  // the actions stay on screen
     // Measure first so the panel can go under the text (ImGui draws in order).
     auto height = [&](const std::string& t, ImFont* f) {
         ui.atlas().require(t, f);
@@ -665,8 +673,23 @@ void claim_confirm(ScreenContext& c) {
         {"claim.amount", yuan(r.amount)},
         {"claim.date", r.date.empty() ? "-" : r.date},
     };
+    // A photographed receipt: its photo beside the figures, so the shopper can compare them.
+    const auto& draft = *s.claim_draft;
+    const bool photo = draft.photo_pixels != nullptr;
+    const float rows_w = photo ? c.width * 0.6f : c.width;
+    ImGui::BeginGroup();
     for (const auto& [label, value] : rows)
-        ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, c.width);
+        ui.text(ui.tr(label) + "  " + value, ui.atlas().body, colors::text, rows_w);
+    ImGui::EndGroup();
+    if (photo) {
+        ImGui::SameLine(0, ui.gap());
+        const float side = c.width - rows_w - ui.gap();
+        draw_photo(ui, "claim.photo_preview", draft.photo_pixels,
+                   ImVec2(side, side * (ui.portrait() ? 1.2f : 0.6f)));
+    }
+    // What the shopper changed from what the photo reads: said now, not after submitting.
+    if (draft.ocr && !ocr_disagreement(r, *draft.ocr).empty())
+        ui.text(ui.tr("claim.photo_differs"), ui.atlas().small, colors::accent, c.width);
     ui.spacing(ui.gap());
     if (!shop) {
         // The mall's tenants by name in the shopper's language: two a row upright, four on a
@@ -761,6 +784,8 @@ std::string kiosk_name(ScreenContext& c) {
 
 void draw_manager_screen(ScreenContext& c);
 void draw_parking_screen(ScreenContext& c);
+void draw_claim_photo_button(ScreenContext& c);
+void draw_photo_reading(ScreenContext& c);
 void draw_manager_pin(ScreenContext& c) {
     keypad_screen(c, "manager.pin", true, "manager", &KioskController::submit_manager_pin);
 }
@@ -807,7 +832,8 @@ void draw_top_bar(ScreenContext& c) {
     // Shoppers are told when headquarters is out of reach: what they see is this store's word.
     const auto& s = c.k.state();
     const bool manager = screen == Screen::manager_pin || screen == Screen::manager_closing ||
-                         screen == Screen::manager_health || screen == Screen::manager_quit_confirm;
+                         screen == Screen::manager_health || screen == Screen::manager_claims ||
+                         screen == Screen::manager_quit_confirm;
     if (s.offline && !manager)
         ui.banner("offline.banner",
                   s.offline_as_of.empty() ? ui.tr("offline.banner_never")
@@ -882,11 +908,17 @@ void draw_screen(ScreenContext& c) {
             waiting(c, "link.title", "link.body", "link.cancel");
             break;
         case Screen::claim:
+            if (c.k.state().reading_photo) {
+                draw_photo_reading(c);
+                break;
+            }
             waiting(c, "claim.title", "claim.body", "claim.cancel");
-            // A mall takes receipts of any shop: one without a QR code is typed in.
+            // A mall takes receipts of any shop: one without a QR code is typed in, or
+            // photographed and read.
             if (c.k.state().mall_claims &&
                 c.ui.button("claim.type", c.ui.tr("claim.type"), ImVec2(c.width, c.ui.touch())))
                 c.k.start_typed_claim();
+            draw_claim_photo_button(c);
             break;
         case Screen::claim_confirm:
             claim_confirm(c);
@@ -905,6 +937,7 @@ void draw_screen(ScreenContext& c) {
             break;
         case Screen::manager_closing:
         case Screen::manager_health:
+        case Screen::manager_claims:
         case Screen::manager_quit_confirm:
             draw_manager_screen(c);
             break;

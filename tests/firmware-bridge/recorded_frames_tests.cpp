@@ -313,3 +313,40 @@ TEST_CASE(
     CHECK(runner.health().state == CameraState::streaming);
     CHECK(runner.health().codes_read == 1);
 }
+
+TEST_CASE(
+    "a still taken from a streaming camera is its next frame, copied whole; none without one") {
+    test::TempDir dir;
+    const auto path = dir.path() / "cam.y4m";
+    const auto frames = numbered_frames(6, 320, 240);
+    REQUIRE(write_y4m(path, frames, 30));
+    ScanQueue queue;
+    CameraRunner runner(
+        {"camera:" + path.string(), choose_camera({path.string(), 100}).open, 50ms, {}}, queue);
+    REQUIRE(eventually([&] { return runner.health().state == CameraState::streaming; }));
+    for (int i = 0; i < 3; ++i) {  // each call waits for a frame of its own
+        auto still = runner.capture(2000ms);
+        REQUIRE(still);
+        CHECK(still->width == 320);
+        CHECK(still->height == 240);
+        REQUIRE(still->pixels.size() == 320u * 240u);
+        // One of the recording's frames, whole: its number at the start and the end.
+        const int n = still->pixels.front();
+        REQUIRE(n < 6);
+        CHECK(still->pixels.back() == 200 + n);
+        CHECK(still->pixels[1000] == 90);
+    }
+    // The decoding went on meanwhile.
+    const auto seen = runner.health().frames_seen;
+    REQUIRE(eventually([&] { return runner.health().frames_seen > seen + 3; }));
+
+    // A camera that is not streaming gives no still, and says why.
+    CameraRunner missing(
+        {"camera:missing", choose_camera({(dir.path() / "none").string(), 30}).open, 50ms, {}},
+        queue);
+    REQUIRE(eventually([&] { return missing.health().state == CameraState::failed; }));
+    auto none = missing.capture(200ms);
+    REQUIRE_FALSE(none);
+    CHECK(none.error().code == loyalty::Errc::device_gone);
+    CHECK(none.error().message.find("failed") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 // beside the USB readers, and keeps trying: a camera that will not open, or that
 // disappears while streaming, is reopened every `retry_after` until it works again.
 // health() says how it is doing, for the manager's health screen.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "loyalty/devices/camera_scanner.hpp"
 #include "loyalty/devices/frame_source.hpp"
@@ -35,6 +37,14 @@ struct CameraHealth {
     std::uint64_t frames_seen = 0;
     std::uint64_t frames_decoded = 0;
     std::uint64_t codes_read = 0;
+};
+
+// A still taken from the camera: one frame, copied (8-bit grey, rows tightly packed).
+struct CapturedFrame {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> pixels;
+    GreyFrame view() const { return {pixels.data(), width, height, width, 1}; }
 };
 
 // Opens the source anew (the runner calls it at start and at every retry).
@@ -73,9 +83,15 @@ class CameraRunner {
     // Plays another source once in place of the usual one, then goes back to it (the demo's
     // "show a member code to the camera"). Its frames go through the same scanner.
     void play_once(FrameSourceFactory open);
+    // The next frame the camera delivers, copied for the caller (a receipt photo). Blocks up to
+    // `within`: call it off the UI thread. The frame loop pays one copy per call and a relaxed
+    // atomic load per frame otherwise. Errc::device_gone when the camera is not streaming,
+    // Errc::device when no frame came in time.
+    Result<CapturedFrame> capture(std::chrono::milliseconds within);
 
   private:
     void supervise();
+    void offer_frame(const GreyFrame& frame);  // on the source's thread, before the scanner
     void set_state(CameraState state, const std::string& error = {});
     // Waits until `until`, a stop, or (when `for_source`) the source's end or a play_once.
     bool wait(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until,
@@ -92,6 +108,12 @@ class CameraRunner {
     FrameSourceFactory once_;
     CameraState state_ = CameraState::off;
     std::string last_error_;
+    // capture(): one caller at a time asks, the frame thread answers.
+    std::mutex capture_call_;
+    std::mutex capture_mutex_;
+    std::condition_variable captured_cv_;
+    std::atomic<bool> capture_wanted_{false};
+    std::optional<CapturedFrame> captured_;
     std::thread thread_;
 };
 
