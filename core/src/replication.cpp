@@ -699,7 +699,7 @@ class Replay {
         if (free_minutes == 0 && hours == 0)
             return make_error(Errc::invalid_argument, "parking.credited: nothing credited");
         const auto id = member(*uid);
-        if (auto beyond = beyond_parking_rules(id, free_minutes, hours, points)) return *beyond;
+        if (auto beyond = beyond_parking_rules(free_minutes, hours, points)) return *beyond;
         db_.prepare(
                "INSERT INTO parking_credits(program_id, member_id, plate, free_minutes, "
                "bought_hours, points, store, terminal, credit_id, uid, credited_at, credit_day) "
@@ -716,10 +716,12 @@ class Replay {
 
     // What a kiosk may credit (Parking::credit), checked again here: the car park takes what
     // the hub forwards. Hours are paid at the program's rate and within its cap, and the free
-    // minutes are at most the member's tier's (the tier the hub holds). Beyond them the event is
-    // forged, or from a kiosk with other rules: refused, and nothing goes to the car park.
-    std::optional<Error> beyond_parking_rules(MemberId id, std::int64_t free_minutes,
-                                              std::int64_t hours, Points points) {
+    // minutes are at most the best tier's. Not the member's tier as the hub holds it: an upgrade
+    // by a sale in the same batch, or a downgrade the kiosk has not heard of, would refuse a
+    // credit the shopper was already told of. Beyond them the event is forged, or from a kiosk
+    // with other rules: refused, and nothing goes to the car park.
+    std::optional<Error> beyond_parking_rules(std::int64_t free_minutes, std::int64_t hours,
+                                              Points points) {
         const auto& config = program_.config;
         const auto& rules = config.parking;
         const auto cost = checked_mul(hours, rules.points_per_hour);
@@ -736,16 +738,14 @@ class Replay {
             return make_error(Errc::invalid_argument,
                               "parking.credited: " + std::to_string(hours) + " h, more than the " +
                                   std::to_string(rules.max_bought_hours) + " a day allowed");
-        if (free_minutes > 0) {
-            const auto m = load_member(ctx_, id);
-            const auto* tier = m ? config.tier(m->tier_code) : nullptr;
-            const int allowed = tier ? tier->parking_minutes : 0;
-            if (free_minutes > allowed)
-                return make_error(Errc::invalid_argument,
-                                  "parking.credited: " + std::to_string(free_minutes) +
-                                      " free minutes, tier " + (m ? m->tier_code : "?") +
-                                      " gives " + std::to_string(allowed));
-        }
+        int allowed = 0;
+        for (const auto& tier : config.tiers.levels)
+            allowed = std::max(allowed, tier.parking_minutes);
+        if (free_minutes > allowed)
+            return make_error(Errc::invalid_argument,
+                              "parking.credited: " + std::to_string(free_minutes) +
+                                  " free minutes, no tier gives more than " +
+                                  std::to_string(allowed));
         return std::nullopt;
     }
 

@@ -98,8 +98,10 @@ std::string App::state_json() const {
     j["kiosk_messages"] = s.kiosk_messages;
     j["claim_refusals"] = json::array();
     for (const auto& r : s.claim_refusals)
-        j["claim_refusals"].push_back(
-            {{"shop", r.shop_name}, {"receipt", r.receipt}, {"note", r.note}});
+        j["claim_refusals"].push_back({{"shop", r.shop_name},
+                                       {"receipt", r.receipt},
+                                       {"note", r.note},
+                                       {"reversed", r.reversed}});
     if (s.review) {
         json claims = json::array();
         for (const auto& c : s.review->claims)

@@ -65,6 +65,7 @@ std::vector<ClaimRefusalView> take_claim_refusals(Engine& engine, const std::str
         v.receipt = c.receipt;
         v.amount = c.amount;
         v.note = c.note;
+        v.reversed = c.status == ClaimStatus::reversed;
         out.push_back(std::move(v));
     }
     return out;

@@ -109,12 +109,15 @@ bool knows_program(const KioskConfig& config, const std::string& program) {
 }
 
 // A card or code of another program the kiosk knows (a brand's club card at the mall's kiosk):
-// the shopper is this program's member with the same phone. Without one they are asked to join
-// here, by the program's name; nothing of the other program is booked at this kiosk.
+// the shopper may be this program's member with the same phone, who then signs in with this
+// program's PIN (a phone alone signs no one in: it may be shared, recycled, or typed wrong at
+// the other program's till). Without such a member they are asked to join here, by the
+// program's name; nothing of the other program is booked at this kiosk.
 Identified from_other_program(Engine& engine, const KioskConfig& config, Result<Member> other,
                               sync::TerminalHub* hub) {
-    if (!other || other->status != "active")
-        return from_member(engine, config, std::move(other), hub);
+    if (!other) return Identified{{}, {}, notice_for(other.error())};
+    if (other->status != "active")
+        return Identified{{}, {}, {"error.blocked", "member " + other->status, true}};
     if (!knows_program(config, other->program))
         return Identified{{}, {}, {"error.code_invalid", "other program", true}};
     const auto phone = engine.members().phone_of(other->id);
@@ -130,7 +133,13 @@ Identified from_other_program(Engine& engine, const KioskConfig& config, Result<
         out.notice = Notice{"error.join_this_program", other->program, true, {name}};
         return out;
     }
-    return from_member(engine, config, std::move(here), hub);
+    if (!here) return Identified{{}, {}, notice_for(here.error())};
+    Identified out;
+    out.pin_for_phone = *phone;
+    std::string name = other->program;
+    if (auto p = engine.programs().get(other->program); p && !(*p)->name.empty()) name = (*p)->name;
+    out.notice = Notice{"notice.pin_for_program", "", false, {name}};
+    return out;
 }
 
 }  // namespace

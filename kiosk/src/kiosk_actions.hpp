@@ -44,6 +44,9 @@ struct Identified {
     std::optional<MemberView> member;
     std::optional<std::string> unknown_card_uid;  // a card no one owns yet
     Notice notice;                                // set when neither
+    // Another program's card or code whose phone has a member here: that member's PIN is
+    // asked before anything is shown (the phone, not a PIN, is all the two have in common).
+    std::optional<std::string> pin_for_phone{};
 };
 
 // `hub` (null without a link configuration): a card, code or phone unknown here is

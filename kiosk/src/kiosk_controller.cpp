@@ -148,6 +148,11 @@ void KioskController::identified(Engine& engine, Identified result, std::uint64_
             s.claim_refusals = refusals;
             s.notice = {};
             s.screen = Screen::member_home;
+        } else if (r.pin_for_phone) {
+            s.phone_typed = *r.pin_for_phone;
+            s.keypad.clear();
+            s.notice = r.notice;
+            s.screen = Screen::pin_entry;
         } else if (r.unknown_card_uid) {
             s.pending_card_uid = r.unknown_card_uid;
             s.notice = r.notice;  // headquarters could not be asked, if it says so
@@ -793,6 +798,9 @@ void KioskController::submit_claim() {
     const auto member = state_.member->id;
     post([this, session, cfg, member, draft = *state_.claim_draft](Engine& e) {
         auto claimed = submit_receipt_claim(e, cfg->program, member, draft);
+        // A refused claim keeps nothing: its photo goes with it (a missing shop is asked for, and
+        // the draft stays).
+        if (!claimed && claimed.error().code != Errc::not_found) discard_photo(draft);
         auto view = load_member_view(e, *cfg, member, worker_->hub());
         worker_->post_update([session, claimed, view](UiState& s) {
             if (s.session != session) return;
@@ -858,6 +866,9 @@ void KioskController::end_session() {
 }
 
 void KioskController::clear_shopper() {
+    // A receipt photographed and then walked away from is nobody's (one being submitted now is
+    // the claim's: busy).
+    if (!state_.busy) discard_photo(state_.claim_draft);
     const auto next = state_.session + 1;
     const auto busy = state_.busy;
     const auto lang = state_.lang;

@@ -230,6 +230,9 @@ struct ClaimRefusalView {
     std::string receipt;
     Money amount{};
     std::string note;  // the reason; a JSON object of texts by language when the kiosk wrote it
+    // Reversed by headquarters (the receipt was claimed first at another kiosk): the hub's note
+    // is for staff, so the shopper is told in their language instead.
+    bool reversed = false;
 };
 
 // A message on the current screen: a translation key plus an optional detail.

@@ -198,9 +198,13 @@ void messages_card(ScreenContext& c, float width) {
     std::vector<std::string> texts;  // each in the shopper's language, when given per language
     // A receipt claim a manager turned down comes first, with the reason: the shopper's points.
     for (const auto& r : refusals)
-        texts.push_back(ui.trf("home.claim_refused",
-                               {name_in(r.shop_name, r.shop_names, ui.language()), r.receipt,
-                                yuan(r.amount), local_text_in(r.note, ui.language())}));
+        texts.push_back(
+            r.reversed
+                ? ui.trf("home.claim_reversed", {name_in(r.shop_name, r.shop_names, ui.language()),
+                                                 r.receipt, yuan(r.amount)})
+                : ui.trf("home.claim_refused",
+                         {name_in(r.shop_name, r.shop_names, ui.language()), r.receipt,
+                          yuan(r.amount), local_text_in(r.note, ui.language())}));
     for (const auto& m : list) texts.push_back(local_text_in(m, ui.language()));
     const std::size_t shown = std::min<std::size_t>(texts.size(), 3);  // the actions stay on screen
     // Measure first so the panel can go under the text (ImGui draws in order).

@@ -281,7 +281,7 @@ TEST_CASE(
     auto events = kiosk.terminal.engine().outbox().pending("S001", "K01", 0, 1000);
     REQUIRE(events.back().type == "parking.credited");
     // Forged from the real one, each under its own credit id: too few points for the hours,
-    // more free minutes than silver's 60, more hours than the 5 a day (paid in full), points
+    // more free minutes than any tier's, more hours than the 5 a day (paid in full), points
     // with no hours bought.
     const std::vector<std::pair<std::string, nlohmann::json>> forged = {
         {"cheap", {{"bought_hours", 3}, {"points", 100}}},
@@ -307,7 +307,7 @@ TEST_CASE(
     for (const auto& l : letters) CHECK(l.reason == "malformed_event");
     CHECK(letters[0].detail.find("3 h cost 300 points at 100 an hour, not 100") !=
           std::string::npos);
-    CHECK(letters[1].detail.find("480 free minutes, tier silver gives 60") != std::string::npos);
+    CHECK(letters[1].detail.find("480 free minutes, no tier gives more than") != std::string::npos);
     CHECK(letters[2].detail.find("more than the 5 a day") != std::string::npos);
     // Only the real credit is booked, charged and sent on to the car park.
     CHECK((*hub)->db().prepare("SELECT count(*) FROM parking_credits").scalar() == 1);

@@ -202,6 +202,7 @@ TwoPrograms with_mall_and_brand(const std::filesystem::path& db) {
     auto joined = members.enroll(join);
     REQUIRE(joined.ok());
     REQUIRE((*engine)->ledger().adjust(joined->member.id, 3210, "test", "test", "mall-pts").ok());
+    REQUIRE(members.set_pin(joined->member.id, "1357").ok());
     REQUIRE(members.link_identity(ids[1], IdentityKind::card_uid, "04AB0000000002", "test").ok());
     return {members.get(ids[0])->uid, members.get(ids[1])->uid};
 }
@@ -248,9 +249,22 @@ TEST_CASE(
     const auto code = [&](const std::string& uid, const std::string& nonce) {
         return mint_member_code(MemberCode{"DEMO", uid, SystemClock().now(), nonce}, *key);
     };
-    // The brand app's code of a shopper in both: the mall member is signed in, the brand card
-    // shown beside.
+    // The brand app's code of a shopper in both: the phone they share finds the mall member,
+    // whose PIN signs them in (a phone alone is no proof); the brand card is shown beside.
     k.scan(devices::ScanKind::qr, code(who.both_uid, "n1"));
+    REQUIRE(k.screen() == "pin_entry");
+    CHECK(k.state()["notice"]["key"] == "notice.pin_for_program");
+    CHECK(k.state()["member"].is_null());
+    k.keys("pin", "0000");
+    k.tap("pin.ok");
+    CHECK(k.screen() != "member_home");
+    k.scan(devices::ScanKind::card_uid,
+           "04AB0000000002");  // the other one's brand card: asked to join
+    CHECK(k.state()["notice"]["key"] == "error.join_this_program");
+    k.scan(devices::ScanKind::qr, code(who.both_uid, "n4"));
+    REQUIRE(k.screen() == "pin_entry");
+    k.keys("pin", "1357");
+    k.tap("pin.ok");
     REQUIRE(k.screen() == "member_home");
     auto s = k.state();
     CHECK(s["member"]["available"] == 3210);

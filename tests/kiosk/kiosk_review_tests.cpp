@@ -12,6 +12,7 @@
 #include "loyalty/demo_data.hpp"
 #include "loyalty/engine.hpp"
 #include "loyalty/receipt_claims.hpp"
+#include "loyalty/storage/engine_storage.hpp"
 
 using namespace loyalty;
 using kiosk_test::Kiosk;
@@ -336,4 +337,41 @@ TEST_CASE(
             k.tap("review.closing");
         }
     }
+}
+
+TEST_CASE("a claim headquarters reversed is told to the member at the next visit, in their words") {
+    Kiosk k(1080, 1920, 600, with_reviewed_mall);
+    k.tap("demo.card.0");
+    const auto uid = k.state()["member"]["uid"].get<std::string>();
+    typed_claim(k, "1023", "550012", "12800");
+    REQUIRE(k.state()["notice"]["key"] == "notice.claimed");
+    k.tap("home.done");
+    k.tap("rating.skip");
+    {
+        // The hub's word (another kiosk took the receipt first), as the store's link applies it.
+        SystemClock clock;
+        auto engine = Engine::open(k.db(), clock);
+        REQUIRE(engine);
+        auto claims = (*engine)->receipt_claims().list("DEMO", ClaimStatus::credited);
+        REQUIRE(claims);
+        REQUIRE(claims->size() == 1);
+        CHECK_FALSE(
+            (*engine)->receipt_claims().reverse_from_hub("S001/K01/none", "S001", uid, "x"));
+        auto events = engine_database(**engine).prepare(
+            "SELECT json_extract(payload, '$.claim') FROM outbox WHERE type = 'receipt.claimed'");
+        const auto real_uid = events.scalar<std::string>();
+        REQUIRE(real_uid);
+        REQUIRE((*engine)->receipt_claims().reverse_from_hub(
+            *real_uid, "S001", uid, "receipt claimed first at S002/K01 (claim S002/K01/a1)"));
+    }
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    auto s = k.state();
+    REQUIRE(s["claim_refusals"].size() == 1);
+    CHECK(s["claim_refusals"][0]["reversed"] == true);
+    CHECK(shows(k.texts(), "已在其他自助机积分"));
+    CHECK_FALSE(shows(k.texts(), "claimed first at"));  // the hub's note is for staff
+    k.tap("lang");
+    CHECK(shows(k.texts(), "already been claimed at another kiosk"));
+    CHECK(kiosk_test::overlaps(k.state()).empty());
 }
