@@ -1,7 +1,9 @@
 // The camera at the kiosk: recorded frames of a phone showing a member code, played as the
 // kiosk's camera (--camera FILE.y4m), decoded by ZXing and signing the member in, with the
-// camera's state on the manager's health screen.
+// camera's state on the manager's health screen; a printed e-invoice filmed opens its claim.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "kiosk_harness.hpp"
@@ -115,4 +117,48 @@ TEST_CASE("the demo's camera button films a fresh member code that signs the mem
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{2500};
     while (std::chrono::steady_clock::now() < until) k.app().step(std::chrono::milliseconds{20});
     CHECK(k.screen() == "attract");
+}
+
+TEST_CASE("a printed e-invoice's QR filmed by the camera opens the receipt claim of the member") {
+    std::filesystem::path recording;
+    // Today as the invoice prints it (the program's UTC+8).
+    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
+                                                             std::chrono::hours{8});
+    const std::chrono::year_month_day d{local};
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d%02u%02u", static_cast<int>(d.year()),
+                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    const auto invoice = "01,10,044031900111,20261205,268.00," + std::string(date) + ",77,C3D4,";
+    Kiosk k(
+        1080, 1920, 600,
+        [&](const std::filesystem::path& db) {
+            SystemClock clock;
+            auto engine = Engine::open(db, clock);
+            REQUIRE(engine);
+            auto config = **(*engine)->programs().get("DEMO");
+            MallShop shop;
+            shop.code = "1023";
+            shop.name = "优衣库";
+            shop.category = "apparel";
+            config.receipt_claims.shops = {shop};
+            REQUIRE((*engine)->programs().save(config, "test"));
+            // The counter for five seconds (the member taps a card meanwhile), then the invoice
+            // held under the camera.
+            auto printed = devices::render_phone_qr_frame(invoice, 1280, 720, 23);
+            REQUIRE(printed);
+            const auto blank = devices::render_blank_frame(1280, 720, 23);
+            std::vector<devices::GreyImage> frames(150, blank);
+            frames.insert(frames.end(), 20, *printed);
+            frames.insert(frames.end(), 300, blank);
+            recording = db.parent_path() / "invoice.y4m";
+            REQUIRE(devices::write_y4m(recording, frames, 30));
+        },
+        [&](kiosk::AppOptions& o) { o.camera = recording.string(); });
+    k.tap("demo.card.0");
+    REQUIRE(k.screen() == "member_home");
+    REQUIRE(wait_for_screen(k, "claim_confirm", std::chrono::seconds{15}));
+    const auto s = k.state();
+    CHECK(s["claim"]["receipt"] == "044031900111-20261205");
+    CHECK(s["claim"]["amount"] == 26800);
+    CHECK(s["claim"]["source"] == "e_invoice");
 }
