@@ -2,8 +2,6 @@
 // kiosk's camera (--camera FILE.y4m), decoded by ZXing and signing the member in, with the
 // camera's state on the manager's health screen; a printed e-invoice filmed opens its claim.
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "kiosk_harness.hpp"
@@ -121,27 +119,18 @@ TEST_CASE("the demo's camera button films a fresh member code that signs the mem
 
 TEST_CASE("a printed e-invoice's QR filmed by the camera opens the receipt claim of the member") {
     std::filesystem::path recording;
-    // Today as the invoice prints it (the program's UTC+8).
-    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
-                                                             std::chrono::hours{8});
-    const std::chrono::year_month_day d{local};
-    char date[16];
-    std::snprintf(date, sizeof date, "%04d%02u%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    const auto invoice = "01,10,044031900111,20261205,268.00," + std::string(date) + ",77,C3D4,";
+    const auto invoice =
+        "01,10,044031900111,20261205,268.00," + kiosk_test::local_today() + ",77,C3D4,";
     Kiosk k(
         1080, 1920, 600,
         [&](const std::filesystem::path& db) {
-            SystemClock clock;
-            auto engine = Engine::open(db, clock);
-            REQUIRE(engine);
-            auto config = **(*engine)->programs().get("DEMO");
-            MallShop shop;
-            shop.code = "1023";
-            shop.name = "优衣库";
-            shop.category = "apparel";
-            config.receipt_claims.shops = {shop};
-            REQUIRE((*engine)->programs().save(config, "test"));
+            kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
+                MallShop shop;
+                shop.code = "1023";
+                shop.name = "优衣库";
+                shop.category = "apparel";
+                config.receipt_claims.shops = {shop};
+            });
             // The counter for five seconds (the member taps a card meanwhile), then the invoice
             // held under the camera.
             auto printed = devices::render_phone_qr_frame(invoice, 1280, 720, 23);

@@ -2,6 +2,8 @@
 
 #include <stb_image.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
@@ -190,6 +192,29 @@ std::vector<std::string> overlaps(const nlohmann::json& state) {
         }
     }
     return out;
+}
+
+std::string local_today(bool dashes) {
+    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
+                                                             std::chrono::hours{8});
+    const std::chrono::year_month_day d{local};
+    char text[16];
+    std::snprintf(text, sizeof text, dashes ? "%04d-%02u-%02u" : "%04d%02u%02u",
+                  static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                  static_cast<unsigned>(d.day()));
+    return text;
+}
+
+void change_demo_program(const std::filesystem::path& db,
+                         const std::function<void(ProgramConfig&)>& change) {
+    SystemClock clock;
+    auto engine = Engine::open(db, clock);
+    REQUIRE(engine.ok());
+    auto program = (*engine)->programs().get("DEMO");
+    REQUIRE(program.ok());
+    auto config = **program;
+    change(config);
+    REQUIRE((*engine)->programs().save(config, "test").ok());
 }
 
 }  // namespace kiosk_test

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loyalty/kiosk/app.hpp"
+#include "loyalty/program_config.hpp"
 
 namespace kiosk_test {
 
@@ -56,5 +57,13 @@ class Kiosk {
 bool has_cjk(const std::string& utf8);
 // Widgets that overlap one another, as "a / b" pairs.
 std::vector<std::string> overlaps(const nlohmann::json& state);
+
+// Today in the demo program's local time (UTC+8), as receipts print it: "20261205", or with
+// dashes "2026-12-05" (the kiosk runs on the real clock).
+std::string local_today(bool dashes = false);
+
+// Changes the demo program saved in the store database `db` (before the kiosk opens).
+void change_demo_program(const std::filesystem::path& db,
+                         const std::function<void(loyalty::ProgramConfig&)>& change);
 
 }  // namespace kiosk_test

@@ -14,41 +14,24 @@ using kiosk_test::Kiosk;
 
 namespace {
 
-// Today in the program's local time (UTC+8), as receipts print it: the kiosk runs on the real
-// clock.
-std::string today_digits() {
-    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
-                                                             std::chrono::hours{8});
-    const std::chrono::year_month_day d{local};
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d%02u%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    return text;
-}
-
 // The demo program with two of a mall's shops, saved in the store database before the kiosk opens.
 void with_mall_shops(const std::filesystem::path& db) {
-    SystemClock clock;
-    auto engine = Engine::open(db, clock);
-    REQUIRE(engine.ok());
-    auto program = (*engine)->programs().get("DEMO");
-    REQUIRE(program.ok());
-    auto config = **program;
-    MallShop uniqlo;
-    uniqlo.code = "1023";
-    uniqlo.name = "优衣库";
-    uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-    uniqlo.category = "apparel";
-    uniqlo.min_amount = Money{1000};
-    uniqlo.max_amount = Money{500000};
-    uniqlo.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
-    MallShop cafe;
-    cafe.code = "3001";
-    cafe.name = "星巴克";
-    cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-    cafe.category = "dining";
-    config.receipt_claims.shops = {uniqlo, cafe};
-    REQUIRE((*engine)->programs().save(config, "test").ok());
+    kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
+        MallShop uniqlo;
+        uniqlo.code = "1023";
+        uniqlo.name = "优衣库";
+        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
+        uniqlo.category = "apparel";
+        uniqlo.min_amount = Money{1000};
+        uniqlo.max_amount = Money{500000};
+        uniqlo.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
+        MallShop cafe;
+        cafe.code = "3001";
+        cafe.name = "星巴克";
+        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
+        cafe.category = "dining";
+        config.receipt_claims.shops = {uniqlo, cafe};
+    });
 }
 
 long long available(const Kiosk& k) {
@@ -59,7 +42,8 @@ long long available(const Kiosk& k) {
 
 TEST_CASE("an e-invoice of any shop is confirmed, its shop picked, and claimed once") {
     Kiosk k(1080, 1920, 60, with_mall_shops);
-    const auto invoice = "01,10,044031900111,12345678,128.50," + today_digits() + ",1234,A1B2,";
+    const auto invoice =
+        "01,10,044031900111,12345678,128.50," + kiosk_test::local_today() + ",1234,A1B2,";
     k.scan(devices::ScanKind::qr, invoice);  // nobody signed in: not a claim yet
     CHECK(k.screen() != "claim_confirm");
     k.tap("demo.card.0");
@@ -97,7 +81,7 @@ TEST_CASE("an e-invoice of any shop is confirmed, its shop picked, and claimed o
     CHECK(available(k) == before + credited);
 
     // A shop's own receipt QR names its shop: straight to submit.
-    k.scan(devices::ScanKind::qr, "UQ|A0017|99.00|" + today_digits());
+    k.scan(devices::ScanKind::qr, "UQ|A0017|99.00|" + kiosk_test::local_today());
     REQUIRE(k.screen() == "claim_confirm");
     CHECK(k.state()["claim"]["shop"] == "1023");
     k.tap("claim.submit");
@@ -105,7 +89,7 @@ TEST_CASE("an e-invoice of any shop is confirmed, its shop picked, and claimed o
     CHECK(k.state()["notice"]["key"] == "notice.claimed");
 
     // Below the shop's range, and a garbled e-invoice: refused with the reason.
-    k.scan(devices::ScanKind::qr, "UQ|A0018|5.00|" + today_digits());
+    k.scan(devices::ScanKind::qr, "UQ|A0018|5.00|" + kiosk_test::local_today());
     k.tap("claim.submit");
     k.app().settle();
     CHECK(k.state()["notice"]["key"] == "error.claim_amount");
@@ -120,7 +104,7 @@ TEST_CASE("the receipt confirmation reads in English too, without overlaps, upri
         k.tap("demo.card.0");
         k.tap("lang");
         k.scan(devices::ScanKind::qr,
-               "01,32,,26312000000012345678,99.00," + today_digits() + ",,C3D4");
+               "01,32,,26312000000012345678,99.00," + kiosk_test::local_today() + ",,C3D4");
         REQUIRE(k.screen() == "claim_confirm");
         const auto texts = k.texts();
         CHECK(std::find(texts.begin(), texts.end(), "UNIQLO") != texts.end());
@@ -160,7 +144,7 @@ TEST_CASE("a receipt without a QR code is typed on the keypad, step by step, the
     CHECK(k.state()["claim"]["amount"] == 4550);
     k.keys("claim_entry", "4560");
     k.tap("claim_entry.ok");
-    k.keys("claim_entry", today_digits());
+    k.keys("claim_entry", kiosk_test::local_today());
     k.tap("claim_entry.ok");
     REQUIRE(k.screen() == "claim_confirm");
     auto s = k.state();

@@ -30,15 +30,10 @@ constexpr int kCap = 4;        // hours a day
 
 // The demo program sells parking hours for points (its tiers park free already).
 void with_parking(const std::filesystem::path& db) {
-    SystemClock clock;
-    auto engine = Engine::open(db, clock);
-    REQUIRE(engine.ok());
-    auto program = (*engine)->programs().get("DEMO");
-    REQUIRE(program.ok());
-    auto config = **program;
-    config.parking.points_per_hour = kRate;
-    config.parking.max_bought_hours = kCap;
-    REQUIRE((*engine)->programs().save(config, "test").ok());
+    kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
+        config.parking.points_per_hour = kRate;
+        config.parking.max_bought_hours = kCap;
+    });
 }
 
 long long available(const Kiosk& k) {

@@ -18,16 +18,6 @@ using kiosk_test::Kiosk;
 
 namespace {
 
-std::string today() {
-    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
-                                                             std::chrono::hours{8});
-    const std::chrono::year_month_day d{local};
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    return text;
-}
-
 std::string digits(const std::string& date) {
     std::string out;
     for (char c : date)
@@ -38,33 +28,28 @@ std::string digits(const std::string& date) {
 // The demo program as a mall whose shops have Chinese and English names; nothing waits for review
 // by its amount, so a claim that waits does so for what OCR read.
 void with_mall(const std::filesystem::path& db) {
-    SystemClock clock;
-    auto engine = Engine::open(db, clock);
-    REQUIRE(engine.ok());
-    auto program = (*engine)->programs().get("DEMO");
-    REQUIRE(program.ok());
-    auto config = **program;
-    MallShop uniqlo;
-    uniqlo.code = "1023";
-    uniqlo.name = "优衣库";
-    uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-    uniqlo.category = "apparel";
-    uniqlo.min_amount = Money{1000};
-    uniqlo.max_amount = Money{5000000};
-    MallShop cafe;
-    cafe.code = "3001";
-    cafe.name = "星巴克";
-    cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-    cafe.category = "dining";
-    config.receipt_claims.shops = {cafe, uniqlo};
-    REQUIRE((*engine)->programs().save(config, "test").ok());
+    kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
+        MallShop uniqlo;
+        uniqlo.code = "1023";
+        uniqlo.name = "优衣库";
+        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
+        uniqlo.category = "apparel";
+        uniqlo.min_amount = Money{1000};
+        uniqlo.max_amount = Money{5000000};
+        MallShop cafe;
+        cafe.code = "3001";
+        cafe.name = "星巴克";
+        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
+        cafe.category = "dining";
+        config.receipt_claims.shops = {cafe, uniqlo};
+    });
 }
 
 // A shop receipt bought today, as the kiosk's camera sees it: one recorded frame, looped.
 devices::test::ReceiptSpec receipt_on_camera(const std::filesystem::path& folder) {
     auto spec = devices::test::make_receipt_spec(3);  // 优衣库
-    spec.date = today();
-    spec.printed_date = today();
+    spec.date = kiosk_test::local_today(true);
+    spec.printed_date = kiosk_test::local_today(true);
     const auto photo =
         devices::test::photograph(devices::test::render_receipt(spec), {2.5, 1, 0.002, 8, 3});
     std::filesystem::create_directories(folder);
@@ -124,7 +109,7 @@ TEST_CASE(
     CHECK(s["claim"]["shop"] == "1023");
     CHECK(s["claim"]["receipt"] == spec.number);
     CHECK(s["claim"]["amount"] == spec.paid_minor());
-    CHECK(s["claim"]["date"] == today());
+    CHECK(s["claim"]["date"] == kiosk_test::local_today(true));
     CHECK(s["keypad"] == "1023");
     CHECK(shows(k.texts(), "1023  优衣库"));
     CHECK(kiosk_test::overlaps(k.state()).empty());
@@ -149,7 +134,7 @@ TEST_CASE(
     const auto typed = spec.paid_minor() + 1000;
     k.keys("claim_entry", std::to_string(typed));
     k.tap("claim_entry.ok");
-    CHECK(k.state()["keypad"] == digits(today()));
+    CHECK(k.state()["keypad"] == digits(kiosk_test::local_today(true)));
     k.tap("claim_entry.ok");
     REQUIRE(k.screen() == "claim_confirm");
     CHECK(shows(k.texts(), "与照片识别的内容不同"));

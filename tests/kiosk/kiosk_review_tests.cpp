@@ -19,40 +19,24 @@ using kiosk_test::Kiosk;
 
 namespace {
 
-std::string today(bool dashes) {
-    const auto local = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
-                                                             std::chrono::hours{8});
-    const std::chrono::year_month_day d{local};
-    char text[16];
-    std::snprintf(text, sizeof text, dashes ? "%04d-%02u-%02u" : "%04d%02u%02u",
-                  static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                  static_cast<unsigned>(d.day()));
-    return text;
-}
-
 // The demo program as a mall with two shops, where a claim above ¥500 waits for a manager.
 void with_reviewed_mall(const std::filesystem::path& db) {
-    SystemClock clock;
-    auto engine = Engine::open(db, clock);
-    REQUIRE(engine.ok());
-    auto program = (*engine)->programs().get("DEMO");
-    REQUIRE(program.ok());
-    auto config = **program;
-    MallShop uniqlo;
-    uniqlo.code = "1023";
-    uniqlo.name = "优衣库";
-    uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-    uniqlo.category = "apparel";
-    uniqlo.min_amount = Money{1000};
-    uniqlo.max_amount = Money{500000};
-    MallShop cafe;
-    cafe.code = "3001";
-    cafe.name = "星巴克";
-    cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-    cafe.category = "dining";
-    config.receipt_claims.shops = {uniqlo, cafe};
-    config.receipt_claims.review_above = Money{50000};
-    REQUIRE((*engine)->programs().save(config, "test").ok());
+    kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
+        MallShop uniqlo;
+        uniqlo.code = "1023";
+        uniqlo.name = "优衣库";
+        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
+        uniqlo.category = "apparel";
+        uniqlo.min_amount = Money{1000};
+        uniqlo.max_amount = Money{500000};
+        MallShop cafe;
+        cafe.code = "3001";
+        cafe.name = "星巴克";
+        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
+        cafe.category = "dining";
+        config.receipt_claims.shops = {uniqlo, cafe};
+        config.receipt_claims.review_above = Money{50000};
+    });
 }
 
 bool shows(const std::vector<std::string>& texts, const std::string& part) {
@@ -69,7 +53,7 @@ void typed_claim(Kiosk& k, const std::string& shop, const std::string& receipt,
                  const std::string& amount_fen) {
     k.tap("home.claim");
     k.tap("claim.type");
-    for (const auto& step : {shop, receipt, amount_fen, today(false)}) {
+    for (const auto& step : {shop, receipt, amount_fen, kiosk_test::local_today(false)}) {
         k.keys("claim_entry", step);
         k.tap("claim_entry.ok");
     }
@@ -285,7 +269,7 @@ TEST_CASE(
                 r.shop = shop;
                 r.receipt = receipt;
                 r.amount = Money{fen};
-                r.date = today(true);
+                r.date = kiosk_test::local_today(true);
                 r.request_id = "review-" + receipt;
                 r.photo = photo_path;
                 r.ocr_note = ocr_note;
