@@ -22,7 +22,10 @@ void name_shop(View& v, const ReceiptClaimRules* rules, const std::string& code)
 }  // namespace
 
 Result<std::vector<ReviewClaimView>> load_claim_review(Engine& engine, const std::string& program) {
-    auto rows = engine.receipt_claims().list(program, ClaimStatus::pending);
+    // Every pending claim, not list()'s newest 200: the queue is worked from the oldest, and its
+    // count is the manager's to-do.
+    constexpr int kWholeQueue = 100000;
+    auto rows = engine.receipt_claims().list(program, ClaimStatus::pending, kWholeQueue);
     if (!rows) return rows.error();
     auto config = engine.programs().get(program);
     const ReceiptClaimRules* rules = config ? &(*config)->receipt_claims : nullptr;
