@@ -1,10 +1,12 @@
 // What the hub sends down to a terminal (snapshots, card_block, coupon_issue,
-// member_merged, config): decoded, and each item stored in a terminal's down state
-// as the agent does.
+// member_merged, config, claim_reversed): decoded, and each item stored in a terminal's down
+// state as the agent does; a claim reversal is also applied to the terminal's claims.
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "fuzz_support.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/messages.hpp"
@@ -34,6 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& item : msg->items) {
         const auto through = msg->through.empty() ? 0 : msg->through.begin()->second;
         t.down->apply(item, through, 1764547200000);
+        if (item.kind == "claim_reversed") {
+            const auto j = nlohmann::json::parse(item.body, nullptr, false);
+            const auto text = [&](const char* name) {
+                return j.is_object() && j.contains(name) && j[name].is_string()
+                           ? j[name].get<std::string>()
+                           : std::string();
+            };
+            (void)t.engine->receipt_claims().reverse_from_hub(item.key, "S001", text("member_uid"),
+                                                              text("note"));
+        }
         if (item.kind == "snapshots") {
             (void)t.down->snapshot(item.key);
             (void)t.down->reconciled_points(item.key, "S001", "T01");

@@ -161,6 +161,9 @@ put("down_message", "member_merged", json.dumps({"v": 1, "kind": "member_merged"
     {"key": "u-absorbed", "version": 9, "survivor_uid": rich}]}))
 put("down_message", "config", json.dumps({"v": 1, "kind": "config", "program": "DEMO", "items": [
     {"key": "offline_redeem_limit", "version": 4, "body": {"points": 2000}}]}))
+put("down_message", "claim_reversed", json.dumps({"v": 1, "kind": "claim_reversed", "program": "DEMO", "items": [
+    {"key": "S001/T01/c1", "version": 12, "member_uid": rich,
+     "note": "receipt claimed first at S002/K01 (claim S002/K01/a1)"}]}))
 
 # Parking at a mall (S002's kiosk K01, topic byte 1): a plate saved, credits of free minutes and
 # hours bought with points, one naming another terminal's credit id, one with points as text.
