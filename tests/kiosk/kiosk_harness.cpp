@@ -205,6 +205,23 @@ std::string local_today(bool dashes) {
     return text;
 }
 
+std::vector<MallShop> two_mall_shops(Money uniqlo_max) {
+    MallShop uniqlo;
+    uniqlo.code = "1023";
+    uniqlo.name = "优衣库";
+    uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
+    uniqlo.category = "apparel";
+    uniqlo.min_amount = Money{1000};
+    uniqlo.max_amount = uniqlo_max;
+    uniqlo.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
+    MallShop cafe;
+    cafe.code = "3001";
+    cafe.name = "星巴克";
+    cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
+    cafe.category = "dining";
+    return {uniqlo, cafe};
+}
+
 void change_demo_program(const std::filesystem::path& db,
                          const std::function<void(ProgramConfig&)>& change) {
     SystemClock clock;

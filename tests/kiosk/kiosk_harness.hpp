@@ -62,6 +62,10 @@ std::vector<std::string> overlaps(const nlohmann::json& state);
 // dashes "2026-12-05" (the kiosk runs on the real clock).
 std::string local_today(bool dashes = false);
 
+// Two of a mall's shops the kiosk tests claim at: UNIQLO (1023, apparel, its own receipt QR
+// "UQ|{receipt}|{amount}|{date}", ¥10 to `uniqlo_max`) and Starbucks (3001, dining).
+std::vector<loyalty::MallShop> two_mall_shops(loyalty::Money uniqlo_max);
+
 // Changes the demo program saved in the store database `db` (before the kiosk opens).
 void change_demo_program(const std::filesystem::path& db,
                          const std::function<void(loyalty::ProgramConfig&)>& change);

@@ -17,20 +17,7 @@ namespace {
 // The demo program with two of a mall's shops, saved in the store database before the kiosk opens.
 void with_mall_shops(const std::filesystem::path& db) {
     kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
-        MallShop uniqlo;
-        uniqlo.code = "1023";
-        uniqlo.name = "优衣库";
-        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-        uniqlo.category = "apparel";
-        uniqlo.min_amount = Money{1000};
-        uniqlo.max_amount = Money{500000};
-        uniqlo.receipt_formats = {"UQ|{receipt}|{amount}|{date}"};
-        MallShop cafe;
-        cafe.code = "3001";
-        cafe.name = "星巴克";
-        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-        cafe.category = "dining";
-        config.receipt_claims.shops = {uniqlo, cafe};
+        config.receipt_claims.shops = kiosk_test::two_mall_shops(Money{500000});
     });
 }
 

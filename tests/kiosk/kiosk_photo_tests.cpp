@@ -29,19 +29,7 @@ std::string digits(const std::string& date) {
 // by its amount, so a claim that waits does so for what OCR read.
 void with_mall(const std::filesystem::path& db) {
     kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
-        MallShop uniqlo;
-        uniqlo.code = "1023";
-        uniqlo.name = "优衣库";
-        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-        uniqlo.category = "apparel";
-        uniqlo.min_amount = Money{1000};
-        uniqlo.max_amount = Money{5000000};
-        MallShop cafe;
-        cafe.code = "3001";
-        cafe.name = "星巴克";
-        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-        cafe.category = "dining";
-        config.receipt_claims.shops = {cafe, uniqlo};
+        config.receipt_claims.shops = kiosk_test::two_mall_shops(Money{5000000});
     });
 }
 

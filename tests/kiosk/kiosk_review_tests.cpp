@@ -22,19 +22,7 @@ namespace {
 // The demo program as a mall with two shops, where a claim above ¥500 waits for a manager.
 void with_reviewed_mall(const std::filesystem::path& db) {
     kiosk_test::change_demo_program(db, [](ProgramConfig& config) {
-        MallShop uniqlo;
-        uniqlo.code = "1023";
-        uniqlo.name = "优衣库";
-        uniqlo.names = {{"zh-CN", "优衣库"}, {"en", "UNIQLO"}};
-        uniqlo.category = "apparel";
-        uniqlo.min_amount = Money{1000};
-        uniqlo.max_amount = Money{500000};
-        MallShop cafe;
-        cafe.code = "3001";
-        cafe.name = "星巴克";
-        cafe.names = {{"zh-CN", "星巴克"}, {"en", "Starbucks"}};
-        cafe.category = "dining";
-        config.receipt_claims.shops = {uniqlo, cafe};
+        config.receipt_claims.shops = kiosk_test::two_mall_shops(Money{500000});
         config.receipt_claims.review_above = Money{50000};
     });
 }
