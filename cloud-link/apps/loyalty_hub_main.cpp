@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "loyalty/csv_export.hpp"
+#include "loyalty/storage/postgres.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "signals.hpp"
 
@@ -17,6 +18,21 @@ namespace {
 
 long long ll(std::int64_t v) {
     return static_cast<long long>(v);
+}
+
+// Creates or upgrades the hub database's schema (the engine's and the hub's), for an
+// operator who migrates before starting the workers of a new version.
+int migrate(const loyalty::sync::HubConfig& config) {
+    auto opened = loyalty::sync::HubStore::open(config.db);
+    if (!opened) {
+        std::fprintf(stderr, "loyalty-hub: %s\n", opened.error().message.c_str());
+        return 1;
+    }
+    auto& db = opened.value()->db();
+    std::printf("%s schema up to date (engine %d, hub %d)\n",
+                db.is_postgres() ? "PostgreSQL" : "SQLite", db.schema_version("core"),
+                db.schema_version("hub"));
+    return 0;
 }
 
 int print_status(const loyalty::sync::HubConfig& config) {
@@ -273,6 +289,9 @@ int main(int argc, char** argv) {
     app.add_option("-w,--worker", worker, "worker name (overrides [hub] worker)");
     app.add_flag("--status", status,
                  "print per-terminal progress, presence and dead letters, and exit");
+    bool migrate_only = false;
+    app.add_flag("--migrate", migrate_only,
+                 "create or upgrade the hub database's tables (SQLite or PostgreSQL), and exit");
     bool list_dead_letters = false;
     std::int64_t replay_id = 0;
     app.add_flag(
@@ -321,12 +340,14 @@ int main(int argc, char** argv) {
     campaigns_option->excludes(program_option)->excludes(issue);
     program_option->excludes(issue);
     CLI11_PARSE(app, argc, argv);
+    loyalty::enable_postgres();  // [hub] database may be a postgresql:// URI
 
     auto config = loyalty::sync::load_hub_config(config_path);
     if (!config) {
         std::fprintf(stderr, "loyalty-hub: %s\n", config.error().message.c_str());
         return 2;
     }
+    if (migrate_only) return migrate(*config);
     if (status) {
         try {
             return print_status(*config);

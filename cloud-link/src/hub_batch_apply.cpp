@@ -333,7 +333,8 @@ void HubStore::Pass::set_last_seq(const TerminalAddress& a, std::int64_t seq,
             "INSERT INTO hub_terminals(store, terminal, program, last_seq, skew_ms, last_seen_ms) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(store, terminal) DO UPDATE SET last_seq = "
             "excluded.last_seq, "
-            "skew_ms = coalesce(excluded.skew_ms, skew_ms), last_seen_ms = excluded.last_seen_ms")
+            "skew_ms = coalesce(excluded.skew_ms, hub_terminals.skew_ms), last_seen_ms = "
+            "excluded.last_seen_ms")
         .bind_all(a.store, a.terminal, a.program, seq, skew, now_ms)
         .run();
 }

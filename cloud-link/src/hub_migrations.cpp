@@ -162,7 +162,7 @@ constexpr const char* const kMigrations[] = {kMigration1, kMigration2, kMigratio
 }  // namespace
 
 SchemaPart hub_schema() {
-    return SchemaPart{"hub", kMigrations};
+    return SchemaPart{"hub", kMigrations, hub_postgres_migrations()};
 }
 
 }  // namespace loyalty::sync

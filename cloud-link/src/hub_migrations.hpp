@@ -8,5 +8,6 @@
 namespace loyalty::sync {
 
 SchemaPart hub_schema();
+std::span<const char* const> hub_postgres_migrations();  // hub_postgres_migrations.cpp
 
 }  // namespace loyalty::sync

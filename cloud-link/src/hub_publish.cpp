@@ -20,7 +20,7 @@ Result<std::int64_t> next_config_version(HubStore& hub, const std::string& progr
         Transaction tx(db);
         db.prepare(
               "INSERT INTO hub_config_versions(program, key, version) VALUES (?, ?, 1) "
-              "ON CONFLICT(program, key) DO UPDATE SET version = version + 1")
+              "ON CONFLICT(program, key) DO UPDATE SET version = hub_config_versions.version + 1")
             .bind_all(program, key)
             .run();
         auto st =

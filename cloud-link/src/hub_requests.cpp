@@ -120,60 +120,62 @@ std::int64_t spendable(Database& db, const std::string& program, const Member& m
 }  // namespace
 
 Result<std::optional<HubOutgoing>> HubStore::answer(const HubIncoming& in, std::int64_t now_ms) {
-    return guarded([&]() -> Result<std::optional<HubOutgoing>> {
-        auto& db = this->db();
-        auto request = decode_request(in.payload);
-        // An identify writes only that this store asked about the member
-        // (hub_member_stores): not synced on its own, off the path of a shopper's scan.
-        // A power cut at the hub may lose it; the store's next event about the member, or
-        // its next identify of the member after a restart, writes it again.
-        std::optional<UnsyncedCommits> unsynced;
-        if (request && request->kind == request_kind::identify) unsynced.emplace(db);
-        Transaction tx(db);
-        Pass pass(*this, now_ms);
-        const auto topic = parse_topic(in.topic);
-        if (!topic || topic->kind != TopicKind::requests) {
-            pass.dead_letter(
-                in, make_error(Errc::invalid_argument, std::string(reason::malformed) + ": topic"));
+    return guarded([&] {
+        return retried_when_busy([&]() -> Result<std::optional<HubOutgoing>> {
+            auto& db = this->db();
+            auto request = decode_request(in.payload);
+            // An identify writes only that this store asked about the member
+            // (hub_member_stores): not synced on its own, off the path of a shopper's scan.
+            // A power cut at the hub may lose it; the store's next event about the member, or
+            // its next identify of the member after a restart, writes it again.
+            std::optional<UnsyncedCommits> unsynced;
+            if (request && request->kind == request_kind::identify) unsynced.emplace(db);
+            Transaction tx(db);
+            Pass pass(*this, now_ms);
+            const auto topic = parse_topic(in.topic);
+            if (!topic || topic->kind != TopicKind::requests) {
+                pass.dead_letter(in, make_error(Errc::invalid_argument,
+                                                std::string(reason::malformed) + ": topic"));
+                tx.commit();
+                return std::optional<HubOutgoing>();
+            }
+            const auto& from = topic->address;
+            if (!reply_topic_allowed(in.response_topic, from)) {
+                // Answering would write into another store's tree (or nowhere).
+                pass.dead_letter(
+                    in, make_error(Errc::unauthorized,
+                                   std::string(reason::topic_mismatch) + ": reply topic \"" +
+                                       in.response_topic.substr(0, 200) + "\""));
+                tx.commit();
+                return std::optional<HubOutgoing>();
+            }
+            HubAnswer a;
+            a.program = from.program;
+            a.hub_time_ms = now_ms;
+            if (!request) {
+                pass.dead_letter(in, request.error());
+                a.to = "?";
+                a.status = answer_status::refused;
+                a.detail = request.error().message;
+            } else {
+                a.to = request->kind;
+                if (request->kind == request_kind::identify)
+                    identify(*request, from, a);
+                else if (request->kind == request_kind::authorize)
+                    authorize(*request, from, now_ms, a);
+                else if (request->kind == request_kind::authorize_sv)
+                    authorize_sv(*request, from, now_ms, a);
+                else if (request->kind == request_kind::sms_code)
+                    sms_code(*request, from, now_ms, a);
+                else if (request->kind == request_kind::sms_check)
+                    sms_check(*request, from, now_ms, a);
+                else
+                    release(*request, from, now_ms, a);
+            }
             tx.commit();
-            return std::optional<HubOutgoing>();
-        }
-        const auto& from = topic->address;
-        if (!reply_topic_allowed(in.response_topic, from)) {
-            // Answering would write into another store's tree (or nowhere).
-            pass.dead_letter(
-                in, make_error(Errc::unauthorized, std::string(reason::topic_mismatch) +
-                                                       ": reply topic \"" +
-                                                       in.response_topic.substr(0, 200) + "\""));
-            tx.commit();
-            return std::optional<HubOutgoing>();
-        }
-        HubAnswer a;
-        a.program = from.program;
-        a.hub_time_ms = now_ms;
-        if (!request) {
-            pass.dead_letter(in, request.error());
-            a.to = "?";
-            a.status = answer_status::refused;
-            a.detail = request.error().message;
-        } else {
-            a.to = request->kind;
-            if (request->kind == request_kind::identify)
-                identify(*request, from, a);
-            else if (request->kind == request_kind::authorize)
-                authorize(*request, from, now_ms, a);
-            else if (request->kind == request_kind::authorize_sv)
-                authorize_sv(*request, from, now_ms, a);
-            else if (request->kind == request_kind::sms_code)
-                sms_code(*request, from, now_ms, a);
-            else if (request->kind == request_kind::sms_check)
-                sms_check(*request, from, now_ms, a);
-            else
-                release(*request, from, now_ms, a);
-        }
-        tx.commit();
-        return std::optional<HubOutgoing>(
-            HubOutgoing{in.response_topic, encode_answer(a), in.correlation});
+            return std::optional<HubOutgoing>(
+                HubOutgoing{in.response_topic, encode_answer(a), in.correlation});
+        });
     });
 }
 

@@ -5,9 +5,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <optional>
+#include <set>
+#include <string>
+
 #include "hub_migrations.hpp"
 #include "hub_pass.hpp"
 #include "loyalty/engine.hpp"
+#include "loyalty/sync/topics.hpp"
 
 namespace loyalty::sync {
 
@@ -31,6 +36,42 @@ class OpenLock {
     int fd_ = -1;
 };
 
+// Workers sharing one PostgreSQL take turns per program to apply batches: each holds a
+// session lock on its batches' programs (taken in order, so two never wait on each
+// other) from before its transaction begins to after it ends, so its serializable
+// snapshot already holds what the worker before it committed. Without turns, two
+// workers booking the same members retried each other's conflicts without end (the
+// soak's two workers). Online answers take no turn: they are short, and a conflict with
+// a batch is retried (retried_when_busy). On SQLite, BEGIN IMMEDIATE already is the turn.
+class ProgramTurns {
+  public:
+    ProgramTurns(Database& db, const std::vector<HubIncoming>& messages) : db_(db) {
+        if (!db_.is_postgres()) return;
+        for (const auto& in : messages)
+            if (auto topic = parse_topic(in.topic)) programs_.insert(topic->address.program);
+        for (const auto& program : programs_)
+            db_.prepare("SELECT pg_advisory_lock(hashtext(?))")
+                .bind_all("program:" + program)
+                .run();
+    }
+    ~ProgramTurns() {
+        try {
+            for (const auto& program : programs_)
+                db_.prepare("SELECT pg_advisory_unlock(hashtext(?))")
+                    .bind_all("program:" + program)
+                    .run();
+        } catch (const StorageError&) {
+            // A lost connection released them.
+        }
+    }
+    ProgramTurns(const ProgramTurns&) = delete;
+    ProgramTurns& operator=(const ProgramTurns&) = delete;
+
+  private:
+    Database& db_;
+    std::set<std::string> programs_;  // ordered: every worker locks in the same order
+};
+
 }  // namespace
 
 HubStore::HubStore(std::unique_ptr<Engine> engine, HubStoreOptions options)
@@ -43,7 +84,9 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     db_options.full_sync = options.full_sync;
     db_options.integrity_check_on_open = false;
     db_options.busy_timeout_ms = 30000;  // another worker's big transaction
-    OpenLock lock(path);
+    // On PostgreSQL the migrations take an advisory lock of the server's instead.
+    std::optional<OpenLock> lock;
+    if (!Database::is_postgres_uri(path)) lock.emplace(path);
     // The hub's own clock only dates what it does itself (program loads, coupon
     // grants); replicated events carry their terminal's time.
     static const SystemClock hub_clock;
@@ -55,7 +98,7 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
         db.migrate(hub_schema());
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
-        db.exec("PRAGMA cache_size = -65536");
+        if (!db.is_postgres()) db.exec("PRAGMA cache_size = -65536");
         return std::unique_ptr<HubStore>(
             new HubStore(std::move(engine.value()), std::move(options)));
     });
@@ -63,14 +106,17 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
 
 Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
                                        std::int64_t now_ms) {
-    return guarded([&]() -> Result<HubApplyReport> {
-        Pass pass(*this, now_ms);
-        Transaction tx(engine_database(*engine_));
-        for (const auto& in : messages) pass.one(in);
-        pass.check_tiers();
-        pass.answers();
-        tx.commit();
-        return std::move(pass.report);
+    return guarded([&] {
+        return retried_when_busy([&]() -> Result<HubApplyReport> {
+            ProgramTurns turns(engine_database(*engine_), messages);
+            Pass pass(*this, now_ms);
+            Transaction tx(engine_database(*engine_));
+            for (const auto& in : messages) pass.one(in);
+            pass.check_tiers();
+            pass.answers();
+            tx.commit();
+            return std::move(pass.report);
+        });
     });
 }
 

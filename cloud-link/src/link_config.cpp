@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include "loyalty/storage/database.hpp"
+
 namespace loyalty::sync {
 
 namespace {
@@ -122,9 +124,13 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     if (!parsed) return parsed.error();
     auto& t = *parsed;
     HubConfig c;
-    c.db = path_setting(t["hub"]["db"], file);
+    // [hub] database: a file (SQLite, relative to this file) or a postgresql:// URI
+    // (PostgreSQL, taken as written); db is its older name.
+    const auto database = t["hub"]["database"] ? t["hub"]["database"] : t["hub"]["db"];
+    const auto uri = database.value<std::string>();
+    c.db = uri && Database::is_postgres_uri(*uri) ? *uri : path_setting(database, file);
     if (c.db.empty())
-        return make_error(Errc::invalid_argument, file.string() + ": [hub] db is required");
+        return make_error(Errc::invalid_argument, file.string() + ": [hub] database is required");
     WholeNumbers numbers(file);
     c.worker = t["hub"]["worker"].value_or(c.worker);
     numbers.read(t["hub"]["max_messages_per_txn"], "[hub] max_messages_per_txn",

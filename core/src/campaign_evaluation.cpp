@@ -426,8 +426,8 @@ struct CampaignRun {
                     "INSERT INTO campaign_budgets(program_id, campaign_code, points_spent, "
                     "coupons_issued) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(program_id, campaign_code) DO UPDATE SET points_spent = "
-                    "points_spent + excluded.points_spent, "
-                    "coupons_issued = coupons_issued + excluded.coupons_issued")
+                    "campaign_budgets.points_spent + excluded.points_spent, "
+                    "coupons_issued = campaign_budgets.coupons_issued + excluded.coupons_issued")
                 .bind_all(program.program_id, d.code, f.points,
                           static_cast<std::int64_t>(f.coupons.size()))
                 .run();

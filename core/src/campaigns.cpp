@@ -197,7 +197,8 @@ Result<CampaignLoadReport> Campaigns::load(const std::string& json_text, const s
         if (!report.installed.empty()) {
             db.prepare(
                   "INSERT INTO campaign_generations(program_id, generation) VALUES (?, 1) "
-                  "ON CONFLICT(program_id) DO UPDATE SET generation = generation + 1")
+                  "ON CONFLICT(program_id) DO UPDATE SET generation = "
+                  "campaign_generations.generation + 1")
                 .bind(1, program->id)
                 .run();
         }

@@ -59,7 +59,9 @@ std::string hex_digest(const std::string& data) {
 }
 
 // PRAGMA data_version moves only when another connection commits; then the
-// programs' versions tell whether a program changed. The pragma opens a read
+// programs' versions and ids tell whether a program changed (the id too: a hub worker
+// on PostgreSQL whose transaction saved a program and rolled back has cached an id that
+// another worker's program of the same code and version does not have). The pragma opens a read
 // transaction of its own (as costly as the lookup it guards), so it runs at most
 // once a second: head office's new rules apply within a second.
 // Pointers handed out earlier stay valid: the cache's nodes are retired, not freed
@@ -72,7 +74,8 @@ void EngineContext::forget_programs_saved_elsewhere() {
     if (version == programs_data_version) return;
     programs_data_version = version;
     auto st = db->prepare(
-        "SELECT coalesce(group_concat(code || '@' || config_version, ','), '') FROM programs");
+        "SELECT coalesce(group_concat(code || '@' || config_version || '#' || id, ','), '') "
+        "FROM programs");
     st.step();
     auto stamp = st.text(0);
     if (stamp == programs_stamp) return;
@@ -151,7 +154,7 @@ Result<void> Programs::save(const ProgramConfig& config, const std::string& acto
         db.prepare(
               "INSERT INTO programs(code, name, kind, config_json) VALUES (?, ?, ?, ?) "
               "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-              "config_json = excluded.config_json, config_version = config_version + 1")
+              "config_json = excluded.config_json, config_version = programs.config_version + 1")
             .bind_all(config.code, config.name, config.kind, config_json)
             .run();
         auto idq = db.prepare("SELECT id, config_version FROM programs WHERE code = ?");

@@ -170,7 +170,8 @@ void move_lot(EngineContext& ctx, std::int64_t entry, std::int64_t lot, Points d
     ctx.db
         ->prepare(
             "INSERT INTO lot_movements(entry_id, lot_id, points) VALUES (?, ?, ?) "
-            "ON CONFLICT(entry_id, lot_id) DO UPDATE SET points = points + excluded.points")
+            "ON CONFLICT(entry_id, lot_id) DO UPDATE SET points = lot_movements.points + "
+            "excluded.points")
         .bind_all(entry, lot, delta)
         .run();
 }

@@ -251,7 +251,7 @@ Result<std::vector<SvMismatch>> StoredValue::verify_all() {
                 "SELECT a.id, coalesce(m.uid, a.card), a.principal_minor, a.bonus_minor, "
                 "coalesce(sum(e.principal_delta), 0), coalesce(sum(e.bonus_delta), 0) "
                 "FROM sv_accounts a LEFT JOIN members m ON m.id = a.member_id "
-                "LEFT JOIN sv_entries e ON e.account_id = a.id GROUP BY a.id "
+                "LEFT JOIN sv_entries e ON e.account_id = a.id GROUP BY a.id, m.uid "
                 "HAVING a.principal_minor != coalesce(sum(e.principal_delta), 0) OR "
                 "a.bonus_minor != coalesce(sum(e.bonus_delta), 0)")
             .each([&](const Statement& row) {
@@ -294,7 +294,8 @@ Result<SvDaySummary> StoredValue::day_summary(const std::string& program_code,
         // Cash given back: what each refunded top-up paid out, its shortfall kept back.
         ctx_.db
             ->prepare(
-                "SELECT coalesce(sum(json_extract(refund_json, '$.cash_out')), 0) FROM sv_top_ups "
+                "SELECT coalesce(sum(CAST(json_extract(refund_json, '$.cash_out') AS INTEGER)), 0) "
+                "FROM sv_top_ups "
                 "WHERE program_id = ? AND (? = '' OR refund_store = ?) AND refunded_at >= ? AND "
                 "refunded_at < ?")
             .bind_all(program->id, store, store, to_unix(from), to_unix(to))

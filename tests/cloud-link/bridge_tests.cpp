@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
 #include "running.hpp"
@@ -71,7 +72,7 @@ TEST_CASE(
     for (int i = 0; i < 30; ++i) t.sell(i % 3);
 
     HubConfig hub_cfg;
-    hub_cfg.db = dir.path() / "hub.db";
+    hub_cfg.db = hub_database(dir.path());
     hub_cfg.full_sync = false;
     hub_cfg.broker = central.client("hub", "hub-w1");
     Running<HubWorker> hub(hub_cfg);
@@ -102,7 +103,7 @@ TEST_CASE(
     central.start();
     REQUIRE_MESSAGE(eventually([&] { return t.backlog() == 0; }, 30000),
                     read_file(store_dir / "mosquitto.log"));
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
     CHECK((*store)->applied_count() == t.last_seq());

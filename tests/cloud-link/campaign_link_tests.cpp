@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
@@ -53,7 +54,7 @@ AgentConfig store_agent(Mosquitto& broker, const fs::path& db) {
 fs::path write_hub_config(Mosquitto& broker, const fs::path& dir) {
     const auto hub = broker.client("hub", "hub-w1");
     const auto path = dir / "hub.toml";
-    write_file(path, "[hub]\ndb = \"" + (dir / "hub.db").string() +
+    write_file(path, "[hub]\ndb = \"" + hub_database(dir).string() +
                          "\"\nfull_sync = false\n\n[broker]\nuri = \"" + hub.uri +
                          "\"\nusername = \"hub\"\npassword = \"" + hub.password +
                          "\"\nconnect_timeout_ms = 2000\n");
@@ -166,7 +167,7 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
-    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_db = hub_database(dir.path());
     const auto hub_toml = write_hub_config(broker, dir.path());
     {  // The hub has booked the terminal's events (the member, the sale at S001).
         auto hub = HubStore::open(hub_db);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/receipt_claims.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -95,7 +96,7 @@ TEST_CASE(
     "the hub's note, told once, and its points taken back once") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
-    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_db = hub_database(dir.path());
     {
         auto hub = HubStore::open(hub_db, HubStoreOptions{"setup", false, false, {}});
         REQUIRE(hub.ok());
@@ -200,7 +201,7 @@ TEST_CASE(
     "member's") {
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
-    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_db = hub_database(dir.path());
     {
         auto hub = HubStore::open(hub_db, HubStoreOptions{"setup", false, false, {}});
         REQUIRE(hub.ok());

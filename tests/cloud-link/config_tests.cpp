@@ -45,6 +45,25 @@ TEST_CASE(
     CHECK_FALSE(load_agent_config(file).ok());
 }
 
+TEST_CASE("hub.toml database: a file beside the config, or a postgresql:// URI taken as written") {
+    loyalty::test::TempDir dir;
+    const auto file = dir.path() / "hub.toml";
+    std::ofstream(file) << "[hub]\ndatabase = \"members.db\"\n";
+    auto file_db = load_hub_config(file);
+    REQUIRE(file_db.ok());
+    CHECK(file_db->db == dir.path() / "members.db");
+    const std::string uri =
+        "postgresql://hub@db1:5432,db2:5432/loyalty?target_session_attrs=read-write";
+    std::ofstream(file) << "[hub]\ndatabase = \"" << uri << "\"\n";
+    auto postgres = load_hub_config(file);
+    REQUIRE(postgres.ok());
+    CHECK(postgres->db.string() == uri);
+    std::ofstream(file) << "[hub]\nworker = \"w1\"\n";
+    auto missing = load_hub_config(file);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("[hub] database is required") != std::string::npos);
+}
+
 TEST_CASE("a hub config reads its store keys and worker name") {
     loyalty::test::TempDir dir;
     const auto file = dir.path() / "hub.toml";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/requests.hpp"
@@ -13,6 +14,7 @@
 
 using namespace loyalty;
 using namespace loyalty::sync;
+using namespace loyalty::sync::test;
 using loyalty::sync::test::member_uid;
 using loyalty::sync::test::Terminal;
 
@@ -73,7 +75,7 @@ TEST_CASE("a member of one store is found at the hub by any store, with its bala
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "welcome", "mgr", "w").ok());
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
 
     auto found =
@@ -107,7 +109,7 @@ TEST_CASE("a member of one store is found at the hub by any store, with its bala
 TEST_CASE("a request whose reply topic is in another store's tree is not answered") {
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
     const auto request = HubRequest{request_kind::identify, "uid", member_uid(0), {}, {}, 0};
     for (const std::string& reply :
@@ -137,7 +139,7 @@ TEST_CASE("ten copies of one authorization hold the points once; more than is le
     loyalty::test::TempDir dir;
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "welcome", "mgr", "w").ok());
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
     const auto total = hub.store->member("TEST", member_uid(0))->available;
     for (int i = 0; i < 10; ++i) {
@@ -177,7 +179,7 @@ TEST_CASE("the sale's event captures its hold: the points are debited once, neve
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "welcome", "mgr", "w").ok());
     Terminal b(dir.path() / "b.db", "S002", "T02", 1);  // knows the member, 0 points of its own
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
     hub.take(b);
     const auto before = hub.store->member("TEST", member_uid(0))->available;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -16,6 +17,7 @@
 
 using namespace loyalty;
 using namespace loyalty::sync;
+using namespace loyalty::sync::test;
 using loyalty::sync::test::member_uid;
 using loyalty::sync::test::run_command;
 using loyalty::sync::test::Terminal;
@@ -58,7 +60,7 @@ TEST_CASE("the hub applies a batch once: a replay changes nothing and is acknowl
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 3);
     for (int i = 0; i < 10; ++i) t.sell(i % 3);
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     const auto all = t.last_seq();
     auto first = hub->apply({batch_of(t, 0, 1000)}, 1000);
     REQUIRE(first.ok());
@@ -83,7 +85,7 @@ TEST_CASE(
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 6; ++i) t.sell(i % 2);
     const auto all = t.last_seq();
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     // The second half first (another hub worker got the first half).
     auto late = hub->apply({batch_of(t, 5, 1000, 0)}, 1000);
     REQUIRE(late.ok());
@@ -109,7 +111,7 @@ TEST_CASE("a terminal whose early outbox was cleared starts at its base, not at 
     const auto cleared = t.last_seq();
     engine_database(t.engine()).exec("DELETE FROM outbox");  // as the demo history does
     t.sell(0);
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     auto r = hub->apply({batch_of(t, cleared, 100)}, 1000);
     REQUIRE(r.ok());
     CHECK(r->applied == t.last_seq() - cleared);
@@ -144,7 +146,7 @@ TEST_CASE(
         REQUIRE(t->engine().sales().commit(s).ok());
         CHECK(t->engine().members().get(t->member_id(0))->tier_code == "silver");
     }
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     auto r = hub->apply({batch_of(a, 0, 1000), batch_of(b, 0, 1000)}, 1000);
     REQUIRE(r.ok());
     CHECK(r->dead_letters == 0);
@@ -181,7 +183,7 @@ TEST_CASE("bad messages are dead-lettered, counted and never stop the good ones 
     const std::string key(64, 'a');
     HubStoreOptions options;
     options.store_keys["S002"] = key;
-    auto hub = open_hub(dir.path() / "hub.db", options);
+    auto hub = open_hub(hub_database(dir.path()), options);
 
     const auto topic = events_topic(address_of(t));
     auto good = batch_of(t, 0, 1000);
@@ -241,7 +243,7 @@ TEST_CASE("an event nested 100,000 deep is dead-lettered as malformed and the hu
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
-    auto hub = open_hub(dir.path() / "hub.db", {});
+    auto hub = open_hub(hub_database(dir.path()), {});
     const auto topic = events_topic(address_of(t));
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     // Held behind a gap (seq 99) and of an unknown schema: both paths kept such events before.
@@ -295,7 +297,7 @@ TEST_CASE("a batch far beyond the terminal's applied sequence is refused, not he
     loyalty::test::TempDir dir;
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     auto events = t.engine().outbox().pending("S001", "T01", 0, 100);
     for (auto& e : events) e.seq += max_hold_ahead;  // as if the first 100,000 were skipped
     const auto a = address_of(t);
@@ -319,7 +321,7 @@ TEST_CASE(
     REQUIRE(b.engine().ledger().adjust(b.member_id(0), 800, "welcome", "mgr", "b-1").ok());
     const auto credited = b.last_seq();
     REQUIRE(b.engine().ledger().adjust(b.member_id(0), -800, "spent", "mgr", "b-2").ok());
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     REQUIRE(hub->apply({batch_of(a, 0, 1000)}, 1000).ok());
     // Store B's credit never reached this hub (its early outbox was cleared); its spend does.
     REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
@@ -371,7 +373,7 @@ TEST_CASE(
                             })->seq;
     const auto all = static_cast<std::int64_t>(events.size());
     const auto a = address_of(t);
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     auto r = hub->apply(
         {{events_topic(a), encode_batch(a, 0, 0, events), {}}, batch_of(other, 0, 1000)}, 1000);
     REQUIRE(r.ok());
@@ -409,14 +411,15 @@ TEST_CASE(
     engine_database(t.engine()).exec("DELETE FROM outbox");  // the program's own event goes with it
     t.sell(0);
     {
-        auto hub = open_hub(dir.path() / "hub.db");
+        auto hub = open_hub(hub_database(dir.path()));
         auto r = hub->apply({batch_of(t, cleared, 100)}, 1000);
         REQUIRE(r.ok());
         REQUIRE(r->dead_letters > 0);
         CHECK_FALSE(hub->member("TEST", member_uid(0)));
     }
     const auto config = dir.path() / "hub.toml";
-    std::ofstream(config) << "[hub]\ndb = \"hub.db\"\n[broker]\nuri = \"tcp://127.0.0.1:1\"\n";
+    std::ofstream(config) << "[hub]\ndatabase = \"" << hub_database(dir.path()).string()
+                          << "\"\n[broker]\nuri = \"tcp://127.0.0.1:1\"\n";
     const auto log = dir.path() / "hub-cli.log";
     auto output = [&] {
         std::ifstream in(log);
@@ -426,7 +429,7 @@ TEST_CASE(
     CHECK(output().find("unknown_program") != std::string::npos);
     CHECK(output().find("S001") != std::string::npos);
 
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     const auto parked = hub->dead_letters();
     REQUIRE(!parked.empty());
     // Still no program: the replay says why and changes nothing.
@@ -456,7 +459,7 @@ TEST_CASE(
     loyalty::test::TempDir dir;
     Terminal before(dir.path() / "t1.db", "S001", "T01", 1);
     before.sell(0);
-    auto hub = open_hub(dir.path() / "hub.db");
+    auto hub = open_hub(hub_database(dir.path()));
     REQUIRE(hub->apply({batch_of(before, 0, 1000)}, 1000).ok());
     const auto n = before.last_seq();
     REQUIRE(hub->last_seq("S001", "T01") == n);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -42,7 +43,7 @@ TEST_CASE(
         CHECK(t.backlog() == all);
         CHECK(agent->stats().acked_through == 0);
 
-        auto verifying = hub_config(broker, dir.path() / "hub.db", "w1");
+        auto verifying = hub_config(broker, hub_database(dir.path()), "w1");
         verifying.require_signatures = true;
         verifying.store_keys["S001"] = key;
         Running<HubWorker> hub(verifying);
@@ -59,13 +60,13 @@ TEST_CASE(
             }
             return true;
         }));
-        auto p = HubStore::open(dir.path() / "hub.db");
+        auto p = HubStore::open(hub_database(dir.path()));
         REQUIRE(p.ok());
         REQUIRE(eventually([&] { return (*p)->presence("S001", "T01").has_value(); }));
         CHECK((*p)->presence("S001", "T01")->state == "online");
         CHECK((*p)->skew_ms("S001", "T01").has_value());
     }
-    auto hub = HubStore::open(dir.path() / "hub.db");
+    auto hub = HubStore::open(hub_database(dir.path()));
     REQUIRE(hub.ok());
     CHECK((*hub)->applied_count() == all);
     for (int i = 0; i < 5; ++i)
@@ -81,7 +82,7 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
     t.sell(0);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
 
     auto events = t.engine().outbox().pending("S001", "T01", 0, 100);
@@ -96,7 +97,7 @@ TEST_CASE(
     const TerminalAddress own{"TEST", "S001", "T01"};
     CHECK(s001.publish(events_topic(own), encode_batch(own, 0, 0, events)) == 0);
 
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     REQUIRE(eventually([&] { return (*store)->last_seq("S001", "T01") == t.last_seq(); }));
     CHECK((*store)->last_seq("S002", "T01") == 0);
@@ -111,7 +112,7 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"}, true);
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 20; ++i) t.sell(i % 2);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
     {
         // Trusting another CA (the broker's own certificate as "CA"): never connects.
@@ -124,7 +125,7 @@ TEST_CASE(
     }
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
 }
@@ -135,7 +136,7 @@ TEST_CASE(
     loyalty::test::TempDir dir;
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(
         eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
@@ -176,7 +177,7 @@ TEST_CASE(
         [&] { return agent->stats().dead_letters == 3 * static_cast<std::int64_t>(junk.size()); }));
     DownState down(engine_database(t.engine()));
     CHECK(down.dead_letter_count() == 3 * static_cast<std::int64_t>(junk.size()));
-    auto hub_db = HubStore::open(dir.path() / "hub.db");
+    auto hub_db = HubStore::open(hub_database(dir.path()));
     REQUIRE(hub_db.ok());
     CHECK((*hub_db)->dead_letters().size() == 2 * junk.size());
     CHECK((*hub_db)->last_seq("S001", "T01") == t.last_seq());
@@ -194,7 +195,7 @@ TEST_CASE(
                     .issue(t->member_id(0), CardForm::physical, "8800000000000777", std::nullopt,
                            "desk")
                     .ok());
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(
         eventually([&] { return hub->stats().connected; }));  // subscribed before the first batch
     Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
@@ -226,7 +227,7 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
     Terminal t1(dir.path() / "t1.db", "S001", "T01", 1);
     Terminal t2(dir.path() / "t2.db", "S002", "T01", 1);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
     Running<StoreAgent> a1(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
     Running<StoreAgent> a2(agent_config(broker, dir.path() / "t2.db", "S002", "T01"));
@@ -307,7 +308,7 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "t1.db", "S001", "T01", 2);
     for (int i = 0; i < 30; ++i) t.sell(i % 2);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
     constexpr std::int64_t hour_ms = 3600 * 1000;
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"),
@@ -318,7 +319,7 @@ TEST_CASE(
                                          hour_ms;
                               }));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     const auto skew = (*store)->skew_ms("S001", "T01");
     REQUIRE(skew.has_value());
@@ -346,12 +347,12 @@ TEST_CASE(
         tx.commit();
     }
     t.sell(0);
-    Running<HubWorker> hub(hub_config(broker, dir.path() / "hub.db", "w1"));
+    Running<HubWorker> hub(hub_config(broker, hub_database(dir.path()), "w1"));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "t1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
     CHECK(agent->stats().batches_sent >= 4);
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     CHECK((*store)->last_seq("S001", "T01") == t.last_seq());
     const auto dead = (*store)->dead_letters();

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -60,7 +61,7 @@ TEST_CASE(
     const auto snapshots = encode_snapshots(
         "TEST", {MemberSnapshot{member_uid(0), 3, 100, "silver", "active"}}, {{"T01", 2}});
 
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
     DownState down(engine_database(t.engine()));
@@ -92,7 +93,7 @@ TEST_CASE(
     const std::string key(64, 'c');
     HubStoreOptions options;
     options.store_keys["S001"] = key;
-    auto signed_hub = HubStore::open(dir.path() / "signed-hub.db", options);
+    auto signed_hub = HubStore::open(hub_database(dir.path(), "signed-hub.db"), options);
     REQUIRE(signed_hub.ok());
     const auto sig = *sign_payload(key, batch);
     for (auto& j : junk) j.signature = sig;

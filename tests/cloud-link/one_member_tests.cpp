@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
@@ -92,12 +93,12 @@ TEST_CASE(
     Terminal b(dir.path() / "b.db", "S002", "T01", 0);  // has never seen the members
     const auto uid = member_uid(0);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
     Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
     REQUIRE(eventually([&] { return a.backlog() == 0; }));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = **opened;
     const auto joined = hub.member("TEST", uid)->points;
@@ -181,11 +182,11 @@ TEST_CASE(
     Terminal b(dir.path() / "b.db", "S002", "T01", 0);
     const auto first = member_uid(0);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
     REQUIRE(eventually([&] { return a.backlog() == 0; }));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = **opened;
     const auto joined = hub.member("TEST", first)->points;
@@ -251,7 +252,7 @@ TEST_CASE(
     Terminal a(dir.path() / "a.db", "S001", "T01", 1);
     Terminal b(dir.path() / "b.db", "S002", "T01", 1);  // the same member shops at both
     const auto uid = member_uid(0);
-    const auto hub_toml = hub_config(broker, dir.path() / "hub.db");
+    const auto hub_toml = hub_config(broker, hub_database(dir.path()));
     Running<HubWorker> worker(hub_toml);
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
@@ -291,7 +292,7 @@ TEST_CASE(
 
     broker.start();
     REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }, 30000));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = **opened;
     const auto reuses = hub.coupon_reuses("TEST");
@@ -316,12 +317,12 @@ TEST_CASE(
     Terminal b(dir.path() / "b.db", "S002", "T01", 1);  // the same member shops at both
     const auto uid = member_uid(0);
     REQUIRE(a.engine().ledger().adjust(a.member_id(0), 10000, "joined", "mgr", "j-1").ok());
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
     Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
     REQUIRE(eventually([&] { return a.backlog() == 0 && b.backlog() == 0; }));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = **opened;
     const auto balance = hub.member("TEST", uid)->points;
@@ -380,7 +381,7 @@ TEST_CASE(
     auto hub = hub_process();
     auto link = link_process();
     REQUIRE(eventually([&] { return a.backlog() == 0; }, 30000));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub_db = **opened;
     const auto balance = hub_db.member("TEST", uid)->points;

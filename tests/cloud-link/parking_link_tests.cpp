@@ -11,6 +11,7 @@
 
 #include "broker.hpp"
 #include "hub_carpark.hpp"
+#include "hub_database.hpp"
 #include "loyalty/parking.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -111,7 +112,7 @@ TEST_CASE(
     // A store's own credentials read no credits: its car park subscription stays empty.
     CarparkStandIn snooper(dir.path() / "snooper", broker, "S001");
     Kiosk kiosk(dir.path() / "s001.db");
-    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_db = hub_database(dir.path());
     const auto uid = member_uid(0);
 
     // Free minutes and two hours, with everything up.
@@ -181,7 +182,7 @@ TEST_CASE("a credit the hub committed but never published goes out once when a w
     CarparkStandIn carpark(dir.path() / "carpark", broker);
     Kiosk kiosk(dir.path() / "s001.db");
     const auto credit = kiosk.credit("park-9", true, 0);
-    const auto hub_db = dir.path() / "hub.db";
+    const auto hub_db = hub_database(dir.path());
     // The hub applies the kiosk's events and dies before its publish (no worker, no broker).
     {
         auto hub = HubStore::open(hub_db, HubStoreOptions{"w1", false, false, {}});
@@ -208,7 +209,7 @@ TEST_CASE("a credit the broker did not take is sent again, the same bytes, until
     loyalty::test::TempDir dir;
     Kiosk kiosk(dir.path() / "s001.db");
     const auto credit = kiosk.credit("park-3", false, 3);
-    auto hub = HubStore::open(dir.path() / "hub.db", HubStoreOptions{"w1", false, false, {}});
+    auto hub = HubStore::open(hub_database(dir.path()), HubStoreOptions{"w1", false, false, {}});
     REQUIRE(hub.ok());
     const TerminalAddress a{"TEST", "S001", "K01"};
     const auto batch =
@@ -240,7 +241,7 @@ TEST_CASE("the hub refuses a parking credit naming another terminal's id or book
     loyalty::test::TempDir dir;
     Kiosk kiosk(dir.path() / "s001.db");
     kiosk.credit("park-4", true, 1);
-    auto hub = HubStore::open(dir.path() / "hub.db", HubStoreOptions{"w1", false, false, {}});
+    auto hub = HubStore::open(hub_database(dir.path()), HubStoreOptions{"w1", false, false, {}});
     REQUIRE(hub.ok());
     const TerminalAddress a{"TEST", "S001", "K01"};
     auto events = kiosk.terminal.engine().outbox().pending("S001", "K01", 0, 1000);
@@ -275,7 +276,7 @@ TEST_CASE(
     loyalty::test::TempDir dir;
     Kiosk kiosk(dir.path() / "s001.db");
     const auto real = kiosk.credit("park-6", true, 1);  // 60 free minutes, an hour for 100
-    auto hub = HubStore::open(dir.path() / "hub.db", HubStoreOptions{"w1", false, false, {}});
+    auto hub = HubStore::open(hub_database(dir.path()), HubStoreOptions{"w1", false, false, {}});
     REQUIRE(hub.ok());
     const TerminalAddress a{"TEST", "S001", "K01"};
     auto events = kiosk.terminal.engine().outbox().pending("S001", "K01", 0, 1000);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/requests.hpp"
 #include "loyalty/sync/terminal_hub.hpp"
@@ -69,7 +70,7 @@ SmsGatewayConfig gateway_of(const SmsStandIn& provider) {
 
 TEST_CASE("an SMS code reaches the phone once a minute and proves it only with the right digits") {
     loyalty::test::TempDir dir;
-    SmsHub hub(dir.path() / "hub.db");
+    SmsHub hub(hub_database(dir.path()));
     SmsStandIn provider(dir.path() / "sms", "tok-1");
     SmsGateway gateway(gateway_of(provider));
 
@@ -137,7 +138,7 @@ TEST_CASE("an SMS code reaches the phone once a minute and proves it only with t
 TEST_CASE(
     "a provider having a bad minute gets the text again under the same id until it takes it") {
     loyalty::test::TempDir dir;
-    SmsHub hub(dir.path() / "hub.db");
+    SmsHub hub(hub_database(dir.path()));
     SmsStandIn provider(dir.path() / "sms", "tok-2", 2);
     SmsGateway gateway(gateway_of(provider));
     REQUIRE(hub.ask(request_kind::sms_code, "", 5'000'000, sms_purpose::enroll).status ==
@@ -168,7 +169,7 @@ TEST_CASE(
 
 TEST_CASE("a hub without an SMS gateway says so, and a malformed phone is refused") {
     loyalty::test::TempDir dir;
-    SmsHub hub(dir.path() / "hub.db", false);
+    SmsHub hub(hub_database(dir.path()), false);
     auto a = hub.ask(request_kind::sms_code, "", 1000);
     CHECK(a.status == answer_status::declined);
     CHECK(a.reason == sms_reason::no_gateway);
@@ -185,7 +186,7 @@ TEST_CASE("a till asks the hub for a code over the broker, the phone gets it, th
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal till(dir.path() / "a.db", "S001", "T01", 0);
     SmsStandIn provider(dir.path() / "sms", "tok-3");
-    auto config = hub_config(broker, dir.path() / "hub.db");
+    auto config = hub_config(broker, hub_database(dir.path()));
     config.sms = gateway_of(provider);
     Running<HubWorker> worker(config);
     REQUIRE(eventually([&] { return worker->stats().connected; }));

@@ -11,9 +11,12 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
+#include "loyalty/storage/postgres.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
+#include "postgres_cluster.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
 #include "test_configs.hpp"
@@ -102,7 +105,7 @@ TEST_CASE(
     REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log")
                                            << tail_of(dir.path() / "hub-w2.log"));
 
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
     for (auto* t : {&t1, &t2}) {
@@ -154,7 +157,7 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
                dir.path() / "hub.log");
     ChildProcess agent({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()},
                        dir.path() / "link.log");
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
     auto wait_for = [&](auto pred) {
@@ -197,4 +200,77 @@ TEST_CASE("a SIGKILLed agent is announced offline by its last will") {
     CHECK(link_status.find("with this terminal's unacknowledged events " +
                            std::to_string(t1.ledger_points(member_uid(0)))) != std::string::npos);
     w1.stop();
+}
+
+TEST_CASE(
+    "failover: the hub's PostgreSQL primary is killed while two stores sell and its standby is "
+    "promoted; every event is applied once and every balance agrees") {
+    if (!hub_on_postgres()) return;  // a PostgreSQL case: it runs in ctest cloud_link_postgres
+    enable_postgres();
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001", "S002"});
+    PostgresCluster primary(PostgresCluster::Kind::primary);
+    primary.create_database("hub");
+    auto standby = primary.start_standby();
+    // Both servers in one URI: a worker connects to whichever takes writes.
+    const std::string uri = "postgresql://loyalty@127.0.0.1:" + std::to_string(primary.port()) +
+                            ",127.0.0.1:" + std::to_string(standby->port()) +
+                            "/hub?target_session_attrs=read-write&connect_timeout=2";
+    const auto hub_conf = dir.path() / "hub.toml";
+    {
+        std::ofstream out(hub_conf);
+        out << "[hub]\ndatabase = \"" << uri << "\"\nfull_sync = true\n\n";
+        write_broker_section(out, broker.client("hub", ""));
+    }
+    constexpr int members = 10;
+    constexpr int sales = 1500;
+    Terminal t1(dir.path() / "S001.db", "S001", "T01", members);
+    Terminal t2(dir.path() / "S002.db", "S002", "T01", members);
+    Service w1({LOYALTY_HUB_EXE, "-c", hub_conf.string(), "-w", "w1"}, dir.path() / "hub-w1.log");
+    Service w2({LOYALTY_HUB_EXE, "-c", hub_conf.string(), "-w", "w2"}, dir.path() / "hub-w2.log");
+    Service a1({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S001").string()},
+               dir.path() / "link-S001.log");
+    Service a2({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S002").string()},
+               dir.path() / "link-S002.log");
+    for (int i = 0; i < sales; ++i) {
+        (i % 2 == 0 ? t1 : t2).sell((i / 2) % members);
+        if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (i == sales / 3) primary.kill_now();  // stores keep selling and sending
+        if (i == sales / 2) standby->promote();  // the workers find the new primary
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log")
+                                           << tail_of(dir.path() / "hub-w1.log"));
+    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log")
+                                           << tail_of(dir.path() / "hub-w2.log"));
+
+    auto opened = HubStore::open(uri);
+    REQUIRE(opened.ok());
+    auto& hub = *opened.value();
+    for (auto* t : {&t1, &t2}) {
+        const auto n = t->last_seq();
+        CHECK(hub.last_seq(t->store(), "T01") == n);
+        std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
+        for (std::int64_t s = 1; s <= n; ++s) expected[static_cast<std::size_t>(s - 1)] = s;
+        CHECK(hub.applied_order(t->store(), "T01") == expected);
+    }
+    CHECK(hub.applied_count() == t1.last_seq() + t2.last_seq());
+    CHECK(hub.dead_letters().empty());
+    const auto balances = hub.balances("TEST");
+    for (int m = 0; m < members; ++m) {
+        const auto uid = member_uid(m);
+        const bool agree = eventually([&] {
+            return balances.at(uid) == t1.ledger_points(uid) &&
+                   balances.at(uid) == t2.ledger_points(uid);
+        });
+        CHECK_MESSAGE(agree, "member ", uid, ": hub ", balances.at(uid), ", S001 ",
+                      t1.ledger_points(uid), ", S002 ", t2.ledger_points(uid));
+    }
+    // The workers lost their connection and found the promoted standby.
+    CHECK((tail_of(dir.path() / "hub-w1.log") + tail_of(dir.path() / "hub-w2.log"))
+              .find("apply failed") != std::string::npos);
+    w1.stop();
+    w2.stop();
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/requests.hpp"
@@ -119,7 +120,7 @@ TEST_CASE("the hub holds stored value for one sale at a time and the sale's even
                 .stored_value()
                 .top_up(loyalty::test::top_up_of(a.member_id(0), 100000, "TU-1"))
                 .ok());
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
     hub.take(b);
     const auto uid = member_uid(0);
@@ -195,7 +196,7 @@ TEST_CASE("a gift card sold at one store is authorized at another with its balan
     sell.tender = "cash";
     sell.request_id = "GC-1";
     REQUIRE(a.engine().stored_value().top_up(sell).ok());
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);
     HubRequest r{request_kind::authorize_sv, {}, {}, "sale/T02/R-1", {}, 0, 20000, card};
     auto ok = hub.ask("S002", r);
@@ -226,13 +227,13 @@ TEST_CASE(
                 .stored_value()
                 .top_up(loyalty::test::top_up_of(a.member_id(0), 100000, "TU-1"))
                 .ok());
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> link_a(agent_config(broker, dir.path() / "a.db", "S001", "T01"));
     Running<StoreAgent> link_b(agent_config(broker, dir.path() / "b.db", "S002", "T01"));
     Running<StoreAgent> link_c(agent_config(broker, dir.path() / "c.db", "S003", "T01"));
     REQUIRE(eventually([&] { return a.backlog() == 0; }));
-    auto opened = HubStore::open(dir.path() / "hub.db");
+    auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = **opened;
     REQUIRE(eventually([&] {
@@ -354,7 +355,7 @@ TEST_CASE("loyalty-hub --clearing prints each store's net and writes a CSV with 
                 .top_up(loyalty::test::top_up_of(a.member_id(0), 50000, "TU-1"))
                 .ok());
     {
-        Hub hub(dir.path() / "hub.db");
+        Hub hub(hub_database(dir.path()));
         hub.take(a);
         hub.take(b);
         REQUIRE(b.engine()
@@ -366,7 +367,8 @@ TEST_CASE("loyalty-hub --clearing prints each store's net and writes a CSV with 
         hub.take(b);
     }
     const auto config = dir.path() / "hub.toml";
-    std::ofstream(config) << "[hub]\ndb = \"hub.db\"\n[broker]\nuri = \"tcp://127.0.0.1:1\"\n";
+    std::ofstream(config) << "[hub]\ndatabase = \"" << hub_database(dir.path()).string()
+                          << "\"\n[broker]\nuri = \"tcp://127.0.0.1:1\"\n";
     const auto log = dir.path() / "clearing.log";
     const auto csv = dir.path() / "clearing.csv";
     const auto day = [](Timestamp t) {
@@ -453,7 +455,7 @@ TEST_CASE("a store's own stored-value events the hub lacks count once in the mir
     CHECK(whole.principal == here.principal.minor);
     CHECK(whole.bonus == here.bonus.minor);
 
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(a);  // acknowledged: the outbox rows go
     const auto at_hub = hub.balance(uid);
     CHECK(at_hub.principal == here.principal);
@@ -524,7 +526,7 @@ TEST_CASE("without the hub stored value is spent only within the program's offli
 TEST_CASE("stored value spent beyond the hub's balance is booked and listed, never refused") {
     loyalty::test::TempDir dir;
     Terminal b(dir.path() / "b.db", "S002", "T02", 1);
-    Hub hub(dir.path() / "hub.db");
+    Hub hub(hub_database(dir.path()));
     hub.take(b);
     // Spent offline at S002 against a balance the hub never had.
     REQUIRE(b.engine()

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/sync/link_config.hpp"
 
 namespace loyalty::sync::test {
@@ -37,7 +38,7 @@ inline HubConfig hub_config(Mosquitto& broker, const std::filesystem::path& db,
 }
 
 // The same for the loyalty-link and loyalty-hub processes: their TOML files, each
-// database beside its file (<store>.db, hub.db).
+// store's database beside its file (<store>.db), the hub's where hub_database() says.
 inline void write_broker_section(std::ofstream& out, const BrokerConfig& b) {
     out << "[broker]\nuri = \"" << b.uri << "\"\nusername = \"" << b.username << "\"\npassword = \""
         << b.password << "\"\nconnect_timeout_ms = 2000\n";
@@ -58,7 +59,7 @@ inline std::filesystem::path agent_toml(const std::filesystem::path& dir, Mosqui
 inline std::filesystem::path hub_toml(const std::filesystem::path& dir, Mosquitto& broker) {
     const auto file = dir / "hub.toml";
     std::ofstream out(file);
-    out << "[hub]\ndb = \"hub.db\"\nfull_sync = false\n\n";
+    out << "[hub]\ndatabase = \"" << hub_database(dir).string() << "\"\nfull_sync = false\n\n";
     write_broker_section(out, broker.client("hub", ""));
     return file;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/backups.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
@@ -79,12 +80,12 @@ TEST_CASE(
     REQUIRE(
         victim.engine().ledger().adjust(victim.member_id(0), 1000, "welcome", "mgr", "w-1").ok());
     victim.sell(0);  // receipt T01-1
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> a1(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     Running<StoreAgent> a2(agent_config(broker, dir.path() / "s2.db", "S002", "T01"));
     settle(own, victim);
-    auto hub = hub_view(dir.path() / "hub.db");
+    auto hub = hub_view(hub_database(dir.path()));
     const auto points_before = hub->member("TEST", uid)->points;
     // Both stores show the program-wide balance.
     REQUIRE(eventually([&] {
@@ -149,11 +150,11 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "s1.db", "S001", "T01", 1);
     for (int i = 0; i < 3; ++i) t.sell(0);
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    auto hub = hub_view(dir.path() / "hub.db");
+    auto hub = hub_view(hub_database(dir.path()));
     const auto applied = hub->last_seq("S001", "T01");
     REQUIRE(applied == t.last_seq());
 
@@ -199,11 +200,11 @@ TEST_CASE(
     Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
     Terminal t(dir.path() / "s1.db", "S001", "T01", 1);
     t.sell(0);  // receipt T01-1
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    auto hub = hub_view(dir.path() / "hub.db");
+    auto hub = hub_view(hub_database(dir.path()));
     const auto uid = member_uid(0);
     const auto points_before = hub->member("TEST", uid)->points;
 
@@ -263,7 +264,7 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
     Terminal t(db, "S001", "T01", 2);
     t.sell(0);
     t.sell(1);
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     auto admin = [&](std::vector<std::string> args) {
         std::vector<std::string> argv{LOYALTY_ADMIN_EXE, "--db",  db.string(), "--store", "S001",
@@ -271,7 +272,7 @@ TEST_CASE("a store database restored from its backup loses no sale at the hub an
         argv.insert(argv.end(), args.begin(), args.end());
         return run_command(argv, dir.path() / "admin.log");
     };
-    auto hub = hub_view(dir.path() / "hub.db");
+    auto hub = hub_view(hub_database(dir.path()));
     {
         Running<StoreAgent> agent(agent_config(broker, db, "S001", "T01"));
         REQUIRE(eventually([&] { return t.backlog() == 0; }));
@@ -357,11 +358,11 @@ TEST_CASE(
     REQUIRE(refunded.ok());
     REQUIRE(refunded->shortfall > 0);
 
-    Running<HubWorker> worker(hub_config(broker, dir.path() / "hub.db"));
+    Running<HubWorker> worker(hub_config(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return worker->stats().connected; }));
     Running<StoreAgent> agent(agent_config(broker, dir.path() / "s1.db", "S001", "T01"));
     REQUIRE(eventually([&] { return t.backlog() == 0; }));
-    auto hub = hub_view(dir.path() / "hub.db");
+    auto hub = hub_view(hub_database(dir.path()));
     const std::string columns =
         "SELECT gross_minor, net_minor, points_paid, points_earned, refunded_minor, "
         "points_reversed, points_restored, "

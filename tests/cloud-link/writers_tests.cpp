@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
@@ -111,7 +112,7 @@ TEST_CASE(
     }
     REQUIRE(till.backlog() == total);
 
-    Running<HubWorker> hub(hub_worker(broker, dir.path() / "hub.db"));
+    Running<HubWorker> hub(hub_worker(broker, hub_database(dir.path())));
     REQUIRE(eventually([&] { return hub->stats().connected; }));
     Running<StoreAgent> agent(store_agent(broker, db));
     REQUIRE(eventually([&] { return till.backlog() == 0; }));
@@ -120,7 +121,7 @@ TEST_CASE(
     CHECK(agent->stats().acked_through == written.at("T01"));
     CHECK(agent->stats().publish_refused == 0);
     {
-        auto store = HubStore::open(dir.path() / "hub.db");
+        auto store = HubStore::open(hub_database(dir.path()));
         REQUIRE(store.ok());
         for (const auto& [terminal, seq] : written) {
             CAPTURE(terminal);
@@ -151,7 +152,7 @@ TEST_CASE(
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(till.backlog() == static_cast<std::int64_t>(foreign));
     CHECK(till.engine().outbox().pending("S002", "T05", 0, 10).size() == foreign);
-    auto store = HubStore::open(dir.path() / "hub.db");
+    auto store = HubStore::open(hub_database(dir.path()));
     REQUIRE(store.ok());
     CHECK((*store)->last_seq("S002", "T05") == 0);
     CHECK((*store)->last_seq("S001", "T01") == written.at("T01") + 1);

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "postgres.hpp"
 #include "schema_migrations.hpp"
 #include "wal_vfs.hpp"
 
@@ -12,6 +13,29 @@ namespace {
 
 // The engine's own tables keep their version in PRAGMA user_version, as they always have.
 constexpr std::string_view kCorePart = "core";
+
+// Held while a connection migrates a PostgreSQL database: workers starting together on
+// a new database migrate it once. A session lock, taken before the migration's
+// transaction begins: a serializable transaction's snapshot would otherwise predate the
+// commit of the worker it waited for, and see its tables missing.
+class PostgresMigrationLock {
+  public:
+    explicit PostgresMigrationLock(PgConnection& pg) : pg_(pg) {
+        pg_.exec("SELECT pg_advisory_lock(7447011)");
+    }
+    ~PostgresMigrationLock() {
+        try {
+            pg_.exec("SELECT pg_advisory_unlock(7447011)");
+        } catch (const StorageError&) {
+            // A lost connection released it.
+        }
+    }
+    PostgresMigrationLock(const PostgresMigrationLock&) = delete;
+    PostgresMigrationLock& operator=(const PostgresMigrationLock&) = delete;
+
+  private:
+    PgConnection& pg_;
+};
 
 // Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once
 // rather than through the busy timeout when another process (the kiosk starting beside
@@ -50,12 +74,28 @@ void configure_sqlite_once() {
 
 }  // namespace
 
+PgConnector& postgres_connector() {
+    static PgConnector connector = nullptr;
+    return connector;
+}
+
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)),
       db_(other.db_),
+      pg_(std::exchange(other.pg_, nullptr)),
       lent_flag_(std::exchange(other.lent_flag_, nullptr)) {}
 
 Statement::~Statement() {
+    if (pg_) {
+        if (lent_flag_) {
+            pg_->reset();
+            pg_->clear_bindings();
+            *lent_flag_ = false;
+        } else {
+            delete pg_;
+        }
+        return;
+    }
     if (!stmt_) return;
     if (lent_flag_) {
         sqlite3_reset(stmt_);
@@ -73,6 +113,10 @@ void Statement::restart_if_stepped() {
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
+    if (pg_) {
+        pg_->bind(index, value);
+        return *this;
+    }
     restart_if_stepped();
     if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK)
         throw_sqlite(db_, rc, "bind");
@@ -80,6 +124,10 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
+    if (pg_) {
+        pg_->bind(index, value);
+        return *this;
+    }
     restart_if_stepped();
     if (int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                                    SQLITE_TRANSIENT);
@@ -89,12 +137,21 @@ Statement& Statement::bind(int index, std::string_view value) {
 }
 
 Statement& Statement::bind(int index, std::nullopt_t) {
+    if (pg_) {
+        pg_->bind_null(index);
+        return *this;
+    }
     restart_if_stepped();
     if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
     return *this;
 }
 
 bool Statement::step() {
+    if (pg_) {
+        if (pg_->step()) return true;
+        pg_->reset();  // as SQLite's: finished, bindings kept, ready for another round
+        return false;
+    }
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) {
@@ -109,22 +166,30 @@ bool Statement::step() {
 }
 
 void Statement::run() {
+    if (pg_) {
+        pg_->step();
+        pg_->reset();
+        return;
+    }
     while (step()) {
     }
     sqlite3_reset(stmt_);  // a statement run twice in one lease starts again
 }
 
 std::int64_t Statement::int64(int column) const {
+    if (pg_) return pg_->int64(column);
     return sqlite3_column_int64(stmt_, column);
 }
 
 std::string Statement::text(int column) const {
+    if (pg_) return pg_->text(column);
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
              : std::string();
 }
 
 bool Statement::is_null(int column) const {
+    if (pg_) return pg_->is_null(column);
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
@@ -139,23 +204,34 @@ std::optional<std::string> Statement::optional_text(int column) const {
 }
 
 int Statement::column_count() const {
+    if (pg_) return pg_->column_count();
     return sqlite3_column_count(stmt_);
 }
 
 std::string Statement::column_name(int column) const {
+    if (pg_) return pg_->column_name(column);
     const char* name = sqlite3_column_name(stmt_, column);
     return name ? name : "";
 }
 
 Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+Database::Database(std::unique_ptr<PgConnection> pg, std::filesystem::path path)
+    : pg_(std::move(pg)), path_(std::move(path)) {}
 
 Database::~Database() {
     for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);  // finalize before close
-    sqlite3_close_v2(db_);
+    statements_.clear();
+    if (db_) sqlite3_close_v2(db_);
+}
+
+bool Database::is_postgres_uri(const std::filesystem::path& path) {
+    const auto& s = path.native();
+    return s.starts_with("postgresql://") || s.starts_with("postgres://");
 }
 
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
                                                  DatabaseOptions options) {
+    if (is_postgres_uri(path)) return open_postgres(path, options);
     configure_sqlite_once();
     sqlite3* raw = nullptr;
     int flags =
@@ -210,7 +286,67 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
     return db;
 }
 
+Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem::path& uri,
+                                                          DatabaseOptions options) {
+    if (!postgres_connector())
+        return make_error(Errc::storage, "this program was built without PostgreSQL: " +
+                                             uri.string() + " needs the hub");
+    try {
+        std::unique_ptr<Database> db(new Database(postgres_connector()(uri.native()), uri));
+        if (options.read_only) db->exec("SET default_transaction_read_only = on");
+        if (!options.full_sync) db->exec("SET synchronous_commit = off");
+        if (!options.read_only) {
+            {
+                PostgresMigrationLock lock(*db->pg_);
+                db->pg_->exec(
+                    "CREATE TABLE IF NOT EXISTS schema_versions (part TEXT PRIMARY KEY, "
+                    "version BIGINT NOT NULL)");
+            }
+            const int known = static_cast<int>(postgres_schema_migrations().size());
+            if (db->schema_version() > known)
+                return make_error(Errc::storage,
+                                  "database schema version " +
+                                      std::to_string(db->schema_version()) +
+                                      " is newer than this program knows; upgrade the program");
+            db->migrate(SchemaPart{kCorePart, schema_migrations(), postgres_schema_migrations()});
+        }
+        return db;
+    } catch (const StorageError& e) {
+        return make_error(Errc::storage, std::string("cannot prepare database: ") + e.what());
+    }
+}
+
+// Workers starting together on one new database: the first to take the advisory lock
+// applies the migrations, the others find them applied. The versions of every part,
+// the engine's too, are rows of schema_versions (there is no user_version), made by
+// open_postgres under the same lock.
+void Database::migrate_postgres(const SchemaPart& part) {
+    const int known = static_cast<int>(part.postgres_migrations.size());
+    if (known == 0 && !part.migrations.empty())
+        throw StorageError(SQLITE_ERROR,
+                           std::string(part.name) + " tables are kept in SQLite only");
+    if (schema_version(part.name) > known)
+        throw StorageError(SQLITE_ERROR,
+                           std::string(part.name) + " schema version " +
+                               std::to_string(schema_version(part.name)) +
+                               " is newer than this program knows; upgrade the program");
+    PostgresMigrationLock lock(*pg_);
+    while (schema_version(part.name) < known) {
+        Transaction tx(*this);
+        const int v = schema_version(part.name);
+        if (v >= known) break;
+        exec(part.postgres_migrations[static_cast<std::size_t>(v)]);
+        prepare(
+            "INSERT INTO schema_versions(part, version) VALUES (?, ?) "
+            "ON CONFLICT(part) DO UPDATE SET version = excluded.version")
+            .bind_all(part.name, v + 1)
+            .run();
+        tx.commit();
+    }
+}
+
 void Database::exec(std::string_view sql) {
+    if (pg_) return pg_->exec(sql);
     std::string owned(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &err);
@@ -232,6 +368,17 @@ sqlite3_stmt* compile(sqlite3* db, std::string_view sql, unsigned flags) {
 }  // namespace
 
 Statement Database::prepare(std::string_view sql) {
+    if (pg_) {
+        auto it = statements_.find(sql);
+        if (it == statements_.end()) {
+            Cached cached;
+            cached.pg = pg_->statement(sql);
+            it = statements_.emplace(std::string(sql), std::move(cached)).first;
+        }
+        if (it->second.lent) return Statement(pg_->statement(sql).release(), nullptr);
+        it->second.lent = true;
+        return Statement(it->second.pg.get(), &it->second.lent);
+    }
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
         // Elements of an unordered_map keep their address, so the lease may point at the flag.
@@ -246,21 +393,28 @@ Statement Database::prepare(std::string_view sql) {
 }
 
 std::int64_t Database::last_insert_rowid() const {
+    // The identity the connection's last INSERT drew (every id column is an identity).
+    if (pg_) return const_cast<Database*>(this)->prepare("SELECT lastval()").scalar().value_or(0);
     return sqlite3_last_insert_rowid(db_);
 }
 int Database::changes() const {
+    if (pg_) return static_cast<int>(pg_->changes());
     return sqlite3_changes(db_);
 }
 bool Database::in_transaction() const {
+    if (pg_) return savepoint_depth_ > 0;
     return sqlite3_get_autocommit(db_) == 0;
 }
 
 std::int64_t Database::data_version() {
+    // PostgreSQL has no counter of other connections' commits: every call reads as
+    // "something may have changed", and the caller's own check (a stamp) decides.
+    if (pg_) return ++pg_data_version_;
     return prepare("PRAGMA data_version").scalar().value_or(0);
 }
 
 int Database::schema_version(std::string_view part) {
-    if (part == kCorePart)
+    if (part == kCorePart && !pg_)
         return static_cast<int>(prepare("PRAGMA user_version").scalar().value_or(0));
     return static_cast<int>(prepare("SELECT version FROM schema_versions WHERE part = ?")
                                 .bind_all(part)
@@ -269,6 +423,7 @@ int Database::schema_version(std::string_view part) {
 }
 
 void Database::migrate(const SchemaPart& part) {
+    if (pg_) return migrate_postgres(part);
     const int known = static_cast<int>(part.migrations.size());
     if (schema_version(part.name) > known)
         throw StorageError(SQLITE_ERROR,
@@ -295,6 +450,7 @@ void Database::migrate(const SchemaPart& part) {
 }
 
 std::string Database::integrity_check() {
+    if (pg_) return "ok";  // PostgreSQL checks its own pages (data checksums, amcheck)
     Statement st(compile(db_, "PRAGMA integrity_check", 0), db_, nullptr);
     std::string verdict;
     while (st.step()) {
@@ -306,6 +462,9 @@ std::string Database::integrity_check() {
 }
 
 Result<void> Database::backup_to(const std::filesystem::path& target, bool single_file) {
+    if (pg_)
+        return make_error(Errc::storage,
+                          "a PostgreSQL hub is backed up by PostgreSQL (pg_basebackup, a standby)");
     sqlite3* dest = nullptr;
     if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         nullptr) != SQLITE_OK) {
@@ -336,6 +495,12 @@ Result<void> Database::backup_to(const std::filesystem::path& target, bool singl
 
 UnsyncedCommits::UnsyncedCommits(Database& db) : db_(db) {
     if (db_.in_transaction()) return;  // the setting would not cover the enclosing commit
+    if (db_.is_postgres()) {
+        // The same promise on PostgreSQL: the commit returns before its WAL is flushed.
+        db_.exec("SET synchronous_commit = off");
+        saved_ = -1;
+        return;
+    }
     const auto now = db_.prepare("PRAGMA synchronous").scalar<std::int64_t>().value_or(0);
     if (now <= 1) return;  // NORMAL or OFF already
     db_.exec("PRAGMA synchronous = NORMAL");
@@ -345,7 +510,10 @@ UnsyncedCommits::UnsyncedCommits(Database& db) : db_(db) {
 UnsyncedCommits::~UnsyncedCommits() {
     if (saved_ == 0 || db_.in_transaction()) return;
     try {
-        db_.exec(saved_ == 3 ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL");
+        if (saved_ == -1)
+            db_.exec("SET synchronous_commit = on");
+        else
+            db_.exec(saved_ == 3 ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL");
     } catch (const StorageError&) {
         // A connection that cannot take a pragma cannot commit either.
     }
@@ -357,8 +525,15 @@ Transaction::Transaction(Database& db)
     // reads first and then writes fails with SQLITE_BUSY_SNAPSHOT, unrescued by the
     // busy timeout, when another process (the till beside the kiosk) wrote in between.
     // Inner ones are savepoints, so an operation can run inside a larger batch.
-    if (db.savepoint_depth_ == 0) {
+    if (db.savepoint_depth_ == 0 && db.pg_) {
+        // Several hub workers book on one PostgreSQL: serializable, so two that touch
+        // the same member or terminal cannot both commit what each read alone; the
+        // loser gets SQLITE_BUSY (40001) and its batch is applied again.
+        db_.pg_->exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    } else if (db.savepoint_depth_ == 0) {
         db_.prepare("BEGIN IMMEDIATE").run();
+    } else if (db.pg_) {
+        db_.pg_->exec("SAVEPOINT " + name_);
     } else {
         // Cached like any statement: an engine operation opens one or two savepoints,
         // and parsing their SQL each time cost more than the writes inside them.
@@ -383,7 +558,14 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_.prepare(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_).run();
+    // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK.
+    if (db_.pg_ && db_.pg_->transaction_failed())
+        throw StorageError(SQLITE_ABORT,
+                           "postgres: the transaction was aborted by an earlier error");
+    if (db_.pg_)
+        db_.pg_->exec(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_);
+    else
+        db_.prepare(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_).run();
     --db_.savepoint_depth_;
     done_ = true;
 }

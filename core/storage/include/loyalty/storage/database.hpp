@@ -5,19 +5,27 @@
 // of scope, so no read snapshot outlives the code that took it; nested transactions
 // as savepoints so one engine operation can run inside a larger batch and stay atomic.
 //
+// A hub may run on PostgreSQL instead (a postgresql:// URI where a path would be):
+// the same classes then speak libpq, and the engine's SQL, written in SQLite's
+// dialect, is rewritten for PostgreSQL as it is prepared (postgres_dialect.cpp).
+//
 // Nothing above the engine sees this header: the kiosk and the POS plugin link the
 // engine's domain API only.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -25,6 +33,9 @@
 #include "loyalty/result.hpp"
 
 namespace loyalty {
+
+class PgConnection;
+class PgStatement;
 
 // SQLite itself failed (I/O, disk full, constraint). Thrown inside the parts that own
 // storage only; their public calls turn it into Errc::storage (see guarded()).
@@ -34,6 +45,9 @@ class StorageError : public std::runtime_error {
         : std::runtime_error(what), sqlite_code_(sqlite_code) {}
     int sqlite_code() const { return sqlite_code_; }
     bool is_constraint() const { return (sqlite_code_ & 0xff) == SQLITE_CONSTRAINT; }
+    // Another connection won: a lock timed out, or PostgreSQL could not serialize this
+    // transaction with another worker's (40001) or found them deadlocked (40P01).
+    bool is_busy() const { return (sqlite_code_ & 0xff) == SQLITE_BUSY; }
 
   private:
     int sqlite_code_;
@@ -125,26 +139,33 @@ class Statement {
     // this lease finalizes itself.
     Statement(sqlite3_stmt* stmt, sqlite3* db, bool* lent_flag)
         : stmt_(stmt), db_(db), lent_flag_(lent_flag) {}
+    Statement(PgStatement* pg, bool* lent_flag) : pg_(pg), lent_flag_(lent_flag) {}
     void restart_if_stepped();
-    sqlite3_stmt* stmt_;
-    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    sqlite3* db_ = nullptr;
+    PgStatement* pg_ = nullptr;  // instead of stmt_ on PostgreSQL
     bool* lent_flag_;
 };
 
 // One part's numbered migrations: migration N (1-based) is element N-1. Each part that
 // owns tables keeps its own list and its own version in the table schema_versions, so
 // the engine, the link agent and the hub can share one file and upgrade independently.
+// A part that runs on PostgreSQL (the engine and the hub) keeps a second list in
+// PostgreSQL's DDL; a part without one (the link agent) is SQLite only.
 struct SchemaPart {
     std::string_view name;  // "core", "link", "hub"
     std::span<const char* const> migrations;
+    std::span<const char* const> postgres_migrations = {};
 };
 
 class Database {
   public:
     // Opens (creating if needed), applies pragmas, checks integrity and migrates the
     // engine's schema. A corrupt file is refused with Errc::corrupt_database.
+    // A path that is a postgresql:// (or postgres://) URI connects to PostgreSQL.
     static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
                                                   DatabaseOptions options = {});
+    static bool is_postgres_uri(const std::filesystem::path& path);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -169,14 +190,22 @@ class Database {
     // writing. single_file: leave the copy in rollback-journal mode, one self-contained file.
     Result<void> backup_to(const std::filesystem::path& target, bool single_file = true);
     const std::filesystem::path& path() const { return path_; }
+    bool is_postgres() const { return pg_ != nullptr; }
 
   private:
     struct Cached {
         sqlite3_stmt* stmt = nullptr;
         bool lent = false;
+        std::unique_ptr<PgStatement> pg{};
     };
     Database(sqlite3* db, std::filesystem::path path);
-    sqlite3* db_;
+    Database(std::unique_ptr<PgConnection> pg, std::filesystem::path path);
+    static Result<std::unique_ptr<Database>> open_postgres(const std::filesystem::path& uri,
+                                                           DatabaseOptions options);
+    void migrate_postgres(const SchemaPart& part);
+    sqlite3* db_ = nullptr;
+    std::unique_ptr<PgConnection> pg_;  // instead of db_ on PostgreSQL
+    std::int64_t pg_data_version_ = 0;
     std::filesystem::path path_;
     // Looked up by the caller's string_view as it is: no key string built per prepare().
     struct SqlHash {
@@ -234,6 +263,26 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
         return e.error();
     } catch (const StorageError& e) {
         return make_error(Errc::storage, std::string("storage: ") + e.what());
+    }
+}
+
+// Runs fn, a whole transaction, again when it lost to another connection (is_busy):
+// two hub workers on one PostgreSQL that booked one member at once. The retry starts
+// from a fresh snapshot, so it sees what the winner committed; after `attempts` it
+// gives up with the last error.
+// The pause before each retry is random and grows, so two workers that keep colliding
+// on one busy member fall out of step.
+template <class Fn>
+auto retried_when_busy(Fn&& fn, int attempts = 30) -> decltype(fn()) {
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return fn();
+        } catch (const StorageError& e) {
+            if (!e.is_busy() || attempt >= attempts) throw;
+            const auto most = static_cast<unsigned>(std::min(attempt, 10) * 5);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % most));
+        }
     }
 }
 
