@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -269,6 +271,21 @@ struct HubWorker::Impl {
         }
     }
 
+    // A worker that starts while its PostgreSQL is unreachable (a failover under way, the
+    // server still starting) waits for it, as it waits for the broker; a database file
+    // that cannot be opened will not open later, and is an error at once.
+    Result<std::unique_ptr<HubStore>> open_store(const HubStoreOptions& options,
+                                                 const std::atomic<bool>& stop) {
+        auto pause = std::chrono::milliseconds(200);
+        for (;;) {
+            auto opened = HubStore::open(config.db, options);
+            if (opened || !Database::is_postgres_uri(config.db) || stop) return opened;
+            log_line(who, "database unreachable, trying again: " + opened.error().message);
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+        }
+    }
+
     Result<void> run(const std::atomic<bool>& stop) {
         HubStoreOptions options{config.worker, config.full_sync, config.require_signatures,
                                 config.store_keys, config.hold_ttl_ms};
@@ -278,15 +295,15 @@ struct HubWorker::Impl {
             if (!config.sms->text_template.empty())
                 options.sms.text_template = config.sms->text_template;
         }
-        auto opened = HubStore::open(config.db, options);
+        auto opened = open_store(options, stop);
         if (!opened) return opened.error();
         store = std::move(opened.value());
-        auto second = HubStore::open(config.db, options);
+        auto second = open_store(options, stop);
         if (!second) return second.error();
         request_store = std::move(second.value());
         std::unique_ptr<HubStore> sms_store;
         if (config.sms) {
-            auto third = HubStore::open(config.db, options);
+            auto third = open_store(options, stop);
             if (!third) return third.error();
             sms_store = std::move(third.value());
         }

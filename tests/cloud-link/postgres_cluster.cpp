@@ -91,11 +91,28 @@ std::unique_ptr<PostgresCluster> PostgresCluster::start_standby() {
     return standby;
 }
 
+// The postmaster and every server process it started, at once: a SIGKILLed postmaster
+// alone leaves its backends serving their connections until they notice.
 void PostgresCluster::kill_now() {
     std::ifstream pid_file(dir_ / "data" / "postmaster.pid");
-    long pid = 0;
-    if (!(pid_file >> pid) || pid <= 0) throw std::runtime_error("no postmaster.pid");
-    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    long postmaster = 0;
+    if (!(pid_file >> postmaster) || postmaster <= 0) throw std::runtime_error("no postmaster.pid");
+    ::kill(static_cast<pid_t>(postmaster), SIGSTOP);  // it starts no more children
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const auto after_name = line.rfind(')');  // the command may hold spaces
+        if (after_name == std::string::npos) continue;
+        std::istringstream fields(line.substr(after_name + 1));
+        std::string state;
+        long parent = 0;
+        if (fields >> state >> parent && parent == postmaster)
+            ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
+    }
+    ::kill(static_cast<pid_t>(postmaster), SIGKILL);
 }
 
 void PostgresCluster::promote() {

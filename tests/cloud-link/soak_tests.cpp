@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "loyalty/storage/postgres.hpp"
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
+#include "loyalty/sync/terminal_hub.hpp"
 #include "postgres_cluster.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
@@ -34,6 +36,32 @@ std::string tail_of(const fs::path& log) {
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return log.filename().string() + ":\n" +
            (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
+}
+
+// Every event of both terminals (T01 of S001 and S002) applied exactly once, in
+// sequence order, nothing held or parked, and every store's copy of every member at the
+// program-wide balance (the hub's last snapshots may still be on their way).
+void check_every_event_once(HubStore& hub, Terminal& t1, Terminal& t2, int members) {
+    for (auto* t : {&t1, &t2}) {
+        const auto n = t->last_seq();
+        CHECK(hub.last_seq(t->store(), "T01") == n);
+        std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
+        for (std::int64_t s = 1; s <= n; ++s) expected[static_cast<std::size_t>(s - 1)] = s;
+        CHECK(hub.applied_order(t->store(), "T01") == expected);
+    }
+    CHECK(hub.applied_count() == t1.last_seq() + t2.last_seq());
+    CHECK(hub.held_count() == 0);
+    CHECK(hub.dead_letters().empty());
+    const auto balances = hub.balances("TEST");
+    for (int m = 0; m < members; ++m) {
+        const auto uid = member_uid(m);
+        const bool agree = eventually([&] {
+            return balances.at(uid) == t1.ledger_points(uid) &&
+                   balances.at(uid) == t2.ledger_points(uid);
+        });
+        CHECK_MESSAGE(agree, "member ", uid, ": hub ", balances.at(uid), ", S001 ",
+                      t1.ledger_points(uid), ", S002 ", t2.ledger_points(uid));
+    }
 }
 
 class Service {
@@ -108,29 +136,7 @@ TEST_CASE(
     auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
-    for (auto* t : {&t1, &t2}) {
-        const auto n = t->last_seq();
-        CHECK(hub.last_seq(t->store(), "T01") == n);
-        // Applied exactly once each, in sequence order.
-        std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
-        for (std::int64_t s = 1; s <= n; ++s) expected[static_cast<std::size_t>(s - 1)] = s;
-        CHECK(hub.applied_order(t->store(), "T01") == expected);
-    }
-    CHECK(hub.applied_count() == t1.last_seq() + t2.last_seq());
-    CHECK(hub.held_count() == 0);
-    CHECK(hub.dead_letters().empty());
-    // Every store's copy of every member comes to the program-wide balance (the
-    // hub's last snapshots may still be on their way).
-    const auto balances = hub.balances("TEST");
-    for (int m = 0; m < members; ++m) {
-        const auto uid = member_uid(m);
-        const bool agree = eventually([&] {
-            return balances.at(uid) == t1.ledger_points(uid) &&
-                   balances.at(uid) == t2.ledger_points(uid);
-        });
-        CHECK_MESSAGE(agree, "member ", uid, ": hub ", balances.at(uid), ", S001 ",
-                      t1.ledger_points(uid), ", S002 ", t2.ledger_points(uid));
-    }
+    check_every_event_once(hub, t1, t2, members);
     // Both workers took part.
     CHECK(hub.db().prepare("SELECT count(DISTINCT worker) FROM hub_applied").scalar() == 2);
 
@@ -232,12 +238,28 @@ TEST_CASE(
                dir.path() / "link-S001.log");
     Service a2({LOYALTY_LINK_EXE, "-c", agent_toml(dir.path(), broker, "S002").string()},
                dir.path() / "link-S002.log");
+    // A till of S001 asks the hub to hold points for a sale: online, against the hub.
+    TerminalHub till(agent_config(broker, dir.path() / "S001.db", "S001", "T01"),
+                     TerminalAddress{"TEST", "S001", "T01"}, t1.engine());
+    const auto shopper = t1.engine().members().get(t1.member_id(0));
+    REQUIRE(shopper.ok());
+    const std::string auth = "sale/T01/FAILOVER-1";
+    std::optional<Result<SpendClearance>> during;
     for (int i = 0; i < sales; ++i) {
         (i % 2 == 0 ? t1 : t2).sell((i / 2) % members);
         if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (i == sales / 3) primary.kill_now();  // stores keep selling and sending
+        if (i == sales / 3) {
+            // In full flow: the hub has applied some of what the stores sent.
+            REQUIRE(eventually([&] { return t1.backlog() < t1.last_seq(); }));
+            // The machine is lost while the stores keep selling and sending, and a till
+            // asks for a hold the hub cannot make now.
+            primary.kill_now();
+            during = till.clear_spend(*shopper, 10, auth);
+        }
         if (i == sales / 2) standby->promote();  // the workers find the new primary
     }
+    REQUIRE(during.has_value());
+    CHECK_FALSE((during->ok() && (*during)->online));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
     while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -249,25 +271,24 @@ TEST_CASE(
     auto opened = HubStore::open(uri);
     REQUIRE(opened.ok());
     auto& hub = *opened.value();
-    for (auto* t : {&t1, &t2}) {
-        const auto n = t->last_seq();
-        CHECK(hub.last_seq(t->store(), "T01") == n);
-        std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
-        for (std::int64_t s = 1; s <= n; ++s) expected[static_cast<std::size_t>(s - 1)] = s;
-        CHECK(hub.applied_order(t->store(), "T01") == expected);
-    }
-    CHECK(hub.applied_count() == t1.last_seq() + t2.last_seq());
-    CHECK(hub.dead_letters().empty());
-    const auto balances = hub.balances("TEST");
-    for (int m = 0; m < members; ++m) {
-        const auto uid = member_uid(m);
-        const bool agree = eventually([&] {
-            return balances.at(uid) == t1.ledger_points(uid) &&
-                   balances.at(uid) == t2.ledger_points(uid);
-        });
-        CHECK_MESSAGE(agree, "member ", uid, ": hub ", balances.at(uid), ", S001 ",
-                      t1.ledger_points(uid), ", S002 ", t2.ledger_points(uid));
-    }
+    check_every_event_once(hub, t1, t2, members);
+    // The till asks again with the same auth: held once, online, by the new primary.
+    Result<SpendClearance> again = make_error(Errc::unreachable, "not asked yet");
+    REQUIRE(eventually([&] {
+        again = till.clear_spend(*shopper, 10, auth);
+        return again.ok() && again->online;
+    }));
+    for (int repeat = 0; repeat < 3; ++repeat) REQUIRE(till.clear_spend(*shopper, 10, auth).ok());
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const auto hold = hub.hold("TEST", "S001", auth, now_ms);
+    REQUIRE(hold.has_value());
+    CHECK(hold->points == 10);
+    CHECK(hold->state == "held");
+    CHECK(
+        hub.db().prepare("SELECT count(*) FROM hub_holds WHERE auth = ?").bind_all(auth).scalar() ==
+        1);
     // The workers lost their connection and found the promoted standby.
     CHECK((tail_of(dir.path() / "hub-w1.log") + tail_of(dir.path() / "hub-w2.log"))
               .find("apply failed") != std::string::npos);

@@ -1,5 +1,6 @@
 #include "loyalty/storage/database.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -316,35 +317,6 @@ Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem:
     }
 }
 
-// Workers starting together on one new database: the first to take the advisory lock
-// applies the migrations, the others find them applied. The versions of every part,
-// the engine's too, are rows of schema_versions (there is no user_version), made by
-// open_postgres under the same lock.
-void Database::migrate_postgres(const SchemaPart& part) {
-    const int known = static_cast<int>(part.postgres_migrations.size());
-    if (known == 0 && !part.migrations.empty())
-        throw StorageError(SQLITE_ERROR,
-                           std::string(part.name) + " tables are kept in SQLite only");
-    if (schema_version(part.name) > known)
-        throw StorageError(SQLITE_ERROR,
-                           std::string(part.name) + " schema version " +
-                               std::to_string(schema_version(part.name)) +
-                               " is newer than this program knows; upgrade the program");
-    PostgresMigrationLock lock(*pg_);
-    while (schema_version(part.name) < known) {
-        Transaction tx(*this);
-        const int v = schema_version(part.name);
-        if (v >= known) break;
-        exec(part.postgres_migrations[static_cast<std::size_t>(v)]);
-        prepare(
-            "INSERT INTO schema_versions(part, version) VALUES (?, ?) "
-            "ON CONFLICT(part) DO UPDATE SET version = excluded.version")
-            .bind_all(part.name, v + 1)
-            .run();
-        tx.commit();
-    }
-}
-
 void Database::exec(std::string_view sql) {
     if (pg_) return pg_->exec(sql);
     std::string owned(sql);
@@ -422,22 +394,31 @@ int Database::schema_version(std::string_view part) {
                                 .value_or(0));
 }
 
+// On PostgreSQL, workers starting together on one new database: the first to take the
+// advisory lock applies the migrations, the others find them applied. There, the
+// versions of every part, the engine's too, are rows of schema_versions (made by
+// open_postgres under the same lock); on SQLite the engine's is PRAGMA user_version.
 void Database::migrate(const SchemaPart& part) {
-    if (pg_) return migrate_postgres(part);
-    const int known = static_cast<int>(part.migrations.size());
+    const auto migrations = pg_ ? part.postgres_migrations : part.migrations;
+    const int known = static_cast<int>(migrations.size());
+    if (pg_ && known == 0 && !part.migrations.empty())
+        throw StorageError(SQLITE_ERROR,
+                           std::string(part.name) + " tables are kept in SQLite only");
     if (schema_version(part.name) > known)
         throw StorageError(SQLITE_ERROR,
                            std::string(part.name) + " schema version " +
                                std::to_string(schema_version(part.name)) +
                                " is newer than this program knows; upgrade the program");
+    std::optional<PostgresMigrationLock> lock;
+    if (pg_) lock.emplace(*pg_);
     // The version is read again under the write lock: two processes opening a new file at
     // the same moment must not both apply a migration.
     while (schema_version(part.name) < known) {
         Transaction tx(*this);
         const int v = schema_version(part.name);
         if (v >= known) break;
-        exec(part.migrations[static_cast<std::size_t>(v)]);
-        if (part.name == kCorePart)
+        exec(migrations[static_cast<std::size_t>(v)]);
+        if (part.name == kCorePart && !pg_)
             exec("PRAGMA user_version = " + std::to_string(v + 1));
         else
             prepare(

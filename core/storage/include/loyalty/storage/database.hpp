@@ -202,7 +202,6 @@ class Database {
     Database(std::unique_ptr<PgConnection> pg, std::filesystem::path path);
     static Result<std::unique_ptr<Database>> open_postgres(const std::filesystem::path& uri,
                                                            DatabaseOptions options);
-    void migrate_postgres(const SchemaPart& part);
     sqlite3* db_ = nullptr;
     std::unique_ptr<PgConnection> pg_;  // instead of db_ on PostgreSQL
     std::int64_t pg_data_version_ = 0;
