@@ -38,6 +38,14 @@ std::string read_all(const fs::path& file) {
 
 }  // namespace
 
+// A cluster that could not start leaves no directory behind (a constructor that throws
+// has no destructor to run).
+void PostgresCluster::fail(const std::string& why) {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+    throw std::runtime_error(why);
+}
+
 void PostgresCluster::make_directory() {
     std::string pattern = (fs::temp_directory_path() / "loyalty-pg-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -59,7 +67,7 @@ void PostgresCluster::start(const std::string& extra_settings) {
     if (run_command(as_server_user({bin("pg_ctl"), "-D", (dir_ / "data").string(), "-l",
                                     log.string(), "-w", "-o", settings, "start"}),
                     dir_ / "pg_ctl.log") != 0)
-        throw std::runtime_error("PostgreSQL did not start: " + read_all(log));
+        fail("PostgreSQL did not start: " + read_all(log));
 }
 
 PostgresCluster::PostgresCluster(Kind kind) {
@@ -67,7 +75,7 @@ PostgresCluster::PostgresCluster(Kind kind) {
     if (run_command(as_server_user({bin("initdb"), "-D", (dir_ / "data").string(), "-A", "trust",
                                     "-U", "loyalty", "-E", "UTF8", "--locale=C.UTF-8"}),
                     dir_ / "initdb.log") != 0)
-        throw std::runtime_error("initdb failed: " + read_all(dir_ / "initdb.log"));
+        fail("initdb failed: " + read_all(dir_ / "initdb.log"));
     // A scratch cluster: durability is not what those suites check. A primary keeps
     // PostgreSQL's defaults (fsync on, WAL for replicas, its pg_hba lets 127.0.0.1 replicate).
     start(kind == Kind::scratch ? "-c fsync=off -c full_page_writes=off" : "-c wal_level=replica");
@@ -79,7 +87,7 @@ PostgresCluster::PostgresCluster(Standby, const PostgresCluster& primary) {
                                     std::to_string(primary.port_), "-U", "loyalty", "-D",
                                     (dir_ / "data").string(), "-R", "-X", "stream"}),
                     dir_ / "basebackup.log") != 0)
-        throw std::runtime_error("pg_basebackup failed: " + read_all(dir_ / "basebackup.log"));
+        fail("pg_basebackup failed: " + read_all(dir_ / "basebackup.log"));
     start("-c hot_standby=on");
 }
 

@@ -38,6 +38,7 @@ class PostgresCluster {
     struct Standby {};
     PostgresCluster(Standby, const PostgresCluster& primary);
     void make_directory();
+    [[noreturn]] void fail(const std::string& why);
     void start(const std::string& extra_settings);
     void sql(const std::string& statement);
 
