@@ -109,6 +109,9 @@ for name in sorted(os.listdir(os.path.join(src, "cloud-link/examples"))) if os.p
     if name.endswith(".toml"):
         with open(os.path.join(src, "cloud-link/examples", name), "rb") as f:
             put("link_config", name[:-5], f.read())
+put("link_config", "hub_postgres",
+    b'[hub]\ndatabase = "postgresql://loyalty@db1:5432,db2:5432/loyalty?target_session_attrs=read-write'
+    b'&connect_timeout=2"\nworker = "w2"\nfull_sync = true\n\n[broker]\nuri = "ssl://central.example.com:8883"\n')
 
 # POS baskets: the documented request shapes.
 rich = seeded["rich_uid"]
