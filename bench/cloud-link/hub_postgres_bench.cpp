@@ -23,6 +23,7 @@
 #include "loyalty/sync/messages.hpp"
 #include "loyalty/sync/topics.hpp"
 #include "postgres_cluster.hpp"
+#include "postgres_hub.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -81,27 +82,6 @@ std::unique_ptr<Engine> terminal_with_sales(const fs::path& db, const std::strin
         engine->outbox().append("sale.committed", "BENCH", sale_payload(i, store));
     tx.commit();
     return engine;
-}
-
-// The hub's database: the program and 1,000,000 members with a phone, written in bulk.
-void fill_hub(const std::string& uri) {
-    auto opened = HubStore::open(uri, HubStoreOptions{"load", true, false, {}});
-    if (!opened) throw std::runtime_error(opened.error().message);
-    auto& engine = opened.value()->engine();
-    if (auto saved = engine.programs().save(bench_program(), "bench"); !saved)
-        throw std::runtime_error(saved.error().message);
-    auto& db = engine_database(engine);
-    db.exec(
-        "INSERT INTO members(uid, program_id, enrolled_at, tier_code, tier_since, "
-        "tier_review_at, points_available) "
-        "SELECT format('00000000-0000-4000-8000-%s', lpad(i::text, 12, '0')), p.id, 1764547200, "
-        "'silver', 1764547200, 1900000000, 1000 FROM generate_series(0, " +
-        std::to_string(hub_members - 1) + ") i, programs p WHERE p.code = 'BENCH'");
-    db.exec(
-        "INSERT INTO identities(program_id, kind, value, member_id, linked_at) "
-        "SELECT program_id, 'phone', format('+86139%s', lpad((id - 1)::text, 8, '0')), id, "
-        "1764547200 FROM members");
-    db.exec("ANALYZE");
 }
 
 // Raw: `connections` clients each running BEGIN; INSERT; UPDATE; COMMIT in turn.
@@ -188,7 +168,7 @@ int main(int argc, char** argv) {
         test::PostgresCluster server(test::PostgresCluster::Kind::primary);
         const auto uri = server.create_database("hub");
         auto loading = Steady::now();
-        fill_hub(uri);
+        bench::fill_postgres_hub(uri, bench_program(), hub_members);
         std::printf("hub of %lld members loaded in %.0f s (PostgreSQL 15, fsync on)\n",
                     static_cast<long long>(hub_members), seconds_since(loading));
         std::vector<Feed> feeds;
