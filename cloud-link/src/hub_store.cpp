@@ -47,14 +47,27 @@ class ProgramTurns {
   public:
     ProgramTurns(Database& db, const std::vector<HubIncoming>& messages) : db_(db) {
         if (!db_.is_postgres()) return;
+        std::set<std::string> wanted;
         for (const auto& in : messages)
-            if (auto topic = parse_topic(in.topic)) programs_.insert(topic->address.program);
-        for (const auto& program : programs_)
-            db_.prepare("SELECT pg_advisory_lock(hashtext(?))")
-                .bind_all("program:" + program)
-                .run();
+            if (auto topic = parse_topic(in.topic)) wanted.insert(topic->address.program);
+        try {
+            for (const auto& program : wanted) {
+                db_.prepare("SELECT pg_advisory_lock(hashtext(?))")
+                    .bind_all("program:" + program)
+                    .run();
+                programs_.insert(program);  // recorded once held
+            }
+        } catch (...) {
+            release();  // a constructor that throws gets no destructor
+            throw;
+        }
     }
-    ~ProgramTurns() {
+    ~ProgramTurns() { release(); }
+    ProgramTurns(const ProgramTurns&) = delete;
+    ProgramTurns& operator=(const ProgramTurns&) = delete;
+
+  private:
+    void release() {
         try {
             for (const auto& program : programs_)
                 db_.prepare("SELECT pg_advisory_unlock(hashtext(?))")
@@ -63,11 +76,9 @@ class ProgramTurns {
         } catch (const StorageError&) {
             // A lost connection released them.
         }
+        programs_.clear();
     }
-    ProgramTurns(const ProgramTurns&) = delete;
-    ProgramTurns& operator=(const ProgramTurns&) = delete;
 
-  private:
     Database& db_;
     std::set<std::string> programs_;  // ordered: every worker locks in the same order
 };

@@ -294,8 +294,10 @@ Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem:
                                              uri.string() + " needs the hub");
     try {
         std::unique_ptr<Database> db(new Database(postgres_connector()(uri.native()), uri));
-        if (options.read_only) db->exec("SET default_transaction_read_only = on");
-        if (!options.full_sync) db->exec("SET synchronous_commit = off");
+        if (options.read_only)
+            db->pg_session_settings_.push_back("SET default_transaction_read_only = on");
+        if (!options.full_sync) db->pg_session_settings_.push_back("SET synchronous_commit = off");
+        for (const auto& setting : db->pg_session_settings_) db->exec(setting);
         if (!options.read_only) {
             {
                 PostgresMigrationLock lock(*db->pg_);
@@ -317,8 +319,17 @@ Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem:
     }
 }
 
+void Database::reconnect_outside_transactions() {
+    if (savepoint_depth_ > 0 || !pg_->reconnect_if_lost()) return;
+    // A new session: the settings this Database was opened with, again.
+    for (const auto& setting : pg_session_settings_) pg_->exec(setting);
+}
+
 void Database::exec(std::string_view sql) {
-    if (pg_) return pg_->exec(sql);
+    if (pg_) {
+        reconnect_outside_transactions();
+        return pg_->exec(sql);
+    }
     std::string owned(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &err);
@@ -341,6 +352,7 @@ sqlite3_stmt* compile(sqlite3* db, std::string_view sql, unsigned flags) {
 
 Statement Database::prepare(std::string_view sql) {
     if (pg_) {
+        reconnect_outside_transactions();
         auto it = statements_.find(sql);
         if (it == statements_.end()) {
             Cached cached;
@@ -477,7 +489,9 @@ Result<void> Database::backup_to(const std::filesystem::path& target, bool singl
 UnsyncedCommits::UnsyncedCommits(Database& db) : db_(db) {
     if (db_.in_transaction()) return;  // the setting would not cover the enclosing commit
     if (db_.is_postgres()) {
-        // The same promise on PostgreSQL: the commit returns before its WAL is flushed.
+        // The same promise on PostgreSQL: the commit returns before its WAL is flushed
+        // (a connection opened without full_sync has it off already).
+        if (db_.prepare("SHOW synchronous_commit").scalar<std::string>() == "off") return;
         db_.exec("SET synchronous_commit = off");
         saved_ = -1;
         return;
@@ -510,6 +524,7 @@ Transaction::Transaction(Database& db)
         // Several hub workers book on one PostgreSQL: serializable, so two that touch
         // the same member or terminal cannot both commit what each read alone; the
         // loser gets SQLITE_BUSY (40001) and its batch is applied again.
+        db_.reconnect_outside_transactions();
         db_.pg_->exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
     } else if (db.savepoint_depth_ == 0) {
         db_.prepare("BEGIN IMMEDIATE").run();

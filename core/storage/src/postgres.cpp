@@ -75,17 +75,15 @@ class LibpqConnection final : public PgConnection {
     void exec(std::string_view sql) override;
     std::unique_ptr<PgStatement> statement(std::string_view sqlite_sql) override;
     bool transaction_failed() const override {
-        return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+        return PQtransactionStatus(conn_) != PQTRANS_INTRANS;
     }
+    bool reconnect_if_lost() override;
     std::int64_t changes() const override { return changes_; }
 
     // The name of sql prepared with these parameter types (0: inferred), preparing it
     // on first use.
     const std::string& prepared(const std::string& sql, const std::vector<Oid>& types);
     bool in_transaction() const;
-    // After a lost connection (the primary failed over), outside a transaction: connect
-    // again (libpq tries every host of the URI) and forget what was prepared on the old one.
-    void reconnect_if_lost();
     PGconn* raw() { return conn_; }
     void set_changes(std::int64_t n) { changes_ = n; }
 
@@ -149,8 +147,8 @@ LibpqConnection::~LibpqConnection() {
     if (conn_) PQfinish(conn_);
 }
 
-void LibpqConnection::reconnect_if_lost() {
-    if (PQstatus(conn_) == CONNECTION_OK) return;
+bool LibpqConnection::reconnect_if_lost() {
+    if (PQstatus(conn_) == CONNECTION_OK) return false;
     PQreset(conn_);
     prepared_.clear();
     if (PQstatus(conn_) != CONNECTION_OK) {
@@ -158,6 +156,7 @@ void LibpqConnection::reconnect_if_lost() {
         while (!message.empty() && message.back() == '\n') message.pop_back();
         throw StorageError(SQLITE_IOERR, "PostgreSQL connection lost: " + message);
     }
+    return true;
 }
 
 bool LibpqConnection::in_transaction() const {
@@ -166,7 +165,6 @@ bool LibpqConnection::in_transaction() const {
 }
 
 void LibpqConnection::exec(std::string_view sql) {
-    if (!in_transaction()) reconnect_if_lost();
     const std::string owned(sql);
     ResultGuard r{PQexec(conn_, owned.c_str())};
     if (!ok(r.r)) throw_result(conn_, r.r, sql);
@@ -257,7 +255,6 @@ PGresult* LibpqStatement::run_prepared(const std::string& name) {
 }
 
 void LibpqStatement::execute() {
-    if (!conn_.in_transaction()) conn_.reconnect_if_lost();
     const std::string* name = nullptr;
     try {
         name = &conn_.prepared(sql_, {});
@@ -272,15 +269,20 @@ void LibpqStatement::execute() {
         name = &conn_.prepared(sql_, types);
     }
     result_ = run_prepared(*name);
-    executed_ = true;
     row_ = -1;
     if (!ok(result_)) {
         PGresult* failed = std::exchange(result_, nullptr);
         ResultGuard guard{failed};
-        throw_result(conn_.raw(), failed, sql_);
+        throw_result(conn_.raw(), failed, sql_);  // not executed: a retry runs it again
     }
-    const char* tuples = PQcmdTuples(result_);
-    conn_.set_changes((tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0);
+    executed_ = true;
+    // changes() counts rows written, as SQLite's does: a SELECT leaves it as it was.
+    const std::string_view command = PQcmdStatus(result_);
+    if (command.starts_with("INSERT") || command.starts_with("UPDATE") ||
+        command.starts_with("DELETE")) {
+        const char* tuples = PQcmdTuples(result_);
+        conn_.set_changes((tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0);
+    }
 }
 
 bool LibpqStatement::step() {

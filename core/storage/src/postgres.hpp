@@ -35,8 +35,13 @@ class PgConnection {
     virtual void exec(std::string_view sql) = 0;
     // A statement of the engine's SQL (SQLite's dialect), rewritten for PostgreSQL.
     virtual std::unique_ptr<PgStatement> statement(std::string_view sqlite_sql) = 0;
-    // An error aborted the open transaction: COMMIT would silently roll it back.
+    // The transaction BEGIN opened is no longer open and healthy (an error aborted it, or
+    // the connection was lost): COMMIT would not commit it.
     virtual bool transaction_failed() const = 0;
+    // After a lost connection (the primary failed over): connect again (libpq tries every
+    // host of the URI) and forget what was prepared on the old one; true when it did.
+    // Called outside transactions only, so a transaction is never half on each connection.
+    virtual bool reconnect_if_lost() = 0;
     virtual std::int64_t changes() const = 0;  // rows the last INSERT/UPDATE/DELETE touched
 };
 

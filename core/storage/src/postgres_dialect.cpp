@@ -201,8 +201,9 @@ class Rewriter {
             return std::string(is("max") ? "GREATEST(" : "LEAST(") + joined(args) + ")";
         }
         if (is("group_concat")) {
+            const std::string value = span(args[0]);  // first: its ? come first
             const std::string separator = args.size() > 1 ? span(args[1]) : "','";
-            return "string_agg((" + span(args[0]) + ")::text," + separator + ")";
+            return "string_agg((" + value + ")::text," + separator + ")";
         }
         if (is("instr")) return "strpos(" + joined(args) + ")";
         if (is("char")) return "chr(" + joined(args) + ")";

@@ -28,6 +28,7 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "loyalty/database_options.hpp"
 #include "loyalty/result.hpp"
@@ -203,7 +204,9 @@ class Database {
     static Result<std::unique_ptr<Database>> open_postgres(const std::filesystem::path& uri,
                                                            DatabaseOptions options);
     sqlite3* db_ = nullptr;
-    std::unique_ptr<PgConnection> pg_;  // instead of db_ on PostgreSQL
+    std::unique_ptr<PgConnection> pg_;              // instead of db_ on PostgreSQL
+    std::vector<std::string> pg_session_settings_;  // applied again after a reconnect
+    void reconnect_outside_transactions();
     std::int64_t pg_data_version_ = 0;
     std::filesystem::path path_;
     // Looked up by the caller's string_view as it is: no key string built per prepare().
