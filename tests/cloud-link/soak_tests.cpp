@@ -38,6 +38,19 @@ std::string tail_of(const fs::path& log) {
            (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
 }
 
+// Both terminals' outboxes emptied by the hub's acks within `limit`; otherwise the
+// agents' and workers' logs say why.
+void wait_until_acknowledged(Terminal& t1, Terminal& t2, const fs::path& dir,
+                             std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir / "link-S001.log")
+                                           << tail_of(dir / "hub-w1.log"));
+    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir / "link-S002.log")
+                                           << tail_of(dir / "hub-w2.log"));
+}
+
 // Every event of both terminals (T01 of S001 and S002) applied exactly once, in
 // sequence order, nothing held or parked, and every store's copy of every member at the
 // program-wide balance (the hub's last snapshots may still be on their way).
@@ -125,13 +138,7 @@ TEST_CASE(
     MESSAGE("agent kills: ", a1.kills, " + ", a2.kills);
     CHECK(a1.kills + a2.kills >= 6);
 
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
-    while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log")
-                                           << tail_of(dir.path() / "hub-w1.log"));
-    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log")
-                                           << tail_of(dir.path() / "hub-w2.log"));
+    wait_until_acknowledged(t1, t2, dir.path(), std::chrono::seconds(45));
 
     auto opened = HubStore::open(hub_database(dir.path()));
     REQUIRE(opened.ok());
@@ -260,13 +267,7 @@ TEST_CASE(
     }
     REQUIRE(during.has_value());
     CHECK_FALSE((during->ok() && (*during)->online));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-    while ((t1.backlog() > 0 || t2.backlog() > 0) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    REQUIRE_MESSAGE(t1.backlog() == 0, tail_of(dir.path() / "link-S001.log")
-                                           << tail_of(dir.path() / "hub-w1.log"));
-    REQUIRE_MESSAGE(t2.backlog() == 0, tail_of(dir.path() / "link-S002.log")
-                                           << tail_of(dir.path() / "hub-w2.log"));
+    wait_until_acknowledged(t1, t2, dir.path(), std::chrono::seconds(90));
 
     auto opened = HubStore::open(uri);
     REQUIRE(opened.ok());
