@@ -14,8 +14,12 @@
 namespace loyalty::sync {
 
 namespace {
-constexpr int session_expiry_s = 3600;
-}
+// The worker's session only bridges a reconnect: the stores resend whatever the hub has
+// not acknowledged. It is short because a session outlives its worker as a member of the
+// shared subscriptions, and the broker goes on handing a dead worker its turn of the
+// batches and the tills' questions until the session expires.
+constexpr int session_expiry_s = 60;
+}  // namespace
 
 struct HubWorker::Impl {
     HubConfig config;
@@ -111,7 +115,9 @@ struct HubWorker::Impl {
         return true;
     }
 
-    void drop_client() {
+    // `leaving`: the worker stops for good, so its session ends with it and the broker
+    // hands its turns to the workers still running at once.
+    void drop_client(bool leaving = false) {
         std::unique_ptr<mqtt::async_client> old;
         {
             std::lock_guard lock(client_mutex);
@@ -119,7 +125,16 @@ struct HubWorker::Impl {
         }
         if (!old) return;
         try {
-            if (old->is_connected()) old->disconnect()->wait_for(std::chrono::seconds(2));
+            if (old->is_connected()) {
+                // A session expiry of 0 sent with DISCONNECT did not end the session here
+                // (Paho C++ 1.2 fills in the MQTT 3 form of its disconnect options), so the
+                // worker leaves the shared subscriptions itself before it goes.
+                if (leaving)
+                    old->unsubscribe(mqtt::string_collection::create(
+                                         {hub_events_subscription(), hub_requests_subscription()}))
+                        ->wait_for(std::chrono::seconds(2));
+                old->disconnect()->wait_for(std::chrono::seconds(2));
+            }
         } catch (const mqtt::exception&) {
         }
         old.reset();
@@ -356,7 +371,7 @@ struct HubWorker::Impl {
                           [&] { return stop.load() || lost.load() || !inbound.empty(); });
         }
         // Messages still queued here were never acknowledged: the stores resend them.
-        drop_client();
+        drop_client(/*leaving=*/true);
         return {};
     }
 };

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
 
+#include <optional>
 #include <thread>
 
 #include "broker.hpp"
@@ -11,6 +12,7 @@
 #include "loyalty/sync/down_state.hpp"
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/store_agent.hpp"
+#include "loyalty/sync/terminal_hub.hpp"
 #include "raw_client.hpp"
 #include "running.hpp"
 #include "terminal.hpp"
@@ -359,4 +361,32 @@ TEST_CASE(
     REQUIRE(dead.size() == 1);
     CHECK(dead.at(0).reason == "unknown_schema");
     CHECK((*store)->member("TEST", member_uid(0))->points == t.ledger_points(member_uid(0)));
+}
+
+TEST_CASE("a hub worker that stops leaves every till's question to the workers still running") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t.db", "S001", "T02", 0);
+    std::optional<Running<HubWorker>> leaving(std::in_place,
+                                              hub_config(broker, hub_database(dir.path()), "w1"));
+    Running<HubWorker> staying(hub_config(broker, hub_database(dir.path()), "w2"));
+    REQUIRE(
+        eventually([&] { return (*leaving)->stats().connected && staying->stats().connected; }));
+    leaving.reset();  // a worker taken out of service (a deploy, a smaller pool)
+
+    // Questions go to a shared subscription: were the stopped worker's session kept, the
+    // broker would go on handing it its turn and those questions would go unanswered.
+    auto link = agent_config(broker, dir.path() / "t.db", "S001", "T02");
+    link.hub_timeout_ms = 3000;
+    TerminalHub till(link, TerminalAddress{"TEST", "S001", "T02"}, t.engine());
+    int answered = 0;
+    for (int i = 0; i < 10; ++i) {
+        auto found = till.find("phone", "1399999000" + std::to_string(i));
+        REQUIRE_FALSE(found.ok());
+        if (found.error().code == Errc::not_found)
+            ++answered;
+        else
+            MESSAGE("question " << i << ": " << found.error().message);
+    }
+    CHECK(answered == 10);
 }
