@@ -199,7 +199,7 @@ std::optional<Error> HubStore::Pass::book(const TerminalAddress& a, const Decode
     auto done = hub.engine_->replication().apply(ReplicatedEvent{
         e.id, e.type, a.program, a.store, a.terminal, from_unix(e.at), e.payload, true});
     if (!done) {
-        if (done.error().code == Errc::storage) throw OperationAborted(done.error());
+        if (done.error().code == Errc::storage) abort_pass(done.error());
         return make_error(done.error().code, std::string(reason_for(done.error().code)) +
                                                  ": event " + e.id + " (" + e.type +
                                                  "): " + done.error().message);
@@ -312,7 +312,7 @@ void HubStore::Pass::park(const TerminalAddress& a, const DecodedEvent& e, const
 void HubStore::Pass::check_tiers() {
     if (tier_checks.empty()) return;
     auto moved = hub.engine_->replication().check_tiers(tier_checks);
-    if (!moved) throw OperationAborted(moved.error());
+    if (!moved) abort_pass(moved.error());
     tier_checks.clear();
 }
 

@@ -34,7 +34,7 @@ void HubStore::Pass::merge_duplicate(const TerminalAddress& a, const DecodedEven
              {"reason", "same phone " + mask_phone(phone) + " enrolled at " + a.store + "/" +
                             a.terminal + " while it could not reach headquarters"}}});
     if (!merged) {
-        if (merged.error().code == Errc::storage) throw OperationAborted(merged.error());
+        if (merged.error().code == Errc::storage) abort_pass(merged.error());
         // Both stay members; the enrollment itself is booked. Logged for head office.
         report.dead_letter_notes.push_back("member " + uid + " not merged into " + survivor + ": " +
                                            merged.error().message);

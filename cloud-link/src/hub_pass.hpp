@@ -51,6 +51,13 @@ struct HubStore::Pass {
     std::map<std::pair<std::string, std::string>, std::vector<json>> claim_reversals;
 
     Database& db() { return engine_database(*hub.engine_); }
+    // An engine call failed in storage: the whole pass stops. When its transaction lost to
+    // another worker's (PostgreSQL), it stops as busy, so the batch is run again at once
+    // (retried_when_busy) rather than after the store's ack timeout.
+    [[noreturn]] void abort_pass(const Error& why) {
+        if (db().lost_to_another_transaction()) throw StorageError(SQLITE_BUSY, why.message);
+        throw OperationAborted(why);
+    }
 
     // One message by kind: hub_dispatch.cpp
     void one(const HubIncoming& in);

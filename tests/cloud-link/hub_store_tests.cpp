@@ -506,3 +506,34 @@ TEST_CASE(
     CHECK(ack_of(*late, a).through == n + m);
     CHECK(hub->applied_count() == applied);
 }
+
+TEST_CASE(
+    "on PostgreSQL an engine call that lost to another worker's transaction is told from a real "
+    "failure, and its transaction's commit fails as busy, to be run again") {
+    if (!hub_on_postgres()) return;  // SQLite's writers wait their turn at BEGIN IMMEDIATE
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    auto hub = open_hub(hub_database(dir.path()));
+    REQUIRE(hub->apply({batch_of(t, 0, 1000)}, 1000).ok());
+    const auto member = hub->engine().members().get_by_uid(member_uid(0));
+    REQUIRE(member.ok());
+    auto other = Database::open(hub_database(dir.path()));
+    REQUIRE(other.ok());
+
+    Transaction tx(hub->db());
+    CHECK(hub->engine().members().get(member->id).ok());  // the snapshot is taken here
+    (*other)
+        ->prepare("UPDATE members SET points_available = points_available + 5 WHERE id = ?")
+        .bind(1, member->id)
+        .run();  // another worker commits a change to the same member
+    auto adjusted = hub->engine().ledger().adjust(member->id, 100, "goodwill", "mgr", "adj-1");
+    REQUIRE_FALSE(adjusted.ok());
+    CHECK(adjusted.error().code == Errc::storage);
+    CHECK(hub->db().lost_to_another_transaction());
+    try {
+        tx.commit();
+        FAIL("a transaction that lost committed");
+    } catch (const StorageError& e) {
+        CHECK(e.is_busy());
+    }
+}

@@ -390,6 +390,10 @@ bool Database::in_transaction() const {
     return sqlite3_get_autocommit(db_) == 0;
 }
 
+bool Database::lost_to_another_transaction() const {
+    return pg_ && savepoint_depth_ > 0 && pg_->lost_to_another();
+}
+
 std::int64_t Database::data_version() {
     // PostgreSQL has no counter of other connections' commits: every call reads as
     // "something may have changed", and the caller's own check (a stamp) decides.
@@ -555,6 +559,11 @@ Transaction::~Transaction() {
 
 void Transaction::commit() {
     // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK.
+    // One that lost to another transaction, even where a savepoint rolled the failed
+    // statement back, saw a stale snapshot: it fails as busy, to be run again whole.
+    if (db_.pg_ && db_.savepoint_depth_ == 1 && db_.pg_->lost_to_another())
+        throw StorageError(SQLITE_BUSY,
+                           "postgres: the transaction lost to another one and must run again");
     if (db_.pg_ && db_.pg_->transaction_failed())
         throw StorageError(SQLITE_ABORT,
                            "postgres: the transaction was aborted by an earlier error");

@@ -77,6 +77,7 @@ class LibpqConnection final : public PgConnection {
     bool transaction_failed() const override {
         return PQtransactionStatus(conn_) != PQTRANS_INTRANS;
     }
+    bool lost_to_another() const override { return lost_to_another_; }
     bool reconnect_if_lost() override;
     std::int64_t changes() const override { return changes_; }
 
@@ -86,10 +87,13 @@ class LibpqConnection final : public PgConnection {
     bool in_transaction() const;
     PGconn* raw() { return conn_; }
     void set_changes(std::int64_t n) { changes_ = n; }
+    // Throws what result says went wrong, remembering whether it lost to another transaction.
+    [[noreturn]] void fail(const PGresult* result, std::string_view context);
 
   private:
     PGconn* conn_ = nullptr;
     std::int64_t changes_ = 0;
+    bool lost_to_another_ = false;                           // since the last BEGIN
     std::unordered_map<std::string, std::string> prepared_;  // sql '\0' types -> name
 };
 
@@ -164,10 +168,17 @@ bool LibpqConnection::in_transaction() const {
     return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
+void LibpqConnection::fail(const PGresult* result, std::string_view context) {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    if (sqlite_code_of(state) == SQLITE_BUSY) lost_to_another_ = true;
+    throw_result(conn_, result, context);
+}
+
 void LibpqConnection::exec(std::string_view sql) {
     const std::string owned(sql);
+    if (sql.starts_with("BEGIN")) lost_to_another_ = false;
     ResultGuard r{PQexec(conn_, owned.c_str())};
-    if (!ok(r.r)) throw_result(conn_, r.r, sql);
+    if (!ok(r.r)) fail(r.r, sql);
 }
 
 const std::string& LibpqConnection::prepared(const std::string& sql,
@@ -187,7 +198,7 @@ const std::string& LibpqConnection::prepared(const std::string& sql,
     if (!ok(r.r)) {
         if (fenced)
             exec("ROLLBACK TO SAVEPOINT loyalty_prepare; RELEASE SAVEPOINT loyalty_prepare");
-        throw_result(conn_, r.r, sql);
+        fail(r.r, sql);
     }
     if (fenced) exec("RELEASE SAVEPOINT loyalty_prepare");
     return prepared_.emplace(std::move(key), std::move(name)).first->second;
@@ -273,7 +284,7 @@ void LibpqStatement::execute() {
     if (!ok(result_)) {
         PGresult* failed = std::exchange(result_, nullptr);
         ResultGuard guard{failed};
-        throw_result(conn_.raw(), failed, sql_);  // not executed: a retry runs it again
+        conn_.fail(failed, sql_);  // not executed: a retry runs it again
     }
     executed_ = true;
     // changes() counts rows written, as SQLite's does: a SELECT leaves it as it was.

@@ -38,6 +38,10 @@ class PgConnection {
     // The transaction BEGIN opened is no longer open and healthy (an error aborted it, or
     // the connection was lost): COMMIT would not commit it.
     virtual bool transaction_failed() const = 0;
+    // A statement of the open transaction lost to another transaction (could not
+    // serialize, deadlock, lock not available), even one whose savepoint was rolled back
+    // since: the transaction's snapshot is stale, so it must run again from BEGIN.
+    virtual bool lost_to_another() const = 0;
     // After a lost connection (the primary failed over): connect again (libpq tries every
     // host of the URI) and forget what was prepared on the old one; true when it did.
     // Called outside transactions only, so a transaction is never half on each connection.

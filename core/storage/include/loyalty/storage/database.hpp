@@ -184,6 +184,12 @@ class Database {
     int changes() const;
     // True inside BEGIN ... COMMIT (a Transaction, at any depth).
     bool in_transaction() const;
+    // PostgreSQL: the open transaction was aborted because it lost to another
+    // connection's (40001, 40P01, 55P03), and run again from BEGIN it may well succeed.
+    // An engine call turns that StorageError into an Error value; this is how a caller
+    // holding the outer transaction still tells it from a real failure. Always false on
+    // SQLite, whose writers wait their turn at BEGIN IMMEDIATE instead.
+    bool lost_to_another_transaction() const;
     // Moves when another connection (another process) commits to the file.
     std::int64_t data_version();
     std::string integrity_check();  // "ok" or SQLite's first complaints
