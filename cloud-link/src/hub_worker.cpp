@@ -96,8 +96,7 @@ struct HubWorker::Impl {
         });
         try {
             connect_and_subscribe(*fresh, config.broker, std::nullopt, session_expiry_s,
-                                  {hub_events_subscription(), hub_presence_subscription(),
-                                   hub_requests_subscription()});
+                                  subscriptions(/*shared_only=*/false));
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
             return false;
@@ -115,6 +114,19 @@ struct HubWorker::Impl {
         return true;
     }
 
+    // Events and requests (shared by the workers) and presence, for every program or for
+    // the programs of this hub's shard.
+    std::vector<std::string> subscriptions(bool shared_only) const {
+        std::vector<std::string> topics;
+        const std::vector<std::string> every{"+"};
+        for (const auto& program : config.programs.empty() ? every : config.programs) {
+            topics.push_back(hub_events_subscription(program));
+            topics.push_back(hub_requests_subscription(program));
+            if (!shared_only) topics.push_back(hub_presence_subscription(program));
+        }
+        return topics;
+    }
+
     // `leaving`: the worker stops for good, so its session ends with it and the broker
     // hands its turns to the workers still running at once.
     void drop_client(bool leaving = false) {
@@ -130,8 +142,7 @@ struct HubWorker::Impl {
                 // (Paho C++ 1.2 fills in the MQTT 3 form of its disconnect options), so the
                 // worker leaves the shared subscriptions itself before it goes.
                 if (leaving)
-                    old->unsubscribe(mqtt::string_collection::create(
-                                         {hub_events_subscription(), hub_requests_subscription()}))
+                    old->unsubscribe(mqtt::string_collection::create(subscriptions(true)))
                         ->wait_for(std::chrono::seconds(2));
                 old->disconnect()->wait_for(std::chrono::seconds(2));
             }

@@ -145,6 +145,21 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
     c.broker = broker_from(t, file, numbers);
     if (numbers.problem()) return *numbers.problem();
     if (c.broker.client_id.empty()) c.broker.client_id = "hub-" + c.worker;
+    if (const auto programs = t["hub"]["programs"]) {
+        const auto* list = programs.as_array();
+        if (list)
+            for (const auto& node : *list) {
+                const auto code = node.value<std::string>();
+                if (!code || !valid_code(*code)) {
+                    list = nullptr;
+                    break;
+                }
+                c.programs.push_back(*code);
+            }
+        if (!list)
+            return make_error(Errc::invalid_argument,
+                              file.string() + ": [hub] programs must be a list of program codes");
+    }
     if (auto* sms = t["sms"].as_table()) {
         SmsGatewayConfig g;
         g.url = (*sms)["url"].value_or(std::string{});

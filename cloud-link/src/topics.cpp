@@ -77,16 +77,16 @@ bool reply_topic_allowed(const std::string& reply_topic, const TerminalAddress& 
            reply_topic.find('\0') == std::string::npos;
 }
 
-std::string hub_events_subscription() {
-    return std::string("$share/") + hub_share_group + "/" + topic_root +
-           "/+/stores/+/terminals/+/events";
+std::string hub_events_subscription(const std::string& program) {
+    return std::string("$share/") + hub_share_group + "/" + topic_root + "/" + program +
+           "/stores/+/terminals/+/events";
 }
-std::string hub_requests_subscription() {
-    return std::string("$share/") + hub_share_group + "/" + topic_root +
-           "/+/stores/+/terminals/+/requests";
+std::string hub_requests_subscription(const std::string& program) {
+    return std::string("$share/") + hub_share_group + "/" + topic_root + "/" + program +
+           "/stores/+/terminals/+/requests";
 }
-std::string hub_presence_subscription() {
-    return std::string(topic_root) + "/+/stores/+/terminals/+/presence";
+std::string hub_presence_subscription(const std::string& program) {
+    return std::string(topic_root) + "/" + program + "/stores/+/terminals/+/presence";
 }
 
 std::optional<ParsedTopic> parse_topic(const std::string& topic) {

@@ -78,6 +78,26 @@ TEST_CASE("a hub config reads its store keys and worker name") {
     CHECK(c->store_keys.at("S001") == std::string(64, 'a'));
 }
 
+TEST_CASE("a hub shard lists its programs; anything but a list of codes is refused") {
+    loyalty::test::TempDir dir;
+    const auto file = dir.path() / "hub.toml";
+    std::ofstream(file) << "[hub]\ndatabase = \"hub.db\"\n";
+    auto every = load_hub_config(file);
+    REQUIRE(every.ok());
+    CHECK(every->programs.empty());  // one hub for every program
+    std::ofstream(file) << "[hub]\ndatabase = \"hub.db\"\nprograms = [\"MALL\", \"BRAND-2\"]\n";
+    auto shard = load_hub_config(file);
+    REQUIRE(shard.ok());
+    CHECK(shard->programs == std::vector<std::string>{"MALL", "BRAND-2"});
+    for (const char* bad : {"\"MALL\"", "[\"MALL\", \"+\"]", "[\"a/b\"]", "[1]", "[\"\"]"}) {
+        std::ofstream(file) << "[hub]\ndatabase = \"hub.db\"\nprograms = " << bad << "\n";
+        auto refused = load_hub_config(file);
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().message.find("[hub] programs must be a list of program codes") !=
+              std::string::npos);
+    }
+}
+
 TEST_CASE("reconnect backoff grows to its cap with full jitter") {
     Backoff b(100, 1000);
     std::set<std::int64_t> seen;

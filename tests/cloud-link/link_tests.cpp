@@ -390,3 +390,29 @@ TEST_CASE("a hub worker that stops leaves every till's question to the workers s
     }
     CHECK(answered == 10);
 }
+
+TEST_CASE("a hub sharded by program: each shard's worker takes only its own programs' events") {
+    loyalty::test::TempDir dir;
+    Mosquitto broker(dir.path() / "broker", {"hub", "S001"});
+    Terminal t(dir.path() / "t.db", "S001", "T01", 2);
+    t.sell(0);
+    t.sell(1);
+    auto other = hub_config(broker, hub_database(dir.path(), "other.db"), "o1");
+    other.programs = {"OTHER"};
+    auto own = hub_config(broker, hub_database(dir.path(), "test.db"), "t1");
+    own.programs = {"TEST"};
+    Running<HubWorker> other_shard(other);
+    Running<HubWorker> test_shard(own);
+    REQUIRE(eventually(
+        [&] { return other_shard->stats().connected && test_shard->stats().connected; }));
+    Running<StoreAgent> agent(agent_config(broker, dir.path() / "t.db", "S001", "T01"));
+    REQUIRE(eventually([&] { return t.backlog() == 0; }));  // acknowledged by TEST's shard
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto test_hub = HubStore::open(hub_database(dir.path(), "test.db"));
+    auto other_hub = HubStore::open(hub_database(dir.path(), "other.db"));
+    REQUIRE(test_hub.ok());
+    REQUIRE(other_hub.ok());
+    CHECK((*test_hub)->applied_count() == t.last_seq());
+    CHECK((*other_hub)->applied_count() == 0);
+    CHECK(other_shard->stats().messages == 0);  // not even the terminal's presence
+}

@@ -112,6 +112,9 @@ for name in sorted(os.listdir(os.path.join(src, "cloud-link/examples"))) if os.p
 put("link_config", "hub_postgres",
     b'[hub]\ndatabase = "postgresql://loyalty@db1:5432,db2:5432/loyalty?target_session_attrs=read-write'
     b'&connect_timeout=2"\nworker = "w2"\nfull_sync = true\n\n[broker]\nuri = "ssl://central.example.com:8883"\n')
+put("link_config", "hub_shard",
+    b'[hub]\ndatabase = "postgresql://loyalty@shard2-db1,shard2-db2/loyalty?target_session_attrs=read-write"\n'
+    b'worker = "s2-w1"\nprograms = ["MALL-SH", "BRAND-7"]\n\n[broker]\nuri = "tcp://127.0.0.1:1883"\n')
 
 # POS baskets: the documented request shapes.
 rich = seeded["rich_uid"]

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "loyalty/result.hpp"
 #include "loyalty/sync/topics.hpp"
@@ -64,6 +65,10 @@ struct HubConfig {
     std::map<std::string, std::string> store_keys;  // store -> 64 hex digits
     std::int64_t hold_ttl_ms = 300000;    // an authorized spend not captured by then lapses
     std::optional<SmsGatewayConfig> sms;  // none: the hub sends no SMS codes
+    // The programs this hub serves: none listed, every program. A chain that outgrows
+    // one database shards by program: each shard's workers list its programs and
+    // take only their messages.
+    std::vector<std::string> programs;
 };
 
 Result<AgentConfig> load_agent_config(const std::filesystem::path& file);

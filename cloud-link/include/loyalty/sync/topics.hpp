@@ -45,10 +45,14 @@ std::string replies_topic(const TerminalAddress& a, const std::string& client);
 // another store's tree).
 bool reply_topic_allowed(const std::string& reply_topic, const TerminalAddress& from);
 
-// What the hub subscribes to.
-std::string hub_events_subscription();    // $share/hub/loyalty/v1/+/stores/+/terminals/+/events
-std::string hub_presence_subscription();  // loyalty/v1/+/stores/+/terminals/+/presence
-std::string hub_requests_subscription();  // $share/hub/loyalty/v1/+/stores/+/terminals/+/requests
+// What a hub worker subscribes to, for every program ("+") or for one program (a hub
+// sharded by program: its workers take only their programs' messages).
+std::string hub_events_subscription(
+    const std::string& program = "+");  // $share/hub/loyalty/v1/+/stores/+/terminals/+/events
+std::string hub_presence_subscription(
+    const std::string& program = "+");  // loyalty/v1/+/stores/+/terminals/+/presence
+std::string hub_requests_subscription(
+    const std::string& program = "+");  // $share/hub/loyalty/v1/+/stores/+/terminals/+/requests
 
 enum class TopicKind { events, presence, acks, terminal_down, store_down, requests };
 struct ParsedTopic {
