@@ -32,26 +32,15 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
+using bench::bench_program;
+using bench::system_clock;
+
 constexpr std::int64_t hub_members = 1000000;
 constexpr int raw_transactions = 2000;
 constexpr int events_per_store = 6000;
 
-const SystemClock& system_clock() {
-    static SystemClock clock;
-    return clock;
-}
-
 double seconds_since(Steady::time_point start) {
     return std::chrono::duration<double>(Steady::now() - start).count();
-}
-
-ProgramConfig bench_program() {
-    auto program =
-        load_program_config_file(fs::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
-    if (!program) throw std::runtime_error(program.error().message);
-    program->code = "BENCH";
-    program->stores.clear();
-    return *program;
 }
 
 std::string sale_payload(std::int64_t i, const std::string& store) {
@@ -154,6 +143,17 @@ double hub_rate(const std::string& uri, std::vector<Feed>& feeds, std::int64_t f
     return static_cast<double>(count) * static_cast<double>(feeds.size()) / seconds_since(start);
 }
 
+// The hub database's size on disk (tables and indexes), for the README's sizing.
+double database_mb(const std::string& uri) {
+    auto db = Database::open(uri);
+    if (!db) throw std::runtime_error(db.error().message);
+    return static_cast<double>((*db)
+                                   ->prepare("SELECT pg_database_size(current_database())")
+                                   .scalar<std::int64_t>()
+                                   .value_or(0)) /
+           (1024.0 * 1024.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,8 +169,8 @@ int main(int argc, char** argv) {
         const auto uri = server.create_database("hub");
         auto loading = Steady::now();
         bench::fill_postgres_hub(uri, bench_program(), hub_members);
-        std::printf("hub of %lld members loaded in %.0f s (PostgreSQL 15, fsync on)\n",
-                    static_cast<long long>(hub_members), seconds_since(loading));
+        std::printf("hub of %lld members loaded in %.0f s (PostgreSQL 15, fsync on): %.0f MB\n",
+                    static_cast<long long>(hub_members), seconds_since(loading), database_mb(uri));
         std::vector<Feed> feeds;
         for (const std::string store : {"S001", "S002"})
             feeds.push_back(
@@ -211,6 +211,8 @@ int main(int argc, char** argv) {
         }
         report("hub 2 workers, 100 events/txn", hub_rate(uri, feeds, at, 2000, 100), raw2);
         report("hub 2 workers, 1 event/txn", hub_rate(uri, feeds, at + 2000, 500, 1), raw2);
+        std::printf("hub database after %lld events: %.0f MB\n",
+                    static_cast<long long>(2 * (at + 2500)), database_mb(uri));
         std::printf("bar: ratio >= 0.5 with 1 and 2 workers\n");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hub_postgres_bench: %s\n", e.what());

@@ -43,27 +43,16 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
+using bench::bench_program;
+using bench::system_clock;
+
 constexpr std::int64_t hub_members = 1000000;
 constexpr int calls = 2000;
-
-const SystemClock& system_clock() {
-    static SystemClock clock;
-    return clock;
-}
 
 std::string phone_of(std::int64_t i) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "+86139%08lld", static_cast<long long>(i));
     return buf;
-}
-
-ProgramConfig bench_program() {
-    auto program =
-        load_program_config_file(fs::path(LOYALTY_SOURCE_DIR) / "assets/config/demo-program.toml");
-    if (!program) throw std::runtime_error(program.error().message);
-    program->code = "BENCH";
-    program->stores.clear();
-    return *program;
 }
 
 // The hub's database with the program and 1,000,000 members, each with a phone

@@ -1,11 +1,26 @@
 #include "postgres_hub.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "loyalty/storage/engine_storage.hpp"
 #include "loyalty/sync/hub.hpp"
 
 namespace loyalty::bench {
+
+ProgramConfig bench_program() {
+    auto program = load_program_config_file(std::filesystem::path(LOYALTY_SOURCE_DIR) /
+                                            "assets/config/demo-program.toml");
+    if (!program) throw std::runtime_error(program.error().message);
+    program->code = "BENCH";
+    program->stores.clear();
+    return *program;
+}
+
+const SystemClock& system_clock() {
+    static SystemClock clock;
+    return clock;
+}
 
 void fill_postgres_hub(const std::string& uri, const ProgramConfig& program, std::int64_t members) {
     auto opened = sync::HubStore::open(uri, sync::HubStoreOptions{"load", true, false, {}});
