@@ -377,8 +377,8 @@ Statement Database::prepare(std::string_view sql) {
 }
 
 std::int64_t Database::last_insert_rowid() const {
-    // The identity the connection's last INSERT drew (every id column is an identity).
-    if (pg_) return const_cast<Database*>(this)->prepare("SELECT lastval()").scalar().value_or(0);
+    // The identity the connection's last INSERT drew, returned by the INSERT itself.
+    if (pg_) return pg_->last_insert_id();
     return sqlite3_last_insert_rowid(db_);
 }
 int Database::changes() const {

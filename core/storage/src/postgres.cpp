@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -80,6 +81,11 @@ class LibpqConnection final : public PgConnection {
     bool lost_to_another() const override { return lost_to_another_; }
     bool reconnect_if_lost() override;
     std::int64_t changes() const override { return changes_; }
+    std::int64_t last_insert_id() const override { return last_insert_id_; }
+    void set_last_insert_id(std::int64_t id) { last_insert_id_ = id; }
+    // A table's identity column ("" for none), from the catalogue: read once per
+    // connection, and again for a table it did not know (one a migration made since).
+    const std::string& identity_column(const std::string& table);
 
     // The name of sql prepared with these parameter types (0: inferred), preparing it
     // on first use.
@@ -93,8 +99,10 @@ class LibpqConnection final : public PgConnection {
   private:
     PGconn* conn_ = nullptr;
     std::int64_t changes_ = 0;
-    bool lost_to_another_ = false;                           // since the last BEGIN
-    std::unordered_map<std::string, std::string> prepared_;  // sql '\0' types -> name
+    std::int64_t last_insert_id_ = 0;
+    bool lost_to_another_ = false;                                   // since the last BEGIN
+    std::unordered_map<std::string, std::string> prepared_;          // sql '\0' types -> name
+    std::unordered_map<std::string, std::string> identity_columns_;  // table -> column
 };
 
 class LibpqStatement final : public PgStatement {
@@ -121,6 +129,10 @@ class LibpqStatement final : public PgStatement {
         std::optional<std::string> value;
         bool integer = false;
     };
+    // An INSERT into a table with an identity: RETURNING it is appended, so the id
+    // comes back with the INSERT (no SELECT lastval() after it); its rows are not the
+    // caller's, who asked for none.
+    void return_identity_of_inserts();
     void execute();
     PGresult* run_prepared(const std::string& name);
     Param& param(int index);
@@ -131,6 +143,7 @@ class LibpqStatement final : public PgStatement {
     PGresult* result_ = nullptr;
     int row_ = -1;
     bool executed_ = false;
+    bool returns_identity_ = false;
 };
 
 LibpqConnection::LibpqConnection(const std::string& uri) {
@@ -181,6 +194,17 @@ void LibpqConnection::exec(std::string_view sql) {
     if (!ok(r.r)) fail(r.r, sql);
 }
 
+const std::string& LibpqConnection::identity_column(const std::string& table) {
+    if (auto it = identity_columns_.find(table); it != identity_columns_.end()) return it->second;
+    ResultGuard r{PQexec(conn_,
+                         "SELECT table_name, column_name FROM information_schema.columns "
+                         "WHERE table_schema = current_schema() AND is_identity = 'YES'")};
+    if (!ok(r.r)) fail(r.r, "identity columns");
+    for (int row = 0; row < PQntuples(r.r); ++row)
+        identity_columns_[PQgetvalue(r.r, row, 0)] = PQgetvalue(r.r, row, 1);
+    return identity_columns_[table];  // "" when the table has none
+}
+
 const std::string& LibpqConnection::prepared(const std::string& sql,
                                              const std::vector<Oid>& types) {
     std::string key = sql;
@@ -212,6 +236,26 @@ LibpqStatement::LibpqStatement(LibpqConnection& conn, std::string_view sqlite_sq
     } catch (const std::invalid_argument& e) {
         throw StorageError(SQLITE_ERROR, e.what());
     }
+    return_identity_of_inserts();
+}
+
+void LibpqStatement::return_identity_of_inserts() {
+    constexpr std::string_view insert = "INSERT INTO ";
+    if (!sql_.starts_with(insert)) return;
+    std::string upper = sql_;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper.find("RETURNING") != std::string::npos) return;  // the caller reads its rows
+    std::size_t end = insert.size();
+    while (end < sql_.size() &&
+           (std::isalnum(static_cast<unsigned char>(sql_[end])) || sql_[end] == '_'))
+        ++end;
+    const auto& column = conn_.identity_column(sql_.substr(insert.size(), end - insert.size()));
+    if (column.empty()) return;
+    while (!sql_.empty() &&
+           (std::isspace(static_cast<unsigned char>(sql_.back())) || sql_.back() == ';'))
+        sql_.pop_back();
+    sql_ += " RETURNING " + column;
+    returns_identity_ = true;
 }
 
 LibpqStatement::Param& LibpqStatement::param(int index) {
@@ -294,10 +338,16 @@ void LibpqStatement::execute() {
         const char* tuples = PQcmdTuples(result_);
         conn_.set_changes((tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0);
     }
+    // The last row's, as SQLite's last_insert_rowid after INSERT ... SELECT; none when
+    // ON CONFLICT DO NOTHING inserted nothing, which leaves it as it was, as SQLite does.
+    if (returns_identity_ && PQntuples(result_) > 0)
+        conn_.set_last_insert_id(
+            std::strtoll(PQgetvalue(result_, PQntuples(result_) - 1, 0), nullptr, 10));
 }
 
 bool LibpqStatement::step() {
     if (!executed_) execute();
+    if (returns_identity_) return false;
     ++row_;
     return result_ && row_ < PQntuples(result_);
 }

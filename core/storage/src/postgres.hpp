@@ -47,6 +47,9 @@ class PgConnection {
     // Called outside transactions only, so a transaction is never half on each connection.
     virtual bool reconnect_if_lost() = 0;
     virtual std::int64_t changes() const = 0;  // rows the last INSERT/UPDATE/DELETE touched
+    // The identity the last INSERT into a table with one drew (SQLite's
+    // last_insert_rowid): read from the INSERT itself, no round trip of its own.
+    virtual std::int64_t last_insert_id() const = 0;
 };
 
 // Set by enable_postgres(); nullptr in a program built without PostgreSQL.
