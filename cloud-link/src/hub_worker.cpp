@@ -24,6 +24,7 @@ constexpr int session_expiry_s = 60;
 struct HubWorker::Impl {
     HubConfig config;
     std::string who;
+    bool connected_before = false;  // in this process (the main loop's thread only)
     mutable std::mutex stats_mutex;
     HubStats stats;
 
@@ -63,6 +64,9 @@ struct HubWorker::Impl {
             return false;
         }
         fresh->set_message_callback([this](mqtt::const_message_ptr m) {
+            // Another shard's message (a subscription of an older session): neither taken
+            // nor acknowledged, so its store sends it again, to its own shard.
+            if (!serves(m->get_topic())) return;
             HubIncoming in{m->get_topic(), m->get_payload_str(), {}};
             const auto& props = m->get_properties();
             for (std::size_t i = 0, n = props.count(mqtt::property::USER_PROPERTY); i < n; ++i) {
@@ -95,8 +99,13 @@ struct HubWorker::Impl {
             wake.notify_one();
         });
         try {
+            // The first connect of a process starts a fresh session: one the broker kept
+            // from before may hold subscriptions this worker no longer has (another
+            // shard's programs). Nothing is lost by it: the stores resend what the hub
+            // has not acknowledged. Reconnects keep the session, to bridge the gap.
             connect_and_subscribe(*fresh, config.broker, std::nullopt, session_expiry_s,
-                                  subscriptions(/*shared_only=*/false));
+                                  subscriptions(/*shared_only=*/false),
+                                  /*fresh_session=*/!connected_before);
         } catch (const mqtt::exception& e) {
             log_line(who, std::string("connect to ") + config.broker.uri + " failed: " + e.what());
             return false;
@@ -106,6 +115,7 @@ struct HubWorker::Impl {
             client = std::move(fresh);
         }
         lost = false;
+        connected_before = true;
         update([](HubStats& s) {
             ++s.connects;
             s.connected = true;
@@ -127,8 +137,16 @@ struct HubWorker::Impl {
         return topics;
     }
 
-    // `leaving`: the worker stops for good, so its session ends with it and the broker
-    // hands its turns to the workers still running at once.
+    // A message of a program this worker serves (every program, or its shard's).
+    bool serves(const std::string& topic) const {
+        if (config.programs.empty()) return true;
+        const auto parsed = parse_topic(topic);
+        return parsed && std::find(config.programs.begin(), config.programs.end(),
+                                   parsed->address.program) != config.programs.end();
+    }
+
+    // `leaving`: the worker stops for good, so it leaves the shared subscriptions and the
+    // broker hands its turns to the workers still running from then on.
     void drop_client(bool leaving = false) {
         std::unique_ptr<mqtt::async_client> old;
         {

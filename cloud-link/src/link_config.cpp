@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -144,21 +145,30 @@ Result<HubConfig> load_hub_config(const std::filesystem::path& file) {
                           file.string() + ": [hub] hold_ttl_ms must be 1000..86400000");
     c.broker = broker_from(t, file, numbers);
     if (numbers.problem()) return *numbers.problem();
-    if (c.broker.client_id.empty()) c.broker.client_id = "hub-" + c.worker;
     if (const auto programs = t["hub"]["programs"]) {
         const auto* list = programs.as_array();
+        if (list && list->empty()) list = nullptr;  // not "every program" by accident
         if (list)
             for (const auto& node : *list) {
                 const auto code = node.value<std::string>();
-                if (!code || !valid_code(*code)) {
+                if (!code || !valid_code(*code) ||
+                    std::find(c.programs.begin(), c.programs.end(), *code) != c.programs.end()) {
                     list = nullptr;
                     break;
                 }
                 c.programs.push_back(*code);
             }
         if (!list)
-            return make_error(Errc::invalid_argument,
-                              file.string() + ": [hub] programs must be a list of program codes");
+            return make_error(
+                Errc::invalid_argument,
+                file.string() + ": [hub] programs must be a list of distinct program codes");
+    }
+    // Client ids are unique across the broker: two shards' w1 must not take each
+    // other's connection (and session).
+    if (c.broker.client_id.empty()) {
+        c.broker.client_id = "hub-";
+        for (const auto& program : c.programs) c.broker.client_id += program + "-";
+        c.broker.client_id += c.worker;
     }
     if (auto* sms = t["sms"].as_table()) {
         SmsGatewayConfig g;

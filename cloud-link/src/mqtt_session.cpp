@@ -37,10 +37,11 @@ void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broke
 
 void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broker,
                            const std::optional<mqtt::message>& will, int session_expiry_s,
-                           const std::vector<std::string>& topics) {
+                           const std::vector<std::string>& topics, bool fresh_session) {
     const auto wait = std::chrono::milliseconds(broker.connect_timeout_ms + 1000);
     mqtt::connect_options opts;
     fill_connect_options(opts, broker, will, session_expiry_s);
+    if (fresh_session) opts.set_clean_start(true);
     if (!client.connect(opts)->wait_for(wait)) throw mqtt::exception(-1, "connect timed out");
     for (const auto& topic : topics)
         if (!client.subscribe(topic, 1)->wait_for(wait))

@@ -28,9 +28,11 @@ void fill_connect_options(mqtt::connect_options& opts, const BrokerConfig& broke
 
 // Connects with those options, then subscribes to each topic at QoS 1; every step is
 // bounded by the broker's connect timeout. Throws mqtt::exception on failure or timeout.
+// fresh_session: start clean, dropping whatever session (and subscriptions) the broker
+// kept under this client id.
 void connect_and_subscribe(mqtt::async_client& client, const BrokerConfig& broker,
                            const std::optional<mqtt::message>& will, int session_expiry_s,
-                           const std::vector<std::string>& topics);
+                           const std::vector<std::string>& topics, bool fresh_session = false);
 
 // Calls `lost` when the connection drops, whether the network failed or the broker
 // sent DISCONNECT: Paho reports the two through different handlers.

@@ -89,12 +89,14 @@ TEST_CASE("a hub shard lists its programs; anything but a list of codes is refus
     auto shard = load_hub_config(file);
     REQUIRE(shard.ok());
     CHECK(shard->programs == std::vector<std::string>{"MALL", "BRAND-2"});
-    for (const char* bad : {"\"MALL\"", "[\"MALL\", \"+\"]", "[\"a/b\"]", "[1]", "[\"\"]"}) {
+    CHECK(shard->broker.client_id == "hub-MALL-BRAND-2-w1");  // not another shard's w1's
+    for (const char* bad : {"\"MALL\"", "[\"MALL\", \"+\"]", "[\"a/b\"]", "[1]", "[\"\"]", "[]",
+                            "[\"MALL\", \"MALL\"]"}) {
         std::ofstream(file) << "[hub]\ndatabase = \"hub.db\"\nprograms = " << bad << "\n";
         auto refused = load_hub_config(file);
         REQUIRE_FALSE(refused.ok());
-        CHECK(refused.error().message.find("[hub] programs must be a list of program codes") !=
-              std::string::npos);
+        CHECK(refused.error().message.find(
+                  "[hub] programs must be a list of distinct program codes") != std::string::npos);
     }
 }
 

@@ -379,6 +379,11 @@ TEST_CASE("a hub worker that stops leaves every till's question to the workers s
     auto link = agent_config(broker, dir.path() / "t.db", "S001", "T02");
     link.hub_timeout_ms = 3000;
     TerminalHub till(link, TerminalAddress{"TEST", "S001", "T02"}, t.engine());
+    // The till's own connection to the broker comes up in the background first.
+    REQUIRE(eventually([&] {
+        auto found = till.find("phone", "13999990000");
+        return found.ok() || found.error().message.find("no connection") == std::string::npos;
+    }));
     int answered = 0;
     for (int i = 0; i < 10; ++i) {
         auto found = till.find("phone", "1399999000" + std::to_string(i));
@@ -415,4 +420,15 @@ TEST_CASE("a hub sharded by program: each shard's worker takes only its own prog
     CHECK((*test_hub)->applied_count() == t.last_seq());
     CHECK((*other_hub)->applied_count() == 0);
     CHECK(other_shard->stats().messages == 0);  // not even the terminal's presence
+    // A till's questions reach its own program's shard too.
+    auto link = agent_config(broker, dir.path() / "t.db", "S001", "T02");
+    link.hub_timeout_ms = 3000;
+    TerminalHub till(link, TerminalAddress{"TEST", "S001", "T02"}, t.engine());
+    Result<Member> found = make_error(Errc::unreachable, "not asked yet");
+    REQUIRE(eventually([&] {
+        found = till.find("uid", member_uid(1));
+        return found.ok() || found.error().message.find("no connection") == std::string::npos;
+    }));
+    CHECK_MESSAGE(found.ok(), (found.ok() ? "" : found.error().message));
+    CHECK(other_shard->stats().messages == 0);
 }
