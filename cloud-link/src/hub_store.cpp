@@ -121,8 +121,15 @@ Result<HubApplyReport> HubStore::apply(const std::vector<HubIncoming>& messages,
         return retried_when_busy([&]() -> Result<HubApplyReport> {
             ProgramTurns turns(engine_database(*engine_), messages);
             Pass pass(*this, now_ms);
-            Transaction tx(engine_database(*engine_));
-            for (const auto& in : messages) pass.one(in);
+            auto& db = engine_database(*engine_);
+            Transaction tx(db);
+            for (const auto& in : messages) {
+                pass.one(in);
+                // Lost to another worker (and not said so by an engine call): the rest
+                // would be booked on a stale snapshot only to be refused at COMMIT.
+                if (db.lost_to_another_transaction())
+                    throw StorageError(SQLITE_BUSY, "postgres: the batch lost to another one");
+            }
             pass.check_tiers();
             pass.answers();
             tx.commit();
