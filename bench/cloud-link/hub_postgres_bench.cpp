@@ -24,6 +24,7 @@
 #include "loyalty/sync/topics.hpp"
 #include "postgres_cluster.hpp"
 #include "postgres_hub.hpp"
+#include "sale_payload.hpp"
 
 using namespace loyalty;
 using namespace loyalty::sync;
@@ -44,17 +45,7 @@ double seconds_since(Steady::time_point start) {
 }
 
 std::string sale_payload(std::int64_t i, const std::string& store) {
-    char buf[512];
-    std::snprintf(
-        buf, sizeof buf,
-        R"({"sale_id":%lld,"store":"%s","terminal":"T01","receipt":"R%08lld","lines":[{"sku":"SKU-%lld",)"
-        R"("category":"apparel","qty":1,"unit":12900}],"gross":12900,"net":12900,"coupons":[],)"
-        R"("points_paid":0,"points_earned":129,"member":%lld,"member_uid":"00000000-0000-4000-8000-%012lld",)"
-        R"("available":1290,"pending":0,"tier":"silver"})",
-        static_cast<long long>(i), store.c_str(), static_cast<long long>(i),
-        static_cast<long long>(i % 50), static_cast<long long>(i * 7919 % hub_members),
-        static_cast<long long>(i * 7919 % hub_members));
-    return buf;
+    return bench::sale_payload(i, store, i * 7919 % hub_members);
 }
 
 // A terminal of `store` with its program and `count` sales to members spread over the hub.
