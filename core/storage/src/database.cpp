@@ -529,11 +529,11 @@ Transaction::Transaction(Database& db)
         // the same member or terminal cannot both commit what each read alone; the
         // loser gets SQLITE_BUSY (40001) and its batch is applied again.
         db_.reconnect_outside_transactions();
-        db_.pg_->exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+        db_.pg_->begin();
     } else if (db.savepoint_depth_ == 0) {
         db_.prepare("BEGIN IMMEDIATE").run();
     } else if (db.pg_) {
-        db_.pg_->exec("SAVEPOINT " + name_);
+        db_.pg_->savepoint(name_);
     } else {
         // Cached like any statement: an engine operation opens one or two savepoints,
         // and parsing their SQL each time cost more than the writes inside them.
@@ -545,6 +545,13 @@ Transaction::Transaction(Database& db)
 Transaction::~Transaction() {
     if (done_) return;
     --db_.savepoint_depth_;
+    if (db_.pg_) {
+        if (db_.savepoint_depth_ == 0)
+            db_.pg_->rollback();
+        else
+            db_.pg_->rollback_to(name_);
+        return;
+    }
     try {
         if (db_.savepoint_depth_ == 0) {
             db_.exec("ROLLBACK");
@@ -558,17 +565,10 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK.
-    // One that lost to another transaction, even where a savepoint rolled the failed
-    // statement back, saw a stale snapshot: it fails as busy, to be run again whole.
-    if (db_.pg_ && db_.savepoint_depth_ == 1 && db_.pg_->lost_to_another())
-        throw StorageError(SQLITE_BUSY,
-                           "postgres: the transaction lost to another one and must run again");
-    if (db_.pg_ && db_.pg_->transaction_failed())
-        throw StorageError(SQLITE_ABORT,
-                           "postgres: the transaction was aborted by an earlier error");
-    if (db_.pg_)
-        db_.pg_->exec(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_);
+    if (db_.pg_ && db_.savepoint_depth_ == 1)
+        db_.pg_->commit();
+    else if (db_.pg_)
+        db_.pg_->release(name_);
     else
         db_.prepare(db_.savepoint_depth_ == 1 ? "COMMIT" : "RELEASE " + name_).run();
     --db_.savepoint_depth_;

@@ -5,6 +5,9 @@
 // where the SQL gives no clue (`? IS NULL`) they are prepared again with the types of
 // the values bound. Strings go in binary form, so a hostile payload parked as a dead
 // letter (bytea) arrives byte for byte; results come back as text.
+//
+// Inside a transaction, writes go out in libpq's pipeline mode and are answered with the
+// next statement that needs an answer (see PgConnection in postgres.hpp).
 #include "postgres.hpp"
 
 #include <libpq-fe.h>
@@ -12,6 +15,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -42,7 +46,7 @@ int sqlite_code_of(const char* sqlstate) {
     return SQLITE_ERROR;
 }
 
-[[noreturn]] void throw_result(PGconn* conn, const PGresult* result, std::string_view context) {
+StorageError storage_error(PGconn* conn, const PGresult* result, std::string_view context) {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     std::string message = "postgres";
     if (state) message += std::string(" [") + state + "]";
@@ -53,7 +57,7 @@ int sqlite_code_of(const char* sqlstate) {
     message += " (";
     message += context.substr(0, 120);
     message += ")";
-    throw StorageError(sqlite_code_of(state), message);
+    return StorageError(sqlite_code_of(state), message);
 }
 
 struct ResultGuard {
@@ -66,6 +70,15 @@ bool ok(const PGresult* r) {
     return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
+// A prepared statement's parameters as libpq takes them: strings as bytes, integers as
+// decimal text. The pointers are into the caller's values, which outlive the send.
+struct Parameters {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    int count() const { return static_cast<int>(values.size()); }
+};
+
 class LibpqConnection final : public PgConnection {
   public:
     explicit LibpqConnection(const std::string& uri);
@@ -75,14 +88,22 @@ class LibpqConnection final : public PgConnection {
 
     void exec(std::string_view sql) override;
     std::unique_ptr<PgStatement> statement(std::string_view sqlite_sql) override;
-    bool transaction_failed() const override {
-        return PQtransactionStatus(conn_) != PQTRANS_INTRANS;
-    }
+    void begin() override;
+    void savepoint(const std::string& name) override;
+    void release(const std::string& name) override;
+    void commit() override;
+    void rollback() noexcept override;
+    void rollback_to(const std::string& name) noexcept override;
     bool lost_to_another() const override { return lost_to_another_; }
     bool reconnect_if_lost() override;
-    std::int64_t changes() const override { return changes_; }
-    std::int64_t last_insert_id() const override { return last_insert_id_; }
-    void set_last_insert_id(std::int64_t id) { last_insert_id_ = id; }
+    std::int64_t changes() override {
+        settle();
+        return changes_;
+    }
+    std::int64_t last_insert_id() override {
+        settle();
+        return last_insert_id_;
+    }
     // A table's identity column ("" for none), from the catalogue: read once per
     // connection, and again for a table it did not know (one a migration made since).
     const std::string& identity_column(const std::string& table);
@@ -90,17 +111,40 @@ class LibpqConnection final : public PgConnection {
     // The name of sql prepared with these parameter types (0: inferred), preparing it
     // on first use.
     const std::string& prepared(const std::string& sql, const std::vector<Oid>& types);
-    bool in_transaction() const;
-    PGconn* raw() { return conn_; }
-    void set_changes(std::int64_t n) { changes_ = n; }
+    // Inside BEGIN ... COMMIT, where writes may be pipelined.
+    bool in_transaction() const { return in_transaction_; }
+    // A write whose answer nobody waits for: sent now, answered with the next statement
+    // that needs one.
+    void pipeline(const std::string& name, const Parameters& params, std::string_view context,
+                  bool returns_identity);
+    // A statement whose answer the caller needs: its result (the caller's to clear), after
+    // every write pipelined before it. A failed one of those is thrown instead.
+    PGresult* run(const std::string& name, const Parameters& params, std::string_view context);
     // Throws what result says went wrong, remembering whether it lost to another transaction.
     [[noreturn]] void fail(const PGresult* result, std::string_view context);
+    // What a write's answer says about changes() and last_insert_id(), as SQLite keeps them.
+    void count(const PGresult* result, bool returns_identity);
 
   private:
+    struct Pending {
+        std::string context;  // its SQL, to name it when it fails
+        bool returns_identity = false;
+    };
+    // Sends `last` (when given) after the pipelined writes, syncs and reads every answer
+    // in order; returns last's result. The first write that failed is thrown, unless
+    // `discard`, when only whether it lost to another transaction is kept.
+    PGresult* settle(const std::function<int()>& last = {}, bool discard = false);
+    void queue(Pending pending, const std::function<int()>& send);
+    StorageError error(const PGresult* result, std::string_view context);
+    // A transaction-control statement with no parameters, answered now: its command tag.
+    std::string control(const std::string& sql);
+
     PGconn* conn_ = nullptr;
     std::int64_t changes_ = 0;
     std::int64_t last_insert_id_ = 0;
-    bool lost_to_another_ = false;                                   // since the last BEGIN
+    bool lost_to_another_ = false;  // since the last BEGIN
+    bool in_transaction_ = false;
+    std::vector<Pending> pending_;                                   // sent, not yet answered
     std::unordered_map<std::string, std::string> prepared_;          // sql '\0' types -> name
     std::unordered_map<std::string, std::string> identity_columns_;  // table -> column
 };
@@ -134,7 +178,7 @@ class LibpqStatement final : public PgStatement {
     // caller's, who asked for none.
     void return_identity_of_inserts();
     void execute();
-    PGresult* run_prepared(const std::string& name);
+    Parameters parameters() const;
     Param& param(int index);
 
     LibpqConnection& conn_;
@@ -144,6 +188,9 @@ class LibpqStatement final : public PgStatement {
     int row_ = -1;
     bool executed_ = false;
     bool returns_identity_ = false;
+    // A write whose rows the caller did not ask for: inside a transaction it is
+    // pipelined (see PgConnection), answered with the next statement that needs an answer.
+    bool pipelined_ = false;
 };
 
 LibpqConnection::LibpqConnection(const std::string& uri) {
@@ -161,41 +208,174 @@ LibpqConnection::LibpqConnection(const std::string& uri) {
 }
 
 LibpqConnection::~LibpqConnection() {
-    if (conn_) PQfinish(conn_);
+    if (conn_) PQfinish(conn_);  // the server rolls back a transaction left open
 }
 
 bool LibpqConnection::reconnect_if_lost() {
     if (PQstatus(conn_) == CONNECTION_OK) return false;
     PQreset(conn_);
     prepared_.clear();
+    pending_.clear();
+    in_transaction_ = false;
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = PQerrorMessage(conn_);
         while (!message.empty() && message.back() == '\n') message.pop_back();
         throw StorageError(SQLITE_IOERR, "PostgreSQL connection lost: " + message);
     }
+    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) PQexitPipelineMode(conn_);
     return true;
 }
 
-bool LibpqConnection::in_transaction() const {
-    const auto status = PQtransactionStatus(conn_);
-    return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+StorageError LibpqConnection::error(const PGresult* result, std::string_view context) {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    if (sqlite_code_of(state) == SQLITE_BUSY) lost_to_another_ = true;
+    return storage_error(conn_, result, context);
 }
 
 void LibpqConnection::fail(const PGresult* result, std::string_view context) {
-    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    if (sqlite_code_of(state) == SQLITE_BUSY) lost_to_another_ = true;
-    throw_result(conn_, result, context);
+    throw error(result, context);
+}
+
+void LibpqConnection::count(const PGresult* result, bool returns_identity) {
+    // changes() counts rows written, as SQLite's does: a SELECT leaves it as it was.
+    const std::string_view command = PQcmdStatus(const_cast<PGresult*>(result));
+    if (command.starts_with("INSERT") || command.starts_with("UPDATE") ||
+        command.starts_with("DELETE")) {
+        const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));
+        changes_ = (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
+    }
+    // The last row's, as SQLite's last_insert_rowid after INSERT ... SELECT; none when
+    // ON CONFLICT DO NOTHING inserted nothing, which leaves it as it was, as SQLite does.
+    if (returns_identity && PQntuples(result) > 0)
+        last_insert_id_ = std::strtoll(PQgetvalue(result, PQntuples(result) - 1, 0), nullptr, 10);
+}
+
+void LibpqConnection::queue(Pending pending, const std::function<int()>& send) {
+    // Answers wait in the server's socket buffer until read: a bounded queue never fills it.
+    constexpr std::size_t most_pending = 256;
+    if (pending_.size() >= most_pending) settle();
+    if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn_))
+        fail(nullptr, pending.context);
+    if (!send()) {
+        auto why = error(nullptr, pending.context);
+        settle({}, true);
+        throw why;
+    }
+    pending_.push_back(std::move(pending));
+}
+
+PGresult* LibpqConnection::settle(const std::function<int()>& last, bool discard) {
+    if (pending_.empty()) return nullptr;
+    std::optional<StorageError> failed;
+    if (last && !last()) failed = error(nullptr, "pipeline");
+    const std::size_t answers = pending_.size() + (last && !failed ? 1 : 0);
+    PGresult* last_result = nullptr;
+    if (!PQpipelineSync(conn_) && !failed) failed = error(nullptr, "pipeline sync");
+    // Each statement's answer is a result then a NULL; the sync's is PGRES_PIPELINE_SYNC.
+    // A lost connection answers NULLs only: more of them than statements ends the wait.
+    for (std::size_t index = 0, nulls = 0;;) {
+        PGresult* r = PQgetResult(conn_);
+        if (!r) {
+            ++index;
+            if (++nulls > answers + 1) {
+                if (!failed) failed = error(nullptr, "pipeline");
+                break;
+            }
+            continue;
+        }
+        const auto status = PQresultStatus(r);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (index < pending_.size()) {
+            if (ok(r))
+                count(r, pending_[index].returns_identity);
+            else if (status != PGRES_PIPELINE_ABORTED && !failed)
+                failed = error(r, pending_[index].context);
+            PQclear(r);
+        } else if (index == pending_.size() && last && !last_result) {
+            last_result = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    pending_.clear();
+    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) PQexitPipelineMode(conn_);
+    if (failed && !discard) {
+        PQclear(last_result);
+        throw *failed;
+    }
+    return last_result;
 }
 
 void LibpqConnection::exec(std::string_view sql) {
+    settle();
     const std::string owned(sql);
-    if (sql.starts_with("BEGIN")) lost_to_another_ = false;
     ResultGuard r{PQexec(conn_, owned.c_str())};
     if (!ok(r.r)) fail(r.r, sql);
 }
 
+std::string LibpqConnection::control(const std::string& sql) {
+    ResultGuard r{nullptr};
+    if (pending_.empty())
+        r.r = PQexec(conn_, sql.c_str());
+    else
+        r.r = settle([&] {
+            return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+        });
+    if (!r.r || !ok(r.r)) fail(r.r, sql);
+    return PQcmdStatus(r.r);
+}
+
+void LibpqConnection::begin() {
+    lost_to_another_ = false;
+    queue({"BEGIN", false}, [&] {
+        return PQsendQueryParams(conn_, "BEGIN ISOLATION LEVEL SERIALIZABLE", 0, nullptr, nullptr,
+                                 nullptr, nullptr, 0);
+    });
+    in_transaction_ = true;
+}
+
+void LibpqConnection::savepoint(const std::string& name) {
+    const std::string sql = "SAVEPOINT " + name;
+    queue({sql, false}, [&] {
+        return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    });
+}
+
+void LibpqConnection::release(const std::string& name) {
+    control("RELEASE " + name);
+}
+
+void LibpqConnection::commit() {
+    // One that lost to another transaction, even where a savepoint rolled the failed
+    // statement back, saw a stale snapshot: it fails as busy, to be run again whole.
+    if (lost_to_another_)
+        throw StorageError(SQLITE_BUSY,
+                           "postgres: the transaction lost to another one and must run again");
+    // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK.
+    if (control("COMMIT") == "ROLLBACK")
+        throw StorageError(SQLITE_ABORT,
+                           "postgres: the transaction was aborted by an earlier error");
+    in_transaction_ = false;
+}
+
+void LibpqConnection::rollback() noexcept {
+    settle({}, true);
+    in_transaction_ = false;
+    PQclear(PQexec(conn_, "ROLLBACK"));  // a lost connection rolled it back
+}
+
+void LibpqConnection::rollback_to(const std::string& name) noexcept {
+    settle({}, true);
+    const std::string sql = "ROLLBACK TO " + name + "; RELEASE " + name;
+    PQclear(PQexec(conn_, sql.c_str()));  // a transaction already aborted stays so: COMMIT says
+}
+
 const std::string& LibpqConnection::identity_column(const std::string& table) {
     if (auto it = identity_columns_.find(table); it != identity_columns_.end()) return it->second;
+    settle();
     ResultGuard r{PQexec(conn_,
                          "SELECT table_name, column_name FROM information_schema.columns "
                          "WHERE table_schema = current_schema() AND is_identity = 'YES'")};
@@ -211,11 +391,12 @@ const std::string& LibpqConnection::prepared(const std::string& sql,
     key += '\0';
     for (auto t : types) key += std::to_string(t) + ",";
     if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
+    settle();
     std::string name = "s" + std::to_string(prepared_.size() + 1);
     // A statement that fails to prepare aborts the transaction it is in: the first
     // prepare of each statement inside one is fenced by a savepoint, so a refusal
     // (types to infer, see PgStatement::execute) leaves the transaction usable.
-    const bool fenced = in_transaction();
+    const bool fenced = in_transaction_;
     if (fenced) exec("SAVEPOINT loyalty_prepare");
     ResultGuard r{PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
                             types.empty() ? nullptr : types.data())};
@@ -228,6 +409,29 @@ const std::string& LibpqConnection::prepared(const std::string& sql,
     return prepared_.emplace(std::move(key), std::move(name)).first->second;
 }
 
+void LibpqConnection::pipeline(const std::string& name, const Parameters& params,
+                               std::string_view context, bool returns_identity) {
+    queue({std::string(context), returns_identity}, [&] {
+        return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values.data(),
+                                   params.lengths.data(), params.formats.data(), 0);
+    });
+}
+
+PGresult* LibpqConnection::run(const std::string& name, const Parameters& params,
+                               std::string_view context) {
+    PGresult* result = nullptr;
+    if (pending_.empty())
+        result = PQexecPrepared(conn_, name.c_str(), params.count(), params.values.data(),
+                                params.lengths.data(), params.formats.data(), 0);
+    else
+        result = settle([&] {
+            return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values.data(),
+                                       params.lengths.data(), params.formats.data(), 0);
+        });
+    if (!result) fail(nullptr, context);
+    return result;
+}
+
 LibpqStatement::LibpqStatement(LibpqConnection& conn, std::string_view sqlite_sql) : conn_(conn) {
     try {
         auto translated = postgres_sql(sqlite_sql);
@@ -236,6 +440,11 @@ LibpqStatement::LibpqStatement(LibpqConnection& conn, std::string_view sqlite_sq
     } catch (const std::invalid_argument& e) {
         throw StorageError(SQLITE_ERROR, e.what());
     }
+    std::string upper = sql_;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    pipelined_ = (upper.starts_with("INSERT ") || upper.starts_with("UPDATE ") ||
+                  upper.starts_with("DELETE ")) &&
+                 upper.find("RETURNING") == std::string::npos;
     return_identity_of_inserts();
 }
 
@@ -295,18 +504,14 @@ void LibpqStatement::clear_bindings() {
     for (auto& p : params_) p = Param{};
 }
 
-PGresult* LibpqStatement::run_prepared(const std::string& name) {
-    std::vector<const char*> values(params_.size());
-    std::vector<int> lengths(params_.size());
-    std::vector<int> formats(params_.size());
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        const auto& p = params_[i];
-        values[i] = p.value ? p.value->c_str() : nullptr;
-        lengths[i] = p.value ? static_cast<int>(p.value->size()) : 0;
-        formats[i] = p.integer ? 0 : 1;  // strings as bytes, integers as decimal text
+Parameters LibpqStatement::parameters() const {
+    Parameters out;
+    for (const auto& p : params_) {
+        out.values.push_back(p.value ? p.value->c_str() : nullptr);
+        out.lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
+        out.formats.push_back(p.integer ? 0 : 1);  // strings as bytes, integers as decimal text
     }
-    return PQexecPrepared(conn_.raw(), name.c_str(), static_cast<int>(params_.size()),
-                          values.data(), lengths.data(), formats.data(), 0);
+    return out;
 }
 
 void LibpqStatement::execute() {
@@ -323,26 +528,20 @@ void LibpqStatement::execute() {
         for (const auto& p : params_) types.push_back(p.integer ? kInt8Oid : kTextOid);
         name = &conn_.prepared(sql_, types);
     }
-    result_ = run_prepared(*name);
     row_ = -1;
+    if (pipelined_ && conn_.in_transaction()) {
+        conn_.pipeline(*name, parameters(), sql_, returns_identity_);
+        executed_ = true;  // no rows: result_ stays empty
+        return;
+    }
+    result_ = conn_.run(*name, parameters(), sql_);
     if (!ok(result_)) {
         PGresult* failed = std::exchange(result_, nullptr);
         ResultGuard guard{failed};
         conn_.fail(failed, sql_);  // not executed: a retry runs it again
     }
     executed_ = true;
-    // changes() counts rows written, as SQLite's does: a SELECT leaves it as it was.
-    const std::string_view command = PQcmdStatus(result_);
-    if (command.starts_with("INSERT") || command.starts_with("UPDATE") ||
-        command.starts_with("DELETE")) {
-        const char* tuples = PQcmdTuples(result_);
-        conn_.set_changes((tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0);
-    }
-    // The last row's, as SQLite's last_insert_rowid after INSERT ... SELECT; none when
-    // ON CONFLICT DO NOTHING inserted nothing, which leaves it as it was, as SQLite does.
-    if (returns_identity_ && PQntuples(result_) > 0)
-        conn_.set_last_insert_id(
-            std::strtoll(PQgetvalue(result_, PQntuples(result_) - 1, 0), nullptr, 10));
+    conn_.count(result_, returns_identity_);
 }
 
 bool LibpqStatement::step() {
