@@ -99,6 +99,33 @@ TEST_CASE(
               .scalar<std::string>() == "a,d");
 }
 
+TEST_CASE(
+    "on PostgreSQL, a write that failed before a savepoint opened fails that savepoint as "
+    "an abort, not as its own refusal, and the transaction commits nothing") {
+    if (!hub_on_postgres()) return;
+    loyalty::test::TempDir dir;
+    auto db = open_both(dir);
+    {
+        Transaction outer(*db.writer);
+        insert(*db.writer, "a");
+        insert(*db.writer, "a");  // the caller's duplicate, answered inside the call below
+        {
+            // An engine call reads a refusal (a constraint) as "this event conflicts" and
+            // rolls back only itself: the caller's failure must not pass for one.
+            Transaction inner(*db.writer);
+            try {
+                db.writer->prepare("SELECT count(*) FROM piped").scalar();
+                FAIL("the read after a failed write answered");
+            } catch (const StorageError& e) {
+                CHECK_FALSE(e.is_constraint());
+                CHECK(std::string(e.what()).find("INSERT INTO piped") != std::string::npos);
+            }
+        }
+        CHECK_THROWS_AS(outer.commit(), StorageError);
+    }
+    CHECK(committed_rows(*db.reader) == 0);
+}
+
 TEST_CASE("on PostgreSQL, COMMIT after a pipelined write failed commits nothing") {
     if (!hub_on_postgres()) return;
     loyalty::test::TempDir dir;

@@ -112,7 +112,7 @@ class LibpqConnection final : public PgConnection {
     // on first use.
     const std::string& prepared(const std::string& sql, const std::vector<Oid>& types);
     // Inside BEGIN ... COMMIT, where writes may be pipelined.
-    bool in_transaction() const { return in_transaction_; }
+    bool in_transaction() const { return depth_ > 0; }
     // A write whose answer nobody waits for: sent now, answered with the next statement
     // that needs one.
     void pipeline(const std::string& name, const Parameters& params, std::string_view context,
@@ -129,6 +129,7 @@ class LibpqConnection final : public PgConnection {
     struct Pending {
         std::string context;  // its SQL, to name it when it fails
         bool returns_identity = false;
+        int depth = 0;  // the savepoint it was written in (1: the transaction itself)
     };
     // Sends `last` (when given) after the pipelined writes, syncs and reads every answer
     // in order; returns last's result. The first write that failed is thrown, unless
@@ -138,12 +139,20 @@ class LibpqConnection final : public PgConnection {
     StorageError error(const PGresult* result, std::string_view context);
     // A transaction-control statement with no parameters, answered now: its command tag.
     std::string control(const std::string& sql);
+    // A connection in a state it cannot be trusted in (a send that failed while it is
+    // still up): connected again, so the server rolls back whatever was open on it. The
+    // transaction the caller still holds fails at every statement until rolled back: on
+    // the new session they would run one by one, committed as they go.
+    void abandon();
+    void check_usable() const;
 
     PGconn* conn_ = nullptr;
     std::int64_t changes_ = 0;
     std::int64_t last_insert_id_ = 0;
     bool lost_to_another_ = false;  // since the last BEGIN
-    bool in_transaction_ = false;
+    int depth_ = 0;               // 0 outside a transaction, 1 inside BEGIN, one more per savepoint
+    bool abandoned_ = false;      // inside a transaction lost with its connection (abandon())
+    bool fresh_session_ = false;  // abandon() connected again: the caller's settings are gone
     std::vector<Pending> pending_;                                   // sent, not yet answered
     std::unordered_map<std::string, std::string> prepared_;          // sql '\0' types -> name
     std::unordered_map<std::string, std::string> identity_columns_;  // table -> column
@@ -212,11 +221,11 @@ LibpqConnection::~LibpqConnection() {
 }
 
 bool LibpqConnection::reconnect_if_lost() {
-    if (PQstatus(conn_) == CONNECTION_OK) return false;
+    if (PQstatus(conn_) == CONNECTION_OK) return std::exchange(fresh_session_, false);
     PQreset(conn_);
     prepared_.clear();
     pending_.clear();
-    in_transaction_ = false;
+    depth_ = 0;
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = PQerrorMessage(conn_);
         while (!message.empty() && message.back() == '\n') message.pop_back();
@@ -250,7 +259,23 @@ void LibpqConnection::count(const PGresult* result, bool returns_identity) {
         last_insert_id_ = std::strtoll(PQgetvalue(result, PQntuples(result) - 1, 0), nullptr, 10);
 }
 
+void LibpqConnection::abandon() {
+    PQreset(conn_);  // also leaves pipeline mode
+    prepared_.clear();
+    pending_.clear();
+    abandoned_ = abandoned_ || depth_ > 0;
+    fresh_session_ = true;
+    depth_ = 0;
+}
+
+void LibpqConnection::check_usable() const {
+    if (abandoned_)
+        throw StorageError(SQLITE_IOERR,
+                           "postgres: the transaction was lost with its connection; roll back");
+}
+
 void LibpqConnection::queue(Pending pending, const std::function<int()>& send) {
+    check_usable();
     // Answers wait in the server's socket buffer until read: a bounded queue never fills it.
     constexpr std::size_t most_pending = 256;
     if (pending_.size() >= most_pending) settle();
@@ -258,19 +283,25 @@ void LibpqConnection::queue(Pending pending, const std::function<int()>& send) {
         fail(nullptr, pending.context);
     if (!send()) {
         auto why = error(nullptr, pending.context);
-        settle({}, true);
+        abandon();  // what was sent of the transaction goes with the old connection
         throw why;
     }
+    pending.depth = depth_;
     pending_.push_back(std::move(pending));
 }
 
 PGresult* LibpqConnection::settle(const std::function<int()>& last, bool discard) {
     if (pending_.empty()) return nullptr;
+    if ((last && !last()) || !PQpipelineSync(conn_)) {
+        // Not sent whole: the server may never answer what it did receive.
+        auto why = error(nullptr, "pipeline");
+        abandon();
+        if (discard) return nullptr;
+        throw why;
+    }
     std::optional<StorageError> failed;
-    if (last && !last()) failed = error(nullptr, "pipeline");
-    const std::size_t answers = pending_.size() + (last && !failed ? 1 : 0);
+    const std::size_t answers = pending_.size() + (last ? 1 : 0);
     PGresult* last_result = nullptr;
-    if (!PQpipelineSync(conn_) && !failed) failed = error(nullptr, "pipeline sync");
     // Each statement's answer is a result then a NULL; the sync's is PGRES_PIPELINE_SYNC.
     // A lost connection answers NULLs only: more of them than statements ends the wait.
     for (std::size_t index = 0, nulls = 0;;) {
@@ -289,10 +320,16 @@ PGresult* LibpqConnection::settle(const std::function<int()>& last, bool discard
             break;
         }
         if (index < pending_.size()) {
-            if (ok(r))
+            if (ok(r)) {
                 count(r, pending_[index].returns_identity);
-            else if (status != PGRES_PIPELINE_ABORTED && !failed)
+            } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
                 failed = error(r, pending_[index].context);
+                // Written outside the savepoint now open (a caller's write, answered inside
+                // the engine call after it): that call must not take it for its own
+                // refusal (a constraint read as "conflict") and roll back only itself.
+                if (pending_[index].depth < depth_ && !failed->is_busy())
+                    failed = StorageError(SQLITE_ABORT, failed->what());
+            }
             PQclear(r);
         } else if (index == pending_.size() && last && !last_result) {
             last_result = r;
@@ -301,7 +338,11 @@ PGresult* LibpqConnection::settle(const std::function<int()>& last, bool discard
         }
     }
     pending_.clear();
-    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) PQexitPipelineMode(conn_);
+    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF && !PQexitPipelineMode(conn_)) {
+        if (!failed) failed = error(nullptr, "pipeline");
+        PQclear(std::exchange(last_result, nullptr));
+        abandon();
+    }
     if (failed && !discard) {
         PQclear(last_result);
         throw *failed;
@@ -310,6 +351,7 @@ PGresult* LibpqConnection::settle(const std::function<int()>& last, bool discard
 }
 
 void LibpqConnection::exec(std::string_view sql) {
+    check_usable();
     settle();
     const std::string owned(sql);
     ResultGuard r{PQexec(conn_, owned.c_str())};
@@ -317,6 +359,7 @@ void LibpqConnection::exec(std::string_view sql) {
 }
 
 std::string LibpqConnection::control(const std::string& sql) {
+    check_usable();
     ResultGuard r{nullptr};
     if (pending_.empty())
         r.r = PQexec(conn_, sql.c_str());
@@ -329,12 +372,17 @@ std::string LibpqConnection::control(const std::string& sql) {
 }
 
 void LibpqConnection::begin() {
+    // Nothing may be left open underneath: its writes would commit with this transaction.
+    // (A session connected again here runs this transaction without the caller's
+    // settings, which the next reconnect_if_lost() has the caller apply again.)
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) abandon();
+    abandoned_ = false;
     lost_to_another_ = false;
     queue({"BEGIN", false}, [&] {
         return PQsendQueryParams(conn_, "BEGIN ISOLATION LEVEL SERIALIZABLE", 0, nullptr, nullptr,
                                  nullptr, nullptr, 0);
     });
-    in_transaction_ = true;
+    depth_ = 1;
 }
 
 void LibpqConnection::savepoint(const std::string& name) {
@@ -342,10 +390,12 @@ void LibpqConnection::savepoint(const std::string& name) {
     queue({sql, false}, [&] {
         return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
     });
+    ++depth_;
 }
 
 void LibpqConnection::release(const std::string& name) {
     control("RELEASE " + name);
+    --depth_;
 }
 
 void LibpqConnection::commit() {
@@ -354,23 +404,39 @@ void LibpqConnection::commit() {
     if (lost_to_another_)
         throw StorageError(SQLITE_BUSY,
                            "postgres: the transaction lost to another one and must run again");
-    // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK.
-    if (control("COMMIT") == "ROLLBACK")
+    // PostgreSQL answers COMMIT of a transaction an error aborted with a silent ROLLBACK,
+    // and COMMIT where none is open with a warning.
+    if ((pending_.empty() && PQtransactionStatus(conn_) != PQTRANS_INTRANS) ||
+        control("COMMIT") == "ROLLBACK")
         throw StorageError(SQLITE_ABORT,
                            "postgres: the transaction was aborted by an earlier error");
-    in_transaction_ = false;
+    depth_ = 0;
 }
 
 void LibpqConnection::rollback() noexcept {
-    settle({}, true);
-    in_transaction_ = false;
-    PQclear(PQexec(conn_, "ROLLBACK"));  // a lost connection rolled it back
+    try {
+        settle({}, true);
+    } catch (...) {
+        abandon();  // out of memory reading the answers: start afresh
+    }
+    depth_ = 0;
+    abandoned_ = false;  // the caller's transaction is over
+    PQclear(PQexec(conn_, "ROLLBACK"));
+    // A lost connection rolled it back; one still up but not idle cannot be trusted.
+    if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) abandon();
 }
 
 void LibpqConnection::rollback_to(const std::string& name) noexcept {
-    settle({}, true);
-    const std::string sql = "ROLLBACK TO " + name + "; RELEASE " + name;
-    PQclear(PQexec(conn_, sql.c_str()));  // a transaction already aborted stays so: COMMIT says
+    if (abandoned_) return;  // nothing left to roll back to: the outer COMMIT fails
+    try {
+        settle({}, true);
+        const std::string sql = "ROLLBACK TO " + name + "; RELEASE " + name;
+        // A transaction already aborted stays so when its savepoint never ran: COMMIT says.
+        PQclear(PQexec(conn_, sql.c_str()));
+    } catch (...) {
+        abandon();  // the transaction goes with the connection: COMMIT will say
+    }
+    if (depth_ > 0) --depth_;
 }
 
 const std::string& LibpqConnection::identity_column(const std::string& table) {
@@ -396,7 +462,7 @@ const std::string& LibpqConnection::prepared(const std::string& sql,
     // A statement that fails to prepare aborts the transaction it is in: the first
     // prepare of each statement inside one is fenced by a savepoint, so a refusal
     // (types to infer, see PgStatement::execute) leaves the transaction usable.
-    const bool fenced = in_transaction_;
+    const bool fenced = depth_ > 0;
     if (fenced) exec("SAVEPOINT loyalty_prepare");
     ResultGuard r{PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
                             types.empty() ? nullptr : types.data())};
@@ -419,6 +485,7 @@ void LibpqConnection::pipeline(const std::string& name, const Parameters& params
 
 PGresult* LibpqConnection::run(const std::string& name, const Parameters& params,
                                std::string_view context) {
+    check_usable();
     PGresult* result = nullptr;
     if (pending_.empty())
         result = PQexecPrepared(conn_, name.c_str(), params.count(), params.values.data(),
