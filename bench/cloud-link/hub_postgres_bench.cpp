@@ -7,8 +7,10 @@
 //    the engine), 100 events per transaction and 1 per transaction, with 1 worker and
 //    with 2 workers (one store each, one program) at once.
 // The server is a fresh cluster in SCRATCH_DIR's temp space with fsync on (PostgreSQL's
-// defaults), started and stopped by the bench. Figures: transactions or events per
-// second, and the hub's events/s over the raw transactions/s.
+// defaults), started and stopped by the bench; the hub's members come with a past sale
+// each (bench::fill_postgres_hub). Both sides go through the same storage layer, so the
+// raw transaction is pipelined as the hub's writes are (one round trip and a flush). Figures:
+// transactions or events per second, and the hub's events/s over the raw transactions/s.
 #include <atomic>
 #include <chrono>
 #include <cstdio>

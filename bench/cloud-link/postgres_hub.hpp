@@ -15,6 +15,9 @@ namespace loyalty::bench {
 ProgramConfig bench_program();
 const SystemClock& system_clock();
 
+// A hub of `members` members of `program`, each with a phone and a past sale (its ledger
+// entry, its points lot, the hub's dedupe row), vacuumed, analysed and checkpointed: a hub
+// in its steady state, not a new database in its first minute.
 void fill_postgres_hub(const std::string& uri, const ProgramConfig& program, std::int64_t members);
 
 }  // namespace loyalty::bench
