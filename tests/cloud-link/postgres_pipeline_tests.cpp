@@ -36,6 +36,18 @@ void insert(Database& db, const std::string& k, std::int64_t n = 1) {
     db.prepare("INSERT INTO piped(k, n) VALUES (?, ?)").bind_all(k, n).run();
 }
 
+// What `step` threw; a step that did not throw fails the test.
+template <class Step>
+StorageError failure_of(Step&& step, const char* what_should_not_happen) {
+    try {
+        step();
+    } catch (const StorageError& e) {
+        return e;
+    }
+    FAIL(what_should_not_happen);
+    return StorageError(SQLITE_OK, "");
+}
+
 std::int64_t committed_rows(Database& db) {
     return db.prepare("SELECT count(*) FROM piped").scalar().value_or(-1);
 }
@@ -66,13 +78,11 @@ TEST_CASE("on PostgreSQL, a pipelined write that failed is reported by the next 
         Transaction tx(*db.writer);
         insert(*db.writer, "a");
         insert(*db.writer, "a");  // a duplicate key: not answered yet
-        try {
-            db.writer->prepare("SELECT count(*) FROM piped").scalar();
-            FAIL("the read after a failed write answered");
-        } catch (const StorageError& e) {
-            CHECK(e.is_constraint());
-            CHECK(std::string(e.what()).find("INSERT INTO piped") != std::string::npos);
-        }
+        const auto e =
+            failure_of([&] { db.writer->prepare("SELECT count(*) FROM piped").scalar(); },
+                       "the read after a failed write answered");
+        CHECK(e.is_constraint());
+        CHECK(std::string(e.what()).find("INSERT INTO piped") != std::string::npos);
     }  // rolled back
     CHECK(committed_rows(*db.reader) == 0);
     CHECK(committed_rows(*db.writer) == 0);  // and the connection is usable again
@@ -113,13 +123,11 @@ TEST_CASE(
             // An engine call reads a refusal (a constraint) as "this event conflicts" and
             // rolls back only itself: the caller's failure must not pass for one.
             Transaction inner(*db.writer);
-            try {
-                db.writer->prepare("SELECT count(*) FROM piped").scalar();
-                FAIL("the read after a failed write answered");
-            } catch (const StorageError& e) {
-                CHECK_FALSE(e.is_constraint());
-                CHECK(std::string(e.what()).find("INSERT INTO piped") != std::string::npos);
-            }
+            const auto e =
+                failure_of([&] { db.writer->prepare("SELECT count(*) FROM piped").scalar(); },
+                           "the read after a failed write answered");
+            CHECK_FALSE(e.is_constraint());
+            CHECK(std::string(e.what()).find("INSERT INTO piped") != std::string::npos);
         }
         CHECK_THROWS_AS(outer.commit(), StorageError);
     }
@@ -134,12 +142,8 @@ TEST_CASE("on PostgreSQL, COMMIT after a pipelined write failed commits nothing"
         Transaction tx(*db.writer);
         insert(*db.writer, "a");
         insert(*db.writer, "a");
-        try {
-            tx.commit();
-            FAIL("a transaction with a failed write committed");
-        } catch (const StorageError& e) {
-            CHECK(e.is_constraint());
-        }
+        CHECK(failure_of([&] { tx.commit(); }, "a transaction with a failed write committed")
+                  .is_constraint());
     }
     CHECK(committed_rows(*db.reader) == 0);
 }

@@ -137,6 +137,14 @@ class LibpqConnection final : public PgConnection {
     PGresult* settle(const std::function<int()>& last = {}, bool discard = false);
     void queue(Pending pending, const std::function<int()>& send);
     StorageError error(const PGresult* result, std::string_view context);
+    // Sends without waiting for the answer (pipeline mode).
+    int send(const std::string& sql) {
+        return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    }
+    int send(const std::string& name, const Parameters& params) {
+        return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values.data(),
+                                   params.lengths.data(), params.formats.data(), 0);
+    }
     // A transaction-control statement with no parameters, answered now: its command tag.
     std::string control(const std::string& sql);
     // A connection in a state it cannot be trusted in (a send that failed while it is
@@ -182,9 +190,8 @@ class LibpqStatement final : public PgStatement {
         std::optional<std::string> value;
         bool integer = false;
     };
-    // An INSERT into a table with an identity: RETURNING it is appended, so the id
-    // comes back with the INSERT (no SELECT lastval() after it); its rows are not the
-    // caller's, who asked for none.
+    // An INSERT into a table with an identity, whose caller asked for no rows: RETURNING
+    // it is appended, so the id comes back with the INSERT (no SELECT lastval() after it).
     void return_identity_of_inserts();
     void execute();
     Parameters parameters() const;
@@ -364,9 +371,7 @@ std::string LibpqConnection::control(const std::string& sql) {
     if (pending_.empty())
         r.r = PQexec(conn_, sql.c_str());
     else
-        r.r = settle([&] {
-            return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
-        });
+        r.r = settle([&] { return send(sql); });
     if (!r.r || !ok(r.r)) fail(r.r, sql);
     return PQcmdStatus(r.r);
 }
@@ -378,18 +383,13 @@ void LibpqConnection::begin() {
     if (PQtransactionStatus(conn_) != PQTRANS_IDLE) abandon();
     abandoned_ = false;
     lost_to_another_ = false;
-    queue({"BEGIN", false}, [&] {
-        return PQsendQueryParams(conn_, "BEGIN ISOLATION LEVEL SERIALIZABLE", 0, nullptr, nullptr,
-                                 nullptr, nullptr, 0);
-    });
+    queue({"BEGIN", false}, [&] { return send("BEGIN ISOLATION LEVEL SERIALIZABLE"); });
     depth_ = 1;
 }
 
 void LibpqConnection::savepoint(const std::string& name) {
     const std::string sql = "SAVEPOINT " + name;
-    queue({sql, false}, [&] {
-        return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
-    });
+    queue({sql, false}, [&] { return send(sql); });
     ++depth_;
 }
 
@@ -477,10 +477,7 @@ const std::string& LibpqConnection::prepared(const std::string& sql,
 
 void LibpqConnection::pipeline(const std::string& name, const Parameters& params,
                                std::string_view context, bool returns_identity) {
-    queue({std::string(context), returns_identity}, [&] {
-        return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values.data(),
-                                   params.lengths.data(), params.formats.data(), 0);
-    });
+    queue({std::string(context), returns_identity}, [&] { return send(name, params); });
 }
 
 PGresult* LibpqConnection::run(const std::string& name, const Parameters& params,
@@ -491,10 +488,7 @@ PGresult* LibpqConnection::run(const std::string& name, const Parameters& params
         result = PQexecPrepared(conn_, name.c_str(), params.count(), params.values.data(),
                                 params.lengths.data(), params.formats.data(), 0);
     else
-        result = settle([&] {
-            return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values.data(),
-                                       params.lengths.data(), params.formats.data(), 0);
-        });
+        result = settle([&] { return send(name, params); });
     if (!result) fail(nullptr, context);
     return result;
 }
@@ -509,18 +503,15 @@ LibpqStatement::LibpqStatement(LibpqConnection& conn, std::string_view sqlite_sq
     }
     std::string upper = sql_;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    pipelined_ = (upper.starts_with("INSERT ") || upper.starts_with("UPDATE ") ||
-                  upper.starts_with("DELETE ")) &&
-                 upper.find("RETURNING") == std::string::npos;
+    if (upper.find("RETURNING") != std::string::npos) return;  // the caller reads its rows
+    pipelined_ = upper.starts_with("INSERT ") || upper.starts_with("UPDATE ") ||
+                 upper.starts_with("DELETE ");
     return_identity_of_inserts();
 }
 
 void LibpqStatement::return_identity_of_inserts() {
     constexpr std::string_view insert = "INSERT INTO ";
     if (!sql_.starts_with(insert)) return;
-    std::string upper = sql_;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper.find("RETURNING") != std::string::npos) return;  // the caller reads its rows
     std::size_t end = insert.size();
     while (end < sql_.size() &&
            (std::isalnum(static_cast<unsigned char>(sql_[end])) || sql_[end] == '_'))
