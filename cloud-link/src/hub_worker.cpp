@@ -316,15 +316,17 @@ struct HubWorker::Impl {
     }
 
     // A worker that starts while its PostgreSQL is unreachable (a failover under way, the
-    // server still starting) waits for it, as it waits for the broker; a database file
-    // that cannot be opened will not open later, and is an error at once.
+    // server still starting, a role or database not yet created) waits for it, as it
+    // waits for the broker. What was reached and refused (a malformed connection string,
+    // a schema newer than this program, a failed migration) and a database file that
+    // cannot be opened will not open later: an error at once, and the worker stops.
     Result<std::unique_ptr<HubStore>> open_store(const HubStoreOptions& options,
                                                  const std::atomic<bool>& stop) {
         auto pause = std::chrono::milliseconds(200);
         for (;;) {
             auto opened = HubStore::open(config.db, options);
-            if (opened || !Database::is_postgres_uri(config.db) || stop) return opened;
-            log_line(who, "database unreachable, trying again: " + opened.error().message);
+            if (opened || opened.error().code != Errc::unreachable || stop) return opened;
+            log_line(who, "database not reached, trying again: " + opened.error().message);
             std::this_thread::sleep_for(pause);
             pause = std::min(pause * 2, std::chrono::milliseconds(5000));
         }

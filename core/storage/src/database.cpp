@@ -315,7 +315,13 @@ Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem:
         }
         return db;
     } catch (const StorageError& e) {
-        return make_error(Errc::storage, std::string("cannot prepare database: ") + e.what());
+        // The server not reached, or lost while preparing: it may be back (a failover, a
+        // server still starting), and the caller may wait for it. Anything else, from a
+        // malformed connection string to a schema newer than this program, is for good.
+        const int code = e.sqlite_code() & 0xff;
+        const bool not_reached = code == SQLITE_CANTOPEN || code == SQLITE_IOERR;
+        return make_error(not_reached ? Errc::unreachable : Errc::storage,
+                          std::string("cannot prepare database: ") + e.what());
     }
 }
 

@@ -210,6 +210,17 @@ class LibpqStatement final : public PgStatement {
 };
 
 LibpqConnection::LibpqConnection(const std::string& uri) {
+    // A connection string that cannot be read will not read later: refused as such, so
+    // a worker does not wait for a server it was never told how to reach.
+    char* parse_error = nullptr;
+    if (PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error)) {
+        PQconninfoFree(options);
+    } else {
+        std::string message = parse_error ? parse_error : "out of memory";
+        PQfreemem(parse_error);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        throw StorageError(SQLITE_MISUSE, "invalid PostgreSQL connection string: " + message);
+    }
     conn_ = PQconnectdb(uri.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = PQerrorMessage(conn_);
