@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <iterator>
+#include <optional>
 
 #include "hub_database.hpp"
 #include "loyalty/storage/engine_storage.hpp"
@@ -12,6 +14,7 @@
 #include "loyalty/sync/hub.hpp"
 #include "loyalty/sync/signing.hpp"
 #include "process.hpp"
+#include "running.hpp"
 #include "terminal.hpp"
 #include "test_support.hpp"
 
@@ -451,6 +454,57 @@ TEST_CASE(
                       log) == 2);
     CHECK(hub->member("TEST", member_uid(0))->points == points);
     for (const auto& d : hub->dead_letters()) CHECK(d.replayed_at_ms.has_value());
+}
+
+TEST_CASE(
+    "on PostgreSQL a replay that lost to another worker's transaction is run again, and applies "
+    "once") {
+    if (!hub_on_postgres()) return;  // SQLite's writers wait their turn at BEGIN IMMEDIATE
+    loyalty::test::TempDir dir;
+    Terminal t(dir.path() / "t1.db", "S001", "T01", 1);
+    t.sell(0);
+    const auto cleared = t.last_seq();
+    engine_database(t.engine()).exec("DELETE FROM outbox");  // the program's own event goes with it
+    t.sell(0);
+    auto hub = open_hub(hub_database(dir.path()));
+    REQUIRE(hub->apply({batch_of(t, cleared, 100)}, 1000).ok());
+    const auto parked = hub->dead_letters();
+    REQUIRE(parked.size() == 1);
+    REQUIRE(hub->engine().programs().save(loyalty::sync::test::link_program(), "ops").ok());
+
+    // Another worker writes the letter's row and holds it: the replay takes its snapshot,
+    // books, and waits for that row; the other then commits, after the replay's snapshot.
+    auto other = Database::open(hub_database(dir.path()));
+    REQUIRE(other.ok());
+    auto& o = **other;
+    auto watcher = Database::open(hub_database(dir.path()));
+    REQUIRE(watcher.ok());
+    std::optional<Transaction> holding(std::in_place, o);
+    o.prepare("UPDATE hub_dead_letters SET detail = detail WHERE id = ?")
+        .bind(1, parked[0].id)
+        .run();
+    REQUIRE(o.changes() == 1);  // sent, and the row is locked
+    auto replayed = std::async(std::launch::async, [&] { return hub->replay(parked[0].id, 2000); });
+    const bool waiting = eventually([&] {
+        return (*watcher)
+                   ->prepare(
+                       "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                       "datname = current_database()")
+                   .scalar()
+                   .value_or(0) > 0;
+    });
+    holding->commit();
+    holding.reset();
+    CHECK(waiting);
+    auto outcome = replayed.get();
+    REQUIRE_MESSAGE(outcome.ok(), (outcome.ok() ? "" : outcome.error().message));
+    CHECK(outcome->applied);
+    // Booked once, though booked twice: the first try's booking went with its rollback.
+    REQUIRE(hub->member("TEST", member_uid(0)));
+    CHECK(hub->member("TEST", member_uid(0))->points > 0);
+    CHECK(hub->db().prepare("SELECT count(*) FROM sales").scalar().value_or(0) == 1);
+    CHECK(hub->engine().ledger().verify_all().empty());
+    CHECK(hub->dead_letters().front().replayed_at_ms.has_value());
 }
 
 TEST_CASE(
