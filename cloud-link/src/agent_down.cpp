@@ -27,7 +27,8 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
     if (auto it = msg->through.find(config_.address.terminal); it != msg->through.end())
         through = it->second;
     Transaction tx(engine_database(engine_));
-    std::int64_t applied = 0, stale = 0;
+    // Counted once committed: a test (or an operator) that sees a count sees its change.
+    std::int64_t applied = 0, stale = 0, reversed = 0, merged = 0;
     for (const auto& item : msg->items) {
         if (item.kind == "claim_reversed") {
             // Checked before the version rule: an item naming a claim that is not this store's
@@ -35,6 +36,7 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
             if (reverse_claim(item)) {
                 down_.apply(item, through, now);
                 ++applied;
+                ++reversed;
             } else {
                 ++stale;
             }
@@ -75,8 +77,8 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
             block_card(msg->program, item);
         else if (item.kind == "coupon_issue")
             accept_coupon(msg->program, item);
-        else if (item.kind == "member_merged")
-            merge_member(msg->program, item);
+        else if (item.kind == "member_merged" && merge_member(msg->program, item))
+            ++merged;
         else if (installs && item.key == "campaigns")
             install_campaigns(item.version, body);
         else if (installs)
@@ -86,6 +88,8 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
     stats_.update([&](AgentStats& s) {
         s.down_applied += applied;
         s.down_stale += stale;
+        s.claims_reversed += reversed;
+        s.members_merged += merged;
     });
 }
 
@@ -179,12 +183,12 @@ void DownApplier::accept_coupon(const std::string& program, const DownItem& item
 // created here if this store never saw it, and no event goes back (the hub has
 // made the merge). The survivor's snapshot follows on the same topic and brings
 // its balance.
-void DownApplier::merge_member(const std::string& program, const DownItem& item) {
+bool DownApplier::merge_member(const std::string& program, const DownItem& item) {
     const auto j = nlohmann::json::parse(item.body, nullptr, false);
     const auto survivor = text_field(j, "survivor_uid");
     auto absorbed = engine_.members().get_by_uid(item.key);
     if (survivor.empty() || survivor == item.key || !absorbed || absorbed->status != "active")
-        return;  // not a member this store holds, or merged here already
+        return false;  // not a member this store holds, or merged here already
     auto merged = engine_.replication().apply(ReplicatedEvent{
         "hub-merge:" + item.key, "member.merged", program, config_.address.store, "HUB",
         engine_.clock().now(),
@@ -194,9 +198,9 @@ void DownApplier::merge_member(const std::string& program, const DownItem& item)
     if (!merged) {
         log_line(who_, "member " + item.key + " not merged into " + survivor + ": " +
                            merged.error().message);
-        return;
+        return false;
     }
-    stats_.update([](AgentStats& s) { ++s.members_merged; });
+    return true;
 }
 
 // The hub kept another kiosk's claim of the same receipt and reversed this store's (two
@@ -215,7 +219,6 @@ bool DownApplier::reverse_claim(const DownItem& item) {
     }
     if (!*done) return false;  // reversed before (a copy of the message), or decided here
     log_line(who_, "receipt claim " + item.key + " reversed by the hub");
-    stats_.update([](AgentStats& s) { ++s.claims_reversed; });
     return true;
 }
 

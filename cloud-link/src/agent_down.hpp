@@ -27,7 +27,8 @@ class DownApplier {
                         const std::optional<std::map<std::string, std::int64_t>>& through);
     void install_program(const std::string& program, std::int64_t version, const std::string& body);
     void accept_coupon(const std::string& program, const DownItem& item);
-    void merge_member(const std::string& program, const DownItem& item);
+    // True when the item merged a member this store holds into the hub's survivor.
+    bool merge_member(const std::string& program, const DownItem& item);
     // True when the item marked one of this store's claims reversed.
     bool reverse_claim(const DownItem& item);
     void install_campaigns(std::int64_t version, const std::string& body);
