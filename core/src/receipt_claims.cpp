@@ -460,6 +460,35 @@ Result<bool> ReceiptClaims::reverse_from_hub(const std::string& uid, const std::
     });
 }
 
+Result<std::vector<std::string>> ReceiptClaims::release_photos(Timestamp decided_before) {
+    return guarded([&]() -> Result<std::vector<std::string>> {
+        auto& db = *ctx_.db;
+        Transaction tx(db);
+        // A claim credited at once was decided when it was made.
+        constexpr const char* kReleasable =
+            "photo != '' AND status != 'pending' AND coalesce(decided_at, claimed_at) < ?";
+        std::vector<std::string> files;
+        db.prepare(std::string("SELECT photo FROM receipt_claims WHERE ") + kReleasable)
+            .bind(1, to_unix(decided_before))
+            .each([&](const Statement& row) { files.push_back(row.text(0)); });
+        if (files.empty()) return files;
+        db.prepare(std::string("UPDATE receipt_claims SET photo = '' WHERE ") + kReleasable)
+            .bind(1, to_unix(decided_before))
+            .run();
+        tx.commit();
+        return files;
+    });
+}
+
+Result<std::vector<std::string>> ReceiptClaims::photos_kept() {
+    return guarded([&]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> files;
+        ctx_.db->prepare("SELECT DISTINCT photo FROM receipt_claims WHERE photo != ''")
+            .each([&](const Statement& row) { files.push_back(row.text(0)); });
+        return files;
+    });
+}
+
 Result<std::vector<ReceiptClaim>> ReceiptClaims::pending_of(MemberId member) {
     return guarded([&]() -> Result<std::vector<ReceiptClaim>> {
         std::vector<ReceiptClaim> out;

@@ -34,6 +34,9 @@ struct KioskConfig {
     std::vector<std::filesystem::path> removable_media_roots;
     // Shoppers are told the kiosk is offline once headquarters has been out of reach this long.
     std::chrono::seconds offline_banner_after{60};
+    // A decided claim's receipt photo is deleted this long after the decision (personal data
+    // kept while a manager may need it); a claim waiting for review keeps it.
+    int photo_keep_days = 90;
     // The store's link settings (link_config): members unknown here are asked at the member
     // hub, spends are cleared with it. None: this store's database alone.
     std::optional<sync::AgentConfig> link;

@@ -8,6 +8,7 @@
 #include "claim_review.hpp"
 #include "loyalty/sync/requests.hpp"
 #include "parking_actions.hpp"
+#include "photo_retention.hpp"
 #include "print_jobs.hpp"
 
 namespace loyalty::kiosk {
@@ -94,6 +95,7 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
     if (config_.backup_dir.empty()) config_.backup_dir = db_path_.parent_path() / "backups";
     if (config_.export_dir.empty()) config_.export_dir = db_path_.parent_path() / "exports";
     state_.lang = config_.default_lang;
+    forget_old_photos_later();
     // The program's receipt rules, for whoever signs in however (card, phone, joining, SMS);
     // refreshed at every identification, as head office may change them.
     worker_->post([this](Engine& e) {
@@ -113,6 +115,22 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
             s.program_name = name;
             s.program_names = names;
         });
+    });
+}
+
+// Off the shopper's path: at start, and when a manager opens the review queue (a manager's
+// daily round), so a kiosk that runs for months still lets photos go.
+void KioskController::forget_old_photos_later() {
+    worker_->post([dir = claim_photos_dir(db_path_), days = config_.photo_keep_days](Engine& e) {
+        auto forgotten = forget_old_photos(e, dir, days);
+        if (!forgotten)
+            std::fprintf(stderr, "loyalty-kiosk: receipt photos not deleted: %s\n",
+                         forgotten.error().message.c_str());
+        else if (*forgotten > 0)
+            std::fprintf(stderr,
+                         "loyalty-kiosk: %d receipt photos deleted (a decided claim keeps its "
+                         "photo %d days)\n",
+                         *forgotten, days);
     });
 }
 

@@ -165,6 +165,8 @@ class KioskController {
     bool manager_signed_in() const { return manager_signed_in_; }
 
   private:
+    // Receipt photos past their kept days deleted, on the worker (photo_retention.hpp).
+    void forget_old_photos_later();
     // The shopper's member, screens and answers gone; the language stays (rating, thanks).
     void clear_shopper();
     void post(std::function<void(Engine&)> task);

@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 86400));
     cli.add_option("--idle", options.idle_seconds, "seconds before an idle session clears")
         ->capture_default_str();
+    cli.add_option("--photo_keep_days", options.photo_keep_days,
+                   "days a decided receipt claim's photo is kept before it is deleted")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3650));
     cli.add_option("--lang", options.lang, "zh-CN or en")->capture_default_str();
     cli.add_option("--assets", options.assets, "assets directory")->capture_default_str();
     cli.add_option("--font", options.font, "CJK font file")->capture_default_str();

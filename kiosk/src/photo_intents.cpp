@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kiosk_controller.hpp"
+#include "photo_retention.hpp"
 
 namespace loyalty::kiosk {
 
@@ -31,7 +32,7 @@ void KioskController::photograph_receipt() {
     state_.reading_photo = true;
     const auto session = state_.session;
     const auto request = state_.claim_draft->request_id;
-    const auto photo = db_path_.parent_path() / "claim-photos" / (request + ".png");
+    const auto photo = claim_photos_dir(db_path_) / (request + ".png");
     const auto rules = *state_.mall_claims;
     auto capture = capture_;
     post([this, session, request, photo, rules, capture](Engine&) {

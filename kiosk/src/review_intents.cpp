@@ -17,6 +17,7 @@ constexpr int kPhotoSide = 1280;
 
 void KioskController::open_claim_review() {
     if (!manager_signed_in_) return;
+    forget_old_photos_later();
     const auto session = state_.session;
     const auto* cfg = &config_;
     post([this, session, cfg](Engine& e) {

@@ -2,6 +2,7 @@
 // its reason, the review queue, and one claim per receipt.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <future>
 
 #include "loyalty/receipt_claims.hpp"
@@ -263,6 +264,49 @@ TEST_CASE("a claim above the review amount or with OCR disagreeing waits for a m
               .value_or(0) == 2);
     CHECK(outbox_count(*f.engine, "receipt.claim_decided") == 2);
     f.require_balances_agree();
+}
+
+TEST_CASE("receipt photos of decided claims are let go after the kept days; a waiting one stays") {
+    Fixture f(mall_program());
+    const auto m = f.enroll("13800001009");
+    auto& claims = f.engine->receipt_claims();
+    auto with_photo = [&](const std::string& receipt, std::int64_t fen, const std::string& id) {
+        auto r = claim_of(m, "1023", receipt, fen, "2026-03-09", id);
+        r.photo = "claim-photos/" + id + ".png";
+        return r;
+    };
+    auto credited = claims.submit(with_photo("P1", 8000, "p1"));  // credited at once
+    REQUIRE(credited.ok());
+    REQUIRE(credited->claim.status == ClaimStatus::credited);
+    auto doubted = with_photo("P2", 9000, "p2");
+    doubted.ocr_note = "amount: photo ¥19.00";
+    auto rejected = claims.submit(doubted);
+    REQUIRE(rejected.ok());
+    auto waiting = claims.submit(with_photo("P3", 300000, "p3"));  // above the review amount
+    REQUIRE(waiting.ok());
+    REQUIRE(waiting->claim.status == ClaimStatus::pending);
+    f.advance_days(2);
+    REQUIRE(claims.reject(rejected->claim.id, "M001", "照片金额不符").ok());
+
+    // Nothing is older than the kept days yet.
+    auto none = claims.release_photos(f.clock.now() - Days{7});
+    REQUIRE(none.ok());
+    CHECK(none->empty());
+    CHECK(claims.photos_kept()->size() == 3);
+
+    // Eight days on: the claim credited ten days ago lets its photo go, the one rejected
+    // eight days ago too (its decision, not its submission, counts), the waiting one stays.
+    f.advance_days(8);
+    auto released = claims.release_photos(f.clock.now() - Days{7});
+    REQUIRE(released.ok());
+    std::sort(released->begin(), released->end());
+    CHECK(*released == std::vector<std::string>{"claim-photos/p1.png", "claim-photos/p2.png"});
+    CHECK(claims.get(credited->claim.id)->photo.empty());
+    CHECK(claims.get(rejected->claim.id)->photo.empty());
+    CHECK(claims.get(rejected->claim.id)->note == "照片金额不符");  // the rest is kept
+    CHECK(claims.get(waiting->claim.id)->photo == "claim-photos/p3.png");
+    CHECK(*claims.photos_kept() == std::vector<std::string>{"claim-photos/p3.png"});
+    CHECK(claims.release_photos(f.clock.now() - Days{7})->empty());  // once
 }
 
 TEST_CASE("a mall's shops and claim rules round-trip through the program's JSON and are checked") {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "kiosk_harness.hpp"
 #include "loyalty/demo_data.hpp"
@@ -346,4 +347,61 @@ TEST_CASE("a claim headquarters reversed is told to the member at the next visit
     k.tap("lang");
     CHECK(shows(k.texts(), "already been claimed at another kiosk"));
     CHECK(kiosk_test::overlaps(k.state()).empty());
+}
+
+TEST_CASE(
+    "a kiosk deletes receipt photos past their kept days when it starts; a waiting claim's photo "
+    "and a photo being taken now stay") {
+    std::filesystem::path photos;
+    std::int64_t credited_id = 0;
+    std::int64_t waiting_id = 0;
+    Kiosk k(1080, 1920, 60, [&](const std::filesystem::path& db) {
+        with_reviewed_mall(db);
+        photos = db.parent_path() / "claim-photos";
+        std::filesystem::create_directories(photos);
+        for (const auto* name : {"decided.png", "waiting.png", "left-behind.png", "taking.png"})
+            std::ofstream(photos / name) << "png";
+        // A photo no claim refers to: three days old (its kiosk stopped mid-claim), and one
+        // written a moment ago (the claim a shopper is making).
+        std::filesystem::last_write_time(
+            photos / "left-behind.png",
+            std::filesystem::file_time_type::clock::now() - std::chrono::hours{72});
+        // Both claims made 100 days ago: one credited at once, one still waiting for review.
+        ManualClock clock{SystemClock{}.now() - Days{100}};
+        auto engine = Engine::open(db, clock);
+        REQUIRE(engine);
+        const auto member = demo_showcase_members(**engine, "DEMO", 1).at(0);
+        const auto submit = [&](const std::string& receipt, std::int64_t fen,
+                                const std::string& photo) {
+            ReceiptClaimRequest r;
+            r.program = "DEMO";
+            r.member = member;
+            r.shop = "1023";
+            r.receipt = receipt;
+            r.amount = Money{fen};
+            r.date = claim_day_of(clock.now() - Days{1}, 480);
+            r.request_id = "keep-" + receipt;
+            r.photo = (photos / photo).string();
+            auto done = (*engine)->receipt_claims().submit(r);
+            REQUIRE_MESSAGE(done, (done ? "" : done.error().message));
+            return done->claim;
+        };
+        const auto credited = submit("K1", 12850, "decided.png");
+        REQUIRE(credited.status == ClaimStatus::credited);
+        credited_id = credited.id;
+        const auto waiting = submit("K2", 99900, "waiting.png");  // above ¥500: reviewed
+        REQUIRE(waiting.status == ClaimStatus::pending);
+        waiting_id = waiting.id;
+    });
+    k.app().settle();
+    CHECK_FALSE(std::filesystem::exists(photos / "decided.png"));
+    CHECK_FALSE(std::filesystem::exists(photos / "left-behind.png"));
+    CHECK(std::filesystem::exists(photos / "waiting.png"));
+    CHECK(std::filesystem::exists(photos / "taking.png"));
+    SystemClock clock;
+    auto engine = Engine::open(k.db(), clock);
+    REQUIRE(engine);
+    CHECK((*engine)->receipt_claims().get(credited_id)->photo.empty());
+    CHECK((*engine)->receipt_claims().get(credited_id)->status == ClaimStatus::credited);
+    CHECK((*engine)->receipt_claims().get(waiting_id)->photo == (photos / "waiting.png").string());
 }

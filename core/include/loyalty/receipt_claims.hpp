@@ -119,6 +119,16 @@ class ReceiptClaims {
     Result<bool> reverse_from_hub(const std::string& uid, const std::string& store,
                                   const std::string& member_uid, const std::string& note);
 
+    // Receipt photos are the shopper's personal data, kept only while a manager may need
+    // them: the photos of claims decided (credited, rejected, reversed) before
+    // `decided_before` are let go, and their files returned for the caller to delete once
+    // this has committed. The claims keep everything else; a claim waiting for review
+    // keeps its photo however old.
+    Result<std::vector<std::string>> release_photos(Timestamp decided_before);
+    // Every photo a claim still refers to (a file under the photos' folder that none does
+    // was left by a kiosk stopped while a claim was being taken).
+    Result<std::vector<std::string>> photos_kept();
+
   private:
     EngineContext& ctx_;
 };

@@ -51,6 +51,8 @@ struct AppOptions {
     // With a link: shoppers see the offline banner once headquarters is out of reach this long.
     int offline_banner_seconds = 60;
     int idle_seconds = 60;
+    // Receipt photos of decided claims are deleted this many days after the decision.
+    int photo_keep_days = 90;
     std::string lang = "zh-CN";
     bool software_renderer = false;  // always under the offscreen driver
     bool animate = true;             // off for scripts: the same frame every time
