@@ -28,7 +28,7 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
         through = it->second;
     Transaction tx(engine_database(engine_));
     // Counted once committed: a test (or an operator) that sees a count sees its change.
-    std::int64_t applied = 0, stale = 0, reversed = 0, merged = 0;
+    std::int64_t applied = 0, stale = 0, reversed = 0, merged = 0, parked = 0;
     for (const auto& item : msg->items) {
         if (item.kind == "claim_reversed") {
             // Checked before the version rule: an item naming a claim that is not this store's
@@ -55,7 +55,7 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
                 log_line(who_, "dead letter on " + in.topic + ": " + item.key +
                                    " item without a body object");
                 down_.dead_letter(in.topic, "malformed", item.body, now);
-                stats_.update([](AgentStats& s) { ++s.dead_letters; });
+                ++parked;
                 continue;
             }
             body = b->dump();
@@ -90,6 +90,7 @@ void DownApplier::apply(const Inbound& in, std::int64_t now) {
         s.down_stale += stale;
         s.claims_reversed += reversed;
         s.members_merged += merged;
+        s.dead_letters += parked;
     });
 }
 

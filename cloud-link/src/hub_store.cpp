@@ -106,7 +106,15 @@ Result<std::unique_ptr<HubStore>> HubStore::open(const std::filesystem::path& pa
     if (!engine) return engine.error();
     return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
         auto& db = engine_database(**engine);
-        db.migrate(hub_schema());
+        try {
+            db.migrate(hub_schema());
+        } catch (const StorageError& e) {
+            // Lost during the hub's migrations (a failover): waited for, like a server the
+            // engine's migrations did not reach.
+            if (!db.is_postgres() || !e.is_connection_failure()) throw;
+            return make_error(Errc::unreachable,
+                              std::string("cannot prepare database: ") + e.what());
+        }
         // Event ids are random UUIDs: their unique index is written all over, so
         // keep it in memory rather than re-reading pages from the OS (64 MiB).
         if (!db.is_postgres()) db.exec("PRAGMA cache_size = -65536");

@@ -316,10 +316,12 @@ struct HubWorker::Impl {
     }
 
     // A worker that starts while its PostgreSQL is unreachable (a failover under way, the
-    // server still starting, a role or database not yet created) waits for it, as it
-    // waits for the broker. What was reached and refused (a malformed connection string,
-    // a schema newer than this program, a failed migration) and a database file that
-    // cannot be opened will not open later: an error at once, and the worker stops.
+    // server still starting) waits for it, as it waits for the broker; so does one refused
+    // a login (a wrong password, a role or database not created yet), which a DBA may mend
+    // while it waits. What will not change by waiting (a malformed connection string, no
+    // password where the server asks for one, a schema newer than this program, a failed
+    // migration) and a database file that cannot be opened: an error at once, and the
+    // worker stops.
     Result<std::unique_ptr<HubStore>> open_store(const HubStoreOptions& options,
                                                  const std::atomic<bool>& stop) {
         auto pause = std::chrono::milliseconds(200);

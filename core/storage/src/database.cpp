@@ -318,9 +318,7 @@ Result<std::unique_ptr<Database>> Database::open_postgres(const std::filesystem:
         // The server not reached, or lost while preparing: it may be back (a failover, a
         // server still starting), and the caller may wait for it. Anything else, from a
         // malformed connection string to a schema newer than this program, is for good.
-        const int code = e.sqlite_code() & 0xff;
-        const bool not_reached = code == SQLITE_CANTOPEN || code == SQLITE_IOERR;
-        return make_error(not_reached ? Errc::unreachable : Errc::storage,
+        return make_error(e.is_connection_failure() ? Errc::unreachable : Errc::storage,
                           std::string("cannot prepare database: ") + e.what());
     }
 }

@@ -225,9 +225,14 @@ LibpqConnection::LibpqConnection(const std::string& uri) {
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = PQerrorMessage(conn_);
         while (!message.empty() && message.back() == '\n') message.pop_back();
+        // A server that asks for a password this connection string does not give will ask
+        // again. A wrong one is not told apart: libpq does not say which host refused (in a
+        // failover a standby refuses as read-only, after the password was taken).
+        const bool refused = PQconnectionNeedsPassword(conn_);
         PQfinish(conn_);
         conn_ = nullptr;
-        throw StorageError(SQLITE_CANTOPEN, "cannot connect to PostgreSQL: " + message);
+        throw StorageError(refused ? SQLITE_AUTH : SQLITE_CANTOPEN,
+                           "cannot connect to PostgreSQL: " + message);
     }
     // Notices (a savepoint released twice, a table that already exists) are not errors.
     PQsetNoticeProcessor(

@@ -49,6 +49,12 @@ class StorageError : public std::runtime_error {
     // Another connection won: a lock timed out, or PostgreSQL could not serialize this
     // transaction with another worker's (40001) or found them deadlocked (40P01).
     bool is_busy() const { return (sqlite_code_ & 0xff) == SQLITE_BUSY; }
+    // On PostgreSQL: the server not reached, or the connection lost, which a failover or a
+    // restart mends (on SQLite the same codes are a file that cannot be opened, a disk error).
+    bool is_connection_failure() const {
+        const int code = sqlite_code_ & 0xff;
+        return code == SQLITE_CANTOPEN || code == SQLITE_IOERR;
+    }
 
   private:
     int sqlite_code_;
