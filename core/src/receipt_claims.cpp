@@ -464,9 +464,11 @@ Result<std::vector<std::string>> ReceiptClaims::release_photos(Timestamp decided
     return guarded([&]() -> Result<std::vector<std::string>> {
         auto& db = *ctx_.db;
         Transaction tx(db);
-        // A claim credited at once was decided when it was made.
+        // A claim credited at once was decided when it was made. A file a waiting claim also
+        // names (one photo submitted twice) stays with it.
         constexpr const char* kReleasable =
-            "photo != '' AND status != 'pending' AND coalesce(decided_at, claimed_at) < ?";
+            "photo != '' AND status != 'pending' AND coalesce(decided_at, claimed_at) < ? AND "
+            "photo NOT IN (SELECT photo FROM receipt_claims WHERE status = 'pending')";
         std::vector<std::string> files;
         db.prepare(std::string("SELECT photo FROM receipt_claims WHERE ") + kReleasable)
             .bind(1, to_unix(decided_before))

@@ -49,6 +49,9 @@ Result<KioskConfig> kiosk_config_from(const AppOptions& options) {
     config.mounts_table = options.mounts_table;
     config.removable_media_roots = options.removable_media_roots;
     config.offline_banner_after = std::chrono::seconds{options.offline_banner_seconds};
+    if (options.photo_keep_days < 1)
+        return make_error(Errc::invalid_argument, "photo_keep_days must be at least 1, got " +
+                                                      std::to_string(options.photo_keep_days));
     config.photo_keep_days = options.photo_keep_days;
     for (const auto& k : options.trusted_keys) {
         const auto colon = k.find(':');

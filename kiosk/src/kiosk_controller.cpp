@@ -118,8 +118,9 @@ KioskController::KioskController(KioskConfig config, std::filesystem::path db_pa
     });
 }
 
-// Off the shopper's path: at start, and when a manager opens the review queue (a manager's
-// daily round), so a kiosk that runs for months still lets photos go.
+// On the engine worker, at start (before the first shopper) and when a manager opens the
+// review queue (a manager's daily round), so a kiosk that runs for months still lets photos
+// go; a few file deletes, not a shopper's wait.
 void KioskController::forget_old_photos_later() {
     worker_->post([dir = claim_photos_dir(db_path_), days = config_.photo_keep_days](Engine& e) {
         auto forgotten = forget_old_photos(e, dir, days);

@@ -12,8 +12,8 @@ std::filesystem::path claim_photos_dir(const std::filesystem::path& db_path);
 
 // Deletes the photos of claims decided more than `keep_days` ago (their claims keep everything
 // else), and any file in `dir` that no claim refers to and is over a day old (left by a kiosk
-// stopped while a claim was being taken). A claim waiting for review keeps its photo. Returns
-// how many files went; a file that cannot be deleted is tried again next time.
+// stopped while a claim was being taken, or a released photo whose delete failed). A claim
+// waiting for review keeps its photo. Returns how many files went.
 Result<int> forget_old_photos(Engine& engine, const std::filesystem::path& dir, int keep_days);
 
 }  // namespace loyalty::kiosk
